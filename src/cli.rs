@@ -1,0 +1,386 @@
+//! The command line. `main.rs` calls [`main`]; everything else is here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::access::{self, Scope};
+use crate::config::{Config, FileConfig};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::registry::{areas, demo, import};
+
+#[derive(Parser)]
+#[command(
+    name = "wardline",
+    version,
+    about = "Wardline (网格防线): grassroots epidemic response — grid registry, volunteers, mass testing, needs",
+    long_about = "Wardline (网格防线): grassroots epidemic response.\n\n\
+        Quick start: `wardline serve --demo` creates ./wardline-data/wardline.db, loads a demo city \
+        (零陵区, 50,000 people) and serves http://127.0.0.1:8080/.\n\n\
+        Every command that touches data takes --database-url: sqlite://PATH (the default is \
+        sqlite://wardline-data/wardline.db) or postgres://USER:PASSWORD@HOST:PORT/DB. \
+        Settings are read from, in rising order: built-in defaults, a TOML file (--config), \
+        WARDLINE_* environment variables, flags."
+)]
+pub struct Cli {
+    /// TOML config file with keys database_url, listen, demo_people, demo_area, log.
+    #[arg(long, global = true, env = "WARDLINE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://… [default: sqlite://wardline-data/wardline.db]
+    #[arg(long, global = true, env = "WARDLINE_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies migrations first).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Generate a synthetic demo city on the real division codes.
+    Demo(DemoArgs),
+    /// Manage the area tree (行政区划).
+    Areas {
+        #[command(subcommand)]
+        command: AreasCommand,
+    },
+    /// Import households and residents from a CSV file (all rows or none).
+    Import(ImportArgs),
+    /// Administration: accounts and API tokens.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "WARDLINE_LISTEN", value_name = "ADDR")]
+    listen: Option<String>,
+    /// On an empty database, load a demo city and create demo accounts (tokens are printed).
+    #[arg(long)]
+    demo: bool,
+    /// People in the demo city loaded by --demo [default: 50000]
+    #[arg(long, env = "WARDLINE_DEMO_PEOPLE", value_name = "N")]
+    demo_people: Option<u64>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Number of residents to generate.
+    #[arg(long, value_name = "N")]
+    people: u64,
+    /// Seed: the same seed gives the same city.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Division code of the area to fill (a county, street, city …). Its national areas must
+    /// be imported first unless it is within the embedded 零陵区 (431102).
+    #[arg(long, default_value = "431102", value_name = "CODE")]
+    under: String,
+}
+
+#[derive(Subcommand)]
+enum AreasCommand {
+    /// Load national division codes (provinces.csv … villages.csv). Re-running updates names.
+    Import {
+        /// Folder holding provinces.csv, cities.csv, areas.csv, streets.csv, villages.csv.
+        #[arg(long, value_name = "DIR")]
+        china_division: PathBuf,
+        /// Load only this code's subtree (and its ancestors), e.g. 431102 for 零陵区.
+        #[arg(long, value_name = "CODE")]
+        under: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// CSV file, UTF-8, with a header row. Print a template with --template.
+    #[arg(required_unless_present = "template")]
+    file: Option<PathBuf>,
+    /// Check every row and report problems without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the column headers of an import file and exit.
+    #[arg(long)]
+    template: bool,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account with a role and an area scope.
+    CreateAccount {
+        #[arg(long)]
+        username: String,
+        /// Display name [default: the username]
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, hq, street, community, grid, branch, volunteer or auditor.
+        #[arg(long)]
+        role: String,
+        /// Area code(s) the account may see, e.g. --scope 431102001 --scope 431102002.
+        #[arg(long = "scope", value_name = "CODE", required = true)]
+        scope: Vec<String>,
+    },
+    /// Issue an API token for an account; it is shown once.
+    CreateToken {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let file = match FileConfig::load(cli.config.as_deref()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (listen, demo_people) = match &cli.command {
+        Command::Serve(s) => (s.listen.clone(), s.demo_people),
+        _ => (None, None),
+    };
+    let config = Config::resolve(file, cli.database_url.clone(), listen, demo_people);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let lang = Lang::from_env();
+    match rt.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            match &e {
+                AppError::Db(_) | AppError::Internal(_) => eprintln!("error: {e}"),
+                _ => eprintln!("error: {}", e.message(lang)),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<Db, AppError> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    // A bulk load that was cut off leaves its indexes to rebuild.
+    crate::db::restore_indexes(&db).await?;
+    Ok(db)
+}
+
+fn everywhere() -> Scope {
+    // The CLI runs with the operator's full rights: every path.
+    Scope {
+        roots: vec![String::new()],
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), AppError> {
+    match command {
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url).await?;
+            let applied = db.migrate().await?;
+            if applied.is_empty() {
+                println!("database is up to date");
+            } else {
+                println!("applied: {}", applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let db = open(&config).await?;
+            if args.demo {
+                load_demo_if_empty(&db, &config).await?;
+                print_demo_tokens(&db).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .map_err(|e| {
+                    AppError::Internal(format!("cannot listen on {}: {e}", config.listen))
+                })?;
+            println!(
+                "Wardline is serving http://{}/",
+                listener
+                    .local_addr()
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+            );
+            crate::web::serve(listener, db)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))
+        }
+        Command::Demo(args) => {
+            let db = open(&config).await?;
+            let opts = demo::DemoOptions {
+                people: args.people,
+                seed: args.seed,
+                under: args.under,
+            };
+            let stats = run_demo(&db, &opts).await?;
+            println!("{}", serde_json::to_string(&stats).unwrap_or_default());
+            Ok(())
+        }
+        Command::Areas {
+            command:
+                AreasCommand::Import {
+                    china_division,
+                    under,
+                },
+        } => {
+            let db = open(&config).await?;
+            let t = std::time::Instant::now();
+            let (rows, stats) = areas::read_division_dir(&china_division, under.as_deref())?;
+            if stats.rows == 0 {
+                eprintln!("warning: no rows matched");
+            }
+            areas::upsert_national(&db, rows).await?;
+            println!(
+                "imported {} areas ({} provinces, {} cities, {} counties, {} streets/towns, {} communities/villages) in {:.1}s",
+                stats.rows,
+                stats.by_level[0],
+                stats.by_level[1],
+                stats.by_level[2],
+                stats.by_level[3],
+                stats.by_level[4],
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Import(args) => {
+            if args.template {
+                println!("{}", import::template_header());
+                return Ok(());
+            }
+            let db = open(&config).await?;
+            let path = args.file.expect("clap requires it");
+            let bytes = std::fs::read(&path)
+                .map_err(|e| AppError::Internal(format!("cannot read {}: {e}", path.display())))?;
+            let report = import::import_csv(&db, &everywhere(), &bytes, args.dry_run).await?;
+            let lang = Lang::from_env();
+            for e in &report.errors {
+                eprintln!("{}", e.render(lang));
+            }
+            if !report.errors.is_empty() {
+                return Err(AppError::BadRequest(crate::i18n::Msg::new(
+                    format!(
+                        "{} problems found; nothing was imported",
+                        report.errors.len()
+                    ),
+                    format!("发现 {} 处问题，未导入任何数据", report.errors.len()),
+                )));
+            }
+            let verb = if report.committed {
+                "imported"
+            } else {
+                "checked (dry run, nothing written)"
+            };
+            println!(
+                "{verb}: {} rows, {} households, {} residents",
+                report.rows, report.households, report.residents
+            );
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let db = open(&config).await?;
+            match command {
+                AdminCommand::CreateAccount {
+                    username,
+                    name,
+                    role,
+                    scope,
+                } => {
+                    let display = name.unwrap_or_else(|| username.clone());
+                    access::create_account(&db, &username, &display, &role, &scope).await?;
+                    println!(
+                        "created account {username} ({role}), scope {}",
+                        scope.join(", ")
+                    );
+                }
+                AdminCommand::CreateToken { username, label } => {
+                    let token = access::create_token(&db, &username, &label).await?;
+                    println!("{token}");
+                    eprintln!("This token is shown once; store it safely. Use it as: Authorization: Bearer <token>");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn run_demo(db: &Db, opts: &demo::DemoOptions) -> Result<demo::DemoStats, AppError> {
+    let total = opts.people;
+    let started = std::time::Instant::now();
+    let last = std::sync::Mutex::new(std::time::Instant::now());
+    let progress = move |n: u64| {
+        let mut l = last.lock().expect("progress lock");
+        if l.elapsed().as_secs_f64() >= 1.0 || n == total {
+            *l = std::time::Instant::now();
+            let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            eprintln!("demo: {n} / {total} residents ({:.0}/s)", rate);
+        }
+    };
+    demo::generate(db, opts, &progress).await
+}
+
+/// Demo accounts: (username, role, scope code).
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("demo-hq", "hq", "431102"),
+    ("demo-street", "street", "431102001"),
+    ("demo-community", "community", "431102001001"),
+];
+
+async fn load_demo_if_empty(db: &Db, config: &Config) -> Result<(), AppError> {
+    let any = db
+        .query_opt("SELECT id FROM residents LIMIT 1", vec![])
+        .await?;
+    if any.is_some() {
+        return Ok(());
+    }
+    println!(
+        "Empty database: loading a demo city of {} people under {} …",
+        config.demo_people, config.demo_area
+    );
+    let opts = demo::DemoOptions {
+        people: config.demo_people,
+        seed: 1,
+        under: config.demo_area.clone(),
+    };
+    let stats = run_demo(db, &opts).await?;
+    println!(
+        "Demo city: {} residents in {} households, {} grids, {} communities/villages ({:.1}s)",
+        stats.residents, stats.households, stats.grids, stats.communities, stats.seconds
+    );
+    for (user, role, scope) in DEMO_ACCOUNTS {
+        if areas::by_code(db, scope).await?.is_none() {
+            continue;
+        }
+        match access::create_account(db, user, user, role, &[scope.to_string()]).await {
+            Ok(_) | Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+async fn print_demo_tokens(db: &Db) -> Result<(), AppError> {
+    println!("Demo API tokens (new on every start; use as `Authorization: Bearer TOKEN`):");
+    for (user, role, scope) in DEMO_ACCOUNTS {
+        if let Ok(token) = access::create_token(db, user, "demo").await {
+            println!("  {user:<15} {role:<10} scope {scope:<13} {token}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! Configuration, layered: defaults in code, then an optional TOML file (`--config FILE` or
+//! `WARDLINE_CONFIG`), then `WARDLINE_*` environment variables, then command-line flags.
+//! clap reads the flags and the environment; the file fills what both left empty.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://wardline-data/wardline.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DEMO_PEOPLE: u64 = 50_000;
+pub const DEFAULT_DEMO_AREA: &str = "431102";
+
+/// What a config file may set. Unknown keys are an error, so a typo does not pass silently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub demo_people: Option<u64>,
+    pub demo_area: Option<String>,
+    pub log: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> Result<FileConfig, String> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    }
+}
+
+/// The settings in force.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: String,
+    pub demo_people: u64,
+    pub demo_area: String,
+    pub log: String,
+}
+
+impl Config {
+    /// Flag/env value if given, else the file's, else the default.
+    pub fn resolve(
+        file: FileConfig,
+        database_url: Option<String>,
+        listen: Option<String>,
+        demo_people: Option<u64>,
+    ) -> Config {
+        Config {
+            database_url: normalise_url(
+                &database_url
+                    .or(file.database_url)
+                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            ),
+            listen: listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            demo_people: demo_people
+                .or(file.demo_people)
+                .unwrap_or(DEFAULT_DEMO_PEOPLE),
+            demo_area: file.demo_area.unwrap_or_else(|| DEFAULT_DEMO_AREA.into()),
+            log: std::env::var("WARDLINE_LOG")
+                .ok()
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
+        }
+    }
+}
+
+/// A bare file path means SQLite.
+pub fn normalise_url(url: &str) -> String {
+    if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("sqlite://{url}")
+    }
+}

@@ -1,0 +1,360 @@
+//! Storage: one small interface over two backends.
+//!
+//! All domain code writes portable SQL (`$1` parameters, `ON CONFLICT`, `RETURNING`, row values)
+//! and passes [`Value`]s; rows come back as owned [`Row`]s. The SQLite backend rewrites `$N` to
+//! `?N`; the PostgreSQL backend adapts integer and text parameters to whatever type the server
+//! inferred. Backend-specific code lives only where a measurement asked for it (bulk loading).
+
+mod migrate;
+pub mod postgres;
+pub mod sqlite;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use migrate::MIGRATIONS;
+
+/// A parameter or a column value. Booleans are stored as integers on both backends, times as
+/// integer milliseconds, money as integer fen, dates as ISO text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Int(v as i64)
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Int(v as i64)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Int(v as i64)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Build a parameter list: `args![id, name, None::<i64>]`.
+#[macro_export]
+macro_rules! args {
+    () => { Vec::<$crate::db::Value>::new() };
+    ($($x:expr),+ $(,)?) => { vec![$($crate::db::Value::from($x)),+] };
+}
+
+/// One result row, owned.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    pub fn int(&self, i: usize) -> i64 {
+        match &self.0[i] {
+            Value::Int(v) => *v,
+            Value::Text(t) => t
+                .parse()
+                .unwrap_or_else(|_| panic!("column {i} is not an integer")),
+            Value::Null => panic!("column {i} is NULL"),
+        }
+    }
+    pub fn opt_int(&self, i: usize) -> Option<i64> {
+        match &self.0[i] {
+            Value::Null => None,
+            _ => Some(self.int(i)),
+        }
+    }
+    pub fn text(&self, i: usize) -> &str {
+        match &self.0[i] {
+            Value::Text(t) => t,
+            other => panic!("column {i} is not text: {other:?}"),
+        }
+    }
+    pub fn opt_text(&self, i: usize) -> Option<&str> {
+        match &self.0[i] {
+            Value::Null => None,
+            _ => Some(self.text(i)),
+        }
+    }
+    pub fn string(&self, i: usize) -> String {
+        self.text(i).to_owned()
+    }
+    pub fn opt_string(&self, i: usize) -> Option<String> {
+        self.opt_text(i).map(str::to_owned)
+    }
+}
+
+/// What went wrong in the database. Constraint violations are told apart so the web layer can
+/// turn them into 409/422 answers; everything else is an internal error, logged, never shown.
+#[derive(Debug)]
+pub enum DbError {
+    Unique(String),
+    ForeignKey(String),
+    Other(String),
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DbError::Unique(m) => write!(f, "unique constraint violated: {m}"),
+            DbError::ForeignKey(m) => write!(f, "foreign key violated: {m}"),
+            DbError::Other(m) => write!(f, "database error: {m}"),
+        }
+    }
+}
+impl std::error::Error for DbError {}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A handle to the database, cheap to clone.
+#[derive(Clone)]
+pub struct Db(Arc<Inner>);
+
+enum Inner {
+    Sqlite(sqlite::SqliteDb),
+    Postgres(postgres::PgDb),
+}
+
+impl Db {
+    /// Open `sqlite://PATH` (the file and its folder are created) or `postgres://…`.
+    pub async fn connect(url: &str) -> DbResult<Db> {
+        let inner = if let Some(path) = url.strip_prefix("sqlite://") {
+            Inner::Sqlite(sqlite::SqliteDb::open(path)?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Inner::Postgres(postgres::PgDb::connect(url).await?)
+        } else {
+            return Err(DbError::Other(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
+            )));
+        };
+        Ok(Db(Arc::new(inner)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &*self.0 {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A read outside any transaction (SQLite: from the read pool).
+    pub async fn query(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        match &*self.0 {
+            Inner::Sqlite(db) => db.query(sql, params).await,
+            Inner::Postgres(db) => db.query(sql, params).await,
+        }
+    }
+
+    pub async fn query_opt(&self, sql: &str, params: Vec<Value>) -> DbResult<Option<Row>> {
+        Ok(self.query(sql, params).await?.into_iter().next())
+    }
+
+    pub async fn query_one(&self, sql: &str, params: Vec<Value>) -> DbResult<Row> {
+        self.query_opt(sql, params)
+            .await?
+            .ok_or_else(|| DbError::Other(format!("no row for: {sql}")))
+    }
+
+    /// Start a write transaction. On SQLite this takes the one writer connection and issues
+    /// `BEGIN IMMEDIATE`, so writers queue here instead of failing with SQLITE_BUSY later.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match &*self.0 {
+            Inner::Sqlite(db) => Tx::Sqlite(db.begin().await?),
+            Inner::Postgres(db) => Tx::Postgres(db.begin().await?),
+        })
+    }
+
+    /// Apply the embedded migrations that are not yet applied. Returns their names.
+    pub async fn migrate(&self) -> DbResult<Vec<&'static str>> {
+        migrate::run(self).await
+    }
+}
+
+/// A write transaction. Dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    Sqlite(sqlite::SqliteTx),
+    Postgres(postgres::PgTx),
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn execute(&mut self, sql: &str, params: Vec<Value>) -> DbResult<u64> {
+        match self {
+            Tx::Sqlite(t) => t.execute(sql, params).await,
+            Tx::Postgres(t) => t.execute(sql, params).await,
+        }
+    }
+
+    pub async fn query(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        match self {
+            Tx::Sqlite(t) => t.query(sql, params).await,
+            Tx::Postgres(t) => t.query(sql, params).await,
+        }
+    }
+
+    pub async fn query_opt(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Option<Row>> {
+        Ok(self.query(sql, params).await?.into_iter().next())
+    }
+
+    pub async fn query_one(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Row> {
+        self.query_opt(sql, params)
+            .await?
+            .ok_or_else(|| DbError::Other(format!("no row for: {sql}")))
+    }
+
+    /// Run a batch of statements with no parameters (DDL).
+    pub async fn batch(&mut self, sql: &str) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.batch(sql).await,
+            Tx::Postgres(t) => t.batch(sql).await,
+        }
+    }
+
+    /// Insert many rows fast: `rows` is flat, `columns.len()` values per row.
+    /// SQLite: multi-row prepared inserts on the writer thread. PostgreSQL: `COPY` (into a
+    /// temporary table first when `on_conflict` is given, then one `INSERT … SELECT`).
+    pub async fn bulk_insert(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        rows: Vec<Value>,
+        on_conflict: Option<&'static str>,
+    ) -> DbResult<()> {
+        assert_eq!(rows.len() % columns.len(), 0, "bulk_insert: ragged rows");
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Tx::Sqlite(t) => t.bulk_insert(table, columns, rows, on_conflict).await,
+            Tx::Postgres(t) => t.bulk_insert(table, columns, rows, on_conflict).await,
+        }
+    }
+
+    pub async fn commit(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+/// Upper bound of a path range: every path under `prefix` sorts in `[prefix, prefix~)`.
+/// Paths only use digits, upper-case letters and `/`, all below `~` in byte order.
+pub fn path_end(prefix: &str) -> String {
+    format!("{prefix}~")
+}
+
+/// Milliseconds since the Unix epoch, UTC.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Drop the secondary indexes of `tables` before a bulk load into empty tables, recording
+/// their definitions in `deferred_indexes` in the same transaction. Returns how many.
+pub async fn defer_indexes(db: &Db, tables: &[&str]) -> DbResult<usize> {
+    let list = tables
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = match db.backend() {
+        Backend::Sqlite => format!(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND tbl_name IN ({list}) ORDER BY name"
+        ),
+        Backend::Postgres => format!(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename IN ({list}) AND indexname NOT LIKE '%\\_pkey' ORDER BY indexname"
+        ),
+    };
+    let mut tx = db.begin().await?;
+    let rows = tx.query(&sql, vec![]).await?;
+    for r in &rows {
+        tx.execute(
+            "INSERT INTO deferred_indexes (name, ddl) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            vec![Value::from(r.text(0)), Value::from(r.text(1))],
+        )
+        .await?;
+        tx.batch(&format!("DROP INDEX {}", r.text(0))).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// Rebuild indexes recorded in `deferred_indexes` (after a bulk load, or at start when a load
+/// was interrupted).
+pub async fn restore_indexes(db: &Db) -> DbResult<usize> {
+    let rows = db
+        .query(
+            "SELECT name, ddl FROM deferred_indexes ORDER BY name",
+            vec![],
+        )
+        .await?;
+    for r in &rows {
+        let mut tx = db.begin().await?;
+        if db.backend() == Backend::Sqlite {
+            // Let the sorter use both cores and plenty of memory.
+            tx.batch("PRAGMA threads = 4").await?;
+        }
+        tx.batch(r.text(1)).await?;
+        tx.execute(
+            "DELETE FROM deferred_indexes WHERE name = $1",
+            vec![Value::from(r.text(0))],
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!("built index {}", r.text(0));
+    }
+    Ok(rows.len())
+}

@@ -1,0 +1,336 @@
+//! PostgreSQL backend: a small pool of `tokio-postgres` clients, each with its own cache of
+//! prepared statements; bulk loads go through `COPY … FROM STDIN` in text format.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
+
+use bytes::BytesMut;
+use futures_util::SinkExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::{Client, NoTls, Statement};
+
+use super::{DbError, DbResult, Row, Value};
+
+const POOL_SIZE: usize = 16;
+
+pub(crate) fn err(e: tokio_postgres::Error) -> DbError {
+    if let Some(db) = e.as_db_error() {
+        let m = format!("{} ({})", db.message(), db.constraint().unwrap_or(""));
+        if *db.code() == SqlState::UNIQUE_VIOLATION {
+            return DbError::Unique(m);
+        }
+        if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
+            return DbError::ForeignKey(m);
+        }
+        return DbError::Other(db.to_string());
+    }
+    DbError::Other(e.to_string())
+}
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) => match *ty {
+                Type::INT8 => v.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+                Type::BOOL => (*v != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*v as f64).to_sql(ty, out),
+                Type::NUMERIC => Err("numeric parameters are not supported; cast to BIGINT".into()),
+                _ => v.to_string().as_str().to_sql(&Type::TEXT, out),
+            },
+            Value::Text(s) => match *ty {
+                Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
+                Type::INT4 => s.parse::<i32>()?.to_sql(ty, out),
+                _ => s.as_str().to_sql(&Type::TEXT, out),
+            },
+        }
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+    tokio_postgres::types::to_sql_checked!();
+}
+
+fn read_row(row: &tokio_postgres::Row) -> DbResult<Row> {
+    let mut vals = Vec::with_capacity(row.len());
+    for (i, col) in row.columns().iter().enumerate() {
+        let get = |e: tokio_postgres::Error| DbError::Other(e.to_string());
+        let v = match *col.type_() {
+            Type::INT8 => row
+                .try_get::<_, Option<i64>>(i)
+                .map_err(get)?
+                .map(Value::Int),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(i)
+                .map_err(get)?
+                .map(|v| Value::Int(v as i64)),
+            Type::INT2 => row
+                .try_get::<_, Option<i16>>(i)
+                .map_err(get)?
+                .map(|v| Value::Int(v as i64)),
+            Type::BOOL => row
+                .try_get::<_, Option<bool>>(i)
+                .map_err(get)?
+                .map(|v| Value::Int(v as i64)),
+            Type::FLOAT8 => row
+                .try_get::<_, Option<f64>>(i)
+                .map_err(get)?
+                .map(|v| Value::Int(v as i64)),
+            _ => row
+                .try_get::<_, Option<String>>(i)
+                .map_err(|e| {
+                    DbError::Other(format!("column {} ({}): {e}", col.name(), col.type_()))
+                })?
+                .map(Value::Text),
+        };
+        vals.push(v.unwrap_or(Value::Null));
+    }
+    Ok(Row(vals))
+}
+
+struct Conn {
+    client: Client,
+    stmts: HashMap<String, Statement>,
+}
+
+impl Conn {
+    async fn prepare(&mut self, sql: &str) -> DbResult<Statement> {
+        if let Some(s) = self.stmts.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).await.map_err(err)?;
+        if self.stmts.len() > 512 {
+            self.stmts.clear();
+        }
+        self.stmts.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    async fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        let stmt = self.prepare(sql).await?;
+        let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
+        let rows = self.client.query(&stmt, &p).await.map_err(err)?;
+        rows.iter().map(read_row).collect()
+    }
+
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        let stmt = self.prepare(sql).await?;
+        let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
+        self.client.execute(&stmt, &p).await.map_err(err)
+    }
+}
+
+struct PoolInner {
+    config: tokio_postgres::Config,
+    idle: Mutex<Vec<Conn>>,
+    slots: Arc<Semaphore>,
+}
+
+pub struct PgDb {
+    pool: Arc<PoolInner>,
+}
+
+struct Pooled {
+    conn: Option<Conn>,
+    pool: Arc<PoolInner>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Pooled {
+    fn get(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("connection taken")
+    }
+    /// Close the connection instead of returning it (the server then rolls back whatever it
+    /// had open).
+    fn discard(&mut self) {
+        self.conn = None;
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            if !c.client.is_closed() {
+                self.pool.idle.lock().expect("pool poisoned").push(c);
+            }
+        }
+    }
+}
+
+impl PgDb {
+    pub async fn connect(url: &str) -> DbResult<PgDb> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| DbError::Other(format!("bad PostgreSQL URL: {e}")))?;
+        let db = PgDb {
+            pool: Arc::new(PoolInner {
+                config,
+                idle: Mutex::new(Vec::new()),
+                slots: Arc::new(Semaphore::new(POOL_SIZE)),
+            }),
+        };
+        // Fail early on a wrong URL or a server that is down.
+        drop(db.acquire().await?);
+        Ok(db)
+    }
+
+    async fn acquire(&self) -> DbResult<Pooled> {
+        let permit = self
+            .pool
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore closed");
+        let idle = self.pool.idle.lock().expect("pool poisoned").pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let (client, connection) = self.pool.config.connect(NoTls).await.map_err(err)?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!("postgres connection ended: {e}");
+                    }
+                });
+                Conn {
+                    client,
+                    stmts: HashMap::new(),
+                }
+            }
+        };
+        Ok(Pooled {
+            conn: Some(conn),
+            pool: self.pool.clone(),
+            _permit: permit,
+        })
+    }
+
+    pub async fn query(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        let mut c = self.acquire().await?;
+        c.get().query(sql, &params).await
+    }
+
+    pub async fn begin(&self) -> DbResult<PgTx> {
+        let mut c = self.acquire().await?;
+        c.get().client.batch_execute("BEGIN").await.map_err(err)?;
+        Ok(PgTx {
+            conn: c,
+            done: false,
+        })
+    }
+}
+
+pub struct PgTx {
+    conn: Pooled,
+    done: bool,
+}
+
+impl PgTx {
+    pub async fn execute(&mut self, sql: &str, params: Vec<Value>) -> DbResult<u64> {
+        self.conn.get().execute(sql, &params).await
+    }
+
+    pub async fn query(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        self.conn.get().query(sql, &params).await
+    }
+
+    pub async fn batch(&mut self, sql: &str) -> DbResult<()> {
+        self.conn.get().client.batch_execute(sql).await.map_err(err)
+    }
+
+    pub async fn bulk_insert(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        rows: Vec<Value>,
+        on_conflict: Option<&'static str>,
+    ) -> DbResult<()> {
+        let cols = columns.join(",");
+        let target = if on_conflict.is_some() {
+            self.batch(&format!(
+                "CREATE TEMP TABLE IF NOT EXISTS bulk_{table} AS SELECT {cols} FROM {table} WITH NO DATA; \
+                 TRUNCATE bulk_{table};"
+            ))
+            .await?;
+            format!("bulk_{table}")
+        } else {
+            table.to_owned()
+        };
+        let client = &self.conn.get().client;
+        let sink = client
+            .copy_in::<_, bytes::Bytes>(&format!("COPY {target} ({cols}) FROM STDIN"))
+            .await
+            .map_err(err)?;
+        futures_util::pin_mut!(sink);
+        let mut buf = BytesMut::with_capacity(1 << 20);
+        for row in rows.chunks(columns.len()) {
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(b"\t");
+                }
+                copy_text(&mut buf, v);
+            }
+            buf.extend_from_slice(b"\n");
+            if buf.len() > (1 << 20) {
+                sink.send(buf.split().freeze()).await.map_err(err)?;
+            }
+        }
+        if !buf.is_empty() {
+            sink.send(buf.split().freeze()).await.map_err(err)?;
+        }
+        sink.finish().await.map_err(err)?;
+        if let Some(oc) = on_conflict {
+            self.batch(&format!(
+                "INSERT INTO {table} ({cols}) SELECT {cols} FROM bulk_{table} {oc}; TRUNCATE bulk_{table};"
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> DbResult<()> {
+        self.done = true;
+        self.conn
+            .get()
+            .client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(err)
+    }
+}
+
+impl Drop for PgTx {
+    fn drop(&mut self) {
+        if !self.done {
+            self.conn.discard();
+        }
+    }
+}
+
+/// One value in COPY text format.
+fn copy_text(buf: &mut BytesMut, v: &Value) {
+    match v {
+        Value::Null => buf.extend_from_slice(b"\\N"),
+        Value::Int(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+        Value::Text(s) => {
+            for b in s.bytes() {
+                match b {
+                    b'\\' => buf.extend_from_slice(b"\\\\"),
+                    b'\t' => buf.extend_from_slice(b"\\t"),
+                    b'\n' => buf.extend_from_slice(b"\\n"),
+                    b'\r' => buf.extend_from_slice(b"\\r"),
+                    _ => buf.extend_from_slice(&[b]),
+                }
+            }
+        }
+    }
+}

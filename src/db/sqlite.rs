@@ -1,0 +1,307 @@
+//! SQLite backend: WAL, one writer connection behind an async mutex (`BEGIN IMMEDIATE`), a pool
+//! of read connections. Every call runs on tokio's blocking threads so a slow query never stalls
+//! the request workers.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use tokio::sync::{OwnedMutexGuard, Semaphore};
+
+use super::{DbError, DbResult, Row, Value};
+
+const READERS: usize = 8;
+const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+pub struct SqliteDb {
+    path: PathBuf,
+    writer: Arc<tokio::sync::Mutex<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    reader_slots: Arc<Semaphore>,
+}
+
+fn err(e: rusqlite::Error) -> DbError {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        let m = msg.clone().unwrap_or_else(|| f.to_string());
+        if f.code == ErrorCode::ConstraintViolation {
+            return match f.extended_code {
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => DbError::Unique(m),
+                rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => DbError::ForeignKey(m),
+                _ => DbError::Other(m),
+            };
+        }
+    }
+    DbError::Other(e.to_string())
+}
+
+fn open_conn(path: &Path, write: bool) -> DbResult<Connection> {
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+        .map_err(err)?;
+    conn.set_prepared_statement_cache_capacity(256);
+    // synchronous=FULL: an acknowledged commit survives power loss, not just a process crash.
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+         PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824;",
+    )
+    .map_err(err)?;
+    Ok(conn)
+}
+
+/// `$1` → `?1`: SQLite numbers `$NAME` parameters by first appearance, `?N` by N.
+pub fn rewrite_params(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+        })
+    }
+}
+
+fn read_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
+    let mut vals = Vec::with_capacity(n);
+    for i in 0..n {
+        vals.push(match row.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(v) => Value::Int(v),
+            ValueRef::Real(f) => Value::Int(f as i64),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+        });
+    }
+    Ok(Row(vals))
+}
+
+pub(crate) fn query_conn(conn: &Connection, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+    let sql = rewrite_params(sql);
+    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+    let n = stmt.column_count();
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            read_row(r, n)
+        })
+        .map_err(err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(err)
+}
+
+fn execute_conn(conn: &Connection, sql: &str, params: &[Value]) -> DbResult<u64> {
+    let sql = rewrite_params(sql);
+    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+    stmt.execute(rusqlite::params_from_iter(params.iter()))
+        .map(|n| n as u64)
+        .map_err(err)
+}
+
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    tokio::task::spawn_blocking(f)
+        .await
+        .expect("database thread panicked")
+}
+
+impl SqliteDb {
+    pub fn open(path: &str) -> DbResult<SqliteDb> {
+        let path = PathBuf::from(path);
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbError::Other(format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+        let writer = open_conn(&path, true)?;
+        // WAL lets the read pool run beside the writer.
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(DbError::Other(format!("could not enable WAL (got {mode})")));
+        }
+        Ok(SqliteDb {
+            path,
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+            reader_slots: Arc::new(Semaphore::new(READERS)),
+        })
+    }
+
+    pub async fn query(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        let _permit = self.reader_slots.acquire().await.expect("semaphore closed");
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        let sql = sql.to_owned();
+        blocking(move || {
+            let conn = readers.lock().expect("reader pool poisoned").pop();
+            let conn = match conn {
+                Some(c) => c,
+                None => open_conn(&path, false)?,
+            };
+            let res = query_conn(&conn, &sql, &params);
+            readers.lock().expect("reader pool poisoned").push(conn);
+            res
+        })
+        .await
+    }
+
+    pub async fn begin(&self) -> DbResult<SqliteTx> {
+        let guard = self.writer.clone().lock_owned().await;
+        let mut tx = SqliteTx { conn: Some(guard) };
+        tx.run(|c| {
+            // A cancelled request may have left a transaction open on the writer: end it.
+            if !c.is_autocommit() {
+                c.execute_batch("ROLLBACK").map_err(err)?;
+            }
+            c.execute_batch("BEGIN IMMEDIATE").map_err(err)
+        })
+        .await?;
+        Ok(tx)
+    }
+}
+
+pub struct SqliteTx {
+    conn: Option<OwnedMutexGuard<Connection>>,
+}
+
+impl SqliteTx {
+    async fn run<R: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut Connection) -> DbResult<R> + Send + 'static,
+    ) -> DbResult<R> {
+        let mut guard = self
+            .conn
+            .take()
+            .ok_or_else(|| DbError::Other("transaction already finished".into()))?;
+        let (guard, res) = blocking(move || {
+            let r = f(&mut guard);
+            (guard, r)
+        })
+        .await;
+        self.conn = Some(guard);
+        res
+    }
+
+    pub async fn execute(&mut self, sql: &str, params: Vec<Value>) -> DbResult<u64> {
+        let sql = sql.to_owned();
+        self.run(move |c| execute_conn(c, &sql, &params)).await
+    }
+
+    pub async fn query(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        let sql = sql.to_owned();
+        self.run(move |c| query_conn(c, &sql, &params)).await
+    }
+
+    pub async fn batch(&mut self, sql: &str) -> DbResult<()> {
+        let sql = sql.to_owned();
+        self.run(move |c| c.execute_batch(&sql).map_err(err)).await
+    }
+
+    pub async fn bulk_insert(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        rows: Vec<Value>,
+        on_conflict: Option<&'static str>,
+    ) -> DbResult<()> {
+        self.run(move |c| bulk_insert_conn(c, table, columns, &rows, on_conflict))
+            .await
+    }
+
+    /// Run blocking code directly on the writer connection (inside this transaction).
+    pub async fn with_conn<R: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut Connection) -> DbResult<R> + Send + 'static,
+    ) -> DbResult<R> {
+        self.run(f).await
+    }
+
+    pub async fn commit(mut self) -> DbResult<()> {
+        self.run(|c| c.execute_batch("COMMIT").map_err(err)).await?;
+        self.conn = None;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+        }
+    }
+}
+
+/// Rows per INSERT statement in bulk loads (bounded by SQLite's 32766 parameters).
+fn rows_per_stmt(ncols: usize) -> usize {
+    (32_000 / ncols).min(500)
+}
+
+pub(crate) fn bulk_insert_conn(
+    conn: &Connection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Value],
+    on_conflict: Option<&str>,
+) -> DbResult<()> {
+    let ncols = columns.len();
+    let per = rows_per_stmt(ncols);
+    let total = rows.len() / ncols;
+    let sql_for = |n: usize| {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(","));
+        for r in 0..n {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..ncols {
+                if c > 0 {
+                    sql.push(',');
+                }
+                sql.push('?');
+                sql.push_str(&(r * ncols + c + 1).to_string());
+            }
+            sql.push(')');
+        }
+        if let Some(oc) = on_conflict {
+            sql.push(' ');
+            sql.push_str(oc);
+        }
+        sql
+    };
+    let full = sql_for(per);
+    let mut done = 0;
+    while done < total {
+        let n = per.min(total - done);
+        let chunk = &rows[done * ncols..(done + n) * ncols];
+        if n == per {
+            let mut stmt = conn.prepare_cached(&full).map_err(err)?;
+            stmt.execute(rusqlite::params_from_iter(chunk.iter()))
+                .map_err(err)?;
+        } else {
+            let mut stmt = conn.prepare(&sql_for(n)).map_err(err)?;
+            stmt.execute(rusqlite::params_from_iter(chunk.iter()))
+                .map_err(err)?;
+        }
+        done += n;
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The one error type of the application. The web layer maps it to a status and a message in
+//! the user's language; internal causes are logged and never shown.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::db::DbError;
+use crate::i18n::{Lang, Msg};
+
+/// A problem with one field of the input, optionally on one row of an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Row number in the file (1-based, counting the header as row 1), for imports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    pub field: &'static str,
+    pub message: Msg,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, en: impl Into<String>, zh: impl Into<String>) -> FieldError {
+        FieldError {
+            row: None,
+            field,
+            message: Msg::new(en, zh),
+        }
+    }
+    pub fn at_row(mut self, row: usize) -> FieldError {
+        self.row = Some(row);
+        self
+    }
+    pub fn render(&self, lang: Lang) -> String {
+        let field = crate::registry::model::field_label(self.field, lang);
+        match (self.row, lang) {
+            (Some(r), Lang::Zh) => format!("第 {r} 行，{field}：{}", self.message.zh),
+            (Some(r), Lang::En) => format!("row {r}, {field}: {}", self.message.en),
+            (None, Lang::Zh) => format!("{field}：{}", self.message.zh),
+            (None, Lang::En) => format!("{field}: {}", self.message.en),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum AppError {
+    /// Input failed validation; nothing was written.
+    Invalid(Vec<FieldError>),
+    /// Not there, or not within the reader's scope (the two are indistinguishable on purpose).
+    NotFound,
+    /// The request conflicts with existing data (e.g. a duplicate identity document).
+    Conflict(Msg),
+    /// Not signed in, or the token is unknown or revoked.
+    Unauthorized,
+    /// The operation itself is refused (bad parameters, wrong state).
+    BadRequest(Msg),
+    Db(DbError),
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        AppError::Db(e)
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(vec![e])
+    }
+}
+
+impl AppError {
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AppError::Invalid(errs) => errs
+                .iter()
+                .map(|e| e.render(lang))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            AppError::NotFound => Msg::new("not found", "未找到").get(lang).to_owned(),
+            AppError::Conflict(m) | AppError::BadRequest(m) => m.get(lang).to_owned(),
+            AppError::Unauthorized => Msg::new(
+                "sign in first: a valid API token is required",
+                "请先登录：需要有效的 API 令牌",
+            )
+            .get(lang)
+            .to_owned(),
+            AppError::Db(_) | AppError::Internal(_) => Msg::new(
+                "internal error; the details were logged",
+                "内部错误，详情已记录在日志中",
+            )
+            .get(lang)
+            .to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Db(e) => write!(f, "{e}"),
+            AppError::Internal(e) => write!(f, "{e}"),
+            other => f.write_str(&other.message(Lang::En)),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}

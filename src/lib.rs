@@ -1,0 +1,12 @@
+//! Wardline (网格防线): grassroots epidemic response. The library holds everything; the binary
+//! only parses the command line (see [`cli`]).
+
+pub mod access;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod registry;
+pub mod rng;
+pub mod web;

@@ -1,0 +1,517 @@
+//! The area tree. National levels (province … community/village) come from the statistical
+//! division codes and use the code as id and path: the codes are prefix-hierarchical
+//! (431102002013 lies under 431102002, under 431102, under 4311, under 43), so "everything
+//! under X" is the range `[X, X~)` on an indexed path. Grids and buildings are local: their
+//! path appends fixed-width segments (`/G0001`, `/B00001`) so that no sibling is a prefix of
+//! another.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::access::Scope;
+use crate::args;
+use crate::db::{now_ms, path_end, Db, Row, Tx, Value};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::Msg;
+use crate::registry::model::*;
+
+/// First id of local areas; national codes (at most 12 digits) stay below it.
+pub const LOCAL_ID_BASE: i64 = 1_000_000_000_000;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Area {
+    pub id: i64,
+    pub code: String,
+    pub parent_id: Option<i64>,
+    pub level: i64,
+    pub name: String,
+    pub official_name: String,
+    pub path: String,
+}
+
+pub const AREA_COLS: &str = "id, code, parent_id, level, name, official_name, path";
+
+impl Area {
+    pub fn from_row(r: &Row) -> Area {
+        Area {
+            id: r.int(0),
+            code: r.string(1),
+            parent_id: r.opt_int(2),
+            level: r.int(3),
+            name: r.string(4),
+            official_name: r.string(5),
+            path: r.string(6),
+        }
+    }
+}
+
+/// Tallies for a subtree.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub households: i64,
+    pub residents: i64,
+    pub vulnerable: i64,
+    pub party_members: i64,
+}
+
+pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Area>> {
+    Ok(db
+        .query_opt(
+            &format!("SELECT {AREA_COLS} FROM areas WHERE code = $1"),
+            args![code],
+        )
+        .await?
+        .map(|r| Area::from_row(&r)))
+}
+
+pub async fn by_id(db: &Db, id: i64) -> AppResult<Option<Area>> {
+    Ok(db
+        .query_opt(
+            &format!("SELECT {AREA_COLS} FROM areas WHERE id = $1"),
+            args![id],
+        )
+        .await?
+        .map(|r| Area::from_row(&r)))
+}
+
+/// An area by code, if it lies within the scope; otherwise not found.
+pub async fn scoped(db: &Db, code: &str, scope: &Scope) -> AppResult<Area> {
+    match by_code(db, code).await? {
+        Some(a) if scope.contains(&a.path) => Ok(a),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub const SUM_COUNTS: &str = "CAST(COALESCE(SUM(households), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(residents), 0) AS BIGINT), CAST(COALESCE(SUM(vulnerable), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(party_members), 0) AS BIGINT)";
+
+/// Totals under `path`: one range scan over the per-area tallies.
+pub async fn subtree_counts(db: &Db, path: &str) -> AppResult<Counts> {
+    let r = db
+        .query_one(
+            &format!("SELECT {SUM_COUNTS} FROM area_counts WHERE path >= $1 AND path < $2"),
+            args![path, path_end(path)],
+        )
+        .await?;
+    Ok(Counts {
+        households: r.int(0),
+        residents: r.int(1),
+        vulnerable: r.int(2),
+        party_members: r.int(3),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Child {
+    #[serde(flatten)]
+    pub area: Area,
+    pub counts: Counts,
+}
+
+/// Children of an area in code order, with their subtree counts, keyset-paged by code.
+pub async fn children(
+    db: &Db,
+    parent: &Area,
+    after: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<Child>> {
+    // One scalar subquery per tally: both backends run each as a range scan on the index.
+    let sums: Vec<String> = ["households", "residents", "vulnerable", "party_members"]
+        .iter()
+        .map(|c| {
+            format!(
+                "(SELECT CAST(COALESCE(SUM(c.{c}), 0) AS BIGINT) FROM area_counts c \
+                 WHERE c.path >= a.path AND c.path < a.path || '~')"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT a.id, a.code, a.parent_id, a.level, a.name, a.official_name, a.path, {} \
+         FROM areas a WHERE a.parent_id = $1 AND a.code > $2 ORDER BY a.code LIMIT $3",
+        sums.join(", ")
+    );
+    let rows = db
+        .query(&sql, args![parent.id, after.unwrap_or(""), limit])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Child {
+            area: Area::from_row(r),
+            counts: Counts {
+                households: r.int(7),
+                residents: r.int(8),
+                vulnerable: r.int(9),
+                party_members: r.int(10),
+            },
+        })
+        .collect())
+}
+
+/// The chain of ancestors of an area, root first, for breadcrumbs.
+pub async fn ancestors(db: &Db, area: &Area) -> AppResult<Vec<Area>> {
+    let mut out = Vec::new();
+    let mut cur = area.parent_id;
+    while let Some(id) = cur {
+        let Some(a) = by_id(db, id).await? else { break };
+        cur = a.parent_id;
+        out.push(a);
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Short display name: the committee suffix of villages and communities dropped
+/// (东岳宫社区居委会 → 东岳宫社区, 石山脚村委会 → 石山脚村).
+pub fn display_name(official: &str) -> String {
+    const SUFFIXES: &[(&str, &str)] = &[
+        ("社区居民委员会", "社区"),
+        ("社区居委会", "社区"),
+        ("村民委员会", "村"),
+        ("村委会", "村"),
+        ("居民委员会", "社区"),
+        ("居委会", "社区"),
+    ];
+    for (suf, rep) in SUFFIXES {
+        if let Some(stem) = official.strip_suffix(suf) {
+            if !stem.is_empty() {
+                return format!("{stem}{rep}");
+            }
+        }
+    }
+    official.to_owned()
+}
+
+/// What an area import did.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct ImportStats {
+    pub rows: u64,
+    pub by_level: [u64; 5],
+}
+
+const AREA_INSERT_COLS: &[&str] = &[
+    "id",
+    "code",
+    "parent_id",
+    "level",
+    "name",
+    "official_name",
+    "path",
+    "created_ms",
+];
+const AREA_UPSERT: &str = "ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+    official_name = excluded.official_name, parent_id = excluded.parent_id, level = excluded.level";
+
+/// The files of the national division data set, with their level and parent column.
+const DIVISION_FILES: &[(&str, i64, Option<&str>)] = &[
+    ("provinces.csv", LEVEL_PROVINCE, None),
+    ("cities.csv", LEVEL_CITY, Some("provinceCode")),
+    ("areas.csv", LEVEL_COUNTY, Some("cityCode")),
+    ("streets.csv", LEVEL_STREET, Some("areaCode")),
+    ("villages.csv", LEVEL_COMMUNITY, Some("streetCode")),
+];
+
+/// Read the national division CSVs from `dir`, keeping `under` (a code), its subtree and its
+/// ancestors; rows are flat `AREA_INSERT_COLS` values.
+pub fn read_division_dir(dir: &Path, under: Option<&str>) -> AppResult<(Vec<Value>, ImportStats)> {
+    let mut sources = Vec::new();
+    for (file, level, parent_col) in DIVISION_FILES {
+        let p = dir.join(file);
+        let data = std::fs::read(&p).map_err(|e| {
+            AppError::BadRequest(Msg::new(
+                format!("cannot read {}: {e}", p.display()),
+                format!("无法读取 {}：{e}", p.display()),
+            ))
+        })?;
+        sources.push((*file, *level, *parent_col, data));
+    }
+    read_division(
+        sources
+            .iter()
+            .map(|(f, l, p, d)| (*f, *l, *p, d.as_slice())),
+        under,
+    )
+}
+
+/// The 零陵区 subtree and its ancestors, embedded so the demo city needs no data files.
+pub const EMBEDDED_DEMO_AREAS: &str = include_str!("../../data/demo-areas.csv");
+
+/// Rows of the embedded demo areas (one CSV: code,name,level,parent).
+pub fn read_embedded(under: Option<&str>) -> AppResult<(Vec<Value>, ImportStats)> {
+    let mut per_level: Vec<Vec<u8>> = vec![Vec::new(); 5];
+    for line in EMBEDDED_DEMO_AREAS.lines().skip(1) {
+        let mut it = line.splitn(4, ',');
+        let (code, name, level, parent) = (
+            it.next().unwrap_or(""),
+            it.next().unwrap_or(""),
+            it.next().unwrap_or("0"),
+            it.next().unwrap_or(""),
+        );
+        let l: usize = level.parse().unwrap_or(0);
+        if (1..=5).contains(&l) {
+            let buf = &mut per_level[l - 1];
+            if buf.is_empty() {
+                buf.extend_from_slice(b"code,name,parent\n");
+            }
+            buf.extend_from_slice(format!("{code},{name},{parent}\n").as_bytes());
+        }
+    }
+    read_division(
+        per_level.iter().enumerate().map(|(i, d)| {
+            (
+                "embedded",
+                (i + 1) as i64,
+                (i > 0).then_some("parent"),
+                d.as_slice(),
+            )
+        }),
+        under,
+    )
+}
+
+fn read_division<'a>(
+    sources: impl Iterator<Item = (&'a str, i64, Option<&'a str>, &'a [u8])>,
+    under: Option<&str>,
+) -> AppResult<(Vec<Value>, ImportStats)> {
+    let now = now_ms();
+    let mut rows = Vec::new();
+    let mut stats = ImportStats::default();
+    let bad = |file: &str, line: u64, en: String, zh: String| {
+        AppError::Invalid(vec![FieldError::new(
+            "file",
+            format!("{file}: {en}"),
+            format!("{file}：{zh}"),
+        )
+        .at_row(line as usize)])
+    };
+    for (file, level, parent_col, data) in sources {
+        if data.is_empty() {
+            continue;
+        }
+        let mut rdr = csv::Reader::from_reader(data);
+        let headers = rdr
+            .headers()
+            .map_err(|e| bad(file, 1, e.to_string(), e.to_string()))?
+            .clone();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(ci), Some(ni)) = (col("code"), col("name")) else {
+            return Err(bad(
+                file,
+                1,
+                "needs columns code and name".into(),
+                "缺少 code 或 name 列".into(),
+            ));
+        };
+        let pi = match parent_col {
+            Some(p) => Some(col(p).ok_or_else(|| {
+                bad(file, 1, format!("needs column {p}"), format!("缺少 {p} 列"))
+            })?),
+            None => None,
+        };
+        let mut rec = csv::StringRecord::new();
+        let mut line = 1u64;
+        while rdr
+            .read_record(&mut rec)
+            .map_err(|e| bad(file, line + 1, e.to_string(), e.to_string()))?
+        {
+            line += 1;
+            let code = rec.get(ci).unwrap_or("").trim();
+            let keep = match under {
+                None => true,
+                // The subtree, and the ancestors of `under` so the chain is complete.
+                Some(u) => code.starts_with(u) || u.starts_with(code),
+            };
+            if !keep {
+                continue;
+            }
+            let id: i64 = match code.parse() {
+                Ok(v) if !code.is_empty() && code.len() <= 12 => v,
+                _ => {
+                    return Err(bad(
+                        file,
+                        line,
+                        format!("bad code {code:?}"),
+                        format!("代码“{code}”无效"),
+                    ))
+                }
+            };
+            let parent: Option<i64> = match pi {
+                Some(i) => Some(rec.get(i).unwrap_or("").trim().parse().map_err(|_| {
+                    bad(file, line, "bad parent code".into(), "上级代码无效".into())
+                })?),
+                None => None,
+            };
+            if let Some(p) = parent {
+                if !code.starts_with(&p.to_string()) {
+                    return Err(bad(
+                        file,
+                        line,
+                        format!("code {code} does not start with its parent's code {p}"),
+                        format!("代码 {code} 不以上级代码 {p} 开头"),
+                    ));
+                }
+            }
+            let official = rec.get(ni).unwrap_or("").trim();
+            rows.extend([
+                Value::Int(id),
+                Value::from(code),
+                Value::from(parent),
+                Value::Int(level),
+                Value::from(display_name(official)),
+                Value::from(official),
+                Value::from(code),
+                Value::Int(now),
+            ]);
+            stats.rows += 1;
+            stats.by_level[(level - 1) as usize] += 1;
+        }
+    }
+    Ok((rows, stats))
+}
+
+/// Upsert national area rows (from [`read_division_dir`] or [`read_embedded`]), in one
+/// transaction. Parents come before children in the input, so foreign keys hold throughout.
+pub async fn upsert_national(db: &Db, rows: Vec<Value>) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    const BATCH: usize = 50_000 * 8;
+    let mut rows = rows;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(BATCH));
+        tx.bulk_insert("areas", AREA_INSERT_COLS, rows, Some(AREA_UPSERT))
+            .await?;
+        rows = rest;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Make sure the national areas at and above `code` exist, loading them from the embedded
+/// demo data when they are missing. Errors if the code is neither present nor embedded.
+pub async fn ensure_national(db: &Db, code: &str) -> AppResult<Area> {
+    if let Some(a) = by_code(db, code).await? {
+        return Ok(a);
+    }
+    let (rows, stats) = read_embedded(Some(code))?;
+    if stats.rows == 0
+        || !rows
+            .iter()
+            .step_by(8)
+            .any(|v| v == &Value::Int(code.parse().unwrap_or(-1)))
+    {
+        return Err(AppError::BadRequest(Msg::new(
+            format!("the area {code} is not loaded; run `wardline areas import --china-division DIR --under {code}` first"),
+            format!("区划 {code} 尚未导入，请先运行 `wardline areas import --china-division DIR --under {code}`"),
+        )));
+    }
+    upsert_national(db, rows).await?;
+    by_code(db, code).await?.ok_or(AppError::NotFound)
+}
+
+/// The next free local area id, inside a write transaction (ids are taken from the top, so
+/// a block of ids from here on is free too until this transaction commits).
+pub async fn next_local_id(tx: &mut Tx) -> AppResult<i64> {
+    let r = tx
+        .query_one(
+            "SELECT COALESCE(MAX(id), $1) FROM areas WHERE id >= $1",
+            args![LOCAL_ID_BASE - 1],
+        )
+        .await?;
+    Ok(r.int(0) + 1)
+}
+
+/// The path segment for the `n`-th local child (1-based) at `level`.
+pub fn local_segment(level: i64, n: i64) -> String {
+    match level {
+        LEVEL_GRID => format!("/G{n:04}"),
+        _ => format!("/B{n:05}"),
+    }
+}
+
+/// Create a grid under a community/village, or a building under a grid or a community.
+/// Within one parent, names are unique: an existing child of that name is returned instead.
+pub async fn find_or_create_local(
+    tx: &mut Tx,
+    parent: &Area,
+    level: i64,
+    name: &str,
+) -> AppResult<Area> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(FieldError::new("name", "1–100 characters", "应为 1–100 个字符").into());
+    }
+    let parent_ok = match level {
+        LEVEL_GRID => parent.level == LEVEL_COMMUNITY,
+        LEVEL_BUILDING => parent.level == LEVEL_GRID || parent.level == LEVEL_COMMUNITY,
+        _ => false,
+    };
+    if !parent_ok {
+        return Err(FieldError::new(
+            "level",
+            "a grid goes under a community/village; a building under a grid or a community/village",
+            "网格须建在社区/村之下，楼栋须建在网格或社区/村之下",
+        )
+        .into());
+    }
+    if let Some(r) = tx
+        .query_opt(
+            &format!(
+                "SELECT {AREA_COLS} FROM areas WHERE parent_id = $1 AND name = $2 AND level = $3"
+            ),
+            args![parent.id, name, level],
+        )
+        .await?
+    {
+        return Ok(Area::from_row(&r));
+    }
+    let n = tx
+        .query_one(
+            "SELECT COUNT(*) FROM areas WHERE parent_id = $1 AND level = $2",
+            args![parent.id, level],
+        )
+        .await?
+        .int(0)
+        + 1;
+    let id = next_local_id(tx).await?;
+    let path = format!("{}{}", parent.path, local_segment(level, n));
+    tx.execute(
+        "INSERT INTO areas (id, code, parent_id, level, name, official_name, path, created_ms) \
+         VALUES ($1, $2, $3, $4, $5, $5, $2, $6)",
+        args![id, path.as_str(), parent.id, level, name, now_ms()],
+    )
+    .await?;
+    Ok(Area {
+        id,
+        code: path.clone(),
+        parent_id: Some(parent.id),
+        level,
+        name: name.to_owned(),
+        official_name: name.to_owned(),
+        path,
+    })
+}
+
+/// Add to the tallies of the area a household hangs off.
+pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> AppResult<()> {
+    tx.execute(
+        "INSERT INTO area_counts (area_id, path, households, residents, vulnerable, party_members) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (area_id) DO UPDATE SET \
+         households = area_counts.households + excluded.households, \
+         residents = area_counts.residents + excluded.residents, \
+         vulnerable = area_counts.vulnerable + excluded.vulnerable, \
+         party_members = area_counts.party_members + excluded.party_members",
+        args![area_id, path, d.households, d.residents, d.vulnerable, d.party_members],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Levels present, for `--help`-style listings.
+pub fn level_counts_by_code(stats: &ImportStats) -> HashMap<&'static str, u64> {
+    LEVELS[..5]
+        .iter()
+        .zip(stats.by_level)
+        .map(|(t, n)| (t.code, n))
+        .collect()
+}

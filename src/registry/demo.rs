@@ -1,0 +1,897 @@
+//! The demo city: a synthetic but realistic population on the real division codes.
+//!
+//! Each community/village under the chosen area gets grids of 300–500 households, buildings
+//! (楼栋, or 组 in villages), households of 1–6 people with a head, Chinese names, valid unique
+//! ID numbers carrying the county's region code, an age pyramid with about a fifth aged 60+,
+//! mobile numbers, vulnerable tags and party members in plausible shares. The same seed gives
+//! the same people.
+//!
+//! Generation runs on its own thread and hands batches to the loader, so on two cores the
+//! database insert overlaps the generation.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::args;
+use crate::db::{self, now_ms, path_end, Backend, Db, Value};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+use crate::registry::areas::{self, Area, Counts, AREA_COLS};
+use crate::registry::model::*;
+use crate::registry::residents::community_of;
+use crate::registry::validate::{check_char, civil_from_days, days_from_civil};
+use crate::rng::Rng;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub people: u64,
+    pub seed: u64,
+    pub under: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DemoStats {
+    pub residents: u64,
+    pub households: u64,
+    pub grids: u64,
+    pub buildings: u64,
+    pub communities: u64,
+    pub aged_60_plus: u64,
+    pub seconds: f64,
+}
+
+/// Reference date the ages are drawn against (fixed so the city is the same every day).
+const REF: (i32, u32, u32) = (2025, 6, 30);
+
+const SURNAMES: &[(&str, u32)] = &[
+    ("王", 70),
+    ("李", 70),
+    ("张", 65),
+    ("刘", 55),
+    ("陈", 50),
+    ("杨", 45),
+    ("唐", 40),
+    ("黄", 35),
+    ("周", 35),
+    ("蒋", 32),
+    ("邓", 30),
+    ("赵", 28),
+    ("吴", 28),
+    ("胡", 26),
+    ("谢", 25),
+    ("彭", 22),
+    ("曾", 22),
+    ("刘", 20),
+    ("罗", 20),
+    ("何", 20),
+    ("徐", 18),
+    ("孙", 16),
+    ("朱", 16),
+    ("郭", 15),
+    ("马", 14),
+    ("高", 14),
+    ("林", 14),
+    ("郑", 12),
+    ("梁", 12),
+    ("宋", 11),
+    ("许", 10),
+    ("邹", 10),
+    ("龙", 10),
+    ("雷", 9),
+    ("肖", 9),
+    ("田", 9),
+    ("欧阳", 8),
+    ("廖", 8),
+    ("蒋", 8),
+    ("袁", 8),
+    ("易", 8),
+    ("文", 8),
+    ("曹", 7),
+    ("秦", 7),
+    ("贺", 7),
+    ("谭", 7),
+    ("石", 6),
+    ("姚", 6),
+    ("汤", 6),
+    ("邱", 6),
+    ("卢", 5),
+    ("魏", 5),
+    ("韩", 5),
+    ("冯", 5),
+    ("丁", 5),
+    ("沈", 5),
+    ("范", 5),
+    ("毛", 4),
+    ("伍", 4),
+    ("熊", 4),
+    ("夏", 4),
+    ("付", 4),
+    ("尹", 4),
+    ("陶", 4),
+    ("覃", 3),
+    ("段", 3),
+    ("侯", 3),
+    ("蔡", 3),
+    ("钟", 3),
+    ("向", 3),
+    ("左", 3),
+    ("申", 2),
+    ("司马", 1),
+    ("诸葛", 1),
+];
+
+const MALE: &[&str] = &[
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞",
+    "鑫", "波", "宇", "浩", "凯", "健", "俊", "帆", "旭", "宁", "龙", "林", "阳", "建", "国", "志",
+    "海", "峰", "文", "亮", "成", "东", "晨", "博", "子", "轩", "睿", "泽", "宏", "德", "振", "兴",
+    "春", "永", "新", "清", "昊", "天", "锦", "翔", "诚", "世", "佳", "立",
+];
+const FEMALE: &[&str] = &[
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀", "玲", "桂", "英", "燕", "萍", "红", "梅",
+    "琳", "雪", "婷", "慧", "莉", "倩", "颖", "洁", "佳", "欣", "怡", "悦", "雨", "琪", "晶", "兰",
+    "凤", "珍", "丹", "彤", "妍", "涵", "诗", "梦", "晓", "思", "可", "心", "若", "月", "春", "美",
+    "玉", "淑", "云", "秋", "菊", "爱", "小",
+];
+const CHRONIC_NOTES: &[(&str, u32)] = &[
+    ("高血压", 40),
+    ("糖尿病", 25),
+    ("冠心病", 12),
+    ("慢阻肺", 8),
+    ("脑梗后遗症", 6),
+    ("尿毒症（透析）", 3),
+    ("肿瘤（化疗）", 3),
+    ("精神疾病", 3),
+];
+/// Share of each single year of age 0–99, per hundred thousand (five-year bands of a county
+/// population like 零陵区's in the 2020 census, spread evenly over the band).
+const BANDS: [u32; 20] = [
+    500, 600, 600, 520, 480, 560, 750, 650, 620, 750, 850, 720, 560, 540, 400, 260, 160, 80, 30, 10,
+];
+
+fn cumulative(weights: impl Iterator<Item = u32>) -> Vec<u32> {
+    let mut acc = 0;
+    weights
+        .map(|w| {
+            acc += w;
+            acc
+        })
+        .collect()
+}
+
+struct Tables {
+    surnames: Vec<u32>,
+    ages: Vec<u32>,
+    chronic: Vec<u32>,
+}
+
+impl Tables {
+    fn new() -> Tables {
+        Tables {
+            surnames: cumulative(SURNAMES.iter().map(|s| s.1)),
+            ages: cumulative((0..100).map(|a| BANDS[a / 5])),
+            chronic: cumulative(CHRONIC_NOTES.iter().map(|c| c.1)),
+        }
+    }
+
+    /// An age in `lo..=hi` following the pyramid.
+    fn age(&self, rng: &mut Rng, lo: i64, hi: i64) -> i64 {
+        let lo = lo.clamp(0, 99) as usize;
+        let hi = hi.clamp(lo as i64, 99) as usize;
+        let base = if lo == 0 { 0 } else { self.ages[lo - 1] };
+        let span = self.ages[hi] - base;
+        let x = base + rng.below(span.max(1) as u64) as u32;
+        self.ages.partition_point(|&c| c <= x).clamp(lo, hi) as i64
+    }
+}
+
+/// One member as the household template lays it out.
+struct Member {
+    age: i64,
+    sex: i64,
+    relation: &'static str,
+}
+
+/// Lay out a household of `size` people. Returns members with the head first.
+fn household_members(t: &Tables, rng: &mut Rng, size: usize) -> Vec<Member> {
+    let mut m = Vec::with_capacity(size);
+    let other = |s: i64| if s == 1 { 2 } else { 1 };
+    let head_sex = if rng.chance(700) { 1 } else { 2 };
+    match size {
+        1 => {
+            let age = if rng.chance(420) {
+                t.age(rng, 60, 99)
+            } else {
+                t.age(rng, 18, 59)
+            };
+            m.push(Member {
+                age,
+                sex: head_sex,
+                relation: "head",
+            });
+        }
+        2 => {
+            let roll = rng.below(100);
+            if roll < 50 {
+                let age = t.age(rng, 55, 95);
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: "head",
+                });
+                m.push(Member {
+                    age: (age + rng.range(-5, 3)).clamp(50, 99),
+                    sex: other(head_sex),
+                    relation: "spouse",
+                });
+            } else if roll < 85 {
+                let age = t.age(rng, 22, 59);
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: "head",
+                });
+                m.push(Member {
+                    age: (age + rng.range(-4, 4)).clamp(20, 99),
+                    sex: other(head_sex),
+                    relation: "spouse",
+                });
+            } else {
+                let age = t.age(rng, 40, 80);
+                m.push(Member {
+                    age,
+                    sex: head_sex,
+                    relation: "head",
+                });
+                m.push(Member {
+                    age: (age - rng.range(20, 35)).max(0),
+                    sex: rng.range(1, 2),
+                    relation: "child",
+                });
+            }
+        }
+        _ => {
+            // A couple with children, and grandparents in the larger households.
+            let grandparents = match size {
+                3 => (rng.chance(150)) as usize,
+                4 => rng.below(2) as usize,
+                5 => 1 + rng.below(2) as usize,
+                _ => 2,
+            };
+            let children = size - 2 - grandparents;
+            let age = t.age(rng, 24, 58);
+            m.push(Member {
+                age,
+                sex: head_sex,
+                relation: "head",
+            });
+            let spouse_age = (age + rng.range(-4, 4)).clamp(20, 99);
+            m.push(Member {
+                age: spouse_age,
+                sex: other(head_sex),
+                relation: "spouse",
+            });
+            let mother = if head_sex == 2 { age } else { spouse_age };
+            for i in 0..children {
+                let a = (mother - rng.range(21, 36) - 2 * i as i64).max(0);
+                m.push(Member {
+                    age: a,
+                    sex: rng.range(1, 2),
+                    relation: "child",
+                });
+            }
+            for i in 0..grandparents {
+                let a = (age + rng.range(22, 32)).min(99);
+                let sex = if grandparents == 2 {
+                    1 + i as i64
+                } else {
+                    rng.range(1, 2)
+                };
+                m.push(Member {
+                    age: a,
+                    sex,
+                    relation: "parent",
+                });
+            }
+        }
+    }
+    m
+}
+
+/// Unique ID numbers: per county, a counter per (birth day, sex); a full day spills to the
+/// next day, so 500 people of each sex fit every day of a century.
+struct IdAlloc {
+    counters: HashMap<u32, Vec<u16>>,
+}
+
+const DAY0: i64 = -25_567; // 1900-01-01
+
+impl IdAlloc {
+    fn next(&mut self, county: u32, mut day: i64, sex: i64) -> Option<(String, i64)> {
+        let slots = self
+            .counters
+            .entry(county)
+            .or_insert_with(|| vec![0; 2 * 48_000]);
+        for _ in 0..3_000 {
+            let i = ((day - DAY0) as usize) * 2 + (sex == 1) as usize;
+            if i >= slots.len() {
+                return None;
+            }
+            if slots[i] < 500 {
+                let seq = slots[i] as u32 * 2 + (sex == 1) as u32;
+                slots[i] += 1;
+                let (y, m, d) = civil_from_days(day);
+                let mut s = format!("{county:06}{y:04}{m:02}{d:02}{seq:03}");
+                let c = check_char(s.as_bytes());
+                s.push(c as char);
+                return Some((s, day));
+            }
+            day += 1;
+        }
+        None
+    }
+}
+
+/// What the generator hands to the loader: flat rows for each table, and tallies.
+#[derive(Default)]
+struct Batch {
+    areas: Vec<Value>,
+    households: Vec<Value>,
+    residents: Vec<Value>,
+    counts: HashMap<i64, (String, Counts)>,
+    n_residents: u64,
+}
+
+const AREA_COLS_INS: &[&str] = &[
+    "id",
+    "code",
+    "parent_id",
+    "level",
+    "name",
+    "official_name",
+    "path",
+    "created_ms",
+];
+const HOUSEHOLD_COLS_INS: &[&str] = &[
+    "id",
+    "area_id",
+    "path",
+    "community_id",
+    "address",
+    "kind",
+    "head_id",
+    "created_ms",
+    "updated_ms",
+];
+const RESIDENT_COLS_INS: &[&str] = &[
+    "id",
+    "household_id",
+    "path",
+    "community_id",
+    "name",
+    "doc_type",
+    "doc_number",
+    "sex",
+    "birth_date",
+    "phone",
+    "relation",
+    "tags",
+    "health_note",
+    "party",
+    "party_categories",
+    "created_ms",
+    "updated_ms",
+];
+const COUNT_COLS: &[&str] = &[
+    "area_id",
+    "path",
+    "households",
+    "residents",
+    "vulnerable",
+    "party_members",
+];
+const COUNT_UPSERT: &str = "ON CONFLICT (area_id) DO UPDATE SET \
+    households = area_counts.households + excluded.households, \
+    residents = area_counts.residents + excluded.residents, \
+    vulnerable = area_counts.vulnerable + excluded.vulnerable, \
+    party_members = area_counts.party_members + excluded.party_members";
+
+/// Everything the generator needs to know about one community.
+struct CommunityPlan {
+    area: Area,
+    county_name: String,
+    street_name: String,
+    people: u64,
+    /// Grids and buildings already there (re-running into a non-empty tree appends).
+    grids_before: i64,
+}
+
+struct Generator {
+    rng: Rng,
+    t: Tables,
+    ids: IdAlloc,
+    next_area: i64,
+    next_household: i64,
+    next_resident: i64,
+    now: i64,
+    ref_day: i64,
+    stats: DemoStats,
+}
+
+impl Generator {
+    fn name(&mut self, surname: &str, sex: i64) -> String {
+        let pool = if sex == 1 { MALE } else { FEMALE };
+        let mut s = String::with_capacity(12);
+        s.push_str(surname);
+        s.push_str(*self.rng.pick(pool));
+        if self.rng.chance(720) {
+            s.push_str(*self.rng.pick(pool));
+        }
+        s
+    }
+
+    fn surname(&mut self) -> &'static str {
+        SURNAMES[self.rng.weighted(&self.t.surnames)].0
+    }
+
+    fn phone(&mut self) -> String {
+        const P: &[&str] = &["13", "15", "17", "18", "19", "13", "15", "18"];
+        let mut s = String::with_capacity(11);
+        s.push_str(*self.rng.pick(P));
+        let n = self.rng.below(1_000_000_000);
+        s.push_str(&format!("{n:09}"));
+        s
+    }
+
+    fn area_row(&mut self, b: &mut Batch, parent: &Area, level: i64, n: i64, name: String) -> Area {
+        let id = self.next_area;
+        self.next_area += 1;
+        let path = format!("{}{}", parent.path, areas::local_segment(level, n));
+        b.areas.extend([
+            Value::Int(id),
+            Value::from(path.as_str()),
+            Value::Int(parent.id),
+            Value::Int(level),
+            Value::from(name.as_str()),
+            Value::from(name.as_str()),
+            Value::from(path.as_str()),
+            Value::Int(self.now),
+        ]);
+        Area {
+            id,
+            code: path.clone(),
+            parent_id: Some(parent.id),
+            level,
+            name: name.clone(),
+            official_name: name,
+            path,
+        }
+    }
+
+    /// Generate one community; calls `flush` whenever the batch is large enough. Households
+    /// are never split across batches.
+    fn community(&mut self, plan: &CommunityPlan, flush: &mut dyn FnMut(Batch) -> bool) -> bool {
+        let mut b = Batch::default();
+        let village = plan.area.name.ends_with('村');
+        let county: u32 = plan.area.code[..6].parse().unwrap_or(431102);
+        let community_id = community_of(&plan.area.path);
+        let mut left = plan.people;
+        let mut grid_no = plan.grids_before;
+        let mut grid: Option<(Area, i64, i64)> = None; // (grid, households in it, target)
+        let mut building: Option<(Area, i64, i64, i64)> = None; // (building, hh in it, target, number)
+        let mut building_no = 0;
+        while left > 0 {
+            // Open a new grid / building when the current one is full.
+            let need_grid = grid.as_ref().is_none_or(|(_, n, target)| n >= target);
+            if need_grid {
+                grid_no += 1;
+                let g = self.area_row(
+                    &mut b,
+                    &plan.area,
+                    LEVEL_GRID,
+                    grid_no,
+                    format!("第{grid_no}网格"),
+                );
+                let target = self.rng.range(300, 500);
+                grid = Some((g, 0, target));
+                building = None;
+                building_no = 0;
+                self.stats.grids += 1;
+            }
+            let need_building = building
+                .as_ref()
+                .is_none_or(|(_, n, target, _)| n >= target);
+            if need_building {
+                building_no += 1;
+                let (g, _, _) = grid.as_ref().expect("grid");
+                let g = g.clone();
+                let name = if village {
+                    format!("{building_no}组")
+                } else {
+                    format!("{building_no}栋")
+                };
+                let a = self.area_row(&mut b, &g, LEVEL_BUILDING, building_no, name);
+                let target = if village {
+                    self.rng.range(15, 40)
+                } else {
+                    self.rng.range(18, 72)
+                };
+                building = Some((a, 0, target, building_no));
+                self.stats.buildings += 1;
+            }
+            let size = {
+                let r = self.rng.below(100);
+                let s = match r {
+                    0..=23 => 1,
+                    24..=54 => 2,
+                    55..=74 => 3,
+                    75..=87 => 4,
+                    88..=95 => 5,
+                    _ => 6,
+                };
+                (s as u64).min(left) as usize
+            };
+            left -= size as u64;
+            let (bld, n_in_bld, _, bno) = building.as_mut().expect("building");
+            *n_in_bld += 1;
+            grid.as_mut().expect("grid").1 += 1;
+            let bld = bld.clone();
+            let address = if village {
+                format!(
+                    "{}{}{}{}组{}号",
+                    plan.county_name, plan.street_name, plan.area.name, bno, *n_in_bld
+                )
+            } else {
+                let unit = 1 + (*n_in_bld - 1) / 12;
+                let floor = 1 + ((*n_in_bld - 1) % 12) / 2;
+                let room = 1 + (*n_in_bld - 1) % 2;
+                format!(
+                    "{}{}{}{}栋{}单元{}0{}室",
+                    plan.county_name, plan.street_name, plan.area.name, bno, unit, floor, room
+                )
+            };
+            let kind = match self.rng.below(100) {
+                0..=87 => "home",
+                88..=96 => "rental",
+                97..=98 => "shop",
+                _ => "dormitory",
+            };
+            let hh_id = self.next_household;
+            self.next_household += 1;
+            let members = household_members(&self.t, &mut self.rng, size);
+            let head_id = self.next_resident;
+            b.households.extend([
+                Value::Int(hh_id),
+                Value::Int(bld.id),
+                Value::from(bld.path.as_str()),
+                Value::Int(community_id),
+                Value::from(address),
+                Value::from(kind),
+                Value::Int(head_id),
+                Value::Int(self.now),
+                Value::Int(self.now),
+            ]);
+            let family = self.surname();
+            let mut tally = Counts {
+                households: 1,
+                ..Counts::default()
+            };
+            for mem in &members {
+                let id = self.next_resident;
+                self.next_resident += 1;
+                // Children usually take the father's surname; spouses and the mother's parents
+                // keep their own.
+                let surname = match (mem.relation, mem.sex) {
+                    ("head", _) | ("child", _) => family,
+                    _ => self.surname(),
+                };
+                let name = self.name(surname, mem.sex);
+                let birth_day = self.ref_day - mem.age * 365 - self.rng.range(0, 364) - mem.age / 4;
+                let Some((doc, birth_day)) = self.ids.next(county, birth_day, mem.sex) else {
+                    continue;
+                };
+                let (y, m, d) = civil_from_days(birth_day);
+                let age = mem.age;
+                if age >= 60 {
+                    self.stats.aged_60_plus += 1;
+                }
+                let phone =
+                    if age >= 12 && (age < 80 || self.rng.chance(500)) && self.rng.chance(960) {
+                        Some(self.phone())
+                    } else {
+                        None
+                    };
+                let mut tags = 0;
+                let mut note = None;
+                if size == 1 && age >= 60 {
+                    tags |= TAG_ALONE;
+                }
+                if self.rng.chance(30 + (age as u32) * 3 / 4) {
+                    tags |= TAG_DISABLED;
+                }
+                if age >= 40 && self.rng.chance(((age - 40) * 4) as u32) {
+                    tags |= TAG_CHRONIC;
+                    note = Some(CHRONIC_NOTES[self.rng.weighted(&self.t.chronic)].0);
+                }
+                if mem.sex == 2 && (20..=40).contains(&age) && self.rng.chance(40) {
+                    tags |= TAG_PREGNANT;
+                }
+                if age < 3 {
+                    tags |= TAG_INFANT;
+                }
+                if (18..=23).contains(&age) && self.rng.chance(30) {
+                    tags |= TAG_STUDENT;
+                }
+                let mut party = 0;
+                let mut cats = 0;
+                if age >= 18 && self.rng.chance(if age >= 50 { 110 } else { 75 }) {
+                    party = if age < 30 && self.rng.chance(150) {
+                        2
+                    } else {
+                        1
+                    };
+                    if (20..=45).contains(&age) && self.rng.chance(120) {
+                        cats |= 1;
+                    }
+                    if mem.sex == 1 && self.rng.chance(70) {
+                        cats |= 1 << 1;
+                    }
+                    if self.rng.chance(30) {
+                        cats |= 1 << 2;
+                    }
+                    if age >= 75 {
+                        cats |= 1 << 3;
+                    }
+                    if (50..=75).contains(&age) && self.rng.chance(50) {
+                        cats |= 1 << 4;
+                    }
+                }
+                tally.residents += 1;
+                tally.vulnerable += (tags != 0) as i64;
+                tally.party_members += (party != 0) as i64;
+                b.residents.extend([
+                    Value::Int(id),
+                    Value::Int(hh_id),
+                    Value::from(bld.path.as_str()),
+                    Value::Int(community_id),
+                    Value::from(name),
+                    Value::from("id_card"),
+                    Value::from(doc),
+                    Value::Int(mem.sex),
+                    Value::from(format!("{y:04}-{m:02}-{d:02}")),
+                    Value::from(phone),
+                    Value::from(mem.relation),
+                    Value::Int(tags),
+                    Value::from(note),
+                    Value::Int(party),
+                    Value::Int(cats),
+                    Value::Int(self.now),
+                    Value::Int(self.now),
+                ]);
+            }
+            self.stats.households += 1;
+            self.stats.residents += tally.residents as u64;
+            b.n_residents += tally.residents as u64;
+            let e = b
+                .counts
+                .entry(bld.id)
+                .or_insert_with(|| (bld.path.clone(), Counts::default()));
+            e.1.households += tally.households;
+            e.1.residents += tally.residents;
+            e.1.vulnerable += tally.vulnerable;
+            e.1.party_members += tally.party_members;
+            if b.n_residents >= 100_000 && !flush(std::mem::take(&mut b)) {
+                return false;
+            }
+        }
+        flush(b)
+    }
+}
+
+/// Build the demo city. `progress` is called with the number of residents loaded so far.
+pub async fn generate(
+    db: &Db,
+    opts: &DemoOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> AppResult<DemoStats> {
+    let started = std::time::Instant::now();
+    let root = areas::ensure_national(db, &opts.under).await?;
+    if root.level > LEVEL_COMMUNITY {
+        return Err(AppError::BadRequest(Msg::new(
+            "the demo city goes under a community/village or higher",
+            "演示城市须建在社区/村或更高层级之下",
+        )));
+    }
+    let existing = areas::subtree_counts(db, &root.path).await?;
+    if existing.residents > 0 {
+        return Err(AppError::Conflict(Msg::new(
+            format!(
+                "{} already has {} residents; the demo city goes into an area without residents",
+                root.name, existing.residents
+            ),
+            format!(
+                "{} 已有 {} 名居民；演示数据只能生成到没有居民的区划",
+                root.name, existing.residents
+            ),
+        )));
+    }
+    let communities: Vec<Area> = db
+        .query(
+            &format!("SELECT {AREA_COLS} FROM areas WHERE path >= $1 AND path < $2 AND level = $3 ORDER BY path"),
+            args![root.path.as_str(), path_end(&root.path), LEVEL_COMMUNITY],
+        )
+        .await?
+        .iter()
+        .map(Area::from_row)
+        .collect();
+    if communities.is_empty() {
+        return Err(AppError::BadRequest(Msg::new(
+            format!("there is no community or village under {}", root.name),
+            format!("{} 下没有社区或村", root.name),
+        )));
+    }
+    // Names of the county and street of each community, for addresses.
+    let mut names: HashMap<String, String> = HashMap::new();
+    for r in db
+        .query(
+            "SELECT code, name FROM areas WHERE level IN ($1, $2) AND path >= $3 AND path < $4",
+            args![
+                LEVEL_COUNTY,
+                LEVEL_STREET,
+                &root.path[..root.path.len().min(6)],
+                path_end(&root.path[..root.path.len().min(6)])
+            ],
+        )
+        .await?
+    {
+        names.insert(r.string(0), r.string(1));
+    }
+    // Spread the people over the communities with some variation.
+    let mut rng = Rng::new(opts.seed);
+    let weights: Vec<u64> = communities.iter().map(|_| 600 + rng.below(800)).collect();
+    let total_w: u64 = weights.iter().sum();
+    let mut plans = Vec::new();
+    let mut assigned = 0;
+    for (i, c) in communities.iter().enumerate() {
+        let share = if i + 1 == communities.len() {
+            opts.people - assigned
+        } else {
+            opts.people * weights[i] / total_w
+        };
+        assigned += share;
+        let grids_before = db
+            .query_one(
+                "SELECT COUNT(*) FROM areas WHERE parent_id = $1 AND level = $2",
+                args![c.id, LEVEL_GRID],
+            )
+            .await?
+            .int(0);
+        plans.push(CommunityPlan {
+            area: c.clone(),
+            county_name: names.get(&c.code[..6]).cloned().unwrap_or_default(),
+            street_name: names.get(&c.code[..9]).cloned().unwrap_or_default(),
+            people: share,
+            grids_before,
+        });
+    }
+
+    let max = |t: &str| format!("SELECT COALESCE(MAX(id), 0) FROM {t}");
+    let next_household = db.query_one(&max("households"), vec![]).await?.int(0) + 1;
+    let next_resident = db.query_one(&max("residents"), vec![]).await?.int(0) + 1;
+    let next_area = {
+        let mut tx = db.begin().await?;
+        let id = areas::next_local_id(&mut tx).await?;
+        drop(tx);
+        id
+    };
+    let empty = db
+        .query_opt("SELECT id FROM residents LIMIT 1", vec![])
+        .await?
+        .is_none();
+    if empty && opts.people >= 100_000 {
+        db::defer_indexes(db, &["residents", "households"]).await?;
+    }
+
+    let (tx_batches, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    let seed = opts.seed;
+    let gen = std::thread::spawn(move || {
+        let mut g = Generator {
+            rng: Rng::new(seed ^ 0x5EED),
+            t: Tables::new(),
+            ids: IdAlloc {
+                counters: HashMap::new(),
+            },
+            next_area,
+            next_household,
+            next_resident,
+            now: now_ms(),
+            ref_day: days_from_civil(REF.0, REF.1, REF.2),
+            stats: DemoStats {
+                communities: plans.len() as u64,
+                ..DemoStats::default()
+            },
+        };
+        let mut send = |b: Batch| tx_batches.blocking_send(b).is_ok();
+        for p in &plans {
+            if !g.community(p, &mut send) {
+                break;
+            }
+        }
+        g.stats
+    });
+
+    let mut loaded = 0;
+    let mut result = Ok(());
+    while let Some(b) = rx.recv().await {
+        let n = b.n_residents;
+        if let Err(e) = load_batch(db, b).await {
+            result = Err(e);
+            break;
+        }
+        loaded += n;
+        progress(loaded);
+    }
+    drop(rx);
+    let mut stats = gen
+        .join()
+        .map_err(|_| AppError::Internal("demo generator panicked".into()))?;
+    result?;
+    db::restore_indexes(db).await?;
+    finish_load(db).await?;
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    tx.bulk_insert("areas", AREA_COLS_INS, b.areas, None)
+        .await?;
+    tx.bulk_insert("households", HOUSEHOLD_COLS_INS, b.households, None)
+        .await?;
+    tx.bulk_insert("residents", RESIDENT_COLS_INS, b.residents, None)
+        .await?;
+    let mut counts = Vec::with_capacity(b.counts.len() * COUNT_COLS.len());
+    let mut keys: Vec<_> = b.counts.into_iter().collect();
+    keys.sort_by_key(|(id, _)| *id);
+    for (id, (path, c)) in keys {
+        counts.extend([
+            Value::Int(id),
+            Value::from(path),
+            Value::Int(c.households),
+            Value::Int(c.residents),
+            Value::Int(c.vulnerable),
+            Value::Int(c.party_members),
+        ]);
+    }
+    tx.bulk_insert("area_counts", COUNT_COLS, counts, Some(COUNT_UPSERT))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// After a bulk load: move PostgreSQL's id sequences past the ids we assigned, and refresh the
+/// planner's statistics.
+pub async fn finish_load(db: &Db) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    match db.backend() {
+        Backend::Postgres => {
+            for t in ["households", "residents"] {
+                tx.query(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {t}), 1))"
+                    ),
+                    vec![],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            db.query("ANALYZE areas, households, residents, area_counts", vec![])
+                .await?;
+        }
+        Backend::Sqlite => {
+            tx.batch("ANALYZE").await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(())
+}

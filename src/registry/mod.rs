@@ -1,0 +1,8 @@
+//! The registry: the area tree, households and residents, imports and the demo city.
+
+pub mod areas;
+pub mod demo;
+pub mod import;
+pub mod model;
+pub mod residents;
+pub mod validate;

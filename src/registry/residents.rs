@@ -1,0 +1,731 @@
+//! Households and residents: validation, writes (with the per-area tallies kept in the same
+//! transaction) and scoped reads. Personal identifiers leave this module masked.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::Scope;
+use crate::args;
+use crate::db::{now_ms, path_end, Db, DbError, Row, Tx, Value};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::Msg;
+use crate::registry::areas::{self, Area, Counts};
+use crate::registry::model::*;
+use crate::registry::validate::{self, mask_doc, mask_phone};
+
+/// A resident as typed in by a person or read from a file: free text, to be validated.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ResidentInput {
+    pub name: String,
+    pub doc_type: Option<String>,
+    pub doc_number: String,
+    pub sex: Option<String>,
+    pub birth_date: Option<String>,
+    pub phone: Option<String>,
+    pub relation: Option<String>,
+    /// Codes or labels separated by commas, `、` or `;`.
+    pub tags: Option<String>,
+    pub health_note: Option<String>,
+    pub party: Option<String>,
+    pub party_categories: Option<String>,
+}
+
+/// A validated resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentData {
+    pub name: String,
+    pub doc_type: &'static str,
+    pub doc_number: String,
+    pub sex: i64,
+    pub birth_date: Option<String>,
+    pub phone: Option<String>,
+    pub relation: &'static str,
+    pub tags: i64,
+    pub health_note: Option<String>,
+    pub party: i64,
+    pub party_categories: i64,
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn split_list(s: &str) -> impl Iterator<Item = &str> {
+    s.split([',', '，', '、', ';', '；', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn parse_bits(field: &'static str, terms: &[Term], s: Option<&str>) -> Result<i64, FieldError> {
+    let mut bits = 0;
+    for item in s.map(split_list).into_iter().flatten() {
+        match find(terms, item) {
+            Some((i, _)) => bits |= 1 << i,
+            None => {
+                let codes: Vec<&str> = terms.iter().map(|t| t.code).collect();
+                let zh: Vec<&str> = terms.iter().map(|t| t.zh).collect();
+                return Err(FieldError::new(
+                    field,
+                    format!("unknown value {item:?}; use {}", codes.join(", ")),
+                    format!("无法识别“{item}”，可用：{}", zh.join("、")),
+                ));
+            }
+        }
+    }
+    Ok(bits)
+}
+
+fn parse_term(field: &'static str, terms: &[Term], s: &str) -> Result<usize, FieldError> {
+    find(terms, s).map(|(i, _)| i).ok_or_else(|| {
+        let codes: Vec<&str> = terms.iter().map(|t| t.code).collect();
+        let zh: Vec<&str> = terms.iter().map(|t| t.zh).collect();
+        FieldError::new(
+            field,
+            format!("unknown value {s:?}; use {}", codes.join(", ")),
+            format!("无法识别“{s}”，可用：{}", zh.join("、")),
+        )
+    })
+}
+
+fn parse_sex(s: &str) -> Option<i64> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "m" | "male" | "男" => Some(1),
+        "2" | "f" | "female" | "女" => Some(2),
+        _ => None,
+    }
+}
+
+impl ResidentInput {
+    /// Validate every field and report every problem at once.
+    pub fn validate(&self) -> Result<ResidentData, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let name = self.name.trim().to_owned();
+        if name.is_empty() {
+            errs.push(FieldError::new("name", "is required", "必填"));
+        } else if name.chars().count() > 50 || name.chars().any(char::is_control) {
+            errs.push(FieldError::new(
+                "name",
+                "at most 50 characters, no control characters",
+                "最多 50 个字符，不能含控制字符",
+            ));
+        }
+        let doc_type = match blank(&self.doc_type) {
+            None => Some("id_card"),
+            Some(t) => match parse_term("doc_type", DOC_TYPES, t) {
+                Ok(i) => Some(DOC_TYPES[i].code),
+                Err(e) => {
+                    errs.push(e);
+                    None
+                }
+            },
+        };
+        let given_sex = blank(&self.sex).map(|s| (s, parse_sex(s)));
+        if let Some((s, None)) = given_sex {
+            errs.push(FieldError::new(
+                "sex",
+                format!("{s:?} is not a sex; use 男/女 or M/F"),
+                format!("“{s}”无法识别，请填 男 或 女"),
+            ));
+        }
+        let given_birth = blank(&self.birth_date).map(|d| validate::parse_date("birth_date", d));
+        let mut sex = given_sex.and_then(|(_, s)| s).unwrap_or(0);
+        let mut birth_date = None;
+        if let Some(Err(e)) = &given_birth {
+            errs.push(e.clone());
+        } else if let Some(Ok(d)) = &given_birth {
+            birth_date = Some(d.clone());
+        }
+        let mut doc_number = String::new();
+        if self.doc_number.trim().is_empty() {
+            errs.push(FieldError::new("doc_number", "is required", "必填"));
+        } else if doc_type == Some("id_card") {
+            match validate::parse_id_card(&self.doc_number) {
+                Ok(card) => {
+                    // The card is authoritative; a contradicting entry is a typo somewhere.
+                    if given_sex.is_some_and(|(_, s)| s.is_some_and(|s| s != card.sex)) {
+                        errs.push(FieldError::new(
+                            "sex",
+                            "does not match the ID number",
+                            "与身份证号码不符",
+                        ));
+                    }
+                    if birth_date.as_ref().is_some_and(|d| *d != card.birth_date) {
+                        errs.push(FieldError::new(
+                            "birth_date",
+                            format!("does not match the ID number ({})", card.birth_date),
+                            format!("与身份证号码不符（号码中为 {}）", card.birth_date),
+                        ));
+                    }
+                    sex = card.sex;
+                    birth_date = Some(card.birth_date);
+                    doc_number = card.number;
+                }
+                Err(e) => errs.push(e),
+            }
+        } else if let Some(t) = doc_type {
+            match validate::parse_other_doc(t, &self.doc_number) {
+                Ok(n) => doc_number = n,
+                Err(e) => errs.push(e),
+            }
+        }
+        let phone = match blank(&self.phone) {
+            None => None,
+            Some(p) => match validate::parse_phone(p) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errs.push(e);
+                    None
+                }
+            },
+        };
+        let relation = match blank(&self.relation) {
+            None => "head",
+            Some(r) => match parse_term("relation", RELATIONS, r) {
+                Ok(i) => RELATIONS[i].code,
+                Err(e) => {
+                    errs.push(e);
+                    "other"
+                }
+            },
+        };
+        let tags = parse_bits("tags", TAGS, blank(&self.tags)).unwrap_or_else(|e| {
+            errs.push(e);
+            0
+        });
+        let party = match blank(&self.party) {
+            None => 0,
+            Some(p) => match p {
+                "是" | "党员" | "yes" | "y" => 1,
+                "否" | "no" | "n" => 0,
+                _ => parse_term("party", PARTY, p)
+                    .map(|i| i as i64)
+                    .unwrap_or_else(|e| {
+                        errs.push(e);
+                        0
+                    }),
+            },
+        };
+        let party_categories = parse_bits(
+            "party_categories",
+            PARTY_CATEGORIES,
+            blank(&self.party_categories),
+        )
+        .unwrap_or_else(|e| {
+            errs.push(e);
+            0
+        });
+        if party == 0 && party_categories != 0 {
+            errs.push(FieldError::new(
+                "party_categories",
+                "only party members have a member category",
+                "非党员不能填写党员类别",
+            ));
+        }
+        let health_note = blank(&self.health_note).map(str::to_owned);
+        if health_note
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 200)
+        {
+            errs.push(FieldError::new(
+                "health_note",
+                "at most 200 characters",
+                "最多 200 个字符",
+            ));
+        }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        Ok(ResidentData {
+            name,
+            doc_type: doc_type.unwrap_or("id_card"),
+            doc_number,
+            sex,
+            birth_date,
+            phone,
+            relation,
+            tags,
+            health_note,
+            party,
+            party_categories,
+        })
+    }
+}
+
+/// The community/village id of a path (its first 12 characters), the distribution key.
+pub fn community_of(path: &str) -> i64 {
+    path.get(..12).and_then(|p| p.parse().ok()).unwrap_or(0)
+}
+
+/// Where a household hangs and what a resident row copies from it.
+#[derive(Debug, Clone)]
+pub struct HouseholdRef {
+    pub id: i64,
+    pub area_id: i64,
+    pub path: String,
+    pub community_id: i64,
+    pub head_id: Option<i64>,
+}
+
+pub fn parse_kind(s: Option<&str>) -> Result<&'static str, FieldError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok("home"),
+        Some(k) => parse_term("kind", HOUSEHOLD_KINDS, k).map(|i| HOUSEHOLD_KINDS[i].code),
+    }
+}
+
+/// Register a household at an area (a building, a grid, or a community/village).
+pub async fn create_household(
+    tx: &mut Tx,
+    area: &Area,
+    address: &str,
+    kind: &'static str,
+) -> AppResult<HouseholdRef> {
+    let mut errs = Vec::new();
+    if area.level < LEVEL_COMMUNITY {
+        errs.push(FieldError::new(
+            "area",
+            "a household belongs to a building, a grid or a community/village",
+            "户须属于楼栋、网格或社区/村",
+        ));
+    }
+    let address = address.trim();
+    if address.is_empty() || address.chars().count() > 200 {
+        errs.push(FieldError::new(
+            "address",
+            "1–200 characters",
+            "应为 1–200 个字符",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let now = now_ms();
+    let community_id = community_of(&area.path);
+    let id = tx
+        .query_one(
+            "INSERT INTO households (area_id, path, community_id, address, kind, created_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            args![area.id, area.path.as_str(), community_id, address, kind, now],
+        )
+        .await?
+        .int(0);
+    areas::bump_counts(
+        tx,
+        area.id,
+        &area.path,
+        Counts {
+            households: 1,
+            ..Counts::default()
+        },
+    )
+    .await?;
+    Ok(HouseholdRef {
+        id,
+        area_id: area.id,
+        path: area.path.clone(),
+        community_id,
+        head_id: None,
+    })
+}
+
+pub async fn household_ref(tx: &mut Tx, id: i64) -> AppResult<Option<HouseholdRef>> {
+    Ok(tx
+        .query_opt(
+            "SELECT id, area_id, path, community_id, head_id FROM households WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .map(|r| HouseholdRef {
+            id: r.int(0),
+            area_id: r.int(1),
+            path: r.string(2),
+            community_id: r.int(3),
+            head_id: r.opt_int(4),
+        }))
+}
+
+/// The message for a document that is registered already, naming the existing record.
+pub async fn duplicate_message(tx: &mut Tx, doc_type: &str, doc_number: &str) -> AppResult<Msg> {
+    let existing = tx
+        .query_opt(
+            "SELECT r.id, r.name, a.name FROM residents r JOIN households h ON h.id = r.household_id \
+             JOIN areas a ON a.id = h.area_id WHERE r.doc_number = $1 AND r.doc_type = $2",
+            args![doc_number, doc_type],
+        )
+        .await?;
+    Ok(match existing {
+        Some(r) => Msg::new(
+            format!(
+                "this document ({}) is already registered: resident #{} {}, {}",
+                mask_doc(doc_number),
+                r.int(0),
+                r.text(1),
+                r.text(2)
+            ),
+            format!(
+                "该证件（{}）已登记：居民 #{} {}，{}",
+                mask_doc(doc_number),
+                r.int(0),
+                r.text(1),
+                r.text(2)
+            ),
+        ),
+        None => Msg::new("this document is already registered", "该证件已登记"),
+    })
+}
+
+/// Add a validated resident to a household, keeping the tallies in the same transaction.
+pub async fn add_resident(tx: &mut Tx, hh: &mut HouseholdRef, d: &ResidentData) -> AppResult<i64> {
+    if d.relation == "head" && hh.head_id.is_some() {
+        return Err(FieldError::new(
+            "relation",
+            "this household has a head already",
+            "该户已有户主",
+        )
+        .into());
+    }
+    let now = now_ms();
+    let res = tx
+        .query_one(
+            "INSERT INTO residents (household_id, path, community_id, name, doc_type, doc_number, sex, \
+             birth_date, phone, relation, tags, health_note, party, party_categories, created_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+            args![
+                hh.id,
+                hh.path.as_str(),
+                hh.community_id,
+                d.name.as_str(),
+                d.doc_type,
+                d.doc_number.as_str(),
+                d.sex,
+                d.birth_date.clone(),
+                d.phone.clone(),
+                d.relation,
+                d.tags,
+                d.health_note.clone(),
+                d.party,
+                d.party_categories,
+                now
+            ],
+        )
+        .await;
+    let id = match res {
+        Ok(r) => r.int(0),
+        Err(DbError::Unique(_)) => {
+            return Err(AppError::Conflict(
+                duplicate_message(tx, d.doc_type, &d.doc_number).await?,
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if d.relation == "head" {
+        tx.execute(
+            "UPDATE households SET head_id = $1, updated_ms = $2 WHERE id = $3",
+            args![id, now, hh.id],
+        )
+        .await?;
+        hh.head_id = Some(id);
+    }
+    areas::bump_counts(
+        tx,
+        hh.area_id,
+        &hh.path,
+        Counts {
+            households: 0,
+            residents: 1,
+            vulnerable: (d.tags != 0) as i64,
+            party_members: (d.party != 0) as i64,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads. Every one takes the reader's scope; outside it a record is not found.
+
+/// A resident as shown to a reader: identifiers masked.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ResidentView {
+    pub id: i64,
+    pub household_id: i64,
+    pub area_path: String,
+    pub name: String,
+    pub doc_type: String,
+    pub doc_number_masked: String,
+    pub sex: i64,
+    pub birth_date: Option<String>,
+    pub age: Option<i64>,
+    pub phone_masked: Option<String>,
+    pub relation: String,
+    pub tags: Vec<&'static str>,
+    pub health_note: Option<String>,
+    pub party: &'static str,
+    pub party_categories: Vec<&'static str>,
+}
+
+pub const RESIDENT_COLS: &str =
+    "r.id, r.household_id, r.path, r.name, r.doc_type, r.doc_number, r.sex, \
+    r.birth_date, r.phone, r.relation, r.tags, r.health_note, r.party, r.party_categories";
+
+/// Age in whole years on `today`, from an ISO birth date.
+pub fn age_on(birth: &str, today: (i32, u32, u32)) -> Option<i64> {
+    let y: i32 = birth.get(..4)?.parse().ok()?;
+    let m: u32 = birth.get(5..7)?.parse().ok()?;
+    let d: u32 = birth.get(8..10)?.parse().ok()?;
+    let mut age = today.0 - y;
+    if (today.1, today.2) < (m, d) {
+        age -= 1;
+    }
+    Some(age as i64)
+}
+
+impl ResidentView {
+    pub fn from_row(r: &Row) -> ResidentView {
+        let birth = r.opt_string(7);
+        ResidentView {
+            id: r.int(0),
+            household_id: r.int(1),
+            area_path: r.string(2),
+            name: r.string(3),
+            doc_type: r.string(4),
+            doc_number_masked: mask_doc(r.text(5)),
+            sex: r.int(6),
+            age: birth.as_deref().and_then(|b| age_on(b, validate::today())),
+            birth_date: birth,
+            phone_masked: r.opt_text(8).map(mask_phone),
+            relation: r.string(9),
+            tags: bits_to_codes(TAGS, r.int(10)),
+            health_note: r.opt_string(11),
+            party: PARTY.get(r.int(12) as usize).map_or("none", |t| t.code),
+            party_categories: bits_to_codes(PARTY_CATEGORIES, r.int(13)),
+        }
+    }
+}
+
+pub async fn resident(db: &Db, scope: &Scope, id: i64) -> AppResult<ResidentView> {
+    let (cond, mut params) = scope.sql("r.path", 2);
+    params.insert(0, Value::Int(id));
+    db.query_opt(
+        &format!("SELECT {RESIDENT_COLS} FROM residents r WHERE r.id = $1 AND {cond}"),
+        params,
+    )
+    .await?
+    .map(|r| ResidentView::from_row(&r))
+    .ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdView {
+    pub id: i64,
+    pub area_id: i64,
+    pub area_path: String,
+    pub address: String,
+    pub kind: String,
+    pub head_id: Option<i64>,
+    pub head_name: Option<String>,
+    pub members: i64,
+}
+
+const HOUSEHOLD_COLS: &str = "h.id, h.area_id, h.path, h.address, h.kind, h.head_id, \
+    (SELECT name FROM residents x WHERE x.id = h.head_id), \
+    (SELECT COUNT(*) FROM residents m WHERE m.household_id = h.id)";
+
+impl HouseholdView {
+    fn from_row(r: &Row) -> HouseholdView {
+        HouseholdView {
+            id: r.int(0),
+            area_id: r.int(1),
+            area_path: r.string(2),
+            address: r.string(3),
+            kind: r.string(4),
+            head_id: r.opt_int(5),
+            head_name: r.opt_string(6),
+            members: r.int(7),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdDetail {
+    #[serde(flatten)]
+    pub household: HouseholdView,
+    pub residents: Vec<ResidentView>,
+}
+
+pub async fn household(db: &Db, scope: &Scope, id: i64) -> AppResult<HouseholdDetail> {
+    let (cond, mut params) = scope.sql("h.path", 2);
+    params.insert(0, Value::Int(id));
+    let h = db
+        .query_opt(
+            &format!("SELECT {HOUSEHOLD_COLS} FROM households h WHERE h.id = $1 AND {cond}"),
+            params,
+        )
+        .await?
+        .map(|r| HouseholdView::from_row(&r))
+        .ok_or(AppError::NotFound)?;
+    // Head first, then by id.
+    let residents = db
+        .query(
+            &format!(
+                "SELECT {RESIDENT_COLS} FROM residents r WHERE r.household_id = $1 \
+                 ORDER BY CASE WHEN r.relation = 'head' THEN 0 ELSE 1 END, r.id"
+            ),
+            args![id],
+        )
+        .await?
+        .iter()
+        .map(ResidentView::from_row)
+        .collect();
+    Ok(HouseholdDetail {
+        household: h,
+        residents,
+    })
+}
+
+/// A page of a keyset-paged list; `next` is the cursor for the following page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Households under an area (the whole subtree), ordered by (path, id), paged by key.
+/// The cursor is the last household id of the previous page.
+pub async fn households_under(
+    db: &Db,
+    area: &Area,
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<Page<HouseholdView>> {
+    let (after_path, after_id) = match after {
+        Some(id) => match db
+            .query_opt("SELECT path FROM households WHERE id = $1", args![id])
+            .await?
+        {
+            Some(r) => (r.string(0), id),
+            None => {
+                return Err(AppError::BadRequest(Msg::new(
+                    "the page cursor is no longer valid; start from the first page",
+                    "翻页位置已失效，请从第一页开始",
+                )))
+            }
+        },
+        None => (String::new(), 0),
+    };
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {HOUSEHOLD_COLS} FROM households h WHERE h.path >= $1 AND h.path < $2 \
+                 AND (h.path, h.id) > ($3, $4) ORDER BY h.path, h.id LIMIT $5"
+            ),
+            args![
+                area.path.as_str(),
+                path_end(&area.path),
+                after_path,
+                after_id,
+                limit + 1
+            ],
+        )
+        .await?;
+    page(
+        rows.iter().map(HouseholdView::from_row).collect(),
+        limit,
+        |h| h.id.to_string(),
+    )
+}
+
+fn page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> AppResult<Page<T>> {
+    let more = items.len() as i64 > limit;
+    items.truncate(limit.max(0) as usize);
+    let next = if more { items.last().map(key) } else { None };
+    Ok(Page { items, next })
+}
+
+/// What a search term looks like.
+enum Query {
+    Doc(String),
+    Phone(String),
+    Name(String),
+}
+
+fn classify(q: &str) -> Query {
+    let q = q.trim();
+    let ascii_alnum = !q.is_empty() && q.bytes().all(|b| b.is_ascii_alphanumeric());
+    if let Ok(p) = validate::parse_phone(q) {
+        if q.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'+' || b == b' ' || b == b'-')
+        {
+            return Query::Phone(p);
+        }
+    }
+    if ascii_alnum && q.len() >= 5 {
+        return Query::Doc(q.to_ascii_uppercase());
+    }
+    Query::Name(q.to_owned())
+}
+
+/// Search residents within the scope by name (prefix), full document number, or mobile number.
+/// Paged by key: the cursor is the last resident id (name search: `id` after the same name
+/// ordering). Looking someone up by full ID number outside the scope finds nothing.
+pub async fn search(
+    db: &Db,
+    scope: &Scope,
+    q: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<Page<ResidentView>> {
+    if q.trim().is_empty() {
+        return Ok(Page {
+            items: vec![],
+            next: None,
+        });
+    }
+    let (cond, scope_params) = scope.sql("r.path", 4);
+    let after_id = after.unwrap_or(0);
+    let (sql, mut params) = match classify(q) {
+        Query::Doc(d) => (
+            format!("SELECT {RESIDENT_COLS} FROM residents r WHERE r.doc_number = $1 AND r.id > $2 AND {cond} ORDER BY r.id LIMIT $3"),
+            args![d, after_id, limit + 1],
+        ),
+        Query::Phone(p) => (
+            format!("SELECT {RESIDENT_COLS} FROM residents r WHERE r.phone = $1 AND r.id > $2 AND {cond} ORDER BY r.id LIMIT $3"),
+            args![p, after_id, limit + 1],
+        ),
+        Query::Name(n) => {
+            // Keyset on (name, id): resume after the cursor resident's name and id.
+            let after_name = match after {
+                Some(id) => db
+                    .query_opt("SELECT name FROM residents WHERE id = $1", args![id])
+                    .await?
+                    .map(|r| r.string(0))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            let (cond, scope_params) = scope.sql("r.path", 6);
+            let sql = format!(
+                "SELECT {RESIDENT_COLS} FROM residents r WHERE r.name >= $1 AND r.name < $2 \
+                 AND (r.name, r.id) > ($4, $5) AND {cond} ORDER BY r.name, r.id LIMIT $3"
+            );
+            let mut p = args![n.as_str(), format!("{n}\u{10FFFF}"), limit + 1, after_name, after_id];
+            p.extend(scope_params);
+            return search_page(db, &sql, p, limit).await;
+        }
+    };
+    params.extend(scope_params);
+    search_page(db, &sql, params, limit).await
+}
+
+async fn search_page(
+    db: &Db,
+    sql: &str,
+    params: Vec<Value>,
+    limit: i64,
+) -> AppResult<Page<ResidentView>> {
+    let rows = db.query(sql, params).await?;
+    page(
+        rows.iter().map(ResidentView::from_row).collect(),
+        limit,
+        |r| r.id.to_string(),
+    )
+}

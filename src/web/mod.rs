@@ -1,0 +1,159 @@
+//! HTTP: the router, the error mapping, the reader extractor. JSON API under `/api/v1/`.
+
+pub mod api;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::access::{self, Reader};
+use crate::db::{Db, DbError};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(s: &AppState) -> Db {
+        s.db.clone()
+    }
+}
+
+/// The language of the request: `?lang=` first, then `Accept-Language`.
+pub struct UserLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(UserLang(lang_of(parts)))
+    }
+}
+
+fn lang_of(parts: &Parts) -> Lang {
+    let from_query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("lang="))
+            .and_then(Lang::from_code)
+    });
+    from_query.unwrap_or_else(|| {
+        Lang::from_accept_language(
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    })
+}
+
+/// An error on its way out, with the language to tell it in.
+pub struct ApiError(pub AppError, pub Lang);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let ApiError(err, lang) = self;
+        let (status, code) = match &err {
+            AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::Db(DbError::Unique(_)) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Db(_) | AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("internal error: {err}");
+        }
+        let fields = match &err {
+            AppError::Invalid(errs) => errs
+                .iter()
+                .map(|e| json!({"field": e.field, "row": e.row, "message": e.message.get(lang)}))
+                .collect(),
+            _ => vec![],
+        };
+        let body = json!({"error": {"code": code, "message": err.message(lang), "fields": fields}});
+        let mut resp = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+/// The signed-in reader, from `Authorization: Bearer TOKEN`.
+pub struct Auth(pub Reader, pub Lang);
+
+impl<S> FromRequestParts<S> for Auth
+where
+    S: Send + Sync,
+    Db: FromRef<S>,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(parts);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError(AppError::Unauthorized, lang))?;
+        let db = Db::from_ref(state);
+        access::authenticate(&db, token)
+            .await
+            .map(|r| Auth(r, lang))
+            .map_err(|e| ApiError(e, lang))
+    }
+}
+
+async fn healthz(axum::extract::State(db): axum::extract::State<Db>) -> Response {
+    match db.query("SELECT 1", vec![]).await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn index(UserLang(lang): UserLang) -> Response {
+    let (title, body) = match lang {
+        Lang::Zh => ("网格防线", "基层疫情防控平台。接口文档见 /api/v1/。"),
+        Lang::En => (
+            "Wardline",
+            "Grassroots epidemic response. The JSON API is under /api/v1/.",
+        ),
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width\"><title>{title}</title><h1>{title}</h1><p>{body}</p></html>",
+        if lang == Lang::Zh { "zh-CN" } else { "en" }
+    );
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+pub fn router(db: Db) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::routes())
+        .with_state(AppState { db })
+}
+
+/// Serve until Ctrl-C / SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+    axum::serve(listener, router(db))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
