@@ -202,7 +202,17 @@ impl Db {
     pub async fn begin(&self) -> DbResult<Tx> {
         Ok(match &*self.0 {
             Inner::Sqlite(db) => Tx::Sqlite(db.begin().await?),
-            Inner::Postgres(db) => Tx::Postgres(db.begin().await?),
+            Inner::Postgres(db) => Tx::Postgres(Box::new(db.begin().await?)),
+        })
+    }
+
+    /// A write transaction for bulk loads of rows whose references the caller has already
+    /// guaranteed: on SQLite, foreign-key enforcement is off for its duration (it costs a
+    /// statement-level check per row). PostgreSQL: the same as [`Db::begin`].
+    pub async fn begin_bulk(&self) -> DbResult<Tx> {
+        Ok(match &*self.0 {
+            Inner::Sqlite(db) => Tx::Sqlite(db.begin_with_fk(false).await?),
+            Inner::Postgres(db) => Tx::Postgres(Box::new(db.begin().await?)),
         })
     }
 
@@ -215,7 +225,7 @@ impl Db {
 /// A write transaction. Dropped without [`Tx::commit`] it rolls back.
 pub enum Tx {
     Sqlite(sqlite::SqliteTx),
-    Postgres(postgres::PgTx),
+    Postgres(Box<postgres::PgTx>),
 }
 
 impl Tx {
@@ -281,7 +291,7 @@ impl Tx {
     pub async fn commit(self) -> DbResult<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+            Tx::Postgres(t) => (*t).commit().await,
         }
     }
 }
@@ -302,7 +312,7 @@ pub fn now_ms() -> i64 {
 
 /// Drop the secondary indexes of `tables` before a bulk load into empty tables, recording
 /// their definitions in `deferred_indexes` in the same transaction. Returns how many.
-pub async fn defer_indexes(db: &Db, tables: &[&str]) -> DbResult<usize> {
+pub async fn defer_indexes(db: &Db, tables: &[&str], keep: &[&str]) -> DbResult<usize> {
     let list = tables
         .iter()
         .map(|t| format!("'{t}'"))
@@ -319,7 +329,12 @@ pub async fn defer_indexes(db: &Db, tables: &[&str]) -> DbResult<usize> {
         ),
     };
     let mut tx = db.begin().await?;
-    let rows = tx.query(&sql, vec![]).await?;
+    let rows: Vec<Row> = tx
+        .query(&sql, vec![])
+        .await?
+        .into_iter()
+        .filter(|r| !keep.contains(&r.text(0)))
+        .collect();
     for r in &rows {
         tx.execute(
             "INSERT INTO deferred_indexes (name, ddl) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",

@@ -396,6 +396,9 @@ const COUNT_UPSERT: &str = "ON CONFLICT (area_id) DO UPDATE SET \
     vulnerable = area_counts.vulnerable + excluded.vulnerable, \
     party_members = area_counts.party_members + excluded.party_members";
 
+/// Residents per load transaction.
+const BATCH_RESIDENTS: u64 = 100_000;
+
 /// Everything the generator needs to know about one community.
 struct CommunityPlan {
     area: Area,
@@ -423,9 +426,11 @@ impl Generator {
         let pool = if sex == 1 { MALE } else { FEMALE };
         let mut s = String::with_capacity(12);
         s.push_str(surname);
-        s.push_str(*self.rng.pick(pool));
+        let w: &str = self.rng.pick::<&str>(pool);
+        s.push_str(w);
         if self.rng.chance(720) {
-            s.push_str(*self.rng.pick(pool));
+            let w: &str = self.rng.pick::<&str>(pool);
+            s.push_str(w);
         }
         s
     }
@@ -437,7 +442,8 @@ impl Generator {
     fn phone(&mut self) -> String {
         const P: &[&str] = &["13", "15", "17", "18", "19", "13", "15", "18"];
         let mut s = String::with_capacity(11);
-        s.push_str(*self.rng.pick(P));
+        let w: &str = self.rng.pick::<&str>(P);
+        s.push_str(w);
         let n = self.rng.below(1_000_000_000);
         s.push_str(&format!("{n:09}"));
         s
@@ -470,8 +476,12 @@ impl Generator {
 
     /// Generate one community; calls `flush` whenever the batch is large enough. Households
     /// are never split across batches.
-    fn community(&mut self, plan: &CommunityPlan, flush: &mut dyn FnMut(Batch) -> bool) -> bool {
-        let mut b = Batch::default();
+    fn community(
+        &mut self,
+        b: &mut Batch,
+        plan: &CommunityPlan,
+        flush: &mut dyn FnMut(Batch) -> bool,
+    ) -> bool {
         let village = plan.area.name.ends_with('村');
         let county: u32 = plan.area.code[..6].parse().unwrap_or(431102);
         let community_id = community_of(&plan.area.path);
@@ -486,7 +496,7 @@ impl Generator {
             if need_grid {
                 grid_no += 1;
                 let g = self.area_row(
-                    &mut b,
+                    b,
                     &plan.area,
                     LEVEL_GRID,
                     grid_no,
@@ -510,7 +520,7 @@ impl Generator {
                 } else {
                     format!("{building_no}栋")
                 };
-                let a = self.area_row(&mut b, &g, LEVEL_BUILDING, building_no, name);
+                let a = self.area_row(b, &g, LEVEL_BUILDING, building_no, name);
                 let target = if village {
                     self.rng.range(15, 40)
                 } else {
@@ -680,11 +690,11 @@ impl Generator {
             e.1.residents += tally.residents;
             e.1.vulnerable += tally.vulnerable;
             e.1.party_members += tally.party_members;
-            if b.n_residents >= 100_000 && !flush(std::mem::take(&mut b)) {
+            if b.n_residents >= BATCH_RESIDENTS && !flush(std::mem::take(b)) {
                 return false;
             }
         }
-        flush(b)
+        true
     }
 }
 
@@ -789,7 +799,13 @@ pub async fn generate(
         .await?
         .is_none();
     if empty && opts.people >= 100_000 {
-        db::defer_indexes(db, &["residents", "households"]).await?;
+        // Indexes whose keys grow with the load order stay: appending to them is cheap.
+        db::defer_indexes(
+            db,
+            &["residents", "households"],
+            &["residents_household", "households_path"],
+        )
+        .await?;
     }
 
     let (tx_batches, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
@@ -812,11 +828,13 @@ pub async fn generate(
             },
         };
         let mut send = |b: Batch| tx_batches.blocking_send(b).is_ok();
+        let mut batch = Batch::default();
         for p in &plans {
-            if !g.community(p, &mut send) {
-                break;
+            if !g.community(&mut batch, p, &mut send) {
+                return g.stats;
             }
         }
+        send(batch);
         g.stats
     });
 
@@ -843,13 +861,16 @@ pub async fn generate(
 }
 
 async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
-    let mut tx = db.begin().await?;
+    let t0 = std::time::Instant::now();
+    let mut tx = db.begin_bulk().await?;
     tx.bulk_insert("areas", AREA_COLS_INS, b.areas, None)
         .await?;
     tx.bulk_insert("households", HOUSEHOLD_COLS_INS, b.households, None)
         .await?;
+    let t1 = std::time::Instant::now();
     tx.bulk_insert("residents", RESIDENT_COLS_INS, b.residents, None)
         .await?;
+    let t2 = std::time::Instant::now();
     let mut counts = Vec::with_capacity(b.counts.len() * COUNT_COLS.len());
     let mut keys: Vec<_> = b.counts.into_iter().collect();
     keys.sort_by_key(|(id, _)| *id);
@@ -865,7 +886,15 @@ async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
     }
     tx.bulk_insert("area_counts", COUNT_COLS, counts, Some(COUNT_UPSERT))
         .await?;
+    let t3 = std::time::Instant::now();
     tx.commit().await?;
+    tracing::debug!(
+        "batch: households {:?}, residents {:?}, counts {:?}, commit {:?}",
+        t1 - t0,
+        t2 - t1,
+        t3 - t2,
+        t3.elapsed()
+    );
     Ok(())
 }
 

@@ -384,6 +384,20 @@ pub async fn add_resident(tx: &mut Tx, hh: &mut HouseholdRef, d: &ResidentData) 
         )
         .into());
     }
+    // Look first, so the message can name the existing record (after a failed INSERT,
+    // PostgreSQL refuses every further statement in the transaction). The unique index still
+    // settles a race between two writers.
+    let exists = tx
+        .query_opt(
+            "SELECT id FROM residents WHERE doc_number = $1 AND doc_type = $2",
+            args![d.doc_number.as_str(), d.doc_type],
+        )
+        .await?;
+    if exists.is_some() {
+        return Err(AppError::Conflict(
+            duplicate_message(tx, d.doc_type, &d.doc_number).await?,
+        ));
+    }
     let now = now_ms();
     let res = tx
         .query_one(
@@ -412,9 +426,10 @@ pub async fn add_resident(tx: &mut Tx, hh: &mut HouseholdRef, d: &ResidentData) 
     let id = match res {
         Ok(r) => r.int(0),
         Err(DbError::Unique(_)) => {
-            return Err(AppError::Conflict(
-                duplicate_message(tx, d.doc_type, &d.doc_number).await?,
-            ))
+            return Err(AppError::Conflict(Msg::new(
+                "this document was registered a moment ago by someone else",
+                "该证件刚刚已被他人登记",
+            )))
         }
         Err(e) => return Err(e.into()),
     };

@@ -1,1 +1,27 @@
-fn main() {}
+//! The one integration-test binary (each extra test binary costs link time on 2 cores).
+//! Every database test runs on SQLite and, when `WARDLINE_TEST_POSTGRES_URL` is set, on
+//! PostgreSQL too.
+
+mod api;
+mod common;
+mod config;
+mod import;
+mod registry;
+mod validate;
+
+/// `.ci/run` sets `WARDLINE_REQUIRE_POSTGRES=1`: then a missing or unreachable PostgreSQL is a
+/// failure, not a silent SQLite-only run.
+#[tokio::test]
+async fn postgres_half_runs_when_required() {
+    if std::env::var("WARDLINE_REQUIRE_POSTGRES").as_deref() != Ok("1") {
+        return;
+    }
+    let url = common::postgres_url().expect("WARDLINE_TEST_POSTGRES_URL must be set");
+    let dbs = common::backends().await;
+    assert!(
+        dbs.iter().any(|d| d.name == "postgres"),
+        "PostgreSQL at {url} was not used"
+    );
+    let r = dbs[1].db.query_one("SELECT 40 + 2", vec![]).await.unwrap();
+    assert_eq!(r.int(0), 42);
+}
