@@ -5,7 +5,7 @@
 -- as id and as path (the codes are prefix-hierarchical); local levels get ids from
 -- 1,000,000,000,000 up and paths like 431102001001/G0003/B00012.
 CREATE TABLE areas (
-    id BIGINT PRIMARY KEY,
+    id {{pk}},
     code TEXT NOT NULL UNIQUE,
     parent_id BIGINT REFERENCES areas(id),
     level BIGINT NOT NULL CHECK (level BETWEEN 1 AND 7),
@@ -62,7 +62,7 @@ CREATE INDEX residents_phone ON residents (phone);
 
 -- Tallies of what hangs directly off each area; a subtree total is a SUM over a path range.
 CREATE TABLE area_counts (
-    area_id BIGINT PRIMARY KEY REFERENCES areas(id),
+    area_id {{pk}} REFERENCES areas(id),
     path {{ctext}} NOT NULL,
     households BIGINT NOT NULL DEFAULT 0,
     residents BIGINT NOT NULL DEFAULT 0,

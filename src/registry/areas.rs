@@ -201,8 +201,13 @@ const AREA_INSERT_COLS: &[&str] = &[
     "path",
     "created_ms",
 ];
+/// Upsert by id (= code); rows whose values did not change are not rewritten, so a re-run of
+/// the same import only reads.
 const AREA_UPSERT: &str = "ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-    official_name = excluded.official_name, parent_id = excluded.parent_id, level = excluded.level";
+    official_name = excluded.official_name, parent_id = excluded.parent_id, level = excluded.level \
+    WHERE areas.name IS DISTINCT FROM excluded.name \
+    OR areas.official_name IS DISTINCT FROM excluded.official_name \
+    OR areas.parent_id IS DISTINCT FROM excluded.parent_id OR areas.level IS DISTINCT FROM excluded.level";
 
 /// The files of the national division data set, with their level and parent column.
 const DIVISION_FILES: &[(&str, i64, Option<&str>)] = &[
