@@ -34,7 +34,8 @@ CREATE TABLE households (
 CREATE INDEX households_path ON households (path, id);
 
 -- Residents. Tags and party categories are bit sets (see registry::model).
--- name is compared byte-wise so a prefix search is an index range on both backends.
+-- name is compared byte-wise so a prefix search is an index range on both backends; the
+-- identifiers too (byte order is right for them, and PostgreSQL compares them without strcoll).
 -- sex: 1 male, 2 female, 0 unknown (GB/T 2261.1). birth_date: YYYY-MM-DD.
 CREATE TABLE residents (
     id {{id}},
@@ -42,11 +43,11 @@ CREATE TABLE residents (
     path {{ctext}} NOT NULL,
     community_id BIGINT NOT NULL,
     name {{ctext}} NOT NULL,
-    doc_type TEXT NOT NULL,
-    doc_number TEXT NOT NULL,
+    doc_type {{ctext}} NOT NULL,
+    doc_number {{ctext}} NOT NULL,
     sex BIGINT NOT NULL,
     birth_date TEXT,
-    phone TEXT,
+    phone {{ctext}},
     relation TEXT NOT NULL,
     tags BIGINT NOT NULL DEFAULT 0,
     health_note TEXT,
