@@ -274,6 +274,99 @@ async fn demo_load(ctx: &Ctx) {
         peak_rss_mib(),
         "MiB",
     );
+    if b == Backend::Sqlite {
+        sqlite_floor(ctx, &url, secs);
+    }
+}
+
+/// Run a script through the sqlite3 shell; its standard output.
+fn sqlite3(db: &str, script: &str) -> Result<String, String> {
+    use std::io::Write;
+    let mut c = Command::new("sqlite3")
+        .arg(db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = c.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("sqlite3 failed: {:?}", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The floor for the same work: the generated households and residents, exported to CSV, then
+/// loaded by the sqlite3 shell into the same tables (`.import`) and indexed the same way.
+fn sqlite_floor(ctx: &Ctx, url: &str, ours: f64) {
+    let db = url.trim_start_matches("sqlite://");
+    let dir = ctx.work.join(format!("floor-{}", ctx.scale));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = match sqlite3(db, ".schema households\n.schema residents\n") {
+        Ok(s) => s,
+        Err(e) => return eprintln!("floor not measured: {e}"),
+    };
+    let (tables, indexes): (Vec<&str>, Vec<&str>) = schema
+        .split_inclusive(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .partition(|s| s.starts_with("CREATE TABLE"));
+    let csv = |t: &str| dir.join(format!("{t}.csv")).display().to_string();
+    let mut export = String::from(".mode csv\n");
+    for t in ["households", "residents"] {
+        export.push_str(&format!(".once {}\nSELECT * FROM {t};\n", csv(t)));
+    }
+    if let Err(e) = sqlite3(db, &export) {
+        return eprintln!("floor not measured: {e}");
+    }
+    // Same durability settings as ours; the tables, then the rows, then the indexes.
+    let mut script = String::from(
+        "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nPRAGMA cache_size = -65536;\n",
+    );
+    for t in &tables {
+        script.push_str(t);
+        script.push('\n');
+    }
+    script.push_str(".mode csv\n");
+    for t in ["households", "residents"] {
+        script.push_str(&format!(".import {} {t}\n", csv(t)));
+    }
+    for i in &indexes {
+        script.push_str(i);
+        script.push('\n');
+    }
+    let floor_db = dir.join("floor.db").display().to_string();
+    let t = Instant::now();
+    match sqlite3(&floor_db, &script) {
+        Ok(_) => {
+            let floor = t.elapsed().as_secs_f64();
+            let (b, n) = (ctx.backend, ctx.scale);
+            emit(
+                "demo-load",
+                b,
+                n,
+                "sqlite3_import_floor_seconds",
+                floor,
+                "s",
+            );
+            emit(
+                "demo-load",
+                b,
+                n,
+                "floor_residents_per_second",
+                n as f64 / floor,
+                "residents/s",
+            );
+            emit("demo-load", b, n, "ratio_to_floor", ours / floor, "x");
+        }
+        Err(e) => eprintln!("floor not measured: {e}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {

@@ -61,7 +61,10 @@ CREATE INDEX residents_household ON residents (household_id);
 CREATE INDEX residents_name ON residents (name, id);
 CREATE INDEX residents_phone ON residents (phone);
 
--- Tallies of what hangs directly off each area; a subtree total is a SUM over a path range.
+-- Tallies, kept in the same transaction as every write, twice: per area a household hangs
+-- off (area_counts), and per community/village (community_counts). A subtree total is a SUM
+-- over a path range: of community rows for a community or anything above it (a district has a
+-- few hundred), of area rows for a grid or a building.
 CREATE TABLE area_counts (
     area_id {{pk}} REFERENCES areas(id),
     path {{ctext}} NOT NULL,
@@ -71,6 +74,16 @@ CREATE TABLE area_counts (
     party_members BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX area_counts_path ON area_counts (path);
+
+CREATE TABLE community_counts (
+    area_id {{pk}} REFERENCES areas(id),
+    path {{ctext}} NOT NULL,
+    households BIGINT NOT NULL DEFAULT 0,
+    residents BIGINT NOT NULL DEFAULT 0,
+    vulnerable BIGINT NOT NULL DEFAULT 0,
+    party_members BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX community_counts_path ON community_counts (path);
 
 CREATE TABLE accounts (
     id {{id}},

@@ -88,11 +88,56 @@ pub const SUM_COUNTS: &str = "CAST(COALESCE(SUM(households), 0) AS BIGINT), \
     CAST(COALESCE(SUM(residents), 0) AS BIGINT), CAST(COALESCE(SUM(vulnerable), 0) AS BIGINT), \
     CAST(COALESCE(SUM(party_members), 0) AS BIGINT)";
 
-/// Totals under `path`: one range scan over the per-area tallies.
+/// The tally table to sum for the subtree at `path`: the per-community rollup for a
+/// community/village or anything above it (their paths are bare codes), the per-area tallies
+/// for a grid or a building.
+pub fn counts_table(path: &str) -> &'static str {
+    if path.contains('/') {
+        "area_counts"
+    } else {
+        "community_counts"
+    }
+}
+
+pub const COUNT_COLS: &[&str] = &[
+    "area_id",
+    "path",
+    "households",
+    "residents",
+    "vulnerable",
+    "party_members",
+];
+
+macro_rules! counts_upsert {
+    ($t:literal) => {
+        concat!(
+            "ON CONFLICT (area_id) DO UPDATE SET households = ",
+            $t,
+            ".households + excluded.households, ",
+            "residents = ",
+            $t,
+            ".residents + excluded.residents, ",
+            "vulnerable = ",
+            $t,
+            ".vulnerable + excluded.vulnerable, ",
+            "party_members = ",
+            $t,
+            ".party_members + excluded.party_members"
+        )
+    };
+}
+/// Add a row of deltas to a tally table.
+pub const AREA_COUNTS_UPSERT: &str = counts_upsert!("area_counts");
+pub const COMMUNITY_COUNTS_UPSERT: &str = counts_upsert!("community_counts");
+
+/// Totals under `path`: one range scan over the tallies.
 pub async fn subtree_counts(db: &Db, path: &str) -> AppResult<Counts> {
     let r = db
         .query_one(
-            &format!("SELECT {SUM_COUNTS} FROM area_counts WHERE path >= $1 AND path < $2"),
+            &format!(
+                "SELECT {SUM_COUNTS} FROM {} WHERE path >= $1 AND path < $2",
+                counts_table(path)
+            ),
             args![path, path_end(path)],
         )
         .await?;
@@ -119,11 +164,17 @@ pub async fn children(
     limit: i64,
 ) -> AppResult<Vec<Child>> {
     // One scalar subquery per tally: both backends run each as a range scan on the index.
+    // Children of a street or higher are national areas: sum the community rollups.
+    let table = if parent.level < LEVEL_COMMUNITY {
+        "community_counts"
+    } else {
+        "area_counts"
+    };
     let sums: Vec<String> = ["households", "residents", "vulnerable", "party_members"]
         .iter()
         .map(|c| {
             format!(
-                "(SELECT CAST(COALESCE(SUM(c.{c}), 0) AS BIGINT) FROM area_counts c \
+                "(SELECT CAST(COALESCE(SUM(c.{c}), 0) AS BIGINT) FROM {table} c \
                  WHERE c.path >= a.path AND c.path < a.path || '~')"
             )
         })
@@ -497,18 +548,28 @@ pub async fn find_or_create_local(
     })
 }
 
-/// Add to the tallies of the area a household hangs off.
+/// Add to the tallies of the area a household hangs off and of its community/village.
 pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> AppResult<()> {
-    tx.execute(
-        "INSERT INTO area_counts (area_id, path, households, residents, vulnerable, party_members) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (area_id) DO UPDATE SET \
-         households = area_counts.households + excluded.households, \
-         residents = area_counts.residents + excluded.residents, \
-         vulnerable = area_counts.vulnerable + excluded.vulnerable, \
-         party_members = area_counts.party_members + excluded.party_members",
-        args![area_id, path, d.households, d.residents, d.vulnerable, d.party_members],
-    )
-    .await?;
+    let community = &path[..path.len().min(12)];
+    let rows = [
+        ("area_counts", AREA_COUNTS_UPSERT, area_id, path),
+        (
+            "community_counts",
+            COMMUNITY_COUNTS_UPSERT,
+            community.parse().unwrap_or(area_id),
+            community,
+        ),
+    ];
+    for (table, upsert, id, p) in rows {
+        tx.execute(
+            &format!(
+                "INSERT INTO {table} (area_id, path, households, residents, vulnerable, party_members) \
+                 VALUES ($1, $2, $3, $4, $5, $6) {upsert}"
+            ),
+            args![id, p, d.households, d.residents, d.vulnerable, d.party_members],
+        )
+        .await?;
+    }
     Ok(())
 }
 

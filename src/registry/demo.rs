@@ -17,7 +17,9 @@ use crate::args;
 use crate::db::{self, now_ms, path_end, Backend, Db, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
-use crate::registry::areas::{self, Area, Counts, AREA_COLS};
+use crate::registry::areas::{
+    self, Area, Counts, AREA_COLS, AREA_COUNTS_UPSERT, COMMUNITY_COUNTS_UPSERT, COUNT_COLS,
+};
 use crate::registry::model::*;
 use crate::registry::residents::community_of;
 use crate::registry::validate::{check_char, civil_from_days, days_from_civil};
@@ -382,19 +384,6 @@ const RESIDENT_COLS_INS: &[&str] = &[
     "created_ms",
     "updated_ms",
 ];
-const COUNT_COLS: &[&str] = &[
-    "area_id",
-    "path",
-    "households",
-    "residents",
-    "vulnerable",
-    "party_members",
-];
-const COUNT_UPSERT: &str = "ON CONFLICT (area_id) DO UPDATE SET \
-    households = area_counts.households + excluded.households, \
-    residents = area_counts.residents + excluded.residents, \
-    vulnerable = area_counts.vulnerable + excluded.vulnerable, \
-    party_members = area_counts.party_members + excluded.party_members";
 
 /// Residents per load transaction.
 const BATCH_RESIDENTS: u64 = 100_000;
@@ -871,21 +860,38 @@ async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
     tx.bulk_insert("residents", RESIDENT_COLS_INS, b.residents, None)
         .await?;
     let t2 = std::time::Instant::now();
-    let mut counts = Vec::with_capacity(b.counts.len() * COUNT_COLS.len());
-    let mut keys: Vec<_> = b.counts.into_iter().collect();
-    keys.sort_by_key(|(id, _)| *id);
-    for (id, (path, c)) in keys {
-        counts.extend([
-            Value::Int(id),
-            Value::from(path),
-            Value::Int(c.households),
-            Value::Int(c.residents),
-            Value::Int(c.vulnerable),
-            Value::Int(c.party_members),
-        ]);
+    // Tallies per building, and rolled up per community/village.
+    let mut communities: HashMap<i64, (String, Counts)> = HashMap::new();
+    for (path, c) in b.counts.values() {
+        let cpath = &path[..12];
+        let e = communities
+            .entry(cpath.parse().unwrap_or(0))
+            .or_insert_with(|| (cpath.to_owned(), Counts::default()));
+        e.1.households += c.households;
+        e.1.residents += c.residents;
+        e.1.vulnerable += c.vulnerable;
+        e.1.party_members += c.party_members;
     }
-    tx.bulk_insert("area_counts", COUNT_COLS, counts, Some(COUNT_UPSERT))
-        .await?;
+    for (table, upsert, tallies) in [
+        ("area_counts", AREA_COUNTS_UPSERT, b.counts),
+        ("community_counts", COMMUNITY_COUNTS_UPSERT, communities),
+    ] {
+        let mut rows = Vec::with_capacity(tallies.len() * COUNT_COLS.len());
+        let mut keys: Vec<_> = tallies.into_iter().collect();
+        keys.sort_by_key(|(id, _)| *id);
+        for (id, (path, c)) in keys {
+            rows.extend([
+                Value::Int(id),
+                Value::from(path),
+                Value::Int(c.households),
+                Value::Int(c.residents),
+                Value::Int(c.vulnerable),
+                Value::Int(c.party_members),
+            ]);
+        }
+        tx.bulk_insert(table, COUNT_COLS, rows, Some(upsert))
+            .await?;
+    }
     let t3 = std::time::Instant::now();
     tx.commit().await?;
     tracing::debug!(
@@ -914,8 +920,11 @@ pub async fn finish_load(db: &Db) -> AppResult<()> {
                 .await?;
             }
             tx.commit().await?;
-            db.query("ANALYZE areas, households, residents, area_counts", vec![])
-                .await?;
+            db.query(
+                "ANALYZE areas, households, residents, area_counts, community_counts",
+                vec![],
+            )
+            .await?;
         }
         Backend::Sqlite => {
             tx.batch("ANALYZE").await?;
