@@ -475,21 +475,19 @@ async fn queries(ctx: &Ctx) {
         .iter()
         .map(areas::Area::from_row)
         .collect();
-    let max_hh = db
-        .query_one("SELECT MAX(id) FROM households", vec![])
-        .await
-        .unwrap()
-        .int(0);
     let mut s = Vec::new();
     for i in 0..600 {
         let c = &communities[rng.below(communities.len() as u64) as usize];
         let after = if i % 2 == 0 {
             None
         } else {
-            // A cursor inside this community's list.
+            // A cursor inside this community's list, up to a thousand households in.
             db.query_opt(
-                "SELECT id FROM households WHERE path >= $1 AND path < $2 AND id >= $3 ORDER BY id LIMIT 1",
-                args![c.path.as_str(), wardline::db::path_end(&c.path), rng.below(max_hh as u64) as i64],
+                &format!(
+                    "SELECT id FROM households WHERE path >= $1 AND path < $2 ORDER BY path, id LIMIT 1 OFFSET {}",
+                    rng.below(1000)
+                ),
+                args![c.path.as_str(), wardline::db::path_end(&c.path)],
             )
             .await
             .unwrap()

@@ -33,12 +33,19 @@ fn dialect(sql: &str, backend: Backend) -> String {
 
 pub(super) async fn run(db: &Db) -> DbResult<Vec<&'static str>> {
     let mut tx = db.begin().await?;
-    tx.batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
-         name TEXT NOT NULL, applied_ms BIGINT NOT NULL)",
-    )
-    .await?;
-    tx.commit().await?;
+    let created = tx
+        .batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+             name TEXT NOT NULL, applied_ms BIGINT NOT NULL)",
+        )
+        .await;
+    match created {
+        Ok(()) => tx.commit().await?,
+        // Two nodes creating it at the same moment on PostgreSQL: one wins (pg_type's unique
+        // index refuses the other), and the table is there either way.
+        Err(DbError::Unique(_)) => drop(tx),
+        Err(e) => return Err(e),
+    }
     let mut applied = Vec::new();
     for &(version, name, sql) in MIGRATIONS {
         let done = db

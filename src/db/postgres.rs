@@ -143,6 +143,8 @@ struct Pooled {
     conn: Option<Conn>,
     pool: Arc<PoolInner>,
     _permit: OwnedSemaphorePermit,
+    /// False while the connection's transaction state is unknown.
+    reusable: bool,
 }
 
 impl Pooled {
@@ -159,7 +161,7 @@ impl Pooled {
 impl Drop for Pooled {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
-            if !c.client.is_closed() {
+            if self.reusable && !c.client.is_closed() {
                 self.pool.idle.lock().expect("pool poisoned").push(c);
             }
         }
@@ -211,6 +213,7 @@ impl PgDb {
             conn: Some(conn),
             pool: self.pool.clone(),
             _permit: permit,
+            reusable: true,
         })
     }
 
@@ -221,7 +224,11 @@ impl PgDb {
 
     pub async fn begin(&self) -> DbResult<PgTx> {
         let mut c = self.acquire().await?;
+        // If this future is dropped while BEGIN is in flight, the connection may be left inside
+        // a transaction: until BEGIN has answered, it is not to go back to the pool.
+        c.reusable = false;
         c.get().client.batch_execute("BEGIN").await.map_err(err)?;
+        c.reusable = true;
         Ok(PgTx {
             conn: c,
             done: false,

@@ -300,37 +300,68 @@ fn household_members(t: &Tables, rng: &mut Rng, size: usize) -> Vec<Member> {
     m
 }
 
-/// Unique ID numbers: per county, a counter per (birth day, sex); a full day spills to the
-/// next day, so 500 people of each sex fit every day of a century.
+/// Unique ID numbers: per region code, a counter per (birth day, sex); 500 people of each sex
+/// fit on one day. A full day spills to a nearby day (at most 15 days off, so ages stay
+/// right); when those are full too, to the code of another real county, as people registered
+/// elsewhere (migrants) carry. Nobody is ever skipped: running out is an error.
 struct IdAlloc {
     counters: HashMap<u32, Vec<u16>>,
 }
 
 const DAY0: i64 = -25_567; // 1900-01-01
+const DAYS: usize = 48_000; // to 2031
+
+/// Real county codes (2023 division data) used for the overflow: the other counties of
+/// 永州, Changsha's districts, and big cities people move from.
+const ORIGIN_COUNTIES: &[u32] = &[
+    431103, 431122, 431123, 431124, 431125, 431126, 431127, 431128, 431129, 431181, 430102, 430103,
+    430104, 430111, 430121, 431002, 430902, 430602, 440103, 440104, 440304, 440305, 441900, 330102,
+    310101, 320102, 420102, 360102, 450102, 510104, 350102, 110101, 370102, 530102, 520102,
+];
 
 impl IdAlloc {
-    fn next(&mut self, county: u32, mut day: i64, sex: i64) -> Option<(String, i64)> {
+    fn try_code(&mut self, code: u32, day: i64, sex: i64) -> Option<(String, i64)> {
         let slots = self
             .counters
-            .entry(county)
-            .or_insert_with(|| vec![0; 2 * 48_000]);
-        for _ in 0..3_000 {
-            let i = ((day - DAY0) as usize) * 2 + (sex == 1) as usize;
-            if i >= slots.len() {
-                return None;
-            }
+            .entry(code)
+            .or_insert_with(|| vec![0; 2 * DAYS]);
+        for off in 0..=30i64 {
+            // 0, +1, -1, +2, -2, … within ±15 days.
+            let d = day
+                + if off % 2 == 1 {
+                    (off + 1) / 2
+                } else {
+                    -(off / 2)
+                };
+            let Some(i) = usize::try_from(d - DAY0)
+                .ok()
+                .filter(|&i| i < DAYS)
+                .map(|i| i * 2 + (sex == 1) as usize)
+            else {
+                continue;
+            };
             if slots[i] < 500 {
                 let seq = slots[i] as u32 * 2 + (sex == 1) as u32;
                 slots[i] += 1;
-                let (y, m, d) = civil_from_days(day);
-                let mut s = format!("{county:06}{y:04}{m:02}{d:02}{seq:03}");
+                let (y, m, dd) = civil_from_days(d);
+                let mut s = format!("{code:06}{y:04}{m:02}{dd:02}{seq:03}");
                 let c = check_char(s.as_bytes());
                 s.push(c as char);
-                return Some((s, day));
+                return Some((s, d));
             }
-            day += 1;
         }
         None
+    }
+
+    /// An ID number for someone born around `day`, with `county`'s code where possible.
+    fn next(&mut self, county: u32, day: i64, sex: i64) -> Option<(String, i64)> {
+        if let Some(r) = self.try_code(county, day, sex) {
+            return Some(r);
+        }
+        ORIGIN_COUNTIES
+            .iter()
+            .filter(|&&c| c != county)
+            .find_map(|&c| self.try_code(c, day, sex))
     }
 }
 
@@ -402,6 +433,8 @@ struct Generator {
     rng: Rng,
     t: Tables,
     ids: IdAlloc,
+    /// Why generation stopped early, if it did.
+    failed: Option<String>,
     next_area: i64,
     next_household: i64,
     next_resident: i64,
@@ -587,7 +620,11 @@ impl Generator {
                 let name = self.name(surname, mem.sex);
                 let birth_day = self.ref_day - mem.age * 365 - self.rng.range(0, 364) - mem.age / 4;
                 let Some((doc, birth_day)) = self.ids.next(county, birth_day, mem.sex) else {
-                    continue;
+                    self.failed = Some(format!(
+                        "ran out of ID numbers for people born around {:?}",
+                        civil_from_days(birth_day)
+                    ));
+                    return false;
                 };
                 let (y, m, d) = civil_from_days(birth_day);
                 let age = mem.age;
@@ -701,19 +738,6 @@ pub async fn generate(
             "演示城市须建在社区/村或更高层级之下",
         )));
     }
-    let existing = areas::subtree_counts(db, &root.path).await?;
-    if existing.residents > 0 {
-        return Err(AppError::Conflict(Msg::new(
-            format!(
-                "{} already has {} residents; the demo city goes into an area without residents",
-                root.name, existing.residents
-            ),
-            format!(
-                "{} 已有 {} 名居民；演示数据只能生成到没有居民的区划",
-                root.name, existing.residents
-            ),
-        )));
-    }
     let communities: Vec<Area> = db
         .query(
             &format!("SELECT {AREA_COLS} FROM areas WHERE path >= $1 AND path < $2 AND level = $3 ORDER BY path"),
@@ -728,6 +752,29 @@ pub async fn generate(
             format!("there is no community or village under {}", root.name),
             format!("{} 下没有社区或村", root.name),
         )));
+    }
+    // ID numbers are allocated per county from scratch, so the demo goes only into counties
+    // without residents (a second run there would repeat numbers).
+    let mut counties: Vec<&str> = communities.iter().map(|c| &c.code[..6]).collect();
+    counties.dedup();
+    for county in counties {
+        let existing = areas::subtree_counts(db, county).await?;
+        if existing.residents > 0 {
+            let name = areas::by_code(db, county)
+                .await?
+                .map(|a| a.name)
+                .unwrap_or_default();
+            return Err(AppError::Conflict(Msg::new(
+                format!(
+                    "{name} ({county}) already has {} residents; the demo city goes only into counties without residents",
+                    existing.residents
+                ),
+                format!(
+                    "{name}（{county}）已有 {} 名居民；演示数据只能生成到没有居民的县区",
+                    existing.residents
+                ),
+            )));
+        }
     }
     // Names of the county and street of each community, for addresses.
     let mut names: HashMap<String, String> = HashMap::new();
@@ -806,6 +853,7 @@ pub async fn generate(
             ids: IdAlloc {
                 counters: HashMap::new(),
             },
+            failed: None,
             next_area,
             next_household,
             next_resident,
@@ -820,11 +868,11 @@ pub async fn generate(
         let mut batch = Batch::default();
         for p in &plans {
             if !g.community(&mut batch, p, &mut send) {
-                return g.stats;
+                return (g.stats, g.failed);
             }
         }
         send(batch);
-        g.stats
+        (g.stats, g.failed)
     });
 
     let mut loaded = 0;
@@ -839,12 +887,20 @@ pub async fn generate(
         progress(loaded);
     }
     drop(rx);
-    let mut stats = gen
+    let (mut stats, failed) = gen
         .join()
         .map_err(|_| AppError::Internal("demo generator panicked".into()))?;
-    result?;
+    // Whatever happened, leave the database whole: indexes rebuilt, id sequences past the ids
+    // that were used.
     db::restore_indexes(db).await?;
     finish_load(db).await?;
+    result?;
+    if let Some(why) = failed {
+        return Err(AppError::Internal(format!(
+            "the demo city is incomplete ({} residents loaded): {why}",
+            stats.residents
+        )));
+    }
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
 }
@@ -932,4 +988,34 @@ pub async fn finish_load(db: &Db) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::validate::parse_id_card;
+
+    #[test]
+    fn id_numbers_spill_to_near_days_then_other_counties_never_skipping_anyone() {
+        let mut ids = IdAlloc {
+            counters: HashMap::new(),
+        };
+        let day = days_from_civil(1980, 6, 15);
+        let mut seen = std::collections::HashSet::new();
+        // 31 days × 500 fill this county's window; the rest must go to other counties.
+        let n = 31 * 500 + 700;
+        for _ in 0..n {
+            let (doc, d) = ids.next(431102, day, 1).expect("never runs out here");
+            let card = parse_id_card(&doc).expect("valid number");
+            assert_eq!(card.sex, 1);
+            assert!((d - day).abs() <= 15, "birth day moved {} days", d - day);
+            assert!(seen.insert(doc));
+        }
+        let local = seen.iter().filter(|d| d.starts_with("431102")).count();
+        assert_eq!(local, 31 * 500);
+        assert!(seen.iter().all(|d| ORIGIN_COUNTIES
+            .iter()
+            .chain([431102].iter())
+            .any(|c| d.starts_with(&c.to_string()))));
+    }
 }

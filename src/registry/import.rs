@@ -133,7 +133,8 @@ pub async fn import_csv(
                 break;
             }
         }
-        row += 1;
+        // The file's own line number, so quoted line breaks inside a field do not shift it.
+        row = rec.position().map_or(row + 1, |p| p.line() as usize);
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -201,16 +202,25 @@ pub async fn import_csv(
                 seen_docs.insert(key, row);
                 let exists = db
                     .query_opt(
-                        "SELECT id FROM residents WHERE doc_number = $1 AND doc_type = $2",
+                        "SELECT id, path FROM residents WHERE doc_number = $1 AND doc_type = $2",
                         args![d.doc_number.as_str(), d.doc_type],
                     )
                     .await?;
                 if let Some(r) = exists {
-                    errs.push(FieldError::new(
-                        "doc_number",
-                        format!("already registered (resident #{})", r.int(0)),
-                        format!("已登记（居民 #{}）", r.int(0)),
-                    ));
+                    // Name the record only within the importer's scope.
+                    errs.push(if scope.contains(r.text(1)) {
+                        FieldError::new(
+                            "doc_number",
+                            format!("already registered (resident #{})", r.int(0)),
+                            format!("已登记（居民 #{}）", r.int(0)),
+                        )
+                    } else {
+                        FieldError::new(
+                            "doc_number",
+                            "already registered in another area",
+                            "已在其他区划登记",
+                        )
+                    });
                 }
             }
         }
@@ -231,30 +241,62 @@ pub async fn import_csv(
                 .extend(errs.into_iter().map(|e| e.at_row(row)));
         }
     }
-    // Each household needs exactly one head.
+    // All rows of one household agree on where and what it is, and it has exactly one head.
+    let mut first: HashMap<&str, &Parsed> = HashMap::new();
     let mut heads: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut households: HashSet<&str> = HashSet::new();
     for p in &parsed {
         households.insert(&p.household);
+        let f = *first.entry(&p.household).or_insert(p);
+        if (&f.area, &f.grid, &f.building, &f.address, f.kind)
+            != (&p.area, &p.grid, &p.building, &p.address, p.kind)
+        {
+            report.errors.push(
+                FieldError::new(
+                    "household",
+                    format!(
+                        "household {} is at another place or of another type on row {}; all its rows must agree",
+                        p.household, f.row
+                    ),
+                    format!("户 {} 在第 {} 行的地址、区划或户类型与此行不同，同一户的各行须一致", p.household, f.row),
+                )
+                .at_row(p.row),
+            );
+        }
         if p.data.relation == "head" {
             heads.entry(&p.household).or_default().push(p.row);
         }
     }
     for h in &households {
-        match heads.get(h).map(Vec::len).unwrap_or(0) {
-            1 => {}
-            0 => report.errors.push(FieldError::new(
-                "relation",
-                format!("household {h} has no head (与户主关系 = 户主)"),
-                format!("户 {h} 没有户主"),
-            )),
-            _ => report.errors.push(
+        match heads.get(h).map(Vec::as_slice).unwrap_or(&[]) {
+            [_] => {}
+            [] => report.errors.push(
                 FieldError::new(
                     "relation",
-                    format!("household {h} has more than one head"),
-                    format!("户 {h} 有多个户主"),
+                    format!("household {h} has no head (与户主关系 = 户主)"),
+                    format!("户 {h} 没有户主"),
                 )
-                .at_row(heads[h][1]),
+                .at_row(first[h].row),
+            ),
+            rows => report.errors.push(
+                FieldError::new(
+                    "relation",
+                    format!(
+                        "household {h} has more than one head (rows {})",
+                        rows.iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    format!(
+                        "户 {h} 有多个户主（第 {} 行）",
+                        rows.iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ),
+                )
+                .at_row(rows[1]),
             ),
         }
     }
@@ -291,7 +333,7 @@ pub async fn import_csv(
             hh.insert(p.household.clone(), h);
         }
         let h = hh.get_mut(&p.household).expect("inserted");
-        residents::add_resident(&mut tx, h, &p.data)
+        residents::add_resident(&mut tx, scope, h, &p.data)
             .await
             .map_err(|e| at(e, p.row))?;
     }

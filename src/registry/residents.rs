@@ -344,38 +344,52 @@ pub async fn household_ref(tx: &mut Tx, id: i64) -> AppResult<Option<HouseholdRe
         }))
 }
 
-/// The message for a document that is registered already, naming the existing record.
-pub async fn duplicate_message(tx: &mut Tx, doc_type: &str, doc_number: &str) -> AppResult<Msg> {
+/// The message for a document that is registered already. It names the existing record only
+/// when that record lies within the writer's scope; otherwise it says no more than that the
+/// person is registered elsewhere (a refusal must not become a look-up of anyone's address).
+pub async fn duplicate_message(
+    tx: &mut Tx,
+    scope: &Scope,
+    doc_type: &str,
+    doc_number: &str,
+) -> AppResult<Msg> {
     let existing = tx
         .query_opt(
-            "SELECT r.id, r.name, a.name FROM residents r JOIN households h ON h.id = r.household_id \
+            "SELECT r.id, r.name, a.name, r.path FROM residents r JOIN households h ON h.id = r.household_id \
              JOIN areas a ON a.id = h.area_id WHERE r.doc_number = $1 AND r.doc_type = $2",
             args![doc_number, doc_type],
         )
         .await?;
+    let masked = mask_doc(doc_number);
     Ok(match existing {
-        Some(r) => Msg::new(
+        Some(r) if scope.contains(r.text(3)) => Msg::new(
             format!(
-                "this document ({}) is already registered: resident #{} {}, {}",
-                mask_doc(doc_number),
+                "this document ({masked}) is already registered: resident #{} {}, {}",
                 r.int(0),
                 r.text(1),
                 r.text(2)
             ),
             format!(
-                "该证件（{}）已登记：居民 #{} {}，{}",
-                mask_doc(doc_number),
+                "该证件（{masked}）已登记：居民 #{} {}，{}",
                 r.int(0),
                 r.text(1),
                 r.text(2)
             ),
         ),
-        None => Msg::new("this document is already registered", "该证件已登记"),
+        _ => Msg::new(
+            format!("this document ({masked}) is already registered in another area"),
+            format!("该证件（{masked}）已在其他区划登记"),
+        ),
     })
 }
 
 /// Add a validated resident to a household, keeping the tallies in the same transaction.
-pub async fn add_resident(tx: &mut Tx, hh: &mut HouseholdRef, d: &ResidentData) -> AppResult<i64> {
+pub async fn add_resident(
+    tx: &mut Tx,
+    scope: &Scope,
+    hh: &mut HouseholdRef,
+    d: &ResidentData,
+) -> AppResult<i64> {
     if d.relation == "head" && hh.head_id.is_some() {
         return Err(FieldError::new(
             "relation",
@@ -395,7 +409,7 @@ pub async fn add_resident(tx: &mut Tx, hh: &mut HouseholdRef, d: &ResidentData) 
         .await?;
     if exists.is_some() {
         return Err(AppError::Conflict(
-            duplicate_message(tx, d.doc_type, &d.doc_number).await?,
+            duplicate_message(tx, scope, d.doc_type, &d.doc_number).await?,
         ));
     }
     let now = now_ms();
@@ -469,7 +483,8 @@ pub struct ResidentView {
     pub doc_type: String,
     pub doc_number_masked: String,
     pub sex: i64,
-    pub birth_date: Option<String>,
+    /// Age only: the masked ID number hides exactly the birth date, so showing the date would
+    /// give the full number away. The date is revealed with the number (break the glass).
     pub age: Option<i64>,
     pub phone_masked: Option<String>,
     pub relation: String,
@@ -507,7 +522,6 @@ impl ResidentView {
             doc_number_masked: mask_doc(r.text(5)),
             sex: r.int(6),
             age: birth.as_deref().and_then(|b| age_on(b, validate::today())),
-            birth_date: birth,
             phone_masked: r.opt_text(8).map(mask_phone),
             relation: r.string(9),
             tags: bits_to_codes(TAGS, r.int(10)),
@@ -614,33 +628,30 @@ pub async fn households_under(
     limit: i64,
 ) -> AppResult<Page<HouseholdView>> {
     let (after_path, after_id) = match after {
+        // The cursor must be a household of this very list, or it could probe others.
         Some(id) => match db
-            .query_opt("SELECT path FROM households WHERE id = $1", args![id])
+            .query_opt(
+                "SELECT path FROM households WHERE id = $1 AND path >= $2 AND path < $3",
+                args![id, area.path.as_str(), path_end(&area.path)],
+            )
             .await?
         {
             Some(r) => (r.string(0), id),
-            None => {
-                return Err(AppError::BadRequest(Msg::new(
-                    "the page cursor is no longer valid; start from the first page",
-                    "翻页位置已失效，请从第一页开始",
-                )))
-            }
+            None => return Err(bad_cursor()),
         },
-        None => (String::new(), 0),
+        // First page: from (area path, 0); ids start at 1.
+        None => (area.path.clone(), 0),
     };
+    // The row bound is the only lower bound: given `path >= X` beside it, PostgreSQL may start
+    // the index scan at the looser of the two and walk everything before the area (measured:
+    // 81 ms instead of 0.1 ms on a million households).
     let rows = db
         .query(
             &format!(
-                "SELECT {HOUSEHOLD_COLS} FROM households h WHERE h.path >= $1 AND h.path < $2 \
-                 AND (h.path, h.id) > ($3, $4) ORDER BY h.path, h.id LIMIT $5"
+                "SELECT {HOUSEHOLD_COLS} FROM households h WHERE (h.path, h.id) > ($1, $2) \
+                 AND h.path < $3 ORDER BY h.path, h.id LIMIT $4"
             ),
-            args![
-                area.path.as_str(),
-                path_end(&area.path),
-                after_path,
-                after_id,
-                limit + 1
-            ],
+            args![after_path, after_id, path_end(&area.path), limit + 1],
         )
         .await?;
     page(
@@ -648,6 +659,13 @@ pub async fn households_under(
         limit,
         |h| h.id.to_string(),
     )
+}
+
+fn bad_cursor() -> AppError {
+    AppError::BadRequest(Msg::new(
+        "the page cursor is no longer valid; start from the first page",
+        "翻页位置已失效，请从第一页开始",
+    ))
 }
 
 fn page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> AppResult<Page<T>> {
@@ -709,20 +727,25 @@ pub async fn search(
         ),
         Query::Name(n) => {
             // Keyset on (name, id): resume after the cursor resident's name and id.
+            // The cursor must be a resident within the scope, or it could probe others' names.
             let after_name = match after {
-                Some(id) => db
-                    .query_opt("SELECT name FROM residents WHERE id = $1", args![id])
-                    .await?
-                    .map(|r| r.string(0))
-                    .unwrap_or_default(),
-                None => String::new(),
+                Some(id) => {
+                    let (c, mut p) = scope.sql("path", 2);
+                    p.insert(0, Value::Int(id));
+                    db.query_opt(&format!("SELECT name FROM residents WHERE id = $1 AND {c}"), p)
+                        .await?
+                        .map(|r| r.string(0))
+                        .ok_or_else(bad_cursor)?
+                }
+                None => n.clone(),
             };
-            let (cond, scope_params) = scope.sql("r.path", 6);
+            // As for households: the row bound is the only lower bound.
+            let (cond, scope_params) = scope.sql("r.path", 5);
             let sql = format!(
-                "SELECT {RESIDENT_COLS} FROM residents r WHERE r.name >= $1 AND r.name < $2 \
-                 AND (r.name, r.id) > ($4, $5) AND {cond} ORDER BY r.name, r.id LIMIT $3"
+                "SELECT {RESIDENT_COLS} FROM residents r WHERE (r.name, r.id) > ($1, $2) \
+                 AND r.name < $3 AND {cond} ORDER BY r.name, r.id LIMIT $4"
             );
-            let mut p = args![n.as_str(), format!("{n}\u{10FFFF}"), limit + 1, after_name, after_id];
+            let mut p = args![after_name, after_id, format!("{n}\u{10FFFF}"), limit + 1];
             p.extend(scope_params);
             return search_page(db, &sql, p, limit).await;
         }

@@ -70,8 +70,9 @@ struct AreaDetail {
 /// The areas the reader's scope starts at, with their counts.
 async fn scope_roots(State(db): State<Db>, Auth(r, lang): Auth) -> ApiResult<Vec<AreaDetail>> {
     let mut out = Vec::new();
-    for root in &r.scope.roots {
-        let a = areas::scoped(&db, root, &r.scope)
+    let scope = r.registry_scope();
+    for root in &scope.roots {
+        let a = areas::scoped(&db, root, &scope)
             .await
             .map_err(|e| ApiError(e, lang))?;
         out.push(detail(&db, a, &r).await.map_err(|e| ApiError(e, lang))?);
@@ -85,7 +86,7 @@ async fn detail(db: &Db, a: Area, r: &crate::access::Reader) -> Result<AreaDetai
     let ancestors = areas::ancestors(db, &a)
         .await?
         .into_iter()
-        .filter(|x| r.scope.contains(&x.path))
+        .filter(|x| r.registry_scope().contains(&x.path))
         .collect();
     Ok(AreaDetail {
         level_name: crate::registry::model::level_code(a.level),
@@ -100,8 +101,9 @@ async fn area(
     Path(code): Path<String>,
     Auth(r, lang): Auth,
 ) -> ApiResult<AreaDetail> {
+    // Counts are personal data in aggregate: the registry scope, not the bare area scope.
     let run = async {
-        let a = areas::scoped(&db, &code, &r.scope).await?;
+        let a = areas::scoped(&db, &code, &r.registry_scope()).await?;
         detail(&db, a, &r).await
     };
     run.await.map(Json).map_err(|e| ApiError(e, lang))
@@ -114,7 +116,7 @@ async fn children(
     Auth(r, lang): Auth,
 ) -> ApiResult<Page<areas::Child>> {
     let run = async {
-        let a = areas::scoped(&db, &code, &r.scope).await?;
+        let a = areas::scoped(&db, &code, &r.registry_scope()).await?;
         let n = limit(&p);
         let mut items = areas::children(&db, &a, p.after.as_deref(), n + 1).await?;
         let next = if items.len() as i64 > n {

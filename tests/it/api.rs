@@ -116,6 +116,15 @@ async fn api_serves_the_registry_within_scope_and_nothing_outside() {
         assert_eq!(s, 200, "{body}");
         assert!(body.contains(&format!("\"id\":{rid}")) || body.contains("residents"));
         assert!(!body.contains(&doc), "full ID number leaked: {body}");
+        // The birth date is exactly what the mask hides: views carry the age only.
+        assert!(
+            !body.contains("birth_date") && body.contains("\"age\""),
+            "{body}"
+        );
+        assert!(
+            !body.contains(&doc[6..14]),
+            "birth date digits leaked: {body}"
+        );
         let (s, body) = get(
             addr,
             &format!("/api/v1/residents/search?q={doc}"),
@@ -149,6 +158,15 @@ async fn api_serves_the_registry_within_scope_and_nothing_outside() {
         )
         .await;
         assert_eq!(s, 404, "{}", t.name);
+        // … and no counts either.
+        for path in [
+            "/api/v1/areas/431102001",
+            "/api/v1/areas/431102001/children",
+            "/api/v1/areas",
+        ] {
+            let (_, body) = get(addr, path, &[("Authorization", &va)]).await;
+            assert!(!body.contains("\"residents\""), "{} {path}: {body}", t.name);
+        }
         let (s, _) = get(
             addr,
             &format!("/api/v1/residents/{ra}"),
@@ -216,5 +234,34 @@ async fn api_pages_households_by_key_and_rejects_bad_cursors() {
         .await;
         assert_eq!(s, 400, "{body}");
         assert!(body.contains("cursor"), "{body}");
+        // A cursor from another list (another street's household) is refused, not followed.
+        let other = db
+            .query_one(
+                "SELECT id FROM households WHERE path >= '431102002' AND path < '431102002~' LIMIT 1",
+                args![],
+            )
+            .await
+            .unwrap()
+            .int(0);
+        let path = format!("/api/v1/areas/431102001/households?after={other}");
+        let (s, _) = get(addr, &path, &[("Authorization", &hq)]).await;
+        assert_eq!(s, 400, "{}", t.name);
+        // A name-search cursor naming a resident outside the scope is refused.
+        let street = bearer(&token(db, "st", "street", "431102001").await);
+        let outside = db
+            .query_one(
+                "SELECT id FROM residents WHERE path >= '431102002' AND path < '431102002~' LIMIT 1",
+                args![],
+            )
+            .await
+            .unwrap()
+            .int(0);
+        let path = format!("/api/v1/residents/search?q=%E7%8E%8B&after={outside}");
+        let (s, _) = get(addr, &path, &[("Authorization", &street)]).await;
+        assert_eq!(
+            s, 400,
+            "{}: a name cursor outside the scope is refused",
+            t.name
+        );
     }
 }

@@ -99,6 +99,28 @@ async fn import_reports_every_bad_row_and_writes_nothing() {
                 "户主",
                 "",
             ),
+            // Same household key as row 2, another building: its rows disagree.
+            row(
+                "431102001001",
+                "第一网格",
+                "9栋",
+                "H1",
+                "孙八",
+                &card("43110219800101004"),
+                "子女",
+                "",
+            ),
+            // A household without a head.
+            row(
+                "431102001001",
+                "第一网格",
+                "1栋",
+                "H4",
+                "周九",
+                &card("43110219800101005"),
+                "配偶",
+                "",
+            ),
         ];
         let everywhere = Scope {
             roots: vec![String::new()],
@@ -115,6 +137,14 @@ async fn import_reports_every_bad_row_and_writes_nothing() {
         assert!(
             found.contains(&(Some(6), "doc_number")),
             "duplicate within the file: {found:?}"
+        );
+        assert!(
+            found.contains(&(Some(7), "household")),
+            "inconsistent household: {found:?}"
+        );
+        assert!(
+            found.contains(&(Some(8), "relation")),
+            "headless household, with its row: {found:?}"
         );
         let zh = rep
             .errors

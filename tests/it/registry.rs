@@ -143,7 +143,7 @@ async fn duplicate_identity_is_refused_naming_the_existing_record() {
         }
         .validate()
         .unwrap();
-        let id = residents::add_resident(&mut tx, &mut hh, &first)
+        let id = residents::add_resident(&mut tx, &everywhere(), &mut hh, &first)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -160,7 +160,7 @@ async fn duplicate_identity_is_refused_naming_the_existing_record() {
         }
         .validate()
         .unwrap();
-        let err = residents::add_resident(&mut tx, &mut hh2, &dup)
+        let err = residents::add_resident(&mut tx, &everywhere(), &mut hh2, &dup)
             .await
             .unwrap_err();
         drop(tx); // rolled back: the second household is gone too
@@ -176,6 +176,26 @@ async fn duplicate_identity_is_refused_naming_the_existing_record() {
             }
             other => panic!("{}: expected a conflict, got {other:?}", t.name),
         }
+        // A writer whose scope does not cover the existing record learns nothing about it.
+        let mut tx = db.begin().await.unwrap();
+        let mut hh3 = residents::create_household(&mut tx, &grid, "东岳宫社区1栋103", "home")
+            .await
+            .unwrap();
+        let elsewhere = Scope {
+            roots: vec!["431102002".into()],
+        };
+        match residents::add_resident(&mut tx, &elsewhere, &mut hh3, &dup)
+            .await
+            .unwrap_err()
+        {
+            AppError::Conflict(m) => {
+                assert!(!m.zh.contains("李四"), "{}: {}", t.name, m.zh);
+                assert!(!m.en.contains(&format!("#{id}")), "{}: {}", t.name, m.en);
+                assert!(m.en.contains("another area"), "{}", m.en);
+            }
+            other => panic!("{}: {other:?}", t.name),
+        }
+        drop(tx);
         let n = db
             .query_one("SELECT COUNT(*) FROM households", vec![])
             .await
@@ -205,7 +225,7 @@ async fn a_second_head_is_refused() {
             doc_number: card("431102", "19700101", "011"),
             ..Default::default()
         };
-        residents::add_resident(&mut tx, &mut hh, &a.validate().unwrap())
+        residents::add_resident(&mut tx, &everywhere(), &mut hh, &a.validate().unwrap())
             .await
             .unwrap();
         let b = ResidentInput {
@@ -213,7 +233,7 @@ async fn a_second_head_is_refused() {
             doc_number: card("431102", "19700101", "021"),
             ..Default::default()
         };
-        let e = residents::add_resident(&mut tx, &mut hh, &b.validate().unwrap())
+        let e = residents::add_resident(&mut tx, &everywhere(), &mut hh, &b.validate().unwrap())
             .await
             .unwrap_err();
         assert!(
@@ -377,7 +397,7 @@ async fn subtree_counts_match_a_direct_count() {
             party: Some("full".into()),
             ..Default::default()
         };
-        residents::add_resident(&mut tx, &mut hh, &r.validate().unwrap())
+        residents::add_resident(&mut tx, &everywhere(), &mut hh, &r.validate().unwrap())
             .await
             .unwrap();
         tx.commit().await.unwrap();
