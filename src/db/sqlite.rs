@@ -166,6 +166,24 @@ impl SqliteDb {
         self.begin_with_fk(true).await
     }
 
+    /// Run pragmas on the writer connection outside any transaction (some, like
+    /// `temp_store`, cannot change inside one).
+    pub async fn writer_pragma(&self, sql: &str) -> DbResult<()> {
+        let guard = self.writer.clone().lock_owned().await;
+        let mut tx = SqliteTx { conn: Some(guard) };
+        let sql = sql.to_owned();
+        let r = tx
+            .run(move |c| {
+                if !c.is_autocommit() {
+                    c.execute_batch("ROLLBACK").map_err(err)?;
+                }
+                c.execute_batch(&sql).map_err(err)
+            })
+            .await;
+        tx.conn = None;
+        r
+    }
+
     /// Begin with foreign-key enforcement on or off (the pragma only takes effect outside a
     /// transaction, so it is set before `BEGIN`; every transaction sets it, so a bulk load
     /// never leaves it off for the next one).
