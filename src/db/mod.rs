@@ -277,7 +277,8 @@ impl Tx {
     }
 
     /// Insert many rows fast: `rows` is flat, `columns.len()` values per row.
-    /// SQLite: multi-row prepared inserts on the writer thread. PostgreSQL: `COPY` (into a
+    /// SQLite: one prepared single-row statement re-bound per row, on the writer thread.
+    /// PostgreSQL: `COPY` (into a
     /// temporary table first when `on_conflict` is given, then one `INSERT … SELECT`).
     pub async fn bulk_insert(
         &mut self,

@@ -242,7 +242,8 @@ pub struct ImportStats {
     pub by_level: [u64; 5],
 }
 
-const AREA_INSERT_COLS: &[&str] = &[
+/// Columns of an area row as bulk loads write them.
+pub const AREA_INSERT_COLS: &[&str] = &[
     "id",
     "code",
     "parent_id",

@@ -375,16 +375,6 @@ struct Batch {
     n_residents: u64,
 }
 
-const AREA_COLS_INS: &[&str] = &[
-    "id",
-    "code",
-    "parent_id",
-    "level",
-    "name",
-    "official_name",
-    "path",
-    "created_ms",
-];
 const HOUSEHOLD_COLS_INS: &[&str] = &[
     "id",
     "area_id",
@@ -908,7 +898,7 @@ pub async fn generate(
 async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
     let t0 = std::time::Instant::now();
     let mut tx = db.begin_bulk().await?;
-    tx.bulk_insert("areas", AREA_COLS_INS, b.areas, None)
+    tx.bulk_insert("areas", areas::AREA_INSERT_COLS, b.areas, None)
         .await?;
     tx.bulk_insert("households", HOUSEHOLD_COLS_INS, b.households, None)
         .await?;
@@ -983,7 +973,8 @@ pub async fn finish_load(db: &Db) -> AppResult<()> {
             .await?;
         }
         Backend::Sqlite => {
-            tx.batch("ANALYZE").await?;
+            // Sampled statistics: a full ANALYZE reads every index (0.6 s per million residents).
+            tx.batch("PRAGMA analysis_limit = 1000; ANALYZE").await?;
             tx.commit().await?;
         }
     }
