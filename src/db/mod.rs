@@ -373,17 +373,22 @@ pub async fn restore_indexes(db: &Db) -> DbResult<usize> {
     // (3.3 GiB peak for a 25M city).
     db.writer_pragma("PRAGMA threads = 2; PRAGMA temp_store = FILE")
         .await?;
-    for r in &rows {
-        let mut tx = db.begin().await?;
-        tx.batch(r.text(1)).await?;
-        tx.execute(
-            "DELETE FROM deferred_indexes WHERE name = $1",
-            vec![Value::from(r.text(0))],
-        )
-        .await?;
-        tx.commit().await?;
-        tracing::info!("built index {}", r.text(0));
+    let built = async {
+        for r in &rows {
+            let mut tx = db.begin().await?;
+            tx.batch(r.text(1)).await?;
+            tx.execute(
+                "DELETE FROM deferred_indexes WHERE name = $1",
+                vec![Value::from(r.text(0))],
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!("built index {}", r.text(0));
+        }
+        Ok::<_, DbError>(rows.len())
     }
+    .await;
+    // Back to in-memory temporary storage whether or not the rebuild succeeded.
     db.writer_pragma("PRAGMA temp_store = MEMORY").await?;
-    Ok(rows.len())
+    built
 }

@@ -306,6 +306,9 @@ fn household_members(t: &Tables, rng: &mut Rng, size: usize) -> Vec<Member> {
 /// elsewhere (migrants) carry. Nobody is ever skipped: running out is an error.
 struct IdAlloc {
     counters: HashMap<u32, Vec<u16>>,
+    /// Region codes some registered resident's number already carries: not used, so a second
+    /// demo (or imported people) never collide with the numbers handed out here.
+    taken: std::collections::HashSet<u32>,
 }
 
 const DAY0: i64 = -25_567; // 1900-01-01
@@ -355,13 +358,19 @@ impl IdAlloc {
 
     /// An ID number for someone born around `day`, with `county`'s code where possible.
     fn next(&mut self, county: u32, day: i64, sex: i64) -> Option<(String, i64)> {
-        if let Some(r) = self.try_code(county, day, sex) {
-            return Some(r);
+        if !self.taken.contains(&county) {
+            if let Some(r) = self.try_code(county, day, sex) {
+                return Some(r);
+            }
         }
-        ORIGIN_COUNTIES
-            .iter()
-            .filter(|&&c| c != county)
-            .find_map(|&c| self.try_code(c, day, sex))
+        for &c in ORIGIN_COUNTIES {
+            if c != county && !self.taken.contains(&c) {
+                if let Some(r) = self.try_code(c, day, sex) {
+                    return Some(r);
+                }
+            }
+        }
+        None
     }
 }
 
@@ -824,6 +833,31 @@ pub async fn generate(
         .query_opt("SELECT id FROM residents LIMIT 1", vec![])
         .await?
         .is_none();
+    // Region codes whose numbers are in use already are left alone (one index probe each).
+    let mut taken = std::collections::HashSet::new();
+    if !empty {
+        let mut codes: Vec<u32> = ORIGIN_COUNTIES.to_vec();
+        codes.extend(
+            communities
+                .iter()
+                .filter_map(|c| c.code[..6].parse::<u32>().ok()),
+        );
+        codes.sort_unstable();
+        codes.dedup();
+        for code in codes {
+            let prefix = format!("{code:06}");
+            let used = db
+                .query_opt(
+                    "SELECT 1 FROM residents WHERE doc_number >= $1 AND doc_number < $2 LIMIT 1",
+                    args![prefix.as_str(), path_end(&prefix)],
+                )
+                .await?
+                .is_some();
+            if used {
+                taken.insert(code);
+            }
+        }
+    }
     if empty && opts.people >= 100_000 {
         // On SQLite, indexes whose keys grow with the load order stay: appending to them is
         // cheaper than a rebuild. PostgreSQL rebuilds any index faster than it maintains it.
@@ -842,6 +876,7 @@ pub async fn generate(
             t: Tables::new(),
             ids: IdAlloc {
                 counters: HashMap::new(),
+                taken,
             },
             failed: None,
             next_area,
@@ -987,9 +1022,24 @@ mod tests {
     use crate::registry::validate::parse_id_card;
 
     #[test]
+    fn taken_region_codes_are_never_used() {
+        let mut ids = IdAlloc {
+            counters: HashMap::new(),
+            taken: [431102, ORIGIN_COUNTIES[0]].into_iter().collect(),
+        };
+        let day = days_from_civil(1990, 1, 1);
+        for _ in 0..100 {
+            let (doc, _) = ids.next(431102, day, 2).unwrap();
+            assert!(!doc.starts_with("431102"), "{doc}");
+            assert!(!doc.starts_with(&ORIGIN_COUNTIES[0].to_string()), "{doc}");
+        }
+    }
+
+    #[test]
     fn id_numbers_spill_to_near_days_then_other_counties_never_skipping_anyone() {
         let mut ids = IdAlloc {
             counters: HashMap::new(),
+            taken: Default::default(),
         };
         let day = days_from_civil(1980, 6, 15);
         let mut seen = std::collections::HashSet::new();

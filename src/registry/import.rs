@@ -52,15 +52,27 @@ pub struct ImportReport {
     pub committed: bool,
 }
 
+/// A valid row. The household fields may be left blank on all but one row of a household.
 struct Parsed {
     row: usize,
-    area: String,
+    area: Option<String>,
     grid: Option<String>,
     building: Option<String>,
     household: String,
-    address: String,
-    kind: &'static str,
+    address: Option<String>,
+    kind: Option<&'static str>,
     data: ResidentData,
+}
+
+/// Where a household goes and what it is: the first value given for each field.
+#[derive(Default)]
+struct HouseholdPlan {
+    first_row: usize,
+    area: Option<String>,
+    grid: Option<String>,
+    building: Option<String>,
+    address: Option<String>,
+    kind: Option<&'static str>,
 }
 
 /// Read, validate and (unless `dry_run`) import a CSV file. `scope` limits the areas the rows
@@ -121,14 +133,17 @@ pub async fn import_csv(
     let mut area_cache: HashMap<String, Option<Area>> = HashMap::new();
     let mut rec = csv::StringRecord::new();
     let mut row = 1;
+    // Households with a rejected row: their head check would only repeat that error.
+    let mut rejected: HashSet<String> = HashSet::new();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
+                let line = e.position().map_or(row + 1, |p| p.line() as usize);
                 report.errors.push(
                     FieldError::new("file", e.to_string(), format!("文件格式错误：{e}"))
-                        .at_row(row + 1),
+                        .at_row(line),
                 );
                 break;
             }
@@ -161,23 +176,28 @@ pub async fn import_csv(
         };
         let mut errs = Vec::new();
         let data = input.validate().map_err(|e| errs.extend(e)).ok();
-        let kind = residents::parse_kind(opt("kind").as_deref())
-            .map_err(|e| errs.push(e))
-            .ok();
+        let kind = match opt("kind") {
+            None => None,
+            Some(k) => residents::parse_kind(Some(&k))
+                .map_err(|e| errs.push(e))
+                .ok(),
+        };
         let code = get("area").to_owned();
-        if !area_cache.contains_key(&code) {
+        if !code.is_empty() && !area_cache.contains_key(&code) {
             let a = areas::by_code(db, &code)
                 .await?
                 .filter(|a| scope.contains(&a.path));
             area_cache.insert(code.clone(), a);
         }
-        match &area_cache[&code] {
-            None => errs.push(FieldError::new(
+        match area_cache.get(&code) {
+            // Blank: the household's area is given on another of its rows.
+            None if code.is_empty() => {}
+            None | Some(None) => errs.push(FieldError::new(
                 "area",
                 format!("no area with code {code:?} within your scope"),
                 format!("您的管辖范围内没有代码为“{code}”的区划"),
             )),
-            Some(a) if a.level < LEVEL_COMMUNITY => errs.push(FieldError::new(
+            Some(Some(a)) if a.level < LEVEL_COMMUNITY => errs.push(FieldError::new(
                 "area",
                 format!("{} is not a community/village, grid or building", a.name),
                 format!("{} 不是社区/村、网格或楼栋", a.name),
@@ -186,9 +206,6 @@ pub async fn import_csv(
         }
         if get("household").is_empty() {
             errs.push(FieldError::new("household", "is required", "必填"));
-        }
-        if get("address").is_empty() {
-            errs.push(FieldError::new("address", "is required", "必填"));
         }
         if let Some(d) = &data {
             let key = (d.doc_number.clone(), d.doc_type);
@@ -227,38 +244,59 @@ pub async fn import_csv(
         if errs.is_empty() {
             parsed.push(Parsed {
                 row,
-                area: code,
+                area: Some(code).filter(|c| !c.is_empty()),
                 grid: opt("grid"),
                 building: opt("building"),
                 household: get("household").into(),
-                address: get("address").into(),
-                kind: kind.unwrap_or("home"),
+                address: opt("address"),
+                kind,
                 data: data.expect("validated"),
             });
         } else {
+            rejected.insert(get("household").to_owned());
             report
                 .errors
                 .extend(errs.into_iter().map(|e| e.at_row(row)));
         }
     }
-    // All rows of one household agree on where and what it is, and it has exactly one head.
-    let mut first: HashMap<&str, &Parsed> = HashMap::new();
+    // A household's fields come from the first row that gives each; rows that give a
+    // different value disagree. And a household has exactly one head.
+    let mut plans: HashMap<String, HouseholdPlan> = HashMap::new();
     let mut heads: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut households: HashSet<&str> = HashSet::new();
     for p in &parsed {
         households.insert(&p.household);
-        let f = *first.entry(&p.household).or_insert(p);
-        if (&f.area, &f.grid, &f.building, &f.address, f.kind)
-            != (&p.area, &p.grid, &p.building, &p.address, p.kind)
-        {
+        let plan = plans
+            .entry(p.household.clone())
+            .or_insert_with(|| HouseholdPlan {
+                first_row: p.row,
+                ..HouseholdPlan::default()
+            });
+        let mut clash = false;
+        fn merge<T: Clone + PartialEq>(slot: &mut Option<T>, v: &Option<T>, clash: &mut bool) {
+            match (slot.as_ref(), v) {
+                (None, Some(_)) => *slot = v.clone(),
+                (Some(a), Some(b)) if a != b => *clash = true,
+                _ => {}
+            }
+        }
+        merge(&mut plan.area, &p.area, &mut clash);
+        merge(&mut plan.grid, &p.grid, &mut clash);
+        merge(&mut plan.building, &p.building, &mut clash);
+        merge(&mut plan.address, &p.address, &mut clash);
+        merge(&mut plan.kind, &p.kind, &mut clash);
+        if clash {
             report.errors.push(
                 FieldError::new(
                     "household",
                     format!(
-                        "household {} is at another place or of another type on row {}; all its rows must agree",
-                        p.household, f.row
+                        "household {} has another area, grid, building, address or type on row {}; all its rows must agree",
+                        p.household, plan.first_row
                     ),
-                    format!("户 {} 在第 {} 行的地址、区划或户类型与此行不同，同一户的各行须一致", p.household, f.row),
+                    format!(
+                        "户 {} 的区划、网格、楼栋、地址或户类型与第 {} 行不同，同一户的各行须一致",
+                        p.household, plan.first_row
+                    ),
                 )
                 .at_row(p.row),
             );
@@ -267,7 +305,32 @@ pub async fn import_csv(
             heads.entry(&p.household).or_default().push(p.row);
         }
     }
-    for h in &households {
+    for (h, plan) in &plans {
+        if rejected.contains(h) {
+            continue;
+        }
+        if plan.area.is_none() {
+            report.errors.push(
+                FieldError::new(
+                    "area",
+                    format!("household {h}: is required"),
+                    format!("户 {h}：必填"),
+                )
+                .at_row(plan.first_row),
+            );
+        }
+        if plan.address.is_none() {
+            report.errors.push(
+                FieldError::new(
+                    "address",
+                    format!("household {h}: is required"),
+                    format!("户 {h}：必填"),
+                )
+                .at_row(plan.first_row),
+            );
+        }
+    }
+    for h in households.iter().filter(|h| !rejected.contains(**h)) {
         match heads.get(h).map(Vec::as_slice).unwrap_or(&[]) {
             [_] => {}
             [] => report.errors.push(
@@ -276,7 +339,7 @@ pub async fn import_csv(
                     format!("household {h} has no head (与户主关系 = 户主)"),
                     format!("户 {h} 没有户主"),
                 )
-                .at_row(first[h].row),
+                .at_row(plans[*h].first_row),
             ),
             rows => report.errors.push(
                 FieldError::new(
@@ -312,22 +375,26 @@ pub async fn import_csv(
     let mut hh: HashMap<String, HouseholdRef> = HashMap::new();
     for p in &parsed {
         if !hh.contains_key(&p.household) {
-            let mut area = area_cache[&p.area].clone().expect("checked");
-            if let Some(g) = &p.grid {
+            let plan = &plans[&p.household];
+            let code = plan.area.as_ref().expect("checked");
+            let mut area = area_cache[code].clone().expect("checked");
+            if let Some(g) = &plan.grid {
                 if area.level == LEVEL_COMMUNITY {
                     area = areas::find_or_create_local(&mut tx, &area, LEVEL_GRID, g)
                         .await
                         .map_err(|e| at(e, p.row))?;
                 }
             }
-            if let Some(b) = &p.building {
+            if let Some(b) = &plan.building {
                 if area.level == LEVEL_COMMUNITY || area.level == LEVEL_GRID {
                     area = areas::find_or_create_local(&mut tx, &area, LEVEL_BUILDING, b)
                         .await
                         .map_err(|e| at(e, p.row))?;
                 }
             }
-            let h = residents::create_household(&mut tx, &area, &p.address, p.kind)
+            let address = plan.address.as_deref().expect("checked");
+            let kind = plan.kind.unwrap_or("home");
+            let h = residents::create_household(&mut tx, &area, address, kind)
                 .await
                 .map_err(|e| at(e, p.row))?;
             hh.insert(p.household.clone(), h);

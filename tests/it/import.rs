@@ -323,3 +323,39 @@ async fn english_headers_and_a_missing_column_are_handled() {
         );
     }
 }
+
+#[tokio::test]
+async fn household_fields_may_be_given_once_per_household() {
+    for t in backends().await {
+        let db = &t.db;
+        setup(db).await;
+        let everywhere = Scope {
+            roots: vec![String::new()],
+        };
+        // The head's row says where and what; the members' rows leave it blank. Rows of one
+        // household need not be adjacent.
+        let csv = format!(
+            "{}\n\
+             431102001001,第二网格,3栋,K1,东岳宫社区3栋201,出租,甲,,{},,,,户主,,,,\n\
+             431102001001,,,K2,东岳宫社区3栋202,,丙,,{},,,,户主,,,,\n\
+             ,,,K1,,,乙,,{},,,,配偶,,,,\n",
+            template_header(),
+            card("43110219800101011"),
+            card("43110219800101031"),
+            card("43110219820101022"),
+        );
+        let rep = import_csv(db, &everywhere, csv.as_bytes(), false)
+            .await
+            .unwrap();
+        assert!(rep.committed, "{}: {:?}", t.name, rep.errors);
+        let r = db
+            .query_one(
+                "SELECT h.kind, COUNT(*) FROM households h JOIN residents r ON r.household_id = h.id \
+                 WHERE h.address = '东岳宫社区3栋201' GROUP BY h.kind",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!((r.text(0), r.int(1)), ("rental", 2), "{}", t.name);
+    }
+}
