@@ -319,8 +319,9 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Drop the secondary indexes of `tables` before a bulk load into empty tables, recording
-/// their definitions in `deferred_indexes` in the same transaction. Returns how many.
+/// Drop the secondary indexes of `tables` (and on PostgreSQL their foreign keys) before a bulk
+/// load into empty tables, recording their definitions in `deferred_indexes` in the same
+/// transaction. Returns how many.
 pub async fn defer_indexes(db: &Db, tables: &[&str], keep: &[&str]) -> DbResult<usize> {
     let list = tables
         .iter()
@@ -352,12 +353,44 @@ pub async fn defer_indexes(db: &Db, tables: &[&str], keep: &[&str]) -> DbResult<
         .await?;
         tx.batch(&format!("DROP INDEX {}", r.text(0))).await?;
     }
+    let mut n = rows.len();
+    if db.backend() == Backend::Postgres {
+        // PostgreSQL checks a foreign key with a trigger per row, which costs a COPY more than
+        // the COPY itself; re-adding the constraint afterwards validates it in one join.
+        // (SQLite's bulk transactions switch enforcement off instead; see `Db::begin_bulk`.)
+        let fks = tx
+            .query(
+                &format!(
+                    "SELECT c.conname, 'ALTER TABLE ' || t.relname || ' ADD CONSTRAINT ' || c.conname \
+                     || ' ' || pg_get_constraintdef(c.oid), t.relname FROM pg_constraint c \
+                     JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace \
+                     WHERE c.contype = 'f' AND ns.nspname = current_schema() AND t.relname IN ({list}) \
+                     ORDER BY c.conname"
+                ),
+                vec![],
+            )
+            .await?;
+        for r in &fks {
+            tx.execute(
+                "INSERT INTO deferred_indexes (name, ddl) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                vec![Value::from(r.text(0)), Value::from(r.text(1))],
+            )
+            .await?;
+            tx.batch(&format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                r.text(2),
+                r.text(0)
+            ))
+            .await?;
+        }
+        n += fks.len();
+    }
     tx.commit().await?;
-    Ok(rows.len())
+    Ok(n)
 }
 
-/// Rebuild indexes recorded in `deferred_indexes` (after a bulk load, or at start when a load
-/// was interrupted).
+/// Rebuild the indexes and constraints recorded in `deferred_indexes` (after a bulk load, or at
+/// start when a load was interrupted).
 pub async fn restore_indexes(db: &Db) -> DbResult<usize> {
     let rows = db
         .query(

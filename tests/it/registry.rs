@@ -638,3 +638,51 @@ async fn committed_writes_survive_reopening_and_failed_ones_leave_nothing() {
         );
     }
 }
+
+/// Indexes (and PostgreSQL foreign keys) dropped for a bulk load come back, and are enforced.
+#[tokio::test]
+async fn deferred_indexes_and_constraints_are_restored() {
+    for t in backends().await {
+        let db = &t.db;
+        let catalog = match db.backend() {
+            wardline::db::Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND tbl_name IN ('residents', 'households') ORDER BY name"
+            }
+            wardline::db::Backend::Postgres => {
+                "SELECT name FROM (SELECT indexname AS name FROM pg_indexes WHERE tablename IN ('residents', 'households') \
+                 UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'f' \
+                 AND conrelid IN ('residents'::regclass, 'households'::regclass)) x ORDER BY name"
+            }
+        };
+        let names =
+            |rows: Vec<wardline::db::Row>| rows.iter().map(|r| r.string(0)).collect::<Vec<_>>();
+        let before = names(db.query(catalog, vec![]).await.unwrap());
+        assert!(before.len() >= 4, "{}: {before:?}", t.name);
+        let n = wardline::db::defer_indexes(db, &["residents", "households"], &[])
+            .await
+            .unwrap();
+        assert!(n >= 4, "{}", t.name);
+        let during = names(db.query(catalog, vec![]).await.unwrap());
+        assert!(during.len() < before.len(), "{}: {during:?}", t.name);
+        // A fresh handle (as after a crash) restores them too.
+        let reopened = Db::connect(&t.url).await.unwrap();
+        assert_eq!(wardline::db::restore_indexes(&reopened).await.unwrap(), n);
+        let after = names(db.query(catalog, vec![]).await.unwrap());
+        assert_eq!(before, after, "{}", t.name);
+        // Referential integrity holds again.
+        let mut tx = db.begin().await.unwrap();
+        let e = tx
+            .execute(
+                "INSERT INTO residents (household_id, path, community_id, name, doc_type, doc_number, sex, relation, created_ms, updated_ms) \
+                 VALUES (999999, '431102001001', 431102001001, 'x', 'other', 'X1', 0, 'head', 0, 0)",
+                vec![],
+            )
+            .await;
+        assert!(
+            matches!(e, Err(wardline::db::DbError::ForeignKey(_))),
+            "{}: {e:?}",
+            t.name
+        );
+    }
+}
