@@ -34,11 +34,6 @@ impl Scope {
         self.roots.iter().any(|r| path.starts_with(r.as_str()))
     }
 
-    /// Whether the whole subtree at `path` lies within the scope.
-    pub fn covers(&self, path: &str) -> bool {
-        self.contains(path)
-    }
-
     /// A SQL condition restricting `col` to the scope, with parameters numbered from `first`.
     /// An empty scope matches nothing.
     pub fn sql(&self, col: &str, first: usize) -> (String, Vec<Value>) {

@@ -255,14 +255,6 @@ impl SqliteTx {
             .await
     }
 
-    /// Run blocking code directly on the writer connection (inside this transaction).
-    pub async fn with_conn<R: Send + 'static>(
-        &mut self,
-        f: impl FnOnce(&mut Connection) -> DbResult<R> + Send + 'static,
-    ) -> DbResult<R> {
-        self.run(f).await
-    }
-
     pub async fn commit(mut self) -> DbResult<()> {
         self.run(|c| c.execute_batch("COMMIT").map_err(err)).await?;
         self.conn = None;

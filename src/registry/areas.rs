@@ -5,7 +5,6 @@
 //! path appends fixed-width segments (`/G0001`, `/B00001`) so that no sibling is a prefix of
 //! another.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -54,6 +53,27 @@ pub struct Counts {
     pub residents: i64,
     pub vulnerable: i64,
     pub party_members: i64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, d: Counts) {
+        self.households += d.households;
+        self.residents += d.residents;
+        self.vulnerable += d.vulnerable;
+        self.party_members += d.party_members;
+    }
+}
+
+/// The path of the community/village an area lies in (itself, for a community): the first
+/// 12 characters, the community's code. Shorter paths (streets and above) come back whole.
+pub fn community_path(path: &str) -> &str {
+    &path[..path.len().min(12)]
+}
+
+/// The id of the community/village an area lies in (the distribution key of big tables); 0
+/// above community level.
+pub fn community_id(path: &str) -> i64 {
+    path.get(..12).and_then(|p| p.parse().ok()).unwrap_or(0)
 }
 
 pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Area>> {
@@ -551,14 +571,13 @@ pub async fn find_or_create_local(
 
 /// Add to the tallies of the area a household hangs off and of its community/village.
 pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> AppResult<()> {
-    let community = &path[..path.len().min(12)];
     let rows = [
         ("area_counts", AREA_COUNTS_UPSERT, area_id, path),
         (
             "community_counts",
             COMMUNITY_COUNTS_UPSERT,
-            community.parse().unwrap_or(area_id),
-            community,
+            community_id(path),
+            community_path(path),
         ),
     ];
     for (table, upsert, id, p) in rows {
@@ -572,13 +591,4 @@ pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> Ap
         .await?;
     }
     Ok(())
-}
-
-/// Levels present, for `--help`-style listings.
-pub fn level_counts_by_code(stats: &ImportStats) -> HashMap<&'static str, u64> {
-    LEVELS[..5]
-        .iter()
-        .zip(stats.by_level)
-        .map(|(t, n)| (t.code, n))
-        .collect()
 }

@@ -21,7 +21,6 @@ use crate::registry::areas::{
     self, Area, Counts, AREA_COLS, AREA_COUNTS_UPSERT, COMMUNITY_COUNTS_UPSERT, COUNT_COLS,
 };
 use crate::registry::model::*;
-use crate::registry::residents::community_of;
 use crate::registry::validate::{check_char, civil_from_days, days_from_civil};
 use crate::rng::Rng;
 
@@ -505,7 +504,7 @@ impl Generator {
     ) -> bool {
         let village = plan.area.name.ends_with('村');
         let county: u32 = plan.area.code[..6].parse().unwrap_or(431102);
-        let community_id = community_of(&plan.area.path);
+        let community_id = areas::community_id(&plan.area.path);
         let mut left = plan.people;
         let mut grid_no = plan.grids_before;
         let mut grid: Option<(Area, i64, i64)> = None; // (grid, households in it, target)
@@ -711,10 +710,7 @@ impl Generator {
                 .counts
                 .entry(bld.id)
                 .or_insert_with(|| (bld.path.clone(), Counts::default()));
-            e.1.households += tally.households;
-            e.1.residents += tally.residents;
-            e.1.vulnerable += tally.vulnerable;
-            e.1.party_members += tally.party_members;
+            e.1 += tally;
             if b.n_residents >= BATCH_RESIDENTS && !flush(std::mem::take(b)) {
                 return false;
             }
@@ -944,14 +940,10 @@ async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
     // Tallies per building, and rolled up per community/village.
     let mut communities: HashMap<i64, (String, Counts)> = HashMap::new();
     for (path, c) in b.counts.values() {
-        let cpath = &path[..12];
         let e = communities
-            .entry(cpath.parse().unwrap_or(0))
-            .or_insert_with(|| (cpath.to_owned(), Counts::default()));
-        e.1.households += c.households;
-        e.1.residents += c.residents;
-        e.1.vulnerable += c.vulnerable;
-        e.1.party_members += c.party_members;
+            .entry(areas::community_id(path))
+            .or_insert_with(|| (areas::community_path(path).to_owned(), Counts::default()));
+        e.1 += *c;
     }
     for (table, upsert, tallies) in [
         ("area_counts", AREA_COUNTS_UPSERT, b.counts),

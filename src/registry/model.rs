@@ -1,8 +1,6 @@
 //! Registry vocabulary: document types, household kinds, relations, vulnerable tags and party
 //! categories, each with its stored code and its zh-CN/English labels.
 
-use serde::Serialize;
-
 use crate::i18n::Lang;
 
 /// A closed vocabulary stored as a short code.
@@ -93,16 +91,6 @@ pub fn find<'a>(terms: &'a [Term], s: &str) -> Option<(usize, &'a Term)> {
         .find(|(_, t)| t.code.eq_ignore_ascii_case(s) || t.zh == s || t.en.eq_ignore_ascii_case(s))
 }
 
-pub fn label(terms: &[Term], code: &str, lang: Lang) -> String {
-    match find(terms, code) {
-        Some((_, t)) => match lang {
-            Lang::Zh => t.zh.to_owned(),
-            Lang::En => t.en.to_owned(),
-        },
-        None => code.to_owned(),
-    }
-}
-
 /// Codes of the bits set in `bits`.
 pub fn bits_to_codes(terms: &[Term], bits: i64) -> Vec<&'static str> {
     terms
@@ -139,9 +127,6 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         .map(|(_, en, zh)| if lang == Lang::Zh { *zh } else { *en })
         .unwrap_or(field)
 }
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct AreaLevel;
 
 /// Level numbers of the area tree.
 pub const LEVEL_PROVINCE: i64 = 1;

@@ -251,11 +251,6 @@ impl ResidentInput {
     }
 }
 
-/// The community/village id of a path (its first 12 characters), the distribution key.
-pub fn community_of(path: &str) -> i64 {
-    path.get(..12).and_then(|p| p.parse().ok()).unwrap_or(0)
-}
-
 /// Where a household hangs and what a resident row copies from it.
 #[derive(Debug, Clone)]
 pub struct HouseholdRef {
@@ -300,7 +295,7 @@ pub async fn create_household(
         return Err(AppError::Invalid(errs));
     }
     let now = now_ms();
-    let community_id = community_of(&area.path);
+    let community_id = areas::community_id(&area.path);
     let id = tx
         .query_one(
             "INSERT INTO households (area_id, path, community_id, address, kind, created_ms, updated_ms) \
