@@ -121,6 +121,11 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         ("code", "code", "代码"),
         ("level", "level", "层级"),
         ("file", "file", "文件"),
+        ("limit", "page size", "每页条数"),
+        ("username", "user name", "用户名"),
+        ("role", "role", "角色"),
+        ("scope", "scope", "管辖范围"),
+        ("health_note", "health note", "健康备注"),
     ];
     F.iter()
         .find(|(f, _, _)| *f == field)

@@ -649,11 +649,11 @@ pub async fn households_under(
             args![after_path, after_id, path_end(&area.path), limit + 1],
         )
         .await?;
-    page(
+    Ok(Page::from_overfetch(
         rows.iter().map(HouseholdView::from_row).collect(),
         limit,
         |h| h.id.to_string(),
-    )
+    ))
 }
 
 fn bad_cursor() -> AppError {
@@ -663,11 +663,15 @@ fn bad_cursor() -> AppError {
     ))
 }
 
-fn page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> AppResult<Page<T>> {
-    let more = items.len() as i64 > limit;
-    items.truncate(limit.max(0) as usize);
-    let next = if more { items.last().map(key) } else { None };
-    Ok(Page { items, next })
+impl<T> Page<T> {
+    /// A page from a query that asked for `limit + 1` rows: the extra row only says that there
+    /// is a next page, whose cursor is the key of the last row kept.
+    pub fn from_overfetch(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
+        let more = items.len() as i64 > limit;
+        items.truncate(limit.max(0) as usize);
+        let next = if more { items.last().map(key) } else { None };
+        Page { items, next }
+    }
 }
 
 /// What a search term looks like.
@@ -709,56 +713,51 @@ pub async fn search(
             next: None,
         });
     }
-    let (cond, scope_params) = scope.sql("r.path", 4);
     let after_id = after.unwrap_or(0);
-    let (sql, mut params) = match classify(q) {
+    // Each kind of term gives its filter and its keyset order; the scope and the limit follow.
+    let (filter, order, mut params) = match classify(q) {
         Query::Doc(d) => (
-            format!("SELECT {RESIDENT_COLS} FROM residents r WHERE r.doc_number = $1 AND r.id > $2 AND {cond} ORDER BY r.id LIMIT $3"),
-            args![d, after_id, limit + 1],
+            "r.doc_number = $1 AND r.id > $2",
+            "r.id",
+            args![d, after_id],
         ),
-        Query::Phone(p) => (
-            format!("SELECT {RESIDENT_COLS} FROM residents r WHERE r.phone = $1 AND r.id > $2 AND {cond} ORDER BY r.id LIMIT $3"),
-            args![p, after_id, limit + 1],
-        ),
+        Query::Phone(p) => ("r.phone = $1 AND r.id > $2", "r.id", args![p, after_id]),
         Query::Name(n) => {
-            // Keyset on (name, id): resume after the cursor resident's name and id.
-            // The cursor must be a resident within the scope, or it could probe others' names.
+            // Keyset on (name, id): resume after the cursor resident's name and id. The cursor
+            // must be a resident within the scope, or it could probe others' names.
             let after_name = match after {
                 Some(id) => {
                     let (c, mut p) = scope.sql("path", 2);
                     p.insert(0, Value::Int(id));
-                    db.query_opt(&format!("SELECT name FROM residents WHERE id = $1 AND {c}"), p)
-                        .await?
-                        .map(|r| r.string(0))
-                        .ok_or_else(bad_cursor)?
+                    db.query_opt(
+                        &format!("SELECT name FROM residents WHERE id = $1 AND {c}"),
+                        p,
+                    )
+                    .await?
+                    .map(|r| r.string(0))
+                    .ok_or_else(bad_cursor)?
                 }
                 None => n.clone(),
             };
             // As for households: the row bound is the only lower bound.
-            let (cond, scope_params) = scope.sql("r.path", 5);
-            let sql = format!(
-                "SELECT {RESIDENT_COLS} FROM residents r WHERE (r.name, r.id) > ($1, $2) \
-                 AND r.name < $3 AND {cond} ORDER BY r.name, r.id LIMIT $4"
-            );
-            let mut p = args![after_name, after_id, format!("{n}\u{10FFFF}"), limit + 1];
-            p.extend(scope_params);
-            return search_page(db, &sql, p, limit).await;
+            (
+                "(r.name, r.id) > ($1, $2) AND r.name < $3",
+                "r.name, r.id",
+                args![after_name, after_id, format!("{n}\u{10FFFF}")],
+            )
         }
     };
+    let (cond, scope_params) = scope.sql("r.path", params.len() + 1);
     params.extend(scope_params);
-    search_page(db, &sql, params, limit).await
-}
-
-async fn search_page(
-    db: &Db,
-    sql: &str,
-    params: Vec<Value>,
-    limit: i64,
-) -> AppResult<Page<ResidentView>> {
-    let rows = db.query(sql, params).await?;
-    page(
+    params.push(Value::Int(limit + 1));
+    let sql = format!(
+        "SELECT {RESIDENT_COLS} FROM residents r WHERE {filter} AND {cond} ORDER BY {order} LIMIT ${}",
+        params.len()
+    );
+    let rows = db.query(&sql, params).await?;
+    Ok(Page::from_overfetch(
         rows.iter().map(ResidentView::from_row).collect(),
         limit,
         |r| r.id.to_string(),
-    )
+    ))
 }

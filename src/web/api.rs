@@ -1,5 +1,7 @@
 //! The read-only JSON API of the registry. Every handler takes the reader and filters by its
-//! scope; outside it the answer is 404 with no count, no name, nothing.
+//! registry scope; outside it the answer is 404 with no count, no name, nothing. Parameters are
+//! taken as text and parsed here, so a malformed one gets the same bilingual JSON error as
+//! everything else rather than the framework's plain-text rejection.
 
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -7,35 +9,67 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json_};
 
-use super::{ApiError, AppState, Auth};
+use super::{ApiError, AppState, Auth, UserLang};
+use crate::access::Reader;
 use crate::db::Db;
-use crate::error::AppError;
-use crate::i18n::Msg;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::{Lang, Msg};
 use crate::registry::areas::{self, Area, Counts};
+use crate::registry::model::level_code;
 use crate::registry::residents::{self, Page};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
+fn reply<T>(r: AppResult<T>, lang: Lang) -> ApiResult<T> {
+    r.map(Json).map_err(|e| ApiError(e, lang))
+}
+
 #[derive(Deserialize, Default)]
 pub struct PageParams {
     pub after: Option<String>,
-    pub limit: Option<i64>,
+    pub limit: Option<String>,
     pub q: Option<String>,
 }
 
 const MAX_LIMIT: i64 = 200;
 
-fn limit(p: &PageParams) -> i64 {
-    p.limit.unwrap_or(50).clamp(1, MAX_LIMIT)
+impl PageParams {
+    fn limit(&self) -> AppResult<i64> {
+        match self
+            .limit
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Ok(50),
+            // Out of range is clamped (a page is at most MAX_LIMIT long); not a number is refused.
+            Some(s) => s
+                .parse::<i64>()
+                .map(|n| n.clamp(1, MAX_LIMIT))
+                .map_err(|_| {
+                    FieldError::new(
+                        "limit",
+                        format!("{s:?} is not a whole number (1 to {MAX_LIMIT})"),
+                        format!("“{s}”不是整数（1 到 {MAX_LIMIT}）"),
+                    )
+                    .into()
+                }),
+        }
+    }
+
+    fn after_id(&self) -> AppResult<Option<i64>> {
+        match self.after.as_deref().filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s.parse().map(Some).map_err(|_| {
+                AppError::BadRequest(Msg::new("the page cursor is not valid", "翻页参数无效"))
+            }),
+        }
+    }
 }
 
-fn after_id(p: &PageParams) -> Result<Option<i64>, AppError> {
-    match p.after.as_deref().filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| {
-            AppError::BadRequest(Msg::new("the page cursor is not valid", "翻页参数无效"))
-        }),
-    }
+/// A record id from the URL: one that cannot be a number cannot exist either.
+fn record_id(s: &str) -> AppResult<i64> {
+    s.parse().map_err(|_| AppError::NotFound)
 }
 
 pub fn routes() -> Router<AppState> {
@@ -48,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}", get(household))
         .route("/residents/search", get(search))
         .route("/residents/{id}", get(resident))
+        .fallback(|UserLang(lang): UserLang| async move { ApiError(AppError::NotFound, lang) })
 }
 
 async fn me(Auth(r, _): Auth) -> ApiResult<Json_> {
@@ -67,33 +102,36 @@ struct AreaDetail {
     ancestors: Vec<Area>,
 }
 
-/// The areas the reader's scope starts at, with their counts.
-async fn scope_roots(State(db): State<Db>, Auth(r, lang): Auth) -> ApiResult<Vec<AreaDetail>> {
-    let mut out = Vec::new();
+/// An area of the reader's registry scope with its counts and breadcrumbs. Counts are personal
+/// data in aggregate, so the registry scope applies, not the bare area scope.
+async fn detail(db: &Db, code: &str, r: &Reader) -> AppResult<AreaDetail> {
     let scope = r.registry_scope();
-    for root in &scope.roots {
-        let a = areas::scoped(&db, root, &scope)
-            .await
-            .map_err(|e| ApiError(e, lang))?;
-        out.push(detail(&db, a, &r).await.map_err(|e| ApiError(e, lang))?);
-    }
-    Ok(Json(out))
-}
-
-async fn detail(db: &Db, a: Area, r: &crate::access::Reader) -> Result<AreaDetail, AppError> {
+    let a = areas::scoped(db, code, &scope).await?;
     let counts = areas::subtree_counts(db, &a.path).await?;
     // Breadcrumbs stop at the top of the reader's scope.
     let ancestors = areas::ancestors(db, &a)
         .await?
         .into_iter()
-        .filter(|x| r.registry_scope().contains(&x.path))
+        .filter(|x| scope.contains(&x.path))
         .collect();
     Ok(AreaDetail {
-        level_name: crate::registry::model::level_code(a.level),
+        level_name: level_code(a.level),
         area: a,
         counts,
         ancestors,
     })
+}
+
+/// The areas the reader's scope starts at, with their counts.
+async fn scope_roots(State(db): State<Db>, Auth(r, lang): Auth) -> ApiResult<Vec<AreaDetail>> {
+    let run = async {
+        let mut out = Vec::new();
+        for root in &r.registry_scope().roots {
+            out.push(detail(&db, root, &r).await?);
+        }
+        Ok(out)
+    };
+    reply(run.await, lang)
 }
 
 async fn area(
@@ -101,12 +139,7 @@ async fn area(
     Path(code): Path<String>,
     Auth(r, lang): Auth,
 ) -> ApiResult<AreaDetail> {
-    // Counts are personal data in aggregate: the registry scope, not the bare area scope.
-    let run = async {
-        let a = areas::scoped(&db, &code, &r.registry_scope()).await?;
-        detail(&db, a, &r).await
-    };
-    run.await.map(Json).map_err(|e| ApiError(e, lang))
+    reply(detail(&db, &code, &r).await, lang)
 }
 
 async fn children(
@@ -117,17 +150,11 @@ async fn children(
 ) -> ApiResult<Page<areas::Child>> {
     let run = async {
         let a = areas::scoped(&db, &code, &r.registry_scope()).await?;
-        let n = limit(&p);
-        let mut items = areas::children(&db, &a, p.after.as_deref(), n + 1).await?;
-        let next = if items.len() as i64 > n {
-            items.truncate(n as usize);
-            items.last().map(|c| c.area.code.clone())
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let n = p.limit()?;
+        let items = areas::children(&db, &a, p.after.as_deref(), n + 1).await?;
+        Ok(Page::from_overfetch(items, n, |c| c.area.code.clone()))
     };
-    run.await.map(Json).map_err(|e| ApiError(e, lang))
+    reply(run.await, lang)
 }
 
 async fn households(
@@ -137,33 +164,28 @@ async fn households(
     Auth(r, lang): Auth,
 ) -> ApiResult<Page<residents::HouseholdView>> {
     let run = async {
-        let scope = r.registry_scope();
-        let a = areas::scoped(&db, &code, &scope).await?;
-        residents::households_under(&db, &a, after_id(&p)?, limit(&p)).await
+        let a = areas::scoped(&db, &code, &r.registry_scope()).await?;
+        residents::households_under(&db, &a, p.after_id()?, p.limit()?).await
     };
-    run.await.map(Json).map_err(|e| ApiError(e, lang))
+    reply(run.await, lang)
 }
 
 async fn household(
     State(db): State<Db>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Auth(r, lang): Auth,
 ) -> ApiResult<residents::HouseholdDetail> {
-    residents::household(&db, &r.registry_scope(), id)
-        .await
-        .map(Json)
-        .map_err(|e| ApiError(e, lang))
+    let run = async { residents::household(&db, &r.registry_scope(), record_id(&id)?).await };
+    reply(run.await, lang)
 }
 
 async fn resident(
     State(db): State<Db>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Auth(r, lang): Auth,
 ) -> ApiResult<residents::ResidentView> {
-    residents::resident(&db, &r.registry_scope(), id)
-        .await
-        .map(Json)
-        .map_err(|e| ApiError(e, lang))
+    let run = async { residents::resident(&db, &r.registry_scope(), record_id(&id)?).await };
+    reply(run.await, lang)
 }
 
 async fn search(
@@ -172,8 +194,8 @@ async fn search(
     Auth(r, lang): Auth,
 ) -> ApiResult<Page<residents::ResidentView>> {
     let run = async {
-        let q = p.q.clone().unwrap_or_default();
-        residents::search(&db, &r.registry_scope(), &q, after_id(&p)?, limit(&p)).await
+        let q = p.q.as_deref().unwrap_or_default();
+        residents::search(&db, &r.registry_scope(), q, p.after_id()?, p.limit()?).await
     };
-    run.await.map(Json).map_err(|e| ApiError(e, lang))
+    reply(run.await, lang)
 }

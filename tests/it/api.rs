@@ -234,6 +234,28 @@ async fn api_pages_households_by_key_and_rejects_bad_cursors() {
         .await;
         assert_eq!(s, 400, "{body}");
         assert!(body.contains("cursor"), "{body}");
+        // Malformed parameters get the same bilingual JSON errors as everything else.
+        let (s, body) = get(
+            addr,
+            "/api/v1/areas/431102001/households?limit=abc",
+            &[("Authorization", &hq)],
+        )
+        .await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("每页条数"), "{body}");
+        for path in ["/api/v1/households/abc", "/api/v1/no-such-route"] {
+            let (s, body) = get(
+                addr,
+                path,
+                &[("Authorization", &hq), ("Accept-Language", "en")],
+            )
+            .await;
+            assert_eq!(
+                (s, body.contains("\"not_found\"")),
+                (404, true),
+                "{path}: {body}"
+            );
+        }
         // A cursor from another list (another street's household) is refused, not followed.
         let other = db
             .query_one(
