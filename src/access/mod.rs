@@ -176,31 +176,25 @@ pub async fn create_token(db: &Db, username: &str, label: &str) -> AppResult<Str
     Ok(token)
 }
 
-/// Resolve a bearer token to the reader it belongs to.
+/// Resolve a bearer token to the reader it belongs to: one query, on every API request.
 pub async fn authenticate(db: &Db, token: &str) -> AppResult<Reader> {
-    let row = db
-        .query_opt(
-            "SELECT a.id, a.username, a.role FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
-             WHERE t.token_hash = $1 AND t.revoked_ms IS NULL",
+    let rows = db
+        .query(
+            "SELECT a.id, a.username, a.role, ar.path FROM api_tokens t \
+             JOIN accounts a ON a.id = t.account_id \
+             LEFT JOIN account_scopes s ON s.account_id = a.id \
+             LEFT JOIN areas ar ON ar.id = s.area_id \
+             WHERE t.token_hash = $1 AND t.revoked_ms IS NULL ORDER BY ar.path",
             args![hash_token(token)],
         )
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let id = row.int(0);
-    let roots = db
-        .query(
-            "SELECT ar.path FROM account_scopes s JOIN areas ar ON ar.id = s.area_id \
-             WHERE s.account_id = $1 ORDER BY ar.path",
-            args![id],
-        )
-        .await?
-        .into_iter()
-        .map(|r| r.string(0))
-        .collect();
+        .await?;
+    let first = rows.first().ok_or(AppError::Unauthorized)?;
     Ok(Reader {
-        account_id: id,
-        username: row.string(1),
-        role: row.string(2),
-        scope: Scope { roots },
+        account_id: first.int(0),
+        username: first.string(1),
+        role: first.string(2),
+        scope: Scope {
+            roots: rows.iter().filter_map(|r| r.opt_string(3)).collect(),
+        },
     })
 }

@@ -221,17 +221,40 @@ pub async fn children(
         .collect())
 }
 
-/// The chain of ancestors of an area, root first, for breadcrumbs.
-pub async fn ancestors(db: &Db, area: &Area) -> AppResult<Vec<Area>> {
-    let mut out = Vec::new();
-    let mut cur = area.parent_id;
-    while let Some(id) = cur {
-        let Some(a) = by_id(db, id).await? else { break };
-        cur = a.parent_id;
-        out.push(a);
+/// The paths of an area's ancestors, root first, derived from its own path: national codes
+/// nest by prefix (2, 4, 6, 9, 12 digits), local segments by `/`.
+pub fn ancestor_paths(path: &str) -> Vec<&str> {
+    let national = path.split('/').next().unwrap_or("");
+    let mut out: Vec<&str> = [2, 4, 6, 9]
+        .into_iter()
+        .filter(|&n| n < national.len())
+        .map(|n| &path[..n])
+        .collect();
+    let mut end = national.len();
+    for seg in path[national.len()..].split('/').filter(|s| !s.is_empty()) {
+        out.push(&path[..end]);
+        end += 1 + seg.len();
     }
-    out.reverse();
-    Ok(out)
+    out
+}
+
+/// The chain of ancestors of an area, root first, for breadcrumbs: one query.
+pub async fn ancestors(db: &Db, area: &Area) -> AppResult<Vec<Area>> {
+    let paths = ancestor_paths(&area.path);
+    if paths.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks: Vec<String> = (1..=paths.len()).map(|i| format!("${i}")).collect();
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {AREA_COLS} FROM areas WHERE path IN ({}) ORDER BY level",
+                marks.join(", ")
+            ),
+            paths.into_iter().map(Value::from).collect(),
+        )
+        .await?;
+    Ok(rows.iter().map(Area::from_row).collect())
 }
 
 /// Short display name: the committee suffix of villages and communities dropped
@@ -591,4 +614,28 @@ pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> Ap
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ancestor_paths_follow_codes_then_segments() {
+        assert_eq!(
+            ancestor_paths("431102001001/G0001/B00012"),
+            [
+                "43",
+                "4311",
+                "431102",
+                "431102001",
+                "431102001001",
+                "431102001001/G0001"
+            ]
+        );
+        assert_eq!(ancestor_paths("431102"), ["43", "4311"]);
+        assert!(ancestor_paths("43").is_empty());
+        assert_eq!(community_path("431102001001/G0001"), "431102001001");
+        assert_eq!(community_id("431102"), 0);
+    }
 }

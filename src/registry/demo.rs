@@ -787,6 +787,17 @@ pub async fn generate(
     {
         names.insert(r.string(0), r.string(1));
     }
+    // Grids already there, per community (new ones are numbered after them): one query.
+    let grids: HashMap<i64, i64> = db
+        .query(
+            "SELECT parent_id, COUNT(*) FROM areas WHERE path >= $1 AND path < $2 AND level = $3 \
+             GROUP BY parent_id",
+            args![root.path.as_str(), path_end(&root.path), LEVEL_GRID],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.int(0), r.int(1)))
+        .collect();
     // Spread the people over the communities with some variation.
     let mut rng = Rng::new(opts.seed);
     let weights: Vec<u64> = communities.iter().map(|_| 600 + rng.below(800)).collect();
@@ -800,13 +811,7 @@ pub async fn generate(
             opts.people * weights[i] / total_w
         };
         assigned += share;
-        let grids_before = db
-            .query_one(
-                "SELECT COUNT(*) FROM areas WHERE parent_id = $1 AND level = $2",
-                args![c.id, LEVEL_GRID],
-            )
-            .await?
-            .int(0);
+        let grids_before = grids.get(&c.id).copied().unwrap_or(0);
         plans.push(CommunityPlan {
             area: c.clone(),
             county_name: names.get(&c.code[..6]).cloned().unwrap_or_default(),
