@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Scope;
 use crate::args;
-use crate::db::{now_ms, path_end, Db, DbError, Row, Tx, Value};
+use crate::db::{now_ms, path_end, Db, Row, Tx, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::areas::{self, Area, Counts};
@@ -393,26 +393,16 @@ pub async fn add_resident(
         )
         .into());
     }
-    // Look first, so the message can name the existing record (after a failed INSERT,
-    // PostgreSQL refuses every further statement in the transaction). The unique index still
-    // settles a race between two writers.
-    let exists = tx
-        .query_opt(
-            "SELECT id FROM residents WHERE doc_number = $1 AND doc_type = $2",
-            args![d.doc_number.as_str(), d.doc_type],
-        )
-        .await?;
-    if exists.is_some() {
-        return Err(AppError::Conflict(
-            duplicate_message(tx, scope, d.doc_type, &d.doc_number).await?,
-        ));
-    }
     let now = now_ms();
-    let res = tx
-        .query_one(
+    // A registered document inserts nothing and returns no row: no error, so the transaction
+    // stays usable (PostgreSQL refuses every statement after a failed one) and the message can
+    // name the existing record. The unique index settles races between writers.
+    let inserted = tx
+        .query_opt(
             "INSERT INTO residents (household_id, path, community_id, name, doc_type, doc_number, sex, \
              birth_date, phone, relation, tags, health_note, party, party_categories, created_ms, updated_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+             ON CONFLICT (doc_number, doc_type) DO NOTHING RETURNING id",
             args![
                 hh.id,
                 hh.path.as_str(),
@@ -431,17 +421,13 @@ pub async fn add_resident(
                 now
             ],
         )
-        .await;
-    let id = match res {
-        Ok(r) => r.int(0),
-        Err(DbError::Unique(_)) => {
-            return Err(AppError::Conflict(Msg::new(
-                "this document was registered a moment ago by someone else",
-                "该证件刚刚已被他人登记",
-            )))
-        }
-        Err(e) => return Err(e.into()),
+        .await?;
+    let Some(row) = inserted else {
+        return Err(AppError::Conflict(
+            duplicate_message(tx, scope, d.doc_type, &d.doc_number).await?,
+        ));
     };
+    let id = row.int(0);
     if d.relation == "head" {
         tx.execute(
             "UPDATE households SET head_id = $1, updated_ms = $2 WHERE id = $3",
