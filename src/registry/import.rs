@@ -309,20 +309,14 @@ pub async fn import_csv(
         if rejected.contains(h) {
             continue;
         }
-        if plan.area.is_none() {
+        let missing = [
+            ("area", plan.area.is_none()),
+            ("address", plan.address.is_none()),
+        ];
+        for (field, _) in missing.into_iter().filter(|m| m.1) {
             report.errors.push(
                 FieldError::new(
-                    "area",
-                    format!("household {h}: is required"),
-                    format!("户 {h}：必填"),
-                )
-                .at_row(plan.first_row),
-            );
-        }
-        if plan.address.is_none() {
-            report.errors.push(
-                FieldError::new(
-                    "address",
+                    field,
                     format!("household {h}: is required"),
                     format!("户 {h}：必填"),
                 )
