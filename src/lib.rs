@@ -2,6 +2,7 @@
 //! only parses the command line (see [`cli`]).
 
 pub mod access;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -11,11 +11,18 @@
 
 use super::{Backend, Db, DbError, DbResult};
 
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registry",
-    include_str!("../../migrations/0001_registry.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../../migrations/0001_registry.sql"),
+    ),
+    (
+        2,
+        "accounts_audit",
+        include_str!("../../migrations/0002_accounts_audit.sql"),
+    ),
+];
 
 fn dialect(sql: &str, backend: Backend) -> String {
     let (ctext, id, pk) = match backend {

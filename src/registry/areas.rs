@@ -53,17 +53,53 @@ pub struct Counts {
     pub residents: i64,
     pub vulnerable: i64,
     pub party_members: i64,
+    /// Residents aged 60 or over (as of the last daily recount for people who turned 60 since).
+    pub aged60: i64,
 }
 
+/// The tally columns, in the order of [`Counts`].
+pub const TALLIES: [&str; 5] = [
+    "households",
+    "residents",
+    "vulnerable",
+    "party_members",
+    "aged60",
+];
+
 impl Counts {
-    /// The four tallies from `r`, starting at column `at`.
+    /// The tallies from `r`, starting at column `at`.
     fn from_row(r: &Row, at: usize) -> Counts {
         Counts {
             households: r.int(at),
             residents: r.int(at + 1),
             vulnerable: r.int(at + 2),
             party_members: r.int(at + 3),
+            aged60: r.int(at + 4),
         }
+    }
+
+    /// What one resident adds.
+    pub fn resident(birth_date: Option<&str>, tags: i64, party: i64) -> Counts {
+        let aged = birth_date
+            .and_then(|b| crate::registry::residents::age_on(b, crate::registry::validate::today()))
+            .is_some_and(|a| a >= 60);
+        Counts {
+            households: 0,
+            residents: 1,
+            vulnerable: (tags != 0) as i64,
+            party_members: (party != 0) as i64,
+            aged60: aged as i64,
+        }
+    }
+
+    pub fn values(&self) -> [i64; 5] {
+        [
+            self.households,
+            self.residents,
+            self.vulnerable,
+            self.party_members,
+            self.aged60,
+        ]
     }
 }
 
@@ -73,6 +109,20 @@ impl std::ops::AddAssign for Counts {
         self.residents += d.residents;
         self.vulnerable += d.vulnerable;
         self.party_members += d.party_members;
+        self.aged60 += d.aged60;
+    }
+}
+
+impl std::ops::Neg for Counts {
+    type Output = Counts;
+    fn neg(self) -> Counts {
+        Counts {
+            households: -self.households,
+            residents: -self.residents,
+            vulnerable: -self.vulnerable,
+            party_members: -self.party_members,
+            aged60: -self.aged60,
+        }
     }
 }
 
@@ -118,7 +168,7 @@ pub async fn scoped(db: &Db, code: &str, scope: &Scope) -> AppResult<Area> {
 
 pub const SUM_COUNTS: &str = "CAST(COALESCE(SUM(households), 0) AS BIGINT), \
     CAST(COALESCE(SUM(residents), 0) AS BIGINT), CAST(COALESCE(SUM(vulnerable), 0) AS BIGINT), \
-    CAST(COALESCE(SUM(party_members), 0) AS BIGINT)";
+    CAST(COALESCE(SUM(party_members), 0) AS BIGINT), CAST(COALESCE(SUM(aged60), 0) AS BIGINT)";
 
 /// The tally table to sum for the subtree at `path`: the per-community rollup for a
 /// community/village or anything above it (their paths are bare codes), the per-area tallies
@@ -138,6 +188,7 @@ pub const COUNT_COLS: &[&str] = &[
     "residents",
     "vulnerable",
     "party_members",
+    "aged60",
 ];
 
 macro_rules! counts_upsert {
@@ -154,7 +205,10 @@ macro_rules! counts_upsert {
             ".vulnerable + excluded.vulnerable, ",
             "party_members = ",
             $t,
-            ".party_members + excluded.party_members"
+            ".party_members + excluded.party_members, ",
+            "aged60 = ",
+            $t,
+            ".aged60 + excluded.aged60"
         )
     };
 }
@@ -199,7 +253,7 @@ pub async fn children(
     } else {
         "area_counts"
     };
-    let sums: Vec<String> = ["households", "residents", "vulnerable", "party_members"]
+    let sums: Vec<String> = TALLIES
         .iter()
         .map(|c| {
             format!(
@@ -610,10 +664,10 @@ pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> Ap
     for (table, upsert, id, p) in rows {
         tx.execute(
             &format!(
-                "INSERT INTO {table} (area_id, path, households, residents, vulnerable, party_members) \
-                 VALUES ($1, $2, $3, $4, $5, $6) {upsert}"
+                "INSERT INTO {table} (area_id, path, households, residents, vulnerable, party_members, aged60) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) {upsert}"
             ),
-            args![id, p, d.households, d.residents, d.vulnerable, d.party_members],
+            args![id, p, d.households, d.residents, d.vulnerable, d.party_members, d.aged60],
         )
         .await?;
     }

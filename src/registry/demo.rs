@@ -683,6 +683,8 @@ impl Generator {
                 tally.residents += 1;
                 tally.vulnerable += (tags != 0) as i64;
                 tally.party_members += (party != 0) as i64;
+                let birth = format!("{y:04}-{m:02}-{d:02}");
+                tally.aged60 += Counts::resident(Some(&birth), 0, 0).aged60;
                 b.residents.extend([
                     Value::Int(id),
                     Value::Int(hh_id),
@@ -692,7 +694,7 @@ impl Generator {
                     Value::from("id_card"),
                     Value::from(doc),
                     Value::Int(mem.sex),
-                    Value::from(format!("{y:04}-{m:02}-{d:02}")),
+                    Value::from(birth),
                     Value::from(phone),
                     Value::from(mem.relation),
                     Value::Int(tags),
@@ -958,14 +960,8 @@ async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
         let mut keys: Vec<_> = tallies.into_iter().collect();
         keys.sort_by_key(|(id, _)| *id);
         for (id, (path, c)) in keys {
-            rows.extend([
-                Value::Int(id),
-                Value::from(path),
-                Value::Int(c.households),
-                Value::Int(c.residents),
-                Value::Int(c.vulnerable),
-                Value::Int(c.party_members),
-            ]);
+            rows.extend([Value::Int(id), Value::from(path)]);
+            rows.extend(c.values().map(Value::Int));
         }
         tx.bulk_insert(table, COUNT_COLS, rows, Some(upsert))
             .await?;

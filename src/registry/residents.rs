@@ -440,12 +440,7 @@ pub async fn add_resident(
         tx,
         hh.area_id,
         &hh.path,
-        Counts {
-            households: 0,
-            residents: 1,
-            vulnerable: (d.tags != 0) as i64,
-            party_members: (d.party != 0) as i64,
-        },
+        Counts::resident(d.birth_date.as_deref(), d.tags, d.party),
     )
     .await?;
     Ok(id)
