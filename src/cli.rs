@@ -51,6 +51,11 @@ enum Command {
     },
     /// Import households and residents from a CSV file (all rows or none).
     Import(ImportArgs),
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Administration: accounts and API tokens.
     Admin {
         #[command(subcommand)]
@@ -112,9 +117,18 @@ struct ImportArgs {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole audit log; names the first entry that does not fit.
+    Verify,
+}
+
+#[derive(Subcommand)]
 enum AdminCommand {
-    /// Create an account with a role and an area scope.
-    CreateAccount {
+    /// Create a user account with a role, an area scope and a password (asked on the terminal,
+    /// or one line from standard input with --password-stdin). Administrators must enrol a
+    /// second factor (TOTP) at their first sign-in.
+    #[command(alias = "create-account")]
+    CreateUser {
         #[arg(long)]
         username: String,
         /// Display name [default: the username]
@@ -126,6 +140,12 @@ enum AdminCommand {
         /// Area code(s) the account may see, e.g. --scope 431102001 --scope 431102002.
         #[arg(long = "scope", value_name = "CODE", required = true)]
         scope: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// No password: an account that only uses API tokens.
+        #[arg(long, conflicts_with = "password_stdin")]
+        no_password: bool,
     },
     /// Issue an API token for an account; it is shown once.
     CreateToken {
@@ -294,17 +314,56 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = open(&config).await?;
+            match crate::audit::verify(&db).await? {
+                crate::audit::Verdict::Intact { entries } => {
+                    println!("audit log intact: {entries} entries, chain verified");
+                    Ok(())
+                }
+                crate::audit::Verdict::Broken { seq, reason } => Err(AppError::Internal(format!(
+                    "audit log TAMPERED at entry {seq}: {reason}"
+                ))),
+            }
+        }
         Command::Admin { command } => {
             let db = open(&config).await?;
             match command {
-                AdminCommand::CreateAccount {
+                AdminCommand::CreateUser {
                     username,
                     name,
                     role,
                     scope,
+                    password_stdin,
+                    no_password,
                 } => {
                     let display = name.unwrap_or_else(|| username.clone());
-                    access::create_account(&db, &username, &display, &role, &scope).await?;
+                    let pw = if no_password {
+                        None
+                    } else {
+                        if !password_stdin {
+                            eprint!("Password for {username} (at least 10 characters): ");
+                        }
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line).map_err(|e| {
+                            AppError::Internal(format!("reading the password: {e}"))
+                        })?;
+                        Some(line.trim_end_matches(['\r', '\n']).to_owned())
+                    };
+                    access::create_account_as(
+                        &db,
+                        &crate::audit::Actor::cli(),
+                        &access::NewAccount {
+                            username: &username,
+                            display_name: &display,
+                            role: &role,
+                            scope_codes: &scope,
+                            password: pw.as_deref(),
+                        },
+                    )
+                    .await?;
                     println!(
                         "created account {username} ({role}), scope {}",
                         scope.join(", ")
@@ -336,12 +395,21 @@ async fn run_demo(db: &Db, opts: &demo::DemoOptions) -> Result<demo::DemoStats, 
     demo::generate(db, opts, &progress).await
 }
 
-/// Demo accounts: (username, role, scope code).
+/// Demo accounts, one per role: (username, role, scope code). The grid worker's scope is the
+/// first grid of the first community.
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("demo-admin", "admin", "431102"),
     ("demo-hq", "hq", "431102"),
     ("demo-street", "street", "431102001"),
     ("demo-community", "community", "431102001001"),
+    ("demo-grid", "grid", "431102001001/G0001"),
+    ("demo-branch", "branch", "431102001001"),
+    ("demo-volunteer", "volunteer", "431102001001"),
+    ("demo-auditor", "auditor", "431102"),
 ];
+
+/// The password of every demo account (printed at start; demo databases only).
+pub const DEMO_PASSWORD: &str = "wardline-demo";
 
 async fn load_demo_if_empty(db: &Db, config: &Config) -> Result<(), AppError> {
     let any = db
@@ -364,11 +432,23 @@ async fn load_demo_if_empty(db: &Db, config: &Config) -> Result<(), AppError> {
         "Demo city: {} residents in {} households, {} grids, {} communities/villages ({:.1}s)",
         stats.residents, stats.households, stats.grids, stats.communities, stats.seconds
     );
+    create_demo_accounts(db).await
+}
+
+/// Create the demo accounts that do not exist yet.
+pub async fn create_demo_accounts(db: &Db) -> Result<(), AppError> {
     for (user, role, scope) in DEMO_ACCOUNTS {
         if areas::by_code(db, scope).await?.is_none() {
             continue;
         }
-        match access::create_account(db, user, user, role, &[scope.to_string()]).await {
+        let a = access::NewAccount {
+            username: user,
+            display_name: user,
+            role,
+            scope_codes: &[scope.to_string()],
+            password: Some(DEMO_PASSWORD),
+        };
+        match access::create_account_as(db, &crate::audit::Actor::cli(), &a).await {
             Ok(_) | Err(AppError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
@@ -377,6 +457,13 @@ async fn load_demo_if_empty(db: &Db, config: &Config) -> Result<(), AppError> {
 }
 
 async fn print_demo_tokens(db: &Db) -> Result<(), AppError> {
+    create_demo_accounts(db).await?;
+    println!(
+        "Demo sign-ins (password for each: {DEMO_PASSWORD}; demo-admin enrols a TOTP second factor at first sign-in):"
+    );
+    for (user, role, scope) in DEMO_ACCOUNTS {
+        println!("  {user:<15} {role:<10} scope {scope}");
+    }
     println!("Demo API tokens (new on every start; use as `Authorization: Bearer TOKEN`):");
     for (user, role, scope) in DEMO_ACCOUNTS {
         if let Ok(token) = access::create_token(db, user, "demo").await {

@@ -51,6 +51,8 @@ pub enum AppError {
     Conflict(Msg),
     /// Not signed in, or the token is unknown or revoked.
     Unauthorized,
+    /// Signed in, and the record is within scope, but the role may not do this.
+    Forbidden(Msg),
     /// The operation itself is refused (bad parameters, wrong state).
     BadRequest(Msg),
     Db(DbError),
@@ -80,7 +82,9 @@ impl AppError {
                 .collect::<Vec<_>>()
                 .join("\n"),
             AppError::NotFound => Msg::new("not found", "未找到").get(lang).to_owned(),
-            AppError::Conflict(m) | AppError::BadRequest(m) => m.get(lang).to_owned(),
+            AppError::Conflict(m) | AppError::BadRequest(m) | AppError::Forbidden(m) => {
+                m.get(lang).to_owned()
+            }
             AppError::Unauthorized => Msg::new(
                 "sign in first: a valid API token is required",
                 "请先登录：需要有效的 API 令牌",

@@ -4,6 +4,12 @@
 //! the set of subtrees (area paths) the account may see. Outside the scope a record is simply
 //! not found, and counts are refused, so nothing leaks, not even a number.
 
+pub mod pages;
+pub mod password;
+pub mod session;
+pub mod totp;
+
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::args;
@@ -11,7 +17,7 @@ use crate::db::{now_ms, path_end, Db, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 
-/// Roles, from DESIGN.md. Issue 3 adds passwords and the web; the set is fixed here.
+/// Roles, from DESIGN.md: (code, English, Chinese).
 pub const ROLES: &[(&str, &str, &str)] = &[
     ("admin", "system administrator", "系统管理员"),
     ("hq", "HQ commander", "指挥部"),
@@ -52,16 +58,52 @@ impl Scope {
     }
 }
 
+/// The name of a role in a language.
+pub fn role_name(role: &str, lang: crate::i18n::Lang) -> &str {
+    ROLES
+        .iter()
+        .find(|r| r.0 == role)
+        .map(|r| match lang {
+            crate::i18n::Lang::Zh => r.2,
+            crate::i18n::Lang::En => r.1,
+        })
+        .unwrap_or(role)
+}
+
 /// Who is asking.
 #[derive(Debug, Clone)]
 pub struct Reader {
     pub account_id: i64,
     pub username: String,
+    pub display_name: String,
     pub role: String,
     pub scope: Scope,
 }
 
 impl Reader {
+    /// Roles that register households and residents and correct them.
+    pub fn can_write_registry(&self) -> bool {
+        matches!(
+            self.role.as_str(),
+            "admin" | "street" | "community" | "grid"
+        )
+    }
+
+    /// Roles that may see a full ID number or phone number, with a stated reason ("break the
+    /// glass"). Branch secretaries and administrators see the masked registry only.
+    pub fn can_reveal(&self) -> bool {
+        matches!(self.role.as_str(), "hq" | "street" | "community" | "grid")
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+
+    /// Administrators and auditors read the audit log (within their scope).
+    pub fn can_read_audit(&self) -> bool {
+        matches!(self.role.as_str(), "admin" | "auditor")
+    }
+
     /// Roles that may read the residents registry. Volunteers see only their own tasks (later
     /// issues) and auditors the audit log.
     pub fn can_read_registry(&self) -> bool {
@@ -83,11 +125,15 @@ pub fn hash_token(token: &str) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
+/// `n` random bytes as hex.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).expect("no system randomness");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("wl_{hex}")
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn random_token() -> String {
+    format!("wl_{}", random_hex(32))
 }
 
 /// Create an account scoped to the areas with the given codes.
@@ -98,6 +144,43 @@ pub async fn create_account(
     role: &str,
     scope_codes: &[String],
 ) -> AppResult<i64> {
+    create_account_as(
+        db,
+        &crate::audit::Actor::cli(),
+        &NewAccount {
+            username,
+            display_name,
+            role,
+            scope_codes,
+            password: None,
+        },
+    )
+    .await
+}
+
+/// An account to create.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub scope_codes: &'a [String],
+    /// Checked against the policy and stored as an Argon2id hash; none for token-only accounts.
+    pub password: Option<&'a str>,
+}
+
+/// Create an account, audited as `actor`'s doing.
+pub async fn create_account_as(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    a: &NewAccount<'_>,
+) -> AppResult<i64> {
+    let NewAccount {
+        username,
+        display_name,
+        role,
+        scope_codes,
+        password: pw,
+    } = *a;
     if !ROLES.iter().any(|(r, _, _)| *r == role) {
         let list: Vec<&str> = ROLES.iter().map(|r| r.0).collect();
         return Err(FieldError::new(
@@ -108,9 +191,34 @@ pub async fn create_account(
         .into());
     }
     let username = username.trim();
-    if username.is_empty() || username.len() > 64 {
-        return Err(FieldError::new("username", "1–64 characters", "应为 1–64 个字符").into());
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.@".contains(c))
+    {
+        return Err(FieldError::new(
+            "username",
+            "1–64 letters, digits or - _ . @",
+            "应为 1–64 个字母、数字或 - _ . @",
+        )
+        .into());
     }
+    if scope_codes.is_empty() {
+        return Err(FieldError::new(
+            "scope",
+            "give at least one area the account works in",
+            "至少指定一个管辖区划",
+        )
+        .into());
+    }
+    let hash = match pw {
+        Some(p) => {
+            password::check_policy(p)?;
+            Some(password::hash(p))
+        }
+        None => None,
+    };
     let mut tx = db.begin().await?;
     let mut area_ids = Vec::new();
     for code in scope_codes {
@@ -131,8 +239,9 @@ pub async fn create_account(
     }
     let id = match tx
         .query_one(
-            "INSERT INTO accounts (username, display_name, role, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
-            args![username, display_name, role, now_ms()],
+            "INSERT INTO accounts (username, display_name, role, created_ms, password_hash) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            args![username, display_name, role, now_ms(), hash],
         )
         .await
     {
@@ -152,8 +261,175 @@ pub async fn create_account(
         )
         .await?;
     }
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Event::new("account_create", "account", id).detail(serde_json::json!({
+            "new": {"username": username, "display_name": display_name, "role": role,
+                    "scope": scope_codes}
+        })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Set a new password (by an administrator, or the account holder), audited.
+pub async fn set_password(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    account_id: i64,
+    pw: &str,
+) -> AppResult<()> {
+    password::check_policy(pw)?;
+    let h = password::hash(pw);
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            "UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until_ms = 0 WHERE id = $2",
+            args![h, account_id],
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    // Other sessions of the account end: a changed password shuts out whoever had the old one.
+    tx.execute(
+        "DELETE FROM sessions WHERE account_id = $1",
+        args![account_id],
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Event::new("password_set", "account", account_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An account as the administrators' list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub scope: Vec<String>,
+    pub totp_enabled: bool,
+    pub locked_until_ms: i64,
+    pub disabled: bool,
+}
+
+/// Accounts whose scope lies within `scope` (an administrator manages only accounts inside
+/// their own scope), in user-name order, keyset-paged.
+pub async fn list_accounts(
+    db: &Db,
+    scope: &Scope,
+    after: &str,
+    limit: i64,
+) -> AppResult<Vec<AccountView>> {
+    let rows = db
+        .query(
+            "SELECT a.id, a.username, a.display_name, a.role, a.totp_enabled, a.locked_until_ms, \
+             a.disabled_ms, ar.code, ar.path FROM accounts a \
+             LEFT JOIN account_scopes s ON s.account_id = a.id \
+             LEFT JOIN areas ar ON ar.id = s.area_id \
+             WHERE a.id IN (SELECT id FROM accounts WHERE username > $1 ORDER BY username LIMIT $2) \
+             ORDER BY a.username, ar.code",
+            args![after, limit * 4],
+        )
+        .await?;
+    let mut out: Vec<(AccountView, bool)> = Vec::new();
+    for r in &rows {
+        let id = r.int(0);
+        if out.last().is_none_or(|(a, _)| a.id != id) {
+            out.push((
+                AccountView {
+                    id,
+                    username: r.string(1),
+                    display_name: r.string(2),
+                    role: r.string(3),
+                    scope: vec![],
+                    totp_enabled: r.int(4) != 0,
+                    locked_until_ms: r.int(5),
+                    disabled: r.opt_int(6).is_some(),
+                },
+                true,
+            ));
+        }
+        let last = out.last_mut().expect("pushed above");
+        match r.opt_string(8) {
+            Some(path) => {
+                last.1 &= scope.contains(&path);
+                last.0.scope.push(r.string(7));
+            }
+            None => last.1 &= scope.roots.iter().any(|r| r.is_empty()),
+        }
+    }
+    Ok(out
+        .into_iter()
+        .filter(|(_, inside)| *inside)
+        .map(|(a, _)| a)
+        .take(limit as usize)
+        .collect())
+}
+
+/// One account by id, if it lies within `scope`.
+pub async fn account(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountView> {
+    let r = db
+        .query_opt("SELECT username FROM accounts WHERE id = $1", args![id])
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = r.string(0);
+    // The name just before, so the page starting after it begins with this account.
+    let mut prev = name.clone();
+    prev.pop();
+    list_accounts(db, scope, &prev, 50)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// Disable or re-enable an account; disabling ends its sessions and its tokens stop working.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    account_id: i64,
+    disabled: bool,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let when = if disabled { Some(now_ms()) } else { None };
+    tx.execute(
+        "UPDATE accounts SET disabled_ms = $1, failed_logins = 0, locked_until_ms = 0 WHERE id = $2",
+        args![when, account_id],
+    )
+    .await?;
+    if disabled {
+        tx.execute(
+            "DELETE FROM sessions WHERE account_id = $1",
+            args![account_id],
+        )
+        .await?;
+    }
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Event::new(
+            if disabled {
+                "account_disable"
+            } else {
+                "account_enable"
+            },
+            "account",
+            account_id,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Issue a new API token for an account; the token is returned once and stored hashed.
@@ -165,26 +441,111 @@ pub async fn create_token(db: &Db, username: &str, label: &str) -> AppResult<Str
         )
         .await?
         .ok_or(AppError::NotFound)?;
+    create_token_for(db, &crate::audit::Actor::cli(), acct.int(0), label).await
+}
+
+/// Issue a token for account `account_id`, audited as `actor`'s doing.
+pub async fn create_token_for(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    account_id: i64,
+    label: &str,
+) -> AppResult<String> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 80 {
+        return Err(FieldError::new(
+            "label",
+            "say what the token is for (1–80 characters), e.g. the device",
+            "请写明令牌的用途（1–80 个字符），例如设备名称",
+        )
+        .into());
+    }
     let token = random_token();
     let mut tx = db.begin().await?;
-    tx.execute(
-        "INSERT INTO api_tokens (account_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4)",
-        args![acct.int(0), hash_token(&token), label, now_ms()],
+    let id = tx
+        .query_one(
+            "INSERT INTO api_tokens (account_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+            args![account_id, hash_token(&token), label, now_ms()],
+        )
+        .await?
+        .int(0);
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Event::new("token_create", "api_token", id)
+            .detail(serde_json::json!({"account_id": account_id, "label": label})),
     )
     .await?;
     tx.commit().await?;
     Ok(token)
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub label: String,
+    pub created_ms: i64,
+    pub revoked_ms: Option<i64>,
+}
+
+/// The tokens of an account, newest first (never the tokens themselves: only their hashes are
+/// kept).
+pub async fn tokens(db: &Db, account_id: i64) -> AppResult<Vec<TokenView>> {
+    let rows = db
+        .query(
+            "SELECT id, label, created_ms, revoked_ms FROM api_tokens WHERE account_id = $1 \
+             ORDER BY id DESC LIMIT 100",
+            args![account_id],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| TokenView {
+            id: r.int(0),
+            label: r.string(1),
+            created_ms: r.int(2),
+            revoked_ms: r.opt_int(3),
+        })
+        .collect())
+}
+
+/// Revoke one of an account's tokens; another account's token is not found.
+pub async fn revoke_token(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    account_id: i64,
+    token_id: i64,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            "UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND account_id = $3 AND revoked_ms IS NULL",
+            args![now_ms(), token_id, account_id],
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Event::new("token_revoke", "api_token", token_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Resolve a bearer token to the reader it belongs to: one query, on every API request.
 pub async fn authenticate(db: &Db, token: &str) -> AppResult<Reader> {
     let rows = db
         .query(
-            "SELECT a.id, a.username, a.role, ar.path FROM api_tokens t \
+            "SELECT a.id, a.username, a.role, ar.path, a.display_name FROM api_tokens t \
              JOIN accounts a ON a.id = t.account_id \
              LEFT JOIN account_scopes s ON s.account_id = a.id \
              LEFT JOIN areas ar ON ar.id = s.area_id \
-             WHERE t.token_hash = $1 AND t.revoked_ms IS NULL ORDER BY ar.path",
+             WHERE t.token_hash = $1 AND t.revoked_ms IS NULL AND a.disabled_ms IS NULL \
+             ORDER BY ar.path",
             args![hash_token(token)],
         )
         .await?;
@@ -192,6 +553,7 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<Reader> {
     Ok(Reader {
         account_id: first.int(0),
         username: first.string(1),
+        display_name: first.string(4),
         role: first.string(2),
         scope: Scope {
             roots: rows.iter().filter_map(|r| r.opt_string(3)).collect(),

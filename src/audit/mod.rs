@@ -6,6 +6,8 @@
 //! An entry is written in the same transaction as the change it records: a change that is rolled
 //! back leaves no entry, and an entry never describes a change that did not happen.
 
+pub mod pages;
+
 use serde::Serialize;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};

@@ -84,3 +84,111 @@ impl Msg {
         }
     }
 }
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>` and Fluent.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+// ---- Fluent: the web interface's text, one file per language under `ftl/`. ----
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+pub const FTL_ZH: &str = include_str!("ftl/zh-CN.ftl");
+pub const FTL_EN: &str = include_str!("ftl/en.ftl");
+
+fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
+    static B: std::sync::OnceLock<[FluentBundle<FluentResource>; 2]> = std::sync::OnceLock::new();
+    let all = B.get_or_init(|| {
+        let make = |tag: &str, src: &str| {
+            let res = FluentResource::try_new(src.to_owned())
+                .unwrap_or_else(|(_, e)| panic!("{tag}.ftl does not parse: {e:?}"));
+            let id: unic_langid::LanguageIdentifier = tag.parse().expect("language tag");
+            let mut b = FluentBundle::new_concurrent(vec![id]);
+            // No bidi isolation marks: the text goes into HTML, where they would show as noise.
+            b.set_use_isolating(false);
+            b.add_resource(res)
+                .unwrap_or_else(|e| panic!("{tag}.ftl has duplicate messages: {e:?}"));
+            b
+        };
+        [make("zh-CN", FTL_ZH), make("en", FTL_EN)]
+    });
+    match lang {
+        Lang::Zh => &all[0],
+        Lang::En => &all[1],
+    }
+}
+
+fn format(lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
+    let b = bundle(lang);
+    let Some(pattern) = b.get_message(id).and_then(|m| m.value()) else {
+        // A missing message shows its id rather than failing the page; a test checks that every
+        // id used exists in both files.
+        return id.to_owned();
+    };
+    let mut errors = vec![];
+    b.format_pattern(pattern, args, &mut errors).into_owned()
+}
+
+/// The text of message `id`.
+pub fn t(lang: Lang, id: &str) -> String {
+    format(lang, id, None)
+}
+
+/// The text of message `id` with named arguments (numbers or text).
+pub fn ta(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
+    let mut fa = FluentArgs::new();
+    for (k, v) in args {
+        match v {
+            Arg::N(n) => fa.set(*k, FluentValue::from(*n)),
+            Arg::S(s) => fa.set(*k, FluentValue::from(s.clone())),
+        }
+    }
+    format(lang, id, Some(&fa))
+}
+
+/// An argument to a Fluent message.
+pub enum Arg {
+    N(i64),
+    S(String),
+}
+
+/// The message ids of a Fluent file.
+pub fn ftl_ids(src: &str) -> Vec<String> {
+    src.lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        let mut zh = ftl_ids(FTL_ZH);
+        let mut en = ftl_ids(FTL_EN);
+        zh.sort();
+        en.sort();
+        assert!(zh.len() > 50, "{} messages", zh.len());
+        assert_eq!(zh, en);
+        for id in &zh {
+            assert_ne!(t(Lang::Zh, id), *id, "{id} does not format in zh-CN");
+            assert_ne!(t(Lang::En, id), *id, "{id} does not format in English");
+        }
+    }
+}

@@ -148,6 +148,16 @@ pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Area>> {
         .map(|r| Area::from_row(&r)))
 }
 
+pub async fn by_path(db: &Db, path: &str) -> AppResult<Option<Area>> {
+    Ok(db
+        .query_opt(
+            &format!("SELECT {AREA_COLS} FROM areas WHERE path = $1"),
+            args![path],
+        )
+        .await?
+        .map(|r| Area::from_row(&r)))
+}
+
 pub async fn by_id(db: &Db, id: i64) -> AppResult<Option<Area>> {
     Ok(db
         .query_opt(

@@ -2,7 +2,9 @@
 
 pub mod areas;
 pub mod demo;
+pub mod edit;
 pub mod import;
 pub mod model;
+pub mod pages;
 pub mod residents;
 pub mod validate;

@@ -1,8 +1,14 @@
-//! HTTP: the router, the error mapping, the reader extractor. JSON API under `/api/v1/`.
+//! HTTP: the router, the error mapping, the extractors for API tokens and browser sessions,
+//! security headers. JSON API under `/api/v1/`; the pages of each capability live with it
+//! (`registry::pages`, `access::pages`, `audit::pages`).
 
 pub mod api;
+#[macro_use]
+pub mod html;
 
-use axum::extract::{FromRef, FromRequestParts};
+pub mod pages;
+
+use axum::extract::{FromRef, FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -63,6 +69,7 @@ impl IntoResponse for ApiError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::Db(DbError::Unique(_)) => (StatusCode::CONFLICT, "conflict"),
             AppError::Db(_) | AppError::Internal(_) => {
@@ -125,33 +132,82 @@ async fn healthz(axum::extract::State(db): axum::extract::State<Db>) -> Response
     }
 }
 
-async fn index(UserLang(lang): UserLang) -> Response {
-    let (title, body) = match lang {
-        Lang::Zh => ("网格防线", "基层疫情防控平台。接口文档见 /api/v1/。"),
-        Lang::En => (
-            "Wardline",
-            "Grassroots epidemic response. The JSON API is under /api/v1/.",
+/// Security headers on every response; pages (which may hold personal data) are not cached.
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
-    };
-    let html = format!(
-        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width\"><title>{title}</title><h1>{title}</h1><p>{body}</p></html>",
-        if lang == Lang::Zh { "zh-CN" } else { "en" }
     );
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if !is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+async fn static_file(Path(name): Path<String>) -> Response {
+    let (body, mime) = match name.as_str() {
+        "app.css" => (html::CSS, "text/css; charset=utf-8"),
+        "app.js" => (html::JS, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub fn router(db: Db) -> Router {
     Router::new()
-        .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/static/{name}", get(static_file))
+        .merge(pages::routes())
+        .merge(crate::access::pages::routes())
+        .merge(crate::registry::pages::routes())
+        .merge(crate::audit::pages::routes())
         .nest("/api/v1", api::routes())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(AppState { db })
+}
+
+/// The router as a service that knows each client's address (for the audit log and sign-in
+/// throttling).
+pub fn app(
+    db: Db,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router(db).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// Serve until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
-    axum::serve(listener, router(db))
+    axum::serve(listener, app(db))
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -161,9 +161,9 @@ fn dechunk(mut s: &str) -> String {
 pub async fn serve(db: &Db) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = wardline::web::router(db.clone());
+    let app = wardline::web::app(db.clone());
     tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
+        axum::serve(listener, app).await.unwrap();
     });
     addr
 }

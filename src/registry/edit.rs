@@ -1,0 +1,372 @@
+//! Writes from people (web forms and the API): each in one transaction with its tallies and its
+//! audit entry, each checked against the writer's scope. Audit entries keep identifiers masked:
+//! the log must not become a second copy of everyone's ID number.
+
+use serde_json::{json, Value as Json};
+
+use crate::access::Reader;
+use crate::args;
+use crate::audit::{self, Actor, Event};
+use crate::db::{now_ms, Db, Row};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::Msg;
+use crate::registry::areas::{self, Counts};
+use crate::registry::model::*;
+use crate::registry::residents::{self, ResidentData, ResidentInput};
+use crate::registry::validate::{mask_doc, mask_phone};
+
+fn forbidden() -> AppError {
+    AppError::Forbidden(Msg::new(
+        "your role may not change the registry",
+        "您的角色无权修改登记信息",
+    ))
+}
+
+/// The audit view of a resident's values: identifiers masked, birth date left out.
+fn audit_view(d: &ResidentData) -> Json {
+    json!({
+        "name": d.name,
+        "doc_type": d.doc_type,
+        "doc_number": mask_doc(&d.doc_number),
+        "sex": d.sex,
+        "phone": d.phone.as_deref().map(mask_phone),
+        "relation": d.relation,
+        "tags": bits_to_codes(TAGS, d.tags),
+        "health_note": d.health_note,
+        "party": d.party,
+        "party_categories": bits_to_codes(PARTY_CATEGORIES, d.party_categories),
+    })
+}
+
+/// Register a household at the area with `code`, audited.
+pub async fn create_household(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    area_code: &str,
+    address: &str,
+    kind: Option<&str>,
+) -> AppResult<i64> {
+    if !r.can_write_registry() {
+        return Err(forbidden());
+    }
+    let area = areas::scoped(db, area_code, &r.registry_scope()).await?;
+    let kind = residents::parse_kind(kind)?;
+    let mut tx = db.begin().await?;
+    let hh = residents::create_household(&mut tx, &area, address, kind).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("create", "household", hh.id)
+            .area(&area.path)
+            .detail(json!({"new": {"address": address.trim(), "kind": kind, "area": area.code}})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(hh.id)
+}
+
+/// Change a household's address and kind, audited with old and new values.
+pub async fn update_household(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    id: i64,
+    address: &str,
+    kind: Option<&str>,
+) -> AppResult<()> {
+    if !r.can_write_registry() {
+        return Err(forbidden());
+    }
+    let scope = r.registry_scope();
+    let mut errs = Vec::new();
+    let address = address.trim();
+    if address.is_empty() || address.chars().count() > 200 {
+        errs.push(FieldError::new(
+            "address",
+            "1–200 characters",
+            "应为 1–200 个字符",
+        ));
+    }
+    let kind = match residents::parse_kind(kind) {
+        Ok(k) => k,
+        Err(e) => {
+            errs.push(e);
+            "home"
+        }
+    };
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mut tx = db.begin().await?;
+    let old = tx
+        .query_opt(
+            "SELECT path, address, kind FROM households WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .filter(|o| scope.contains(o.text(0)))
+        .ok_or(AppError::NotFound)?;
+    tx.execute(
+        "UPDATE households SET address = $1, kind = $2, updated_ms = $3 WHERE id = $4",
+        args![address, kind, now_ms(), id],
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("update", "household", id)
+            .area(old.text(0))
+            .detail(json!({
+                "old": {"address": old.text(1), "kind": old.text(2)},
+                "new": {"address": address, "kind": kind},
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Add a resident to a household within the writer's scope, audited.
+pub async fn add_resident(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    household_id: i64,
+    input: &ResidentInput,
+) -> AppResult<i64> {
+    if !r.can_write_registry() {
+        return Err(forbidden());
+    }
+    let scope = r.registry_scope();
+    let d = input.validate().map_err(AppError::Invalid)?;
+    let mut tx = db.begin().await?;
+    let mut hh = residents::household_ref(&mut tx, household_id)
+        .await?
+        .filter(|h| scope.contains(&h.path))
+        .ok_or(AppError::NotFound)?;
+    let id = residents::add_resident(&mut tx, &scope, &mut hh, &d).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("create", "resident", id)
+            .area(&hh.path)
+            .detail(json!({"household_id": household_id, "new": audit_view(&d)})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+const FULL_COLS: &str = "household_id, path, name, doc_type, doc_number, sex, birth_date, phone, \
+    relation, tags, health_note, party, party_categories";
+
+fn data_from_row(r: &Row) -> ResidentData {
+    ResidentData {
+        name: r.string(2),
+        doc_type: DOC_TYPES
+            .iter()
+            .find(|t| t.code == r.text(3))
+            .map_or("other", |t| t.code),
+        doc_number: r.string(4),
+        sex: r.int(5),
+        birth_date: r.opt_string(6),
+        phone: r.opt_string(7),
+        relation: RELATIONS
+            .iter()
+            .find(|t| t.code == r.text(8))
+            .map_or("other", |t| t.code),
+        tags: r.int(9),
+        health_note: r.opt_string(10),
+        party: r.int(11),
+        party_categories: r.int(12),
+    }
+}
+
+/// Correct a resident. A document or phone field left at its masked value keeps the stored
+/// value (the form never holds the full number). Audited with old and new values (masked).
+pub async fn update_resident(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    id: i64,
+    input: &ResidentInput,
+) -> AppResult<()> {
+    if !r.can_write_registry() {
+        return Err(forbidden());
+    }
+    let scope = r.registry_scope();
+    let mut tx = db.begin().await?;
+    let row = tx
+        .query_opt(
+            &format!("SELECT {FULL_COLS} FROM residents WHERE id = $1"),
+            args![id],
+        )
+        .await?
+        .filter(|o| scope.contains(o.text(1)))
+        .ok_or(AppError::NotFound)?;
+    let old = data_from_row(&row);
+    let mut input = input.clone();
+    if input.doc_number.trim() == mask_doc(&old.doc_number) {
+        input.doc_number = old.doc_number.clone();
+    }
+    if let Some(p) = &input.phone {
+        if old
+            .phone
+            .as_deref()
+            .is_some_and(|o| mask_phone(o) == p.trim())
+        {
+            input.phone = old.phone.clone();
+        }
+    }
+    // A masked ID number hides the birth date: an unchanged card keeps the stored date.
+    if input.doc_number == old.doc_number
+        && input
+            .birth_date
+            .as_deref()
+            .is_none_or(|b| b.trim().is_empty())
+    {
+        input.birth_date = old.birth_date.clone();
+    }
+    let new = input.validate().map_err(AppError::Invalid)?;
+    let household_id = row.int(0);
+    let path = row.string(1);
+    let hh = tx
+        .query_one(
+            "SELECT head_id, area_id FROM households WHERE id = $1",
+            args![household_id],
+        )
+        .await?;
+    let (head_id, area_id) = (hh.opt_int(0), hh.int(1));
+    if new.relation == "head" && head_id.is_some_and(|h| h != id) {
+        return Err(FieldError::new(
+            "relation",
+            "this household has a head already",
+            "该户已有户主",
+        )
+        .into());
+    }
+    let updated = tx
+        .query_opt(
+            "UPDATE residents SET name = $1, doc_type = $2, doc_number = $3, sex = $4, \
+             birth_date = $5, phone = $6, relation = $7, tags = $8, health_note = $9, party = $10, \
+             party_categories = $11, updated_ms = $12 WHERE id = $13 \
+             AND NOT EXISTS (SELECT 1 FROM residents o WHERE o.doc_number = $3 AND o.doc_type = $2 \
+             AND o.id <> $13) RETURNING id",
+            args![
+                new.name.as_str(),
+                new.doc_type,
+                new.doc_number.as_str(),
+                new.sex,
+                new.birth_date.clone(),
+                new.phone.clone(),
+                new.relation,
+                new.tags,
+                new.health_note.clone(),
+                new.party,
+                new.party_categories,
+                now_ms(),
+                id
+            ],
+        )
+        .await;
+    match updated {
+        Ok(Some(_)) => {}
+        Ok(None) | Err(crate::db::DbError::Unique(_)) => {
+            return Err(AppError::Conflict(
+                residents::duplicate_message(&mut tx, &scope, new.doc_type, &new.doc_number)
+                    .await?,
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let was_head = head_id == Some(id);
+    let is_head = new.relation == "head";
+    if was_head != is_head {
+        tx.execute(
+            "UPDATE households SET head_id = $1, updated_ms = $2 WHERE id = $3",
+            args![
+                if is_head { Some(id) } else { None },
+                now_ms(),
+                household_id
+            ],
+        )
+        .await?;
+    }
+    let mut delta = Counts::resident(new.birth_date.as_deref(), new.tags, new.party);
+    delta += -Counts::resident(old.birth_date.as_deref(), old.tags, old.party);
+    if delta != Counts::default() {
+        areas::bump_counts(&mut tx, area_id, &path, delta).await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("update", "resident", id)
+            .area(&path)
+            .detail(json!({"old": audit_view(&old), "new": audit_view(&new)})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The full identifiers of a resident, revealed for a stated reason.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Revealed {
+    pub id: i64,
+    pub doc_number: String,
+    pub phone: Option<String>,
+    pub birth_date: Option<String>,
+    pub audit_seq: i64,
+}
+
+/// "Break the glass": show a resident's full ID number, phone and birth date. Needs a role that
+/// may reveal, a resident within scope and a reason; the reveal is audited before the values
+/// are returned, so there is no reveal without its audit entry.
+pub async fn reveal(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    id: i64,
+    reason: &str,
+) -> AppResult<Revealed> {
+    let scope = r.registry_scope();
+    let row = db
+        .query_opt(
+            "SELECT path, doc_number, phone, birth_date FROM residents WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .filter(|o| scope.contains(o.text(0)))
+        .ok_or(AppError::NotFound)?;
+    if !r.can_reveal() {
+        return Err(AppError::Forbidden(Msg::new(
+            "your role may not see full ID or phone numbers",
+            "您的角色无权查看完整证件号码或手机号码",
+        )));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < 4 || reason.chars().count() > 200 {
+        return Err(FieldError::new(
+            "reason",
+            "say why you need the full number (4–200 characters); it is recorded in the audit log",
+            "请说明查看完整号码的理由（4–200 个字符），理由将记入审计日志",
+        )
+        .into());
+    }
+    let seq = audit::record_now(
+        db,
+        actor,
+        Event::new("reveal", "resident", id)
+            .area(row.text(0))
+            .detail(json!({"reason": reason, "fields": ["doc_number", "phone", "birth_date"]})),
+    )
+    .await?;
+    Ok(Revealed {
+        id,
+        doc_number: row.string(1),
+        phone: row.opt_string(2),
+        birth_date: row.opt_string(3),
+        audit_seq: seq,
+    })
+}
