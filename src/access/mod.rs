@@ -223,10 +223,13 @@ pub async fn create_account_as(
     let mut area_ids = Vec::new();
     for code in scope_codes {
         let row = tx
-            .query_opt("SELECT id FROM areas WHERE code = $1", args![code.as_str()])
+            .query_opt(
+                "SELECT id, path FROM areas WHERE code = $1",
+                args![code.as_str()],
+            )
             .await?;
         match row {
-            Some(r) => area_ids.push(r.int(0)),
+            Some(r) => area_ids.push((r.int(0), r.string(1))),
             None => {
                 return Err(FieldError::new(
                     "scope",
@@ -254,20 +257,28 @@ pub async fn create_account_as(
         }
         Err(e) => return Err(e.into()),
     };
-    for a in area_ids {
+    for (a, _) in &area_ids {
         tx.execute(
             "INSERT INTO account_scopes (account_id, area_id) VALUES ($1, $2)",
-            args![id, a],
+            args![id, *a],
         )
         .await?;
     }
+    let area = area_ids
+        .iter()
+        .map(|(_, p)| p.as_str())
+        .min()
+        .unwrap_or_default()
+        .to_owned();
     crate::audit::record(
         &mut tx,
         actor,
-        crate::audit::Event::new("account_create", "account", id).detail(serde_json::json!({
-            "new": {"username": username, "display_name": display_name, "role": role,
-                    "scope": scope_codes}
-        })),
+        crate::audit::Event::new("account_create", "account", id)
+            .area(&area)
+            .detail(serde_json::json!({
+                "new": {"username": username, "display_name": display_name, "role": role,
+                        "scope": scope_codes}
+            })),
     )
     .await?;
     tx.commit().await?;
@@ -283,6 +294,7 @@ pub async fn set_password(
 ) -> AppResult<()> {
     password::check_policy(pw)?;
     let h = password::hash(pw);
+    let area = session::account_area(db, account_id).await?;
     let mut tx = db.begin().await?;
     let n = tx
         .execute(
@@ -302,7 +314,7 @@ pub async fn set_password(
     crate::audit::record(
         &mut tx,
         actor,
-        crate::audit::Event::new("password_set", "account", account_id),
+        crate::audit::Event::new("password_set", "account", account_id).area(&area),
     )
     .await?;
     tx.commit().await?;
@@ -400,6 +412,7 @@ pub async fn set_disabled(
     account_id: i64,
     disabled: bool,
 ) -> AppResult<()> {
+    let area = session::account_area(db, account_id).await?;
     let mut tx = db.begin().await?;
     let when = if disabled { Some(now_ms()) } else { None };
     tx.execute(
@@ -425,7 +438,8 @@ pub async fn set_disabled(
             },
             "account",
             account_id,
-        ),
+        )
+        .area(&area),
     )
     .await?;
     tx.commit().await?;
@@ -461,6 +475,7 @@ pub async fn create_token_for(
         .into());
     }
     let token = random_token();
+    let area = session::account_area(db, account_id).await?;
     let mut tx = db.begin().await?;
     let id = tx
         .query_one(
@@ -473,6 +488,7 @@ pub async fn create_token_for(
         &mut tx,
         actor,
         crate::audit::Event::new("token_create", "api_token", id)
+            .area(&area)
             .detail(serde_json::json!({"account_id": account_id, "label": label})),
     )
     .await?;
@@ -516,6 +532,7 @@ pub async fn revoke_token(
     account_id: i64,
     token_id: i64,
 ) -> AppResult<()> {
+    let area = session::account_area(db, account_id).await?;
     let mut tx = db.begin().await?;
     let n = tx
         .execute(
@@ -529,7 +546,7 @@ pub async fn revoke_token(
     crate::audit::record(
         &mut tx,
         actor,
-        crate::audit::Event::new("token_revoke", "api_token", token_id),
+        crate::audit::Event::new("token_revoke", "api_token", token_id).area(&area),
     )
     .await?;
     tx.commit().await?;

@@ -206,7 +206,14 @@ async fn logout(State(db): State<Db>, ctx: Ctx, Form(f): FormMap) -> Response {
     if let Err(r) = ctx.check_csrf(fv(&f, "csrf")) {
         return r;
     }
-    if let Err(e) = session::logout(&db, &ctx.token, &ctx.actor()).await {
+    if let Err(e) = session::logout(
+        &db,
+        &ctx.token,
+        &ctx.actor(),
+        ctx.reader().scope.roots.first().map_or("", |p| p.as_str()),
+    )
+    .await
+    {
         return ctx.error(e);
     }
     (

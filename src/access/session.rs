@@ -56,6 +56,19 @@ pub enum Login {
     Throttled,
 }
 
+/// The first area of an account's scope: where events about the account are filed.
+pub async fn account_area(db: &Db, account_id: i64) -> AppResult<String> {
+    Ok(db
+        .query_one(
+            "SELECT MIN(ar.path) FROM account_scopes sc JOIN areas ar ON ar.id = sc.area_id \
+             WHERE sc.account_id = $1",
+            args![account_id],
+        )
+        .await?
+        .opt_string(0)
+        .unwrap_or_default())
+}
+
 fn window(now: i64) -> i64 {
     now - now % WINDOW_MS
 }
@@ -104,6 +117,7 @@ async fn fail(
     ip: &str,
     why: &str,
 ) -> AppResult<Option<i64>> {
+    let area = account_area(db, account_id).await?;
     let now = now_ms();
     let mut tx = db.begin().await?;
     let r = tx
@@ -126,6 +140,7 @@ async fn fail(
         &mut tx,
         &actor(Some(account_id), username, ip),
         Event::new("login_failed", "account", account_id)
+            .area(&area)
             .detail(json!({"reason": why, "locked_until_ms": locked})),
     )
     .await?;
@@ -143,8 +158,9 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
     let username = username.trim();
     let row = db
         .query_opt(
-            "SELECT id, password_hash, totp_enabled, locked_until_ms, disabled_ms, role \
-             FROM accounts WHERE username = $1",
+            "SELECT a.id, a.password_hash, a.totp_enabled, a.locked_until_ms, a.disabled_ms, a.role, \
+             (SELECT MIN(ar.path) FROM account_scopes sc JOIN areas ar ON ar.id = sc.area_id \
+              WHERE sc.account_id = a.id) FROM accounts a WHERE a.username = $1",
             args![username],
         )
         .await?;
@@ -162,11 +178,16 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
         return Ok(Login::Invalid);
     };
     let id = row.int(0);
+    // Events about an account are filed under its first area, so that auditors of that area
+    // see them.
+    let area = row.opt_string(6).unwrap_or_default();
     if row.int(3) > now {
         audit::record_now(
             db,
             &actor(Some(id), username, ip),
-            Event::new("login_failed", "account", id).detail(json!({"reason": "locked"})),
+            Event::new("login_failed", "account", id)
+                .area(&area)
+                .detail(json!({"reason": "locked"})),
         )
         .await?;
         return Ok(Login::Locked {
@@ -211,7 +232,9 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
     audit::record(
         &mut tx,
         &actor(Some(id), username, ip),
-        Event::new("login", "account", id).detail(json!({"second_factor_due": needs_second})),
+        Event::new("login", "account", id)
+            .area(&area)
+            .detail(json!({"second_factor_due": needs_second})),
     )
     .await?;
     tx.commit().await?;
@@ -254,7 +277,7 @@ pub async fn lookup(db: &Db, token: &str) -> AppResult<Option<Session>> {
     }))
 }
 
-pub async fn logout(db: &Db, token: &str, actor: &Actor) -> AppResult<()> {
+pub async fn logout(db: &Db, token: &str, actor: &Actor, area: &str) -> AppResult<()> {
     let mut tx = db.begin().await?;
     tx.execute(
         "DELETE FROM sessions WHERE token_hash = $1",
@@ -264,7 +287,7 @@ pub async fn logout(db: &Db, token: &str, actor: &Actor) -> AppResult<()> {
     audit::record(
         &mut tx,
         actor,
-        Event::new("logout", "account", actor.account_id.unwrap_or_default()),
+        Event::new("logout", "account", actor.account_id.unwrap_or_default()).area(area),
     )
     .await?;
     tx.commit().await?;
@@ -328,7 +351,8 @@ pub async fn second_factor(
     audit::record(
         &mut tx,
         &s.actor(ip),
-        Event::new("login_second_factor", "account", s.reader.account_id),
+        Event::new("login_second_factor", "account", s.reader.account_id)
+            .area(s.reader.scope.roots.first().map_or("", |p| p.as_str())),
     )
     .await?;
     tx.commit().await?;
@@ -388,7 +412,8 @@ pub async fn finish_enrolment(
     audit::record(
         &mut tx,
         &s.actor(ip),
-        Event::new("totp_enrol", "account", s.reader.account_id),
+        Event::new("totp_enrol", "account", s.reader.account_id)
+            .area(s.reader.scope.roots.first().map_or("", |p| p.as_str())),
     )
     .await?;
     tx.commit().await?;

@@ -684,6 +684,45 @@ pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> Ap
     Ok(())
 }
 
+/// Recount the aged-60+ tallies: people turn 60 every day, which no write notices. One grouped
+/// scan of the residents, in one transaction (so tallies never mix old and new), run by the
+/// server at start and daily. Returns the number of residents aged 60 or over.
+pub async fn recount_aged60(db: &Db) -> AppResult<i64> {
+    let (y, m, d) = crate::registry::validate::today();
+    // Born on or before this date: 60 or older today (29 February counts from 1 March).
+    let cutoff = format!("{:04}-{m:02}-{d:02}", y - 60);
+    let mut tx = db.begin().await?;
+    let rows = tx
+        .query(
+            "SELECT h.area_id, COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id \
+             WHERE r.birth_date <= $1 GROUP BY h.area_id",
+            args![cutoff.as_str()],
+        )
+        .await?;
+    tx.execute("UPDATE area_counts SET aged60 = 0", vec![])
+        .await?;
+    tx.execute("UPDATE community_counts SET aged60 = 0", vec![])
+        .await?;
+    let mut total = 0;
+    for r in &rows {
+        let n = r.int(1);
+        total += n;
+        tx.execute(
+            "UPDATE area_counts SET aged60 = $1 WHERE area_id = $2",
+            args![n, r.int(0)],
+        )
+        .await?;
+    }
+    tx.execute(
+        "UPDATE community_counts SET aged60 = (SELECT COALESCE(SUM(a.aged60), 0) FROM area_counts a \
+         WHERE a.path >= community_counts.path AND a.path < community_counts.path || '~')",
+        vec![],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

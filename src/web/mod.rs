@@ -207,6 +207,17 @@ pub fn app(
 
 /// Serve until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+    // The aged-60+ tallies move with the calendar: recount at start and then daily.
+    let recount_db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            match crate::registry::areas::recount_aged60(&recount_db).await {
+                Ok(n) => tracing::info!("aged 60+ recounted: {n}"),
+                Err(e) => tracing::warn!("aged 60+ recount failed: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+        }
+    });
     axum::serve(listener, app(db))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -686,3 +686,53 @@ async fn deferred_indexes_and_constraints_are_restored() {
         );
     }
 }
+
+/// The aged-60+ tally: kept by the demo load, and the daily recount gives the same figure as a
+/// direct count from birth dates; the district total equals the sum over its streets.
+#[tokio::test]
+async fn aged60_tally_matches_birth_dates_after_recount() {
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 2000, 5).await;
+        let (y, m, d) = wardline::registry::validate::today();
+        let cutoff = format!("{:04}-{m:02}-{d:02}", y - 60);
+        let direct = db
+            .query_one(
+                "SELECT COUNT(*) FROM residents WHERE birth_date <= $1",
+                args![cutoff.as_str()],
+            )
+            .await
+            .unwrap()
+            .int(0);
+        assert!(direct > 200, "{}: only {direct} aged 60+", t.name);
+        let loaded = areas::subtree_counts(db, "431102").await.unwrap().aged60;
+        assert_eq!(loaded, direct, "{}: tally kept by the load", t.name);
+        // Spoil the tallies, as a year of birthdays would, then recount.
+        db.begin()
+            .await
+            .unwrap()
+            .execute("UPDATE area_counts SET aged60 = 0", vec![])
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.execute("UPDATE community_counts SET aged60 = 1", vec![])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_ne!(
+            areas::subtree_counts(db, "431102").await.unwrap().aged60,
+            direct
+        );
+        assert_eq!(areas::recount_aged60(db).await.unwrap(), direct);
+        assert_eq!(
+            areas::subtree_counts(db, "431102").await.unwrap().aged60,
+            direct,
+            "{}",
+            t.name
+        );
+        let district = areas::by_code(db, "431102").await.unwrap().unwrap();
+        let streets = areas::children(db, &district, None, 1000).await.unwrap();
+        let sum: i64 = streets.iter().map(|c| c.counts.aged60).sum();
+        assert_eq!(sum, direct, "{}", t.name);
+    }
+}
