@@ -2,7 +2,9 @@
 
 pub mod areas;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod model;
 pub mod residents;
 pub mod validate;
+pub mod xlsx;
