@@ -275,6 +275,8 @@ fn open_csv(bytes: &[u8]) -> Result<Opened<'_>, FieldError> {
             .delimiter(delimiter)
             .from_reader(Cursor(text, 0)),
         done: false,
+        line: 0,
+        byte: 0,
     };
     Ok(Opened {
         format: "csv",
@@ -305,6 +307,9 @@ impl std::io::Read for Cursor<'_> {
 struct CsvRecords<'a> {
     rdr: csv::Reader<Cursor<'a>>,
     done: bool,
+    /// Line breaks before `byte`.
+    line: usize,
+    byte: usize,
 }
 
 impl Iterator for CsvRecords<'_> {
@@ -317,8 +322,20 @@ impl Iterator for CsvRecords<'_> {
         match self.rdr.read_record(&mut fields) {
             Ok(true) => {
                 // The file's own line number, so quoted line breaks inside a field do not
-                // shift it.
-                let row = fields.position().map_or(0, |p| p.line() as usize);
+                // shift it. Counted from the byte offset: the reader's own line count misses
+                // CRLF line ends.
+                let text = self.rdr.get_ref().0.as_bytes();
+                let mut at = fields.position().map_or(0, |p| p.byte() as usize);
+                // After a CR the reader may start the next record at the LF; records never
+                // start with a line break.
+                while at < text.len() && matches!(text[at], b'\r' | b'\n') {
+                    at += 1;
+                }
+                if at > self.byte {
+                    self.line += bytecount(&text[self.byte..at.min(text.len())], b'\n');
+                    self.byte = at;
+                }
+                let row = self.line + 1;
                 Some(Ok(Rec {
                     row,
                     fields,
@@ -1080,7 +1097,7 @@ pub async fn import_file(
 }
 
 /// Rows per bulk insert call.
-const WRITE_CHUNK: usize = 20_000;
+const WRITE_CHUNK: usize = PROGRESS_EVERY;
 
 const HOUSEHOLD_INS: &[&str] = &[
     "id",
