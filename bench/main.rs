@@ -35,6 +35,12 @@ const BENCHES: &[Bench] = &[
         run: |c| Box::pin(demo_load(c)),
     },
     Bench {
+        name: "import-csv",
+        about: "residents CSV import into an empty database (--scale = rows), with sqlite3 .import of the same file as the floor",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(import_csv(c)),
+    },
+    Bench {
         name: "queries",
         about: "on a loaded city (--scale = residents): resident by ID number, subtree counts, household pages, area children",
         default_scale: 10_000_000,
@@ -369,6 +375,216 @@ fn sqlite_floor(ctx: &Ctx, url: &str, ours: f64) {
         Err(e) => eprintln!("floor not measured: {e}"),
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Write a residents CSV of `n` rows (template columns, Chinese headers) under 零陵区's
+/// communities: households of one to four, valid and unique ID numbers. Returns the households.
+fn write_residents_csv(path: &std::path::Path, communities: &[String], n: u64) -> u64 {
+    use wardline::registry::validate::{check_char, civil_from_days};
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    let header: Vec<&str> = wardline::registry::import::COLUMNS
+        .iter()
+        .map(|c| c.1)
+        .collect();
+    w.write_record(&header).unwrap();
+    let mut rng = Rng::new(7);
+    const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴"];
+    const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋"];
+    const RELATIONS: &[&str] = &["户主", "配偶", "子女", "子女"];
+    let (mut k, mut hh) = (0u64, 0u64);
+    while k < n {
+        hh += 1;
+        let c = &communities[(hh as usize / 50) % communities.len()];
+        let grid = format!("第{}网格", 1 + (hh / 7) % 6);
+        let building = format!("{}栋", 1 + (hh / 3) % 12);
+        let address = format!("{building}{}室", 101 + hh % 40);
+        let size = (1 + rng.below(4)).min(n - k);
+        for m in 0..size {
+            // Unique (birth day, sequence) pairs: 30,000 days from 1940, 999 numbers a day.
+            let day = -10_957 + (k % 30_000) as i64;
+            let seq = 1 + k / 30_000;
+            let (y, mo, d) = civil_from_days(day);
+            let mut id = format!("431102{y:04}{mo:02}{d:02}{seq:03}");
+            id.push(check_char(id.as_bytes()) as char);
+            let sex = if seq % 2 == 1 { "男" } else { "女" };
+            let name = format!(
+                "{}{}{}",
+                SURNAMES[rng.below(10) as usize],
+                GIVEN[rng.below(10) as usize],
+                GIVEN[rng.below(10) as usize]
+            );
+            let phone = if rng.below(3) == 0 {
+                String::new()
+            } else {
+                format!(
+                    "1{}{:09}",
+                    [3, 5, 8][rng.below(3) as usize],
+                    rng.below(1_000_000_000)
+                )
+            };
+            let tags = if rng.below(20) == 0 { "慢性病" } else { "" };
+            let party = if rng.below(15) == 0 {
+                "正式党员"
+            } else {
+                ""
+            };
+            let birth = format!("{y:04}-{mo:02}-{d:02}");
+            let hk = format!("H{hh}");
+            let rel = RELATIONS[m as usize];
+            w.write_record([
+                c.as_str(),
+                &grid,
+                &building,
+                &hk,
+                &address,
+                "自住",
+                &name,
+                "居民身份证",
+                &id,
+                sex,
+                &birth,
+                &phone,
+                rel,
+                tags,
+                "",
+                party,
+                "",
+            ])
+            .unwrap();
+            k += 1;
+        }
+    }
+    w.flush().unwrap();
+    hh
+}
+
+async fn import_csv(ctx: &Ctx) {
+    use wardline::registry::import::{import_file, ImportPhase};
+    let (db, url) = fresh(ctx, "import-csv").await;
+    areas::ensure_national(&db, "431102").await.unwrap();
+    let communities: Vec<String> = db
+        .query(
+            "SELECT code FROM areas WHERE path >= '431102' AND path < '431102~' AND level = 5 ORDER BY code",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.string(0))
+        .collect();
+    let csv_path = ctx.work.join(format!("residents-{}.csv", ctx.scale));
+    let households = write_residents_csv(&csv_path, &communities, ctx.scale);
+    let size = std::fs::metadata(&csv_path).unwrap().len();
+    eprintln!(
+        "  {} rows, {households} households, {:.0} MiB",
+        ctx.scale,
+        size as f64 / 1048576.0
+    );
+    let b = ctx.backend;
+    let n = ctx.scale;
+    let phases = std::sync::Mutex::new(Vec::<(ImportPhase, f64)>::new());
+    let t = Instant::now();
+    let bytes = std::fs::read(&csv_path).unwrap();
+    let report = import_file(
+        &db,
+        &wardline::audit::Actor::cli(),
+        &Scope {
+            roots: vec![String::new()],
+        },
+        "residents.csv",
+        &bytes,
+        false,
+        &|p| {
+            let mut ph = phases.lock().unwrap();
+            if ph.last().map(|l| l.0) != Some(p.phase) {
+                ph.push((p.phase, t.elapsed().as_secs_f64()));
+            }
+        },
+    )
+    .await
+    .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert!(
+        report.committed,
+        "{:?}",
+        &report.errors[..report.errors.len().min(5)]
+    );
+    assert_eq!(report.residents as u64, n);
+    let stored = db
+        .query_one("SELECT COUNT(*) FROM residents", vec![])
+        .await
+        .unwrap()
+        .int(0);
+    assert_eq!(stored as u64, n);
+    emit("import-csv", b, n, "seconds", secs, "s");
+    emit(
+        "import-csv",
+        b,
+        n,
+        "rows_per_second",
+        n as f64 / secs,
+        "rows/s",
+    );
+    let ph = phases.into_inner().unwrap();
+    for (i, (phase, start)) in ph.iter().enumerate() {
+        let end = ph.get(i + 1).map_or(secs, |x| x.1);
+        let name = match phase {
+            ImportPhase::Read => "read_seconds",
+            ImportPhase::Check => "check_seconds",
+            ImportPhase::Write => "write_seconds",
+        };
+        emit("import-csv", b, n, name, end - start, "s");
+    }
+    emit("import-csv", b, n, "peak_memory", peak_rss_mib(), "MiB");
+    emit("import-csv", b, n, "disk", disk_mib(&db, &url).await, "MiB");
+    if b == Backend::Sqlite {
+        // The floor: the sqlite3 shell's own CSV import of the same file into a plain table of
+        // text columns, with the same durability settings, in one transaction.
+        let dir = ctx.work.join(format!("import-floor-{n}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let cols = (1..=17)
+            .map(|i| format!("c{i} TEXT"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let script = format!(
+            "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nPRAGMA cache_size = -65536;\n\
+             CREATE TABLE residents ({cols});\n.mode csv\n.import --skip 1 {} residents\n\
+             SELECT COUNT(*) FROM residents;\n",
+            csv_path.display()
+        );
+        let floor_db = dir.join("floor.db").display().to_string();
+        let t = Instant::now();
+        match sqlite3(&floor_db, &script) {
+            Ok(out) => {
+                let floor = t.elapsed().as_secs_f64();
+                if !out.contains(&n.to_string()) {
+                    eprintln!("floor imported an unexpected row count: {out}");
+                }
+                emit(
+                    "import-csv",
+                    b,
+                    n,
+                    "sqlite3_import_floor_seconds",
+                    floor,
+                    "s",
+                );
+                emit(
+                    "import-csv",
+                    b,
+                    n,
+                    "floor_rows_per_second",
+                    n as f64 / floor,
+                    "rows/s",
+                );
+                emit("import-csv", b, n, "ratio_to_floor", secs / floor, "x");
+            }
+            Err(e) => eprintln!("floor not measured: {e}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = std::fs::remove_file(&csv_path);
 }
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {

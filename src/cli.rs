@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::access::{self, Scope};
+use crate::audit;
 use crate::config::{Config, FileConfig};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::registry::{areas, demo, import};
+use crate::registry::{areas, demo, export, import};
 
 #[derive(Parser)]
 #[command(
@@ -49,13 +50,15 @@ enum Command {
         #[command(subcommand)]
         command: AreasCommand,
     },
-    /// Import households and residents from a CSV file (all rows or none).
+    /// Import households and residents from a CSV or XLSX file (all rows or none).
     Import(ImportArgs),
     /// The audit log.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Export the residents under an area (masked) to CSV or XLSX.
+    Export(ExportArgs),
     /// Administration: accounts and API tokens.
     Admin {
         #[command(subcommand)]
@@ -105,15 +108,31 @@ enum AreasCommand {
 
 #[derive(Args)]
 struct ImportArgs {
-    /// CSV file, UTF-8, with a header row. Print a template with --template.
-    #[arg(required_unless_present = "template")]
+    /// CSV (UTF-8 or GBK) or XLSX file with a header row. Get a template with --template.
+    #[arg(required_unless_present_any = ["template", "template_xlsx"])]
     file: Option<PathBuf>,
     /// Check every row and report problems without writing anything.
     #[arg(long)]
     dry_run: bool,
-    /// Print the column headers of an import file and exit.
+    /// Print the CSV template (header and an example row) and exit.
     #[arg(long)]
     template: bool,
+    /// Write the XLSX template (header and an example row) to FILE and exit.
+    #[arg(long, value_name = "FILE")]
+    template_xlsx: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Division code (or local area code) whose whole subtree is exported.
+    #[arg(long, value_name = "CODE")]
+    under: String,
+    /// csv or xlsx.
+    #[arg(long, default_value = "xlsx")]
+    format: String,
+    /// Output file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -281,16 +300,58 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             Ok(())
         }
         Command::Import(args) => {
+            if let Some(path) = &args.template_xlsx {
+                std::fs::write(path, import::template_xlsx()).map_err(|e| {
+                    AppError::Internal(format!("cannot write {}: {e}", path.display()))
+                })?;
+                println!("wrote {}", path.display());
+                return Ok(());
+            }
             if args.template {
-                println!("{}", import::template_header());
+                print!("{}", String::from_utf8_lossy(&import::template_csv()[3..]));
                 return Ok(());
             }
             let db = open(&config).await?;
             let path = args.file.expect("clap requires it");
             let bytes = std::fs::read(&path)
                 .map_err(|e| AppError::Internal(format!("cannot read {}: {e}", path.display())))?;
-            let report = import::import_csv(&db, &everywhere(), &bytes, args.dry_run).await?;
+            let started = std::time::Instant::now();
+            let last = std::sync::Mutex::new(std::time::Instant::now());
+            let progress = |p: import::ImportProgress| {
+                let mut l = last.lock().expect("progress lock");
+                if l.elapsed().as_secs_f64() >= 1.0 {
+                    *l = std::time::Instant::now();
+                    let phase = match p.phase {
+                        import::ImportPhase::Read => "reading",
+                        import::ImportPhase::Check => "checking",
+                        import::ImportPhase::Write => "writing",
+                    };
+                    eprintln!(
+                        "import: {phase} {} / {} rows ({:.0}s)",
+                        p.done,
+                        p.total,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = import::import_file(
+                &db,
+                &audit::Actor::cli(),
+                &everywhere(),
+                &name,
+                &bytes,
+                args.dry_run,
+                &progress,
+            )
+            .await?;
             let lang = Lang::from_env();
+            for n in &report.notes {
+                eprintln!("note: {}", n.get(lang));
+            }
             for e in &report.errors {
                 eprintln!("{}", e.render(lang));
             }
@@ -309,8 +370,11 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 "checked (dry run, nothing written)"
             };
             println!(
-                "{verb}: {} rows, {} households, {} residents",
-                report.rows, report.households, report.residents
+                "{verb}: {} rows, {} households, {} residents in {:.1}s",
+                report.rows,
+                report.households,
+                report.residents,
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }
@@ -326,6 +390,51 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 crate::audit::Verdict::Broken { seq, reason } => Err(AppError::Internal(format!(
                     "audit log TAMPERED at entry {seq}: {reason}"
                 ))),
+            }
+        }
+        Command::Export(args) => {
+            let format = export::ExportFormat::parse(&args.format).ok_or_else(|| {
+                AppError::BadRequest(crate::i18n::Msg::new(
+                    format!("unknown format {:?}; use csv or xlsx", args.format),
+                    format!("无法识别的格式“{}”，请用 csv 或 xlsx", args.format),
+                ))
+            })?;
+            let db = open(&config).await?;
+            let file = std::fs::File::create(&args.out).map_err(|e| {
+                AppError::Internal(format!("cannot create {}: {e}", args.out.display()))
+            })?;
+            let mut out = std::io::BufWriter::new(file);
+            let reader = access::Reader {
+                account_id: 0,
+                username: audit::Actor::cli().username,
+                display_name: audit::Actor::cli().username,
+                role: "admin".into(),
+                scope: everywhere(),
+            };
+            let result = export::export_residents(
+                &db,
+                &reader,
+                &audit::Actor::cli(),
+                &args.under,
+                format,
+                &mut out,
+            )
+            .await;
+            drop(out);
+            match result {
+                Ok(s) => {
+                    println!(
+                        "exported {} residents under {} to {}",
+                        s.rows,
+                        s.area_code,
+                        args.out.display()
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&args.out);
+                    Err(e)
+                }
             }
         }
         Command::Admin { command } => {

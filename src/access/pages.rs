@@ -36,6 +36,7 @@ fn anon(lang: Lang, here: &str) -> Chrome<'_> {
         here,
         user: None,
         csrf: None,
+        can_import: false,
     }
 }
 

@@ -5,6 +5,7 @@
 //! path appends fixed-width segments (`/G0001`, `/B00001`) so that no sibling is a prefix of
 //! another.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -661,6 +662,33 @@ pub async fn find_or_create_local(
 }
 
 /// Add to the tallies of the area a household hangs off and of its community/village.
+/// Add tallies per area (id → (path, deltas)) to `area_counts`, and their sums per
+/// community/village to `community_counts`: two bulk upserts.
+pub async fn add_counts(tx: &mut Tx, per_area: HashMap<i64, (String, Counts)>) -> AppResult<()> {
+    let mut communities: HashMap<i64, (String, Counts)> = HashMap::new();
+    for (path, c) in per_area.values() {
+        let e = communities
+            .entry(community_id(path))
+            .or_insert_with(|| (community_path(path).to_owned(), Counts::default()));
+        e.1 += *c;
+    }
+    for (table, upsert, tallies) in [
+        ("area_counts", AREA_COUNTS_UPSERT, per_area),
+        ("community_counts", COMMUNITY_COUNTS_UPSERT, communities),
+    ] {
+        let mut rows = Vec::with_capacity(tallies.len() * COUNT_COLS.len());
+        let mut keys: Vec<_> = tallies.into_iter().collect();
+        keys.sort_by_key(|(id, _)| *id);
+        for (id, (path, c)) in keys {
+            rows.extend([Value::Int(id), Value::from(path)]);
+            rows.extend(c.values().map(Value::Int));
+        }
+        tx.bulk_insert(table, COUNT_COLS, rows, Some(upsert))
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> AppResult<()> {
     let rows = [
         ("area_counts", AREA_COUNTS_UPSERT, area_id, path),

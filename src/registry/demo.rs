@@ -17,9 +17,7 @@ use crate::args;
 use crate::db::{self, now_ms, path_end, Backend, Db, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
-use crate::registry::areas::{
-    self, Area, Counts, AREA_COLS, AREA_COUNTS_UPSERT, COMMUNITY_COUNTS_UPSERT, COUNT_COLS,
-};
+use crate::registry::areas::{self, Area, Counts, AREA_COLS};
 use crate::registry::model::*;
 use crate::registry::validate::{check_char, civil_from_days, days_from_civil};
 use crate::rng::Rng;
@@ -945,27 +943,7 @@ async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
         .await?;
     let t2 = std::time::Instant::now();
     // Tallies per building, and rolled up per community/village.
-    let mut communities: HashMap<i64, (String, Counts)> = HashMap::new();
-    for (path, c) in b.counts.values() {
-        let e = communities
-            .entry(areas::community_id(path))
-            .or_insert_with(|| (areas::community_path(path).to_owned(), Counts::default()));
-        e.1 += *c;
-    }
-    for (table, upsert, tallies) in [
-        ("area_counts", AREA_COUNTS_UPSERT, b.counts),
-        ("community_counts", COMMUNITY_COUNTS_UPSERT, communities),
-    ] {
-        let mut rows = Vec::with_capacity(tallies.len() * COUNT_COLS.len());
-        let mut keys: Vec<_> = tallies.into_iter().collect();
-        keys.sort_by_key(|(id, _)| *id);
-        for (id, (path, c)) in keys {
-            rows.extend([Value::Int(id), Value::from(path)]);
-            rows.extend(c.values().map(Value::Int));
-        }
-        tx.bulk_insert(table, COUNT_COLS, rows, Some(upsert))
-            .await?;
-    }
+    areas::add_counts(&mut tx, b.counts).await?;
     let t3 = std::time::Instant::now();
     tx.commit().await?;
     tracing::debug!(

@@ -3,8 +3,11 @@
 pub mod areas;
 pub mod demo;
 pub mod edit;
+pub mod exchange_pages;
+pub mod export;
 pub mod import;
 pub mod model;
 pub mod pages;
 pub mod residents;
 pub mod validate;
+pub mod xlsx;

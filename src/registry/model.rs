@@ -117,6 +117,8 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         ("household", "household", "户"),
         ("address", "address", "地址"),
         ("kind", "household type", "户类型"),
+        ("grid", "grid", "网格"),
+        ("building", "building", "楼栋"),
         ("area", "area", "区划"),
         ("code", "code", "代码"),
         ("level", "level", "层级"),

@@ -104,6 +104,8 @@ pub struct Chrome<'a> {
     /// Signed-in user: (display name, role name, is admin, reads audit).
     pub user: Option<(&'a str, &'a str, bool, bool)>,
     pub csrf: Option<&'a str>,
+    /// Whether the user may import (writes the registry).
+    pub can_import: bool,
 }
 
 /// A whole page.
@@ -112,11 +114,13 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
     let mut nav = Markup::default();
     if let Some((name, role, admin, audit)) = c.user {
         nav.push(html!(
-            "<a href=\"/areas\">{}</a><a href=\"/search\">{}</a><a href=\"/import\">{}</a>",
+            "<a href=\"/areas\">{}</a><a href=\"/search\">{}</a>",
             t(l, "nav-areas"),
-            t(l, "nav-search"),
-            t(l, "nav-import")
+            t(l, "nav-search")
         ));
+        if c.can_import {
+            nav.push(html!("<a href=\"/import\">{}</a>", t(l, "nav-import")));
+        }
         if admin {
             nav.push(html!(
                 "<a href=\"/admin/accounts\">{}</a>",

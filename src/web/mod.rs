@@ -24,6 +24,8 @@ use crate::i18n::Lang;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Imports running or finished on this node.
+    pub jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>,
 }
 
 impl FromRef<AppState> for Db {
@@ -194,7 +196,11 @@ pub fn router(db: Db) -> Router {
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))
-        .with_state(AppState { db })
+        .merge(crate::registry::exchange_pages::routes())
+        .with_state(AppState {
+            db,
+            jobs: Default::default(),
+        })
 }
 
 /// The router as a service that knows each client's address (for the audit log and sign-in

@@ -147,6 +147,7 @@ impl Ctx {
                 r.can_read_audit(),
             )),
             csrf: Some(&self.session.csrf),
+            can_import: r.can_write_registry(),
         }
     }
 
@@ -219,6 +220,7 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         here: "/",
         user: None,
         csrf: None,
+        can_import: false,
     };
     html_response(status, page(chrome.unwrap_or(&anon), &title, body))
 }

@@ -5,6 +5,7 @@
 mod api;
 mod common;
 mod config;
+mod exchange;
 mod import;
 mod registry;
 mod validate;

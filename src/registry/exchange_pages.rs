@@ -1,0 +1,371 @@
+//! Pages for moving data in and out: the import form (CSV or XLSX, dry run first), its progress
+//! and report, the templates, and the masked exports of an area's residents.
+//!
+//! An import runs as a task on the node that received the file; its progress lives in that
+//! node's memory ([`Jobs`]), so the progress page is served by the same node (a load balancer
+//! with sticky sessions, or one node for imports). The data itself is written in one
+//! transaction: it commits whole or not at all, whichever node asks afterwards.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::export::{self, ExportFormat};
+use super::import::{self, ImportPhase, ImportProgress, ImportReport};
+use super::model::field_label;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::html;
+use crate::i18n::{t, ta, Arg, Msg};
+use crate::web::html::{csrf_field, error_box, Markup};
+use crate::web::pages::{html_response, Ctx};
+use crate::web::AppState;
+
+/// The largest file accepted (a million rows of CSV is about 150 MB).
+pub const MAX_UPLOAD: usize = 512 * 1024 * 1024;
+
+pub struct Job {
+    pub account_id: i64,
+    pub file_name: String,
+    pub dry_run: bool,
+    pub progress: Option<ImportProgress>,
+    pub outcome: Option<Result<ImportReport, Msg>>,
+}
+
+/// Imports running or finished on this node, by number.
+#[derive(Default)]
+pub struct Jobs {
+    next: Mutex<u64>,
+    jobs: Mutex<HashMap<u64, Arc<Mutex<Job>>>>,
+}
+
+impl Jobs {
+    fn add(&self, job: Job) -> (u64, Arc<Mutex<Job>>) {
+        let mut n = self.next.lock().expect("jobs lock");
+        *n += 1;
+        let j = Arc::new(Mutex::new(job));
+        let mut all = self.jobs.lock().expect("jobs lock");
+        // Keep the last 100 reports.
+        if all.len() >= 100 {
+            if let Some(oldest) = all.keys().min().copied() {
+                all.remove(&oldest);
+            }
+        }
+        all.insert(*n, j.clone());
+        (*n, j)
+    }
+
+    fn get(&self, id: u64) -> Option<Arc<Mutex<Job>>> {
+        self.jobs.lock().expect("jobs lock").get(&id).cloned()
+    }
+}
+
+fn writers_only(ctx: &Ctx) -> Result<(), Response> {
+    if ctx.reader().can_write_registry() {
+        Ok(())
+    } else {
+        Err(ctx.error(AppError::Forbidden(Msg::new(
+            "your role may not import into the registry",
+            "您的角色无权导入登记数据",
+        ))))
+    }
+}
+
+async fn import_page(ctx: Ctx) -> Response {
+    if let Err(r) = writers_only(&ctx) {
+        return r;
+    }
+    import_form(&ctx, &[])
+}
+
+fn import_form(ctx: &Ctx, errors: &[String]) -> Response {
+    let l = ctx.lang;
+    let body = html!(
+        "<h1>{}</h1><p>{}</p><p class=\"actions\"><a class=\"btn alt\" href=\"/import/template.xlsx\">{}</a><a class=\"btn alt\" href=\"/import/template.csv\">{}</a></p>{}\
+         <form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\" class=\"box\" id=\"import-form\">{}\
+         <label class=\"field\"><span>{}</span><input type=\"file\" name=\"file\" accept=\".csv,.xlsx,.xls,.ods,text/csv\" required></label>\
+         <label><input type=\"checkbox\" name=\"dry_run\" value=\"1\" checked> {}</label><p class=\"muted\">{}</p><button>{}</button></form>",
+        t(l, "import-title"),
+        t(l, "import-intro"),
+        t(l, "import-template-xlsx"),
+        t(l, "import-template-csv"),
+        error_box(l, errors),
+        csrf_field(&ctx.session.csrf),
+        t(l, "import-file"),
+        t(l, "import-dry-run"),
+        t(l, "import-dry-run-hint"),
+        t(l, "import-submit")
+    );
+    ctx.page(&t(l, "import-title"), body)
+}
+
+async fn import_submit(State(st): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
+    if let Err(r) = writers_only(&ctx) {
+        return r;
+    }
+    let l = ctx.lang;
+    let (mut csrf, mut dry_run, mut file) = (String::new(), false, None);
+    loop {
+        match mp.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_owned();
+                let fname = f.file_name().unwrap_or("").to_owned();
+                match f.bytes().await {
+                    Ok(b) => match name.as_str() {
+                        "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                        "dry_run" => dry_run = true,
+                        "file" => file = Some((fname, b)),
+                        _ => {}
+                    },
+                    Err(e) => {
+                        return import_form(
+                            &ctx,
+                            &[ta(
+                                l,
+                                "import-upload-failed",
+                                &[("why", Arg::S(e.body_text()))],
+                            )],
+                        )
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return import_form(
+                    &ctx,
+                    &[ta(
+                        l,
+                        "import-upload-failed",
+                        &[("why", Arg::S(e.body_text()))],
+                    )],
+                )
+            }
+        }
+    }
+    if let Err(r) = ctx.check_csrf(&csrf) {
+        return r;
+    }
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return import_form(&ctx, &[t(l, "import-no-file")]);
+    };
+    let (id, job) = st.jobs.add(Job {
+        account_id: ctx.reader().account_id,
+        file_name: file_name.clone(),
+        dry_run,
+        progress: None,
+        outcome: None,
+    });
+    let db = st.db.clone();
+    let actor = ctx.actor();
+    let scope = ctx.reader().registry_scope();
+    tokio::spawn(async move {
+        let j2 = job.clone();
+        let progress = move |p: ImportProgress| {
+            j2.lock().expect("job lock").progress = Some(p);
+        };
+        let r =
+            import::import_file(&db, &actor, &scope, &file_name, &bytes, dry_run, &progress).await;
+        let outcome = r.map_err(|e| {
+            tracing::error!("import {file_name}: {e}");
+            Msg::new(
+                e.message(crate::i18n::Lang::En),
+                e.message(crate::i18n::Lang::Zh),
+            )
+        });
+        job.lock().expect("job lock").outcome = Some(outcome);
+    });
+    Redirect::to(&format!("/import/jobs/{id}")).into_response()
+}
+
+fn phase_name(l: crate::i18n::Lang, p: ImportPhase) -> String {
+    t(
+        l,
+        match p {
+            ImportPhase::Read => "import-phase-read",
+            ImportPhase::Check => "import-phase-check",
+            ImportPhase::Write => "import-phase-write",
+        },
+    )
+}
+
+async fn job_page(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let l = ctx.lang;
+    let job = id.parse::<u64>().ok().and_then(|n| st.jobs.get(n));
+    let Some(job) = job else {
+        return ctx.error(AppError::NotFound);
+    };
+    let j = job.lock().expect("job lock");
+    if j.account_id != ctx.reader().account_id {
+        return ctx.error(AppError::NotFound);
+    }
+    let mut body = html!(
+        "<h1>{}</h1><p class=\"muted\">{}</p>",
+        t(l, "import-title"),
+        j.file_name
+    );
+    let Some(outcome) = &j.outcome else {
+        let (phase, done, total) = j
+            .progress
+            .map(|p| (phase_name(l, p.phase), p.done, p.total.max(p.done)))
+            .unwrap_or_else(|| (t(l, "import-phase-read"), 0, 0));
+        body.push(html!(
+            "<p id=\"import-running\">{} — {}</p><progress value=\"{}\" max=\"{}\"></progress><p class=\"muted\">{}</p>",
+            phase,
+            ta(l, "import-rows-done", &[("done", Arg::N(done as i64)), ("total", Arg::N(total as i64))]),
+            done,
+            total.max(1),
+            t(l, "import-wait")
+        ));
+        drop(j);
+        let page = crate::web::html::page(&ctx.chrome(), &t(l, "import-title"), body);
+        // Refresh every second until the import ends (no script needed).
+        let html = page.0.replacen(
+            "<head>",
+            "<head><meta http-equiv=\"refresh\" content=\"1\">",
+            1,
+        );
+        return html_response(StatusCode::OK, Markup(html));
+    };
+    match outcome {
+        Err(m) => body.push(error_box(l, &[m.get(l).to_owned()])),
+        Ok(r) => {
+            for n in &r.notes {
+                body.push(html!("<p class=\"notice\">{}</p>", n.get(l)));
+            }
+            let verdict = if !r.errors.is_empty() {
+                ta(
+                    l,
+                    "import-has-errors",
+                    &[("n", Arg::N(r.errors.len() as i64))],
+                )
+            } else if r.committed {
+                t(l, "import-committed")
+            } else {
+                t(l, "import-dry-ok")
+            };
+            body.push(html!(
+                "<p id=\"import-verdict\" class=\"{}\">{}</p><dl class=\"kv\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+                if r.errors.is_empty() { "notice" } else { "errors" },
+                verdict,
+                t(l, "import-rows"),
+                r.rows,
+                t(l, "count-households"),
+                r.households,
+                t(l, "count-residents"),
+                r.residents
+            ));
+            if !r.errors.is_empty() {
+                body.push(html!(
+                    "<table id=\"import-errors\"><tr><th class=\"n\">{}</th><th>{}</th><th>{}</th></tr>",
+                    t(l, "import-row"),
+                    t(l, "import-column"),
+                    t(l, "import-problem")
+                ));
+                for e in r.errors.iter().take(1000) {
+                    body.push(html!(
+                        "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                        e.row.map(|n| n.to_string()).unwrap_or_default(),
+                        field_label(e.field, l),
+                        e.message.get(l)
+                    ));
+                }
+                body.0.push_str("</table>");
+                if r.errors.len() > 1000 {
+                    body.push(html!(
+                        "<p class=\"muted\">{}</p>",
+                        ta(
+                            l,
+                            "import-more-errors",
+                            &[("n", Arg::N(r.errors.len() as i64 - 1000))]
+                        )
+                    ));
+                }
+            }
+            if !r.committed && r.errors.is_empty() && j.dry_run {
+                body.push(html!("<p>{}</p>", t(l, "import-dry-next")));
+            }
+        }
+    }
+    body.push(html!(
+        "<p><a class=\"btn alt\" href=\"/import\">{}</a></p>",
+        t(l, "import-again")
+    ));
+    drop(j);
+    ctx.page(&t(l, "import-title"), body)
+}
+
+fn download(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn template(_ctx: Ctx, Path(name): Path<String>) -> Response {
+    match name.as_str() {
+        "template.xlsx" => download(
+            import::template_xlsx(),
+            ExportFormat::Xlsx.content_type(),
+            "wardline-import-template.xlsx",
+        ),
+        "template.csv" => download(
+            import::template_csv(),
+            ExportFormat::Csv.content_type(),
+            "wardline-import-template.csv",
+        ),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `/export?area=CODE&format=xlsx|csv`: the residents under an area, masked, audited.
+async fn export_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let code = q.get("area").map(String::as_str).unwrap_or("");
+    let Some(format) = ExportFormat::parse(q.get("format").map(String::as_str).unwrap_or("xlsx"))
+    else {
+        return ctx.error(AppError::NotFound);
+    };
+    match export::export_residents_to_vec(&db, ctx.reader(), &ctx.actor(), code, format).await {
+        Ok((bytes, s)) => {
+            let safe: String = s
+                .area_code
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            download(
+                bytes,
+                format.content_type(),
+                &format!("residents-{safe}.{}", format.name()),
+            )
+        }
+        Err(e) => ctx.error(e),
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/import",
+            get(import_page)
+                .post(import_submit)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/import/jobs/{id}", get(job_page))
+        .route("/import/{name}", get(template))
+        .route("/export", get(export_page))
+}
