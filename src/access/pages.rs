@@ -273,6 +273,20 @@ async fn account_view(
         field("password", &t(l, "field-new-password"), "", None, "type=\"password\" autocomplete=\"new-password\" required minlength=\"10\""),
         t(l, "save")
     ));
+    if ctx.session.totp_enabled {
+        body.push(html!(
+            "<h2>{}</h2><p>{}</p>",
+            t(l, "field-totp"),
+            t(l, "totp-on")
+        ));
+    } else {
+        body.push(html!(
+            "<h2>{}</h2><p>{}</p><p><a class=\"btn alt\" href=\"/account/totp\">{}</a></p>",
+            t(l, "field-totp"),
+            t(l, "totp-off"),
+            t(l, "totp-enable")
+        ));
+    }
     body.push(html!(
         "<h2>{}</h2><p class=\"muted\">{}</p>",
         t(l, "tokens-title"),
@@ -712,6 +726,57 @@ async fn admin_disable(
     }
 }
 
+/// Turn on the second factor for one's own account (optional for all roles but administrators,
+/// who enrol at sign-in).
+async fn totp_enrol_page(State(db): State<Db>, ctx: Ctx) -> Response {
+    totp_enrol_view(&db, &ctx, None).await
+}
+
+async fn totp_enrol_view(db: &Db, ctx: &Ctx, err: Option<String>) -> Response {
+    let l = ctx.lang;
+    if ctx.session.totp_enabled {
+        return Redirect::to("/account").into_response();
+    }
+    let id = ctx.reader().account_id;
+    let secret = match session::pending_secret(db, id).await {
+        Ok(Some(sec)) => sec,
+        Ok(None) => match session::begin_enrolment(db, id).await {
+            Ok(sec) => sec,
+            Err(e) => return ctx.error(e),
+        },
+        Err(e) => return ctx.error(e),
+    };
+    let body = html!(
+        "<h1>{}</h1>{}<p>{}</p><p class=\"box\"><span class=\"muted\">{}</span><br><code id=\"totp-secret\">{}</code><br>\
+         <span class=\"muted\">{}</span><br><code>{}</code></p>\
+         <form method=\"post\" action=\"/account/totp\" class=\"box\">{}{}<button>{}</button></form>",
+        t(l, "totp-enable"),
+        error_box(l, &err.into_iter().collect::<Vec<_>>()),
+        t(l, "totp-enrol-optional"),
+        t(l, "totp-secret"),
+        secret,
+        t(l, "totp-uri"),
+        totp::otpauth_uri(&ctx.reader().username, &secret),
+        csrf_field(&ctx.session.csrf),
+        field("code", &t(l, "field-totp-code"), "", None, "inputmode=\"numeric\" autocomplete=\"one-time-code\" required"),
+        t(l, "totp-submit")
+    );
+    ctx.page(&t(l, "totp-enable"), body)
+}
+
+async fn totp_enrol_submit(State(db): State<Db>, ctx: Ctx, Form(f): FormMap) -> Response {
+    if let Err(r) = ctx.check_csrf(fv(&f, "csrf")) {
+        return r;
+    }
+    match session::finish_enrolment(&db, &ctx.token, &ctx.session, fv(&f, "code"), &ctx.ip).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => {
+            let m = e.message(ctx.lang);
+            totp_enrol_view(&db, &ctx, Some(m)).await
+        }
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
@@ -719,6 +784,10 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/account", get(account_page))
         .route("/account/password", post(change_password))
+        .route(
+            "/account/totp",
+            get(totp_enrol_page).post(totp_enrol_submit),
+        )
         .route("/account/tokens", post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/accounts", get(accounts_page))

@@ -153,3 +153,7 @@ import-column = 列
 import-problem = 问题
 import-more-errors = ……另有 { $n } 个问题。
 import-again = 导入其他文件
+totp-on = 已启用二次验证：每次登录都需要输入身份验证器中的验证码。
+totp-off = 未启用二次验证。启用后，即使密码泄露，账号仍受保护。
+totp-enable = 启用二次验证
+totp-enrol-optional = 请将此密钥添加到身份验证器应用（Google 身份验证器、Microsoft Authenticator、FreeOTP 等），然后输入它显示的验证码。此后每次登录都需要验证码。
