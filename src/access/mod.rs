@@ -335,74 +335,61 @@ pub struct AccountView {
 }
 
 /// Accounts whose scope lies within `scope` (an administrator manages only accounts inside
-/// their own scope), in user-name order, keyset-paged.
+/// their own scope), in user-name order, keyset-paged by user name.
 pub async fn list_accounts(
     db: &Db,
     scope: &Scope,
     after: &str,
     limit: i64,
 ) -> AppResult<Vec<AccountView>> {
+    let (inside, mut params) = scope.sql("x.path", 3);
+    params.insert(0, Value::from(after));
+    params.insert(1, Value::Int(limit));
+    // An account is listed when it has areas and none of them lies outside the scope.
+    let sql = format!(
+        "SELECT a.id FROM accounts a WHERE a.username > $1 \
+         AND EXISTS (SELECT 1 FROM account_scopes s WHERE s.account_id = a.id) \
+         AND NOT EXISTS (SELECT 1 FROM account_scopes s JOIN areas x ON x.id = s.area_id \
+                         WHERE s.account_id = a.id AND NOT {inside}) \
+         ORDER BY a.username LIMIT $2"
+    );
+    let ids = db.query(&sql, params).await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for r in &ids {
+        out.push(account(db, scope, r.int(0)).await?);
+    }
+    Ok(out)
+}
+
+/// One account by id, if it lies within `scope`.
+pub async fn account(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountView> {
     let rows = db
         .query(
             "SELECT a.id, a.username, a.display_name, a.role, a.totp_enabled, a.locked_until_ms, \
              a.disabled_ms, ar.code, ar.path FROM accounts a \
              LEFT JOIN account_scopes s ON s.account_id = a.id \
-             LEFT JOIN areas ar ON ar.id = s.area_id \
-             WHERE a.id IN (SELECT id FROM accounts WHERE username > $1 ORDER BY username LIMIT $2) \
-             ORDER BY a.username, ar.code",
-            args![after, limit * 4],
+             LEFT JOIN areas ar ON ar.id = s.area_id WHERE a.id = $1 ORDER BY ar.code",
+            args![id],
         )
         .await?;
-    let mut out: Vec<(AccountView, bool)> = Vec::new();
-    for r in &rows {
-        let id = r.int(0);
-        if out.last().is_none_or(|(a, _)| a.id != id) {
-            out.push((
-                AccountView {
-                    id,
-                    username: r.string(1),
-                    display_name: r.string(2),
-                    role: r.string(3),
-                    scope: vec![],
-                    totp_enabled: r.int(4) != 0,
-                    locked_until_ms: r.int(5),
-                    disabled: r.opt_int(6).is_some(),
-                },
-                true,
-            ));
-        }
-        let last = out.last_mut().expect("pushed above");
-        match r.opt_string(8) {
-            Some(path) => {
-                last.1 &= scope.contains(&path);
-                last.0.scope.push(r.string(7));
-            }
-            None => last.1 &= scope.roots.iter().any(|r| r.is_empty()),
-        }
+    let first = rows.first().ok_or(AppError::NotFound)?;
+    // Every area of the account must lie within the administrator's scope.
+    let inside = rows
+        .iter()
+        .all(|r| r.opt_text(8).is_some_and(|p| scope.contains(p)));
+    if !inside {
+        return Err(AppError::NotFound);
     }
-    Ok(out
-        .into_iter()
-        .filter(|(_, inside)| *inside)
-        .map(|(a, _)| a)
-        .take(limit as usize)
-        .collect())
-}
-
-/// One account by id, if it lies within `scope`.
-pub async fn account(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountView> {
-    let r = db
-        .query_opt("SELECT username FROM accounts WHERE id = $1", args![id])
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let name = r.string(0);
-    // The name just before, so the page starting after it begins with this account.
-    let mut prev = name.clone();
-    prev.pop();
-    list_accounts(db, scope, &prev, 50)
-        .await?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or(AppError::NotFound)
+    Ok(AccountView {
+        id,
+        username: first.string(1),
+        display_name: first.string(2),
+        role: first.string(3),
+        scope: rows.iter().filter_map(|r| r.opt_string(7)).collect(),
+        totp_enabled: first.int(4) != 0,
+        locked_until_ms: first.int(5),
+        disabled: first.opt_int(6).is_some(),
+    })
 }
 
 /// Disable or re-enable an account; disabling ends its sessions and its tokens stop working.

@@ -524,8 +524,30 @@ fn household_form(
     resp
 }
 
-async fn new_household_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Response {
+/// The forms are for roles that write the registry; others get 403 before any form.
+fn writers_only(ctx: &Ctx) -> Result<(), Response> {
+    if ctx.reader().can_write_registry() {
+        Ok(())
+    } else {
+        Err(ctx.error(AppError::Forbidden(crate::i18n::Msg::new(
+            "your role may not change the registry",
+            "您的角色无权修改登记信息",
+        ))))
+    }
+}
+
+async fn new_household_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = writers_only(&ctx) {
+        return r;
+    }
     let area = q.get("area").cloned().unwrap_or_default();
+    if let Err(e) = areas::scoped(&db, &area, &ctx.reader().registry_scope()).await {
+        return ctx.error(e);
+    }
     household_form(
         &ctx,
         &format!("/households/new?area={}", url_enc(&area)),
@@ -573,6 +595,9 @@ async fn new_household_submit(
 }
 
 async fn edit_household_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    if let Err(r) = writers_only(&ctx) {
+        return r;
+    }
     let Ok(n) = id.parse::<i64>() else {
         return ctx.error(AppError::NotFound);
     };
@@ -738,7 +763,20 @@ fn input_of(f: &[(String, String)]) -> ResidentInput {
     }
 }
 
-async fn new_resident_page(ctx: Ctx, Path(id): Path<String>) -> Response {
+async fn new_resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    if let Err(r) = writers_only(&ctx) {
+        return r;
+    }
+    // Only for a household within scope.
+    let found = match id.parse::<i64>() {
+        Ok(n) => residents::household(&db, &ctx.reader().registry_scope(), n)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::NotFound),
+    };
+    if let Err(e) = found {
+        return ctx.error(e);
+    }
     resident_form(
         &ctx,
         &format!("/households/{}/residents/new", url_enc(&id)),
@@ -779,6 +817,9 @@ async fn new_resident_submit(
 }
 
 async fn edit_resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    if let Err(r) = writers_only(&ctx) {
+        return r;
+    }
     let Ok(n) = id.parse::<i64>() else {
         return ctx.error(AppError::NotFound);
     };
