@@ -850,7 +850,7 @@ async fn edit_resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<Strin
             resident_form(
                 &ctx,
                 &format!("/residents/{n}/edit"),
-                &ctx.t("resident-edit"),
+                &ctx.t("resident-edit-title"),
                 &f,
                 &HashMap::new(),
                 &[],
@@ -879,7 +879,7 @@ async fn edit_resident_submit(
             resident_form(
                 &ctx,
                 &format!("/residents/{n}/edit"),
-                &ctx.t("resident-edit"),
+                &ctx.t("resident-edit-title"),
                 &f,
                 &by,
                 &top,

@@ -157,3 +157,4 @@ totp-on = The second factor is on: every sign-in asks for a code from your authe
 totp-off = The second factor is off. Turn it on to protect this account even if the password leaks.
 totp-enable = Turn on the second factor
 totp-enrol-optional = Add this key to an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…), then enter the code it shows. From then on every sign-in asks for a code.
+resident-edit-title = Correct a resident

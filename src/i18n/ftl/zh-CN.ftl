@@ -157,3 +157,4 @@ totp-on = 已启用二次验证：每次登录都需要输入身份验证器中�
 totp-off = 未启用二次验证。启用后，即使密码泄露，账号仍受保护。
 totp-enable = 启用二次验证
 totp-enrol-optional = 请将此密钥添加到身份验证器应用（Google 身份验证器、Microsoft Authenticator、FreeOTP 等），然后输入它显示的验证码。此后每次登录都需要验证码。
+resident-edit-title = 修改居民信息
