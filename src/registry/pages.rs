@@ -524,8 +524,16 @@ fn household_form(
     resp
 }
 
-async fn new_household_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn new_household_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let area = q.get("area").cloned().unwrap_or_default();
+    // No form for an area outside the reader's scope: it is not found, as everywhere else.
+    if let Err(e) = areas::scoped(&db, &area, &ctx.reader().registry_scope()).await {
+        return ctx.error(e);
+    }
     household_form(
         &ctx,
         &format!("/households/new?area={}", url_enc(&area)),
@@ -738,7 +746,14 @@ fn input_of(f: &[(String, String)]) -> ResidentInput {
     }
 }
 
-async fn new_resident_page(ctx: Ctx, Path(id): Path<String>) -> Response {
+async fn new_resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    // No form for a household outside the reader's scope (or none at all).
+    let Ok(n) = id.parse::<i64>() else {
+        return ctx.error(AppError::NotFound);
+    };
+    if let Err(e) = residents::household(&db, &ctx.reader().registry_scope(), n).await {
+        return ctx.error(e);
+    }
     resident_form(
         &ctx,
         &format!("/households/{}/residents/new", url_enc(&id)),
