@@ -1,6 +1,9 @@
 //! Wardline (网格防线): grassroots epidemic response. The library holds everything; the binary
 //! only parses the command line (see [`cli`]).
 
+// Page helpers return `Result<(), Response>` (an early answer), as axum code does.
+#![allow(clippy::result_large_err)]
+
 pub mod access;
 pub mod audit;
 pub mod cli;

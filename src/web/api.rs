@@ -4,7 +4,7 @@
 //! everything else rather than the framework's plain-text rejection.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json_};
@@ -72,17 +72,45 @@ fn record_id(s: &str) -> AppResult<i64> {
     s.parse().map_err(|_| AppError::NotFound)
 }
 
+/// Every API route, relative to `/api/v1`: the router is built from this list, and the OpenAPI
+/// document must describe exactly these paths.
+pub const API_ROUTES: &[&str] = &[
+    "/me",
+    "/areas",
+    "/areas/{code}",
+    "/areas/{code}/children",
+    "/areas/{code}/households",
+    "/households/{id}",
+    "/residents/search",
+    "/residents/{id}",
+    "/openapi.json",
+];
+
+fn handler(path: &str) -> MethodRouter<AppState> {
+    match path {
+        "/me" => get(me),
+        "/areas" => get(scope_roots),
+        "/areas/{code}" => get(area),
+        "/areas/{code}/children" => get(children),
+        "/areas/{code}/households" => get(households),
+        "/households/{id}" => get(household),
+        "/residents/search" => get(search),
+        "/residents/{id}" => get(resident),
+        "/openapi.json" => get(openapi),
+        other => panic!("API route {other} is listed but has no handler"),
+    }
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/areas", get(scope_roots))
-        .route("/areas/{code}", get(area))
-        .route("/areas/{code}/children", get(children))
-        .route("/areas/{code}/households", get(households))
-        .route("/households/{id}", get(household))
-        .route("/residents/search", get(search))
-        .route("/residents/{id}", get(resident))
+    API_ROUTES
+        .iter()
+        .fold(Router::new(), |r, p| r.route(p, handler(p)))
         .fallback(|UserLang(lang): UserLang| async move { ApiError(AppError::NotFound, lang) })
+}
+
+/// The OpenAPI 3.1 description of this API; no token needed.
+async fn openapi() -> Json<Json_> {
+    Json(super::openapi::document())
 }
 
 async fn me(Auth(r, _): Auth) -> ApiResult<Json_> {

@@ -3,6 +3,7 @@
 //! (`registry::pages`, `access::pages`, `audit::pages`).
 
 pub mod api;
+pub mod openapi;
 #[macro_use]
 pub mod html;
 

@@ -179,3 +179,169 @@ pub async fn demo(db: &Db, people: u64, seed: u64) -> wardline::registry::demo::
         .await
         .expect("demo city")
 }
+
+/// A response with its headers (names lower-cased), for the page tests.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value a `Set-Cookie` header gives cookie `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "set-cookie")
+            .filter_map(|(_, v)| v.split(';').next())
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| k.trim() == name)
+            .map(|(_, v)| v.to_owned())
+    }
+}
+
+/// A minimal HTTP/1.1 request with any method and body; the whole response is read.
+pub async fn request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Resp {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// `application/x-www-form-urlencoded`.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                wardline::web::html::url_enc(k),
+                wardline::web::html::url_enc(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// POST a form with the given cookies (`name=value; name=value`).
+pub async fn post_form(
+    addr: std::net::SocketAddr,
+    path: &str,
+    cookies: &str,
+    fields: &[(&str, &str)],
+) -> Resp {
+    request(
+        addr,
+        "POST",
+        path,
+        &[
+            ("Cookie", cookies),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &form_body(fields),
+    )
+    .await
+}
+
+/// GET a page with the given cookies.
+pub async fn get_page(addr: std::net::SocketAddr, path: &str, cookies: &str) -> Resp {
+    request(addr, "GET", path, &[("Cookie", cookies)], "").await
+}
+
+/// The value of the first `<input ... name="NAME" value="...">` in a page.
+pub fn hidden_input(body: &str, name: &str) -> Option<String> {
+    let at = body.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &body[at + name.len() + 15..];
+    rest.split('"').next().map(str::to_owned)
+}
+
+/// A signed-in browser: its cookie header and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// The answer to POST /login (status and headers), after fetching the form for its `pre`.
+pub async fn login_attempt(addr: std::net::SocketAddr, user: &str, password: &str) -> Resp {
+    let form = request(addr, "GET", "/login", &[], "").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let pre = form.set_cookie("wl_pre").expect("wl_pre cookie");
+    post_form(
+        addr,
+        "/login",
+        &format!("wl_pre={pre}"),
+        &[
+            ("pre", &pre),
+            ("username", user),
+            ("password", password),
+            ("next", "/areas"),
+        ],
+    )
+    .await
+}
+
+/// Sign in (no second factor due) and read the CSRF token from the account page.
+pub async fn login(addr: std::net::SocketAddr, user: &str, password: &str) -> Browser {
+    let r = login_attempt(addr, user, password).await;
+    assert_eq!(r.status, 303, "sign-in of {user}: {}", r.body);
+    let session = r.set_cookie("wl_session").expect("wl_session cookie");
+    let cookie = format!("wl_session={session}");
+    let page = get_page(addr, "/account", &cookie).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = hidden_input(&page.body, "csrf").expect("csrf in the account page");
+    Browser { cookie, csrf }
+}
+
+/// Run one statement in a transaction of its own (tests that tamper with rows directly).
+pub async fn exec(db: &Db, sql: &str, params: Vec<wardline::db::Value>) -> u64 {
+    let mut tx = db.begin().await.expect("begin");
+    let n = tx.execute(sql, params).await.expect(sql);
+    tx.commit().await.expect("commit");
+    n
+}

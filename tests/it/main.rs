@@ -2,12 +2,16 @@
 //! Every database test runs on SQLite and, when `WARDLINE_TEST_POSTGRES_URL` is set, on
 //! PostgreSQL too.
 
+mod access;
 mod api;
+mod audit;
 mod common;
 mod config;
 mod exchange;
 mod import;
+mod openapi;
 mod registry;
+mod sessions;
 mod validate;
 
 /// `.ci/run` sets `WARDLINE_REQUIRE_POSTGRES=1`: then a missing or unreachable PostgreSQL is a

@@ -1,0 +1,553 @@
+//! Access control over real HTTP. The main test walks every route (pages and API) as a grid
+//! worker, with the ids and codes of records in another grid, and proves that those records are
+//! never returned, counted or changed; then proves the same user does see and change their own.
+
+use wardline::args;
+use wardline::db::{path_end, Db};
+use wardline::registry::validate::{check_char, mask_doc};
+use wardline::web::html::url_enc;
+
+use crate::common::{backends, demo, get, get_page, login, post_form, serve, Browser, Resp};
+
+const OWN_GRID: &str = "431102001001/G0001";
+
+/// A resident of some grid, with everything that must not leak about it.
+#[derive(Debug, Clone)]
+struct Target {
+    resident_id: i64,
+    household_id: i64,
+    name: String,
+    doc: String,
+    doc_masked: String,
+    phone: String,
+    address: String,
+    grid_code: String,
+    community_code: String,
+    community_name: String,
+}
+
+/// A valid resident ID number (region 431102) for a birth date and a serial.
+pub fn id_number(birth: &str, serial: u32) -> String {
+    let first17 = format!("431102{birth}{serial:03}");
+    let c = check_char(first17.as_bytes()) as char;
+    format!("{first17}{c}")
+}
+
+/// The residents of a subtree: (id, household, name, doc, phone, address).
+async fn residents_under(db: &Db, path: &str) -> Vec<(i64, i64, String, String, String, String)> {
+    db.query(
+        "SELECT r.id, r.household_id, r.name, r.doc_number, COALESCE(r.phone, ''), h.address \
+         FROM residents r JOIN households h ON h.id = r.household_id \
+         WHERE r.path >= $1 AND r.path < $2 ORDER BY r.id",
+        args![path, path_end(path)],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.int(0),
+            r.int(1),
+            r.string(2),
+            r.string(3),
+            r.string(4),
+            r.string(5),
+        )
+    })
+    .collect()
+}
+
+/// A resident of the grid at `grid_path` whose name, masked ID, phone and address cannot be
+/// confused with anything the user at `own_path` may see (so "not in the body" means something).
+async fn target_in(db: &Db, grid_path: &str, own_path: &str) -> Target {
+    let own = residents_under(db, own_path).await;
+    let grid = wardline::registry::areas::by_path(db, grid_path)
+        .await
+        .unwrap()
+        .expect("grid");
+    let community = wardline::registry::areas::by_id(db, grid.parent_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let (id, hh, name, doc, phone, address) = residents_under(db, grid_path)
+        .await
+        .into_iter()
+        .find(|(_, _, name, doc, phone, address)| {
+            doc.len() == 18
+                && phone.len() == 11
+                && own.iter().all(|(_, _, n, d, p, a)| {
+                    !n.starts_with(name.as_str())
+                        && !a.contains(name.as_str())
+                        && mask_doc(d) != mask_doc(doc)
+                        && p != phone
+                        && !a.contains(address.as_str())
+                        && !address.contains(a.as_str())
+                })
+        })
+        .expect("a resident that stands out");
+    Target {
+        resident_id: id,
+        household_id: hh,
+        doc_masked: mask_doc(&doc),
+        name,
+        doc,
+        phone,
+        address,
+        grid_code: grid.code,
+        community_code: community.code,
+        community_name: community.name,
+    }
+}
+
+/// What may change when someone writes: the target's rows, the totals, the tallies, the log.
+async fn snapshot(db: &Db, t: &Target) -> String {
+    let r = db
+        .query_one(
+            "SELECT name, doc_number, COALESCE(phone, ''), relation, tags, party, updated_ms, household_id \
+             FROM residents WHERE id = $1",
+            args![t.resident_id],
+        )
+        .await
+        .unwrap();
+    let h = db
+        .query_one(
+            "SELECT address, kind, updated_ms, COALESCE(head_id, 0) FROM households WHERE id = $1",
+            args![t.household_id],
+        )
+        .await
+        .unwrap();
+    let n = db
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM residents), (SELECT COUNT(*) FROM households), \
+             (SELECT COUNT(*) FROM audit_log), (SELECT COUNT(*) FROM areas), \
+             (SELECT CAST(COALESCE(SUM(residents + households + vulnerable + party_members + aged60), 0) AS BIGINT) FROM area_counts), \
+             (SELECT CAST(COALESCE(SUM(residents + households + vulnerable + party_members + aged60), 0) AS BIGINT) FROM community_counts)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    format!(
+        "{} {} {} {} {} {} {} {} | {} {} {} {} | {} {} {} {} {} {}",
+        r.text(0),
+        r.text(1),
+        r.text(2),
+        r.text(3),
+        r.int(4),
+        r.int(5),
+        r.int(6),
+        r.int(7),
+        h.text(0),
+        h.text(1),
+        h.int(2),
+        h.int(3),
+        n.int(0),
+        n.int(1),
+        n.int(2),
+        n.int(3),
+        n.int(4),
+        n.int(5)
+    )
+}
+
+/// Nothing about `t` in a body: not its name, address, ID (full or masked), phone, area names
+/// or tally cards.
+fn assert_no_leak(what: &str, body: &str, t: &Target) {
+    for (label, s) in [
+        ("name", t.name.as_str()),
+        ("address", t.address.as_str()),
+        ("full ID", t.doc.as_str()),
+        ("masked ID", t.doc_masked.as_str()),
+        ("phone", t.phone.as_str()),
+        // (Grid names repeat from one community to the next; the code is unique.)
+        ("grid code", t.grid_code.as_str()),
+        ("community name", t.community_name.as_str()),
+    ] {
+        assert!(
+            !body.contains(s),
+            "{what}: the {label} {s:?} leaked:\n{body}"
+        );
+    }
+    let masked_phone = wardline::registry::validate::mask_phone(&t.phone);
+    assert!(
+        !body.contains(&masked_phone),
+        "{what}: the masked phone leaked"
+    );
+    for count_marker in ["id=\"counts\"", "data-count=", "\"counts\""] {
+        assert!(
+            !body.contains(count_marker),
+            "{what}: tallies in a refusal:\n{body}"
+        );
+    }
+}
+
+fn refused(what: &str, r: &Resp) {
+    assert!(
+        r.status == 404 || r.status == 403,
+        "{what}: expected 404 or 403, got {}:\n{}",
+        r.status,
+        r.body
+    );
+}
+
+/// Every page route, every API route and every form, with `t`'s ids, as user `b`/`token`.
+async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &str, t: &Target) {
+    let before = snapshot(db, t).await;
+    let (rid, hid) = (t.resident_id, t.household_id);
+    let grid = url_enc(&t.grid_code);
+    let community = url_enc(&t.community_code);
+    let c = &b.cookie;
+
+    // --- GET pages: every route of web::pages, access::pages, registry::pages, audit::pages
+    // that shows a record, with the other grid's ids and codes.
+    for path in [
+        format!("/areas/{grid}"),
+        format!("/areas/{grid}?view=households"),
+        format!("/areas/{community}"),
+        format!("/areas/{community}?view=households"),
+        "/areas/431102001".to_owned(),
+        "/areas/431102".to_owned(),
+        format!("/households/{hid}"),
+        format!("/households/{hid}/edit"),
+        format!("/households/{hid}/residents/new"),
+        format!("/households/new?area={grid}"),
+        format!("/residents/{rid}"),
+        format!("/residents/{rid}/edit"),
+        "/audit".to_owned(),
+        format!("/audit?entity=resident&id={rid}"),
+        "/admin/accounts".to_owned(),
+        "/admin/accounts/new".to_owned(),
+        "/admin/accounts/1".to_owned(),
+    ] {
+        let r = get_page(addr, &path, c).await;
+        refused(&format!("GET {path}"), &r);
+        assert_no_leak(&format!("GET {path}"), &r.body, t);
+    }
+    // Searches answer 200 with nothing found, not even a count.
+    for q in [&t.doc, &t.name, &t.phone, &t.doc.to_lowercase()] {
+        let path = format!("/search?q={}", url_enc(q));
+        let r = get_page(addr, &path, c).await;
+        assert_eq!(r.status, 200, "GET {path}: {}", r.body);
+        assert!(
+            r.body.contains("id=\"no-results\""),
+            "GET {path}: {}",
+            r.body
+        );
+        assert!(!r.body.contains(&format!("/residents/{rid}\"")));
+        // The page repeats what was typed (in the field and the language link), nothing more.
+        let echoed = r
+            .body
+            .replace(url_enc(&path).as_str(), "")
+            .replace(q.as_str(), "");
+        assert_no_leak(&format!("GET {path}"), &echoed, t);
+    }
+    // Cursors from the other grid cannot probe it through one's own lists.
+    let own = url_enc(OWN_GRID);
+    for path in [
+        format!("/areas/{own}?after={hid}"),
+        format!("/search?q={}&after={rid}", url_enc(&t.name)),
+    ] {
+        let r = get_page(addr, &path, c).await;
+        assert!(
+            matches!(r.status, 400 | 403 | 404),
+            "GET {path}: {} {}",
+            r.status,
+            r.body
+        );
+        let echoed = r.body.replace(url_enc(&path).as_str(), "");
+        assert_no_leak(&format!("GET {path}"), &echoed, t);
+    }
+
+    // --- The API: every route of API_ROUTES, parameters from the other grid.
+    let auth = format!("Bearer {token}");
+    let h = [("Authorization", auth.as_str())];
+    let mut hit = Vec::new();
+    for route in wardline::web::api::API_ROUTES {
+        let paths: Vec<String> = match *route {
+            "/areas/{code}" | "/areas/{code}/children" | "/areas/{code}/households" => {
+                [&grid, &community, &"431102".to_owned()]
+                    .iter()
+                    .map(|code| route.replace("{code}", code))
+                    .collect()
+            }
+            "/households/{id}" => vec![route.replace("{id}", &hid.to_string())],
+            "/residents/{id}" => vec![route.replace("{id}", &rid.to_string())],
+            _ => vec![],
+        };
+        for p in &paths {
+            let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
+            assert_eq!(s, 404, "GET /api/v1{p}: {body}");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["error"]["code"], "not_found", "{body}");
+            assert_no_leak(&format!("GET /api/v1{p}"), &body, t);
+        }
+        if !paths.is_empty() {
+            hit.push(*route);
+        }
+    }
+    // The routes without a record in their path: they answer, but with nothing of the other grid.
+    for p in ["/me", "/areas", "/openapi.json"] {
+        let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
+        assert_eq!(s, 200, "GET /api/v1{p}: {body}");
+        if p != "/openapi.json" {
+            assert_no_leak(
+                &format!("GET /api/v1{p}"),
+                &body.replace("\"counts\"", ""),
+                t,
+            );
+        }
+        hit.push(p);
+    }
+    for q in [&t.doc, &t.name, &t.phone] {
+        let p = format!("/api/v1/residents/search?q={}", url_enc(q));
+        let (s, body) = get(addr, &p, &h).await;
+        assert_eq!(s, 200, "GET {p}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["items"], serde_json::json!([]), "GET {p}: {body}");
+        assert_eq!(v["next"], serde_json::Value::Null);
+        assert_no_leak(&p, &body, t);
+    }
+    hit.push("/residents/search");
+    for p in [
+        format!("/api/v1/areas/{own}/households?after={hid}"),
+        format!(
+            "/api/v1/residents/search?q={}&after={rid}",
+            url_enc(&t.name)
+        ),
+    ] {
+        let (s, body) = get(addr, &p, &h).await;
+        assert!(matches!(s, 400 | 404), "GET {p}: {s} {body}");
+        assert_no_leak(&p, &body, t);
+    }
+    let mut all = wardline::web::api::API_ROUTES.to_vec();
+    all.sort();
+    hit.sort();
+    hit.dedup();
+    assert_eq!(hit, all, "every API route is walked");
+
+    // --- Forms, each with a valid CSRF token and valid content.
+    let new_doc = id_number("19850607", 901);
+    let resident_form = |doc: &str| {
+        vec![
+            ("csrf", b.csrf.clone()),
+            ("name", "改名测试".to_owned()),
+            ("doc_type", "id_card".to_owned()),
+            ("doc_number", doc.to_owned()),
+            ("phone", "13912345678".to_owned()),
+            ("relation", "other".to_owned()),
+            ("party", "none".to_owned()),
+        ]
+    };
+    let posts: Vec<(String, Vec<(&str, String)>)> = vec![
+        (
+            format!("/residents/{rid}/edit"),
+            resident_form(&t.doc_masked),
+        ),
+        (format!("/residents/{rid}/edit"), resident_form(&new_doc)),
+        (
+            format!("/households/{hid}/edit"),
+            vec![
+                ("csrf", b.csrf.clone()),
+                ("address", "篡改的地址 1 号".to_owned()),
+                ("kind", "rental".to_owned()),
+            ],
+        ),
+        (
+            format!("/households/{hid}/residents/new"),
+            resident_form(&new_doc),
+        ),
+        (
+            format!("/residents/{rid}/reveal"),
+            vec![
+                ("csrf", b.csrf.clone()),
+                ("reason", "checking a contact trace".to_owned()),
+            ],
+        ),
+        (
+            format!("/households/new?area={grid}"),
+            vec![
+                ("csrf", b.csrf.clone()),
+                ("address", "新登记 99 号".to_owned()),
+                ("kind", "home".to_owned()),
+            ],
+        ),
+        (
+            format!("/households/new?area={community}"),
+            vec![
+                ("csrf", b.csrf.clone()),
+                ("address", "新登记 98 号".to_owned()),
+                ("kind", "home".to_owned()),
+            ],
+        ),
+        (
+            "/admin/accounts/new".to_owned(),
+            vec![
+                ("csrf", b.csrf.clone()),
+                ("username", "intruder".to_owned()),
+                ("role", "hq".to_owned()),
+                ("scope", "431102".to_owned()),
+                ("password", "a-long-password-1".to_owned()),
+            ],
+        ),
+        (
+            "/admin/accounts/1/disable".to_owned(),
+            vec![("csrf", b.csrf.clone())],
+        ),
+        (
+            "/admin/accounts/1/password".to_owned(),
+            vec![
+                ("csrf", b.csrf.clone()),
+                ("password", "a-long-password-1".to_owned()),
+            ],
+        ),
+    ];
+    for (path, fields) in &posts {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post_form(addr, path, c, &f).await;
+        refused(&format!("POST {path}"), &r);
+        assert_no_leak(&format!("POST {path}"), &r.body, t);
+        assert!(!r.body.contains(&t.doc), "POST {path} revealed the number");
+        assert_eq!(
+            snapshot(db, t).await,
+            before,
+            "POST {path} changed the database"
+        );
+    }
+    let intruder = db
+        .query_opt(
+            "SELECT id FROM accounts WHERE username = 'intruder'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(intruder.is_none());
+    // No audit entry claims any of it happened (the count is in the snapshot, but say so).
+    let n = db
+        .query_one(
+            "SELECT COUNT(*) FROM audit_log WHERE (entity = 'resident' AND entity_id = $1) \
+             OR (entity = 'household' AND entity_id = $2) OR area_path >= $3 AND area_path < $4",
+            args![
+                rid.to_string(),
+                hid.to_string(),
+                t.grid_code.as_str(),
+                path_end(&t.grid_code)
+            ],
+        )
+        .await
+        .unwrap()
+        .int(0);
+    assert_eq!(n, 0, "audit entries about the other grid");
+}
+
+#[tokio::test]
+async fn grid_worker_never_reaches_another_grid_on_any_route() {
+    for tdb in backends().await {
+        let db = &tdb.db;
+        demo(db, 3_000, 1).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        let addr = serve(db).await;
+        let b = login(addr, "demo-grid", wardline::cli::DEMO_PASSWORD).await;
+        let token = wardline::access::create_token(db, "demo-grid", "test")
+            .await
+            .unwrap();
+
+        // Another community's grid, and (when there is one) the next grid of one's own community.
+        let other_community = db
+            .query_one(
+                "SELECT path FROM areas WHERE level = 6 AND path >= '431102002' \
+                 AND EXISTS (SELECT 1 FROM residents r WHERE r.path >= areas.path AND r.path < areas.path || '~') \
+                 ORDER BY path LIMIT 1",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .string(0);
+        let mut targets = vec![target_in(db, &other_community, OWN_GRID).await];
+        let sibling = db
+            .query_opt(
+                "SELECT path FROM areas WHERE level = 6 AND path > $1 AND path < $2 \
+                 AND EXISTS (SELECT 1 FROM residents r WHERE r.path >= areas.path AND r.path < areas.path || '~') \
+                 ORDER BY path LIMIT 1",
+                args![path_end(OWN_GRID), "431102001001~"],
+            )
+            .await
+            .unwrap();
+        if let Some(s) = sibling {
+            targets.push(target_in(db, &s.string(0), OWN_GRID).await);
+        }
+        for t in &targets {
+            walk_other(db, addr, &b, &token, t).await;
+        }
+
+        // The positive: the same user sees, searches and changes the records of their own grid,
+        // so the refusals above are refusals of scope, not of everything.
+        let own = residents_under(db, OWN_GRID).await;
+        let (oid, ohh, oname, odoc, _, oaddr) = own.first().cloned().expect("own residents");
+        let r = get_page(addr, &format!("/areas/{}", url_enc(OWN_GRID)), &b.cookie).await;
+        assert_eq!(r.status, 200, "{}: {}", tdb.name, r.body);
+        assert!(r.body.contains(&oaddr) && r.body.contains("id=\"counts\""));
+        let r = get_page(addr, &format!("/residents/{oid}"), &b.cookie).await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains(&oname) && r.body.contains(&mask_doc(&odoc)));
+        assert!(!r.body.contains(&odoc), "full number before a reveal");
+        let r = get_page(addr, &format!("/search?q={odoc}"), &b.cookie).await;
+        assert!(
+            r.body.contains(&format!("/residents/{oid}\"")),
+            "{}",
+            r.body
+        );
+        let auth = format!("Bearer {token}");
+        let (s, body) = get(
+            addr,
+            &format!("/api/v1/residents/{oid}"),
+            &[("Authorization", &auth)],
+        )
+        .await;
+        assert_eq!(s, 200, "{body}");
+        assert!(body.contains(&oname) && !body.contains(&odoc));
+        let (s, body) = get(
+            addr,
+            &format!("/api/v1/households/{ohh}"),
+            &[("Authorization", &auth)],
+        )
+        .await;
+        assert_eq!(s, 200, "{body}");
+        let audit_before = db
+            .query_one("SELECT COUNT(*) FROM audit_log", vec![])
+            .await
+            .unwrap()
+            .int(0);
+        let r = post_form(
+            addr,
+            &format!("/households/{ohh}/edit"),
+            &b.cookie,
+            &[
+                ("csrf", &b.csrf),
+                ("address", "本网格新地址 7 号"),
+                ("kind", "home"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let addr_now = db
+            .query_one("SELECT address FROM households WHERE id = $1", args![ohh])
+            .await
+            .unwrap()
+            .string(0);
+        assert_eq!(addr_now, "本网格新地址 7 号");
+        let r = post_form(
+            addr,
+            &format!("/residents/{oid}/reveal"),
+            &b.cookie,
+            &[("csrf", &b.csrf), ("reason", "calling about a test result")],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains(&odoc), "the reveal shows the number");
+        let audit_after = db
+            .query_one("SELECT COUNT(*) FROM audit_log", vec![])
+            .await
+            .unwrap()
+            .int(0);
+        assert_eq!(audit_after, audit_before + 2, "an edit and a reveal");
+    }
+}
