@@ -3,6 +3,8 @@
 ALTER TABLE accounts ADD COLUMN password_hash TEXT;
 ALTER TABLE accounts ADD COLUMN totp_secret TEXT;
 ALTER TABLE accounts ADD COLUMN totp_enabled BIGINT NOT NULL DEFAULT 0;
+-- The last 30-second step whose code was accepted: a code is good once.
+ALTER TABLE accounts ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN failed_logins BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN locked_until_ms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN disabled_ms BIGINT;

@@ -311,12 +311,14 @@ pub async fn second_factor(
 ) -> AppResult<()> {
     let r = db
         .query_one(
-            "SELECT totp_secret FROM accounts WHERE id = $1",
+            "SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1",
             args![s.reader.account_id],
         )
         .await?;
     let secret = r.opt_string(0).unwrap_or_default();
-    if !s.totp_enabled || !totp::check(&secret, code, now_ms()) {
+    // A code is good once: a step at or before the last one accepted is a replay.
+    let step = totp::matching_step(&secret, code, now_ms()).filter(|&st| st as i64 > r.int(1));
+    let Some(step) = step.filter(|_| s.totp_enabled) else {
         let locked = fail(
             db,
             s.reader.account_id,
@@ -336,7 +338,7 @@ pub async fn second_factor(
             tx.commit().await?;
         }
         return Err(bad_code());
-    }
+    };
     let mut tx = db.begin().await?;
     tx.execute(
         "UPDATE sessions SET verified = 1 WHERE token_hash = $1",
@@ -344,8 +346,8 @@ pub async fn second_factor(
     )
     .await?;
     tx.execute(
-        "UPDATE accounts SET failed_logins = 0 WHERE id = $1",
-        args![s.reader.account_id],
+        "UPDATE accounts SET failed_logins = 0, totp_last_step = $1 WHERE id = $2",
+        args![step as i64, s.reader.account_id],
     )
     .await?;
     audit::record(
@@ -395,13 +397,13 @@ pub async fn finish_enrolment(
     let secret = pending_secret(db, s.reader.account_id)
         .await?
         .ok_or_else(bad_code)?;
-    if !totp::check(&secret, code, now_ms()) {
+    let Some(step) = totp::matching_step(&secret, code, now_ms()) else {
         return Err(bad_code());
-    }
+    };
     let mut tx = db.begin().await?;
     tx.execute(
-        "UPDATE accounts SET totp_enabled = 1 WHERE id = $1",
-        args![s.reader.account_id],
+        "UPDATE accounts SET totp_enabled = 1, totp_last_step = $1 WHERE id = $2",
+        args![step as i64, s.reader.account_id],
     )
     .await?;
     tx.execute(

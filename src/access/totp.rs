@@ -62,20 +62,21 @@ pub fn step_of(unix_ms: i64) -> u64 {
 
 /// Check a code against the current step and one step either side (clock drift).
 pub fn check(secret_b32: &str, code: &str, unix_ms: i64) -> bool {
-    let Some(secret) = base32_decode(secret_b32) else {
-        return false;
-    };
+    matching_step(secret_b32, code, unix_ms).is_some()
+}
+
+/// The step whose code `code` is, among the current step and one either side.
+pub fn matching_step(secret_b32: &str, code: &str, unix_ms: i64) -> Option<u64> {
+    let secret = base32_decode(secret_b32)?;
     let code = code.trim();
-    let Ok(n) = code.parse::<u32>() else {
-        return false;
-    };
+    let n = code.parse::<u32>().ok()?;
     if code.len() != 6 {
-        return false;
+        return None;
     }
     let now = step_of(unix_ms);
     [now.saturating_sub(1), now, now + 1]
-        .iter()
-        .any(|&s| code_at(&secret, s) == n)
+        .into_iter()
+        .find(|&s| code_at(&secret, s) == n)
 }
 
 /// The URI authenticator apps import (as text, or from a QR code).

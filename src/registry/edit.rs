@@ -79,6 +79,11 @@ pub async fn update_household(
         return Err(forbidden());
     }
     let scope = r.registry_scope();
+    // Scope first: outside it, the answer is "not found" whatever the form holds.
+    db.query_opt("SELECT path FROM households WHERE id = $1", args![id])
+        .await?
+        .filter(|r| scope.contains(r.text(0)))
+        .ok_or(AppError::NotFound)?;
     let mut errs = Vec::new();
     let address = address.trim();
     if address.is_empty() || address.chars().count() > 200 {
@@ -139,12 +144,13 @@ pub async fn add_resident(
         return Err(forbidden());
     }
     let scope = r.registry_scope();
-    let d = input.validate().map_err(AppError::Invalid)?;
     let mut tx = db.begin().await?;
+    // Scope first: outside it, the answer is "not found" whatever the form holds.
     let mut hh = residents::household_ref(&mut tx, household_id)
         .await?
         .filter(|h| scope.contains(&h.path))
         .ok_or(AppError::NotFound)?;
+    let d = input.validate().map_err(AppError::Invalid)?;
     let id = residents::add_resident(&mut tx, &scope, &mut hh, &d).await?;
     audit::record(
         &mut tx,

@@ -334,11 +334,28 @@ async fn an_administrator_passes_totp_before_reaching_the_registry() {
         assert!(!page.body.contains("totp-secret"), "no new secret shown");
         assert_eq!(get_page(addr, "/areas/431102", &cookie2).await.status, 303);
         let csrf2 = hidden_input(&page.body, "csrf").unwrap();
+        // A code is good once: the code just used at enrolment is refused as a replay (unless
+        // the clock moved on to a new step meanwhile, which the next code covers anyway).
+        let used = totp_code(&secret);
         let r = post_form(
             addr,
             "/login/totp",
             &cookie2,
-            &[("csrf", &csrf2), ("code", &totp_code(&secret))],
+            &[("csrf", &csrf2), ("code", &used)],
+        )
+        .await;
+        if used == totp_code(&secret) {
+            assert_eq!(r.status, 200, "a replayed code must be refused");
+            assert!(r.body.contains("验证码不正确"), "{}", r.body);
+        }
+        // The code of the next step (within the ±1 step drift window) is fresh.
+        let key = totp::base32_decode(&secret).unwrap();
+        let next = format!("{:06}", totp::code_at(&key, totp::step_of(now_ms()) + 1));
+        let r = post_form(
+            addr,
+            "/login/totp",
+            &cookie2,
+            &[("csrf", &csrf2), ("code", &next)],
         )
         .await;
         assert_eq!(r.status, 303, "{}", r.body);
