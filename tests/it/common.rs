@@ -113,46 +113,99 @@ pub async fn backends() -> Vec<TestDb> {
     v
 }
 
-/// A minimal HTTP/1.1 GET, enough for the JSON API (no keep-alive, no chunking surprises:
-/// the body is read to the end of the connection).
+/// A minimal HTTP/1.1 GET, enough for the JSON API.
 pub async fn get(
     addr: std::net::SocketAddr,
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, String) {
+    request(addr, "GET", path, headers, None).await
+}
+
+/// A minimal HTTP/1.1 request (no keep-alive): `body` is sent with its Content-Length; the
+/// response body is read by Content-Length, by chunks, or to the end of the connection.
+pub async fn request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
+    if let Some(b) = body {
+        req.push_str(&format!("Content-Length: {}\r\n", b.len()));
+    }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = req.into_bytes();
+    out.extend_from_slice(body.unwrap_or_default());
+    s.write_all(&out).await.unwrap();
+    // Read the head, then as much of the body as the head says.
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
-    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut chunk).await.expect("read response");
+        assert!(n > 0, "connection closed before the response head");
+        buf.extend_from_slice(&chunk[..n]);
     };
-    (status, body)
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = buf.split_off(head_end + 4);
+    let length = head.lines().find_map(|l| {
+        l.strip_prefix("content-length:")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    });
+    let chunked = head.lines().any(|l| {
+        l.strip_prefix("transfer-encoding:")
+            .is_some_and(|v| v.contains("chunked"))
+    });
+    loop {
+        let done = match length {
+            Some(n) => body.len() >= n,
+            None if chunked => {
+                find(&body, b"\r\n0\r\n\r\n").is_some() || body.starts_with(b"0\r\n")
+            }
+            None => false,
+        };
+        if done {
+            break;
+        }
+        let n = s.read(&mut chunk).await.expect("read response");
         if n == 0 {
             break;
         }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
+        body.extend_from_slice(&chunk[..n]);
+    }
+    if let Some(n) = length {
+        body.truncate(n);
+    }
+    let body = if chunked { dechunk(&body) } else { body };
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The body of a chunked response, on bytes (a chunk may end inside a UTF-8 character).
+fn dechunk(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = find(s, b"\r\n") {
+        let size = String::from_utf8_lossy(&s[..i]);
+        let n = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
+        let rest = &s[i + 2..];
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.extend_from_slice(&rest[..n]);
+        s = rest.get(n + 2..).unwrap_or_default();
     }
     out
 }

@@ -5,6 +5,7 @@
 mod api;
 mod common;
 mod config;
+mod e2e;
 mod import;
 mod registry;
 mod validate;
