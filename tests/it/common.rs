@@ -113,46 +113,111 @@ pub async fn backends() -> Vec<TestDb> {
     v
 }
 
-/// A minimal HTTP/1.1 GET, enough for the JSON API (no keep-alive, no chunking surprises:
-/// the body is read to the end of the connection).
+/// A minimal HTTP/1.1 GET, enough for the JSON API.
 pub async fn get(
     addr: std::net::SocketAddr,
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, String) {
+    let r = request(addr, "GET", path, headers, None).await;
+    (r.status, r.body)
+}
+
+/// A minimal HTTP/1.1 request (no keep-alive): `body` is sent with its Content-Length; the
+/// response body is read by Content-Length, by chunks, or to the end of the connection.
+pub async fn request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Resp {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
+    if let Some(b) = body {
+        req.push_str(&format!("Content-Length: {}\r\n", b.len()));
+    }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = req.into_bytes();
+    out.extend_from_slice(body.unwrap_or_default());
+    s.write_all(&out).await.unwrap();
+    // Read the head, then as much of the body as the head says.
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
-    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut chunk).await.expect("read response");
+        assert!(n > 0, "connection closed before the response head");
+        buf.extend_from_slice(&chunk[..n]);
     };
-    (status, body)
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+    let raw_head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let head = raw_head.to_ascii_lowercase();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = raw_head
+        .split("\r\n")
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = buf.split_off(head_end + 4);
+    let length = head.lines().find_map(|l| {
+        l.strip_prefix("content-length:")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    });
+    let chunked = head.lines().any(|l| {
+        l.strip_prefix("transfer-encoding:")
+            .is_some_and(|v| v.contains("chunked"))
+    });
+    loop {
+        let done = match length {
+            Some(n) => body.len() >= n,
+            None if chunked => {
+                find(&body, b"\r\n0\r\n\r\n").is_some() || body.starts_with(b"0\r\n")
+            }
+            None => false,
+        };
+        if done {
+            break;
+        }
+        let n = s.read(&mut chunk).await.expect("read response");
         if n == 0 {
             break;
         }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
+        body.extend_from_slice(&chunk[..n]);
+    }
+    if let Some(n) = length {
+        body.truncate(n);
+    }
+    let body = if chunked { dechunk(&body) } else { body };
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The body of a chunked response, on bytes (a chunk may end inside a UTF-8 character).
+fn dechunk(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = find(s, b"\r\n") {
+        let size = String::from_utf8_lossy(&s[..i]);
+        let n = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
+        let rest = &s[i + 2..];
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.extend_from_slice(&rest[..n]);
+        s = rest.get(n + 2..).unwrap_or_default();
     }
     out
 }
@@ -208,51 +273,6 @@ impl Resp {
     }
 }
 
-/// A minimal HTTP/1.1 request with any method and body; the whole response is read.
-pub async fn request(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Resp {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
 /// `application/x-www-form-urlencoded`.
 pub fn form_body(fields: &[(&str, &str)]) -> String {
     fields
@@ -283,14 +303,14 @@ pub async fn post_form(
             ("Cookie", cookies),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ],
-        &form_body(fields),
+        Some(form_body(fields).as_bytes()),
     )
     .await
 }
 
 /// GET a page with the given cookies.
 pub async fn get_page(addr: std::net::SocketAddr, path: &str, cookies: &str) -> Resp {
-    request(addr, "GET", path, &[("Cookie", cookies)], "").await
+    request(addr, "GET", path, &[("Cookie", cookies)], None).await
 }
 
 /// The value of the first `<input ... name="NAME" value="...">` in a page.
@@ -309,7 +329,7 @@ pub struct Browser {
 
 /// The answer to POST /login (status and headers), after fetching the form for its `pre`.
 pub async fn login_attempt(addr: std::net::SocketAddr, user: &str, password: &str) -> Resp {
-    let form = request(addr, "GET", "/login", &[], "").await;
+    let form = request(addr, "GET", "/login", &[], None).await;
     assert_eq!(form.status, 200, "{}", form.body);
     let pre = form.set_cookie("wl_pre").expect("wl_pre cookie");
     post_form(

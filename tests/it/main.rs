@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod common;
 mod config;
+mod e2e;
 mod exchange;
 mod import;
 mod openapi;

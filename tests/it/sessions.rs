@@ -194,7 +194,7 @@ async fn security_headers_on_every_response() {
         ("/static/app.css".into(), vec![], false),
     ];
     for (path, headers, personal) in &cases {
-        let r = request(addr, "GET", path, headers, "").await;
+        let r = request(addr, "GET", path, headers, None).await;
         let csp = r.header("content-security-policy").unwrap_or_default();
         assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
