@@ -93,12 +93,10 @@ async fn audit_page(
         t(l, "search-submit")
     );
     body.push(html!(
-        "<table class=\"wide\" id=\"audit\"><tr><th class=\"n\">#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
+        "<table id=\"audit\"><tr><th class=\"n\">#</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         t(l, "audit-time"),
-        t(l, "field-username"),
         t(l, "audit-action"),
-        t(l, "audit-record"),
-        t(l, "audit-detail")
+        t(l, "audit-record")
     ));
     for e in entries.iter().take(50) {
         let record = if e.entity == "resident" && !e.entity_id.is_empty() {
@@ -124,13 +122,14 @@ async fn audit_page(
             e.detail.to_string()
         };
         body.push(html!(
-            "<tr data-action=\"{}\"><td class=\"n\">{}</td><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td class=\"opt mono\">{}</td></tr>",
+            "<tr data-action=\"{}\"><td class=\"n\">{}</td><td class=\"nowrap\">{}<span class=\"sub\">{}</span></td><td><b>{}</b><span class=\"sub\">{} · {}</span></td><td>{}<span class=\"sub mono\">{}</span></td></tr>",
             e.action,
             e.seq,
             html::datetime(e.at_ms),
             e.ip,
-            e.username,
             e.action,
+            e.username,
+            e.ip,
             record,
             detail
         ));

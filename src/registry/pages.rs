@@ -203,7 +203,7 @@ async fn area_page(
             ));
             for h in &page.items {
                 body.push(html!(
-                    "<tr><td><a href=\"/households/{}\">{}</a></td><td>{}</td><td class=\"opt\">{}</td><td class=\"n\">{}</td></tr>",
+                    "<tr><td><a href=\"/households/{}\">{}</a></td><td class=\"nowrap\">{}</td><td class=\"opt\">{}</td><td class=\"n\">{}</td></tr>",
                     h.id,
                     h.address,
                     h.head_name.clone().unwrap_or_else(|| "—".into()),
@@ -286,7 +286,7 @@ fn member_rows(l: Lang, members: &[ResidentView]) -> Markup {
                 .collect(),
         );
         m.push(html!(
-            "<tr><td><a href=\"/residents/{}\">{}</a></td><td class=\"masked\">{}</td><td class=\"opt\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"opt\">{}</td></tr>",
+            "<tr><td class=\"nowrap\"><a href=\"/residents/{}\">{}</a></td><td class=\"masked\">{}</td><td class=\"opt\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"opt\">{}</td></tr>",
             r.id,
             r.name,
             r.doc_number_masked,
