@@ -116,17 +116,15 @@ async fn audit_page(
         } else {
             html!("{} {}", e.entity, e.entity_id)
         };
-        let detail = if e.detail.is_null() {
-            String::new()
-        } else {
-            e.detail.to_string()
-        };
+        let detail = describe(&e.detail);
+        let stamp = html::datetime(e.at_ms);
+        let (date, time) = stamp.split_once(' ').unwrap_or((&stamp, ""));
         body.push(html!(
-            "<tr data-action=\"{}\"><td class=\"n\">{}</td><td class=\"nowrap\">{}<span class=\"sub\">{}</span></td><td><b>{}</b><span class=\"sub\">{} · {}</span></td><td>{}<span class=\"sub mono\">{}</span></td></tr>",
+            "<tr data-action=\"{}\"><td class=\"n\">{}</td><td class=\"nowrap\">{}<span class=\"sub\">{}</span></td><td><b>{}</b><span class=\"sub\">{} · {}</span></td><td>{}<span class=\"sub\">{}</span></td></tr>",
             e.action,
             e.seq,
-            html::datetime(e.at_ms),
-            e.ip,
+            date,
+            time,
             e.action,
             e.username,
             e.ip,
@@ -150,6 +148,27 @@ async fn audit_page(
     let keep_ref: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (*k, v.as_str())).collect();
     body.push(next_link(l, "/audit", &keep_ref, next.as_deref()));
     ctx.page(&t(l, "audit-title"), body)
+}
+
+/// A detail object as `key: value; key: value`, nested objects in braces: readable on a phone
+/// and still complete.
+fn describe(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Null => String::new(),
+        J::String(s) => s.clone(),
+        J::Array(a) => a.iter().map(describe).collect::<Vec<_>>().join(", "),
+        J::Object(o) => o
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v {
+                J::Object(_) => format!("{k}: {{{}}}", describe(v)),
+                _ => format!("{k}: {}", describe(v)),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
 }
 
 pub fn routes() -> Router<AppState> {
