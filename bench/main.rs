@@ -517,6 +517,12 @@ async fn import_csv(ctx: &Ctx) {
         .unwrap()
         .int(0);
     assert_eq!(stored as u64, n);
+    let pending = db
+        .query_one("SELECT COUNT(*) FROM deferred_indexes", vec![])
+        .await
+        .unwrap()
+        .int(0);
+    assert_eq!(pending, 0, "every deferred index rebuilt");
     emit("import-csv", b, n, "seconds", secs, "s");
     emit(
         "import-csv",

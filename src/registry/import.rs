@@ -1091,7 +1091,8 @@ pub async fn import_file(
     if dry_run || !report.errors.is_empty() {
         return Ok(report);
     }
-    write(db, actor, file_name, plan, &known.areas, &report, progress).await?;
+    drop(known.docs);
+    write_big(db, actor, file_name, plan, &known.areas, &report, progress).await?;
     report.committed = true;
     Ok(report)
 }
@@ -1251,12 +1252,72 @@ fn common_area(paths: &[&str]) -> String {
         .to_owned()
 }
 
+/// Rows from which an import counts as large: on SQLite it then gets a bigger page cache for its
+/// transaction and, into a registry that does not yet hold as many residents, builds the
+/// residents' name and phone indexes afterwards instead of row by row.
+pub const LARGE_IMPORT: usize = 100_000;
+
+/// The writer's page cache during a large import (KiB): the pages a transaction changes stay
+/// in memory until the commit instead of spilling to the WAL, and being rewritten, many times.
+const LARGE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
+/// The writer's everyday page cache (as set when a connection opens).
+const NORMAL_CACHE_KIB: i64 = 64 * 1024;
+
+/// [`write`], with the settings of a large import around it (and always undone).
+async fn write_big(
+    db: &Db,
+    actor: &Actor,
+    file_name: &str,
+    plan: Plan,
+    known_areas: &HashMap<String, Area>,
+    report: &ImportReport,
+    progress: &(dyn Fn(ImportProgress) + Sync),
+) -> AppResult<()> {
+    let large = db.backend() == Backend::Sqlite && plan.rows.len() >= LARGE_IMPORT;
+    if !large {
+        return write(db, actor, file_name, plan, known_areas, report, progress).await;
+    }
+    let existing = db
+        .query_one(
+            "SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) FROM community_counts",
+            vec![],
+        )
+        .await?
+        .int(0);
+    // The name and phone indexes take keys in random order: built once by sorting, they cost
+    // a fraction of a million random insertions. The unique document index stays, so the
+    // database itself still refuses a duplicate. (Searches by name or phone scan the table
+    // until the rebuild; an interrupted import leaves them to be rebuilt at the next start.)
+    let deferred = if (existing as usize) < plan.rows.len() {
+        crate::db::defer_indexes(
+            db,
+            &["residents"],
+            &["residents_doc", "residents_household"],
+        )
+        .await?
+    } else {
+        0
+    };
+    db.writer_pragma(&format!("PRAGMA cache_size = -{LARGE_IMPORT_CACHE_KIB}"))
+        .await?;
+    let written = write(db, actor, file_name, plan, known_areas, report, progress).await;
+    let reset = db
+        .writer_pragma(&format!("PRAGMA cache_size = -{NORMAL_CACHE_KIB}"))
+        .await;
+    if deferred > 0 {
+        crate::db::restore_indexes(db).await?;
+    }
+    written?;
+    reset?;
+    Ok(())
+}
+
 /// Phase 4: write a clean plan in one transaction, with its audit entry.
 async fn write(
     db: &Db,
     actor: &Actor,
     file_name: &str,
-    plan: Plan,
+    mut plan: Plan,
     known_areas: &HashMap<String, Area>,
     report: &ImportReport,
     progress: &(dyn Fn(ImportProgress) + Sync),
@@ -1355,7 +1416,7 @@ async fn write(
         let end = (chunk_start + WRITE_CHUNK).min(plan.households.len());
         let mut rows = Vec::with_capacity((end - chunk_start) * HOUSEHOLD_INS.len());
         for i in chunk_start..end {
-            let h = &plan.households[i];
+            let h = &mut plan.households[i];
             let ai = hh_area[i] as usize;
             let a = &final_areas[ai];
             rows.extend([
@@ -1363,7 +1424,7 @@ async fn write(
                 Value::Int(a.id),
                 Value::from(a.path.as_str()),
                 Value::Int(community[ai]),
-                Value::from(h.address.as_deref().expect("checked")),
+                Value::from(h.address.take().expect("checked")),
                 Value::from(h.kind.unwrap_or("home")),
                 Value::Int(head[i]),
                 Value::Int(now),
@@ -1382,34 +1443,15 @@ async fn write(
     let mut done = 0;
     for (chunk, ids) in plan
         .rows
-        .chunks(WRITE_CHUNK)
+        .chunks_mut(WRITE_CHUNK)
         .zip(res_ids.chunks(WRITE_CHUNK))
     {
         let mut rows = Vec::with_capacity(chunk.len() * RESIDENT_INS.len());
-        for (j, (p, id)) in chunk.iter().zip(ids).enumerate() {
+        for (j, (p, id)) in chunk.iter_mut().zip(ids).enumerate() {
             let h = plan.hh_of[done + j] as usize;
             let ai = hh_area[h] as usize;
             let a = &final_areas[ai];
-            let d = p.data.as_ref().expect("checked");
-            rows.extend([
-                Value::Int(*id),
-                Value::Int(hh_ids[h]),
-                Value::from(a.path.as_str()),
-                Value::Int(community[ai]),
-                Value::from(d.name.as_str()),
-                Value::from(d.doc_type),
-                Value::from(d.doc_number.as_str()),
-                Value::Int(d.sex),
-                Value::from(d.birth_date.as_deref()),
-                Value::from(d.phone.as_deref()),
-                Value::from(d.relation),
-                Value::Int(d.tags),
-                Value::from(d.health_note.as_deref()),
-                Value::Int(d.party),
-                Value::Int(d.party_categories),
-                Value::Int(now),
-                Value::Int(now),
-            ]);
+            let d = p.data.take().expect("checked");
             let aged = d
                 .birth_date
                 .as_deref()
@@ -1420,6 +1462,25 @@ async fn write(
             t.vulnerable += (d.tags != 0) as i64;
             t.party_members += (d.party != 0) as i64;
             t.aged60 += aged as i64;
+            rows.extend([
+                Value::Int(*id),
+                Value::Int(hh_ids[h]),
+                Value::from(a.path.as_str()),
+                Value::Int(community[ai]),
+                Value::from(d.name),
+                Value::from(d.doc_type),
+                Value::from(d.doc_number),
+                Value::Int(d.sex),
+                Value::from(d.birth_date),
+                Value::from(d.phone),
+                Value::from(d.relation),
+                Value::Int(d.tags),
+                Value::from(d.health_note),
+                Value::Int(d.party),
+                Value::Int(d.party_categories),
+                Value::Int(now),
+                Value::Int(now),
+            ]);
         }
         tx.bulk_insert("residents", RESIDENT_INS, rows, None)
             .await
