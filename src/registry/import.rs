@@ -135,6 +135,9 @@ pub struct ImportProgress {
 /// Rows between two progress reports.
 pub const PROGRESS_EVERY: usize = 10_000;
 
+/// Rows per batch handed to the threads that check rows.
+const READ_BATCH: usize = 4096;
+
 /// A row that was read, with what is wrong with it on its own (if anything).
 struct Parsed {
     row: usize,
@@ -598,27 +601,66 @@ fn read_rows(file_name: &str, bytes: &[u8], progress: &dyn Fn(ImportProgress)) -
         return out;
     }
     let mut last_row = header.row;
-    for r in opened.records {
-        let rec = match r {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                break;
-            }
-        };
-        last_row = rec.row;
-        if rec.fields.iter().all(|f| f.trim().is_empty()) && rec.cell_errors.is_empty() {
-            continue;
-        }
-        out.rows += 1;
-        out.parsed.push(parse_row(&col, &rec));
-        if out.rows % PROGRESS_EVERY == 0 {
-            progress(ImportProgress {
-                phase: ImportPhase::Read,
-                done: out.rows,
-                total: total.max(out.rows),
+    // The file is read here, in order; the rows are checked on worker threads, a batch at a
+    // time, and put back in order at the end.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Rec>)>(workers * 2);
+    let batch_rx = std::sync::Mutex::new(batch_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, Vec<Parsed>)>();
+    let col = &col;
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let batch_rx = &batch_rx;
+            s.spawn(move || loop {
+                let next = batch_rx.lock().expect("batch queue").recv();
+                let Ok((i, recs)) = next else { break };
+                let parsed = recs.iter().map(|r| parse_row(col, r)).collect();
+                if done_tx.send((i, parsed)).is_err() {
+                    break;
+                }
             });
         }
+        drop(done_tx);
+        let mut batch = Vec::with_capacity(READ_BATCH);
+        let mut batches = 0;
+        for r in opened.records.by_ref() {
+            let rec = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    out.errors.push(e);
+                    break;
+                }
+            };
+            last_row = rec.row;
+            if rec.fields.iter().all(|f| f.trim().is_empty()) && rec.cell_errors.is_empty() {
+                continue;
+            }
+            out.rows += 1;
+            batch.push(rec);
+            if batch.len() == READ_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
+                let _ = batch_tx.send((batches, full));
+                batches += 1;
+            }
+            if out.rows % PROGRESS_EVERY == 0 {
+                progress(ImportProgress {
+                    phase: ImportPhase::Read,
+                    done: out.rows,
+                    total: total.max(out.rows),
+                });
+            }
+        }
+        if !batch.is_empty() {
+            let _ = batch_tx.send((batches, batch));
+        }
+        drop(batch_tx);
+    });
+    let mut results: Vec<(usize, Vec<Parsed>)> = done_rx.into_iter().collect();
+    results.sort_unstable_by_key(|(i, _)| *i);
+    out.parsed = Vec::with_capacity(out.rows);
+    for (_, p) in results {
+        out.parsed.extend(p);
     }
     if out.rows == 0 && out.errors.is_empty() {
         out.errors.push(file_error(
@@ -1440,18 +1482,15 @@ async fn write(
             .await?;
     }
     let today = crate::registry::validate::today();
-    let mut done = 0;
-    for (chunk, ids) in plan
-        .rows
-        .chunks_mut(WRITE_CHUNK)
-        .zip(res_ids.chunks(WRITE_CHUNK))
-    {
-        let mut rows = Vec::with_capacity(chunk.len() * RESIDENT_INS.len());
-        for (j, (p, id)) in chunk.iter_mut().zip(ids).enumerate() {
-            let h = plan.hh_of[done + j] as usize;
+    // The rows of the next chunk are built while the database inserts the current one.
+    let mut build = |from: usize| -> Vec<Value> {
+        let to = (from + WRITE_CHUNK).min(total);
+        let mut rows = Vec::with_capacity((to - from) * RESIDENT_INS.len());
+        for i in from..to {
+            let h = plan.hh_of[i] as usize;
             let ai = hh_area[h] as usize;
             let a = &final_areas[ai];
-            let d = p.data.take().expect("checked");
+            let d = plan.rows[i].data.take().expect("checked");
             let aged = d
                 .birth_date
                 .as_deref()
@@ -1463,7 +1502,7 @@ async fn write(
             t.party_members += (d.party != 0) as i64;
             t.aged60 += aged as i64;
             rows.extend([
-                Value::Int(*id),
+                Value::Int(res_ids[i]),
                 Value::Int(hh_ids[h]),
                 Value::from(a.path.as_str()),
                 Value::Int(community[ai]),
@@ -1482,16 +1521,27 @@ async fn write(
                 Value::Int(now),
             ]);
         }
-        tx.bulk_insert("residents", RESIDENT_INS, rows, None)
-            .await
-            .map_err(registered_meanwhile)?;
-        done += chunk.len();
+        rows
+    };
+    let mut done = 0;
+    let mut next = (total > 0).then(|| build(0));
+    while let Some(rows) = next.take() {
+        let n = rows.len() / RESIDENT_INS.len();
+        let after = done + n;
+        let (inserted, following) = tokio::join!(
+            tx.bulk_insert("residents", RESIDENT_INS, rows, None),
+            async { (after < total).then(|| build(after)) }
+        );
+        inserted.map_err(registered_meanwhile)?;
+        next = following;
+        done = after;
         progress(ImportProgress {
             phase: ImportPhase::Write,
             done,
             total,
         });
     }
+    drop(build);
     areas::add_counts(&mut tx, tallies).await?;
     let paths: Vec<&str> = final_areas.iter().map(|a| a.path.as_str()).collect();
     audit::record(
