@@ -520,6 +520,7 @@ async fn import_csv(ctx: &Ctx) {
     .await
     .unwrap();
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().0 - cpu0;
     assert!(
         report.committed,
         "{:?}",

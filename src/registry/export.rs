@@ -74,8 +74,8 @@ pub fn export_header() -> Vec<&'static str> {
 const PAGE: i64 = 1000;
 
 enum Sink<'a> {
-    Csv(csv::Writer<&'a mut (dyn Write + Send)>),
-    Xlsx(XlsxWriter<&'a mut (dyn Write + Send)>),
+    Csv(Box<csv::Writer<&'a mut (dyn Write + Send)>>),
+    Xlsx(Box<XlsxWriter<&'a mut (dyn Write + Send)>>),
 }
 
 impl Sink<'_> {
@@ -203,9 +203,11 @@ async fn write_rows(
         ExportFormat::Csv => {
             // A BOM, so that Excel opens the file as UTF-8.
             out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
-            Sink::Csv(csv::WriterBuilder::new().from_writer(out))
+            Sink::Csv(Box::new(csv::WriterBuilder::new().from_writer(out)))
         }
-        ExportFormat::Xlsx => Sink::Xlsx(XlsxWriter::new(out, "居民", header.len()).map_err(io)?),
+        ExportFormat::Xlsx => Sink::Xlsx(Box::new(
+            XlsxWriter::new(out, "居民", header.len()).map_err(io)?,
+        )),
     };
     sink.row(&header).map_err(io)?;
     let today = validate::today();

@@ -643,7 +643,7 @@ fn read_rows(file_name: &str, bytes: &[u8], progress: &dyn Fn(ImportProgress)) -
                 let _ = batch_tx.send((batches, full));
                 batches += 1;
             }
-            if out.rows % PROGRESS_EVERY == 0 {
+            if out.rows.is_multiple_of(PROGRESS_EVERY) {
                 progress(ImportProgress {
                     phase: ImportPhase::Read,
                     done: out.rows,
@@ -906,7 +906,7 @@ fn check_rows(
             continue;
         }
         ok.push(p);
-        if (i + 1) % PROGRESS_EVERY == 0 {
+        if (i + 1).is_multiple_of(PROGRESS_EVERY) {
             progress(ImportProgress {
                 phase: ImportPhase::Check,
                 done: i + 1,
@@ -1486,7 +1486,7 @@ async fn write(
     let mut build = |from: usize| -> Vec<Value> {
         let to = (from + WRITE_CHUNK).min(total);
         let mut rows = Vec::with_capacity((to - from) * RESIDENT_INS.len());
-        for i in from..to {
+        for (i, id) in res_ids.iter().enumerate().take(to).skip(from) {
             let h = plan.hh_of[i] as usize;
             let ai = hh_area[h] as usize;
             let a = &final_areas[ai];
@@ -1502,7 +1502,7 @@ async fn write(
             t.party_members += (d.party != 0) as i64;
             t.aged60 += aged as i64;
             rows.extend([
-                Value::Int(res_ids[i]),
+                Value::Int(*id),
                 Value::Int(hh_ids[h]),
                 Value::from(a.path.as_str()),
                 Value::Int(community[ai]),
@@ -1541,7 +1541,6 @@ async fn write(
             total,
         });
     }
-    drop(build);
     areas::add_counts(&mut tx, tallies).await?;
     let paths: Vec<&str> = final_areas.iter().map(|a| a.path.as_str()).collect();
     audit::record(
