@@ -17,6 +17,7 @@ use crate::args;
 use crate::audit::{self, Actor, Event};
 use crate::db::{path_end, Db, Row, Value};
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::registry::areas;
 use crate::registry::import::COLUMNS;
 use crate::registry::model::*;
@@ -73,9 +74,13 @@ pub fn export_header() -> Vec<&'static str> {
 /// Households per page.
 const PAGE: i64 = 1000;
 
+/// Data rows one XLSX worksheet holds (Excel's 1,048,576 rows, less the header). Larger areas
+/// export as CSV. (This also keeps the streamed sheet far below zip's 4 GiB entry limit.)
+pub const XLSX_MAX_ROWS: i64 = 1_048_575;
+
 enum Sink<'a> {
-    Csv(csv::Writer<&'a mut (dyn Write + Send)>),
-    Xlsx(XlsxWriter<&'a mut (dyn Write + Send)>),
+    Csv(Box<csv::Writer<&'a mut (dyn Write + Send)>>),
+    Xlsx(Box<XlsxWriter<&'a mut (dyn Write + Send)>>),
 }
 
 impl Sink<'_> {
@@ -137,7 +142,8 @@ const PAGE_SQL: &str = "SELECT h.id, h.path, h.address, h.kind, r.id, r.name, r.
 /// The area must lie within `reader`'s registry scope, or the answer is `NotFound` (and nothing
 /// is written or recorded). The audit entry (`export`, `residents`, the area's path; format and
 /// row count) is written once the rows are out; if writing fails midway, the entry records the
-/// rows that went out and `"complete": false`.
+/// rows that went out and `"complete": false`. An XLSX export of more residents than a
+/// worksheet holds is refused (`BadRequest`) before anything is written.
 pub async fn export_residents(
     db: &Db,
     reader: &Reader,
@@ -147,6 +153,21 @@ pub async fn export_residents(
     out: &mut (dyn Write + Send),
 ) -> AppResult<ExportSummary> {
     let area = areas::scoped(db, area_code, &reader.registry_scope()).await?;
+    if format == ExportFormat::Xlsx {
+        let n = areas::subtree_counts(db, &area.path).await?.residents;
+        if n > XLSX_MAX_ROWS {
+            return Err(AppError::BadRequest(Msg::new(
+                format!(
+                    "{} has {n} residents, more than one worksheet holds ({XLSX_MAX_ROWS} rows); export a smaller area, or export as CSV",
+                    area.name
+                ),
+                format!(
+                    "{} 有 {n} 名居民，超过一个工作表的上限（{XLSX_MAX_ROWS} 行）；请导出较小的区划，或导出为 CSV",
+                    area.name
+                ),
+            )));
+        }
+    }
     let mut rows = 0;
     let written = write_rows(db, &area.path, format, out, &mut rows).await;
     let complete = written.is_ok();
@@ -203,9 +224,11 @@ async fn write_rows(
         ExportFormat::Csv => {
             // A BOM, so that Excel opens the file as UTF-8.
             out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
-            Sink::Csv(csv::WriterBuilder::new().from_writer(out))
+            Sink::Csv(Box::new(csv::WriterBuilder::new().from_writer(out)))
         }
-        ExportFormat::Xlsx => Sink::Xlsx(XlsxWriter::new(out, "居民", header.len()).map_err(io)?),
+        ExportFormat::Xlsx => Sink::Xlsx(Box::new(
+            XlsxWriter::new(out, "居民", header.len()).map_err(io)?,
+        )),
     };
     sink.row(&header).map_err(io)?;
     let today = validate::today();

@@ -135,6 +135,9 @@ pub struct ImportProgress {
 /// Rows between two progress reports.
 pub const PROGRESS_EVERY: usize = 10_000;
 
+/// Rows per batch handed to the threads that check rows.
+const READ_BATCH: usize = 4096;
+
 /// A row that was read, with what is wrong with it on its own (if anything).
 struct Parsed {
     row: usize,
@@ -598,27 +601,66 @@ fn read_rows(file_name: &str, bytes: &[u8], progress: &dyn Fn(ImportProgress)) -
         return out;
     }
     let mut last_row = header.row;
-    for r in opened.records {
-        let rec = match r {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                break;
-            }
-        };
-        last_row = rec.row;
-        if rec.fields.iter().all(|f| f.trim().is_empty()) && rec.cell_errors.is_empty() {
-            continue;
-        }
-        out.rows += 1;
-        out.parsed.push(parse_row(&col, &rec));
-        if out.rows % PROGRESS_EVERY == 0 {
-            progress(ImportProgress {
-                phase: ImportPhase::Read,
-                done: out.rows,
-                total: total.max(out.rows),
+    // The file is read here, in order; the rows are checked on worker threads, a batch at a
+    // time, and put back in order at the end.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Rec>)>(workers * 2);
+    let batch_rx = std::sync::Mutex::new(batch_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, Vec<Parsed>)>();
+    let col = &col;
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let batch_rx = &batch_rx;
+            s.spawn(move || loop {
+                let next = batch_rx.lock().expect("batch queue").recv();
+                let Ok((i, recs)) = next else { break };
+                let parsed = recs.iter().map(|r| parse_row(col, r)).collect();
+                if done_tx.send((i, parsed)).is_err() {
+                    break;
+                }
             });
         }
+        drop(done_tx);
+        let mut batch = Vec::with_capacity(READ_BATCH);
+        let mut batches = 0;
+        for r in opened.records.by_ref() {
+            let rec = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    out.errors.push(e);
+                    break;
+                }
+            };
+            last_row = rec.row;
+            if rec.fields.iter().all(|f| f.trim().is_empty()) && rec.cell_errors.is_empty() {
+                continue;
+            }
+            out.rows += 1;
+            batch.push(rec);
+            if batch.len() == READ_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
+                let _ = batch_tx.send((batches, full));
+                batches += 1;
+            }
+            if out.rows.is_multiple_of(PROGRESS_EVERY) {
+                progress(ImportProgress {
+                    phase: ImportPhase::Read,
+                    done: out.rows,
+                    total: total.max(out.rows),
+                });
+            }
+        }
+        if !batch.is_empty() {
+            let _ = batch_tx.send((batches, batch));
+        }
+        drop(batch_tx);
+    });
+    let mut results: Vec<(usize, Vec<Parsed>)> = done_rx.into_iter().collect();
+    results.sort_unstable_by_key(|(i, _)| *i);
+    out.parsed = Vec::with_capacity(out.rows);
+    for (_, p) in results {
+        out.parsed.extend(p);
     }
     if out.rows == 0 && out.errors.is_empty() {
         out.errors.push(file_error(
@@ -864,7 +906,7 @@ fn check_rows(
             continue;
         }
         ok.push(p);
-        if (i + 1) % PROGRESS_EVERY == 0 {
+        if (i + 1).is_multiple_of(PROGRESS_EVERY) {
             progress(ImportProgress {
                 phase: ImportPhase::Check,
                 done: i + 1,
@@ -1091,7 +1133,8 @@ pub async fn import_file(
     if dry_run || !report.errors.is_empty() {
         return Ok(report);
     }
-    write(db, actor, file_name, plan, &known.areas, &report, progress).await?;
+    drop(known.docs);
+    write_big(db, actor, file_name, plan, &known.areas, &report, progress).await?;
     report.committed = true;
     Ok(report)
 }
@@ -1251,12 +1294,72 @@ fn common_area(paths: &[&str]) -> String {
         .to_owned()
 }
 
+/// Rows from which an import counts as large: on SQLite it then gets a bigger page cache for its
+/// transaction and, into a registry that does not yet hold as many residents, builds the
+/// residents' name and phone indexes afterwards instead of row by row.
+pub const LARGE_IMPORT: usize = 100_000;
+
+/// The writer's page cache during a large import (KiB): the pages a transaction changes stay
+/// in memory until the commit instead of spilling to the WAL, and being rewritten, many times.
+const LARGE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
+/// The writer's everyday page cache (as set when a connection opens).
+const NORMAL_CACHE_KIB: i64 = 64 * 1024;
+
+/// [`write`], with the settings of a large import around it (and always undone).
+async fn write_big(
+    db: &Db,
+    actor: &Actor,
+    file_name: &str,
+    plan: Plan,
+    known_areas: &HashMap<String, Area>,
+    report: &ImportReport,
+    progress: &(dyn Fn(ImportProgress) + Sync),
+) -> AppResult<()> {
+    let large = db.backend() == Backend::Sqlite && plan.rows.len() >= LARGE_IMPORT;
+    if !large {
+        return write(db, actor, file_name, plan, known_areas, report, progress).await;
+    }
+    let existing = db
+        .query_one(
+            "SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) FROM community_counts",
+            vec![],
+        )
+        .await?
+        .int(0);
+    // The name and phone indexes take keys in random order: built once by sorting, they cost
+    // a fraction of a million random insertions. The unique document index stays, so the
+    // database itself still refuses a duplicate. (Searches by name or phone scan the table
+    // until the rebuild; an interrupted import leaves them to be rebuilt at the next start.)
+    let deferred = if (existing as usize) < plan.rows.len() {
+        crate::db::defer_indexes(
+            db,
+            &["residents"],
+            &["residents_doc", "residents_household"],
+        )
+        .await?
+    } else {
+        0
+    };
+    db.writer_pragma(&format!("PRAGMA cache_size = -{LARGE_IMPORT_CACHE_KIB}"))
+        .await?;
+    let written = write(db, actor, file_name, plan, known_areas, report, progress).await;
+    let reset = db
+        .writer_pragma(&format!("PRAGMA cache_size = -{NORMAL_CACHE_KIB}"))
+        .await;
+    if deferred > 0 {
+        crate::db::restore_indexes(db).await?;
+    }
+    written?;
+    reset?;
+    Ok(())
+}
+
 /// Phase 4: write a clean plan in one transaction, with its audit entry.
 async fn write(
     db: &Db,
     actor: &Actor,
     file_name: &str,
-    plan: Plan,
+    mut plan: Plan,
     known_areas: &HashMap<String, Area>,
     report: &ImportReport,
     progress: &(dyn Fn(ImportProgress) + Sync),
@@ -1355,7 +1458,7 @@ async fn write(
         let end = (chunk_start + WRITE_CHUNK).min(plan.households.len());
         let mut rows = Vec::with_capacity((end - chunk_start) * HOUSEHOLD_INS.len());
         for i in chunk_start..end {
-            let h = &plan.households[i];
+            let h = &mut plan.households[i];
             let ai = hh_area[i] as usize;
             let a = &final_areas[ai];
             rows.extend([
@@ -1363,7 +1466,7 @@ async fn write(
                 Value::Int(a.id),
                 Value::from(a.path.as_str()),
                 Value::Int(community[ai]),
-                Value::from(h.address.as_deref().expect("checked")),
+                Value::from(h.address.take().expect("checked")),
                 Value::from(h.kind.unwrap_or("home")),
                 Value::Int(head[i]),
                 Value::Int(now),
@@ -1379,37 +1482,15 @@ async fn write(
             .await?;
     }
     let today = crate::registry::validate::today();
-    let mut done = 0;
-    for (chunk, ids) in plan
-        .rows
-        .chunks(WRITE_CHUNK)
-        .zip(res_ids.chunks(WRITE_CHUNK))
-    {
-        let mut rows = Vec::with_capacity(chunk.len() * RESIDENT_INS.len());
-        for (j, (p, id)) in chunk.iter().zip(ids).enumerate() {
-            let h = plan.hh_of[done + j] as usize;
+    // The rows of the next chunk are built while the database inserts the current one.
+    let mut build = |from: usize| -> Vec<Value> {
+        let to = (from + WRITE_CHUNK).min(total);
+        let mut rows = Vec::with_capacity((to - from) * RESIDENT_INS.len());
+        for (i, id) in res_ids.iter().enumerate().take(to).skip(from) {
+            let h = plan.hh_of[i] as usize;
             let ai = hh_area[h] as usize;
             let a = &final_areas[ai];
-            let d = p.data.as_ref().expect("checked");
-            rows.extend([
-                Value::Int(*id),
-                Value::Int(hh_ids[h]),
-                Value::from(a.path.as_str()),
-                Value::Int(community[ai]),
-                Value::from(d.name.as_str()),
-                Value::from(d.doc_type),
-                Value::from(d.doc_number.as_str()),
-                Value::Int(d.sex),
-                Value::from(d.birth_date.as_deref()),
-                Value::from(d.phone.as_deref()),
-                Value::from(d.relation),
-                Value::Int(d.tags),
-                Value::from(d.health_note.as_deref()),
-                Value::Int(d.party),
-                Value::Int(d.party_categories),
-                Value::Int(now),
-                Value::Int(now),
-            ]);
+            let d = plan.rows[i].data.take().expect("checked");
             let aged = d
                 .birth_date
                 .as_deref()
@@ -1420,11 +1501,40 @@ async fn write(
             t.vulnerable += (d.tags != 0) as i64;
             t.party_members += (d.party != 0) as i64;
             t.aged60 += aged as i64;
+            rows.extend([
+                Value::Int(*id),
+                Value::Int(hh_ids[h]),
+                Value::from(a.path.as_str()),
+                Value::Int(community[ai]),
+                Value::from(d.name),
+                Value::from(d.doc_type),
+                Value::from(d.doc_number),
+                Value::Int(d.sex),
+                Value::from(d.birth_date),
+                Value::from(d.phone),
+                Value::from(d.relation),
+                Value::Int(d.tags),
+                Value::from(d.health_note),
+                Value::Int(d.party),
+                Value::Int(d.party_categories),
+                Value::Int(now),
+                Value::Int(now),
+            ]);
         }
-        tx.bulk_insert("residents", RESIDENT_INS, rows, None)
-            .await
-            .map_err(registered_meanwhile)?;
-        done += chunk.len();
+        rows
+    };
+    let mut done = 0;
+    let mut next = (total > 0).then(|| build(0));
+    while let Some(rows) = next.take() {
+        let n = rows.len() / RESIDENT_INS.len();
+        let after = done + n;
+        let (inserted, following) = tokio::join!(
+            tx.bulk_insert("residents", RESIDENT_INS, rows, None),
+            async { (after < total).then(|| build(after)) }
+        );
+        inserted.map_err(registered_meanwhile)?;
+        next = following;
+        done = after;
         progress(ImportProgress {
             phase: ImportPhase::Write,
             done,
