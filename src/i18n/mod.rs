@@ -226,11 +226,20 @@ mod tests {
                     _ if rest.starts_with('"') => &rest[1..],
                     _ => continue,
                 };
-                let Some(end) = after_arg.find('"') else { continue };
+                let Some(end) = after_arg.find('"') else {
+                    continue;
+                };
                 let id = &after_arg[..end];
-                if id.contains('-') && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                if id.contains('-')
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                {
                     used += 1;
-                    assert!(known.iter().any(|k| k == id), "message {id:?} is used but not defined");
+                    assert!(
+                        known.iter().any(|k| k == id),
+                        "message {id:?} is used but not defined"
+                    );
                 }
             }
         }
