@@ -486,6 +486,9 @@ pub async fn pages(ctx: &Ctx) {
     }
 
     wrk(ctx, port, &hq, "/areas/431102");
+    // wrk hangs up with requests in flight: let them finish before the runtime (and the
+    // database threads they wait on) is dropped.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
 }
 
 /// `wrk -c32 -t2 -d15s --latency` with the session cookie; requests/s and latency percentiles.
