@@ -12,6 +12,8 @@ use wardline::db::{Backend, Db};
 use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
+mod pages;
+
 struct Bench {
     name: &'static str,
     about: &'static str,
@@ -45,6 +47,12 @@ const BENCHES: &[Bench] = &[
         about: "on a loaded city (--scale = residents): resident by ID number, subtree counts, household pages, area children",
         default_scale: 10_000_000,
         run: |c| Box::pin(queries(c)),
+    },
+    Bench {
+        name: "pages",
+        about: "the web pages on a loaded city (--scale = residents), one user: p50/p95/p99 and bytes per page; wrk -c32 on the district page",
+        default_scale: 10_000_000,
+        run: |c| Box::pin(pages::pages(c)),
     },
 ];
 
