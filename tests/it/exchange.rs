@@ -489,3 +489,129 @@ async fn an_exported_xlsx_reads_back_through_the_importer() {
             .any(|e| e.row == Some(5) && e.field == "doc_number"));
     }
 }
+
+/// A multipart/form-data body with the CSRF field, the dry-run box (when ticked) and a file.
+fn multipart(csrf: &str, dry_run: bool, name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let b = "----wardline-test-boundary";
+    let mut body = Vec::new();
+    let mut field = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    };
+    field("csrf", csrf);
+    if dry_run {
+        field("dry_run", "1");
+    }
+    body.extend_from_slice(
+        format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+/// Upload through the import page and wait for the job's report page.
+async fn upload(
+    addr: std::net::SocketAddr,
+    who: &crate::common::Browser,
+    dry_run: bool,
+    file: &[u8],
+) -> String {
+    let (ctype, body) = multipart(&who.csrf, dry_run, "residents.csv", file);
+    let r = crate::common::request(
+        addr,
+        "POST",
+        "/import",
+        &[("Cookie", &who.cookie), ("Content-Type", &ctype)],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let job = r.header("location").expect("job page").to_owned();
+    assert!(job.starts_with("/import/jobs/"), "{job}");
+    for _ in 0..200 {
+        let p = crate::common::get_page(addr, &job, &who.cookie).await;
+        assert_eq!(p.status, 200, "{}", p.body);
+        if !p.body.contains("import-running") {
+            return p.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import at {job} did not finish");
+}
+
+/// The import page end to end: a file with a bad row is reported by row and column and writes
+/// nothing; a dry run of a good file writes nothing; the real run writes it; a volunteer may
+/// not import; the export page answers a masked CSV.
+#[tokio::test]
+async fn import_and_export_through_the_web_pages() {
+    use crate::common::{demo, get_page, login, serve};
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 1000, 3).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        let addr = serve(db).await;
+        let officer = login(addr, "demo-community", wardline::cli::DEMO_PASSWORD).await;
+        let page = get_page(addr, "/import", &officer.cookie).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"import-form\""), "{}", page.body);
+        let before = count(db, "SELECT COUNT(*) FROM residents").await;
+        let good = format!(
+            "area_code,household_key,address,name,doc_number,relation\n\
+             431102001001,W1,网页导入路1号,网页甲,{},head\n\
+             431102001001,W1,,网页乙,{},spouse\n",
+            card("43110219800101007"),
+            card("43110219820202008")
+        );
+        let bad = good.replace(&card("43110219820202008"), "431102198202020089");
+        let report = upload(addr, &officer, false, bad.as_bytes()).await;
+        assert!(report.contains("id=\"import-errors\""), "{report}");
+        assert!(
+            report.contains("<td class=\"n\">3</td>"),
+            "row 3 named: {report}"
+        );
+        assert!(
+            report.contains("证件号码"),
+            "column named in Chinese: {report}"
+        );
+        assert_eq!(count(db, "SELECT COUNT(*) FROM residents").await, before);
+        let report = upload(addr, &officer, true, good.as_bytes()).await;
+        assert!(report.contains("检查通过"), "{report}");
+        assert_eq!(count(db, "SELECT COUNT(*) FROM residents").await, before);
+        let report = upload(addr, &officer, false, good.as_bytes()).await;
+        assert!(report.contains("导入完成"), "{report}");
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM residents").await,
+            before + 2
+        );
+        let volunteer = login(addr, "demo-volunteer", wardline::cli::DEMO_PASSWORD).await;
+        assert_eq!(
+            get_page(addr, "/import", &volunteer.cookie).await.status,
+            403
+        );
+        let csv = get_page(
+            addr,
+            "/export?area=431102001001&format=csv",
+            &officer.cookie,
+        )
+        .await;
+        assert_eq!(csv.status, 200, "{}", csv.body);
+        assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+        assert!(csv.body.contains("网页甲"), "the new resident is exported");
+        assert!(!csv.body.contains(&card("43110219800101007")), "masked");
+        // Outside the scope: not found, and no export entry.
+        let r = get_page(
+            addr,
+            "/export?area=431102001002&format=csv",
+            &officer.cookie,
+        )
+        .await;
+        assert_eq!(r.status, 404, "{}: {}", t.name, r.body);
+    }
+}
