@@ -1317,7 +1317,17 @@ async fn write_big(
 ) -> AppResult<()> {
     let large = db.backend() == Backend::Sqlite && plan.rows.len() >= LARGE_IMPORT;
     if !large {
-        return write(db, actor, file_name, plan, known_areas, report, progress).await;
+        return write(
+            db,
+            actor,
+            file_name,
+            plan,
+            known_areas,
+            report,
+            progress,
+            false,
+        )
+        .await;
     }
     let existing = db
         .query_one(
@@ -1326,35 +1336,53 @@ async fn write_big(
         )
         .await?
         .int(0);
-    // The name and phone indexes take keys in random order: built once by sorting, they cost
-    // a fraction of a million random insertions. The unique document index stays, so the
-    // database itself still refuses a duplicate. (Searches by name or phone scan the table
-    // until the rebuild; an interrupted import leaves them to be rebuilt at the next start.)
-    let deferred = if (existing as usize) < plan.rows.len() {
-        crate::db::defer_indexes(
-            db,
-            &["residents"],
-            &["residents_doc", "residents_household"],
-        )
-        .await?
-    } else {
-        0
-    };
+    // Into a registry smaller than the file, the secondary indexes of households and residents
+    // are dropped and built again by sorting, inside the import's own transaction: a million
+    // random index insertions cost several times one sort. The unique document index is built
+    // again before the commit too, so a duplicate that slipped in meanwhile fails the whole
+    // import, and a crash rolls the drop back with everything else.
+    let rebuild = (existing as usize) < plan.rows.len();
     db.writer_pragma(&format!("PRAGMA cache_size = -{LARGE_IMPORT_CACHE_KIB}"))
         .await?;
-    let written = write(db, actor, file_name, plan, known_areas, report, progress).await;
+    let written = write(
+        db,
+        actor,
+        file_name,
+        plan,
+        known_areas,
+        report,
+        progress,
+        rebuild,
+    )
+    .await;
     let reset = db
         .writer_pragma(&format!("PRAGMA cache_size = -{NORMAL_CACHE_KIB}"))
         .await;
-    if deferred > 0 {
-        crate::db::restore_indexes(db).await?;
-    }
     written?;
     reset?;
     Ok(())
 }
 
+/// Drop the secondary indexes of the registry's big tables inside `tx`; returns their DDL, to
+/// run again in the same transaction.
+async fn drop_indexes_in_tx(tx: &mut crate::db::Tx) -> AppResult<Vec<String>> {
+    let rows = tx
+        .query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND tbl_name IN ('residents', 'households') ORDER BY name",
+            vec![],
+        )
+        .await?;
+    let mut ddl = Vec::new();
+    for r in &rows {
+        tx.batch(&format!("DROP INDEX {}", r.text(0))).await?;
+        ddl.push(r.string(1));
+    }
+    Ok(ddl)
+}
+
 /// Phase 4: write a clean plan in one transaction, with its audit entry.
+#[allow(clippy::too_many_arguments)]
 async fn write(
     db: &Db,
     actor: &Actor,
@@ -1363,6 +1391,7 @@ async fn write(
     known_areas: &HashMap<String, Area>,
     report: &ImportReport,
     progress: &(dyn Fn(ImportProgress) + Sync),
+    rebuild_indexes: bool,
 ) -> AppResult<()> {
     let total = plan.rows.len();
     progress(ImportProgress {
@@ -1373,6 +1402,11 @@ async fn write(
     let now = now_ms();
     // Foreign keys: every area and household id written here was just looked up or assigned.
     let mut tx = db.begin_bulk().await?;
+    let rebuild = if rebuild_indexes {
+        drop_indexes_in_tx(&mut tx).await?
+    } else {
+        vec![]
+    };
     let mut local = LocalAreas {
         children: HashMap::new(),
         counts: HashMap::new(),
@@ -1540,6 +1574,9 @@ async fn write(
             done,
             total,
         });
+    }
+    for ddl in &rebuild {
+        tx.batch(ddl).await.map_err(registered_meanwhile)?;
     }
     areas::add_counts(&mut tx, tallies).await?;
     let paths: Vec<&str> = final_areas.iter().map(|a| a.path.as_str()).collect();
