@@ -558,6 +558,42 @@ async fn new_household_page(
     )
 }
 
+/// Which form a submission came from, to show it again with its errors.
+#[derive(Clone, Copy)]
+enum FormKind {
+    Household,
+    Resident,
+}
+
+/// The answer to a registry form: on success to `done`, on bad input or a conflict the same
+/// form again with every error, otherwise an error page.
+fn form_answer<T>(
+    ctx: &Ctx,
+    r: Result<T, AppError>,
+    done: impl FnOnce(T) -> String,
+    (kind, action, title): (FormKind, String, &str),
+    f: &[(String, String)],
+) -> Response {
+    match r {
+        Ok(v) => Redirect::to(&done(v)).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (by, top) = errors_by_field(ctx.lang, &e);
+            let title = ctx.t(title);
+            match kind {
+                FormKind::Household => household_form(ctx, &action, &title, f, &by, &top),
+                FormKind::Resident => resident_form(ctx, &action, &title, f, &by, &top),
+            }
+        }
+        Err(e) => ctx.error(e),
+    }
+}
+
+/// A form submission's CSRF token and record id, checked.
+fn submitted_id(ctx: &Ctx, f: &[(String, String)], id: &str) -> Result<i64, Response> {
+    ctx.check_csrf(first(f, "csrf"))?;
+    id.parse::<i64>().map_err(|_| ctx.error(AppError::NotFound))
+}
+
 async fn new_household_submit(
     State(db): State<Db>,
     ctx: Ctx,
@@ -568,30 +604,11 @@ async fn new_household_submit(
         return r;
     }
     let area = q.get("area").cloned().unwrap_or_default();
-    match edit::create_household(
-        &db,
-        &ctx.actor(),
-        ctx.reader(),
-        &area,
-        first(&f, "address"),
-        Some(first(&f, "kind")),
-    )
-    .await
-    {
-        Ok(id) => Redirect::to(&format!("/households/{id}")).into_response(),
-        Err(e @ AppError::Invalid(_)) => {
-            let (by, top) = errors_by_field(ctx.lang, &e);
-            household_form(
-                &ctx,
-                &format!("/households/new?area={}", url_enc(&area)),
-                &ctx.t("household-new"),
-                &f,
-                &by,
-                &top,
-            )
-        }
-        Err(e) => ctx.error(e),
-    }
+    let (address, kind) = (first(&f, "address"), Some(first(&f, "kind")));
+    let r = edit::create_household(&db, &ctx.actor(), ctx.reader(), &area, address, kind).await;
+    let action = format!("/households/new?area={}", url_enc(&area));
+    let form = (FormKind::Household, action, "household-new");
+    form_answer(&ctx, r, |id| format!("/households/{id}"), form, &f)
 }
 
 async fn edit_household_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
@@ -626,36 +643,18 @@ async fn edit_household_submit(
     Path(id): Path<String>,
     Form(f): Pairs,
 ) -> Response {
-    if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
-        return r;
-    }
-    let Ok(n) = id.parse::<i64>() else {
-        return ctx.error(AppError::NotFound);
+    let n = match submitted_id(&ctx, &f, &id) {
+        Ok(n) => n,
+        Err(r) => return r,
     };
-    match edit::update_household(
-        &db,
-        &ctx.actor(),
-        ctx.reader(),
-        n,
-        first(&f, "address"),
-        Some(first(&f, "kind")),
-    )
-    .await
-    {
-        Ok(()) => Redirect::to(&format!("/households/{n}")).into_response(),
-        Err(e @ AppError::Invalid(_)) => {
-            let (by, top) = errors_by_field(ctx.lang, &e);
-            household_form(
-                &ctx,
-                &format!("/households/{n}/edit"),
-                &ctx.t("household-edit"),
-                &f,
-                &by,
-                &top,
-            )
-        }
-        Err(e) => ctx.error(e),
-    }
+    let (address, kind) = (first(&f, "address"), Some(first(&f, "kind")));
+    let r = edit::update_household(&db, &ctx.actor(), ctx.reader(), n, address, kind).await;
+    let form = (
+        FormKind::Household,
+        format!("/households/{n}/edit"),
+        "household-edit",
+    );
+    form_answer(&ctx, r, |()| format!("/households/{n}"), form, &f)
 }
 
 fn checkboxes(
@@ -793,27 +792,17 @@ async fn new_resident_submit(
     Path(id): Path<String>,
     Form(f): Pairs,
 ) -> Response {
-    if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
-        return r;
-    }
-    let Ok(n) = id.parse::<i64>() else {
-        return ctx.error(AppError::NotFound);
+    let n = match submitted_id(&ctx, &f, &id) {
+        Ok(n) => n,
+        Err(r) => return r,
     };
-    match edit::add_resident(&db, &ctx.actor(), ctx.reader(), n, &input_of(&f)).await {
-        Ok(rid) => Redirect::to(&format!("/residents/{rid}")).into_response(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (by, top) = errors_by_field(ctx.lang, &e);
-            resident_form(
-                &ctx,
-                &format!("/households/{n}/residents/new"),
-                &ctx.t("resident-new"),
-                &f,
-                &by,
-                &top,
-            )
-        }
-        Err(e) => ctx.error(e),
-    }
+    let r = edit::add_resident(&db, &ctx.actor(), ctx.reader(), n, &input_of(&f)).await;
+    let form = (
+        FormKind::Resident,
+        format!("/households/{n}/residents/new"),
+        "resident-new",
+    );
+    form_answer(&ctx, r, |rid| format!("/residents/{rid}"), form, &f)
 }
 
 async fn edit_resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
@@ -866,27 +855,17 @@ async fn edit_resident_submit(
     Path(id): Path<String>,
     Form(f): Pairs,
 ) -> Response {
-    if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
-        return r;
-    }
-    let Ok(n) = id.parse::<i64>() else {
-        return ctx.error(AppError::NotFound);
+    let n = match submitted_id(&ctx, &f, &id) {
+        Ok(n) => n,
+        Err(r) => return r,
     };
-    match edit::update_resident(&db, &ctx.actor(), ctx.reader(), n, &input_of(&f)).await {
-        Ok(()) => Redirect::to(&format!("/residents/{n}")).into_response(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (by, top) = errors_by_field(ctx.lang, &e);
-            resident_form(
-                &ctx,
-                &format!("/residents/{n}/edit"),
-                &ctx.t("resident-edit-title"),
-                &f,
-                &by,
-                &top,
-            )
-        }
-        Err(e) => ctx.error(e),
-    }
+    let r = edit::update_resident(&db, &ctx.actor(), ctx.reader(), n, &input_of(&f)).await;
+    let form = (
+        FormKind::Resident,
+        format!("/residents/{n}/edit"),
+        "resident-edit-title",
+    );
+    form_answer(&ctx, r, |()| format!("/residents/{n}"), form, &f)
 }
 
 /// Search within the reader's scope: by name (prefix), full ID number or mobile number.
