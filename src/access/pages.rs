@@ -149,12 +149,8 @@ async fn totp_form(db: &Db, v: &Visitor, err: Option<String>) -> Response {
         body.push(error_box(l, &[e]));
     }
     if !s.totp_enabled {
-        let secret = match session::pending_secret(db, s.reader.account_id).await {
-            Ok(Some(sec)) => sec,
-            Ok(None) => match session::begin_enrolment(db, s.reader.account_id).await {
-                Ok(sec) => sec,
-                Err(e) => return crate::web::pages::error_page(l, None, e),
-            },
+        let secret = match session::enrolment_secret(db, s.reader.account_id).await {
+            Ok(sec) => sec,
             Err(e) => return crate::web::pages::error_page(l, None, e),
         };
         body.push(html!(
@@ -738,12 +734,8 @@ async fn totp_enrol_view(db: &Db, ctx: &Ctx, err: Option<String>) -> Response {
         return Redirect::to("/account").into_response();
     }
     let id = ctx.reader().account_id;
-    let secret = match session::pending_secret(db, id).await {
-        Ok(Some(sec)) => sec,
-        Ok(None) => match session::begin_enrolment(db, id).await {
-            Ok(sec) => sec,
-            Err(e) => return ctx.error(e),
-        },
+    let secret = match session::enrolment_secret(db, id).await {
+        Ok(sec) => sec,
         Err(e) => return ctx.error(e),
     };
     let body = html!(

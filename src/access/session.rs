@@ -374,6 +374,14 @@ pub async fn begin_enrolment(db: &Db, account_id: i64) -> AppResult<String> {
     Ok(secret)
 }
 
+/// The key to show an account that is enrolling: the pending one, or a new one.
+pub async fn enrolment_secret(db: &Db, account_id: i64) -> AppResult<String> {
+    match pending_secret(db, account_id).await? {
+        Some(s) => Ok(s),
+        None => begin_enrolment(db, account_id).await,
+    }
+}
+
 /// The pending secret of an account that has not finished enrolment.
 pub async fn pending_secret(db: &Db, account_id: i64) -> AppResult<Option<String>> {
     let r = db

@@ -629,3 +629,48 @@ async fn pages_show_only_masked_numbers_until_a_reveal() {
         assert!(found.is_empty(), "the audit page shows {found:?}");
     }
 }
+
+/// Any role may turn the second factor on from its account page; from then on its sign-in asks
+/// for a code.
+#[tokio::test]
+async fn any_account_may_turn_on_totp_and_is_then_asked_for_codes() {
+    for t in backends().await {
+        let db = &t.db;
+        demo_with_accounts(db).await;
+        let addr = serve(db).await;
+        let b = login(addr, "demo-community", DEMO_PASSWORD).await;
+        let page = get_page(addr, "/account/totp", &b.cookie).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let secret = page
+            .body
+            .split("id=\"totp-secret\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .expect("the key is shown")
+            .to_owned();
+        // A wrong code leaves it off.
+        let r = post_form(
+            addr,
+            "/account/totp",
+            &b.cookie,
+            &[("csrf", &b.csrf), ("code", "000000")],
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("验证码不正确"), "{}", r.body);
+        let r = post_form(
+            addr,
+            "/account/totp",
+            &b.cookie,
+            &[("csrf", &b.csrf), ("code", &totp_code(&secret))],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let account = get_page(addr, "/account", &b.cookie).await;
+        assert!(account.body.contains("已启用二次验证"), "{}", account.body);
+        let r = login_attempt(addr, "demo-community", DEMO_PASSWORD).await;
+        assert_eq!(r.header("location"), Some("/login/totp"), "{}", t.name);
+        let cookie = format!("wl_session={}", r.set_cookie("wl_session").unwrap());
+        assert_eq!(get_page(addr, "/areas", &cookie).await.status, 303);
+    }
+}
