@@ -113,10 +113,16 @@ fn execute_conn(conn: &Connection, sql: &str, params: &[Value]) -> DbResult<u64>
         .map_err(err)
 }
 
-async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    tokio::task::spawn_blocking(f)
-        .await
-        .expect("database thread panicked")
+/// Run `f` on a blocking thread. A panic in `f` goes on in the caller; a call cancelled
+/// because the runtime is shutting down is an error, not a panic.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> DbResult<R> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => Ok(r),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(DbError::Other(
+            "database call cancelled: the server is shutting down".into(),
+        )),
+    }
 }
 
 impl SqliteDb {
@@ -159,7 +165,7 @@ impl SqliteDb {
             readers.lock().expect("reader pool poisoned").push(conn);
             res
         })
-        .await
+        .await?
     }
 
     pub async fn begin(&self) -> DbResult<SqliteTx> {
@@ -220,11 +226,13 @@ impl SqliteTx {
             .conn
             .take()
             .ok_or_else(|| DbError::Other("transaction already finished".into()))?;
+        // Cancelled at shutdown, the connection is gone with the thread: the transaction is
+        // over (SQLite rolls back what was not committed).
         let (guard, res) = blocking(move || {
             let r = f(&mut guard);
             (guard, r)
         })
-        .await;
+        .await?;
         self.conn = Some(guard);
         res
     }
