@@ -452,13 +452,26 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                     let pw = if no_password {
                         None
                     } else {
+                        use std::io::IsTerminal;
+                        // On a terminal the password is not echoed (stty, as the system's own
+                        // tools do; no dependency for it).
+                        let tty = !password_stdin && std::io::stdin().is_terminal();
+                        let stty = |arg: &str| {
+                            let _ = std::process::Command::new("stty").arg(arg).status();
+                        };
                         if !password_stdin {
                             eprint!("Password for {username} (at least 10 characters): ");
                         }
+                        if tty {
+                            stty("-echo");
+                        }
                         let mut line = String::new();
-                        std::io::stdin().read_line(&mut line).map_err(|e| {
-                            AppError::Internal(format!("reading the password: {e}"))
-                        })?;
+                        let read = std::io::stdin().read_line(&mut line);
+                        if tty {
+                            stty("echo");
+                            eprintln!();
+                        }
+                        read.map_err(|e| AppError::Internal(format!("reading the password: {e}")))?;
                         Some(line.trim_end_matches(['\r', '\n']).to_owned())
                     };
                     access::create_account_as(

@@ -233,8 +233,10 @@ pub async fn create_account_as(
             None => {
                 return Err(FieldError::new(
                     "scope",
-                    format!("no area with code {code}"),
-                    format!("没有代码为 {code} 的区划"),
+                    format!(
+                        "no area with code {code} (load the division codes first: wardline areas import)"
+                    ),
+                    format!("没有代码为 {code} 的区划（请先导入区划代码：wardline areas import）"),
                 )
                 .into())
             }
