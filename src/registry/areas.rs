@@ -34,6 +34,20 @@ pub struct Area {
 pub const AREA_COLS: &str = "id, code, parent_id, level, name, official_name, path";
 
 impl Area {
+    /// The `n`th grid or building (by `level`) under `parent`: its code is its path.
+    pub fn local(id: i64, parent: &Area, level: i64, n: i64, name: &str) -> Area {
+        let path = format!("{}{}", parent.path, local_segment(level, n));
+        Area {
+            id,
+            code: path.clone(),
+            parent_id: Some(parent.id),
+            level,
+            name: name.to_owned(),
+            official_name: name.to_owned(),
+            path,
+        }
+    }
+
     pub fn from_row(r: &Row) -> Area {
         Area {
             id: r.int(0),
@@ -642,23 +656,14 @@ pub async fn find_or_create_local(
         .await?
         .int(0)
         + 1;
-    let id = next_local_id(tx).await?;
-    let path = format!("{}{}", parent.path, local_segment(level, n));
+    let a = Area::local(next_local_id(tx).await?, parent, level, n, name);
     tx.execute(
         "INSERT INTO areas (id, code, parent_id, level, name, official_name, path, created_ms) \
          VALUES ($1, $2, $3, $4, $5, $5, $2, $6)",
-        args![id, path.as_str(), parent.id, level, name, now_ms()],
+        args![a.id, a.path.as_str(), parent.id, level, name, now_ms()],
     )
     .await?;
-    Ok(Area {
-        id,
-        code: path.clone(),
-        parent_id: Some(parent.id),
-        level,
-        name: name.to_owned(),
-        official_name: name.to_owned(),
-        path,
-    })
+    Ok(a)
 }
 
 /// Add to the tallies of the area a household hangs off and of its community/village.

@@ -381,37 +381,6 @@ struct Batch {
     n_residents: u64,
 }
 
-const HOUSEHOLD_COLS_INS: &[&str] = &[
-    "id",
-    "area_id",
-    "path",
-    "community_id",
-    "address",
-    "kind",
-    "head_id",
-    "created_ms",
-    "updated_ms",
-];
-const RESIDENT_COLS_INS: &[&str] = &[
-    "id",
-    "household_id",
-    "path",
-    "community_id",
-    "name",
-    "doc_type",
-    "doc_number",
-    "sex",
-    "birth_date",
-    "phone",
-    "relation",
-    "tags",
-    "health_note",
-    "party",
-    "party_categories",
-    "created_ms",
-    "updated_ms",
-];
-
 /// Residents per load transaction.
 const BATCH_RESIDENTS: u64 = 100_000;
 
@@ -936,11 +905,21 @@ async fn load_batch(db: &Db, b: Batch) -> AppResult<()> {
     let mut tx = db.begin_bulk().await?;
     tx.bulk_insert("areas", areas::AREA_INSERT_COLS, b.areas, None)
         .await?;
-    tx.bulk_insert("households", HOUSEHOLD_COLS_INS, b.households, None)
-        .await?;
+    tx.bulk_insert(
+        "households",
+        crate::registry::residents::HOUSEHOLD_INSERT_COLS,
+        b.households,
+        None,
+    )
+    .await?;
     let t1 = std::time::Instant::now();
-    tx.bulk_insert("residents", RESIDENT_COLS_INS, b.residents, None)
-        .await?;
+    tx.bulk_insert(
+        "residents",
+        crate::registry::residents::RESIDENT_INSERT_COLS,
+        b.residents,
+        None,
+    )
+    .await?;
     let t2 = std::time::Instant::now();
     // Tallies per building, and rolled up per community/village.
     areas::add_counts(&mut tx, b.counts).await?;

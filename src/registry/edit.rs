@@ -15,7 +15,8 @@ use crate::registry::model::*;
 use crate::registry::residents::{self, ResidentData, ResidentInput};
 use crate::registry::validate::{mask_doc, mask_phone};
 
-fn forbidden() -> AppError {
+/// The refusal for a role that does not write the registry.
+pub fn forbidden() -> AppError {
     AppError::Forbidden(Msg::new(
         "your role may not change the registry",
         "您的角色无权修改登记信息",
@@ -244,14 +245,7 @@ pub async fn update_resident(
         )
         .await?;
     let (head_id, area_id) = (hh.opt_int(0), hh.int(1));
-    if new.relation == "head" && head_id.is_some_and(|h| h != id) {
-        return Err(FieldError::new(
-            "relation",
-            "this household has a head already",
-            "该户已有户主",
-        )
-        .into());
-    }
+    residents::check_head(new.relation, head_id, Some(id))?;
     let updated = tx
         .query_opt(
             "UPDATE residents SET name = $1, doc_type = $2, doc_number = $3, sex = $4, \

@@ -18,6 +18,7 @@ use axum::Router;
 use super::export::{self, ExportFormat};
 use super::import::{self, ImportPhase, ImportProgress, ImportReport};
 use super::model::field_label;
+use super::pages::writers_only;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::html;
@@ -62,17 +63,6 @@ impl Jobs {
 
     fn get(&self, id: u64) -> Option<Arc<Mutex<Job>>> {
         self.jobs.lock().expect("jobs lock").get(&id).cloned()
-    }
-}
-
-fn writers_only(ctx: &Ctx) -> Result<(), Response> {
-    if ctx.reader().can_write_registry() {
-        Ok(())
-    } else {
-        Err(ctx.error(AppError::Forbidden(Msg::new(
-            "your role may not import into the registry",
-            "您的角色无权导入登记数据",
-        ))))
     }
 }
 

@@ -1142,38 +1142,6 @@ pub async fn import_file(
 /// Rows per bulk insert call.
 const WRITE_CHUNK: usize = PROGRESS_EVERY;
 
-const HOUSEHOLD_INS: &[&str] = &[
-    "id",
-    "area_id",
-    "path",
-    "community_id",
-    "address",
-    "kind",
-    "head_id",
-    "created_ms",
-    "updated_ms",
-];
-
-const RESIDENT_INS: &[&str] = &[
-    "id",
-    "household_id",
-    "path",
-    "community_id",
-    "name",
-    "doc_type",
-    "doc_number",
-    "sex",
-    "birth_date",
-    "phone",
-    "relation",
-    "tags",
-    "health_note",
-    "party",
-    "party_categories",
-    "created_ms",
-    "updated_ms",
-];
-
 /// `n` fresh ids for `table`, inside the write transaction. SQLite: past the largest (the one
 /// writer holds the database). PostgreSQL: from the table's identity sequence, so concurrent
 /// writers never collide.
@@ -1253,16 +1221,7 @@ impl LocalAreas {
         self.created += 1;
         let n = self.counts.entry((parent.id, level)).or_default();
         *n += 1;
-        let path = format!("{}{}", parent.path, areas::local_segment(level, *n));
-        let a = Area {
-            id,
-            code: path.clone(),
-            parent_id: Some(parent.id),
-            level,
-            name: name.to_owned(),
-            official_name: name.to_owned(),
-            path,
-        };
+        let a = Area::local(id, parent, level, *n, name);
         self.new_rows.extend([
             Value::Int(id),
             Value::from(a.code.as_str()),
@@ -1490,7 +1449,8 @@ async fn write(
     let mut tallies: HashMap<i64, (String, Counts)> = HashMap::new();
     for chunk_start in (0..plan.households.len()).step_by(WRITE_CHUNK) {
         let end = (chunk_start + WRITE_CHUNK).min(plan.households.len());
-        let mut rows = Vec::with_capacity((end - chunk_start) * HOUSEHOLD_INS.len());
+        let mut rows =
+            Vec::with_capacity((end - chunk_start) * residents::HOUSEHOLD_INSERT_COLS.len());
         for i in chunk_start..end {
             let h = &mut plan.households[i];
             let ai = hh_area[i] as usize;
@@ -1512,14 +1472,14 @@ async fn write(
                 .1
                 .households += 1;
         }
-        tx.bulk_insert("households", HOUSEHOLD_INS, rows, None)
+        tx.bulk_insert("households", residents::HOUSEHOLD_INSERT_COLS, rows, None)
             .await?;
     }
     let today = crate::registry::validate::today();
     // The rows of the next chunk are built while the database inserts the current one.
     let mut build = |from: usize| -> Vec<Value> {
         let to = (from + WRITE_CHUNK).min(total);
-        let mut rows = Vec::with_capacity((to - from) * RESIDENT_INS.len());
+        let mut rows = Vec::with_capacity((to - from) * residents::RESIDENT_INSERT_COLS.len());
         for (i, id) in res_ids.iter().enumerate().take(to).skip(from) {
             let h = plan.hh_of[i] as usize;
             let ai = hh_area[h] as usize;
@@ -1560,10 +1520,10 @@ async fn write(
     let mut done = 0;
     let mut next = (total > 0).then(|| build(0));
     while let Some(rows) = next.take() {
-        let n = rows.len() / RESIDENT_INS.len();
+        let n = rows.len() / residents::RESIDENT_INSERT_COLS.len();
         let after = done + n;
         let (inserted, following) = tokio::join!(
-            tx.bulk_insert("residents", RESIDENT_INS, rows, None),
+            tx.bulk_insert("residents", residents::RESIDENT_INSERT_COLS, rows, None),
             async { (after < total).then(|| build(after)) }
         );
         inserted.map_err(registered_meanwhile)?;

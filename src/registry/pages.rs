@@ -525,14 +525,11 @@ fn household_form(
 }
 
 /// The forms are for roles that write the registry; others get 403 before any form.
-fn writers_only(ctx: &Ctx) -> Result<(), Response> {
+pub(super) fn writers_only(ctx: &Ctx) -> Result<(), Response> {
     if ctx.reader().can_write_registry() {
         Ok(())
     } else {
-        Err(ctx.error(AppError::Forbidden(crate::i18n::Msg::new(
-            "your role may not change the registry",
-            "您的角色无权修改登记信息",
-        ))))
+        Err(ctx.error(edit::forbidden()))
     }
 }
 
@@ -548,10 +545,13 @@ async fn new_household_page(
     if let Err(e) = areas::scoped(&db, &area, &ctx.reader().registry_scope()).await {
         return ctx.error(e);
     }
-    household_form(
+    show_form(
         &ctx,
-        &format!("/households/new?area={}", url_enc(&area)),
-        &ctx.t("household-new"),
+        (
+            FormKind::Household,
+            format!("/households/new?area={}", url_enc(&area)),
+            "household-new",
+        ),
         &[],
         &HashMap::new(),
         &[],
@@ -571,20 +571,31 @@ fn form_answer<T>(
     ctx: &Ctx,
     r: Result<T, AppError>,
     done: impl FnOnce(T) -> String,
-    (kind, action, title): (FormKind, String, &str),
+    form: (FormKind, String, &str),
     f: &[(String, String)],
 ) -> Response {
     match r {
         Ok(v) => Redirect::to(&done(v)).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (by, top) = errors_by_field(ctx.lang, &e);
-            let title = ctx.t(title);
-            match kind {
-                FormKind::Household => household_form(ctx, &action, &title, f, &by, &top),
-                FormKind::Resident => resident_form(ctx, &action, &title, f, &by, &top),
-            }
+            show_form(ctx, form, f, &by, &top)
         }
         Err(e) => ctx.error(e),
+    }
+}
+
+/// A registry form, blank or with the values and errors of a submission.
+fn show_form(
+    ctx: &Ctx,
+    (kind, action, title): (FormKind, String, &str),
+    f: &[(String, String)],
+    by_field: &HashMap<String, String>,
+    top: &[String],
+) -> Response {
+    let title = ctx.t(title);
+    match kind {
+        FormKind::Household => household_form(ctx, &action, &title, f, by_field, top),
+        FormKind::Resident => resident_form(ctx, &action, &title, f, by_field, top),
     }
 }
 
@@ -624,10 +635,13 @@ async fn edit_household_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<Stri
                 ("address".to_owned(), d.household.address.clone()),
                 ("kind".to_owned(), d.household.kind.clone()),
             ];
-            household_form(
+            show_form(
                 &ctx,
-                &format!("/households/{n}/edit"),
-                &ctx.t("household-edit"),
+                (
+                    FormKind::Household,
+                    format!("/households/{n}/edit"),
+                    "household-edit",
+                ),
                 &f,
                 &HashMap::new(),
                 &[],
@@ -776,10 +790,13 @@ async fn new_resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String
     if let Err(e) = found {
         return ctx.error(e);
     }
-    resident_form(
+    show_form(
         &ctx,
-        &format!("/households/{}/residents/new", url_enc(&id)),
-        &ctx.t("resident-new"),
+        (
+            FormKind::Resident,
+            format!("/households/{}/residents/new", url_enc(&id)),
+            "resident-new",
+        ),
         &[],
         &HashMap::new(),
         &[],
@@ -836,10 +853,13 @@ async fn edit_resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<Strin
                     .iter()
                     .map(|c| ("party_categories".to_owned(), c.to_string())),
             );
-            resident_form(
+            show_form(
                 &ctx,
-                &format!("/residents/{n}/edit"),
-                &ctx.t("resident-edit-title"),
+                (
+                    FormKind::Resident,
+                    format!("/residents/{n}/edit"),
+                    "resident-edit-title",
+                ),
                 &f,
                 &HashMap::new(),
                 &[],

@@ -251,6 +251,40 @@ impl ResidentInput {
     }
 }
 
+/// The columns of a household row written in bulk (demo loads, imports), ids assigned.
+pub const HOUSEHOLD_INSERT_COLS: &[&str] = &[
+    "id",
+    "area_id",
+    "path",
+    "community_id",
+    "address",
+    "kind",
+    "head_id",
+    "created_ms",
+    "updated_ms",
+];
+
+/// The columns of a resident row written in bulk (demo loads, imports), ids assigned.
+pub const RESIDENT_INSERT_COLS: &[&str] = &[
+    "id",
+    "household_id",
+    "path",
+    "community_id",
+    "name",
+    "doc_type",
+    "doc_number",
+    "sex",
+    "birth_date",
+    "phone",
+    "relation",
+    "tags",
+    "health_note",
+    "party",
+    "party_categories",
+    "created_ms",
+    "updated_ms",
+];
+
 /// Where a household hangs and what a resident row copies from it.
 #[derive(Debug, Clone)]
 pub struct HouseholdRef {
@@ -378,14 +412,10 @@ pub async fn duplicate_message(
     })
 }
 
-/// Add a validated resident to a household, keeping the tallies in the same transaction.
-pub async fn add_resident(
-    tx: &mut Tx,
-    scope: &Scope,
-    hh: &mut HouseholdRef,
-    d: &ResidentData,
-) -> AppResult<i64> {
-    if d.relation == "head" && hh.head_id.is_some() {
+/// A household has one head: refuse making `relation` "head" when another resident than
+/// `me` already is.
+pub fn check_head(relation: &str, head_id: Option<i64>, me: Option<i64>) -> AppResult<()> {
+    if relation == "head" && head_id.is_some() && head_id != me {
         return Err(FieldError::new(
             "relation",
             "this household has a head already",
@@ -393,6 +423,17 @@ pub async fn add_resident(
         )
         .into());
     }
+    Ok(())
+}
+
+/// Add a validated resident to a household, keeping the tallies in the same transaction.
+pub async fn add_resident(
+    tx: &mut Tx,
+    scope: &Scope,
+    hh: &mut HouseholdRef,
+    d: &ResidentData,
+) -> AppResult<i64> {
+    check_head(d.relation, hh.head_id, None)?;
     let now = now_ms();
     // A registered document inserts nothing and returns no row: no error, so the transaction
     // stays usable (PostgreSQL refuses every statement after a failed one) and the message can
