@@ -528,6 +528,8 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("demo-branch", "branch", "431102001001"),
     ("demo-volunteer", "volunteer", "431102001001"),
     ("demo-auditor", "auditor", "431102"),
+    ("demo-collector", "collector", "431102001001"),
+    ("demo-lab", "lab", "431102"),
 ];
 
 /// The password of every demo account (printed at start; demo databases only).

@@ -13,4 +13,5 @@ pub mod error;
 pub mod i18n;
 pub mod registry;
 pub mod rng;
+pub mod testing;
 pub mod web;

@@ -27,6 +27,8 @@ pub const ROLES: &[(&str, &str, &str)] = &[
     ("branch", "branch secretary", "党支部书记"),
     ("volunteer", "volunteer", "志愿者"),
     ("auditor", "auditor (read-only)", "审计员（只读）"),
+    ("collector", "sampling collector", "采样人员"),
+    ("lab", "testing lab", "检测机构"),
 ];
 
 /// The area subtrees an account may see, as path prefixes.
@@ -104,10 +106,14 @@ impl Reader {
         matches!(self.role.as_str(), "admin" | "auditor")
     }
 
-    /// Roles that may read the residents registry. Volunteers see only their own tasks (later
-    /// issues) and auditors the audit log.
+    /// Roles that may read the residents registry. Volunteers see only their own tasks,
+    /// auditors the audit log, collectors a masked name to confirm whom they sample, labs
+    /// tubes and their results.
     pub fn can_read_registry(&self) -> bool {
-        !matches!(self.role.as_str(), "volunteer" | "auditor")
+        matches!(
+            self.role.as_str(),
+            "admin" | "hq" | "street" | "community" | "grid" | "branch"
+        )
     }
 
     /// The scope to filter personal data by: empty when the role may not read it at all.

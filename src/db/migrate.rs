@@ -22,6 +22,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts_audit",
         include_str!("../../migrations/0002_accounts_audit.sql"),
     ),
+    (
+        3,
+        "testing",
+        include_str!("../../migrations/0003_testing.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -1,7 +1,7 @@
 //! Languages. Every message a user can see is carried in both zh-CN and English and picked at
 //! the edge (HTTP `Accept-Language`, `?lang=`, or the CLI's `LANG`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Lang {
@@ -64,7 +64,7 @@ impl Lang {
 }
 
 /// A message in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Msg {
     pub en: String,
     pub zh: String,

@@ -161,6 +161,8 @@ pub async fn add_resident(
             .detail(json!({"household_id": household_id, "new": audit_view(&d)})),
     )
     .await?;
+    // A new member: the household's coverage in testing rounds changes with it.
+    crate::testing::coverage::registry_changed(&mut tx, &[household_id]).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -4,7 +4,7 @@
 //! everything else rather than the framework's plain-text rejection.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, MethodRouter};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json_};
@@ -72,39 +72,62 @@ fn record_id(s: &str) -> AppResult<i64> {
     s.parse().map_err(|_| AppError::NotFound)
 }
 
-/// Every API route, relative to `/api/v1`: the router is built from this list, and the OpenAPI
-/// document must describe exactly these paths.
-pub const API_ROUTES: &[&str] = &[
-    "/me",
-    "/areas",
-    "/areas/{code}",
-    "/areas/{code}/children",
-    "/areas/{code}/households",
-    "/households/{id}",
-    "/residents/search",
-    "/residents/{id}",
-    "/openapi.json",
+/// Every API route (method, path relative to `/api/v1`): the router is built from this list,
+/// and the OpenAPI document must describe exactly these.
+pub const API_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/me"),
+    ("GET", "/areas"),
+    ("GET", "/areas/{code}"),
+    ("GET", "/areas/{code}/children"),
+    ("GET", "/areas/{code}/households"),
+    ("GET", "/households/{id}"),
+    ("GET", "/residents/search"),
+    ("GET", "/residents/{id}"),
+    ("GET", "/residents/{id}/tests"),
+    ("GET", "/testing/rounds"),
+    ("GET", "/testing/rounds/{id}"),
+    ("GET", "/testing/rounds/{id}/coverage"),
+    ("GET", "/testing/rounds/{id}/communities"),
+    ("GET", "/testing/rounds/{id}/missing"),
+    ("GET", "/testing/rounds/{id}/tubes/{barcode}"),
+    ("POST", "/testing/rounds/{id}/ops"),
+    ("POST", "/testing/rounds/{id}/batch"),
+    ("POST", "/testing/rounds/{id}/results"),
+    ("POST", "/testing/rounds/{id}/exemptions"),
+    ("GET", "/openapi.json"),
 ];
 
-fn handler(path: &str) -> MethodRouter<AppState> {
-    match path {
-        "/me" => get(me),
-        "/areas" => get(scope_roots),
-        "/areas/{code}" => get(area),
-        "/areas/{code}/children" => get(children),
-        "/areas/{code}/households" => get(households),
-        "/households/{id}" => get(household),
-        "/residents/search" => get(search),
-        "/residents/{id}" => get(resident),
-        "/openapi.json" => get(openapi),
-        other => panic!("API route {other} is listed but has no handler"),
+fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
+    use crate::testing::api as t;
+    match (method, path) {
+        ("GET", "/me") => get(me),
+        ("GET", "/areas") => get(scope_roots),
+        ("GET", "/areas/{code}") => get(area),
+        ("GET", "/areas/{code}/children") => get(children),
+        ("GET", "/areas/{code}/households") => get(households),
+        ("GET", "/households/{id}") => get(household),
+        ("GET", "/residents/search") => get(search),
+        ("GET", "/residents/{id}") => get(resident),
+        ("GET", "/residents/{id}/tests") => get(t::resident_tests),
+        ("GET", "/testing/rounds") => get(t::list),
+        ("GET", "/testing/rounds/{id}") => get(t::round),
+        ("GET", "/testing/rounds/{id}/coverage") => get(t::coverage_of),
+        ("GET", "/testing/rounds/{id}/communities") => get(t::communities),
+        ("GET", "/testing/rounds/{id}/missing") => get(t::missing),
+        ("GET", "/testing/rounds/{id}/tubes/{barcode}") => get(t::tube),
+        ("POST", "/testing/rounds/{id}/ops") => post(t::op),
+        ("POST", "/testing/rounds/{id}/batch") => post(t::batch),
+        ("POST", "/testing/rounds/{id}/results") => post(t::post_results),
+        ("POST", "/testing/rounds/{id}/exemptions") => post(t::post_exemption),
+        ("GET", "/openapi.json") => get(openapi),
+        (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }
 
 pub fn routes() -> Router<AppState> {
     API_ROUTES
         .iter()
-        .fold(Router::new(), |r, p| r.route(p, handler(p)))
+        .fold(Router::new(), |r, (m, p)| r.route(p, handler(m, p)))
         .fallback(|UserLang(lang): UserLang| async move { ApiError(AppError::NotFound, lang) })
 }
 

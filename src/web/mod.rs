@@ -27,6 +27,8 @@ pub struct AppState {
     pub db: Db,
     /// Imports running or finished on this node.
     pub jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>,
+    /// The queue in front of the sampling writer (group commits).
+    pub ingest: crate::testing::ingest::Ingest,
 }
 
 impl FromRef<AppState> for Db {
@@ -194,11 +196,13 @@ pub fn router(db: Db) -> Router {
         .merge(crate::access::pages::routes())
         .merge(crate::registry::pages::routes())
         .merge(crate::audit::pages::routes())
+        .merge(crate::testing::pages::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))
         .merge(crate::registry::exchange_pages::routes())
         .with_state(AppState {
+            ingest: crate::testing::ingest::Ingest::start(db.clone()),
             db,
             jobs: Default::default(),
         })

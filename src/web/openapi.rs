@@ -226,6 +226,74 @@ fn schemas() -> Value {
                     }
                 }
             }
+        },
+        "Round": {
+            "type": "object",
+            "required": ["id", "path", "name", "starts_ms", "ends_ms", "pool_size"],
+            "properties": {
+                "id": {"type": "integer"}, "area_id": {"type": "integer"}, "path": {"type": "string"},
+                "name": {"type": "string"}, "starts_ms": {"type": "integer"}, "ends_ms": {"type": "integer"},
+                "pool_size": {"type": "integer", "enum": [0, 1, 5, 10, 20],
+                              "description": "People per tube; 0: one tube per household"},
+                "my_sites": {"type": "array", "items": {"type": "object"}}
+            }
+        },
+        "Coverage": {
+            "type": "object",
+            "properties": {
+                "expected": {"type": "integer"}, "sampled": {"type": "integer"},
+                "exempt": {"type": "integer"}, "missing": {"type": "integer"},
+                "households": {"type": "integer"}, "households_covered": {"type": "integer"},
+                "households_missing": {"type": "integer"}
+            }
+        },
+        "CoverageView": {
+            "type": "object",
+            "required": ["area", "children"],
+            "properties": {
+                "area": schema_ref("Coverage"),
+                "children": {"type": "array", "items": schema_ref("Coverage")}
+            }
+        },
+        "PersonResult": {
+            "type": "object",
+            "properties": {
+                "round_id": {"type": "integer"}, "round_name": {"type": "string"},
+                "status": {"type": "string", "enum": ["pending", "negative", "positive", "retest",
+                           "retest_pending", "resample"]},
+                "barcode": {"type": "string"}, "first_ms": {"type": "integer"}, "updated_ms": {"type": "integer"}
+            }
+        },
+        "Op": {
+            "type": "object",
+            "required": ["client_id", "tube", "op"],
+            "description": "add: exactly one of resident_id, qr, doc {doc_type?, number}, walk_in {doc_type?, number, name, phone?}",
+            "properties": {
+                "client_id": {"type": "string", "description": "Unique per account: a retry sends the same"},
+                "tube": {"type": "string", "description": "Tube barcode"},
+                "op": {"type": "string", "enum": ["open", "add", "close"]},
+                "site_id": {"type": "integer", "description": "open: the site (default: the collector's only one)"},
+                "resident_id": {"type": "integer"},
+                "qr": {"type": "string", "description": "A personal code WLR1.<id>.<signature>"},
+                "doc": {"type": "object"},
+                "walk_in": {"type": "object"},
+                "confirm": {"type": "boolean", "description": "Record the swab of an already-sampled person anyway (default: false online, true in batches)"},
+                "taken_ms": {"type": "integer", "description": "When it was done (batches)"}
+            }
+        },
+        "Outcome": {
+            "type": "object",
+            "required": ["status", "code", "text"],
+            "properties": {
+                "status": {"type": "string", "enum": ["accepted", "flagged", "refused"]},
+                "code": {"type": "string", "description": "opened, added, walk_in, closed, already_sampled, tube_full, tube_closed, unknown_tube, not_in_round, needs_single_tube, other_household, not_collector, round_closed, …"},
+                "text": {"type": "string", "description": "In the caller's language"},
+                "message": {"type": "object", "description": "The message in both languages"},
+                "tube": {"type": "object"}, "person": {"type": "object"},
+                "earlier": {"type": "array", "description": "[tube, time] of the earlier sample"},
+                "replayed": {"type": "boolean"},
+                "line": {"type": "integer", "description": "Batches: the input line"}
+            }
         }
     })
 }
@@ -241,6 +309,31 @@ fn get_op(id: &str, summary: &str, params: Vec<Value>, responses: Value, secured
         op["security"] = json!([]);
     }
     json!({ "get": op })
+}
+
+fn post_op(
+    id: &str,
+    summary: &str,
+    params: Vec<Value>,
+    mime: &str,
+    body: Value,
+    responses: Value,
+) -> Value {
+    json!({ "post": {
+        "operationId": id,
+        "summary": summary,
+        "parameters": params,
+        "requestBody": {"required": true, "content": {mime: {"schema": body}}},
+        "responses": responses,
+    }})
+}
+
+fn area_q() -> Value {
+    query_param(
+        "area",
+        "Area code within the round and the reader's scope",
+        json!({"type": "string"}),
+    )
 }
 
 /// The description of every path in [`super::api::API_ROUTES`], relative to `/api/v1`.
@@ -287,6 +380,61 @@ fn paths() -> Value {
         "/residents/{id}": get_op("resident", "A resident (masked)",
             vec![record("Resident"), lang_param()],
             with_errors(ok("The resident", schema_ref("Resident")), &[]), true),
+        "/residents/{id}/tests": get_op("residentTests",
+            "A resident's testing results, newest round first (registry scope)",
+            vec![record("Resident"), lang_param()],
+            with_errors(ok("Results", json!({"type": "array", "items": schema_ref("PersonResult")})), &[]), true),
+        "/testing/rounds": get_op("rounds", "Testing rounds the reader may see (by area scope, or as a collector)",
+            vec![lang_param()],
+            with_errors(ok("Rounds", json!({"type": "array", "items": schema_ref("Round")})), &[]), true),
+        "/testing/rounds/{id}": get_op("round", "A round, with the sites where the token's account collects",
+            vec![record("Round"), lang_param()],
+            with_errors(ok("The round", schema_ref("Round")), &[]), true),
+        "/testing/rounds/{id}/coverage": get_op("roundCoverage",
+            "Coverage of an area of the round (default: the reader's top area) and of its children: \
+             expected, sampled, exempt, missing people and households",
+            vec![record("Round"), area_q(), lang_param()],
+            with_errors(ok("Coverage", schema_ref("CoverageView")), &[]), true),
+        "/testing/rounds/{id}/communities": get_op("roundCommunities",
+            "Coverage of every community/village under an area, laggards first",
+            vec![record("Round"), area_q(), lang_param()],
+            with_errors(ok("Coverage per community", json!({"type": "array", "items": schema_ref("Coverage")})), &[]), true),
+        "/testing/rounds/{id}/missing": get_op("roundMissing",
+            "Missing people under an area, by household, in door-to-door order (phones masked)",
+            vec![record("Round"), area_q(), lang_param()],
+            with_errors(ok("Missing households", json!({"type": "object"})), &[]), true),
+        "/testing/rounds/{id}/tubes/{barcode}": get_op("tube", "A tube: site, state, result, the people in it",
+            vec![record("Round"), path_param("barcode", "Tube barcode"), lang_param()],
+            with_errors(ok("The tube", json!({"type": "object"})), &[]), true),
+        "/testing/rounds/{id}/ops": post_op("sample",
+            "One sampling operation: open a tube, add a person, close a tube. Idempotent by \
+             client_id: a retry gets the stored reply (replayed: true) and changes nothing. \
+             200 when accepted or flagged (e.g. already sampled), 422 when refused.",
+            vec![record("Round"), lang_param()], "application/json", schema_ref("Op"),
+            with_errors(ok("The outcome", schema_ref("Outcome")),
+                &[("422", "Refused: the outcome says why (code, text)")])),
+        "/testing/rounds/{id}/batch": post_op("sampleBatch",
+            "What a device collected offline, as JSON lines of operations (with taken_ms). \
+             Answers JSON lines, one per input line with its line number: accepted, flagged or refused.",
+            vec![record("Round"), lang_param()], "application/x-ndjson", schema_ref("Op"),
+            with_errors(json!({"description": "One outcome per line",
+                "content": {"application/x-ndjson": {"schema": schema_ref("Outcome")}}}),
+                &[("400", "Too many lines")])),
+        "/testing/rounds/{id}/results": post_op("results",
+            "Lab results per tube (negative, positive, invalid). All recorded or none; every bad \
+             line reported. A positive pooled tube puts each person in it up for an individual re-test.",
+            vec![record("Round"), lang_param()], "application/json",
+            json!({"type": "object", "required": ["results"], "properties": {"results": {"type": "array",
+                "items": {"type": "object", "required": ["tube", "result"], "properties": {
+                    "tube": {"type": "string"}, "result": {"type": "string", "enum": ["negative", "positive", "invalid"]}}}}}}),
+            with_errors(ok("What was recorded", json!({"type": "object"})), &[("422", "Bad lines, each named"), ("403", "Role may not enter results")])),
+        "/testing/rounds/{id}/exemptions": post_op("exempt",
+            "Exempt a resident from the round (away, hospital, deceased, infant, other) with a note",
+            vec![record("Round"), lang_param()], "application/json",
+            json!({"type": "object", "required": ["resident_id", "reason"], "properties": {
+                "resident_id": {"type": "integer"}, "reason": {"type": "string",
+                "enum": ["away", "hospital", "deceased", "infant", "other"]}, "note": {"type": "string"}}}),
+            with_errors(ok("Done", json!({"type": "object"})), &[("422", "Bad reason or note"), ("403", "Role may not exempt")])),
         "/openapi.json": get_op("openapi", "This document", vec![],
             json!({"200": {"description": "The OpenAPI 3.1 document",
                            "content": {"application/json": {"schema": {"type": "object"}}}}}),
@@ -301,7 +449,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Wardline API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Read-only JSON API of the Wardline (网格防线) registry. Every answer is \
+            "description": "JSON API of Wardline (网格防线): the registry (read-only) and mass testing (sampling devices, labs, coverage). Every answer is \
                             limited to the token's area scope: outside it a record is not found \
                             (404), with no count and no name. Identifiers are masked."
         },
@@ -336,9 +484,13 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        let mut routes = super::super::api::API_ROUTES.to_vec();
+        let mut routes: Vec<&str> = super::super::api::API_ROUTES.iter().map(|r| r.1).collect();
         described.sort();
         routes.sort();
+        routes.dedup();
         assert_eq!(described, routes);
+        for (m, p) in super::super::api::API_ROUTES {
+            assert!(doc["paths"][p][m.to_lowercase()].is_object(), "{m} {p}");
+        }
     }
 }

@@ -46,9 +46,16 @@ async fn openapi_document_describes_exactly_the_api_routes() {
         .keys()
         .map(String::as_str)
         .collect();
-    let routes: BTreeSet<&str> = API_ROUTES.iter().copied().collect();
+    let routes: BTreeSet<&str> = API_ROUTES.iter().map(|r| r.1).collect();
     assert_eq!(described, routes);
-    assert_eq!(routes.len(), API_ROUTES.len(), "no route listed twice");
+    let pairs: BTreeSet<_> = API_ROUTES.iter().collect();
+    assert_eq!(pairs.len(), API_ROUTES.len(), "no route listed twice");
+    for (m, p) in API_ROUTES {
+        assert!(
+            doc["paths"][p][m.to_lowercase()].is_object(),
+            "{m} {p} is described"
+        );
+    }
     check_refs(&doc, &doc);
     for name in [
         "AreaDetail",
@@ -63,7 +70,7 @@ async fn openapi_document_describes_exactly_the_api_routes() {
     }
     // Every path parameter in a path is declared.
     for (path, item) in doc["paths"].as_object().unwrap() {
-        let op = &item["get"];
+        let op = item.get("get").or_else(|| item.get("post")).unwrap();
         assert!(op["responses"]["200"].is_object(), "{path}");
         for seg in path.split('/').filter(|s| s.starts_with('{')) {
             let name = seg.trim_matches(['{', '}']);
@@ -97,7 +104,10 @@ async fn openapi_document_describes_exactly_the_api_routes() {
         .await
         .unwrap()
         .string(0);
-    for route in API_ROUTES {
+    for (_, route) in API_ROUTES
+        .iter()
+        .filter(|r| r.0 == "GET" && !r.1.starts_with("/testing"))
+    {
         let mut path = route.replace("{code}", "431102").replace(
             "{id}",
             &if route.starts_with("/households") {

@@ -1,0 +1,1387 @@
+//! The sampling path: open a tube, add people to it, close it.
+//!
+//! Every submission from a collector's device goes through one queue. A single task takes
+//! whatever has queued up (up to [`MAX_OPS`] operations), applies it in one transaction and
+//! acknowledges each submission after the commit: thousands of scans a second cost a few
+//! transactions (and fsyncs) a second, and every acknowledged sample is durable. The work of a
+//! batch is set-based: a handful of `IN (…)` reads, the decisions in memory, a handful of bulk
+//! writes.
+//!
+//! Every operation carries a client id. Its reply is stored under `account:client id` in the
+//! same transaction, so a retry after a dropped connection gets the same reply and changes
+//! nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{mask_name, parse_resident_code, placeholders, pool_at, PoolRule, Round};
+use crate::access::Reader;
+use crate::db::{now_ms, Backend, Db, Tx, Value};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+use crate::registry::residents::age_on;
+use crate::registry::validate;
+
+/// The most operations applied in one transaction.
+pub const MAX_OPS: usize = 2000;
+/// The most operations in one offline batch upload.
+pub const MAX_BATCH: usize = 5000;
+/// How far in the future a device clock may be (an item taken "later" than now is refused).
+const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum OpKind {
+    /// Open a tube at a site (the collector's only site when not given).
+    Open {
+        #[serde(default)]
+        site_id: Option<i64>,
+    },
+    /// Put a person's swab in the tube.
+    Add {
+        #[serde(flatten)]
+        person: PersonRef,
+        /// Record the swab even when the person was already sampled in this round (the swab
+        /// is in the tube). Without it an already-sampled person is flagged and not recorded,
+        /// so the collector can skip them. Offline batches default to true.
+        #[serde(default)]
+        confirm: Option<bool>,
+    },
+    Close,
+}
+
+/// Who is being sampled.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonRef {
+    ResidentId(i64),
+    /// The personal QR code `WLR1.<id>.<signature>`.
+    Qr(String),
+    /// A document number (resident ID card unless `doc_type` says otherwise).
+    Doc {
+        #[serde(default)]
+        doc_type: Option<String>,
+        number: String,
+    },
+    /// Someone not in the registry: sampled with their document, registered later.
+    WalkIn {
+        #[serde(default)]
+        doc_type: Option<String>,
+        number: String,
+        name: String,
+        #[serde(default)]
+        phone: Option<String>,
+    },
+}
+
+/// One operation as a device sends it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Op {
+    pub client_id: String,
+    pub tube: String,
+    #[serde(flatten)]
+    pub kind: OpKind,
+    /// When the device did it (offline batches); now when absent.
+    #[serde(default)]
+    pub taken_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Accepted,
+    Flagged,
+    Refused,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TubeState {
+    pub barcode: String,
+    pub site_id: i64,
+    /// People per tube; 0: one household.
+    pub capacity: i64,
+    pub n: i64,
+    pub closed: bool,
+}
+
+/// What a collector sees of a person: enough to confirm who stands there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PersonBrief {
+    pub resident_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub name: String,
+    pub sex: i64,
+    pub age: Option<i64>,
+}
+
+/// The reply to one operation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    /// `opened`, `added`, `closed`, `already_sampled`, `tube_full`, … (stable, for devices).
+    pub code: String,
+    pub message: Msg,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tube: Option<TubeState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonBrief>,
+    /// The tube and time of the earlier sample, for an already-sampled person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<(String, i64)>,
+    /// True when this is the stored reply to an earlier submission with the same client id.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+impl Outcome {
+    fn new(status: Status, code: &str, en: impl Into<String>, zh: impl Into<String>) -> Outcome {
+        Outcome {
+            status,
+            code: code.into(),
+            message: Msg::new(en, zh),
+            tube: None,
+            person: None,
+            earlier: None,
+            replayed: false,
+        }
+    }
+    fn refused(code: &str, en: impl Into<String>, zh: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Refused, code, en, zh)
+    }
+}
+
+/// A unit of work: one device request (one operation, or an offline batch).
+pub struct Submission {
+    pub reader: Reader,
+    pub round: Round,
+    pub ops: Vec<Op>,
+    /// Offline batch: items carry their own time and default to `confirm`.
+    pub offline: bool,
+}
+
+struct Job {
+    sub: Submission,
+    reply: oneshot::Sender<AppResult<Vec<Outcome>>>,
+}
+
+/// The queue in front of the sampling writer. Cheap to clone.
+#[derive(Clone)]
+pub struct Ingest {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Ingest {
+    /// Start the writer task (needs a Tokio runtime).
+    pub fn start(db: Db) -> Ingest {
+        // Bounded: under overload, requests wait for room here instead of piling up memory.
+        let (tx, rx) = mpsc::channel::<Job>(8192);
+        tokio::spawn(writer(db, rx));
+        Ingest { tx }
+    }
+
+    /// Apply a submission; the replies come back after the commit.
+    pub async fn submit(&self, sub: Submission) -> AppResult<Vec<Outcome>> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job { sub, reply })
+            .await
+            .map_err(|_| AppError::Internal("the sampling writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| AppError::Internal("the sampling writer dropped a request".into()))?
+    }
+}
+
+async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut n = first.sub.ops.len();
+        let mut jobs = vec![first];
+        while n < MAX_OPS {
+            match rx.try_recv() {
+                Ok(j) => {
+                    n += j.sub.ops.len();
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let subs: Vec<&Submission> = jobs.iter().map(|j| &j.sub).collect();
+        match apply(&db, &subs).await {
+            Ok(outs) => {
+                for (j, o) in jobs.into_iter().zip(outs) {
+                    let _ = j.reply.send(Ok(o));
+                }
+            }
+            // A database error fails the whole transaction. Retry each submission on its own,
+            // so one bad request cannot fail the others that shared its batch.
+            Err(e) if jobs.len() > 1 => {
+                tracing::warn!(
+                    "sampling batch of {} failed ({e}); retrying one by one",
+                    jobs.len()
+                );
+                for j in jobs {
+                    let r = apply(&db, &[&j.sub]).await.map(|mut o| o.remove(0));
+                    let _ = j.reply.send(r);
+                }
+            }
+            Err(e) => {
+                for j in jobs {
+                    let _ = j.reply.send(Err(AppError::Internal(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Tube {
+    round_id: i64,
+    barcode: String,
+    site_id: i64,
+    path: String,
+    capacity: i64,
+    household_id: Option<i64>,
+    n: i64,
+    opened_by: i64,
+    opened_ms: i64,
+    closed_ms: Option<i64>,
+    result: Option<String>,
+    dirty: bool,
+}
+
+impl Tube {
+    fn state(&self) -> TubeState {
+        TubeState {
+            barcode: self.barcode.clone(),
+            site_id: self.site_id,
+            capacity: self.capacity,
+            n: self.n,
+            closed: self.closed_ms.is_some(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Resident {
+    id: i64,
+    household_id: i64,
+    path: String,
+    name: String,
+    sex: i64,
+    birth: Option<String>,
+    doc_type: String,
+}
+
+struct Person {
+    status: String,
+    barcode: String,
+    first_barcode: String,
+    first_ms: i64,
+    household_id: i64,
+    path: String,
+    dirty: bool,
+}
+
+struct Site {
+    round_id: i64,
+    path: String,
+}
+
+struct Sample {
+    round_id: i64,
+    barcode: String,
+    resident_id: Option<i64>,
+    walkin: Option<usize>,
+    account_id: i64,
+    taken_ms: i64,
+    duplicate: bool,
+    retest: bool,
+}
+
+struct Walkin {
+    round_id: i64,
+    site_id: i64,
+    path: String,
+    barcode: String,
+    doc_type: String,
+    doc_number: String,
+    name: String,
+    phone: Option<String>,
+    taken_ms: i64,
+}
+
+/// Everything a batch reads, loaded up front, and everything it writes, kept until the end.
+#[derive(Default)]
+struct State {
+    replies: HashMap<String, Outcome>,
+    rules: HashMap<i64, Vec<PoolRule>>,
+    sites: HashMap<i64, Site>,
+    /// (account, round) → the sites it collects at.
+    collects: HashMap<(i64, i64), Vec<i64>>,
+    tubes: HashMap<(i64, String), Tube>,
+    residents: HashMap<i64, Resident>,
+    by_doc: HashMap<String, Vec<i64>>,
+    persons: HashMap<(i64, i64), Person>,
+    /// (round, doc number, doc type) → (tube, time) of an earlier walk-in sample.
+    walkins_seen: HashMap<(i64, String, String), (String, i64)>,
+    qr_secret: Option<String>,
+
+    new_replies: Vec<(String, i64, Outcome)>,
+    samples: Vec<Sample>,
+    walkins: Vec<Walkin>,
+    resampled: Vec<(i64, i64)>,
+    touched: HashMap<i64, HashSet<i64>>,
+}
+
+fn doc_key(number: &str) -> String {
+    number.trim().to_ascii_uppercase()
+}
+
+fn key(account_id: i64, client_id: &str) -> String {
+    format!("{account_id}:{client_id}")
+}
+
+fn ints(v: impl IntoIterator<Item = i64>) -> Vec<Value> {
+    v.into_iter().map(Value::Int).collect()
+}
+
+fn texts(v: impl IntoIterator<Item = String>) -> Vec<Value> {
+    v.into_iter().map(Value::Text).collect()
+}
+
+/// PostgreSQL: lock the rows read (another node may be writing the same tubes).
+fn for_update(tx: &Tx) -> &'static str {
+    if tx.backend() == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
+/// Apply submissions in one transaction. Returns the replies of each, in order.
+pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let mut st = State::default();
+    load(&mut tx, db, subs, &mut st).await?;
+    let mut out = Vec::with_capacity(subs.len());
+    for sub in subs {
+        let mut o = Vec::with_capacity(sub.ops.len());
+        for op in &sub.ops {
+            o.push(st.step(sub, op, now));
+        }
+        out.push(o);
+    }
+    write(&mut tx, &mut st, now).await?;
+    for (round_id, hh) in std::mem::take(&mut st.touched) {
+        let path = subs
+            .iter()
+            .find(|s| s.round.id == round_id)
+            .map(|s| s.round.path.clone())
+            .unwrap_or_default();
+        let hh: Vec<i64> = hh.into_iter().collect();
+        super::coverage::refresh(&mut tx, round_id, &path, &hh).await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> AppResult<()> {
+    // Stored replies.
+    let keys: Vec<String> = subs
+        .iter()
+        .flat_map(|s| s.ops.iter().map(|o| key(s.reader.account_id, &o.client_id)))
+        .collect();
+    for chunk in keys.chunks(500) {
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT key, reply FROM test_submissions WHERE key IN ({})",
+                    placeholders(1, chunk.len())
+                ),
+                texts(chunk.iter().cloned()),
+            )
+            .await?;
+        for r in rows {
+            if let Ok(o) = serde_json::from_str::<Outcome>(r.text(1)) {
+                st.replies.insert(r.string(0), o);
+            }
+        }
+    }
+    let rounds: HashSet<i64> = subs.iter().map(|s| s.round.id).collect();
+    let accounts: HashSet<i64> = subs.iter().map(|s| s.reader.account_id).collect();
+    let round_list = ints(rounds.iter().copied());
+    for r in tx
+        .query(
+            &format!(
+                "SELECT round_id, path, pool_size FROM test_pool_rules WHERE round_id IN ({})",
+                placeholders(1, round_list.len())
+            ),
+            round_list.clone(),
+        )
+        .await?
+    {
+        st.rules.entry(r.int(0)).or_default().push(PoolRule {
+            path: r.string(1),
+            pool_size: r.int(2),
+        });
+    }
+    // Sites of these rounds, and where these accounts collect.
+    for r in tx
+        .query(
+            &format!(
+                "SELECT id, round_id, path FROM test_sites WHERE round_id IN ({})",
+                placeholders(1, round_list.len())
+            ),
+            round_list.clone(),
+        )
+        .await?
+    {
+        st.sites.insert(
+            r.int(0),
+            Site {
+                round_id: r.int(1),
+                path: r.string(2),
+            },
+        );
+    }
+    let acc_list = ints(accounts.iter().copied());
+    for r in tx
+        .query(
+            &format!(
+                "SELECT c.account_id, s.round_id, s.id FROM test_collectors c \
+                 JOIN test_sites s ON s.id = c.site_id WHERE c.account_id IN ({}) ORDER BY s.id",
+                placeholders(1, acc_list.len())
+            ),
+            acc_list,
+        )
+        .await?
+    {
+        st.collects
+            .entry((r.int(0), r.int(1)))
+            .or_default()
+            .push(r.int(2));
+    }
+    // Tubes, per round.
+    for &round in &rounds {
+        let barcodes: HashSet<String> = subs
+            .iter()
+            .filter(|s| s.round.id == round)
+            .flat_map(|s| s.ops.iter().map(|o| o.tube.trim().to_owned()))
+            .collect();
+        let barcodes: Vec<String> = barcodes.into_iter().collect();
+        for chunk in barcodes.chunks(500) {
+            let mut params = vec![Value::Int(round)];
+            params.extend(texts(chunk.iter().cloned()));
+            let sql = format!(
+                "SELECT round_id, barcode, site_id, path, capacity, household_id, n, opened_by, \
+                 opened_ms, closed_ms, result FROM test_tubes WHERE round_id = $1 AND barcode IN ({}){}",
+                placeholders(2, chunk.len()),
+                for_update(tx)
+            );
+            for r in tx.query(&sql, params).await? {
+                st.tubes.insert(
+                    (round, r.string(1)),
+                    Tube {
+                        round_id: r.int(0),
+                        barcode: r.string(1),
+                        site_id: r.int(2),
+                        path: r.string(3),
+                        capacity: r.int(4),
+                        household_id: r.opt_int(5),
+                        n: r.int(6),
+                        opened_by: r.int(7),
+                        opened_ms: r.int(8),
+                        closed_ms: r.opt_int(9),
+                        result: r.opt_string(10),
+                        dirty: false,
+                    },
+                );
+            }
+        }
+    }
+    // Residents, by id, personal code or document.
+    let mut ids: HashSet<i64> = HashSet::new();
+    let mut docs: HashSet<String> = HashSet::new();
+    let mut has_qr = false;
+    for s in subs {
+        for o in &s.ops {
+            match &o.kind {
+                OpKind::Add { person, .. } => match person {
+                    PersonRef::ResidentId(i) => {
+                        ids.insert(*i);
+                    }
+                    PersonRef::Qr(_) => has_qr = true,
+                    PersonRef::Doc { number, .. } | PersonRef::WalkIn { number, .. } => {
+                        docs.insert(doc_key(number));
+                    }
+                },
+                _ => {}
+            }
+        }
+    }
+    if has_qr {
+        let secret = super::qr_secret(db).await?;
+        for s in subs {
+            for o in &s.ops {
+                if let OpKind::Add {
+                    person: PersonRef::Qr(code),
+                    ..
+                } = &o.kind
+                {
+                    if let Some(id) = parse_resident_code(&secret, code) {
+                        ids.insert(id);
+                    }
+                }
+            }
+        }
+        st.qr_secret = Some(secret);
+    }
+    let ids: Vec<i64> = ids.into_iter().collect();
+    for chunk in ids.chunks(500) {
+        let rows = super::residents_by_ids(tx, chunk).await?;
+        st.add_residents(&rows);
+    }
+    let docs: Vec<String> = docs.into_iter().collect();
+    for chunk in docs.chunks(500) {
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT id, household_id, path, name, sex, birth_date, doc_type, doc_number \
+                     FROM residents WHERE doc_number IN ({})",
+                    placeholders(1, chunk.len())
+                ),
+                texts(chunk.iter().cloned()),
+            )
+            .await?;
+        st.add_residents(&rows);
+        for r in &rows {
+            st.by_doc.entry(r.string(7)).or_default().push(r.int(0));
+        }
+        for &round in &rounds {
+            let mut params = vec![Value::Int(round)];
+            params.extend(texts(chunk.iter().cloned()));
+            for r in tx
+                .query(
+                    &format!(
+                        "SELECT doc_number, doc_type, barcode, taken_ms FROM test_walkins \
+                         WHERE round_id = $1 AND doc_number IN ({})",
+                        placeholders(2, chunk.len())
+                    ),
+                    params,
+                )
+                .await?
+            {
+                st.walkins_seen
+                    .insert((round, r.string(0), r.string(1)), (r.string(2), r.int(3)));
+            }
+        }
+    }
+    // Their state in the rounds.
+    let rids: Vec<i64> = st.residents.keys().copied().collect();
+    for &round in &rounds {
+        for chunk in rids.chunks(500) {
+            let mut params = vec![Value::Int(round)];
+            params.extend(ints(chunk.iter().copied()));
+            for r in tx
+                .query(
+                    &format!(
+                        "SELECT resident_id, status, barcode, first_barcode, first_ms, household_id, path \
+                         FROM test_persons WHERE round_id = $1 AND resident_id IN ({})",
+                        placeholders(2, chunk.len())
+                    ),
+                    params,
+                )
+                .await?
+            {
+                st.persons.insert(
+                    (round, r.int(0)),
+                    Person {
+                        status: r.string(1),
+                        barcode: r.string(2),
+                        first_barcode: r.string(3),
+                        first_ms: r.int(4),
+                        household_id: r.int(5),
+                        path: r.string(6),
+                        dirty: false,
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+impl State {
+    fn add_residents(&mut self, rows: &[crate::db::Row]) {
+        for r in rows {
+            self.residents.insert(
+                r.int(0),
+                Resident {
+                    id: r.int(0),
+                    household_id: r.int(1),
+                    path: r.string(2),
+                    name: r.string(3),
+                    sex: r.int(4),
+                    birth: r.opt_string(5),
+                    doc_type: r.string(6),
+                },
+            );
+        }
+    }
+
+    /// One operation: a stored reply for a known client id, else the operation itself.
+    fn step(&mut self, sub: &Submission, op: &Op, now: i64) -> Outcome {
+        let cid = op.client_id.trim();
+        if cid.is_empty() || cid.len() > 100 {
+            return Outcome::refused(
+                "bad_client_id",
+                "every submission needs a client id of 1–100 characters",
+                "每次提交都需要 1–100 个字符的客户端编号",
+            );
+        }
+        let k = key(sub.reader.account_id, cid);
+        if let Some(o) = self.replies.get(&k) {
+            let mut o = o.clone();
+            o.replayed = true;
+            return o;
+        }
+        let o = self.decide(sub, op, now);
+        self.replies.insert(k.clone(), o.clone());
+        self.new_replies.push((k, sub.round.id, o.clone()));
+        o
+    }
+
+    fn decide(&mut self, sub: &Submission, op: &Op, now: i64) -> Outcome {
+        let round = &sub.round;
+        let barcode = op.tube.trim();
+        if barcode.is_empty()
+            || barcode.len() > 40
+            || !barcode
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Outcome::refused(
+                "bad_barcode",
+                "a tube barcode has 1–40 letters, digits, - or _",
+                "试管条码应为 1–40 位字母、数字、- 或 _",
+            );
+        }
+        let at = match (sub.offline, op.taken_ms) {
+            (true, Some(t)) => t,
+            _ => now,
+        };
+        if at > now + CLOCK_SKEW_MS {
+            return Outcome::refused(
+                "future_time",
+                "the sample time is in the future: check the device clock",
+                "采样时间晚于当前时间，请检查设备时钟",
+            );
+        }
+        if !round.is_open_at(at) {
+            return Outcome::refused(
+                "round_closed",
+                "this round is not open at that time",
+                "该时间不在本轮检测的时段内",
+            );
+        }
+        let tkey = (round.id, barcode.to_owned());
+        match &op.kind {
+            OpKind::Open { site_id } => self.open(sub, tkey, *site_id, at),
+            OpKind::Close => {
+                let Some(t) = self.tubes.get_mut(&tkey) else {
+                    return unknown_tube();
+                };
+                if !may_collect(
+                    &self.collects,
+                    &self.sites,
+                    &sub.reader,
+                    round.id,
+                    t.site_id,
+                ) {
+                    return not_collector();
+                }
+                if t.closed_ms.is_none() {
+                    if t.n == 0 {
+                        let mut o = Outcome::refused(
+                            "tube_empty",
+                            "the tube is empty: add people before closing it",
+                            "试管为空，请先添加人员再封管",
+                        );
+                        o.tube = Some(t.state());
+                        return o;
+                    }
+                    t.closed_ms = Some(at);
+                    t.dirty = true;
+                }
+                let mut o = Outcome::new(Status::Accepted, "closed", "tube closed", "已封管");
+                o.tube = Some(t.state());
+                o
+            }
+            OpKind::Add { person, confirm } => {
+                let confirm = confirm.unwrap_or(sub.offline);
+                self.add(sub, tkey, person, confirm, at)
+            }
+        }
+    }
+
+    fn open(
+        &mut self,
+        sub: &Submission,
+        tkey: (i64, String),
+        site: Option<i64>,
+        at: i64,
+    ) -> Outcome {
+        let round = &sub.round;
+        let mine = self
+            .collects
+            .get(&(sub.reader.account_id, round.id))
+            .cloned()
+            .unwrap_or_default();
+        let site_id = match site {
+            Some(s) => s,
+            None if mine.len() == 1 => mine[0],
+            None => {
+                return Outcome::refused(
+                    "site_required",
+                    "say at which site the tube is opened",
+                    "请选择开管的采样点",
+                )
+            }
+        };
+        if !self
+            .sites
+            .get(&site_id)
+            .is_some_and(|s| s.round_id == round.id)
+        {
+            return Outcome::refused(
+                "unknown_site",
+                "there is no such site in this round",
+                "本轮检测没有这个采样点",
+            );
+        }
+        if !may_collect(&self.collects, &self.sites, &sub.reader, round.id, site_id) {
+            return not_collector();
+        }
+        if let Some(t) = self.tubes.get(&tkey) {
+            if t.site_id != site_id || t.closed_ms.is_some() {
+                let mut o = Outcome::refused(
+                    "tube_in_use",
+                    "this barcode is already used for another tube in this round",
+                    "该条码已在本轮检测中使用",
+                );
+                o.tube = Some(t.state());
+                return o;
+            }
+            let mut o = Outcome::new(Status::Accepted, "opened", "tube already open", "试管已开");
+            o.tube = Some(t.state());
+            return o;
+        }
+        let path = self.sites[&site_id].path.clone();
+        let capacity = pool_at(
+            round.pool_size,
+            self.rules.get(&round.id).map_or(&[][..], |v| v),
+            &path,
+        );
+        let t = Tube {
+            round_id: round.id,
+            barcode: tkey.1.clone(),
+            site_id,
+            path,
+            capacity,
+            household_id: None,
+            n: 0,
+            opened_by: sub.reader.account_id,
+            opened_ms: at,
+            closed_ms: None,
+            result: None,
+            dirty: true,
+        };
+        let mut o = Outcome::new(Status::Accepted, "opened", "tube opened", "已开管");
+        o.tube = Some(t.state());
+        self.tubes.insert(tkey, t);
+        o
+    }
+
+    fn add(
+        &mut self,
+        sub: &Submission,
+        tkey: (i64, String),
+        person: &PersonRef,
+        confirm: bool,
+        at: i64,
+    ) -> Outcome {
+        let round = &sub.round;
+        let Some(tube) = self.tubes.get(&tkey) else {
+            return unknown_tube();
+        };
+        if !may_collect(
+            &self.collects,
+            &self.sites,
+            &sub.reader,
+            round.id,
+            tube.site_id,
+        ) {
+            return not_collector();
+        }
+        let with_tube = |mut o: Outcome, t: &Tube| {
+            o.tube = Some(t.state());
+            o
+        };
+        if tube.closed_ms.is_some() {
+            return with_tube(
+                Outcome::refused(
+                    "tube_closed",
+                    "the tube is closed: open a new one",
+                    "试管已封管，请开新管",
+                ),
+                tube,
+            );
+        }
+        if tube.result.is_some() {
+            return with_tube(
+                Outcome::refused("tube_closed", "the tube has a result", "该试管已有结果"),
+                tube,
+            );
+        }
+        if tube.capacity > 0 && tube.n >= tube.capacity {
+            return with_tube(
+                Outcome::refused(
+                    "tube_full",
+                    format!("the tube is full ({} people)", tube.capacity),
+                    format!("试管已满（{} 人）", tube.capacity),
+                ),
+                tube,
+            );
+        }
+        // Who is it?
+        let resident = match person {
+            PersonRef::ResidentId(id) => self.residents.get(id).cloned(),
+            PersonRef::Qr(code) => {
+                let id = self
+                    .qr_secret
+                    .as_deref()
+                    .and_then(|s| parse_resident_code(s, code));
+                match id {
+                    Some(id) => self.residents.get(&id).cloned(),
+                    None => {
+                        return with_tube(
+                            Outcome::refused(
+                                "bad_code",
+                                "this is not a Wardline personal code",
+                                "这不是本系统的个人码",
+                            ),
+                            tube,
+                        )
+                    }
+                }
+            }
+            PersonRef::Doc { doc_type, number }
+            | PersonRef::WalkIn {
+                doc_type, number, ..
+            } => {
+                let dt = doc_type.as_deref().unwrap_or("id_card");
+                self.by_doc
+                    .get(&doc_key(number))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| self.residents.get(i))
+                    .find(|r| r.doc_type == dt && round.covers(&r.path))
+                    .cloned()
+            }
+        };
+        let resident = resident.filter(|r| round.covers(&r.path));
+        let Some(res) = resident else {
+            return match person {
+                PersonRef::WalkIn {
+                    doc_type,
+                    number,
+                    name,
+                    phone,
+                } => self.walk_in(sub, tkey, doc_type.as_deref(), number, name, phone.as_deref(), confirm, at),
+                _ => with_tube(
+                    Outcome::refused(
+                        "not_in_round",
+                        "not found in this round's registry: sample them as a walk-in with their document",
+                        "本轮检测范围的登记中查无此人，请按临时人员凭证件采样",
+                    ),
+                    tube,
+                ),
+            };
+        };
+        let brief = PersonBrief {
+            resident_id: Some(res.id),
+            household_id: Some(res.household_id),
+            name: mask_name(&res.name),
+            sex: res.sex,
+            age: res
+                .birth
+                .as_deref()
+                .and_then(|b| age_on(b, validate::today())),
+        };
+        if tube.capacity == 0 && tube.household_id.is_some_and(|h| h != res.household_id) {
+            let mut o = with_tube(
+                Outcome::refused(
+                    "other_household",
+                    "this tube holds one household: open a new tube for this person",
+                    "此管为一户一管，请为此人开新管",
+                ),
+                tube,
+            );
+            o.person = Some(brief);
+            return o;
+        }
+        let pkey = (round.id, res.id);
+        let mut retest = false;
+        if let Some(p) = self.persons.get(&pkey) {
+            match p.status.as_str() {
+                "retest" => {
+                    if tube.capacity != 1 {
+                        let mut o = with_tube(
+                            Outcome::refused(
+                                "needs_single_tube",
+                                "this person's pooled tube was positive: sample them alone, in a single tube",
+                                "此人所在混管阳性，须单人单管复检",
+                            ),
+                            tube,
+                        );
+                        o.person = Some(brief);
+                        return o;
+                    }
+                    retest = true;
+                }
+                "resample" => retest = true,
+                _ => {
+                    let earlier = (p.first_barcode.clone(), p.first_ms);
+                    if !confirm {
+                        let mut o = with_tube(
+                            Outcome::new(
+                                Status::Flagged,
+                                "already_sampled",
+                                "already sampled in this round: not added (send confirm to record the swab anyway)",
+                                "本轮已采过样：未加入（如已采样，请确认后记录）",
+                            ),
+                            tube,
+                        );
+                        o.person = Some(brief);
+                        o.earlier = Some(earlier);
+                        return o;
+                    }
+                    let t = self.tubes.get_mut(&tkey).unwrap();
+                    put_in(t, res.household_id, at);
+                    self.samples.push(Sample {
+                        round_id: round.id,
+                        barcode: tkey.1.clone(),
+                        resident_id: Some(res.id),
+                        walkin: None,
+                        account_id: sub.reader.account_id,
+                        taken_ms: at,
+                        duplicate: true,
+                        retest: false,
+                    });
+                    let mut o = Outcome::new(
+                        Status::Flagged,
+                        "already_sampled",
+                        "already sampled in this round: recorded as a repeat, counted once",
+                        "本轮已采过样：已记录为重复采样，只计一次",
+                    );
+                    o.tube = Some(t.state());
+                    o.person = Some(brief);
+                    o.earlier = Some(earlier);
+                    return o;
+                }
+            }
+        }
+        let t = self.tubes.get_mut(&tkey).unwrap();
+        put_in(t, res.household_id, at);
+        let state = t.state();
+        self.samples.push(Sample {
+            round_id: round.id,
+            barcode: tkey.1.clone(),
+            resident_id: Some(res.id),
+            walkin: None,
+            account_id: sub.reader.account_id,
+            taken_ms: at,
+            duplicate: false,
+            retest,
+        });
+        match self.persons.get_mut(&pkey) {
+            Some(p) => {
+                p.status = if p.status == "retest" {
+                    "retest_pending".into()
+                } else {
+                    "pending".into()
+                };
+                p.barcode = tkey.1.clone();
+                p.dirty = true;
+                self.resampled.push(pkey);
+            }
+            None => {
+                self.persons.insert(
+                    pkey,
+                    Person {
+                        status: "pending".into(),
+                        barcode: tkey.1.clone(),
+                        first_barcode: tkey.1.clone(),
+                        first_ms: at,
+                        household_id: res.household_id,
+                        path: res.path.clone(),
+                        dirty: true,
+                    },
+                );
+            }
+        }
+        self.touched
+            .entry(round.id)
+            .or_default()
+            .insert(res.household_id);
+        let (code, en, zh) = if retest {
+            ("added", "re-test sample added", "已加入复检样本")
+        } else {
+            ("added", "added", "已加入")
+        };
+        let mut o = Outcome::new(Status::Accepted, code, en, zh);
+        o.tube = Some(state);
+        o.person = Some(brief);
+        o
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_in(
+        &mut self,
+        sub: &Submission,
+        tkey: (i64, String),
+        doc_type: Option<&str>,
+        number: &str,
+        name: &str,
+        phone: Option<&str>,
+        confirm: bool,
+        at: i64,
+    ) -> Outcome {
+        let dt = doc_type.unwrap_or("id_card");
+        let mut errs: Vec<Msg> = Vec::new();
+        let number = if dt == "id_card" {
+            validate::parse_id_card(number).map(|c| c.number)
+        } else if crate::registry::model::DOC_TYPES
+            .iter()
+            .any(|t| t.code == dt)
+        {
+            validate::parse_other_doc(dt, number)
+        } else {
+            Err(crate::error::FieldError::new(
+                "doc_type",
+                "unknown document type",
+                "未知证件类型",
+            ))
+        };
+        let number = number.map_err(|e| errs.push(e.message)).unwrap_or_default();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            errs.push(Msg::new("name: 1–50 characters", "姓名：应为 1–50 个字符"));
+        }
+        let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) => validate::parse_phone(p)
+                .map_err(|e| errs.push(e.message))
+                .ok(),
+        };
+        if !errs.is_empty() {
+            return Outcome::refused(
+                "invalid",
+                errs.iter()
+                    .map(|m| m.en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                errs.iter()
+                    .map(|m| m.zh.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            );
+        }
+        let round = &sub.round;
+        let t = self.tubes.get_mut(&tkey).unwrap();
+        if t.capacity == 0 {
+            let mut o = Outcome::refused(
+                "other_household",
+                "a walk-in cannot join a one-household tube: open a tube for them",
+                "临时人员不能加入一户一管，请单独开管",
+            );
+            o.tube = Some(t.state());
+            return o;
+        }
+        let wkey = (round.id, number.clone(), dt.to_owned());
+        let brief = PersonBrief {
+            resident_id: None,
+            household_id: None,
+            name: mask_name(name),
+            sex: 0,
+            age: None,
+        };
+        let earlier = self.walkins_seen.get(&wkey).cloned();
+        if let Some(e) = &earlier {
+            if !confirm {
+                let mut o = Outcome::new(
+                    Status::Flagged,
+                    "already_sampled",
+                    "already sampled in this round: not added (send confirm to record the swab anyway)",
+                    "本轮已采过样：未加入（如已采样，请确认后记录）",
+                );
+                o.tube = Some(t.state());
+                o.person = Some(brief);
+                o.earlier = Some(e.clone());
+                return o;
+            }
+        }
+        put_in(t, 0, at);
+        let walkin = if earlier.is_none() {
+            self.walkins.push(Walkin {
+                round_id: round.id,
+                site_id: t.site_id,
+                path: t.path.clone(),
+                barcode: tkey.1.clone(),
+                doc_type: dt.to_owned(),
+                doc_number: number.clone(),
+                name: name.to_owned(),
+                phone,
+                taken_ms: at,
+            });
+            self.walkins_seen.insert(wkey, (tkey.1.clone(), at));
+            Some(self.walkins.len() - 1)
+        } else {
+            None
+        };
+        self.samples.push(Sample {
+            round_id: round.id,
+            barcode: tkey.1.clone(),
+            resident_id: None,
+            walkin,
+            account_id: sub.reader.account_id,
+            taken_ms: at,
+            duplicate: earlier.is_some(),
+            retest: false,
+        });
+        let mut o = if let Some(e) = earlier {
+            let mut o = Outcome::new(
+                Status::Flagged,
+                "already_sampled",
+                "already sampled in this round: recorded as a repeat",
+                "本轮已采过样：已记录为重复采样",
+            );
+            o.earlier = Some(e);
+            o
+        } else {
+            Outcome::new(
+                Status::Accepted,
+                "walk_in",
+                "added as a walk-in: the grid worker will register them",
+                "已按临时人员加入，待网格员登记",
+            )
+        };
+        o.tube = Some(t.state());
+        o.person = Some(brief);
+        o
+    }
+}
+
+/// Count a swab into the tube; a full tube closes itself.
+fn put_in(t: &mut Tube, household_id: i64, at: i64) {
+    t.n += 1;
+    if t.capacity == 0 && t.household_id.is_none() && household_id != 0 {
+        t.household_id = Some(household_id);
+    }
+    if t.capacity > 0 && t.n >= t.capacity {
+        t.closed_ms = Some(at);
+    }
+    t.dirty = true;
+}
+
+fn may_collect(
+    collects: &HashMap<(i64, i64), Vec<i64>>,
+    sites: &HashMap<i64, Site>,
+    r: &Reader,
+    round_id: i64,
+    site_id: i64,
+) -> bool {
+    collects
+        .get(&(r.account_id, round_id))
+        .is_some_and(|v| v.contains(&site_id))
+        || (super::samples_in_scope(r)
+            && sites
+                .get(&site_id)
+                .is_some_and(|s| r.scope.contains(&s.path)))
+}
+
+fn unknown_tube() -> Outcome {
+    Outcome::refused(
+        "unknown_tube",
+        "no tube with this barcode is open in this round: open it first",
+        "本轮检测中没有已开的此条码试管，请先开管",
+    )
+}
+
+fn not_collector() -> Outcome {
+    Outcome::refused(
+        "not_collector",
+        "you are not a collector at this site",
+        "您不是该采样点的采样人员",
+    )
+}
+
+async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
+    // Walk-ins first: their samples need their ids.
+    let mut walkin_ids = Vec::with_capacity(st.walkins.len());
+    for w in &st.walkins {
+        let id = tx
+            .query_one(
+                "INSERT INTO test_walkins (round_id, site_id, path, barcode, doc_type, doc_number, \
+                 name, phone, taken_ms, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending') \
+                 RETURNING id",
+                crate::args![
+                    w.round_id,
+                    w.site_id,
+                    w.path.as_str(),
+                    w.barcode.as_str(),
+                    w.doc_type.as_str(),
+                    w.doc_number.as_str(),
+                    w.name.as_str(),
+                    w.phone.clone(),
+                    w.taken_ms
+                ],
+            )
+            .await?
+            .int(0);
+        walkin_ids.push(id);
+    }
+    let mut tubes: Vec<&Tube> = st.tubes.values().filter(|t| t.dirty).collect();
+    tubes.sort_by(|a, b| (a.round_id, &a.barcode).cmp(&(b.round_id, &b.barcode)));
+    let mut rows = Vec::with_capacity(tubes.len() * 10);
+    for t in tubes {
+        rows.extend([
+            Value::Int(t.round_id),
+            Value::from(t.barcode.as_str()),
+            Value::Int(t.site_id),
+            Value::from(t.path.as_str()),
+            Value::Int(t.capacity),
+            Value::from(t.household_id),
+            Value::Int(t.n),
+            Value::Int(t.opened_by),
+            Value::Int(t.opened_ms),
+            Value::from(t.closed_ms),
+        ]);
+    }
+    tx.bulk_insert(
+        "test_tubes",
+        &[
+            "round_id",
+            "barcode",
+            "site_id",
+            "path",
+            "capacity",
+            "household_id",
+            "n",
+            "opened_by",
+            "opened_ms",
+            "closed_ms",
+        ],
+        rows,
+        Some(
+            "ON CONFLICT (round_id, barcode) DO UPDATE SET n = excluded.n, \
+             closed_ms = excluded.closed_ms, household_id = excluded.household_id",
+        ),
+    )
+    .await?;
+    let mut rows = Vec::with_capacity(st.samples.len() * 8);
+    for s in &st.samples {
+        rows.extend([
+            Value::Int(s.round_id),
+            Value::from(s.barcode.as_str()),
+            Value::from(s.resident_id),
+            Value::from(s.walkin.map(|i| walkin_ids[i])),
+            Value::Int(s.account_id),
+            Value::Int(s.taken_ms),
+            Value::from(s.duplicate),
+            Value::from(s.retest),
+        ]);
+    }
+    tx.bulk_insert(
+        "test_samples",
+        &[
+            "round_id",
+            "barcode",
+            "resident_id",
+            "walkin_id",
+            "account_id",
+            "taken_ms",
+            "duplicate",
+            "retest",
+        ],
+        rows,
+        None,
+    )
+    .await?;
+    let mut persons: Vec<(&(i64, i64), &Person)> =
+        st.persons.iter().filter(|(_, p)| p.dirty).collect();
+    persons.sort_by_key(|(k, _)| **k);
+    let mut rows = Vec::with_capacity(persons.len() * 9);
+    for ((round, rid), p) in persons {
+        rows.extend([
+            Value::Int(*round),
+            Value::Int(*rid),
+            Value::Int(p.household_id),
+            Value::from(p.path.as_str()),
+            Value::from(p.status.as_str()),
+            Value::from(p.barcode.as_str()),
+            Value::from(p.first_barcode.as_str()),
+            Value::Int(p.first_ms),
+            Value::Int(now),
+        ]);
+    }
+    tx.bulk_insert(
+        "test_persons",
+        &[
+            "round_id",
+            "resident_id",
+            "household_id",
+            "path",
+            "status",
+            "barcode",
+            "first_barcode",
+            "first_ms",
+            "updated_ms",
+        ],
+        rows,
+        Some(
+            "ON CONFLICT (round_id, resident_id) DO UPDATE SET status = excluded.status, \
+             barcode = excluded.barcode, updated_ms = excluded.updated_ms",
+        ),
+    )
+    .await?;
+    // Follow-up tasks of people sampled again are done.
+    for (round, rid) in &st.resampled {
+        tx.execute(
+            "UPDATE test_tasks SET done_ms = $1 WHERE round_id = $2 AND resident_id = $3 \
+             AND done_ms IS NULL",
+            crate::args![now, *round, *rid],
+        )
+        .await?;
+    }
+    let mut rows = Vec::with_capacity(st.new_replies.len() * 4);
+    for (k, round, o) in &st.new_replies {
+        rows.extend([
+            Value::from(k.as_str()),
+            Value::Int(*round),
+            Value::Text(serde_json::to_string(o).map_err(|e| AppError::Internal(e.to_string()))?),
+            Value::Int(now),
+        ]);
+    }
+    // DO NOTHING: another node may have stored the same retry a moment earlier.
+    tx.bulk_insert(
+        "test_submissions",
+        &["key", "round_id", "reply", "created_ms"],
+        rows,
+        Some("ON CONFLICT (key) DO NOTHING"),
+    )
+    .await?;
+    Ok(())
+}

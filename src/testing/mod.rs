@@ -1,0 +1,676 @@
+//! Mass testing (核酸检测): rounds over an area subtree, sampling sites and collectors, pooled
+//! tubes, lab results with individual re-tests, exemptions, walk-ins, and live coverage
+//! (不漏一户、不漏一人).
+//!
+//! - [`ingest`]: the sampling path (open a tube, add people, close it), batched into group
+//!   commits so thousands of scans a second cost a few transactions a second; idempotent by
+//!   client id.
+//! - [`coverage`]: tallies kept in the same transaction as every change, the coverage reads,
+//!   the missing list.
+//! - [`results`]: lab results, re-tests, follow-up tasks; exemptions; walk-ins.
+//! - [`api`], [`pages`]: the JSON API for devices and the pages.
+
+pub mod api;
+pub mod coverage;
+pub mod ingest;
+pub mod pages;
+pub mod results;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::access::{Reader, Scope};
+use crate::args;
+use crate::audit::{self, Actor, Event};
+use crate::db::{now_ms, path_end, Db, Row, Tx, Value};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::Msg;
+use crate::registry::areas::{self, Area};
+
+/// People per tube a round or an area may use; 0 is one tube per household.
+pub const POOL_SIZES: &[i64] = &[1, 5, 10, 20, 0];
+
+/// Exemption reasons: (code, English, Chinese).
+pub const EXEMPT_REASONS: &[(&str, &str, &str)] = &[
+    ("away", "away from home", "外出"),
+    ("hospital", "in hospital", "住院"),
+    ("deceased", "deceased", "已故"),
+    ("infant", "infant under the age limit", "婴幼儿（未到年龄）"),
+    ("other", "other", "其他"),
+];
+
+/// Roles that set up rounds, sites and collectors within their scope.
+pub fn can_manage(r: &Reader) -> bool {
+    matches!(r.role.as_str(), "admin" | "hq" | "street" | "community")
+}
+
+/// Roles that enter lab results for tubes within their scope.
+pub fn can_enter_results(r: &Reader) -> bool {
+    matches!(r.role.as_str(), "admin" | "hq" | "lab")
+}
+
+/// Roles that may sample at any site within their scope without being listed as its collector.
+pub fn samples_in_scope(r: &Reader) -> bool {
+    matches!(r.role.as_str(), "admin" | "street" | "community" | "grid")
+}
+
+/// Exempting a resident from a round is a registry correction: the registry's writers do it.
+pub fn can_exempt(r: &Reader) -> bool {
+    r.can_write_registry()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    pub id: i64,
+    pub area_id: i64,
+    pub path: String,
+    pub name: String,
+    pub starts_ms: i64,
+    pub ends_ms: i64,
+    pub pool_size: i64,
+    pub created_by: String,
+    pub created_ms: i64,
+}
+
+pub const ROUND_COLS: &str =
+    "id, area_id, path, name, starts_ms, ends_ms, pool_size, created_by, created_ms";
+
+impl Round {
+    pub fn from_row(r: &Row) -> Round {
+        Round {
+            id: r.int(0),
+            area_id: r.int(1),
+            path: r.string(2),
+            name: r.string(3),
+            starts_ms: r.int(4),
+            ends_ms: r.int(5),
+            pool_size: r.int(6),
+            created_by: r.string(7),
+            created_ms: r.int(8),
+        }
+    }
+
+    pub fn covers(&self, path: &str) -> bool {
+        path.starts_with(self.path.as_str())
+    }
+
+    pub fn is_open_at(&self, ms: i64) -> bool {
+        (self.starts_ms..=self.ends_ms).contains(&ms)
+    }
+}
+
+/// Whether a scope and a subtree overlap: the round's area is inside the scope, or a scope root
+/// is inside the round's area.
+pub fn overlaps(scope: &Scope, path: &str) -> bool {
+    scope.contains(path) || scope.roots.iter().any(|r| r.starts_with(path))
+}
+
+pub async fn round_by_id(db: &Db, id: i64) -> AppResult<Option<Round>> {
+    Ok(db
+        .query_opt(
+            &format!("SELECT {ROUND_COLS} FROM test_rounds WHERE id = $1"),
+            args![id],
+        )
+        .await?
+        .map(|r| Round::from_row(&r)))
+}
+
+/// A round the reader may see: it overlaps the reader's area scope, or the reader collects at
+/// one of its sites. Anything else is not found.
+pub async fn visible_round(db: &Db, r: &Reader, id: i64) -> AppResult<Round> {
+    let round = round_by_id(db, id).await?.ok_or(AppError::NotFound)?;
+    if overlaps(&r.scope, &round.path) || collects_in(db, r.account_id, id).await? {
+        Ok(round)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn collects_in(db: &Db, account_id: i64, round_id: i64) -> AppResult<bool> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM test_collectors c JOIN test_sites s ON s.id = c.site_id \
+             WHERE c.account_id = $1 AND s.round_id = $2",
+            args![account_id, round_id],
+        )
+        .await?
+        .is_some())
+}
+
+/// Rounds the reader may see, newest first.
+pub async fn rounds(db: &Db, r: &Reader) -> AppResult<Vec<Round>> {
+    let all = db
+        .query(
+            &format!(
+                "SELECT {ROUND_COLS} FROM test_rounds ORDER BY starts_ms DESC, id DESC LIMIT 1000"
+            ),
+            vec![],
+        )
+        .await?;
+    let mine: Vec<i64> = db
+        .query(
+            "SELECT DISTINCT s.round_id FROM test_collectors c JOIN test_sites s ON s.id = c.site_id \
+             WHERE c.account_id = $1",
+            args![r.account_id],
+        )
+        .await?
+        .iter()
+        .map(|x| x.int(0))
+        .collect();
+    Ok(all
+        .iter()
+        .map(Round::from_row)
+        .filter(|x| overlaps(&r.scope, &x.path) || mine.contains(&x.id))
+        .collect())
+}
+
+/// What the round form holds.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct NewRound {
+    pub area: String,
+    pub name: String,
+    /// `YYYY-MM-DDTHH:MM` (local time of the browser's form, taken as China Standard Time) or
+    /// milliseconds.
+    pub starts: String,
+    pub ends: String,
+    pub pool_size: String,
+}
+
+/// UTC+8: China Standard Time, the time every form and page speaks.
+pub const CST_MS: i64 = 8 * 3600 * 1000;
+
+/// Parse `YYYY-MM-DDTHH:MM[:SS]` (China Standard Time) or plain epoch milliseconds.
+pub fn parse_time(field: &'static str, s: &str) -> Result<i64, FieldError> {
+    let s = s.trim();
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(ms);
+    }
+    let bad = || {
+        FieldError::new(
+            field,
+            "a date and time like 2026-11-23T07:00",
+            "应为日期时间，如 2026-11-23T07:00",
+        )
+    };
+    let (date, time) = s.split_once(['T', ' ']).ok_or_else(bad)?;
+    let d = crate::registry::validate::parse_date(field, date).or_else(|_| {
+        // parse_date refuses future dates; a round may be scheduled ahead.
+        let p: Vec<&str> = date.split('-').collect();
+        if p.len() == 3 {
+            Ok(date.to_owned())
+        } else {
+            Err(bad())
+        }
+    })?;
+    let p: Vec<i64> = d.split('-').filter_map(|x| x.parse().ok()).collect();
+    let t: Vec<i64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
+    if p.len() != 3 || !(2..=3).contains(&t.len()) {
+        return Err(bad());
+    }
+    let (y, m, dd) = (p[0] as i32, p[1] as u32, p[2] as u32);
+    if !(1..=12).contains(&m)
+        || dd < 1
+        || dd > crate::registry::validate::days_in_month(y, m)
+        || !(0..24).contains(&t[0])
+        || !(0..60).contains(&t[1])
+    {
+        return Err(bad());
+    }
+    let days = crate::registry::validate::days_from_civil(y, m, dd);
+    let secs = t[0] * 3600 + t[1] * 60 + t.get(2).copied().unwrap_or(0);
+    Ok(days * 86_400_000 + secs * 1000 - CST_MS)
+}
+
+fn parse_pool(s: &str) -> Result<i64, FieldError> {
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| POOL_SIZES.contains(n))
+        .ok_or_else(|| {
+            FieldError::new(
+                "pool_size",
+                "1, 5, 10 or 20 people per tube, or 0 for one tube per household",
+                "每管 1、5、10 或 20 人，或 0 表示每户一管",
+            )
+        })
+}
+
+fn check_manager(r: &Reader, path: &str) -> AppResult<()> {
+    if !r.scope.contains(path) {
+        return Err(AppError::NotFound);
+    }
+    if !can_manage(r) {
+        return Err(AppError::Forbidden(Msg::new(
+            "only HQ, street and community officers set up testing rounds",
+            "只有指挥部、街道和社区干部可以设置检测轮次",
+        )));
+    }
+    Ok(())
+}
+
+/// Create a round over an area of the reader's scope. Returns its id.
+pub async fn create_round(db: &Db, actor: &Actor, r: &Reader, f: &NewRound) -> AppResult<i64> {
+    let area = areas::scoped(db, f.area.trim(), &r.scope).await?;
+    check_manager(r, &area.path)?;
+    let mut errs = Vec::new();
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errs.push(FieldError::new(
+            "name",
+            "1–100 characters",
+            "应为 1–100 个字符",
+        ));
+    }
+    let starts = parse_time("starts", &f.starts)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let ends = parse_time("ends", &f.ends).map_err(|e| errs.push(e)).ok();
+    if let (Some(s), Some(e)) = (starts, ends) {
+        if e <= s {
+            errs.push(FieldError::new(
+                "ends",
+                "must be after the start",
+                "须晚于开始时间",
+            ));
+        }
+    }
+    let pool = parse_pool(&f.pool_size).map_err(|e| errs.push(e)).ok();
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let (starts, ends, pool) = (starts.unwrap(), ends.unwrap(), pool.unwrap());
+    let mut tx = db.begin().await?;
+    let id = tx
+        .query_one(
+            "INSERT INTO test_rounds (area_id, path, name, starts_ms, ends_ms, pool_size, \
+             created_by, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            args![
+                area.id,
+                area.path.as_str(),
+                name,
+                starts,
+                ends,
+                pool,
+                actor.username.as_str(),
+                now_ms()
+            ],
+        )
+        .await?
+        .int(0);
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("create", "test_round", id)
+            .area(&area.path)
+            .detail(
+                json!({"new": {"name": name, "area": area.code, "starts_ms": starts,
+                "ends_ms": ends, "pool_size": pool}}),
+            ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Set the pooling of an area of a round (replaces an earlier rule for that area).
+pub async fn set_pool_rule(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    round: &Round,
+    area_code: &str,
+    pool_size: &str,
+) -> AppResult<()> {
+    let area = areas::scoped(db, area_code.trim(), &r.scope).await?;
+    check_manager(r, &area.path)?;
+    if !round.covers(&area.path) {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "area",
+            "this area is not part of the round",
+            "该区域不在本轮检测范围内",
+        )]));
+    }
+    let pool = parse_pool(pool_size).map_err(|e| AppError::Invalid(vec![e]))?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "INSERT INTO test_pool_rules (round_id, area_id, path, pool_size) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (round_id, area_id) DO UPDATE SET pool_size = excluded.pool_size",
+        args![round.id, area.id, area.path.as_str(), pool],
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("update", "test_round", round.id)
+            .area(&area.path)
+            .detail(json!({"pool_rule": {"area": area.code, "pool_size": pool}})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolRule {
+    pub path: String,
+    pub pool_size: i64,
+}
+
+pub async fn pool_rules(db: &Db, round_id: i64) -> AppResult<Vec<PoolRule>> {
+    Ok(db
+        .query(
+            "SELECT path, pool_size FROM test_pool_rules WHERE round_id = $1 ORDER BY path",
+            args![round_id],
+        )
+        .await?
+        .iter()
+        .map(|r| PoolRule {
+            path: r.string(0),
+            pool_size: r.int(1),
+        })
+        .collect())
+}
+
+/// The pool size at `path`: the most specific rule above it, else the round's default.
+pub fn pool_at(default: i64, rules: &[PoolRule], path: &str) -> i64 {
+    rules
+        .iter()
+        .filter(|x| path.starts_with(x.path.as_str()))
+        .max_by_key(|x| x.path.len())
+        .map_or(default, |x| x.pool_size)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Site {
+    pub id: i64,
+    pub round_id: i64,
+    pub path: String,
+    pub name: String,
+    pub kind: String,
+    pub collectors: Vec<String>,
+}
+
+/// Add a sampling site (a fixed point or a door-to-door team) in an area of the round.
+pub async fn add_site(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    round: &Round,
+    area_code: &str,
+    name: &str,
+    kind: &str,
+) -> AppResult<i64> {
+    let area = areas::scoped(db, area_code.trim(), &r.scope).await?;
+    check_manager(r, &area.path)?;
+    let mut errs = Vec::new();
+    if !round.covers(&area.path) {
+        errs.push(FieldError::new(
+            "area",
+            "this area is not part of the round",
+            "该区域不在本轮检测范围内",
+        ));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errs.push(FieldError::new(
+            "name",
+            "1–100 characters",
+            "应为 1–100 个字符",
+        ));
+    }
+    if !matches!(kind, "fixed" | "door") {
+        errs.push(FieldError::new(
+            "kind",
+            "a fixed site or a door-to-door team",
+            "应为固定采样点或入户采样队",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mut tx = db.begin().await?;
+    let id = tx
+        .query_one(
+            "INSERT INTO test_sites (round_id, area_id, path, name, kind, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            args![round.id, area.id, area.path.as_str(), name, kind, now_ms()],
+        )
+        .await?
+        .int(0);
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("create", "test_site", id)
+            .area(&area.path)
+            .detail(
+                json!({"new": {"round": round.id, "name": name, "kind": kind, "area": area.code}}),
+            ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Make an account a collector at a site. The account must exist; its role does not matter
+/// (volunteers, medical staff with the `collector` role, grid workers).
+pub async fn add_collector(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    site_id: i64,
+    username: &str,
+) -> AppResult<()> {
+    let site = db
+        .query_opt("SELECT path FROM test_sites WHERE id = $1", args![site_id])
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_manager(r, site.text(0))?;
+    let acc = db
+        .query_opt(
+            "SELECT id FROM accounts WHERE username = $1 AND disabled_ms IS NULL",
+            args![username.trim()],
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new(
+                "username",
+                format!("there is no active account {:?}", username.trim()),
+                format!("没有名为“{}”的有效账号", username.trim()),
+            )])
+        })?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "INSERT INTO test_collectors (site_id, account_id) VALUES ($1, $2) \
+         ON CONFLICT (site_id, account_id) DO NOTHING",
+        args![site_id, acc.int(0)],
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("update", "test_site", site_id)
+            .area(site.text(0))
+            .detail(json!({"collector_added": username.trim()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sites of a round within `scope` (or all of them when `scope` is `None`), with collectors.
+pub async fn sites(db: &Db, round_id: i64, scope: Option<&Scope>) -> AppResult<Vec<Site>> {
+    let rows = db
+        .query(
+            "SELECT s.id, s.round_id, s.path, s.name, s.kind, a.username FROM test_sites s \
+             LEFT JOIN test_collectors c ON c.site_id = s.id \
+             LEFT JOIN accounts a ON a.id = c.account_id \
+             WHERE s.round_id = $1 ORDER BY s.path, s.id, a.username",
+            args![round_id],
+        )
+        .await?;
+    let mut out: Vec<Site> = Vec::new();
+    for r in rows {
+        if scope.is_some_and(|s| !s.contains(r.text(2))) {
+            continue;
+        }
+        if out.last().is_none_or(|s| s.id != r.int(0)) {
+            out.push(Site {
+                id: r.int(0),
+                round_id: r.int(1),
+                path: r.string(2),
+                name: r.string(3),
+                kind: r.string(4),
+                collectors: vec![],
+            });
+        }
+        if let Some(u) = r.opt_string(5) {
+            out.last_mut().unwrap().collectors.push(u);
+        }
+    }
+    Ok(out)
+}
+
+/// The sites of a round where an account collects.
+pub async fn my_sites(db: &Db, account_id: i64, round_id: i64) -> AppResult<Vec<Site>> {
+    let mine: Vec<i64> = db
+        .query(
+            "SELECT c.site_id FROM test_collectors c JOIN test_sites s ON s.id = c.site_id \
+             WHERE c.account_id = $1 AND s.round_id = $2",
+            args![account_id, round_id],
+        )
+        .await?
+        .iter()
+        .map(|r| r.int(0))
+        .collect();
+    Ok(sites(db, round_id, None)
+        .await?
+        .into_iter()
+        .filter(|s| mine.contains(&s.id))
+        .collect())
+}
+
+/// A deployment setting, created with `init` the first time it is asked for. Every node reads
+/// the same value.
+pub async fn setting(db: &Db, key: &str, init: impl FnOnce() -> String) -> AppResult<String> {
+    if let Some(r) = db
+        .query_opt("SELECT value FROM settings WHERE key = $1", args![key])
+        .await?
+    {
+        return Ok(r.string(0));
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        args![key, init()],
+    )
+    .await?;
+    let v = tx
+        .query_one("SELECT value FROM settings WHERE key = $1", args![key])
+        .await?
+        .string(0);
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// The signature of a resident's personal code: a keyed hash, so codes cannot be made up from
+/// record ids.
+fn qr_sig(secret: &str, resident_id: i64) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
+    m.update(format!("resident:{resident_id}").as_bytes());
+    m.finalize().into_bytes()[..6]
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
+}
+
+pub async fn qr_secret(db: &Db) -> AppResult<String> {
+    setting(db, "qr_secret", || crate::access::random_hex(32)).await
+}
+
+/// A resident's personal code, as printed in a QR code: `WLR1.<id>.<signature>`.
+pub fn resident_code(secret: &str, resident_id: i64) -> String {
+    format!("WLR1.{resident_id}.{}", qr_sig(secret, resident_id))
+}
+
+/// The resident id in a personal code, if the code is genuine.
+pub fn parse_resident_code(secret: &str, code: &str) -> Option<i64> {
+    let mut it = code.trim().splitn(3, '.');
+    if it.next()? != "WLR1" {
+        return None;
+    }
+    let id: i64 = it.next()?.parse().ok()?;
+    let sig = it.next()?;
+    (sig.eq_ignore_ascii_case(&qr_sig(secret, id))).then_some(id)
+}
+
+/// A name masked for people who may confirm a person but not read the registry: 张*明, 李*.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+/// `IN ($k, $k+1, …)` for `n` parameters starting at `$first`.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Ancestors of an area within the round, for breadcrumbs.
+pub async fn round_area(db: &Db, round: &Round, code: Option<&str>, r: &Reader) -> AppResult<Area> {
+    let code = code.filter(|c| !c.is_empty());
+    let area = match code {
+        Some(c) => areas::scoped(db, c, &r.registry_scope()).await?,
+        None => {
+            // The round's own area when the reader's scope covers it; else the reader's first
+            // scope root inside the round.
+            let scope = r.registry_scope();
+            if scope.contains(&round.path) {
+                areas::by_path(db, &round.path)
+                    .await?
+                    .ok_or(AppError::NotFound)?
+            } else {
+                let root = scope
+                    .roots
+                    .iter()
+                    .find(|x| x.starts_with(round.path.as_str()))
+                    .ok_or(AppError::NotFound)?;
+                areas::by_path(db, root).await?.ok_or(AppError::NotFound)?
+            }
+        }
+    };
+    if !round.covers(&area.path) {
+        return Err(AppError::NotFound);
+    }
+    Ok(area)
+}
+
+/// Exclusive upper bound for a path range, re-exported for the submodules.
+pub(crate) fn end(path: &str) -> String {
+    path_end(path)
+}
+
+/// Resident rows needed by ingest, exemptions and walk-ins.
+pub(crate) async fn residents_by_ids(tx: &mut Tx, ids: &[i64]) -> AppResult<Vec<Row>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(tx
+        .query(
+            &format!(
+                "SELECT id, household_id, path, name, sex, birth_date, doc_type, doc_number \
+                 FROM residents WHERE id IN ({})",
+                placeholders(1, ids.len())
+            ),
+            ids.iter().map(|&i| Value::Int(i)).collect(),
+        )
+        .await?)
+}

@@ -1,0 +1,798 @@
+//! Lab results, individual re-tests and their follow-up tasks; exemptions; walk-ins waiting to
+//! be registered; a resident's latest result.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{coverage, end, Round, EXEMPT_REASONS};
+use crate::access::{Reader, Scope};
+use crate::args;
+use crate::audit::{self, Actor, Event};
+use crate::db::{now_ms, Db, Tx, Value};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::Msg;
+use crate::registry::validate::{mask_doc, mask_phone};
+
+pub const RESULTS: &[(&str, &str, &str)] = &[
+    ("negative", "negative", "阴性"),
+    ("positive", "positive", "阳性"),
+    ("invalid", "invalid: re-sample", "无效，需重采"),
+];
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ResultLine {
+    pub tube: String,
+    pub result: String,
+    /// The line's row in an uploaded file (0: count from the start of the list).
+    #[serde(default, skip_serializing)]
+    pub row: usize,
+}
+
+/// What a results upload did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ResultsReport {
+    pub tubes: usize,
+    pub unchanged: usize,
+    pub negative_people: usize,
+    pub positive_people: usize,
+    pub retests_due: usize,
+    pub resamples_due: usize,
+}
+
+fn row_err(row: usize, field: &'static str, en: String, zh: String) -> FieldError {
+    FieldError::new(field, en, zh).at_row(row)
+}
+
+/// Normalise a result word: English or Chinese, any case.
+pub fn parse_result(s: &str) -> Option<&'static str> {
+    match s.trim().to_lowercase().as_str() {
+        "negative" | "neg" | "-" | "阴性" | "阴" => Some("negative"),
+        "positive" | "pos" | "+" | "阳性" | "阳" => Some("positive"),
+        "invalid" | "resample" | "无效" | "重采" => Some("invalid"),
+        _ => None,
+    }
+}
+
+/// Record results for tubes of a round: all or nothing. Every bad line is reported (row =
+/// line number, counting a file's header as row 1 when `first_row` is 2). A result already
+/// recorded may be sent again; a different one for the same tube is refused.
+pub async fn record(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    round: &Round,
+    lines: &[ResultLine],
+    first_row: usize,
+) -> AppResult<ResultsReport> {
+    if !super::can_enter_results(r) {
+        return Err(AppError::Forbidden(Msg::new(
+            "only labs, HQ and administrators enter test results",
+            "只有检测机构、指挥部和管理员可以录入检测结果",
+        )));
+    }
+    if lines.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "file",
+            "no results in the upload",
+            "上传内容中没有结果",
+        )]));
+    }
+    let mut errs = Vec::new();
+    let mut parsed = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        let row = if l.row > 0 { l.row } else { i + first_row };
+        let tube = l.tube.trim().to_owned();
+        match parse_result(&l.result) {
+            None => errs.push(row_err(
+                row,
+                "result",
+                format!(
+                    "{:?} is not a result (negative, positive or invalid)",
+                    l.result
+                ),
+                format!("“{}”不是有效结果（阴性、阳性或无效）", l.result),
+            )),
+            Some(res) => {
+                if !seen.insert(tube.clone()) {
+                    errs.push(row_err(
+                        row,
+                        "tube",
+                        format!("tube {tube} appears twice in the upload"),
+                        format!("试管 {tube} 在上传内容中出现两次"),
+                    ));
+                }
+                parsed.push((row, tube, res));
+            }
+        }
+    }
+    let mut tx = db.begin().await?;
+    let mut report = ResultsReport::default();
+    let now = now_ms();
+    let mut todo = Vec::new();
+    for (row, tube, res) in &parsed {
+        let t = tx
+            .query_opt(
+                "SELECT path, capacity, n, result, closed_ms FROM test_tubes \
+                 WHERE round_id = $1 AND barcode = $2",
+                args![round.id, tube.as_str()],
+            )
+            .await?
+            .filter(|t| r.scope.contains(t.text(0)));
+        let Some(t) = t else {
+            errs.push(row_err(
+                *row,
+                "tube",
+                format!("there is no tube {tube} in this round within your area"),
+                format!("本轮检测中（您的范围内）没有试管 {tube}"),
+            ));
+            continue;
+        };
+        if t.int(2) == 0 {
+            errs.push(row_err(
+                *row,
+                "tube",
+                format!("tube {tube} is empty"),
+                format!("试管 {tube} 为空管"),
+            ));
+            continue;
+        }
+        match t.opt_text(3) {
+            Some(old) if old == *res => report.unchanged += 1,
+            Some(old) => errs.push(row_err(
+                *row,
+                "result",
+                format!("tube {tube} already has the result {old}"),
+                format!("试管 {tube} 已有结果：{old}"),
+            )),
+            None => todo.push((tube.clone(), *res, t.int(1), t.int(2))),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mut touched = HashSet::new();
+    for (tube, res, capacity, n) in &todo {
+        tx.execute(
+            "UPDATE test_tubes SET result = $1, result_ms = $2, result_by = $3, \
+             closed_ms = COALESCE(closed_ms, $2) WHERE round_id = $4 AND barcode = $5",
+            args![*res, now, actor.username.as_str(), round.id, tube.as_str()],
+        )
+        .await?;
+        report.tubes += 1;
+        let individual = *capacity == 1 || *n == 1;
+        match (*res, individual) {
+            ("negative", _) => {
+                report.negative_people += settle(&mut tx, round.id, tube, "negative", now).await?;
+            }
+            ("positive", true) => {
+                report.positive_people += settle(&mut tx, round.id, tube, "positive", now).await?;
+            }
+            ("positive", false) => {
+                // Everyone whose swab is in the tube, repeats included, needs a re-test alone.
+                let people = tx
+                    .query(
+                        "SELECT DISTINCT p.resident_id, p.household_id, p.path FROM test_samples s \
+                         JOIN test_persons p ON p.round_id = s.round_id AND p.resident_id = s.resident_id \
+                         WHERE s.round_id = $1 AND s.barcode = $2 AND p.status <> 'positive'",
+                        args![round.id, tube.as_str()],
+                    )
+                    .await?;
+                for p in &people {
+                    tx.execute(
+                        "UPDATE test_persons SET status = 'retest', barcode = $1, updated_ms = $2 \
+                         WHERE round_id = $3 AND resident_id = $4",
+                        args![tube.as_str(), now, round.id, p.int(0)],
+                    )
+                    .await?;
+                    task(&mut tx, round.id, p.int(0), p.text(2), "retest", tube, now).await?;
+                    touched.insert(p.int(1));
+                }
+                report.retests_due += people.len();
+            }
+            _ => {
+                // Invalid: the people this tube settles are sampled again (alone again if they
+                // were being re-tested alone).
+                let people = tx
+                    .query(
+                        "SELECT resident_id, household_id, path, status FROM test_persons \
+                         WHERE round_id = $1 AND barcode = $2 AND status IN ('pending', 'retest_pending')",
+                        args![round.id, tube.as_str()],
+                    )
+                    .await?;
+                for p in &people {
+                    let (status, kind) = if p.text(3) == "retest_pending" {
+                        ("retest", "retest")
+                    } else {
+                        ("resample", "resample")
+                    };
+                    tx.execute(
+                        "UPDATE test_persons SET status = $1, updated_ms = $2 \
+                         WHERE round_id = $3 AND resident_id = $4",
+                        args![status, now, round.id, p.int(0)],
+                    )
+                    .await?;
+                    task(&mut tx, round.id, p.int(0), p.text(2), kind, tube, now).await?;
+                    touched.insert(p.int(1));
+                }
+                report.resamples_due += people.len();
+            }
+        }
+    }
+    let touched: Vec<i64> = touched.into_iter().collect();
+    coverage::refresh(&mut tx, round.id, &round.path, &touched).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("results", "test_round", round.id)
+            .area(&round.path)
+            .detail(json!({"report": report})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The people this tube settles get their final status. Returns how many.
+async fn settle(
+    tx: &mut Tx,
+    round_id: i64,
+    tube: &str,
+    status: &str,
+    now: i64,
+) -> AppResult<usize> {
+    Ok(tx
+        .execute(
+            "UPDATE test_persons SET status = $1, updated_ms = $2 WHERE round_id = $3 \
+             AND barcode = $4 AND status IN ('pending', 'retest_pending')",
+            args![status, now, round_id, tube],
+        )
+        .await? as usize)
+}
+
+async fn task(
+    tx: &mut Tx,
+    round_id: i64,
+    resident_id: i64,
+    path: &str,
+    kind: &str,
+    tube: &str,
+    now: i64,
+) -> AppResult<()> {
+    // One open task per person: a newer reason replaces an open one.
+    tx.execute(
+        "UPDATE test_tasks SET done_ms = $1 WHERE round_id = $2 AND resident_id = $3 AND done_ms IS NULL",
+        args![now, round_id, resident_id],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO test_tasks (round_id, resident_id, path, kind, barcode, created_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        args![round_id, resident_id, path, kind, tube, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// An open follow-up task, as its grid worker sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    pub id: i64,
+    pub kind: String,
+    pub barcode: String,
+    pub created_ms: i64,
+    pub resident_id: i64,
+    pub name: String,
+    pub address: String,
+    pub phone_masked: Option<String>,
+}
+
+/// Open follow-up tasks of a round within the reader's registry scope.
+pub async fn tasks(db: &Db, round_id: i64, scope: &Scope, limit: i64) -> AppResult<Vec<Task>> {
+    let (cond, mut params) = scope.sql("t.path", 3);
+    params.insert(0, Value::Int(round_id));
+    params.insert(1, Value::Int(limit));
+    Ok(db
+        .query(
+            &format!(
+                "SELECT t.id, t.kind, t.barcode, t.created_ms, r.id, r.name, h.address, r.phone \
+                 FROM test_tasks t JOIN residents r ON r.id = t.resident_id \
+                 JOIN households h ON h.id = r.household_id \
+                 WHERE t.round_id = $1 AND t.done_ms IS NULL AND {cond} \
+                 ORDER BY t.path, t.id LIMIT $2"
+            ),
+            params,
+        )
+        .await?
+        .iter()
+        .map(|r| Task {
+            id: r.int(0),
+            kind: r.string(1),
+            barcode: r.string(2),
+            created_ms: r.int(3),
+            resident_id: r.int(4),
+            name: r.string(5),
+            address: r.string(6),
+            phone_masked: r.opt_text(7).map(mask_phone),
+        })
+        .collect())
+}
+
+/// Exempt a resident from a round (away, in hospital, deceased, infant, other), or change the
+/// reason. Registry writers, within their scope.
+#[allow(clippy::too_many_arguments)]
+pub async fn exempt(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    round: &Round,
+    resident_id: i64,
+    reason: &str,
+    note: &str,
+) -> AppResult<()> {
+    let (hh, path) = resident_in(db, r, round, resident_id).await?;
+    if !super::can_exempt(r) {
+        return Err(AppError::Forbidden(Msg::new(
+            "only grid workers and officers who keep the registry exempt residents",
+            "只有负责登记的网格员和干部可以设置免检",
+        )));
+    }
+    let mut errs = Vec::new();
+    if !EXEMPT_REASONS.iter().any(|x| x.0 == reason) {
+        errs.push(FieldError::new(
+            "reason",
+            "choose a reason: away, in hospital, deceased, infant or other",
+            "请选择原因：外出、住院、已故、婴幼儿或其他",
+        ));
+    }
+    let note = note.trim();
+    if note.chars().count() > 200 || (reason == "other" && note.is_empty()) {
+        errs.push(FieldError::new(
+            "note",
+            "up to 200 characters; required when the reason is “other”",
+            "最多 200 个字符；原因为“其他”时必填",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "INSERT INTO test_exemptions (round_id, resident_id, reason, note, by_username, created_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (round_id, resident_id) DO UPDATE SET \
+         reason = excluded.reason, note = excluded.note, by_username = excluded.by_username, \
+         created_ms = excluded.created_ms",
+        args![round.id, resident_id, reason, note, actor.username.as_str(), now_ms()],
+    )
+    .await?;
+    coverage::refresh(&mut tx, round.id, &round.path, &[hh]).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("exempt", "resident", resident_id)
+            .area(&path)
+            .detail(json!({"round": round.id, "reason": reason, "note": note})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Take an exemption back.
+pub async fn unexempt(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    round: &Round,
+    resident_id: i64,
+) -> AppResult<()> {
+    let (hh, path) = resident_in(db, r, round, resident_id).await?;
+    if !super::can_exempt(r) {
+        return Err(crate::registry::edit::forbidden());
+    }
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            "DELETE FROM test_exemptions WHERE round_id = $1 AND resident_id = $2",
+            args![round.id, resident_id],
+        )
+        .await?;
+    if n > 0 {
+        coverage::refresh(&mut tx, round.id, &round.path, &[hh]).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Event::new("unexempt", "resident", resident_id)
+                .area(&path)
+                .detail(json!({"round": round.id})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A resident of the round within the reader's registry scope: (household, path).
+async fn resident_in(db: &Db, r: &Reader, round: &Round, id: i64) -> AppResult<(i64, String)> {
+    let row = db
+        .query_opt(
+            "SELECT household_id, path FROM residents WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .filter(|x| r.registry_scope().contains(x.text(1)) && round.covers(x.text(1)))
+        .ok_or(AppError::NotFound)?;
+    Ok((row.int(0), row.string(1)))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Exemption {
+    pub resident_id: i64,
+    pub name: String,
+    pub address: String,
+    pub reason: String,
+    pub note: String,
+    pub by: String,
+    pub at_ms: i64,
+}
+
+/// Exemptions of a round under an area (within the reader's registry scope).
+pub async fn exemptions(
+    db: &Db,
+    round_id: i64,
+    path: &str,
+    scope: &Scope,
+) -> AppResult<Vec<Exemption>> {
+    if !scope.contains(path) {
+        return Ok(vec![]);
+    }
+    Ok(db
+        .query(
+            "SELECT e.resident_id, r.name, h.address, e.reason, e.note, e.by_username, e.created_ms \
+             FROM test_exemptions e JOIN residents r ON r.id = e.resident_id \
+             JOIN households h ON h.id = r.household_id \
+             WHERE e.round_id = $1 AND r.path >= $2 AND r.path < $3 ORDER BY h.path, h.address, r.id \
+             LIMIT 2000",
+            args![round_id, path, end(path)],
+        )
+        .await?
+        .iter()
+        .map(|x| Exemption {
+            resident_id: x.int(0),
+            name: x.string(1),
+            address: x.string(2),
+            reason: x.string(3),
+            note: x.string(4),
+            by: x.string(5),
+            at_ms: x.int(6),
+        })
+        .collect())
+}
+
+/// A walk-in waiting for the grid worker.
+#[derive(Debug, Clone, Serialize)]
+pub struct Walkin {
+    pub id: i64,
+    pub round_id: i64,
+    pub round_name: String,
+    pub site_path: String,
+    pub barcode: String,
+    pub doc_type: String,
+    pub doc_number_masked: String,
+    pub name: String,
+    pub phone_masked: Option<String>,
+    pub taken_ms: i64,
+    pub tube_result: Option<String>,
+}
+
+/// Pending walk-ins sampled at sites within the reader's registry scope.
+pub async fn walkins(db: &Db, scope: &Scope) -> AppResult<Vec<Walkin>> {
+    let (cond, params) = scope.sql("w.path", 1);
+    Ok(db
+        .query(
+            &format!(
+                "SELECT w.id, w.round_id, rd.name, w.path, w.barcode, w.doc_type, w.doc_number, \
+                 w.name, w.phone, w.taken_ms, t.result FROM test_walkins w \
+                 JOIN test_rounds rd ON rd.id = w.round_id \
+                 LEFT JOIN test_tubes t ON t.round_id = w.round_id AND t.barcode = w.barcode \
+                 WHERE w.status = 'pending' AND {cond} ORDER BY w.path, w.taken_ms LIMIT 1000"
+            ),
+            params,
+        )
+        .await?
+        .iter()
+        .map(|x| Walkin {
+            id: x.int(0),
+            round_id: x.int(1),
+            round_name: x.string(2),
+            site_path: x.string(3),
+            barcode: x.string(4),
+            doc_type: x.string(5),
+            doc_number_masked: mask_doc(x.text(6)),
+            name: x.string(7),
+            phone_masked: x.opt_text(8).map(mask_phone),
+            taken_ms: x.int(9),
+            tube_result: x.opt_string(10),
+        })
+        .collect())
+}
+
+/// Resolve a walk-in. `link`: the person has been registered (a resident with the same
+/// document within the reader's scope and the round's area): their sample becomes the
+/// resident's and counts in coverage. Otherwise it is dismissed (e.g. only passing through).
+pub async fn resolve_walkin(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    id: i64,
+    link: bool,
+) -> AppResult<()> {
+    if !r.can_write_registry() {
+        return Err(crate::registry::edit::forbidden());
+    }
+    let scope = r.registry_scope();
+    let w = db
+        .query_opt(
+            "SELECT w.round_id, w.path, w.barcode, w.doc_type, w.doc_number, w.taken_ms, w.status \
+             FROM test_walkins w WHERE w.id = $1",
+            args![id],
+        )
+        .await?
+        .filter(|w| scope.contains(w.text(1)))
+        .ok_or(AppError::NotFound)?;
+    if w.text(6) != "pending" {
+        return Err(AppError::Conflict(Msg::new(
+            "this walk-in has already been dealt with",
+            "该临时人员已处理",
+        )));
+    }
+    let round = super::round_by_id(db, w.int(0))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = db.begin().await?;
+    if !link {
+        tx.execute(
+            "UPDATE test_walkins SET status = 'dismissed', resolved_by = $1, resolved_ms = $2 WHERE id = $3",
+            args![actor.username.as_str(), now_ms(), id],
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Event::new("dismiss", "test_walkin", id).area(w.text(1)),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let res = tx
+        .query_opt(
+            "SELECT id, household_id, path FROM residents WHERE doc_number = $1 AND doc_type = $2",
+            args![w.text(4), w.text(3)],
+        )
+        .await?
+        .filter(|x| scope.contains(x.text(2)) && round.covers(x.text(2)))
+        .ok_or_else(|| {
+            AppError::Conflict(Msg::new(
+                "register this person in a household of your area first (same document), then link",
+                "请先在您辖区的住户中登记此人（证件相同），再关联",
+            ))
+        })?;
+    let (rid, hh, path) = (res.int(0), res.int(1), res.string(2));
+    let result = tx
+        .query_one(
+            "SELECT result, capacity, n FROM test_tubes WHERE round_id = $1 AND barcode = $2",
+            args![round.id, w.text(2)],
+        )
+        .await?;
+    let status = match (result.opt_text(0), result.int(1) == 1 || result.int(2) == 1) {
+        (None, _) => "pending",
+        (Some("negative"), _) => "negative",
+        (Some("positive"), true) => "positive",
+        (Some("positive"), false) => "retest",
+        _ => "resample",
+    };
+    let now = now_ms();
+    let inserted = tx
+        .execute(
+            "INSERT INTO test_persons (round_id, resident_id, household_id, path, status, barcode, \
+             first_barcode, first_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) \
+             ON CONFLICT (round_id, resident_id) DO NOTHING",
+            args![round.id, rid, hh, path.as_str(), status, w.text(2), w.int(5), now],
+        )
+        .await?;
+    if inserted > 0 && matches!(status, "retest" | "resample") {
+        task(&mut tx, round.id, rid, &path, status, w.text(2), now).await?;
+    }
+    tx.execute(
+        "UPDATE test_samples SET resident_id = $1, duplicate = $2 WHERE walkin_id = $3",
+        args![rid, inserted == 0, id],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE test_walkins SET status = 'linked', resident_id = $1, resolved_by = $2, resolved_ms = $3 \
+         WHERE id = $4",
+        args![rid, actor.username.as_str(), now, id],
+    )
+    .await?;
+    coverage::refresh(&mut tx, round.id, &round.path, &[hh]).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("link", "test_walkin", id)
+            .area(&path)
+            .detail(json!({"resident": rid, "round": round.id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A resident's state in a round.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonResult {
+    pub round_id: i64,
+    pub round_name: String,
+    pub status: String,
+    pub barcode: String,
+    pub first_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// A resident's results, newest round first: only for readers whose registry scope holds them.
+pub async fn latest(
+    db: &Db,
+    scope: &Scope,
+    resident_id: i64,
+    limit: i64,
+) -> AppResult<Vec<PersonResult>> {
+    let row = db
+        .query_opt(
+            "SELECT path FROM residents WHERE id = $1",
+            args![resident_id],
+        )
+        .await?
+        .filter(|x| scope.contains(x.text(0)))
+        .ok_or(AppError::NotFound)?;
+    let _ = row;
+    Ok(db
+        .query(
+            "SELECT p.round_id, r.name, p.status, p.barcode, p.first_ms, p.updated_ms \
+             FROM test_persons p JOIN test_rounds r ON r.id = p.round_id \
+             WHERE p.resident_id = $1 ORDER BY p.first_ms DESC LIMIT $2",
+            args![resident_id, limit],
+        )
+        .await?
+        .iter()
+        .map(|x| PersonResult {
+            round_id: x.int(0),
+            round_name: x.string(1),
+            status: x.string(2),
+            barcode: x.string(3),
+            first_ms: x.int(4),
+            updated_ms: x.int(5),
+        })
+        .collect())
+}
+
+/// What is in a tube, for readers whose registry scope holds the tube's site.
+#[derive(Debug, Clone, Serialize)]
+pub struct TubeView {
+    pub barcode: String,
+    pub site_name: String,
+    pub path: String,
+    pub capacity: i64,
+    pub n: i64,
+    pub opened_ms: i64,
+    pub closed_ms: Option<i64>,
+    pub result: Option<String>,
+    pub result_ms: Option<i64>,
+    pub people: Vec<TubePerson>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TubePerson {
+    pub resident_id: Option<i64>,
+    pub name: String,
+    pub taken_ms: i64,
+    pub duplicate: bool,
+    pub retest: bool,
+    pub status: Option<String>,
+}
+
+pub async fn tube(db: &Db, round_id: i64, barcode: &str, scope: &Scope) -> AppResult<TubeView> {
+    let t = db
+        .query_opt(
+            "SELECT t.barcode, s.name, t.path, t.capacity, t.n, t.opened_ms, t.closed_ms, t.result, t.result_ms \
+             FROM test_tubes t JOIN test_sites s ON s.id = t.site_id \
+             WHERE t.round_id = $1 AND t.barcode = $2",
+            args![round_id, barcode.trim()],
+        )
+        .await?
+        .filter(|t| scope.contains(t.text(2)))
+        .ok_or(AppError::NotFound)?;
+    let people = db
+        .query(
+            "SELECT s.resident_id, COALESCE(r.name, w.name), s.taken_ms, s.duplicate, s.retest, p.status \
+             FROM test_samples s LEFT JOIN residents r ON r.id = s.resident_id \
+             LEFT JOIN test_walkins w ON w.id = s.walkin_id \
+             LEFT JOIN test_persons p ON p.round_id = s.round_id AND p.resident_id = s.resident_id \
+             WHERE s.round_id = $1 AND s.barcode = $2 ORDER BY s.taken_ms, s.id",
+            args![round_id, barcode.trim()],
+        )
+        .await?
+        .iter()
+        .map(|x| TubePerson {
+            resident_id: x.opt_int(0),
+            name: x.opt_string(1).unwrap_or_default(),
+            taken_ms: x.int(2),
+            duplicate: x.int(3) != 0,
+            retest: x.int(4) != 0,
+            status: x.opt_string(5),
+        })
+        .collect();
+    Ok(TubeView {
+        barcode: t.string(0),
+        site_name: t.string(1),
+        path: t.string(2),
+        capacity: t.int(3),
+        n: t.int(4),
+        opened_ms: t.int(5),
+        closed_ms: t.opt_int(6),
+        result: t.opt_string(7),
+        result_ms: t.opt_int(8),
+        people,
+    })
+}
+
+/// Parse a results file: CSV (UTF-8, with or without BOM) with the columns tube, result (a
+/// header row is recognised and skipped). Returns the lines and the row number of the first.
+pub fn parse_results_csv(bytes: &[u8]) -> AppResult<(Vec<ResultLine>, usize)> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
+        |_| {
+            AppError::Invalid(vec![FieldError::new(
+                "file",
+                "the file is not UTF-8 text: save it as CSV UTF-8",
+                "文件不是 UTF-8 文本，请另存为“CSV UTF-8”",
+            )])
+        },
+    )?;
+    let mut lines = Vec::new();
+    let mut first = 1;
+    let mut errs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let cols: Vec<&str> = line
+            .split([',', '\t'])
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        if cols.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        if i == 0 && parse_result(cols.get(1).copied().unwrap_or("")).is_none() {
+            first = 2;
+            continue;
+        }
+        if cols.len() < 2 {
+            errs.push(
+                FieldError::new(
+                    "file",
+                    "expected two columns: tube, result",
+                    "应有两列：试管条码、结果",
+                )
+                .at_row(i + 1),
+            );
+            continue;
+        }
+        lines.push(ResultLine {
+            tube: cols[0].to_owned(),
+            result: cols[1].to_owned(),
+            row: i + 1,
+        });
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    Ok((lines, first))
+}
