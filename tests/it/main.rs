@@ -13,6 +13,7 @@ mod import;
 mod openapi;
 mod registry;
 mod sessions;
+mod testing;
 mod validate;
 
 /// `.ci/run` sets `WARDLINE_REQUIRE_POSTGRES=1`: then a missing or unreachable PostgreSQL is a
