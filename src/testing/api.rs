@@ -173,7 +173,7 @@ async fn submit(
     ops: Vec<Op>,
     offline: bool,
 ) -> AppResult<Vec<Outcome>> {
-    let round = visible_round(&s.db, &r, id_of(id)?).await?;
+    let round = s.ingest.round_for(&s.db, &r, id_of(id)?).await?;
     s.ingest
         .submit(Submission {
             reader: r,

@@ -170,7 +170,19 @@ struct Job {
 #[derive(Clone)]
 pub struct Ingest {
     tx: mpsc::Sender<Job>,
+    /// Rounds by id (a round is never changed once created), and which (account, round) pairs
+    /// may submit, with when that was checked: the hot path asks the database neither.
+    rounds: std::sync::Arc<std::sync::Mutex<RoundCache>>,
 }
+
+#[derive(Default)]
+struct RoundCache {
+    rounds: HashMap<i64, Round>,
+    allowed: HashMap<(i64, i64), std::time::Instant>,
+}
+
+/// How long a "this account may submit to this round" answer is trusted.
+const ALLOWED_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Ingest {
     /// Start the writer task (needs a Tokio runtime).
@@ -178,7 +190,33 @@ impl Ingest {
         // Bounded: under overload, requests wait for room here instead of piling up memory.
         let (tx, rx) = mpsc::channel::<Job>(8192);
         tokio::spawn(writer(db, rx));
-        Ingest { tx }
+        Ingest {
+            tx,
+            rounds: Default::default(),
+        }
+    }
+
+    /// The round a device submits to, if the reader may see it ([`super::visible_round`]),
+    /// from memory when it was asked recently.
+    pub async fn round_for(&self, db: &Db, r: &Reader, id: i64) -> AppResult<Round> {
+        {
+            let c = self.rounds.lock().expect("round cache poisoned");
+            if let (Some(round), Some(at)) = (c.rounds.get(&id), c.allowed.get(&(r.account_id, id)))
+            {
+                if at.elapsed() < ALLOWED_TTL {
+                    return Ok(round.clone());
+                }
+            }
+        }
+        let round = super::visible_round(db, r, id).await?;
+        let mut c = self.rounds.lock().expect("round cache poisoned");
+        if c.allowed.len() > 100_000 {
+            c.allowed.retain(|_, at| at.elapsed() < ALLOWED_TTL);
+        }
+        c.allowed
+            .insert((r.account_id, id), std::time::Instant::now());
+        c.rounds.insert(id, round.clone());
+        Ok(round)
     }
 
     /// Apply a submission; the replies come back after the commit.
@@ -427,25 +465,7 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
             pool_size: r.int(2),
         });
     }
-    // Sites of these rounds, and where these accounts collect.
-    for r in tx
-        .query(
-            &format!(
-                "SELECT id, round_id, path FROM test_sites WHERE round_id IN ({})",
-                placeholders(1, round_list.len())
-            ),
-            round_list.clone(),
-        )
-        .await?
-    {
-        st.sites.insert(
-            r.int(0),
-            Site {
-                round_id: r.int(1),
-                path: r.string(2),
-            },
-        );
-    }
+    // Where these accounts collect.
     let acc_list = ints(accounts.iter().copied());
     for r in tx
         .query(
@@ -499,6 +519,38 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
                     },
                 );
             }
+        }
+    }
+    // The sites this batch refers to: where these accounts collect, where its tubes are, and
+    // where it opens tubes (a round may have thousands of sites).
+    let mut site_ids: HashSet<i64> = st.collects.values().flatten().copied().collect();
+    site_ids.extend(st.tubes.values().map(|t| t.site_id));
+    for s in subs {
+        for o in &s.ops {
+            if let OpKind::Open { site_id: Some(id) } = o.kind {
+                site_ids.insert(id);
+            }
+        }
+    }
+    let site_ids: Vec<i64> = site_ids.into_iter().collect();
+    for chunk in site_ids.chunks(500) {
+        for r in tx
+            .query(
+                &format!(
+                    "SELECT id, round_id, path FROM test_sites WHERE id IN ({})",
+                    placeholders(1, chunk.len())
+                ),
+                ints(chunk.iter().copied()),
+            )
+            .await?
+        {
+            st.sites.insert(
+                r.int(0),
+                Site {
+                    round_id: r.int(1),
+                    path: r.string(2),
+                },
+            );
         }
     }
     // Residents, by id, personal code or document.

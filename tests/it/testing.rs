@@ -28,7 +28,13 @@ pub fn actor(r: &Reader) -> Actor {
 
 /// A round over the demo district, open now, pool `pool`; one site in `site_area` with
 /// `collector` on it.
-pub async fn round(db: &Db, officer: &Reader, pool: i64, site_area: &str, collector: &str) -> (Round, i64) {
+pub async fn round(
+    db: &Db,
+    officer: &Reader,
+    pool: i64,
+    site_area: &str,
+    collector: &str,
+) -> (Round, i64) {
     let now = wardline::db::now_ms();
     let id = testing::create_round(
         db,
@@ -45,9 +51,17 @@ pub async fn round(db: &Db, officer: &Reader, pool: i64, site_area: &str, collec
     .await
     .unwrap();
     let r = testing::round_by_id(db, id).await.unwrap().unwrap();
-    let site = testing::add_site(db, &actor(officer), officer, &r, site_area, "采样点", "fixed")
-        .await
-        .unwrap();
+    let site = testing::add_site(
+        db,
+        &actor(officer),
+        officer,
+        &r,
+        site_area,
+        "采样点",
+        "fixed",
+    )
+    .await
+    .unwrap();
     testing::add_collector(db, &actor(officer), officer, site, collector)
         .await
         .unwrap();
@@ -74,7 +88,13 @@ pub fn add(cid: &str, tube: &str, resident: i64) -> Op {
     )
 }
 
-pub async fn submit(db: &Db, r: &Reader, round: &Round, ops: Vec<Op>, offline: bool) -> Vec<Outcome> {
+pub async fn submit(
+    db: &Db,
+    r: &Reader,
+    round: &Round,
+    ops: Vec<Op>,
+    offline: bool,
+) -> Vec<Outcome> {
     let mut out = ingest::apply(
         db,
         &[&Submission {
@@ -98,16 +118,20 @@ async fn pooled_tube_capacity_duplicates_retry_and_coverage() {
         let col = reader(db, "col", "collector", "431102001001").await;
         let (round, site) = round(db, &hq, 5, "431102", "col").await;
         let people: Vec<i64> = db
-            .query(
-                "SELECT id FROM residents ORDER BY id LIMIT 8",
-                vec![],
-            )
+            .query("SELECT id FROM residents ORDER BY id LIMIT 8", vec![])
             .await
             .unwrap()
             .iter()
             .map(|r| r.int(0))
             .collect();
-        let o = submit(db, &col, &round, vec![op("o1", "T1", OpKind::Open { site_id: None })], false).await;
+        let o = submit(
+            db,
+            &col,
+            &round,
+            vec![op("o1", "T1", OpKind::Open { site_id: None })],
+            false,
+        )
+        .await;
         assert_eq!(o[0].status, Status::Accepted, "{}: {:?}", t.name, o[0]);
         assert_eq!(o[0].tube.as_ref().unwrap().site_id, site);
         let ops: Vec<Op> = people[..6]
@@ -117,16 +141,34 @@ async fn pooled_tube_capacity_duplicates_retry_and_coverage() {
             .collect();
         let o = submit(db, &col, &round, ops, false).await;
         let codes: Vec<&str> = o.iter().map(|x| x.code.as_str()).collect();
-        assert_eq!(codes, ["added", "added", "added", "added", "added", "tube_closed"], "{}", t.name);
-        assert!(o[4].tube.as_ref().unwrap().closed, "the tube closes itself at 5");
+        assert_eq!(
+            codes,
+            ["added", "added", "added", "added", "added", "tube_closed"],
+            "{}",
+            t.name
+        );
+        assert!(
+            o[4].tube.as_ref().unwrap().closed,
+            "the tube closes itself at 5"
+        );
         // Retry of a1: the same reply, replayed, nothing added.
         let o = submit(db, &col, &round, vec![add("a1", "T1", people[1])], false).await;
         assert!(o[0].replayed);
         assert_eq!(o[0].code, "added");
         // people[0] again, in a new tube: flagged, not added.
-        submit(db, &col, &round, vec![op("o2", "T2", OpKind::Open { site_id: None })], false).await;
+        submit(
+            db,
+            &col,
+            &round,
+            vec![op("o2", "T2", OpKind::Open { site_id: None })],
+            false,
+        )
+        .await;
         let o = submit(db, &col, &round, vec![add("d1", "T2", people[0])], false).await;
-        assert_eq!((o[0].status, o[0].code.as_str()), (Status::Flagged, "already_sampled"));
+        assert_eq!(
+            (o[0].status, o[0].code.as_str()),
+            (Status::Flagged, "already_sampled")
+        );
         assert_eq!(o[0].tube.as_ref().unwrap().n, 0);
         assert_eq!(o[0].earlier.as_ref().unwrap().0, "T1");
         let c = coverage::subtree(db, round.id, "431102").await.unwrap();
@@ -146,7 +188,11 @@ async fn pooled_tube_capacity_duplicates_retry_and_coverage() {
             &actor(&lab),
             &lab,
             &round,
-            &[results::ResultLine { tube: "T1".into(), result: "阳性".into(), row: 0 }],
+            &[results::ResultLine {
+                tube: "T1".into(),
+                result: "阳性".into(),
+                row: 0,
+            }],
             1,
         )
         .await
