@@ -64,6 +64,24 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Mass testing.
+    Testing {
+        #[command(subcommand)]
+        command: TestingCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TestingCommand {
+    /// Record lab results from a CSV file (tube,result; negative/positive/invalid or
+    /// 阴性/阳性/无效): all lines or none.
+    Results {
+        /// The round's id.
+        #[arg(long)]
+        round: i64,
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -436,6 +454,38 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                     Err(e)
                 }
             }
+        }
+        Command::Testing {
+            command: TestingCommand::Results { round, file },
+        } => {
+            let db = open(&config).await?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| AppError::Internal(format!("cannot read {}: {e}", file.display())))?;
+            let round = crate::testing::round_by_id(&db, round)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let (lines, first) = crate::testing::results::parse_results_csv(&bytes)?;
+            let reader = access::Reader {
+                account_id: 0,
+                username: audit::Actor::cli().username,
+                display_name: audit::Actor::cli().username,
+                role: "admin".into(),
+                scope: everywhere(),
+            };
+            let r = crate::testing::results::record(
+                &db,
+                &audit::Actor::cli(),
+                &reader,
+                &round,
+                &lines,
+                first,
+            )
+            .await?;
+            println!(
+                "{} tubes recorded ({} unchanged): {} people negative, {} positive, {} re-tests due, {} re-samples due",
+                r.tubes, r.unchanged, r.negative_people, r.positive_people, r.retests_due, r.resamples_due
+            );
+            Ok(())
         }
         Command::Admin { command } => {
             let db = open(&config).await?;

@@ -1488,7 +1488,10 @@ mod tests {
     #[test]
     fn personal_codes_are_signed() {
         let code = crate::testing::resident_code("secret", 42);
-        assert_eq!(crate::testing::parse_resident_code("secret", &code), Some(42));
+        assert_eq!(
+            crate::testing::parse_resident_code("secret", &code),
+            Some(42)
+        );
         assert_eq!(crate::testing::parse_resident_code("other", &code), None);
         let forged = code.replace("WLR1.42.", "WLR1.43.");
         assert_eq!(crate::testing::parse_resident_code("secret", &forged), None);
