@@ -400,9 +400,12 @@ fn for_update(tx: &Tx) -> &'static str {
 /// Apply submissions in one transaction. Returns the replies of each, in order.
 pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>> {
     let now = now_ms();
+    let t0 = std::time::Instant::now();
     let mut tx = db.begin().await?;
+    let t_begin = t0.elapsed();
     let mut st = State::default();
     load(&mut tx, db, subs, &mut st).await?;
+    let t_load = t0.elapsed();
     let mut out = Vec::with_capacity(subs.len());
     for sub in subs {
         let mut o = Vec::with_capacity(sub.ops.len());
@@ -412,6 +415,7 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
         out.push(o);
     }
     write(&mut tx, &mut st, now).await?;
+    let t_write = t0.elapsed();
     for (round_id, hh) in std::mem::take(&mut st.touched) {
         let path = subs
             .iter()
@@ -421,7 +425,18 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
         let hh: Vec<i64> = hh.into_iter().collect();
         super::coverage::refresh(&mut tx, round_id, &path, &hh).await?;
     }
+    let t_refresh = t0.elapsed();
     tx.commit().await?;
+    tracing::debug!(
+        "sampling batch: {} submissions, {} samples; begin {:?} load {:?} write {:?} refresh {:?} commit {:?}",
+        subs.len(),
+        st.samples.len(),
+        t_begin,
+        t_load - t_begin,
+        t_write - t_load,
+        t_refresh - t_write,
+        t0.elapsed() - t_refresh
+    );
     Ok(out)
 }
 
