@@ -633,8 +633,11 @@ pub async fn resolve_walkin(
     if inserted > 0 && matches!(status, "retest" | "resample") {
         task(&mut tx, round.id, rid, &path, status, w.text(2), now).await?;
     }
+    // The walk-in's swabs are the resident's now; repeats stay repeats, and all of them are
+    // when the resident had been sampled already.
     tx.execute(
-        "UPDATE test_samples SET resident_id = $1, duplicate = $2 WHERE walkin_id = $3",
+        "UPDATE test_samples SET resident_id = $1, \
+         duplicate = CASE WHEN $2 = 1 THEN 1 ELSE duplicate END WHERE walkin_id = $3",
         args![rid, inserted == 0, id],
     )
     .await?;
