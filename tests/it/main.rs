@@ -14,6 +14,7 @@ mod openapi;
 mod registry;
 mod sessions;
 mod testing;
+mod testing_api;
 mod testing_coverage;
 mod testing_ingest;
 mod testing_results;
