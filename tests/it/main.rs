@@ -16,6 +16,7 @@ mod sessions;
 mod testing;
 mod testing_api;
 mod testing_coverage;
+mod testing_crash;
 mod testing_ingest;
 mod testing_results;
 mod validate;
