@@ -158,6 +158,56 @@ async fn api_operations_batches_results_exemptions_and_reads() {
             v["message"]["zh"],
             "本轮检测中没有已开的此条码试管，请先开管"
         );
+        // Every way of naming a person, as a device writes it.
+        let secret = wardline::testing::qr_secret(db).await.unwrap();
+        let (extra, dt, dn) = {
+            let r = db
+                .query_one(
+                    "SELECT id, doc_type, doc_number FROM residents WHERE path >= $1 AND path < $2 \
+                     AND household_id <> $3 ORDER BY id LIMIT 1",
+                    args![g.as_str(), wardline::db::path_end(&g), hh],
+                )
+                .await
+                .unwrap();
+            (r.int(0), r.string(1), r.string(2))
+        };
+        for (cid, person, code, who) in [
+            (
+                "n1",
+                json!({"qr": wardline::testing::resident_code(&secret, extra)}),
+                "added",
+                Some(extra),
+            ),
+            (
+                "n2",
+                json!({"doc": {"doc_type": dt, "number": dn}}),
+                "already_sampled",
+                Some(extra),
+            ),
+            (
+                "n3",
+                json!({"walk_in": {"number": crate::access::id_number("19900101", 990), "name": "临时", "phone": "13900001111"}}),
+                "walk_in",
+                None,
+            ),
+        ] {
+            let mut op = json!({"client_id": cid, "tube": "T1", "op": "add"});
+            op.as_object_mut()
+                .unwrap()
+                .extend(person.as_object().unwrap().clone());
+            let (st, v) = api.post(&ops, &col_t, "en", &op).await;
+            assert_eq!(
+                (st, v["code"].as_str()),
+                (200, Some(code)),
+                "{name}: {op} → {v}"
+            );
+            assert_eq!(v["person"]["resident_id"].as_i64(), who, "{v}");
+        }
+        // Two ways at once is not an operation.
+        let both =
+            json!({"client_id": "n4", "tube": "T1", "op": "add", "resident_id": m[1], "qr": "x"});
+        let (st, v) = api.post(&ops, &col_t, "en", &both).await;
+        assert_eq!(st, 422, "{name}: {v}");
         // Not an operation at all; no token; a round that does not exist.
         let r2 = api
             .call("POST", &ops, &col_t, "en", Some("{\"client_id\": 5"))
@@ -398,7 +448,7 @@ async fn api_operations_batches_results_exemptions_and_reads() {
             .get(&format!("/testing/rounds/{r}/coverage"), &hq_t)
             .await;
         assert_eq!((st, v["area"]["code"].as_str()), (200, Some("431102")));
-        assert_eq!(v["area"]["sampled"], 3, "{v}");
+        assert_eq!(v["area"]["sampled"], 4, "{v}");
         let (st, v) = api
             .get(&format!("/testing/rounds/{r}/coverage?area={}", g2), &gw_t)
             .await;
@@ -409,7 +459,7 @@ async fn api_operations_batches_results_exemptions_and_reads() {
         assert_eq!(st, 200);
         let list = v.as_array().unwrap();
         let total: i64 = list.iter().map(|c| c["sampled"].as_i64().unwrap()).sum();
-        assert_eq!(total, 3, "{name}");
+        assert_eq!(total, 4, "{name}");
         let permille = |c: &Value| {
             (c["sampled"].as_i64().unwrap() + c["exempt"].as_i64().unwrap()) * 1000
                 / c["expected"].as_i64().unwrap().max(1)
