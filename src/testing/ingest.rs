@@ -330,11 +330,19 @@ struct Sample {
     round_id: i64,
     barcode: String,
     resident_id: Option<i64>,
-    walkin: Option<usize>,
+    walkin: Option<WalkinRef>,
     account_id: i64,
     taken_ms: i64,
     duplicate: bool,
     retest: bool,
+}
+
+/// A walk-in a sample belongs to: one recorded in this batch (index into `State::walkins`)
+/// or one already stored.
+#[derive(Clone, Copy)]
+enum WalkinRef {
+    New(usize),
+    Stored(i64),
 }
 
 struct Walkin {
@@ -361,8 +369,9 @@ struct State {
     residents: HashMap<i64, Resident>,
     by_doc: HashMap<String, Vec<i64>>,
     persons: HashMap<(i64, i64), Person>,
-    /// (round, doc number, doc type) → (tube, time) of an earlier walk-in sample.
-    walkins_seen: HashMap<(i64, String, String), (String, i64)>,
+    /// (round, doc number, doc type) → (tube, time) of an earlier walk-in sample, and the
+    /// walk-in it recorded (a repeat swab belongs to it too).
+    walkins_seen: HashMap<(i64, String, String), (String, i64, WalkinRef)>,
     qr_secret: Option<String>,
 
     new_replies: Vec<(String, i64, Outcome)>,
@@ -574,8 +583,8 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
     let mut has_qr = false;
     for s in subs {
         for o in &s.ops {
-            match &o.kind {
-                OpKind::Add { person, .. } => match person {
+            if let OpKind::Add { person, .. } = &o.kind {
+                match person {
                     PersonRef::ResidentId(i) => {
                         ids.insert(*i);
                     }
@@ -583,8 +592,7 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
                     PersonRef::Doc { number, .. } | PersonRef::WalkIn { number, .. } => {
                         docs.insert(doc_key(number));
                     }
-                },
-                _ => {}
+                }
             }
         }
     }
@@ -632,7 +640,7 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
             for r in tx
                 .query(
                     &format!(
-                        "SELECT doc_number, doc_type, barcode, taken_ms FROM test_walkins \
+                        "SELECT doc_number, doc_type, barcode, taken_ms, id FROM test_walkins \
                          WHERE round_id = $1 AND doc_number IN ({})",
                         placeholders(2, chunk.len())
                     ),
@@ -640,8 +648,10 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
                 )
                 .await?
             {
-                st.walkins_seen
-                    .insert((round, r.string(0), r.string(1)), (r.string(2), r.int(3)));
+                st.walkins_seen.insert(
+                    (round, r.string(0), r.string(1)),
+                    (r.string(2), r.int(3), WalkinRef::Stored(r.int(4))),
+                );
             }
         }
     }
@@ -817,10 +827,10 @@ impl State {
                 )
             }
         };
-        if !self
+        if self
             .sites
             .get(&site_id)
-            .is_some_and(|s| s.round_id == round.id)
+            .is_none_or(|s| s.round_id != round.id)
         {
             return Outcome::refused(
                 "unknown_site",
@@ -1185,7 +1195,8 @@ impl State {
             sex: 0,
             age: None,
         };
-        let earlier = self.walkins_seen.get(&wkey).cloned();
+        let seen = self.walkins_seen.get(&wkey).cloned();
+        let earlier = seen.as_ref().map(|(b, ms, _)| (b.clone(), *ms));
         if let Some(e) = &earlier {
             if !confirm {
                 let mut o = Outcome::new(
@@ -1201,7 +1212,10 @@ impl State {
             }
         }
         put_in(t, 0, at);
-        let walkin = if earlier.is_none() {
+        let walkin = if let Some((_, _, w)) = seen {
+            // A repeat swab: still this walk-in's, so it is linked with them later.
+            w
+        } else {
             self.walkins.push(Walkin {
                 round_id: round.id,
                 site_id: t.site_id,
@@ -1213,16 +1227,15 @@ impl State {
                 phone,
                 taken_ms: at,
             });
-            self.walkins_seen.insert(wkey, (tkey.1.clone(), at));
-            Some(self.walkins.len() - 1)
-        } else {
-            None
+            let w = WalkinRef::New(self.walkins.len() - 1);
+            self.walkins_seen.insert(wkey, (tkey.1.clone(), at, w));
+            w
         };
         self.samples.push(Sample {
             round_id: round.id,
             barcode: tkey.1.clone(),
             resident_id: None,
-            walkin,
+            walkin: Some(walkin),
             account_id: sub.reader.account_id,
             taken_ms: at,
             duplicate: earlier.is_some(),
@@ -1364,7 +1377,10 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             Value::Int(s.round_id),
             Value::from(s.barcode.as_str()),
             Value::from(s.resident_id),
-            Value::from(s.walkin.map(|i| walkin_ids[i])),
+            Value::from(s.walkin.map(|w| match w {
+                WalkinRef::New(i) => walkin_ids[i],
+                WalkinRef::Stored(id) => id,
+            })),
             Value::Int(s.account_id),
             Value::Int(s.taken_ms),
             Value::from(s.duplicate),

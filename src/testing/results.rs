@@ -169,6 +169,33 @@ pub async fn record(
             }
             ("positive", true) => {
                 report.positive_people += settle(&mut tx, round.id, tube, "positive", now).await?;
+                // A repeat swab alone in the tube is still its person's own: positive, whatever
+                // their first tube said (negative, invalid, or a pool still waiting).
+                let repeats = tx
+                    .query(
+                        "SELECT DISTINCT p.resident_id, p.household_id FROM test_samples s \
+                         JOIN test_persons p ON p.round_id = s.round_id AND p.resident_id = s.resident_id \
+                         WHERE s.round_id = $1 AND s.barcode = $2 AND p.status <> 'positive'",
+                        args![round.id, tube.as_str()],
+                    )
+                    .await?;
+                for p in &repeats {
+                    tx.execute(
+                        "UPDATE test_persons SET status = 'positive', barcode = $1, updated_ms = $2 \
+                         WHERE round_id = $3 AND resident_id = $4",
+                        args![tube.as_str(), now, round.id, p.int(0)],
+                    )
+                    .await?;
+                    // A re-test or re-sample still due is moot.
+                    tx.execute(
+                        "UPDATE test_tasks SET done_ms = $1 WHERE round_id = $2 AND resident_id = $3 \
+                         AND done_ms IS NULL",
+                        args![now, round.id, p.int(0)],
+                    )
+                    .await?;
+                    touched.insert(p.int(1));
+                }
+                report.positive_people += repeats.len();
             }
             ("positive", false) => {
                 // Everyone whose swab is in the tube, repeats included, needs a re-test alone.
@@ -606,8 +633,11 @@ pub async fn resolve_walkin(
     if inserted > 0 && matches!(status, "retest" | "resample") {
         task(&mut tx, round.id, rid, &path, status, w.text(2), now).await?;
     }
+    // The walk-in's swabs are the resident's now; repeats stay repeats, and all of them are
+    // when the resident had been sampled already.
     tx.execute(
-        "UPDATE test_samples SET resident_id = $1, duplicate = $2 WHERE walkin_id = $3",
+        "UPDATE test_samples SET resident_id = $1, \
+         duplicate = CASE WHEN $2 = 1 THEN 1 ELSE duplicate END WHERE walkin_id = $3",
         args![rid, inserted == 0, id],
     )
     .await?;

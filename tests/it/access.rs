@@ -126,8 +126,10 @@ async fn snapshot(db: &Db, t: &Target) -> String {
         )
         .await
         .unwrap();
+    let testing = crate::testing::state(db).await;
+    let testing: Vec<&str> = testing.split("--\n").take(9).collect();
     format!(
-        "{} {} {} {} {} {} {} {} | {} {} {} {} | {} {} {} {} {} {}",
+        "{} {} {} {} {} {} {} {} | {} {} {} {} | {} {} {} {} {} {} | {}",
         r.text(0),
         r.text(1),
         r.text(2),
@@ -145,8 +147,50 @@ async fn snapshot(db: &Db, t: &Target) -> String {
         n.int(2),
         n.int(3),
         n.int(4),
-        n.int(5)
+        n.int(5),
+        testing.join("--\n")
     )
+}
+
+/// What the testing routes are walked with: a round over the district, with a site, a sampled
+/// tube and an exemption in the other grid.
+struct Testing {
+    round: i64,
+    site: i64,
+    tube: String,
+}
+
+/// Sample `t` in a tube of a site in its grid, give the tube a result, exempt a neighbour.
+async fn testing_in(db: &Db, t: &Target, round: &wardline::testing::Round, k: usize) -> Testing {
+    use crate::testing::{actor, add, close, lab_results, one, open, reader, site};
+    let hq = reader(db, &format!("t-hq{k}"), "hq", "431102").await;
+    let off = reader(db, &format!("t-off{k}"), "street", "431102").await;
+    let lab = reader(db, &format!("t-lab{k}"), "lab", "431102").await;
+    let col = reader(db, &format!("t-col{k}"), "collector", &t.grid_code).await;
+    let s = site(db, &hq, round, &t.grid_code, &[&col.username]).await;
+    let tube = format!("TGT{k}");
+    one(db, &col, round, open("o", &tube, Some(s))).await;
+    one(db, &col, round, add("a", &tube, t.resident_id)).await;
+    one(db, &col, round, close("c", &tube)).await;
+    lab_results(db, &lab, round, &[(&tube, "negative")])
+        .await
+        .unwrap();
+    let other = db
+        .query_one(
+            "SELECT id FROM residents WHERE path >= $1 AND path < $2 AND id <> $3 ORDER BY id LIMIT 1",
+            args![t.grid_code.as_str(), path_end(&t.grid_code), t.resident_id],
+        )
+        .await
+        .unwrap()
+        .int(0);
+    wardline::testing::results::exempt(db, &actor(&off), &off, round, other, "away", "")
+        .await
+        .unwrap();
+    Testing {
+        round: round.id,
+        site: s,
+        tube,
+    }
 }
 
 /// Nothing about `t` in a body: not its name, address, ID (full or masked), phone, area names
@@ -190,8 +234,16 @@ fn refused(what: &str, r: &Resp) {
 }
 
 /// Every page route, every API route and every form, with `t`'s ids, as user `b`/`token`.
-async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &str, t: &Target) {
+async fn walk_other(
+    db: &Db,
+    addr: std::net::SocketAddr,
+    b: &Browser,
+    token: &str,
+    t: &Target,
+    tt: &Testing,
+) {
     let before = snapshot(db, t).await;
+    let audit_before = audit_about(db, t).await;
     let (rid, hid) = (t.resident_id, t.household_id);
     let grid = url_enc(&t.grid_code);
     let community = url_enc(&t.community_code);
@@ -260,8 +312,8 @@ async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &st
     // --- The API: every route of API_ROUTES, parameters from the other grid.
     let auth = format!("Bearer {token}");
     let h = [("Authorization", auth.as_str())];
-    let mut hit = Vec::new();
-    for (_, route) in wardline::web::api::API_ROUTES {
+    let mut hit: Vec<(&str, &str)> = Vec::new();
+    for (method, route) in wardline::web::api::API_ROUTES {
         let paths: Vec<String> = match *route {
             "/areas/{code}" | "/areas/{code}/children" | "/areas/{code}/households" => {
                 [&grid, &community, &"431102".to_owned()]
@@ -270,7 +322,9 @@ async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &st
                     .collect()
             }
             "/households/{id}" => vec![route.replace("{id}", &hid.to_string())],
-            "/residents/{id}" => vec![route.replace("{id}", &rid.to_string())],
+            "/residents/{id}" | "/residents/{id}/tests" => {
+                vec![route.replace("{id}", &rid.to_string())]
+            }
             _ => vec![],
         };
         for p in &paths {
@@ -281,9 +335,10 @@ async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &st
             assert_no_leak(&format!("GET /api/v1{p}"), &body, t);
         }
         if !paths.is_empty() {
-            hit.push(*route);
+            hit.push((*method, *route));
         }
     }
+    hit.extend(walk_testing(db, addr, token, t, tt).await);
     // The routes without a record in their path: they answer, but with nothing of the other grid.
     for p in ["/me", "/areas", "/openapi.json"] {
         let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
@@ -295,7 +350,7 @@ async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &st
                 t,
             );
         }
-        hit.push(p);
+        hit.push(("GET", p));
     }
     for q in [&t.doc, &t.name, &t.phone] {
         let p = format!("/api/v1/residents/search?q={}", url_enc(q));
@@ -306,7 +361,7 @@ async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &st
         assert_eq!(v["next"], serde_json::Value::Null);
         assert_no_leak(&p, &body, t);
     }
-    hit.push("/residents/search");
+    hit.push(("GET", "/residents/search"));
     for p in [
         format!("/api/v1/areas/{own}/households?after={hid}"),
         format!(
@@ -318,7 +373,7 @@ async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &st
         assert!(matches!(s, 400 | 404), "GET {p}: {s} {body}");
         assert_no_leak(&p, &body, t);
     }
-    let mut all: Vec<&str> = wardline::web::api::API_ROUTES.iter().map(|r| r.1).collect();
+    let mut all: Vec<(&str, &str)> = wardline::web::api::API_ROUTES.to_vec();
     all.sort();
     all.dedup();
     hit.sort();
@@ -422,21 +477,156 @@ async fn walk_other(db: &Db, addr: std::net::SocketAddr, b: &Browser, token: &st
         .unwrap();
     assert!(intruder.is_none());
     // No audit entry claims any of it happened (the count is in the snapshot, but say so).
-    let n = db
-        .query_one(
-            "SELECT COUNT(*) FROM audit_log WHERE (entity = 'resident' AND entity_id = $1) \
+    assert_eq!(
+        audit_about(db, t).await,
+        audit_before,
+        "audit entries about the other grid"
+    );
+}
+
+/// The testing routes, as the grid worker with `token`, with the other grid's areas, site,
+/// tube and residents: refused (404, 403, or for a device's operation a 422 `not_collector`),
+/// and nothing of the other grid in any answer. Returns the routes walked.
+async fn walk_testing(
+    db: &Db,
+    addr: std::net::SocketAddr,
+    token: &str,
+    t: &Target,
+    tt: &Testing,
+) -> Vec<(&'static str, &'static str)> {
+    let auth = format!("Bearer {token}");
+    let h = [("Authorization", auth.as_str())];
+    let r = tt.round;
+    let (grid, community) = (url_enc(&t.grid_code), url_enc(&t.community_code));
+    let mut hit = Vec::new();
+    // Reads with the other grid's area codes, its tube, its resident: 404.
+    let mut reads = Vec::new();
+    for area in [&grid, &community] {
+        for what in ["coverage", "communities", "missing"] {
+            reads.push((
+                format!("/testing/rounds/{r}/{what}?area={area}"),
+                format!("/testing/rounds/{{id}}/{what}"),
+            ));
+        }
+    }
+    reads.push((
+        format!("/testing/rounds/{r}/tubes/{}", tt.tube),
+        "/testing/rounds/{id}/tubes/{barcode}".to_owned(),
+    ));
+    for (p, route) in &reads {
+        let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
+        assert_eq!(s, 404, "GET /api/v1{p}: {body}");
+        assert_no_leak(&format!("GET /api/v1{p}"), &body, t);
+        let route = wardline::web::api::API_ROUTES
+            .iter()
+            .find(|x| x.0 == "GET" && x.1 == route)
+            .unwrap();
+        hit.push(*route);
+    }
+    // The round itself is visible (it covers the grid worker's grid); its answers hold
+    // nothing of the other grid.
+    for (p, route) in [
+        ("/testing/rounds".to_owned(), "/testing/rounds"),
+        (format!("/testing/rounds/{r}"), "/testing/rounds/{id}"),
+        (
+            format!("/testing/rounds/{r}/coverage"),
+            "/testing/rounds/{id}/coverage",
+        ),
+        (
+            format!("/testing/rounds/{r}/missing"),
+            "/testing/rounds/{id}/missing",
+        ),
+    ] {
+        let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
+        assert_eq!(s, 200, "GET /api/v1{p}: {body}");
+        assert_no_leak(&format!("GET /api/v1{p}"), &body, t);
+        hit.push(("GET", route));
+    }
+    // Writes: a device's operations at the other grid's site and tube are refused one by one;
+    // results and exemptions are refused outright.
+    let ops = [
+        serde_json::json!({"client_id": "x-open", "tube": "NEWTUBE", "op": "open", "site_id": tt.site}),
+        serde_json::json!({"client_id": "x-add", "tube": tt.tube, "op": "add", "resident_id": t.resident_id}),
+        serde_json::json!({"client_id": "x-close", "tube": tt.tube, "op": "close"}),
+    ];
+    let post = |path: String, body: String| {
+        let auth = auth.clone();
+        async move {
+            crate::common::request(
+                addr,
+                "POST",
+                &format!("/api/v1{path}"),
+                &[
+                    ("Authorization", &auth),
+                    ("Content-Type", "application/json"),
+                ],
+                Some(body.as_bytes()),
+            )
+            .await
+        }
+    };
+    for op in &ops {
+        let resp = post(format!("/testing/rounds/{r}/ops"), op.to_string()).await;
+        assert_eq!(resp.status, 422, "POST ops {op}: {}", resp.body);
+        let v: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+        assert_eq!(v["code"], "not_collector", "{op}: {v}");
+        assert_no_leak(&format!("POST ops {op}"), &resp.body, t);
+    }
+    hit.push(("POST", "/testing/rounds/{id}/ops"));
+    let lines: Vec<String> = ops
+        .iter()
+        .map(|o| {
+            let mut o = o.clone();
+            o["client_id"] = format!("b-{}", o["client_id"].as_str().unwrap()).into();
+            o["taken_ms"] = wardline::db::now_ms().into();
+            o.to_string()
+        })
+        .collect();
+    let resp = post(format!("/testing/rounds/{r}/batch"), lines.join("\n")).await;
+    assert_eq!(resp.status, 200, "POST batch: {}", resp.body);
+    for line in resp.body.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["code"], "not_collector", "batch: {line}");
+    }
+    assert_eq!(resp.body.lines().count(), 3);
+    assert_no_leak("POST batch", &resp.body, t);
+    hit.push(("POST", "/testing/rounds/{id}/batch"));
+    let resp = post(
+        format!("/testing/rounds/{r}/results"),
+        serde_json::json!({"results": [{"tube": tt.tube, "result": "positive"}]}).to_string(),
+    )
+    .await;
+    refused("POST results", &resp);
+    assert_no_leak("POST results", &resp.body, t);
+    hit.push(("POST", "/testing/rounds/{id}/results"));
+    let resp = post(
+        format!("/testing/rounds/{r}/exemptions"),
+        serde_json::json!({"resident_id": t.resident_id, "reason": "away"}).to_string(),
+    )
+    .await;
+    assert_eq!(resp.status, 404, "POST exemptions: {}", resp.body);
+    assert_no_leak("POST exemptions", &resp.body, t);
+    hit.push(("POST", "/testing/rounds/{id}/exemptions"));
+    let _ = db;
+    hit
+}
+
+/// Audit entries about `t`'s resident, household or grid.
+async fn audit_about(db: &Db, t: &Target) -> i64 {
+    let (rid, hid) = (t.resident_id, t.household_id);
+    db.query_one(
+        "SELECT COUNT(*) FROM audit_log WHERE (entity = 'resident' AND entity_id = $1) \
              OR (entity = 'household' AND entity_id = $2) OR area_path >= $3 AND area_path < $4",
-            args![
-                rid.to_string(),
-                hid.to_string(),
-                t.grid_code.as_str(),
-                path_end(&t.grid_code)
-            ],
-        )
-        .await
-        .unwrap()
-        .int(0);
-    assert_eq!(n, 0, "audit entries about the other grid");
+        args![
+            rid.to_string(),
+            hid.to_string(),
+            t.grid_code.as_str(),
+            path_end(&t.grid_code)
+        ],
+    )
+    .await
+    .unwrap()
+    .int(0)
 }
 
 #[tokio::test]
@@ -475,8 +665,14 @@ async fn grid_worker_never_reaches_another_grid_on_any_route() {
         if let Some(s) = sibling {
             targets.push(target_in(db, &s.string(0), OWN_GRID).await);
         }
-        for t in &targets {
-            walk_other(db, addr, &b, &token, t).await;
+        let hq = crate::testing::reader(db, "t-hq", "hq", "431102").await;
+        let now = wardline::db::now_ms();
+        let round =
+            crate::testing::round_over(db, &hq, "431102", 5, now - 3_600_000, now + 3_600_000)
+                .await;
+        for (k, t) in targets.iter().enumerate() {
+            let tt = testing_in(db, t, &round, k).await;
+            walk_other(db, addr, &b, &token, t, &tt).await;
         }
 
         // The positive: the same user sees, searches and changes the records of their own grid,

@@ -132,8 +132,25 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Resp {
+    try_request(addr, method, path, headers, body)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// [`request`], with a broken connection as an error instead of a panic (for tests that kill
+/// the server under load).
+pub async fn try_request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<Resp, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let io = |what: &str, e: std::io::Error| format!("{what}: {e}");
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| io("connect", e))?;
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
@@ -144,7 +161,7 @@ pub async fn request(
     req.push_str("\r\n");
     let mut out = req.into_bytes();
     out.extend_from_slice(body.unwrap_or_default());
-    s.write_all(&out).await.unwrap();
+    s.write_all(&out).await.map_err(|e| io("write", e))?;
     // Read the head, then as much of the body as the head says.
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
@@ -152,13 +169,19 @@ pub async fn request(
         if let Some(i) = find(&buf, b"\r\n\r\n") {
             break i;
         }
-        let n = s.read(&mut chunk).await.expect("read response");
-        assert!(n > 0, "connection closed before the response head");
+        let n = s.read(&mut chunk).await.map_err(|e| io("read", e))?;
+        if n == 0 {
+            return Err("connection closed before the response head".into());
+        }
         buf.extend_from_slice(&chunk[..n]);
     };
     let raw_head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let head = raw_head.to_ascii_lowercase();
-    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let status: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("not an HTTP response: {raw_head}"))?;
     let headers: Vec<(String, String)> = raw_head
         .split("\r\n")
         .skip(1)
@@ -185,8 +208,11 @@ pub async fn request(
         if done {
             break;
         }
-        let n = s.read(&mut chunk).await.expect("read response");
+        let n = s.read(&mut chunk).await.map_err(|e| io("read", e))?;
         if n == 0 {
+            if length.is_some() || chunked {
+                return Err("connection closed in the middle of the body".into());
+            }
             break;
         }
         body.extend_from_slice(&chunk[..n]);
@@ -195,11 +221,11 @@ pub async fn request(
         body.truncate(n);
     }
     let body = if chunked { dechunk(&body) } else { body };
-    Resp {
+    Ok(Resp {
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    })
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -235,10 +261,21 @@ pub async fn serve(db: &Db) -> std::net::SocketAddr {
 
 /// A demo city of `people` under 零陵区, loaded into `db`.
 pub async fn demo(db: &Db, people: u64, seed: u64) -> wardline::registry::demo::DemoStats {
+    demo_under(db, people, seed, "431102").await
+}
+
+/// A demo population of `people` under the area with code `under` only (e.g. one street: its
+/// communities get dense grids and households from a small number of people).
+pub async fn demo_under(
+    db: &Db,
+    people: u64,
+    seed: u64,
+    under: &str,
+) -> wardline::registry::demo::DemoStats {
     let opts = wardline::registry::demo::DemoOptions {
         people,
         seed,
-        under: "431102".into(),
+        under: under.into(),
     };
     wardline::registry::demo::generate(db, &opts, &|_| {})
         .await

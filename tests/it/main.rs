@@ -14,6 +14,11 @@ mod openapi;
 mod registry;
 mod sessions;
 mod testing;
+mod testing_api;
+mod testing_coverage;
+mod testing_crash;
+mod testing_ingest;
+mod testing_results;
 mod validate;
 
 /// `.ci/run` sets `WARDLINE_REQUIRE_POSTGRES=1`: then a missing or unreachable PostgreSQL is a

@@ -24,6 +24,69 @@ fn check_refs(doc: &serde_json::Value, v: &serde_json::Value) {
     }
 }
 
+/// `v` has what `schema` (followed through `$ref`s) says: the required keys, and the types and
+/// enumerations of the properties it has.
+fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, v: &serde_json::Value, at: &str) {
+    let s = match schema.get("$ref").and_then(|r| r.as_str()) {
+        Some(r) => doc.pointer(&r[1..]).expect("a resolvable $ref"),
+        None => schema,
+    };
+    if v.is_null() {
+        return;
+    }
+    if let Some(e) = s.get("enum").and_then(|e| e.as_array()) {
+        assert!(e.contains(v), "{at}: {v} is not one of {e:?}");
+    }
+    let types: Vec<&str> = match &s["type"] {
+        serde_json::Value::String(t) => vec![t.as_str()],
+        serde_json::Value::Array(a) => a.iter().filter_map(|t| t.as_str()).collect(),
+        _ => vec![],
+    };
+    if types.is_empty() {
+        return;
+    }
+    let ok = types.iter().any(|t| match *t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "string" => v.is_string(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => true,
+    });
+    assert!(ok, "{at}: {v} is not {types:?}");
+    if v.is_object() {
+        for r in s["required"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap();
+            assert!(v.get(r).is_some(), "{at}: {r} is required: {v}");
+        }
+        for (k, ps) in s["properties"].as_object().into_iter().flatten() {
+            if let Some(x) = v.get(k) {
+                conforms(doc, ps, x, &format!("{at}.{k}"));
+            }
+        }
+    }
+    if let (Some(items), Some(a)) = (s.get("items"), v.as_array()) {
+        for (i, x) in a.iter().enumerate() {
+            conforms(doc, items, x, &format!("{at}[{i}]"));
+        }
+    }
+}
+
+/// The schema of a route's 200 answer.
+fn answer_schema<'a>(
+    doc: &'a serde_json::Value,
+    method: &str,
+    route: &str,
+) -> &'a serde_json::Value {
+    let r = &doc["paths"][route][method.to_lowercase()]["responses"]["200"]["content"];
+    r.as_object()
+        .and_then(|m| m.values().next())
+        .map(|c| &c["schema"])
+        .unwrap_or_else(|| panic!("{method} {route}: no 200 schema"))
+}
+
 #[tokio::test]
 async fn openapi_document_describes_exactly_the_api_routes() {
     let t = backends().await.remove(0);
@@ -104,19 +167,45 @@ async fn openapi_document_describes_exactly_the_api_routes() {
         .await
         .unwrap()
         .string(0);
-    for (_, route) in API_ROUTES
-        .iter()
-        .filter(|r| r.0 == "GET" && !r.1.starts_with("/testing"))
-    {
-        let mut path = route.replace("{code}", "431102").replace(
-            "{id}",
-            &if route.starts_with("/households") {
-                hid
-            } else {
-                rid
-            }
-            .to_string(),
-        );
+    // A round with a sampled, negative tube for the testing routes; an administrator (who
+    // may do everything they ask) to call them.
+    let admin = crate::testing::reader(db, "t-admin", "admin", "431102").await;
+    let now = wardline::db::now_ms();
+    let round =
+        crate::testing::round_over(db, &admin, "431102", 5, now - 3_600_000, now + 3_600_000).await;
+    let site = crate::testing::site(db, &admin, &round, "431102", &[]).await;
+    crate::testing::submit(
+        db,
+        &admin,
+        &round,
+        vec![
+            crate::testing::open("o", "T1", Some(site)),
+            crate::testing::add("a", "T1", rid),
+            crate::testing::close("c", "T1"),
+        ],
+        false,
+    )
+    .await;
+    let admin_token = wardline::access::create_token(db, "t-admin", "t")
+        .await
+        .unwrap();
+    let admin_auth = format!("Bearer {admin_token}");
+    for (_, route) in API_ROUTES.iter().filter(|r| r.0 == "GET") {
+        let testing = route.starts_with("/testing");
+        let mut path = route
+            .replace("{code}", "431102")
+            .replace("{barcode}", "T1")
+            .replace(
+                "{id}",
+                &if testing {
+                    round.id
+                } else if route.starts_with("/households") {
+                    hid
+                } else {
+                    rid
+                }
+                .to_string(),
+            );
         if *route == "/residents/search" {
             path.push_str(&format!("?q={}", url_enc(&name)));
         }
@@ -124,6 +213,39 @@ async fn openapi_document_describes_exactly_the_api_routes() {
         assert_eq!(s, 200, "{route} → {path}: {body}");
         let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
         assert!(v.get("error").is_none(), "{route}: {body}");
+        conforms(&doc, answer_schema(&doc, "GET", route), &v, route);
+    }
+    let r = round.id;
+    for (_, route) in API_ROUTES.iter().filter(|r| r.0 == "POST") {
+        let body = match *route {
+            "/testing/rounds/{id}/ops" => serde_json::json!({"client_id": "o2", "tube": "T2", "op": "open", "site_id": site}).to_string(),
+            "/testing/rounds/{id}/batch" => serde_json::json!({"client_id": "o3", "tube": "T3", "op": "open", "site_id": site, "taken_ms": now}).to_string(),
+            "/testing/rounds/{id}/results" => serde_json::json!({"results": [{"tube": "T1", "result": "negative"}]}).to_string(),
+            "/testing/rounds/{id}/exemptions" => serde_json::json!({"resident_id": rid, "reason": "away"}).to_string(),
+            other => panic!("a POST route without a test body: {other}"),
+        };
+        let path = format!("/api/v1{}", route.replace("{id}", &r.to_string()));
+        let resp = crate::common::request(
+            addr,
+            "POST",
+            &path,
+            &[
+                ("Authorization", &admin_auth),
+                ("Content-Type", "application/json"),
+            ],
+            Some(body.as_bytes()),
+        )
+        .await;
+        assert_eq!(resp.status, 200, "{route}: {}", resp.body);
+        assert!(!resp.body.contains("\"error\""), "{route}: {}", resp.body);
+        let schema = answer_schema(&doc, "POST", route);
+        for line in resp.body.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            conforms(&doc, schema, &v, route);
+        }
+        // Without a token: 401, not the fallback.
+        let resp = crate::common::request(addr, "POST", &path, &[], Some(body.as_bytes())).await;
+        assert_eq!(resp.status, 401, "{route}");
     }
     // The fallback, for contrast.
     let (s, body) = get(addr, "/api/v1/nothing-here", &[("Authorization", &auth)]).await;

@@ -2,8 +2,9 @@
 //! coverage against a brute-force recount, scope. On both backends.
 
 use wardline::access::{self, Reader};
+use wardline::args;
 use wardline::audit::Actor;
-use wardline::db::Db;
+use wardline::db::{path_end, Db, Value};
 use wardline::testing::coverage;
 use wardline::testing::ingest::{self, Op, OpKind, Outcome, PersonRef, Status, Submission};
 use wardline::testing::{self as testing, results, NewRound, Round};
@@ -26,6 +27,51 @@ pub fn actor(r: &Reader) -> Actor {
     }
 }
 
+/// A round over `area` from `starts` to `ends` (ms), pool `pool`.
+pub async fn round_over(
+    db: &Db,
+    officer: &Reader,
+    area: &str,
+    pool: i64,
+    starts: i64,
+    ends: i64,
+) -> Round {
+    let id = testing::create_round(
+        db,
+        &actor(officer),
+        officer,
+        &NewRound {
+            area: area.into(),
+            name: "第1轮".into(),
+            starts: starts.to_string(),
+            ends: ends.to_string(),
+            pool_size: pool.to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    testing::round_by_id(db, id).await.unwrap().unwrap()
+}
+
+/// A site in `area` of the round with these collectors.
+pub async fn site(
+    db: &Db,
+    officer: &Reader,
+    round: &Round,
+    area: &str,
+    collectors: &[&str],
+) -> i64 {
+    let site = testing::add_site(db, &actor(officer), officer, round, area, "采样点", "fixed")
+        .await
+        .unwrap();
+    for c in collectors {
+        testing::add_collector(db, &actor(officer), officer, site, c)
+            .await
+            .unwrap();
+    }
+    site
+}
+
 /// A round over the demo district, open now, pool `pool`; one site in `site_area` with
 /// `collector` on it.
 pub async fn round(
@@ -36,36 +82,17 @@ pub async fn round(
     collector: &str,
 ) -> (Round, i64) {
     let now = wardline::db::now_ms();
-    let id = testing::create_round(
+    let r = round_over(
         db,
-        &actor(officer),
         officer,
-        &NewRound {
-            area: "431102".into(),
-            name: "第1轮".into(),
-            starts: (now - 3_600_000).to_string(),
-            ends: (now + 3_600_000).to_string(),
-            pool_size: pool.to_string(),
-        },
+        "431102",
+        pool,
+        now - 3_600_000,
+        now + 3_600_000,
     )
-    .await
-    .unwrap();
-    let r = testing::round_by_id(db, id).await.unwrap().unwrap();
-    let site = testing::add_site(
-        db,
-        &actor(officer),
-        officer,
-        &r,
-        site_area,
-        "采样点",
-        "fixed",
-    )
-    .await
-    .unwrap();
-    testing::add_collector(db, &actor(officer), officer, site, collector)
-        .await
-        .unwrap();
-    (r, site)
+    .await;
+    let s = site(db, officer, &r, site_area, &[collector]).await;
+    (r, s)
 }
 
 pub fn op(cid: &str, tube: &str, kind: OpKind) -> Op {
@@ -77,12 +104,43 @@ pub fn op(cid: &str, tube: &str, kind: OpKind) -> Op {
     }
 }
 
+pub fn open(cid: &str, tube: &str, site: Option<i64>) -> Op {
+    op(cid, tube, OpKind::Open { site_id: site })
+}
+
+pub fn close(cid: &str, tube: &str) -> Op {
+    op(cid, tube, OpKind::Close)
+}
+
 pub fn add(cid: &str, tube: &str, resident: i64) -> Op {
     op(
         cid,
         tube,
         OpKind::Add {
             person: PersonRef::ResidentId(resident),
+            confirm: None,
+        },
+    )
+}
+
+/// Add with an explicit `confirm`.
+pub fn add_confirm(cid: &str, tube: &str, resident: i64, confirm: bool) -> Op {
+    op(
+        cid,
+        tube,
+        OpKind::Add {
+            person: PersonRef::ResidentId(resident),
+            confirm: Some(confirm),
+        },
+    )
+}
+
+pub fn add_ref(cid: &str, tube: &str, person: PersonRef) -> Op {
+    op(
+        cid,
+        tube,
+        OpKind::Add {
+            person,
             confirm: None,
         },
     )
@@ -107,6 +165,143 @@ pub async fn submit(
     .await
     .unwrap();
     out.remove(0)
+}
+
+/// One operation, online; its outcome.
+pub async fn one(db: &Db, r: &Reader, round: &Round, o: Op) -> Outcome {
+    submit(db, r, round, vec![o], false).await.remove(0)
+}
+
+/// The codes of a list of outcomes.
+pub fn codes(o: &[Outcome]) -> Vec<&str> {
+    o.iter().map(|x| x.code.as_str()).collect()
+}
+
+/// Record lab results (tube, result) as `lab`.
+pub async fn lab_results(
+    db: &Db,
+    lab: &Reader,
+    round: &Round,
+    lines: &[(&str, &str)],
+) -> wardline::error::AppResult<results::ResultsReport> {
+    let lines: Vec<results::ResultLine> = lines
+        .iter()
+        .map(|(t, r)| results::ResultLine {
+            tube: (*t).into(),
+            result: (*r).into(),
+            row: 0,
+        })
+        .collect();
+    results::record(db, &actor(lab), lab, round, &lines, 1).await
+}
+
+/// One integer from a query.
+pub async fn count(db: &Db, sql: &str, params: Vec<Value>) -> i64 {
+    db.query_one(sql, params).await.unwrap().int(0)
+}
+
+/// A resident's status in a round, if sampled.
+pub async fn status(db: &Db, round: &Round, resident: i64) -> Option<String> {
+    db.query_opt(
+        "SELECT status FROM test_persons WHERE round_id = $1 AND resident_id = $2",
+        args![round.id, resident],
+    )
+    .await
+    .unwrap()
+    .map(|r| r.string(0))
+}
+
+/// Open follow-up tasks of a resident: (kind, barcode).
+pub async fn open_tasks(db: &Db, round: &Round, resident: i64) -> Vec<(String, String)> {
+    db.query(
+        "SELECT kind, barcode FROM test_tasks WHERE round_id = $1 AND resident_id = $2 \
+         AND done_ms IS NULL ORDER BY id",
+        args![round.id, resident],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.string(0), r.string(1)))
+    .collect()
+}
+
+/// Everything the sampling path writes, to prove a refusal or a replay changed nothing.
+pub async fn state(db: &Db) -> String {
+    let mut out = String::new();
+    for sql in [
+        "SELECT round_id, barcode, site_id, capacity, COALESCE(household_id, 0), n, \
+         COALESCE(closed_ms, 0), COALESCE(result, '') FROM test_tubes ORDER BY round_id, barcode",
+        "SELECT id, barcode, COALESCE(resident_id, 0), COALESCE(walkin_id, 0), duplicate, retest \
+         FROM test_samples ORDER BY id",
+        "SELECT round_id, resident_id, status, barcode, first_barcode FROM test_persons \
+         ORDER BY round_id, resident_id",
+        "SELECT round_id, resident_id, reason FROM test_exemptions ORDER BY round_id, resident_id",
+        "SELECT round_id, household_id, members, sampled, exempt FROM test_households \
+         ORDER BY round_id, household_id",
+        "SELECT round_id, area_id, sampled, exempt, households_covered FROM test_area_counts \
+         ORDER BY round_id, area_id",
+        "SELECT round_id, area_id, sampled, exempt, households_covered FROM test_community_counts \
+         ORDER BY round_id, area_id",
+        "SELECT id, status, COALESCE(resident_id, 0) FROM test_walkins ORDER BY id",
+        "SELECT id, resident_id, kind, barcode, COALESCE(done_ms, 0) FROM test_tasks ORDER BY id",
+        "SELECT key FROM test_submissions ORDER BY key",
+    ] {
+        for r in db.query(sql, vec![]).await.unwrap() {
+            out.push_str(&format!("{:?}", r.0));
+            out.push('\n');
+        }
+        out.push_str("--\n");
+    }
+    out
+}
+
+/// Residents of one household: (household, [resident ids]), for a household of at least
+/// `min` members under `path`, skipping the first `skip` such households.
+pub async fn household(db: &Db, path: &str, min: i64, skip: usize) -> (i64, Vec<i64>) {
+    let hh = db
+        .query(
+            "SELECT household_id FROM residents WHERE path >= $1 AND path < $2 \
+             GROUP BY household_id HAVING COUNT(*) >= $3 ORDER BY household_id",
+            args![path, path_end(path), min],
+        )
+        .await
+        .unwrap()[skip]
+        .int(0);
+    (hh, members(db, hh).await)
+}
+
+pub async fn members(db: &Db, household: i64) -> Vec<i64> {
+    db.query(
+        "SELECT id FROM residents WHERE household_id = $1 ORDER BY id",
+        args![household],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.int(0))
+    .collect()
+}
+
+/// Paths of areas at `level` that hold residents, in order.
+pub async fn areas_at(db: &Db, level: i64) -> Vec<String> {
+    db.query(
+        "SELECT a.path FROM areas a WHERE a.level = $1 AND EXISTS (SELECT 1 FROM residents r \
+         WHERE r.path >= a.path AND r.path < a.path || '~') ORDER BY a.path",
+        args![level],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.string(0))
+    .collect()
+}
+
+/// Coverage from the tallies equals the brute-force recount at `path`; returns it.
+pub async fn check_coverage(db: &Db, round: &Round, path: &str) -> coverage::Coverage {
+    let c = coverage::subtree(db, round.id, path).await.unwrap();
+    let r = coverage::recount(db, round.id, path).await.unwrap();
+    assert_eq!(c, r, "coverage at {path} (tallies vs recount)");
+    c
 }
 
 #[tokio::test]
