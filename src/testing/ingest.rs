@@ -385,8 +385,10 @@ fn doc_key(number: &str) -> String {
     number.trim().to_ascii_uppercase()
 }
 
-fn key(account_id: i64, client_id: &str) -> String {
-    format!("{account_id}:{client_id}")
+/// The idempotency key of an operation: a client id is unique per account and round (a
+/// device may start its counter again in a new round).
+fn key(account_id: i64, round_id: i64, client_id: &str) -> String {
+    format!("{account_id}:{round_id}:{client_id}")
 }
 
 fn ints(v: impl IntoIterator<Item = i64>) -> Vec<Value> {
@@ -453,7 +455,11 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
     // Stored replies.
     let keys: Vec<String> = subs
         .iter()
-        .flat_map(|s| s.ops.iter().map(|o| key(s.reader.account_id, &o.client_id)))
+        .flat_map(|s| {
+            s.ops
+                .iter()
+                .map(|o| key(s.reader.account_id, s.round.id, &o.client_id))
+        })
         .collect();
     for chunk in keys.chunks(500) {
         let rows = tx
@@ -718,7 +724,7 @@ impl State {
                 "每次提交都需要 1–100 个字符的客户端编号",
             );
         }
-        let k = key(sub.reader.account_id, cid);
+        let k = key(sub.reader.account_id, sub.round.id, cid);
         if let Some(o) = self.replies.get(&k) {
             let mut o = o.clone();
             o.replayed = true;
@@ -934,7 +940,23 @@ impl State {
         }
         // Who is it?
         let resident = match person {
-            PersonRef::ResidentId(id) => self.residents.get(id).cloned(),
+            // A record id is for people who read the registry (picking members of a household
+            // they see); a collector names people by their document or personal code, so ids
+            // cannot be walked to learn who lives where.
+            PersonRef::ResidentId(id) => match self.residents.get(id) {
+                Some(r) if sub.reader.registry_scope().contains(&r.path) => Some(r.clone()),
+                Some(_) | None if !sub.reader.can_read_registry() => {
+                    return with_tube(
+                        Outcome::refused(
+                            "id_not_allowed",
+                            "scan the person's code or type their document number",
+                            "请扫描个人码或输入证件号码",
+                        ),
+                        tube,
+                    )
+                }
+                _ => None,
+            },
             PersonRef::Qr(code) => {
                 let id = self
                     .qr_secret

@@ -50,7 +50,21 @@ pub async fn round_over(
     )
     .await
     .unwrap();
+    // The key of personal codes: fixed, so `add` can make codes without the database.
+    let secret = testing::setting(db, "qr_secret", || QR_SECRET.into())
+        .await
+        .unwrap();
+    assert_eq!(secret, QR_SECRET);
     testing::round_by_id(db, id).await.unwrap().unwrap()
+}
+
+/// The key of residents' personal codes in test databases (set by [`round_over`]).
+pub const QR_SECRET: &str = "test-qr-secret";
+
+/// A resident's personal code, as a collector scans it (collectors may not name people by
+/// record id).
+pub fn code(resident: i64) -> String {
+    testing::resident_code(QR_SECRET, resident)
 }
 
 /// A site in `area` of the round with these collectors.
@@ -117,7 +131,7 @@ pub fn add(cid: &str, tube: &str, resident: i64) -> Op {
         cid,
         tube,
         OpKind::Add {
-            person: PersonRef::ResidentId(resident),
+            person: PersonRef::Qr(code(resident)),
             confirm: None,
         },
     )
@@ -129,7 +143,7 @@ pub fn add_confirm(cid: &str, tube: &str, resident: i64, confirm: bool) -> Op {
         cid,
         tube,
         OpKind::Add {
-            person: PersonRef::ResidentId(resident),
+            person: PersonRef::Qr(code(resident)),
             confirm: Some(confirm),
         },
     )
@@ -398,5 +412,65 @@ async fn pooled_tube_capacity_duplicates_retry_and_coverage() {
         // A re-test needs a single tube.
         let o = submit(db, &col, &round, vec![add("r0", "T2", people[0])], false).await;
         assert_eq!(o[0].code, "needs_single_tube", "{:?}", o[0]);
+
+        // A collector may not name people by record id (ids could be walked to learn who
+        // lives where): refused, whether or not the id exists, and nothing recorded.
+        for id in [people[7], 999_999_999] {
+            let by_id = op(
+                &format!("id{id}"),
+                "T2",
+                OpKind::Add {
+                    person: PersonRef::ResidentId(id),
+                    confirm: None,
+                },
+            );
+            let o = submit(db, &col, &round, vec![by_id], false).await;
+            assert_eq!(
+                (o[0].status, o[0].code.as_str()),
+                (Status::Refused, "id_not_allowed"),
+                "{}",
+                t.name
+            );
+            assert!(o[0].person.is_none());
+        }
+        // A grid worker picking a member of a household in their grid may.
+        let grid_path = db
+            .query_one(
+                "SELECT path FROM residents WHERE id = $1",
+                wardline::args![people[7]],
+            )
+            .await
+            .unwrap()
+            .string(0);
+        let grid_code: String = grid_path.split('/').take(2).collect::<Vec<_>>().join("/");
+        let gw = reader(db, "gw", "grid", &grid_code).await;
+        testing::add_collector(db, &actor(&hq), &hq, site, "gw")
+            .await
+            .unwrap();
+        let o = submit(
+            db,
+            &gw,
+            &round,
+            vec![
+                op(
+                    "g1",
+                    "G1",
+                    OpKind::Open {
+                        site_id: Some(site),
+                    },
+                ),
+                op(
+                    "g2",
+                    "G1",
+                    OpKind::Add {
+                        person: PersonRef::ResidentId(people[7]),
+                        confirm: None,
+                    },
+                ),
+            ],
+            false,
+        )
+        .await;
+        assert_eq!(o[1].code, "added", "{}: {:?}", t.name, o[1]);
     }
 }

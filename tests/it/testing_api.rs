@@ -112,7 +112,7 @@ async fn api_operations_batches_results_exemptions_and_reads() {
         );
         assert_eq!(v["text"], "已开管");
         assert_eq!(v["tube"]["site_id"], s);
-        let add = |cid: &str, tube: &str, who: i64| json!({"client_id": cid, "tube": tube, "op": "add", "resident_id": who});
+        let add = |cid: &str, tube: &str, who: i64| json!({"client_id": cid, "tube": tube, "op": "add", "qr": crate::testing::code(who)});
         let (st, v) = api.post(&ops, &col_t, "en", &add("a1", "T1", m[0])).await;
         assert_eq!(
             (st, v["code"].as_str()),
@@ -247,12 +247,12 @@ async fn api_operations_batches_results_exemptions_and_reads() {
         let ms = now - 120_000;
         let lines = [
             json!({"client_id": "b1", "tube": "T2", "op": "open", "taken_ms": ms}).to_string(),
-            json!({"client_id": "b2", "tube": "T2", "op": "add", "resident_id": m[1], "taken_ms": ms + 1}).to_string(),
+            json!({"client_id": "b2", "tube": "T2", "op": "add", "qr": crate::testing::code(m[1]), "taken_ms": ms + 1}).to_string(),
             "{this is not json".to_owned(),
             String::new(),
-            json!({"client_id": "b3", "tube": "T2", "op": "add", "resident_id": m[1], "taken_ms": ms + 2}).to_string(),
-            json!({"client_id": "b4", "tube": "NOPE", "op": "add", "resident_id": m[2], "taken_ms": ms + 3}).to_string(),
-            json!({"client_id": "b5", "tube": "T2", "op": "add", "resident_id": other[0], "taken_ms": ms + 4}).to_string(),
+            json!({"client_id": "b3", "tube": "T2", "op": "add", "qr": crate::testing::code(m[1]), "taken_ms": ms + 2}).to_string(),
+            json!({"client_id": "b4", "tube": "NOPE", "op": "add", "qr": crate::testing::code(m[2]), "taken_ms": ms + 3}).to_string(),
+            json!({"client_id": "b5", "tube": "T2", "op": "add", "qr": crate::testing::code(other[0]), "taken_ms": ms + 4}).to_string(),
             json!({"client_id": "b6", "tube": "T2", "op": "add", "walk_in": {"number": "123", "name": "某"}, "taken_ms": ms + 5}).to_string(),
             json!({"client_id": "b7", "tube": "T2", "op": "close", "taken_ms": ms + 6}).to_string(),
         ];

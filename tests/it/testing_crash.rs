@@ -112,7 +112,7 @@ fn plan(device: usize, people: &[i64]) -> Vec<(String, Value, Does)> {
             let cid = format!("d{device}-{}", out.len());
             out.push((
                 cid.clone(),
-                json!({"client_id": cid, "tube": tube, "op": "add", "resident_id": p}),
+                json!({"client_id": cid, "tube": tube, "op": "add", "qr": crate::testing::code(p)}),
                 Does::Add(tube.clone(), p),
             ));
         }
@@ -288,7 +288,7 @@ async fn crash_and_recover(db: &Db, url: &str, name: &str) {
         for (i, _) in list {
             let (cid, _, does) = &plans[d][*i];
             assert!(
-                keys.contains(&format!("{}:{cid}", accounts[d])),
+                keys.contains(&format!("{}:{}:{cid}", accounts[d], round.id)),
                 "{name}: the acknowledged {cid} has no stored reply"
             );
             match does {
