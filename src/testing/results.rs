@@ -198,12 +198,14 @@ pub async fn record(
                 report.positive_people += repeats.len();
             }
             ("positive", false) => {
-                // Everyone whose swab is in the tube, repeats included, needs a re-test alone.
+                // Everyone whose swab is in the tube, repeats included, needs a re-test alone;
+                // except who is already on that path (their individual result settles them).
                 let people = tx
                     .query(
                         "SELECT DISTINCT p.resident_id, p.household_id, p.path FROM test_samples s \
                          JOIN test_persons p ON p.round_id = s.round_id AND p.resident_id = s.resident_id \
-                         WHERE s.round_id = $1 AND s.barcode = $2 AND p.status <> 'positive'",
+                         WHERE s.round_id = $1 AND s.barcode = $2 \
+                         AND p.status NOT IN ('positive', 'retest', 'retest_pending')",
                         args![round.id, tube.as_str()],
                     )
                     .await?;
