@@ -77,7 +77,8 @@ CREATE TABLE test_samples (
     retest BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX test_samples_tube ON test_samples (round_id, barcode);
-CREATE INDEX test_samples_resident ON test_samples (resident_id, round_id);
+-- Linking a walk-in finds their samples.
+CREATE INDEX test_samples_walkin ON test_samples (walkin_id) WHERE walkin_id IS NOT NULL;
 
 -- Each sampled resident's state in a round. status: pending (awaiting the lab), negative,
 -- positive, retest (pooled tube positive: an individual re-test is due), retest_pending
@@ -94,7 +95,7 @@ CREATE TABLE test_persons (
     first_ms BIGINT NOT NULL,
     updated_ms BIGINT NOT NULL,
     PRIMARY KEY (round_id, resident_id)
-);
+) {{norowid}};
 CREATE INDEX test_persons_tube ON test_persons (round_id, barcode);
 
 -- Exempted residents: away, hospital, deceased, infant, other; with who and why.
@@ -106,7 +107,7 @@ CREATE TABLE test_exemptions (
     by_username TEXT NOT NULL,
     created_ms BIGINT NOT NULL,
     PRIMARY KEY (round_id, resident_id)
-);
+) {{norowid}};
 
 -- Coverage, per household a round has touched: its members now, how many are sampled, how
 -- many exempt (and not sampled). Recomputed for the touched households in the transaction of
@@ -120,7 +121,7 @@ CREATE TABLE test_households (
     sampled BIGINT NOT NULL,
     exempt BIGINT NOT NULL,
     PRIMARY KEY (round_id, household_id)
-);
+) {{norowid}};
 
 -- Coverage tallies per round, twice like the registry's: per area a household hangs off, and
 -- rolled up per community/village. Expected counts come from the registry tallies.
@@ -132,7 +133,7 @@ CREATE TABLE test_area_counts (
     exempt BIGINT NOT NULL DEFAULT 0,
     households_covered BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (round_id, area_id)
-);
+) {{norowid}};
 CREATE INDEX test_area_counts_path ON test_area_counts (round_id, path);
 
 CREATE TABLE test_community_counts (
@@ -143,7 +144,7 @@ CREATE TABLE test_community_counts (
     exempt BIGINT NOT NULL DEFAULT 0,
     households_covered BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (round_id, area_id)
-);
+) {{norowid}};
 CREATE INDEX test_community_counts_path ON test_community_counts (round_id, path);
 
 -- Follow-up for grid workers: an individual re-test (pooled tube positive) or a re-sample
@@ -189,7 +190,7 @@ CREATE TABLE test_submissions (
     round_id BIGINT NOT NULL,
     reply TEXT NOT NULL,
     created_ms BIGINT NOT NULL
-);
+) {{norowid}};
 
 -- Deployment-wide settings shared by every node (e.g. the key that signs residents' QR codes).
 CREATE TABLE settings (

@@ -110,7 +110,7 @@ fn entry_hash(
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::access::hex(&h.finalize())
 }
 
 /// Append an entry inside `tx`. The head row is locked until `tx` ends, so entries from
