@@ -272,6 +272,34 @@ impl SqliteTx {
             .await
     }
 
+    pub async fn pipeline(&mut self, stmts: Vec<super::Stmt>) -> DbResult<Vec<Vec<Row>>> {
+        self.run(move |c| {
+            let mut out = Vec::with_capacity(stmts.len());
+            for s in &stmts {
+                out.push(match s {
+                    super::Stmt::Query(sql, p) => query_conn(c, sql, p)?,
+                    super::Stmt::Exec(sql, p) => {
+                        vec![Row(vec![Value::Int(execute_conn(c, sql, p)? as i64)])]
+                    }
+                    super::Stmt::Bulk {
+                        table,
+                        columns,
+                        rows,
+                        on_conflict,
+                    } => {
+                        assert_eq!(rows.len() % columns.len(), 0, "bulk_insert: ragged rows");
+                        if !rows.is_empty() {
+                            bulk_insert_conn(c, table, columns, rows, *on_conflict)?;
+                        }
+                        vec![]
+                    }
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     pub async fn commit(mut self) -> DbResult<()> {
         self.run(|c| c.execute_batch("COMMIT").map_err(err)).await?;
         self.conn = None;

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{end, placeholders, Round};
 use crate::access::Scope;
 use crate::args;
-use crate::db::{Backend, Db, Row, Tx, Value};
+use crate::db::{Backend, Db, Row, Stmt, Tx, Value};
 use crate::error::AppResult;
 use crate::registry::areas::{self, community_id, community_path, Area};
 use crate::registry::model::{TAG_ALONE, TAG_CHRONIC, TAG_DISABLED};
@@ -68,52 +68,50 @@ async fn refresh_chunk(tx: &mut Tx, round_id: i64, round_path: &str, hh: &[i64])
         Value::from(end(round_path)),
     ];
     params.extend(ids.iter().cloned());
-    let new: HashMap<i64, HouseholdState> = tx
-        .query(
-            &format!(
-                "SELECT h.id, h.area_id, h.path, COUNT(r.id), \
-                 CAST(COALESCE(SUM(CASE WHEN p.resident_id IS NOT NULL AND p.status <> 'resample' \
-                   THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN (p.resident_id IS NULL OR p.status = 'resample') \
-                   AND e.resident_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                 FROM households h LEFT JOIN residents r ON r.household_id = h.id \
-                 LEFT JOIN test_persons p ON p.round_id = $1 AND p.resident_id = r.id \
-                 LEFT JOIN test_exemptions e ON e.round_id = $1 AND e.resident_id = r.id \
-                 WHERE h.path >= $2 AND h.path < $3 AND h.id IN ({}) \
-                 GROUP BY h.id, h.area_id, h.path",
-                placeholders(4, hh.len())
+    let mut old_params = vec![Value::Int(round_id)];
+    old_params.extend(ids);
+    // The households as they are now, and as the tallies last counted them: one pipeline.
+    let mut read = tx
+        .pipeline(vec![
+            Stmt::Query(
+                format!(
+                    "SELECT h.id, h.area_id, h.path, COUNT(r.id), \
+                     CAST(COALESCE(SUM(CASE WHEN p.resident_id IS NOT NULL AND p.status <> 'resample' \
+                       THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                     CAST(COALESCE(SUM(CASE WHEN (p.resident_id IS NULL OR p.status = 'resample') \
+                       AND e.resident_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                     FROM households h LEFT JOIN residents r ON r.household_id = h.id \
+                     LEFT JOIN test_persons p ON p.round_id = $1 AND p.resident_id = r.id \
+                     LEFT JOIN test_exemptions e ON e.round_id = $1 AND e.resident_id = r.id \
+                     WHERE h.path >= $2 AND h.path < $3 AND h.id IN ({}) \
+                     GROUP BY h.id, h.area_id, h.path",
+                    placeholders(4, hh.len())
+                ),
+                params,
             ),
-            params,
-        )
-        .await?
-        .iter()
-        .map(|r| {
-            (
-                r.int(0),
-                (r.int(1), r.string(2), r.int(3), r.int(4), r.int(5)),
-            )
-        })
-        .collect();
-    let mut params = vec![Value::Int(round_id)];
-    params.extend(ids);
-    let old: HashMap<i64, HouseholdState> = tx
-        .query(
-            &format!(
-                "SELECT household_id, area_id, path, members, sampled, exempt FROM test_households \
-                 WHERE round_id = $1 AND household_id IN ({})",
-                placeholders(2, hh.len())
+            Stmt::Query(
+                format!(
+                    "SELECT household_id, area_id, path, members, sampled, exempt FROM test_households \
+                     WHERE round_id = $1 AND household_id IN ({})",
+                    placeholders(2, hh.len())
+                ),
+                old_params,
             ),
-            params,
-        )
+        ])
         .await?
-        .iter()
-        .map(|r| {
-            (
-                r.int(0),
-                (r.int(1), r.string(2), r.int(3), r.int(4), r.int(5)),
-            )
-        })
-        .collect();
+        .into_iter();
+    let state = |rows: Vec<Row>| -> HashMap<i64, HouseholdState> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.int(0),
+                    (r.int(1), r.string(2), r.int(3), r.int(4), r.int(5)),
+                )
+            })
+            .collect()
+    };
+    let new = state(read.next().unwrap_or_default());
+    let old = state(read.next().unwrap_or_default());
     // (area id) → (path, sampled, exempt, covered) differences.
     let mut delta: HashMap<i64, (String, i64, i64, i64)> = HashMap::new();
     let mut upserts = Vec::new();
@@ -148,9 +146,9 @@ async fn refresh_chunk(tx: &mut Tx, round_id: i64, round_path: &str, hh: &[i64])
             None => gone.push(h),
         }
     }
-    tx.bulk_insert(
-        "test_households",
-        &[
+    let mut stmts = vec![Stmt::Bulk {
+        table: "test_households",
+        columns: &[
             "round_id",
             "household_id",
             "area_id",
@@ -159,22 +157,22 @@ async fn refresh_chunk(tx: &mut Tx, round_id: i64, round_path: &str, hh: &[i64])
             "sampled",
             "exempt",
         ],
-        upserts,
-        Some(
+        rows: upserts,
+        on_conflict: Some(
             "ON CONFLICT (round_id, household_id) DO UPDATE SET area_id = excluded.area_id, \
              path = excluded.path, members = excluded.members, sampled = excluded.sampled, \
              exempt = excluded.exempt",
         ),
-    )
-    .await?;
+    }];
     for h in gone {
-        tx.execute(
-            "DELETE FROM test_households WHERE round_id = $1 AND household_id = $2",
+        stmts.push(Stmt::Exec(
+            "DELETE FROM test_households WHERE round_id = $1 AND household_id = $2".into(),
             args![round_id, h],
-        )
-        .await?;
+        ));
     }
-    add_tallies(tx, round_id, delta).await
+    stmts.extend(tally_stmts(round_id, delta));
+    tx.pipeline(stmts).await?;
+    Ok(())
 }
 
 const TALLY_COLS: &[&str] = &[
@@ -200,11 +198,9 @@ macro_rules! tally_upsert {
     };
 }
 
-async fn add_tallies(
-    tx: &mut Tx,
-    round_id: i64,
-    per_area: HashMap<i64, (String, i64, i64, i64)>,
-) -> AppResult<()> {
+/// The statements that add per-area differences to both tally tables.
+fn tally_stmts(round_id: i64, per_area: HashMap<i64, (String, i64, i64, i64)>) -> Vec<Stmt> {
+    let mut out = Vec::new();
     let mut communities: HashMap<i64, (String, i64, i64, i64)> = HashMap::new();
     for (path, s, e, c) in per_area.values() {
         let x = communities
@@ -242,10 +238,14 @@ async fn add_tallies(
                 Value::Int(c),
             ]);
         }
-        tx.bulk_insert(table, TALLY_COLS, rows, Some(upsert))
-            .await?;
+        out.push(Stmt::Bulk {
+            table,
+            columns: TALLY_COLS,
+            rows,
+            on_conflict: Some(upsert),
+        });
     }
-    Ok(())
+    out
 }
 
 /// Recompute, for every round covering them, the coverage of households the registry changed.

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{mask_name, parse_resident_code, placeholders, pool_at, PoolRule, Round};
 use crate::access::Reader;
-use crate::db::{now_ms, Backend, Db, Tx, Value};
+use crate::db::{now_ms, Backend, Db, Stmt, Tx, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 use crate::registry::residents::age_on;
@@ -451,139 +451,65 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
     Ok(out)
 }
 
+/// What a statement of the load pipeline reads.
+enum Load {
+    Replies,
+    Rules,
+    Collects,
+    Tubes,
+    Sites,
+    Residents,
+    ResidentsByDoc,
+    Walkins(i64),
+    Persons(i64),
+}
+
+/// `IN (…)` over `vals` with parameters numbered from `first`; an empty list matches nothing.
+fn in_list(first: usize, vals: &[Value]) -> String {
+    if vals.is_empty() {
+        "NULL".into()
+    } else {
+        placeholders(first, vals.len())
+    }
+}
+
+/// Read everything the batch needs in one pipeline (one trip to the database's thread).
 async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> AppResult<()> {
-    // Stored replies.
-    let keys: Vec<String> = subs
+    let keys: Vec<Value> = subs
         .iter()
         .flat_map(|s| {
             s.ops
                 .iter()
-                .map(|o| key(s.reader.account_id, s.round.id, &o.client_id))
+                .map(|o| Value::Text(key(s.reader.account_id, s.round.id, &o.client_id)))
         })
         .collect();
-    for chunk in keys.chunks(500) {
-        let rows = tx
-            .query(
-                &format!(
-                    "SELECT key, reply FROM test_submissions WHERE key IN ({})",
-                    placeholders(1, chunk.len())
-                ),
-                texts(chunk.iter().cloned()),
-            )
-            .await?;
-        for r in rows {
-            if let Ok(o) = serde_json::from_str::<Outcome>(r.text(1)) {
-                st.replies.insert(r.string(0), o);
-            }
-        }
-    }
-    let rounds: HashSet<i64> = subs.iter().map(|s| s.round.id).collect();
-    let accounts: HashSet<i64> = subs.iter().map(|s| s.reader.account_id).collect();
+    let rounds: Vec<i64> = subs
+        .iter()
+        .map(|s| s.round.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let round_list = ints(rounds.iter().copied());
-    for r in tx
-        .query(
-            &format!(
-                "SELECT round_id, path, pool_size FROM test_pool_rules WHERE round_id IN ({})",
-                placeholders(1, round_list.len())
-            ),
-            round_list.clone(),
-        )
-        .await?
-    {
-        st.rules.entry(r.int(0)).or_default().push(PoolRule {
-            path: r.string(1),
-            pool_size: r.int(2),
-        });
-    }
-    // Where these accounts collect.
-    let acc_list = ints(accounts.iter().copied());
-    for r in tx
-        .query(
-            &format!(
-                "SELECT c.account_id, s.round_id, s.id FROM test_collectors c \
-                 JOIN test_sites s ON s.id = c.site_id WHERE c.account_id IN ({}) ORDER BY s.id",
-                placeholders(1, acc_list.len())
-            ),
-            acc_list,
-        )
-        .await?
-    {
-        st.collects
-            .entry((r.int(0), r.int(1)))
-            .or_default()
-            .push(r.int(2));
-    }
-    // Tubes, per round.
-    for &round in &rounds {
-        let barcodes: HashSet<String> = subs
-            .iter()
-            .filter(|s| s.round.id == round)
+    let acc_list = ints(
+        subs.iter()
+            .map(|s| s.reader.account_id)
+            .collect::<HashSet<_>>(),
+    );
+    let barcodes: Vec<Value> = texts(
+        subs.iter()
             .flat_map(|s| s.ops.iter().map(|o| o.tube.trim().to_owned()))
-            .collect();
-        let barcodes: Vec<String> = barcodes.into_iter().collect();
-        for chunk in barcodes.chunks(500) {
-            let mut params = vec![Value::Int(round)];
-            params.extend(texts(chunk.iter().cloned()));
-            let sql = format!(
-                "SELECT round_id, barcode, site_id, path, capacity, household_id, n, opened_by, \
-                 opened_ms, closed_ms, result FROM test_tubes WHERE round_id = $1 AND barcode IN ({}){}",
-                placeholders(2, chunk.len()),
-                for_update(tx)
-            );
-            for r in tx.query(&sql, params).await? {
-                st.tubes.insert(
-                    (round, r.string(1)),
-                    Tube {
-                        round_id: r.int(0),
-                        barcode: r.string(1),
-                        site_id: r.int(2),
-                        path: r.string(3),
-                        capacity: r.int(4),
-                        household_id: r.opt_int(5),
-                        n: r.int(6),
-                        opened_by: r.int(7),
-                        opened_ms: r.int(8),
-                        closed_ms: r.opt_int(9),
-                        result: r.opt_string(10),
-                        dirty: false,
-                    },
-                );
-            }
-        }
-    }
-    // The sites this batch refers to: where these accounts collect, where its tubes are, and
-    // where it opens tubes (a round may have thousands of sites).
-    let mut site_ids: HashSet<i64> = st.collects.values().flatten().copied().collect();
-    site_ids.extend(st.tubes.values().map(|t| t.site_id));
-    for s in subs {
-        for o in &s.ops {
-            if let OpKind::Open { site_id: Some(id) } = o.kind {
-                site_ids.insert(id);
-            }
-        }
-    }
-    let site_ids: Vec<i64> = site_ids.into_iter().collect();
-    for chunk in site_ids.chunks(500) {
-        for r in tx
-            .query(
-                &format!(
-                    "SELECT id, round_id, path FROM test_sites WHERE id IN ({})",
-                    placeholders(1, chunk.len())
-                ),
-                ints(chunk.iter().copied()),
-            )
-            .await?
-        {
-            st.sites.insert(
-                r.int(0),
-                Site {
-                    round_id: r.int(1),
-                    path: r.string(2),
-                },
-            );
-        }
-    }
-    // Residents, by id, personal code or document.
+            .collect::<HashSet<_>>(),
+    );
+    let open_sites: Vec<Value> = ints(
+        subs.iter()
+            .flat_map(|s| s.ops.iter())
+            .filter_map(|o| match o.kind {
+                OpKind::Open { site_id } => site_id,
+                _ => None,
+            })
+            .collect::<HashSet<_>>(),
+    );
+    // People, by id, personal code or document.
     let mut ids: HashSet<i64> = HashSet::new();
     let mut docs: HashSet<String> = HashSet::new();
     let mut has_qr = false;
@@ -619,77 +545,217 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
         }
         st.qr_secret = Some(secret);
     }
-    let ids: Vec<i64> = ids.into_iter().collect();
-    for chunk in ids.chunks(500) {
-        let rows = super::residents_by_ids(tx, chunk).await?;
-        st.add_residents(&rows);
-    }
-    let docs: Vec<String> = docs.into_iter().collect();
-    for chunk in docs.chunks(500) {
-        let rows = tx
-            .query(
-                &format!(
-                    "SELECT id, household_id, path, name, sex, birth_date, doc_type, doc_number \
-                     FROM residents WHERE doc_number IN ({})",
-                    placeholders(1, chunk.len())
-                ),
-                texts(chunk.iter().cloned()),
-            )
-            .await?;
-        st.add_residents(&rows);
-        for r in &rows {
-            st.by_doc.entry(r.string(7)).or_default().push(r.int(0));
-        }
-        for &round in &rounds {
-            let mut params = vec![Value::Int(round)];
-            params.extend(texts(chunk.iter().cloned()));
-            for r in tx
-                .query(
-                    &format!(
-                        "SELECT doc_number, doc_type, barcode, taken_ms, id FROM test_walkins \
-                         WHERE round_id = $1 AND doc_number IN ({})",
-                        placeholders(2, chunk.len())
-                    ),
-                    params,
-                )
-                .await?
-            {
-                st.walkins_seen.insert(
-                    (round, r.string(0), r.string(1)),
-                    (r.string(2), r.int(3), WalkinRef::Stored(r.int(4))),
-                );
-            }
-        }
-    }
-    // Their state in the rounds.
-    let rids: Vec<i64> = st.residents.keys().copied().collect();
+    let ids = ints(ids);
+    let docs = texts(docs);
+
+    let mut what = Vec::new();
+    let mut stmts = Vec::new();
+    let mut push = |w: Load, sql: String, params: Vec<Value>| {
+        what.push(w);
+        stmts.push(Stmt::Query(sql, params));
+    };
+    push(
+        Load::Replies,
+        format!(
+            "SELECT key, reply FROM test_submissions WHERE key IN ({})",
+            in_list(1, &keys)
+        ),
+        keys.clone(),
+    );
+    push(
+        Load::Rules,
+        format!(
+            "SELECT round_id, path, pool_size FROM test_pool_rules WHERE round_id IN ({})",
+            in_list(1, &round_list)
+        ),
+        round_list.clone(),
+    );
+    push(
+        Load::Collects,
+        format!(
+            "SELECT c.account_id, s.round_id, s.id FROM test_collectors c \
+             JOIN test_sites s ON s.id = c.site_id WHERE c.account_id IN ({}) ORDER BY s.id",
+            in_list(1, &acc_list)
+        ),
+        acc_list.clone(),
+    );
+    let mut p = round_list.clone();
+    p.extend(barcodes.iter().cloned());
+    push(
+        Load::Tubes,
+        format!(
+            "SELECT round_id, barcode, site_id, path, capacity, household_id, n, opened_by, \
+             opened_ms, closed_ms, result FROM test_tubes WHERE round_id IN ({}) AND barcode IN ({}){}",
+            in_list(1, &round_list),
+            in_list(1 + round_list.len(), &barcodes),
+            for_update(tx)
+        ),
+        p,
+    );
+    // The sites the batch refers to: where these accounts collect, where its tubes are, and
+    // where it opens tubes (a round may have thousands of sites).
+    let mut p = acc_list.clone();
+    p.extend(round_list.iter().cloned());
+    p.extend(barcodes.iter().cloned());
+    p.extend(open_sites.iter().cloned());
+    let (a, r, b) = (acc_list.len(), round_list.len(), barcodes.len());
+    push(
+        Load::Sites,
+        format!(
+            "SELECT id, round_id, path FROM test_sites WHERE \
+             id IN (SELECT site_id FROM test_collectors WHERE account_id IN ({})) \
+             OR id IN (SELECT site_id FROM test_tubes WHERE round_id IN ({}) AND barcode IN ({})) \
+             OR id IN ({})",
+            in_list(1, &acc_list),
+            in_list(1 + a, &round_list),
+            in_list(1 + a + r, &barcodes),
+            in_list(1 + a + r + b, &open_sites)
+        ),
+        p,
+    );
+    const RES_COLS: &str =
+        "r.id, r.household_id, r.path, r.name, r.sex, r.birth_date, r.doc_type, r.doc_number";
+    push(
+        Load::Residents,
+        format!(
+            "SELECT {RES_COLS} FROM residents r WHERE r.id IN ({})",
+            in_list(1, &ids)
+        ),
+        ids.clone(),
+    );
+    push(
+        Load::ResidentsByDoc,
+        format!(
+            "SELECT {RES_COLS} FROM residents r WHERE r.doc_number IN ({})",
+            in_list(1, &docs)
+        ),
+        docs.clone(),
+    );
     for &round in &rounds {
-        for chunk in rids.chunks(500) {
-            let mut params = vec![Value::Int(round)];
-            params.extend(ints(chunk.iter().copied()));
-            for r in tx
-                .query(
-                    &format!(
-                        "SELECT resident_id, status, barcode, first_barcode, first_ms, household_id, path \
-                         FROM test_persons WHERE round_id = $1 AND resident_id IN ({})",
-                        placeholders(2, chunk.len())
-                    ),
-                    params,
-                )
-                .await?
-            {
-                st.persons.insert(
-                    (round, r.int(0)),
-                    Person {
-                        status: r.string(1),
-                        barcode: r.string(2),
-                        first_barcode: r.string(3),
-                        first_ms: r.int(4),
-                        household_id: r.int(5),
-                        path: r.string(6),
-                        dirty: false,
-                    },
-                );
+        let mut p = vec![Value::Int(round)];
+        p.extend(docs.iter().cloned());
+        push(
+            Load::Walkins(round),
+            format!(
+                "SELECT doc_number, doc_type, barcode, taken_ms, id FROM test_walkins \
+                 WHERE round_id = $1 AND doc_number IN ({})",
+                in_list(2, &docs)
+            ),
+            p,
+        );
+        // Their state in the round: by id, and by document through the registry.
+        const P_COLS: &str =
+            "p.resident_id, p.status, p.barcode, p.first_barcode, p.first_ms, p.household_id, p.path";
+        let mut p = vec![Value::Int(round)];
+        p.extend(ids.iter().cloned());
+        push(
+            Load::Persons(round),
+            format!(
+                "SELECT {P_COLS} FROM test_persons p WHERE p.round_id = $1 AND p.resident_id IN ({})",
+                in_list(2, &ids)
+            ),
+            p,
+        );
+        let mut p = vec![Value::Int(round)];
+        p.extend(docs.iter().cloned());
+        push(
+            Load::Persons(round),
+            format!(
+                "SELECT {P_COLS} FROM test_persons p JOIN residents r ON r.id = p.resident_id \
+                 WHERE p.round_id = $1 AND r.doc_number IN ({})",
+                in_list(2, &docs)
+            ),
+            p,
+        );
+    }
+    let results = tx.pipeline(stmts).await?;
+    for (w, rows) in what.into_iter().zip(results) {
+        match w {
+            Load::Replies => {
+                for r in rows {
+                    if let Ok(o) = serde_json::from_str::<Outcome>(r.text(1)) {
+                        st.replies.insert(r.string(0), o);
+                    }
+                }
+            }
+            Load::Rules => {
+                for r in rows {
+                    st.rules.entry(r.int(0)).or_default().push(PoolRule {
+                        path: r.string(1),
+                        pool_size: r.int(2),
+                    });
+                }
+            }
+            Load::Collects => {
+                for r in rows {
+                    st.collects
+                        .entry((r.int(0), r.int(1)))
+                        .or_default()
+                        .push(r.int(2));
+                }
+            }
+            Load::Tubes => {
+                for r in rows {
+                    st.tubes.insert(
+                        (r.int(0), r.string(1)),
+                        Tube {
+                            round_id: r.int(0),
+                            barcode: r.string(1),
+                            site_id: r.int(2),
+                            path: r.string(3),
+                            capacity: r.int(4),
+                            household_id: r.opt_int(5),
+                            n: r.int(6),
+                            opened_by: r.int(7),
+                            opened_ms: r.int(8),
+                            closed_ms: r.opt_int(9),
+                            result: r.opt_string(10),
+                            dirty: false,
+                        },
+                    );
+                }
+            }
+            Load::Sites => {
+                for r in rows {
+                    st.sites.insert(
+                        r.int(0),
+                        Site {
+                            round_id: r.int(1),
+                            path: r.string(2),
+                        },
+                    );
+                }
+            }
+            Load::Residents => st.add_residents(&rows),
+            Load::ResidentsByDoc => {
+                st.add_residents(&rows);
+                for r in &rows {
+                    st.by_doc.entry(r.string(7)).or_default().push(r.int(0));
+                }
+            }
+            Load::Walkins(round) => {
+                for r in rows {
+                    st.walkins_seen.insert(
+                        (round, r.string(0), r.string(1)),
+                        (r.string(2), r.int(3), WalkinRef::Stored(r.int(4))),
+                    );
+                }
+            }
+            Load::Persons(round) => {
+                for r in rows {
+                    st.persons.insert(
+                        (round, r.int(0)),
+                        Person {
+                            status: r.string(1),
+                            barcode: r.string(2),
+                            first_barcode: r.string(3),
+                            first_ms: r.int(4),
+                            household_id: r.int(5),
+                            path: r.string(6),
+                            dirty: false,
+                        },
+                    );
+                }
             }
         }
     }
@@ -1355,6 +1421,8 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             .int(0);
         walkin_ids.push(id);
     }
+    // Everything else in one pipeline.
+    let mut stmts = Vec::new();
     let mut tubes: Vec<&Tube> = st.tubes.values().filter(|t| t.dirty).collect();
     tubes.sort_by(|a, b| (a.round_id, &a.barcode).cmp(&(b.round_id, &b.barcode)));
     let mut rows = Vec::with_capacity(tubes.len() * 10);
@@ -1372,9 +1440,9 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             Value::from(t.closed_ms),
         ]);
     }
-    tx.bulk_insert(
-        "test_tubes",
-        &[
+    stmts.push(Stmt::Bulk {
+        table: "test_tubes",
+        columns: &[
             "round_id",
             "barcode",
             "site_id",
@@ -1387,12 +1455,11 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             "closed_ms",
         ],
         rows,
-        Some(
+        on_conflict: Some(
             "ON CONFLICT (round_id, barcode) DO UPDATE SET n = excluded.n, \
              closed_ms = excluded.closed_ms, household_id = excluded.household_id",
         ),
-    )
-    .await?;
+    });
     let mut rows = Vec::with_capacity(st.samples.len() * 8);
     for s in &st.samples {
         rows.extend([
@@ -1409,9 +1476,9 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             Value::from(s.retest),
         ]);
     }
-    tx.bulk_insert(
-        "test_samples",
-        &[
+    stmts.push(Stmt::Bulk {
+        table: "test_samples",
+        columns: &[
             "round_id",
             "barcode",
             "resident_id",
@@ -1422,9 +1489,8 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             "retest",
         ],
         rows,
-        None,
-    )
-    .await?;
+        on_conflict: None,
+    });
     let mut persons: Vec<(&(i64, i64), &Person)> =
         st.persons.iter().filter(|(_, p)| p.dirty).collect();
     persons.sort_by_key(|(k, _)| **k);
@@ -1442,9 +1508,9 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             Value::Int(now),
         ]);
     }
-    tx.bulk_insert(
-        "test_persons",
-        &[
+    stmts.push(Stmt::Bulk {
+        table: "test_persons",
+        columns: &[
             "round_id",
             "resident_id",
             "household_id",
@@ -1456,20 +1522,19 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
             "updated_ms",
         ],
         rows,
-        Some(
+        on_conflict: Some(
             "ON CONFLICT (round_id, resident_id) DO UPDATE SET status = excluded.status, \
              barcode = excluded.barcode, updated_ms = excluded.updated_ms",
         ),
-    )
-    .await?;
+    });
     // Follow-up tasks of people sampled again are done.
     for (round, rid) in &st.resampled {
-        tx.execute(
+        stmts.push(Stmt::Exec(
             "UPDATE test_tasks SET done_ms = $1 WHERE round_id = $2 AND resident_id = $3 \
-             AND done_ms IS NULL",
+             AND done_ms IS NULL"
+                .into(),
             crate::args![now, *round, *rid],
-        )
-        .await?;
+        ));
     }
     let mut rows = Vec::with_capacity(st.new_replies.len() * 4);
     for (k, round, o) in &st.new_replies {
@@ -1481,13 +1546,13 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
         ]);
     }
     // DO NOTHING: another node may have stored the same retry a moment earlier.
-    tx.bulk_insert(
-        "test_submissions",
-        &["key", "round_id", "reply", "created_ms"],
+    stmts.push(Stmt::Bulk {
+        table: "test_submissions",
+        columns: &["key", "round_id", "reply", "created_ms"],
         rows,
-        Some("ON CONFLICT (key) DO NOTHING"),
-    )
-    .await?;
+        on_conflict: Some("ON CONFLICT (key) DO NOTHING"),
+    });
+    tx.pipeline(stmts).await?;
     Ok(())
 }
 

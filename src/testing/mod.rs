@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::access::{Reader, Scope};
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, path_end, Db, Row, Tx, Value};
+use crate::db::{now_ms, path_end, Db, Row};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::areas::{self, Area};
@@ -656,21 +656,4 @@ pub async fn round_area(db: &Db, round: &Round, code: Option<&str>, r: &Reader) 
 /// Exclusive upper bound for a path range, re-exported for the submodules.
 pub(crate) fn end(path: &str) -> String {
     path_end(path)
-}
-
-/// Resident rows needed by ingest, exemptions and walk-ins.
-pub(crate) async fn residents_by_ids(tx: &mut Tx, ids: &[i64]) -> AppResult<Vec<Row>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(tx
-        .query(
-            &format!(
-                "SELECT id, household_id, path, name, sex, birth_date, doc_type, doc_number \
-                 FROM residents WHERE id IN ({})",
-                placeholders(1, ids.len())
-            ),
-            ids.iter().map(|&i| Value::Int(i)).collect(),
-        )
-        .await?)
 }
