@@ -14,6 +14,7 @@ mod openapi;
 mod registry;
 mod sessions;
 mod testing;
+mod testing_pages;
 mod validate;
 
 /// `.ci/run` sets `WARDLINE_REQUIRE_POSTGRES=1`: then a missing or unreachable PostgreSQL is a
