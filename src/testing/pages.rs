@@ -695,7 +695,7 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
                 t(l, "site-new"),
                 select("area", &t(l, "col-area"), &opts, &a.code, None),
                 field("name", &t(l, "site-name"), "", None, "required maxlength=\"100\""),
-                select("kind", &t(l, "col-kind"), &kinds, "fixed", None),
+                select("kind", &t(l, "site-kind"), &kinds, "fixed", None),
                 t(l, "site-add"),
                 round.id,
                 csrf_field(&ctx.session.csrf),

@@ -633,7 +633,11 @@ async fn officers_create_rounds_and_set_up_sites() {
             "{}",
             p.body
         );
-        assert!(p.body.contains("id=\"pool-rules\">第1网格"), "{}", p.body);
+        assert!(
+            p.body.contains("id=\"pool-rules\">东岳宫社区 第1网格"),
+            "{}",
+            p.body
+        );
         // A grid worker may not create rounds (403), whatever the area.
         let g = login(addr, "demo-grid", PW).await;
         let r = post_form(

@@ -328,3 +328,4 @@ missing-bld-households = { $n } households
 missing-head = Head: { $name }
 testing-rule = { $area }: { $pool }
 results-file = File (CSV)
+site-kind = Kind of site

@@ -325,3 +325,4 @@ missing-bld-households = { $n } 户
 missing-head = 户主：{ $name }
 testing-rule = { $area }：{ $pool }
 results-file = 文件（CSV）
+site-kind = 采样点类型
