@@ -507,8 +507,8 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
     let mut has_qr = false;
     for s in subs {
         for o in &s.ops {
-            match &o.kind {
-                OpKind::Add { person, .. } => match person {
+            if let OpKind::Add { person, .. } = &o.kind {
+                match person {
                     PersonRef::ResidentId(i) => {
                         ids.insert(*i);
                     }
@@ -516,8 +516,7 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
                     PersonRef::Doc { number, .. } | PersonRef::WalkIn { number, .. } => {
                         docs.insert(doc_key(number));
                     }
-                },
-                _ => {}
+                }
             }
         }
     }
@@ -750,10 +749,10 @@ impl State {
                 )
             }
         };
-        if !self
+        if self
             .sites
             .get(&site_id)
-            .is_some_and(|s| s.round_id == round.id)
+            .is_none_or(|s| s.round_id != round.id)
         {
             return Outcome::refused(
                 "unknown_site",
