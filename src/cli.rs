@@ -264,6 +264,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             if args.demo {
                 load_demo_if_empty(&db, &config).await?;
                 print_demo_tokens(&db).await?;
+                if let Some(n) = create_demo_round(&db).await? {
+                    println!("Demo testing round: {n} samples taken so far (sign in as demo-grid, demo-community, demo-collector or demo-lab)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
@@ -645,4 +648,265 @@ async fn print_demo_tokens(db: &Db) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// The reader behind a demo account, with its scope (no session or token needed).
+async fn demo_reader(db: &Db, username: &str) -> Result<Option<access::Reader>, AppError> {
+    let rows = db
+        .query(
+            "SELECT a.id, a.role, a.display_name, ar.path FROM accounts a \
+             LEFT JOIN account_scopes s ON s.account_id = a.id \
+             LEFT JOIN areas ar ON ar.id = s.area_id WHERE a.username = $1 ORDER BY ar.path",
+            crate::args![username],
+        )
+        .await?;
+    Ok(rows.first().map(|r| access::Reader {
+        account_id: r.int(0),
+        username: username.to_owned(),
+        display_name: r.string(2),
+        role: r.string(1),
+        scope: Scope {
+            roots: rows.iter().filter_map(|x| x.opt_string(3)).collect(),
+        },
+    }))
+}
+
+fn demo_actor(r: &access::Reader) -> audit::Actor {
+    audit::Actor {
+        account_id: Some(r.account_id),
+        username: r.username.clone(),
+        ip: "demo".into(),
+    }
+}
+
+/// The demo district's community with the demo grid, and its street.
+const DEMO_COMMUNITY: &str = "431102001001";
+const DEMO_STREET: &str = "431102001";
+
+/// Once, when there is no testing round yet: a round over the demo district open today
+/// (06:00–22:00 China time, or from an hour ago for twelve hours when started outside that),
+/// pooling 10 per tube; the first grid of the street's second community sealed off (one person
+/// per tube there, sampled by a door-to-door team); a fixed site per community of the demo
+/// street (demo-collector at each); about 70% of the demo community sampled and 40–95% of the
+/// street's other communities, so the street's view has laggards; results for most tubes (one
+/// invalid, so re-sample tasks show), a few exemptions and a walk-in. Returns the samples
+/// taken, or `None` when nothing was created.
+pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
+    use crate::testing::{self, ingest, results};
+    if db
+        .query_opt("SELECT id FROM test_rounds LIMIT 1", vec![])
+        .await?
+        .is_some()
+        || areas::by_code(db, DEMO_COMMUNITY).await?.is_none()
+    {
+        return Ok(None);
+    }
+    let (Some(hq), Some(officer), Some(collector), Some(lab)) = (
+        demo_reader(db, "demo-hq").await?,
+        demo_reader(db, "demo-community").await?,
+        demo_reader(db, "demo-collector").await?,
+        demo_reader(db, "demo-lab").await?,
+    ) else {
+        return Ok(None);
+    };
+    const HOUR: i64 = 3_600_000;
+    let now = crate::db::now_ms();
+    let midnight = (now + testing::CST_MS).div_euclid(24 * HOUR) * 24 * HOUR - testing::CST_MS;
+    let (mut starts, mut ends) = (midnight + 6 * HOUR, midnight + 22 * HOUR);
+    if !(starts..ends - HOUR).contains(&now) {
+        (starts, ends) = (now - HOUR, now + 12 * HOUR);
+    }
+    let by_hq = demo_actor(&hq);
+    let id = testing::create_round(
+        db,
+        &by_hq,
+        &hq,
+        &testing::NewRound {
+            area: "431102".into(),
+            name: "第1轮全员核酸检测 / Round 1".into(),
+            starts: starts.to_string(),
+            ends: ends.to_string(),
+            pool_size: "10".into(),
+        },
+    )
+    .await?;
+    let round = testing::round_by_id(db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // The street's communities with people, each with a fixed site.
+    let communities = db
+        .query(
+            "SELECT a.code, a.name FROM areas a WHERE a.parent_id = $1 \
+             AND EXISTS (SELECT 1 FROM households h WHERE h.path >= a.path AND h.path < a.path || '~') \
+             ORDER BY a.code",
+            crate::args![DEMO_STREET.parse::<i64>().unwrap_or_default()],
+        )
+        .await?;
+    let mut sites = Vec::new();
+    for c in &communities {
+        let site = testing::add_site(
+            db,
+            &by_hq,
+            &hq,
+            &round,
+            c.text(0),
+            &format!("{}核酸采样点", c.text(1)),
+            "fixed",
+        )
+        .await?;
+        testing::add_collector(db, &by_hq, &hq, site, "demo-collector").await?;
+        sites.push((c.string(0), site));
+    }
+    // The sealed zone: single tubes, a door-to-door team.
+    let sealed = match communities.iter().find(|c| c.text(0) != DEMO_COMMUNITY) {
+        Some(c) => areas::by_code(db, &format!("{}/G0001", c.text(0))).await?,
+        None => None,
+    };
+    let door_site = match &sealed {
+        Some(g) => {
+            testing::set_pool_rule(db, &by_hq, &hq, &round, &g.code, "1").await?;
+            let s = testing::add_site(db, &by_hq, &hq, &round, &g.code, "封控区入户采样队", "door")
+                .await?;
+            testing::add_collector(db, &by_hq, &hq, s, "demo-collector").await?;
+            Some(s)
+        }
+        None => None,
+    };
+    let mut rng = crate::rng::Rng::new(7);
+    let mut ops = Vec::new();
+    let mut cid = 0;
+    let mut op = |tube: &str, kind: ingest::OpKind| {
+        cid += 1;
+        ingest::Op {
+            client_id: format!("demo-{cid}"),
+            tube: tube.to_owned(),
+            kind,
+            taken_ms: None,
+        }
+    };
+    let add = |id: i64| ingest::OpKind::Add {
+        person: ingest::PersonRef::ResidentId(id),
+        confirm: None,
+    };
+    let (mut tubes, mut singles, mut exempt) = (Vec::new(), 0, Vec::new());
+    for (ci, (code, site)) in sites.iter().enumerate() {
+        let home = code == DEMO_COMMUNITY;
+        let share = if home {
+            700
+        } else {
+            rng.range(400, 950) as u32
+        };
+        let people = db
+            .query(
+                "SELECT r.id, r.household_id, r.path FROM residents r \
+                 WHERE r.path >= $1 AND r.path < $2 ORDER BY r.path, r.household_id, r.id",
+                crate::args![code.as_str(), crate::db::path_end(code)],
+            )
+            .await?;
+        // Whole households missing, and single members.
+        let (mut skip_hh, mut last_hh) = (false, -1);
+        let mut pooled = Vec::new();
+        for r in &people {
+            if r.int(1) != last_hh {
+                last_hh = r.int(1);
+                skip_hh = rng.chance((1000 - share) * 2 / 3);
+            }
+            if skip_hh || rng.chance((1000 - share) / 3) {
+                if home {
+                    exempt.push(r.int(0));
+                }
+                continue;
+            }
+            match (&sealed, door_site) {
+                (Some(g), Some(door)) if r.text(2).starts_with(g.path.as_str()) => {
+                    singles += 1;
+                    let tube = format!("S{singles:06}");
+                    ops.push(op(
+                        &tube,
+                        ingest::OpKind::Open {
+                            site_id: Some(door),
+                        },
+                    ));
+                    ops.push(op(&tube, add(r.int(0))));
+                    tubes.push(tube);
+                }
+                _ => pooled.push(r.int(0)),
+            }
+        }
+        let chunks: Vec<&[i64]> = pooled.chunks(10).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let tube = format!("T{:02}{:04}", ci + 1, i + 1);
+            ops.push(op(
+                &tube,
+                ingest::OpKind::Open {
+                    site_id: Some(*site),
+                },
+            ));
+            for &p in chunk.iter() {
+                ops.push(op(&tube, add(p)));
+            }
+            if chunk.len() < 10 {
+                if home && i + 1 == chunks.len() && chunk.len() < 9 {
+                    // A walk-in: a visitor with a passport, waiting for the grid worker.
+                    ops.push(op(
+                        &tube,
+                        ingest::OpKind::Add {
+                            person: ingest::PersonRef::WalkIn {
+                                doc_type: Some("passport".into()),
+                                number: "E12345678".into(),
+                                name: "王小明".into(),
+                                phone: Some("13800001234".into()),
+                            },
+                            confirm: None,
+                        },
+                    ));
+                }
+                ops.push(op(&tube, ingest::OpKind::Close));
+            }
+            tubes.push(tube);
+        }
+    }
+    let sub = ingest::Submission {
+        reader: collector,
+        round: round.clone(),
+        ops,
+        offline: false,
+    };
+    let outs = ingest::apply(db, &[&sub]).await?.remove(0);
+    let taken = outs
+        .iter()
+        .filter(|o| o.status == ingest::Status::Accepted && o.code == "added")
+        .count();
+    // Results for all but the last few tubes: negative, one invalid.
+    let done = tubes.len().saturating_sub(4);
+    let lines: Vec<results::ResultLine> = tubes[..done]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| results::ResultLine {
+            tube: t.clone(),
+            result: if i == 2 { "invalid" } else { "negative" }.into(),
+            row: 0,
+        })
+        .collect();
+    if !lines.is_empty() {
+        results::record(db, &demo_actor(&lab), &lab, &round, &lines, 1).await?;
+    }
+    // A few exemptions among the demo community's missing.
+    for (&rid, (reason, note)) in exempt.iter().zip([
+        ("hospital", "市中心医院住院"),
+        ("away", "在外地务工"),
+        ("away", "出差"),
+    ]) {
+        results::exempt(
+            db,
+            &demo_actor(&officer),
+            &officer,
+            &round,
+            rid,
+            reason,
+            note,
+        )
+        .await?;
+    }
+    Ok(Some(taken))
 }

@@ -426,6 +426,7 @@ async fn resident_view(
             ));
         }
         body.push(html!("<div class=\"actions\">{}</div>", actions));
+        body.push(test_results(db, l, &r.registry_scope(), v.id).await?);
         if let Some(x) = &revealed {
             body.push(html!(
                 "<p class=\"notice\" role=\"status\">{}</p>",
@@ -448,6 +449,49 @@ async fn resident_view(
         Ok((title, body)) => ctx.page(&title, body),
         Err(e) => ctx.error(e),
     }
+}
+
+/// The resident's latest test results and personal code (what a collector scans).
+async fn test_results(
+    db: &Db,
+    l: Lang,
+    scope: &crate::access::Scope,
+    id: i64,
+) -> Result<Markup, AppError> {
+    use crate::testing::{self, results};
+    let list = results::latest(db, scope, id, 5).await?;
+    let code = testing::resident_code(&testing::qr_secret(db).await?, id);
+    let mut m = html!(
+        "<h2>{}</h2><p class=\"muted\">{} <code id=\"personal-code\">{}</code></p>",
+        t(l, "resident-tests"),
+        t(l, "resident-code"),
+        code
+    );
+    if list.is_empty() {
+        m.push(html!(
+            "<p class=\"muted\" id=\"no-tests\">{}</p>",
+            t(l, "resident-no-tests")
+        ));
+        return Ok(m);
+    }
+    m.push(html!(
+        "<table id=\"tests\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
+        t(l, "resident-test-round"),
+        t(l, "field-status"),
+        t(l, "resident-test-sampled")
+    ));
+    for x in &list {
+        m.push(html!(
+            "<tr><td><a href=\"/testing/rounds/{}\">{}</a></td><td>{}</td><td class=\"opt nowrap\">{}<span class=\"sub mono\">{}</span></td></tr>",
+            x.round_id,
+            x.round_name,
+            testing::pages::person_status_tag(l, &x.status),
+            crate::web::html::datetime(x.first_ms)[..16].to_owned(),
+            x.barcode
+        ));
+    }
+    m.0.push_str("</table>");
+    Ok(m)
 }
 
 async fn resident_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {

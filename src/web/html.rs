@@ -114,9 +114,10 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
     let mut nav = Markup::default();
     if let Some((name, role, admin, audit)) = c.user {
         nav.push(html!(
-            "<a href=\"/areas\">{}</a><a href=\"/search\">{}</a>",
+            "<a href=\"/areas\">{}</a><a href=\"/search\">{}</a><a href=\"/testing\" id=\"nav-testing\">{}</a>",
             t(l, "nav-areas"),
-            t(l, "nav-search")
+            t(l, "nav-search"),
+            t(l, "nav-testing")
         ));
         if c.can_import {
             nav.push(html!("<a href=\"/import\">{}</a>", t(l, "nav-import")));

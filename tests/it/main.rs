@@ -18,6 +18,7 @@ mod testing_api;
 mod testing_coverage;
 mod testing_crash;
 mod testing_ingest;
+mod testing_pages;
 mod testing_results;
 mod validate;
 

@@ -5,3 +5,73 @@ document.addEventListener("submit", function (e) {
   var msg = b && b.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
+
+// Print buttons (the missing list): shown only where this script runs.
+document.querySelectorAll("[data-print]").forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener("click", function () { window.print(); });
+});
+
+// Camera scanning on the collector's page: where the browser has a barcode detector and a
+// camera, "Scan" buttons open the camera, and the first code seen fills the field and sends
+// the form. Elsewhere the buttons stay hidden and typing works as before.
+(function () {
+  var buttons = document.querySelectorAll("button[data-scan]");
+  var box = document.getElementById("scanner");
+  var video = document.getElementById("scanner-video");
+  if (!buttons.length || !box || !video) return;
+  if (!("BarcodeDetector" in window) || !navigator.mediaDevices ||
+      !navigator.mediaDevices.getUserMedia) return;
+  var wanted = ["qr_code", "code_128", "code_39", "code_93", "codabar", "ean_13", "ean_8",
+    "itf", "upc_a", "upc_e", "data_matrix", "pdf417"];
+  var detector = null, stream = null, timer = null;
+
+  function stop() {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+    video.srcObject = null;
+    box.hidden = true;
+  }
+
+  function start(input) {
+    box.hidden = false;
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        return video.play();
+      })
+      .then(function () { look(input); })
+      .catch(function () { stop(); input.focus(); });
+  }
+
+  function look(input) {
+    if (!stream) return;
+    detector.detect(video).then(function (codes) {
+      var c = codes.find(function (x) { return x.rawValue; });
+      if (c) {
+        stop();
+        input.value = c.rawValue.trim();
+        if (input.form) {
+          if (input.form.requestSubmit) input.form.requestSubmit(); else input.form.submit();
+        }
+        return;
+      }
+      timer = setTimeout(function () { look(input); }, 150);
+    }).catch(function () { timer = setTimeout(function () { look(input); }, 300); });
+  }
+
+  window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+    var use = wanted.filter(function (f) { return formats.indexOf(f) >= 0; });
+    if (!use.length) return;
+    detector = new window.BarcodeDetector({ formats: use });
+    buttons.forEach(function (b) {
+      var input = document.getElementById(b.getAttribute("data-scan"));
+      if (!input) return;
+      b.hidden = false;
+      b.addEventListener("click", function () { start(input); });
+    });
+    document.getElementById("scanner-stop").addEventListener("click", stop);
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") stop(); });
+  }).catch(function () {});
+})();
