@@ -4,26 +4,35 @@
 //! child process; collector accounts with API tokens at sampling sites; and a load generator of
 //! our own (raw HTTP/1.1 keep-alive over TCP, one request in flight per connection, one
 //! connection per collector) that opens tubes of 10 and adds people to them, by resident id
-//! and by ID number, half each. Phases, each on a fresh round over the whole district:
+//! and by ID number, half each. Phases, each sampling phase on a fresh round over the whole
+//! district:
 //!
+//! 0. closed loop of `GET /api/v1/me`: HTTP and the bearer-token lookup alone;
 //! 1. closed loop for `WARDLINE_BENCH_SECS` (every connection sends its next operation as soon
-//!    as the last is answered): person-samples/s sustained;
+//!    as the last is answered): person-samples/s sustained, server CPU and bytes written per
+//!    sample; then an open loop at half that rate (the latency of a server that keeps up);
 //! 2. open loop at `WARDLINE_BENCH_RATE` samples/s for `WARDLINE_BENCH_SECS`, latency from each
 //!    operation's scheduled send time (no coordinated omission), while the bench process reads
 //!    the city's coverage by community and one grid's missing list through its own connection;
 //! 3. the coverage reads again with no ingest, and the naive SQL they replace;
 //! 4. a soak at `WARDLINE_BENCH_SOAK_RATE` samples/s for `WARDLINE_BENCH_SOAK_SECS`: the
-//!    server's resident memory at start and end (and the naive SQL, repeated, alongside).
+//!    server's resident memory at start and end (and the naive SQL, a few times, alongside);
+//! 5. with the server stopped, the sampling writer alone: `ingest::apply` called from this
+//!    process with batches of 10, 100 and 1000 operations (SQLite: also `synchronous = OFF`).
 //!
-//! Phases 1 and 2 are run first against an axum "hello world" on its own runtime in this
-//! process, with the same requests: the ratio ours/hello is how close we are to the ceiling.
-//! At the end every accepted sample the load generator saw must be a row in `test_samples`.
+//! The closed loop and the fixed rate are run first against an axum "hello world" on its own
+//! runtime in this process, with the same requests: the ratio ours/hello is how close we are
+//! to the ceiling. At the end every accepted sample the load generator saw must be a row in
+//! `test_samples` and `test_persons`, and counted in the coverage tallies.
 //!
 //! The loaded city is kept between runs: SQLite in `WORK/testing-SCALE/` (marker `ready`),
 //! PostgreSQL as database `bench_testing_SCALE` while the same cluster lives (marker
-//! `WORK/testing-pg-SCALE.ready` holding the cluster's URL). The testing tables are emptied at
-//! the start of each run. Other knobs: `WARDLINE_BENCH_CONNS` (collectors = connections,
-//! default 100), `WARDLINE_BENCH_SITES` (default 50).
+//! `WORK/testing-pg-SCALE.ready` holding the cluster's URL; `bench/run.sh` removes its cluster
+//! at the end, so to reuse one start it with `scripts/pg-start.sh` and run `cargo bench` with
+//! `WARDLINE_TEST_POSTGRES_URL` set). The testing tables are emptied at the start of each run.
+//! Other knobs: `WARDLINE_BENCH_CONNS` (collectors = connections, default 100),
+//! `WARDLINE_BENCH_SITES` (default 50), `WARDLINE_BENCH_SOAK_RATE` (default 2000),
+//! `WARDLINE_BENCH_PERF=FILE` (`perf record` of the server during the closed loop).
 
 use std::io::{BufRead, BufReader as StdBufReader};
 use std::path::PathBuf;
@@ -369,6 +378,57 @@ impl Server {
     }
 }
 
+/// Bytes written so far: SQLite, by the server process to storage (WAL, checkpoints);
+/// PostgreSQL, the cluster's WAL.
+async fn written(db: &Db, pid: &str) -> i64 {
+    match db.backend() {
+        Backend::Sqlite => std::fs::read_to_string(format!("/proc/{pid}/io"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("write_bytes:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0),
+        Backend::Postgres => db
+            .query_one("SELECT CAST(wal_bytes AS BIGINT) FROM pg_stat_wal", vec![])
+            .await
+            .map_or(0, |r| r.int(0)),
+    }
+}
+
+/// PostgreSQL: CPU seconds of the cluster (the postmaster and every process it started), when
+/// it runs on this machine. SQLite: 0 (the database work is in the server's own CPU time).
+async fn pg_cpu(db: &Db) -> f64 {
+    if db.backend() != Backend::Postgres {
+        return 0.0;
+    }
+    let Ok(dir) = db.query_one("SHOW data_directory", vec![]).await else {
+        return 0.0;
+    };
+    let Some(pm) = std::fs::read_to_string(format!("{}/postmaster.pid", dir.text(0)))
+        .ok()
+        .and_then(|s| s.lines().next().map(str::to_owned))
+    else {
+        return 0.0;
+    };
+    let mut total = cpu_of(&pm);
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().nth(1).map(str::to_owned));
+        if ppid.as_deref() == Some(pm.as_str()) {
+            total += cpu_of(&pid);
+        }
+    }
+    total
+}
+
 /// A field of /proc/PID/status, in MiB.
 fn status_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -633,6 +693,8 @@ struct Stats {
     exhausted: u64,
     /// Open loop: scheduled requests never sent (the server fell too far behind).
     unsent: u64,
+    /// Seconds from the start (warm-up included) to the last answer.
+    elapsed: f64,
     first_error: Option<String>,
 }
 
@@ -772,7 +834,56 @@ async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats
     for t in tasks {
         all.merge(t.await.unwrap());
     }
+    all.elapsed = t0.elapsed().as_secs_f64();
     (all, secs)
+}
+
+/// Closed loop of `GET /api/v1/me` with each collector's token: HTTP and the bearer-token
+/// lookup, nothing else. Returns the requests answered 200 in the window (after the warm-up)
+/// and the ones that were not.
+async fn drive_me(port: u16, cols: &[Collector], secs: f64) -> (u64, u64) {
+    let t0 = Instant::now();
+    let warm = t0 + Duration::from_secs_f64(WARMUP_SECS);
+    let end = warm + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for c in cols {
+        let req = format!(
+            "GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\r\n",
+            c.token
+        );
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut bad) = (0u64, 0u64);
+            let Ok(mut http) = Http::connect(port).await else {
+                return (0, 1);
+            };
+            while Instant::now() < end {
+                let r = http.call(req.as_bytes()).await;
+                let done = Instant::now();
+                match r {
+                    Ok((_, body)) if find(&body, b"\"username\"").is_some() => {
+                        if done >= warm && done <= end {
+                            ok += 1;
+                        }
+                    }
+                    _ => {
+                        bad += 1;
+                        match Http::connect(port).await {
+                            Ok(h) => http = h,
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            (ok, bad)
+        }));
+    }
+    let (mut ok, mut bad) = (0, 0);
+    for t in tasks {
+        let (o, b) = t.await.unwrap();
+        ok += o;
+        bad += b;
+    }
+    (ok, bad)
 }
 
 /// Scripts for one phase: connection i is collector i at its site in `round`, on slice i of
@@ -831,6 +942,16 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
         &format!("{phase}_requests_per_second"),
         st.requests_window as f64 / secs,
         "requests/s",
+    );
+    // Every accepted sample over the whole phase, warm-up and late answers included (when the
+    // server falls behind an open loop, most answers come after the window).
+    emit(
+        BENCH,
+        b,
+        n,
+        &format!("{phase}_overall_samples_per_second"),
+        st.accepted_total as f64 / st.elapsed.max(1e-9),
+        "samples/s",
     );
     for (name, v) in ms_percentiles(&st.lat_us) {
         emit(BENCH, b, n, &format!("{phase}_latency_{name}"), v, "ms");
@@ -966,6 +1087,7 @@ async fn direct_apply(
         // This process does nothing else now: its CPU time is the writer's (and the building
         // of the submissions, a few µs each).
         let cpu0 = cpu_of("self");
+        let pg0 = pg_cpu(db).await;
         'run: while Instant::now() < until {
             let mut subs = Vec::with_capacity(batch);
             for _ in 0..batch {
@@ -995,8 +1117,19 @@ async fn direct_apply(
                 .count();
         }
         let cpu = cpu_of("self") - cpu0;
+        let pg = pg_cpu(db).await - pg0;
         if ops == 0 {
             continue;
+        }
+        if b == Backend::Postgres {
+            emit(
+                BENCH,
+                b,
+                n,
+                &format!("direct_apply_batch{batch}_pg_cpu_us_per_op"),
+                pg * 1e6 / ops as f64,
+                "us",
+            );
         }
         let tag = format!("direct_apply_batch{batch}_sync_{}", sync.to_lowercase());
         emit(
@@ -1144,10 +1277,41 @@ pub async fn testing_ingest(ctx: &Ctx) {
     let mut rounds = Vec::new();
     let mut accepted = 0u64;
 
+    // 0. HTTP and the token lookup alone: what every sampling request pays before the writer.
+    let cpu0 = cpu_of(&server_pid);
+    let (me_ok, me_bad) = drive_me(port, &cols, secs).await;
+    let me_cpu = cpu_of(&server_pid) - cpu0;
+    emit(
+        BENCH,
+        b,
+        n,
+        "me_closed_requests_per_second",
+        me_ok as f64 / secs,
+        "requests/s",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        "me_closed_server_cpu_us_per_request",
+        me_cpu * 1e6 / (me_ok as f64 * (secs + WARMUP_SECS) / secs).max(1.0),
+        "us",
+    );
+    if me_bad > 0 {
+        emit(BENCH, b, n, "me_closed_errors", me_bad as f64, "requests");
+    }
+    eprintln!(
+        "  me_closed: {:.0} requests/s, {:.0} µs server CPU per request",
+        me_ok as f64 / secs,
+        me_cpu * 1e6 / (me_ok as f64 * (secs + WARMUP_SECS) / secs).max(1.0)
+    );
+
     // 1. Closed loop.
     let (round, sites) = new_round(&db, "bench closed loop", &site_communities, &cols).await;
     rounds.push(round);
     let perf = perf_record(&server_pid, secs);
+    let written0 = written(&db, &server_pid).await;
+    let pg0 = pg_cpu(&db).await;
     let cpu0 = (cpu_of(&server_pid), cpu_of("self"));
     let (closed, _) = drive(
         port,
@@ -1157,6 +1321,18 @@ pub async fn testing_ingest(ctx: &Ctx) {
     )
     .await;
     let cpu1 = (cpu_of(&server_pid), cpu_of("self"));
+    let written1 = written(&db, &server_pid).await;
+    let pg1 = pg_cpu(&db).await;
+    if b == Backend::Postgres {
+        emit(
+            BENCH,
+            b,
+            n,
+            "closed_pg_cpu_us_per_sample",
+            (pg1 - pg0) * 1e6 / closed.accepted_total.max(1) as f64,
+            "us",
+        );
+    }
     if let Some(mut p) = perf {
         let _ = p.wait();
     }
@@ -1194,6 +1370,41 @@ pub async fn testing_ingest(ctx: &Ctx) {
         (cpu1.1 - cpu0.1) * 1e6 / closed.accepted_total.max(1) as f64,
         "us",
     );
+
+    emit(
+        BENCH,
+        b,
+        n,
+        match b {
+            Backend::Sqlite => "closed_server_disk_write_kib_per_sample",
+            Backend::Postgres => "closed_pg_wal_kib_per_sample",
+        },
+        (written1 - written0) as f64 / 1024.0 / closed.accepted_total.max(1) as f64,
+        "KiB",
+    );
+
+    // 1b. Open loop at half what the closed loop sustained: the latency of a server that
+    //     keeps up.
+    let half = (closed.accepted_window as f64 / secs / 2.0).max(10.0);
+    let (round, sites) = new_round(&db, "bench half capacity", &site_communities, &cols).await;
+    rounds.push(round);
+    let (fixed_half, _) = drive(
+        port,
+        scripts(round, &sites, &cols, &people, "q"),
+        Pace::Rate(half),
+        secs,
+    )
+    .await;
+    accepted += fixed_half.accepted_total;
+    emit(
+        BENCH,
+        b,
+        n,
+        "fixed_half_offered_samples_per_second",
+        half,
+        "samples/s",
+    );
+    report_phase(ctx, "fixed_half", &fixed_half, secs);
 
     // 2. Open loop at the fixed rate, with the coverage reads beside it.
     let (round, sites) = new_round(&db, "bench fixed rate", &site_communities, &cols).await;
