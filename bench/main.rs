@@ -13,6 +13,7 @@ use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
 mod pages;
+mod testing;
 
 struct Bench {
     name: &'static str,
@@ -53,6 +54,12 @@ const BENCHES: &[Bench] = &[
         about: "the web pages on a loaded city (--scale = residents), one user: p50/p95/p99 and bytes per page; wrk -c32 on the district page",
         default_scale: 10_000_000,
         run: |c| Box::pin(pages::pages(c)),
+    },
+    Bench {
+        name: "testing-ingest",
+        about: "mass-testing samples through the HTTP API of the release server (--scale = residents): samples/s closed loop, latency at a fixed rate, coverage reads while ingesting, memory over a soak; against an axum hello world",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(testing::testing_ingest(c)),
     },
 ];
 

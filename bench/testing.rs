@@ -1,0 +1,1604 @@
+//! The `testing-ingest` bench (issue 4): mass-testing samples through the real HTTP API.
+//!
+//! A demo city of `--scale` residents; the real release binary (`wardline serve`) on it as a
+//! child process; collector accounts with API tokens at sampling sites; and a load generator of
+//! our own (raw HTTP/1.1 keep-alive over TCP, one request in flight per connection, one
+//! connection per collector) that opens tubes of 10 and adds people to them, by resident id
+//! and by ID number, half each. Phases, each sampling phase on a fresh round over the whole
+//! district:
+//!
+//! 0. closed loop of `GET /api/v1/me`: HTTP and the bearer-token lookup alone;
+//! 1. closed loop for `WARDLINE_BENCH_SECS` (every connection sends its next operation as soon
+//!    as the last is answered): person-samples/s sustained, server CPU and bytes written per
+//!    sample; then an open loop at half that rate (the latency of a server that keeps up);
+//! 2. open loop at `WARDLINE_BENCH_RATE` samples/s for `WARDLINE_BENCH_SECS`, latency from each
+//!    operation's scheduled send time (no coordinated omission), while the bench process reads
+//!    the city's coverage by community and one grid's missing list through its own connection;
+//! 3. the coverage reads again with no ingest, and the naive SQL they replace;
+//! 4. a soak at `WARDLINE_BENCH_SOAK_RATE` samples/s for `WARDLINE_BENCH_SOAK_SECS`: the
+//!    server's resident memory at start and end (and the naive SQL, a few times, alongside);
+//! 5. with the server stopped, the sampling writer alone: `ingest::apply` called from this
+//!    process with batches of 10, 100 and 1000 operations (SQLite: also `synchronous = OFF`).
+//!
+//! The closed loop and the fixed rate are run first against an axum "hello world" on its own
+//! runtime in this process, with the same requests: the ratio ours/hello is how close we are
+//! to the ceiling. At the end every accepted sample the load generator saw must be a row in
+//! `test_samples` and `test_persons`, and counted in the coverage tallies.
+//!
+//! The loaded city is kept between runs: SQLite in `WORK/testing-SCALE/` (marker `ready`),
+//! PostgreSQL as database `bench_testing_SCALE` while the same cluster lives (marker
+//! `WORK/testing-pg-SCALE.ready` holding the cluster's URL; `bench/run.sh` removes its cluster
+//! at the end, so to reuse one start it with `scripts/pg-start.sh` and run `cargo bench` with
+//! `WARDLINE_TEST_POSTGRES_URL` set). The testing tables are emptied at the start of each run.
+//! Other knobs: `WARDLINE_BENCH_CONNS` (collectors = connections, default 100),
+//! `WARDLINE_BENCH_SITES` (default 50), `WARDLINE_BENCH_SOAK_RATE` (default 2000),
+//! `WARDLINE_BENCH_PERF=FILE` (`perf record` of the server during the closed loop).
+
+use std::io::{BufRead, BufReader as StdBufReader};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use wardline::access::{self, Reader, Scope};
+use wardline::args;
+use wardline::audit::Actor;
+use wardline::db::{Backend, Db};
+use wardline::testing::{self, coverage, NewRound};
+
+use crate::{emit, load_city, percentile, Ctx};
+
+const BENCH: &str = "testing-ingest";
+/// The demo city's district: every round covers it.
+const TOP: &str = "431102";
+/// People per tube.
+const POOL: usize = 10;
+/// Seconds at the start of a load phase not counted.
+const WARMUP_SECS: f64 = 2.0;
+
+fn env_num(name: &str, default: f64) -> f64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The city
+
+fn marker(ctx: &Ctx) -> PathBuf {
+    match ctx.backend {
+        Backend::Sqlite => ctx
+            .work
+            .join(format!("testing-{}", ctx.scale))
+            .join("ready"),
+        Backend::Postgres => ctx.work.join(format!("testing-pg-{}.ready", ctx.scale)),
+    }
+}
+
+/// The loaded city and its URL: reused when a previous run finished loading it.
+async fn city(ctx: &Ctx) -> (Db, String) {
+    let m = marker(ctx);
+    let here = match ctx.backend {
+        Backend::Sqlite => String::new(),
+        Backend::Postgres => ctx.pg_admin.clone().unwrap_or_default(),
+    };
+    let url = match ctx.backend {
+        Backend::Sqlite => format!(
+            "sqlite://{}",
+            ctx.work
+                .join(format!("testing-{}", ctx.scale))
+                .join("wardline.db")
+                .display()
+        ),
+        Backend::Postgres => {
+            let base = here.rsplit_once('/').unwrap().0;
+            format!("{base}/bench_testing_{}", ctx.scale)
+        }
+    };
+    if std::fs::read_to_string(&m).ok().as_deref() == Some(here.as_str()) {
+        if let Ok(db) = Db::connect(&url).await {
+            db.migrate().await.unwrap();
+            eprintln!("  reusing the loaded city at {url}");
+            return (db, url);
+        }
+    }
+    let (db, loaded_url, secs) = load_city(ctx, "testing").await;
+    assert_eq!(loaded_url, url);
+    emit(BENCH, ctx.backend, ctx.scale, "load_seconds", secs, "s");
+    std::fs::write(&m, here).unwrap();
+    (db, url)
+}
+
+/// Empty the testing tables: each run starts from a city nobody has sampled.
+async fn clear_testing(db: &Db) {
+    let t = Instant::now();
+    let mut tx = db.begin().await.unwrap();
+    for table in [
+        "test_submissions",
+        "test_samples",
+        "test_persons",
+        "test_households",
+        "test_area_counts",
+        "test_community_counts",
+        "test_tasks",
+        "test_walkins",
+        "test_exemptions",
+        "test_tubes",
+        "test_collectors",
+        "test_pool_rules",
+        "test_sites",
+        "test_rounds",
+    ] {
+        tx.execute(&format!("DELETE FROM {table}"), vec![])
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    eprintln!(
+        "  testing tables emptied in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
+/// A person to sample: resident id, and the ID number when it is an 18-digit resident ID card.
+#[derive(Clone, Copy)]
+struct Person {
+    id: i64,
+    doc: Option<[u8; 18]>,
+}
+
+/// `conns` slices of `per_conn` residents each, spread evenly over the id range (so each
+/// collector works along its own stretch of households, as a site's queue would).
+async fn people(db: &Db, conns: usize, per_conn: usize) -> Vec<Vec<Person>> {
+    let r = db
+        .query_one("SELECT MIN(id), MAX(id) FROM residents", vec![])
+        .await
+        .unwrap();
+    let (lo, hi) = (r.int(0), r.int(1));
+    let stride = ((hi - lo + 1) / conns as i64).max(1);
+    let per_conn = per_conn.min(stride as usize);
+    let mut out = Vec::with_capacity(conns);
+    for i in 0..conns {
+        let rows = db
+            .query(
+                "SELECT id, doc_type, doc_number FROM residents WHERE id >= $1 ORDER BY id LIMIT $2",
+                args![lo + i as i64 * stride, per_conn as i64],
+            )
+            .await
+            .unwrap();
+        out.push(
+            rows.iter()
+                .map(|r| {
+                    let doc = (r.text(1) == "id_card" && r.text(2).len() == 18).then(|| {
+                        let mut d = [0u8; 18];
+                        d.copy_from_slice(r.text(2).as_bytes());
+                        d
+                    });
+                    Person { id: r.int(0), doc }
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounds, sites, collectors
+
+struct Collector {
+    username: String,
+    token: String,
+}
+
+fn officer() -> Reader {
+    Reader {
+        account_id: 0,
+        username: "bench".into(),
+        display_name: "bench".into(),
+        role: "hq".into(),
+        scope: Scope {
+            roots: vec![TOP.into()],
+        },
+    }
+}
+
+/// Collector accounts (created once, reused), each with a fresh token, scoped to the
+/// community of its site.
+async fn collectors(db: &Db, n: usize, site_communities: &[String]) -> Vec<Collector> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let username = format!("bench-collector-{i:04}");
+        let community = &site_communities[i % site_communities.len()];
+        match access::create_account(db, &username, &username, "collector", &[community.clone()])
+            .await
+        {
+            Ok(_) | Err(wardline::error::AppError::Conflict(_)) => {}
+            Err(e) => panic!("collector account: {e}"),
+        }
+        let token = access::create_token(db, &username, "bench scanner")
+            .await
+            .unwrap();
+        out.push(Collector { username, token });
+    }
+    out
+}
+
+/// A round over the district (pool 10, open for two days), its sites, every collector at one
+/// site. Returns the round id and each collector's site.
+async fn new_round(
+    db: &Db,
+    name: &str,
+    site_communities: &[String],
+    collectors: &[Collector],
+) -> (i64, Vec<i64>) {
+    let actor = Actor::cli();
+    let hq = officer();
+    let now = wardline::db::now_ms();
+    let id = testing::create_round(
+        db,
+        &actor,
+        &hq,
+        &NewRound {
+            area: TOP.into(),
+            name: name.into(),
+            starts: (now - 3_600_000).to_string(),
+            ends: (now + 48 * 3_600_000).to_string(),
+            pool_size: POOL.to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    let round = testing::round_by_id(db, id).await.unwrap().unwrap();
+    let mut sites = Vec::new();
+    for (i, c) in site_communities.iter().enumerate() {
+        let s = testing::add_site(
+            db,
+            &actor,
+            &hq,
+            &round,
+            c,
+            &format!("采样点{}", i + 1),
+            "fixed",
+        )
+        .await
+        .unwrap();
+        sites.push(s);
+    }
+    let mut mine = Vec::new();
+    for (i, c) in collectors.iter().enumerate() {
+        let site = sites[i % sites.len()];
+        testing::add_collector(db, &actor, &hq, site, &c.username)
+            .await
+            .unwrap();
+        mine.push(site);
+    }
+    (id, mine)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server under test
+
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    pid: u32,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start `wardline serve` on the database; wait until it listens and its start-up recount of
+/// the aged-60+ tallies (a write transaction over every resident) is done.
+fn start_server(ctx: &Ctx, url: &str) -> Server {
+    let port = free_port();
+    let t = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wardline"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("WARDLINE_DATABASE_URL", url)
+        .env("WARDLINE_LOG", "info")
+        .env_remove("WARDLINE_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start target/release/wardline");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        for line in StdBufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    std::thread::spawn(move || {
+        for line in StdBufReader::new(err).lines().map_while(Result::ok) {
+            if line.contains("WARN") || line.contains("ERROR") {
+                eprintln!("  server: {line}");
+            }
+            let _ = tx2.send(line);
+        }
+    });
+    let (mut listening, mut recounted) = (None, None);
+    while listening.is_none() || recounted.is_none() {
+        match rx.recv_timeout(Duration::from_secs(1800)) {
+            Ok(l) if l.contains("Wardline is serving") => {
+                listening = Some(t.elapsed().as_secs_f64())
+            }
+            Ok(l) if l.contains("aged 60+ recount") => recounted = Some(t.elapsed().as_secs_f64()),
+            Ok(_) => {}
+            Err(e) => panic!("the server did not start: {e}"),
+        }
+    }
+    // Keep draining its output (warnings are echoed by the reader thread).
+    std::thread::spawn(move || while rx.recv().is_ok() {});
+    let (b, n) = (ctx.backend, ctx.scale);
+    emit(
+        BENCH,
+        b,
+        n,
+        "server_listening_seconds",
+        listening.unwrap(),
+        "s",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        "server_aged60_recount_done_seconds",
+        recounted.unwrap(),
+        "s",
+    );
+    let pid = child.id();
+    Server { child, port, pid }
+}
+
+impl Server {
+    fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Bytes written so far: SQLite, by the server process to storage (WAL, checkpoints);
+/// PostgreSQL, the cluster's WAL.
+async fn written(db: &Db, pid: &str) -> i64 {
+    match db.backend() {
+        Backend::Sqlite => std::fs::read_to_string(format!("/proc/{pid}/io"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("write_bytes:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0),
+        Backend::Postgres => db
+            .query_one("SELECT CAST(wal_bytes AS BIGINT) FROM pg_stat_wal", vec![])
+            .await
+            .map_or(0, |r| r.int(0)),
+    }
+}
+
+/// PostgreSQL: CPU seconds of the cluster (the postmaster and every process it started), when
+/// it runs on this machine. SQLite: 0 (the database work is in the server's own CPU time).
+async fn pg_cpu(db: &Db) -> f64 {
+    if db.backend() != Backend::Postgres {
+        return 0.0;
+    }
+    let Ok(dir) = db.query_one("SHOW data_directory", vec![]).await else {
+        return 0.0;
+    };
+    let Some(pm) = std::fs::read_to_string(format!("{}/postmaster.pid", dir.text(0)))
+        .ok()
+        .and_then(|s| s.lines().next().map(str::to_owned))
+    else {
+        return 0.0;
+    };
+    let mut total = cpu_of(&pm);
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().nth(1).map(str::to_owned));
+        if ppid.as_deref() == Some(pm.as_str()) {
+            total += cpu_of(&pid);
+        }
+    }
+    total
+}
+
+/// A field of /proc/PID/status, in MiB.
+fn status_mib(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// CPU seconds (user + system, all threads) of a process.
+fn cpu_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // utime and stime are fields 14 and 15; `rest` starts at field 3.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+/// With `WARDLINE_BENCH_PERF=FILE`: `perf record` of the server over the measured part of the
+/// closed loop (DWARF call graphs; `perf report -i FILE`).
+fn perf_record(pid: &str, secs: f64) -> Option<std::process::Child> {
+    let out = std::env::var("WARDLINE_BENCH_PERF").ok()?;
+    std::process::Command::new("perf")
+        .args([
+            "record",
+            "-F",
+            "250",
+            "--call-graph",
+            "dwarf,16384",
+            "-p",
+            pid,
+            "-o",
+        ])
+        .arg(&out)
+        .args(["--", "sleep"])
+        .arg(format!("{:.0}", (secs - 1.0).max(1.0)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| eprintln!("  perf not started: {e}"))
+        .ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The "hello world" ceiling
+
+/// An axum server on its own two-thread runtime in this process: every POST gets a short JSON
+/// answer. Returns its port and a switch that stops it.
+fn start_hello() -> (u16, tokio::sync::oneshot::Sender<()>) {
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            port_tx.send(listener.local_addr().unwrap().port()).unwrap();
+            let app = axum::Router::new().fallback(|_body: axum::body::Bytes| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    r#"{"status":"accepted","code":"added"}"#,
+                )
+            });
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+    });
+    (port_rx.recv().unwrap(), stop)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load generator
+
+/// One keep-alive HTTP/1.1 connection; one request at a time.
+struct Http {
+    s: TcpStream,
+    buf: Vec<u8>,
+}
+
+/// What an answer said.
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    /// 200 with `"status":"accepted"`.
+    Accepted,
+    /// 200 with `"status":"flagged"`.
+    Flagged,
+    /// 422: refused, with a reason.
+    Refused,
+    /// Anything else, or no answer.
+    Error,
+}
+
+impl Http {
+    async fn connect(port: u16) -> std::io::Result<Http> {
+        let s = TcpStream::connect(("127.0.0.1", port)).await?;
+        s.set_nodelay(true)?;
+        Ok(Http {
+            s,
+            buf: Vec::with_capacity(4096),
+        })
+    }
+
+    async fn call(&mut self, req: &[u8]) -> std::io::Result<(Answer, Vec<u8>)> {
+        self.s.write_all(req).await?;
+        self.buf.clear();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
+                break i + 4;
+            }
+            let n = self.s.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = std::str::from_utf8(&self.buf[..head_end]).unwrap_or("");
+        let status: u16 = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .ok_or_else(|| std::io::Error::other(format!("no content-length in {head:?}")))?;
+        while self.buf.len() < head_end + len {
+            let n = self.s.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        let body = &self.buf[head_end..head_end + len];
+        let answer = match status {
+            200 if find(body, br#""status":"accepted""#).is_some() => Answer::Accepted,
+            200 if find(body, br#""status":"flagged""#).is_some() => Answer::Flagged,
+            422 => Answer::Refused,
+            _ => Answer::Error,
+        };
+        Ok((answer, body.to_vec()))
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// What one connection (one collector's device) sends: open a tube at its site, add ten
+/// people (by resident id and by ID number in turn; the tenth closes the tube), open the next.
+struct Script {
+    path: String,
+    auth: String,
+    site: i64,
+    /// Unique per run, phase and connection: client ids and barcodes start with it.
+    prefix: String,
+    people: Arc<Vec<Person>>,
+    next: usize,
+    tube: u64,
+    in_tube: usize,
+    seq: u64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Open,
+    Add,
+}
+
+impl Script {
+    /// The next request, or None when this collector has nobody left to sample.
+    fn next(&mut self, out: &mut Vec<u8>) -> Option<Kind> {
+        use std::fmt::Write;
+        let (kind, body) = self.next_body()?;
+        out.clear();
+        let mut head = String::with_capacity(256);
+        let _ = write!(
+            head,
+            "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.path,
+            self.auth,
+            body.len()
+        );
+        out.extend_from_slice(head.as_bytes());
+        out.extend_from_slice(body.as_bytes());
+        Some(kind)
+    }
+
+    /// The next operation as JSON.
+    fn next_body(&mut self) -> Option<(Kind, String)> {
+        let (kind, body) = if self.in_tube == 0 {
+            if self.next >= self.people.len() {
+                return None;
+            }
+            self.tube += 1;
+            self.in_tube = POOL;
+            (
+                Kind::Open,
+                format!(
+                    r#"{{"client_id":"{}-{}","tube":"{}-T{}","op":"open","site_id":{}}}"#,
+                    self.prefix, self.seq, self.prefix, self.tube, self.site
+                ),
+            )
+        } else {
+            let p = self.people.get(self.next)?;
+            self.next += 1;
+            self.in_tube -= 1;
+            let who = match p.doc {
+                Some(d) if self.next % 2 == 0 => format!(
+                    r#""doc":{{"number":"{}"}}"#,
+                    std::str::from_utf8(&d).unwrap_or("")
+                ),
+                _ => format!(r#""resident_id":{}"#, p.id),
+            };
+            (
+                Kind::Add,
+                format!(
+                    r#"{{"client_id":"{}-{}","tube":"{}-T{}","op":"add",{who}}}"#,
+                    self.prefix, self.seq, self.prefix, self.tube
+                ),
+            )
+        };
+        self.seq += 1;
+        Some((kind, body))
+    }
+}
+
+/// What a phase did, summed over its connections.
+#[derive(Default)]
+struct Stats {
+    /// Accepted adds (person-samples), all of them (for the correctness check).
+    accepted_total: u64,
+    /// Accepted adds completed inside the measured window.
+    accepted_window: u64,
+    /// Requests completed inside the measured window.
+    requests_window: u64,
+    opens_refused: u64,
+    flagged: u64,
+    refused: u64,
+    errors: u64,
+    /// Latency of each request in the window, µs.
+    lat_us: Vec<u32>,
+    /// Connections that ran out of people before the end.
+    exhausted: u64,
+    /// Open loop: scheduled requests never sent (the server fell too far behind).
+    unsent: u64,
+    /// Seconds from the start (warm-up included) to the last answer.
+    elapsed: f64,
+    first_error: Option<String>,
+}
+
+impl Stats {
+    fn merge(&mut self, o: Stats) {
+        self.accepted_total += o.accepted_total;
+        self.accepted_window += o.accepted_window;
+        self.requests_window += o.requests_window;
+        self.opens_refused += o.opens_refused;
+        self.flagged += o.flagged;
+        self.refused += o.refused;
+        self.errors += o.errors;
+        self.lat_us.extend(o.lat_us);
+        self.exhausted += o.exhausted;
+        self.unsent += o.unsent;
+        if self.first_error.is_none() {
+            self.first_error = o.first_error;
+        }
+    }
+
+    fn count(&mut self, kind: Kind, answer: Answer, body: &[u8], in_window: bool) {
+        match (kind, answer) {
+            (Kind::Add, Answer::Accepted) => {
+                self.accepted_total += 1;
+                if in_window {
+                    self.accepted_window += 1;
+                }
+            }
+            (Kind::Open, Answer::Accepted) => {}
+            (Kind::Open, _) => self.opens_refused += 1,
+            (_, Answer::Flagged) => self.flagged += 1,
+            (_, Answer::Refused) => self.refused += 1,
+            (_, Answer::Error) => self.errors += 1,
+        }
+        if answer != Answer::Accepted && self.first_error.is_none() {
+            self.first_error = Some(String::from_utf8_lossy(body).into_owned());
+        }
+        if in_window {
+            self.requests_window += 1;
+        }
+    }
+}
+
+/// How the operations are paced.
+#[derive(Clone, Copy)]
+enum Pace {
+    /// Next request as soon as the last is answered.
+    Closed,
+    /// Samples per second over all connections (operations: 11 per 10 samples), each
+    /// connection on its own fixed schedule.
+    Rate(f64),
+}
+
+/// Run `scripts` (one connection each) against `port` for `secs` (plus the warm-up).
+async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats, f64) {
+    let conns = scripts.len();
+    let t0 = Instant::now() + Duration::from_millis(200);
+    let warm = t0 + Duration::from_secs_f64(WARMUP_SECS);
+    let end = warm + Duration::from_secs_f64(secs);
+    // Open loop past capacity: the schedule runs ahead of the answers. Requests not sent by
+    // this time are given up (and counted).
+    let give_up = end + Duration::from_secs_f64((secs / 2.0).max(30.0));
+    let mut tasks = Vec::with_capacity(conns);
+    for (i, mut script) in scripts.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let mut st = Stats::default();
+            let mut http = match Http::connect(port).await {
+                Ok(h) => h,
+                Err(e) => {
+                    st.errors += 1;
+                    st.first_error = Some(e.to_string());
+                    return st;
+                }
+            };
+            let interval = match pace {
+                Pace::Closed => Duration::ZERO,
+                Pace::Rate(r) => {
+                    Duration::from_secs_f64(conns as f64 / (r * (POOL + 1) as f64 / POOL as f64))
+                }
+            };
+            // Stagger the connections' schedules over one interval.
+            let offset = interval.mul_f64(i as f64 / conns as f64);
+            tokio::time::sleep_until((t0 + offset).into()).await;
+            let mut req = Vec::with_capacity(512);
+            let mut k: u32 = 0;
+            loop {
+                let scheduled = match pace {
+                    Pace::Closed => Instant::now(),
+                    Pace::Rate(_) => t0 + offset + interval * k,
+                };
+                if scheduled >= end {
+                    break;
+                }
+                if Instant::now() >= give_up {
+                    st.unsent += ((end - scheduled).as_secs_f64()
+                        / interval.as_secs_f64().max(1e-9))
+                    .ceil() as u64;
+                    break;
+                }
+                k += 1;
+                let Some(kind) = script.next(&mut req) else {
+                    st.exhausted += 1;
+                    break;
+                };
+                if scheduled > Instant::now() {
+                    tokio::time::sleep_until(scheduled.into()).await;
+                }
+                let r = tokio::time::timeout(Duration::from_secs(60), http.call(&req)).await;
+                let done = Instant::now();
+                let in_window = scheduled >= warm && done <= end;
+                match r {
+                    Ok(Ok((answer, body))) => st.count(kind, answer, &body, in_window),
+                    other => {
+                        st.errors += 1;
+                        if st.first_error.is_none() {
+                            st.first_error = Some(match other {
+                                Ok(Err(e)) => e.to_string(),
+                                _ => "timed out".into(),
+                            });
+                        }
+                        // The connection's state is unknown: start a new one.
+                        match Http::connect(port).await {
+                            Ok(h) => http = h,
+                            Err(_) => break,
+                        }
+                    }
+                }
+                if scheduled >= warm {
+                    let lat = done.saturating_duration_since(scheduled);
+                    st.lat_us.push(lat.as_micros().min(u32::MAX as u128) as u32);
+                }
+            }
+            st
+        }));
+    }
+    let mut all = Stats::default();
+    for t in tasks {
+        all.merge(t.await.unwrap());
+    }
+    all.elapsed = t0.elapsed().as_secs_f64();
+    (all, secs)
+}
+
+/// Closed loop of `GET /api/v1/me` with each collector's token: HTTP and the bearer-token
+/// lookup, nothing else. Returns the requests answered 200 in the window (after the warm-up)
+/// and the ones that were not.
+async fn drive_me(port: u16, cols: &[Collector], secs: f64) -> (u64, u64) {
+    let t0 = Instant::now();
+    let warm = t0 + Duration::from_secs_f64(WARMUP_SECS);
+    let end = warm + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for c in cols {
+        let req = format!(
+            "GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\r\n",
+            c.token
+        );
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut bad) = (0u64, 0u64);
+            let Ok(mut http) = Http::connect(port).await else {
+                return (0, 1);
+            };
+            while Instant::now() < end {
+                let r = http.call(req.as_bytes()).await;
+                let done = Instant::now();
+                match r {
+                    Ok((_, body)) if find(&body, b"\"username\"").is_some() => {
+                        if done >= warm && done <= end {
+                            ok += 1;
+                        }
+                    }
+                    _ => {
+                        bad += 1;
+                        match Http::connect(port).await {
+                            Ok(h) => http = h,
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            (ok, bad)
+        }));
+    }
+    let (mut ok, mut bad) = (0, 0);
+    for t in tasks {
+        let (o, b) = t.await.unwrap();
+        ok += o;
+        bad += b;
+    }
+    (ok, bad)
+}
+
+/// Scripts for one phase: connection i is collector i at its site in `round`, on slice i of
+/// the people.
+fn scripts(
+    round: i64,
+    sites: &[i64],
+    cols: &[Collector],
+    people: &[Arc<Vec<Person>>],
+    tag: &str,
+) -> Vec<Script> {
+    let run = wardline::db::now_ms() % 1_000_000_000;
+    cols.iter()
+        .enumerate()
+        .map(|(i, c)| Script {
+            path: format!("/api/v1/testing/rounds/{round}/ops"),
+            auth: c.token.clone(),
+            site: sites[i],
+            prefix: format!("{tag}{run}-{i}"),
+            people: people[i].clone(),
+            next: 0,
+            tube: 0,
+            in_tube: 0,
+            seq: 0,
+        })
+        .collect()
+}
+
+fn ms_percentiles(lat_us: &[u32]) -> Vec<(&'static str, f64)> {
+    if lat_us.is_empty() {
+        return vec![];
+    }
+    let mut v: Vec<f64> = lat_us.iter().map(|&u| u as f64 / 1000.0).collect();
+    let mut out = vec![];
+    for (p, name) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p999")] {
+        out.push((name, percentile(&mut v, p)));
+    }
+    out.push(("max", v.iter().cloned().fold(0.0, f64::max)));
+    out
+}
+
+fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
+    let (b, n) = (ctx.backend, ctx.scale);
+    emit(
+        BENCH,
+        b,
+        n,
+        &format!("{phase}_samples_per_second"),
+        st.accepted_window as f64 / secs,
+        "samples/s",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        &format!("{phase}_requests_per_second"),
+        st.requests_window as f64 / secs,
+        "requests/s",
+    );
+    // Every accepted sample over the whole phase, warm-up and late answers included (when the
+    // server falls behind an open loop, most answers come after the window).
+    emit(
+        BENCH,
+        b,
+        n,
+        &format!("{phase}_overall_samples_per_second"),
+        st.accepted_total as f64 / st.elapsed.max(1e-9),
+        "samples/s",
+    );
+    for (name, v) in ms_percentiles(&st.lat_us) {
+        emit(BENCH, b, n, &format!("{phase}_latency_{name}"), v, "ms");
+    }
+    for (what, v) in [
+        ("flagged", st.flagged),
+        ("refused", st.refused),
+        ("opens_refused", st.opens_refused),
+        ("errors", st.errors),
+        ("connections_out_of_people", st.exhausted),
+        ("unsent", st.unsent),
+    ] {
+        if v > 0 {
+            emit(
+                BENCH,
+                b,
+                n,
+                &format!("{phase}_{what}"),
+                v as f64,
+                "requests",
+            );
+        }
+    }
+    if let Some(e) = &st.first_error {
+        if st.flagged + st.refused + st.errors + st.opens_refused > 0 {
+            eprintln!("  {phase}: first non-accepted answer: {e}");
+        }
+    }
+    eprintln!(
+        "  {phase}: {:.0} samples/s, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms ({} accepted in all)",
+        st.accepted_window as f64 / secs,
+        st.requests_window as f64 / secs,
+        ms_percentiles(&st.lat_us).first().map_or(0.0, |x| x.1),
+        ms_percentiles(&st.lat_us).get(2).map_or(0.0, |x| x.1),
+        st.accepted_total
+    );
+}
+
+fn report_reads(ctx: &Ctx, name: &str, ms: &mut [f64]) {
+    if ms.is_empty() {
+        return;
+    }
+    let (b, n) = (ctx.backend, ctx.scale);
+    emit(
+        BENCH,
+        b,
+        n,
+        &format!("{name}_p50"),
+        percentile(ms, 0.5),
+        "ms",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        &format!("{name}_max"),
+        ms.iter().cloned().fold(0.0, f64::max),
+        "ms",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        &format!("{name}_runs"),
+        ms.len() as f64,
+        "runs",
+    );
+}
+
+async fn timed<T, F: std::future::Future<Output = T>>(f: F) -> (T, f64) {
+    let t = Instant::now();
+    let v = f.await;
+    (v, t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// The coverage reads a headquarters screen and a grid worker's phone make, in a loop until
+/// `stop`: the city by community (< 100 ms) and one grid's missing list (< 20 ms).
+async fn coverage_reads(
+    db: Db,
+    round: i64,
+    grid: String,
+    stop: Arc<AtomicBool>,
+    pause: Duration,
+) -> (Vec<f64>, Vec<f64>) {
+    let scope = Scope {
+        roots: vec![TOP.into()],
+    };
+    let (mut by_comm, mut missing) = (Vec::new(), Vec::new());
+    while !stop.load(Ordering::Relaxed) {
+        let (r, ms) = timed(coverage::by_community(&db, round, TOP)).await;
+        assert!(!r.unwrap().is_empty());
+        by_comm.push(ms);
+        tokio::time::sleep(pause).await;
+        let (r, ms) = timed(coverage::missing(&db, round, &grid, &scope)).await;
+        r.unwrap();
+        missing.push(ms);
+        tokio::time::sleep(pause).await;
+    }
+    (by_comm, missing)
+}
+
+/// The sampling writer without HTTP: `ingest::apply` called from this process with batches
+/// of one-operation submissions, one from each collector in turn (as the writer task groups
+/// them), timed. On SQLite also with `synchronous = OFF`, which takes the fsyncs out.
+async fn direct_apply(
+    ctx: &Ctx,
+    db: &Db,
+    site_communities: &[String],
+    cols: &[Collector],
+    people: &[Arc<Vec<Person>>],
+) {
+    use wardline::testing::ingest::{self, Op, Status, Submission};
+    let (b, n) = (ctx.backend, ctx.scale);
+    let (round_id, sites) = new_round(db, "bench direct", site_communities, cols).await;
+    let round = testing::round_by_id(db, round_id).await.unwrap().unwrap();
+    let mut readers = Vec::new();
+    for c in cols {
+        readers.push(access::authenticate(db, &c.token).await.unwrap());
+    }
+    let mut scripts = scripts(round_id, &sites, cols, people, "d");
+    let mut variants = vec![(10usize, "FULL"), (100, "FULL"), (1000, "FULL")];
+    if b == Backend::Sqlite {
+        variants.push((100, "OFF"));
+    }
+    let mut k = 0;
+    for (batch, sync) in variants {
+        db.writer_pragma(&format!("PRAGMA synchronous = {sync}"))
+            .await
+            .unwrap();
+        let until = Instant::now() + Duration::from_secs(5);
+        let (mut ops, mut accepted, mut busy) = (0usize, 0usize, 0.0f64);
+        let mut per_batch = Vec::new();
+        // This process does nothing else now: its CPU time is the writer's (and the building
+        // of the submissions, a few µs each).
+        let cpu0 = cpu_of("self");
+        let pg0 = pg_cpu(db).await;
+        'run: while Instant::now() < until {
+            let mut subs = Vec::with_capacity(batch);
+            for _ in 0..batch {
+                let i = k % scripts.len();
+                k += 1;
+                let Some((_, body)) = scripts[i].next_body() else {
+                    break 'run;
+                };
+                let op: Op = serde_json::from_str(&body).unwrap();
+                subs.push(Submission {
+                    reader: readers[i].clone(),
+                    round: round.clone(),
+                    ops: vec![op],
+                    offline: false,
+                });
+            }
+            let refs: Vec<&Submission> = subs.iter().collect();
+            let (out, ms) = timed(ingest::apply(db, &refs)).await;
+            busy += ms;
+            per_batch.push(ms);
+            ops += subs.len();
+            accepted += out
+                .unwrap()
+                .iter()
+                .flatten()
+                .filter(|o| o.status == Status::Accepted && o.code == "added")
+                .count();
+        }
+        let cpu = cpu_of("self") - cpu0;
+        let pg = pg_cpu(db).await - pg0;
+        if ops == 0 {
+            continue;
+        }
+        if b == Backend::Postgres {
+            emit(
+                BENCH,
+                b,
+                n,
+                &format!("direct_apply_batch{batch}_pg_cpu_us_per_op"),
+                pg * 1e6 / ops as f64,
+                "us",
+            );
+        }
+        let tag = format!("direct_apply_batch{batch}_sync_{}", sync.to_lowercase());
+        emit(
+            BENCH,
+            b,
+            n,
+            &format!("{tag}_us_per_op"),
+            busy * 1000.0 / ops as f64,
+            "us",
+        );
+        emit(
+            BENCH,
+            b,
+            n,
+            &format!("{tag}_cpu_us_per_op"),
+            cpu * 1e6 / ops as f64,
+            "us",
+        );
+        emit(
+            BENCH,
+            b,
+            n,
+            &format!("{tag}_ms_per_batch_p50"),
+            percentile(&mut per_batch, 0.5),
+            "ms",
+        );
+        emit(
+            BENCH,
+            b,
+            n,
+            &format!("{tag}_samples_per_second"),
+            accepted as f64 * 1000.0 / busy,
+            "samples/s",
+        );
+        eprintln!(
+            "  direct apply, batches of {batch}, synchronous={sync}: {:.0} µs/op ({:.0} µs CPU), {:.1} ms/batch, {:.0} samples/s",
+            busy * 1000.0 / ops as f64,
+            cpu * 1e6 / ops as f64,
+            percentile(&mut per_batch, 0.5),
+            accepted as f64 * 1000.0 / busy
+        );
+    }
+    db.writer_pragma("PRAGMA synchronous = FULL").await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub async fn testing_ingest(ctx: &Ctx) {
+    let (b, n) = (ctx.backend, ctx.scale);
+    let secs = env_num("WARDLINE_BENCH_SECS", 20.0);
+    let rate = env_num("WARDLINE_BENCH_RATE", 5000.0);
+    let soak_secs = env_num("WARDLINE_BENCH_SOAK_SECS", 60.0);
+    let soak_rate = env_num("WARDLINE_BENCH_SOAK_RATE", 2000.0);
+    let conns = env_num("WARDLINE_BENCH_CONNS", 100.0) as usize;
+    let nsites = env_num("WARDLINE_BENCH_SITES", 50.0) as usize;
+
+    let (db, url) = city(ctx).await;
+    clear_testing(&db).await;
+    let residents = db
+        .query_one("SELECT COUNT(*) FROM residents", vec![])
+        .await
+        .unwrap()
+        .int(0);
+    let communities: Vec<String> = db
+        .query(
+            "SELECT code FROM areas WHERE level = 5 AND path >= $1 AND path < $2 ORDER BY path",
+            args![TOP, wardline::db::path_end(TOP)],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.string(0))
+        .collect();
+    let nsites = nsites.min(communities.len()).max(1);
+    let site_communities: Vec<String> = (0..nsites)
+        .map(|i| communities[i * communities.len() / nsites].clone())
+        .collect();
+    emit(BENCH, b, n, "residents", residents as f64, "people");
+    emit(
+        BENCH,
+        b,
+        n,
+        "communities",
+        communities.len() as f64,
+        "areas",
+    );
+    emit(BENCH, b, n, "sites", nsites as f64, "sites");
+    emit(BENCH, b, n, "collectors", conns as f64, "connections");
+
+    // Enough people per connection for the longest phase (each phase has its own round, so
+    // each starts again from the top of its slices).
+    let need = [
+        (secs + WARMUP_SECS + 1.0) * 40_000.0,
+        (secs + WARMUP_SECS + 1.0) * rate,
+        (soak_secs + WARMUP_SECS + 1.0) * soak_rate,
+    ]
+    .into_iter()
+    .fold(0.0, f64::max);
+    let t = Instant::now();
+    let people: Vec<Arc<Vec<Person>>> = people(&db, conns, (need / conns as f64) as usize + 20)
+        .await
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    eprintln!(
+        "  {} people to sample read in {:.1}s",
+        people.iter().map(|p| p.len()).sum::<usize>(),
+        t.elapsed().as_secs_f64()
+    );
+    let cols = collectors(&db, conns, &site_communities).await;
+
+    // The ceiling: the same requests against an axum hello world.
+    let (hello_port, hello_stop) = start_hello();
+    let dummy: Vec<i64> = vec![1; conns];
+    let (hello_closed, _) = drive(
+        hello_port,
+        scripts(0, &dummy, &cols, &people, "h"),
+        Pace::Closed,
+        secs,
+    )
+    .await;
+    report_phase(ctx, "hello_closed", &hello_closed, secs);
+    let (hello_fixed, _) = drive(
+        hello_port,
+        scripts(0, &dummy, &cols, &people, "hf"),
+        Pace::Rate(rate),
+        secs,
+    )
+    .await;
+    report_phase(ctx, "hello_fixed", &hello_fixed, secs);
+    let _ = hello_stop.send(());
+
+    // The server under test.
+    let server = start_server(ctx, &url);
+    let port = server.port;
+    let server_pid = server.pid.to_string();
+    emit(
+        BENCH,
+        b,
+        n,
+        "server_rss_idle",
+        status_mib(server.pid, "VmRSS:"),
+        "MiB",
+    );
+    let mut rounds = Vec::new();
+    let mut accepted = 0u64;
+
+    // 0. HTTP and the token lookup alone: what every sampling request pays before the writer.
+    let cpu0 = cpu_of(&server_pid);
+    let (me_ok, me_bad) = drive_me(port, &cols, secs).await;
+    let me_cpu = cpu_of(&server_pid) - cpu0;
+    emit(
+        BENCH,
+        b,
+        n,
+        "me_closed_requests_per_second",
+        me_ok as f64 / secs,
+        "requests/s",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        "me_closed_server_cpu_us_per_request",
+        me_cpu * 1e6 / (me_ok as f64 * (secs + WARMUP_SECS) / secs).max(1.0),
+        "us",
+    );
+    if me_bad > 0 {
+        emit(BENCH, b, n, "me_closed_errors", me_bad as f64, "requests");
+    }
+    eprintln!(
+        "  me_closed: {:.0} requests/s, {:.0} µs server CPU per request",
+        me_ok as f64 / secs,
+        me_cpu * 1e6 / (me_ok as f64 * (secs + WARMUP_SECS) / secs).max(1.0)
+    );
+
+    // 1. Closed loop.
+    let (round, sites) = new_round(&db, "bench closed loop", &site_communities, &cols).await;
+    rounds.push(round);
+    let perf = perf_record(&server_pid, secs);
+    let written0 = written(&db, &server_pid).await;
+    let pg0 = pg_cpu(&db).await;
+    let cpu0 = (cpu_of(&server_pid), cpu_of("self"));
+    let (closed, _) = drive(
+        port,
+        scripts(round, &sites, &cols, &people, "c"),
+        Pace::Closed,
+        secs,
+    )
+    .await;
+    let cpu1 = (cpu_of(&server_pid), cpu_of("self"));
+    let written1 = written(&db, &server_pid).await;
+    let pg1 = pg_cpu(&db).await;
+    if b == Backend::Postgres {
+        emit(
+            BENCH,
+            b,
+            n,
+            "closed_pg_cpu_us_per_sample",
+            (pg1 - pg0) * 1e6 / closed.accepted_total.max(1) as f64,
+            "us",
+        );
+    }
+    if let Some(mut p) = perf {
+        let _ = p.wait();
+    }
+    accepted += closed.accepted_total;
+    report_phase(ctx, "closed", &closed, secs);
+    emit(
+        BENCH,
+        b,
+        n,
+        "closed_ratio_to_hello",
+        closed.requests_window as f64 / hello_closed.requests_window.max(1) as f64,
+        "x",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        "closed_server_cpu_us_per_sample",
+        (cpu1.0 - cpu0.0) * 1e6 / closed.accepted_total.max(1) as f64,
+        "us",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        "closed_server_cpu_cores",
+        (cpu1.0 - cpu0.0) / (secs + WARMUP_SECS),
+        "cores",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
+        "closed_loadgen_cpu_us_per_sample",
+        (cpu1.1 - cpu0.1) * 1e6 / closed.accepted_total.max(1) as f64,
+        "us",
+    );
+
+    emit(
+        BENCH,
+        b,
+        n,
+        match b {
+            Backend::Sqlite => "closed_server_disk_write_kib_per_sample",
+            Backend::Postgres => "closed_pg_wal_kib_per_sample",
+        },
+        (written1 - written0) as f64 / 1024.0 / closed.accepted_total.max(1) as f64,
+        "KiB",
+    );
+
+    // 1b. Open loop at half what the closed loop sustained: the latency of a server that
+    //     keeps up.
+    let half = (closed.accepted_window as f64 / secs / 2.0).max(10.0);
+    let (round, sites) = new_round(&db, "bench half capacity", &site_communities, &cols).await;
+    rounds.push(round);
+    let (fixed_half, _) = drive(
+        port,
+        scripts(round, &sites, &cols, &people, "q"),
+        Pace::Rate(half),
+        secs,
+    )
+    .await;
+    accepted += fixed_half.accepted_total;
+    emit(
+        BENCH,
+        b,
+        n,
+        "fixed_half_offered_samples_per_second",
+        half,
+        "samples/s",
+    );
+    report_phase(ctx, "fixed_half", &fixed_half, secs);
+
+    // 2. Open loop at the fixed rate, with the coverage reads beside it.
+    let (round, sites) = new_round(&db, "bench fixed rate", &site_communities, &cols).await;
+    rounds.push(round);
+    let first = people[0].first().map_or(0, |p| p.id);
+    let rpath = db
+        .query_one("SELECT path FROM residents WHERE id = $1", args![first])
+        .await
+        .unwrap()
+        .string(0);
+    // The grid: the first two segments of the path (community code / grid).
+    let grid: String = rpath.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+    eprintln!("  missing list of grid {grid}");
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = tokio::spawn(coverage_reads(
+        db.clone(),
+        round,
+        grid.clone(),
+        stop.clone(),
+        Duration::from_millis(100),
+    ));
+    let (fixed, _) = drive(
+        port,
+        scripts(round, &sites, &cols, &people, "f"),
+        Pace::Rate(rate),
+        secs,
+    )
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut by_comm, mut missing) = reads.await.unwrap();
+    accepted += fixed.accepted_total;
+    emit(
+        BENCH,
+        b,
+        n,
+        "fixed_offered_samples_per_second",
+        rate,
+        "samples/s",
+    );
+    report_phase(ctx, "fixed", &fixed, secs);
+    let p99 = |s: &Stats| {
+        ms_percentiles(&s.lat_us)
+            .into_iter()
+            .find(|x| x.0 == "p99")
+            .map_or(0.0, |x| x.1)
+    };
+    emit(
+        BENCH,
+        b,
+        n,
+        "fixed_p99_ratio_to_hello",
+        p99(&fixed) / p99(&hello_fixed).max(1e-9),
+        "x",
+    );
+    report_reads(ctx, "ingesting_coverage_by_community", &mut by_comm);
+    report_reads(ctx, "ingesting_missing_grid", &mut missing);
+
+    // 3. The same reads with no ingest, and the naive SQL.
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = tokio::spawn(coverage_reads(
+        db.clone(),
+        round,
+        grid.clone(),
+        stop.clone(),
+        Duration::ZERO,
+    ));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut by_comm, mut missing) = reads.await.unwrap();
+    report_reads(ctx, "quiet_coverage_by_community", &mut by_comm);
+    report_reads(ctx, "quiet_missing_grid", &mut missing);
+    let round_row = testing::round_by_id(&db, round).await.unwrap().unwrap();
+    let mut naive = Vec::new();
+    for _ in 0..2 {
+        let (r, ms) = timed(coverage::missing_by_community_naive(&db, &round_row)).await;
+        r.unwrap();
+        naive.push(ms);
+    }
+    report_reads(ctx, "quiet_naive_missing_by_community", &mut naive);
+
+    // 4. The soak: memory at start and end of a long fixed-rate ingest, the naive SQL
+    //    repeated beside it.
+    let (round, sites) = new_round(&db, "bench soak", &site_communities, &cols).await;
+    rounds.push(round);
+    let round_row = testing::round_by_id(&db, round).await.unwrap().unwrap();
+    let rss0 = status_mib(server.pid, "VmRSS:");
+    let stop = Arc::new(AtomicBool::new(false));
+    let naive_task = {
+        let (db, stop) = (db.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut ms = Vec::new();
+            // Let the ingest settle first.
+            tokio::time::sleep(Duration::from_secs_f64(WARMUP_SECS + 1.0)).await;
+            // A few runs, spaced out: each one keeps a core busy in this process, which the
+            // server would otherwise have.
+            while !stop.load(Ordering::Relaxed) && ms.len() < 3 {
+                let (r, t) = timed(coverage::missing_by_community_naive(&db, &round_row)).await;
+                r.unwrap();
+                ms.push(t);
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            ms
+        })
+    };
+    let (soak, _) = drive(
+        port,
+        scripts(round, &sites, &cols, &people, "s"),
+        Pace::Rate(soak_rate),
+        soak_secs,
+    )
+    .await;
+    let rss1 = status_mib(server.pid, "VmRSS:");
+    let hwm = status_mib(server.pid, "VmHWM:");
+    stop.store(true, Ordering::Relaxed);
+    let mut naive = naive_task.await.unwrap();
+    accepted += soak.accepted_total;
+    emit(BENCH, b, n, "soak_seconds", soak_secs, "s");
+    emit(
+        BENCH,
+        b,
+        n,
+        "soak_offered_samples_per_second",
+        soak_rate,
+        "samples/s",
+    );
+    report_phase(ctx, "soak", &soak, soak_secs);
+    emit(BENCH, b, n, "soak_server_rss_start", rss0, "MiB");
+    emit(BENCH, b, n, "soak_server_rss_end", rss1, "MiB");
+    emit(BENCH, b, n, "soak_server_rss_peak", hwm, "MiB");
+    report_reads(ctx, "soak_naive_missing_by_community", &mut naive);
+
+    // Correctness: every accepted sample is a row, and counted once in the tallies.
+    let list = rounds
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let count = |sql: String| {
+        let db = db.clone();
+        async move { db.query_one(&sql, vec![]).await.unwrap().int(0) }
+    };
+    let samples = count(format!(
+        "SELECT COUNT(*) FROM test_samples WHERE round_id IN ({list})"
+    ))
+    .await;
+    let persons = count(format!(
+        "SELECT COUNT(*) FROM test_persons WHERE round_id IN ({list})"
+    ))
+    .await;
+    let mut tallied = 0;
+    for &r in &rounds {
+        tallied += coverage::subtree(&db, r, TOP).await.unwrap().sampled;
+    }
+    emit(
+        BENCH,
+        b,
+        n,
+        "accepted_samples_loadgen",
+        accepted as f64,
+        "samples",
+    );
+    emit(BENCH, b, n, "test_samples_rows", samples as f64, "rows");
+    emit(BENCH, b, n, "test_persons_rows", persons as f64, "rows");
+    emit(
+        BENCH,
+        b,
+        n,
+        "coverage_sampled_tally",
+        tallied as f64,
+        "people",
+    );
+    let ok = samples as u64 == accepted && persons as u64 == accepted && tallied as u64 == accepted;
+    emit(BENCH, b, n, "verified", ok as u8 as f64, "bool");
+    if !ok {
+        eprintln!(
+            "  MISMATCH: load generator accepted {accepted}, test_samples {samples}, \
+             test_persons {persons}, tallies {tallied}"
+        );
+    }
+    emit(
+        BENCH,
+        b,
+        n,
+        "server_rss_end",
+        status_mib(server.pid, "VmRSS:"),
+        "MiB",
+    );
+    if b == Backend::Sqlite {
+        let wal = url.trim_start_matches("sqlite://").to_owned() + "-wal";
+        let size = std::fs::metadata(wal).map_or(0, |m| m.len());
+        emit(BENCH, b, n, "wal_size_end", size as f64 / 1048576.0, "MiB");
+    }
+    server.stop();
+
+    // 5. The writer alone.
+    direct_apply(ctx, &db, &site_communities, &cols, &people).await;
+}
