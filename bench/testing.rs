@@ -213,8 +213,14 @@ async fn collectors(db: &Db, n: usize, site_communities: &[String]) -> Vec<Colle
     for i in 0..n {
         let username = format!("bench-collector-{i:04}");
         let community = &site_communities[i % site_communities.len()];
-        match access::create_account(db, &username, &username, "collector", &[community.clone()])
-            .await
+        match access::create_account(
+            db,
+            &username,
+            &username,
+            "community",
+            std::slice::from_ref(community),
+        )
+        .await
         {
             Ok(_) | Err(wardline::error::AppError::Conflict(_)) => {}
             Err(e) => panic!("collector account: {e}"),
@@ -655,7 +661,7 @@ impl Script {
             self.next += 1;
             self.in_tube -= 1;
             let who = match p.doc {
-                Some(d) if self.next % 2 == 0 => format!(
+                Some(d) if self.next.is_multiple_of(2) => format!(
                     r#""doc":{{"number":"{}"}}"#,
                     std::str::from_utf8(&d).unwrap_or("")
                 ),
