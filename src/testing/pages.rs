@@ -601,8 +601,13 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
                 ));
                 body.push(child_rows(l, round.id, &kids));
             }
-            // Follow-up tasks of this area.
-            let tasks = results::tasks(db, round.id, &scope_here, 200).await?;
+            // Follow-up tasks of this area: names, for the community and below (above it the
+            // bars say enough).
+            let tasks = if a.level >= LEVEL_COMMUNITY {
+                results::tasks(db, round.id, &scope_here, 200).await?
+            } else {
+                vec![]
+            };
             if !tasks.is_empty() {
                 body.push(html!(
                     "<h2>{}</h2><table class=\"wide\" id=\"tasks\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",

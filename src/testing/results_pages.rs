@@ -174,7 +174,10 @@ async fn record_and_show(
     };
     match r {
         Ok(rep) => results_view(db, ctx, round, Some(&rep), &[], ("", "")).await,
-        Err(e @ AppError::Invalid(_)) => {
+        Err(AppError::Invalid(mut errs)) => {
+            // In file order, whichever check found them.
+            errs.sort_by_key(|e| e.row);
+            let e = AppError::Invalid(errs);
             results_view(db, ctx, round, None, &error_lines(ctx.lang, &e), one).await
         }
         Err(e) => Err(e),
