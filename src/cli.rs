@@ -784,8 +784,10 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
             taken_ms: None,
         }
     };
+    // Collectors name people by their personal code (as a scan would), not by record id.
+    let secret = crate::testing::qr_secret(db).await?;
     let add = |id: i64| ingest::OpKind::Add {
-        person: ingest::PersonRef::ResidentId(id),
+        person: ingest::PersonRef::Qr(crate::testing::resident_code(&secret, id)),
         confirm: None,
     };
     let (mut tubes, mut singles, mut exempt) = (Vec::new(), 0, Vec::new());
