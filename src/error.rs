@@ -55,6 +55,8 @@ pub enum AppError {
     Forbidden(Msg),
     /// The operation itself is refused (bad parameters, wrong state).
     BadRequest(Msg),
+    /// Too many requests from one client in a short time (a public form's rate limit).
+    TooMany(Msg),
     Db(DbError),
     Internal(String),
 }
@@ -82,9 +84,10 @@ impl AppError {
                 .collect::<Vec<_>>()
                 .join("\n"),
             AppError::NotFound => Msg::new("not found", "未找到").get(lang).to_owned(),
-            AppError::Conflict(m) | AppError::BadRequest(m) | AppError::Forbidden(m) => {
-                m.get(lang).to_owned()
-            }
+            AppError::Conflict(m)
+            | AppError::BadRequest(m)
+            | AppError::Forbidden(m)
+            | AppError::TooMany(m) => m.get(lang).to_owned(),
             AppError::Unauthorized => Msg::new(
                 "sign in first: a valid API token is required",
                 "请先登录：需要有效的 API 令牌",

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod i18n;
+pub mod mobilization;
 pub mod registry;
 pub mod rng;
 pub mod testing;

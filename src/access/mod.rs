@@ -190,6 +190,18 @@ pub async fn create_account_as(
     actor: &crate::audit::Actor,
     a: &NewAccount<'_>,
 ) -> AppResult<i64> {
+    let mut tx = db.begin().await?;
+    let id = create_account_in(&mut tx, actor, a).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Create an account within a transaction (checked and audited as [`create_account_as`]).
+pub async fn create_account_in(
+    tx: &mut crate::db::Tx,
+    actor: &crate::audit::Actor,
+    a: &NewAccount<'_>,
+) -> AppResult<i64> {
     let NewAccount {
         username,
         display_name,
@@ -235,7 +247,6 @@ pub async fn create_account_as(
         }
         None => None,
     };
-    let mut tx = db.begin().await?;
     let mut area_ids = Vec::new();
     for code in scope_codes {
         let row = tx
@@ -289,7 +300,7 @@ pub async fn create_account_as(
         .unwrap_or_default()
         .to_owned();
     crate::audit::record(
-        &mut tx,
+        tx,
         actor,
         crate::audit::Event::new("account_create", "account", id)
             .area(&area)
@@ -299,7 +310,6 @@ pub async fn create_account_as(
             })),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

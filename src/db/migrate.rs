@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "testing",
         include_str!("../../migrations/0003_testing.sql"),
     ),
+    (
+        4,
+        "mobilization",
+        include_str!("../../migrations/0004_mobilization.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -76,6 +76,7 @@ impl IntoResponse for ApiError {
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
             AppError::Db(DbError::Unique(_)) => (StatusCode::CONFLICT, "conflict"),
             AppError::Db(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

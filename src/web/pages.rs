@@ -199,6 +199,7 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if status == StatusCode::INTERNAL_SERVER_ERROR {
