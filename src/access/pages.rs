@@ -37,6 +37,7 @@ fn anon(lang: Lang, here: &str) -> Chrome<'_> {
         user: None,
         csrf: None,
         can_import: false,
+        role: "",
     }
 }
 

@@ -8,6 +8,7 @@
 //! record and shifts.
 
 pub mod autofill;
+pub mod branch_pages;
 pub mod branches;
 pub mod duty;
 pub mod pages;

@@ -106,6 +106,8 @@ pub struct Chrome<'a> {
     pub csrf: Option<&'a str>,
     /// Whether the user may import (writes the registry).
     pub can_import: bool,
+    /// The user's role code ("" when signed out): decides the links in the header.
+    pub role: &'a str,
 }
 
 /// A whole page.
@@ -119,6 +121,20 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
             t(l, "nav-search"),
             t(l, "nav-testing")
         ));
+        if matches!(c.role, "admin" | "hq" | "street" | "community" | "grid" | "branch") {
+            nav.push(html!(
+                "<a href=\"/volunteers\" id=\"nav-volunteers\">{}</a><a href=\"/roster\" id=\"nav-roster\">{}</a><a href=\"/branches\" id=\"nav-branches\">{}</a>",
+                t(l, "nav-volunteers"),
+                t(l, "nav-roster"),
+                t(l, "nav-branches")
+            ));
+        }
+        if c.role == "volunteer" {
+            nav.push(html!(
+                "<a href=\"/me/shifts\" id=\"nav-myshifts\">{}</a>",
+                t(l, "nav-myshifts")
+            ));
+        }
         if c.can_import {
             nav.push(html!("<a href=\"/import\">{}</a>", t(l, "nav-import")));
         }

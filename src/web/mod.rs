@@ -198,6 +198,7 @@ pub fn router(db: Db) -> Router {
         .merge(crate::registry::pages::routes())
         .merge(crate::audit::pages::routes())
         .merge(crate::testing::pages::routes())
+        .merge(crate::mobilization::pages::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))

@@ -148,6 +148,7 @@ impl Ctx {
             )),
             csrf: Some(&self.session.csrf),
             can_import: r.can_write_registry(),
+            role: &r.role,
         }
     }
 
@@ -222,6 +223,7 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         user: None,
         csrf: None,
         can_import: false,
+        role: "",
     };
     html_response(status, page(chrome.unwrap_or(&anon), &title, body))
 }

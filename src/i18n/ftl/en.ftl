@@ -329,3 +329,14 @@ missing-head = Head: { $name }
 testing-rule = { $area }: { $pool }
 results-file = File (CSV)
 site-kind = Kind of site
+
+# Mobilization: volunteers, sign-up, roster, duty (mobilization/pages.rs, signup_pages.rs, roster_pages.rs)
+nav-volunteers = Volunteers
+nav-roster = Roster
+nav-branches = Branches
+nav-myshifts = My shifts
+# (end of the volunteers and roster keys)
+
+
+# Mobilization: branches, teams and care visits (mobilization/branch_pages.rs)
+br-section = Branches, teams and care visits

@@ -326,3 +326,14 @@ missing-head = 户主：{ $name }
 testing-rule = { $area }：{ $pool }
 results-file = 文件（CSV）
 site-kind = 采样点类型
+
+# Mobilization: volunteers, sign-up, roster, duty (mobilization/pages.rs, signup_pages.rs, roster_pages.rs)
+nav-volunteers = 志愿者
+nav-roster = 排班
+nav-branches = 党支部
+nav-myshifts = 我的班次
+# (end of the volunteers and roster keys)
+
+
+# Mobilization: branches, teams and care visits (mobilization/branch_pages.rs)
+br-section = 党支部、小组与走访
