@@ -31,23 +31,23 @@ use crate::web::html::{
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
-pub(super) type Pairs = Form<Vec<(String, String)>>;
+pub(crate) type Pairs = Form<Vec<(String, String)>>;
 
-pub(super) fn first<'a>(f: &'a [(String, String)], k: &str) -> &'a str {
+pub(crate) fn first<'a>(f: &'a [(String, String)], k: &str) -> &'a str {
     f.iter()
         .find(|(n, _)| n == k)
         .map(|(_, v)| v.as_str())
         .unwrap_or("")
 }
 
-pub(super) fn all<'a>(f: &'a [(String, String)], k: &str) -> Vec<&'a str> {
+pub(crate) fn all<'a>(f: &'a [(String, String)], k: &str) -> Vec<&'a str> {
     f.iter()
         .filter(|(n, _)| n == k)
         .map(|(_, v)| v.as_str())
         .collect()
 }
 
-pub(super) fn q<'a>(q: &'a HashMap<String, String>, k: &str) -> &'a str {
+pub(crate) fn q<'a>(q: &'a HashMap<String, String>, k: &str) -> &'a str {
     q.get(k).map(|s| s.trim()).unwrap_or("")
 }
 
@@ -173,7 +173,7 @@ pub(super) fn figures(l: Lang, c: &Coverage) -> Markup {
 }
 
 /// Errors of a form as lines for [`error_box`].
-pub(super) fn error_lines(l: Lang, e: &AppError) -> Vec<String> {
+pub(crate) fn error_lines(l: Lang, e: &AppError) -> Vec<String> {
     match e {
         AppError::Invalid(errs) => errs.iter().map(|x: &FieldError| x.render(l)).collect(),
         other => vec![other.message(l)],
@@ -181,11 +181,11 @@ pub(super) fn error_lines(l: Lang, e: &AppError) -> Vec<String> {
 }
 
 /// Whether an error belongs on the form (shown again) rather than on an error page.
-pub(super) fn is_form_error(e: &AppError) -> bool {
+pub(crate) fn is_form_error(e: &AppError) -> bool {
     matches!(e, AppError::Invalid(_) | AppError::Conflict(_))
 }
 
-pub(super) fn with_status(mut r: Response, s: StatusCode) -> Response {
+pub(crate) fn with_status(mut r: Response, s: StatusCode) -> Response {
     *r.status_mut() = s;
     r
 }
@@ -246,7 +246,7 @@ fn today_at(hh: i64) -> String {
 }
 
 /// Areas a manager may start a round over: the roots of the scope and their children.
-async fn round_areas(db: &Db, scope: &Scope) -> Result<Vec<(String, String)>, AppError> {
+pub(crate) async fn round_areas(db: &Db, scope: &Scope) -> Result<Vec<(String, String)>, AppError> {
     let mut out = Vec::new();
     for p in &scope.roots {
         let Some(a) = areas::by_path(db, p).await? else {
