@@ -59,7 +59,7 @@ pub struct Opening {
 
 /// Why a shift kept open places: how many volunteers of the pool were ruled out by each rule
 /// (the first rule each one breaks, in [`RULE_CODES`] order).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Unfilled {
     pub shift: i64,
     pub open: i64,
