@@ -267,6 +267,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = create_demo_round(&db).await? {
                     println!("Demo testing round: {n} samples taken so far (sign in as demo-grid, demo-community, demo-collector or demo-lab)");
                 }
+                if let Some(n) = create_demo_mobilization(&db).await? {
+                    println!("Demo volunteers: 60 sign-ups, this week's roster auto-filled with {n} placements (sign in as demo-community or demo-volunteer)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
@@ -911,4 +914,306 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
         .await?;
     }
     Ok(Some(taken))
+}
+
+/// Once, when there is no sign-up link yet: the demo community's volunteers and roster. Units,
+/// a sign-up link, 60 sign-ups (48 approved, 2 rejected, the rest waiting), the first approved
+/// one behind the demo-volunteer account; two gate checkpoints with three 8-hour shifts round
+/// the clock and a sampling site with a day shift needing a medic, for this week, auto-filled;
+/// the past shifts checked in and out (a few no-shows); a temporary party branch at the north
+/// gate and a delivery team. Returns the placements made, or `None` when nothing was created.
+pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> {
+    use crate::mobilization::{autofill, branches, duty, roster, rules, volunteers};
+    if db
+        .query_opt("SELECT id FROM signup_links LIMIT 1", vec![])
+        .await?
+        .is_some()
+        || areas::by_code(db, DEMO_COMMUNITY).await?.is_none()
+    {
+        return Ok(None);
+    }
+    let Some(officer) = demo_reader(db, "demo-community").await? else {
+        return Ok(None);
+    };
+    let actor = demo_actor(&officer);
+    let mut units = Vec::new();
+    for name in [
+        "市司法局",
+        "市教育局",
+        "区卫健局",
+        "市税务局",
+        "区城管局",
+        "市住建局",
+    ] {
+        units.push(volunteers::add_unit(db, &actor, &officer, name).await?);
+    }
+    let area = areas::by_code(db, DEMO_COMMUNITY)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let link = volunteers::create_link(
+        db,
+        &actor,
+        &officer,
+        DEMO_COMMUNITY,
+        &format!("{}志愿者招募", area.name),
+    )
+    .await?;
+    let mut rng = crate::rng::Rng::new(5);
+    const SURNAMES: &[&str] = &[
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "胡", "朱", "高",
+        "林",
+    ];
+    const GIVEN: &[&str] = &[
+        "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
+        "超", "秀英", "建华", "志强", "海燕",
+    ];
+    let mut ids = Vec::new();
+    for i in 0..60i64 {
+        let birth = format!(
+            "{}{:02}{:02}",
+            1965 + rng.range(0, 34),
+            rng.range(1, 12),
+            rng.range(1, 28)
+        );
+        let first17 = format!("431102{birth}{:03}", 100 + i);
+        let doc = format!(
+            "{first17}{}",
+            crate::registry::validate::check_char(first17.as_bytes()) as char
+        );
+        let mut skills = Vec::new();
+        if rng.chance(150) {
+            skills.push("medical".to_owned());
+        }
+        if rng.chance(200) {
+            skills.push("driving".to_owned());
+        }
+        if rng.chance(80) {
+            skills.push("counselling".to_owned());
+        }
+        let daytime = rng.chance(200);
+        let f = volunteers::SignUp {
+            name: format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN)),
+            doc_type: "id_card".into(),
+            doc_number: doc,
+            phone: format!("139{:08}", 7_310_000 + i),
+            unit: rng.pick(&units).to_string(),
+            political: if rng.chance(550) {
+                "party"
+            } else if rng.chance(300) {
+                "league"
+            } else {
+                "none"
+            }
+            .into(),
+            skills,
+            from: if daytime {
+                "07:00".into()
+            } else {
+                String::new()
+            },
+            to: if daytime {
+                "19:00".into()
+            } else {
+                String::new()
+            },
+            health_ok: true,
+            wants_account: i == 0,
+            ..Default::default()
+        };
+        ids.push(
+            volunteers::sign_up(db, &link, &format!("demo-{i}"), &f)
+                .await?
+                .id,
+        );
+    }
+    for (i, id) in ids.iter().enumerate() {
+        match i {
+            0..48 => {
+                volunteers::screen(db, &actor, &officer, *id, "approved", "").await?;
+            }
+            48..50 => {
+                volunteers::screen(
+                    db,
+                    &actor,
+                    &officer,
+                    *id,
+                    "rejected",
+                    "健康承诺信息不完整，请补充后重新报名",
+                )
+                .await?;
+            }
+            _ => {}
+        }
+    }
+    // The demo volunteer account stands for the first approved volunteer.
+    if let Some(r) = db
+        .query_opt(
+            "SELECT id FROM accounts WHERE username = 'demo-volunteer'",
+            vec![],
+        )
+        .await?
+    {
+        let mut tx = db.begin().await?;
+        tx.execute(
+            "UPDATE volunteers SET account_id = $1 WHERE id = $2",
+            crate::args![r.int(0), ids[0]],
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let north = roster::add_place(
+        db,
+        &actor,
+        &officer,
+        DEMO_COMMUNITY,
+        "北门卡口",
+        "checkpoint",
+    )
+    .await?;
+    let south = roster::add_place(
+        db,
+        &actor,
+        &officer,
+        DEMO_COMMUNITY,
+        "南门卡口",
+        "checkpoint",
+    )
+    .await?;
+    let site = roster::add_place(
+        db,
+        &actor,
+        &officer,
+        DEMO_COMMUNITY,
+        "社区广场采样点",
+        "site",
+    )
+    .await?;
+    let posts = roster::posts(db).await?;
+    let post = |code: &str| {
+        posts
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.id)
+            .unwrap_or(1)
+    };
+    let now = crate::db::now_ms();
+    let today = rules::day_of(now);
+    let monday = today - rules::weekday(today);
+    let (y, m, d) = crate::registry::validate::civil_from_days(monday);
+    let first_day = format!("{y:04}-{m:02}-{d:02}");
+    for (place, code, times, n, skills) in [
+        (
+            north,
+            "security",
+            vec![(0, 480), (480, 960), (960, 1440)],
+            2,
+            vec![],
+        ),
+        (
+            south,
+            "security",
+            vec![(0, 480), (480, 960), (960, 1440)],
+            2,
+            vec![],
+        ),
+        (site, "sampling", vec![(480, 1020)], 2, vec![]),
+        (
+            site,
+            "medical",
+            vec![(480, 1020)],
+            1,
+            vec!["medical".to_owned()],
+        ),
+    ] {
+        roster::add_shifts(
+            db,
+            &actor,
+            &officer,
+            &roster::NewShifts {
+                place,
+                post: post(code),
+                first_day: first_day.clone(),
+                days: 7,
+                times,
+                headcount: n,
+                skills,
+            },
+        )
+        .await?;
+    }
+    let run = autofill::run(
+        db,
+        &actor,
+        &officer,
+        &area.path,
+        monday * rules::DAY_MS - rules::CST_MS,
+        (monday + 7) * rules::DAY_MS - rules::CST_MS,
+    )
+    .await?;
+    // The shifts begun: most checked in around their start (and out around their end when
+    // over), a few no-shows.
+    let past = db
+        .query(
+            "SELECT a.id, a.starts_ms, a.ends_ms FROM assignments a WHERE a.starts_ms <= $1 ORDER BY a.id",
+            crate::args![now],
+        )
+        .await?;
+    for p in past {
+        if rng.chance(60) {
+            continue;
+        }
+        let cin = p.int(1) + rng.range(-15, 10) * 60_000;
+        let cout = p.int(2) + rng.range(-10, 25) * 60_000;
+        duty::check_other(db, &actor, &officer, p.int(0), true, cin.min(now)).await?;
+        if cout <= now {
+            duty::check_other(db, &actor, &officer, p.int(0), false, cout).await?;
+        }
+    }
+    // A temporary branch at the north gate with a secretary and members, and a delivery team.
+    let branch = branches::create(
+        db,
+        &actor,
+        &officer,
+        &branches::NewBranch {
+            area: DEMO_COMMUNITY.into(),
+            name: "北门卡口临时党支部".into(),
+            kind: "temporary".into(),
+            attach: "checkpoint".into(),
+            place_note: "北门卡口".into(),
+            founded: first_day.clone(),
+        },
+    )
+    .await?;
+    let party = volunteers::list(
+        db,
+        &officer,
+        &volunteers::Filter {
+            status: Some("approved".into()),
+            ..Default::default()
+        },
+        100,
+    )
+    .await?
+    .into_iter()
+    .filter(|v| v.political == "party")
+    .take(5)
+    .collect::<Vec<_>>();
+    for (i, v) in party.iter().enumerate() {
+        let role = if i == 0 { "secretary" } else { "member" };
+        branches::set_member(db, &actor, &officer, branch, v.id, role).await?;
+    }
+    let team = branches::create_team(
+        db,
+        &actor,
+        &officer,
+        DEMO_COMMUNITY,
+        "物资配送组",
+        "delivery",
+        None,
+    )
+    .await?;
+    for (i, id) in ids.iter().skip(10).take(6).enumerate() {
+        branches::set_team_member(db, &actor, &officer, team, *id, i == 0).await?;
+    }
+    Ok(Some(run.filled))
 }

@@ -19,7 +19,9 @@ use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::validate::{mask_doc, mask_phone};
-use crate::testing::pages::{error_lines, first, is_form_error, q, round_areas, with_status, Pairs};
+use crate::testing::pages::{
+    error_lines, first, is_form_error, q, round_areas, with_status, Pairs,
+};
 use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, notice, select, Markup};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
@@ -66,7 +68,11 @@ pub(super) fn status_tag(l: Lang, s: &str) -> Markup {
         "rejected" | "suspended" => "bad",
         _ => "",
     };
-    html!("<span class=\"tag {}\">{}</span>", class, label(STATUSES, s, l))
+    html!(
+        "<span class=\"tag {}\">{}</span>",
+        class,
+        label(STATUSES, s, l)
+    )
 }
 
 /// "Mon–Fri 08:00–18:00, 2026-11-01 to 2026-12-31", or "any time".
@@ -82,7 +88,11 @@ pub(super) fn availability_text(l: Lang, v: &Volunteer) -> String {
         parts.push(days.join(if l == Lang::Zh { "、" } else { " " }));
     }
     if !(v.from_min == 0 && v.to_min >= 1440) {
-        parts.push(format!("{}–{}", super::hhmm(v.from_min), super::hhmm(v.to_min)));
+        parts.push(format!(
+            "{}–{}",
+            super::hhmm(v.from_min),
+            super::hhmm(v.to_min)
+        ));
     }
     match (&v.avail_from, &v.avail_to) {
         (Some(a), Some(b)) => parts.push(format!("{a} – {b}")),
@@ -103,7 +113,11 @@ fn vol_href(id: i64) -> String {
 
 // ---- The pool ----
 
-async fn pool_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn pool_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     pool_view(&db, &ctx, &qs, &[], None).await
 }
 
@@ -120,11 +134,17 @@ async fn pool_view(
         let counts = volunteers::status_counts(db, r).await?;
         let units = volunteers::units(db).await?;
         let filter = Filter {
-            status: Some(q(qs, "status")).filter(|s| !s.is_empty()).map(str::to_owned),
-            skill: Some(q(qs, "skill")).filter(|s| !s.is_empty()).map(str::to_owned),
+            status: Some(q(qs, "status"))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            skill: Some(q(qs, "skill"))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             unit: q(qs, "unit").parse().ok(),
             available_on: crate::registry::validate::parse_date("avail_from", q(qs, "on")).ok(),
-            q: Some(q(qs, "q")).filter(|s| !s.is_empty()).map(str::to_owned),
+            q: Some(q(qs, "q"))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             path: None,
         };
         let list = volunteers::list(db, r, &filter, 300).await?;
@@ -162,13 +182,16 @@ async fn pool_view(
             t(l, "mob-filter")
         ));
         if list.is_empty() {
-            body.push(html!("<p class=\"muted\" id=\"pool-empty\">{}</p>", t(l, "mob-pool-empty")));
+            body.push(html!(
+                "<p class=\"muted\" id=\"pool-empty\">{}</p>",
+                t(l, "mob-pool-empty")
+            ));
         } else {
             body.push(html!(
                 "<table id=\"pool\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"opt\">{}</th><th>{}</th></tr>",
                 t(l, "mob-f-name"),
                 t(l, "mob-f-unit-short"),
-                t(l, "mob-f-skills"),
+                t(l, "mob-col-skills"),
                 t(l, "mob-f-when"),
                 t(l, "mob-f-status")
             ));
@@ -261,9 +284,19 @@ async fn create_link(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Re
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
-    match volunteers::create_link(&db, &ctx.actor(), ctx.reader(), first(&f, "area"), first(&f, "title")).await {
+    match volunteers::create_link(
+        &db,
+        &ctx.actor(),
+        ctx.reader(),
+        first(&f, "area"),
+        first(&f, "title"),
+    )
+    .await
+    {
         Ok(k) => Redirect::to(&format!("/volunteers/links/{}", k.id)).into_response(),
-        Err(e) if is_form_error(&e) => pool_view(&db, &ctx, &HashMap::new(), &error_lines(ctx.lang, &e), None).await,
+        Err(e) if is_form_error(&e) => {
+            pool_view(&db, &ctx, &HashMap::new(), &error_lines(ctx.lang, &e), None).await
+        }
         Err(e) => ctx.error(e),
     }
 }
@@ -274,12 +307,19 @@ async fn add_unit(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Respo
     }
     match volunteers::add_unit(&db, &ctx.actor(), ctx.reader(), first(&f, "name")).await {
         Ok(_) => Redirect::to("/volunteers#units").into_response(),
-        Err(e) if is_form_error(&e) => pool_view(&db, &ctx, &HashMap::new(), &error_lines(ctx.lang, &e), None).await,
+        Err(e) if is_form_error(&e) => {
+            pool_view(&db, &ctx, &HashMap::new(), &error_lines(ctx.lang, &e), None).await
+        }
         Err(e) => ctx.error(e),
     }
 }
 
-async fn link_page(State(db): State<Db>, ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn link_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let l = ctx.lang;
     let run = async {
         let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
@@ -288,7 +328,10 @@ async fn link_page(State(db): State<Db>, ctx: Ctx, headers: HeaderMap, Path(id):
             .into_iter()
             .find(|k| k.id == id)
             .ok_or(AppError::NotFound)?;
-        let area = crate::registry::areas::by_path(&db, &link.path).await?.map(|a| a.name).unwrap_or_default();
+        let area = crate::registry::areas::by_path(&db, &link.path)
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_default();
         let url = format!("{}/join/{}", origin(&headers), link.token);
         let mut body = html!(
             "{}<div class=\"poster\" id=\"link-poster\"><h1>{}</h1><p>{} · {}</p>{}<p class=\"mono\" id=\"link-url\">{}</p><p class=\"muted\">{}</p></div><div class=\"actions noprint\"><button type=\"button\" data-print>{}</button>",
@@ -310,7 +353,10 @@ async fn link_page(State(db): State<Db>, ctx: Ctx, headers: HeaderMap, Path(id):
                 t(l, "mob-link-close")
             ));
         } else if !link.active {
-            body.push(html!("<span class=\"tag\">{}</span>", t(l, "mob-link-closed")));
+            body.push(html!(
+                "<span class=\"tag\">{}</span>",
+                t(l, "mob-link-closed")
+            ));
         }
         body.0.push_str("</div>");
         Ok::<_, AppError>((link.title, body))
@@ -321,7 +367,12 @@ async fn link_page(State(db): State<Db>, ctx: Ctx, headers: HeaderMap, Path(id):
     }
 }
 
-async fn close_link(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>, axum::Form(f): Pairs) -> Response {
+async fn close_link(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(f): Pairs,
+) -> Response {
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
@@ -430,11 +481,17 @@ async fn screening_page(State(db): State<Db>, ctx: Ctx) -> Response {
         .await?;
         let mut body = html!(
             "{}<h1>{}</h1>",
-            crumbs(&[(t(l, "mob-pool-title"), "/volunteers".into()), (t(l, "mob-screening-title"), String::new())]),
+            crumbs(&[
+                (t(l, "mob-pool-title"), "/volunteers".into()),
+                (t(l, "mob-screening-title"), String::new())
+            ]),
             t(l, "mob-screening-title")
         );
         if list.is_empty() {
-            body.push(html!("<p class=\"muted\" id=\"queue-empty\">{}</p>", t(l, "mob-screening-empty")));
+            body.push(html!(
+                "<p class=\"muted\" id=\"queue-empty\">{}</p>",
+                t(l, "mob-screening-empty")
+            ));
         }
         body.0.push_str("<div id=\"queue\">");
         for v in list.iter().rev() {
@@ -457,7 +514,12 @@ async fn screening_page(State(db): State<Db>, ctx: Ctx) -> Response {
     }
 }
 
-async fn set_status(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>, axum::Form(f): Pairs) -> Response {
+async fn set_status(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(f): Pairs,
+) -> Response {
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
@@ -480,12 +542,17 @@ async fn set_status(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>, axum
             );
             volunteer_view(&db, &ctx, id, m).await
         }
-        Ok(None) if first(&f, "back") == "screening" => Redirect::to("/volunteers/screening").into_response(),
+        Ok(None) if first(&f, "back") == "screening" => {
+            Redirect::to("/volunteers/screening").into_response()
+        }
         Ok(None) => Redirect::to(&vol_href(id)).into_response(),
         Err(e) if is_form_error(&e) => {
             let l = ctx.lang;
             let m = error_box(l, &error_lines(l, &e));
-            with_status(volunteer_view(&db, &ctx, id, m).await, StatusCode::UNPROCESSABLE_ENTITY)
+            with_status(
+                volunteer_view(&db, &ctx, id, m).await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(e) => ctx.error(e),
     }
@@ -505,17 +572,30 @@ async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
         let v = volunteers::get(db, r, id).await?;
         let steps = volunteers::history(db, r, id).await?;
         let now = now_ms();
-        let shifts = super::duty::shifts_of(db, id, now - 30 * super::rules::DAY_MS, now + 14 * super::rules::DAY_MS).await?;
+        let shifts = super::duty::shifts_of(
+            db,
+            id,
+            now - 30 * super::rules::DAY_MS,
+            now + 14 * super::rules::DAY_MS,
+        )
+        .await?;
         let mut body = html!(
             "{}{}<h1>{} {}</h1>{}",
-            crumbs(&[(t(l, "mob-pool-title"), "/volunteers".into()), (v.name.clone(), String::new())]),
+            crumbs(&[
+                (t(l, "mob-pool-title"), "/volunteers".into()),
+                (v.name.clone(), String::new())
+            ]),
             top,
             v.name,
             status_tag(l, &v.status),
             person_facts(l, &v)
         );
         if !v.status_reason.is_empty() {
-            body.push(html!("<p><b>{}</b>: {}</p>", t(l, "mob-f-reason"), v.status_reason));
+            body.push(html!(
+                "<p><b>{}</b>: {}</p>",
+                t(l, "mob-f-reason"),
+                v.status_reason
+            ));
         }
         if super::can_manage(r) {
             body.push(action_forms(ctx, &v, "volunteer"));
@@ -536,10 +616,18 @@ async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
             body.push(html!(
                 "<li><span class=\"nowrap\">{}</span> · {} → {} · {}{}</li>",
                 datetime(s.at_ms)[..16].to_owned(),
-                if s.from.is_empty() { "—".to_owned() } else { label(STATUSES, &s.from, l) },
+                if s.from.is_empty() {
+                    "—".to_owned()
+                } else {
+                    label(STATUSES, &s.from, l)
+                },
                 label(STATUSES, &s.to, l),
                 s.actor,
-                if s.reason.is_empty() { String::new() } else { format!(" · {}", s.reason) }
+                if s.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", s.reason)
+                }
             ));
         }
         body.0.push_str("</ol>");

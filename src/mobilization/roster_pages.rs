@@ -17,7 +17,7 @@ use super::autofill::{self, Unfilled};
 use super::duty::{self, Checked, Mine};
 use super::pages::{area_options, origin, qr_svg, skill_boxes};
 use super::roster::{self, Holder, Shift};
-use super::rules::{half_hours_text, day_of, weekday, Rules, CST_MS, DAY_MS};
+use super::rules::{day_of, half_hours_text, weekday, Rules, CST_MS, DAY_MS};
 use super::signup_pages::vocab_options;
 use super::volunteers::{self, Filter};
 use super::{label, PLACE_KINDS};
@@ -57,8 +57,17 @@ fn hm(ms: i64) -> String {
 /// `08:00–16:00`, with `+1` when the shift ends the next day.
 fn window(s_ms: i64, e_ms: i64) -> String {
     let next = day_of(e_ms - 1) > day_of(s_ms);
-    let end = if hm(e_ms) == "00:00" { "24:00".to_owned() } else { hm(e_ms) };
-    format!("{}–{}{}", hm(s_ms), end, if next && end != "24:00" { " +1" } else { "" })
+    let end = if hm(e_ms) == "00:00" {
+        "24:00".to_owned()
+    } else {
+        hm(e_ms)
+    };
+    format!(
+        "{}–{}{}",
+        hm(s_ms),
+        end,
+        if next && end != "24:00" { " +1" } else { "" }
+    )
 }
 
 fn weekday_name(l: Lang, day: i64) -> String {
@@ -83,7 +92,8 @@ async fn area_of(db: &Db, ctx: &Ctx, code: &str) -> Result<Area, AppError> {
     } else {
         areas::by_code(db, code).await?
     };
-    a.filter(|a| scope.contains(&a.path)).ok_or(AppError::NotFound)
+    a.filter(|a| scope.contains(&a.path))
+        .ok_or(AppError::NotFound)
 }
 
 /// The week asked for (`?week=YYYY-MM-DD`, any day of it), else this week: its Monday.
@@ -108,9 +118,16 @@ pub(super) fn mine_table(l: Lang, list: &[Mine]) -> Markup {
     for s in list {
         let state = match (s.checkin, s.checkout) {
             (Some(_), Some(_)) => html!("<span class=\"tag ok\">{}</span>", t(l, "mob-state-done")),
-            (Some(i), None) => html!("<span class=\"tag st-open\">{} {}</span>", t(l, "mob-state-in"), hm(i)),
+            (Some(i), None) => html!(
+                "<span class=\"tag st-open\">{} {}</span>",
+                t(l, "mob-state-in"),
+                hm(i)
+            ),
             (None, _) if now > s.start + duty::NO_SHOW_AFTER_MS => {
-                html!("<span class=\"tag bad\">{}</span>", t(l, "mob-state-noshow"))
+                html!(
+                    "<span class=\"tag bad\">{}</span>",
+                    t(l, "mob-state-noshow")
+                )
             }
             _ => html!("<span class=\"tag\">{}</span>", t(l, "mob-state-upcoming")),
         };
@@ -131,7 +148,11 @@ pub(super) fn mine_table(l: Lang, list: &[Mine]) -> Markup {
 
 // ---- The roster home of an area ----
 
-async fn roster_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn roster_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     roster_view(&db, &ctx, &qs, &[], &[]).await
 }
 
@@ -146,7 +167,11 @@ async fn roster_view(
     let r = ctx.reader();
     let run = async {
         super::require_reader(r)?;
-        let code = if first(f, "area").is_empty() { q(qs, "area") } else { first(f, "area") };
+        let code = if first(f, "area").is_empty() {
+            q(qs, "area")
+        } else {
+            first(f, "area")
+        };
         let area = area_of(db, ctx, code).await?;
         let week = week_of(qs);
         let places = roster::places(db, r, Some(&area.path)).await?;
@@ -192,7 +217,10 @@ async fn roster_view(
         // No-shows of the last two days.
         let ns = duty::no_shows(db, r, &area.path, now_ms(), 2).await?;
         if !ns.is_empty() {
-            body.push(html!("<h2>{}</h2><ul class=\"home\" id=\"no-shows\">", t(l, "mob-noshows-title")));
+            body.push(html!(
+                "<h2>{}</h2><ul class=\"home\" id=\"no-shows\">",
+                t(l, "mob-noshows-title")
+            ));
             for (s, _, name) in &ns {
                 body.push(html!(
                     "<li><b>{}</b> <span class=\"tag bad\">{}</span><span class=\"sub\">{} · {} {} · {}</span></li>",
@@ -209,14 +237,25 @@ async fn roster_view(
         // Auto-fill runs.
         let runs = roster::runs(db, r, &area.path, 5).await?;
         if !runs.is_empty() {
-            body.push(html!("<h2>{}</h2><ul class=\"home\" id=\"runs\">", t(l, "mob-runs-title")));
+            body.push(html!(
+                "<h2>{}</h2><ul class=\"home\" id=\"runs\">",
+                t(l, "mob-runs-title")
+            ));
             for x in &runs {
                 body.push(html!(
                     "<li><a href=\"/roster/runs/{}\">{} – {}</a><span class=\"sub\">{}</span></li>",
                     x.int(0),
                     ymd(day_of(x.int(1))),
                     ymd(day_of(x.int(2) - 1)),
-                    ta(l, "mob-run-summary", &[("filled", Arg::N(x.int(3))), ("unfilled", Arg::N(x.int(4))), ("by", Arg::S(x.string(6)))])
+                    ta(
+                        l,
+                        "mob-run-summary",
+                        &[
+                            ("filled", Arg::N(x.int(3))),
+                            ("unfilled", Arg::N(x.int(4))),
+                            ("by", Arg::S(x.string(6)))
+                        ]
+                    )
                 ));
             }
             body.0.push_str("</ul>");
@@ -224,7 +263,11 @@ async fn roster_view(
         if super::can_manage(r) {
             let v = |k: &str, d: &str| {
                 let x = first(f, k);
-                if x.is_empty() { d.to_owned() } else { x.to_owned() }
+                if x.is_empty() {
+                    d.to_owned()
+                } else {
+                    x.to_owned()
+                }
             };
             body.push(html!(
                 "<h2>{}</h2><form method=\"post\" action=\"/roster/autofill\" class=\"box\" id=\"autofill-form\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><div class=\"two\">{}{}</div><p class=\"muted\">{}</p><button>{}</button></form>",
@@ -236,7 +279,10 @@ async fn roster_view(
                 t(l, "mob-autofill-hint"),
                 t(l, "mob-autofill-run")
             ));
-            let place_opts: Vec<(String, String)> = places.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
+            let place_opts: Vec<(String, String)> = places
+                .iter()
+                .map(|p| (p.id.to_string(), p.name.clone()))
+                .collect();
             let posts = roster::posts(db).await?;
             let post_opts: Vec<(String, String)> = posts
                 .iter()
@@ -284,13 +330,23 @@ async fn roster_view(
     match run.await {
         Ok(b) => {
             let resp = ctx.page(&t(l, "mob-roster-title"), b);
-            if errors.is_empty() { resp } else { with_status(resp, StatusCode::UNPROCESSABLE_ENTITY) }
+            if errors.is_empty() {
+                resp
+            } else {
+                with_status(resp, StatusCode::UNPROCESSABLE_ENTITY)
+            }
         }
         Err(e) => ctx.error(e),
     }
 }
 
-async fn form_error(db: &Db, ctx: &Ctx, f: &[(String, String)], form: &str, e: AppError) -> Response {
+async fn form_error(
+    db: &Db,
+    ctx: &Ctx,
+    f: &[(String, String)],
+    form: &str,
+    e: AppError,
+) -> Response {
     let mut f = f.to_vec();
     f.push(("form".into(), form.into()));
     roster_view(db, ctx, &HashMap::new(), &f, &error_lines(ctx.lang, &e)).await
@@ -300,8 +356,19 @@ async fn add_place(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Resp
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
-    match roster::add_place(&db, &ctx.actor(), ctx.reader(), first(&f, "area"), first(&f, "name"), first(&f, "kind")).await {
-        Ok(_) => Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response(),
+    match roster::add_place(
+        &db,
+        &ctx.actor(),
+        ctx.reader(),
+        first(&f, "area"),
+        first(&f, "name"),
+        first(&f, "kind"),
+    )
+    .await
+    {
+        Ok(_) => {
+            Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response()
+        }
         Err(e) if is_form_error(&e) => form_error(&db, &ctx, &f, "place", e).await,
         Err(e) => ctx.error(e),
     }
@@ -314,7 +381,10 @@ async fn add_shifts(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Res
     let pattern = first(&f, "pattern");
     let times: Vec<(i64, i64)> = match roster::PATTERNS.iter().find(|p| p.0 == pattern) {
         Some(p) => p.1.to_vec(),
-        None => match (super::parse_hhmm(first(&f, "start")), super::parse_hhmm(first(&f, "end"))) {
+        None => match (
+            super::parse_hhmm(first(&f, "start")),
+            super::parse_hhmm(first(&f, "end")),
+        ) {
             (Some(a), Some(b)) => vec![(a, if b == 1440 { 1440 } else { b })],
             _ => vec![],
         },
@@ -329,7 +399,12 @@ async fn add_shifts(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Res
         skills: all(&f, "skills").into_iter().map(str::to_owned).collect(),
     };
     match roster::add_shifts(&db, &ctx.actor(), ctx.reader(), &ns).await {
-        Ok(_) => Redirect::to(&format!("/roster/places/{}?week={}", ns.place, url_enc(&ns.first_day))).into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/roster/places/{}?week={}",
+            ns.place,
+            url_enc(&ns.first_day)
+        ))
+        .into_response(),
         Err(e) if is_form_error(&e) => form_error(&db, &ctx, &f, "shifts", e).await,
         Err(e) => ctx.error(e),
     }
@@ -342,13 +417,25 @@ async fn run_autofill(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> R
     let res = async {
         let area = area_of(&db, &ctx, first(&f, "area")).await?;
         let from = day_of_ymd(first(&f, "from")).ok_or_else(|| {
-            AppError::from(FieldError::new("period", "give the first day (YYYY-MM-DD)", "请填写起始日期（年-月-日）"))
+            AppError::from(FieldError::new(
+                "period",
+                "give the first day (YYYY-MM-DD)",
+                "请填写起始日期（年-月-日）",
+            ))
         })?;
         let days: i64 = first(&f, "days").trim().parse().unwrap_or(0);
         if !(1..=31).contains(&days) {
             return Err(FieldError::new("period", "from 1 to 31 days", "1 至 31 天").into());
         }
-        autofill::run(&db, &ctx.actor(), ctx.reader(), &area.path, day_start_ms(from), day_start_ms(from + days)).await
+        autofill::run(
+            &db,
+            &ctx.actor(),
+            ctx.reader(),
+            &area.path,
+            day_start_ms(from),
+            day_start_ms(from + days),
+        )
+        .await
     };
     match res.await {
         Ok(r) => Redirect::to(&format!("/roster/runs/{}", r.run_id)).into_response(),
@@ -376,9 +463,12 @@ async fn run_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Res
             .await?
             .filter(|x| r.registry_scope().contains(x.text(0)))
             .ok_or(AppError::NotFound)?;
-        let area = areas::by_path(&db, row.text(0)).await?.ok_or(AppError::NotFound)?;
+        let area = areas::by_path(&db, row.text(0))
+            .await?
+            .ok_or(AppError::NotFound)?;
         let detail: serde_json::Value = serde_json::from_str(row.text(5)).unwrap_or_default();
-        let unfilled: Vec<Unfilled> = serde_json::from_value(detail["unfilled"].clone()).unwrap_or_default();
+        let unfilled: Vec<Unfilled> =
+            serde_json::from_value(detail["unfilled"].clone()).unwrap_or_default();
         let proven = detail["proven"].as_bool().unwrap_or(false);
         // Fairness over the period as it stands now.
         let list = roster::roster(&db, r, &area.path, None, row.int(1), row.int(2)).await?;
@@ -415,8 +505,19 @@ async fn run_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Res
             for u in &unfilled {
                 let (when, where_) = match shifts.get(&u.shift) {
                     Some(s) => (
-                        format!("{} {}", weekday_name(l, day_of(s.start)), window(s.start, s.end)),
-                        html!("<a href=\"/roster/places/{}?week={}#shift-{}\">{}</a> · {}", s.place_id, ymd(monday(day_of(s.start))), s.id, s.place, s.post(l).to_owned()),
+                        format!(
+                            "{} {}",
+                            weekday_name(l, day_of(s.start)),
+                            window(s.start, s.end)
+                        ),
+                        html!(
+                            "<a href=\"/roster/places/{}?week={}#shift-{}\">{}</a> · {}",
+                            s.place_id,
+                            ymd(monday(day_of(s.start))),
+                            s.id,
+                            s.place,
+                            s.post(l).to_owned()
+                        ),
                     ),
                     None => ("—".into(), Markup("—".into())),
                 };
@@ -428,9 +529,17 @@ async fn run_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Res
         let mut top: Vec<(i64, i64)> = mins.into_iter().collect();
         top.sort_by_key(|(v, m)| (std::cmp::Reverse(*m), *v));
         if !top.is_empty() {
-            body.push(html!("<h2>{}</h2><ul class=\"home\">", t(l, "mob-run-busiest")));
+            body.push(html!(
+                "<h2>{}</h2><ul class=\"home\">",
+                t(l, "mob-run-busiest")
+            ));
             for (v, m) in top.iter().take(5) {
-                body.push(html!("<li><a href=\"/volunteers/{}\">{}</a><span class=\"sub\">{}</span></li>", *v, names.get(v).cloned().unwrap_or_default(), hours_text(l, m / 30)));
+                body.push(html!(
+                    "<li><a href=\"/volunteers/{}\">{}</a><span class=\"sub\">{}</span></li>",
+                    *v,
+                    names.get(v).cloned().unwrap_or_default(),
+                    hours_text(l, m / 30)
+                ));
             }
             body.0.push_str("</ul>");
         }
@@ -444,17 +553,40 @@ async fn run_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Res
 
 // ---- A place's week ----
 
-async fn place_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn place_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     place_view(&db, &ctx, &id, &qs, &[], &[]).await
 }
 
-fn holder_line(ctx: &Ctx, rules: &Rules, h: &Holder, s: &Shift, manage: bool, week: &str) -> Markup {
+fn holder_line(
+    ctx: &Ctx,
+    rules: &Rules,
+    h: &Holder,
+    s: &Shift,
+    manage: bool,
+    week: &str,
+) -> Markup {
     let l = ctx.lang;
     let now = now_ms();
     let state = match (h.checkin, h.checkout) {
-        (Some(_), Some(_)) => html!(" <span class=\"tag ok\">{} {}</span>", t(l, "mob-state-done"), half_hours_text(h.half_hours)),
-        (Some(i), None) => html!(" <span class=\"tag st-open\">{} {}</span>", t(l, "mob-state-in"), hm(i)),
-        (None, _) if now > s.start + duty::NO_SHOW_AFTER_MS => html!(" <span class=\"tag bad\">{}</span>", t(l, "mob-state-noshow")),
+        (Some(_), Some(_)) => html!(
+            " <span class=\"tag ok\">{} {}</span>",
+            t(l, "mob-state-done"),
+            half_hours_text(h.half_hours)
+        ),
+        (Some(i), None) => html!(
+            " <span class=\"tag st-open\">{} {}</span>",
+            t(l, "mob-state-in"),
+            hm(i)
+        ),
+        (None, _) if now > s.start + duty::NO_SHOW_AFTER_MS => html!(
+            " <span class=\"tag bad\">{}</span>",
+            t(l, "mob-state-noshow")
+        ),
         _ => Markup::default(),
     };
     let mut flags = Markup::default();
@@ -462,7 +594,10 @@ fn holder_line(ctx: &Ctx, rules: &Rules, h: &Holder, s: &Shift, manage: bool, we
         flags.push(html!(" <span class=\"tag\">{}</span>", t(l, "mob-leader")));
     }
     if h.how == "auto" {
-        flags.push(html!(" <span class=\"tag\" title=\"{}\">A</span>", t(l, "mob-auto")));
+        flags.push(html!(
+            " <span class=\"tag\" title=\"{}\">A</span>",
+            t(l, "mob-auto")
+        ));
     }
     if !h.override_rules.is_empty() {
         flags.push(html!(
@@ -474,7 +609,10 @@ fn holder_line(ctx: &Ctx, rules: &Rules, h: &Holder, s: &Shift, manage: bool, we
     let mut breach = Markup::default();
     if !h.breaches.is_empty() {
         let m = roster::breaches_msg(rules, &h.breaches);
-        breach = html!("<span class=\"sub breach\">⚠ {}</span>", m.get(l).to_owned());
+        breach = html!(
+            "<span class=\"sub breach\">⚠ {}</span>",
+            m.get(l).to_owned()
+        );
     }
     let mut ops = Markup::default();
     if manage {
@@ -491,17 +629,35 @@ fn holder_line(ctx: &Ctx, rules: &Rules, h: &Holder, s: &Shift, manage: bool, we
             )
         };
         if h.checkin.is_none() && now >= s.start - duty::EARLY_MS {
-            ops.push(form("check", t(l, "mob-check-in"), "<input type=\"hidden\" name=\"action\" value=\"in\">", "small"));
+            ops.push(form(
+                "check",
+                t(l, "mob-check-in"),
+                "<input type=\"hidden\" name=\"action\" value=\"in\">",
+                "small",
+            ));
         } else if h.checkin.is_some() && h.checkout.is_none() {
-            ops.push(form("check", t(l, "mob-check-out"), "<input type=\"hidden\" name=\"action\" value=\"out\">", "small"));
+            ops.push(form(
+                "check",
+                t(l, "mob-check-out"),
+                "<input type=\"hidden\" name=\"action\" value=\"out\">",
+                "small",
+            ));
         }
         if h.checkin.is_none() {
             ops.push(form("remove", t(l, "mob-remove"), "", "link small"));
         }
         ops.push(form(
             "leader",
-            if h.leader { t(l, "mob-unmake-leader") } else { t(l, "mob-make-leader") },
-            if h.leader { "<input type=\"hidden\" name=\"leader\" value=\"0\">" } else { "<input type=\"hidden\" name=\"leader\" value=\"1\">" },
+            if h.leader {
+                t(l, "mob-unmake-leader")
+            } else {
+                t(l, "mob-make-leader")
+            },
+            if h.leader {
+                "<input type=\"hidden\" name=\"leader\" value=\"0\">"
+            } else {
+                "<input type=\"hidden\" name=\"leader\" value=\"1\">"
+            },
             "link small",
         ));
     }
@@ -531,9 +687,23 @@ async fn place_view(
     let run = async {
         let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
         let place = roster::place(db, r, id).await?;
-        let area = areas::by_path(db, &place.path).await?.ok_or(AppError::NotFound)?;
-        let week = if first(f, "week").is_empty() { week_of(qs) } else { monday(day_of_ymd(first(f, "week")).unwrap_or_else(|| day_of(now_ms()))) };
-        let list = roster::roster(db, r, &place.path, Some(place.id), day_start_ms(week), day_start_ms(week + 7)).await?;
+        let area = areas::by_path(db, &place.path)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let week = if first(f, "week").is_empty() {
+            week_of(qs)
+        } else {
+            monday(day_of_ymd(first(f, "week")).unwrap_or_else(|| day_of(now_ms())))
+        };
+        let list = roster::roster(
+            db,
+            r,
+            &place.path,
+            Some(place.id),
+            day_start_ms(week),
+            day_start_ms(week + 7),
+        )
+        .await?;
         let rules = Rules::load(db).await?;
         let manage = super::can_manage(r);
         let wk = ymd(week);
@@ -555,16 +725,46 @@ async fn place_view(
         );
         if manage && !list.is_empty() {
             // One assignment form for the page, with the shift and a searchable volunteer list.
-            let vols = volunteers::list(db, r, &Filter { status: Some("approved".into()), ..Default::default() }, 5000).await?;
+            let vols = volunteers::list(
+                db,
+                r,
+                &Filter {
+                    status: Some("approved".into()),
+                    ..Default::default()
+                },
+                5000,
+            )
+            .await?;
             let mut dl = Markup("<datalist id=\"vol-list\">".into());
             for v in &vols {
-                dl.push(html!("<option value=\"{} · {} #{}\">", v.name, v.unit, v.id));
+                dl.push(html!(
+                    "<option value=\"{} · {} #{}\">",
+                    v.name,
+                    v.unit,
+                    v.id
+                ));
             }
             dl.0.push_str("</datalist>");
-            let chosen = if first(f, "shift").is_empty() { q(qs, "shift").to_owned() } else { first(f, "shift").to_owned() };
+            let chosen = if first(f, "shift").is_empty() {
+                q(qs, "shift").to_owned()
+            } else {
+                first(f, "shift").to_owned()
+            };
             let shift_opts: Vec<(String, String)> = list
                 .iter()
-                .map(|(s, hs)| (s.id.to_string(), format!("{} {} · {} ({}/{})", weekday_name(l, day_of(s.start)), window(s.start, s.end), s.post(l), hs.len(), s.headcount)))
+                .map(|(s, hs)| {
+                    (
+                        s.id.to_string(),
+                        format!(
+                            "{} {} · {} ({}/{})",
+                            weekday_name(l, day_of(s.start)),
+                            window(s.start, s.end),
+                            s.post(l),
+                            hs.len(),
+                            s.headcount
+                        ),
+                    )
+                })
                 .collect();
             body.push(html!(
                 "<form method=\"post\" action=\"/roster/assign\" class=\"box\" id=\"assign\">{}<input type=\"hidden\" name=\"week\" value=\"{}\">{}<label class=\"field\"><span>{}</span><input name=\"volunteer\" list=\"vol-list\" required autocomplete=\"off\" value=\"{}\"></label>{}{}{}<button>{}</button></form>",
@@ -580,14 +780,24 @@ async fn place_view(
             ));
         }
         if list.is_empty() {
-            body.push(html!("<p class=\"muted\" id=\"no-shifts\">{}</p>", t(l, "mob-week-empty")));
+            body.push(html!(
+                "<p class=\"muted\" id=\"no-shifts\">{}</p>",
+                t(l, "mob-week-empty")
+            ));
         }
         body.0.push_str("<div class=\"week\" id=\"week\">");
         for d in week..week + 7 {
-            let day_shifts: Vec<&(Shift, Vec<Holder>)> = list.iter().filter(|(s, _)| day_of(s.start) == d).collect();
-            body.push(html!("<section class=\"day\"><h3>{}</h3>", weekday_name(l, d)));
+            let day_shifts: Vec<&(Shift, Vec<Holder>)> =
+                list.iter().filter(|(s, _)| day_of(s.start) == d).collect();
+            body.push(html!(
+                "<section class=\"day\"><h3>{}</h3>",
+                weekday_name(l, d)
+            ));
             if day_shifts.is_empty() {
-                body.push(html!("<p class=\"muted small\">{}</p>", t(l, "mob-day-empty")));
+                body.push(html!(
+                    "<p class=\"muted small\">{}</p>",
+                    t(l, "mob-day-empty")
+                ));
             }
             for (s, hs) in day_shifts {
                 let full = hs.len() as i64 >= s.headcount;
@@ -618,7 +828,11 @@ async fn place_view(
     match run.await {
         Ok((name, b)) => {
             let resp = ctx.page(&name, b);
-            if errors.is_empty() { resp } else { with_status(resp, StatusCode::CONFLICT) }
+            if errors.is_empty() {
+                resp
+            } else {
+                with_status(resp, StatusCode::CONFLICT)
+            }
         }
         Err(e) => ctx.error(e),
     }
@@ -631,7 +845,9 @@ async fn volunteer_ref(db: &Db, ctx: &Ctx, s: &str) -> Option<i64> {
         return id.trim().parse().ok();
     }
     if s.len() == 11 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let list = volunteers::list(db, ctx.reader(), &Filter::default(), 100_000).await.ok()?;
+        let list = volunteers::list(db, ctx.reader(), &Filter::default(), 100_000)
+            .await
+            .ok()?;
         return list.into_iter().find(|v| v.phone == s).map(|v| v.id);
     }
     s.parse().ok()
@@ -647,11 +863,32 @@ async fn assign(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Respons
         Err(e) => return ctx.error(e),
     };
     let res = match volunteer_ref(&db, &ctx, first(&f, "volunteer")).await {
-        Some(v) => roster::assign(&db, &ctx.actor(), ctx.reader(), shift_id, v, first(&f, "override_reason")).await,
-        None => Err(FieldError::new("volunteer", "choose a volunteer from the list", "请从列表中选择志愿者").into()),
+        Some(v) => {
+            roster::assign(
+                &db,
+                &ctx.actor(),
+                ctx.reader(),
+                shift_id,
+                v,
+                first(&f, "override_reason"),
+            )
+            .await
+        }
+        None => Err(FieldError::new(
+            "volunteer",
+            "choose a volunteer from the list",
+            "请从列表中选择志愿者",
+        )
+        .into()),
     };
     match res {
-        Ok(_) => Redirect::to(&format!("/roster/places/{}?week={}#shift-{}", place, url_enc(first(&f, "week")), shift_id)).into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/roster/places/{}?week={}#shift-{}",
+            place,
+            url_enc(first(&f, "week")),
+            shift_id
+        ))
+        .into_response(),
         Err(e) if is_form_error(&e) => {
             let lines = error_lines(ctx.lang, &e);
             place_view(&db, &ctx, &place.to_string(), &HashMap::new(), &f, &lines).await
@@ -660,7 +897,12 @@ async fn assign(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Respons
     }
 }
 
-async fn assignment_op(State(db): State<Db>, ctx: Ctx, Path((id, op)): Path<(String, String)>, axum::Form(f): Pairs) -> Response {
+async fn assignment_op(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path((id, op)): Path<(String, String)>,
+    axum::Form(f): Pairs,
+) -> Response {
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
@@ -681,17 +923,30 @@ async fn assignment_op(State(db): State<Db>, ctx: Ctx, Path((id, op)): Path<(Str
     let res = match op.as_str() {
         "remove" => roster::unassign(&db, &actor, r, id).await,
         "leader" => roster::set_leader(&db, &actor, r, id, first(&f, "leader") == "1").await,
-        "check" => duty::check_other(&db, &actor, r, id, first(&f, "action") == "in", now_ms()).await.map(|_| ()),
+        "check" => duty::check_other(&db, &actor, r, id, first(&f, "action") == "in", now_ms())
+            .await
+            .map(|_| ()),
         _ => Err(AppError::NotFound),
     };
     match res {
         Ok(()) if first(&f, "back") == "mine" => Redirect::to("/me/shifts").into_response(),
-        Ok(()) => Redirect::to(&format!("/roster/places/{}?week={}#shift-{}", place, url_enc(first(&f, "week")), shift)).into_response(),
+        Ok(()) => Redirect::to(&format!(
+            "/roster/places/{}?week={}#shift-{}",
+            place,
+            url_enc(first(&f, "week")),
+            shift
+        ))
+        .into_response(),
         Err(e) => ctx.error(e),
     }
 }
 
-async fn place_qr(State(db): State<Db>, ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn place_qr(
+    State(db): State<Db>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let l = ctx.lang;
     let run = async {
         let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
@@ -715,15 +970,31 @@ async fn place_qr(State(db): State<Db>, ctx: Ctx, headers: HeaderMap, Path(id): 
 
 // ---- Duty table and export ----
 
-async fn table_data(db: &Db, ctx: &Ctx, qs: &HashMap<String, String>) -> Result<(Area, i64, Vec<(Shift, Vec<Holder>)>), AppError> {
+async fn table_data(
+    db: &Db,
+    ctx: &Ctx,
+    qs: &HashMap<String, String>,
+) -> Result<(Area, i64, Vec<(Shift, Vec<Holder>)>), AppError> {
     super::require_reader(ctx.reader())?;
     let area = area_of(db, ctx, q(qs, "area")).await?;
     let week = week_of(qs);
-    let list = roster::roster(db, ctx.reader(), &area.path, None, day_start_ms(week), day_start_ms(week + 7)).await?;
+    let list = roster::roster(
+        db,
+        ctx.reader(),
+        &area.path,
+        None,
+        day_start_ms(week),
+        day_start_ms(week + 7),
+    )
+    .await?;
     Ok((area, week, list))
 }
 
-async fn duty_table(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn duty_table(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     let l = ctx.lang;
     let run = async {
         let (area, week, list) = table_data(&db, &ctx, &qs).await?;
@@ -744,11 +1015,27 @@ async fn duty_table(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<Str
         }
         groups.sort();
         for (place, post, pid) in &groups {
-            let mine: Vec<&(Shift, Vec<Holder>)> = list.iter().filter(|(s, _)| s.place_id == *pid && s.post(l) == post).collect();
-            let mut times: Vec<(i64, String)> = mine.iter().map(|(s, _)| ((s.start - day_start_ms(day_of(s.start))), window(s.start, s.end))).collect();
+            let mine: Vec<&(Shift, Vec<Holder>)> = list
+                .iter()
+                .filter(|(s, _)| s.place_id == *pid && s.post(l) == post)
+                .collect();
+            let mut times: Vec<(i64, String)> = mine
+                .iter()
+                .map(|(s, _)| {
+                    (
+                        (s.start - day_start_ms(day_of(s.start))),
+                        window(s.start, s.end),
+                    )
+                })
+                .collect();
             times.sort();
             times.dedup_by(|a, b| a.1 == b.1);
-            body.push(html!("<h2>{} · {}</h2><table class=\"duty\"><tr><th>{}</th>", place.clone(), post.clone(), t(l, "mob-col-shift")));
+            body.push(html!(
+                "<h2>{} · {}</h2><table class=\"duty\"><tr><th>{}</th>",
+                place.clone(),
+                post.clone(),
+                t(l, "mob-col-shift")
+            ));
             for d in week..week + 7 {
                 body.push(html!("<th>{}</th>", weekday_name(l, d)));
             }
@@ -759,7 +1046,15 @@ async fn duty_table(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<Str
                     let names: Vec<String> = mine
                         .iter()
                         .filter(|(s, _)| day_of(s.start) == d && &window(s.start, s.end) == tw)
-                        .flat_map(|(_, hs)| hs.iter().map(|h| if h.leader { format!("{}★", h.name) } else { h.name.clone() }))
+                        .flat_map(|(_, hs)| {
+                            hs.iter().map(|h| {
+                                if h.leader {
+                                    format!("{}★", h.name)
+                                } else {
+                                    h.name.clone()
+                                }
+                            })
+                        })
                         .collect();
                     body.push(html!("<td>{}</td>", names.join("、")));
                 }
@@ -779,13 +1074,37 @@ async fn duty_table(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<Str
     }
 }
 
-async fn duty_xlsx(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn duty_xlsx(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     let l = ctx.lang;
     let run = async {
         let (area, week, list) = table_data(&db, &ctx, &qs).await?;
-        let heads = ["mob-x-date", "mob-x-start", "mob-x-end", "mob-x-place", "mob-x-post", "mob-x-name", "mob-x-unit", "mob-x-phone", "mob-x-leader", "mob-x-in", "mob-x-out", "mob-x-hours", "mob-x-override"];
-        let mut w = crate::registry::xlsx::XlsxWriter::new(Vec::new(), &t(l, "mob-duty-table"), heads.len()).map_err(|e| AppError::Internal(e.to_string()))?;
-        w.row(&heads.iter().map(|h| t(l, h)).collect::<Vec<_>>()).map_err(|e| AppError::Internal(e.to_string()))?;
+        let heads = [
+            "mob-x-date",
+            "mob-x-start",
+            "mob-x-end",
+            "mob-x-place",
+            "mob-x-post",
+            "mob-x-name",
+            "mob-x-unit",
+            "mob-x-phone",
+            "mob-x-leader",
+            "mob-x-in",
+            "mob-x-out",
+            "mob-x-hours",
+            "mob-x-override",
+        ];
+        let mut w = crate::registry::xlsx::XlsxWriter::new(
+            Vec::new(),
+            &t(l, "mob-duty-table"),
+            heads.len(),
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        w.row(&heads.iter().map(|h| t(l, h)).collect::<Vec<_>>())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let mut n = 0;
         for (s, hs) in &list {
             for h in hs {
@@ -798,25 +1117,57 @@ async fn duty_xlsx(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<Stri
                     h.name.clone(),
                     h.unit.clone(),
                     h.phone.clone(),
-                    if h.leader { "★".into() } else { String::new() },
-                    h.checkin.map(|x| datetime(x)[..16].to_owned()).unwrap_or_default(),
-                    h.checkout.map(|x| datetime(x)[..16].to_owned()).unwrap_or_default(),
-                    if h.checkout.is_some() { half_hours_text(h.half_hours) } else { String::new() },
-                    if h.override_rules.is_empty() { String::new() } else { format!("{} ({}: {})", h.override_rules, h.override_by, h.override_reason) },
+                    if h.leader {
+                        "★".into()
+                    } else {
+                        String::new()
+                    },
+                    h.checkin
+                        .map(|x| datetime(x)[..16].to_owned())
+                        .unwrap_or_default(),
+                    h.checkout
+                        .map(|x| datetime(x)[..16].to_owned())
+                        .unwrap_or_default(),
+                    if h.checkout.is_some() {
+                        half_hours_text(h.half_hours)
+                    } else {
+                        String::new()
+                    },
+                    if h.override_rules.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "{} ({}: {})",
+                            h.override_rules, h.override_by, h.override_reason
+                        )
+                    },
                 ])
                 .map_err(|e| AppError::Internal(e.to_string()))?;
                 n += 1;
             }
         }
         let bytes = w.finish().map_err(|e| AppError::Internal(e.to_string()))?;
-        audit::record_now(&db, &ctx.actor(), Event::new("roster_export", "area", area.id).area(&area.path).detail(serde_json::json!({"week": ymd(week), "rows": n}))).await?;
+        audit::record_now(
+            &db,
+            &ctx.actor(),
+            Event::new("roster_export", "area", area.id)
+                .area(&area.path)
+                .detail(serde_json::json!({"week": ymd(week), "rows": n})),
+        )
+        .await?;
         Ok::<_, AppError>((format!("roster-{}-{}.xlsx", area.code, ymd(week)), bytes))
     };
     match run.await {
         Ok((name, bytes)) => (
             [
-                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
             ],
             bytes,
         )
@@ -827,7 +1178,11 @@ async fn duty_xlsx(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<Stri
 
 // ---- Hours ----
 
-async fn hours_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn hours_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     let l = ctx.lang;
     let run = async {
         super::require_reader(ctx.reader())?;
@@ -839,7 +1194,15 @@ async fn hours_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<Str
             b @ ("team" | "unit" | "area") => b,
             _ => "volunteer",
         };
-        let rows = duty::hours(&db, ctx.reader(), &area.path, day_start_ms(from), day_start_ms(to + 1), by).await?;
+        let rows = duty::hours(
+            &db,
+            ctx.reader(),
+            &area.path,
+            day_start_ms(from),
+            day_start_ms(to + 1),
+            by,
+        )
+        .await?;
         let bys = vec![
             ("volunteer".to_owned(), t(l, "mob-by-volunteer")),
             ("team".to_owned(), t(l, "mob-by-team")),
@@ -869,7 +1232,11 @@ async fn hours_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<HashMap<Str
         ));
         for x in &rows {
             let name = if by == "volunteer" {
-                html!("<a href=\"/volunteers/{}\">{}</a>", x.key.clone(), x.label.clone())
+                html!(
+                    "<a href=\"/volunteers/{}\">{}</a>",
+                    x.key.clone(),
+                    x.label.clone()
+                )
             } else {
                 html!("{}", x.label.clone())
             };
@@ -893,17 +1260,33 @@ async fn my_shifts(State(db): State<Db>, ctx: Ctx) -> Response {
     let l = ctx.lang;
     let run = async {
         let Some(v) = volunteers::of_account(&db, ctx.reader().account_id).await? else {
-            return Ok::<_, AppError>(html!("<h1>{}</h1><p class=\"muted\">{}</p>", t(l, "nav-myshifts"), t(l, "mob-not-volunteer")));
+            return Ok::<_, AppError>(html!(
+                "<h1>{}</h1><p class=\"muted\">{}</p>",
+                t(l, "nav-myshifts"),
+                t(l, "mob-not-volunteer")
+            ));
         };
         let now = now_ms();
         let today = day_of(now);
-        let list = duty::shifts_of(&db, v.id, day_start_ms(today - 30), day_start_ms(today + 30)).await?;
+        let list = duty::shifts_of(
+            &db,
+            v.id,
+            day_start_ms(today - 30),
+            day_start_ms(today + 30),
+        )
+        .await?;
         let month_start = {
             let (y, m, _) = civil_from_days(today);
             crate::registry::validate::days_from_civil(y, m, 1)
         };
-        let month: i64 = list.iter().filter(|s| day_of(s.start) >= month_start && s.checkout.is_some()).map(|s| s.half_hours).sum();
-        let (upcoming, past): (Vec<Mine>, Vec<Mine>) = list.into_iter().partition(|s| s.end > now && s.checkout.is_none());
+        let month: i64 = list
+            .iter()
+            .filter(|s| day_of(s.start) >= month_start && s.checkout.is_some())
+            .map(|s| s.half_hours)
+            .sum();
+        let (upcoming, past): (Vec<Mine>, Vec<Mine>) = list
+            .into_iter()
+            .partition(|s| s.end > now && s.checkout.is_none());
         let mut body = html!(
             "<h1>{}</h1><div class=\"cards\"><div class=\"card\"><b id=\"month-hours\">{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div></div><p class=\"muted\">{}</p>",
             t(l, "nav-myshifts"),
@@ -915,7 +1298,10 @@ async fn my_shifts(State(db): State<Db>, ctx: Ctx) -> Response {
         );
         body.push(html!("<h2>{}</h2>", t(l, "mob-upcoming")));
         if upcoming.is_empty() {
-            body.push(html!("<p class=\"muted\" id=\"no-upcoming\">{}</p>", t(l, "mob-upcoming-none")));
+            body.push(html!(
+                "<p class=\"muted\" id=\"no-upcoming\">{}</p>",
+                t(l, "mob-upcoming-none")
+            ));
         } else {
             body.push(mine_table(l, &upcoming));
         }
@@ -925,7 +1311,11 @@ async fn my_shifts(State(db): State<Db>, ctx: Ctx) -> Response {
             body.push(html!("<h2>{}</h2>", t(l, "mob-past")));
             body.push(mine_table(l, &past));
         }
-        body.push(html!("<p><a class=\"btn alt\" href=\"/volunteers/{}/certificate\" id=\"my-cert\">{}</a></p>", v.id, t(l, "mob-cert-link")));
+        body.push(html!(
+            "<p><a class=\"btn alt\" href=\"/volunteers/{}/certificate\" id=\"my-cert\">{}</a></p>",
+            v.id,
+            t(l, "mob-cert-link")
+        ));
         Ok(body)
     };
     match run.await {
@@ -937,14 +1327,26 @@ async fn my_shifts(State(db): State<Db>, ctx: Ctx) -> Response {
 async fn duty_page(State(db): State<Db>, ctx: Ctx, Path(token): Path<String>) -> Response {
     let l = ctx.lang;
     let run = async {
-        let place = roster::place_by_token(&db, &token).await?.ok_or(AppError::NotFound)?;
+        let place = roster::place_by_token(&db, &token)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let v = volunteers::of_account(&db, ctx.reader().account_id).await?;
         let now = now_ms();
         let mine = match &v {
-            Some(v) => duty::shifts_of(&db, v.id, now - 2 * DAY_MS, now + DAY_MS).await?.into_iter().filter(|m| m.place_id == place.id).collect(),
+            Some(v) => duty::shifts_of(&db, v.id, now - 2 * DAY_MS, now + DAY_MS)
+                .await?
+                .into_iter()
+                .filter(|m| m.place_id == place.id)
+                .collect(),
             None => vec![],
         };
-        let current = mine.iter().find(|m| m.checkin.is_some() && m.checkout.is_none()).or_else(|| mine.iter().find(|m| m.checkin.is_none() && m.start - duty::EARLY_MS <= now && now < m.end));
+        let current = mine
+            .iter()
+            .find(|m| m.checkin.is_some() && m.checkout.is_none())
+            .or_else(|| {
+                mine.iter()
+                    .find(|m| m.checkin.is_none() && m.start - duty::EARLY_MS <= now && now < m.end)
+            });
         let mut body = html!("<h1>{}</h1>", place.name);
         match current {
             Some(m) => {
@@ -958,9 +1360,15 @@ async fn duty_page(State(db): State<Db>, ctx: Ctx, Path(token): Path<String>) ->
                     if out { t(l, "mob-check-out") } else { t(l, "mob-check-in") }
                 ));
             }
-            None => body.push(html!("<p class=\"muted\" id=\"no-duty\">{}</p>", t(l, "mob-no-duty-here"))),
+            None => body.push(html!(
+                "<p class=\"muted\" id=\"no-duty\">{}</p>",
+                t(l, "mob-no-duty-here")
+            )),
         }
-        body.push(html!("<p><a href=\"/me/shifts\">{}</a></p>", t(l, "nav-myshifts")));
+        body.push(html!(
+            "<p><a href=\"/me/shifts\">{}</a></p>",
+            t(l, "nav-myshifts")
+        ));
         Ok::<_, AppError>(body)
     };
     match run.await {
@@ -969,7 +1377,12 @@ async fn duty_page(State(db): State<Db>, ctx: Ctx, Path(token): Path<String>) ->
     }
 }
 
-async fn duty_scan(State(db): State<Db>, ctx: Ctx, Path(token): Path<String>, axum::Form(f): Pairs) -> Response {
+async fn duty_scan(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    axum::Form(f): Pairs,
+) -> Response {
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
@@ -977,8 +1390,19 @@ async fn duty_scan(State(db): State<Db>, ctx: Ctx, Path(token): Path<String>, ax
     match duty::scan(&db, &ctx.actor(), ctx.reader().account_id, &token, now_ms()).await {
         Ok((c, m)) => {
             let msg = match c {
-                Checked::In => ta(l, "mob-checked-in", &[("t", Arg::S(hm(m.checkin.unwrap_or_default())))]),
-                Checked::Out { half_hours } => ta(l, "mob-checked-out", &[("t", Arg::S(hm(m.checkout.unwrap_or_default()))), ("h", Arg::S(half_hours_text(half_hours)))]),
+                Checked::In => ta(
+                    l,
+                    "mob-checked-in",
+                    &[("t", Arg::S(hm(m.checkin.unwrap_or_default())))],
+                ),
+                Checked::Out { half_hours } => ta(
+                    l,
+                    "mob-checked-out",
+                    &[
+                        ("t", Arg::S(hm(m.checkout.unwrap_or_default()))),
+                        ("h", Arg::S(half_hours_text(half_hours))),
+                    ],
+                ),
             };
             ctx.page(
                 &t(l, "mob-qr-checkin"),
@@ -989,14 +1413,26 @@ async fn duty_scan(State(db): State<Db>, ctx: Ctx, Path(token): Path<String>, ax
     }
 }
 
-async fn certificate(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn certificate(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     let l = ctx.lang;
     let run = async {
         let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
         let today = day_of(now_ms());
         let from = day_of_ymd(q(&qs, "from")).unwrap_or(today - 365);
         let to = day_of_ymd(q(&qs, "to")).unwrap_or(today);
-        let c = duty::certificate(&db, ctx.reader(), id, day_start_ms(from), day_start_ms(to + 1)).await?;
+        let c = duty::certificate(
+            &db,
+            ctx.reader(),
+            id,
+            day_start_ms(from),
+            day_start_ms(to + 1),
+        )
+        .await?;
         let (fd, td) = match (c.shifts.first(), c.shifts.last()) {
             (Some(a), Some(b)) => (ymd(day_of(a.start)), ymd(day_of(b.start))),
             _ => (ymd(from), ymd(to)),

@@ -196,8 +196,12 @@ async fn join_submit(
         Err(e) => return error_page(v.lang, Some(&chrome(&v)), e),
     };
     match volunteers::sign_up(&db, &link, &v.ip, &signup_of(&f)).await {
-        Ok(r) => Redirect::to(&format!("/join/status/{}?new=1", url_enc(&r.ref_code))).into_response(),
-        Err(e @ AppError::Invalid(_)) => form_view(&db, &v, &link, &f, &error_lines(v.lang, &e)).await,
+        Ok(r) => {
+            Redirect::to(&format!("/join/status/{}?new=1", url_enc(&r.ref_code))).into_response()
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            form_view(&db, &v, &link, &f, &error_lines(v.lang, &e)).await
+        }
         Err(e @ AppError::Conflict(_)) => with_status(
             form_view(&db, &v, &link, &f, &error_lines(v.lang, &e)).await,
             StatusCode::CONFLICT,
@@ -210,7 +214,11 @@ async fn status_lookup(v: Visitor, Query(qs): Query<HashMap<String, String>>) ->
     let l = v.lang;
     let r = q(&qs, "ref");
     if !r.is_empty() {
-        return Redirect::to(&format!("/join/status/{}", url_enc(&r.to_ascii_uppercase()))).into_response();
+        return Redirect::to(&format!(
+            "/join/status/{}",
+            url_enc(&r.to_ascii_uppercase())
+        ))
+        .into_response();
     }
     let body = html!(
         "<h1>{}</h1><form method=\"get\" action=\"/join/status\" class=\"box\">{}<button>{}</button></form>",
@@ -218,7 +226,10 @@ async fn status_lookup(v: Visitor, Query(qs): Query<HashMap<String, String>>) ->
         field("ref", &t(l, "mob-f-ref"), "", None, "required maxlength=\"20\" autocomplete=\"off\""),
         t(l, "mob-status-look")
     );
-    html_response(StatusCode::OK, page(&chrome(&v), &t(l, "mob-status-title"), body))
+    html_response(
+        StatusCode::OK,
+        page(&chrome(&v), &t(l, "mob-status-title"), body),
+    )
 }
 
 async fn status_page(
@@ -268,12 +279,19 @@ async fn status_page(
             t(l, "mob-withdraw")
         ));
     }
-    html_response(StatusCode::OK, page(&chrome(&v), &t(l, "mob-status-title"), body))
+    html_response(
+        StatusCode::OK,
+        page(&chrome(&v), &t(l, "mob-status-title"), body),
+    )
 }
 
 async fn withdraw(State(db): State<Db>, v: Visitor, Path(r): Path<String>) -> Response {
     match volunteers::withdraw_by_ref(&db, &r).await {
-        Ok(()) => Redirect::to(&format!("/join/status/{}", url_enc(&r.to_ascii_uppercase()))).into_response(),
+        Ok(()) => Redirect::to(&format!(
+            "/join/status/{}",
+            url_enc(&r.to_ascii_uppercase())
+        ))
+        .into_response(),
         Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
     }
 }

@@ -121,7 +121,10 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
             t(l, "nav-search"),
             t(l, "nav-testing")
         ));
-        if matches!(c.role, "admin" | "hq" | "street" | "community" | "grid" | "branch") {
+        if matches!(
+            c.role,
+            "admin" | "hq" | "street" | "community" | "grid" | "branch"
+        ) {
             nav.push(html!(
                 "<a href=\"/volunteers\" id=\"nav-volunteers\">{}</a><a href=\"/roster\" id=\"nav-roster\">{}</a><a href=\"/branches\" id=\"nav-branches\">{}</a>",
                 t(l, "nav-volunteers"),

@@ -542,6 +542,7 @@ mob-x-in = Checked in
 mob-x-out = Checked out
 mob-x-hours = Hours
 mob-x-override = Override
+mob-col-skills = Skills
 # (end of the volunteers and roster keys)
 
 

@@ -539,6 +539,7 @@ mob-x-in = 签到
 mob-x-out = 签退
 mob-x-hours = 时长
 mob-x-override = 破例
+mob-col-skills = 技能
 # (end of the volunteers and roster keys)
 
 
