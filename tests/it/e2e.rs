@@ -995,3 +995,292 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
     );
     Ok(())
 }
+
+// ---- Mobilization: sign-up → screening → auto-fill → check-in/out → certificate ----
+
+impl Browser {
+    /// Run a script in the page; its return value.
+    async fn js(&self, script: &str) -> R<Value> {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Set a form control's value directly (date and time inputs take typed keys in the
+    /// browser's locale format; this sidesteps that).
+    async fn set(&self, css: &str, value: &str) -> R<()> {
+        let script = format!(
+            "var e = document.querySelector({}); if (!e) return false; e.value = {}; return true;",
+            json!(css),
+            json!(value)
+        );
+        ensure!(
+            self.js(&script).await? == json!(true),
+            "no form control {css}"
+        );
+        Ok(())
+    }
+}
+
+/// A valid resident ID number (GB 11643 check character) for the e2e volunteer, and the same
+/// number with a wrong check character.
+fn e2e_id_numbers() -> (String, String) {
+    let first17 = "43110219900307123";
+    let c = wardline::registry::validate::check_char(first17.as_bytes()) as char;
+    let wrong = if c == '0' { '1' } else { '0' };
+    (format!("{first17}{c}"), format!("{first17}{wrong}"))
+}
+
+#[test]
+fn browser_volunteer_signup_approve_autofill_duty_certificate() {
+    let run = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(mobilization_browser_test())
+    };
+    std::thread::Builder::new()
+        .name("e2e-mobilization".into())
+        .stack_size(64 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
+async fn mobilization_browser_test() {
+    if [CHROMIUM, CHROMEDRIVER]
+        .iter()
+        .any(|p| !Path::new(p).exists())
+    {
+        if std::env::var("WARDLINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!(
+                "chromium or chromedriver missing; WARDLINE_REQUIRE_BROWSER=1 makes this a failure"
+            );
+        }
+        eprintln!("SKIPPED mobilization browser test: chromium or chromedriver missing");
+        return;
+    }
+    // One backend is enough for the browser half (the engine's tests run on both).
+    let t = common::backends().await.remove(0);
+    common::demo(&t.db, 2000, 3).await;
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    let addr = common::serve(&t.db).await;
+    let mut b = Browser::start(&format!("e2e-mob-{}", t.name))
+        .await
+        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
+    let result = mobilization_flow(&mut b, addr, &t.db).await;
+    if let Err(e) = result {
+        let shot = b.screenshot("failure").await;
+        let url = b.url().await.unwrap_or_default();
+        let text = match b.find("body").await {
+            Ok(el) => b.text(&el).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        b.quit().await;
+        panic!(
+            "[{}] mobilization end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            t.name,
+            text.chars().take(2500).collect::<String>()
+        );
+    }
+    b.quit().await;
+}
+
+async fn mobilization_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    use wardline::mobilization::rules::{day_of, minute_of_day};
+    let base = format!("http://{addr}");
+    let community = wardline::cli::DEMO_ACCOUNTS
+        .iter()
+        .find(|a| a.0 == "demo-community")
+        .map(|a| a.2)
+        .unwrap();
+
+    // 1. The officer opens a sign-up link and reads its address off the poster. (The browser
+    //    starts in Chinese; English is chosen once and kept in a cookie.)
+    b.goto(&format!("{base}/lang/en?next=/login")).await?;
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/volunteers")).await?;
+    let summary = b.find("details:has(#link-form) summary").await?;
+    b.click(&summary).await?;
+    b.fill("#link-form input[name=title]", "Gate duty volunteers")
+        .await?;
+    let create = b.find("#link-form button").await?;
+    b.click(&create).await?;
+    let url = b.wait_text("#link-url", "/join/").await?;
+    b.screenshot("mob-link-poster").await?;
+    let join = &url[url.find("/join/").ok_or("no /join/ in the poster")?..];
+    sign_out(b).await?;
+
+    // 2. A volunteer signs up through the public link, on a phone, without an account.
+    b.goto(&format!("{base}{join}?lang=en")).await?;
+    b.wait_text("h1", "Gate duty volunteers").await?;
+    // A bad ID number first: refused with the field named, nothing lost.
+    b.fill("#signup-form input[name=name]", "Li Ming").await?;
+    let (good_id, bad_id) = e2e_id_numbers();
+    b.fill("#signup-form input[name=doc_number]", &bad_id)
+        .await?;
+    b.fill("#signup-form input[name=phone]", "13800138000")
+        .await?;
+    let health = b.find("#signup-form input[name=health_ok]").await?;
+    b.click(&health).await?;
+    let account = b.find("#signup-form input[name=wants_account]").await?;
+    b.click(&account).await?;
+    let submit = b.find("#signup-form button").await?;
+    b.click(&submit).await?;
+    let err = b.wait_text(".errors", "document number").await?;
+    ensure!(err.contains("document number"), "error {err:?}");
+    let kept = b
+        .prop(&b.find("#signup-form input[name=name]").await?, "value")
+        .await?;
+    ensure!(kept == "Li Ming", "the name was not kept: {kept:?}");
+    b.fill("#signup-form input[name=doc_number]", &good_id)
+        .await?;
+    let submit = b.find("#signup-form button").await?;
+    b.click(&submit).await?;
+    let reference = b.wait_text("#ref-code", "-").await?;
+    b.screenshot("mob-signed-up").await?;
+    ensure!(
+        b.text_of("#app-status").await?.contains("applied"),
+        "a new application is waiting for screening"
+    );
+
+    // 3. The officer approves them; an account is made and its password shown once.
+    b.goto(&format!("{base}/login?lang=en")).await?;
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/volunteers/screening")).await?;
+    b.wait_text("#queue", "Li Ming").await?;
+    let approve = b.find("#queue button[id^=act-approved]").await?;
+    b.click(&approve).await?;
+    let username = b.wait_text("#new-username", "v138").await?;
+    let password = b.text_of("#new-password").await?;
+    b.screenshot("mob-approved").await?;
+
+    // 4. A place with a 4-hour shift a day for a week, starting this hour (China time), and
+    //    auto-fill: the only volunteer takes six days; the seventh breaks the six-days-in-a-row
+    //    rule and is reported open with that reason.
+    b.goto(&format!("{base}/roster?area={community}")).await?;
+    b.fill("#place-form input[name=name]", "North gate").await?;
+    let add = b.find("#place-form button").await?;
+    b.click(&add).await?;
+    b.wait_text("#places", "North gate").await?;
+    let now = wardline::db::now_ms();
+    let today = day_of(now);
+    let (y, m, d) = wardline::registry::validate::civil_from_days(today);
+    let today_s = format!("{y:04}-{m:02}-{d:02}");
+    let hour = minute_of_day(now) / 60;
+    let summary = b.find("details:has(#shifts-form) summary").await?;
+    b.click(&summary).await?;
+    b.set("#shifts-form select[name=pattern]", "custom").await?;
+    b.set("#shifts-form input[name=first_day]", &today_s)
+        .await?;
+    b.set("#shifts-form input[name=start]", &format!("{hour:02}:00"))
+        .await?;
+    // Up to four hours, ending by midnight (a shift past midnight would touch two days).
+    let end = if hour + 4 >= 24 {
+        "23:59".to_owned()
+    } else {
+        format!("{:02}:00", hour + 4)
+    };
+    b.set("#shifts-form input[name=end]", &end).await?;
+    b.fill("#shifts-form input[name=headcount]", "1").await?;
+    let create = b.find("#shifts-form button").await?;
+    b.click(&create).await?;
+    b.wait_text("h1", "North gate").await?;
+    b.goto(&format!("{base}/roster?area={community}")).await?;
+    b.set("#autofill-form input[name=from]", &today_s).await?;
+    let run = b.find("#autofill-form button").await?;
+    b.click(&run).await?;
+    let filled = b.wait_text("#run-filled", "6").await?;
+    ensure!(filled.trim() == "6", "filled {filled:?}");
+    ensure!(
+        b.text_of("#run-unfilled").await?.trim() == "1",
+        "one place stays open"
+    );
+    let why = b.text_of("#unfilled").await?;
+    ensure!(why.contains("too many days in a row"), "reason: {why:?}");
+    b.screenshot("mob-autofill").await?;
+    // The place's check-in code.
+    b.goto(&format!("{base}/roster")).await?;
+    let qr = b.find("#places a[href$='/qr']").await?;
+    b.click(&qr).await?;
+    let duty_url = b.wait_text("#place-poster .mono", "/duty/").await?;
+    let duty = duty_url[duty_url.find("/duty/").ok_or("no /duty/")?..].to_owned();
+    sign_out(b).await?;
+
+    // 5. The volunteer signs in, sees the shift, scans the gate's code and checks in.
+    b.goto(&format!("{base}/login?lang=en")).await?;
+    b.fill("input[name=username]", &username).await?;
+    b.fill("input[name=password]", &password).await?;
+    let submit = b.find("#login-submit").await?;
+    b.click(&submit).await?;
+    b.wait_url("to leave the sign-in page", |p| !p.starts_with("/login"))
+        .await?;
+    b.goto(&format!("{base}/me/shifts")).await?;
+    b.wait_text("main", "North gate").await?;
+    b.screenshot("mob-my-shifts").await?;
+    b.goto(&format!("{base}{duty}")).await?;
+    let button = b.find("#duty-button").await?;
+    ensure!(
+        b.text(&button).await? == "Check in",
+        "the button offers check-in"
+    );
+    b.click(&button).await?;
+    b.wait_text("#duty-done", "Checked in").await?;
+    // Two hours and twenty minutes pass (the clock is the database's: move the check-in back).
+    let back = 140 * 60_000;
+    let n = db
+        .query_one(
+            "SELECT COUNT(*) FROM assignments WHERE checkin_ms IS NOT NULL",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .int(0);
+    ensure!(n == 1, "one check-in recorded, found {n}");
+    let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+    tx.execute(
+        "UPDATE assignments SET checkin_ms = checkin_ms - $1 WHERE checkin_ms IS NOT NULL",
+        wardline::args![back],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    b.goto(&format!("{base}{duty}")).await?;
+    let button = b.find("#duty-button").await?;
+    ensure!(
+        b.text(&button).await? == "Check out",
+        "the button offers check-out"
+    );
+    b.click(&button).await?;
+    let done = b.wait_text("#duty-done", "Checked out").await?;
+    // 140 minutes: two hours, and 20 minutes count half an hour.
+    ensure!(done.contains("2.5 hours"), "check-out said {done:?}");
+    b.screenshot("mob-checked-out").await?;
+
+    // 6. The hours appear on the volunteer's certificate.
+    b.goto(&format!("{base}/me/shifts")).await?;
+    let cert = b.find("#my-cert").await?;
+    b.click(&cert).await?;
+    let hours = b.wait_text("#cert-hours", "2.5").await?;
+    ensure!(hours.contains("2.5 hours"), "certificate shows {hours:?}");
+    let text = b.text_of("#certificate").await?;
+    ensure!(
+        text.contains("Li Ming"),
+        "the certificate names the volunteer"
+    );
+    b.screenshot("mob-certificate").await?;
+    // And in Chinese.
+    b.goto(&format!("{base}/lang/zh-CN?next=/me/shifts"))
+        .await?;
+    b.wait_text("h1", "我的班次").await?;
+    ensure!(!reference.is_empty(), "a reference to keep");
+    Ok(())
+}
