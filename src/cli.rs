@@ -69,6 +69,31 @@ enum Command {
         #[command(subcommand)]
         command: TestingCommand,
     },
+    /// Duty rosters.
+    Roster {
+        #[command(subcommand)]
+        command: RosterCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Show the duty rules, or change them for this deployment (the roster shows breaches,
+    /// auto-fill keeps to them, and breaking one by hand needs an officer's recorded override).
+    Rules {
+        /// Most hours of duty in any 24 hours [default 12].
+        #[arg(long, value_name = "H")]
+        max_hours_in_24: Option<u32>,
+        /// Least hours of rest between two shifts [default 8].
+        #[arg(long, value_name = "H")]
+        min_rest_hours: Option<u32>,
+        /// Most consecutive days with duty [default 6].
+        #[arg(long, value_name = "N")]
+        max_consecutive_days: Option<u32>,
+        /// Whether a shift's required skills must be among the volunteer's [default true].
+        #[arg(long, value_name = "BOOL")]
+        check_skills: Option<bool>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -460,6 +485,58 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                     Err(e)
                 }
             }
+        }
+        Command::Roster {
+            command:
+                RosterCommand::Rules {
+                    max_hours_in_24,
+                    min_rest_hours,
+                    max_consecutive_days,
+                    check_skills,
+                },
+        } => {
+            let db = open(&config).await?;
+            let changes = [
+                (
+                    "roster.max_hours_in_24",
+                    max_hours_in_24.map(|n| n.to_string()),
+                ),
+                (
+                    "roster.min_rest_hours",
+                    min_rest_hours.map(|n| n.to_string()),
+                ),
+                (
+                    "roster.max_consecutive_days",
+                    max_consecutive_days.map(|n| n.to_string()),
+                ),
+                (
+                    "roster.check_skills",
+                    check_skills.map(|b| (b as u8).to_string()),
+                ),
+            ];
+            let mut tx = db.begin().await?;
+            for (key, value) in changes
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+            {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    crate::args![*key, value.as_str()],
+                )
+                .await?;
+                audit::record(
+                    &mut tx,
+                    &audit::Actor::cli(),
+                    audit::Event::new("setting", "setting", key)
+                        .detail(serde_json::json!({"value": value})),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            let r = crate::mobilization::rules::Rules::load(&db).await?;
+            println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            Ok(())
         }
         Command::Testing {
             command: TestingCommand::Results { round, file },

@@ -195,6 +195,25 @@ async fn roster_view(
             url_enc(&area.code),
             t(l, "mob-hours-title")
         ));
+        let rules = Rules::load(db).await?;
+        body.push(html!(
+            "<p class=\"muted small\" id=\"rules\">{}</p>",
+            ta(
+                l,
+                "mob-rules-line",
+                &[
+                    (
+                        "h24",
+                        Arg::S(super::rules::hours_text(rules.max_minutes_in_24))
+                    ),
+                    (
+                        "rest",
+                        Arg::S(super::rules::hours_text(rules.min_rest_minutes))
+                    ),
+                    ("days", Arg::N(rules.max_consecutive_days)),
+                ]
+            )
+        ));
         // Places.
         body.push(html!("<h2>{}</h2>", t(l, "mob-places-title")));
         if places.is_empty() {

@@ -543,6 +543,7 @@ mob-x-out = Checked out
 mob-x-hours = Hours
 mob-x-override = Override
 mob-col-skills = Skills
+mob-rules-line = Duty rules: no overlapping shifts, at most { $h24 } hours in any 24, at least { $rest } hours of rest between shifts, at most { $days } days in a row, required skills. Breaking one needs an officer’s recorded override.
 # (end of the volunteers and roster keys)
 
 
