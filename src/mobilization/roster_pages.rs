@@ -1324,6 +1324,45 @@ async fn my_shifts(State(db): State<Db>, ctx: Ctx) -> Response {
         } else {
             body.push(mine_table(l, &upcoming));
         }
+        // A shift leader checks the others of a shift under way in and out.
+        for m in upcoming
+            .iter()
+            .filter(|m| m.leader && m.start - duty::EARLY_MS <= now)
+        {
+            let crew = db
+                .query(
+                    "SELECT a.id, v.name, a.checkin_ms, a.checkout_ms FROM assignments a \
+                     JOIN volunteers v ON v.id = a.volunteer_id WHERE a.shift_id = $1 AND a.id <> $2 ORDER BY v.name",
+                    crate::args![m.shift, m.assignment],
+                )
+                .await?;
+            body.push(html!(
+                "<h3>{} · {}</h3><ul class=\"home crew\" id=\"crew-{}\">",
+                t(l, "mob-crew"),
+                window(m.start, m.end),
+                m.shift
+            ));
+            for c in &crew {
+                let (action, label) = match (c.opt_int(2), c.opt_int(3)) {
+                    (None, _) => ("in", t(l, "mob-check-in")),
+                    (Some(_), None) => ("out", t(l, "mob-check-out")),
+                    _ => ("", t(l, "mob-state-done")),
+                };
+                let button = if action.is_empty() {
+                    html!("<span class=\"tag ok\">{}</span>", label)
+                } else {
+                    html!(
+                        "<form method=\"post\" action=\"/roster/assignments/{}/check\" class=\"inline\">{}<input type=\"hidden\" name=\"back\" value=\"mine\"><input type=\"hidden\" name=\"action\" value=\"{}\"><button class=\"small\">{}</button></form>",
+                        c.int(0),
+                        csrf_field(&ctx.session.csrf),
+                        action,
+                        label
+                    )
+                };
+                body.push(html!("<li>{} {}</li>", c.string(1), button));
+            }
+            body.0.push_str("</ul>");
+        }
         if !past.is_empty() {
             let mut past = past;
             past.reverse();

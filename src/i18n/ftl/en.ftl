@@ -544,6 +544,7 @@ mob-x-hours = Hours
 mob-x-override = Override
 mob-col-skills = Skills
 mob-rules-line = Duty rules: no overlapping shifts, at most { $h24 } hours in any 24, at least { $rest } hours of rest between shifts, at most { $days } days in a row, required skills. Breaking one needs an officer’s recorded override.
+mob-crew = Your crew (you lead this shift)
 # (end of the volunteers and roster keys)
 
 
