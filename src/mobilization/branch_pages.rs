@@ -189,6 +189,16 @@ fn kind_tag(l: Lang, b: &Branch) -> Markup {
     )
 }
 
+/// Where a branch is set up, with the place's name: "compound (创发城小区)".
+fn attach_text(l: Lang, b: &Branch) -> String {
+    let kind = label(BRANCH_ATTACH, &b.attach, l);
+    match (b.place_note.is_empty(), l) {
+        (true, _) => kind,
+        (false, Lang::Zh) => format!("{kind}（{}）", b.place_note),
+        (false, Lang::En) => format!("{kind} ({})", b.place_note),
+    }
+}
+
 fn dissolved_tag(l: Lang, b: &Branch) -> Markup {
     match &b.dissolved {
         Some(d) => html!(
@@ -411,11 +421,7 @@ async fn branches_view(db: &Db, ctx: &Ctx, done: &str, posted: Option<Posted>) -
             body.push(Markup("<ul class=\"brs\" id=\"branches\">".into()));
             for b in &list {
                 let area = names.get(db, &b.path).await?;
-                let attach = if b.place_note.is_empty() {
-                    label(BRANCH_ATTACH, &b.attach, l)
-                } else {
-                    format!("{}（{}）", label(BRANCH_ATTACH, &b.attach, l), b.place_note)
-                };
+                let attach = attach_text(l, b);
                 let n_open = open.get(&b.id).copied().unwrap_or(0);
                 let fu = if n_open > 0 {
                     html!(
@@ -693,7 +699,7 @@ async fn branch_view(db: &Db, ctx: &Ctx, id: &str, done: &str, posted: Option<Po
             t(l, "br-secretary"),
             secretary.map(|m| m.name.clone()).unwrap_or_else(|| t(l, "br-no-secretary")),
             t(l, "br-attach"),
-            if b.place_note.is_empty() { label(BRANCH_ATTACH, &b.attach, l) } else { format!("{}（{}）", label(BRANCH_ATTACH, &b.attach, l), b.place_note) },
+            attach_text(l, &b),
             t(l, "br-area"),
             area,
             t(l, "br-founded"),
@@ -1177,7 +1183,7 @@ async fn new_visit_view(db: &Db, ctx: &Ctx, resident: &str, posted: Option<Poste
         }
         let area = AreaNames::default().get(db, &p.area_path).await?;
         body.push(html!(
-            "<p class=\"box\" id=\"visit-resident\"><a href=\"/residents/{}\"><b>{}</b></a><span class=\"sub\">{}</span><span class=\"sub\">{}</span></p>",
+            "<p class=\"box who-card\" id=\"visit-resident\"><a href=\"/residents/{}\"><b>{}</b></a><span class=\"sub\">{}</span><span class=\"sub\">{}</span></p>",
             p.id,
             p.name,
             area,
@@ -1192,7 +1198,11 @@ async fn new_visit_view(db: &Db, ctx: &Ctx, resident: &str, posted: Option<Poste
         let near = active
             .iter()
             .filter(|b| p.area_path.starts_with(b.path.as_str()))
-            .max_by_key(|b| b.path.len())
+            // The deepest; the first listed among equals.
+            .fold(None::<&Branch>, |best, b| match best {
+                Some(x) if x.path.len() >= b.path.len() => Some(x),
+                _ => Some(b),
+            })
             .map(|b| b.id.to_string())
             .unwrap_or_default();
         let mut opts = vec![(String::new(), t(l, "visit-no-branch"))];
