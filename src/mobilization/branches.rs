@@ -18,6 +18,24 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::validate;
 
+/// Today's date in China (UTC+8), `YYYY-MM-DD`: the default of the date fields.
+pub fn today_cst() -> String {
+    let (y, m, d) =
+        validate::civil_from_days((now_ms() + super::rules::CST_MS).div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A date of a branch or a visit: [`validate::parse_date`], except that today in China counts
+/// as today (the registry's check is in UTC, which would refuse the China date before 08:00,
+/// when a grid worker records the morning's visits).
+pub fn parse_day(field: &'static str, input: &str) -> Result<String, FieldError> {
+    let today = today_cst();
+    if input.trim() == today {
+        return Ok(today);
+    }
+    validate::parse_date(field, input)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Branch {
     pub id: i64,
@@ -128,7 +146,7 @@ pub async fn create(db: &Db, actor: &Actor, r: &Reader, f: &NewBranch) -> AppRes
             "请选择支部建在何处",
         ));
     }
-    let founded = validate::parse_date("founded", &f.founded)
+    let founded = parse_day("founded", &f.founded)
         .map_err(|e| errs.push(e))
         .ok();
     if !errs.is_empty() {
@@ -160,7 +178,7 @@ pub async fn create(db: &Db, actor: &Actor, r: &Reader, f: &NewBranch) -> AppRes
 pub async fn dissolve(db: &Db, actor: &Actor, r: &Reader, id: i64, date: &str) -> AppResult<()> {
     require_manager(r)?;
     let b = get(db, r, id).await?;
-    let d = validate::parse_date("dissolved", date)?;
+    let d = parse_day("dissolved", date)?;
     if d < b.founded {
         return Err(FieldError::new(
             "dissolved",

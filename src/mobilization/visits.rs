@@ -12,9 +12,8 @@ use crate::audit::{self, Actor, Event};
 use crate::db::{now_ms, path_end, Db, Row, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
-use crate::registry::validate;
 
-fn require_visitor(r: &Reader) -> AppResult<()> {
+pub fn require_visitor(r: &Reader) -> AppResult<()> {
     if can_visit(r) {
         Ok(())
     } else {
@@ -52,7 +51,7 @@ pub async fn record(db: &Db, actor: &Actor, r: &Reader, f: &NewVisit) -> AppResu
         .ok_or(AppError::NotFound)?;
     let path = res.string(0);
     let mut errs = Vec::new();
-    let date = validate::parse_date("visited_on", &f.visited_on)
+    let date = branches::parse_day("visited_on", &f.visited_on)
         .map_err(|e| errs.push(e))
         .ok();
     let (visitors, situation, needs) = (f.visitors.trim(), f.situation.trim(), f.needs.trim());

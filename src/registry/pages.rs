@@ -425,6 +425,13 @@ async fn resident_view(
                 t(l, "resident-edit")
             ));
         }
+        if crate::mobilization::can_visit(r) {
+            actions.push(html!(
+                "<a class=\"btn alt\" id=\"record-visit\" href=\"/visits/new?resident={}\">{}</a>",
+                v.id,
+                t(l, "visit-record")
+            ));
+        }
         body.push(html!("<div class=\"actions\">{}</div>", actions));
         body.push(test_results(db, l, &r.registry_scope(), v.id).await?);
         if let Some(x) = &revealed {

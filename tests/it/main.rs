@@ -10,6 +10,7 @@ mod config;
 mod e2e;
 mod exchange;
 mod import;
+mod mobilization_branch_pages;
 mod mobilization_pages;
 mod openapi;
 mod registry;
