@@ -998,7 +998,8 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
 /// one behind the demo-volunteer account; two gate checkpoints with three 8-hour shifts round
 /// the clock and a sampling site with a day shift needing a medic, for this week, auto-filled;
 /// the past shifts checked in and out (a few no-shows); a temporary party branch at the north
-/// gate and a delivery team. Returns the placements made, or `None` when nothing was created.
+/// gate and a delivery team, and a care visit whose need the branch follows up. Returns the
+/// placements made, or `None` when nothing was created.
 pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> {
     use crate::mobilization::{autofill, branches, duty, roster, rules, volunteers};
     if db
@@ -1291,6 +1292,31 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
     .await?;
     for (i, id) in ids.iter().skip(10).take(6).enumerate() {
         branches::set_team_member(db, &actor, &officer, team, *id, i == 0).await?;
+    }
+    // A care visit to an elderly party member living in the community, with a need the branch
+    // follows up.
+    if let Some(r) = db
+        .query_opt(
+            "SELECT id FROM residents WHERE path >= $1 AND path < $2 AND party_categories <> 0 ORDER BY id LIMIT 1",
+            crate::args![area.path.as_str(), crate::db::path_end(&area.path)],
+        )
+        .await?
+    {
+        crate::mobilization::visits::record(
+            db,
+            &actor,
+            &officer,
+            &crate::mobilization::visits::NewVisit {
+                resident: r.int(0),
+                branch: Some(branch),
+                visited_on: branches::today_cst(),
+                visitors: "demo-community".into(),
+                situation: "独居，身体尚好，家中物资充足。".into(),
+                needs: "降压药周五用完，需代购送药上门。".into(),
+                follow_up: true,
+            },
+        )
+        .await?;
     }
     Ok(Some(run.filled))
 }
