@@ -343,6 +343,35 @@ async fn roster_view(
                 select("kind", &t(l, "mob-f-place-kind"), &vocab_options(PLACE_KINDS, l), first(f, "kind"), None),
                 t(l, "mob-place-create")
             ));
+            // The catalogue of posts: retire, bring back, add.
+            let mut list = Markup("<ul class=\"home\" id=\"posts\">".into());
+            for p in &posts {
+                list.push(html!(
+                    "<li>{} / {} {}<form method=\"post\" action=\"/roster/posts/{}\" class=\"inline\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><input type=\"hidden\" name=\"active\" value=\"{}\"><button class=\"link small\">{}</button></form></li>",
+                    p.name_zh.clone(),
+                    p.name_en.clone(),
+                    if p.active { Markup::default() } else { html!("<span class=\"tag\">{}</span>", t(l, "mob-post-retired")) },
+                    p.id,
+                    csrf_field(&ctx.session.csrf),
+                    area.code,
+                    if p.active { "0" } else { "1" },
+                    if p.active { t(l, "mob-post-retire") } else { t(l, "mob-post-restore") }
+                ));
+            }
+            list.0.push_str("</ul>");
+            body.push(html!(
+                "<details class=\"box\"{}><summary>{}</summary>{}<form method=\"post\" action=\"/roster/posts\" id=\"post-form\" class=\"inline-form\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><input name=\"zh\" required maxlength=\"60\" placeholder=\"{}\" aria-label=\"{}\"><input name=\"en\" required maxlength=\"60\" placeholder=\"{}\" aria-label=\"{}\"><button class=\"alt\">{}</button></form></details>",
+                Markup(if first(f, "form") == "post" { " open".into() } else { String::new() }),
+                t(l, "mob-posts-title"),
+                list,
+                csrf_field(&ctx.session.csrf),
+                area.code,
+                t(l, "mob-post-zh"),
+                t(l, "mob-post-zh"),
+                t(l, "mob-post-en"),
+                t(l, "mob-post-en"),
+                t(l, "mob-add")
+            ));
         }
         Ok::<_, AppError>(body)
     };
@@ -389,6 +418,55 @@ async fn add_place(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Resp
             Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response()
         }
         Err(e) if is_form_error(&e) => form_error(&db, &ctx, &f, "place", e).await,
+        Err(e) => ctx.error(e),
+    }
+}
+
+async fn add_post(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Response {
+    if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
+        return r;
+    }
+    match roster::add_post(
+        &db,
+        &ctx.actor(),
+        ctx.reader(),
+        first(&f, "en"),
+        first(&f, "zh"),
+    )
+    .await
+    {
+        Ok(_) => {
+            Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response()
+        }
+        Err(e) if is_form_error(&e) => form_error(&db, &ctx, &f, "post", e).await,
+        Err(e) => ctx.error(e),
+    }
+}
+
+async fn set_post(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(f): Pairs,
+) -> Response {
+    if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return ctx.error(AppError::NotFound);
+    };
+    match roster::set_post_active(
+        &db,
+        &ctx.actor(),
+        ctx.reader(),
+        id,
+        first(&f, "active") == "1",
+    )
+    .await
+    {
+        Ok(()) => {
+            Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response()
+        }
         Err(e) => ctx.error(e),
     }
 }
@@ -1546,6 +1624,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/roster", get(roster_page))
         .route("/roster/places", post(add_place))
+        .route("/roster/posts", post(add_post))
+        .route("/roster/posts/{id}", post(set_post))
         .route("/roster/shifts", post(add_shifts))
         .route("/roster/autofill", post(run_autofill))
         .route("/roster/runs/{id}", get(run_page))

@@ -141,6 +141,48 @@ async fn roster_pages_scope_roles_export_certificate() {
         assert_eq!(p.status, 200);
         assert!(p.body.contains(&vname));
 
+        // The catalogue of posts is editable: add one, retire it.
+        let posts = one(db, "SELECT COUNT(*) FROM posts").await;
+        let r = post_form(
+            addr,
+            "/roster/posts",
+            c,
+            &[
+                ("csrf", &officer.csrf),
+                ("area", COMMUNITY),
+                ("zh", "核酸结果查验"),
+                ("en", "test-result check"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(one(db, "SELECT COUNT(*) FROM posts").await, posts + 1);
+        let pid = one(db, "SELECT MAX(id) FROM posts").await;
+        let r = post_form(
+            addr,
+            &format!("/roster/posts/{pid}"),
+            c,
+            &[
+                ("csrf", &officer.csrf),
+                ("area", COMMUNITY),
+                ("active", "0"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(
+            one(db, &format!("SELECT active FROM posts WHERE id = {pid}")).await,
+            0
+        );
+        let r = post_form(
+            addr,
+            "/roster/posts",
+            c,
+            &[("csrf", &officer.csrf), ("zh", ""), ("en", "")],
+        )
+        .await;
+        assert_eq!(r.status, 422, "a post needs both names");
+
         // An officer of another community: nothing, not even a count or a name.
         let other = outsider(db).await;
         let o = login(addr, other, PW).await;

@@ -545,6 +545,12 @@ mob-x-override = Override
 mob-col-skills = Skills
 mob-rules-line = Duty rules: no overlapping shifts, at most { $h24 } hours in any 24, at least { $rest } hours of rest between shifts, at most { $days } days in a row, required skills. Breaking one needs an officer’s recorded override.
 mob-crew = Your crew (you lead this shift)
+mob-posts-title = Posts catalogue
+mob-post-retired = retired
+mob-post-retire = retire
+mob-post-restore = bring back
+mob-post-zh = Name in Chinese
+mob-post-en = Name in English
 # (end of the volunteers and roster keys)
 
 

@@ -542,6 +542,12 @@ mob-x-override = 破例
 mob-col-skills = 技能
 mob-rules-line = 值班规则：班次不得重叠，任意 24 小时内不超过 { $h24 } 小时，两班之间至少休息 { $rest } 小时，连续值班不超过 { $days } 天，须具备所需技能。如需破例，须由干部填写理由并留痕。
 mob-crew = 本班人员（您是班长）
+mob-posts-title = 岗位目录
+mob-post-retired = 已停用
+mob-post-retire = 停用
+mob-post-restore = 恢复
+mob-post-zh = 中文名称
+mob-post-en = 英文名称
 # (end of the volunteers and roster keys)
 
 
