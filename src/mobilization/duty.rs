@@ -101,6 +101,24 @@ pub async fn scan(
     token: &str,
     now: i64,
 ) -> AppResult<(Checked, Mine)> {
+    scan_for(db, actor, account_id, token, now, None).await
+}
+
+/// How long after a check-out the same check-out, sent again, is answered as done.
+pub const REPLAY_MS: i64 = 30 * MINUTE_MS;
+
+/// [`scan`] with the action the page offered (`Some(true)`: check in, `Some(false)`: check out).
+/// A form sent twice on a weak network (or a double tap) is answered with what was done the
+/// first time instead of doing the opposite: a repeated check-in stays a check-in, a repeated
+/// check-out stays a check-out.
+pub async fn scan_for(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    token: &str,
+    now: i64,
+    want_in: Option<bool>,
+) -> AppResult<(Checked, Mine)> {
     let v = volunteers::of_account(db, account_id)
         .await?
         .filter(|v| v.status == "approved")
@@ -115,6 +133,29 @@ pub async fn scan(
         .ok_or(AppError::NotFound)?;
     let mine = shifts_of(db, v.id, now - 2 * DAY_MS, now + DAY_MS).await?;
     let at_place: Vec<&Mine> = mine.iter().filter(|m| m.place_id == place.id).collect();
+    let open = at_place
+        .iter()
+        .find(|m| m.checkin.is_some() && m.checkout.is_none());
+    match (want_in, open) {
+        // Checked in already: the check-in sent again.
+        (Some(true), Some(m)) => return Ok((Checked::In, (*m).clone())),
+        // Nothing open: the check-out sent again, if one was just made here.
+        (Some(false), None) => {
+            if let Some(m) = at_place
+                .iter()
+                .filter(|m| m.checkout.is_some_and(|o| now - o <= REPLAY_MS))
+                .max_by_key(|m| m.checkout)
+            {
+                return Ok((
+                    Checked::Out {
+                        half_hours: m.half_hours,
+                    },
+                    (*m).clone(),
+                ));
+            }
+        }
+        _ => {}
+    }
     if let Some(m) = at_place
         .iter()
         .find(|m| m.checkin.is_some() && m.checkout.is_none())

@@ -1488,11 +1488,12 @@ async fn duty_page(State(db): State<Db>, ctx: Ctx, Path(token): Path<String>) ->
             Some(m) => {
                 let out = m.checkin.is_some();
                 body.push(html!(
-                    "<p class=\"big\">{} · {}</p><form method=\"post\" action=\"/duty/{}\">{}<button class=\"huge\" id=\"duty-button\">{}</button></form>",
+                    "<p class=\"big\">{} · {}</p><form method=\"post\" action=\"/duty/{}\">{}<input type=\"hidden\" name=\"action\" value=\"{}\"><button class=\"huge\" id=\"duty-button\">{}</button></form>",
                     window(m.start, m.end),
                     if l == Lang::Zh { m.post_zh.clone() } else { m.post_en.clone() },
                     url_enc(&token),
                     csrf_field(&ctx.session.csrf),
+                    if out { "out" } else { "in" },
                     if out { t(l, "mob-check-out") } else { t(l, "mob-check-in") }
                 ));
             }
@@ -1523,7 +1524,21 @@ async fn duty_scan(
         return r;
     }
     let l = ctx.lang;
-    match duty::scan(&db, &ctx.actor(), ctx.reader().account_id, &token, now_ms()).await {
+    let want = match first(&f, "action") {
+        "in" => Some(true),
+        "out" => Some(false),
+        _ => None,
+    };
+    match duty::scan_for(
+        &db,
+        &ctx.actor(),
+        ctx.reader().account_id,
+        &token,
+        now_ms(),
+        want,
+    )
+    .await
+    {
         Ok((c, m)) => {
             let msg = match c {
                 Checked::In => ta(

@@ -557,3 +557,124 @@ async fn public_signup_errors_flooding_and_status() {
         );
     }
 }
+
+/// On a weak network a check-in form may arrive twice: the second is answered as the first,
+/// never turned into a check-out (and a repeated check-out never into a new check-in).
+#[tokio::test]
+async fn duty_scan_resent_is_answered_not_reversed() {
+    use wardline::mobilization::{roster, rules};
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 2_000, 5).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        wardline::cli::create_demo_mobilization(db).await.unwrap();
+        // A shift at a new place, now, with the demo volunteer on it.
+        let officer = wardline::access::Reader {
+            account_id: one(
+                db,
+                "SELECT id FROM accounts WHERE username = 'demo-community'",
+            )
+            .await,
+            username: "demo-community".into(),
+            display_name: "demo-community".into(),
+            role: "community".into(),
+            scope: wardline::access::Scope {
+                roots: vec![COMMUNITY.into()],
+            },
+        };
+        let actor = wardline::audit::Actor::cli();
+        let place = roster::add_place(db, &actor, &officer, COMMUNITY, "West gate", "checkpoint")
+            .await
+            .unwrap();
+        let now = wardline::db::now_ms();
+        let day = rules::day_of(now);
+        let (y, m, d) = wardline::registry::validate::civil_from_days(day);
+        let start = (rules::minute_of_day(now) / 60) * 60;
+        roster::add_shifts(
+            db,
+            &actor,
+            &officer,
+            &roster::NewShifts {
+                place,
+                post: 1,
+                first_day: format!("{y:04}-{m:02}-{d:02}"),
+                days: 1,
+                times: vec![(start, (start + 60).min(1439))],
+                headcount: 1,
+                skills: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let shift = one(
+            db,
+            &format!("SELECT id FROM shifts WHERE place_id = {place}"),
+        )
+        .await;
+        let vid = one(db, "SELECT v.id FROM volunteers v JOIN accounts a ON a.id = v.account_id WHERE a.username = 'demo-volunteer'").await;
+        roster::assign(db, &actor, &officer, shift, vid, "test: the only one free")
+            .await
+            .unwrap();
+        let token = db
+            .query_one(
+                "SELECT qr_token FROM places WHERE id = $1",
+                wardline::args![place],
+            )
+            .await
+            .unwrap()
+            .string(0);
+        let addr = crate::common::serve(db).await;
+        let v = login(addr, "demo-volunteer", PW).await;
+        let path = format!("/duty/{token}");
+        let page = get_page(addr, &path, &v.cookie).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("name=\"action\" value=\"in\""),
+            "{}",
+            t.name
+        );
+        let checkin = |body: &str| body.contains("已于") && body.contains("签到");
+        for _ in 0..2 {
+            let r = post_form(
+                addr,
+                &path,
+                &v.cookie,
+                &[("csrf", &v.csrf), ("action", "in")],
+            )
+            .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert!(checkin(&r.body), "answered as a check-in");
+        }
+        let q = format!("SELECT COUNT(*) FROM assignments WHERE shift_id = {shift} AND checkin_ms IS NOT NULL AND checkout_ms IS NULL");
+        assert_eq!(one(db, &q).await, 1, "checked in once, still on duty");
+        for _ in 0..2 {
+            let r = post_form(
+                addr,
+                &path,
+                &v.cookie,
+                &[("csrf", &v.csrf), ("action", "out")],
+            )
+            .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert!(r.body.contains("签退"), "answered as a check-out");
+        }
+        let q = format!(
+            "SELECT COUNT(*) FROM assignments WHERE shift_id = {shift} AND checkout_ms IS NOT NULL"
+        );
+        assert_eq!(one(db, &q).await, 1);
+        assert_eq!(
+            one(
+                db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'duty_checkin'"
+            )
+            .await
+                - one(
+                    db,
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'duty_checkout'"
+                )
+                .await
+                >= 0,
+            true
+        );
+    }
+}
