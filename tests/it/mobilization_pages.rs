@@ -662,19 +662,16 @@ async fn duty_scan_resent_is_answered_not_reversed() {
             "SELECT COUNT(*) FROM assignments WHERE shift_id = {shift} AND checkout_ms IS NOT NULL"
         );
         assert_eq!(one(db, &q).await, 1);
-        assert_eq!(
-            one(
-                db,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'duty_checkin'"
-            )
-            .await
-                - one(
-                    db,
-                    "SELECT COUNT(*) FROM audit_log WHERE action = 'duty_checkout'"
-                )
-                .await
-                >= 0,
-            true
-        );
+        let aid = one(
+            db,
+            &format!("SELECT id FROM assignments WHERE shift_id = {shift}"),
+        )
+        .await;
+        for action in ["duty_checkin", "duty_checkout"] {
+            let q = format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND entity_id = '{aid}'"
+            );
+            assert_eq!(one(db, &q).await, 1, "{action} recorded once");
+        }
     }
 }
