@@ -599,7 +599,7 @@ async fn duty_scan_resent_is_answered_not_reversed() {
                 post: 1,
                 first_day: format!("{y:04}-{m:02}-{d:02}"),
                 days: 1,
-                times: vec![(start, (start + 60).min(1439))],
+                times: vec![(start, 1440)],
                 headcount: 1,
                 skills: vec![],
             },
