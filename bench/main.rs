@@ -12,6 +12,7 @@ use wardline::db::{Backend, Db};
 use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
+mod mobilization;
 mod pages;
 mod testing;
 
@@ -60,6 +61,12 @@ const BENCHES: &[Bench] = &[
         about: "mass-testing samples through the HTTP API of the release server (--scale = residents): samples/s closed loop, latency at a fixed rate, coverage reads while ingesting, memory over a soak; against an axum hello world",
         default_scale: 1_000_000,
         run: |c| Box::pin(testing::testing_ingest(c)),
+    },
+    Bench {
+        name: "mobilization-autofill",
+        about: "auto-fill a week of 3x8 shifts for 4 people at scale/20 places from --scale approved volunteers (default 2,000 and 100): run and plan seconds, filled/unfilled, fairness of hours",
+        default_scale: 2_000,
+        run: |c| Box::pin(mobilization::autofill(c)),
     },
 ];
 

@@ -371,7 +371,8 @@ pub async fn hours(
         _ => ("v.id", "v.name", ""),
     };
     let sql = format!(
-        "SELECT {key}, {label}, COUNT(DISTINCT v.id), COUNT(*), CAST(SUM(a.half_hours) AS BIGINT) FROM assignments a \
+        "SELECT {key}, {label}, COUNT(DISTINCT v.id), COUNT(*), \
+         CAST(COALESCE(SUM(a.half_hours), 0) AS BIGINT) FROM assignments a \
          JOIN shifts s ON s.id = a.shift_id JOIN volunteers v ON v.id = a.volunteer_id {join} \
          WHERE s.path >= $1 AND s.path < $2 AND s.starts_ms >= $3 AND s.starts_ms < $4 AND a.checkout_ms IS NOT NULL \
          GROUP BY {key}, {label} ORDER BY 5 DESC, 2"

@@ -187,6 +187,34 @@ pub fn availability_of(
     }
 }
 
+/// A calendar date `YYYY-MM-DD`, past or future: rosters and availability look ahead, unlike
+/// the registry's dates, which [`validate::parse_date`] keeps out of the future.
+pub fn parse_day(field: &'static str, input: &str) -> Result<String, crate::error::FieldError> {
+    let s = input.trim().replace('/', "-");
+    let p: Vec<&str> = s.split('-').collect();
+    let ymd = (p.len() == 3)
+        .then(|| {
+            Some((
+                p[0].parse::<i32>().ok()?,
+                p[1].parse::<u32>().ok()?,
+                p[2].parse::<u32>().ok()?,
+            ))
+        })
+        .flatten();
+    match ymd {
+        Some((y, m, d))
+            if (1900..=2200).contains(&y) && d >= 1 && d <= validate::days_in_month(y, m) =>
+        {
+            Ok(format!("{y:04}-{m:02}-{d:02}"))
+        }
+        _ => Err(crate::error::FieldError::new(
+            field,
+            format!("{input:?} is not a date (use YYYY-MM-DD)"),
+            format!("“{input}”不是有效日期（格式为 YYYY-MM-DD）"),
+        )),
+    }
+}
+
 /// `HH:MM` from minutes of the day.
 pub fn hhmm(min: i64) -> String {
     format!("{:02}:{:02}", min / 60, min % 60)

@@ -280,7 +280,7 @@ pub async fn add_shifts(db: &Db, actor: &Actor, r: &Reader, f: &NewShifts) -> Ap
             "请从岗位目录中选择",
         ));
     }
-    let first = match crate::registry::validate::parse_date("starts", &f.first_day) {
+    let first = match super::parse_day("starts", &f.first_day) {
         Ok(d) => Some(
             super::availability_of(127, 0, 1440, Some(&d), None)
                 .first_day

@@ -211,7 +211,7 @@ pub struct Availability {
     /// Bit 0 Monday … bit 6 Sunday.
     pub days: i64,
     /// Daily hours as minutes of the day; `to_min <= from_min` wraps past midnight, and
-    /// `0..1440` is any time.
+    /// `0..1440` (or equal ends, a whole day round) is any time.
     pub from_min: i64,
     pub to_min: i64,
     /// First and last day (days since the epoch, China time), inclusive.
@@ -233,8 +233,8 @@ impl Default for Availability {
 
 impl Availability {
     fn minutes_ok(&self, a: i64, b: i64) -> bool {
-        // [a, b) within one day, in minutes.
-        if self.from_min == 0 && self.to_min >= 1440 {
+        // [a, b) within one day, in minutes. Equal ends wrap a whole day round: any time.
+        if (self.from_min == 0 && self.to_min >= 1440) || self.from_min == self.to_min {
             return true;
         }
         if self.from_min < self.to_min {

@@ -281,7 +281,7 @@ impl SignUp {
             if s.trim().is_empty() {
                 return None;
             }
-            match validate::parse_date(field, s) {
+            match super::parse_day(field, s) {
                 Ok(d) => Some(d),
                 Err(e) => {
                     errs.push(e);
