@@ -241,3 +241,13 @@ INSERT INTO posts (code, name_en, name_zh, active) VALUES
     ('logistics', 'logistics', '后勤保障', 1),
     ('sampling', 'sampling support', '采样辅助', 1),
     ('hotline', 'hotline', '热线接听', 1);
+
+-- Every sign-up sent, saved or refused (by a salted hash of the sender's address), so that
+-- refused ones count against the rate limit too: a public form must not answer, without limit,
+-- whether an ID number has signed up. Rows older than a day are removed as new ones arrive.
+CREATE TABLE signup_attempts (
+    ip_hash TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX signup_attempts_ip ON signup_attempts (ip_hash, at_ms);
+CREATE INDEX signup_attempts_at ON signup_attempts (at_ms);

@@ -416,6 +416,24 @@ pub async fn run(
         .await?
         .ok_or(AppError::NotFound)?
         .int(0);
+    if tx.backend() == crate::db::Backend::Postgres {
+        // Take turns with other placements of these shifts and volunteers (see `lock_rows`).
+        let ids = |rows: Vec<crate::db::Row>| rows.iter().map(|r| r.int(0)).collect::<Vec<_>>();
+        let shifts = tx
+            .query(
+                "SELECT id FROM shifts WHERE path >= $1 AND path < $2 AND starts_ms >= $3 AND starts_ms < $4",
+                args![path, end.as_str(), from, to],
+            )
+            .await?;
+        super::lock_rows(&mut tx, "shifts", &ids(shifts)).await?;
+        let vols = tx
+            .query(
+                "SELECT id FROM volunteers WHERE path >= $1 AND path < $2 AND status = 'approved'",
+                args![path, end.as_str()],
+            )
+            .await?;
+        super::lock_rows(&mut tx, "volunteers", &ids(vols)).await?;
+    }
     // The shifts and who is on them.
     let rows = tx
         .query(

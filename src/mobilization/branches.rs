@@ -25,15 +25,19 @@ pub fn today_cst() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// A date of a branch or a visit: [`validate::parse_date`], except that today in China counts
-/// as today (the registry's check is in UTC, which would refuse the China date before 08:00,
-/// when a grid worker records the morning's visits).
-pub fn parse_day(field: &'static str, input: &str) -> Result<String, FieldError> {
-    let today = today_cst();
-    if input.trim() == today {
-        return Ok(today);
+/// A date of a branch or a visit: a valid date ([`super::parse_day`]) no later than today in
+/// China (the registry's check counts today in UTC, which would refuse the China date before
+/// 08:00, when a grid worker records the morning's visits).
+pub fn parse_past_day(field: &'static str, input: &str) -> Result<String, FieldError> {
+    let d = super::parse_day(field, input)?;
+    if d > today_cst() {
+        return Err(FieldError::new(
+            field,
+            format!("{d} is in the future"),
+            format!("{d} 尚未到来"),
+        ));
     }
-    validate::parse_date(field, input)
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -146,7 +150,7 @@ pub async fn create(db: &Db, actor: &Actor, r: &Reader, f: &NewBranch) -> AppRes
             "请选择支部建在何处",
         ));
     }
-    let founded = parse_day("founded", &f.founded)
+    let founded = parse_past_day("founded", &f.founded)
         .map_err(|e| errs.push(e))
         .ok();
     if !errs.is_empty() {
@@ -178,7 +182,7 @@ pub async fn create(db: &Db, actor: &Actor, r: &Reader, f: &NewBranch) -> AppRes
 pub async fn dissolve(db: &Db, actor: &Actor, r: &Reader, id: i64, date: &str) -> AppResult<()> {
     require_manager(r)?;
     let b = get(db, r, id).await?;
-    let d = parse_day("dissolved", date)?;
+    let d = parse_past_day("dissolved", date)?;
     if d < b.founded {
         return Err(FieldError::new(
             "dissolved",

@@ -247,11 +247,17 @@ async fn record(
         if cin.is_some() {
             return Err(AppError::Conflict(Msg::new("checked in already", "已签到")));
         }
-        tx.execute(
-            "UPDATE assignments SET checkin_ms = $1, checked_by = $2 WHERE id = $3",
-            args![at, actor.username.as_str(), assignment],
-        )
-        .await?;
+        // Conditional, so two nodes checking the same person in at once record it once.
+        if tx
+            .execute(
+                "UPDATE assignments SET checkin_ms = $1, checked_by = $2 WHERE id = $3 AND checkin_ms IS NULL",
+                args![at, actor.username.as_str(), assignment],
+            )
+            .await?
+            == 0
+        {
+            return Err(AppError::Conflict(Msg::new("checked in already", "已签到")));
+        }
         Checked::In
     } else {
         let Some(cin) = cin else {
@@ -273,11 +279,16 @@ async fn record(
             )));
         }
         let half = service_half_hours((at - cin) / MINUTE_MS);
-        tx.execute(
-            "UPDATE assignments SET checkout_ms = $1, half_hours = $2, checked_by = $3 WHERE id = $4",
-            args![at, half, actor.username.as_str(), assignment],
-        )
-        .await?;
+        if tx
+            .execute(
+                "UPDATE assignments SET checkout_ms = $1, half_hours = $2, checked_by = $3 WHERE id = $4 AND checkout_ms IS NULL",
+                args![at, half, actor.username.as_str(), assignment],
+            )
+            .await?
+            == 0
+        {
+            return Err(AppError::Conflict(Msg::new("checked out already", "已签退")));
+        }
         Checked::Out { half_hours: half }
     };
     audit::record(

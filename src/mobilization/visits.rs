@@ -51,7 +51,7 @@ pub async fn record(db: &Db, actor: &Actor, r: &Reader, f: &NewVisit) -> AppResu
         .ok_or(AppError::NotFound)?;
     let path = res.string(0);
     let mut errs = Vec::new();
-    let date = branches::parse_day("visited_on", &f.visited_on)
+    let date = branches::parse_past_day("visited_on", &f.visited_on)
         .map_err(|e| errs.push(e))
         .ok();
     let (visitors, situation, needs) = (f.visitors.trim(), f.situation.trim(), f.needs.trim());

@@ -19,6 +19,8 @@ pub const RATE_PER_CLIENT: i64 = 5;
 /// Sign-ups one link takes in [`RATE_WINDOW_MS`] from everyone together.
 pub const RATE_PER_LINK: i64 = 300;
 pub const RATE_WINDOW_MS: i64 = 10 * 60_000;
+/// Sign-ups one client may send in [`RATE_WINDOW_MS`], saved or refused.
+pub const RATE_ATTEMPTS: i64 = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Volunteer {
@@ -461,6 +463,13 @@ pub async fn close_link(db: &Db, actor: &Actor, r: &Reader, id: i64) -> AppResul
     Ok(())
 }
 
+fn too_many() -> AppError {
+    AppError::TooMany(Msg::new(
+        "too many sign-ups from here in the last few minutes; wait ten minutes and try again",
+        "此处最近报名次数过多，请十分钟后再试",
+    ))
+}
+
 /// A reference a volunteer keeps: 10 characters without look-alikes.
 fn new_ref() -> String {
     const A: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -480,10 +489,33 @@ pub struct Receipt {
 /// Sign up through a public link. `client`: the sender's address (kept only as a salted
 /// hash, for the rate limit). Refused with 429 when the client or the link sends too many.
 pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResult<Receipt> {
-    let p = f.parse()?;
     let now = now_ms();
     let salt = crate::testing::qr_secret(db).await?;
     let ip_hash = access::hash_token(&format!("{salt}:{client}"))[..16].to_owned();
+    // Every attempt counts, refused or not (committed before the checks).
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "DELETE FROM signup_attempts WHERE at_ms < $1",
+        args![now - 86_400_000],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO signup_attempts (ip_hash, at_ms) VALUES ($1, $2)",
+        args![ip_hash.as_str(), now],
+    )
+    .await?;
+    let attempts = tx
+        .query_one(
+            "SELECT COUNT(*) FROM signup_attempts WHERE ip_hash = $1 AND at_ms > $2",
+            args![ip_hash.as_str(), now - RATE_WINDOW_MS],
+        )
+        .await?
+        .int(0);
+    tx.commit().await?;
+    if attempts > RATE_ATTEMPTS {
+        return Err(too_many());
+    }
+    let p = f.parse()?;
     let recent = db
         .query_one(
             "SELECT COUNT(*) FROM volunteers WHERE ip_hash = $1 AND created_ms > $2",
@@ -499,10 +531,7 @@ pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResul
         .await?
         .int(0);
     if recent >= RATE_PER_CLIENT || link_recent >= RATE_PER_LINK {
-        return Err(AppError::TooMany(Msg::new(
-            "too many sign-ups from here in the last few minutes; wait ten minutes and try again",
-            "此处最近报名次数过多，请十分钟后再试",
-        )));
+        return Err(too_many());
     }
     let end = path_end(&link.path);
     let mut tx = db.begin().await?;

@@ -675,3 +675,51 @@ async fn duty_scan_resent_is_answered_not_reversed() {
         }
     }
 }
+
+/// Refused sign-ups count against the limit too, so the form cannot be used to test, without
+/// limit, whether ID numbers have signed up.
+#[tokio::test]
+async fn refused_signups_count_against_the_limit() {
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 1_000, 6).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        wardline::cli::create_demo_mobilization(db).await.unwrap();
+        let token = db
+            .query_one("SELECT token FROM signup_links", vec![])
+            .await
+            .unwrap()
+            .string(0);
+        let addr = crate::common::serve(db).await;
+        let path = format!("/join/{token}");
+        let limit = wardline::mobilization::volunteers::RATE_ATTEMPTS;
+        for i in 0..=limit {
+            let doc = id_number(300 + i as u32);
+            let r = request(
+                addr,
+                "POST",
+                &path,
+                &[
+                    ("Accept-Language", "en"),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                ],
+                // No health declaration: refused every time, nothing saved.
+                Some(
+                    crate::common::form_body(&[
+                        ("name", "x"),
+                        ("doc_number", &doc),
+                        ("phone", "13900000000"),
+                    ])
+                    .as_bytes(),
+                ),
+            )
+            .await;
+            if i < limit {
+                assert_eq!(r.status, 422, "{}: attempt {i}", t.name);
+            } else {
+                assert_eq!(r.status, 429, "{}: attempt {i}", t.name);
+                assert!(r.body.contains("wait ten minutes"));
+            }
+        }
+    }
+}
