@@ -88,20 +88,15 @@ pub async fn list(db: &Db, r: &Reader) -> AppResult<Vec<Branch>> {
 }
 
 pub async fn get(db: &Db, r: &Reader, id: i64) -> AppResult<Branch> {
-    require_reader(r)?;
-    let b = db
-        .query_opt(
-            &format!("SELECT {BRANCH_COLS} FROM branches b WHERE b.id = $1"),
-            args![id],
-        )
-        .await?
-        .map(|r| branch_of(&r))
-        .ok_or(AppError::NotFound)?;
-    if r.registry_scope().contains(&b.path) {
-        Ok(b)
-    } else {
-        Err(AppError::NotFound)
-    }
+    super::scoped_one(
+        db,
+        r,
+        &format!("SELECT {BRANCH_COLS} FROM branches b WHERE b.id = $1"),
+        id,
+        branch_of,
+        |x| &x.path,
+    )
+    .await
 }
 
 /// A new branch as sent by the form.
@@ -381,20 +376,15 @@ pub async fn teams(db: &Db, r: &Reader) -> AppResult<Vec<Team>> {
 }
 
 pub async fn team(db: &Db, r: &Reader, id: i64) -> AppResult<Team> {
-    require_reader(r)?;
-    let t = db
-        .query_opt(
-            &format!("SELECT {TEAM_COLS} FROM teams t WHERE t.id = $1"),
-            args![id],
-        )
-        .await?
-        .map(|r| team_of(&r))
-        .ok_or(AppError::NotFound)?;
-    if r.registry_scope().contains(&t.path) {
-        Ok(t)
-    } else {
-        Err(AppError::NotFound)
-    }
+    super::scoped_one(
+        db,
+        r,
+        &format!("SELECT {TEAM_COLS} FROM teams t WHERE t.id = $1"),
+        id,
+        team_of,
+        |x| &x.path,
+    )
+    .await
 }
 
 /// Create a team in an area, optionally inside a branch (then in the branch's area).

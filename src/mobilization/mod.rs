@@ -186,6 +186,29 @@ pub(crate) async fn lock_rows(tx: &mut crate::db::Tx, table: &str, ids: &[i64]) 
     Ok(())
 }
 
+/// One record by id, for a reader who may read the pool, within their scope: `sql` selects it
+/// by `$1`, `of` builds it, `path` names its area. Outside the scope it is not found.
+pub(crate) async fn scoped_one<T>(
+    db: &crate::db::Db,
+    r: &Reader,
+    sql: &str,
+    id: i64,
+    of: fn(&crate::db::Row) -> T,
+    path: fn(&T) -> &str,
+) -> AppResult<T> {
+    require_reader(r)?;
+    let x = db
+        .query_opt(sql, crate::args![id])
+        .await?
+        .map(|row| of(&row))
+        .ok_or(AppError::NotFound)?;
+    if r.registry_scope().contains(path(&x)) {
+        Ok(x)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Availability from its stored columns.
 pub fn availability_of(
     days: i64,

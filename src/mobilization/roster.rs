@@ -155,20 +155,15 @@ pub async fn places(db: &Db, r: &Reader, path: Option<&str>) -> AppResult<Vec<Pl
 }
 
 pub async fn place(db: &Db, r: &Reader, id: i64) -> AppResult<Place> {
-    require_reader(r)?;
-    let p = db
-        .query_opt(
-            &format!("SELECT {PLACE_COLS} FROM places WHERE id = $1"),
-            args![id],
-        )
-        .await?
-        .map(|r| place_of(&r))
-        .ok_or(AppError::NotFound)?;
-    if r.registry_scope().contains(&p.path) {
-        Ok(p)
-    } else {
-        Err(AppError::NotFound)
-    }
+    super::scoped_one(
+        db,
+        r,
+        &format!("SELECT {PLACE_COLS} FROM places WHERE id = $1"),
+        id,
+        place_of,
+        |x| &x.path,
+    )
+    .await
 }
 
 /// The place whose check-in QR code carries `token`.
@@ -436,20 +431,15 @@ fn shift_of(r: &Row) -> Shift {
 }
 
 pub async fn shift(db: &Db, r: &Reader, id: i64) -> AppResult<Shift> {
-    require_reader(r)?;
-    let s = db
-        .query_opt(
-            &format!("SELECT {SHIFT_COLS} FROM {SHIFT_FROM} WHERE s.id = $1"),
-            args![id],
-        )
-        .await?
-        .map(|r| shift_of(&r))
-        .ok_or(AppError::NotFound)?;
-    if r.registry_scope().contains(&s.path) {
-        Ok(s)
-    } else {
-        Err(AppError::NotFound)
-    }
+    super::scoped_one(
+        db,
+        r,
+        &format!("SELECT {SHIFT_COLS} FROM {SHIFT_FROM} WHERE s.id = $1"),
+        id,
+        shift_of,
+        |x| &x.path,
+    )
+    .await
 }
 
 /// Someone on a shift.
