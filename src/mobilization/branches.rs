@@ -124,27 +124,29 @@ pub async fn create(db: &Db, actor: &Actor, r: &Reader, f: &NewBranch) -> AppRes
         ));
     }
     let name = f.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errs.push(FieldError::new(
-            "name",
-            "1 to 100 characters",
-            "1 至 100 个字符",
-        ));
-    }
-    if !in_vocab(BRANCH_KINDS, &f.kind) {
-        errs.push(FieldError::new(
-            "kind",
-            "choose standing or temporary",
-            "请选择党支部或临时党支部",
-        ));
-    }
-    if !in_vocab(BRANCH_ATTACH, &f.attach) {
-        errs.push(FieldError::new(
-            "place",
-            "choose where the branch is set up",
-            "请选择支部建在何处",
-        ));
-    }
+    super::check_name(
+        &mut errs,
+        "name",
+        name,
+        "1 to 100 characters",
+        "1 至 100 个字符",
+    );
+    super::check_code(
+        &mut errs,
+        "kind",
+        BRANCH_KINDS,
+        &f.kind,
+        "choose standing or temporary",
+        "请选择党支部或临时党支部",
+    );
+    super::check_code(
+        &mut errs,
+        "place",
+        BRANCH_ATTACH,
+        &f.attach,
+        "choose where the branch is set up",
+        "请选择支部建在何处",
+    );
     let founded = parse_past_day("founded", &f.founded)
         .map_err(|e| errs.push(e))
         .ok();
@@ -420,20 +422,21 @@ pub async fn create_team(
         },
     };
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errs.push(FieldError::new(
-            "team",
-            "give the team a name (up to 100 characters)",
-            "请填写小组名称（不超过 100 个字符）",
-        ));
-    }
-    if !in_vocab(TEAM_KINDS, kind) {
-        errs.push(FieldError::new(
-            "kind",
-            "choose the kind of team",
-            "请选择小组类型",
-        ));
-    }
+    super::check_name(
+        &mut errs,
+        "team",
+        name,
+        "give the team a name (up to 100 characters)",
+        "请填写小组名称（不超过 100 个字符）",
+    );
+    super::check_code(
+        &mut errs,
+        "kind",
+        TEAM_KINDS,
+        kind,
+        "choose the kind of team",
+        "请选择小组类型",
+    );
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }

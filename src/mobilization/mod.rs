@@ -122,6 +122,33 @@ pub fn in_vocab(v: Vocab, code: &str) -> bool {
     v.iter().any(|x| x.0 == code)
 }
 
+/// A name of 1 to 100 characters, else `field`'s error with the given wording.
+pub(crate) fn check_name(
+    errs: &mut Vec<crate::error::FieldError>,
+    field: &'static str,
+    name: &str,
+    en: &str,
+    zh: &str,
+) {
+    if name.trim().is_empty() || name.trim().chars().count() > 100 {
+        errs.push(crate::error::FieldError::new(field, en, zh));
+    }
+}
+
+/// A code from a vocabulary, else `field`'s error with the given wording.
+pub(crate) fn check_code(
+    errs: &mut Vec<crate::error::FieldError>,
+    field: &'static str,
+    v: Vocab,
+    code: &str,
+    en: &str,
+    zh: &str,
+) {
+    if !in_vocab(v, code) {
+        errs.push(crate::error::FieldError::new(field, en, zh));
+    }
+}
+
 /// Officers who screen volunteers, build rosters and may override the rules.
 pub fn can_manage(r: &Reader) -> bool {
     matches!(r.role.as_str(), "admin" | "hq" | "street" | "community")

@@ -198,20 +198,21 @@ pub async fn add_place(
         ));
     }
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errs.push(FieldError::new(
-            "place",
-            "give the place a name (up to 100 characters)",
-            "请填写地点名称（不超过 100 个字符）",
-        ));
-    }
-    if !in_vocab(PLACE_KINDS, kind) {
-        errs.push(FieldError::new(
-            "place",
-            "choose the kind of place",
-            "请选择地点类型",
-        ));
-    }
+    super::check_name(
+        &mut errs,
+        "place",
+        name,
+        "give the place a name (up to 100 characters)",
+        "请填写地点名称（不超过 100 个字符）",
+    );
+    super::check_code(
+        &mut errs,
+        "place",
+        PLACE_KINDS,
+        kind,
+        "choose the kind of place",
+        "请选择地点类型",
+    );
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }

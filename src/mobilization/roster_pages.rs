@@ -400,47 +400,39 @@ async fn form_error(
     roster_view(db, ctx, &HashMap::new(), &f, &error_lines(ctx.lang, &e)).await
 }
 
+/// After a roster form: back to the area's roster, or the roster again with the form's errors.
+async fn back_to_roster<T>(
+    db: &Db,
+    ctx: &Ctx,
+    f: &[(String, String)],
+    form: &str,
+    res: Result<T, AppError>,
+) -> Response {
+    match res {
+        Ok(_) => {
+            Redirect::to(&format!("/roster?area={}", url_enc(first(f, "area")))).into_response()
+        }
+        Err(e) if is_form_error(&e) => form_error(db, ctx, f, form, e).await,
+        Err(e) => ctx.error(e),
+    }
+}
+
 async fn add_place(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Response {
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
-    match roster::add_place(
-        &db,
-        &ctx.actor(),
-        ctx.reader(),
-        first(&f, "area"),
-        first(&f, "name"),
-        first(&f, "kind"),
-    )
-    .await
-    {
-        Ok(_) => {
-            Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response()
-        }
-        Err(e) if is_form_error(&e) => form_error(&db, &ctx, &f, "place", e).await,
-        Err(e) => ctx.error(e),
-    }
+    let (area, name, kind) = (first(&f, "area"), first(&f, "name"), first(&f, "kind"));
+    let res = roster::add_place(&db, &ctx.actor(), ctx.reader(), area, name, kind).await;
+    back_to_roster(&db, &ctx, &f, "place", res).await
 }
 
 async fn add_post(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Response {
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
-    match roster::add_post(
-        &db,
-        &ctx.actor(),
-        ctx.reader(),
-        first(&f, "en"),
-        first(&f, "zh"),
-    )
-    .await
-    {
-        Ok(_) => {
-            Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response()
-        }
-        Err(e) if is_form_error(&e) => form_error(&db, &ctx, &f, "post", e).await,
-        Err(e) => ctx.error(e),
-    }
+    let (en, zh) = (first(&f, "en"), first(&f, "zh"));
+    let res = roster::add_post(&db, &ctx.actor(), ctx.reader(), en, zh).await;
+    back_to_roster(&db, &ctx, &f, "post", res).await
 }
 
 async fn set_post(
@@ -455,20 +447,9 @@ async fn set_post(
     let Ok(id) = id.parse::<i64>() else {
         return ctx.error(AppError::NotFound);
     };
-    match roster::set_post_active(
-        &db,
-        &ctx.actor(),
-        ctx.reader(),
-        id,
-        first(&f, "active") == "1",
-    )
-    .await
-    {
-        Ok(()) => {
-            Redirect::to(&format!("/roster?area={}", url_enc(first(&f, "area")))).into_response()
-        }
-        Err(e) => ctx.error(e),
-    }
+    let active = first(&f, "active") == "1";
+    let res = roster::set_post_active(&db, &ctx.actor(), ctx.reader(), id, active).await;
+    back_to_roster(&db, &ctx, &f, "post", res).await
 }
 
 async fn add_shifts(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Response {
