@@ -542,16 +542,21 @@ fn masks_and_base64_helpers() {
 /// in debug builds: it runs on a thread of its own with room to spare.
 #[test]
 fn browser_sign_in_browse_edit_reveal_audit() {
-    let run = || {
+    on_big_stack("e2e", browser_test);
+}
+
+/// Run an async flow on a thread of its own with a 64 MiB stack and a two-worker runtime.
+fn on_big_stack<F: std::future::Future<Output = ()> + 'static>(name: &str, flow: fn() -> F) {
+    let run = move || {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap()
-            .block_on(browser_test())
+            .block_on(flow())
     };
     std::thread::Builder::new()
-        .name("e2e".into())
+        .name(name.into())
         .stack_size(64 << 20)
         .spawn(run)
         .unwrap()
@@ -1036,21 +1041,7 @@ fn e2e_id_numbers() -> (String, String) {
 
 #[test]
 fn browser_volunteer_signup_approve_autofill_duty_certificate() {
-    let run = || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(mobilization_browser_test())
-    };
-    std::thread::Builder::new()
-        .name("e2e-mobilization".into())
-        .stack_size(64 << 20)
-        .spawn(run)
-        .unwrap()
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    on_big_stack("e2e-mobilization", mobilization_browser_test);
 }
 
 async fn mobilization_browser_test() {
