@@ -1177,8 +1177,7 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
     let now = crate::db::now_ms();
     let today = rules::day_of(now);
     let monday = today - rules::weekday(today);
-    let (y, m, d) = crate::registry::validate::civil_from_days(monday);
-    let first_day = format!("{y:04}-{m:02}-{d:02}");
+    let first_day = rules::ymd(monday);
     for (place, code, times, n, skills) in [
         (
             north,

@@ -16,13 +16,10 @@ use crate::audit::{self, Actor, Event};
 use crate::db::{now_ms, Db, Row};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
-use crate::registry::validate;
 
 /// Today's date in China (UTC+8), `YYYY-MM-DD`: the default of the date fields.
 pub fn today_cst() -> String {
-    let (y, m, d) =
-        validate::civil_from_days((now_ms() + super::rules::CST_MS).div_euclid(86_400_000));
-    format!("{y:04}-{m:02}-{d:02}")
+    super::rules::ymd(super::rules::day_of(now_ms()))
 }
 
 /// A date of a branch or a visit: a valid date ([`super::parse_day`]) no later than today in

@@ -244,20 +244,12 @@ pub fn availability_of(
     first: Option<&str>,
     last: Option<&str>,
 ) -> rules::Availability {
-    let day = |s: Option<&str>| {
-        s.and_then(|d| {
-            let y = d.get(0..4)?.parse().ok()?;
-            let m = d.get(5..7)?.parse().ok()?;
-            let dd = d.get(8..10)?.parse().ok()?;
-            Some(validate::days_from_civil(y, m, dd))
-        })
-    };
     rules::Availability {
         days,
         from_min,
         to_min,
-        first_day: day(first),
-        last_day: day(last),
+        first_day: first.and_then(rules::day_number),
+        last_day: last.and_then(rules::day_number),
     }
 }
 

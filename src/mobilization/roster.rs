@@ -277,11 +277,7 @@ pub async fn add_shifts(db: &Db, actor: &Actor, r: &Reader, f: &NewShifts) -> Ap
         ));
     }
     let first = match super::parse_day("starts", &f.first_day) {
-        Ok(d) => Some(
-            super::availability_of(127, 0, 1440, Some(&d), None)
-                .first_day
-                .unwrap_or(0),
-        ),
+        Ok(d) => super::rules::day_number(&d),
         Err(e) => {
             errs.push(e);
             None

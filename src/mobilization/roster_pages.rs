@@ -17,7 +17,7 @@ use super::autofill::{self, Unfilled};
 use super::duty::{self, Checked, Mine};
 use super::pages::{area_options, origin, qr_svg, skill_boxes};
 use super::roster::{self, Holder, Shift};
-use super::rules::{day_of, half_hours_text, weekday, Rules, CST_MS, DAY_MS};
+use super::rules::{day_of, half_hours_text, weekday, ymd, Rules, CST_MS, DAY_MS};
 use super::signup_pages::vocab_options;
 use super::volunteers::{self, Filter};
 use super::{label, PLACE_KINDS};
@@ -32,13 +32,8 @@ use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, select, u
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
-fn ymd(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 fn day_of_ymd(s: &str) -> Option<i64> {
-    super::availability_of(127, 0, 1440, Some(s.trim()), None).first_day
+    super::rules::day_number(s)
 }
 
 /// The Monday (day number) of the week holding `day`.
@@ -72,8 +67,7 @@ fn window(s_ms: i64, e_ms: i64) -> String {
 
 fn weekday_name(l: Lang, day: i64) -> String {
     let w = &super::WEEKDAYS[weekday(day) as usize];
-    let (y, m, d) = civil_from_days(day);
-    let _ = y;
+    let (_, m, d) = civil_from_days(day);
     if l == Lang::Zh {
         format!("{}月{}日 {}", m, d, w.2)
     } else {

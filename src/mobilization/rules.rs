@@ -195,6 +195,21 @@ pub fn day_of(ms: i64) -> i64 {
     (ms + CST_MS).div_euclid(DAY_MS)
 }
 
+/// The day number of a stored `YYYY-MM-DD` date (days since 1970-01-01).
+pub fn day_number(ymd: &str) -> Option<i64> {
+    let d = ymd.trim();
+    let y = d.get(0..4)?.parse().ok()?;
+    let m = d.get(5..7)?.parse().ok()?;
+    let dd = d.get(8..10)?.parse().ok()?;
+    Some(crate::registry::validate::days_from_civil(y, m, dd))
+}
+
+/// `YYYY-MM-DD` of a day number.
+pub fn ymd(day: i64) -> String {
+    let (y, m, d) = crate::registry::validate::civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Minutes after midnight (China time).
 pub fn minute_of_day(ms: i64) -> i64 {
     (ms + CST_MS).rem_euclid(DAY_MS) / MINUTE_MS

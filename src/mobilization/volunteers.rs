@@ -913,10 +913,7 @@ pub async fn list(db: &Db, r: &Reader, f: &Filter, limit: i64) -> AppResult<Vec<
     }
     sql.push_str(" ORDER BY v.id DESC");
     let rows = db.query(&sql, params).await?;
-    let day = f
-        .available_on
-        .as_deref()
-        .and_then(|d| super::availability_of(127, 0, 1440, Some(d), None).first_day);
+    let day = f.available_on.as_deref().and_then(super::rules::day_number);
     let mut out = Vec::new();
     for row in rows {
         let v = Volunteer::from_row(&row);
@@ -927,11 +924,10 @@ pub async fn list(db: &Db, r: &Reader, f: &Filter, limit: i64) -> AppResult<Vec<
         }
         if let Some(d) = day {
             let a = v.availability();
-            let start = d * super::rules::DAY_MS - super::rules::CST_MS;
             let open_that_day = a.days & (1 << super::rules::weekday(d)) != 0
                 && a.first_day.is_none_or(|f| f <= d)
                 && a.last_day.is_none_or(|l| l >= d);
-            if !open_that_day || start < 0 {
+            if !open_that_day {
                 continue;
             }
         }

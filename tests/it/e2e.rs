@@ -1164,8 +1164,7 @@ async fn mobilization_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db:
     b.wait_text("#places", "North gate").await?;
     let now = wardline::db::now_ms();
     let today = day_of(now);
-    let (y, m, d) = wardline::registry::validate::civil_from_days(today);
-    let today_s = format!("{y:04}-{m:02}-{d:02}");
+    let today_s = wardline::mobilization::rules::ymd(today);
     let hour = minute_of_day(now) / 60;
     let summary = b.find("details:has(#shifts-form) summary").await?;
     b.click(&summary).await?;

@@ -588,7 +588,6 @@ async fn duty_scan_resent_is_answered_not_reversed() {
             .unwrap();
         let now = wardline::db::now_ms();
         let day = rules::day_of(now);
-        let (y, m, d) = wardline::registry::validate::civil_from_days(day);
         let start = (rules::minute_of_day(now) / 60) * 60;
         roster::add_shifts(
             db,
@@ -597,7 +596,7 @@ async fn duty_scan_resent_is_answered_not_reversed() {
             &roster::NewShifts {
                 place,
                 post: 1,
-                first_day: format!("{y:04}-{m:02}-{d:02}"),
+                first_day: rules::ymd(day),
                 days: 1,
                 times: vec![(start, 1440)],
                 headcount: 1,
