@@ -95,7 +95,7 @@ struct Search<'a> {
     slot_of: Vec<usize>,
     /// Per opening: candidates (indexes) that are available and skilled and not already on it,
     /// in order of preference.
-    statics: Vec<Vec<usize>>,
+    statics: &'a [Vec<usize>],
     /// Upper bound of the places slots i.. can still fill.
     suffix: Vec<i64>,
     spans: Vec<Vec<Span>>,
@@ -139,8 +139,9 @@ impl Search<'_> {
             start: op.start,
             end: op.end,
         };
-        let list = self.statics[o].clone();
-        for c in list {
+        // The list lives outside the search state (no copy per node).
+        let statics = self.statics;
+        for &c in &statics[o] {
             if min.is_some_and(|m| c <= m) {
                 continue;
             }
@@ -260,7 +261,7 @@ pub fn plan(rules: &Rules, openings: &[Opening], cands: &[Candidate], budget: u6
             rules,
             cur: vec![None; slot_of.len()],
             slot_of,
-            statics: statics.clone(),
+            statics: &statics,
             suffix,
             spans: cands.iter().map(|c| c.spans.clone()).collect(),
             best: greedy_count,
