@@ -324,22 +324,25 @@ pub async fn no_shows(
     if !r.registry_scope().contains(path) {
         return Err(AppError::NotFound);
     }
-    let list = roster::roster(
-        db,
-        r,
+    let sql = format!(
+        "SELECT {}, a.id, v.name FROM {} JOIN assignments a ON a.shift_id = s.id \
+         JOIN volunteers v ON v.id = a.volunteer_id WHERE s.path >= $1 AND s.path < $2 \
+         AND s.starts_ms >= $3 AND s.starts_ms < $4 AND a.checkin_ms IS NULL \
+         ORDER BY s.starts_ms, v.name",
+        roster::SHIFT_COLS,
+        roster::SHIFT_FROM
+    );
+    let args = args![
         path,
-        None,
+        path_end(path),
         now - days * DAY_MS,
-        now - NO_SHOW_AFTER_MS,
-    )
-    .await?;
-    Ok(list
-        .into_iter()
-        .flat_map(|(s, hs)| {
-            hs.into_iter()
-                .filter(|h| h.checkin.is_none())
-                .map(move |h| (s.clone(), h.assignment, h.name))
-        })
+        now - NO_SHOW_AFTER_MS
+    ];
+    Ok(db
+        .query(&sql, args)
+        .await?
+        .iter()
+        .map(|row| (roster::shift_of(row), row.int(11), row.string(12)))
         .collect())
 }
 

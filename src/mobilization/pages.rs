@@ -141,11 +141,13 @@ async fn pool_view(
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
             unit: q(qs, "unit").parse().ok(),
-            available_on: crate::registry::validate::parse_date("avail_from", q(qs, "on")).ok(),
+            // Dates ahead are what an officer asks about: not the registry's past-only check.
+            available_on: super::parse_day("avail_from", q(qs, "on")).ok(),
             q: Some(q(qs, "q"))
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
             path: None,
+            ..Default::default()
         };
         let list = volunteers::list(db, r, &filter, 300).await?;
         let mut body = html!("<h1>{}</h1>", t(l, "mob-pool-title"));

@@ -406,12 +406,13 @@ impl Shift {
     }
 }
 
-const SHIFT_COLS: &str = "s.id, s.place_id, pl.name, s.post_id, p.name_en, p.name_zh, s.path, \
+pub(super) const SHIFT_COLS: &str =
+    "s.id, s.place_id, pl.name, s.post_id, p.name_en, p.name_zh, s.path, \
     s.starts_ms, s.ends_ms, s.headcount, s.skills";
-const SHIFT_FROM: &str =
+pub(super) const SHIFT_FROM: &str =
     "shifts s JOIN places pl ON pl.id = s.place_id JOIN posts p ON p.id = s.post_id";
 
-fn shift_of(r: &Row) -> Shift {
+pub(super) fn shift_of(r: &Row) -> Shift {
     Shift {
         id: r.int(0),
         place_id: r.int(1),

@@ -796,12 +796,15 @@ async fn place_view(
             t(l, "mob-place-qr")
         );
         if manage && !list.is_empty() {
-            // One assignment form for the page, with the shift and a searchable volunteer list.
+            // One assignment form for the page, with the shift and a searchable list of the
+            // approved volunteers serving the place's community (or whatever area it is in).
+            let community = place.path.split('/').next().unwrap_or(&place.path);
             let vols = volunteers::list(
                 db,
                 r,
                 &Filter {
                     status: Some("approved".into()),
+                    path: Some(community.to_owned()),
                     ..Default::default()
                 },
                 5000,
@@ -911,18 +914,33 @@ async fn place_view(
 }
 
 /// The volunteer id in "Name · Unit #123", a bare id, or a mobile number.
+/// The volunteer meant by the assignment form: "Name · Unit #123" from the list, a bare id, a
+/// mobile number, or a name that only one approved volunteer in scope has.
 async fn volunteer_ref(db: &Db, ctx: &Ctx, s: &str) -> Option<i64> {
     let s = s.trim();
     if let Some((_, id)) = s.rsplit_once('#') {
         return id.trim().parse().ok();
     }
-    if s.len() == 11 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let list = volunteers::list(db, ctx.reader(), &Filter::default(), 100_000)
-            .await
-            .ok()?;
-        return list.into_iter().find(|v| v.phone == s).map(|v| v.id);
+    let filter = if s.len() == 11 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Filter {
+            phone: Some(s.to_owned()),
+            ..Default::default()
+        }
+    } else if let Ok(id) = s.parse() {
+        return Some(id);
+    } else {
+        Filter {
+            status: Some("approved".into()),
+            q: Some(s.to_owned()),
+            ..Default::default()
+        }
+    };
+    let found = volunteers::list(db, ctx.reader(), &filter, 50).await.ok()?;
+    let mut exact = found.iter().filter(|v| v.name == s || v.phone == s);
+    match (exact.next(), exact.next()) {
+        (Some(v), None) => Some(v.id),
+        _ => None,
     }
-    s.parse().ok()
 }
 
 async fn assign(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Response {

@@ -886,6 +886,8 @@ pub struct Filter {
     pub q: Option<String>,
     /// Within this area (path); the reader's scope applies anyway.
     pub path: Option<String>,
+    /// This mobile number exactly.
+    pub phone: Option<String>,
 }
 
 /// The pool within the reader's scope, filtered; at most `limit`.
@@ -902,6 +904,9 @@ pub async fn list(db: &Db, r: &Reader, f: &Filter, limit: i64) -> AppResult<Vec<
     }
     if let Some(u) = f.unit {
         push(" AND v.unit_id = ?", Value::from(u), &mut sql);
+    }
+    if let Some(p) = &f.phone {
+        push(" AND v.phone = ?", Value::from(p.as_str()), &mut sql);
     }
     if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
         push(" AND v.name >= ?", Value::from(q), &mut sql);
