@@ -20,9 +20,9 @@ use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::validate::{mask_doc, mask_phone};
 use crate::testing::pages::{
-    error_lines, first, is_form_error, q, round_areas, with_status, Pairs,
+    error_lines, first, is_form_error, minutes, q, round_areas, with_status, Pairs,
 };
-use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, notice, select, Markup};
+use crate::web::html::{crumbs, csrf_field, error_box, field, notice, select, Markup};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
@@ -462,7 +462,7 @@ fn person_facts(l: Lang, v: &Volunteer) -> Markup {
             None => t(l, "mob-registry-none"),
         },
         t(l, "mob-f-signed-up"),
-        datetime(v.created_ms)[..16].to_owned()
+        minutes(v.created_ms)
     )
 }
 
@@ -617,7 +617,7 @@ async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
         for s in &steps {
             body.push(html!(
                 "<li><span class=\"nowrap\">{}</span> · {} → {} · {}{}</li>",
-                datetime(s.at_ms)[..16].to_owned(),
+                minutes(s.at_ms),
                 if s.from.is_empty() {
                     "—".to_owned()
                 } else {

@@ -27,8 +27,10 @@ use crate::error::{AppError, FieldError};
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas::{self, Area};
 use crate::registry::validate::{civil_from_days, mask_phone};
-use crate::testing::pages::{all, error_lines, first, is_form_error, q, with_status, Pairs};
-use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, select, url_enc, Markup};
+use crate::testing::pages::{
+    all, clock, error_lines, first, is_form_error, minutes, q, with_status, Pairs,
+};
+use crate::web::html::{crumbs, csrf_field, error_box, field, select, url_enc, Markup};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
@@ -45,21 +47,17 @@ fn day_start_ms(day: i64) -> i64 {
     day * DAY_MS - CST_MS
 }
 
-fn hm(ms: i64) -> String {
-    datetime(ms)[11..16].to_owned()
-}
-
 /// `08:00–16:00`, with `+1` when the shift ends the next day.
 fn window(s_ms: i64, e_ms: i64) -> String {
     let next = day_of(e_ms - 1) > day_of(s_ms);
-    let end = if hm(e_ms) == "00:00" {
+    let end = if clock(e_ms) == "00:00" {
         "24:00".to_owned()
     } else {
-        hm(e_ms)
+        clock(e_ms)
     };
     format!(
         "{}–{}{}",
-        hm(s_ms),
+        clock(s_ms),
         end,
         if next && end != "24:00" { " +1" } else { "" }
     )
@@ -115,7 +113,7 @@ pub(super) fn mine_table(l: Lang, list: &[Mine]) -> Markup {
             (Some(i), None) => html!(
                 "<span class=\"tag st-open\">{} {}</span>",
                 t(l, "mob-state-in"),
-                hm(i)
+                clock(i)
             ),
             (None, _) if now > s.start + duty::NO_SHOW_AFTER_MS => {
                 html!(
@@ -570,7 +568,7 @@ async fn run_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Res
             t(l, "mob-run-spread"),
             ta(l, "mob-run-mean", &[("mean", Arg::S(format!("{:.1}", fair.mean_hours))), ("sd", Arg::S(format!("{:.1}", fair.stddev_hours)))]),
             if proven { t(l, "mob-run-proven") } else { t(l, "mob-run-not-proven") },
-            ta(l, "mob-run-by", &[("by", Arg::S(row.string(6))), ("at", Arg::S(datetime(row.int(7))[..16].to_owned()))])
+            ta(l, "mob-run-by", &[("by", Arg::S(row.string(6))), ("at", Arg::S(minutes(row.int(7))))])
         );
         if !unfilled.is_empty() {
             body.push(html!("<h2>{}</h2><table id=\"unfilled\"><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th></tr>", t(l, "mob-unfilled-title"), t(l, "mob-col-when"), t(l, "mob-col-where"), t(l, "mob-col-open"), t(l, "mob-col-why")));
@@ -653,7 +651,7 @@ fn holder_line(
         (Some(i), None) => html!(
             " <span class=\"tag st-open\">{} {}</span>",
             t(l, "mob-state-in"),
-            hm(i)
+            clock(i)
         ),
         (None, _) if now > s.start + duty::NO_SHOW_AFTER_MS => html!(
             " <span class=\"tag bad\">{}</span>",
@@ -1200,8 +1198,8 @@ async fn duty_xlsx(
             for h in hs {
                 w.row(&[
                     ymd(day_of(s.start)),
-                    hm(s.start),
-                    hm(s.end),
+                    clock(s.start),
+                    clock(s.end),
                     s.place.clone(),
                     s.post(l).to_owned(),
                     h.name.clone(),
@@ -1212,12 +1210,8 @@ async fn duty_xlsx(
                     } else {
                         String::new()
                     },
-                    h.checkin
-                        .map(|x| datetime(x)[..16].to_owned())
-                        .unwrap_or_default(),
-                    h.checkout
-                        .map(|x| datetime(x)[..16].to_owned())
-                        .unwrap_or_default(),
+                    h.checkin.map(minutes).unwrap_or_default(),
+                    h.checkout.map(minutes).unwrap_or_default(),
                     if h.checkout.is_some() {
                         half_hours_text(h.half_hours)
                     } else {
@@ -1537,13 +1531,13 @@ async fn duty_scan(
                 Checked::In => ta(
                     l,
                     "mob-checked-in",
-                    &[("t", Arg::S(hm(m.checkin.unwrap_or_default())))],
+                    &[("t", Arg::S(clock(m.checkin.unwrap_or_default())))],
                 ),
                 Checked::Out { half_hours } => ta(
                     l,
                     "mob-checked-out",
                     &[
-                        ("t", Arg::S(hm(m.checkout.unwrap_or_default()))),
+                        ("t", Arg::S(clock(m.checkout.unwrap_or_default()))),
                         ("h", Arg::S(half_hours_text(half_hours))),
                     ],
                 ),
@@ -1608,8 +1602,8 @@ async fn certificate(
                 window(s.start, s.end),
                 s.place,
                 if l == Lang::Zh { s.post_zh.clone() } else { s.post_en.clone() },
-                s.checkin.map(hm).unwrap_or_default(),
-                s.checkout.map(hm).unwrap_or_default(),
+                s.checkin.map(clock).unwrap_or_default(),
+                s.checkout.map(clock).unwrap_or_default(),
                 half_hours_text(s.half_hours)
             ));
         }

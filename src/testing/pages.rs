@@ -71,12 +71,12 @@ pub(super) async fn find_round(db: &Db, ctx: &Ctx, id: &str) -> Result<Round, Ap
 }
 
 /// Minutes, China time: `2026-11-23 07:00`.
-pub(super) fn minutes(ms: i64) -> String {
+pub(crate) fn minutes(ms: i64) -> String {
     datetime(ms)[..16].to_owned()
 }
 
 /// `07:12` (China time).
-pub(super) fn clock(ms: i64) -> String {
+pub(crate) fn clock(ms: i64) -> String {
     datetime(ms)[11..16].to_owned()
 }
 
