@@ -93,7 +93,7 @@ fn week_of(qs: &HashMap<String, String>) -> i64 {
     monday(day_of_ymd(q(qs, "week")).unwrap_or_else(|| day_of(now_ms())))
 }
 
-fn hours_text(l: Lang, half: i64) -> String {
+fn hours_label(l: Lang, half: i64) -> String {
     ta(l, "mob-hours-n", &[("h", Arg::S(half_hours_text(half)))])
 }
 
@@ -608,7 +608,7 @@ async fn run_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Res
                     "<li><a href=\"/volunteers/{}\">{}</a><span class=\"sub\">{}</span></li>",
                     *v,
                     names.get(v).cloned().unwrap_or_default(),
-                    hours_text(l, m / 30)
+                    hours_label(l, m / 30)
                 ));
             }
             body.0.push_str("</ul>");
@@ -1589,7 +1589,7 @@ async fn certificate(
                 ("to", Arg::S(td)),
                 ("n", Arg::N(c.shifts.len() as i64)),
             ]),
-            hours_text(l, c.half_hours),
+            hours_label(l, c.half_hours),
             t(l, "mob-col-when"),
             t(l, "mob-col-where"),
             t(l, "mob-col-checked"),

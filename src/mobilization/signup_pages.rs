@@ -41,26 +41,7 @@ pub(super) fn checkboxes(
     l: Lang,
     checked: &[&str],
 ) -> Markup {
-    let mut m = html!(
-        "<fieldset class=\"field\" id=\"f-{}\"><span>{}</span>",
-        name,
-        legend
-    );
-    for (code, en, zh) in v {
-        m.push(html!(
-            "<label class=\"tag\"><input type=\"checkbox\" name=\"{}\" value=\"{}\"{}> {}</label> ",
-            name,
-            code,
-            Markup(if checked.contains(code) {
-                " checked".into()
-            } else {
-                String::new()
-            }),
-            if l == Lang::Zh { *zh } else { *en }
-        ));
-    }
-    m.0.push_str("</fieldset>");
-    m
+    crate::web::html::checkboxes(name, legend, &vocab_options(v, l), checked, None)
 }
 
 pub(super) fn vocab_options(v: super::Vocab, l: Lang) -> Vec<(String, String)> {

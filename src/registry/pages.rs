@@ -730,29 +730,16 @@ fn checkboxes(
     checked: &[&str],
     err: Option<&str>,
 ) -> Markup {
-    let mut m = html!(
-        "<fieldset class=\"field{}\"><span>{}</span>",
-        if err.is_some() { " bad" } else { "" },
-        label
-    );
-    for t in terms {
-        m.push(html!(
-            "<label class=\"tag\"><input type=\"checkbox\" name=\"{}\" value=\"{}\"{}> {}</label>",
-            name,
-            t.code,
-            Markup(if checked.contains(&t.code) {
-                " checked".into()
-            } else {
-                String::new()
-            }),
-            if l == Lang::Zh { t.zh } else { t.en }
-        ));
-    }
-    if let Some(e) = err {
-        m.push(html!("<em class=\"err\">{}</em>", e));
-    }
-    m.0.push_str("</fieldset>");
-    m
+    let options: Vec<(String, String)> = terms
+        .iter()
+        .map(|t| {
+            (
+                t.code.to_owned(),
+                (if l == Lang::Zh { t.zh } else { t.en }).to_owned(),
+            )
+        })
+        .collect();
+    crate::web::html::checkboxes(name, label, &options, checked, err)
 }
 
 fn resident_form(

@@ -272,6 +272,40 @@ pub fn select(
     m
 }
 
+/// A group of checkboxes (value, label) with its inline error; `checked` values are ticked.
+pub fn checkboxes(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    checked: &[&str],
+    error: Option<&str>,
+) -> Markup {
+    let mut m = html!(
+        "<fieldset class=\"field{}\" id=\"f-{}\"><span>{}</span>",
+        if error.is_some() { " bad" } else { "" },
+        name,
+        label
+    );
+    for (v, l) in options {
+        m.push(html!(
+            "<label class=\"tag\"><input type=\"checkbox\" name=\"{}\" value=\"{}\"{}> {}</label>",
+            name,
+            v,
+            Markup(if checked.contains(&v.as_str()) {
+                " checked".into()
+            } else {
+                String::new()
+            }),
+            l
+        ));
+    }
+    if let Some(e) = error {
+        m.push(html!("<em class=\"err\">{}</em>", e));
+    }
+    m.0.push_str("</fieldset>");
+    m
+}
+
 /// The hidden CSRF field every state-changing form carries.
 pub fn csrf_field(token: &str) -> Markup {
     html!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", token)
