@@ -221,13 +221,30 @@ pub struct Member {
 
 pub async fn members(db: &Db, r: &Reader, branch: i64) -> AppResult<Vec<Member>> {
     get(db, r, branch).await?;
+    member_rows(
+        db,
+        "branch_members m",
+        "m.role",
+        "m.branch_id = $1 ORDER BY CASE m.role WHEN 'secretary' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, v.name",
+        branch,
+    )
+    .await
+}
+
+/// Members of a branch or a team: `role` is the SQL of each one's role.
+async fn member_rows(
+    db: &Db,
+    table: &str,
+    role: &str,
+    cond: &str,
+    id: i64,
+) -> AppResult<Vec<Member>> {
+    let sql = format!(
+        "SELECT v.id, v.name, v.political, COALESCE(u.name, v.unit_text), {role} FROM {table} \
+         JOIN volunteers v ON v.id = m.volunteer_id LEFT JOIN units u ON u.id = v.unit_id WHERE {cond}"
+    );
     Ok(db
-        .query(
-            "SELECT v.id, v.name, v.political, COALESCE(u.name, v.unit_text), m.role FROM branch_members m \
-             JOIN volunteers v ON v.id = m.volunteer_id LEFT JOIN units u ON u.id = v.unit_id \
-             WHERE m.branch_id = $1 ORDER BY CASE m.role WHEN 'secretary' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, v.name",
-            args![branch],
-        )
+        .query(&sql, args![id])
         .await?
         .iter()
         .map(|r| Member {
@@ -459,23 +476,14 @@ pub async fn create_team(
 
 pub async fn team_members(db: &Db, r: &Reader, team_id: i64) -> AppResult<Vec<Member>> {
     team(db, r, team_id).await?;
-    Ok(db
-        .query(
-            "SELECT v.id, v.name, v.political, COALESCE(u.name, v.unit_text), m.leader FROM team_members m \
-             JOIN volunteers v ON v.id = m.volunteer_id LEFT JOIN units u ON u.id = v.unit_id \
-             WHERE m.team_id = $1 ORDER BY m.leader DESC, v.name",
-            args![team_id],
-        )
-        .await?
-        .iter()
-        .map(|r| Member {
-            volunteer: r.int(0),
-            name: r.string(1),
-            political: r.string(2),
-            unit: r.string(3),
-            role: if r.int(4) != 0 { "leader".into() } else { "member".into() },
-        })
-        .collect())
+    member_rows(
+        db,
+        "team_members m",
+        "CASE WHEN m.leader <> 0 THEN 'leader' ELSE 'member' END",
+        "m.team_id = $1 ORDER BY m.leader DESC, v.name",
+        team_id,
+    )
+    .await
 }
 
 pub async fn set_team_member(
