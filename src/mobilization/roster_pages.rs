@@ -486,17 +486,23 @@ async fn run_autofill(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> R
     }
     let res = async {
         let area = area_of(&db, &ctx, first(&f, "area")).await?;
-        let from = day_of_ymd(first(&f, "from")).ok_or_else(|| {
-            AppError::from(FieldError::new(
-                "period",
+        // Both fields checked, every problem reported at once.
+        let from = day_of_ymd(first(&f, "from"));
+        let days: i64 = first(&f, "days").trim().parse().unwrap_or(0);
+        let mut errs = Vec::new();
+        if from.is_none() {
+            errs.push(FieldError::new(
+                "first_day",
                 "give the first day (YYYY-MM-DD)",
                 "请填写起始日期（年-月-日）",
-            ))
-        })?;
-        let days: i64 = first(&f, "days").trim().parse().unwrap_or(0);
-        if !(1..=31).contains(&days) {
-            return Err(FieldError::new("period", "from 1 to 31 days", "1 至 31 天").into());
+            ));
         }
+        if !(1..=31).contains(&days) {
+            errs.push(FieldError::new("period", "from 1 to 31 days", "1 至 31 天"));
+        }
+        let Some(from) = from.filter(|_| errs.is_empty()) else {
+            return Err(AppError::Invalid(errs));
+        };
         autofill::run(
             &db,
             &ctx.actor(),

@@ -148,6 +148,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         ("shift", "shift", "班次"),
         ("override_reason", "reason for the override", "破例理由"),
         ("period", "period", "时段"),
+        ("first_day", "first day", "起始日期"),
         ("visited_on", "date of the visit", "走访日期"),
         ("visitors", "visitors", "走访人"),
         ("situation", "situation", "情况"),
