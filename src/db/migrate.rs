@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mobilization",
         include_str!("../../migrations/0004_mobilization.sql"),
     ),
+    (5, "needs", include_str!("../../migrations/0005_needs.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
