@@ -15,7 +15,8 @@ CREATE TABLE household_links (
 -- in_progress), so a community's queue is one index range in urgency and age order.
 -- status: new, assigned, claimed, in_progress, done, cancelled. `version` grows with every
 -- change: a change names the version it saw, so no update is lost between two nodes.
--- escalation: 0 none, 1 community officers, 2 street, 3 HQ.
+-- escalation: 0 none, 1 community officers, 2 street, 3 HQ. Deadlines run from `since_ms`:
+-- the creation, or the last reopening.
 CREATE TABLE needs (
     id {{id}},
     household_id BIGINT NOT NULL,
@@ -38,6 +39,7 @@ CREATE TABLE needs (
     escalation BIGINT NOT NULL DEFAULT 0,
     created_by TEXT NOT NULL,
     created_ms BIGINT NOT NULL,
+    since_ms BIGINT NOT NULL,
     first_contact_ms BIGINT,
     done_ms BIGINT,
     closed_ms BIGINT,

@@ -295,6 +295,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = create_demo_mobilization(&db).await? {
                     println!("Demo volunteers: 60 sign-ups, this week's roster auto-filled with {n} placements (sign in as demo-community or demo-volunteer)");
                 }
+                if let Some(n) = crate::needs::demo::create(&db).await? {
+                    println!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
@@ -731,7 +734,10 @@ async fn print_demo_tokens(db: &Db) -> Result<(), AppError> {
 }
 
 /// The reader behind a demo account, with its scope (no session or token needed).
-async fn demo_reader(db: &Db, username: &str) -> Result<Option<access::Reader>, AppError> {
+pub(crate) async fn demo_reader(
+    db: &Db,
+    username: &str,
+) -> Result<Option<access::Reader>, AppError> {
     let rows = db
         .query(
             "SELECT a.id, a.role, a.display_name, ar.path FROM accounts a \
@@ -751,7 +757,7 @@ async fn demo_reader(db: &Db, username: &str) -> Result<Option<access::Reader>, 
     }))
 }
 
-fn demo_actor(r: &access::Reader) -> audit::Actor {
+pub(crate) fn demo_actor(r: &access::Reader) -> audit::Actor {
     audit::Actor {
         account_id: Some(r.account_id),
         username: r.username.clone(),
@@ -760,7 +766,7 @@ fn demo_actor(r: &access::Reader) -> audit::Actor {
 }
 
 /// The demo district's community with the demo grid, and its street.
-const DEMO_COMMUNITY: &str = "431102001001";
+pub(crate) const DEMO_COMMUNITY: &str = "431102001001";
 const DEMO_STREET: &str = "431102001";
 
 /// Once, when there is no testing round yet: a round over the demo district open today

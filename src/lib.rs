@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod i18n;
 pub mod mobilization;
+pub mod needs;
 pub mod registry;
 pub mod rng;
 pub mod testing;

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::branches::{self, Branch, Member, Team};
+use super::signup_pages::vocab_options;
 use super::visits::{self, FollowUp};
 use super::volunteers::{self, Volunteer};
 use super::{
@@ -41,8 +42,8 @@ const POOL_LIMIT: i64 = 2000;
 
 /// A form that came back: which one (and, for the per-item forms, which item), the values as
 /// sent, the problems by form field and as lines for the error box.
-struct Posted {
-    form: &'static str,
+pub(crate) struct Posted {
+    pub(crate) form: &'static str,
     target: i64,
     values: Vec<(String, String)>,
     fields: HashMap<&'static str, String>,
@@ -52,7 +53,7 @@ struct Posted {
 impl Posted {
     /// `names`: (the engine's field, the form's field, its label on the form), so that each
     /// problem is named as the form names it.
-    fn new(
+    pub(crate) fn new(
         l: Lang,
         form: &'static str,
         target: i64,
@@ -91,28 +92,32 @@ impl Posted {
 }
 
 /// The state of one form on a page: the posted one if it is this form, else none.
-fn state<'p>(p: Option<&'p Posted>, form: &str, target: i64) -> Option<&'p Posted> {
+pub(crate) fn state<'p>(p: Option<&'p Posted>, form: &str, target: i64) -> Option<&'p Posted> {
     p.filter(|p| p.form == form && p.target == target)
 }
 
 /// The value to show: as sent when the form came back, else the default.
-fn val(s: Option<&Posted>, k: &str, default: &str) -> String {
+pub(crate) fn val(s: Option<&Posted>, k: &str, default: &str) -> String {
     match s {
         Some(p) => first(&p.values, k).to_owned(),
         None => default.to_owned(),
     }
 }
 
-fn err<'p>(s: Option<&'p Posted>, k: &str) -> Option<&'p str> {
+pub(crate) fn err<'p>(s: Option<&'p Posted>, k: &str) -> Option<&'p str> {
     s.and_then(|p| p.fields.get(k)).map(String::as_str)
 }
 
-fn errors_of(l: Lang, s: Option<&Posted>) -> Markup {
+pub(crate) fn errors_of(l: Lang, s: Option<&Posted>) -> Markup {
     error_box(l, s.map(|p| p.lines.as_slice()).unwrap_or_default())
 }
 
 /// A page, 422 when a form came back with problems.
-fn answer(ctx: &Ctx, r: Result<(String, Markup), AppError>, posted: Option<&Posted>) -> Response {
+pub(crate) fn answer(
+    ctx: &Ctx,
+    r: Result<(String, Markup), AppError>,
+    posted: Option<&Posted>,
+) -> Response {
     match r {
         Ok((title, body)) => {
             let resp = ctx.page(&title, body);
@@ -127,7 +132,13 @@ fn answer(ctx: &Ctx, r: Result<(String, Markup), AppError>, posted: Option<&Post
 }
 
 /// A multi-line text field.
-fn textarea(name: &str, label: &str, value: &str, error: Option<&str>, attrs: &str) -> Markup {
+pub(crate) fn textarea(
+    name: &str,
+    label: &str,
+    value: &str,
+    error: Option<&str>,
+    attrs: &str,
+) -> Markup {
     let mut m = html!(
         "<label class=\"field{}\"><span>{}</span><textarea name=\"{}\" rows=\"3\" {}>{}</textarea>",
         if error.is_some() { " bad" } else { "" },
@@ -143,13 +154,7 @@ fn textarea(name: &str, label: &str, value: &str, error: Option<&str>, attrs: &s
     m
 }
 
-fn vocab_options(v: super::Vocab, l: Lang) -> Vec<(String, String)> {
-    v.iter()
-        .map(|x| (x.0.to_owned(), label(v, x.0, l)))
-        .collect()
-}
-
-fn id_of(s: &str) -> Result<i64, AppError> {
+pub(crate) fn id_of(s: &str) -> Result<i64, AppError> {
     s.trim().parse().map_err(|_| AppError::NotFound)
 }
 

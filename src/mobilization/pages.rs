@@ -27,7 +27,7 @@ use crate::web::pages::Ctx;
 use crate::web::AppState;
 
 /// A QR code as inline SVG (no XML declaration), for printing.
-pub(super) fn qr_svg(text: &str) -> Markup {
+pub(crate) fn qr_svg(text: &str) -> Markup {
     use qrcode::render::svg;
     match qrcode::QrCode::new(text.as_bytes()) {
         Ok(code) => {
@@ -47,7 +47,7 @@ pub(super) fn qr_svg(text: &str) -> Markup {
 }
 
 /// `http://host` of the request, for links printed in QR codes.
-pub(super) fn origin(h: &HeaderMap) -> String {
+pub(crate) fn origin(h: &HeaderMap) -> String {
     let host = h
         .get("x-forwarded-host")
         .or_else(|| h.get(axum::http::header::HOST))

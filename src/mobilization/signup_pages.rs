@@ -22,7 +22,7 @@ use crate::web::html::{error_box, field, page, select, url_enc, Chrome, Markup};
 use crate::web::pages::{error_page, html_response, Visitor};
 use crate::web::AppState;
 
-fn chrome<'a>(v: &'a Visitor) -> Chrome<'a> {
+pub(crate) fn chrome<'a>(v: &'a Visitor) -> Chrome<'a> {
     Chrome {
         lang: v.lang,
         here: &v.here,
@@ -44,7 +44,7 @@ pub(super) fn checkboxes(
     crate::web::html::checkboxes(name, legend, &vocab_options(v, l), checked, None)
 }
 
-pub(super) fn vocab_options(v: super::Vocab, l: Lang) -> Vec<(String, String)> {
+pub(crate) fn vocab_options(v: super::Vocab, l: Lang) -> Vec<(String, String)> {
     v.iter()
         .map(|(c, en, zh)| {
             (

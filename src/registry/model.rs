@@ -161,6 +161,54 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         ("description", "description", "描述"),
         ("checkin", "check-in", "签到"),
         ("checkout", "check-out", "签退"),
+        ("category", "what is needed", "需求类别"),
+        ("urgency", "urgency", "紧急程度"),
+        ("for_name", "for whom", "为谁"),
+        ("source", "how it reached us", "来源"),
+        ("client_id", "form", "表单"),
+        ("rating", "rating", "评价"),
+        ("feedback", "comment", "留言"),
+        ("quantity", "quantity", "数量"),
+        (
+            "contact_1",
+            "urgency 1: first contact within",
+            "紧急程度 1：首次联系时限",
+        ),
+        (
+            "contact_2",
+            "urgency 2: first contact within",
+            "紧急程度 2：首次联系时限",
+        ),
+        (
+            "contact_3",
+            "urgency 3: first contact within",
+            "紧急程度 3：首次联系时限",
+        ),
+        (
+            "contact_4",
+            "urgency 4: first contact within",
+            "紧急程度 4：首次联系时限",
+        ),
+        (
+            "complete_1",
+            "urgency 1: done within",
+            "紧急程度 1：办结时限",
+        ),
+        (
+            "complete_2",
+            "urgency 2: done within",
+            "紧急程度 2：办结时限",
+        ),
+        (
+            "complete_3",
+            "urgency 3: done within",
+            "紧急程度 3：办结时限",
+        ),
+        (
+            "complete_4",
+            "urgency 4: done within",
+            "紧急程度 4：办结时限",
+        ),
     ];
     F.iter()
         .find(|(f, _, _)| *f == field)

@@ -126,6 +126,10 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
             "admin" | "hq" | "street" | "community" | "grid" | "branch"
         ) {
             nav.push(html!(
+                "<a href=\"/needs\" id=\"nav-needs\">{}</a>",
+                t(l, "nav-needs")
+            ));
+            nav.push(html!(
                 "<a href=\"/volunteers\" id=\"nav-volunteers\">{}</a><a href=\"/roster\" id=\"nav-roster\">{}</a><a href=\"/branches\" id=\"nav-branches\">{}</a>",
                 t(l, "nav-volunteers"),
                 t(l, "nav-roster"),
@@ -134,7 +138,8 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
         }
         if c.role == "volunteer" {
             nav.push(html!(
-                "<a href=\"/me/shifts\" id=\"nav-myshifts\">{}</a>",
+                "<a href=\"/me/needs\" id=\"nav-mytasks\">{}</a><a href=\"/me/shifts\" id=\"nav-myshifts\">{}</a>",
+                t(l, "nav-mytasks"),
                 t(l, "nav-myshifts")
             ));
         }

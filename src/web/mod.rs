@@ -199,6 +199,7 @@ pub fn router(db: Db) -> Router {
         .merge(crate::audit::pages::routes())
         .merge(crate::testing::pages::routes())
         .merge(crate::mobilization::pages::routes())
+        .merge(crate::needs::pages::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))
@@ -229,6 +230,17 @@ pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result
                 Err(e) => tracing::warn!("aged 60+ recount failed: {e}"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+        }
+    });
+    // Late needs move up (community, street, HQ) as their deadlines pass: a sweep a minute.
+    let sweep_db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = crate::needs::deadlines::escalate(&sweep_db, crate::db::now_ms()).await
+            {
+                tracing::warn!("needs escalation sweep failed: {e}");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
     axum::serve(listener, app(db))
