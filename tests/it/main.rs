@@ -16,6 +16,7 @@ mod mobilization_branch_pages;
 mod mobilization_pages;
 mod mobilization_people;
 mod mobilization_rules;
+mod needs;
 mod openapi;
 mod registry;
 mod sessions;
