@@ -18,6 +18,7 @@ mod mobilization_people;
 mod mobilization_rules;
 mod openapi;
 mod registry;
+mod registry_merge;
 mod sessions;
 mod testing;
 mod testing_api;
