@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, Db, Row};
+use crate::db::{now_ms, Backend, Db, Row, Tx};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::areas::{self, Counts};
@@ -127,6 +127,190 @@ pub async fn update_household(
                 "old": {"address": old.text(1), "kind": old.text(2)},
                 "new": {"address": address, "kind": kind},
             })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Lock household rows for the rest of the transaction (PostgreSQL; SQLite has one writer),
+/// in id order so that two writers never wait on each other crosswise.
+async fn lock_households(tx: &mut Tx, ids: &[i64]) -> AppResult<()> {
+    if tx.backend() == Backend::Postgres {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        for id in ids {
+            tx.query(
+                "SELECT id FROM households WHERE id = $1 FOR UPDATE",
+                args![id],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Merge household `from` into `into`: its residents move to `into` (its head becomes an
+/// ordinary member, "other"; `into` keeps its head, or stays without one), its needs follow,
+/// its personal link stops working, and the household row goes. One transaction with the
+/// tallies and the audit entry; both households must lie within the writer's scope.
+pub async fn merge_households(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    from: i64,
+    into: i64,
+) -> AppResult<()> {
+    if !r.can_write_registry() {
+        return Err(forbidden());
+    }
+    let scope = r.registry_scope();
+    let mut tx = db.begin().await?;
+    lock_households(&mut tx, &[from, into]).await?;
+    // Scope first: outside it, the answer is "not found" whatever the form holds.
+    let src = residents::household_ref(&mut tx, from)
+        .await?
+        .filter(|h| scope.contains(&h.path))
+        .ok_or(AppError::NotFound)?;
+    if from == into {
+        return Err(FieldError::new(
+            "into",
+            "a household cannot be merged into itself; give the number of another household",
+            "不能将住户合并到其自身，请填写另一户的编号",
+        )
+        .into());
+    }
+    let dst = residents::household_ref(&mut tx, into)
+        .await?
+        .filter(|h| scope.contains(&h.path))
+        .ok_or(AppError::NotFound)?;
+    // The residents move, each with what it adds to the tallies (as add_resident counts it).
+    let moved = tx
+        .query(
+            "UPDATE residents SET household_id = $1, path = $2, community_id = $3, \
+             relation = CASE WHEN relation = 'head' THEN 'other' ELSE relation END, updated_ms = $4 \
+             WHERE household_id = $5 RETURNING birth_date, tags, party",
+            args![
+                into,
+                dst.path.as_str(),
+                dst.community_id,
+                now_ms(),
+                from
+            ],
+        )
+        .await?;
+    let mut people = Counts::default();
+    for m in &moved {
+        people += Counts::resident(m.opt_text(0), m.int(1), m.int(2));
+    }
+    let mut src_delta = Counts {
+        households: -1,
+        ..Counts::default()
+    };
+    if src.area_id != dst.area_id {
+        src_delta += -people;
+        areas::bump_counts(&mut tx, dst.area_id, &dst.path, people).await?;
+    }
+    areas::bump_counts(&mut tx, src.area_id, &src.path, src_delta).await?;
+    // Tests already taken count for the household the people live in now.
+    tx.execute(
+        "UPDATE test_persons SET household_id = $1, path = $2 WHERE household_id = $3",
+        args![into, dst.path.as_str(), from],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM household_links WHERE household_id = $1",
+        args![from],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE needs SET household_id = $1, path = $2, community_id = $3 WHERE household_id = $4",
+        args![into, dst.path.as_str(), dst.community_id, from],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE households SET updated_ms = $1 WHERE id = $2",
+        args![now_ms(), into],
+    )
+    .await?;
+    tx.execute("DELETE FROM households WHERE id = $1", args![from])
+        .await?;
+    crate::testing::coverage::household_removed(&mut tx, from, &src.path).await?;
+    crate::testing::coverage::registry_changed(&mut tx, &[into]).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("merge", "household", from)
+            .area(&src.path)
+            .detail(json!({
+                "into": into,
+                "into_area": dst.path,
+                "residents_moved": moved.len(),
+                "former_head_id": src.head_id,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Remove an empty household (registered by mistake, or left empty by moves): its personal
+/// link stops working; its needs stay, as history. A household with residents is refused.
+pub async fn remove_household(db: &Db, actor: &Actor, r: &Reader, id: i64) -> AppResult<()> {
+    if !r.can_write_registry() {
+        return Err(forbidden());
+    }
+    let scope = r.registry_scope();
+    let mut tx = db.begin().await?;
+    lock_households(&mut tx, &[id]).await?;
+    let old = tx
+        .query_opt(
+            "SELECT area_id, path, address, kind FROM households WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .filter(|o| scope.contains(o.text(1)))
+        .ok_or(AppError::NotFound)?;
+    let members = tx
+        .query_one(
+            "SELECT COUNT(*) FROM residents WHERE household_id = $1",
+            args![id],
+        )
+        .await?
+        .int(0);
+    if members > 0 {
+        return Err(AppError::Conflict(Msg::new(
+            format!(
+                "this household still has {members} resident(s); move its residents or merge it into another household first"
+            ),
+            format!("该户还有 {members} 名成员；请先迁出成员，或将该户合并到另一户"),
+        )));
+    }
+    let path = old.string(1);
+    tx.execute(
+        "DELETE FROM household_links WHERE household_id = $1",
+        args![id],
+    )
+    .await?;
+    tx.execute("DELETE FROM households WHERE id = $1", args![id])
+        .await?;
+    areas::bump_counts(
+        &mut tx,
+        old.int(0),
+        &path,
+        Counts {
+            households: -1,
+            ..Counts::default()
+        },
+    )
+    .await?;
+    crate::testing::coverage::household_removed(&mut tx, id, &path).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("remove", "household", id)
+            .area(&path)
+            .detail(json!({"old": {"address": old.text(2), "kind": old.text(3)}})),
     )
     .await?;
     tx.commit().await?;

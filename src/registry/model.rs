@@ -115,6 +115,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         ("party", "party membership", "党员身份"),
         ("party_categories", "party member category", "党员类别"),
         ("household", "household", "户"),
+        ("into", "target household number", "目标户编号"),
         ("address", "address", "地址"),
         ("kind", "household type", "户类型"),
         ("grid", "grid", "网格"),

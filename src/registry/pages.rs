@@ -313,17 +313,37 @@ async fn household_crumbs(
 }
 
 async fn household_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    household_view(&db, &ctx, &id, None).await
+}
+
+/// What a refused merge or removal shows again on the household page: the number typed in,
+/// the errors by field and the errors at the top of the form.
+struct HouseholdActionErrors {
+    into: String,
+    by_field: HashMap<String, String>,
+    top: Vec<String>,
+}
+
+/// The household page; `failed` holds a refused merge or removal (then the answer is 422).
+async fn household_view(
+    db: &Db,
+    ctx: &Ctx,
+    id: &str,
+    failed: Option<HouseholdActionErrors>,
+) -> Response {
     let l = ctx.lang;
     let r = ctx.reader();
     let run = async {
         let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-        let d = residents::household(&db, &r.registry_scope(), id).await?;
+        let d = residents::household(db, &r.registry_scope(), id).await?;
         let h = &d.household;
         let mut body =
-            household_crumbs(&db, &ctx, &h.area_path, (h.address.clone(), String::new())).await?;
+            household_crumbs(db, ctx, &h.area_path, (h.address.clone(), String::new())).await?;
         body.push(html!(
-            "<h1>{}</h1><dl class=\"kv\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+            "<h1>{}</h1><dl class=\"kv\"><dt>{}</dt><dd id=\"household-number\">{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
             h.address,
+            t(l, "household-number"),
+            h.id,
             t(l, "col-kind"),
             term(l, HOUSEHOLD_KINDS, &h.kind),
             t(l, "col-head"),
@@ -342,10 +362,151 @@ async fn household_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) 
         }
         body.push(html!("<h2>{}</h2>", t(l, "members-title")));
         body.push(member_rows(l, &d.residents));
+        if r.can_write_registry() {
+            body.push(household_actions(ctx, h.id, h.members, failed.as_ref()));
+        }
         Ok::<(String, Markup), AppError>((h.address.clone(), body))
     };
     match run.await {
-        Ok((title, body)) => ctx.page(&title, body),
+        Ok((title, body)) => {
+            let mut resp = ctx.page(&title, body);
+            if failed.is_some() {
+                *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            resp
+        }
+        Err(e) => ctx.error(e),
+    }
+}
+
+/// For writers: merge this household into another, or remove it when it has no members.
+fn household_actions(
+    ctx: &Ctx,
+    id: i64,
+    members: i64,
+    failed: Option<&HouseholdActionErrors>,
+) -> Markup {
+    let l = ctx.lang;
+    let (into, by_field, top) = match failed {
+        Some(f) => (f.into.as_str(), Some(&f.by_field), f.top.as_slice()),
+        None => ("", None, &[][..]),
+    };
+    let mut m = html!(
+        "<h2>{}</h2>{}<form method=\"post\" action=\"/households/{}/merge\" class=\"box\" id=\"merge-form\" novalidate><p class=\"muted\">{}</p>{}{}<button class=\"warn\" data-confirm=\"{}\">{}</button></form>",
+        t(l, "household-merge-title"),
+        error_box(l, top),
+        id,
+        t(l, "household-merge-hint"),
+        csrf_field(&ctx.session.csrf),
+        field(
+            "into",
+            &t(l, "household-merge-into"),
+            into,
+            by_field.and_then(|e| e.get("into")).map(String::as_str),
+            "required inputmode=\"numeric\" autocomplete=\"off\""
+        ),
+        t(l, "household-merge-confirm"),
+        t(l, "household-merge-submit")
+    );
+    if members == 0 {
+        m.push(html!(
+            "<h2>{}</h2><form method=\"post\" action=\"/households/{}/remove\" class=\"box\" id=\"remove-form\"><p class=\"muted\">{}</p>{}<button class=\"warn\" data-confirm=\"{}\">{}</button></form>",
+            t(l, "household-remove-title"),
+            id,
+            t(l, "household-remove-hint"),
+            csrf_field(&ctx.session.csrf),
+            t(l, "household-remove-confirm"),
+            t(l, "household-remove-submit")
+        ));
+    }
+    m
+}
+
+/// The errors of a refused merge or removal, to show on the household page.
+fn action_errors(l: Lang, into: &str, e: &AppError) -> HouseholdActionErrors {
+    let (by_field, top) = errors_by_field(l, e);
+    HouseholdActionErrors {
+        into: into.to_owned(),
+        by_field,
+        top,
+    }
+}
+
+async fn merge_household_submit(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Pairs,
+) -> Response {
+    let n = match submitted_id(&ctx, &f, &id) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let typed = first(&f, "into").trim();
+    let field_error = |id: &str| {
+        AppError::Invalid(vec![FieldError::new(
+            "into",
+            t(Lang::En, id),
+            t(Lang::Zh, id),
+        )])
+    };
+    let r = match typed.parse::<i64>() {
+        Ok(into) => edit::merge_households(&db, &ctx.actor(), ctx.reader(), n, into)
+            .await
+            .map(|()| into),
+        Err(_) => Err(field_error("household-merge-not-number")),
+    };
+    let e = match r {
+        Ok(into) => return Redirect::to(&format!("/households/{into}")).into_response(),
+        Err(e) => e,
+    };
+    let e = match e {
+        // This household is within scope (else its page is not found either): the number
+        // typed in is what was not found.
+        AppError::NotFound
+            if residents::household(&db, &ctx.reader().registry_scope(), n)
+                .await
+                .is_ok() =>
+        {
+            field_error("household-merge-unknown")
+        }
+        e => e,
+    };
+    match e {
+        AppError::Invalid(_) | AppError::Conflict(_) => {
+            let failed = action_errors(ctx.lang, typed, &e);
+            household_view(&db, &ctx, &id, Some(failed)).await
+        }
+        e => ctx.error(e),
+    }
+}
+
+async fn remove_household_submit(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Pairs,
+) -> Response {
+    let n = match submitted_id(&ctx, &f, &id) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    // Where to go afterwards: the area the household hangs off.
+    let area = match residents::household(&db, &ctx.reader().registry_scope(), n).await {
+        Ok(d) => areas::by_id(&db, d.household.area_id).await,
+        Err(e) => return ctx.error(e),
+    };
+    let area = match area {
+        Ok(Some(a)) => a,
+        Ok(None) => return ctx.error(AppError::NotFound),
+        Err(e) => return ctx.error(e),
+    };
+    match edit::remove_household(&db, &ctx.actor(), ctx.reader(), n).await {
+        Ok(()) => Redirect::to(&area_href(&area.code)).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let failed = action_errors(ctx.lang, "", &e);
+            household_view(&db, &ctx, &id, Some(failed)).await
+        }
         Err(e) => ctx.error(e),
     }
 }
@@ -988,6 +1149,8 @@ pub fn routes() -> Router<AppState> {
             get(new_household_page).post(new_household_submit),
         )
         .route("/households/{id}", get(household_page))
+        .route("/households/{id}/merge", post(merge_household_submit))
+        .route("/households/{id}/remove", post(remove_household_submit))
         .route(
             "/households/{id}/edit",
             get(edit_household_page).post(edit_household_submit),

@@ -276,6 +276,19 @@ pub async fn registry_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()> 
     Ok(())
 }
 
+/// Drop, from every round covering it, the coverage of a household the registry deleted (merged
+/// into another or removed): its `test_households` rows go and their counts leave the tallies.
+/// Call it after the household row is gone; `path` is the path it had.
+pub async fn household_removed(tx: &mut Tx, id: i64, path: &str) -> AppResult<()> {
+    let rounds = tx.query("SELECT id, path FROM test_rounds", vec![]).await?;
+    for r in rounds {
+        if path.starts_with(r.text(1)) {
+            refresh(tx, r.int(0), r.text(1), &[id]).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Coverage of a subtree in a round.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct Coverage {

@@ -412,6 +412,14 @@ async fn walk_other(
             resident_form(&new_doc),
         ),
         (
+            format!("/households/{hid}/merge"),
+            vec![("csrf", b.csrf.clone()), ("into", hid.to_string())],
+        ),
+        (
+            format!("/households/{hid}/remove"),
+            vec![("csrf", b.csrf.clone())],
+        ),
+        (
             format!("/residents/{rid}/reveal"),
             vec![
                 ("csrf", b.csrf.clone()),

@@ -19,6 +19,7 @@ mod mobilization_rules;
 mod needs;
 mod openapi;
 mod registry;
+mod registry_merge;
 mod sessions;
 mod testing;
 mod testing_api;
