@@ -179,6 +179,12 @@ async fn allowed(db: &Db, who: &Who<'_>, n: &Need, action: &Action) -> AppResult
             match action {
                 Action::Claim if in_area || team => Ok(()),
                 Action::Start | Action::Done | Action::Unable { .. } if mine || team => Ok(()),
+                // Nobody holds it: the state is what stands in the way (claim it first).
+                Action::Start | Action::Done | Action::Unable { .. }
+                    if in_area && n.volunteer_id.is_none() && n.team_id.is_none() =>
+                {
+                    Err(refused(action, n, Some(v.id)))
+                }
                 Action::Start | Action::Done | Action::Unable { .. } if in_area => Err(not_yours()),
                 Action::Claim | Action::Start | Action::Done | Action::Unable { .. } => {
                     Err(AppError::NotFound)

@@ -719,7 +719,8 @@ async fn figures_equal_a_recount() {
             }
         }
         let d = Deadlines::load(db).await.unwrap();
-        let now = T0 + 5 * day;
+        // After every step of the data (the last ones fall in the seventh day).
+        let now = T0 + 8 * day;
         for (reader, path) in [(&fx.o1, C1), (&fx.street, STREET), (&fx.hq, "431102"), (&fx.o1, &format!("{C1}/G0001")[..])] {
             let rows: Vec<_> = db
                 .query(
