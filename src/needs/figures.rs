@@ -41,9 +41,70 @@ pub struct Report {
     pub to_ms: i64,
     pub all: Figures,
     /// Per category, in the vocabulary's order (all categories, zeros included).
-    pub by_category: Vec<(String, Figures)>,
-    /// Items delivered in the period, per kind: (kind, quantity).
-    pub items: Vec<(String, i64)>,
+    pub by_category: Vec<CategoryFigures>,
+    /// Items delivered in the period, per kind.
+    pub items: Vec<ItemTotal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryFigures {
+    pub category: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemTotal {
+    pub kind: String,
+    pub quantity: i64,
+}
+
+/// A period of whole days (China time), both ends included.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    pub from: String,
+    pub to: String,
+    #[serde(skip)]
+    pub from_ms: i64,
+    #[serde(skip)]
+    pub to_ms: i64,
+}
+
+/// The period from `YYYY-MM-DD` dates; the last 7 days up to today by default.
+pub fn period(from: &str, to: &str, now: i64) -> AppResult<Period> {
+    use crate::mobilization::rules::{day_number, ymd, CST_MS, DAY_MS};
+    let mut errs = Vec::new();
+    let mut day = |field: &'static str, s: &str| {
+        if s.trim().is_empty() {
+            return None;
+        }
+        match crate::mobilization::parse_day(field, s) {
+            Ok(d) => day_number(&d),
+            Err(e) => {
+                errs.push(e);
+                None
+            }
+        }
+    };
+    let (f, t) = (day("from", from), day("to", to));
+    let t = t.unwrap_or((now + CST_MS).div_euclid(DAY_MS));
+    let f = f.unwrap_or(t - 6);
+    if f > t {
+        errs.push(crate::error::FieldError::new(
+            "to",
+            "the end of the period is before its start",
+            "截止日期早于起始日期",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    Ok(Period {
+        from: ymd(f),
+        to: ymd(t),
+        from_ms: f * DAY_MS - CST_MS,
+        to_ms: (t + 1) * DAY_MS - CST_MS,
+    })
 }
 
 /// The nearest-rank percentile of sorted values.
@@ -162,7 +223,10 @@ pub async fn report(
         )
         .await?
         .iter()
-        .map(|r| (r.string(0), r.int(1)))
+        .map(|r| ItemTotal {
+            kind: r.string(0),
+            quantity: r.int(1),
+        })
         .collect();
     Ok(Report {
         path: path.to_owned(),
@@ -172,7 +236,10 @@ pub async fn report(
         by_category: CATEGORIES
             .iter()
             .zip(cats)
-            .map(|(c, a)| (c.0.to_owned(), a.finish()))
+            .map(|(c, a)| CategoryFigures {
+                category: c.0.to_owned(),
+                figures: a.finish(),
+            })
             .collect(),
         items,
     })

@@ -9,6 +9,7 @@
 //! Every engine function that depends on the time takes `now` (milliseconds), so tests drive
 //! the clock.
 
+pub mod api;
 pub mod deadlines;
 pub mod demo;
 pub mod figures;

@@ -27,7 +27,6 @@ use crate::mobilization::branch_pages::{
     answer, err, errors_of, id_of, state, textarea, val, Posted,
 };
 use crate::mobilization::pages::{origin, qr_svg};
-use crate::mobilization::rules::{day_number, ymd, CST_MS, DAY_MS};
 use crate::mobilization::signup_pages::vocab_options;
 use crate::registry::areas;
 use crate::testing::pages::{first, minutes, q, round_areas, Pairs};
@@ -841,6 +840,46 @@ async fn item_post(
     }
 }
 
+/// On the registry's household page: the household's needs, and the links to register one
+/// and to print its door plate.
+pub async fn household_section(db: &Db, ctx: &Ctx, household: i64) -> Result<Markup, AppError> {
+    let l = ctx.lang;
+    let r = ctx.reader();
+    if !super::can_read(r) {
+        return Ok(Markup::default());
+    }
+    let now = now_ms();
+    let list = intake::household_needs(db, household, now).await?;
+    let mut m = html!("<h2>{}</h2>", t(l, "need-household-needs"));
+    if list.is_empty() {
+        m.push(html!(
+            "<p class=\"muted\">{}</p>",
+            t(l, "need-household-none")
+        ));
+    } else {
+        let d = Deadlines::load(db).await?;
+        m.push(Markup("<table id=\"household-needs\"><tbody>".into()));
+        for n in &list {
+            m.push(queue_row(l, n, &d, now));
+        }
+        m.0.push_str("</tbody></table>");
+    }
+    m.push(Markup("<p class=\"actions noprint\">".into()));
+    if can_intake(r) {
+        m.push(html!(
+            "<a class=\"btn\" id=\"register-need\" href=\"/needs/new?household={}\">{}</a>",
+            household,
+            t(l, "need-new")
+        ));
+    }
+    m.push(html!(
+        "<a class=\"btn alt\" id=\"door-plate\" href=\"/households/{}/plate\">{}</a></p>",
+        household,
+        t(l, "need-plate")
+    ));
+    Ok(m)
+}
+
 // ---- Intake by staff ----
 
 async fn new_page(
@@ -1141,22 +1180,6 @@ async fn plate_renew(
 
 // ---- Figures ----
 
-/// `[from, to)` in ms from `YYYY-MM-DD` dates (China time; `to` inclusive), defaulting to the
-/// last 7 days.
-fn period(qs: &HashMap<String, String>, now: i64) -> (String, String, i64, i64) {
-    let today = (now + CST_MS).div_euclid(DAY_MS);
-    let to = day_number(q(qs, "to")).unwrap_or(today);
-    let from = day_number(q(qs, "from"))
-        .filter(|f| *f <= to)
-        .unwrap_or(to - 6);
-    (
-        ymd(from),
-        ymd(to),
-        from * DAY_MS - CST_MS,
-        (to + 1) * DAY_MS - CST_MS,
-    )
-}
-
 fn fig_cells(l: Lang, f: &Figures) -> Markup {
     let m = |v: Option<i64>| v.map_or("—".to_owned(), |x| span(l, x * 60_000));
     html!(
@@ -1184,8 +1207,8 @@ async fn figures_page(
     let run = async {
         super::require_read(r)?;
         let area = area_of(&db, &ctx, q(&qs, "area")).await?;
-        let (from, to, from_ms, to_ms) = period(&qs, now);
-        let rep = figures::report(&db, r, &area.path, from_ms, to_ms, now).await?;
+        let p = figures::period(q(&qs, "from"), q(&qs, "to"), now)?;
+        let rep = figures::report(&db, r, &area.path, p.from_ms, p.to_ms, now).await?;
         let mut body = crumbs(&[
             (t(l, "need-title"), format!("/needs?area={}", area.code)),
             (t(l, "need-figures"), String::new()),
@@ -1195,8 +1218,8 @@ async fn figures_page(
         body.push(html!(
             "<form class=\"filters noprint\" method=\"get\" action=\"/needs/figures\">{}{}{}<button>{}</button></form>",
             area_select(l, &choices, &area.code),
-            field("from", &t(l, "need-from"), &from, None, "type=\"date\""),
-            field("to", &t(l, "need-to"), &to, None, "type=\"date\""),
+            field("from", &t(l, "need-from"), &p.from, None, "type=\"date\""),
+            field("to", &t(l, "need-to"), &p.to, None, "type=\"date\""),
             t(l, "need-show")
         ));
         let a = &rep.all;
@@ -1227,15 +1250,15 @@ async fn figures_page(
             t(l, "need-fig-all"),
             fig_cells(l, a)
         ));
-        for (c, f) in &rep.by_category {
-            if *f == Figures::default() {
+        for c in &rep.by_category {
+            if c.figures == Figures::default() {
                 continue;
             }
             body.push(html!(
                 "<tr id=\"fig-{}\"><td>{}</td>{}</tr>",
-                c,
-                label(CATEGORIES, c, l),
-                fig_cells(l, f)
+                c.category,
+                label(CATEGORIES, &c.category, l),
+                fig_cells(l, &c.figures)
             ));
         }
         body.0.push_str("</tbody></table>");
@@ -1244,11 +1267,11 @@ async fn figures_page(
                 "<h2>{}</h2><div class=\"cards\" id=\"fig-items\">",
                 t(l, "need-items")
             ));
-            for (k, n) in &rep.items {
+            for i in &rep.items {
                 body.push(html!(
                     "<div class=\"card\"><b>{}</b><span>{}</span></div>",
-                    n,
-                    label(ITEM_KINDS, k, l)
+                    i.quantity,
+                    label(ITEM_KINDS, &i.kind, l)
                 ));
             }
             body.0.push_str("</div>");

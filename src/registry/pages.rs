@@ -362,6 +362,7 @@ async fn household_view(
         }
         body.push(html!("<h2>{}</h2>", t(l, "members-title")));
         body.push(member_rows(l, &d.residents));
+        body.push(crate::needs::pages::household_section(db, ctx, h.id).await?);
         if r.can_write_registry() {
             body.push(household_actions(ctx, h.id, h.members, failed.as_ref()));
         }

@@ -94,6 +94,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/testing/rounds/{id}/batch"),
     ("POST", "/testing/rounds/{id}/results"),
     ("POST", "/testing/rounds/{id}/exemptions"),
+    ("GET", "/needs/figures"),
     ("GET", "/openapi.json"),
 ];
 
@@ -112,6 +113,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/testing/rounds") => get(t::list),
         ("GET", "/testing/rounds/{id}") => get(t::round),
         ("GET", "/testing/rounds/{id}/coverage") => get(t::coverage_of),
+        ("GET", "/needs/figures") => get(crate::needs::api::figures_of),
         ("GET", "/testing/rounds/{id}/communities") => get(t::communities),
         ("GET", "/testing/rounds/{id}/missing") => get(t::missing),
         ("GET", "/testing/rounds/{id}/tubes/{barcode}") => get(t::tube),

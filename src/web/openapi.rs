@@ -247,6 +247,37 @@ fn schemas() -> Value {
                 "households_missing": {"type": "integer"}
             }
         },
+        "NeedFigures": {
+            "type": "object",
+            "required": ["registered", "solved", "emergencies_solved", "open_now", "late_now"],
+            "properties": {
+                "registered": {"type": "integer", "description": "Needs created in the period"},
+                "solved": {"type": "integer", "description": "Needs completed in the period (not reopened)"},
+                "emergencies_solved": {"type": "integer", "description": "Of those, urgency 1 or emergency medical"},
+                "contact_median": {"type": ["integer", "null"], "description": "Minutes to first contact, of needs registered in the period"},
+                "contact_p90": {"type": ["integer", "null"]},
+                "done_median": {"type": ["integer", "null"], "description": "Minutes from registration to completion, of needs solved in the period"},
+                "done_p90": {"type": ["integer", "null"]},
+                "open_now": {"type": "integer"},
+                "late_now": {"type": "integer", "description": "Open and past a deadline now"}
+            }
+        },
+        "NeedsFigures": {
+            "type": "object",
+            "required": ["area", "name", "period", "all", "by_category", "items"],
+            "properties": {
+                "area": {"type": "string"}, "name": {"type": "string"}, "path": {"type": "string"},
+                "period": {"type": "object", "required": ["from", "to"],
+                           "properties": {"from": {"type": "string"}, "to": {"type": "string"}}},
+                "from_ms": {"type": "integer"}, "to_ms": {"type": "integer"},
+                "all": schema_ref("NeedFigures"),
+                "by_category": {"type": "array", "items": {"allOf": [schema_ref("NeedFigures")],
+                    "type": "object", "required": ["category"],
+                    "properties": {"category": {"type": "string", "enum": ["medicine", "gas", "groceries", "transport", "emergency", "psych", "errand", "other"]}}}},
+                "items": {"type": "array", "items": {"type": "object", "required": ["kind", "quantity"],
+                    "properties": {"kind": {"type": "string"}, "quantity": {"type": "integer"}}}}
+            }
+        },
         "CoverageView": {
             "type": "object",
             "required": ["area", "children"],
@@ -435,6 +466,17 @@ fn paths() -> Value {
                 "resident_id": {"type": "integer"}, "reason": {"type": "string",
                 "enum": ["away", "hospital", "deceased", "infant", "other"]}, "note": {"type": "string"}}}),
             with_errors(ok("Done", json!({"type": "object"})), &[("422", "Bad reason or note"), ("403", "Role may not exempt")])),
+        "/needs/figures": get_op("needsFigures",
+            "Residents' needs of an area over a period, for reports: registered, solved, emergencies \
+             solved, median and 90th percentile minutes to first contact and to completion, open and \
+             late now, per category, and the items delivered",
+            vec![
+                query_param("area", "Area code within the reader's scope (default: the reader's top area)", json!({"type": "string"})),
+                query_param("from", "First day, YYYY-MM-DD (China time; default: 6 days before `to`)", json!({"type": "string", "format": "date"})),
+                query_param("to", "Last day, YYYY-MM-DD, included (default: today)", json!({"type": "string", "format": "date"})),
+                lang_param(),
+            ],
+            with_errors(ok("The figures", schema_ref("NeedsFigures")), &[("422", "A bad date, named")]), true),
         "/openapi.json": get_op("openapi", "This document", vec![],
             json!({"200": {"description": "The OpenAPI 3.1 document",
                            "content": {"application/json": {"schema": {"type": "object"}}}}}),
@@ -449,7 +491,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Wardline API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "JSON API of Wardline (网格防线): the registry (read-only) and mass testing (sampling devices, labs, coverage). Every answer is \
+            "description": "JSON API of Wardline (网格防线): the registry (read-only), mass testing (sampling devices, labs, coverage) and the figures of residents' needs. Every answer is \
                             limited to the token's area scope: outside it a record is not found \
                             (404), with no count and no name. Identifiers are masked."
         },

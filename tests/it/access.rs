@@ -322,6 +322,10 @@ async fn walk_other(
                     .collect()
             }
             "/households/{id}" => vec![route.replace("{id}", &hid.to_string())],
+            "/needs/figures" => [&grid, &community]
+                .iter()
+                .map(|code| format!("{route}?area={code}"))
+                .collect(),
             "/residents/{id}" | "/residents/{id}/tests" => {
                 vec![route.replace("{id}", &rid.to_string())]
             }

@@ -3,7 +3,6 @@
 //! duplicates, idempotent creation, the household link's limits, figures against a recount,
 //! and scope. The pages are in `needs_pages`.
 
-
 use wardline::access::Reader;
 use wardline::args;
 use wardline::db::Db;
@@ -100,11 +99,25 @@ pub fn ask(category: &str, urgency: i64) -> NewNeed {
     }
 }
 
-pub async fn new_need(db: &Db, officer: &Reader, hh: i64, category: &str, urgency: i64, at: i64) -> i64 {
-    intake::create(db, &actor(officer), officer, hh, &ask(category, urgency), at)
-        .await
-        .unwrap()
-        .id
+pub async fn new_need(
+    db: &Db,
+    officer: &Reader,
+    hh: i64,
+    category: &str,
+    urgency: i64,
+    at: i64,
+) -> i64 {
+    intake::create(
+        db,
+        &actor(officer),
+        officer,
+        hh,
+        &ask(category, urgency),
+        at,
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 fn vactor(v: &Volunteer) -> wardline::audit::Actor {
@@ -125,7 +138,18 @@ async fn act_as(db: &Db, fx: &Fx, hh: i64, id: i64, a: &Action, at: i64) -> Resu
         Action::Confirm { .. } => {
             flow::act(db, &actor(&fx.o1), &Who::Household(hh), id, a, None, at).await
         }
-        _ => flow::act(db, &vactor(&fx.v[0]), &Who::Volunteer(&fx.v[0]), id, a, None, at).await,
+        _ => {
+            flow::act(
+                db,
+                &vactor(&fx.v[0]),
+                &Who::Volunteer(&fx.v[0]),
+                id,
+                a,
+                None,
+                at,
+            )
+            .await
+        }
     }
 }
 
@@ -193,7 +217,14 @@ async fn every_transition_allowed_or_refused() {
     for t_ in backends().await {
         let db = &t_.db;
         let fx = fixture(db, 2).await;
-        let states = ["new", "assigned", "claimed", "in_progress", "done", "cancelled"];
+        let states = [
+            "new",
+            "assigned",
+            "claimed",
+            "in_progress",
+            "done",
+            "cancelled",
+        ];
         let mut k = 0;
         let mut at = T0;
         for from in states {
@@ -214,7 +245,9 @@ async fn every_transition_allowed_or_refused() {
                 let steps = needs::history(db, id).await.unwrap();
                 match expected(a.kind(), from) {
                     Some(to) => {
-                        let n = got.unwrap_or_else(|e| panic!("{} from {from}: {e:?} ({})", a.kind(), t_.name));
+                        let n = got.unwrap_or_else(|e| {
+                            panic!("{} from {from}: {e:?} ({})", a.kind(), t_.name)
+                        });
                         assert_eq!(n.status, to, "{} from {from}", a.kind());
                         assert_eq!(after.version, before.version + 1);
                         assert_eq!(steps.len(), events_before + 1);
@@ -251,7 +284,8 @@ async fn every_transition_allowed_or_refused() {
                         assert_eq!(open == 1, needs::is_open_status(to));
                     }
                     None => {
-                        let e = got.expect_err(&format!("{} from {from} must be refused", a.kind()));
+                        let e =
+                            got.expect_err(&format!("{} from {from} must be refused", a.kind()));
                         assert!(
                             matches!(e, AppError::Conflict(_)),
                             "{} from {from}: {e:?}",
@@ -269,17 +303,48 @@ async fn every_transition_allowed_or_refused() {
         for s in path_to("done", fx.v[0].id) {
             act_as(db, &fx, fx.hh[0], id, &s, at).await.unwrap();
         }
-        let c = Action::Confirm { rating: 4, feedback: String::new() };
+        let c = Action::Confirm {
+            rating: 4,
+            feedback: String::new(),
+        };
         act_as(db, &fx, fx.hh[0], id, &c, at).await.unwrap();
-        assert!(matches!(act_as(db, &fx, fx.hh[0], id, &c, at).await, Err(AppError::Conflict(_))));
-        let bad = Action::Confirm { rating: 9, feedback: String::new() };
-        assert_eq!(fields(act_as(db, &fx, fx.hh[0], id, &bad, at).await.unwrap_err()), ["rating"]);
+        assert!(matches!(
+            act_as(db, &fx, fx.hh[0], id, &c, at).await,
+            Err(AppError::Conflict(_))
+        ));
+        let bad = Action::Confirm {
+            rating: 9,
+            feedback: String::new(),
+        };
+        assert_eq!(
+            fields(act_as(db, &fx, fx.hh[0], id, &bad, at).await.unwrap_err()),
+            ["rating"]
+        );
         let id = new_need(db, &fx.o1, fx.hh[1], "gas", 3, at).await;
-        let e = act_as(db, &fx, fx.hh[1], id, &Action::Cancel { reason: " ".into() }, at).await;
+        let e = act_as(
+            db,
+            &fx,
+            fx.hh[1],
+            id,
+            &Action::Cancel { reason: " ".into() },
+            at,
+        )
+        .await;
         assert_eq!(fields(e.unwrap_err()), ["reason"]);
         // A version seen before someone else's change is refused, not overwritten.
-        act_as(db, &fx, fx.hh[1], id, &Action::Claim, at).await.unwrap();
-        let stale = flow::act(db, &actor(&fx.o1), &Who::Staff(&fx.o1), id, &Action::Cancel { reason: "x".into() }, Some(0), at).await;
+        act_as(db, &fx, fx.hh[1], id, &Action::Claim, at)
+            .await
+            .unwrap();
+        let stale = flow::act(
+            db,
+            &actor(&fx.o1),
+            &Who::Staff(&fx.o1),
+            id,
+            &Action::Cancel { reason: "x".into() },
+            Some(0),
+            at,
+        )
+        .await;
         assert!(matches!(stale, Err(AppError::Conflict(_))), "{}", t_.name);
         assert_eq!(needs::load(db, id).await.unwrap().status, "claimed");
     }
@@ -301,32 +366,136 @@ async fn team_assignment_and_who_may_act() {
         )
         .await
         .unwrap();
-        wardline::mobilization::branches::set_team_member(db, &actor(&fx.o1), &fx.o1, team, fx.v[1].id, false)
-            .await
-            .unwrap();
+        wardline::mobilization::branches::set_team_member(
+            db,
+            &actor(&fx.o1),
+            &fx.o1,
+            team,
+            fx.v[1].id,
+            false,
+        )
+        .await
+        .unwrap();
         let id = new_need(db, &fx.o1, fx.hh[0], "groceries", 3, T0).await;
-        let assign = Action::Assign { team: Some(team), volunteer: None };
+        let assign = Action::Assign {
+            team: Some(team),
+            volunteer: None,
+        };
         // Volunteers and grid workers do not assign; an officer of another community does not
         // even see the need.
         let v0 = Who::Volunteer(&fx.v[0]);
-        assert!(matches!(flow::act(db, &vactor(&fx.v[0]), &v0, id, &assign, None, T0).await, Err(AppError::Forbidden(_))));
-        assert!(matches!(flow::act(db, &actor(&fx.grid), &Who::Staff(&fx.grid), id, &assign, None, T0).await, Err(AppError::Forbidden(_))));
-        assert!(matches!(flow::act(db, &actor(&fx.o2), &Who::Staff(&fx.o2), id, &assign, None, T0).await, Err(AppError::NotFound)));
+        assert!(matches!(
+            flow::act(db, &vactor(&fx.v[0]), &v0, id, &assign, None, T0).await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            flow::act(
+                db,
+                &actor(&fx.grid),
+                &Who::Staff(&fx.grid),
+                id,
+                &assign,
+                None,
+                T0
+            )
+            .await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            flow::act(
+                db,
+                &actor(&fx.o2),
+                &Who::Staff(&fx.o2),
+                id,
+                &assign,
+                None,
+                T0
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
         // Assigning needs one of team and volunteer.
-        let neither = Action::Assign { team: None, volunteer: None };
-        assert_eq!(fields(flow::act(db, &actor(&fx.o1), &Who::Staff(&fx.o1), id, &neither, None, T0).await.unwrap_err()), ["volunteer"]);
-        let outside = Action::Assign { team: None, volunteer: Some(fx.vx.id) };
-        assert_eq!(fields(flow::act(db, &actor(&fx.o1), &Who::Staff(&fx.o1), id, &outside, None, T0).await.unwrap_err()), ["volunteer"]);
-        flow::act(db, &actor(&fx.o1), &Who::Staff(&fx.o1), id, &assign, None, T0).await.unwrap();
+        let neither = Action::Assign {
+            team: None,
+            volunteer: None,
+        };
+        assert_eq!(
+            fields(
+                flow::act(
+                    db,
+                    &actor(&fx.o1),
+                    &Who::Staff(&fx.o1),
+                    id,
+                    &neither,
+                    None,
+                    T0
+                )
+                .await
+                .unwrap_err()
+            ),
+            ["volunteer"]
+        );
+        let outside = Action::Assign {
+            team: None,
+            volunteer: Some(fx.vx.id),
+        };
+        assert_eq!(
+            fields(
+                flow::act(
+                    db,
+                    &actor(&fx.o1),
+                    &Who::Staff(&fx.o1),
+                    id,
+                    &outside,
+                    None,
+                    T0
+                )
+                .await
+                .unwrap_err()
+            ),
+            ["volunteer"]
+        );
+        flow::act(
+            db,
+            &actor(&fx.o1),
+            &Who::Staff(&fx.o1),
+            id,
+            &assign,
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
         // Given to the team: a member takes it, a non-member may not start it.
         let v2 = Who::Volunteer(&fx.v[2]);
-        assert!(matches!(flow::act(db, &vactor(&fx.v[2]), &v2, id, &Action::Start, None, T0).await, Err(AppError::Forbidden(_))));
+        assert!(matches!(
+            flow::act(db, &vactor(&fx.v[2]), &v2, id, &Action::Start, None, T0).await,
+            Err(AppError::Forbidden(_))
+        ));
         let v1 = Who::Volunteer(&fx.v[1]);
-        let n = flow::act(db, &vactor(&fx.v[1]), &v1, id, &Action::Claim, None, T0 + MIN).await.unwrap();
-        assert_eq!((n.status.as_str(), n.volunteer_id, n.team_id), ("claimed", Some(fx.v[1].id), Some(team)));
+        let n = flow::act(
+            db,
+            &vactor(&fx.v[1]),
+            &v1,
+            id,
+            &Action::Claim,
+            None,
+            T0 + MIN,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (n.status.as_str(), n.volunteer_id, n.team_id),
+            ("claimed", Some(fx.v[1].id), Some(team))
+        );
         // Now it is v1's: the phone is revealed to them only.
-        assert!(flow::reveal_phone(db, &vactor(&fx.v[2]), &fx.v[2], id, T0).await.is_err());
-        assert!(matches!(flow::reveal_phone(db, &vactor(&fx.vx), &fx.vx, id, T0).await, Err(AppError::NotFound)));
+        assert!(flow::reveal_phone(db, &vactor(&fx.v[2]), &fx.v[2], id, T0)
+            .await
+            .is_err());
+        assert!(matches!(
+            flow::reveal_phone(db, &vactor(&fx.vx), &fx.vx, id, T0).await,
+            Err(AppError::NotFound)
+        ));
         let phone = flow::reveal_phone(db, &vactor(&fx.v[1]), &fx.v[1], id, T0).await;
         let stored = needs::load(db, id).await.unwrap().phone;
         match stored {
@@ -335,25 +504,95 @@ async fn team_assignment_and_who_may_act() {
         }
         // A volunteer of another community does not see it at all.
         let vx = Who::Volunteer(&fx.vx);
-        assert!(matches!(flow::act(db, &vactor(&fx.vx), &vx, id, &Action::Start, None, T0).await, Err(AppError::NotFound)));
-        assert!(matches!(flow::for_volunteer(db, &fx.vx, id).await, Err(AppError::NotFound)));
+        assert!(matches!(
+            flow::act(db, &vactor(&fx.vx), &vx, id, &Action::Start, None, T0).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            flow::for_volunteer(db, &fx.vx, id).await,
+            Err(AppError::NotFound)
+        ));
         // Items: by the holder once started, checked field by field.
-        assert!(flow::add_item(db, &vactor(&fx.v[1]), &v1, id, "food", "", "1", T0).await.is_err());
-        flow::act(db, &vactor(&fx.v[1]), &v1, id, &Action::Start, None, T0 + 2 * MIN).await.unwrap();
-        let e = flow::add_item(db, &vactor(&fx.v[1]), &v1, id, "gold", "", "0", T0).await.unwrap_err();
+        assert!(
+            flow::add_item(db, &vactor(&fx.v[1]), &v1, id, "food", "", "1", T0)
+                .await
+                .is_err()
+        );
+        flow::act(
+            db,
+            &vactor(&fx.v[1]),
+            &v1,
+            id,
+            &Action::Start,
+            None,
+            T0 + 2 * MIN,
+        )
+        .await
+        .unwrap();
+        let e = flow::add_item(db, &vactor(&fx.v[1]), &v1, id, "gold", "", "0", T0)
+            .await
+            .unwrap_err();
         assert_eq!(fields(e), ["kind", "quantity"]);
-        flow::add_item(db, &vactor(&fx.v[1]), &v1, id, "food", "米面油", "2", T0).await.unwrap();
-        assert!(flow::add_item(db, &vactor(&fx.v[0]), &v0, id, "food", "", "1", T0).await.is_err());
+        flow::add_item(db, &vactor(&fx.v[1]), &v1, id, "food", "米面油", "2", T0)
+            .await
+            .unwrap();
+        assert!(
+            flow::add_item(db, &vactor(&fx.v[0]), &v0, id, "food", "", "1", T0)
+                .await
+                .is_err()
+        );
         let items = needs::items(db, id).await.unwrap();
-        assert_eq!((items.len(), items[0].quantity, items[0].kind.as_str()), (1, 2, "food"));
+        assert_eq!(
+            (items.len(), items[0].quantity, items[0].kind.as_str()),
+            (1, 2, "food")
+        );
         // A household withdraws only what nobody has taken, and only its own.
         let w = new_need(db, &fx.o1, fx.hh[3], "errand", 4, T0).await;
-        let cancel = Action::Cancel { reason: "不需要了".into() };
-        assert!(matches!(flow::act(db, &actor(&fx.o1), &Who::Household(fx.hh[4]), w, &cancel, None, T0).await, Err(AppError::NotFound)));
-        assert!(matches!(flow::act(db, &actor(&fx.o1), &Who::Household(fx.hh[0]), id, &cancel, None, T0).await, Err(AppError::Conflict(_))));
-        let n = flow::act(db, &actor(&fx.o1), &Who::Household(fx.hh[3]), w, &cancel, None, T0).await.unwrap();
+        let cancel = Action::Cancel {
+            reason: "不需要了".into(),
+        };
+        assert!(matches!(
+            flow::act(
+                db,
+                &actor(&fx.o1),
+                &Who::Household(fx.hh[4]),
+                w,
+                &cancel,
+                None,
+                T0
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            flow::act(
+                db,
+                &actor(&fx.o1),
+                &Who::Household(fx.hh[0]),
+                id,
+                &cancel,
+                None,
+                T0
+            )
+            .await,
+            Err(AppError::Conflict(_))
+        ));
+        let n = flow::act(
+            db,
+            &actor(&fx.o1),
+            &Who::Household(fx.hh[3]),
+            w,
+            &cancel,
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
         assert_eq!(n.status, "cancelled");
-        assert_eq!(needs::history(db, w).await.unwrap().last().unwrap().actor, "household link");
+        assert_eq!(
+            needs::history(db, w).await.unwrap().last().unwrap().actor,
+            "household link"
+        );
     }
 }
 
@@ -369,7 +608,9 @@ async fn claim_race_exactly_one_wins() {
                 let db = db.clone();
                 tasks.push(tokio::spawn(async move {
                     let who = Who::Volunteer(&v);
-                    flow::act(&db, &vactor(&v), &who, id, &Action::Claim, None, T0).await.map(|_| v.id)
+                    flow::act(&db, &vactor(&v), &who, id, &Action::Claim, None, T0)
+                        .await
+                        .map(|_| v.id)
                 }));
             }
             let mut winners = Vec::new();
@@ -377,7 +618,8 @@ async fn claim_race_exactly_one_wins() {
                 match t.await.unwrap() {
                     Ok(v) => winners.push(v),
                     Err(AppError::Conflict(m)) => assert!(
-                        m.get(wardline::i18n::Lang::En).contains("another volunteer claimed"),
+                        m.get(wardline::i18n::Lang::En)
+                            .contains("another volunteer claimed"),
                         "the loser is told clearly: {m:?}"
                     ),
                     Err(e) => panic!("{e:?}"),
@@ -386,7 +628,12 @@ async fn claim_race_exactly_one_wins() {
             assert_eq!(winners.len(), 1, "{}", t_.name);
             let n = needs::load(db, id).await.unwrap();
             assert_eq!(n.volunteer_id, Some(winners[0]));
-            let claims = needs::history(db, id).await.unwrap().iter().filter(|s| s.kind == "claimed").count();
+            let claims = needs::history(db, id)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|s| s.kind == "claimed")
+                .count();
             assert_eq!(claims, 1);
         }
     }
@@ -427,8 +674,19 @@ async fn concurrent_changes_lose_nothing() {
         sweep.await.unwrap();
         for (v, id) in fx.v.iter().zip(ids) {
             let n = needs::load(db, id).await.unwrap();
-            assert_eq!((n.status.as_str(), n.version, n.volunteer_id), ("done", 3, Some(v.id)), "{}", t_.name);
-            let kinds: Vec<String> = needs::history(db, id).await.unwrap().into_iter().map(|s| s.kind).filter(|k| k != "escalated").collect();
+            assert_eq!(
+                (n.status.as_str(), n.version, n.volunteer_id),
+                ("done", 3, Some(v.id)),
+                "{}",
+                t_.name
+            );
+            let kinds: Vec<String> = needs::history(db, id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.kind)
+                .filter(|k| k != "escalated")
+                .collect();
             assert_eq!(kinds, ["created", "claimed", "started", "done"]);
         }
     }
@@ -442,17 +700,51 @@ async fn escalation_follows_the_clock() {
         // Urgency 1: contact within 30 min, done within 120 min (the defaults).
         let a = new_need(db, &fx.o1, fx.hh[0], "emergency", 1, T0).await;
         let level = |id: i64| async move { needs::load(db, id).await.unwrap().escalation };
-        for (at, want) in [(29, 0), (30, 1), (59, 1), (60, 2), (89, 2), (90, 3), (500, 3)] {
+        for (at, want) in [
+            (29, 0),
+            (30, 1),
+            (59, 1),
+            (60, 2),
+            (89, 2),
+            (90, 3),
+            (500, 3),
+        ] {
             deadlines::escalate(db, T0 + at * MIN).await.unwrap();
             assert_eq!(level(a).await, want, "at +{at} min ({})", t_.name);
         }
-        let esc: Vec<String> = needs::history(db, a).await.unwrap().into_iter().filter(|s| s.kind == "escalated").map(|s| s.note).collect();
+        let esc: Vec<String> = needs::history(db, a)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.kind == "escalated")
+            .map(|s| s.note)
+            .collect();
         assert_eq!(esc, ["1", "2", "3"], "each level recorded once");
         // Contacted in time: only the completion target remains (120 min).
         let b = new_need(db, &fx.o1, fx.hh[1], "emergency", 1, T0).await;
         let v0 = Who::Volunteer(&fx.v[0]);
-        flow::act(db, &vactor(&fx.v[0]), &v0, b, &Action::Claim, None, T0 + 5 * MIN).await.unwrap();
-        flow::act(db, &vactor(&fx.v[0]), &v0, b, &Action::Start, None, T0 + 10 * MIN).await.unwrap();
+        flow::act(
+            db,
+            &vactor(&fx.v[0]),
+            &v0,
+            b,
+            &Action::Claim,
+            None,
+            T0 + 5 * MIN,
+        )
+        .await
+        .unwrap();
+        flow::act(
+            db,
+            &vactor(&fx.v[0]),
+            &v0,
+            b,
+            &Action::Start,
+            None,
+            T0 + 10 * MIN,
+        )
+        .await
+        .unwrap();
         deadlines::escalate(db, T0 + 119 * MIN).await.unwrap();
         assert_eq!(level(b).await, 0);
         deadlines::escalate(db, T0 + 120 * MIN).await.unwrap();
@@ -461,26 +753,65 @@ async fn escalation_follows_the_clock() {
         let shown = |r: &Reader, path: &'static str, lvl: i64| {
             let r = r.clone();
             async move {
-                let f = QueueFilter { escalated: Some(lvl), limit: 50, ..QueueFilter::default() };
+                let f = QueueFilter {
+                    escalated: Some(lvl),
+                    limit: 50,
+                    ..QueueFilter::default()
+                };
                 let (v, _) = flow::queue(db, &r, path, &f).await.unwrap();
                 let mut ids: Vec<i64> = v.iter().map(|n| n.id).collect();
                 ids.sort_unstable();
                 ids
             }
         };
-        assert_eq!(shown(&fx.o1, C1, needs::level_of_role("community").unwrap()).await, [a, b]);
-        assert_eq!(shown(&fx.street, STREET, needs::level_of_role("street").unwrap()).await, [a]);
-        assert_eq!(shown(&fx.hq, "431102", needs::level_of_role("hq").unwrap()).await, [a]);
+        assert_eq!(
+            shown(&fx.o1, C1, needs::level_of_role("community").unwrap()).await,
+            [a, b]
+        );
+        assert_eq!(
+            shown(&fx.street, STREET, needs::level_of_role("street").unwrap()).await,
+            [a]
+        );
+        assert_eq!(
+            shown(&fx.hq, "431102", needs::level_of_role("hq").unwrap()).await,
+            [a]
+        );
         // Closing stops it; reopening starts the clock again from the reopening.
         let v0 = Who::Volunteer(&fx.v[0]);
-        flow::act(db, &vactor(&fx.v[0]), &v0, b, &Action::Done, None, T0 + 130 * MIN).await.unwrap();
+        flow::act(
+            db,
+            &vactor(&fx.v[0]),
+            &v0,
+            b,
+            &Action::Done,
+            None,
+            T0 + 130 * MIN,
+        )
+        .await
+        .unwrap();
         deadlines::escalate(db, T0 + 1000 * MIN).await.unwrap();
         assert_eq!(level(b).await, 1, "closed needs do not move");
-        let reopen = Action::Reopen { reason: "没有送到".into() };
-        flow::act(db, &actor(&fx.o1), &Who::Staff(&fx.o1), b, &reopen, None, T0 + 1000 * MIN).await.unwrap();
+        let reopen = Action::Reopen {
+            reason: "没有送到".into(),
+        };
+        flow::act(
+            db,
+            &actor(&fx.o1),
+            &Who::Staff(&fx.o1),
+            b,
+            &reopen,
+            None,
+            T0 + 1000 * MIN,
+        )
+        .await
+        .unwrap();
         assert_eq!(level(b).await, 0);
         deadlines::escalate(db, T0 + 1119 * MIN).await.unwrap();
-        assert_eq!(level(b).await, 0, "first contact was made; 120 min to completion from the reopening");
+        assert_eq!(
+            level(b).await,
+            0,
+            "first contact was made; 120 min to completion from the reopening"
+        );
         deadlines::escalate(db, T0 + 1120 * MIN).await.unwrap();
         assert_eq!(level(b).await, 1);
         // The deadlines are the deployment's: urgency 4 contact in 10 min.
@@ -512,17 +843,35 @@ async fn duplicates_and_idempotent_creation() {
         let fx = fixture(db, 1).await;
         let h = fx.hh[0];
         let a = new_need(db, &fx.o1, h, "gas", 3, T0).await;
-        let b = intake::create(db, &actor(&fx.o1), &fx.o1, h, &ask("gas", 3), T0).await.unwrap();
+        let b = intake::create(db, &actor(&fx.o1), &fx.o1, h, &ask("gas", 3), T0)
+            .await
+            .unwrap();
         assert_eq!(b.duplicate_of, Some(a), "{}", t_.name);
-        let c = intake::create(db, &actor(&fx.o1), &fx.o1, h, &ask("medicine", 3), T0).await.unwrap();
+        let c = intake::create(db, &actor(&fx.o1), &fx.o1, h, &ask("medicine", 3), T0)
+            .await
+            .unwrap();
         assert_eq!(c.duplicate_of, None, "another category is no duplicate");
-        let d = intake::create(db, &actor(&fx.o1), &fx.o1, fx.hh[1], &ask("gas", 3), T0).await.unwrap();
+        let d = intake::create(db, &actor(&fx.o1), &fx.o1, fx.hh[1], &ask("gas", 3), T0)
+            .await
+            .unwrap();
         assert_eq!(d.duplicate_of, None, "another household is no duplicate");
         // Once the first is closed, a new one is no duplicate of it.
         for id in [a, b.id] {
-            flow::act(db, &actor(&fx.o1), &Who::Staff(&fx.o1), id, &Action::Cancel { reason: "x".into() }, None, T0).await.unwrap();
+            flow::act(
+                db,
+                &actor(&fx.o1),
+                &Who::Staff(&fx.o1),
+                id,
+                &Action::Cancel { reason: "x".into() },
+                None,
+                T0,
+            )
+            .await
+            .unwrap();
         }
-        let e = intake::create(db, &actor(&fx.o1), &fx.o1, h, &ask("gas", 3), T0).await.unwrap();
+        let e = intake::create(db, &actor(&fx.o1), &fx.o1, h, &ask("gas", 3), T0)
+            .await
+            .unwrap();
         assert_eq!(e.duplicate_of, None);
         // The same client id makes one need, even sent five times at once.
         let mut f = ask("transport", 2);
@@ -530,7 +879,11 @@ async fn duplicates_and_idempotent_creation() {
         let mut tasks = Vec::new();
         for _ in 0..5 {
             let (db, r, f) = (db.clone(), fx.o1.clone(), f.clone());
-            tasks.push(tokio::spawn(async move { intake::create(&db, &actor(&r), &r, h, &f, T0).await.unwrap() }));
+            tasks.push(tokio::spawn(async move {
+                intake::create(&db, &actor(&r), &r, h, &f, T0)
+                    .await
+                    .unwrap()
+            }));
         }
         let mut got = Vec::new();
         for t in tasks {
@@ -538,13 +891,29 @@ async fn duplicates_and_idempotent_creation() {
         }
         assert!(got.iter().all(|c| c.id == got[0].id));
         assert_eq!(got.iter().filter(|c| !c.replayed).count(), 1);
-        let n: i64 = db.query_one("SELECT COUNT(*) FROM needs WHERE client_id = 'form-7f3a'", vec![]).await.unwrap().int(0);
+        let n: i64 = db
+            .query_one(
+                "SELECT COUNT(*) FROM needs WHERE client_id = 'form-7f3a'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .int(0);
         assert_eq!(n, 1);
         // The same id for another household is refused; a damaged one is named.
-        let e = intake::create(db, &actor(&fx.o1), &fx.o1, fx.hh[1], &f, T0).await.unwrap_err();
+        let e = intake::create(db, &actor(&fx.o1), &fx.o1, fx.hh[1], &f, T0)
+            .await
+            .unwrap_err();
         assert!(matches!(e, AppError::Conflict(_)));
         f.client_id = "x y".into();
-        assert_eq!(fields(intake::create(db, &actor(&fx.o1), &fx.o1, h, &f, T0).await.unwrap_err()), ["client_id"]);
+        assert_eq!(
+            fields(
+                intake::create(db, &actor(&fx.o1), &fx.o1, h, &f, T0)
+                    .await
+                    .unwrap_err()
+            ),
+            ["client_id"]
+        );
         // Every bad field at once.
         let bad = NewNeed {
             category: "caviar".into(),
@@ -555,18 +924,56 @@ async fn duplicates_and_idempotent_creation() {
             resident: Some(-1),
             ..NewNeed::default()
         };
-        let e = intake::create(db, &actor(&fx.o1), &fx.o1, h, &bad, T0).await.unwrap_err();
-        assert_eq!(fields(e), ["category", "description", "phone", "resident", "source", "urgency"]);
+        let e = intake::create(db, &actor(&fx.o1), &fx.o1, h, &bad, T0)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            fields(e),
+            [
+                "category",
+                "description",
+                "phone",
+                "resident",
+                "source",
+                "urgency"
+            ]
+        );
         // Who it is for: a member of the household, with their phone as the one to call.
-        let m = db.query_one("SELECT id, name, phone FROM residents WHERE household_id = $1 ORDER BY id LIMIT 1", args![h]).await.unwrap();
+        let m = db
+            .query_one(
+                "SELECT id, name, phone FROM residents WHERE household_id = $1 ORDER BY id LIMIT 1",
+                args![h],
+            )
+            .await
+            .unwrap();
         let mut f = ask("medicine", 2);
         f.resident = Some(m.int(0));
-        let id = intake::create(db, &actor(&fx.o1), &fx.o1, h, &f, T0).await.unwrap().id;
+        let id = intake::create(db, &actor(&fx.o1), &fx.o1, h, &f, T0)
+            .await
+            .unwrap()
+            .id;
         let n = needs::load(db, id).await.unwrap();
-        assert_eq!((n.resident_id, n.for_name.as_str(), n.phone.clone()), (Some(m.int(0)), m.text(1), m.opt_string(2)));
-        let other = db.query_one("SELECT id FROM residents WHERE household_id <> $1 LIMIT 1", args![h]).await.unwrap().int(0);
+        assert_eq!(
+            (n.resident_id, n.for_name.as_str(), n.phone.clone()),
+            (Some(m.int(0)), m.text(1), m.opt_string(2))
+        );
+        let other = db
+            .query_one(
+                "SELECT id FROM residents WHERE household_id <> $1 LIMIT 1",
+                args![h],
+            )
+            .await
+            .unwrap()
+            .int(0);
         f.resident = Some(other);
-        assert_eq!(fields(intake::create(db, &actor(&fx.o1), &fx.o1, h, &f, T0).await.unwrap_err()), ["resident"]);
+        assert_eq!(
+            fields(
+                intake::create(db, &actor(&fx.o1), &fx.o1, h, &f, T0)
+                    .await
+                    .unwrap_err()
+            ),
+            ["resident"]
+        );
     }
 }
 
@@ -579,59 +986,156 @@ async fn household_link_limits() {
         let ta = intake::link_token(db, &fx.o1, a).await.unwrap();
         let tb = intake::link_token(db, &fx.o1, b).await.unwrap();
         assert_ne!(ta, tb);
-        assert_eq!(intake::link_token(db, &fx.o1, a).await.unwrap(), ta, "one link per household");
-        assert!(matches!(intake::link_token(db, &fx.o2, a).await, Err(AppError::NotFound)));
+        assert_eq!(
+            intake::link_token(db, &fx.o1, a).await.unwrap(),
+            ta,
+            "one link per household"
+        );
+        assert!(matches!(
+            intake::link_token(db, &fx.o2, a).await,
+            Err(AppError::NotFound)
+        ));
         let ha = intake::link_household(db, &ta).await.unwrap().unwrap();
         assert_eq!(ha.id, a);
-        assert!(intake::link_household(db, "0123456789abcdef0123456789abcdef").await.unwrap().is_none());
+        assert!(
+            intake::link_household(db, "0123456789abcdef0123456789abcdef")
+                .await
+                .unwrap()
+                .is_none()
+        );
         // A request through A's link is A's; B's needs are not reachable through it.
-        let mine = intake::create_by_link(db, &ha, &ask("medicine", 2), T0).await.unwrap().id;
+        let mine = intake::create_by_link(db, &ha, &ask("medicine", 2), T0)
+            .await
+            .unwrap()
+            .id;
         let theirs = new_need(db, &fx.o1, b, "medicine", 2, T0).await;
-        let listed: Vec<i64> = intake::household_needs(db, a, T0).await.unwrap().iter().map(|n| n.id).collect();
+        let listed: Vec<i64> = intake::household_needs(db, a, T0)
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.id)
+            .collect();
         assert_eq!(listed, [mine]);
         let n = needs::load(db, mine).await.unwrap();
-        assert_eq!((n.source.as_str(), n.created_by.as_str(), n.household_id), ("resident", "household link", a));
-        let cancel = Action::Cancel { reason: "不需要了".into() };
-        assert!(matches!(flow::act(db, &actor(&fx.o1), &Who::Household(a), theirs, &cancel, None, T0).await, Err(AppError::NotFound)));
-        let confirm = Action::Confirm { rating: 1, feedback: String::new() };
-        assert!(matches!(flow::act(db, &actor(&fx.o1), &Who::Household(a), theirs, &confirm, None, T0).await, Err(AppError::NotFound)));
+        assert_eq!(
+            (n.source.as_str(), n.created_by.as_str(), n.household_id),
+            ("resident", "household link", a)
+        );
+        let cancel = Action::Cancel {
+            reason: "不需要了".into(),
+        };
+        assert!(matches!(
+            flow::act(
+                db,
+                &actor(&fx.o1),
+                &Who::Household(a),
+                theirs,
+                &cancel,
+                None,
+                T0
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+        let confirm = Action::Confirm {
+            rating: 1,
+            feedback: String::new(),
+        };
+        assert!(matches!(
+            flow::act(
+                db,
+                &actor(&fx.o1),
+                &Who::Household(a),
+                theirs,
+                &confirm,
+                None,
+                T0
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
         // A household may send a few requests in ten minutes, then is told to wait.
         for k in 1..intake::RATE_PER_HOUSEHOLD {
-            intake::create_by_link(db, &ha, &ask(CATEGORIES[k as usize].0, 3), T0 + k).await.unwrap();
+            intake::create_by_link(db, &ha, &ask(CATEGORIES[k as usize].0, 3), T0 + k)
+                .await
+                .unwrap();
         }
-        let e = intake::create_by_link(db, &ha, &ask("other", 4), T0 + 10).await.unwrap_err();
+        let e = intake::create_by_link(db, &ha, &ask("other", 4), T0 + 10)
+            .await
+            .unwrap_err();
         assert!(matches!(e, AppError::TooMany(_)), "{}", t_.name);
-        intake::create_by_link(db, &ha, &ask("other", 4), T0 + intake::RATE_WINDOW_MS + 10).await.unwrap();
+        intake::create_by_link(db, &ha, &ask("other", 4), T0 + intake::RATE_WINDOW_MS + 10)
+            .await
+            .unwrap();
         // One client: so many requests (or look-ups of unknown links), then 429; another
         // client is not held up.
         let now = wardline::db::now_ms();
         for _ in 0..intake::RATE_ATTEMPTS {
             intake::guard(db, "10.9.9.9", None, now).await.unwrap();
         }
-        assert!(matches!(intake::guard(db, "10.9.9.9", None, now).await, Err(AppError::TooMany(_))));
+        assert!(matches!(
+            intake::guard(db, "10.9.9.9", None, now).await,
+            Err(AppError::TooMany(_))
+        ));
         intake::guard(db, "10.9.9.10", Some(a), now).await.unwrap();
-        let stored: i64 = db.query_one("SELECT COUNT(*) FROM need_link_attempts WHERE ip_hash LIKE '10.%'", vec![]).await.unwrap().int(0);
+        let stored: i64 = db
+            .query_one(
+                "SELECT COUNT(*) FROM need_link_attempts WHERE ip_hash LIKE '10.%'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .int(0);
         assert_eq!(stored, 0, "addresses are kept only as salted hashes");
         // A new link: the old one opens nothing.
-        intake::renew_link(db, &actor(&fx.o1), &fx.o1, a).await.unwrap();
+        intake::renew_link(db, &actor(&fx.o1), &fx.o1, a)
+            .await
+            .unwrap();
         assert!(intake::link_household(db, &ta).await.unwrap().is_none());
         let ta2 = intake::link_token(db, &fx.o1, a).await.unwrap();
         assert_ne!(ta2, ta);
-        assert!(matches!(intake::renew_link(db, &actor(&fx.grid), &fx.grid, a).await, Err(AppError::Forbidden(_))));
+        assert!(matches!(
+            intake::renew_link(db, &actor(&fx.grid), &fx.grid, a).await,
+            Err(AppError::Forbidden(_))
+        ));
         // Removed or merged into another: the link opens nothing.
-        let empty = wardline::registry::edit::create_household(db, &actor(&fx.o1), &fx.o1, C1, "一社区 9 栋 909", None).await.unwrap();
+        let empty = wardline::registry::edit::create_household(
+            db,
+            &actor(&fx.o1),
+            &fx.o1,
+            C1,
+            "一社区 9 栋 909",
+            None,
+        )
+        .await
+        .unwrap();
         let te = intake::link_token(db, &fx.o1, empty).await.unwrap();
-        wardline::registry::edit::remove_household(db, &actor(&fx.o1), &fx.o1, empty).await.unwrap();
+        wardline::registry::edit::remove_household(db, &actor(&fx.o1), &fx.o1, empty)
+            .await
+            .unwrap();
         assert!(intake::link_household(db, &te).await.unwrap().is_none());
-        wardline::registry::edit::merge_households(db, &actor(&fx.o1), &fx.o1, a, b).await.unwrap();
+        wardline::registry::edit::merge_households(db, &actor(&fx.o1), &fx.o1, a, b)
+            .await
+            .unwrap();
         assert!(intake::link_household(db, &ta2).await.unwrap().is_none());
         assert!(intake::link_household(db, &tb).await.unwrap().is_some());
-        assert_eq!(needs::load(db, mine).await.unwrap().household_id, b, "the needs follow the merge");
+        assert_eq!(
+            needs::load(db, mine).await.unwrap().household_id,
+            b,
+            "the needs follow the merge"
+        );
     }
 }
 
 /// The figures, recounted by brute force from the needs' rows.
-fn recount(rows: &[(String, i64, String, i64, i64, Option<i64>, Option<i64>)], d: &Deadlines, from: i64, to: i64, now: i64, cat: Option<&str>) -> Figures {
+fn recount(
+    rows: &[(String, i64, String, i64, i64, Option<i64>, Option<i64>)],
+    d: &Deadlines,
+    from: i64,
+    to: i64,
+    now: i64,
+    cat: Option<&str>,
+) -> Figures {
     let pct = |mut v: Vec<i64>, p: f64| {
         v.sort_unstable();
         if v.is_empty() {
@@ -702,26 +1206,51 @@ async fn figures_equal_a_recount() {
             let who = Who::Volunteer(v);
             let plan = rng.range(0, 5);
             if plan >= 1 {
-                flow::act(db, &vactor(v), &who, id, &Action::Claim, None, t).await.unwrap();
+                flow::act(db, &vactor(v), &who, id, &Action::Claim, None, t)
+                    .await
+                    .unwrap();
             }
             if plan >= 2 {
                 t += rng.range(1, 200) * MIN;
-                flow::act(db, &vactor(v), &who, id, &Action::Start, None, t).await.unwrap();
+                flow::act(db, &vactor(v), &who, id, &Action::Start, None, t)
+                    .await
+                    .unwrap();
             }
             if plan >= 3 {
                 t += rng.range(1, 2000) * MIN;
-                flow::act(db, &vactor(v), &who, id, &Action::Done, None, t).await.unwrap();
-                flow::add_item(db, &vactor(v), &who, id, "food", "", "2", t).await.unwrap();
+                flow::act(db, &vactor(v), &who, id, &Action::Done, None, t)
+                    .await
+                    .unwrap();
+                flow::add_item(db, &vactor(v), &who, id, "food", "", "2", t)
+                    .await
+                    .unwrap();
             }
             if plan == 5 {
-                let reopen = Action::Reopen { reason: "没送到".into() };
-                flow::act(db, &actor(officer), &Who::Staff(officer), id, &reopen, None, t + MIN).await.unwrap();
+                let reopen = Action::Reopen {
+                    reason: "没送到".into(),
+                };
+                flow::act(
+                    db,
+                    &actor(officer),
+                    &Who::Staff(officer),
+                    id,
+                    &reopen,
+                    None,
+                    t + MIN,
+                )
+                .await
+                .unwrap();
             }
         }
         let d = Deadlines::load(db).await.unwrap();
         // After every step of the data (the last ones fall in the seventh day).
         let now = T0 + 8 * day;
-        for (reader, path) in [(&fx.o1, C1), (&fx.street, STREET), (&fx.hq, "431102"), (&fx.o1, &format!("{C1}/G0001")[..])] {
+        for (reader, path) in [
+            (&fx.o1, C1),
+            (&fx.street, STREET),
+            (&fx.hq, "431102"),
+            (&fx.o1, &format!("{C1}/G0001")[..]),
+        ] {
             let rows: Vec<_> = db
                 .query(
                     "SELECT category, urgency, status, created_ms, since_ms, first_contact_ms, done_ms FROM needs WHERE path LIKE $1",
@@ -732,11 +1261,28 @@ async fn figures_equal_a_recount() {
                 .iter()
                 .map(|r| (r.string(0), r.int(1), r.string(2), r.int(3), r.int(4), r.opt_int(5), r.opt_int(6)))
                 .collect();
-            for (from, to) in [(T0, T0 + 7 * day), (T0 + day, T0 + 3 * day), (T0 + 6 * day, T0 + 7 * day)] {
-                let rep = figures::report(db, reader, path, from, to, now).await.unwrap();
-                assert_eq!(rep.all, recount(&rows, &d, from, to, now, None), "{path} {} ({})", (to - from) / day, t_.name);
-                for (c, f) in &rep.by_category {
-                    assert_eq!(*f, recount(&rows, &d, from, to, now, Some(c)), "{path} {c}");
+            for (from, to) in [
+                (T0, T0 + 7 * day),
+                (T0 + day, T0 + 3 * day),
+                (T0 + 6 * day, T0 + 7 * day),
+            ] {
+                let rep = figures::report(db, reader, path, from, to, now)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    rep.all,
+                    recount(&rows, &d, from, to, now, None),
+                    "{path} {} ({})",
+                    (to - from) / day,
+                    t_.name
+                );
+                for c in &rep.by_category {
+                    assert_eq!(
+                        c.figures,
+                        recount(&rows, &d, from, to, now, Some(&c.category)),
+                        "{path} {}",
+                        c.category
+                    );
                 }
                 let want: i64 = db
                     .query_one(
@@ -746,14 +1292,24 @@ async fn figures_equal_a_recount() {
                     .await
                     .unwrap()
                     .int(0);
-                assert_eq!(rep.items.iter().map(|x| x.1).sum::<i64>(), want * 2);
+                assert_eq!(rep.items.iter().map(|x| x.quantity).sum::<i64>(), want * 2);
             }
         }
         // Something was measured, so the comparison meant something.
-        let rep = figures::report(db, &fx.street, STREET, T0, T0 + 7 * day, now).await.unwrap();
-        assert!(rep.all.registered > 100 && rep.all.solved > 10 && rep.all.done_p90.is_some() && rep.all.late_now > 0);
+        let rep = figures::report(db, &fx.street, STREET, T0, T0 + 7 * day, now)
+            .await
+            .unwrap();
+        assert!(
+            rep.all.registered > 100
+                && rep.all.solved > 10
+                && rep.all.done_p90.is_some()
+                && rep.all.late_now > 0
+        );
         // Outside the scope: nothing, not even a count.
-        assert!(matches!(figures::report(db, &fx.o2, C1, T0, now, now).await, Err(AppError::NotFound)));
+        assert!(matches!(
+            figures::report(db, &fx.o2, C1, T0, now, now).await,
+            Err(AppError::NotFound)
+        ));
     }
 }
 
@@ -764,7 +1320,10 @@ fn percentiles_by_nearest_rank() {
     assert_eq!(percentile(&[7], 0.9), Some(7));
     assert_eq!(percentile(&[1, 2, 3, 4], 0.5), Some(2));
     assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), Some(9));
-    assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9), Some(10));
+    assert_eq!(
+        percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9),
+        Some(10)
+    );
 }
 
 #[tokio::test]
@@ -775,27 +1334,93 @@ async fn scope_of_every_read() {
         let id = new_need(db, &fx.o1, fx.hh[0], "medicine", 2, T0).await;
         let id2 = new_need(db, &fx.o2, fx.hh2, "gas", 3, T0).await;
         // The other community's officer: not found, an empty answer, no count.
-        assert!(matches!(needs::get(db, &fx.o2, id).await, Err(AppError::NotFound)));
-        assert!(matches!(flow::queue(db, &fx.o2, C1, &QueueFilter { limit: 10, ..Default::default() }).await, Err(AppError::NotFound)));
-        assert!(matches!(flow::open_counts(db, &fx.o2, C1).await, Err(AppError::NotFound)));
-        let (v2, n2) = flow::queue(db, &fx.o2, C2, &QueueFilter { limit: 10, ..Default::default() }).await.unwrap();
-        assert_eq!((v2.iter().map(|n| n.id).collect::<Vec<_>>(), n2), (vec![id2], 1), "{}", t_.name);
-        assert!(matches!(intake::create(db, &actor(&fx.o2), &fx.o2, fx.hh[0], &ask("gas", 3), T0).await, Err(AppError::NotFound)));
+        assert!(matches!(
+            needs::get(db, &fx.o2, id).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            flow::queue(
+                db,
+                &fx.o2,
+                C1,
+                &QueueFilter {
+                    limit: 10,
+                    ..Default::default()
+                }
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            flow::open_counts(db, &fx.o2, C1).await,
+            Err(AppError::NotFound)
+        ));
+        let (v2, n2) = flow::queue(
+            db,
+            &fx.o2,
+            C2,
+            &QueueFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (v2.iter().map(|n| n.id).collect::<Vec<_>>(), n2),
+            (vec![id2], 1),
+            "{}",
+            t_.name
+        );
+        assert!(matches!(
+            intake::create(db, &actor(&fx.o2), &fx.o2, fx.hh[0], &ask("gas", 3), T0).await,
+            Err(AppError::NotFound)
+        ));
         // The street sees both; a grid worker reads but does not dispatch; a volunteer's
         // account does not read the queue.
-        let (vs, ns) = flow::queue(db, &fx.street, STREET, &QueueFilter { limit: 10, ..Default::default() }).await.unwrap();
+        let (vs, ns) = flow::queue(
+            db,
+            &fx.street,
+            STREET,
+            &QueueFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!((vs.len(), ns), (2, 2));
         assert_eq!(needs::get(db, &fx.grid, id).await.unwrap().id, id);
         let vol_reader = reader(db, "vacct", "volunteer", C1).await;
-        assert!(matches!(needs::get(db, &vol_reader, id).await, Err(AppError::Forbidden(_))));
-        assert!(matches!(flow::queue(db, &vol_reader, C1, &QueueFilter { limit: 10, ..Default::default() }).await, Err(AppError::Forbidden(_))));
+        assert!(matches!(
+            needs::get(db, &vol_reader, id).await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            flow::queue(
+                db,
+                &vol_reader,
+                C1,
+                &QueueFilter {
+                    limit: 10,
+                    ..Default::default()
+                }
+            )
+            .await,
+            Err(AppError::Forbidden(_))
+        ));
         // A volunteer's own view: the open queue of their area only.
         let tasks = flow::tasks(db, &fx.vx, 50).await.unwrap();
         assert_eq!(tasks.queue.iter().map(|n| n.id).collect::<Vec<_>>(), [id2]);
         let tasks = flow::tasks(db, &fx.v[0], 50).await.unwrap();
         assert_eq!(tasks.queue.iter().map(|n| n.id).collect::<Vec<_>>(), [id]);
         // Vulnerable tags of the household travel with the need.
-        exec(db, "UPDATE residents SET tags = 5 WHERE household_id = $1", args![fx.hh[0]]).await;
+        exec(
+            db,
+            "UPDATE residents SET tags = 5 WHERE household_id = $1",
+            args![fx.hh[0]],
+        )
+        .await;
         let n = needs::get(db, &fx.o1, id).await.unwrap();
         assert_eq!(n.tags, 5);
         assert!(needs::tags_text(n.tags, wardline::i18n::Lang::Zh).contains("独居老人"));

@@ -168,8 +168,8 @@ async fn add_need(db: &Db, household: i64, path: &str) -> i64 {
     exec(
         db,
         "INSERT INTO needs (household_id, for_name, path, community_id, category, urgency, \
-         description, source, status, created_by, created_ms) \
-         VALUES ($1, '甲二', $2, $3, 'medicine', 2, '降压药', 'link', 'new', 'link', $4)",
+         description, source, status, created_by, created_ms, since_ms) \
+         VALUES ($1, '甲二', $2, $3, 'medicine', 2, '降压药', 'link', 'new', 'link', $4, $4)",
         args![household, path, areas::community_id(path), now_ms()],
     )
     .await;

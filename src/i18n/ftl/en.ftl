@@ -805,3 +805,5 @@ need-pub-done-unable = Saved.
 need-pub-done-reopened = Saved.
 need-pub-done-item = Saved.
 need-pub-done-saved = Saved.
+need-household-needs = Needs of this household
+need-household-none = No needs in the last 90 days.
