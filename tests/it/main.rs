@@ -17,6 +17,7 @@ mod mobilization_pages;
 mod mobilization_people;
 mod mobilization_rules;
 mod needs;
+mod needs_pages;
 mod openapi;
 mod registry;
 mod registry_merge;
