@@ -766,7 +766,7 @@ pub(crate) fn demo_actor(r: &access::Reader) -> audit::Actor {
 }
 
 /// The demo district's community with the demo grid, and its street.
-pub(crate) const DEMO_COMMUNITY: &str = "431102001001";
+pub const DEMO_COMMUNITY: &str = "431102001001";
 const DEMO_STREET: &str = "431102001";
 
 /// Once, when there is no testing round yet: a round over the demo district open today

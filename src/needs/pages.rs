@@ -368,7 +368,7 @@ pub fn facts(l: Lang, n: &Need, d: &Deadlines, now: i64, phone: Markup) -> Marku
         n.category_label(l),
         t(l, "need-status"),
         status_tag(l, &n.status),
-        t(l, "need-description"),
+        t(l, "need-details"),
         n.description,
         t(l, "need-address"),
         if n.address.is_empty() { t(l, "need-household-gone") } else { n.address.clone() },

@@ -1274,3 +1274,176 @@ async fn mobilization_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db:
     ensure!(!reference.is_empty(), "a reference to keep");
     Ok(())
 }
+
+// ---- Residents' needs: the household link on a phone → a volunteer claims and completes →
+// the officer's figures ----
+
+#[test]
+fn browser_household_asks_volunteer_completes_officer_counts() {
+    on_big_stack("e2e-needs", needs_browser_test);
+}
+
+async fn needs_browser_test() {
+    if [CHROMIUM, CHROMEDRIVER]
+        .iter()
+        .any(|p| !Path::new(p).exists())
+    {
+        if std::env::var("WARDLINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!(
+                "chromium or chromedriver missing; WARDLINE_REQUIRE_BROWSER=1 makes this a failure"
+            );
+        }
+        eprintln!("SKIPPED needs browser test: chromium or chromedriver missing");
+        return;
+    }
+    // One backend is enough for the browser half (the engine's tests run on both).
+    let t = common::backends().await.remove(0);
+    common::demo(&t.db, 2000, 3).await;
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    wardline::cli::create_demo_mobilization(&t.db)
+        .await
+        .expect("demo volunteers");
+    let addr = common::serve(&t.db).await;
+    let mut b = Browser::start(&format!("e2e-needs-{}", t.name))
+        .await
+        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
+    let result = needs_flow(&mut b, addr, &t.db).await;
+    if let Err(e) = result {
+        let shot = b.screenshot("failure").await;
+        let url = b.url().await.unwrap_or_default();
+        let text = match b.find("body").await {
+            Ok(el) => b.text(&el).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        b.quit().await;
+        panic!(
+            "[{}] needs end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            t.name,
+            text.chars().take(2500).collect::<String>()
+        );
+    }
+    b.quit().await;
+}
+
+async fn needs_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    let base = format!("http://{addr}");
+    let community = wardline::cli::DEMO_COMMUNITY;
+    // The door plate's link of a household of the demo community (as the officer prints it).
+    let officer = db
+        .query_one(
+            "SELECT a.id FROM accounts a WHERE a.username = 'demo-community'",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .int(0);
+    let hh = db
+        .query_one(
+            "SELECT MIN(id) FROM households WHERE path >= $1 AND path < $2",
+            wardline::args![community, format!("{community}~")],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .int(0);
+    let reader = wardline::access::Reader {
+        account_id: officer,
+        username: "demo-community".into(),
+        display_name: "demo-community".into(),
+        role: "community".into(),
+        scope: wardline::access::Scope {
+            roots: vec![community.into()],
+        },
+    };
+    let token = wardline::needs::intake::link_token(db, &reader, hh)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // 1. The resident scans the plate: a short form on the phone, no account. They ask for
+    //    medicine.
+    //    (The phone's browser says Chinese; English is chosen once and kept in a cookie.)
+    b.goto(&format!("{base}/lang/en?next=/h/{token}")).await?;
+    b.wait_text("h1", "Ask your community for help").await?;
+    b.set("#ask-form select[name=category]", "medicine").await?;
+    let urgent = b.find("#ask-form input[name=urgency][value='2']").await?;
+    b.click(&urgent).await?;
+    b.fill(
+        "#ask-form textarea[name=description]",
+        "Nifedipine 10 mg, 2 boxes; my father has one day left",
+    )
+    .await?;
+    let send = b.find("#ask-send").await?;
+    b.click(&send).await?;
+    b.wait_text(".notice", "Received").await?;
+    let mine = b.wait_text("#my-requests", "medicine purchase").await?;
+    ensure!(mine.contains("waiting"), "the request is waiting: {mine:?}");
+    b.screenshot("needs-resident-asked").await?;
+    let id = db
+        .query_one(
+            "SELECT MAX(id) FROM needs WHERE household_id = $1",
+            wardline::args![hh],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .int(0);
+
+    // 2. A volunteer of the community finds it on their phone, claims it, calls, delivers and
+    //    records the medicine, and marks it done.
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-volunteer").await?;
+    b.goto(&format!("{base}/me/needs")).await?;
+    let waiting = b.wait_text("#claimable", "Nifedipine").await?;
+    ensure!(waiting.contains("medicine purchase"), "{waiting:?}");
+    let task = b.find(&format!("#task-{id} a")).await?;
+    b.click(&task).await?;
+    b.wait_text("h1", &format!("#{id}")).await?;
+    let claim = b.find("#do-claim").await?;
+    b.click(&claim).await?;
+    b.wait_text(".notice", "It is yours").await?;
+    let masked = b.text_of("#need-facts .masked").await?;
+    ensure!(masked.contains("****"), "the phone is masked: {masked:?}");
+    let call = b.find("#call").await?;
+    b.click(&call).await?;
+    let number = b.wait_text("#phone-number", "1").await?;
+    ensure!(
+        number.len() == 11 && !number.contains('*'),
+        "revealed to the holder: {number:?}"
+    );
+    b.screenshot("needs-volunteer-call").await?;
+    let start = b.find("#do-start").await?;
+    b.click(&start).await?;
+    b.wait_text(".notice", "First contact").await?;
+    b.set("#item-form select[name=kind]", "medicine").await?;
+    b.fill("#item-form input[name=quantity]", "2").await?;
+    let save = b.find("#item-form button").await?;
+    b.click(&save).await?;
+    b.wait_text("#items", "medicine").await?;
+    let done = b.find("#do-done").await?;
+    b.click(&done).await?;
+    b.wait_text(".notice", "Done").await?;
+    b.wait_text("#my-done", "Nifedipine").await?;
+    sign_out(b).await?;
+
+    // 3. The resident sees it done and rates it.
+    b.goto(&format!("{base}/h/{token}")).await?;
+    b.wait_text("#my-requests", "done").await?;
+
+    // 4. The officer sees it in the community's figures: solved, with the medicine delivered.
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/needs/figures?area={community}"))
+        .await?;
+    let solved = b.wait_text("#fig-solved", "1").await?;
+    ensure!(solved.trim() == "1", "solved: {solved:?}");
+    let row = b.text_of("#fig-medicine").await?;
+    ensure!(row.contains("medicine purchase"), "{row:?}");
+    let items = b.text_of("#fig-items").await?;
+    ensure!(items.contains('2') && items.contains("medicine"), "{items:?}");
+    b.screenshot("needs-officer-figures").await?;
+    let n = wardline::needs::load(db, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(n.status == "done" && n.first_contact_ms.is_some(), "{n:?}");
+    Ok(())
+}

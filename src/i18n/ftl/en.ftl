@@ -807,3 +807,4 @@ need-pub-done-item = Saved.
 need-pub-done-saved = Saved.
 need-household-needs = Needs of this household
 need-household-none = No needs in the last 90 days.
+need-details = Details

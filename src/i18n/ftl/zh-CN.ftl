@@ -798,3 +798,4 @@ need-pub-done-item = 已保存。
 need-pub-done-saved = 已保存。
 need-household-needs = 本户需求
 need-household-none = 近 90 天没有需求。
+need-details = 详情
