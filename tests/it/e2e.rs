@@ -1439,7 +1439,10 @@ async fn needs_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) ->
     let row = b.text_of("#fig-medicine").await?;
     ensure!(row.contains("medicine purchase"), "{row:?}");
     let items = b.text_of("#fig-items").await?;
-    ensure!(items.contains('2') && items.contains("medicine"), "{items:?}");
+    ensure!(
+        items.contains('2') && items.contains("medicine"),
+        "{items:?}"
+    );
     b.screenshot("needs-officer-figures").await?;
     let n = wardline::needs::load(db, id)
         .await

@@ -1127,9 +1127,13 @@ async fn household_link_limits() {
     }
 }
 
+/// A need's row as the recount reads it: category, urgency, status, created, since, first
+/// contact, done.
+type NeedRow = (String, i64, String, i64, i64, Option<i64>, Option<i64>);
+
 /// The figures, recounted by brute force from the needs' rows.
 fn recount(
-    rows: &[(String, i64, String, i64, i64, Option<i64>, Option<i64>)],
+    rows: &[NeedRow],
     d: &Deadlines,
     from: i64,
     to: i64,
