@@ -593,6 +593,55 @@ pub fn action_names(l: Lang) -> Vec<(&'static str, &'static str, String)> {
     ]
 }
 
+/// Take the action a posted form asks for (with the version the form carries); its kind.
+pub(crate) async fn act_of_form(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    who: &Who<'_>,
+    id: &str,
+    f: &[(String, String)],
+    allowed: fn(&Action) -> bool,
+) -> Result<&'static str, AppError> {
+    let action = posted_action(f)?;
+    if !allowed(&action) {
+        return Err(AppError::NotFound);
+    }
+    let seen = first(f, "version").parse().ok();
+    flow::act(db, actor, who, id_of(id)?, &action, seen, now_ms()).await?;
+    Ok(action.kind())
+}
+
+/// Record the item a posted item form describes.
+pub(crate) async fn item_of_form(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    who: &Who<'_>,
+    id: &str,
+    f: &[(String, String)],
+) -> Result<(), AppError> {
+    flow::add_item(
+        db,
+        actor,
+        who,
+        id_of(id)?,
+        first(f, "kind"),
+        first(f, "description"),
+        first(f, "quantity"),
+        now_ms(),
+    )
+    .await
+}
+
+/// The form a refused action comes back to: a conflict shows at the top, field errors at
+/// their form.
+pub(crate) fn refused_form(e: &AppError, f: &[(String, String)]) -> &'static str {
+    if matches!(e, AppError::Conflict(_)) {
+        "act"
+    } else {
+        action_form_name(first(f, "action"))
+    }
+}
+
 async fn need_view(db: &Db, ctx: &Ctx, id: &str, done: &str, posted: Option<Posted>) -> Response {
     let l = ctx.lang;
     let r = ctx.reader();
@@ -775,32 +824,18 @@ async fn act_post(
     if let Err(resp) = ctx.check_csrf(first(&f, "csrf")) {
         return resp;
     }
-    let r = ctx.reader();
-    let run = async {
-        let action = posted_action(&f)?;
-        let seen = first(&f, "version").parse().ok();
-        flow::act(
-            &db,
-            &ctx.actor(),
-            &Who::Staff(r),
-            id_of(&id)?,
-            &action,
-            seen,
-            now_ms(),
-        )
-        .await?;
-        Ok::<_, AppError>(action.kind())
-    };
-    match run.await {
+    let who = Who::Staff(ctx.reader());
+    match act_of_form(&db, &ctx.actor(), &who, &id, &f, |_| true).await {
         Ok(kind) => Redirect::to(&format!("/needs/{}?done={kind}", id.trim())).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let form = action_form_name(first(&f, "action"));
-            let form = if matches!(e, AppError::Conflict(_)) {
-                "act"
-            } else {
-                form
-            };
-            let p = Posted::new(ctx.lang, form, 0, &f, &e, &action_names(ctx.lang));
+            let p = Posted::new(
+                ctx.lang,
+                refused_form(&e, &f),
+                0,
+                &f,
+                &e,
+                &action_names(ctx.lang),
+            );
             need_view(&db, &ctx, &id, "", Some(p)).await
         }
         Err(e) => ctx.error(e),
@@ -816,21 +851,8 @@ async fn item_post(
     if let Err(resp) = ctx.check_csrf(first(&f, "csrf")) {
         return resp;
     }
-    let r = ctx.reader();
-    let run = async {
-        flow::add_item(
-            &db,
-            &ctx.actor(),
-            &Who::Staff(r),
-            id_of(&id)?,
-            first(&f, "kind"),
-            first(&f, "description"),
-            first(&f, "quantity"),
-            now_ms(),
-        )
-        .await
-    };
-    match run.await {
+    let who = Who::Staff(ctx.reader());
+    match item_of_form(&db, &ctx.actor(), &who, &id, &f).await {
         Ok(()) => Redirect::to(&format!("/needs/{}?done=item", id.trim())).into_response(),
         Err(e @ AppError::Invalid(_)) => {
             let p = Posted::new(ctx.lang, "item", 0, &f, &e, &action_names(ctx.lang));

@@ -14,10 +14,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use std::collections::HashMap;
 
-use super::flow::{self, Action, Who};
+use super::flow::{Action, Who};
 use super::intake::{self, Household};
 use super::pages::{
-    action_names, client_id, need_fields, need_names, need_of_form, posted_action, short_code,
+    act_of_form, action_names, client_id, need_fields, need_names, need_of_form, short_code,
     status_tag, urgency_tag,
 };
 use crate::db::{now_ms, Db};
@@ -216,30 +216,17 @@ async fn act(
         Ok(hh) => hh,
         Err(e) => return error_page(v.lang, Some(&chrome(&v)), e),
     };
-    let id = id.trim().parse::<i64>().unwrap_or(0);
+    let target = id.trim().parse::<i64>().unwrap_or(0);
     let actor = crate::audit::Actor {
         account_id: None,
         username: "household link".into(),
         ip: v.ip.clone(),
     };
-    let run = async {
-        let action = posted_action(&f)?;
-        if !matches!(action, Action::Confirm { .. } | Action::Cancel { .. }) {
-            return Err(AppError::NotFound);
-        }
-        let seen = first(&f, "version").parse().ok();
-        flow::act(
-            &db,
-            &actor,
-            &Who::Household(hh.id),
-            id,
-            &action,
-            seen,
-            now_ms(),
-        )
-        .await?;
-        Ok(action.kind())
-    };
+    // Through the link, a household confirms or withdraws; nothing else.
+    let who = Who::Household(hh.id);
+    let run = act_of_form(&db, &actor, &who, &id, &f, |a| {
+        matches!(a, Action::Confirm { .. } | Action::Cancel { .. })
+    });
     match run.await {
         Ok(kind) => Redirect::to(&format!("/h/{}?done={kind}", token.trim())).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
@@ -251,7 +238,7 @@ async fn act(
             let p = Posted::new(
                 v.lang,
                 form,
-                if form == "confirm" { id } else { 0 },
+                if form == "confirm" { target } else { 0 },
                 &f,
                 &e,
                 &action_names(v.lang),

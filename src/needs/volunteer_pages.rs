@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use super::deadlines::Deadlines;
 use super::flow::{self, Who};
 use super::pages::{
-    action_form, action_form_name, action_names, facts, flags, history_of, item_form,
-    posted_action, reason_form, short, short_code, span, urgency_tag,
+    act_of_form, action_form, action_names, facts, flags, history_of, item_form, item_of_form,
+    reason_form, refused_form, short, short_code, span, urgency_tag,
 };
 use super::Need;
 use crate::db::{now_ms, Db};
@@ -236,19 +236,7 @@ async fn act_post(
     }
     let run = async {
         let v = me(&db, &ctx).await?;
-        let action = posted_action(&f)?;
-        let seen = first(&f, "version").parse().ok();
-        flow::act(
-            &db,
-            &ctx.actor(),
-            &Who::Volunteer(&v),
-            id_of(&id)?,
-            &action,
-            seen,
-            now_ms(),
-        )
-        .await?;
-        Ok::<_, AppError>(action.kind())
+        act_of_form(&db, &ctx.actor(), &Who::Volunteer(&v), &id, &f, |_| true).await
     };
     match run.await {
         // A claimed need opens as the volunteer's task; a finished one goes back to the list.
@@ -257,12 +245,14 @@ async fn act_post(
         }
         Ok(kind) => Redirect::to(&format!("/me/needs/{}?done={kind}", id.trim())).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let form = if matches!(e, AppError::Conflict(_)) {
-                "act"
-            } else {
-                action_form_name(first(&f, "action"))
-            };
-            let p = Posted::new(ctx.lang, form, 0, &f, &e, &action_names(ctx.lang));
+            let p = Posted::new(
+                ctx.lang,
+                refused_form(&e, &f),
+                0,
+                &f,
+                &e,
+                &action_names(ctx.lang),
+            );
             task_view(&db, &ctx, &id, "", None, Some(p)).await
         }
         Err(e) => ctx.error(e),
@@ -299,17 +289,7 @@ async fn item_post(
     }
     let run = async {
         let v = me(&db, &ctx).await?;
-        flow::add_item(
-            &db,
-            &ctx.actor(),
-            &Who::Volunteer(&v),
-            id_of(&id)?,
-            first(&f, "kind"),
-            first(&f, "description"),
-            first(&f, "quantity"),
-            now_ms(),
-        )
-        .await
+        item_of_form(&db, &ctx.actor(), &Who::Volunteer(&v), &id, &f).await
     };
     match run.await {
         Ok(()) => Redirect::to(&format!("/me/needs/{}?done=item", id.trim())).into_response(),

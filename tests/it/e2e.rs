@@ -1045,16 +1045,7 @@ fn browser_volunteer_signup_approve_autofill_duty_certificate() {
 }
 
 async fn mobilization_browser_test() {
-    if [CHROMIUM, CHROMEDRIVER]
-        .iter()
-        .any(|p| !Path::new(p).exists())
-    {
-        if std::env::var("WARDLINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!(
-                "chromium or chromedriver missing; WARDLINE_REQUIRE_BROWSER=1 makes this a failure"
-            );
-        }
-        eprintln!("SKIPPED mobilization browser test: chromium or chromedriver missing");
+    if !browser_here("mobilization browser test") {
         return;
     }
     // One backend is enough for the browser half (the engine's tests run on both).
@@ -1064,10 +1055,37 @@ async fn mobilization_browser_test() {
         .await
         .expect("demo accounts");
     let addr = common::serve(&t.db).await;
-    let mut b = Browser::start(&format!("e2e-mob-{}", t.name))
+    in_browser("e2e-mob", &t, addr, mobilization_flow).await;
+}
+
+/// Whether Chromium and its driver are installed; without them a browser test is skipped,
+/// or fails when `WARDLINE_REQUIRE_BROWSER=1`.
+fn browser_here(what: &str) -> bool {
+    if [CHROMIUM, CHROMEDRIVER]
+        .iter()
+        .all(|p| Path::new(p).exists())
+    {
+        return true;
+    }
+    if std::env::var("WARDLINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("chromium or chromedriver missing; WARDLINE_REQUIRE_BROWSER=1 makes this a failure");
+    }
+    eprintln!("SKIPPED {what}: chromium or chromedriver missing");
+    false
+}
+
+/// Run a flow in a fresh browser against the server at `addr`; a failed step panics with a
+/// screenshot, the address and the page's text.
+async fn in_browser(
+    name: &str,
+    t: &common::TestDb,
+    addr: SocketAddr,
+    flow: impl AsyncFnOnce(&mut Browser, SocketAddr, &wardline::db::Db) -> R<()>,
+) {
+    let mut b = Browser::start(&format!("{name}-{}", t.name))
         .await
         .unwrap_or_else(|e| panic!("starting the browser: {e}"));
-    let result = mobilization_flow(&mut b, addr, &t.db).await;
+    let result = flow(&mut b, addr, &t.db).await;
     if let Err(e) = result {
         let shot = b.screenshot("failure").await;
         let url = b.url().await.unwrap_or_default();
@@ -1077,7 +1095,7 @@ async fn mobilization_browser_test() {
         };
         b.quit().await;
         panic!(
-            "[{}] mobilization end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            "[{}] {name} end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
             t.name,
             text.chars().take(2500).collect::<String>()
         );
@@ -1284,16 +1302,7 @@ fn browser_household_asks_volunteer_completes_officer_counts() {
 }
 
 async fn needs_browser_test() {
-    if [CHROMIUM, CHROMEDRIVER]
-        .iter()
-        .any(|p| !Path::new(p).exists())
-    {
-        if std::env::var("WARDLINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!(
-                "chromium or chromedriver missing; WARDLINE_REQUIRE_BROWSER=1 makes this a failure"
-            );
-        }
-        eprintln!("SKIPPED needs browser test: chromium or chromedriver missing");
+    if !browser_here("needs browser test") {
         return;
     }
     // One backend is enough for the browser half (the engine's tests run on both).
@@ -1306,25 +1315,7 @@ async fn needs_browser_test() {
         .await
         .expect("demo volunteers");
     let addr = common::serve(&t.db).await;
-    let mut b = Browser::start(&format!("e2e-needs-{}", t.name))
-        .await
-        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
-    let result = needs_flow(&mut b, addr, &t.db).await;
-    if let Err(e) = result {
-        let shot = b.screenshot("failure").await;
-        let url = b.url().await.unwrap_or_default();
-        let text = match b.find("body").await {
-            Ok(el) => b.text(&el).await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        b.quit().await;
-        panic!(
-            "[{}] needs end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
-            t.name,
-            text.chars().take(2500).collect::<String>()
-        );
-    }
-    b.quit().await;
+    in_browser("e2e-needs", &t, addr, needs_flow).await;
 }
 
 async fn needs_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {

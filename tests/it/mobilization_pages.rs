@@ -42,7 +42,7 @@ async fn name_of(db: &Db, id: i64) -> String {
 }
 
 /// An officer of the street's second community, with a password.
-async fn outsider(db: &Db) -> &'static str {
+pub async fn outsider(db: &Db) -> &'static str {
     let code = db
         .query_one(
             "SELECT MIN(code) FROM areas WHERE level = $1 AND code <> $2",

@@ -36,31 +36,6 @@ async fn one(db: &Db, sql: &str, p: Vec<wardline::db::Value>) -> i64 {
     db.query_one(sql, p).await.unwrap().int(0)
 }
 
-/// An officer of another community of the same street.
-async fn outsider(db: &Db) {
-    let code = db
-        .query_one(
-            "SELECT MIN(code) FROM areas WHERE level = $1 AND code <> $2 AND code LIKE '431102001%'",
-            args![wardline::registry::model::LEVEL_COMMUNITY, COMMUNITY],
-        )
-        .await
-        .unwrap()
-        .string(0);
-    wardline::access::create_account_as(
-        db,
-        &wardline::audit::Actor::cli(),
-        &wardline::access::NewAccount {
-            username: "other-community",
-            display_name: "other-community",
-            role: "community",
-            scope_codes: &[code],
-            password: Some(PW),
-        },
-    )
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn household_link_pages() {
     for t in backends().await {
@@ -265,7 +240,7 @@ async fn staff_and_volunteer_pages() {
     for t in backends().await {
         let db = &t.db;
         setup(db).await;
-        outsider(db).await;
+        crate::mobilization_pages::outsider(db).await;
         let addr = crate::common::serve(db).await;
         let officer = login(addr, "demo-community", PW).await;
         let c = &officer.cookie;
