@@ -177,7 +177,10 @@ async fn allowed(db: &Db, who: &Who<'_>, n: &Need, action: &Action) -> AppResult
                 )));
             }
             match action {
-                Action::Claim if in_area || team => Ok(()),
+                // A need given to a team is taken by one of its members only.
+                Action::Claim if team => Ok(()),
+                Action::Claim if in_area && n.status == "assigned" && !mine => Err(not_yours()),
+                Action::Claim if in_area => Ok(()),
                 Action::Start | Action::Done | Action::Unable { .. } if mine || team => Ok(()),
                 // Nobody holds it: the state is what stands in the way (claim it first).
                 Action::Start | Action::Done | Action::Unable { .. }

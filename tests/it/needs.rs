@@ -472,6 +472,13 @@ async fn team_assignment_and_who_may_act() {
             flow::act(db, &vactor(&fx.v[2]), &v2, id, &Action::Start, None, T0).await,
             Err(AppError::Forbidden(_))
         ));
+        assert!(
+            matches!(
+                flow::act(db, &vactor(&fx.v[2]), &v2, id, &Action::Claim, None, T0).await,
+                Err(AppError::Forbidden(_))
+            ),
+            "not a member of the team"
+        );
         let v1 = Who::Volunteer(&fx.v[1]);
         let n = flow::act(
             db,
