@@ -188,11 +188,14 @@ async fn queue_page(
         let d = Deadlines::load(&db).await?;
         let page = q(&qs, "page").parse::<i64>().unwrap_or(1).max(1);
         let status = q(&qs, "status");
+        // `late=1`: only the needs escalated to the reader's level.
+        let my_level = level_of_role(&r.role);
+        let late_only = q(&qs, "late") == "1";
         let filter = QueueFilter {
             status: Some(status.to_owned()).filter(|s| !s.is_empty()),
             category: Some(q(&qs, "category").to_owned()).filter(|s| !s.is_empty()),
             urgency: q(&qs, "urgency").parse().ok(),
-            escalated: None,
+            escalated: my_level.filter(|_| late_only),
             limit: PAGE,
             offset: (page - 1) * PAGE,
         };
@@ -222,15 +225,16 @@ async fn queue_page(
         }
         links.0.push_str("</p>");
         body.push(links);
-        // Late needs escalated to the reader's level, whatever the filters.
-        if let Some(level) = level_of_role(&r.role) {
+        // The most urgent late needs escalated to the reader's level, whatever the filters,
+        // and a link to all of them.
+        if let Some(level) = my_level.filter(|_| !late_only) {
             let (late, n_late) = flow::queue(
                 &db,
                 r,
                 &area.path,
                 &QueueFilter {
                     escalated: Some(level),
-                    limit: 20,
+                    limit: 5,
                     ..QueueFilter::default()
                 },
             )
@@ -243,8 +247,19 @@ async fn queue_page(
                 for n in &late {
                     body.push(queue_row(l, n, &d, now));
                 }
-                body.0.push_str("</table></section>");
+                body.push(html!(
+                    "</table><p><a href=\"/needs?area={}&amp;late=1\" id=\"all-late\">{}</a></p></section>",
+                    area.code,
+                    t(l, "need-all-late")
+                ));
             }
+        } else if late_only {
+            body.push(html!(
+                "<p class=\"notice\" id=\"late-only\">{} <a href=\"/needs?area={}\">{}</a></p>",
+                t(l, "need-late-only"),
+                area.code,
+                t(l, "need-open-all")
+            ));
         }
         // Filters: area, status tabs, category, urgency.
         let choices = round_areas(&db, &r.registry_scope()).await?;
@@ -253,9 +268,10 @@ async fn queue_page(
         let mut urgs = vec![(String::new(), t(l, "need-any"))];
         urgs.extend(vocab_options(URGENCIES, l));
         body.push(html!(
-            "<form class=\"filters noprint\" method=\"get\" action=\"/needs\">{}<input type=\"hidden\" name=\"status\" value=\"{}\">{}{}<button>{}</button></form>",
+            "<form class=\"filters noprint\" method=\"get\" action=\"/needs\">{}<input type=\"hidden\" name=\"status\" value=\"{}\"><input type=\"hidden\" name=\"late\" value=\"{}\">{}{}<button>{}</button></form>",
             area_select(l, &choices, &area.code),
             status,
+            if late_only { "1" } else { "" },
             select("category", &t(l, "need-category"), &cats, q(&qs, "category"), None),
             select("urgency", &t(l, "need-urgency"), &urgs, q(&qs, "urgency"), None),
             t(l, "need-show")
@@ -301,8 +317,9 @@ async fn queue_page(
             }
             body.0.push_str("</tbody></table>");
             let base = format!(
-                "/needs?area={}&status={}&category={}&urgency={}",
+                "/needs?area={}&late={}&status={}&category={}&urgency={}",
                 url_enc(&area.code),
+                if late_only { "1" } else { "" },
                 url_enc(status),
                 url_enc(q(&qs, "category")),
                 url_enc(q(&qs, "urgency"))

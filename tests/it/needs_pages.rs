@@ -256,6 +256,22 @@ async fn staff_and_volunteer_pages() {
         assert!(p.body.contains("id=\"nav-needs\""));
         let open = one(db, "SELECT COUNT(*) FROM needs WHERE is_open = 1", vec![]).await;
         assert!(p.body.contains(&format!("<b>{open}</b>")), "the open count");
+        // Late needs escalated to a community officer: the most urgent five on top, all of
+        // them behind a link.
+        let late = one(
+            db,
+            "SELECT COUNT(*) FROM needs WHERE is_open = 1 AND escalation >= 1",
+            vec![],
+        )
+        .await;
+        assert!(late > 0, "the demo has late needs");
+        assert!(p.body.contains("id=\"escalated\""));
+        let p = get_page(addr, &format!("/needs?area={COMMUNITY}&late=1"), c).await;
+        assert!(p.body.contains("id=\"late-only\""));
+        assert_eq!(
+            p.body.matches("<tr id=\"need-").count() as i64,
+            late.min(50)
+        );
         let p = get_page(addr, &format!("/needs/{id}"), c).await;
         assert_eq!(p.status, 200);
         assert!(p.body.contains(&address) && p.body.contains("id=\"history\""));

@@ -808,3 +808,5 @@ need-pub-done-saved = Saved.
 need-household-needs = Needs of this household
 need-household-none = No needs in the last 90 days.
 need-details = Details
+need-all-late = All late needs escalated to you
+need-late-only = Only late needs escalated to you are shown.

@@ -799,3 +799,5 @@ need-pub-done-saved = 已保存。
 need-household-needs = 本户需求
 need-household-none = 近 90 天没有需求。
 need-details = 详情
+need-all-late = 查看全部升级给您的超时需求
+need-late-only = 仅显示升级给您的超时需求。
