@@ -212,7 +212,7 @@ async fn allowed(db: &Db, who: &Who<'_>, n: &Need, action: &Action) -> AppResult
 }
 
 /// The name steps are recorded under.
-fn actor_name<'a>(actor: &'a Actor, who: &Who<'_>) -> String {
+fn actor_name(actor: &Actor, who: &Who<'_>) -> String {
     match who {
         Who::Household(_) => "household link".to_owned(),
         _ => actor.username.clone(),
