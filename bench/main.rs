@@ -13,6 +13,7 @@ use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
 mod mobilization;
+mod needs;
 mod pages;
 mod testing;
 
@@ -67,6 +68,12 @@ const BENCHES: &[Bench] = &[
         about: "auto-fill a week of 3x8 shifts for 4 people at scale/20 places from --scale approved volunteers (default 2,000 and 100): run and plan seconds, filled/unfilled, fairness of hours",
         default_scale: 2_000,
         run: |c| Box::pin(mobilization::autofill(c)),
+    },
+    Bench {
+        name: "needs",
+        about: "residents' needs (--scale = open needs in one community, default 10,000): the queue page p50/p95/p99 (also page 2, urgency 1, a volunteer's tasks); 1,000 volunteers claiming, starting and finishing their own needs at once (changes/s, latency, lost updates); 200 needs raced for by 2-8 volunteers each (one winner each)",
+        default_scale: 10_000,
+        run: |c| Box::pin(needs::needs(c)),
     },
 ];
 

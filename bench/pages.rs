@@ -135,7 +135,7 @@ async fn setup(db: &Db) -> (String, String) {
 
 /// A live, verified session token. The administrator's session would wait for the second
 /// factor: the bench marks it verified directly (the TOTP step is not what is measured).
-async fn session(db: &Db, user: &str) -> String {
+pub(crate) async fn session(db: &Db, user: &str) -> String {
     match access::session::login(db, user, wardline::cli::DEMO_PASSWORD, "127.0.0.1")
         .await
         .unwrap()
@@ -184,13 +184,13 @@ async fn sample(db: &Db, rng: &mut Rng, sql: &str, table: &str, n: usize) -> Vec
 }
 
 /// A minimal HTTP/1.1 client on one keep-alive connection: the whole response, timed.
-struct Client {
+pub(crate) struct Client {
     conn: BufReader<TcpStream>,
     cookie: Option<String>,
 }
 
 impl Client {
-    async fn new(port: u16, token: Option<&str>) -> Client {
+    pub(crate) async fn new(port: u16, token: Option<&str>) -> Client {
         let s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         s.set_nodelay(true).unwrap();
         Client {
@@ -200,7 +200,7 @@ impl Client {
     }
 
     /// Status and body length.
-    async fn get(&mut self, path: &str) -> (u16, usize) {
+    pub(crate) async fn get(&mut self, path: &str) -> (u16, usize) {
         let mut req = format!(
             "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: zh-CN\r\nUser-Agent: wardline-bench\r\n"
         );
