@@ -351,6 +351,16 @@ impl Tx {
             Tx::Postgres(t) => (*t).commit().await,
         }
     }
+
+    /// End the transaction without its changes, keeping the connection for the next one
+    /// (a transaction dropped unfinished is rolled back too, but on PostgreSQL its connection
+    /// is closed, which costs a new one).
+    pub async fn rollback(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => (*t).rollback().await,
+        }
+    }
 }
 
 /// Upper bound of a path range: every path under `prefix` sorts in `[prefix, prefix~)`.

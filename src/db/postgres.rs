@@ -315,6 +315,25 @@ impl PgTx {
     }
 }
 
+impl PgTx {
+    /// End the transaction without its changes and give the connection back to the pool
+    /// (dropping it unfinished closes the connection instead).
+    pub async fn rollback(mut self) -> DbResult<()> {
+        self.done = true;
+        let r = self
+            .conn
+            .get()
+            .client
+            .batch_execute("ROLLBACK")
+            .await
+            .map_err(err);
+        if r.is_err() {
+            self.conn.discard();
+        }
+        r
+    }
+}
+
 impl Drop for PgTx {
     fn drop(&mut self) {
         if !self.done {

@@ -206,9 +206,11 @@ pub async fn escalate(db: &Db, now: i64) -> AppResult<usize> {
                 args![n.id, n.status.as_str(), level.to_string(), now],
             )
             .await?;
-            tx.commit().await?;
             raised += 1;
         }
+        // Nothing changed when another node raised it first: end the transaction all the same
+        // (an unfinished one costs a connection on PostgreSQL).
+        tx.commit().await?;
     }
     Ok(raised)
 }
