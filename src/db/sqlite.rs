@@ -310,7 +310,8 @@ impl SqliteTx {
 impl SqliteTx {
     /// End the transaction without its changes.
     pub async fn rollback(mut self) -> DbResult<()> {
-        self.run(|c| c.execute_batch("ROLLBACK").map_err(err)).await?;
+        self.run(|c| c.execute_batch("ROLLBACK").map_err(err))
+            .await?;
         self.conn = None;
         Ok(())
     }
