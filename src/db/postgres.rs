@@ -142,7 +142,8 @@ pub struct PgDb {
 struct Pooled {
     conn: Option<Conn>,
     pool: Arc<PoolInner>,
-    _permit: OwnedSemaphorePermit,
+    /// Held while the connection is out of the pool (taken along by a background rollback).
+    permit: Option<OwnedSemaphorePermit>,
     /// False while the connection's transaction state is unknown.
     reusable: bool,
 }
@@ -155,6 +156,29 @@ impl Pooled {
     /// had open).
     fn discard(&mut self) {
         self.conn = None;
+    }
+}
+
+impl Pooled {
+    /// Roll back the transaction left open on this connection, then give it back to the pool;
+    /// in the background, since a transaction may end unfinished in any `drop` (a refused
+    /// change returning early, a cancelled request). The rollback releases the transaction's
+    /// locks at once, and the connection is kept instead of being closed and opened anew. The
+    /// slot stays taken until the rollback has answered; a connection whose rollback fails is
+    /// closed.
+    fn roll_back_in_background(&mut self) {
+        let (Some(conn), Ok(rt)) = (self.conn.take(), tokio::runtime::Handle::try_current()) else {
+            self.conn = None;
+            return;
+        };
+        let pool = self.pool.clone();
+        let permit = self.permit.take();
+        rt.spawn(async move {
+            if conn.client.batch_execute("ROLLBACK").await.is_ok() {
+                pool.idle.lock().expect("pool poisoned").push(conn);
+            }
+            drop(permit);
+        });
     }
 }
 
@@ -212,7 +236,7 @@ impl PgDb {
         Ok(Pooled {
             conn: Some(conn),
             pool: self.pool.clone(),
-            _permit: permit,
+            permit: Some(permit),
             reusable: true,
         })
     }
@@ -232,6 +256,7 @@ impl PgDb {
         Ok(PgTx {
             conn: c,
             done: false,
+            copying: false,
         })
     }
 }
@@ -239,6 +264,8 @@ impl PgDb {
 pub struct PgTx {
     conn: Pooled,
     done: bool,
+    /// A COPY is under way: the connection cannot take a ROLLBACK until it ends.
+    copying: bool,
 }
 
 impl PgTx {
@@ -272,6 +299,7 @@ impl PgTx {
         } else {
             table.to_owned()
         };
+        self.copying = true;
         let client = &self.conn.get().client;
         let sink = client
             .copy_in::<_, bytes::Bytes>(&format!("COPY {target} ({cols}) FROM STDIN"))
@@ -295,6 +323,7 @@ impl PgTx {
             sink.send(buf.split().freeze()).await.map_err(err)?;
         }
         sink.finish().await.map_err(err)?;
+        self.copying = false;
         if let Some(oc) = on_conflict {
             self.batch(&format!(
                 "INSERT INTO {table} ({cols}) SELECT {cols} FROM bulk_{table} {oc}; TRUNCATE bulk_{table};"
@@ -315,29 +344,15 @@ impl PgTx {
     }
 }
 
-impl PgTx {
-    /// End the transaction without its changes and give the connection back to the pool
-    /// (dropping it unfinished closes the connection instead).
-    pub async fn rollback(mut self) -> DbResult<()> {
-        self.done = true;
-        let r = self
-            .conn
-            .get()
-            .client
-            .batch_execute("ROLLBACK")
-            .await
-            .map_err(err);
-        if r.is_err() {
-            self.conn.discard();
-        }
-        r
-    }
-}
-
 impl Drop for PgTx {
     fn drop(&mut self) {
-        if !self.done {
+        if self.done {
+            return;
+        }
+        if self.copying {
             self.conn.discard();
+        } else {
+            self.conn.roll_back_in_background();
         }
     }
 }

@@ -342,7 +342,7 @@ pub async fn act(
     let mut tx = db.begin().await?;
     let changed = update(&mut tx, &n, action, me, target, now).await?;
     if changed == 0 {
-        tx.rollback().await?;
+        drop(tx);
         // Someone else changed it between our read and our write: say what happened.
         let now_n = load(db, id).await?;
         return Err(refused(action, &now_n, me));

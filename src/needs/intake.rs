@@ -425,7 +425,7 @@ async fn insert(
         .map(|r| r.int(0));
     let Some(id) = id else {
         // The same client id won a race on another connection: answer with that need.
-        tx.rollback().await?;
+        drop(tx);
         return by_client_id(db, hh, c.client_id.as_deref())
             .await?
             .ok_or(AppError::Internal("a need's client id vanished".into()));
