@@ -345,20 +345,32 @@ impl Tx {
         }
     }
 
+    /// PostgreSQL: lock these rows of `table` (`FOR UPDATE`, in id order) until the end of
+    /// the transaction, so that two nodes changing the same records take turns; SQLite's one
+    /// writer does this already. Lock tables in a fixed order too (the callers' docs say which).
+    pub async fn lock_rows(&mut self, table: &str, ids: &[i64]) -> DbResult<()> {
+        if self.backend() != Backend::Postgres || ids.is_empty() {
+            return Ok(());
+        }
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(1000) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id FROM {table} WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                marks.join(", ")
+            );
+            self.query(&sql, chunk.iter().map(|i| Value::from(*i)).collect())
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> DbResult<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => (*t).commit().await,
-        }
-    }
-
-    /// End the transaction without its changes, keeping the connection for the next one
-    /// (a transaction dropped unfinished is rolled back too, but on PostgreSQL its connection
-    /// is closed, which costs a new one).
-    pub async fn rollback(self) -> DbResult<()> {
-        match self {
-            Tx::Sqlite(t) => t.rollback().await,
-            Tx::Postgres(t) => (*t).rollback().await,
         }
     }
 }

@@ -307,16 +307,6 @@ impl SqliteTx {
     }
 }
 
-impl SqliteTx {
-    /// End the transaction without its changes.
-    pub async fn rollback(mut self) -> DbResult<()> {
-        self.run(|c| c.execute_batch("ROLLBACK").map_err(err))
-            .await?;
-        self.conn = None;
-        Ok(())
-    }
-}
-
 impl Drop for SqliteTx {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {

@@ -418,7 +418,7 @@ pub async fn run(
         .ok_or(AppError::NotFound)?
         .int(0);
     if tx.backend() == crate::db::Backend::Postgres {
-        // Take turns with other placements of these shifts and volunteers (see `lock_rows`).
+        // Take turns with other placements of these shifts and volunteers (see `Tx::lock_rows`).
         let ids = |rows: Vec<crate::db::Row>| rows.iter().map(|r| r.int(0)).collect::<Vec<_>>();
         let shifts = tx
             .query(
@@ -426,14 +426,14 @@ pub async fn run(
                 args![path, end.as_str(), from, to],
             )
             .await?;
-        super::lock_rows(&mut tx, "shifts", &ids(shifts)).await?;
+        tx.lock_rows("shifts", &ids(shifts)).await?;
         let vols = tx
             .query(
                 "SELECT id FROM volunteers WHERE path >= $1 AND path < $2 AND status = 'approved'",
                 args![path, end.as_str()],
             )
             .await?;
-        super::lock_rows(&mut tx, "volunteers", &ids(vols)).await?;
+        tx.lock_rows("volunteers", &ids(vols)).await?;
     }
     // The shifts and who is on them.
     let rows = tx

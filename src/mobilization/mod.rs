@@ -189,30 +189,6 @@ pub fn require_reader(r: &Reader) -> AppResult<()> {
     }
 }
 
-/// PostgreSQL: lock rows read for a placement, so two nodes placing the same volunteer or
-/// filling the same shift at once take turns (SQLite's one writer does this already). Locks
-/// are taken shifts first, then volunteers, each in id order.
-pub(crate) async fn lock_rows(tx: &mut crate::db::Tx, table: &str, ids: &[i64]) -> AppResult<()> {
-    if tx.backend() != crate::db::Backend::Postgres || ids.is_empty() {
-        return Ok(());
-    }
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    for chunk in ids.chunks(1000) {
-        let sql = format!(
-            "SELECT id FROM {table} WHERE id IN ({}) ORDER BY id FOR UPDATE",
-            crate::testing::placeholders(1, chunk.len())
-        );
-        tx.query(
-            &sql,
-            chunk.iter().map(|i| crate::db::Value::from(*i)).collect(),
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// One record by id, for a reader who may read the pool, within their scope: `sql` selects it
 /// by `$1`, `of` builds it, `path` names its area. Outside the scope it is not found.
 pub(crate) async fn scoped_one<T>(

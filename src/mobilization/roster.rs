@@ -675,8 +675,8 @@ pub async fn assign(
     }
     let rules = Rules::load(db).await?;
     let mut tx = db.begin().await?;
-    super::lock_rows(&mut tx, "shifts", &[shift_id]).await?;
-    super::lock_rows(&mut tx, "volunteers", &[volunteer_id]).await?;
+    tx.lock_rows("shifts", &[shift_id]).await?;
+    tx.lock_rows("volunteers", &[volunteer_id]).await?;
     let on = tx
         .query(
             "SELECT volunteer_id FROM assignments WHERE shift_id = $1",

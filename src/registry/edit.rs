@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, Backend, Db, Row, Tx};
+use crate::db::{now_ms, Db, Row};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::areas::{self, Counts};
@@ -133,23 +133,6 @@ pub async fn update_household(
     Ok(())
 }
 
-/// Lock household rows for the rest of the transaction (PostgreSQL; SQLite has one writer),
-/// in id order so that two writers never wait on each other crosswise.
-async fn lock_households(tx: &mut Tx, ids: &[i64]) -> AppResult<()> {
-    if tx.backend() == Backend::Postgres {
-        let mut ids = ids.to_vec();
-        ids.sort_unstable();
-        for id in ids {
-            tx.query(
-                "SELECT id FROM households WHERE id = $1 FOR UPDATE",
-                args![id],
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
 /// Merge household `from` into `into`: its residents move to `into` (its head becomes an
 /// ordinary member, "other"; `into` keeps its head, or stays without one), its needs follow,
 /// its personal link stops working, and the household row goes. One transaction with the
@@ -166,7 +149,7 @@ pub async fn merge_households(
     }
     let scope = r.registry_scope();
     let mut tx = db.begin().await?;
-    lock_households(&mut tx, &[from, into]).await?;
+    tx.lock_rows("households", &[from, into]).await?;
     // Scope first: outside it, the answer is "not found" whatever the form holds.
     let src = residents::household_ref(&mut tx, from)
         .await?
@@ -262,7 +245,7 @@ pub async fn remove_household(db: &Db, actor: &Actor, r: &Reader, id: i64) -> Ap
     }
     let scope = r.registry_scope();
     let mut tx = db.begin().await?;
-    lock_households(&mut tx, &[id]).await?;
+    tx.lock_rows("households", &[id]).await?;
     let old = tx
         .query_opt(
             "SELECT area_id, path, address, kind FROM households WHERE id = $1",
