@@ -85,7 +85,6 @@ CREATE INDEX need_items_need ON need_items (need_id);
 -- address: the rate limit counts them. Rows older than a day are removed as new ones arrive.
 CREATE TABLE need_link_attempts (
     ip_hash TEXT NOT NULL,
-    household_id BIGINT,
     at_ms BIGINT NOT NULL
 );
 CREATE INDEX need_link_attempts_ip ON need_link_attempts (ip_hash, at_ms);

@@ -126,6 +126,42 @@ impl Reader {
     }
 }
 
+/// Record one request of a public form from `client` in `table` (columns `ip_hash`, `at_ms`)
+/// and count that client's requests within the last `window_ms`. The address is kept only as
+/// a salted hash (returned, for callers that store it with what the request made); rows older
+/// than a day go as new ones arrive. Committed before the caller checks anything else, so
+/// refused requests count too.
+pub async fn count_attempt(
+    db: &Db,
+    table: &'static str,
+    client: &str,
+    now: i64,
+    window_ms: i64,
+) -> crate::error::AppResult<(String, i64)> {
+    let salt = crate::testing::qr_secret(db).await?;
+    let ip_hash = hash_token(&format!("{salt}:{client}"))[..16].to_owned();
+    let mut tx = db.begin().await?;
+    tx.execute(
+        &format!("DELETE FROM {table} WHERE at_ms < $1"),
+        crate::args![now - 86_400_000],
+    )
+    .await?;
+    tx.execute(
+        &format!("INSERT INTO {table} (ip_hash, at_ms) VALUES ($1, $2)"),
+        crate::args![ip_hash.as_str(), now],
+    )
+    .await?;
+    let n = tx
+        .query_one(
+            &format!("SELECT COUNT(*) FROM {table} WHERE ip_hash = $1 AND at_ms > $2"),
+            crate::args![ip_hash.as_str(), now - window_ms],
+        )
+        .await?
+        .int(0);
+    tx.commit().await?;
+    Ok((ip_hash, n))
+}
+
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }

@@ -490,28 +490,9 @@ pub struct Receipt {
 /// hash, for the rate limit). Refused with 429 when the client or the link sends too many.
 pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResult<Receipt> {
     let now = now_ms();
-    let salt = crate::testing::qr_secret(db).await?;
-    let ip_hash = access::hash_token(&format!("{salt}:{client}"))[..16].to_owned();
-    // Every attempt counts, refused or not (committed before the checks).
-    let mut tx = db.begin().await?;
-    tx.execute(
-        "DELETE FROM signup_attempts WHERE at_ms < $1",
-        args![now - 86_400_000],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO signup_attempts (ip_hash, at_ms) VALUES ($1, $2)",
-        args![ip_hash.as_str(), now],
-    )
-    .await?;
-    let attempts = tx
-        .query_one(
-            "SELECT COUNT(*) FROM signup_attempts WHERE ip_hash = $1 AND at_ms > $2",
-            args![ip_hash.as_str(), now - RATE_WINDOW_MS],
-        )
-        .await?
-        .int(0);
-    tx.commit().await?;
+    // Every attempt counts, refused or not.
+    let (ip_hash, attempts) =
+        access::count_attempt(db, "signup_attempts", client, now, RATE_WINDOW_MS).await?;
     if attempts > RATE_ATTEMPTS {
         return Err(too_many());
     }

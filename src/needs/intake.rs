@@ -170,28 +170,9 @@ pub fn too_many() -> AppError {
 /// Count a request through a household link (or a look-up of an unknown one) from `client`
 /// (kept as a salted hash only); refuse with 429 past the limit. Committed before any other
 /// check, so refused requests count too.
-pub async fn guard(db: &Db, client: &str, household: Option<i64>, now: i64) -> AppResult<()> {
-    let salt = crate::testing::qr_secret(db).await?;
-    let ip_hash = access::hash_token(&format!("{salt}:{client}"))[..16].to_owned();
-    let mut tx = db.begin().await?;
-    tx.execute(
-        "DELETE FROM need_link_attempts WHERE at_ms < $1",
-        args![now - 86_400_000],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO need_link_attempts (ip_hash, household_id, at_ms) VALUES ($1, $2, $3)",
-        args![ip_hash.as_str(), household, now],
-    )
-    .await?;
-    let n = tx
-        .query_one(
-            "SELECT COUNT(*) FROM need_link_attempts WHERE ip_hash = $1 AND at_ms > $2",
-            args![ip_hash.as_str(), now - RATE_WINDOW_MS],
-        )
-        .await?
-        .int(0);
-    tx.commit().await?;
+pub async fn guard(db: &Db, client: &str, now: i64) -> AppResult<()> {
+    let (_, n) =
+        access::count_attempt(db, "need_link_attempts", client, now, RATE_WINDOW_MS).await?;
     if n > RATE_ATTEMPTS {
         Err(too_many())
     } else {

@@ -34,7 +34,7 @@ use crate::web::AppState;
 /// The household of a link, counting the request against the sender's limit.
 async fn open(db: &Db, v: &Visitor, token: &str) -> Result<Household, AppError> {
     let hh = intake::link_household(db, token).await?;
-    intake::guard(db, &v.ip, hh.as_ref().map(|h| h.id), now_ms()).await?;
+    intake::guard(db, &v.ip, now_ms()).await?;
     hh.ok_or(AppError::NotFound)
 }
 

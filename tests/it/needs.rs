@@ -1078,13 +1078,13 @@ async fn household_link_limits() {
         // client is not held up.
         let now = wardline::db::now_ms();
         for _ in 0..intake::RATE_ATTEMPTS {
-            intake::guard(db, "10.9.9.9", None, now).await.unwrap();
+            intake::guard(db, "10.9.9.9", now).await.unwrap();
         }
         assert!(matches!(
-            intake::guard(db, "10.9.9.9", None, now).await,
+            intake::guard(db, "10.9.9.9", now).await,
             Err(AppError::TooMany(_))
         ));
-        intake::guard(db, "10.9.9.10", Some(a), now).await.unwrap();
+        intake::guard(db, "10.9.9.10", now).await.unwrap();
         let stored: i64 = db
             .query_one(
                 "SELECT COUNT(*) FROM need_link_attempts WHERE ip_hash LIKE '10.%'",
