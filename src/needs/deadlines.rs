@@ -36,6 +36,14 @@ impl Default for Deadlines {
 
 const MINUTE: i64 = 60_000;
 
+/// The form's fields per urgency 1–4: (first contact, completion).
+pub const FIELDS: [(&str, &str); 4] = [
+    ("contact_1", "complete_1"),
+    ("contact_2", "complete_2"),
+    ("contact_3", "complete_3"),
+    ("contact_4", "complete_4"),
+];
+
 impl Deadlines {
     /// The deployment's deadlines: the `needs.*` settings where set, else the defaults.
     pub async fn load(db: &Db) -> AppResult<Deadlines> {
@@ -69,12 +77,6 @@ impl Deadlines {
     pub fn parse(contact: &[String; 4], complete: &[String; 4]) -> AppResult<Deadlines> {
         let mut d = Deadlines::default();
         let mut errs = Vec::new();
-        const FIELDS: [(&str, &str); 4] = [
-            ("contact_1", "complete_1"),
-            ("contact_2", "complete_2"),
-            ("contact_3", "complete_3"),
-            ("contact_4", "complete_4"),
-        ];
         for u in 0..4 {
             let c = contact[u].trim().parse::<i64>().ok();
             let f = complete[u].trim().parse::<i64>().ok();

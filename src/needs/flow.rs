@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use super::{is_open_status, label, load, Need, ITEM_KINDS, STATUSES};
+use super::{fetch, is_open_status, label, load, Need, ITEM_KINDS, STATUSES};
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
@@ -135,6 +135,27 @@ pub async fn teams_of(db: &Db, volunteer: i64) -> AppResult<Vec<i64>> {
         .collect())
 }
 
+/// Whether a need given to a team nobody of which has taken yet is open to this volunteer
+/// (a member of the team).
+async fn team_may_take(db: &Db, v: &Volunteer, n: &Need) -> AppResult<bool> {
+    Ok(match n.team_id {
+        Some(t) if n.volunteer_id.is_none() => teams_of(db, v.id).await?.contains(&t),
+        _ => false,
+    })
+}
+
+/// The need must be the volunteer's own: otherwise it is "given to someone else" in the area
+/// they serve, and not found outside it.
+fn require_holder(v: &Volunteer, n: &Need) -> AppResult<()> {
+    if n.volunteer_id == Some(v.id) {
+        Ok(())
+    } else if n.path.starts_with(v.path.as_str()) {
+        Err(not_yours())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 fn need_reason(reason: &str, field: &'static str) -> Result<String, FieldError> {
     let r = reason.trim();
     if r.is_empty() || r.chars().count() > 500 {
@@ -165,10 +186,7 @@ async fn allowed(db: &Db, who: &Who<'_>, n: &Need, action: &Action) -> AppResult
         }
         Who::Volunteer(v) => {
             let mine = n.volunteer_id == Some(v.id);
-            let team = match n.team_id {
-                Some(t) if n.volunteer_id.is_none() => teams_of(db, v.id).await?.contains(&t),
-                _ => false,
-            };
+            let team = team_may_take(db, v, n).await?;
             let in_area = n.path.starts_with(v.path.as_str());
             if v.status != "approved" {
                 return Err(AppError::Forbidden(Msg::new(
@@ -239,7 +257,7 @@ pub async fn act(
     seen: Option<i64>,
     now: i64,
 ) -> AppResult<Need> {
-    let n = load(db, id).await?;
+    let n = fetch(db, id).await?;
     allowed(db, who, &n, action).await?;
     // Check the action's own fields before its state, so a form's errors come first.
     let mut errs = Vec::new();
@@ -344,7 +362,7 @@ pub async fn act(
     if changed == 0 {
         drop(tx);
         // Someone else changed it between our read and our write: say what happened.
-        let now_n = load(db, id).await?;
+        let now_n = fetch(db, id).await?;
         return Err(refused(action, &now_n, me));
     }
     let by = actor_name(actor, who);
@@ -382,7 +400,7 @@ pub async fn act(
         .await?;
     }
     tx.commit().await?;
-    load(db, id).await
+    fetch(db, id).await
 }
 
 /// The conditional update of one action; 0 when the need changed since it was read.
@@ -458,14 +476,8 @@ pub async fn reveal_phone(
     id: i64,
     now: i64,
 ) -> AppResult<String> {
-    let n = load(db, id).await?;
-    if n.volunteer_id != Some(v.id) {
-        return Err(if n.path.starts_with(v.path.as_str()) {
-            not_yours()
-        } else {
-            AppError::NotFound
-        });
-    }
+    let n = fetch(db, id).await?;
+    require_holder(v, &n)?;
     if !n.is_open() {
         return Err(AppError::Conflict(Msg::new(
             "this need is closed; its phone number is no longer shown",
@@ -505,7 +517,7 @@ pub async fn add_item(
     quantity: &str,
     now: i64,
 ) -> AppResult<()> {
-    let n = load(db, id).await?;
+    let n = fetch(db, id).await?;
     match who {
         Who::Staff(r) => {
             if !r.registry_scope().contains(&n.path) {
@@ -513,15 +525,7 @@ pub async fn add_item(
             }
             super::require_dispatch(r)?;
         }
-        Who::Volunteer(v) => {
-            if n.volunteer_id != Some(v.id) {
-                return Err(if n.path.starts_with(v.path.as_str()) {
-                    not_yours()
-                } else {
-                    AppError::NotFound
-                });
-            }
-        }
+        Who::Volunteer(v) => require_holder(v, &n)?,
         Who::Household(_) => return Err(AppError::NotFound),
     }
     let mut errs = Vec::new();
@@ -589,6 +593,20 @@ pub struct QueueFilter {
     pub offset: i64,
 }
 
+/// The condition for the open needs at or under `path` (columns of `needs` aliased `n`), with
+/// its parameters from `$1`: a path range, and at or below a community its id too, the first
+/// column of the queue's index (community, open, urgency, age).
+fn open_under(path: &str) -> (String, Vec<Value>) {
+    let mut params: Vec<Value> = vec![path.into(), path_end(path).into()];
+    let mut cond = "n.path >= $1 AND n.path < $2 AND n.is_open = 1".to_owned();
+    let community = crate::registry::areas::community_id(path);
+    if community != 0 {
+        params.push(community.into());
+        cond.push_str(" AND n.community_id = $3");
+    }
+    (cond, params)
+}
+
 /// Open needs under `path` for a reader in scope. A path at or below a community is one
 /// range of the queue index (community, open, urgency, age).
 pub async fn queue(
@@ -601,13 +619,7 @@ pub async fn queue(
     if !r.registry_scope().contains(path) {
         return Err(AppError::NotFound);
     }
-    let community = crate::registry::areas::community_id(path);
-    let mut params: Vec<Value> = vec![path.into(), path_end(path).into()];
-    let mut cond = "n.path >= $1 AND n.path < $2 AND n.is_open = 1".to_owned();
-    if community != 0 {
-        params.push(community.into());
-        cond.push_str(&format!(" AND n.community_id = ${}", params.len()));
-    }
+    let (mut cond, mut params) = open_under(path);
     if let Some(s) = f.status.as_deref().filter(|s| is_open_status(s)) {
         params.push(s.into());
         cond.push_str(&format!(" AND n.status = ${}", params.len()));
@@ -656,16 +668,10 @@ pub async fn open_counts(db: &Db, r: &Reader, path: &str) -> AppResult<Vec<(Stri
     if !r.registry_scope().contains(path) {
         return Err(AppError::NotFound);
     }
-    let community = crate::registry::areas::community_id(path);
-    let mut params: Vec<Value> = vec![path.into(), path_end(path).into()];
-    let mut cond = "path >= $1 AND path < $2 AND is_open = 1".to_owned();
-    if community != 0 {
-        params.push(community.into());
-        cond.push_str(" AND community_id = $3");
-    }
+    let (cond, params) = open_under(path);
     Ok(db
         .query(
-            &format!("SELECT status, COUNT(*) FROM needs WHERE {cond} GROUP BY status"),
+            &format!("SELECT n.status, COUNT(*) FROM needs n WHERE {cond} GROUP BY n.status"),
             params,
         )
         .await?
@@ -704,23 +710,16 @@ pub async fn tasks(db: &Db, v: &Volunteer, limit: i64) -> AppResult<Tasks> {
         .iter()
         .map(super::need_of)
         .collect();
-    let community = crate::registry::areas::community_id(&v.path);
-    let mut params: Vec<Value> = vec![
-        v.path.as_str().into(),
-        path_end(&v.path).into(),
-        limit.into(),
-    ];
-    let mut cond = "n.path >= $1 AND n.path < $2 AND n.is_open = 1 AND n.status = 'new'".to_owned();
-    if community != 0 {
-        params.push(community.into());
-        cond.push_str(" AND n.community_id = $4");
-    }
+    let (mut cond, mut params) = open_under(&v.path);
+    cond.push_str(" AND n.status = 'new'");
+    params.push(limit.into());
     let mut queue: Vec<Need> = db
         .query(
             &format!(
-                "SELECT {} FROM {} WHERE {cond} ORDER BY n.urgency, n.created_ms, n.id LIMIT $3",
+                "SELECT {} FROM {} WHERE {cond} ORDER BY n.urgency, n.created_ms, n.id LIMIT ${}",
                 super::COLS,
-                super::FROM
+                super::FROM,
+                params.len()
             ),
             params,
         )
@@ -749,12 +748,8 @@ pub async fn tasks(db: &Db, v: &Volunteer, limit: i64) -> AppResult<Tasks> {
 /// A need as a volunteer may see it: given to them or their team, or waiting in their area.
 pub async fn for_volunteer(db: &Db, v: &Volunteer, id: i64) -> AppResult<Need> {
     let n = load(db, id).await?;
-    let team = match n.team_id {
-        Some(t) if n.volunteer_id.is_none() => teams_of(db, v.id).await?.contains(&t),
-        _ => false,
-    };
     let waiting = n.status == "new" && n.path.starts_with(v.path.as_str());
-    if n.volunteer_id == Some(v.id) || team || waiting {
+    if n.volunteer_id == Some(v.id) || waiting || team_may_take(db, v, &n).await? {
         Ok(n)
     } else {
         Err(AppError::NotFound)

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{can_intake, in_vocab, CATEGORIES, SOURCES};
+use super::{in_vocab, CATEGORIES, SOURCES};
 use crate::access::{self, Reader};
 use crate::args;
 use crate::audit::{self, Actor, Event};
@@ -147,13 +147,9 @@ pub async fn renew_link(db: &Db, actor: &Actor, r: &Reader, household_id: i64) -
     Ok(())
 }
 
+/// A household in the reader's scope (readers of the queue only).
 async fn staff_household(db: &Db, r: &Reader, id: i64) -> AppResult<Household> {
-    if !can_intake(r) && !super::can_read(r) {
-        return Err(AppError::Forbidden(Msg::new(
-            "needs are registered by officers, the hotline and grid workers",
-            "需求由干部、热线和网格员登记",
-        )));
-    }
+    super::require_read(r)?;
     household(db, id)
         .await?
         .filter(|h| r.registry_scope().contains(&h.path))
@@ -220,12 +216,7 @@ pub async fn create(
     f: &NewNeed,
     now: i64,
 ) -> AppResult<Created> {
-    if !can_intake(r) {
-        return Err(AppError::Forbidden(Msg::new(
-            "needs are registered by officers, the hotline and grid workers",
-            "需求由干部、热线和网格员登记",
-        )));
-    }
+    super::require_intake(r)?;
     let hh = staff_household(db, r, household_id).await?;
     insert(db, Some(actor), &hh, f, &actor.username, now).await
 }
