@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::figures::{self, Period, Report};
 use crate::db::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::web::{ApiError, AppState, Auth};
 
 #[derive(Deserialize)]
@@ -34,16 +34,7 @@ pub async fn figures_of(
 ) -> Result<Json<FiguresView>, ApiError> {
     let run = async {
         super::require_read(&r)?;
-        let scope = r.registry_scope();
-        let area = match q.area.as_deref().filter(|a| !a.trim().is_empty()) {
-            Some(code) => crate::registry::areas::by_code(&s.db, code.trim()).await?,
-            None => match scope.roots.first() {
-                Some(p) => crate::registry::areas::by_path(&s.db, p).await?,
-                None => None,
-            },
-        }
-        .filter(|a| scope.contains(&a.path))
-        .ok_or(AppError::NotFound)?;
+        let area = super::area_in_scope(&s.db, &r, q.area.as_deref().unwrap_or("")).await?;
         let now = now_ms();
         let p = figures::period(
             q.from.as_deref().unwrap_or(""),

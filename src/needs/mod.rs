@@ -119,6 +119,17 @@ pub fn require_read(r: &Reader) -> AppResult<()> {
     }
 }
 
+pub fn require_intake(r: &Reader) -> AppResult<()> {
+    if can_intake(r) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Msg::new(
+            "needs are registered by officers, the hotline and grid workers",
+            "需求由干部、热线和网格员登记",
+        )))
+    }
+}
+
 pub fn require_dispatch(r: &Reader) -> AppResult<()> {
     if can_dispatch(r) {
         Ok(())
@@ -139,6 +150,26 @@ pub fn level_of_role(role: &str) -> Option<i64> {
         "hq" | "admin" => Some(3),
         _ => None,
     }
+}
+
+/// The area a page or an API call is about: `code`, or when empty the reader's first scope
+/// root; outside the scope it is not found.
+pub async fn area_in_scope(
+    db: &Db,
+    r: &Reader,
+    code: &str,
+) -> AppResult<crate::registry::areas::Area> {
+    use crate::registry::areas;
+    let scope = r.registry_scope();
+    let a = match code.trim() {
+        "" => match scope.roots.first() {
+            Some(p) => areas::by_path(db, p).await?,
+            None => None,
+        },
+        c => areas::by_code(db, c).await?,
+    };
+    a.filter(|a| scope.contains(&a.path))
+        .ok_or(AppError::NotFound)
 }
 
 /// A need as its handlers see it.
@@ -248,19 +279,23 @@ pub fn need_of(r: &Row) -> Need {
     }
 }
 
-/// One need by id, whoever asks (callers check who may see it).
+/// One need by id, without its household's tags: what the state machine reads.
+pub async fn fetch(db: &Db, id: i64) -> AppResult<Need> {
+    db.query_opt(
+        &format!("SELECT {COLS} FROM {FROM} WHERE n.id = $1"),
+        args![id],
+    )
+    .await?
+    .map(|r| need_of(&r))
+    .ok_or(AppError::NotFound)
+}
+
+/// One need by id with its household's vulnerable tags, whoever asks (callers check who may
+/// see it): what the pages show.
 pub async fn load(db: &Db, id: i64) -> AppResult<Need> {
-    let mut v = db
-        .query(
-            &format!("SELECT {COLS} FROM {FROM} WHERE n.id = $1"),
-            args![id],
-        )
-        .await?
-        .iter()
-        .map(need_of)
-        .collect::<Vec<_>>();
+    let mut v = vec![fetch(db, id).await?];
     with_tags(db, &mut v).await?;
-    v.pop().ok_or(AppError::NotFound)
+    Ok(v.pop().expect("one"))
 }
 
 /// One need for a reader of the queue, within their scope (else not found).
@@ -274,9 +309,13 @@ pub async fn get(db: &Db, r: &Reader, id: i64) -> AppResult<Need> {
     }
 }
 
-/// Fill in the vulnerable tags of each need's household (its members' tags, or-ed).
-pub async fn with_tags(db: &Db, needs: &mut [Need]) -> AppResult<()> {
-    let mut ids: Vec<i64> = needs.iter().map(|n| n.household_id).collect();
+/// The vulnerable tags of each household's members, or-ed, by household (households without
+/// any are left out).
+pub async fn household_tags(
+    db: &Db,
+    households: &[i64],
+) -> AppResult<std::collections::HashMap<i64, i64>> {
+    let mut ids = households.to_vec();
     ids.sort_unstable();
     ids.dedup();
     let mut tags = std::collections::HashMap::<i64, i64>::new();
@@ -292,6 +331,13 @@ pub async fn with_tags(db: &Db, needs: &mut [Need]) -> AppResult<()> {
             *tags.entry(row.int(0)).or_default() |= row.int(1);
         }
     }
+    Ok(tags)
+}
+
+/// Fill in the vulnerable tags of each need's household.
+pub async fn with_tags(db: &Db, needs: &mut [Need]) -> AppResult<()> {
+    let ids: Vec<i64> = needs.iter().map(|n| n.household_id).collect();
+    let tags = household_tags(db, &ids).await?;
     for n in needs {
         n.tags = tags.get(&n.household_id).copied().unwrap_or(0);
     }

@@ -28,7 +28,6 @@ use crate::mobilization::branch_pages::{
 };
 use crate::mobilization::pages::{origin, qr_svg};
 use crate::mobilization::signup_pages::vocab_options;
-use crate::registry::areas;
 use crate::testing::pages::{first, minutes, q, round_areas, Pairs};
 use crate::web::html::{crumbs, csrf_field, field, notice, select, url_enc, Markup};
 use crate::web::pages::Ctx;
@@ -153,21 +152,6 @@ pub fn short(s: &str, n: usize) -> String {
     }
 }
 
-/// The area a page is about: `?area=CODE`, else the reader's first scope root.
-async fn area_of(db: &Db, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
-    let r = ctx.reader();
-    let a = if code.is_empty() {
-        match r.registry_scope().roots.first() {
-            Some(p) => areas::by_path(db, p).await?,
-            None => None,
-        }
-    } else {
-        areas::by_code(db, code).await?
-    };
-    a.filter(|a| r.registry_scope().contains(&a.path))
-        .ok_or(AppError::NotFound)
-}
-
 fn area_select(l: Lang, choices: &[(String, String)], code: &str) -> Markup {
     select("area", &t(l, "need-area"), choices, code, None)
 }
@@ -184,7 +168,7 @@ async fn queue_page(
     let now = now_ms();
     let run = async {
         super::require_read(r)?;
-        let area = area_of(&db, &ctx, q(&qs, "area")).await?;
+        let area = super::area_in_scope(&db, r, q(&qs, "area")).await?;
         let d = Deadlines::load(&db).await?;
         let page = q(&qs, "page").parse::<i64>().unwrap_or(1).max(1);
         let status = q(&qs, "status");
@@ -1051,12 +1035,7 @@ async fn new_view(db: &Db, ctx: &Ctx, household: &str, posted: Option<Posted>) -
     let r = ctx.reader();
     let posted = posted.as_ref();
     let run = async {
-        if !can_intake(r) {
-            return Err(AppError::Forbidden(crate::i18n::Msg::new(
-                "needs are registered by officers, the hotline and grid workers",
-                "需求由干部、热线和网格员登记",
-            )));
-        }
+        super::require_intake(r)?;
         let mut body = crumbs(&[
             (t(l, "need-title"), "/needs".to_owned()),
             (t(l, "need-new"), String::new()),
@@ -1077,16 +1056,11 @@ async fn new_view(db: &Db, ctx: &Ctx, household: &str, posted: Option<Posted>) -
             .iter()
             .map(|p| (p.id.to_string(), p.name.clone()))
             .collect();
-        let tags = hh
-            .residents
-            .iter()
-            .flat_map(|p| p.tags.iter())
-            .fold(0i64, |acc, code| {
-                acc | crate::registry::model::TAGS
-                    .iter()
-                    .position(|x| x.code == *code)
-                    .map_or(0, |i| 1 << i)
-            });
+        let tags = super::household_tags(db, &[hid])
+            .await?
+            .get(&hid)
+            .copied()
+            .unwrap_or(0);
         body.push(html!(
             "<p class=\"box who-card\" id=\"need-household\"><b>{}</b><span class=\"sub\">{}</span></p>",
             hh.household.address,
@@ -1245,7 +1219,7 @@ async fn figures_page(
     let now = now_ms();
     let run = async {
         super::require_read(r)?;
-        let area = area_of(&db, &ctx, q(&qs, "area")).await?;
+        let area = super::area_in_scope(&db, r, q(&qs, "area")).await?;
         let p = figures::period(q(&qs, "from"), q(&qs, "to"), now)?;
         let rep = figures::report(&db, r, &area.path, p.from_ms, p.to_ms, now).await?;
         let mut body = crumbs(&[
@@ -1366,15 +1340,15 @@ async fn deadlines_view(db: &Db, ctx: &Ctx, saved: bool, posted: Option<Posted>)
         let s = state(posted, "deadlines", 0);
         let mut rows = Markup::default();
         for u in 0..4 {
-            let (c, f) = (format!("contact_{}", u + 1), format!("complete_{}", u + 1));
+            let (c, f) = super::deadlines::FIELDS[u];
             rows.push(html!(
                 "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
                 label(URGENCIES, &(u + 1).to_string(), l),
                 field(
-                    &c,
+                    c,
                     &t(l, "need-minutes"),
-                    &val(s, &c, &d.contact_min[u].to_string()),
-                    err(s, &c),
+                    &val(s, c, &d.contact_min[u].to_string()),
+                    err(s, c),
                     if editable {
                         "inputmode=\"numeric\""
                     } else {
@@ -1382,10 +1356,10 @@ async fn deadlines_view(db: &Db, ctx: &Ctx, saved: bool, posted: Option<Posted>)
                     }
                 ),
                 field(
-                    &f,
+                    f,
                     &t(l, "need-minutes"),
-                    &val(s, &f, &d.complete_min[u].to_string()),
-                    err(s, &f),
+                    &val(s, f, &d.complete_min[u].to_string()),
+                    err(s, f),
                     if editable {
                         "inputmode=\"numeric\""
                     } else {
@@ -1416,20 +1390,8 @@ async fn deadlines_post(State(db): State<Db>, ctx: Ctx, Form(f): Pairs) -> Respo
     let run = async {
         require_hq(&ctx)?;
         let get = |k: &str| first(&f, k).to_owned();
-        let d = Deadlines::parse(
-            &[
-                get("contact_1"),
-                get("contact_2"),
-                get("contact_3"),
-                get("contact_4"),
-            ],
-            &[
-                get("complete_1"),
-                get("complete_2"),
-                get("complete_3"),
-                get("complete_4"),
-            ],
-        )?;
+        let fields = super::deadlines::FIELDS;
+        let d = Deadlines::parse(&fields.map(|x| get(x.0)), &fields.map(|x| get(x.1)))?;
         d.save(&db, &ctx.actor()).await
     };
     match run.await {
@@ -1437,18 +1399,10 @@ async fn deadlines_post(State(db): State<Db>, ctx: Ctx, Form(f): Pairs) -> Respo
         Err(e @ AppError::Invalid(_)) => {
             let l = ctx.lang;
             let mut names = Vec::new();
-            for u in 1..=4 {
-                let ul = label(URGENCIES, &u.to_string(), l);
-                names.push((
-                    ["contact_1", "contact_2", "contact_3", "contact_4"][u - 1],
-                    ["contact_1", "contact_2", "contact_3", "contact_4"][u - 1],
-                    format!("{ul} · {}", t(l, "need-contact-target")),
-                ));
-                names.push((
-                    ["complete_1", "complete_2", "complete_3", "complete_4"][u - 1],
-                    ["complete_1", "complete_2", "complete_3", "complete_4"][u - 1],
-                    format!("{ul} · {}", t(l, "need-done-target")),
-                ));
+            for (u, (c, f)) in super::deadlines::FIELDS.into_iter().enumerate() {
+                let ul = label(URGENCIES, &(u + 1).to_string(), l);
+                names.push((c, c, format!("{ul} · {}", t(l, "need-contact-target"))));
+                names.push((f, f, format!("{ul} · {}", t(l, "need-done-target"))));
             }
             let p = Posted::new(l, "deadlines", 0, &f, &e, &names);
             deadlines_view(&db, &ctx, false, Some(p)).await
