@@ -150,11 +150,7 @@ pub async fn create(db: &Db) -> Result<Option<i64>, AppError> {
                     "groceries" => "food",
                     _ => "supplies",
                 };
-                let vactor = crate::audit::Actor {
-                    account_id: None,
-                    username: vol.name.clone(),
-                    ip: "demo".into(),
-                };
+                let vactor = volunteer_actor(&vol);
                 flow::add_item(
                     db,
                     &vactor,
@@ -198,12 +194,17 @@ async fn step(
     at: i64,
 ) -> Result<super::Need, AppError> {
     let actor = match who {
-        Who::Volunteer(v) => crate::audit::Actor {
-            account_id: None,
-            username: v.name.clone(),
-            ip: "demo".into(),
-        },
+        Who::Volunteer(v) => volunteer_actor(v),
         _ => officer.clone(),
     };
     flow::act(db, &actor, &who, id, &a, None, at).await
+}
+
+/// A demo volunteer's steps are recorded under their name.
+fn volunteer_actor(v: &volunteers::Volunteer) -> crate::audit::Actor {
+    crate::audit::Actor {
+        account_id: v.account_id,
+        username: v.name.clone(),
+        ip: "demo".into(),
+    }
 }
