@@ -182,7 +182,9 @@ pub fn parse_other_doc(doc_type: &str, input: &str) -> Result<String, FieldError
         }
         // 台湾居民来往大陆通行证: 8 digits (10 with the old issue-count suffix).
         "taiwan" => (s.len() == 8 || s.len() == 10) && s.bytes().all(|b| b.is_ascii_digit()),
-        _ => !s.is_empty() && s.chars().count() <= 40,
+        // Anything else: 1–40 characters, none of them a control character (a line break or
+        // a NUL would reach exports and pages).
+        _ => !s.is_empty() && s.chars().count() <= 40 && !s.chars().any(char::is_control),
     };
     if ok {
         Ok(s)
@@ -201,8 +203,8 @@ pub fn parse_other_doc(doc_type: &str, input: &str) -> Result<String, FieldError
                 "台胞证号码应为 8 位或 10 位数字",
             ),
             _ => (
-                "the document number must have 1–40 characters",
-                "证件号码应为 1–40 个字符",
+                "the document number must have 1–40 characters, none of them a control character",
+                "证件号码应为 1–40 个字符，且不能含控制字符",
             ),
         };
         Err(FieldError::new("doc_number", en, zh))
@@ -267,11 +269,19 @@ pub fn mask_doc(number: &str) -> String {
 }
 
 /// Mask a phone number: `138****5678`.
+/// Counted in characters, so text that is not a validated number (a callback number typed
+/// on the household link, an old row) is masked to its own length and never cut inside a
+/// character.
 pub fn mask_phone(phone: &str) -> String {
-    if phone.len() == 11 {
-        format!("{}****{}", &phone[..3], &phone[7..])
+    let n = phone.chars().count();
+    if n == 11 {
+        phone
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if (3..7).contains(&i) { '*' } else { c })
+            .collect()
     } else {
-        "*".repeat(phone.len())
+        "*".repeat(n)
     }
 }
 

@@ -9,6 +9,7 @@ mod common;
 mod config;
 mod e2e;
 mod exchange;
+mod fuzz;
 mod import;
 mod mobilization;
 mod mobilization_autofill;
