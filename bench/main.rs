@@ -64,6 +64,18 @@ const BENCHES: &[Bench] = &[
         run: |c| Box::pin(testing::testing_ingest(c)),
     },
     Bench {
+        name: "testing-soak",
+        about: "a long sampling soak through the release server (--scale = residents; WARDLINE_BENCH_SOAK_SECS, default 3600) at half the sustainable rate with coverage reads beside it, window by window: samples/s, latency, errors, server RSS at start and end",
+        default_scale: 100_000,
+        run: |c| Box::pin(testing::testing_soak(c)),
+    },
+    Bench {
+        name: "testing-faults",
+        about: "sampling through the release server while storage fails (--scale = residents): SQLite on a tmpfs that fills up and then grows again (root), PostgreSQL restarted mid-ingest; acknowledged vs found, failures during and after",
+        default_scale: 20_000,
+        run: |c| Box::pin(testing::testing_faults(c)),
+    },
+    Bench {
         name: "mobilization-autofill",
         about: "auto-fill a week of 3x8 shifts for 4 people at scale/20 places from --scale approved volunteers (default 2,000 and 100): run and plan seconds, filled/unfilled, fairness of hours",
         default_scale: 2_000,

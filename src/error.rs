@@ -94,6 +94,12 @@ impl AppError {
             )
             .get(lang)
             .to_owned(),
+            AppError::Db(DbError::Unavailable(_)) => Msg::new(
+                "the database cannot record anything right now (its storage is full or it is restarting); nothing was saved: try again in a minute",
+                "数据库暂时无法写入（存储空间已满或正在重启），本次内容未保存，请稍后一分钟再试",
+            )
+            .get(lang)
+            .to_owned(),
             AppError::Db(_) | AppError::Internal(_) => Msg::new(
                 "internal error; the details were logged",
                 "内部错误，详情已记录在日志中",

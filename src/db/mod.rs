@@ -117,6 +117,9 @@ impl Row {
 pub enum DbError {
     Unique(String),
     ForeignKey(String),
+    /// The database cannot take the work now but may soon: its storage is full, or the
+    /// server is restarting or unreachable. Nothing was written; the client may retry.
+    Unavailable(String),
     Other(String),
 }
 
@@ -125,6 +128,7 @@ impl fmt::Display for DbError {
         match self {
             DbError::Unique(m) => write!(f, "unique constraint violated: {m}"),
             DbError::ForeignKey(m) => write!(f, "foreign key violated: {m}"),
+            DbError::Unavailable(m) => write!(f, "database unavailable: {m}"),
             DbError::Other(m) => write!(f, "database error: {m}"),
         }
     }

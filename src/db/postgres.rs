@@ -25,7 +25,17 @@ pub(crate) fn err(e: tokio_postgres::Error) -> DbError {
         if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
             return DbError::ForeignKey(m);
         }
+        // Disk full, out of memory, too many connections, shutting down or starting up: the
+        // statement did nothing and the same request can succeed later.
+        let code = db.code().code();
+        if code.starts_with("53") || code.starts_with("57P") || code.starts_with("08") {
+            return DbError::Unavailable(db.to_string());
+        }
         return DbError::Other(db.to_string());
+    }
+    // No answer from the server at all: the connection broke (a restart, a network cut).
+    if e.is_closed() || e.to_string().contains("connection") {
+        return DbError::Unavailable(e.to_string());
     }
     DbError::Other(e.to_string())
 }

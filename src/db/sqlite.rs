@@ -32,6 +32,11 @@ fn err(e: rusqlite::Error) -> DbError {
                 _ => DbError::Other(m),
             };
         }
+        // The disk is full (or the file cannot grow): the transaction was rolled back and
+        // the connection stays usable once space returns.
+        if matches!(f.code, ErrorCode::DiskFull) {
+            return DbError::Unavailable(m);
+        }
     }
     DbError::Other(e.to_string())
 }

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{mask_name, parse_resident_code, placeholders, pool_at, PoolRule, Round};
 use crate::access::Reader;
-use crate::db::{now_ms, Backend, Db, Stmt, Tx, Value};
+use crate::db::{now_ms, Backend, Db, DbError, Stmt, Tx, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 use crate::registry::residents::age_on;
@@ -249,6 +249,16 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
             Ok(outs) => {
                 for (j, o) in jobs.into_iter().zip(outs) {
                     let _ = j.reply.send(Ok(o));
+                }
+            }
+            // The database cannot write at all now (disk full, restarting): every submission
+            // of the batch is told so, none retried (each would fail the same way).
+            Err(AppError::Db(DbError::Unavailable(m))) => {
+                tracing::warn!("sampling batch of {} refused: {m}", jobs.len());
+                for j in jobs {
+                    let _ = j
+                        .reply
+                        .send(Err(AppError::Db(DbError::Unavailable(m.clone()))));
                 }
             }
             // A database error fails the whole transaction. Retry each submission on its own,

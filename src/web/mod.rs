@@ -78,12 +78,18 @@ impl IntoResponse for ApiError {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
             AppError::Db(DbError::Unique(_)) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Db(DbError::Unavailable(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!("internal error: {err}");
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!("{err}");
         }
         let fields = match &err {
             AppError::Invalid(errs) => errs
@@ -97,6 +103,10 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         }
         resp
     }

@@ -27,6 +27,7 @@ mod testing;
 mod testing_api;
 mod testing_coverage;
 mod testing_crash;
+mod testing_faults;
 mod testing_ingest;
 mod testing_pages;
 mod testing_results;
