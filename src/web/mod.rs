@@ -219,8 +219,43 @@ pub fn app(
     router(db).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
+/// The background work of a server besides the sweeps every server runs.
+#[derive(Default)]
+pub struct Background {
+    /// Copy the audit chain's head to this append-only file every minute (when it moved).
+    pub anchor_file: Option<std::path::PathBuf>,
+    /// Run this retention policy a minute after start and then daily.
+    pub retention: Option<Vec<crate::audit::retention::Policy>>,
+}
+
 /// Serve until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+    serve_with(listener, db, Background::default()).await
+}
+
+/// [`serve`], with the audit anchor and the retention sweep.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    bg: Background,
+) -> std::io::Result<()> {
+    if let Some(path) = bg.anchor_file {
+        let anchor_db = db.clone();
+        tokio::spawn(async move {
+            let mut last = None;
+            loop {
+                match crate::audit::write_anchor(&anchor_db, &path, last).await {
+                    Ok(Some(a)) => last = Some(a.seq),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("audit anchor failed: {e}"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+        });
+    }
+    if let Some(policy) = bg.retention {
+        tokio::spawn(crate::audit::retention::daily(db.clone(), policy));
+    }
     // The aged-60+ tallies move with the calendar: recount at start and then daily.
     let recount_db = db.clone();
     tokio::spawn(async move {
