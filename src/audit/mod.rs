@@ -111,7 +111,7 @@ pub fn key_id(key: &[u8]) -> String {
 
 /// The MAC of a keyed entry: like [`entry_hash`], under `key`, over the detail's digest.
 #[allow(clippy::too_many_arguments)]
-fn entry_mac(
+pub fn entry_mac(
     key: &[u8],
     prev: &str,
     seq: i64,
@@ -148,7 +148,7 @@ fn entry_mac(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn entry_hash(
+pub fn entry_hash(
     prev: &str,
     seq: i64,
     at_ms: i64,
@@ -367,9 +367,11 @@ pub async fn verify_with(db: &Db, anchors: &[Anchor]) -> AppResult<Verdict> {
     let key = db.audit_key();
     if keyed_from != i64::MAX {
         match &key {
-            None => return Err(AppError::Internal(format!(
+            None => {
+                return Err(AppError::Internal(format!(
                 "the audit chain is keyed from entry {keyed_from}: give its key file to verify it"
-            ))),
+            )))
+            }
             Some(k) => check_key(db, k).await?,
         }
     }

@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod audit;
+mod audit_anchor;
 mod common;
 mod config;
 mod e2e;
