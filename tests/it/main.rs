@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod audit;
 mod audit_anchor;
+mod backup;
 mod common;
 mod config;
 mod e2e;
