@@ -2,7 +2,7 @@
 //! chain copied out to an append-only file, one line per anchor:
 //!
 //! ```text
-//! 2026-12-03T09:58:00Z	1234	<the MAC of entry 1234, hex>
+//! 2026-12-03T09:58:00Z<TAB>1234<TAB><the MAC of entry 1234, hex>
 //! ```
 //!
 //! What an anchor proves: entries up to an anchored one cannot be removed, changed or recomputed
@@ -92,7 +92,7 @@ pub fn load_key(path: &Path, create: bool) -> Result<(Vec<u8>, KeySource), Strin
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.is_empty() {
+    if !s.len().is_multiple_of(2) || s.is_empty() {
         return None;
     }
     (0..s.len())

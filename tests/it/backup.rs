@@ -7,9 +7,9 @@ use wardline::audit::{self, record_now, start_keyed, verify, Actor, Event, Verdi
 use wardline::db::{Backend, Db, Value};
 
 use crate::audit_anchor::KEY;
-use crate::common::{admin_exec, backends, demo, postgres_url, with_dbname};
+use crate::common::{admin_exec, backends, demo, demo_under, postgres_url, with_dbname};
 
-async fn tables(db: &Db) -> Vec<String> {
+pub async fn tables(db: &Db) -> Vec<String> {
     let sql = match db.backend() {
         Backend::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
@@ -28,7 +28,7 @@ async fn tables(db: &Db) -> Vec<String> {
 }
 
 /// Every row of `table`, in a fixed order.
-async fn dump(db: &Db, table: &str) -> Vec<Vec<Value>> {
+pub async fn dump(db: &Db, table: &str) -> Vec<Vec<Value>> {
     let mut rows: Vec<Vec<Value>> = db
         .query(&format!("SELECT * FROM {table}"), vec![])
         .await
@@ -38,6 +38,26 @@ async fn dump(db: &Db, table: &str) -> Vec<Vec<Value>> {
         .collect();
     rows.sort_by_key(|r| format!("{r:?}"));
     rows
+}
+
+/// A demo community with accounts, a testing round with samples and results, volunteers, a
+/// roster and needs in every state; the audit chain keyed.
+pub async fn populated(db: &Db) {
+    wardline::registry::areas::ensure_national(db, "431102")
+        .await
+        .unwrap();
+    demo_under(db, 1_500, 3, wardline::cli::DEMO_COMMUNITY).await;
+    start_keyed(db, &KEY).await.unwrap();
+    wardline::cli::create_demo_accounts(db).await.unwrap();
+    assert!(wardline::cli::create_demo_round(db)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(wardline::cli::create_demo_mobilization(db)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(wardline::needs::demo::create(db).await.unwrap().is_some());
 }
 
 fn temp_dir(tag: &str) -> std::path::PathBuf {
@@ -105,12 +125,7 @@ async fn a_backup_restores_into_a_fresh_database_table_for_table() {
         let db = &t.db;
         // Real records in most tables: a city, accounts, a testing round with samples and
         // results, volunteers and a roster, needs in every state; the audit chain keyed.
-        demo(db, 600, 3).await;
-        start_keyed(db, &KEY).await.unwrap();
-        wardline::cli::create_demo_accounts(db).await.unwrap();
-        wardline::cli::create_demo_round(db).await.unwrap();
-        wardline::cli::create_demo_mobilization(db).await.unwrap();
-        wardline::needs::demo::create(db).await.unwrap();
+        populated(db).await;
         let dir = temp_dir(t.name);
         let file = dir.join("wardline.backup");
         let bytes = wardline::cli::backup(db, &t.url, &file, &Actor::cli())

@@ -23,6 +23,7 @@ mod needs_pages;
 mod openapi;
 mod registry;
 mod registry_merge;
+mod retention;
 mod sessions;
 mod testing;
 mod testing_api;
