@@ -367,6 +367,17 @@ fn retention_policy(config: &Config) -> Result<Vec<audit::retention::Policy>, Ap
         .map_err(AppError::Internal)
 }
 
+/// A database URL fit to print: `postgres://user:***@host/db`.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
 fn report_verdict(v: audit::Verdict, anchors: usize) -> Result<(), AppError> {
     match v {
         audit::Verdict::Intact { entries } => {
@@ -618,7 +629,11 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 Ok((key, _)) => audit::use_key(&db, &key).await?,
                 Err(e) => eprintln!("note: {e}"),
             }
-            println!("restored {} into {}", from.display(), config.database_url);
+            println!(
+                "restored {} into {}",
+                from.display(),
+                without_password(&config.database_url)
+            );
             report_verdict(audit::verify(&db).await?, 0)
         }
         Command::Retention {
@@ -1532,4 +1547,23 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
         .await?;
     }
     Ok(Some(run.filled))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printed_urls_hide_the_password() {
+        assert_eq!(
+            super::without_password("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            super::without_password("postgres://u@h/db"),
+            "postgres://u@h/db"
+        );
+        assert_eq!(
+            super::without_password("sqlite://a/b.db"),
+            "sqlite://a/b.db"
+        );
+    }
 }
