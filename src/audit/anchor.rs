@@ -69,19 +69,50 @@ pub fn load_key(path: &Path, create: bool) -> Result<(Vec<u8>, KeySource), Strin
                         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                 }
             }
+            // Written in full to a temporary file, then linked into place: another process
+            // starting at the same moment never reads half a key, and never overwrites one.
+            let mut tmp = path.as_os_str().to_owned();
+            let mut nonce = [0u8; 8];
+            getrandom::fill(&mut nonce).map_err(|e| format!("no randomness: {e}"))?;
+            tmp.push(format!(
+                ".{}.{}.tmp",
+                std::process::id(),
+                crate::access::hex(&nonce)
+            ));
+            let tmp = PathBuf::from(tmp);
             let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
+            opts.write(true).create(true).truncate(true);
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            let mut f = opts
-                .open(path)
-                .map_err(|e| format!("cannot create audit key file {}: {e}", path.display()))?;
-            writeln!(f, "{}", crate::access::hex(&key))
-                .and_then(|_| f.sync_all())
-                .map_err(|e| format!("cannot write audit key file {}: {e}", path.display()))?;
+            let written = opts.open(&tmp).and_then(|mut f| {
+                writeln!(f, "{}", crate::access::hex(&key))?;
+                f.sync_all()
+            });
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(format!(
+                    "cannot write audit key file {}: {e}",
+                    tmp.display()
+                ));
+            }
+            let linked = std::fs::hard_link(&tmp, path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => {}
+                // Another process made it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return load_key(path, false);
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "cannot create audit key file {}: {e}",
+                        path.display()
+                    ))
+                }
+            }
             Ok((key, KeySource::Created))
         }
         Err(e) => Err(format!(
@@ -255,6 +286,22 @@ mod tests {
         assert_eq!(load_key(&path, true).unwrap(), (k, KeySource::Existing));
         std::fs::write(&path, "abcd\n").unwrap();
         assert!(load_key(&path, true).unwrap_err().contains("32"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn processes_starting_together_share_one_key() {
+        let dir = std::env::temp_dir().join(format!("wl_key_race_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("audit.key");
+        let keys: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| load_key(&path, true).unwrap().0))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0] && k.len() == 32));
+        assert_eq!(load_key(&path, false).unwrap().0, keys[0]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
