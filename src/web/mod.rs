@@ -239,13 +239,18 @@ pub async fn serve_with(
     db: Db,
     bg: Background,
 ) -> std::io::Result<()> {
-    if let Some(path) = bg.anchor_file {
+    let last_anchor = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(-1));
+    if let Some(path) = bg.anchor_file.clone() {
         let anchor_db = db.clone();
+        let shared = last_anchor.clone();
         tokio::spawn(async move {
             let mut last = None;
             loop {
                 match crate::audit::write_anchor(&anchor_db, &path, last).await {
-                    Ok(Some(a)) => last = Some(a.seq),
+                    Ok(Some(a)) => {
+                        last = Some(a.seq);
+                        shared.store(a.seq, std::sync::atomic::Ordering::Relaxed);
+                    }
                     Ok(None) => {}
                     Err(e) => tracing::warn!("audit anchor failed: {e}"),
                 }
@@ -278,9 +283,17 @@ pub async fn serve_with(
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
-    axum::serve(listener, app(db))
+    let served = axum::serve(listener, app(db.clone()))
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    // The last minute's entries too: anchor the head once more on the way out.
+    if let Some(path) = bg.anchor_file {
+        let last = last_anchor.load(std::sync::atomic::Ordering::Relaxed);
+        if let Err(e) = crate::audit::write_anchor(&db, &path, (last >= 0).then_some(last)).await {
+            tracing::warn!("audit anchor at shutdown failed: {e}");
+        }
+    }
+    served
 }
 
 /// Ctrl-C, or SIGTERM from a service manager: finish the requests in flight, then stop.
