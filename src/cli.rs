@@ -27,12 +27,31 @@ use crate::registry::{areas, demo, export, import};
         WARDLINE_* environment variables, flags."
 )]
 pub struct Cli {
-    /// TOML config file with keys database_url, listen, demo_people, demo_area, log.
+    /// TOML config file with keys database_url, listen, demo_people, demo_area, log,
+    /// audit_key_file, audit_anchor_file and a [retention] table of days per kind.
     #[arg(long, global = true, env = "WARDLINE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Database: sqlite://PATH or postgres://… [default: sqlite://wardline-data/wardline.db]
     #[arg(long, global = true, env = "WARDLINE_DATABASE_URL", value_name = "URL")]
     database_url: Option<String>,
+    /// The audit chain's key file (created with mode 0600 if missing) [default: audit.key
+    /// beside the SQLite database, or wardline-data/audit.key for PostgreSQL]
+    #[arg(
+        long,
+        global = true,
+        env = "WARDLINE_AUDIT_KEY_FILE",
+        value_name = "FILE"
+    )]
+    audit_key_file: Option<PathBuf>,
+    /// The append-only file the audit chain's head is copied to every minute while serving
+    /// [default: audit-anchors.log in the key file's default folder]
+    #[arg(
+        long,
+        global = true,
+        env = "WARDLINE_AUDIT_ANCHOR_FILE",
+        value_name = "FILE"
+    )]
+    audit_anchor_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,6 +93,40 @@ enum Command {
         #[command(subcommand)]
         command: RosterCommand,
     },
+    /// Back the database up into one file, online (SQLite: the backup API while the server
+    /// keeps running; PostgreSQL: pg_dump --format=custom).
+    Backup {
+        /// The backup file (written beside as FILE.partial, then renamed).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Restore a backup into a fresh database (--database-url: a SQLite file that does not
+    /// exist yet, or an empty PostgreSQL database), then migrate and verify the audit chain.
+    Restore {
+        /// The backup file made by `wardline backup`.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+    /// Retention of personal data: periods per kind of record, and the sweep.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Delete or anonymise what is past its period (one transaction, one audit entry).
+    Run {
+        /// Only report, per kind, what would go; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The kinds of record, their periods in force and why.
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -180,8 +233,16 @@ struct ExportArgs {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain of the whole audit log; names the first entry that does not fit.
-    Verify,
+    /// Check the hash chain of the whole audit log (and its MACs, with the key file); names the
+    /// first entry that does not fit.
+    Verify {
+        /// Also check against an anchor file: catches a tail cut back past an anchored entry
+        /// and a chain recomputed after an edit.
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+    },
+    /// Append the chain's head to the anchor file now (the server does it every minute).
+    Anchor,
 }
 
 #[derive(Subcommand)]
@@ -231,7 +292,13 @@ pub fn main() -> ExitCode {
         Command::Serve(s) => (s.listen.clone(), s.demo_people),
         _ => (None, None),
     };
-    let config = Config::resolve(file, cli.database_url.clone(), listen, demo_people);
+    let mut config = Config::resolve(file, cli.database_url.clone(), listen, demo_people);
+    if let Some(p) = cli.audit_key_file.clone() {
+        config.audit_key_file = p;
+    }
+    if let Some(p) = cli.audit_anchor_file.clone() {
+        config.audit_anchor_file = p;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&config.log)
@@ -262,7 +329,90 @@ async fn open(config: &Config) -> Result<Db, AppError> {
     db.migrate().await?;
     // A bulk load that was cut off leaves its indexes to rebuild.
     crate::db::restore_indexes(&db).await?;
+    let key = audit_key(&db, config).await?;
+    audit::start_keyed(&db, &key).await?;
     Ok(db)
+}
+
+/// The audit chain's key from its file. A missing file is created (mode 0600, with a warning)
+/// only while the chain has no key epoch yet: a keyed chain with its key file gone must not
+/// go on under a new key.
+async fn audit_key(db: &Db, config: &Config) -> Result<Vec<u8>, AppError> {
+    let keyed = db
+        .query_one("SELECT keyed_from FROM audit_head WHERE id = 1", vec![])
+        .await?
+        .opt_int(0)
+        .is_some();
+    let (key, source) = audit::load_key(&config.audit_key_file, !keyed).map_err(|e| {
+        AppError::Internal(if keyed {
+            format!("{e}; the audit chain is keyed, so its key file is needed (--audit-key-file)")
+        } else {
+            e
+        })
+    })?;
+    if source == audit::KeySource::Created {
+        tracing::warn!(
+            "created a new audit key at {} (mode 0600): keep a copy apart from the database and \
+             its backups, and give the same file to every node; without it the audit chain \
+             cannot be verified",
+            config.audit_key_file.display()
+        );
+    }
+    Ok(key)
+}
+
+/// The retention policy in force: the kinds' defaults, with the config file's periods.
+fn retention_policy(config: &Config) -> Result<Vec<audit::retention::Policy>, AppError> {
+    audit::retention::policy(&crate::retention::kinds(), &config.retention)
+        .map_err(AppError::Internal)
+}
+
+/// A database URL fit to print: `postgres://user:***@host/db`.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+fn report_verdict(v: audit::Verdict, anchors: usize) -> Result<(), AppError> {
+    match v {
+        audit::Verdict::Intact { entries } => {
+            println!(
+                "audit log intact: {entries} entries, chain verified{}",
+                if anchors > 0 {
+                    format!(", {anchors} anchors match")
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+        audit::Verdict::Broken { seq, reason } => Err(AppError::Internal(format!(
+            "audit log TAMPERED at entry {seq}: {reason}"
+        ))),
+    }
+}
+
+/// `wardline backup`: an audit entry (the backup holds every record, so taking one is
+/// recorded like an export), then the backup itself. Returns its size in bytes.
+pub async fn backup(
+    db: &Db,
+    url: &str,
+    out: &std::path::Path,
+    actor: &audit::Actor,
+) -> Result<u64, AppError> {
+    audit::record_now(
+        db,
+        actor,
+        audit::Event::new("backup", "database", db.backend().name())
+            .detail(serde_json::json!({"file": out.display().to_string()})),
+    )
+    .await?;
+    Ok(crate::db::backup::backup(db, url, out).await?)
 }
 
 fn everywhere() -> Scope {
@@ -310,7 +460,11 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                     .local_addr()
                     .map_err(|e| AppError::Internal(e.to_string()))?
             );
-            crate::web::serve(listener, db)
+            let bg = crate::web::Background {
+                anchor_file: Some(config.audit_anchor_file.clone()),
+                retention: Some(retention_policy(&config)?),
+            };
+            crate::web::serve_with(listener, db, bg)
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))
         }
@@ -431,18 +585,87 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { anchor },
+        } => {
+            // Verifying writes nothing: no key epoch is started and no key file created.
+            let db = Db::connect(&config.database_url).await?;
+            db.migrate().await?;
+            match audit::load_key(&config.audit_key_file, false) {
+                Ok((key, _)) => audit::use_key(&db, &key).await?,
+                Err(e) => eprintln!("note: {e}"),
+            }
+            let anchors = match &anchor {
+                Some(p) => audit::read_anchors(p).map_err(AppError::Internal)?,
+                None => Vec::new(),
+            };
+            report_verdict(audit::verify_with(&db, &anchors).await?, anchors.len())
+        }
+        Command::Audit {
+            command: AuditCommand::Anchor,
         } => {
             let db = open(&config).await?;
-            match crate::audit::verify(&db).await? {
-                crate::audit::Verdict::Intact { entries } => {
-                    println!("audit log intact: {entries} entries, chain verified");
-                    Ok(())
-                }
-                crate::audit::Verdict::Broken { seq, reason } => Err(AppError::Internal(format!(
-                    "audit log TAMPERED at entry {seq}: {reason}"
-                ))),
+            match audit::write_anchor(&db, &config.audit_anchor_file, None).await? {
+                Some(a) => println!(
+                    "anchored entry {} at {} in {}",
+                    a.seq,
+                    a.time,
+                    config.audit_anchor_file.display()
+                ),
+                None => println!("the audit log is empty: nothing to anchor"),
             }
+            Ok(())
+        }
+        Command::Backup { out } => {
+            let db = open(&config).await?;
+            let bytes = backup(&db, &config.database_url, &out, &audit::Actor::cli()).await?;
+            println!("backup written: {} ({bytes} bytes)", out.display());
+            Ok(())
+        }
+        Command::Restore { from } => {
+            crate::db::backup::restore(&config.database_url, &from).await?;
+            let db = Db::connect(&config.database_url).await?;
+            db.migrate().await?;
+            match audit::load_key(&config.audit_key_file, false) {
+                Ok((key, _)) => audit::use_key(&db, &key).await?,
+                Err(e) => eprintln!("note: {e}"),
+            }
+            println!(
+                "restored {} into {}",
+                from.display(),
+                without_password(&config.database_url)
+            );
+            report_verdict(audit::verify(&db).await?, 0)
+        }
+        Command::Retention {
+            command: RetentionCommand::Show,
+        } => {
+            for p in retention_policy(&config)? {
+                println!(
+                    "{:<18} {:>4} days  {} / {}\n{:<18}            why: {}",
+                    p.kind.name, p.days, p.kind.en, p.kind.zh, "", p.kind.why
+                );
+            }
+            Ok(())
+        }
+        Command::Retention {
+            command: RetentionCommand::Run { dry_run, json },
+        } => {
+            let policy = retention_policy(&config)?;
+            let db = open(&config).await?;
+            let report = audit::retention::run(
+                &db,
+                &audit::Actor::cli(),
+                &policy,
+                crate::db::now_ms(),
+                dry_run,
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            } else {
+                print!("{}", report.render());
+            }
+            Ok(())
         }
         Command::Export(args) => {
             let format = export::ExportFormat::parse(&args.format).ok_or_else(|| {
@@ -1324,4 +1547,23 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
         .await?;
     }
     Ok(Some(run.filled))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printed_urls_hide_the_password() {
+        assert_eq!(
+            super::without_password("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            super::without_password("postgres://u@h/db"),
+            "postgres://u@h/db"
+        );
+        assert_eq!(
+            super::without_password("sqlite://a/b.db"),
+            "sqlite://a/b.db"
+        );
+    }
 }

@@ -2,7 +2,8 @@
 //! `WARDLINE_CONFIG`), then `WARDLINE_*` environment variables, then command-line flags.
 //! clap reads the flags and the environment; the file fills what both left empty.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -20,6 +21,12 @@ pub struct FileConfig {
     pub demo_people: Option<u64>,
     pub demo_area: Option<String>,
     pub log: Option<String>,
+    /// The audit chain's key file (see `audit::anchor`).
+    pub audit_key_file: Option<PathBuf>,
+    /// The append-only file the audit chain's head is copied to while serving.
+    pub audit_anchor_file: Option<PathBuf>,
+    /// Retention periods in days by kind of record, e.g. `need_contact = 30` (0: kept).
+    pub retention: Option<BTreeMap<String, u32>>,
 }
 
 impl FileConfig {
@@ -41,6 +48,10 @@ pub struct Config {
     pub demo_people: u64,
     pub demo_area: String,
     pub log: String,
+    pub audit_key_file: PathBuf,
+    pub audit_anchor_file: PathBuf,
+    /// Retention periods that differ from the defaults, by kind.
+    pub retention: Vec<(String, u32)>,
 }
 
 impl Config {
@@ -51,12 +62,20 @@ impl Config {
         listen: Option<String>,
         demo_people: Option<u64>,
     ) -> Config {
+        let database_url = normalise_url(
+            &database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+        );
         Config {
-            database_url: normalise_url(
-                &database_url
-                    .or(file.database_url)
-                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
-            ),
+            audit_key_file: file
+                .audit_key_file
+                .unwrap_or_else(|| crate::audit::anchor::default_key_path(&database_url)),
+            audit_anchor_file: file
+                .audit_anchor_file
+                .unwrap_or_else(|| crate::audit::anchor::default_anchor_path(&database_url)),
+            retention: file.retention.unwrap_or_default().into_iter().collect(),
+            database_url,
             listen: listen
                 .or(file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod mobilization;
 pub mod needs;
 pub mod registry;
+pub mod retention;
 pub mod rng;
 pub mod testing;
 pub mod web;

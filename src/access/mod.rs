@@ -6,6 +6,7 @@
 
 pub mod pages;
 pub mod password;
+pub mod retention;
 pub mod session;
 pub mod totp;
 

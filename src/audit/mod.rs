@@ -5,9 +5,24 @@
 //!
 //! An entry is written in the same transaction as the change it records: a change that is rolled
 //! back leaves no entry, and an entry never describes a change that did not happen.
+//!
+//! A plain hash whose head lives in the same database proves nothing against whoever can write
+//! to that database: they can cut the tail and move the head back, or edit an entry and
+//! recompute every hash after it. So, from a key epoch on (`audit_head.keyed_from`), each entry
+//! carries an HMAC-SHA-256 under a key the database does not hold (a key file, see
+//! [`load_key`]), and the head is copied out now and then to an append-only anchor file
+//! ([`write_anchor`]); [`verify_with`] checks the chain against the key and the anchors. Entries
+//! before the epoch keep their plain SHA-256 and still verify as before. A keyed entry's MAC
+//! covers the SHA-256 of its detail (`detail_digest`), so that retention can blank the detail
+//! of an old entry (it becomes exactly [`REDACTED`]) without breaking the chain.
 
+pub mod anchor;
 pub mod pages;
+pub mod retention;
 
+pub use anchor::{load_key, read_anchors, write_anchor, Anchor, KeySource};
+
+use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
@@ -15,7 +30,7 @@ use sha2::{Digest, Sha256};
 use crate::access::Scope;
 use crate::args;
 use crate::db::{now_ms, Db, Row, Tx, Value};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Who did it, and from where.
 #[derive(Debug, Clone)]
@@ -77,8 +92,63 @@ impl Event {
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The detail of a keyed entry whose content retention has removed. Only this exact text may
+/// stand in for a detail (its digest is kept): any other change to a detail breaks the chain.
+pub const REDACTED: &str = r#"{"redacted":"retention"}"#;
+
+/// The SHA-256 of an entry's detail, hex.
+pub fn detail_digest(detail: &str) -> String {
+    crate::access::hex(&Sha256::digest(detail.as_bytes()))
+}
+
+/// A short public name for a key (an HMAC of a fixed text), kept in `audit_head.key_id` so that
+/// a node started with the wrong key file refuses to write instead of forking the chain.
+pub fn key_id(key: &[u8]) -> String {
+    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+    m.update(b"wardline audit key id");
+    crate::access::hex(&m.finalize().into_bytes())[..16].to_owned()
+}
+
+/// The MAC of a keyed entry: like [`entry_hash`], under `key`, over the detail's digest.
 #[allow(clippy::too_many_arguments)]
-fn entry_hash(
+pub fn entry_mac(
+    key: &[u8],
+    prev: &str,
+    seq: i64,
+    at_ms: i64,
+    account_id: Option<i64>,
+    username: &str,
+    ip: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    area_path: &str,
+    digest: &str,
+) -> String {
+    let mut h = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+    let account = account_id.map(|a| a.to_string()).unwrap_or_default();
+    for part in [
+        "wardline-audit-v2",
+        prev,
+        &seq.to_string(),
+        &at_ms.to_string(),
+        &account,
+        username,
+        ip,
+        action,
+        entity,
+        entity_id,
+        area_path,
+        digest,
+    ] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    crate::access::hex(&h.finalize().into_bytes())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(
     prev: &str,
     seq: i64,
     at_ms: i64,
@@ -118,29 +188,56 @@ fn entry_hash(
 pub async fn record(tx: &mut Tx, actor: &Actor, ev: Event) -> AppResult<i64> {
     let head = tx
         .query_one(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, keyed_from",
             vec![],
         )
         .await?;
     let (seq, prev) = (head.int(0), head.string(1));
+    let keyed = head.opt_int(2).is_some_and(|k| seq >= k);
     let at = now_ms();
     let detail = ev.detail.to_string();
-    let hash = entry_hash(
-        &prev,
-        seq,
-        at,
-        actor.account_id,
-        &actor.username,
-        &actor.ip,
-        ev.action,
-        ev.entity,
-        &ev.entity_id,
-        &ev.area_path,
-        &detail,
-    );
+    let (hash, digest) = if keyed {
+        let Some(key) = tx.audit_key() else {
+            return Err(AppError::Internal(
+                "the audit chain is keyed but no audit key is loaded".into(),
+            ));
+        };
+        let digest = detail_digest(&detail);
+        let mac = entry_mac(
+            key,
+            &prev,
+            seq,
+            at,
+            actor.account_id,
+            &actor.username,
+            &actor.ip,
+            ev.action,
+            ev.entity,
+            &ev.entity_id,
+            &ev.area_path,
+            &digest,
+        );
+        (mac, Some(digest))
+    } else {
+        let h = entry_hash(
+            &prev,
+            seq,
+            at,
+            actor.account_id,
+            &actor.username,
+            &actor.ip,
+            ev.action,
+            ev.entity,
+            &ev.entity_id,
+            &ev.area_path,
+            &detail,
+        );
+        (h, None)
+    };
     tx.execute(
         "INSERT INTO audit_log (seq, at_ms, account_id, username, ip, action, entity, entity_id, \
-         area_path, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         area_path, detail, prev_hash, hash, detail_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         args![
             seq,
             at,
@@ -153,7 +250,8 @@ pub async fn record(tx: &mut Tx, actor: &Actor, ev: Event) -> AppResult<i64> {
             ev.area_path.as_str(),
             detail,
             prev,
-            hash.as_str()
+            hash.as_str(),
+            digest
         ],
     )
     .await?;
@@ -190,14 +288,103 @@ pub enum Verdict {
 const COLS: &str =
     "seq, at_ms, account_id, username, ip, action, entity, entity_id, area_path, detail, prev_hash, hash";
 
-/// Walk the whole chain in order, recomputing every hash.
+/// Start keying the chain with `key` (on this handle and in the database): the key is set on
+/// `db` for every transaction it begins; if the chain has no key epoch yet, the next entry
+/// becomes the first keyed one and a `key_epoch` entry (itself keyed) marks it. A chain keyed
+/// with another key is refused: a node with the wrong key file must not write.
+pub async fn start_keyed(db: &Db, key: &[u8]) -> AppResult<()> {
+    let id = key_id(key);
+    db.set_audit_key(key)?;
+    let mut tx = db.begin().await?;
+    let changed = tx
+        .execute(
+            "UPDATE audit_head SET keyed_from = seq + 1, key_id = $1 WHERE id = 1 AND keyed_from IS NULL",
+            args![id.as_str()],
+        )
+        .await?;
+    if changed == 1 {
+        let from = tx
+            .query_one("SELECT keyed_from FROM audit_head WHERE id = 1", vec![])
+            .await?
+            .int(0);
+        record(
+            &mut tx,
+            &Actor {
+                account_id: None,
+                username: "system".into(),
+                ip: "local".into(),
+            },
+            Event::new("key_epoch", "audit", from)
+                .detail(serde_json::json!({"keyed_from": from, "key_id": id})),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!("audit chain keyed from entry {from} (key {id})");
+        return Ok(());
+    }
+    drop(tx);
+    check_key(db, key).await
+}
+
+/// Use `key` to verify (without starting an epoch): refused if the chain was keyed with
+/// another one.
+pub async fn use_key(db: &Db, key: &[u8]) -> AppResult<()> {
+    db.set_audit_key(key)?;
+    check_key(db, key).await
+}
+
+async fn check_key(db: &Db, key: &[u8]) -> AppResult<()> {
+    let head = db
+        .query_one("SELECT key_id FROM audit_head WHERE id = 1", vec![])
+        .await?;
+    match head.opt_text(0) {
+        Some(stored) if stored != key_id(key) => Err(AppError::Internal(format!(
+            "the audit key does not match the one this database's chain is keyed with \
+             (key id {stored}, given {}): use the key file the chain was started with",
+            key_id(key)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Walk the whole chain in order, recomputing every hash and MAC.
 pub async fn verify(db: &Db) -> AppResult<Verdict> {
+    verify_with(db, &[]).await
+}
+
+/// [`verify`], and check each anchor (copied out of the database earlier): the anchored entry
+/// must still be there with the same MAC. That catches a tail cut back past an anchor (and the
+/// head moved back), and a chain recomputed after an edit, which a key-less rewrite cannot
+/// avoid. Keyed entries need the key on `db` (see [`use_key`]).
+pub async fn verify_with(db: &Db, anchors: &[Anchor]) -> AppResult<Verdict> {
+    let head = db
+        .query_one(
+            "SELECT seq, hash, keyed_from, key_id FROM audit_head WHERE id = 1",
+            vec![],
+        )
+        .await?;
+    let keyed_from = head.opt_int(2).unwrap_or(i64::MAX);
+    let key = db.audit_key();
+    if keyed_from != i64::MAX {
+        match &key {
+            None => {
+                return Err(AppError::Internal(format!(
+                "the audit chain is keyed from entry {keyed_from}: give its key file to verify it"
+            )))
+            }
+            Some(k) => check_key(db, k).await?,
+        }
+    }
+    let mut anchored: std::collections::BTreeMap<i64, &Anchor> = Default::default();
+    for a in anchors {
+        anchored.insert(a.seq, a);
+    }
     let mut prev = GENESIS.to_owned();
     let mut expect = 1i64;
     loop {
         let rows = db
             .query(
-                &format!("SELECT {COLS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000"),
+                &format!("SELECT {COLS}, detail_digest FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000"),
                 args![expect],
             )
             .await?;
@@ -215,24 +402,73 @@ pub async fn verify(db: &Db) -> AppResult<Verdict> {
                     reason: "its link to the previous entry does not match".into(),
                 });
             }
-            let h = entry_hash(
-                &prev,
-                seq,
-                r.int(1),
-                r.opt_int(2),
-                r.text(3),
-                r.text(4),
-                r.text(5),
-                r.text(6),
-                r.text(7),
-                r.text(8),
-                r.text(9),
-            );
+            let h = if seq >= keyed_from {
+                let detail = r.text(9);
+                let Some(stored) = r.opt_text(12) else {
+                    return Ok(Verdict::Broken {
+                        seq,
+                        reason: "a keyed entry without its detail digest (the row was changed)"
+                            .into(),
+                    });
+                };
+                if detail != REDACTED && detail_digest(detail) != stored {
+                    return Ok(Verdict::Broken {
+                        seq,
+                        reason: "its detail does not match its digest (the row was changed)".into(),
+                    });
+                }
+                entry_mac(
+                    key.as_deref().expect("checked above"),
+                    &prev,
+                    seq,
+                    r.int(1),
+                    r.opt_int(2),
+                    r.text(3),
+                    r.text(4),
+                    r.text(5),
+                    r.text(6),
+                    r.text(7),
+                    r.text(8),
+                    stored,
+                )
+            } else {
+                entry_hash(
+                    &prev,
+                    seq,
+                    r.int(1),
+                    r.opt_int(2),
+                    r.text(3),
+                    r.text(4),
+                    r.text(5),
+                    r.text(6),
+                    r.text(7),
+                    r.text(8),
+                    r.text(9),
+                )
+            };
             if h != r.text(11) {
                 return Ok(Verdict::Broken {
                     seq,
-                    reason: "its content does not match its hash (the row was changed)".into(),
+                    reason: if seq >= keyed_from {
+                        "its content does not match its MAC (the row was changed, or the chain \
+                         recomputed without the key)"
+                            .into()
+                    } else {
+                        "its content does not match its hash (the row was changed)".into()
+                    },
                 });
+            }
+            if let Some(a) = anchored.get(&seq) {
+                if a.mac != h {
+                    return Ok(Verdict::Broken {
+                        seq,
+                        reason: format!(
+                            "it differs from the anchor written at {} (the chain was rewritten \
+                             from here or earlier)",
+                            a.time
+                        ),
+                    });
+                }
             }
             prev = h;
             expect += 1;
@@ -241,22 +477,28 @@ pub async fn verify(db: &Db) -> AppResult<Verdict> {
             break;
         }
     }
-    let head = db
-        .query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![])
-        .await?;
-    if head.int(0) != expect - 1 || head.text(1) != prev {
+    let last = expect - 1;
+    if let Some((&seq, a)) = anchored.range(last + 1..).next_back() {
+        return Ok(Verdict::Broken {
+            seq: last + 1,
+            reason: format!(
+                "the chain ends at entry {last} but entry {seq} was anchored at {} (entries were \
+                 removed at the end and the head moved back)",
+                a.time
+            ),
+        });
+    }
+    if head.int(0) != last || head.text(1) != prev {
         return Ok(Verdict::Broken {
             seq: expect,
             reason: format!(
                 "the chain ends at entry {} but its head says {} (entries were removed at the end)",
-                expect - 1,
+                last,
                 head.int(0)
             ),
         });
     }
-    Ok(Verdict::Intact {
-        entries: expect - 1,
-    })
+    Ok(Verdict::Intact { entries: last })
 }
 
 /// One entry, for the viewer.

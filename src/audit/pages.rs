@@ -35,6 +35,9 @@ pub const ACTIONS: &[&str] = &[
     "account_enable",
     "token_create",
     "token_revoke",
+    "backup",
+    "retention",
+    "key_epoch",
 ];
 
 /// Midnight China time of an ISO date, in unix milliseconds.

@@ -5,6 +5,7 @@
 //! `?N`; the PostgreSQL backend adapts integer and text parameters to whatever type the server
 //! inferred. Backend-specific code lives only where a measurement asked for it (bulk loading).
 
+pub mod backup;
 mod migrate;
 pub mod postgres;
 pub mod sqlite;
@@ -152,9 +153,11 @@ impl Backend {
     }
 }
 
-/// A handle to the database, cheap to clone.
+/// A handle to the database, cheap to clone. Besides the connections it carries the audit
+/// chain's key (see `audit::load_key`), which the database itself never holds: every
+/// transaction begun here takes it along.
 #[derive(Clone)]
-pub struct Db(Arc<Inner>);
+pub struct Db(Arc<Inner>, Arc<std::sync::OnceLock<Arc<[u8]>>>);
 
 enum Inner {
     Sqlite(sqlite::SqliteDb),
@@ -173,7 +176,31 @@ impl Db {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             )));
         };
-        Ok(Db(Arc::new(inner)))
+        Ok(Db(Arc::new(inner), Arc::default()))
+    }
+
+    /// Give this handle (and every clone of it) the audit chain's key. Once only: a second
+    /// call with a different key is refused.
+    pub fn set_audit_key(&self, key: &[u8]) -> DbResult<()> {
+        let stored = self.1.get_or_init(|| Arc::from(key));
+        if **stored != *key {
+            return Err(DbError::Other(
+                "a different audit key is already set on this database handle".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn audit_key(&self) -> Option<Arc<[u8]>> {
+        self.1.get().cloned()
+    }
+
+    /// `sqlite://PATH`: the database file; PostgreSQL: `None`.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match &*self.0 {
+            Inner::Sqlite(db) => Some(db.path()),
+            Inner::Postgres(_) => None,
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -204,9 +231,18 @@ impl Db {
     /// Start a write transaction. On SQLite this takes the one writer connection and issues
     /// `BEGIN IMMEDIATE`, so writers queue here instead of failing with SQLITE_BUSY later.
     pub async fn begin(&self) -> DbResult<Tx> {
+        let key = self.audit_key();
         Ok(match &*self.0 {
-            Inner::Sqlite(db) => Tx::Sqlite(db.begin().await?),
-            Inner::Postgres(db) => Tx::Postgres(Box::new(db.begin().await?)),
+            Inner::Sqlite(db) => {
+                let mut t = db.begin().await?;
+                t.audit_key = key;
+                Tx::Sqlite(t)
+            }
+            Inner::Postgres(db) => {
+                let mut t = db.begin().await?;
+                t.audit_key = key;
+                Tx::Postgres(Box::new(t))
+            }
         })
     }
 
@@ -214,9 +250,18 @@ impl Db {
     /// guaranteed: on SQLite, foreign-key enforcement is off for its duration (it costs a
     /// statement-level check per row). PostgreSQL: the same as [`Db::begin`].
     pub async fn begin_bulk(&self) -> DbResult<Tx> {
+        let key = self.audit_key();
         Ok(match &*self.0 {
-            Inner::Sqlite(db) => Tx::Sqlite(db.begin_with_fk(false).await?),
-            Inner::Postgres(db) => Tx::Postgres(Box::new(db.begin().await?)),
+            Inner::Sqlite(db) => {
+                let mut t = db.begin_with_fk(false).await?;
+                t.audit_key = key;
+                Tx::Sqlite(t)
+            }
+            Inner::Postgres(db) => {
+                let mut t = db.begin().await?;
+                t.audit_key = key;
+                Tx::Postgres(Box::new(t))
+            }
         })
     }
 
@@ -261,6 +306,14 @@ impl Tx {
         match self {
             Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The audit chain's key of the [`Db`] that began this transaction, if it has one.
+    pub fn audit_key(&self) -> Option<&[u8]> {
+        match self {
+            Tx::Sqlite(t) => t.audit_key.as_deref(),
+            Tx::Postgres(t) => t.audit_key.as_deref(),
         }
     }
 

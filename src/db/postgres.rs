@@ -267,6 +267,7 @@ impl PgDb {
             conn: c,
             done: false,
             copying: false,
+            audit_key: None,
         })
     }
 }
@@ -276,6 +277,8 @@ pub struct PgTx {
     done: bool,
     /// A COPY is under way: the connection cannot take a ROLLBACK until it ends.
     copying: bool,
+    /// The audit chain's key, copied from the [`super::Db`] that began this transaction.
+    pub(crate) audit_key: Option<std::sync::Arc<[u8]>>,
 }
 
 impl PgTx {

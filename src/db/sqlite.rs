@@ -60,6 +60,70 @@ fn open_conn(path: &Path, write: bool) -> DbResult<Connection> {
     Ok(conn)
 }
 
+/// Copy every page of `src` into `dst` in one backup step (one read transaction: a consistent
+/// snapshot), retrying while the source is busy or locked.
+fn copy_all(src: &Connection, dst: &mut Connection) -> DbResult<()> {
+    use rusqlite::backup::{Backup, StepResult};
+    let b = Backup::new(src, dst).map_err(err)?;
+    loop {
+        match b.step(-1).map_err(err)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+}
+
+fn partial_path(dest: &Path) -> PathBuf {
+    let mut name = dest.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
+}
+
+/// Restore a backup made by [`SqliteDb::backup_to`] into `target`, which must not exist yet or
+/// be an empty file: the pages are copied with the backup API (checked with `quick_check`
+/// first), into `target.partial`, then renamed. The result is in WAL mode like any database
+/// Wardline creates.
+pub fn restore_file(backup: &Path, target: &Path) -> DbResult<()> {
+    if std::fs::metadata(target).is_ok_and(|m| m.len() > 0) {
+        return Err(DbError::Other(format!(
+            "{} exists and is not empty: restore only into a fresh database",
+            target.display()
+        )));
+    }
+    let src = Connection::open_with_flags(backup, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
+    let check: String = src
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| DbError::Other(format!("{} is not a SQLite backup: {e}", backup.display())))?;
+    if check != "ok" {
+        return Err(DbError::Other(format!(
+            "{} failed SQLite's quick_check: {check}",
+            backup.display()
+        )));
+    }
+    if let Some(dir) = target.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    let tmp = partial_path(target);
+    let _ = std::fs::remove_file(&tmp);
+    let mut out = Connection::open(&tmp).map_err(err)?;
+    copy_all(&src, &mut out)?;
+    let _: String = out
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(err)?;
+    drop(out);
+    std::fs::rename(&tmp, target).map_err(|e| {
+        DbError::Other(format!(
+            "cannot rename {} to {}: {e}",
+            tmp.display(),
+            target.display()
+        ))
+    })
+}
+
 /// `$1` → `?1`: SQLite numbers `$NAME` parameters by first appearance, `?N` by N.
 pub fn rewrite_params(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -155,6 +219,39 @@ impl SqliteDb {
         })
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// An online backup into `dest` with SQLite's backup API, from a read connection: one step
+    /// copies every page inside one read transaction, so the copy is a consistent snapshot and
+    /// writers go on meanwhile (WAL). Written to `dest.partial` first and renamed, so a backup
+    /// cut off half-way never looks complete. The copy is a single file (rollback journal).
+    pub async fn backup_to(&self, dest: &Path) -> DbResult<u64> {
+        let src_path = self.path.clone();
+        let dest = dest.to_owned();
+        blocking(move || {
+            let tmp = partial_path(&dest);
+            let _ = std::fs::remove_file(&tmp);
+            let src = open_conn(&src_path, false)?;
+            let mut out = Connection::open(&tmp).map_err(err)?;
+            copy_all(&src, &mut out)?;
+            let _: String = out
+                .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+                .map_err(err)?;
+            drop(out);
+            std::fs::rename(&tmp, &dest).map_err(|e| {
+                DbError::Other(format!(
+                    "cannot rename {} to {}: {e}",
+                    tmp.display(),
+                    dest.display()
+                ))
+            })?;
+            Ok(std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0))
+        })
+        .await?
+    }
+
     pub async fn query(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
         let _permit = self.reader_slots.acquire().await.expect("semaphore closed");
         let readers = self.readers.clone();
@@ -181,7 +278,10 @@ impl SqliteDb {
     /// `temp_store`, cannot change inside one).
     pub async fn writer_pragma(&self, sql: &str) -> DbResult<()> {
         let guard = self.writer.clone().lock_owned().await;
-        let mut tx = SqliteTx { conn: Some(guard) };
+        let mut tx = SqliteTx {
+            conn: Some(guard),
+            audit_key: None,
+        };
         let sql = sql.to_owned();
         let r = tx
             .run(move |c| {
@@ -200,7 +300,10 @@ impl SqliteDb {
     /// never leaves it off for the next one).
     pub async fn begin_with_fk(&self, fk: bool) -> DbResult<SqliteTx> {
         let guard = self.writer.clone().lock_owned().await;
-        let mut tx = SqliteTx { conn: Some(guard) };
+        let mut tx = SqliteTx {
+            conn: Some(guard),
+            audit_key: None,
+        };
         tx.run(move |c| {
             // A cancelled request may have left a transaction open on the writer: end it.
             if !c.is_autocommit() {
@@ -229,6 +332,8 @@ impl SqliteDb {
 
 pub struct SqliteTx {
     conn: Option<OwnedMutexGuard<Connection>>,
+    /// The audit chain's key, copied from the [`super::Db`] that began this transaction.
+    pub(crate) audit_key: Option<Arc<[u8]>>,
 }
 
 impl SqliteTx {

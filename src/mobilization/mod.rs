@@ -12,6 +12,7 @@ pub mod branch_pages;
 pub mod branches;
 pub mod duty;
 pub mod pages;
+pub mod retention;
 pub mod roster;
 pub mod roster_pages;
 pub mod rules;

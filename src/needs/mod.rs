@@ -17,6 +17,7 @@ pub mod flow;
 pub mod intake;
 pub mod pages;
 pub mod public_pages;
+pub mod retention;
 pub mod volunteer_pages;
 
 use serde::Serialize;

@@ -18,6 +18,7 @@ mod missing_pages;
 pub mod pages;
 pub mod results;
 mod results_pages;
+pub mod retention;
 
 use serde::Serialize;
 use serde_json::json;

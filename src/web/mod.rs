@@ -229,8 +229,48 @@ pub fn app(
     router(db).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
+/// The background work of a server besides the sweeps every server runs.
+#[derive(Default)]
+pub struct Background {
+    /// Copy the audit chain's head to this append-only file every minute (when it moved).
+    pub anchor_file: Option<std::path::PathBuf>,
+    /// Run this retention policy a minute after start and then daily.
+    pub retention: Option<Vec<crate::audit::retention::Policy>>,
+}
+
 /// Serve until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+    serve_with(listener, db, Background::default()).await
+}
+
+/// [`serve`], with the audit anchor and the retention sweep.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    bg: Background,
+) -> std::io::Result<()> {
+    let last_anchor = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(-1));
+    if let Some(path) = bg.anchor_file.clone() {
+        let anchor_db = db.clone();
+        let shared = last_anchor.clone();
+        tokio::spawn(async move {
+            let mut last = None;
+            loop {
+                match crate::audit::write_anchor(&anchor_db, &path, last).await {
+                    Ok(Some(a)) => {
+                        last = Some(a.seq);
+                        shared.store(a.seq, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("audit anchor failed: {e}"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+        });
+    }
+    if let Some(policy) = bg.retention {
+        tokio::spawn(crate::audit::retention::daily(db.clone(), policy));
+    }
     // The aged-60+ tallies move with the calendar: recount at start and then daily.
     let recount_db = db.clone();
     tokio::spawn(async move {
@@ -253,9 +293,17 @@ pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
-    axum::serve(listener, app(db))
+    let served = axum::serve(listener, app(db.clone()))
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    // The last minute's entries too: anchor the head once more on the way out.
+    if let Some(path) = bg.anchor_file {
+        let last = last_anchor.load(std::sync::atomic::Ordering::Relaxed);
+        if let Err(e) = crate::audit::write_anchor(&db, &path, (last >= 0).then_some(last)).await {
+            tracing::warn!("audit anchor at shutdown failed: {e}");
+        }
+    }
+    served
 }
 
 /// Ctrl-C, or SIGTERM from a service manager: finish the requests in flight, then stop.

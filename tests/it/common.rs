@@ -53,7 +53,7 @@ async fn sqlite_db() -> TestDb {
 }
 
 /// Replace the database name in a postgres URL.
-fn with_dbname(url: &str, name: &str) -> String {
+pub fn with_dbname(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
         None => (url, String::new()),
@@ -65,7 +65,7 @@ fn with_dbname(url: &str, name: &str) -> String {
     format!("{head}/{name}{query}")
 }
 
-async fn admin_exec(url: &str, sql: &str) {
+pub async fn admin_exec(url: &str, sql: &str) {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .expect("connect to the test PostgreSQL");

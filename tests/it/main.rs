@@ -5,6 +5,8 @@
 mod access;
 mod api;
 mod audit;
+mod audit_anchor;
+mod backup;
 mod common;
 mod config;
 mod e2e;
@@ -22,6 +24,7 @@ mod needs_pages;
 mod openapi;
 mod registry;
 mod registry_merge;
+mod retention;
 mod sessions;
 mod testing;
 mod testing_api;
