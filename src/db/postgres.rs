@@ -227,7 +227,13 @@ impl PgDb {
             .acquire_owned()
             .await
             .expect("semaphore closed");
-        let idle = self.pool.idle.lock().expect("pool poisoned").pop();
+        // Idle connections that the server closed meanwhile (a restart, an administrator's
+        // pg_terminate_backend, a network cut) are dropped here, so the request after a
+        // restart gets a new connection instead of an error.
+        let idle = {
+            let mut idle = self.pool.idle.lock().expect("pool poisoned");
+            std::iter::from_fn(|| idle.pop()).find(|c| !c.client.is_closed())
+        };
         let conn = match idle {
             Some(c) => c,
             None => {
