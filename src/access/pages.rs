@@ -333,21 +333,26 @@ async fn change_password(State(db): State<Db>, ctx: Ctx, Form(f): FormMap) -> Re
         return r;
     }
     let l = ctx.lang;
-    let row = match db
-        .query_one(
-            "SELECT password_hash FROM accounts WHERE id = $1",
-            crate::args![ctx.reader().account_id],
-        )
+    // The current password is an attempt like a sign-in: counted (against the account and the
+    // address) before it is checked; wrong ones can lock the account, which ends this session.
+    match session::check_current_password(&db, &ctx.token, &ctx.session, fv(&f, "current"), &ctx.ip)
         .await
     {
-        Ok(r) => r,
-        Err(e) => return ctx.error(e.into()),
-    };
-    if !row
-        .opt_text(0)
-        .is_some_and(|h| super::password::verify(h, fv(&f, "current")))
-    {
-        return account_view(&db, &ctx, None, vec![t(l, "password-current-wrong")], None).await;
+        Ok(Ok(())) => {}
+        Ok(Err(true)) => {
+            return (
+                [(
+                    header::SET_COOKIE,
+                    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+                )],
+                Redirect::to("/login"),
+            )
+                .into_response()
+        }
+        Ok(Err(false)) => {
+            return account_view(&db, &ctx, None, vec![t(l, "password-current-wrong")], None).await
+        }
+        Err(e) => return ctx.error(e),
     }
     match super::set_password(
         &db,

@@ -200,10 +200,13 @@ pub fn router(db: Db) -> Router {
         .merge(crate::testing::pages::routes())
         .merge(crate::mobilization::pages::routes())
         .merge(crate::needs::pages::routes())
+        // The import form, its jobs, the templates and the residents' export: inside the
+        // headers layer like every page (they were merged after it once, and went out
+        // cacheable and frameable).
+        .merge(crate::registry::exchange_pages::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))
-        .merge(crate::registry::exchange_pages::routes())
         .with_state(AppState {
             ingest: crate::testing::ingest::Ingest::start(db.clone()),
             db,
