@@ -457,7 +457,7 @@ async fn accounts_page(
         body.push(html!(
             "<tr><td><a href=\"/admin/accounts/{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"opt\">{}</td><td class=\"opt\">{}</td></tr>",
             a.id,
-            a.username,
+            crate::privacy::mask_digit_runs(&a.username).into_owned(),
             a.display_name,
             role_name(&a.role, l),
             a.scope.join(", "),
@@ -617,7 +617,7 @@ async fn account_detail_view(
     let csrf = &ctx.session.csrf;
     let mut body = html!(
         "<h1>{}</h1>{}{}<dl class=\"kv\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
-        a.username,
+        crate::privacy::mask_digit_runs(&a.username).into_owned(),
         ok.map(|m| notice(&m)).unwrap_or_default(),
         error_box(l, &errors),
         t(l, "field-display-name"),
@@ -659,7 +659,10 @@ async fn account_detail_view(
         t(l, "account-audit-link"),
         t(l, "accounts-title")
     ));
-    ctx.page(&a.username, body)
+    ctx.page(
+        &crate::privacy::mask_digit_runs(&a.username).into_owned(),
+        body,
+    )
 }
 
 async fn admin_set_password(

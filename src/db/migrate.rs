@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0004_mobilization.sql"),
     ),
     (5, "needs", include_str!("../../migrations/0005_needs.sql")),
+    (
+        7,
+        "collector_lookups",
+        include_str!("../../migrations/0007_collector_lookups.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

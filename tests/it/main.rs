@@ -9,6 +9,7 @@ mod common;
 mod config;
 mod e2e;
 mod exchange;
+mod hardening_privacy;
 mod hardening_web;
 mod import;
 mod mobilization;
