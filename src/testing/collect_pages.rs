@@ -125,8 +125,8 @@ async fn tube_info(
 }
 
 /// Who is in the tube, newest first, names masked (collectors confirm, they do not read the
-/// registry). People registered outside the tube's site area (and outside a registry reader's
-/// own scope) are listed without a name: the collector learns nothing about them.
+/// registry). People registered outside the reader's scope and the tube's site area are listed
+/// without a name: the collector learns nothing about them.
 async fn tube_people(
     db: &Db,
     round: i64,
@@ -609,7 +609,7 @@ async fn render(
         }
     }
     if let Some(tb) = &tube {
-        let people = tube_people(db, round.id, &tb.barcode, &r.registry_scope()).await?;
+        let people = tube_people(db, round.id, &tb.barcode, &r.scope).await?;
         if !people.is_empty() {
             body.push(html!(
                 "<h2>{}</h2><ol class=\"in-tube\" id=\"in-tube\">",

@@ -32,7 +32,8 @@ pub const MAX_BATCH: usize = 5000;
 const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
 
 /// Document numbers a collector (an account that does not read the registry) may type in an
-/// hour that find nobody of their site's area (someone registered elsewhere, or nobody):
+/// hour that find nobody of their scope or site's area (someone registered elsewhere, or
+/// nobody):
 /// beyond it such lookups are refused, so a device cannot be used to walk ID numbers. Counted
 /// in the database (`collector_lookups`), in the batch's transaction.
 pub const LOOKUP_LIMIT: i64 = 120;
@@ -1201,12 +1202,12 @@ impl State {
             }
         };
         let resident = resident.filter(|r| round.covers(&r.path));
-        // What the collector may learn about the person: someone of the site's area (or of a
-        // registry reader's own scope) is shown masked (name, sex, age, the earlier tube) to
-        // confirm who stands there. Anyone else is sampled and counted the same, but the
-        // answer says nothing about them: no name, no age, no earlier tube.
+        // What the collector may learn about the person: someone of the collector's scope (the
+        // areas their account was given) or of the site's area is shown masked (name, sex, age,
+        // the earlier tube) to confirm who stands there. Anyone else is sampled and counted
+        // the same, but the answer says nothing about them: no name, no age, no earlier tube.
         let shown = resident.as_ref().is_none_or(|r| {
-            r.path.starts_with(tube.path.as_str()) || sub.reader.registry_scope().contains(&r.path)
+            r.path.starts_with(tube.path.as_str()) || sub.reader.scope.contains(&r.path)
         });
         if typed && (!shown || resident.is_none()) {
             *self.new_lookups.entry(acc).or_default() += 1;
