@@ -659,10 +659,7 @@ async fn account_detail_view(
         t(l, "account-audit-link"),
         t(l, "accounts-title")
     ));
-    ctx.page(
-        &crate::privacy::mask_digit_runs(&a.username).into_owned(),
-        body,
-    )
+    ctx.page(&crate::privacy::mask_digit_runs(&a.username), body)
 }
 
 async fn admin_set_password(
