@@ -490,8 +490,8 @@ async fn count_lookups(tx: &mut Tx, new: &HashMap<i64, i64>, now: i64) -> AppRes
     Ok(())
 }
 
-/// One audit entry per round per group commit, listing its operations (a row each: account,
-/// client id, op, tube, resident id, walk-in, outcome code), in the same transaction as the
+/// One audit entry per round per group commit, listing its operations that were not refused (a
+/// row each: account, client id, op, tube, resident id, walk-in, outcome code), in the same transaction as the
 /// samples: sampling is audited without an entry (and a chain step) per swab. Last in the
 /// transaction, so the audit chain's head is held as briefly as possible.
 async fn audit_batch(
@@ -901,27 +901,30 @@ impl State {
         let before = self.samples.len();
         let o = self.decide(sub, op, now);
         // The audit row: who, which operation, on whom (the registry id, or a walk-in), and
-        // what came of it.
+        // what came of it. Refused operations change nothing and are not listed (as a refused
+        // form leaves no entry).
         let sample = self.samples.get(before);
         let kind = match &op.kind {
             OpKind::Open { .. } => "open",
             OpKind::Add { .. } => "add",
             OpKind::Close => "close",
         };
-        self.audited.push((
-            sub.round.id,
-            sub.reader.account_id,
-            sub.reader.username.clone(),
-            serde_json::json!([
+        if o.status != Status::Refused {
+            self.audited.push((
+                sub.round.id,
                 sub.reader.account_id,
-                cid,
-                kind,
-                op.tube.trim(),
-                sample.and_then(|s| s.resident_id),
-                sample.is_some_and(|s| s.walkin.is_some()),
-                o.code,
-            ]),
-        ));
+                sub.reader.username.clone(),
+                serde_json::json!([
+                    sub.reader.account_id,
+                    cid,
+                    kind,
+                    op.tube.trim(),
+                    sample.and_then(|s| s.resident_id),
+                    sample.is_some_and(|s| s.walkin.is_some()),
+                    o.code,
+                ]),
+            ));
+        }
         self.replies.insert(k.clone(), o.clone());
         self.new_replies.push((k, sub.round.id, o.clone()));
         o
