@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod mobilization;
 pub mod needs;
+pub mod privacy;
 pub mod registry;
 pub mod retention;
 pub mod rng;

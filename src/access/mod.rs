@@ -370,20 +370,36 @@ pub async fn set_password(
     if n == 0 {
         return Err(AppError::NotFound);
     }
-    // Other sessions of the account end: a changed password shuts out whoever had the old one.
+    // Other sessions of the account end, and its API tokens: a changed password shuts out
+    // whoever had the old one, or a token made with it.
     tx.execute(
         "DELETE FROM sessions WHERE account_id = $1",
         args![account_id],
     )
     .await?;
+    let revoked = revoke_all_tokens_in(&mut tx, account_id).await?;
     crate::audit::record(
         &mut tx,
         actor,
-        crate::audit::Event::new("password_set", "account", account_id).area(&area),
+        crate::audit::Event::new("password_set", "account", account_id)
+            .area(&area)
+            .detail(serde_json::json!({"sessions_ended": true, "tokens_revoked": revoked})),
     )
     .await?;
     tx.commit().await?;
+    clear_token_cache();
     Ok(())
+}
+
+/// Revoke every live API token of an account, for good (a password change, disabling the
+/// account): re-enabling the account does not bring them back. Returns how many.
+pub async fn revoke_all_tokens_in(tx: &mut crate::db::Tx, account_id: i64) -> AppResult<u64> {
+    Ok(tx
+        .execute(
+            "UPDATE api_tokens SET revoked_ms = $1 WHERE account_id = $2 AND revoked_ms IS NULL",
+            args![now_ms(), account_id],
+        )
+        .await?)
 }
 
 /// An account as the administrators' list shows it.
@@ -457,7 +473,8 @@ pub async fn account(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountView> 
     })
 }
 
-/// Disable or re-enable an account; disabling ends its sessions and its tokens stop working.
+/// Disable or re-enable an account; disabling ends its sessions and revokes its tokens for
+/// good (re-enabling does not revive them: the holder makes new ones).
 pub async fn set_disabled(
     db: &Db,
     actor: &crate::audit::Actor,
@@ -472,12 +489,14 @@ pub async fn set_disabled(
         args![when, account_id],
     )
     .await?;
+    let mut revoked = 0;
     if disabled {
         tx.execute(
             "DELETE FROM sessions WHERE account_id = $1",
             args![account_id],
         )
         .await?;
+        revoked = revoke_all_tokens_in(&mut tx, account_id).await?;
     }
     crate::audit::record(
         &mut tx,
@@ -491,7 +510,8 @@ pub async fn set_disabled(
             "account",
             account_id,
         )
-        .area(&area),
+        .area(&area)
+        .detail(serde_json::json!({"tokens_revoked": revoked})),
     )
     .await?;
     tx.commit().await?;

@@ -333,21 +333,26 @@ async fn change_password(State(db): State<Db>, ctx: Ctx, Form(f): FormMap) -> Re
         return r;
     }
     let l = ctx.lang;
-    let row = match db
-        .query_one(
-            "SELECT password_hash FROM accounts WHERE id = $1",
-            crate::args![ctx.reader().account_id],
-        )
+    // The current password is an attempt like a sign-in: counted (against the account and the
+    // address) before it is checked; wrong ones can lock the account, which ends this session.
+    match session::check_current_password(&db, &ctx.token, &ctx.session, fv(&f, "current"), &ctx.ip)
         .await
     {
-        Ok(r) => r,
-        Err(e) => return ctx.error(e.into()),
-    };
-    if !row
-        .opt_text(0)
-        .is_some_and(|h| super::password::verify(h, fv(&f, "current")))
-    {
-        return account_view(&db, &ctx, None, vec![t(l, "password-current-wrong")], None).await;
+        Ok(Ok(())) => {}
+        Ok(Err(true)) => {
+            return (
+                [(
+                    header::SET_COOKIE,
+                    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+                )],
+                Redirect::to("/login"),
+            )
+                .into_response()
+        }
+        Ok(Err(false)) => {
+            return account_view(&db, &ctx, None, vec![t(l, "password-current-wrong")], None).await
+        }
+        Err(e) => return ctx.error(e),
     }
     match super::set_password(
         &db,
@@ -452,7 +457,7 @@ async fn accounts_page(
         body.push(html!(
             "<tr><td><a href=\"/admin/accounts/{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"opt\">{}</td><td class=\"opt\">{}</td></tr>",
             a.id,
-            a.username,
+            crate::privacy::mask_digit_runs(&a.username).into_owned(),
             a.display_name,
             role_name(&a.role, l),
             a.scope.join(", "),
@@ -612,7 +617,7 @@ async fn account_detail_view(
     let csrf = &ctx.session.csrf;
     let mut body = html!(
         "<h1>{}</h1>{}{}<dl class=\"kv\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
-        a.username,
+        crate::privacy::mask_digit_runs(&a.username).into_owned(),
         ok.map(|m| notice(&m)).unwrap_or_default(),
         error_box(l, &errors),
         t(l, "field-display-name"),
@@ -654,7 +659,7 @@ async fn account_detail_view(
         t(l, "account-audit-link"),
         t(l, "accounts-title")
     ));
-    ctx.page(&a.username, body)
+    ctx.page(&crate::privacy::mask_digit_runs(&a.username), body)
 }
 
 async fn admin_set_password(

@@ -73,31 +73,156 @@ fn window(now: i64) -> i64 {
     now - now % WINDOW_MS
 }
 
-async fn note_ip_failure(db: &Db, ip: &str, now: i64) -> AppResult<()> {
+/// An attempt (a password, a code, the current password on the change form) counted before
+/// it is checked, so that parallel guesses cannot all be checked: the address's count and the
+/// account's count are raised by conditional updates first, and only an attempt that got a
+/// place under both limits reaches the (slow) hash check. A right answer gives its places
+/// back; a wrong one keeps them.
+pub struct Attempt {
+    ip: String,
+    window_ms: i64,
+    /// The account and this attempt's place in its count (1 = the first since the last
+    /// success or lock).
+    account: Option<(i64, i64)>,
+}
+
+/// Why an attempt was refused before any check.
+#[derive(Debug)]
+pub enum Refused {
+    /// The address has used up its failures in this window.
+    Throttled,
+    /// The account is locked (or its last places are taken by attempts being checked).
+    Locked { until_ms: i64 },
+}
+
+/// Take a place in the address's count for this window, or be refused.
+async fn reserve_ip(db: &Db, ip: &str, now: i64) -> AppResult<Option<Attempt>> {
+    let w = window(now);
     let mut tx = db.begin().await?;
-    tx.execute(
-        "INSERT INTO login_failures (ip, window_ms, failures) VALUES ($1, $2, 1) \
-         ON CONFLICT (ip, window_ms) DO UPDATE SET failures = login_failures.failures + 1",
-        args![ip, window(now)],
-    )
-    .await?;
+    // The upsert raises the count only while it is under the limit; at the limit it changes
+    // nothing and returns no row. One statement, so two requests cannot both take the last place.
+    let got = tx
+        .query_opt(
+            "INSERT INTO login_failures (ip, window_ms, failures) VALUES ($1, $2, 1) \
+             ON CONFLICT (ip, window_ms) DO UPDATE SET failures = login_failures.failures + 1 \
+             WHERE login_failures.failures < $3 RETURNING failures",
+            args![ip, w, IP_FAILURES],
+        )
+        .await?;
     tx.execute(
         "DELETE FROM login_failures WHERE window_ms < $1",
-        args![window(now) - WINDOW_MS],
+        args![w - WINDOW_MS],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(got.map(|_| Attempt {
+        ip: ip.to_owned(),
+        window_ms: w,
+        account: None,
+    }))
+}
+
+/// Give the address's place back (the attempt was right, or was refused unchecked).
+async fn release_ip(db: &Db, a: &Attempt) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "UPDATE login_failures SET failures = failures - 1 \
+         WHERE ip = $1 AND window_ms = $2 AND failures > 0",
+        args![a.ip.as_str(), a.window_ms],
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn ip_throttled(db: &Db, ip: &str, now: i64) -> AppResult<bool> {
-    let r = db
+/// Take a place in the account's count, unless it is locked or its places are all taken.
+async fn reserve_account(
+    db: &Db,
+    a: &mut Attempt,
+    account_id: i64,
+    now: i64,
+) -> AppResult<Result<(), i64>> {
+    let mut tx = db.begin().await?;
+    let got = tx
         .query_opt(
-            "SELECT failures FROM login_failures WHERE ip = $1 AND window_ms = $2",
-            args![ip, window(now)],
+            "UPDATE accounts SET failed_logins = failed_logins + 1 \
+             WHERE id = $1 AND failed_logins < $2 AND locked_until_ms <= $3 \
+             RETURNING failed_logins",
+            args![account_id, MAX_FAILURES, now],
         )
         .await?;
-    Ok(r.is_some_and(|r| r.int(0) >= IP_FAILURES))
+    let out = match got {
+        Some(r) => {
+            a.account = Some((account_id, r.int(0)));
+            Ok(())
+        }
+        None => {
+            let until = tx
+                .query_opt(
+                    "SELECT locked_until_ms FROM accounts WHERE id = $1",
+                    args![account_id],
+                )
+                .await?
+                .map_or(0, |r| r.int(0));
+            // Not locked yet: the last places are held by attempts being checked, which will
+            // lock it if they are wrong.
+            Err(if until > now { until } else { now + LOCK_MS })
+        }
+    };
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Count an attempt at a password or code of `account_id` from `ip`: refused (and not to be
+/// checked) when the address or the account is over its limit.
+pub async fn begin_attempt(
+    db: &Db,
+    account_id: i64,
+    ip: &str,
+) -> AppResult<Result<Attempt, Refused>> {
+    let now = now_ms();
+    let Some(mut a) = reserve_ip(db, ip, now).await? else {
+        return Ok(Err(Refused::Throttled));
+    };
+    match reserve_account(db, &mut a, account_id, now).await? {
+        Ok(()) => Ok(Ok(a)),
+        Err(until_ms) => {
+            release_ip(db, &a).await?;
+            Ok(Err(Refused::Locked { until_ms }))
+        }
+    }
+}
+
+/// The attempt was right: within `tx`, clear the account's count of this attempt and those
+/// before it (attempts that started after it stay counted), unless wrong attempts locked the
+/// account in the meantime. Returns false when it is locked now.
+async fn settle_right(tx: &mut crate::db::Tx, a: &Attempt, now: i64) -> AppResult<bool> {
+    let Some((id, place)) = a.account else {
+        return Ok(true);
+    };
+    Ok(tx
+        .query_opt(
+            "UPDATE accounts SET failed_logins = CASE WHEN failed_logins > $2 \
+             THEN failed_logins - $2 ELSE 0 END WHERE id = $1 AND locked_until_ms <= $3 RETURNING id",
+            args![id, place, now],
+        )
+        .await?
+        .is_some())
+}
+
+/// Verify a password off the async threads (Argon2 takes tens of milliseconds of CPU).
+pub async fn verify_password(hash: Option<String>, pw: &str) -> bool {
+    let pw = pw.to_owned();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => password::verify(&h, &pw),
+        None => {
+            // Same work as a real check, so timing does not reveal which names exist.
+            password::verify(password::dummy_hash(), &pw);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
 }
 
 fn actor(account_id: Option<i64>, username: &str, ip: &str) -> Actor {
@@ -108,53 +233,53 @@ fn actor(account_id: Option<i64>, username: &str, ip: &str) -> Actor {
     }
 }
 
-/// A wrong password or code: count it against the account (locking it at the limit) and the
-/// address, and audit it. Returns the lock's end when this failure locked the account.
-async fn fail(
-    db: &Db,
-    account_id: i64,
-    username: &str,
-    ip: &str,
-    why: &str,
-) -> AppResult<Option<i64>> {
+/// A wrong password or code: the attempt keeps its places; the account locks when its count
+/// is full; audited. Returns the lock's end when this failure locked the account.
+pub async fn fail(db: &Db, a: &Attempt, username: &str, why: &str) -> AppResult<Option<i64>> {
+    let Some((account_id, _)) = a.account else {
+        return Ok(None);
+    };
     let area = account_area(db, account_id).await?;
     let now = now_ms();
+    let until = now + LOCK_MS;
     let mut tx = db.begin().await?;
-    let r = tx
-        .query_one(
-            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-            args![account_id],
+    // The count already holds this attempt; whoever finds it full locks the account.
+    let locked = tx
+        .query_opt(
+            "UPDATE accounts SET failed_logins = 0, locked_until_ms = $1 \
+             WHERE id = $2 AND failed_logins >= $3 RETURNING id",
+            args![until, account_id, MAX_FAILURES],
         )
-        .await?;
-    let mut locked = None;
-    if r.int(0) >= MAX_FAILURES {
-        let until = now + LOCK_MS;
-        tx.execute(
-            "UPDATE accounts SET failed_logins = 0, locked_until_ms = $1 WHERE id = $2",
-            args![until, account_id],
-        )
-        .await?;
-        locked = Some(until);
-    }
+        .await?
+        .map(|_| until);
     audit::record(
         &mut tx,
-        &actor(Some(account_id), username, ip),
+        &actor(Some(account_id), username, &a.ip),
         Event::new("login_failed", "account", account_id)
             .area(&area)
             .detail(json!({"reason": why, "locked_until_ms": locked})),
     )
     .await?;
     tx.commit().await?;
-    note_ip_failure(db, ip, now).await?;
     Ok(locked)
+}
+
+/// The attempt was right: give its places back. False when the account was locked by other
+/// attempts while this one was checked (then it must not succeed).
+pub async fn succeed(db: &Db, a: &Attempt) -> AppResult<bool> {
+    let mut tx = db.begin().await?;
+    let ok = settle_right(&mut tx, a, now_ms()).await?;
+    tx.commit().await?;
+    release_ip(db, a).await?;
+    Ok(ok)
 }
 
 /// Check a user name and password; on success open a session.
 pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Login> {
     let now = now_ms();
-    if ip_throttled(db, ip, now).await? {
+    let Some(mut attempt) = reserve_ip(db, ip, now).await? else {
         return Ok(Login::Throttled);
-    }
+    };
     let username = username.trim();
     let row = db
         .query_opt(
@@ -165,9 +290,7 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
         )
         .await?;
     let Some(row) = row.filter(|r| r.opt_int(4).is_none()) else {
-        // Same work as a real check, so timing does not reveal which names exist.
-        password::verify(password::dummy_hash(), pw);
-        note_ip_failure(db, ip, now).await?;
+        verify_password(None, pw).await;
         audit::record_now(
             db,
             &actor(None, username, ip),
@@ -181,34 +304,47 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
     // Events about an account are filed under its first area, so that auditors of that area
     // see them.
     let area = row.opt_string(6).unwrap_or_default();
-    if row.int(3) > now {
+    let area = area.as_str();
+    let locked = |until_ms: i64| async move {
         audit::record_now(
             db,
             &actor(Some(id), username, ip),
             Event::new("login_failed", "account", id)
-                .area(&area)
+                .area(area)
                 .detail(json!({"reason": "locked"})),
         )
         .await?;
-        return Ok(Login::Locked {
-            until_ms: row.int(3),
-        });
+        AppResult::Ok(Login::Locked { until_ms })
+    };
+    if let Err(until_ms) = reserve_account(db, &mut attempt, id, now).await? {
+        release_ip(db, &attempt).await?;
+        return locked(until_ms).await;
     }
-    let ok = row.opt_text(1).is_some_and(|h| password::verify(h, pw));
-    if !ok {
-        return Ok(match fail(db, id, username, ip, "wrong password").await? {
-            Some(until_ms) => Login::Locked { until_ms },
-            None => Login::Invalid,
-        });
+    if !verify_password(row.opt_string(1), pw).await {
+        return Ok(
+            match fail(db, &attempt, username, "wrong password").await? {
+                Some(until_ms) => Login::Locked { until_ms },
+                None => Login::Invalid,
+            },
+        );
     }
     let needs_second = row.int(2) != 0 || row.text(5) == "admin";
     let token = random_hex(32);
+    let now = now_ms();
     let mut tx = db.begin().await?;
-    tx.execute(
-        "UPDATE accounts SET failed_logins = 0 WHERE id = $1",
-        args![id],
-    )
-    .await?;
+    if !settle_right(&mut tx, &attempt, now).await? {
+        // Wrong guesses checked beside this one locked the account first.
+        tx.commit().await?;
+        release_ip(db, &attempt).await?;
+        let until = db
+            .query_one(
+                "SELECT locked_until_ms FROM accounts WHERE id = $1",
+                args![id],
+            )
+            .await?
+            .int(0);
+        return locked(until).await;
+    }
     tx.execute(
         "INSERT INTO sessions (token_hash, account_id, csrf, created_ms, expires_ms, verified, ip) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -233,11 +369,12 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
         &mut tx,
         &actor(Some(id), username, ip),
         Event::new("login", "account", id)
-            .area(&area)
+            .area(area)
             .detail(json!({"second_factor_due": needs_second})),
     )
     .await?;
     tx.commit().await?;
+    release_ip(db, &attempt).await?;
     Ok(Login::Ok {
         token,
         verified: !needs_second,
@@ -301,7 +438,43 @@ fn bad_code() -> AppError {
     ))
 }
 
-/// Complete a half-open session with a TOTP code.
+fn locked_error(until_ms: i64) -> AppError {
+    let minutes = ((until_ms - now_ms()).max(0) + 59_999) / 60_000;
+    AppError::TooMany(Msg::new(
+        format!("too many wrong attempts: the account is locked for {minutes} more minutes"),
+        format!("错误次数过多：账号已锁定，{minutes} 分钟后再试"),
+    ))
+}
+
+fn throttled_error() -> AppError {
+    AppError::TooMany(Msg::new(
+        "too many failed attempts from this address; try again later",
+        "该地址失败次数过多，请稍后再试",
+    ))
+}
+
+impl Refused {
+    pub fn error(&self) -> AppError {
+        match self {
+            Refused::Throttled => throttled_error(),
+            Refused::Locked { until_ms } => locked_error(*until_ms),
+        }
+    }
+}
+
+async fn end_session(db: &Db, token: &str) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        args![hash_token(token)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Complete a half-open session with a TOTP code. The code is an attempt like a password:
+/// counted before it is checked.
 pub async fn second_factor(
     db: &Db,
     token: &str,
@@ -309,6 +482,15 @@ pub async fn second_factor(
     code: &str,
     ip: &str,
 ) -> AppResult<()> {
+    let attempt = match begin_attempt(db, s.reader.account_id, ip).await? {
+        Ok(a) => a,
+        Err(refused) => {
+            if matches!(refused, Refused::Locked { .. }) {
+                end_session(db, token).await?;
+            }
+            return Err(refused.error());
+        }
+    };
     let r = db
         .query_one(
             "SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1",
@@ -319,34 +501,27 @@ pub async fn second_factor(
     // A code is good once: a step at or before the last one accepted is a replay.
     let step = totp::matching_step(&secret, code, now_ms()).filter(|&st| st as i64 > r.int(1));
     let Some(step) = step.filter(|_| s.totp_enabled) else {
-        let locked = fail(
-            db,
-            s.reader.account_id,
-            &s.reader.username,
-            ip,
-            "wrong code",
-        )
-        .await?;
+        let locked = fail(db, &attempt, &s.reader.username, "wrong code").await?;
         if locked.is_some() {
             // The account is now locked: this half-open session goes too.
-            let mut tx = db.begin().await?;
-            tx.execute(
-                "DELETE FROM sessions WHERE token_hash = $1",
-                args![hash_token(token)],
-            )
-            .await?;
-            tx.commit().await?;
+            end_session(db, token).await?;
         }
         return Err(bad_code());
     };
     let mut tx = db.begin().await?;
+    if !settle_right(&mut tx, &attempt, now_ms()).await? {
+        tx.commit().await?;
+        release_ip(db, &attempt).await?;
+        end_session(db, token).await?;
+        return Err(bad_code());
+    }
     tx.execute(
         "UPDATE sessions SET verified = 1 WHERE token_hash = $1",
         args![hash_token(token)],
     )
     .await?;
     tx.execute(
-        "UPDATE accounts SET failed_logins = 0, totp_last_step = $1 WHERE id = $2",
+        "UPDATE accounts SET totp_last_step = $1 WHERE id = $2",
         args![step as i64, s.reader.account_id],
     )
     .await?;
@@ -358,7 +533,48 @@ pub async fn second_factor(
     )
     .await?;
     tx.commit().await?;
+    release_ip(db, &attempt).await?;
     Ok(())
+}
+
+/// Check the current password of a signed-in account (the password-change form): counted
+/// with the sign-in attempts, so a stolen session cannot guess it at leisure. `Ok(Ok(()))`
+/// when right; `Ok(Err(locked))` when wrong, with whether this failure (or an earlier one)
+/// locked the account, in which case the session `token` has been ended.
+pub async fn check_current_password(
+    db: &Db,
+    token: &str,
+    s: &Session,
+    pw: &str,
+    ip: &str,
+) -> AppResult<Result<(), bool>> {
+    let attempt = match begin_attempt(db, s.reader.account_id, ip).await? {
+        Ok(a) => a,
+        Err(Refused::Locked { .. }) => {
+            end_session(db, token).await?;
+            return Ok(Err(true));
+        }
+        Err(r @ Refused::Throttled) => return Err(r.error()),
+    };
+    let hash = db
+        .query_one(
+            "SELECT password_hash FROM accounts WHERE id = $1",
+            args![s.reader.account_id],
+        )
+        .await?
+        .opt_string(0);
+    if !verify_password(hash, pw).await {
+        let locked = fail(db, &attempt, &s.reader.username, "wrong current password").await?;
+        if locked.is_some() {
+            end_session(db, token).await?;
+        }
+        return Ok(Err(locked.is_some()));
+    }
+    if !succeed(db, &attempt).await? {
+        end_session(db, token).await?;
+        return Ok(Err(true));
+    }
+    Ok(Ok(()))
 }
 
 /// Start TOTP enrolment: a new secret, stored but not yet in force. Returns it (base32).

@@ -119,7 +119,8 @@ async fn audit_page(
         } else {
             html!("{} {}", e.entity, e.entity_id)
         };
-        let detail = describe(&e.detail);
+        // Account names that carry a phone number (volunteers' old names) are never shown whole.
+        let detail = crate::privacy::mask_digit_runs(&describe(&e.detail)).into_owned();
         let stamp = html::datetime(e.at_ms);
         let (date, time) = stamp.split_once(' ').unwrap_or((&stamp, ""));
         body.push(html!(
@@ -129,7 +130,7 @@ async fn audit_page(
             date,
             time,
             e.action,
-            e.username,
+            crate::privacy::mask_digit_runs(&e.username).into_owned(),
             e.ip,
             record,
             detail

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_retention",
         include_str!("../../migrations/0006_audit_retention.sql"),
     ),
+    (
+        7,
+        "collector_lookups",
+        include_str!("../../migrations/0007_collector_lookups.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -754,8 +754,11 @@ async fn transition(
             )
             .await?
             .string(0);
-        let mut username = format!("v{}", v.phone);
-        if tx
+        // The name carries no personal data (it shows in the audit log and the accounts
+        // list): the volunteer's record number, or with a random tail if an administrator
+        // took that name already.
+        let mut username = account_name(v.id);
+        while tx
             .query_opt(
                 "SELECT id FROM accounts WHERE username = $1",
                 args![username.as_str()],
@@ -763,7 +766,7 @@ async fn transition(
             .await?
             .is_some()
         {
-            username = format!("v{}-{}", v.phone, v.id);
+            username = format!("{}-{}", account_name(v.id), access::random_hex(2));
         }
         let password = format!("{}-{}", access::random_hex(4), access::random_hex(4));
         let aid = access::create_account_in(
@@ -791,6 +794,8 @@ async fn transition(
             .await?;
             tx.execute("DELETE FROM sessions WHERE account_id = $1", args![aid])
                 .await?;
+            // Its API tokens end for good: reinstating restores the account, not the tokens.
+            access::revoke_all_tokens_in(&mut tx, aid).await?;
         } else if to == "approved" {
             tx.execute(
                 "UPDATE accounts SET disabled_ms = NULL WHERE id = $1",
@@ -823,6 +828,12 @@ async fn transition(
         access::clear_token_cache();
     }
     Ok(login)
+}
+
+/// The account name given to an approved volunteer: `v` and their record number (never their
+/// phone number, which names used to carry).
+pub fn account_name(volunteer_id: i64) -> String {
+    format!("v{volunteer_id:06}")
 }
 
 /// A screening step as recorded.

@@ -78,21 +78,64 @@ const PAGE: i64 = 1000;
 /// export as CSV. (This also keeps the streamed sheet far below zip's 4 GiB entry limit.)
 pub const XLSX_MAX_ROWS: i64 = 1_048_575;
 
+/// A cell as it goes into a CSV file that people open in Excel or WPS: a value that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula
+/// (`=HYPERLINK(…)`, `=cmd|…`), so it gets a leading `'` as OWASP recommends ("CSV injection"):
+/// the spreadsheet shows it as text and the value stays readable. No exception for values that
+/// look like numbers (`-3`, a phone number as `+86 …`): one rule, the same in every export.
+/// XLSX exports need none of this: their cells are written as inline text, never formulas.
+pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
+/// The CSV writer of every export (residents, the missing list): UTF-8 with a BOM, so that
+/// Excel opens it as UTF-8, and every cell through [`csv_cell`].
+pub struct CsvExport<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> CsvExport<W> {
+    /// Starts the file with the BOM.
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        out.write_all(b"\xEF\xBB\xBF")?;
+        Ok(CsvExport {
+            w: csv::Writer::from_writer(out),
+        })
+    }
+
+    pub fn row<I, S>(&mut self, cells: I) -> std::io::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.w
+            .write_record(cells.into_iter().map(|c| csv_cell(c.as_ref()).into_owned()))
+            .map_err(std::io::Error::other)
+    }
+
+    pub fn into_inner(self) -> std::io::Result<W> {
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
 enum Sink<'a> {
-    Csv(Box<csv::Writer<&'a mut (dyn Write + Send)>>),
+    Csv(Box<CsvExport<&'a mut (dyn Write + Send)>>),
     Xlsx(Box<XlsxWriter<&'a mut (dyn Write + Send)>>),
 }
 
 impl Sink<'_> {
     fn row(&mut self, cells: &[String]) -> std::io::Result<()> {
         match self {
-            Sink::Csv(w) => w.write_record(cells).map_err(std::io::Error::other),
+            Sink::Csv(w) => w.row(cells),
             Sink::Xlsx(w) => w.row(cells),
         }
     }
     fn finish(self) -> std::io::Result<()> {
         match self {
-            Sink::Csv(mut w) => w.flush(),
+            Sink::Csv(w) => w.into_inner().and_then(|w| w.flush()),
             Sink::Xlsx(w) => w.finish().and_then(|w| w.flush()),
         }
     }
@@ -221,11 +264,7 @@ async fn write_rows(
 ) -> AppResult<()> {
     let header: Vec<String> = export_header().into_iter().map(str::to_owned).collect();
     let mut sink = match format {
-        ExportFormat::Csv => {
-            // A BOM, so that Excel opens the file as UTF-8.
-            out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
-            Sink::Csv(Box::new(csv::WriterBuilder::new().from_writer(out)))
-        }
+        ExportFormat::Csv => Sink::Csv(Box::new(CsvExport::new(out).map_err(io)?)),
         ExportFormat::Xlsx => Sink::Xlsx(Box::new(
             XlsxWriter::new(out, "居民", header.len()).map_err(io)?,
         )),
@@ -338,6 +377,23 @@ fn cells(r: &Row, names: &HashMap<String, String>, today: (i32, u32, u32)) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_starters_get_a_quote() {
+        for (v, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+86 138", "'+86 138"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("张三", "张三"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(v), want, "{v:?}");
+        }
+    }
 
     #[test]
     fn local_paths_of_a_household() {

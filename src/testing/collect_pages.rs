@@ -125,15 +125,19 @@ async fn tube_info(
 }
 
 /// Who is in the tube, newest first, names masked (collectors confirm, they do not read the
-/// registry).
+/// registry). People registered outside the reader's scope and the tube's site area are listed
+/// without a name: the collector learns nothing about them.
 async fn tube_people(
     db: &Db,
     round: i64,
     barcode: &str,
+    scope: &crate::access::Scope,
 ) -> Result<Vec<(String, i64, bool)>, AppError> {
     Ok(db
         .query(
-            "SELECT COALESCE(r.name, w.name), s.taken_ms, s.duplicate FROM test_samples s \
+            "SELECT COALESCE(r.name, w.name), s.taken_ms, s.duplicate, r.path, t.path \
+             FROM test_samples s \
+             JOIN test_tubes t ON t.round_id = s.round_id AND t.barcode = s.barcode \
              LEFT JOIN residents r ON r.id = s.resident_id \
              LEFT JOIN test_walkins w ON w.id = s.walkin_id \
              WHERE s.round_id = $1 AND s.barcode = $2 ORDER BY s.taken_ms DESC, s.id DESC",
@@ -142,8 +146,15 @@ async fn tube_people(
         .await?
         .iter()
         .map(|r| {
+            let elsewhere = r
+                .opt_text(3)
+                .is_some_and(|p| !p.starts_with(r.text(4)) && !scope.contains(p));
             (
-                mask_name(&r.opt_string(0).unwrap_or_default()),
+                if elsewhere {
+                    "—".to_owned()
+                } else {
+                    mask_name(&r.opt_string(0).unwrap_or_default())
+                },
                 r.int(1),
                 r.int(2) != 0,
             )
@@ -598,7 +609,7 @@ async fn render(
         }
     }
     if let Some(tb) = &tube {
-        let people = tube_people(db, round.id, &tb.barcode).await?;
+        let people = tube_people(db, round.id, &tb.barcode, &r.scope).await?;
         if !people.is_empty() {
             body.push(html!(
                 "<h2>{}</h2><ol class=\"in-tube\" id=\"in-tube\">",

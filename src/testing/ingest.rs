@@ -31,6 +31,14 @@ pub const MAX_BATCH: usize = 5000;
 /// How far in the future a device clock may be (an item taken "later" than now is refused).
 const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
 
+/// Document numbers a collector (an account that does not read the registry) may type in an
+/// hour that find nobody of their scope or site's area (someone registered elsewhere, or
+/// nobody):
+/// beyond it such lookups are refused, so a device cannot be used to walk ID numbers. Counted
+/// in the database (`collector_lookups`), in the batch's transaction.
+pub const LOOKUP_LIMIT: i64 = 120;
+const LOOKUP_WINDOW_MS: i64 = 3_600_000;
+
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "snake_case", tag = "op")]
 pub enum OpKind {
@@ -389,6 +397,13 @@ struct State {
     walkins: Vec<Walkin>,
     resampled: Vec<(i64, i64)>,
     touched: HashMap<i64, HashSet<i64>>,
+    /// Collectors' lookups that found nobody of their area: counted this hour before the
+    /// batch, and added by it.
+    lookups: HashMap<i64, i64>,
+    new_lookups: HashMap<i64, i64>,
+    /// The operations decided in this batch (not replays), for its audit entries: per round,
+    /// (account, user name, one row).
+    audited: Vec<(i64, i64, String, serde_json::Value)>,
 }
 
 fn doc_key(number: &str) -> String {
@@ -446,6 +461,8 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
         let hh: Vec<i64> = hh.into_iter().collect();
         super::coverage::refresh(&mut tx, round_id, &path, &hh).await?;
     }
+    count_lookups(&mut tx, &st.new_lookups, now).await?;
+    audit_batch(&mut tx, subs, std::mem::take(&mut st.audited)).await?;
     let t_refresh = t0.elapsed();
     tx.commit().await?;
     tracing::debug!(
@@ -461,9 +478,79 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
     Ok(out)
 }
 
+/// Add the batch's fruitless lookups to the collectors' counts of this hour.
+async fn count_lookups(tx: &mut Tx, new: &HashMap<i64, i64>, now: i64) -> AppResult<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let window = now - now % LOOKUP_WINDOW_MS;
+    for (account, n) in new {
+        tx.execute(
+            "INSERT INTO collector_lookups (account_id, window_ms, n) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id, window_ms) DO UPDATE SET n = collector_lookups.n + $3",
+            crate::args![*account, window, *n],
+        )
+        .await?;
+    }
+    tx.execute(
+        "DELETE FROM collector_lookups WHERE window_ms < $1",
+        crate::args![window - LOOKUP_WINDOW_MS],
+    )
+    .await?;
+    Ok(())
+}
+
+/// One audit entry per round per group commit, listing its operations that were not refused (a
+/// row each: account, client id, op, tube, resident id, walk-in, outcome code), in the same transaction as the
+/// samples: sampling is audited without an entry (and a chain step) per swab. Last in the
+/// transaction, so the audit chain's head is held as briefly as possible.
+async fn audit_batch(
+    tx: &mut Tx,
+    subs: &[&Submission],
+    rows: Vec<(i64, i64, String, serde_json::Value)>,
+) -> AppResult<()> {
+    let mut rounds: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    rounds.sort_unstable();
+    rounds.dedup();
+    for round in rounds {
+        let mine: Vec<&(i64, i64, String, serde_json::Value)> =
+            rows.iter().filter(|r| r.0 == round).collect();
+        let path = subs
+            .iter()
+            .find(|s| s.round.id == round)
+            .map(|s| s.round.path.as_str())
+            .unwrap_or_default();
+        // The entry's actor: the one account when a single device made the batch.
+        let one = mine.iter().all(|r| r.1 == mine[0].1);
+        let actor = crate::audit::Actor {
+            account_id: one.then_some(mine[0].1),
+            username: if one {
+                mine[0].2.clone()
+            } else {
+                "(sampling devices)".into()
+            },
+            ip: "api".into(),
+        };
+        let ops: Vec<&serde_json::Value> = mine.iter().map(|r| &r.3).collect();
+        crate::audit::record(
+            tx,
+            &actor,
+            crate::audit::Event::new("sampling", "test_round", round)
+                .area(path)
+                .detail(serde_json::json!({
+                    "columns": ["account", "client_id", "op", "tube", "resident_id", "walk_in", "code"],
+                    "ops": ops,
+                })),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// What a statement of the load pipeline reads.
 enum Load {
     Replies,
+    Lookups,
     Rules,
     Collects,
     Tubes,
@@ -623,6 +710,16 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
         ),
         p,
     );
+    let mut p = vec![Value::Int(now_ms() - now_ms() % LOOKUP_WINDOW_MS)];
+    p.extend(acc_list.iter().cloned());
+    push(
+        Load::Lookups,
+        format!(
+            "SELECT account_id, n FROM collector_lookups WHERE window_ms = $1 AND account_id IN ({})",
+            in_list(2, &acc_list)
+        ),
+        p,
+    );
     const RES_COLS: &str =
         "r.id, r.household_id, r.path, r.name, r.sex, r.birth_date, r.doc_type, r.doc_number";
     push(
@@ -686,6 +783,11 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
                     if let Ok(o) = serde_json::from_str::<Outcome>(r.text(1)) {
                         st.replies.insert(r.string(0), o);
                     }
+                }
+            }
+            Load::Lookups => {
+                for r in rows {
+                    st.lookups.insert(r.int(0), r.int(1));
                 }
             }
             Load::Rules => {
@@ -806,7 +908,33 @@ impl State {
             o.replayed = true;
             return o;
         }
+        let before = self.samples.len();
         let o = self.decide(sub, op, now);
+        // The audit row: who, which operation, on whom (the registry id, or a walk-in), and
+        // what came of it. Refused operations change nothing and are not listed (as a refused
+        // form leaves no entry).
+        let sample = self.samples.get(before);
+        let kind = match &op.kind {
+            OpKind::Open { .. } => "open",
+            OpKind::Add { .. } => "add",
+            OpKind::Close => "close",
+        };
+        if o.status != Status::Refused {
+            self.audited.push((
+                sub.round.id,
+                sub.reader.account_id,
+                sub.reader.username.clone(),
+                serde_json::json!([
+                    sub.reader.account_id,
+                    cid,
+                    kind,
+                    op.tube.trim(),
+                    sample.and_then(|s| s.resident_id),
+                    sample.is_some_and(|s| s.walkin.is_some()),
+                    o.code,
+                ]),
+            ));
+        }
         self.replies.insert(k.clone(), o.clone());
         self.new_replies.push((k, sub.round.id, o.clone()));
         o
@@ -1014,6 +1142,26 @@ impl State {
                 tube,
             );
         }
+        // A collector typing document numbers: limited when they keep finding nobody of
+        // their site's area.
+        let typed = matches!(person, PersonRef::Doc { .. } | PersonRef::WalkIn { .. })
+            && !sub.reader.can_read_registry();
+        let acc = sub.reader.account_id;
+        if typed
+            && self.lookups.get(&acc).copied().unwrap_or(0)
+                + self.new_lookups.get(&acc).copied().unwrap_or(0)
+                >= LOOKUP_LIMIT
+        {
+            return with_tube(
+                Outcome::refused(
+                    "too_many_lookups",
+                    "too many document numbers of people not registered in this site's area: \
+                     try again in an hour, or have the grid worker register them",
+                    "输入的非本采样点辖区人员证件号过多：请一小时后再试，或请网格员登记",
+                ),
+                tube,
+            );
+        }
         // Who is it?
         let resident = match person {
             // A record id is for people who read the registry (picking members of a household
@@ -1067,6 +1215,16 @@ impl State {
             }
         };
         let resident = resident.filter(|r| round.covers(&r.path));
+        // What the collector may learn about the person: someone of the collector's scope (the
+        // areas their account was given) or of the site's area is shown masked (name, sex, age,
+        // the earlier tube) to confirm who stands there. Anyone else is sampled and counted
+        // the same, but the answer says nothing about them: no name, no age, no earlier tube.
+        let shown = resident.as_ref().is_none_or(|r| {
+            r.path.starts_with(tube.path.as_str()) || sub.reader.scope.contains(&r.path)
+        });
+        if typed && (!shown || resident.is_none()) {
+            *self.new_lookups.entry(acc).or_default() += 1;
+        }
         let Some(res) = resident else {
             return match person {
                 PersonRef::WalkIn {
@@ -1085,7 +1243,7 @@ impl State {
                 ),
             };
         };
-        let brief = PersonBrief {
+        let brief = shown.then(|| PersonBrief {
             resident_id: Some(res.id),
             household_id: Some(res.household_id),
             name: mask_name(&res.name),
@@ -1094,7 +1252,7 @@ impl State {
                 .birth
                 .as_deref()
                 .and_then(|b| age_on(b, validate::today())),
-        };
+        });
         if tube.capacity == 0 && tube.household_id.is_some_and(|h| h != res.household_id) {
             let mut o = with_tube(
                 Outcome::refused(
@@ -1104,7 +1262,7 @@ impl State {
                 ),
                 tube,
             );
-            o.person = Some(brief);
+            o.person = brief;
             return o;
         }
         let pkey = (round.id, res.id);
@@ -1121,7 +1279,7 @@ impl State {
                             ),
                             tube,
                         );
-                        o.person = Some(brief);
+                        o.person = brief;
                         return o;
                     }
                     retest = true;
@@ -1139,8 +1297,8 @@ impl State {
                             ),
                             tube,
                         );
-                        o.person = Some(brief);
-                        o.earlier = Some(earlier);
+                        o.person = brief;
+                        o.earlier = shown.then_some(earlier);
                         return o;
                     }
                     let t = self.tubes.get_mut(&tkey).unwrap();
@@ -1162,8 +1320,8 @@ impl State {
                         "本轮已采过样：已记录为重复采样，只计一次",
                     );
                     o.tube = Some(t.state());
-                    o.person = Some(brief);
-                    o.earlier = Some(earlier);
+                    o.person = brief;
+                    o.earlier = shown.then_some(earlier);
                     return o;
                 }
             }
@@ -1211,14 +1369,20 @@ impl State {
             .entry(round.id)
             .or_default()
             .insert(res.household_id);
-        let (code, en, zh) = if retest {
+        let (code, en, zh) = if !shown {
+            (
+                "added",
+                "added (registered outside this site's area: nothing about them is shown)",
+                "已加入（非本采样点辖区登记人员，不显示其信息）",
+            )
+        } else if retest {
             ("added", "re-test sample added", "已加入复检样本")
         } else {
             ("added", "added", "已加入")
         };
         let mut o = Outcome::new(Status::Accepted, code, en, zh);
         o.tube = Some(state);
-        o.person = Some(brief);
+        o.person = brief;
         o
     }
 

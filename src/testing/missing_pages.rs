@@ -528,7 +528,8 @@ async fn missing_csv(
         let area = super::round_area(&db, &round, code, r).await?;
         let (list, truncated) =
             coverage::missing(&db, round.id, &area.path, &r.registry_scope()).await?;
-        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let io = |e: std::io::Error| AppError::Internal(e.to_string());
+        let mut w = crate::registry::export::CsvExport::new(Vec::new()).map_err(io)?;
         let header: Vec<String> = [
             "col-address",
             "col-head",
@@ -545,14 +546,13 @@ async fn missing_csv(
         .iter()
         .map(|id| t(l, id))
         .collect();
-        let io = |e: csv::Error| AppError::Internal(e.to_string());
-        w.write_record(&header).map_err(io)?;
+        w.row(&header).map_err(io)?;
         let mut rows = 0;
         let yes = t(l, "yes");
         for h in &list {
             for p in &h.missing {
                 let tags: Vec<String> = p.tags.iter().map(|c| term(l, TAGS, c)).collect();
-                w.write_record([
+                w.row([
                     h.address.clone(),
                     h.head_name.clone().unwrap_or_default(),
                     h.head_phone_masked.clone().unwrap_or_default(),
@@ -577,9 +577,7 @@ async fn missing_csv(
                 rows += 1;
             }
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let bytes = w.into_inner().map_err(io)?;
         audit::record_now(
             &db,
             &ctx.actor(),

@@ -183,6 +183,76 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     resp
 }
 
+/// API answers are JSON, errors included: a rejection the framework writes as plain text (a
+/// query string with a parameter twice, a path or body it cannot read, a wrong method) goes out
+/// as the documented error body (`{"error": {"code", "message", "fields"}}`) in the caller's
+/// language, with the same status.
+async fn api_json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let lang = lang_of(&parts);
+    let resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/x-ndjson")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (mut head, body) = resp.into_parts();
+    // The framework's own words, for the English message (bounded: it may quote the input).
+    let said = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .chars()
+                .take(300)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let (code, msg) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            crate::i18n::Msg::new("this method is not allowed here", "此地址不支持该请求方法"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too_large",
+            crate::i18n::Msg::new("the request is too large", "请求内容过大"),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => (
+            "invalid",
+            crate::i18n::Msg::new(
+                format!("the request could not be read: {said}"),
+                "请求内容无法解析",
+            ),
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            crate::i18n::Msg::new("something went wrong on our side", "服务器内部错误"),
+        ),
+        _ => (
+            "bad_request",
+            crate::i18n::Msg::new(
+                format!("the request is not valid (a parameter given twice, or malformed): {said}"),
+                "请求无效（参数重复或格式不正确）",
+            ),
+        ),
+    };
+    let body = json!({"error": {"code": code, "message": msg.get(lang), "fields": []}});
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    head.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    head.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(head, axum::body::Body::from(bytes))
+}
+
 async fn static_file(Path(name): Path<String>) -> Response {
     let (body, mime) = match name.as_str() {
         "app.css" => (html::CSS, "text/css; charset=utf-8"),
@@ -210,10 +280,16 @@ pub fn router(db: Db) -> Router {
         .merge(crate::testing::pages::routes())
         .merge(crate::mobilization::pages::routes())
         .merge(crate::needs::pages::routes())
-        .nest("/api/v1", api::routes())
+        // The import form, its jobs, the templates and the residents' export: inside the
+        // headers layer like every page (they were merged after it once, and went out
+        // cacheable and frameable).
+        .merge(crate::registry::exchange_pages::routes())
+        .nest(
+            "/api/v1",
+            api::routes().layer(axum::middleware::from_fn(api_json_errors)),
+        )
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))
-        .merge(crate::registry::exchange_pages::routes())
         .with_state(AppState {
             ingest: crate::testing::ingest::Ingest::start(db.clone()),
             db,

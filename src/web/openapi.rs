@@ -28,6 +28,7 @@ fn error_response(description: &str) -> Value {
 fn with_errors(ok_response: Value, extra: &[(&str, &str)]) -> Value {
     let mut r = json!({
         "200": ok_response,
+        "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/Unauthorized"},
         "404": {"$ref": "#/components/responses/NotFound"},
     });
@@ -209,7 +210,8 @@ fn schemas() -> Value {
                     "properties": {
                         "code": {"type": "string",
                                  "enum": ["invalid", "not_found", "conflict", "unauthorized",
-                                          "forbidden", "bad_request", "internal"]},
+                                          "forbidden", "bad_request", "too_many",
+                                          "method_not_allowed", "too_large", "internal"]},
                         "message": {"type": "string", "description": "In the reader's language"},
                         "fields": {
                             "type": "array",
@@ -329,6 +331,17 @@ fn schemas() -> Value {
     })
 }
 
+/// `POST …/ops`: 422 is a refused operation (its outcome says why: code, text), or a body that
+/// is not an operation at all (the error body).
+fn op_responses() -> Value {
+    let mut r = with_errors(ok("The outcome", schema_ref("Outcome")), &[]);
+    r["422"] = ok(
+        "Refused (the outcome says why: code, text), or a body that is not an operation (the error body)",
+        json!({"oneOf": [schema_ref("Outcome"), schema_ref("Error")]}),
+    );
+    r
+}
+
 fn get_op(id: &str, summary: &str, params: Vec<Value>, responses: Value, secured: bool) -> Value {
     let mut op = json!({
         "operationId": id,
@@ -442,15 +455,14 @@ fn paths() -> Value {
              client_id: a retry gets the stored reply (replayed: true) and changes nothing. \
              200 when accepted or flagged (e.g. already sampled), 422 when refused.",
             vec![record("Round"), lang_param()], "application/json", schema_ref("Op"),
-            with_errors(ok("The outcome", schema_ref("Outcome")),
-                &[("422", "Refused: the outcome says why (code, text)")])),
+            op_responses()),
         "/testing/rounds/{id}/batch": post_op("sampleBatch",
             "What a device collected offline, as JSON lines of operations (with taken_ms). \
              Answers JSON lines, one per input line with its line number: accepted, flagged or refused.",
             vec![record("Round"), lang_param()], "application/x-ndjson", schema_ref("Op"),
             with_errors(json!({"description": "One outcome per line",
                 "content": {"application/x-ndjson": {"schema": schema_ref("Outcome")}}}),
-                &[("400", "Too many lines")])),
+                &[("400", "Too many lines"), ("422", "The body is not UTF-8 text")])),
         "/testing/rounds/{id}/results": post_op("results",
             "Lab results per tube (negative, positive, invalid). All recorded or none; every bad \
              line reported. A positive pooled tube puts each person in it up for an individual re-test.",
@@ -476,7 +488,8 @@ fn paths() -> Value {
                 query_param("to", "Last day, YYYY-MM-DD, included (default: today)", json!({"type": "string", "format": "date"})),
                 lang_param(),
             ],
-            with_errors(ok("The figures", schema_ref("NeedsFigures")), &[("422", "A bad date, named")]), true),
+            with_errors(ok("The figures", schema_ref("NeedsFigures")),
+                &[("422", "A bad date, named"), ("403", "The role reads no registry figures (volunteers, collectors, labs, auditors)")]), true),
         "/openapi.json": get_op("openapi", "This document", vec![],
             json!({"200": {"description": "The OpenAPI 3.1 document",
                            "content": {"application/json": {"schema": {"type": "object"}}}}}),
@@ -508,6 +521,7 @@ pub fn document() -> Value {
             },
             "responses": {
                 "Unauthorized": error_response("No token, or a token that is wrong, revoked or of a disabled account"),
+                "BadRequest": error_response("A parameter given twice, or one that cannot be read"),
                 "NotFound": error_response("Not found, or outside the reader's scope")
             },
             "schemas": schemas()

@@ -244,11 +244,24 @@ struct Next {
     next: Option<String>,
 }
 
-/// Only local paths: `next` must not send anyone to another site.
+/// Where a `next` parameter may send the browser: a path on this site, or else `/`.
+///
+/// Accepted: starts with one `/` (not `//` or `/\`, which browsers read as another host), and
+/// holds no backslash, no whitespace and no control character anywhere (browsers strip tabs
+/// and newlines, so `/\t/evil.example` becomes `//evil.example`; and a newline cannot go into
+/// a `Location` header at all). The one function every followed `next` goes through.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/areas".into(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.to_owned()
+        }
+        _ => "/".into(),
     }
 }
 

@@ -1168,7 +1168,7 @@ async fn mobilization_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db:
     b.wait_text("#queue", "Li Ming").await?;
     let approve = b.find("#queue button[id^=act-approved]").await?;
     b.click(&approve).await?;
-    let username = b.wait_text("#new-username", "v138").await?;
+    let username = b.wait_text("#new-username", "v0").await?;
     let password = b.text_of("#new-password").await?;
     b.screenshot("mob-approved").await?;
 

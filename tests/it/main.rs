@@ -12,6 +12,8 @@ mod config;
 mod e2e;
 mod exchange;
 mod fuzz;
+mod hardening_privacy;
+mod hardening_web;
 mod import;
 mod mobilization;
 mod mobilization_autofill;

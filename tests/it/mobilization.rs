@@ -739,8 +739,8 @@ async fn duty_check_in_out_and_service_hours() {
         let v = volunteer(db, &o, &l, 1, |f| f.wants_account = true).await;
         let w = volunteer(db, &o, &l, 2, |f| f.wants_account = true).await;
         let x = volunteer(db, &o, &l, 3, |_| {}).await;
-        let vr = account_reader(db, "v13800000001").await;
-        let wr = account_reader(db, "v13800000002").await;
+        let vr = account_reader(db, &volunteers::account_name(v)).await;
+        let wr = account_reader(db, &volunteers::account_name(w)).await;
         let p = place(db, &o, C1, "东门卡口").await;
         let token = roster::place(db, &o, p).await.unwrap().qr_token;
         let s = shifts(db, &o, p, "2025-03-03", 2, &[(480, 960)], (3, &[])).await;

@@ -364,7 +364,8 @@ async fn screening_records_every_step_and_runs_the_account() {
             .await
             .unwrap()
             .expect("an account");
-        assert_eq!(user, "v13800000001", "{}", t_.name);
+        assert_eq!(user, volunteers::account_name(a), "{}", t_.name);
+        assert!(!user.contains("13800000001"), "no phone number in the name");
         let token = login(db, &user, &pw).await.expect("the new password works");
         let acc = db
             .query_one(
@@ -508,7 +509,8 @@ async fn screening_records_every_step_and_runs_the_account() {
         })
         .await;
         let (user2, _) = screen(d, "approved", "").await.unwrap().unwrap();
-        assert_eq!(user2, format!("v13800000001-{d}"));
+        assert_eq!(user2, volunteers::account_name(d));
+        assert_ne!(user2, user);
 
         // Only officers screen.
         let grid = reader(db, "g1", "grid", C1).await;
@@ -537,7 +539,7 @@ async fn scope_of_every_read() {
         })
         .await;
         let pending = applicant(db, &l, 2, |_| {}).await;
-        let vr = account_reader(db, "v13800000001").await;
+        let vr = account_reader(db, &volunteers::account_name(v)).await;
         let p = place(db, &o1, C1, "东门卡口").await;
         let s = shifts(db, &o1, p, "2025-03-03", 1, &[(480, 960)], (2, &[])).await[0];
         roster::assign(db, &actor(&o1), &o1, s, v, "")
@@ -965,8 +967,8 @@ async fn branches_teams_and_care_visits() {
             Err(AppError::NotFound)
         ));
         // A volunteer's account records no visits.
-        volunteer(db, &o1, &l, 4, |f| f.wants_account = true).await;
-        let vr = account_reader(db, "v13800000004").await;
+        let v4 = volunteer(db, &o1, &l, 4, |f| f.wants_account = true).await;
+        let vr = account_reader(db, &volunteers::account_name(v4)).await;
         assert!(matches!(
             visits::record(db, &actor(&vr), &vr, &visit(false, None, "")).await,
             Err(AppError::Forbidden(_))
