@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub demo_people: Option<u64>,
     pub demo_area: Option<String>,
     pub log: Option<String>,
+    /// Imports that may run at once on a node (`WARDLINE_IMPORT_CONCURRENCY`).
+    pub import_concurrency: Option<usize>,
 }
 
 impl FileConfig {
@@ -41,6 +43,8 @@ pub struct Config {
     pub demo_people: u64,
     pub demo_area: String,
     pub log: String,
+    /// Imports that may run at once on a node; more are told to wait.
+    pub import_concurrency: usize,
 }
 
 impl Config {
@@ -68,6 +72,12 @@ impl Config {
                 .ok()
                 .or(file.log)
                 .unwrap_or_else(|| "info".into()),
+            import_concurrency: std::env::var("WARDLINE_IMPORT_CONCURRENCY")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .or(file.import_concurrency)
+                .unwrap_or(crate::registry::exchange_pages::DEFAULT_IMPORT_CONCURRENCY)
+                .max(1),
         }
     }
 }

@@ -483,28 +483,37 @@ fn too_big(part: &str, limit: u64, what_en: &str, what_zh: &str) -> FieldError {
 struct Counting {
     n: u64,
     limit: u64,
+    /// Bytes since the last `<`.
     run: u64,
     longest: u64,
-    tail: [u8; 8],
+    /// The last bytes seen, for a `<![CDATA[` split between two writes.
+    tail: Vec<u8>,
     cdata: bool,
 }
 
 impl io::Write for Counting {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.n += buf.len() as u64;
-        for &b in buf {
-            if b == b'<' {
-                self.run = 0;
-            } else {
-                self.run += 1;
-                self.longest = self.longest.max(self.run);
+        match (memchr::memchr(b'<', buf), memchr::memrchr(b'<', buf)) {
+            (Some(first), Some(last)) => {
+                // A write is far shorter than the limit: only runs across writes can exceed it.
+                self.longest = self.longest.max(self.run + first as u64);
+                self.run = (buf.len() - last - 1) as u64;
             }
-            if b == b'[' && &self.tail == b"<![CDATA" {
-                self.cdata = true;
-            }
-            self.tail.copy_within(1.., 0);
-            self.tail[7] = b;
+            _ => self.run += buf.len() as u64,
         }
+        self.longest = self.longest.max(self.run);
+        const CDATA: &[u8] = b"<![CDATA[";
+        let edge = buf.len().min(CDATA.len() - 1);
+        self.tail.extend_from_slice(&buf[..edge]);
+        if memchr::memmem::find(&self.tail, CDATA).is_some()
+            || memchr::memmem::find(buf, CDATA).is_some()
+        {
+            self.cdata = true;
+        }
+        self.tail.clear();
+        self.tail
+            .extend_from_slice(&buf[buf.len().saturating_sub(CDATA.len() - 1)..]);
         if self.n > self.limit || self.longest > MAX_XML_RUN || self.cdata {
             return Err(io::Error::other("limit"));
         }
@@ -562,7 +571,7 @@ pub fn check_xlsx(input: &Input) -> Result<(), FieldError> {
             limit,
             run: 0,
             longest: 0,
-            tail: [0; 8],
+            tail: Vec::with_capacity(16),
             cdata: false,
         };
         match io::copy(&mut part, &mut sink) {

@@ -190,6 +190,11 @@ async fn static_file(Path(name): Path<String>) -> Response {
 }
 
 pub fn router(db: Db) -> Router {
+    router_with(db, Default::default())
+}
+
+/// [`router`] with the node's import jobs (and their limit) given.
+pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(static_file))
@@ -207,7 +212,7 @@ pub fn router(db: Db) -> Router {
         .with_state(AppState {
             ingest: crate::testing::ingest::Ingest::start(db.clone()),
             db,
-            jobs: Default::default(),
+            jobs,
         })
 }
 
@@ -216,11 +221,23 @@ pub fn router(db: Db) -> Router {
 pub fn app(
     db: Db,
 ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
-    router(db).into_make_service_with_connect_info::<std::net::SocketAddr>()
+    app_with(db, Default::default())
 }
 
-/// Serve until Ctrl-C / SIGTERM.
-pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+/// [`app`] with the node's import jobs (and their limit) given.
+pub fn app_with(
+    db: Db,
+    jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router_with(db, jobs).into_make_service_with_connect_info::<std::net::SocketAddr>()
+}
+
+/// Serve until Ctrl-C / SIGTERM, running at most `import_concurrency` imports at once.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    import_concurrency: usize,
+) -> std::io::Result<()> {
     // The aged-60+ tallies move with the calendar: recount at start and then daily.
     let recount_db = db.clone();
     tokio::spawn(async move {
@@ -243,7 +260,8 @@ pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
-    axum::serve(listener, app(db))
+    let jobs = std::sync::Arc::new(crate::registry::exchange_pages::Jobs::new(import_concurrency));
+    axum::serve(listener, app_with(db, jobs))
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

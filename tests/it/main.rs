@@ -10,6 +10,7 @@ mod config;
 mod e2e;
 mod exchange;
 mod import;
+mod import_limits;
 mod mobilization;
 mod mobilization_autofill;
 mod mobilization_branch_pages;
