@@ -27,9 +27,9 @@ use crate::db::{now_ms, Backend, Db, DbError, Tx, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::areas::{self, Area, Counts, AREA_COLS};
+use crate::registry::import_source::{self as source, Input, Rec};
 use crate::registry::model::*;
 use crate::registry::residents::{self, ResidentData, ResidentInput};
-use crate::registry::import_source::{self as source, Input, Rec};
 use crate::registry::xlsx::XlsxWriter;
 
 /// Columns: (field, Chinese header, English header, required).
@@ -263,7 +263,6 @@ fn each_record(
     }
 }
 
-
 /// Numbers of 16 or more digits cannot be exact in a spreadsheet (which keeps 15 significant
 /// digits): an 18-digit ID number typed into a Number cell has already lost its last digits.
 const EXACT_LIMIT: f64 = 1e15;
@@ -321,7 +320,6 @@ fn cell_text(d: &calamine::Data) -> Result<Cow<'_, str>, Msg> {
     })
 }
 
-
 /// Which file column holds each field.
 struct ColMap(Vec<(&'static str, usize)>);
 
@@ -334,7 +332,6 @@ impl ColMap {
     }
 }
 
-
 /// What one reading of the file found besides its rows.
 struct Scanned {
     /// Data rows (not blank, after the header).
@@ -342,7 +339,6 @@ struct Scanned {
     /// File-level problems (header, format).
     errors: Vec<FieldError>,
 }
-
 
 fn local_name(field: &'static str, v: &Option<String>, errs: &mut Vec<FieldError>) {
     if let Some(n) = v {
@@ -355,7 +351,6 @@ fn local_name(field: &'static str, v: &Option<String>, errs: &mut Vec<FieldError
         }
     }
 }
-
 
 /// Read the file from its start: find the header, parse and check every row on its own on
 /// worker threads, and hand the rows to `sink` in file order, a batch at a time. Only a few
@@ -515,7 +510,6 @@ fn header_columns(header: &Rec) -> Result<ColMap, FieldError> {
     Ok(col)
 }
 
-
 fn parse_row(col: &ColMap, rec: &Rec) -> Parsed {
     let get = |f: &str| {
         col.get(f)
@@ -598,7 +592,6 @@ fn parse_row(col: &ColMap, rec: &Rec) -> Parsed {
     }
 }
 
-
 /// Rows per `IN (…)` look-up.
 const LOOKUP_CHUNK: usize = 500;
 
@@ -672,6 +665,11 @@ impl Interner {
         } else {
             self.clashes.get(s).copied()
         }
+    }
+    /// Keep the texts, forget how to find them (after the first reading).
+    fn freeze(&mut self) {
+        self.by_hash = HashMap::new();
+        self.clashes = HashMap::new();
     }
     fn name(&self, i: u32) -> &str {
         let end = self.ends[i as usize] as usize;
@@ -932,12 +930,14 @@ fn check_rows(
     // documents' keys (16 bytes a row, only for this).
     let mut first_of: HashMap<u32, u32> = HashMap::new();
     {
-        let mut keys: Vec<(u64, u32)> = rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.doc != NO_DOC)
-            .map(|(i, r)| (r.doc, i as u32))
-            .collect();
+        let mut keys: Vec<(u64, u32)> =
+            Vec::with_capacity(rows.iter().filter(|r| r.doc != NO_DOC).count());
+        keys.extend(
+            rows.iter()
+                .enumerate()
+                .filter(|(_, r)| r.doc != NO_DOC)
+                .map(|(i, r)| (r.doc, i as u32)),
+        );
         keys.sort_unstable();
         for same in keys.chunk_by(|a, b| a.0 == b.0) {
             let first = rows[same[0].1 as usize].row;
@@ -1102,7 +1102,9 @@ fn check_rows(
                 .at_row(hp.first_row as usize),
             );
         } else if let Some(more) = more_heads.get(&(i as u32)) {
-            let rows: Vec<u32> = std::iter::once(hp.head).chain(more.iter().copied()).collect();
+            let rows: Vec<u32> = std::iter::once(hp.head)
+                .chain(more.iter().copied())
+                .collect();
             let list = |sep: &str| {
                 rows.iter()
                     .map(u32::to_string)
@@ -1126,7 +1128,6 @@ fn check_rows(
     });
     plan
 }
-
 
 fn no_area(code: &str) -> FieldError {
     FieldError::new(
@@ -1159,7 +1160,6 @@ async fn blocking<T: Send + 'static>(
     }
     Ok(out)
 }
-
 
 /// Read, validate and (unless `dry_run`) import a file of households and residents: CSV or a
 /// spreadsheet, told apart by content. `scope` limits the areas the rows may name; `actor` is
@@ -1234,6 +1234,9 @@ async fn import_input(
         return Ok(report);
     };
     let mut compact = compact;
+    // Only household keys are looked up again (in the second reading).
+    compact.addresses.freeze();
+    compact.places.freeze();
     if !report.errors.is_empty() && compact.rows.is_empty() {
         report.more_errors = compact.errors.more;
         report.errors.append(&mut compact.errors.list);
@@ -1276,7 +1279,6 @@ struct FileToWrite<'a> {
     opened: Opened,
     file_name: &'a str,
 }
-
 
 /// Rows per bulk insert call.
 const WRITE_CHUNK: usize = PROGRESS_EVERY;
@@ -1392,7 +1394,6 @@ fn common_area(paths: &[&str]) -> String {
         .to_owned()
 }
 
-
 /// Rows from which an import counts as large: on SQLite, into a registry that does not yet hold
 /// as many residents, it then builds the residents' name and phone indexes afterwards instead
 /// of row by row, sorting in temporary files, with a smaller page cache.
@@ -1405,7 +1406,6 @@ pub const LARGE_IMPORT: usize = 100_000;
 const LARGE_IMPORT_CACHE_KIB: i64 = 16 * 1024;
 /// The writer's everyday page cache (as set when a connection opens).
 const NORMAL_CACHE_KIB: i64 = 64 * 1024;
-
 
 /// [`write`], with the settings of a large import around it (and always undone).
 #[allow(clippy::too_many_arguments)]
@@ -1656,9 +1656,7 @@ async fn write(
         let mut differs = false;
         let scanned = scan(&input, &opened, None, &mut |batch| {
             for p in batch {
-                let h = keys
-                    .get(&p.household)
-                    .map_or(NONE, |k| of_key[k as usize]);
+                let h = keys.get(&p.household).map_or(NONE, |k| of_key[k as usize]);
                 let (true, Some(d), false) = (p.errs.is_empty(), p.data, h == NONE) else {
                     differs = true;
                     continue;
@@ -1769,7 +1767,6 @@ async fn write(
     tx.commit().await?;
     Ok(())
 }
-
 
 /// A unique violation while inserting residents: another writer registered one of the file's
 /// documents after the check. The transaction rolls back; a re-run names the rows.

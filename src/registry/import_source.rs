@@ -341,7 +341,8 @@ impl Read for Decoded {
             self.in_pos += read;
             for (i, b) in self.out[..written].iter().enumerate() {
                 if *b == b'\n' || *b == b'\r' {
-                    self.breaks.push_back((self.produced + i as u64, *b == b'\r'));
+                    self.breaks
+                        .push_back((self.produced + i as u64, *b == b'\r'));
                 }
             }
             self.produced += written as u64;
@@ -534,8 +535,8 @@ pub fn check_xlsx(input: &Input) -> Result<(), FieldError> {
             format!("无法读取该表格文件（{e}）；{}", SAVE_AS.1),
         )
     };
-    let mut zip =
-        zip::ZipArchive::new(input.open().map_err(unreadable_io)?).map_err(|e| unreadable(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(input.open().map_err(unreadable_io)?)
+        .map_err(|e| unreadable(e.to_string()))?;
     if zip.len() > MAX_PARTS {
         return Err(file_error(
             1,
@@ -604,7 +605,10 @@ pub fn check_xlsx(input: &Input) -> Result<(), FieldError> {
     }
     if !is_xlsx {
         return Err(if is_ods {
-            old_format_error("an OpenDocument (.ods) spreadsheet", " OpenDocument（.ods）表格")
+            old_format_error(
+                "an OpenDocument (.ods) spreadsheet",
+                " OpenDocument（.ods）表格",
+            )
         } else {
             unreadable("not an .xlsx workbook".into())
         });
@@ -627,8 +631,8 @@ pub fn xlsx_records(
             format!("无法读取该表格文件（{e}）；{}", SAVE_AS.1),
         )
     };
-    let mut wb: calamine::Xlsx<_> =
-        calamine::Xlsx::new(input.open().map_err(unreadable_io)?).map_err(|e| unreadable(e.to_string()))?;
+    let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(input.open().map_err(unreadable_io)?)
+        .map_err(|e| unreadable(e.to_string()))?;
     let Some(sheet) = wb.sheet_names().first().cloned() else {
         return Ok(());
     };

@@ -260,7 +260,9 @@ pub async fn serve(
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
-    let jobs = std::sync::Arc::new(crate::registry::exchange_pages::Jobs::new(import_concurrency));
+    let jobs = std::sync::Arc::new(crate::registry::exchange_pages::Jobs::new(
+        import_concurrency,
+    ));
     axum::serve(listener, app_with(db, jobs))
         .with_graceful_shutdown(shutdown_signal())
         .await

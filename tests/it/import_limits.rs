@@ -7,7 +7,9 @@ use std::io::{Cursor, Read, Write};
 use wardline::access::Scope;
 use wardline::audit::Actor;
 use wardline::db::Db;
-use wardline::registry::import::{import_file, template_header, template_xlsx, ImportReport, MAX_ERRORS};
+use wardline::registry::import::{
+    import_file, template_header, template_xlsx, ImportReport, MAX_ERRORS,
+};
 use wardline::registry::import_source::{MAX_PART_XML, MAX_SHEET_COLUMNS, MAX_SHEET_XML};
 
 use crate::common::backends;
@@ -127,7 +129,12 @@ async fn an_xlsx_zip_bomb_is_refused_by_its_unpacked_size() {
     let bomb = rezip("xl/worksheets/sheet1.xml", |w| {
         w.write_all(head.as_bytes()).unwrap();
         let row = b"<row><c><v>1</v></c></row>";
-        let block: Vec<u8> = row.iter().copied().cycle().take(row.len() * 40_000).collect();
+        let block: Vec<u8> = row
+            .iter()
+            .copied()
+            .cycle()
+            .take(row.len() * 40_000)
+            .collect();
         let mut written = 0u64;
         while written <= MAX_SHEET_XML {
             w.write_all(&block).unwrap();
@@ -164,7 +171,8 @@ async fn an_xlsx_zip_bomb_is_refused_by_its_unpacked_size() {
     // One cell's text of 2 MiB: refused before calamine would hold it.
     let long = rezip("xl/worksheets/sheet1.xml", |w| {
         w.write_all(head.as_bytes()).unwrap();
-        w.write_all(br#"<row r="3"><c r="A3" t="inlineStr"><is><t>"#).unwrap();
+        w.write_all(br#"<row r="3"><c r="A3" t="inlineStr"><is><t>"#)
+            .unwrap();
         w.write_all(&vec![b'a'; 2 << 20]).unwrap();
         w.write_all(br#"</t></is></c></row>"#).unwrap();
         w.write_all(tail.as_bytes()).unwrap();
@@ -182,7 +190,11 @@ async fn xls_and_ods_files_are_refused_with_advice() {
     let mut xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
     xls.resize(4096, 0);
     let rep = check(db, "old.xls", &xls).await;
-    assert_refused(&rep, &["Excel 97–2003", ".xlsx", "CSV UTF-8"], &[".xls", ".xlsx"]);
+    assert_refused(
+        &rep,
+        &["Excel 97–2003", ".xlsx", "CSV UTF-8"],
+        &[".xls", ".xlsx"],
+    );
     let mut ods = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -211,7 +223,11 @@ async fn a_runaway_csv_row_is_cut_at_one_mib() {
     .into_bytes();
     csv.extend_from_slice(b",,,,\n");
     let rep = check(db, "runaway.csv", &csv).await;
-    assert_refused(&rep, &["longer than 1024 KiB", "line 2"], &["1024 KiB", "第 2 行"]);
+    assert_refused(
+        &rep,
+        &["longer than 1024 KiB", "line 2"],
+        &["1024 KiB", "第 2 行"],
+    );
 }
 
 /// Finding 3, the report side: a file of bad rows lists the first MAX_ERRORS problems and
