@@ -144,8 +144,8 @@ pub struct ImportProgress {
 /// Rows between two progress reports.
 pub const PROGRESS_EVERY: usize = 10_000;
 
-/// Rows per batch handed to the threads that check rows.
-const READ_BATCH: usize = 4096;
+/// Rows per batch handed to the threads that check rows (some 30 batches are in flight).
+const READ_BATCH: usize = 1024;
 
 /// A row that was read, with what is wrong with it on its own (if anything).
 struct Parsed {
