@@ -515,7 +515,7 @@ fn cpu_seconds() -> (f64, f64) {
 }
 
 async fn import_csv(ctx: &Ctx) {
-    use wardline::registry::import::{import_file, ImportPhase};
+    use wardline::registry::import::{import_path, ImportPhase};
     let (db, url) = fresh(ctx, "import-csv").await;
     areas::ensure_national(&db, "431102").await.unwrap();
     let communities: Vec<String> = db
@@ -541,15 +541,15 @@ async fn import_csv(ctx: &Ctx) {
     let phases = std::sync::Mutex::new(Vec::<(ImportPhase, f64)>::new());
     let cpu0 = cpu_seconds().0;
     let t = Instant::now();
-    let bytes = std::fs::read(&csv_path).unwrap();
-    let report = import_file(
+    // Read from the file as the CLI and the web upload do (streamed, never whole in memory).
+    let report = import_path(
         &db,
         &wardline::audit::Actor::cli(),
         &Scope {
             roots: vec![String::new()],
         },
         "residents.csv",
-        &bytes,
+        &csv_path,
         false,
         &|p| {
             let mut ph = phases.lock().unwrap();

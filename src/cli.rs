@@ -28,7 +28,8 @@ use crate::registry::{areas, demo, export, import};
 )]
 pub struct Cli {
     /// TOML config file with keys database_url, listen, demo_people, demo_area, log,
-    /// audit_key_file, audit_anchor_file and a [retention] table of days per kind.
+    /// audit_key_file, audit_anchor_file, import_concurrency and a [retention] table of days
+    /// per kind.
     #[arg(long, global = true, env = "WARDLINE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Database: sqlite://PATH or postgres://… [default: sqlite://wardline-data/wardline.db]
@@ -463,6 +464,7 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             let bg = crate::web::Background {
                 anchor_file: Some(config.audit_anchor_file.clone()),
                 retention: Some(retention_policy(&config)?),
+                import_concurrency: config.import_concurrency,
             };
             crate::web::serve_with(listener, db, bg)
                 .await
@@ -519,8 +521,6 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             }
             let db = open(&config).await?;
             let path = args.file.expect("clap requires it");
-            let bytes = std::fs::read(&path)
-                .map_err(|e| AppError::Internal(format!("cannot read {}: {e}", path.display())))?;
             let started = std::time::Instant::now();
             let last = std::sync::Mutex::new(std::time::Instant::now());
             let progress = |p: import::ImportProgress| {
@@ -544,12 +544,12 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let report = import::import_file(
+            let report = import::import_path(
                 &db,
                 &audit::Actor::cli(),
                 &everywhere(),
                 &name,
-                &bytes,
+                &path,
                 args.dry_run,
                 &progress,
             )
@@ -561,13 +561,20 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             for e in &report.errors {
                 eprintln!("{}", e.render(lang));
             }
+            if report.more_errors > 0 {
+                eprintln!(
+                    "{}",
+                    match lang {
+                        Lang::En => format!("… and {} more problems", report.more_errors),
+                        Lang::Zh => format!("……另有 {} 处问题", report.more_errors),
+                    }
+                );
+            }
             if !report.errors.is_empty() {
+                let n = report.errors.len() + report.more_errors;
                 return Err(AppError::BadRequest(crate::i18n::Msg::new(
-                    format!(
-                        "{} problems found; nothing was imported",
-                        report.errors.len()
-                    ),
-                    format!("发现 {} 处问题，未导入任何数据", report.errors.len()),
+                    format!("{n} problems found; nothing was imported"),
+                    format!("发现 {n} 处问题，未导入任何数据"),
                 )));
             }
             let verb = if report.committed {

@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub audit_anchor_file: Option<PathBuf>,
     /// Retention periods in days by kind of record, e.g. `need_contact = 30` (0: kept).
     pub retention: Option<BTreeMap<String, u32>>,
+    /// Imports that may run at once on a node (`WARDLINE_IMPORT_CONCURRENCY`).
+    pub import_concurrency: Option<usize>,
 }
 
 impl FileConfig {
@@ -52,6 +54,8 @@ pub struct Config {
     pub audit_anchor_file: PathBuf,
     /// Retention periods that differ from the defaults, by kind.
     pub retention: Vec<(String, u32)>,
+    /// Imports that may run at once on a node; more are told to wait.
+    pub import_concurrency: usize,
 }
 
 impl Config {
@@ -87,6 +91,12 @@ impl Config {
                 .ok()
                 .or(file.log)
                 .unwrap_or_else(|| "info".into()),
+            import_concurrency: std::env::var("WARDLINE_IMPORT_CONCURRENCY")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .or(file.import_concurrency)
+                .unwrap_or(crate::registry::exchange_pages::DEFAULT_IMPORT_CONCURRENCY)
+                .max(1),
         }
     }
 }

@@ -1,18 +1,23 @@
 //! Import of households and residents from a file: CSV (UTF-8 with or without BOM, GBK/GB18030,
-//! UTF-16 with BOM) or a spreadsheet (XLSX, and whatever else calamine reads: XLS, ODS), with
-//! Chinese or English column headers. The format is told by content, not by the file name.
+//! UTF-16 with BOM) or an XLSX workbook, with Chinese or English column headers. The format is
+//! told by content, not by the file name. Old `.xls` and `.ods` files are refused with the
+//! advice to save them as `.xlsx` or CSV (see [`super::import_source`]).
 //!
 //! Every row is validated before anything is written, and every problem is reported (row,
-//! column, what is wrong, in both languages). Only a clean file is written, in one
-//! transaction with its audit entry: it commits whole or not at all.
+//! column, what is wrong, in both languages; the first [`MAX_ERRORS`] listed, the rest
+//! counted). Only a clean file is written, in one transaction with its audit entry: it commits
+//! whole or not at all.
 //!
 //! The work runs in three phases, each reporting progress: reading and checking each row on its
-//! own (a blocking thread), checking the rows against the database (areas, registered documents:
+//! own (blocking threads), checking the rows against the database (areas, registered documents:
 //! a few batched queries) and against each other (households), then writing (bulk inserts with
-//! ids assigned here, tallies summed in memory).
+//! ids assigned here, tallies summed in memory). Memory stays bounded whatever the file's
+//! size: the file is streamed, the first reading keeps some 40 bytes a row (and each household
+//! key and address once), and a clean file is read a second time to write it.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -22,6 +27,7 @@ use crate::db::{now_ms, Backend, Db, DbError, Tx, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::areas::{self, Area, Counts, AREA_COLS};
+use crate::registry::import_source::{self as source, Input, Rec};
 use crate::registry::model::*;
 use crate::registry::residents::{self, ResidentData, ResidentInput};
 use crate::registry::xlsx::XlsxWriter;
@@ -109,7 +115,10 @@ pub struct ImportReport {
     pub rows: usize,
     pub households: usize,
     pub residents: usize,
+    /// The first [`MAX_ERRORS`] problems, by row.
     pub errors: Vec<FieldError>,
+    /// Problems found beyond those listed.
+    pub more_errors: usize,
     pub committed: bool,
 }
 
@@ -135,8 +144,8 @@ pub struct ImportProgress {
 /// Rows between two progress reports.
 pub const PROGRESS_EVERY: usize = 10_000;
 
-/// Rows per batch handed to the threads that check rows.
-const READ_BATCH: usize = 4096;
+/// Rows per batch handed to the threads that check rows (some 30 batches are in flight).
+const READ_BATCH: usize = 1024;
 
 /// A row that was read, with what is wrong with it on its own (if anything).
 struct Parsed {
@@ -152,39 +161,8 @@ struct Parsed {
     errs: Vec<FieldError>,
 }
 
-/// Where a household goes and what it is: the first value given for each field.
-#[derive(Default)]
-struct HouseholdPlan {
-    key: String,
-    first_row: usize,
-    area: Option<String>,
-    grid: Option<String>,
-    building: Option<String>,
-    address: Option<String>,
-    kind: Option<&'static str>,
-}
-
 fn file_error(row: usize, en: impl Into<String>, zh: impl Into<String>) -> FieldError {
     FieldError::new("file", en, zh).at_row(row)
-}
-
-/// One record of the file: its row number (1-based, the header is row 1 in a CSV; the sheet's
-/// own row number in a spreadsheet), its fields, and cells that could not be read as text.
-struct Rec {
-    row: usize,
-    fields: csv::StringRecord,
-    cell_errors: Vec<(usize, Msg)>,
-}
-
-type Records<'a> = Box<dyn Iterator<Item = Result<Rec, FieldError>> + 'a>;
-
-/// The file, opened: its records, an estimate of their number, and how it was read.
-struct Opened<'a> {
-    format: &'static str,
-    encoding: &'static str,
-    notes: Vec<Msg>,
-    estimate: usize,
-    records: Records<'a>,
 }
 
 const SAVE_AS: (&str, &str) = (
@@ -192,170 +170,96 @@ const SAVE_AS: (&str, &str) = (
     "请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 工作簿后重试",
 );
 
-/// Decode a CSV file's bytes: UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030 (which
-/// includes GBK) when that decodes cleanly.
-fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), FieldError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(rest)
-            .map(|s| (Cow::Borrowed(s), "utf-8"))
-            .map_err(|e| {
-                file_error(
-                    e.valid_up_to().max(1),
-                    format!(
-                        "the file says it is UTF-8 but is not (at byte {}); {}",
-                        e.valid_up_to() + 3,
-                        SAVE_AS.0
-                    ),
-                    format!(
-                        "文件标明为 UTF-8 编码，但第 {} 字节处不是 UTF-8；{}",
-                        e.valid_up_to() + 3,
-                        SAVE_AS.1
-                    ),
-                )
-                .at_row(1)
-            });
+/// How the file's records are read.
+#[derive(Clone, Copy)]
+enum Format {
+    Csv(source::CsvMeta),
+    Xlsx,
+}
+
+/// The file, opened: how it is read, what is worth telling, and an estimate of its rows.
+struct Opened {
+    format: Format,
+    notes: Vec<Msg>,
+    estimate: usize,
+}
+
+impl Opened {
+    fn format_name(&self) -> &'static str {
+        match self.format {
+            Format::Csv(_) => "csv",
+            Format::Xlsx => "spreadsheet",
+        }
     }
-    for (bom, enc) in [
-        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE),
-        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE),
-    ] {
-        if let Some(rest) = bytes.strip_prefix(bom) {
-            return enc
-                .decode_without_bom_handling_and_without_replacement(rest)
-                .map(|s| (Cow::Owned(s.into_owned()), "utf-16"))
-                .ok_or_else(|| {
+    fn encoding(&self) -> &'static str {
+        match self.format {
+            Format::Csv(m) => m.label,
+            Format::Xlsx => "",
+        }
+    }
+}
+
+/// Tell the file's format by its content (a file named .xlsx that is not a zip is most often a
+/// renamed CSV, and a spreadsheet saved as .csv is still a spreadsheet) and check it can be
+/// read within the limits.
+fn open(file_name: &str, input: &Input) -> Result<Opened, FieldError> {
+    match source::kind(input)? {
+        source::Kind::Xls => Err(source::old_format_error(
+            "an Excel 97–2003 (.xls) workbook",
+            " Excel 97–2003（.xls）工作簿",
+        )),
+        source::Kind::Xlsx | source::Kind::OtherZip => {
+            source::check_xlsx(input)?;
+            Ok(Opened {
+                format: Format::Xlsx,
+                notes: Vec::new(),
+                estimate: 1,
+            })
+        }
+        source::Kind::Csv => {
+            let meta = source::sniff_csv(input).map_err(|e| {
+                let lower = file_name.to_ascii_lowercase();
+                if [".xlsx", ".xls", ".ods"].iter().any(|x| lower.ends_with(x)) {
                     file_error(
                         1,
-                        format!("the file is not valid UTF-16; {}", SAVE_AS.0),
-                        format!("文件不是有效的 UTF-16 编码；{}", SAVE_AS.1),
+                        format!(
+                            "the file is named like a spreadsheet but is not one, nor a CSV file; {}",
+                            SAVE_AS.0
+                        ),
+                        format!(
+                            "文件扩展名是表格文件，但内容既不是表格也不是 CSV；{}",
+                            SAVE_AS.1
+                        ),
                     )
-                });
-        }
-    }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((Cow::Borrowed(s), "utf-8"));
-    }
-    if let Some(s) = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
-    {
-        return Ok((Cow::Owned(s.into_owned()), "gbk"));
-    }
-    Err(file_error(
-        1,
-        format!(
-            "the file's text encoding is neither UTF-8 nor GBK/GB18030; {}",
-            SAVE_AS.0
-        ),
-        format!(
-            "无法识别文件的文字编码（既不是 UTF-8 也不是 GBK/GB18030）；{}",
-            SAVE_AS.1
-        ),
-    ))
-}
-
-fn open_csv(bytes: &[u8]) -> Result<Opened<'_>, FieldError> {
-    let (text, encoding) = decode(bytes)?;
-    let mut notes = Vec::new();
-    if encoding == "gbk" {
-        notes.push(Msg::new(
-            "the file is not UTF-8; it was read as GBK (GB18030), the encoding Excel uses for CSV on Chinese Windows",
-            "文件不是 UTF-8 编码，已按 GBK（GB18030）读取，即中文版 Windows 上 Excel 保存 CSV 时的编码",
-        ));
-    }
-    // Excel's "Unicode text" is tab-separated; some locales save with semicolons.
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.contains('\t') && !first.contains(',') {
-        b'\t'
-    } else if first.contains(';') && !first.contains(',') {
-        b';'
-    } else {
-        b','
-    };
-    let estimate = bytecount(text.as_bytes(), b'\n').saturating_sub(1).max(1);
-    let records = CsvRecords {
-        rdr: csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(Cursor(text, 0)),
-        done: false,
-        line: 0,
-        byte: 0,
-    };
-    Ok(Opened {
-        format: "csv",
-        encoding,
-        notes,
-        estimate,
-        records: Box::new(records),
-    })
-}
-
-fn bytecount(s: &[u8], b: u8) -> usize {
-    s.iter().filter(|&&c| c == b).count()
-}
-
-/// A reader over a possibly owned string (so the records iterator can own decoded text).
-struct Cursor<'a>(Cow<'a, str>, usize);
-
-impl std::io::Read for Cursor<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let rest = &self.0.as_bytes()[self.1..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.1 += n;
-        Ok(n)
-    }
-}
-
-struct CsvRecords<'a> {
-    rdr: csv::Reader<Cursor<'a>>,
-    done: bool,
-    /// Line breaks before `byte`.
-    line: usize,
-    byte: usize,
-}
-
-impl Iterator for CsvRecords<'_> {
-    type Item = Result<Rec, FieldError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let mut fields = csv::StringRecord::new();
-        match self.rdr.read_record(&mut fields) {
-            Ok(true) => {
-                // The file's own line number, so quoted line breaks inside a field do not
-                // shift it. Counted from the byte offset: the reader's own line count misses
-                // CRLF line ends.
-                let text = self.rdr.get_ref().0.as_bytes();
-                let mut at = fields.position().map_or(0, |p| p.byte() as usize);
-                // After a CR the reader may start the next record at the LF; records never
-                // start with a line break.
-                while at < text.len() && matches!(text[at], b'\r' | b'\n') {
-                    at += 1;
+                } else {
+                    e
                 }
-                if at > self.byte {
-                    self.line += bytecount(&text[self.byte..at.min(text.len())], b'\n');
-                    self.byte = at;
-                }
-                let row = self.line + 1;
-                Some(Ok(Rec {
-                    row,
-                    fields,
-                    cell_errors: Vec::new(),
-                }))
+            })?;
+            let mut notes = Vec::new();
+            if meta.label == "gbk" {
+                notes.push(Msg::new(
+                    "the file is not UTF-8; it was read as GBK (GB18030), the encoding Excel uses for CSV on Chinese Windows",
+                    "文件不是 UTF-8 编码，已按 GBK（GB18030）读取，即中文版 Windows 上 Excel 保存 CSV 时的编码",
+                ));
             }
-            Ok(false) => None,
-            Err(e) => {
-                self.done = true;
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                Some(Err(file_error(
-                    line,
-                    format!("the file cannot be read as CSV: {e}"),
-                    format!("文件格式错误，无法按 CSV 读取：{e}"),
-                )))
-            }
+            Ok(Opened {
+                format: Format::Csv(meta),
+                notes,
+                estimate: meta.lines.saturating_sub(1).max(1),
+            })
         }
+    }
+}
+
+/// Hand every record of the file to `f`, in order, until it returns false.
+fn each_record(
+    input: &Input,
+    format: &Format,
+    f: &mut dyn FnMut(Rec) -> bool,
+) -> Result<(), FieldError> {
+    match format {
+        Format::Csv(meta) => source::csv_records(input, meta, f),
+        Format::Xlsx => source::xlsx_records(input, &|d| cell_text(d).map(Cow::into_owned), f),
     }
 }
 
@@ -416,56 +320,6 @@ fn cell_text(d: &calamine::Data) -> Result<Cow<'_, str>, Msg> {
     })
 }
 
-fn open_spreadsheet(bytes: &[u8]) -> Result<Opened<'static>, FieldError> {
-    use calamine::Reader;
-    let unreadable = |e: String| {
-        file_error(
-            1,
-            format!("the spreadsheet cannot be read ({e}); {}", SAVE_AS.0),
-            format!("无法读取该表格文件（{e}）；{}", SAVE_AS.1),
-        )
-    };
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| unreadable(e.to_string()))?;
-    let range = match wb.worksheet_range_at(0) {
-        Some(r) => r.map_err(|e| unreadable(e.to_string()))?,
-        None => calamine::Range::empty(),
-    };
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let height = range.height();
-    let records = (0..height).map(move |i| {
-        let cells = range.rows().nth(i).unwrap_or(&[]);
-        let mut fields = csv::StringRecord::with_capacity(cells.len() * 8, cells.len());
-        let mut cell_errors = Vec::new();
-        for (c, d) in cells.iter().enumerate() {
-            match cell_text(d) {
-                Ok(t) => fields.push_field(&t),
-                Err(m) => {
-                    fields.push_field("");
-                    cell_errors.push((c, m));
-                }
-            }
-        }
-        Ok(Rec {
-            row: first_row + i + 1,
-            fields,
-            cell_errors,
-        })
-    });
-    Ok(Opened {
-        format: "spreadsheet",
-        encoding: "",
-        notes: Vec::new(),
-        estimate: height.saturating_sub(1).max(1),
-        records: Box::new(records),
-    })
-}
-
-/// Is this a spreadsheet? XLSX/ODS are zip files, XLS an OLE compound file.
-fn is_spreadsheet(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
-}
-
 /// Which file column holds each field.
 struct ColMap(Vec<(&'static str, usize)>);
 
@@ -478,13 +332,10 @@ impl ColMap {
     }
 }
 
-/// Everything learned from the file alone.
-struct Stage1 {
-    format: &'static str,
-    encoding: &'static str,
-    notes: Vec<Msg>,
+/// What one reading of the file found besides its rows.
+struct Scanned {
+    /// Data rows (not blank, after the header).
     rows: usize,
-    parsed: Vec<Parsed>,
     /// File-level problems (header, format).
     errors: Vec<FieldError>,
 }
@@ -501,74 +352,131 @@ fn local_name(field: &'static str, v: &Option<String>, errs: &mut Vec<FieldError
     }
 }
 
-/// Phase 1: read the file and check every row on its own.
-fn read_rows(file_name: &str, bytes: &[u8], progress: &dyn Fn(ImportProgress)) -> Stage1 {
-    let mut out = Stage1 {
-        format: "",
-        encoding: "",
-        notes: Vec::new(),
+/// Read the file from its start: find the header, parse and check every row on its own on
+/// worker threads, and hand the rows to `sink` in file order, a batch at a time. Only a few
+/// batches are in memory at once. `progress` (when given) hears of the rows read.
+fn scan(
+    input: &Input,
+    opened: &Opened,
+    progress: Option<&dyn Fn(ImportProgress)>,
+    sink: &mut (dyn FnMut(Vec<Parsed>) + Send),
+) -> Scanned {
+    let mut out = Scanned {
         rows: 0,
-        parsed: Vec::new(),
         errors: Vec::new(),
     };
-    // By content: a file named .xlsx that is not a zip is most often a renamed CSV, and a
-    // spreadsheet saved as .csv is still a spreadsheet.
-    let opened = if is_spreadsheet(bytes) {
-        open_spreadsheet(bytes)
-    } else {
-        open_csv(bytes).map_err(|e| {
-            let lower = file_name.to_ascii_lowercase();
-            if [".xlsx", ".xls", ".ods"].iter().any(|x| lower.ends_with(x)) {
-                file_error(
-                    1,
-                    format!(
-                        "the file is named like a spreadsheet but is not one, nor a CSV file; {}",
-                        SAVE_AS.0
-                    ),
-                    format!(
-                        "文件扩展名是表格文件，但内容既不是表格也不是 CSV；{}",
-                        SAVE_AS.1
-                    ),
-                )
-            } else {
-                e
-            }
-        })
-    };
-    let mut opened = match opened {
-        Ok(o) => o,
-        Err(e) => {
-            out.errors.push(e);
-            return out;
-        }
-    };
-    out.format = opened.format;
-    out.encoding = opened.encoding;
-    out.notes = std::mem::take(&mut opened.notes);
     let total = opened.estimate;
-    // The header: the first record that is not blank.
-    let mut header = None;
-    for r in opened.records.by_ref() {
-        match r {
-            Ok(r) if r.fields.iter().all(|f| f.trim().is_empty()) => continue,
-            Ok(r) => {
-                header = Some(r);
-                break;
-            }
-            Err(e) => {
-                out.errors.push(e);
-                return out;
-            }
+    let col: std::sync::OnceLock<ColMap> = std::sync::OnceLock::new();
+    let mut last_row = 0usize;
+    let mut stop_error = None;
+    // The file is read here, in order; the rows are checked on worker threads, a batch at a
+    // time, and put back in order by the collector, which hands them to the sink.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Rec>)>(workers * 2);
+    let batch_rx = std::sync::Mutex::new(batch_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Parsed>)>(workers * 2);
+    let col = &col;
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let batch_rx = &batch_rx;
+            s.spawn(move || loop {
+                let next = batch_rx.lock().expect("batch queue").recv();
+                let Ok((i, recs)) = next else { break };
+                let col = col.get().expect("the header comes before the rows");
+                let parsed = recs.iter().map(|r| parse_row(col, r)).collect();
+                if done_tx.send((i, parsed)).is_err() {
+                    break;
+                }
+            });
         }
-    }
-    let Some(header) = header else {
+        drop(done_tx);
+        s.spawn(move || {
+            let mut next = 0;
+            let mut waiting = std::collections::BTreeMap::new();
+            for (i, parsed) in done_rx {
+                waiting.insert(i, parsed);
+                while let Some(p) = waiting.remove(&next) {
+                    sink(p);
+                    next += 1;
+                }
+            }
+        });
+        let mut batch = Vec::with_capacity(READ_BATCH);
+        let mut batches = 0;
+        let read = each_record(input, &opened.format, &mut |rec| {
+            last_row = rec.row;
+            if col.get().is_none() {
+                // The header: the first record that is not blank.
+                if rec.fields.iter().all(|f| f.trim().is_empty()) {
+                    return true;
+                }
+                match header_columns(&rec) {
+                    Ok(c) => {
+                        let _ = col.set(c);
+                        return true;
+                    }
+                    Err(e) => {
+                        stop_error = Some(e);
+                        return false;
+                    }
+                }
+            }
+            if rec.fields.iter().all(|f| f.trim().is_empty()) && rec.cell_errors.is_empty() {
+                return true;
+            }
+            out.rows += 1;
+            batch.push(rec);
+            if batch.len() == READ_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
+                let _ = batch_tx.send((batches, full));
+                batches += 1;
+            }
+            if let Some(progress) = progress {
+                if out.rows.is_multiple_of(PROGRESS_EVERY) {
+                    progress(ImportProgress {
+                        phase: ImportPhase::Read,
+                        done: out.rows,
+                        total: total.max(out.rows),
+                    });
+                }
+            }
+            true
+        });
+        if let Err(e) = read {
+            out.errors.push(e);
+        }
+        out.errors.extend(stop_error.take());
+        if !batch.is_empty() {
+            let _ = batch_tx.send((batches, batch));
+        }
+        drop(batch_tx);
+    });
+    if out.errors.is_empty() && col.get().is_none() {
         out.errors.push(file_error(
             1,
             "the file is empty: it has no header row and no data; start from the template",
             "文件是空的：既没有表头也没有数据，请使用导入模板填写",
         ));
-        return out;
-    };
+    } else if out.rows == 0 && out.errors.is_empty() {
+        out.errors.push(file_error(
+            last_row + 1,
+            "the file has a header but no data rows; nothing to import",
+            "文件只有表头，没有数据行，没有可导入的内容",
+        ));
+    }
+    if let Some(progress) = progress {
+        progress(ImportProgress {
+            phase: ImportPhase::Read,
+            done: out.rows,
+            total: out.rows,
+        });
+    }
+    out
+}
+
+/// Which column holds each field, from the header; every required column must be there.
+fn header_columns(header: &Rec) -> Result<ColMap, FieldError> {
     let mut cols = Vec::new();
     for (i, h) in header.fields.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{FEFF}');
@@ -587,7 +495,7 @@ fn read_rows(file_name: &str, bytes: &[u8], progress: &dyn Fn(ImportProgress)) -
         .filter(|c| c.3 && col.get(c.0).is_none())
         .collect();
     if !missing.is_empty() {
-        out.errors.push(file_error(
+        return Err(file_error(
             header.row,
             format!(
                 "missing columns: {} (the first row must be the header; see the template)",
@@ -598,83 +506,8 @@ fn read_rows(file_name: &str, bytes: &[u8], progress: &dyn Fn(ImportProgress)) -
                 missing.iter().map(|c| c.1).collect::<Vec<_>>().join("、")
             ),
         ));
-        return out;
     }
-    let mut last_row = header.row;
-    // The file is read here, in order; the rows are checked on worker threads, a batch at a
-    // time, and put back in order at the end.
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
-    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Rec>)>(workers * 2);
-    let batch_rx = std::sync::Mutex::new(batch_rx);
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, Vec<Parsed>)>();
-    let col = &col;
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            let done_tx = done_tx.clone();
-            let batch_rx = &batch_rx;
-            s.spawn(move || loop {
-                let next = batch_rx.lock().expect("batch queue").recv();
-                let Ok((i, recs)) = next else { break };
-                let parsed = recs.iter().map(|r| parse_row(col, r)).collect();
-                if done_tx.send((i, parsed)).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(done_tx);
-        let mut batch = Vec::with_capacity(READ_BATCH);
-        let mut batches = 0;
-        for r in opened.records.by_ref() {
-            let rec = match r {
-                Ok(r) => r,
-                Err(e) => {
-                    out.errors.push(e);
-                    break;
-                }
-            };
-            last_row = rec.row;
-            if rec.fields.iter().all(|f| f.trim().is_empty()) && rec.cell_errors.is_empty() {
-                continue;
-            }
-            out.rows += 1;
-            batch.push(rec);
-            if batch.len() == READ_BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH));
-                let _ = batch_tx.send((batches, full));
-                batches += 1;
-            }
-            if out.rows.is_multiple_of(PROGRESS_EVERY) {
-                progress(ImportProgress {
-                    phase: ImportPhase::Read,
-                    done: out.rows,
-                    total: total.max(out.rows),
-                });
-            }
-        }
-        if !batch.is_empty() {
-            let _ = batch_tx.send((batches, batch));
-        }
-        drop(batch_tx);
-    });
-    let mut results: Vec<(usize, Vec<Parsed>)> = done_rx.into_iter().collect();
-    results.sort_unstable_by_key(|(i, _)| *i);
-    out.parsed = Vec::with_capacity(out.rows);
-    for (_, p) in results {
-        out.parsed.extend(p);
-    }
-    if out.rows == 0 && out.errors.is_empty() {
-        out.errors.push(file_error(
-            last_row + 1,
-            "the file has a header but no data rows; nothing to import",
-            "文件只有表头，没有数据行，没有可导入的内容",
-        ));
-    }
-    progress(ImportProgress {
-        phase: ImportPhase::Read,
-        done: out.rows,
-        total: out.rows,
-    });
-    out
+    Ok(col)
 }
 
 fn parse_row(col: &ColMap, rec: &Rec) -> Parsed {
@@ -759,14 +592,6 @@ fn parse_row(col: &ColMap, rec: &Rec) -> Parsed {
     }
 }
 
-/// What the database knows about the file's areas and documents.
-struct Known {
-    /// Area code → the area, for codes that exist.
-    areas: HashMap<String, Area>,
-    /// (doc_number, doc_type) → (resident id, path), for documents registered already.
-    docs: HashMap<(String, String), (i64, String)>,
-}
-
 /// Rows per `IN (…)` look-up.
 const LOOKUP_CHUNK: usize = 500;
 
@@ -777,26 +602,263 @@ fn in_list(first: usize, n: usize) -> String {
         .join(",")
 }
 
-/// Phase 2: look the file's area codes and document numbers up, in batches.
-async fn look_up(db: &Db, parsed: &[Parsed]) -> AppResult<Known> {
-    let mut codes: Vec<&str> = parsed.iter().filter_map(|p| p.area.as_deref()).collect();
-    codes.sort_unstable();
-    codes.dedup();
-    let mut known = Known {
-        areas: HashMap::new(),
-        docs: HashMap::new(),
+/// No value, in the compact rows.
+const NONE: u32 = u32::MAX;
+/// No document: the row's resident fields did not validate.
+const NO_DOC: u64 = u64::MAX;
+/// A document key with this bit is an index into the other documents; without it, an ID card
+/// number packed exactly into 61 bits.
+const OTHER_DOC: u64 = 1 << 63;
+
+/// Up to this many problems are listed in a report; more are counted.
+pub const MAX_ERRORS: usize = 10_000;
+
+/// Texts of the file, each kept once, by number: all of them in one string, found again by
+/// their hash (and, for the rare text whose hash another took, by an exact map). Some 30 bytes
+/// a text besides the text itself, where a map of owned strings costs about 90.
+#[derive(Default)]
+struct Interner {
+    text: String,
+    /// Where each text ends in `text`.
+    ends: Vec<u32>,
+    by_hash: HashMap<u64, u32>,
+    clashes: HashMap<Box<str>, u32>,
+    hasher: std::hash::RandomState,
+}
+
+impl Interner {
+    fn hash(&self, s: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, s)
+    }
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+    fn id(&mut self, s: &str) -> u32 {
+        let h = self.hash(s);
+        if let Some(&i) = self.by_hash.get(&h) {
+            if self.name(i) == s {
+                return i;
+            }
+            if let Some(&i) = self.clashes.get(s) {
+                return i;
+            }
+            let i = self.push(s);
+            self.clashes.insert(s.into(), i);
+            return i;
+        }
+        let i = self.push(s);
+        self.by_hash.insert(h, i);
+        i
+    }
+    fn push(&mut self, s: &str) -> u32 {
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u32);
+        (self.ends.len() - 1) as u32
+    }
+    fn opt(&mut self, s: &Option<String>) -> u32 {
+        s.as_deref().map_or(NONE, |s| self.id(s))
+    }
+    fn get(&self, s: &str) -> Option<u32> {
+        let i = *self.by_hash.get(&self.hash(s))?;
+        if self.name(i) == s {
+            Some(i)
+        } else {
+            self.clashes.get(s).copied()
+        }
+    }
+    /// Keep the texts, forget how to find them (after the first reading).
+    fn freeze(&mut self) {
+        self.by_hash = HashMap::new();
+        self.clashes = HashMap::new();
+    }
+    fn name(&self, i: u32) -> &str {
+        let end = self.ends[i as usize] as usize;
+        let start = match i {
+            0 => 0,
+            i => self.ends[i as usize - 1] as usize,
+        };
+        &self.text[start..end]
+    }
+}
+
+/// An 18-character ID card number as a number: 17 digits and the check character (X = 10).
+fn card_key(number: &str) -> Option<u64> {
+    let b = number.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let check = match b[17] {
+        d @ b'0'..=b'9' => (d - b'0') as u64,
+        b'X' => 10,
+        _ => return None,
     };
+    let digits: u64 = number[..17].parse().ok()?;
+    Some(digits * 11 + check)
+}
+
+fn card_number(key: u64) -> String {
+    let (digits, check) = (key / 11, key % 11);
+    let c = if check == 10 {
+        'X'
+    } else {
+        (b'0' + check as u8) as char
+    };
+    format!("{digits:017}{c}")
+}
+
+/// A row as the checks need it: numbers instead of texts. The texts needed to write are read
+/// again from the file.
+struct Row {
+    row: u32,
+    /// Household key.
+    hh: u32,
+    area: u32,
+    grid: u32,
+    building: u32,
+    address: u32,
+    doc: u64,
+    /// 0 for none, else 1 + index in `Compact::kinds`.
+    kind: u8,
+    /// The row has problems of its own.
+    bad: bool,
+    head: bool,
+}
+
+#[derive(Default)]
+struct Errors {
+    list: Vec<FieldError>,
+    more: usize,
+}
+
+impl Errors {
+    fn push(&mut self, e: FieldError) {
+        if self.list.len() < MAX_ERRORS {
+            self.list.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+}
+
+/// What the first reading keeps of the file: some 40 bytes a row, and each household key,
+/// address, area code, grid and building name once.
+#[derive(Default)]
+struct Compact {
+    rows: Vec<Row>,
+    households: Interner,
+    addresses: Interner,
+    /// Grid and building names.
+    places: Interner,
+    /// Area codes.
+    areas: Interner,
+    /// Documents other than ID cards, as "type\0number", and their index.
+    other_docs: HashMap<String, u32>,
+    other_list: Vec<(String, &'static str)>,
+    kinds: Vec<&'static str>,
+    errors: Errors,
+}
+
+impl Compact {
+    fn doc_key(&mut self, number: &str, doc_type: &'static str) -> u64 {
+        if doc_type == "id_card" {
+            if let Some(k) = card_key(number) {
+                return k;
+            }
+        }
+        let key = format!("{doc_type}\0{number}");
+        if let Some(&i) = self.other_docs.get(&key) {
+            return OTHER_DOC | i as u64;
+        }
+        let i = self.other_list.len() as u32;
+        self.other_list.push((number.to_owned(), doc_type));
+        self.other_docs.insert(key, i);
+        OTHER_DOC | i as u64
+    }
+
+    fn doc_number(&self, key: u64) -> String {
+        if key & OTHER_DOC != 0 {
+            self.other_list[(key & !OTHER_DOC) as usize].0.clone()
+        } else {
+            card_number(key)
+        }
+    }
+
+    /// The key of a document found in the database, if the file holds it.
+    fn known_key(&self, number: &str, doc_type: &str) -> Option<u64> {
+        if doc_type == "id_card" {
+            if let Some(k) = card_key(number) {
+                return Some(k);
+            }
+        }
+        self.other_docs
+            .get(&format!("{doc_type}\0{number}"))
+            .map(|&i| OTHER_DOC | i as u64)
+    }
+
+    fn absorb(&mut self, p: Parsed) {
+        let doc = match &p.data {
+            None => NO_DOC,
+            Some(d) => self.doc_key(&d.doc_number, d.doc_type),
+        };
+        let head = p.data.as_ref().is_some_and(|d| d.relation == "head");
+        let kind = match p.kind {
+            None => 0,
+            Some(k) => match self.kinds.iter().position(|x| *x == k) {
+                Some(i) => i as u8 + 1,
+                None => {
+                    self.kinds.push(k);
+                    self.kinds.len() as u8
+                }
+            },
+        };
+        let row = Row {
+            row: p.row as u32,
+            hh: self.households.id(&p.household),
+            area: self.areas.opt(&p.area),
+            grid: self.places.opt(&p.grid),
+            building: self.places.opt(&p.building),
+            address: self.addresses.opt(&p.address),
+            doc,
+            kind,
+            bad: !p.errs.is_empty(),
+            head,
+        };
+        for e in p.errs {
+            self.errors.push(e.at_row(p.row));
+        }
+        self.rows.push(row);
+    }
+}
+
+/// What the database knows about the file's areas and documents.
+struct Known {
+    /// By area code number: the area, for codes that exist.
+    areas: Vec<Option<Area>>,
+    /// Document key → (resident id, path), for documents registered already.
+    docs: HashMap<u64, (i64, String)>,
+}
+
+/// Look the file's area codes and document numbers up, in batches.
+async fn look_up(db: &Db, c: &Compact) -> AppResult<Known> {
+    let mut found: HashMap<String, Area> = HashMap::new();
+    let codes: Vec<String> = (0..c.areas.len() as u32)
+        .map(|i| c.areas.name(i).to_owned())
+        .collect();
     for chunk in codes.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT {AREA_COLS} FROM areas WHERE code IN ({})",
             in_list(1, chunk.len())
         );
-        let params = chunk.iter().map(|c| Value::from(*c)).collect();
+        let params = chunk.iter().map(|c| Value::from(c.as_str())).collect();
         for r in db.query(&sql, params).await? {
             let a = Area::from_row(&r);
-            known.areas.insert(a.code.clone(), a);
+            found.insert(a.code.clone(), a);
         }
     }
+    let mut known = Known {
+        areas: codes.iter().map(|n| found.remove(n)).collect(),
+        docs: HashMap::new(),
+    };
     let empty = db
         .query_opt("SELECT id FROM residents LIMIT 1", vec![])
         .await?
@@ -804,67 +866,109 @@ async fn look_up(db: &Db, parsed: &[Parsed]) -> AppResult<Known> {
     if empty {
         return Ok(known);
     }
-    let docs: Vec<&str> = parsed
-        .iter()
-        .filter_map(|p| p.data.as_ref().map(|d| d.doc_number.as_str()))
-        .collect();
-    for chunk in docs.chunks(LOOKUP_CHUNK) {
+    let mut at = 0;
+    while at < c.rows.len() {
+        let mut chunk: Vec<Value> = Vec::with_capacity(LOOKUP_CHUNK);
+        while at < c.rows.len() && chunk.len() < LOOKUP_CHUNK {
+            if c.rows[at].doc != NO_DOC {
+                chunk.push(Value::from(c.doc_number(c.rows[at].doc)));
+            }
+            at += 1;
+        }
+        if chunk.is_empty() {
+            break;
+        }
         let sql = format!(
             "SELECT doc_number, doc_type, id, path FROM residents WHERE doc_number IN ({})",
             in_list(1, chunk.len())
         );
-        let params = chunk.iter().map(|c| Value::from(*c)).collect();
-        for r in db.query(&sql, params).await? {
-            known
-                .docs
-                .insert((r.string(0), r.string(1)), (r.int(2), r.string(3)));
+        for r in db.query(&sql, chunk).await? {
+            if let Some(k) = c.known_key(r.text(0), r.text(1)) {
+                known.docs.insert(k, (r.int(2), r.string(3)));
+            }
         }
     }
     Ok(known)
 }
 
-/// A clean file, ready to write: rows grouped by household (head first), and the households.
-struct Plan {
-    rows: Vec<Parsed>,
-    /// Household index of each row.
-    hh_of: Vec<u32>,
-    households: Vec<HouseholdPlan>,
+/// Where a household goes and what it is: the first value given for each field (numbers of
+/// the interned texts).
+struct HouseholdPlan {
+    key: u32,
+    first_row: u32,
+    area: u32,
+    grid: u32,
+    building: u32,
+    address: u32,
+    kind: u8,
+    /// Its rows.
+    size: u32,
+    /// The row of its (first) head, 0 for none.
+    head: u32,
 }
 
-/// Phase 3 (after the look-ups): check every row against the database and the rows against
-/// each other. Returns the plan and every error found.
+/// A clean file's households in order of first appearance, and the household of each key.
+struct Plan {
+    households: Vec<HouseholdPlan>,
+    /// Household key number → index in `households` (`NONE` for a rejected household).
+    of_key: Vec<u32>,
+    /// Rows that passed every check.
+    rows: usize,
+}
+
+/// Check every row against the database and the rows against each other. Returns the plan;
+/// errors go to `c.errors`.
 fn check_rows(
-    parsed: Vec<Parsed>,
+    c: &mut Compact,
     known: &Known,
     scope: &Scope,
     progress: &dyn Fn(ImportProgress),
-) -> (Plan, Vec<FieldError>) {
-    let total = parsed.len();
-    let mut errors = Vec::new();
-    // Documents repeated within the file: the first row keeps it.
-    let mut dup: Vec<Option<usize>> = vec![None; parsed.len()];
+) -> Plan {
+    let total = c.rows.len();
+    let rows = std::mem::take(&mut c.rows);
+    // Documents repeated within the file: the first row keeps it. Found by sorting the
+    // documents' keys (16 bytes a row, only for this).
+    let mut first_of: HashMap<u32, u32> = HashMap::new();
     {
-        let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(parsed.len());
-        for (i, p) in parsed.iter().enumerate() {
-            if let Some(d) = &p.data {
-                match seen.entry((d.doc_number.as_str(), d.doc_type)) {
-                    std::collections::hash_map::Entry::Occupied(e) => dup[i] = Some(*e.get()),
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(p.row);
-                    }
-                }
+        let mut keys: Vec<(u64, u32)> =
+            Vec::with_capacity(rows.iter().filter(|r| r.doc != NO_DOC).count());
+        keys.extend(
+            rows.iter()
+                .enumerate()
+                .filter(|(_, r)| r.doc != NO_DOC)
+                .map(|(i, r)| (r.doc, i as u32)),
+        );
+        keys.sort_unstable();
+        for same in keys.chunk_by(|a, b| a.0 == b.0) {
+            let first = rows[same[0].1 as usize].row;
+            for &(_, i) in &same[1..] {
+                first_of.insert(i, first);
             }
         }
     }
-    let mut ok: Vec<Parsed> = Vec::with_capacity(parsed.len());
     // Households with a rejected row: their head check would only repeat that error.
-    let mut rejected: HashSet<String> = HashSet::new();
-    for (i, mut p) in parsed.into_iter().enumerate() {
-        if let Some(code) = &p.area {
-            match known.areas.get(code) {
-                Some(a) if !scope.contains(&a.path) => p.errs.push(no_area(code)),
-                None => p.errs.push(no_area(code)),
-                Some(a) if a.level < LEVEL_COMMUNITY => p.errs.push(FieldError::new(
+    let mut rejected = vec![false; c.households.len()];
+    let mut plan = Plan {
+        households: Vec::with_capacity(c.households.len()),
+        of_key: vec![NONE; c.households.len()],
+        rows: 0,
+    };
+    let mut more_heads: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if (i + 1).is_multiple_of(PROGRESS_EVERY) {
+            progress(ImportProgress {
+                phase: ImportPhase::Check,
+                done: i + 1,
+                total,
+            });
+        }
+        let mut errs = Vec::new();
+        if r.area != NONE {
+            let code = c.areas.name(r.area);
+            match &known.areas[r.area as usize] {
+                Some(a) if !scope.contains(&a.path) => errs.push(no_area(code)),
+                None => errs.push(no_area(code)),
+                Some(a) if a.level < LEVEL_COMMUNITY => errs.push(FieldError::new(
                     "area",
                     format!("{} is not a community/village, grid or building", a.name),
                     format!("{} 不是社区/村、网格或楼栋", a.name),
@@ -872,19 +976,16 @@ fn check_rows(
                 _ => {}
             }
         }
-        if let Some(d) = &p.data {
-            if let Some(first) = dup[i] {
-                p.errs.push(FieldError::new(
+        if r.doc != NO_DOC {
+            if let Some(first) = first_of.get(&(i as u32)) {
+                errs.push(FieldError::new(
                     "doc_number",
                     format!("the same document appears on row {first}"),
                     format!("与第 {first} 行证件重复"),
                 ));
-            } else if let Some((id, path)) = known
-                .docs
-                .get(&(d.doc_number.clone(), d.doc_type.to_owned()))
-            {
+            } else if let Some((id, path)) = known.docs.get(&r.doc) {
                 // Name the record only within the importer's scope.
-                p.errs.push(if scope.contains(path) {
+                errs.push(if scope.contains(path) {
                     FieldError::new(
                         "doc_number",
                         format!("already registered (resident #{id})"),
@@ -899,163 +1000,133 @@ fn check_rows(
                 });
             }
         }
-        if !p.errs.is_empty() {
-            rejected.insert(p.household.clone());
-            let row = p.row;
-            errors.extend(p.errs.drain(..).map(|e| e.at_row(row)));
+        if r.bad || !errs.is_empty() {
+            rejected[r.hh as usize] = true;
+            for e in errs {
+                c.errors.push(e.at_row(r.row as usize));
+            }
             continue;
         }
-        ok.push(p);
-        if (i + 1).is_multiple_of(PROGRESS_EVERY) {
-            progress(ImportProgress {
-                phase: ImportPhase::Check,
-                done: i + 1,
-                total,
-            });
-        }
-    }
-    // A household's fields come from the first row that gives each; rows that give a
-    // different value disagree. And a household has exactly one head.
-    let mut index: HashMap<String, u32> = HashMap::new();
-    let mut households: Vec<HouseholdPlan> = Vec::new();
-    let mut heads: Vec<Vec<usize>> = Vec::new();
-    let mut hh_of = Vec::with_capacity(ok.len());
-    fn merge<T: Clone + PartialEq>(slot: &mut Option<T>, v: &Option<T>, clash: &mut bool) {
-        match (slot.as_ref(), v) {
-            (None, Some(_)) => *slot = v.clone(),
-            (Some(a), Some(b)) if a != b => *clash = true,
-            _ => {}
-        }
-    }
-    for p in &ok {
-        let h = match index.get(&p.household) {
-            Some(&h) => h,
-            None => {
-                let h = households.len() as u32;
-                index.insert(p.household.clone(), h);
-                households.push(HouseholdPlan {
-                    key: p.household.clone(),
-                    first_row: p.row,
-                    ..HouseholdPlan::default()
+        // A household's fields come from the first row that gives each; rows that give a
+        // different value disagree. And a household has exactly one head.
+        let h = match plan.of_key[r.hh as usize] {
+            NONE => {
+                let h = plan.households.len() as u32;
+                plan.of_key[r.hh as usize] = h;
+                plan.households.push(HouseholdPlan {
+                    key: r.hh,
+                    first_row: r.row,
+                    area: NONE,
+                    grid: NONE,
+                    building: NONE,
+                    address: NONE,
+                    kind: 0,
+                    size: 0,
+                    head: 0,
                 });
-                heads.push(Vec::new());
                 h
             }
+            h => h,
         };
-        hh_of.push(h);
-        let plan = &mut households[h as usize];
+        plan.rows += 1;
+        let hp = &mut plan.households[h as usize];
+        hp.size += 1;
         let mut clash = false;
-        merge(&mut plan.area, &p.area, &mut clash);
-        merge(&mut plan.grid, &p.grid, &mut clash);
-        merge(&mut plan.building, &p.building, &mut clash);
-        merge(&mut plan.address, &p.address, &mut clash);
-        merge(&mut plan.kind, &p.kind, &mut clash);
+        for (slot, v) in [
+            (&mut hp.area, r.area),
+            (&mut hp.grid, r.grid),
+            (&mut hp.building, r.building),
+            (&mut hp.address, r.address),
+        ] {
+            if *slot == NONE {
+                *slot = v;
+            } else if v != NONE && v != *slot {
+                clash = true;
+            }
+        }
+        if hp.kind == 0 {
+            hp.kind = r.kind;
+        } else if r.kind != 0 && r.kind != hp.kind {
+            clash = true;
+        }
         if clash {
-            rejected.insert(p.household.clone());
-            errors.push(
+            rejected[r.hh as usize] = true;
+            let key = c.households.name(r.hh);
+            let first = hp.first_row;
+            c.errors.push(
                 FieldError::new(
                     "household",
                     format!(
-                        "household {} has another area, grid, building, address or type on row {}; all its rows must agree",
-                        p.household, plan.first_row
+                        "household {key} has another area, grid, building, address or type on row {first}; all its rows must agree"
                     ),
                     format!(
-                        "户 {} 的区划、网格、楼栋、地址或户类型与第 {} 行不同，同一户的各行须一致",
-                        p.household, plan.first_row
+                        "户 {key} 的区划、网格、楼栋、地址或户类型与第 {first} 行不同，同一户的各行须一致"
                     ),
                 )
-                .at_row(p.row),
+                .at_row(r.row as usize),
             );
         }
-        if p.data.as_ref().is_some_and(|d| d.relation == "head") {
-            heads[h as usize].push(p.row);
+        if r.head {
+            if hp.head == 0 {
+                hp.head = r.row;
+            } else {
+                more_heads.entry(h).or_default().push(r.row);
+            }
         }
     }
-    for (plan, heads) in households.iter().zip(&heads) {
-        let h = &plan.key;
-        if rejected.contains(h) {
+    drop(rows);
+    for (i, hp) in plan.households.iter().enumerate() {
+        if rejected[hp.key as usize] {
             continue;
         }
-        for (field, missing) in [
-            ("area", plan.area.is_none()),
-            ("address", plan.address.is_none()),
-        ] {
+        let h = c.households.name(hp.key).to_owned();
+        for (field, missing) in [("area", hp.area == NONE), ("address", hp.address == NONE)] {
             if missing {
-                errors.push(
+                c.errors.push(
                     FieldError::new(
                         field,
                         format!("household {h}: is required"),
                         format!("户 {h}：必填"),
                     )
-                    .at_row(plan.first_row),
+                    .at_row(hp.first_row as usize),
                 );
             }
         }
-        match heads.as_slice() {
-            [_] => {}
-            [] => errors.push(
+        if hp.head == 0 {
+            c.errors.push(
                 FieldError::new(
                     "relation",
                     format!("household {h} has no head (与户主关系 = 户主)"),
                     format!("户 {h} 没有户主"),
                 )
-                .at_row(plan.first_row),
-            ),
-            rows => errors.push(
+                .at_row(hp.first_row as usize),
+            );
+        } else if let Some(more) = more_heads.get(&(i as u32)) {
+            let rows: Vec<u32> = std::iter::once(hp.head)
+                .chain(more.iter().copied())
+                .collect();
+            let list = |sep: &str| {
+                rows.iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            };
+            c.errors.push(
                 FieldError::new(
                     "relation",
-                    format!(
-                        "household {h} has more than one head (rows {})",
-                        rows.iter()
-                            .map(usize::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    format!(
-                        "户 {h} 有多个户主（第 {} 行）",
-                        rows.iter()
-                            .map(usize::to_string)
-                            .collect::<Vec<_>>()
-                            .join("、")
-                    ),
+                    format!("household {h} has more than one head (rows {})", list(", ")),
+                    format!("户 {h} 有多个户主（第 {} 行）", list("、")),
                 )
-                .at_row(rows[1]),
-            ),
+                .at_row(rows[1] as usize),
+            );
         }
-    }
-    if errors.is_empty() {
-        // Heads first within each household, households in order of first appearance.
-        let mut order: Vec<(u32, bool, usize)> = ok
-            .iter()
-            .zip(&hh_of)
-            .enumerate()
-            .map(|(i, (p, h))| {
-                let head = p.data.as_ref().is_some_and(|d| d.relation == "head");
-                (*h, !head, i)
-            })
-            .collect();
-        order.sort_unstable();
-        let mut slots: Vec<Option<Parsed>> = ok.into_iter().map(Some).collect();
-        ok = order
-            .iter()
-            .map(|(_, _, i)| slots[*i].take().expect("each row once"))
-            .collect();
-        hh_of = order.iter().map(|(h, _, _)| *h).collect();
     }
     progress(ImportProgress {
         phase: ImportPhase::Check,
         done: total,
         total,
     });
-    errors.sort_by_key(|e| e.row);
-    (
-        Plan {
-            rows: ok,
-            hh_of,
-            households,
-        },
-        errors,
-    )
+    plan
 }
 
 fn no_area(code: &str) -> FieldError {
@@ -1104,39 +1175,109 @@ pub async fn import_file(
     dry_run: bool,
     progress: &(dyn Fn(ImportProgress) + Sync),
 ) -> AppResult<ImportReport> {
-    let owned = bytes.to_vec();
+    let input = Input::Bytes(Arc::from(bytes));
+    import_input(db, actor, scope, file_name, input, dry_run, progress).await
+}
+
+/// [`import_file`] for a file on disk, which is read as a stream (twice for a clean file: to
+/// check it, then to write it) and never held in memory whole.
+pub async fn import_path(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    file_name: &str,
+    path: &std::path::Path,
+    dry_run: bool,
+    progress: &(dyn Fn(ImportProgress) + Sync),
+) -> AppResult<ImportReport> {
+    let input = Input::File(Arc::new(path.to_owned()));
+    import_input(db, actor, scope, file_name, input, dry_run, progress).await
+}
+
+async fn import_input(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    file_name: &str,
+    input: Input,
+    dry_run: bool,
+    progress: &(dyn Fn(ImportProgress) + Sync),
+) -> AppResult<ImportReport> {
     let name = file_name.to_owned();
-    let s1 = blocking(progress, move |p| read_rows(&name, &owned, p)).await?;
+    let input2 = input.clone();
+    // Phase 1: read the file, check each row on its own, keep a compact form of it.
+    let (opened, scanned, compact) = blocking(progress, move |p| {
+        let opened = match open(&name, &input2) {
+            Ok(o) => o,
+            Err(e) => return (None, vec![e], 0, Compact::default()),
+        };
+        let mut compact = Compact::default();
+        compact.rows.reserve(opened.estimate.min(4 << 20));
+        let scanned = scan(&input2, &opened, Some(p), &mut |batch| {
+            for r in batch {
+                compact.absorb(r);
+            }
+        });
+        (Some(opened), scanned.errors, scanned.rows, compact)
+    })
+    .await
+    .map(|(o, errors, rows, c)| (o, Scanned { rows, errors }, c))?;
     let mut report = ImportReport {
-        format: s1.format,
-        encoding: s1.encoding,
-        notes: s1.notes,
-        rows: s1.rows,
-        errors: s1.errors,
+        format: opened.as_ref().map_or("", Opened::format_name),
+        encoding: opened.as_ref().map_or("", Opened::encoding),
+        notes: opened.as_ref().map_or(Vec::new(), |o| o.notes.clone()),
+        rows: scanned.rows,
+        errors: scanned.errors,
         ..ImportReport::default()
     };
-    if !report.errors.is_empty() && s1.parsed.is_empty() {
+    let Some(opened) = opened else {
+        return Ok(report);
+    };
+    let mut compact = compact;
+    // Only household keys are looked up again (in the second reading).
+    compact.addresses.freeze();
+    compact.places.freeze();
+    if !report.errors.is_empty() && compact.rows.is_empty() {
+        report.more_errors = compact.errors.more;
+        report.errors.append(&mut compact.errors.list);
         return Ok(report);
     }
-    let known = look_up(db, &s1.parsed).await?;
+    // Phase 2: look the areas and documents up, check the rows against them and each other.
+    let known = look_up(db, &compact).await?;
     let scope2 = scope.clone();
-    let parsed = s1.parsed;
-    let (plan, known, errors) = blocking(progress, move |p| {
-        let (plan, errors) = check_rows(parsed, &known, &scope2, p);
-        (plan, known, errors)
+    let (plan, known, mut compact) = blocking(progress, move |p| {
+        let plan = check_rows(&mut compact, &known, &scope2, p);
+        (plan, known, compact)
     })
     .await?;
-    report.errors.extend(errors);
+    report.more_errors = compact.errors.more;
+    report.errors.append(&mut compact.errors.list);
     report.errors.sort_by_key(|e| e.row);
     report.households = plan.households.len();
-    report.residents = plan.rows.len();
+    report.residents = plan.rows;
     if dry_run || !report.errors.is_empty() {
         return Ok(report);
     }
-    drop(known.docs);
-    write_big(db, actor, file_name, plan, &known.areas, &report, progress).await?;
+    // Phase 3: read the file again and write it.
+    let Known { areas, docs } = known;
+    drop(docs);
+    compact.other_docs = HashMap::new();
+    compact.other_list = Vec::new();
+    let file = FileToWrite {
+        input,
+        opened,
+        file_name,
+    };
+    write_big(db, actor, &file, compact, plan, &areas, &report, progress).await?;
     report.committed = true;
     Ok(report)
+}
+
+/// The file being written, read again.
+struct FileToWrite<'a> {
+    input: Input,
+    opened: Opened,
+    file_name: &'a str,
 }
 
 /// Rows per bulk insert call.
@@ -1253,33 +1394,38 @@ fn common_area(paths: &[&str]) -> String {
         .to_owned()
 }
 
-/// Rows from which an import counts as large: on SQLite it then gets a bigger page cache for its
-/// transaction and, into a registry that does not yet hold as many residents, builds the
-/// residents' name and phone indexes afterwards instead of row by row.
+/// Rows from which an import counts as large: on SQLite, into a registry that does not yet hold
+/// as many residents, it then builds the residents' name and phone indexes afterwards instead
+/// of row by row, sorting in temporary files, with a smaller page cache.
 pub const LARGE_IMPORT: usize = 100_000;
 
-/// The writer's page cache during a large import (KiB): the pages a transaction changes stay
-/// in memory until the commit instead of spilling to the WAL, and being rewritten, many times.
-const LARGE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
+/// The writer's page cache during a large import (KiB). It used to be 512 MiB, to keep the
+/// pages a transaction changes in memory until the commit; appending to tables whose indexes
+/// are dropped spills little, and the import has a memory budget (under 300 MiB for any file
+/// accepted). The index sorts take their memory from it too.
+const LARGE_IMPORT_CACHE_KIB: i64 = 16 * 1024;
 /// The writer's everyday page cache (as set when a connection opens).
 const NORMAL_CACHE_KIB: i64 = 64 * 1024;
 
 /// [`write`], with the settings of a large import around it (and always undone).
+#[allow(clippy::too_many_arguments)]
 async fn write_big(
     db: &Db,
     actor: &Actor,
-    file_name: &str,
+    file: &FileToWrite<'_>,
+    compact: Compact,
     plan: Plan,
-    known_areas: &HashMap<String, Area>,
+    known_areas: &[Option<Area>],
     report: &ImportReport,
     progress: &(dyn Fn(ImportProgress) + Sync),
 ) -> AppResult<()> {
-    let large = db.backend() == Backend::Sqlite && plan.rows.len() >= LARGE_IMPORT;
+    let large = db.backend() == Backend::Sqlite && plan.rows >= LARGE_IMPORT;
     if !large {
         return write(
             db,
             actor,
-            file_name,
+            file,
+            compact,
             plan,
             known_areas,
             report,
@@ -1299,14 +1445,18 @@ async fn write_big(
     // are dropped and built again by sorting, inside the import's own transaction: a million
     // random index insertions cost several times one sort. The unique document index is built
     // again before the commit too, so a duplicate that slipped in meanwhile fails the whole
-    // import, and a crash rolls the drop back with everything else.
-    let rebuild = (existing as usize) < plan.rows.len();
-    db.writer_pragma(&format!("PRAGMA cache_size = -{LARGE_IMPORT_CACHE_KIB}"))
-        .await?;
+    // import, and a crash rolls the drop back with everything else. The sorts spill to
+    // temporary files rather than memory.
+    let rebuild = (existing as usize) < plan.rows;
+    db.writer_pragma(&format!(
+        "PRAGMA cache_size = -{LARGE_IMPORT_CACHE_KIB}; PRAGMA temp_store = FILE"
+    ))
+    .await?;
     let written = write(
         db,
         actor,
-        file_name,
+        file,
+        compact,
         plan,
         known_areas,
         report,
@@ -1315,7 +1465,9 @@ async fn write_big(
     )
     .await;
     let reset = db
-        .writer_pragma(&format!("PRAGMA cache_size = -{NORMAL_CACHE_KIB}"))
+        .writer_pragma(&format!(
+            "PRAGMA cache_size = -{NORMAL_CACHE_KIB}; PRAGMA temp_store = MEMORY"
+        ))
         .await;
     written?;
     reset?;
@@ -1340,19 +1492,24 @@ async fn drop_indexes_in_tx(tx: &mut crate::db::Tx) -> AppResult<Vec<String>> {
     Ok(ddl)
 }
 
-/// Phase 4: write a clean plan in one transaction, with its audit entry.
+/// A resident read again for writing: its place in the id order, its household, its data.
+type ToWrite = (u32, u32, ResidentData);
+
+/// Phase 3: write a clean file in one transaction, with its audit entry. The households are
+/// written from the plan; the residents from a second reading of the file, a chunk at a time.
 #[allow(clippy::too_many_arguments)]
 async fn write(
     db: &Db,
     actor: &Actor,
-    file_name: &str,
+    file: &FileToWrite<'_>,
+    compact: Compact,
     mut plan: Plan,
-    known_areas: &HashMap<String, Area>,
+    known_areas: &[Option<Area>],
     report: &ImportReport,
     progress: &(dyn Fn(ImportProgress) + Sync),
     rebuild_indexes: bool,
 ) -> AppResult<()> {
-    let total = plan.rows.len();
+    let total = plan.rows;
     progress(ImportProgress {
         phase: ImportPhase::Write,
         done: 0,
@@ -1375,19 +1532,20 @@ async fn write(
         created: 0,
         now,
     };
+    let name = |i: u32| (i != NONE).then(|| compact.places.name(i));
     // Where each household goes: its area, then its grid, then its building.
     let base: Vec<&Area> = plan
         .households
         .iter()
-        .map(|h| &known_areas[h.area.as_deref().expect("checked")])
+        .map(|h| known_areas[h.area as usize].as_ref().expect("checked"))
         .collect();
     let parents: Vec<i64> = plan
         .households
         .iter()
         .zip(&base)
         .filter(|(h, a)| {
-            (h.grid.is_some() && a.level == LEVEL_COMMUNITY)
-                || (h.building.is_some() && a.level <= LEVEL_GRID)
+            (h.grid != NONE && a.level == LEVEL_COMMUNITY)
+                || (h.building != NONE && a.level <= LEVEL_GRID)
         })
         .map(|(_, a)| a.id)
         .collect::<HashSet<_>>()
@@ -1396,7 +1554,7 @@ async fn write(
     local.load(&mut tx, parents).await?;
     let mut with_grid: Vec<Area> = Vec::with_capacity(base.len());
     for (h, a) in plan.households.iter().zip(&base) {
-        with_grid.push(match &h.grid {
+        with_grid.push(match name(h.grid) {
             Some(g) if a.level == LEVEL_COMMUNITY => local.get(&mut tx, a, LEVEL_GRID, g).await?,
             _ => (*a).clone(),
         });
@@ -1405,7 +1563,7 @@ async fn write(
         .households
         .iter()
         .zip(&with_grid)
-        .filter(|(h, a)| h.building.is_some() && a.level == LEVEL_GRID)
+        .filter(|(h, a)| h.building != NONE && a.level == LEVEL_GRID)
         .map(|(_, a)| a.id)
         .collect::<HashSet<_>>()
         .into_iter()
@@ -1415,7 +1573,7 @@ async fn write(
     let mut area_index: HashMap<i64, u32> = HashMap::new();
     let mut hh_area: Vec<u32> = Vec::with_capacity(base.len());
     for (h, a) in plan.households.iter().zip(with_grid) {
-        let a = match &h.building {
+        let a = match name(h.building) {
             Some(b) if a.level == LEVEL_COMMUNITY || a.level == LEVEL_GRID => {
                 local.get(&mut tx, &a, LEVEL_BUILDING, b).await?
             }
@@ -1427,20 +1585,20 @@ async fn write(
         });
         hh_area.push(i);
     }
+    drop(base);
     let new_areas = std::mem::take(&mut local.new_rows);
     tx.bulk_insert("areas", areas::AREA_INSERT_COLS, new_areas, None)
         .await?;
 
     let hh_ids = reserve_ids(&mut tx, "households", plan.households.len()).await?;
     let res_ids = reserve_ids(&mut tx, "residents", total).await?;
-    // Heads come first in each household, so a household's head is its first row.
-    let mut head = vec![0i64; plan.households.len()];
-    let mut prev = u32::MAX;
-    for (i, h) in plan.hh_of.iter().enumerate() {
-        if *h != prev {
-            head[*h as usize] = res_ids[i];
-            prev = *h;
-        }
+    // Residents' ids go by household (in order of first appearance), the head first, then
+    // the others in file order: `start` is each household's first place in that order.
+    let mut start = Vec::with_capacity(plan.households.len());
+    let mut next = 0u32;
+    for h in &plan.households {
+        start.push(next);
+        next += h.size;
     }
     let community: Vec<i64> = final_areas
         .iter()
@@ -1452,7 +1610,7 @@ async fn write(
         let mut rows =
             Vec::with_capacity((end - chunk_start) * residents::HOUSEHOLD_INSERT_COLS.len());
         for i in chunk_start..end {
-            let h = &mut plan.households[i];
+            let h = &plan.households[i];
             let ai = hh_area[i] as usize;
             let a = &final_areas[ai];
             rows.extend([
@@ -1460,9 +1618,12 @@ async fn write(
                 Value::Int(a.id),
                 Value::from(a.path.as_str()),
                 Value::Int(community[ai]),
-                Value::from(h.address.take().expect("checked")),
-                Value::from(h.kind.unwrap_or("home")),
-                Value::Int(head[i]),
+                Value::from(compact.addresses.name(h.address)),
+                Value::from(match h.kind {
+                    0 => "home",
+                    k => compact.kinds[k as usize - 1],
+                }),
+                Value::Int(res_ids[start[i] as usize]),
                 Value::Int(now),
                 Value::Int(now),
             ]);
@@ -1475,16 +1636,64 @@ async fn write(
         tx.bulk_insert("households", residents::HOUSEHOLD_INSERT_COLS, rows, None)
             .await?;
     }
+    let Compact {
+        households: keys, ..
+    } = compact;
+    let sizes: Vec<u32> = plan.households.iter().map(|h| h.size).collect();
+    plan.households = Vec::new();
+    // The second reading, on blocking threads, sends the residents a chunk at a time.
+    let (chunk_tx, mut chunk_rx) = tokio::sync::mpsc::channel::<Vec<ToWrite>>(2);
+    let input = file.input.clone();
+    let opened = Opened {
+        format: file.opened.format,
+        notes: Vec::new(),
+        estimate: file.opened.estimate,
+    };
+    let of_key = std::mem::take(&mut plan.of_key);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut filled = vec![1u32; sizes.len()];
+        let mut acc: Vec<ToWrite> = Vec::with_capacity(WRITE_CHUNK);
+        let mut differs = false;
+        let scanned = scan(&input, &opened, None, &mut |batch| {
+            for p in batch {
+                let h = keys.get(&p.household).map_or(NONE, |k| of_key[k as usize]);
+                let (true, Some(d), false) = (p.errs.is_empty(), p.data, h == NONE) else {
+                    differs = true;
+                    continue;
+                };
+                let h = h as usize;
+                let place = if d.relation == "head" {
+                    0
+                } else {
+                    filled[h] += 1;
+                    filled[h] - 1
+                };
+                if place >= sizes[h] {
+                    differs = true;
+                    continue;
+                }
+                acc.push((start[h] + place, h as u32, d));
+                if acc.len() == WRITE_CHUNK {
+                    let full = std::mem::replace(&mut acc, Vec::with_capacity(WRITE_CHUNK));
+                    if chunk_tx.blocking_send(full).is_err() {
+                        differs = true;
+                    }
+                }
+            }
+        });
+        if !acc.is_empty() && chunk_tx.blocking_send(acc).is_err() {
+            differs = true;
+        }
+        differs || !scanned.errors.is_empty()
+    });
     let today = crate::registry::validate::today();
-    // The rows of the next chunk are built while the database inserts the current one.
-    let mut build = |from: usize| -> Vec<Value> {
-        let to = (from + WRITE_CHUNK).min(total);
-        let mut rows = Vec::with_capacity((to - from) * residents::RESIDENT_INSERT_COLS.len());
-        for (i, id) in res_ids.iter().enumerate().take(to).skip(from) {
-            let h = plan.hh_of[i] as usize;
+    let mut done = 0;
+    while let Some(chunk) = chunk_rx.recv().await {
+        let mut rows = Vec::with_capacity(chunk.len() * residents::RESIDENT_INSERT_COLS.len());
+        for (place, h, d) in chunk {
+            let h = h as usize;
             let ai = hh_area[h] as usize;
             let a = &final_areas[ai];
-            let d = plan.rows[i].data.take().expect("checked");
             let aged = d
                 .birth_date
                 .as_deref()
@@ -1496,7 +1705,7 @@ async fn write(
             t.party_members += (d.party != 0) as i64;
             t.aged60 += aged as i64;
             rows.extend([
-                Value::Int(*id),
+                Value::Int(res_ids[place as usize]),
                 Value::Int(hh_ids[h]),
                 Value::from(a.path.as_str()),
                 Value::Int(community[ai]),
@@ -1514,26 +1723,26 @@ async fn write(
                 Value::Int(now),
                 Value::Int(now),
             ]);
+            done += 1;
         }
-        rows
-    };
-    let mut done = 0;
-    let mut next = (total > 0).then(|| build(0));
-    while let Some(rows) = next.take() {
-        let n = rows.len() / residents::RESIDENT_INSERT_COLS.len();
-        let after = done + n;
-        let (inserted, following) = tokio::join!(
-            tx.bulk_insert("residents", residents::RESIDENT_INSERT_COLS, rows, None),
-            async { (after < total).then(|| build(after)) }
-        );
-        inserted.map_err(registered_meanwhile)?;
-        next = following;
-        done = after;
+        tx.bulk_insert("residents", residents::RESIDENT_INSERT_COLS, rows, None)
+            .await
+            .map_err(registered_meanwhile)?;
         progress(ImportProgress {
             phase: ImportPhase::Write,
             done,
             total,
         });
+    }
+    let differs = reader
+        .await
+        .map_err(|e| AppError::Internal(format!("import thread: {e}")))?;
+    if differs || done != total {
+        // The transaction rolls back when dropped.
+        return Err(AppError::Internal(format!(
+            "import {}: the file read differently the second time ({done} of {total} rows); nothing was imported",
+            file.file_name
+        )));
     }
     for ddl in &rebuild {
         tx.batch(ddl).await.map_err(registered_meanwhile)?;
@@ -1543,7 +1752,7 @@ async fn write(
     audit::record(
         &mut tx,
         actor,
-        Event::new("import", "file", file_name)
+        Event::new("import", "file", file.file_name)
             .area(&common_area(&paths))
             .detail(serde_json::json!({
                 "format": report.format,

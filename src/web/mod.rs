@@ -270,6 +270,11 @@ async fn static_file(Path(name): Path<String>) -> Response {
 }
 
 pub fn router(db: Db) -> Router {
+    router_with(db, Default::default())
+}
+
+/// [`router`] with the node's import jobs (and their limit) given.
+pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(static_file))
@@ -293,7 +298,7 @@ pub fn router(db: Db) -> Router {
         .with_state(AppState {
             ingest: crate::testing::ingest::Ingest::start(db.clone()),
             db,
-            jobs: Default::default(),
+            jobs,
         })
 }
 
@@ -302,16 +307,35 @@ pub fn router(db: Db) -> Router {
 pub fn app(
     db: Db,
 ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
-    router(db).into_make_service_with_connect_info::<std::net::SocketAddr>()
+    app_with(db, Default::default())
+}
+
+/// [`app`] with the node's import jobs (and their limit) given.
+pub fn app_with(
+    db: Db,
+    jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router_with(db, jobs).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// The background work of a server besides the sweeps every server runs.
-#[derive(Default)]
 pub struct Background {
     /// Copy the audit chain's head to this append-only file every minute (when it moved).
     pub anchor_file: Option<std::path::PathBuf>,
     /// Run this retention policy a minute after start and then daily.
     pub retention: Option<Vec<crate::audit::retention::Policy>>,
+    /// Imports that may run at once on this node; more are told to wait.
+    pub import_concurrency: usize,
+}
+
+impl Default for Background {
+    fn default() -> Self {
+        Background {
+            anchor_file: None,
+            retention: None,
+            import_concurrency: crate::registry::exchange_pages::DEFAULT_IMPORT_CONCURRENCY,
+        }
+    }
 }
 
 /// Serve until Ctrl-C / SIGTERM.
@@ -369,7 +393,10 @@ pub async fn serve_with(
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
-    let served = axum::serve(listener, app(db.clone()))
+    let jobs = std::sync::Arc::new(crate::registry::exchange_pages::Jobs::new(
+        bg.import_concurrency,
+    ));
+    let served = axum::serve(listener, app_with(db.clone(), jobs))
         .with_graceful_shutdown(shutdown_signal())
         .await;
     // The last minute's entries too: anchor the head once more on the way out.

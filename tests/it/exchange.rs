@@ -615,3 +615,50 @@ async fn import_and_export_through_the_web_pages() {
         assert_eq!(r.status, 404, "{}: {}", t.name, r.body);
     }
 }
+
+/// Finding 3, concurrency: at most N imports run at once on a node (here 1); an upload beyond
+/// them is told to wait (503, Retry-After, in the page's language) without being read, and
+/// goes through once the slot is free again.
+#[tokio::test]
+async fn imports_beyond_the_limit_are_told_to_wait() {
+    use crate::common::{demo, login, request};
+    use wardline::registry::exchange_pages::Jobs;
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 200, 3).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        let jobs = std::sync::Arc::new(Jobs::new(1));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = wardline::web::app_with(db.clone(), jobs.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        let officer = login(addr, "demo-community", wardline::cli::DEMO_PASSWORD).await;
+        let good = format!(
+            "area_code,household_key,address,name,doc_number,relation\n\
+             431102001001,Q1,排队路1号,排队甲,{},head\n",
+            card("43110219800101007")
+        );
+        // One import running: it holds the only slot.
+        let running = jobs.try_slot().expect("a free slot");
+        assert!(jobs.try_slot().is_none());
+        let (ctype, body) = multipart(&officer.csrf, true, "residents.csv", good.as_bytes());
+        let r = request(
+            addr,
+            "POST",
+            "/import",
+            &[("Cookie", &officer.cookie), ("Content-Type", &ctype)],
+            Some(&body),
+        )
+        .await;
+        assert_eq!(r.status, 503, "{}: {}", t.name, r.body);
+        assert_eq!(r.header("retry-after"), Some("60"));
+        assert!(r.body.contains("已有 1 个导入正在进行"), "{}", r.body);
+        drop(running);
+        let report = upload(addr, &officer, true, good.as_bytes()).await;
+        assert!(report.contains("检查通过"), "{}: {report}", t.name);
+        // The slot came back when that import ended.
+        assert!(jobs.try_slot().is_some());
+    }
+}

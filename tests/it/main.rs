@@ -15,6 +15,7 @@ mod fuzz;
 mod hardening_privacy;
 mod hardening_web;
 mod import;
+mod import_limits;
 mod mobilization;
 mod mobilization_autofill;
 mod mobilization_branch_pages;
