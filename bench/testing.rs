@@ -288,6 +288,19 @@ async fn new_round(
 // ---------------------------------------------------------------------------------------------
 // The server under test
 
+/// The benches' audit key: one file in the work folder, given to every server they start and
+/// loaded into the bench's own database handle, so that both write one keyed chain.
+fn audit_key_file(ctx: &Ctx) -> PathBuf {
+    ctx.work.join("audit.key")
+}
+
+async fn keyed(ctx: &Ctx, db: &Db) {
+    let (key, _) = wardline::audit::load_key(&audit_key_file(ctx), true).unwrap();
+    wardline::audit::start_keyed(db, &key)
+        .await
+        .expect("the bench's audit key (a city keyed with another key: remove it to reload)");
+}
+
 struct Server {
     child: std::process::Child,
     port: u16,
@@ -310,6 +323,7 @@ fn start_server(ctx: &Ctx, url: &str) -> Server {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wardline"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("WARDLINE_DATABASE_URL", url)
+        .env("WARDLINE_AUDIT_KEY_FILE", audit_key_file(ctx))
         .env("WARDLINE_LOG", "info")
         .env_remove("WARDLINE_CONFIG")
         .stdout(std::process::Stdio::piped())
@@ -1198,6 +1212,7 @@ struct Setup {
 async fn setup(ctx: &Ctx, bench: &str, conns: usize, nsites: usize, need: f64) -> Setup {
     let (b, n) = (ctx.backend, ctx.scale);
     let (db, url) = city(ctx).await;
+    keyed(ctx, &db).await;
     clear_testing(&db).await;
     let residents = db
         .query_one("SELECT COUNT(*) FROM residents", vec![])
@@ -1914,6 +1929,7 @@ pub async fn testing_faults(ctx: &Ctx) {
         // No free pages for the ingest to reuse, and an empty WAL: once the disk is full,
         // the first write that needs a new page fails.
         let db = Db::connect(&url).await.unwrap();
+        keyed(ctx, &db).await;
         db.writer_pragma("VACUUM").await.unwrap();
         db.writer_pragma("PRAGMA wal_checkpoint(TRUNCATE)")
             .await
