@@ -239,10 +239,14 @@ impl PgDb {
             None => {
                 // The server is down or restarting: the request may succeed in a moment.
                 let (client, connection) =
-                    self.pool.config.connect(NoTls).await.map_err(|e| match err(e) {
-                        DbError::Other(m) => DbError::Unavailable(m),
-                        other => other,
-                    })?;
+                    self.pool
+                        .config
+                        .connect(NoTls)
+                        .await
+                        .map_err(|e| match err(e) {
+                            DbError::Other(m) => DbError::Unavailable(m),
+                            other => other,
+                        })?;
                 tokio::spawn(async move {
                     if let Err(e) = connection.await {
                         tracing::debug!("postgres connection ended: {e}");

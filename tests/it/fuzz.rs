@@ -306,3 +306,68 @@ async fn household_link_tokens_from_outside_never_give_a_server_error() {
         }
     }
 }
+
+/// Import files from outside: CSV rows of random cells (quotes, commas, line breaks, odd
+/// text), random bytes, and random bytes behind a zip signature (what a spreadsheet starts
+/// with). A dry run never panics, answers every file, and writes nothing.
+#[tokio::test]
+async fn import_files_from_outside_never_panic() {
+    use wardline::access::Scope;
+    use wardline::audit::Actor;
+    use wardline::registry::import::{import_file, template_header};
+
+    let t = backends().await.remove(0);
+    let db = &t.db;
+    wardline::registry::areas::ensure_national(db, "431102")
+        .await
+        .unwrap();
+    let scope = Scope {
+        roots: vec!["431102".into()],
+    };
+    let cell = prop_oneof![
+        text(),
+        Just("\"".to_string()),
+        Just("\"a,b\"\"c\"".to_string()),
+        Just("431102001001".to_string()),
+        Just("=HYPERLINK(\"x\")".to_string()),
+        "[0-9]{18}",
+    ];
+    let csvs = samples(
+        prop::collection::vec(prop::collection::vec(cell, 0..20), 0..12),
+        64,
+        3,
+    );
+    let blobs = samples(prop::collection::vec(any::<u8>(), 0..2048), 32, 4);
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    for rows in csvs {
+        let mut s = format!("{}\n", template_header());
+        for r in rows {
+            s.push_str(&r.join(","));
+            s.push('\n');
+        }
+        files.push(s.into_bytes());
+    }
+    for b in blobs {
+        let mut z = b"PK\x03\x04".to_vec();
+        z.extend_from_slice(&b);
+        files.push(z);
+        files.push(b);
+    }
+    let before = db
+        .query_one("SELECT COUNT(*) FROM residents", vec![])
+        .await
+        .unwrap()
+        .int(0);
+    for (i, f) in files.iter().enumerate() {
+        let name = if i % 2 == 0 { "f.csv" } else { "f.xlsx" };
+        let r = import_file(db, &Actor::cli(), &scope, name, f, true, &|_| {}).await;
+        let report = r.unwrap_or_else(|e| panic!("file {i}: {e}"));
+        assert!(!report.committed, "file {i}: a dry run commits nothing");
+    }
+    let after = db
+        .query_one("SELECT COUNT(*) FROM residents", vec![])
+        .await
+        .unwrap()
+        .int(0);
+    assert_eq!(before, after);
+}

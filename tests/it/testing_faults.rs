@@ -185,3 +185,100 @@ async fn sampling_when_storage_fails_is_refused_clearly_and_resumes_by_itself() 
         }
     }
 }
+
+/// An import when the disk fills in the middle of writing it (SQLite: the file may not grow):
+/// a clear 503-class error, nothing of the file written, and the same import goes through
+/// once space returns. (PostgreSQL's disk cannot be filled from a test; its error codes 53xxx
+/// map to the same error.)
+#[tokio::test]
+async fn an_import_that_fills_the_disk_writes_nothing_and_can_be_run_again() {
+    use wardline::access::Scope;
+    use wardline::audit::Actor;
+    use wardline::db::DbError;
+    use wardline::error::AppError;
+    use wardline::registry::import::{import_file, template_header};
+
+    let t = backends().await.remove(0);
+    let db = &t.db;
+    wardline::registry::areas::ensure_national(db, "431102")
+        .await
+        .unwrap();
+    // 600 people in 200 households: far more pages than the file has free.
+    let mut csv = format!("{}\n", template_header());
+    for i in 0..600 {
+        let mut doc = format!(
+            "4311021980{:02}{:02}{:03}",
+            1 + i % 12,
+            1 + i % 28,
+            i % 1000
+        );
+        doc.push(wardline::registry::validate::check_char(doc.as_bytes()) as char);
+        let rel = if i % 3 == 0 { "户主" } else { "其他" };
+        csv.push_str(&format!(
+            "431102001001,第一网格,{}栋,H{},东岳宫社区{}号,自住,居民{i},,{doc},,,,{rel},,,,\n",
+            i / 60,
+            i / 3,
+            i / 3
+        ));
+    }
+    let scope = Scope {
+        roots: vec!["431102".into()],
+    };
+    let count = || async {
+        db.query_one("SELECT COUNT(*) FROM residents", vec![])
+            .await
+            .unwrap()
+            .int(0)
+    };
+    let dry = import_file(
+        db,
+        &Actor::cli(),
+        &scope,
+        "f.csv",
+        csv.as_bytes(),
+        true,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(dry.errors.is_empty(), "{:?}", dry.errors);
+    break_storage(db).await;
+    let before = count().await;
+    let r = import_file(
+        db,
+        &Actor::cli(),
+        &scope,
+        "f.csv",
+        csv.as_bytes(),
+        false,
+        &|_| {},
+    )
+    .await;
+    match r {
+        Err(AppError::Db(DbError::Unavailable(m))) => assert!(m.contains("full"), "{m}"),
+        other => panic!("expected the disk-full error, got {other:?}"),
+    }
+    assert_eq!(count().await, before, "nothing of the file is written");
+    db.writer_pragma("PRAGMA max_page_count = 1073741823")
+        .await
+        .unwrap();
+    let ok = import_file(
+        db,
+        &Actor::cli(),
+        &scope,
+        "f.csv",
+        csv.as_bytes(),
+        false,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(ok.committed, "{:?}", ok.errors);
+    assert_eq!(count().await, before + 600);
+    let check = db
+        .query_one("PRAGMA integrity_check", vec![])
+        .await
+        .unwrap()
+        .string(0);
+    assert_eq!(check, "ok");
+}
