@@ -216,14 +216,8 @@ async fn collectors(db: &Db, n: usize) -> Vec<Collector> {
         // account must read all of it. (Accounts scoped to their site's community were told
         // "not in your area" for most people: about half of all adds were refused.)
         let username = format!("bench-sampler-{i:04}");
-        match access::create_account(
-            db,
-            &username,
-            &username,
-            "community",
-            &[TOP.to_string()],
-        )
-        .await
+        match access::create_account(db, &username, &username, "community", &[TOP.to_string()])
+            .await
         {
             Ok(_) | Err(wardline::error::AppError::Conflict(_)) => {}
             Err(e) => panic!("collector account: {e}"),
@@ -1076,6 +1070,42 @@ async fn coverage_reads(
     (by_comm, missing)
 }
 
+/// The grid of the first person to sample: the first two segments of their path (community
+/// code / grid), whose missing list the reads fetch.
+async fn first_grid(db: &Db, people: &[Arc<Vec<Person>>]) -> String {
+    let first = people[0].first().map_or(0, |p| p.id);
+    let rpath = db
+        .query_one("SELECT path FROM residents WHERE id = $1", args![first])
+        .await
+        .unwrap()
+        .string(0);
+    rpath.splitn(3, '/').take(2).collect::<Vec<_>>().join("/")
+}
+
+/// `scripts` at `rate` samples/s for `secs`, with the coverage reads of `round` (the city by
+/// community, `grid`'s missing list, `pause` apart) beside it: the stats and the reads' ms.
+async fn drive_with_reads(
+    db: &Db,
+    port: u16,
+    scripts: Vec<Script>,
+    rate: f64,
+    secs: f64,
+    (round, grid, pause): (i64, &str, Duration),
+) -> (Stats, Vec<f64>, Vec<f64>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = tokio::spawn(coverage_reads(
+        db.clone(),
+        round,
+        grid.to_owned(),
+        stop.clone(),
+        pause,
+    ));
+    let (st, _) = drive(port, scripts, Pace::Rate(rate), secs).await;
+    stop.store(true, Ordering::Relaxed);
+    let (by_comm, missing) = reads.await.unwrap();
+    (st, by_comm, missing)
+}
+
 /// The sampling writer without HTTP: `ingest::apply` called from this process with batches
 /// of one-operation submissions, one from each collector in turn (as the writer task groups
 /// them), timed. On SQLite also with `synchronous = OFF`, which takes the fsyncs out.
@@ -1463,32 +1493,17 @@ pub async fn testing_ingest(ctx: &Ctx) {
     // 2. Open loop at the fixed rate, with the coverage reads beside it.
     let (round, sites) = new_round(&db, "bench fixed rate", &site_communities, &cols).await;
     rounds.push(round);
-    let first = people[0].first().map_or(0, |p| p.id);
-    let rpath = db
-        .query_one("SELECT path FROM residents WHERE id = $1", args![first])
-        .await
-        .unwrap()
-        .string(0);
-    // The grid: the first two segments of the path (community code / grid).
-    let grid: String = rpath.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+    let grid = first_grid(&db, &people).await;
     eprintln!("  missing list of grid {grid}");
-    let stop = Arc::new(AtomicBool::new(false));
-    let reads = tokio::spawn(coverage_reads(
-        db.clone(),
-        round,
-        grid.clone(),
-        stop.clone(),
-        Duration::from_millis(100),
-    ));
-    let (fixed, _) = drive(
+    let (fixed, mut by_comm, mut missing) = drive_with_reads(
+        &db,
         port,
         scripts(round, &sites, &cols, &people, "f"),
-        Pace::Rate(rate),
+        rate,
         secs,
+        (round, &grid, Duration::from_millis(100)),
     )
     .await;
-    stop.store(true, Ordering::Relaxed);
-    let (mut by_comm, mut missing) = reads.await.unwrap();
     accepted += fixed.accepted_total;
     emit(
         BENCH,
@@ -1707,13 +1722,7 @@ pub async fn testing_soak(ctx: &Ctx) {
     };
     emit(SOAK, b, n, "offered_samples_per_second", rate, "samples/s");
     emit(SOAK, b, n, "seconds", total, "s");
-    let first = people[0].first().map_or(0, |p| p.id);
-    let rpath = db
-        .query_one("SELECT path FROM residents WHERE id = $1", args![first])
-        .await
-        .unwrap()
-        .string(0);
-    let grid: String = rpath.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+    let grid = first_grid(&db, &people).await;
     let rss_start = status_mib(server.pid, "VmRSS:");
     emit(SOAK, b, n, "server_rss_start", rss_start, "MiB");
 
@@ -1722,23 +1731,15 @@ pub async fn testing_soak(ctx: &Ctx) {
     for w in 0..windows {
         let (round, sites) = new_round(&db, &format!("soak {w}"), &site_communities, &cols).await;
         rounds.push(round);
-        let stop = Arc::new(AtomicBool::new(false));
-        let reads = tokio::spawn(coverage_reads(
-            db.clone(),
-            round,
-            grid.clone(),
-            stop.clone(),
-            Duration::from_millis(500),
-        ));
-        let (st, _) = drive(
+        let (st, mut by_comm, mut missing) = drive_with_reads(
+            &db,
             port,
             scripts(round, &sites, &cols, &people, &format!("s{w}-")),
-            Pace::Rate(rate),
+            rate,
             window,
+            (round, &grid, Duration::from_millis(500)),
         )
         .await;
-        stop.store(true, Ordering::Relaxed);
-        let (mut by_comm, mut missing) = reads.await.unwrap();
         accepted += st.accepted_total;
         let rss = status_mib(server.pid, "VmRSS:");
         let lat = ms_percentiles(&st.lat_us);

@@ -57,6 +57,13 @@ async fn break_storage(db: &Db) {
     }
 }
 
+/// Storage is back: SQLite's file may grow again (PostgreSQL's pool reconnects by itself).
+async fn restore_storage(db: &Db) {
+    db.writer_pragma("PRAGMA max_page_count = 1073741823")
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn sampling_when_storage_fails_is_refused_clearly_and_resumes_by_itself() {
     for t in backends().await {
@@ -142,11 +149,7 @@ async fn sampling_when_storage_fails_is_refused_clearly_and_resumes_by_itself() 
 
         // Storage is back (the file may grow again): the device retries what was refused,
         // with the same client ids, and it is recorded once; nothing acknowledged is lost.
-        if db.backend() == Backend::Sqlite {
-            db.writer_pragma("PRAGMA max_page_count = 1073741823")
-                .await
-                .unwrap();
-        }
+        restore_storage(db).await;
         for &i in &refused {
             let tube = format!("T{}", 1 + i / 10);
             let r = post(addr, &path, &token, "en", &open(&tube)).await;
@@ -230,49 +233,20 @@ async fn an_import_that_fills_the_disk_writes_nothing_and_can_be_run_again() {
             .unwrap()
             .int(0)
     };
-    let dry = import_file(
-        db,
-        &Actor::cli(),
-        &scope,
-        "f.csv",
-        csv.as_bytes(),
-        true,
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    let cli = Actor::cli();
+    let import = |dry_run| import_file(db, &cli, &scope, "f.csv", csv.as_bytes(), dry_run, &|_| {});
+    let dry = import(true).await.unwrap();
     assert!(dry.errors.is_empty(), "{:?}", dry.errors);
     break_storage(db).await;
     let before = count().await;
-    let r = import_file(
-        db,
-        &Actor::cli(),
-        &scope,
-        "f.csv",
-        csv.as_bytes(),
-        false,
-        &|_| {},
-    )
-    .await;
+    let r = import(false).await;
     match r {
         Err(AppError::Db(DbError::Unavailable(m))) => assert!(m.contains("full"), "{m}"),
         other => panic!("expected the disk-full error, got {other:?}"),
     }
     assert_eq!(count().await, before, "nothing of the file is written");
-    db.writer_pragma("PRAGMA max_page_count = 1073741823")
-        .await
-        .unwrap();
-    let ok = import_file(
-        db,
-        &Actor::cli(),
-        &scope,
-        "f.csv",
-        csv.as_bytes(),
-        false,
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    restore_storage(db).await;
+    let ok = import(false).await.unwrap();
     assert!(ok.committed, "{:?}", ok.errors);
     assert_eq!(count().await, before + 600);
     let check = db
