@@ -91,6 +91,18 @@ pub fn restore_file(backup: &Path, target: &Path) -> DbResult<()> {
             target.display()
         )));
     }
+    // The journal of an earlier database at this path would be replayed onto the restored
+    // file when it is next opened.
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = target.as_os_str().to_owned();
+        side.push(suffix);
+        if Path::new(&side).exists() {
+            return Err(DbError::Other(format!(
+                "{} exists (left by an earlier database): remove it, or restore elsewhere",
+                Path::new(&side).display()
+            )));
+        }
+    }
     let src = Connection::open_with_flags(backup, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
     let check: String = src
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
@@ -115,13 +127,20 @@ pub fn restore_file(backup: &Path, target: &Path) -> DbResult<()> {
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(err)?;
     drop(out);
-    std::fs::rename(&tmp, target).map_err(|e| {
+    // Linked into place, which fails if a file appeared at `target` meanwhile (a rename
+    // would replace it).
+    if std::fs::metadata(target).is_ok_and(|m| m.len() == 0) {
+        let _ = std::fs::remove_file(target);
+    }
+    std::fs::hard_link(&tmp, target).map_err(|e| {
         DbError::Other(format!(
-            "cannot rename {} to {}: {e}",
+            "cannot put {} in place as {}: {e}",
             tmp.display(),
             target.display()
         ))
-    })
+    })?;
+    let _ = std::fs::remove_file(&tmp);
+    Ok(())
 }
 
 /// `$1` → `?1`: SQLite numbers `$NAME` parameters by first appearance, `?N` by N.

@@ -237,3 +237,37 @@ async fn a_sqlite_backup_taken_while_writing_is_consistent() {
     assert!(written > 0 && backups == 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A SQLite restore refuses a path that holds another database or its leftover journal (the
+/// old WAL would be replayed onto the restored file), and restores into an empty file.
+#[tokio::test]
+async fn a_sqlite_restore_refuses_a_used_path_and_a_leftover_journal() {
+    let t = backends().await.remove(0);
+    let dir = temp_dir("sqlite-guard");
+    let file = dir.join("wardline.backup");
+    wardline::cli::backup(&t.db, &t.url, &file, &Actor::cli())
+        .await
+        .unwrap();
+    let target = dir.join("target.db");
+    let url = format!("sqlite://{}", target.display());
+    std::fs::write(&target, b"not empty").unwrap();
+    let e = wardline::db::backup::restore(&url, &file)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not empty"), "{e}");
+    std::fs::write(&target, b"").unwrap();
+    std::fs::write(dir.join("target.db-wal"), b"old journal").unwrap();
+    let e = wardline::db::backup::restore(&url, &file)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("target.db-wal"), "{e}");
+    std::fs::remove_file(dir.join("target.db-wal")).unwrap();
+    wardline::db::backup::restore(&url, &file).await.unwrap();
+    let restored = Db::connect(&url).await.unwrap();
+    let n = restored
+        .query_one("SELECT COUNT(*) FROM audit_log", vec![])
+        .await
+        .unwrap()
+        .int(0);
+    assert!(n > 0, "the restored database has the source's audit log");
+}
