@@ -1623,10 +1623,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
         "SELECT COUNT(*) FROM test_persons WHERE round_id IN ({list})"
     ))
     .await;
-    let mut tallied = 0;
-    for &r in &rounds {
-        tallied += coverage::subtree(&db, r, TOP).await.unwrap().sampled;
-    }
+    let tallied = sampled_tally(&db, &rounds).await;
     emit(
         BENCH,
         b,
@@ -1817,23 +1814,8 @@ pub async fn testing_soak(ctx: &Ctx) {
     server.stop();
 
     // Every accepted sample is a row, and counted once in the tallies.
-    let list = rounds
-        .iter()
-        .map(|r| r.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let samples = db
-        .query_one(
-            &format!("SELECT COUNT(*) FROM test_samples WHERE round_id IN ({list})"),
-            vec![],
-        )
-        .await
-        .unwrap()
-        .int(0);
-    let mut tallied = 0;
-    for &r in &rounds {
-        tallied += coverage::subtree(&db, r, TOP).await.unwrap().sampled;
-    }
+    let samples = sample_rows(&db, &rounds).await;
+    let tallied = sampled_tally(&db, &rounds).await;
     emit(
         SOAK,
         b,
@@ -1870,7 +1852,16 @@ fn sh(cmd: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Samples rows of these rounds.
+/// The people counted sampled in the district's tallies, over these rounds.
+async fn sampled_tally(db: &Db, rounds: &[i64]) -> i64 {
+    let mut tallied = 0;
+    for &r in rounds {
+        tallied += coverage::subtree(db, r, TOP).await.unwrap().sampled;
+    }
+    tallied
+}
+
+/// Sample rows of these rounds.
 async fn sample_rows(db: &Db, rounds: &[i64]) -> i64 {
     let list = rounds
         .iter()
@@ -2035,10 +2026,7 @@ pub async fn testing_faults(ctx: &Ctx) {
         "samples",
     );
     emit(FAULTS, b, n, "samples_found", found as f64, "rows");
-    let mut tallied = 0;
-    for &r in &rounds {
-        tallied += coverage::subtree(&db, r, TOP).await.unwrap().sampled;
-    }
+    let tallied = sampled_tally(&db, &rounds).await;
     emit(
         FAULTS,
         b,
