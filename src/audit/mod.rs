@@ -109,6 +109,15 @@ pub fn key_id(key: &[u8]) -> String {
     crate::access::hex(&m.finalize().into_bytes())[..16].to_owned()
 }
 
+/// Feed an entry's fields to a hash or a MAC, each length-prefixed, so that no two different
+/// entries serialise alike.
+fn framed(parts: &[&str], mut update: impl FnMut(&[u8])) {
+    for part in parts {
+        update(&(part.len() as u64).to_le_bytes());
+        update(part.as_bytes());
+    }
+}
+
 /// The MAC of a keyed entry: like [`entry_hash`], under `key`, over the detail's digest.
 #[allow(clippy::too_many_arguments)]
 pub fn entry_mac(
@@ -127,7 +136,7 @@ pub fn entry_mac(
 ) -> String {
     let mut h = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
     let account = account_id.map(|a| a.to_string()).unwrap_or_default();
-    for part in [
+    let parts = [
         "wardline-audit-v2",
         prev,
         &seq.to_string(),
@@ -140,10 +149,8 @@ pub fn entry_mac(
         entity_id,
         area_path,
         digest,
-    ] {
-        h.update(&(part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
+    ];
+    framed(&parts, |b| h.update(b));
     crate::access::hex(&h.finalize().into_bytes())
 }
 
@@ -163,7 +170,7 @@ pub fn entry_hash(
 ) -> String {
     let mut h = Sha256::new();
     let account = account_id.map(|a| a.to_string()).unwrap_or_default();
-    for part in [
+    let parts = [
         prev,
         &seq.to_string(),
         &at_ms.to_string(),
@@ -175,11 +182,8 @@ pub fn entry_hash(
         entity_id,
         area_path,
         detail,
-    ] {
-        // Length-prefixed, so that no two different entries serialise alike.
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
+    ];
+    framed(&parts, |b| h.update(b));
     crate::access::hex(&h.finalize())
 }
 
