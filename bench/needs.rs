@@ -479,7 +479,7 @@ pub async fn needs(ctx: &Ctx) {
     let port = listener.local_addr().unwrap().port();
     let server_db = db.clone();
     tokio::spawn(async move {
-        axum::serve(listener, wardline::web::app(server_db))
+        axum::serve(listener, wardline::server::app(server_db))
             .await
             .unwrap()
     });

@@ -1,4 +1,4 @@
-//! The `pages` bench: the real server (`wardline::web::app`) in-process on a loaded city, each
+//! The `pages` bench: the real server (`wardline::server::app`) in-process on a loaded city, each
 //! page fetched by one client over one keep-alive connection (a single user), then `wrk` with
 //! 32 connections against the district's area page. Targets (issue 3): p95 < 100 ms and
 //! < 60 KB per page.
@@ -308,7 +308,7 @@ pub async fn pages(ctx: &Ctx) {
     let port = listener.local_addr().unwrap().port();
     let server_db = db.clone();
     tokio::spawn(async move {
-        axum::serve(listener, wardline::web::app(server_db))
+        axum::serve(listener, wardline::server::app(server_db))
             .await
             .unwrap()
     });

@@ -461,12 +461,12 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                     .local_addr()
                     .map_err(|e| AppError::Internal(e.to_string()))?
             );
-            let bg = crate::web::Background {
+            let bg = crate::server::Background {
                 anchor_file: Some(config.audit_anchor_file.clone()),
                 retention: Some(retention_policy(&config)?),
                 import_concurrency: config.import_concurrency,
             };
-            crate::web::serve_with(listener, db, bg)
+            crate::server::serve_with(listener, db, bg)
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))
         }

@@ -17,5 +17,6 @@ pub mod privacy;
 pub mod registry;
 pub mod retention;
 pub mod rng;
+pub mod server;
 pub mod testing;
 pub mod web;

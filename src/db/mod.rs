@@ -8,12 +8,14 @@
 pub mod backup;
 mod migrate;
 pub mod postgres;
+mod row;
 pub mod sqlite;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use migrate::MIGRATIONS;
+pub use row::{FromRow, FromValue, Row};
 
 /// A parameter or a column value. Booleans are stored as integers on both backends, times as
 /// integer milliseconds, money as integer fen, dates as ISO text.
@@ -72,46 +74,6 @@ macro_rules! args {
     ($($x:expr),+ $(,)?) => { vec![$($crate::db::Value::from($x)),+] };
 }
 
-/// One result row, owned.
-#[derive(Debug, Clone)]
-pub struct Row(pub Vec<Value>);
-
-impl Row {
-    pub fn int(&self, i: usize) -> i64 {
-        match &self.0[i] {
-            Value::Int(v) => *v,
-            Value::Text(t) => t
-                .parse()
-                .unwrap_or_else(|_| panic!("column {i} is not an integer")),
-            Value::Null => panic!("column {i} is NULL"),
-        }
-    }
-    pub fn opt_int(&self, i: usize) -> Option<i64> {
-        match &self.0[i] {
-            Value::Null => None,
-            _ => Some(self.int(i)),
-        }
-    }
-    pub fn text(&self, i: usize) -> &str {
-        match &self.0[i] {
-            Value::Text(t) => t,
-            other => panic!("column {i} is not text: {other:?}"),
-        }
-    }
-    pub fn opt_text(&self, i: usize) -> Option<&str> {
-        match &self.0[i] {
-            Value::Null => None,
-            _ => Some(self.text(i)),
-        }
-    }
-    pub fn string(&self, i: usize) -> String {
-        self.text(i).to_owned()
-    }
-    pub fn opt_string(&self, i: usize) -> Option<String> {
-        self.opt_text(i).map(str::to_owned)
-    }
-}
-
 /// What went wrong in the database. Constraint violations are told apart so the web layer can
 /// turn them into 409/422 answers; everything else is an internal error, logged, never shown.
 #[derive(Debug)]
@@ -121,6 +83,9 @@ pub enum DbError {
     /// The database cannot take the work now but may soon: its storage is full, or the
     /// server is restarting or unreachable. Nothing was written; the client may retry.
     Unavailable(String),
+    /// A result did not fit the struct it was mapped to (a missing column, a wrong type, an
+    /// unexpected NULL): a bug, logged and answered as an internal error.
+    Decode(String),
     Other(String),
 }
 
@@ -130,6 +95,7 @@ impl fmt::Display for DbError {
             DbError::Unique(m) => write!(f, "unique constraint violated: {m}"),
             DbError::ForeignKey(m) => write!(f, "foreign key violated: {m}"),
             DbError::Unavailable(m) => write!(f, "database unavailable: {m}"),
+            DbError::Decode(m) => write!(f, "unexpected result: {m}"),
             DbError::Other(m) => write!(f, "database error: {m}"),
         }
     }
@@ -226,6 +192,53 @@ impl Db {
         self.query_opt(sql, params)
             .await?
             .ok_or_else(|| DbError::Other(format!("no row for: {sql}")))
+    }
+
+    /// Rows mapped to `T` by column name.
+    pub async fn query_as<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<T>> {
+        row::map_rows(self.query(sql, params).await?)
+    }
+
+    pub async fn query_opt_as<T: FromRow>(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> DbResult<Option<T>> {
+        self.query_opt(sql, params)
+            .await?
+            .as_ref()
+            .map(T::from_row)
+            .transpose()
+    }
+
+    pub async fn query_one_as<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> DbResult<T> {
+        T::from_row(&self.query_one(sql, params).await?)
+    }
+
+    /// The one value of a one-column, one-row result (`SELECT count(*) …`).
+    pub async fn scalar<T: FromValue>(&self, sql: &str, params: Vec<Value>) -> DbResult<T> {
+        self.query_one(sql, params).await?.only()
+    }
+
+    /// The one value of a one-column result of at most one row.
+    pub async fn scalar_opt<T: FromValue>(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> DbResult<Option<T>> {
+        self.query_opt(sql, params)
+            .await?
+            .map(|r| r.only())
+            .transpose()
+    }
+
+    /// The values of a one-column result.
+    pub async fn column<T: FromValue>(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<T>> {
+        self.query(sql, params)
+            .await?
+            .iter()
+            .map(Row::only)
+            .collect()
     }
 
     /// Start a write transaction. On SQLite this takes the one writer connection and issues
@@ -341,6 +354,61 @@ impl Tx {
             .ok_or_else(|| DbError::Other(format!("no row for: {sql}")))
     }
 
+    /// Rows mapped to `T` by column name.
+    pub async fn query_as<T: FromRow>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> DbResult<Vec<T>> {
+        row::map_rows(self.query(sql, params).await?)
+    }
+
+    pub async fn query_opt_as<T: FromRow>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> DbResult<Option<T>> {
+        self.query_opt(sql, params)
+            .await?
+            .as_ref()
+            .map(T::from_row)
+            .transpose()
+    }
+
+    pub async fn query_one_as<T: FromRow>(&mut self, sql: &str, params: Vec<Value>) -> DbResult<T> {
+        T::from_row(&self.query_one(sql, params).await?)
+    }
+
+    /// The one value of a one-column, one-row result (`SELECT count(*) …`).
+    pub async fn scalar<T: FromValue>(&mut self, sql: &str, params: Vec<Value>) -> DbResult<T> {
+        self.query_one(sql, params).await?.only()
+    }
+
+    /// The one value of a one-column result of at most one row.
+    pub async fn scalar_opt<T: FromValue>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> DbResult<Option<T>> {
+        self.query_opt(sql, params)
+            .await?
+            .map(|r| r.only())
+            .transpose()
+    }
+
+    /// The values of a one-column result.
+    pub async fn column<T: FromValue>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> DbResult<Vec<T>> {
+        self.query(sql, params)
+            .await?
+            .iter()
+            .map(Row::only)
+            .collect()
+    }
+
     /// Run statements in order, in one call: on SQLite one hop to the writer's thread instead
     /// of one per statement (measured: the hops, not the SQL, set the pace of the sampling
     /// path on a busy machine). Returns each statement's rows, in order.
@@ -353,7 +421,7 @@ impl Tx {
                     out.push(match s {
                         Stmt::Query(sql, p) => t.query(&sql, p).await?,
                         Stmt::Exec(sql, p) => {
-                            vec![Row(vec![Value::Int(t.execute(&sql, p).await? as i64)])]
+                            vec![Row::changed(t.execute(&sql, p).await?)]
                         }
                         Stmt::Bulk {
                             table,

@@ -70,7 +70,7 @@ impl ToSql for Value {
     tokio_postgres::types::to_sql_checked!();
 }
 
-fn read_row(row: &tokio_postgres::Row) -> DbResult<Row> {
+fn read_row(row: &tokio_postgres::Row, names: &Arc<[Box<str>]>) -> DbResult<Row> {
     let mut vals = Vec::with_capacity(row.len());
     for (i, col) in row.columns().iter().enumerate() {
         let get = |e: tokio_postgres::Error| DbError::Other(e.to_string());
@@ -104,7 +104,7 @@ fn read_row(row: &tokio_postgres::Row) -> DbResult<Row> {
         };
         vals.push(v.unwrap_or(Value::Null));
     }
-    Ok(Row(vals))
+    Ok(Row::new(Arc::clone(names), vals))
 }
 
 struct Conn {
@@ -129,7 +129,15 @@ impl Conn {
         let stmt = self.prepare(sql).await?;
         let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         let rows = self.client.query(&stmt, &p).await.map_err(err)?;
-        rows.iter().map(read_row).collect()
+        let Some(first) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        let names: Arc<[Box<str>]> = first
+            .columns()
+            .iter()
+            .map(|c| Box::from(c.name()))
+            .collect();
+        rows.iter().map(|r| read_row(r, &names)).collect()
     }
 
     async fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {

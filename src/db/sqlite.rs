@@ -167,7 +167,8 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-fn read_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
+fn read_row(row: &rusqlite::Row<'_>, names: &Arc<[Box<str>]>) -> rusqlite::Result<Row> {
+    let n = names.len();
     let mut vals = Vec::with_capacity(n);
     for i in 0..n {
         vals.push(match row.get_ref(i)? {
@@ -178,16 +179,16 @@ fn read_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
             ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
         });
     }
-    Ok(Row(vals))
+    Ok(Row::new(Arc::clone(names), vals))
 }
 
 pub(crate) fn query_conn(conn: &Connection, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
     let sql = rewrite_params(sql);
     let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
-    let n = stmt.column_count();
+    let names: Arc<[Box<str>]> = stmt.column_names().into_iter().map(Box::from).collect();
     let rows = stmt
         .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-            read_row(r, n)
+            read_row(r, &names)
         })
         .map_err(err)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(err)
@@ -408,7 +409,7 @@ impl SqliteTx {
                 out.push(match s {
                     super::Stmt::Query(sql, p) => query_conn(c, sql, p)?,
                     super::Stmt::Exec(sql, p) => {
-                        vec![Row(vec![Value::Int(execute_conn(c, sql, p)? as i64)])]
+                        vec![Row::changed(execute_conn(c, sql, p)?)]
                     }
                     super::Stmt::Bulk {
                         table,

@@ -16,7 +16,6 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::branches::{self, Branch, Member, Team};
-use super::signup_pages::vocab_options;
 use super::visits::{self, FollowUp};
 use super::volunteers::{self, Volunteer};
 use super::{
@@ -28,8 +27,10 @@ use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas;
 use crate::registry::model::{LEVEL_COMMUNITY, PARTY, TAGS};
-use crate::testing::pages::{first, is_form_error, q, round_areas, with_status, Pairs};
+use crate::testing::pages::round_areas;
+use crate::web::html::vocab_options;
 use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, notice, select, Markup};
+use crate::web::kit::{first, is_form_error, q, with_status, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

@@ -12,7 +12,7 @@ use super::{can_manage, require_reader};
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{path_end, Db, Row, Value};
+use crate::db::{path_end, Db, DbResult, Row, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 
@@ -385,31 +385,33 @@ pub async fn hours(
         _ => ("v.id", "v.name", ""),
     };
     let sql = format!(
-        "SELECT {key}, {label}, COUNT(DISTINCT v.id), COUNT(*), \
-         CAST(COALESCE(SUM(a.half_hours), 0) AS BIGINT) FROM assignments a \
+        "SELECT {key} AS key, {label} AS label, COUNT(DISTINCT v.id) AS volunteers, COUNT(*) AS shifts, \
+         CAST(COALESCE(SUM(a.half_hours), 0) AS BIGINT) AS half_hours FROM assignments a \
          JOIN shifts s ON s.id = a.shift_id JOIN volunteers v ON v.id = a.volunteer_id {join} \
          WHERE s.path >= $1 AND s.path < $2 AND s.starts_ms >= $3 AND s.starts_ms < $4 AND a.checkout_ms IS NOT NULL \
          GROUP BY {key}, {label} ORDER BY 5 DESC, 2"
     );
-    Ok(db
-        .query(&sql, args![path, path_end(path), from, to])
+    db.query(&sql, args![path, path_end(path), from, to])
         .await?
         .iter()
-        .map(|r| Hours {
-            key: match &r.0[0] {
-                Value::Int(n) => n.to_string(),
-                Value::Text(s) => s.clone(),
-                Value::Null => String::new(),
-            },
-            label: r
-                .opt_string(1)
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "—".into()),
-            volunteers: r.int(2),
-            shifts: r.int(3),
-            half_hours: r.opt_int(4).unwrap_or(0),
+        .map(|r| {
+            Ok(Hours {
+                key: match r.get::<Value>("key")? {
+                    Value::Int(n) => n.to_string(),
+                    Value::Text(s) => s,
+                    Value::Null => String::new(),
+                },
+                label: r
+                    .get::<Option<String>>("label")?
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "—".into()),
+                volunteers: r.get("volunteers")?,
+                shifts: r.get("shifts")?,
+                half_hours: r.get("half_hours")?,
+            })
         })
-        .collect())
+        .collect::<DbResult<_>>()
+        .map_err(Into::into)
 }
 
 /// What a certificate shows: the volunteer, their completed shifts in the period, the total.

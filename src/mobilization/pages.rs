@@ -12,17 +12,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::signup_pages::{checkboxes, vocab_options};
+use super::signup_pages::checkboxes;
 use super::volunteers::{self, Filter, Volunteer};
 use super::{label, skills_text, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::validate::{mask_doc, mask_phone};
-use crate::testing::pages::{
-    error_lines, first, is_form_error, minutes, q, round_areas, with_status, Pairs,
-};
+use crate::testing::pages::round_areas;
+use crate::web::html::minutes;
+use crate::web::html::vocab_options;
 use crate::web::html::{crumbs, csrf_field, error_box, field, notice, select, Markup};
+use crate::web::kit::{error_lines, first, is_form_error, q, with_status, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

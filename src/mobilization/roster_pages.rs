@@ -18,7 +18,6 @@ use super::duty::{self, Checked, Mine};
 use super::pages::{area_options, origin, qr_svg, skill_boxes};
 use super::roster::{self, Holder, Shift};
 use super::rules::{day_of, half_hours_text, weekday, ymd, Rules, CST_MS, DAY_MS};
-use super::signup_pages::vocab_options;
 use super::volunteers::{self, Filter};
 use super::{label, PLACE_KINDS};
 use crate::audit::{self, Event};
@@ -27,10 +26,10 @@ use crate::error::{AppError, FieldError};
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas::{self, Area};
 use crate::registry::validate::{civil_from_days, mask_phone};
-use crate::testing::pages::{
-    all, clock, error_lines, first, is_form_error, minutes, q, with_status, Pairs,
-};
+use crate::web::html::vocab_options;
+use crate::web::html::{clock, minutes};
 use crate::web::html::{crumbs, csrf_field, error_box, field, select, url_enc, Markup};
+use crate::web::kit::{all, error_lines, first, is_form_error, q, with_status, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

@@ -17,8 +17,9 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, Lang};
 use crate::registry::model::DOC_TYPES;
-use crate::testing::pages::{all, error_lines, first, q, with_status, Pairs};
+use crate::web::html::vocab_options;
 use crate::web::html::{error_box, field, page, select, url_enc, Chrome, Markup};
+use crate::web::kit::{all, error_lines, first, q, with_status, Pairs};
 use crate::web::pages::{error_page, html_response, Visitor};
 use crate::web::AppState;
 
@@ -42,17 +43,6 @@ pub(super) fn checkboxes(
     checked: &[&str],
 ) -> Markup {
     crate::web::html::checkboxes(name, legend, &vocab_options(v, l), checked, None)
-}
-
-pub(crate) fn vocab_options(v: super::Vocab, l: Lang) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(c, en, zh)| {
-            (
-                (*c).to_owned(),
-                (if l == Lang::Zh { *zh } else { *en }).to_owned(),
-            )
-        })
-        .collect()
 }
 
 async fn join_page(State(db): State<Db>, v: Visitor, Path(token): Path<String>) -> Response {

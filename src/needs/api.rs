@@ -1,5 +1,5 @@
 //! The needs' JSON API: the figures of an area over a period, for the reports headquarters
-//! compiles (listed in `web::api::API_ROUTES`).
+//! compiles (listed in `server::api::API_ROUTES`).
 
 use axum::extract::{Query, State};
 use axum::Json;

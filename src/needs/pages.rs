@@ -27,9 +27,11 @@ use crate::mobilization::branch_pages::{
     answer, err, errors_of, id_of, state, textarea, val, Posted,
 };
 use crate::mobilization::pages::{origin, qr_svg};
-use crate::mobilization::signup_pages::vocab_options;
-use crate::testing::pages::{first, minutes, q, round_areas, Pairs};
+use crate::testing::pages::round_areas;
+use crate::web::html::minutes;
+use crate::web::html::vocab_options;
 use crate::web::html::{crumbs, csrf_field, field, notice, select, url_enc, Markup};
+use crate::web::kit::{first, q, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

@@ -26,8 +26,9 @@ use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::mobilization::branch_pages::{errors_of, state, Posted};
 use crate::mobilization::signup_pages::chrome;
-use crate::testing::pages::{first, minutes, q, with_status, Pairs};
+use crate::web::html::minutes;
 use crate::web::html::{notice, page, Markup};
+use crate::web::kit::{first, q, with_status, Pairs};
 use crate::web::pages::{error_page, html_response, Visitor};
 use crate::web::AppState;
 

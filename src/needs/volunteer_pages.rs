@@ -22,8 +22,8 @@ use crate::html;
 use crate::i18n::{t, Lang};
 use crate::mobilization::branch_pages::{answer, errors_of, id_of, Posted};
 use crate::mobilization::volunteers::{self, Volunteer};
-use crate::testing::pages::{first, q, Pairs};
 use crate::web::html::{csrf_field, notice, Markup};
+use crate::web::kit::{first, q, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

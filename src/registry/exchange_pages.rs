@@ -17,7 +17,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 
 use super::export::{self, ExportFormat};
 use super::import::{self, ImportPhase, ImportProgress, ImportReport};
@@ -180,20 +180,21 @@ impl Drop for Spool {
     }
 }
 
-async fn import_submit(State(st): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
+async fn import_submit(
+    State(st): State<AppState>,
+    Extension(jobs): Extension<Arc<Jobs>>,
+    ctx: Ctx,
+    mut mp: Multipart,
+) -> Response {
     if let Err(r) = writers_only(&ctx) {
         return r;
     }
     let l = ctx.lang;
     // A slot first: when the node runs as many imports as it may, the upload is not read.
-    let Some(slot) = st.jobs.try_slot() else {
+    let Some(slot) = jobs.try_slot() else {
         let mut r = import_form(
             &ctx,
-            &[ta(
-                l,
-                "import-busy",
-                &[("n", Arg::N(st.jobs.limit() as i64))],
-            )],
+            &[ta(l, "import-busy", &[("n", Arg::N(jobs.limit() as i64))])],
         );
         *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         r.headers_mut()
@@ -284,7 +285,7 @@ async fn import_submit(State(st): State<AppState>, ctx: Ctx, mut mp: Multipart) 
     let Some((file_name, spool, _)) = file.filter(|(_, _, n)| *n > 0) else {
         return import_form(&ctx, &[t(l, "import-no-file")]);
     };
-    let (id, job) = st.jobs.add(Job {
+    let (id, job) = jobs.add(Job {
         account_id: ctx.reader().account_id,
         file_name: file_name.clone(),
         dry_run,
@@ -335,9 +336,13 @@ fn phase_name(l: crate::i18n::Lang, p: ImportPhase) -> String {
     )
 }
 
-async fn job_page(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+async fn job_page(
+    Extension(jobs): Extension<Arc<Jobs>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
     let l = ctx.lang;
-    let job = id.parse::<u64>().ok().and_then(|n| st.jobs.get(n));
+    let job = id.parse::<u64>().ok().and_then(|n| jobs.get(n));
     let Some(job) = job else {
         return ctx.error(AppError::NotFound);
     };

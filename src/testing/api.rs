@@ -1,15 +1,15 @@
 //! The testing JSON API: what collectors' devices and labs call, and the coverage reads.
-//! Routes are listed in `web::api::API_ROUTES` with the registry's.
+//! Routes are listed in `server::api::API_ROUTES` with the registry's.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use super::coverage::{self, AreaCoverage, Coverage, MissingHousehold};
-use super::ingest::{Op, Outcome, Status, Submission, MAX_BATCH};
+use super::ingest::{Ingest, Op, Outcome, Status, Submission, MAX_BATCH};
 use super::results::{self, PersonResult, ResultLine, ResultsReport, TubeView};
 use super::{round_area, visible_round, Round, Site};
 use crate::audit::Actor;
@@ -168,13 +168,14 @@ pub async fn tube(
 /// The round a device submits to: one the token's account may see.
 async fn submit(
     s: &AppState,
+    ingest: &Ingest,
     r: crate::access::Reader,
     id: &str,
     ops: Vec<Op>,
     offline: bool,
 ) -> AppResult<Vec<Outcome>> {
-    let round = s.ingest.round_for(&s.db, &r, id_of(id)?).await?;
-    s.ingest
+    let round = ingest.round_for(&s.db, &r, id_of(id)?).await?;
+    ingest
         .submit(Submission {
             reader: r,
             round,
@@ -211,13 +212,14 @@ fn bad_json(e: impl std::fmt::Display) -> AppError {
 /// the reason in `code` and `text`. Idempotent by `client_id`.
 pub async fn op(
     State(s): State<AppState>,
+    Extension(ingest): Extension<Ingest>,
     Path(id): Path<String>,
     Auth(r, lang): Auth,
     body: Bytes,
 ) -> Response {
     let run = async {
         let op: Op = serde_json::from_slice(&body).map_err(bad_json)?;
-        let mut out = submit(&s, r, &id, vec![op], false).await?;
+        let mut out = submit(&s, &ingest, r, &id, vec![op], false).await?;
         Ok::<_, AppError>(out.remove(0))
     };
     match run.await {
@@ -239,6 +241,7 @@ pub async fn op(
 /// alone; the rest are applied.
 pub async fn batch(
     State(s): State<AppState>,
+    Extension(ingest): Extension<Ingest>,
     Path(id): Path<String>,
     Auth(r, lang): Auth,
     body: Bytes,
@@ -268,7 +271,7 @@ pub async fn batch(
         let mut outs = if ops.is_empty() {
             vec![]
         } else {
-            submit(&s, r, &id, ops, true).await?
+            submit(&s, &ingest, r, &id, ops, true).await?
         }
         .into_iter();
         let mut body = String::new();

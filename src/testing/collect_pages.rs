@@ -14,13 +14,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 
-use super::ingest::{Op, OpKind, Outcome, PersonRef, Status, Submission};
-use super::pages::{
-    all, bar_of, client_id, clock, find_round, first, person_status, q, round_crumbs, with_status,
-    Pairs,
-};
+use super::ingest::{Ingest, Op, OpKind, Outcome, PersonRef, Status, Submission};
+use super::pages::{bar_of, client_id, find_round, person_status, round_crumbs};
 use super::{mask_name, Round, Site};
 use crate::args;
 use crate::db::Db;
@@ -28,7 +25,9 @@ use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang, Msg};
 use crate::registry::model::{DOC_TYPES, RELATIONS};
 use crate::registry::residents;
+use crate::web::html::clock;
 use crate::web::html::{csrf_field, url_enc, Markup};
+use crate::web::kit::{all, first, q, with_status, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
@@ -693,6 +692,7 @@ fn person_of(f: &[(String, String)]) -> Option<PersonRef> {
 
 async fn collect_submit(
     State(st): State<AppState>,
+    Extension(ingest): Extension<Ingest>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(qs): Query<HashMap<String, String>>,
@@ -816,8 +816,7 @@ async fn collect_submit(
             let (ops, persons): (Vec<Op>, Vec<Option<PersonRef>>) = ops.into_iter().unzip();
             let opened =
                 matches!(ops[0].kind, OpKind::Open { .. }).then(|| ops[0].tube.trim().to_owned());
-            let outs = st
-                .ingest
+            let outs = ingest
                 .submit(Submission {
                     reader: ctx.reader().clone(),
                     round: round.clone(),

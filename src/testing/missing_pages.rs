@@ -15,8 +15,7 @@ use serde_json::json;
 
 use super::coverage::{self, MissingHousehold, MissingPerson};
 use super::pages::{
-    area_link, bar, error_lines, figures, find_round, first, is_form_error, minutes, percent, q,
-    registry_readers_only, round_crumbs, with_status, Pairs,
+    area_link, bar, figures, find_round, percent, registry_readers_only, round_crumbs,
 };
 use super::{results, EXEMPT_REASONS};
 use crate::audit::{self, Event};
@@ -25,7 +24,9 @@ use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas;
 use crate::registry::model::{RELATIONS, TAGS};
+use crate::web::html::minutes;
 use crate::web::html::{csrf_field, error_box, notice, url_enc, Markup};
+use crate::web::kit::{error_lines, first, is_form_error, q, with_status, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

@@ -21,35 +21,15 @@ use super::results;
 use super::{Round, Site, POOL_SIZES};
 use crate::access::Scope;
 use crate::db::{now_ms, Db};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang, Msg};
 use crate::registry::areas::{self, Area};
 use crate::registry::model::{LEVELS, LEVEL_COMMUNITY, LEVEL_GRID};
-use crate::web::html::{
-    crumbs, csrf_field, datetime, error_box, field, notice, select, url_enc, Markup,
-};
+use crate::web::html::{clock, minutes};
+use crate::web::html::{crumbs, csrf_field, error_box, field, notice, select, url_enc, Markup};
+use crate::web::kit::{error_lines, first, is_form_error, q, with_status, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
-
-pub(crate) type Pairs = Form<Vec<(String, String)>>;
-
-pub(crate) fn first<'a>(f: &'a [(String, String)], k: &str) -> &'a str {
-    f.iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-pub(crate) fn all<'a>(f: &'a [(String, String)], k: &str) -> Vec<&'a str> {
-    f.iter()
-        .filter(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
-pub(crate) fn q<'a>(q: &'a HashMap<String, String>, k: &str) -> &'a str {
-    q.get(k).map(|s| s.trim()).unwrap_or("")
-}
 
 pub(super) fn round_href(id: i64) -> String {
     format!("/testing/rounds/{id}")
@@ -68,16 +48,6 @@ pub(super) fn area_link(round: i64, sub: &str, code: &str) -> String {
 pub(super) async fn find_round(db: &Db, ctx: &Ctx, id: &str) -> Result<Round, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     super::visible_round(db, ctx.reader(), id).await
-}
-
-/// Minutes, China time: `2026-11-23 07:00`.
-pub(crate) fn minutes(ms: i64) -> String {
-    datetime(ms)[..16].to_owned()
-}
-
-/// `07:12` (China time).
-pub(crate) fn clock(ms: i64) -> String {
-    datetime(ms)[11..16].to_owned()
 }
 
 /// The time window of a round: the end date is left out when it is the start date.
@@ -173,22 +143,6 @@ pub(super) fn figures(l: Lang, c: &Coverage) -> Markup {
 }
 
 /// Errors of a form as lines for [`error_box`].
-pub(crate) fn error_lines(l: Lang, e: &AppError) -> Vec<String> {
-    match e {
-        AppError::Invalid(errs) => errs.iter().map(|x: &FieldError| x.render(l)).collect(),
-        other => vec![other.message(l)],
-    }
-}
-
-/// Whether an error belongs on the form (shown again) rather than on an error page.
-pub(crate) fn is_form_error(e: &AppError) -> bool {
-    matches!(e, AppError::Invalid(_) | AppError::Conflict(_))
-}
-
-pub(crate) fn with_status(mut r: Response, s: StatusCode) -> Response {
-    *r.status_mut() = s;
-    r
-}
 
 pub(super) fn registry_readers_only(ctx: &Ctx) -> Result<(), Response> {
     if ctx.reader().can_read_registry() {

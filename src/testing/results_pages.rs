@@ -9,13 +9,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::pages::{error_lines, find_round, first, round_crumbs, with_status, Pairs};
+use super::pages::{find_round, round_crumbs};
 use super::results::{self, ResultLine, ResultsReport, RESULTS};
 use super::Round;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang, Msg};
 use crate::web::html::{csrf_field, error_box, field, select, Markup};
+use crate::web::kit::{error_lines, first, with_status, Pairs};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

@@ -312,6 +312,28 @@ pub fn checkboxes(
 }
 
 /// The hidden CSRF field every state-changing form carries.
+/// Minutes, China time: `2026-11-23 07:00`.
+pub fn minutes(ms: i64) -> String {
+    datetime(ms)[..16].to_owned()
+}
+
+/// `07:12` (China time).
+pub fn clock(ms: i64) -> String {
+    datetime(ms)[11..16].to_owned()
+}
+
+/// The options of a vocabulary (code, English, Chinese) in one language.
+pub fn vocab_options(v: &[(&str, &str, &str)], l: Lang) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(c, en, zh)| {
+            (
+                (*c).to_owned(),
+                (if l == Lang::Zh { *zh } else { *en }).to_owned(),
+            )
+        })
+        .collect()
+}
+
 pub fn csrf_field(token: &str) -> Markup {
     html!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", token)
 }

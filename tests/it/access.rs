@@ -313,7 +313,7 @@ async fn walk_other(
     let auth = format!("Bearer {token}");
     let h = [("Authorization", auth.as_str())];
     let mut hit: Vec<(&str, &str)> = Vec::new();
-    for (method, route) in wardline::web::api::API_ROUTES {
+    for (method, route) in wardline::server::api::API_ROUTES {
         let paths: Vec<String> = match *route {
             "/areas/{code}" | "/areas/{code}/children" | "/areas/{code}/households" => {
                 [&grid, &community, &"431102".to_owned()]
@@ -377,7 +377,7 @@ async fn walk_other(
         assert!(matches!(s, 400 | 404), "GET {p}: {s} {body}");
         assert_no_leak(&p, &body, t);
     }
-    let mut all: Vec<(&str, &str)> = wardline::web::api::API_ROUTES.to_vec();
+    let mut all: Vec<(&str, &str)> = wardline::server::api::API_ROUTES.to_vec();
     all.sort();
     all.dedup();
     hit.sort();
@@ -529,7 +529,7 @@ async fn walk_testing(
         let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
         assert_eq!(s, 404, "GET /api/v1{p}: {body}");
         assert_no_leak(&format!("GET /api/v1{p}"), &body, t);
-        let route = wardline::web::api::API_ROUTES
+        let route = wardline::server::api::API_ROUTES
             .iter()
             .find(|x| x.0 == "GET" && x.1 == route)
             .unwrap();

@@ -34,7 +34,7 @@ pub async fn dump(db: &Db, table: &str) -> Vec<Vec<Value>> {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| r.0)
+        .map(|r| r.values().to_vec())
         .collect();
     rows.sort_by_key(|r| format!("{r:?}"));
     rows

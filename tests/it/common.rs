@@ -252,7 +252,7 @@ fn dechunk(mut s: &[u8]) -> Vec<u8> {
 pub async fn serve(db: &Db) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = wardline::web::app(db.clone());
+    let app = wardline::server::app(db.clone());
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });

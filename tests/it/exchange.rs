@@ -630,7 +630,7 @@ async fn imports_beyond_the_limit_are_told_to_wait() {
         let jobs = std::sync::Arc::new(Jobs::new(1));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = wardline::web::app_with(db.clone(), jobs.clone());
+        let app = wardline::server::app_with(db.clone(), jobs.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });

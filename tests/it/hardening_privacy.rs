@@ -271,7 +271,7 @@ async fn api_errors_are_documented_json() {
             .unwrap()
             .int(0);
         let addr = serve(db).await;
-        let doc = wardline::web::openapi::document();
+        let doc = wardline::server::openapi::document();
         let grid = format!(
             "Bearer {}",
             access::create_token(db, "demo-grid", "t").await.unwrap()

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use wardline::args;
-use wardline::web::api::API_ROUTES;
+use wardline::server::api::API_ROUTES;
 use wardline::web::html::url_enc;
 
 use crate::common::{backends, demo, get, serve};

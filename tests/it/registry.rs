@@ -255,7 +255,7 @@ async fn fingerprint(db: &Db) -> Vec<String> {
     .await
     .unwrap()
     .iter()
-    .map(|r| format!("{:?}", r.0))
+    .map(|r| format!("{:?}", r.values()))
     .collect()
 }
 

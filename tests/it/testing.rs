@@ -261,7 +261,7 @@ pub async fn state(db: &Db) -> String {
         "SELECT key FROM test_submissions ORDER BY key",
     ] {
         for r in db.query(sql, vec![]).await.unwrap() {
-            out.push_str(&format!("{:?}", r.0));
+            out.push_str(&format!("{:?}", r.values()));
             out.push('\n');
         }
         out.push_str("--\n");

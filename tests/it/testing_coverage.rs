@@ -586,7 +586,7 @@ async fn check_all(db: &Db, round: &Round, paths: &[String], hq: &Reader, contex
         .unwrap()
         .into_iter()
         .filter(|r| r.int(1) != r.int(3) || (r.int(2) > 0 && r.int(1) > r.int(2)))
-        .map(|r| format!("{:?}", r.0))
+        .map(|r| format!("{:?}", r.values()))
         .collect::<Vec<_>>();
     assert!(bad.is_empty(), "{context}: tube counts {bad:?}");
     // Every sampled person's current tube holds a swab of theirs, and a household tube one

@@ -9,7 +9,6 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json_};
 
-use super::{ApiError, AppState, Auth, UserLang};
 use crate::access::Reader;
 use crate::db::Db;
 use crate::error::{AppError, AppResult, FieldError};
@@ -17,6 +16,7 @@ use crate::i18n::{Lang, Msg};
 use crate::registry::areas::{self, Area, Counts};
 use crate::registry::model::level_code;
 use crate::registry::residents::{self, Page};
+use crate::web::{ApiError, AppState, Auth, UserLang};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 

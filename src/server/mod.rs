@@ -1,0 +1,307 @@
+//! The application: every capability's pages and API composed into one router, the middleware
+//! (security headers, JSON errors under `/api/v1/`), static files, and the server with its
+//! background sweeps. The top layer: it may use every capability; none uses it.
+
+pub mod api;
+pub mod openapi;
+
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use serde_json::json;
+
+use crate::db::Db;
+use crate::web::{html, lang_of, pages, AppState};
+
+async fn healthz(axum::extract::State(db): axum::extract::State<Db>) -> Response {
+    match db.query("SELECT 1", vec![]).await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Security headers on every response; pages (which may hold personal data) are not cached.
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(self), microphone=(), geolocation=()"),
+    );
+    if !is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// API answers are JSON, errors included: a rejection the framework writes as plain text (a
+/// query string with a parameter twice, a path or body it cannot read, a wrong method) goes out
+/// as the documented error body (`{"error": {"code", "message", "fields"}}`) in the caller's
+/// language, with the same status.
+async fn api_json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let lang = lang_of(&parts);
+    let resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/x-ndjson")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (mut head, body) = resp.into_parts();
+    // The framework's own words, for the English message (bounded: it may quote the input).
+    let said = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .chars()
+                .take(300)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let (code, msg) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            crate::i18n::Msg::new("this method is not allowed here", "此地址不支持该请求方法"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too_large",
+            crate::i18n::Msg::new("the request is too large", "请求内容过大"),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => (
+            "invalid",
+            crate::i18n::Msg::new(
+                format!("the request could not be read: {said}"),
+                "请求内容无法解析",
+            ),
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            crate::i18n::Msg::new("something went wrong on our side", "服务器内部错误"),
+        ),
+        _ => (
+            "bad_request",
+            crate::i18n::Msg::new(
+                format!("the request is not valid (a parameter given twice, or malformed): {said}"),
+                "请求无效（参数重复或格式不正确）",
+            ),
+        ),
+    };
+    let body = json!({"error": {"code": code, "message": msg.get(lang), "fields": []}});
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    head.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    head.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(head, axum::body::Body::from(bytes))
+}
+
+async fn static_file(Path(name): Path<String>) -> Response {
+    let (body, mime) = match name.as_str() {
+        "app.css" => (html::CSS, "text/css; charset=utf-8"),
+        "app.js" => (html::JS, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub fn router(db: Db) -> Router {
+    router_with(db, Default::default())
+}
+
+/// [`router`] with the node's import jobs (and their limit) given.
+pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/{name}", get(static_file))
+        .merge(pages::routes())
+        .merge(crate::access::pages::routes())
+        .merge(crate::registry::pages::routes())
+        .merge(crate::audit::pages::routes())
+        .merge(crate::testing::pages::routes())
+        .merge(crate::mobilization::pages::routes())
+        .merge(crate::needs::pages::routes())
+        // The import form, its jobs, the templates and the residents' export: inside the
+        // headers layer like every page (they were merged after it once, and went out
+        // cacheable and frameable).
+        .merge(crate::registry::exchange_pages::routes())
+        .nest(
+            "/api/v1",
+            api::routes().layer(axum::middleware::from_fn(api_json_errors)),
+        )
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(Extension(crate::testing::ingest::Ingest::start(db.clone())))
+        .layer(Extension(jobs))
+        .with_state(AppState { db })
+}
+
+/// The router as a service that knows each client's address (for the audit log and sign-in
+/// throttling).
+pub fn app(
+    db: Db,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    app_with(db, Default::default())
+}
+
+/// [`app`] with the node's import jobs (and their limit) given.
+pub fn app_with(
+    db: Db,
+    jobs: std::sync::Arc<crate::registry::exchange_pages::Jobs>,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router_with(db, jobs).into_make_service_with_connect_info::<std::net::SocketAddr>()
+}
+
+/// The background work of a server besides the sweeps every server runs.
+pub struct Background {
+    /// Copy the audit chain's head to this append-only file every minute (when it moved).
+    pub anchor_file: Option<std::path::PathBuf>,
+    /// Run this retention policy a minute after start and then daily.
+    pub retention: Option<Vec<crate::audit::retention::Policy>>,
+    /// Imports that may run at once on this node; more are told to wait.
+    pub import_concurrency: usize,
+}
+
+impl Default for Background {
+    fn default() -> Self {
+        Background {
+            anchor_file: None,
+            retention: None,
+            import_concurrency: crate::registry::exchange_pages::DEFAULT_IMPORT_CONCURRENCY,
+        }
+    }
+}
+
+/// Serve until Ctrl-C / SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+    serve_with(listener, db, Background::default()).await
+}
+
+/// [`serve`], with the audit anchor and the retention sweep.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    bg: Background,
+) -> std::io::Result<()> {
+    let last_anchor = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(-1));
+    if let Some(path) = bg.anchor_file.clone() {
+        let anchor_db = db.clone();
+        let shared = last_anchor.clone();
+        tokio::spawn(async move {
+            let mut last = None;
+            loop {
+                match crate::audit::write_anchor(&anchor_db, &path, last).await {
+                    Ok(Some(a)) => {
+                        last = Some(a.seq);
+                        shared.store(a.seq, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("audit anchor failed: {e}"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+        });
+    }
+    if let Some(policy) = bg.retention {
+        tokio::spawn(crate::audit::retention::daily(db.clone(), policy));
+    }
+    // The aged-60+ tallies move with the calendar: recount at start and then daily.
+    let recount_db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            match crate::registry::areas::recount_aged60(&recount_db).await {
+                Ok(n) => tracing::info!("aged 60+ recounted: {n}"),
+                Err(e) => tracing::warn!("aged 60+ recount failed: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+        }
+    });
+    // Late needs move up (community, street, HQ) as their deadlines pass: a sweep a minute.
+    let sweep_db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = crate::needs::deadlines::escalate(&sweep_db, crate::db::now_ms()).await
+            {
+                tracing::warn!("needs escalation sweep failed: {e}");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    });
+    let jobs = std::sync::Arc::new(crate::registry::exchange_pages::Jobs::new(
+        bg.import_concurrency,
+    ));
+    let served = axum::serve(listener, app_with(db.clone(), jobs))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    // The last minute's entries too: anchor the head once more on the way out.
+    if let Some(path) = bg.anchor_file {
+        let last = last_anchor.load(std::sync::atomic::Ordering::Relaxed);
+        if let Err(e) = crate::audit::write_anchor(&db, &path, (last >= 0).then_some(last)).await {
+            tracing::warn!("audit anchor at shutdown failed: {e}");
+        }
+    }
+    served
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: finish the requests in flight, then stop.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
