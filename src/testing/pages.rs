@@ -142,8 +142,6 @@ pub(super) fn figures(l: Lang, c: &Coverage) -> Markup {
     )
 }
 
-/// Errors of a form as lines for [`error_box`].
-
 pub(super) fn registry_readers_only(ctx: &Ctx) -> Result<(), Response> {
     if ctx.reader().can_read_registry() {
         Ok(())
