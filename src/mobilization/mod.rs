@@ -8,15 +8,12 @@
 //! record and shifts.
 
 pub mod autofill;
-pub mod branch_pages;
 pub mod branches;
 pub mod duty;
 pub mod pages;
 pub mod retention;
 pub mod roster;
-pub mod roster_pages;
 pub mod rules;
-pub mod signup_pages;
 pub mod visits;
 pub mod volunteers;
 

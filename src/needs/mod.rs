@@ -16,9 +16,7 @@ pub mod figures;
 pub mod flow;
 pub mod intake;
 pub mod pages;
-pub mod public_pages;
 pub mod retention;
-pub mod volunteer_pages;
 
 use serde::Serialize;
 

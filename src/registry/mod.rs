@@ -3,7 +3,6 @@
 pub mod areas;
 pub mod demo;
 pub mod edit;
-pub mod exchange_pages;
 pub mod export;
 pub mod import;
 pub mod import_source;

@@ -11,13 +11,10 @@
 //! - [`api`], [`pages`]: the JSON API for devices and the pages.
 
 pub mod api;
-mod collect_pages;
 pub mod coverage;
 pub mod ingest;
-mod missing_pages;
 pub mod pages;
 pub mod results;
-mod results_pages;
 pub mod retention;
 
 use serde::Serialize;

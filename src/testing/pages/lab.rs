@@ -9,12 +9,12 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::pages::{find_round, round_crumbs};
-use super::results::{self, ResultLine, ResultsReport, RESULTS};
-use super::Round;
+use super::{find_round, round_crumbs};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang, Msg};
+use crate::testing::results::{self, ResultLine, ResultsReport, RESULTS};
+use crate::testing::Round;
 use crate::web::html::{csrf_field, error_box, field, select, Markup};
 use crate::web::kit::{error_lines, first, with_status, Pairs};
 use crate::web::pages::Ctx;
@@ -24,7 +24,7 @@ use crate::web::AppState;
 const MAX_UPLOAD: usize = 8 * 1024 * 1024;
 
 fn labs_only(ctx: &Ctx) -> Result<(), Response> {
-    if super::can_enter_results(ctx.reader()) {
+    if crate::testing::can_enter_results(ctx.reader()) {
         Ok(())
     } else {
         Err(ctx.error(AppError::Forbidden(Msg::new(

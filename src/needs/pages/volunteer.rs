@@ -9,19 +9,19 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use std::collections::HashMap;
 
-use super::deadlines::Deadlines;
-use super::flow::{self, Who};
-use super::pages::{
+use super::{
     act_of_form, action_form, action_names, facts, flags, history_of, item_form, item_of_form,
     reason_form, refused_form, short, short_code, span, urgency_tag,
 };
-use super::Need;
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::html;
 use crate::i18n::{t, Lang};
-use crate::mobilization::branch_pages::{answer, errors_of, id_of, Posted};
+use crate::mobilization::pages::branch::{answer, errors_of, id_of, Posted};
 use crate::mobilization::volunteers::{self, Volunteer};
+use crate::needs::deadlines::Deadlines;
+use crate::needs::flow::{self, Who};
+use crate::needs::Need;
 use crate::web::html::{csrf_field, notice, Markup};
 use crate::web::kit::{first, q, Pairs};
 use crate::web::pages::Ctx;

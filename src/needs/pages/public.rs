@@ -14,9 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use std::collections::HashMap;
 
-use super::flow::{Action, Who};
-use super::intake::{self, Household};
-use super::pages::{
+use super::{
     act_of_form, action_names, client_id, need_fields, need_names, need_of_form, short_code,
     status_tag, urgency_tag,
 };
@@ -24,8 +22,10 @@ use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
-use crate::mobilization::branch_pages::{errors_of, state, Posted};
-use crate::mobilization::signup_pages::chrome;
+use crate::mobilization::pages::branch::{errors_of, state, Posted};
+use crate::mobilization::pages::signup::chrome;
+use crate::needs::flow::{Action, Who};
+use crate::needs::intake::{self, Household};
 use crate::web::html::minutes;
 use crate::web::html::{notice, page, Markup};
 use crate::web::kit::{first, q, with_status, Pairs};

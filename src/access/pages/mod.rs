@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
-use super::session::{self, Login};
-use super::{role_name, totp, NewAccount, ROLES};
+use crate::access::session::{self, Login};
+use crate::access::{role_name, totp, NewAccount, ROLES};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
@@ -72,7 +72,7 @@ async fn login_page(v: Visitor, Query(q): Query<HashMap<String, String>>) -> Res
     if v.session.as_ref().is_some_and(|(_, s)| s.verified) {
         return Redirect::to("/areas").into_response();
     }
-    let pre = super::random_hex(16);
+    let pre = crate::access::random_hex(16);
     let next = safe_next(q.get("next").map(String::as_str));
     let body = login_form(&v, &pre, &next, "", None);
     let mut resp = html_response(
@@ -289,7 +289,7 @@ async fn account_view(
         t(l, "tokens-title"),
         t(l, "tokens-intro")
     ));
-    match super::tokens(db, r.account_id).await {
+    match crate::access::tokens(db, r.account_id).await {
         Ok(list) if !list.is_empty() => {
             body.push(html!(
                 "<table><tr><th>{}</th><th>{}</th><th></th></tr>",
@@ -354,7 +354,7 @@ async fn change_password(State(db): State<Db>, ctx: Ctx, Form(f): FormMap) -> Re
         }
         Err(e) => return ctx.error(e),
     }
-    match super::set_password(
+    match crate::access::set_password(
         &db,
         &ctx.actor(),
         ctx.reader().account_id,
@@ -376,7 +376,13 @@ async fn create_token(State(db): State<Db>, ctx: Ctx, Form(f): FormMap) -> Respo
     if let Err(r) = ctx.check_csrf(fv(&f, "csrf")) {
         return r;
     }
-    match super::create_token_for(&db, &ctx.actor(), ctx.reader().account_id, fv(&f, "label")).await
+    match crate::access::create_token_for(
+        &db,
+        &ctx.actor(),
+        ctx.reader().account_id,
+        fv(&f, "label"),
+    )
+    .await
     {
         Ok(tok) => account_view(&db, &ctx, None, vec![], Some(tok)).await,
         Err(AppError::Invalid(errs)) => {
@@ -399,7 +405,7 @@ async fn revoke_token(
     let Ok(id) = id.parse::<i64>() else {
         return ctx.error(AppError::NotFound);
     };
-    match super::revoke_token(&db, &ctx.actor(), ctx.reader().account_id, id).await {
+    match crate::access::revoke_token(&db, &ctx.actor(), ctx.reader().account_id, id).await {
         Ok(()) => {
             account_view(
                 &db,
@@ -437,7 +443,7 @@ async fn accounts_page(
     }
     let l = ctx.lang;
     let after = q.get("after").map(String::as_str).unwrap_or("");
-    let list = match super::list_accounts(&db, &ctx.reader().scope, after, 51).await {
+    let list = match crate::access::list_accounts(&db, &ctx.reader().scope, after, 51).await {
         Ok(v) => v,
         Err(e) => return ctx.error(e),
     };
@@ -474,7 +480,7 @@ async fn accounts_page(
     ctx.page(&t(l, "accounts-title"), body)
 }
 
-fn status_text(l: Lang, a: &super::AccountView) -> String {
+fn status_text(l: Lang, a: &crate::access::AccountView) -> String {
     if a.disabled {
         t(l, "status-disabled")
     } else if a.locked_until_ms > crate::db::now_ms() {
@@ -576,7 +582,7 @@ async fn new_account_submit(State(db): State<Db>, ctx: Ctx, Form(f): FormMap) ->
         scope_codes: &codes,
         password: Some(fv(&f, "password")),
     };
-    match super::create_account_as(&db, &ctx.actor(), &na).await {
+    match crate::access::create_account_as(&db, &ctx.actor(), &na).await {
         Ok(id) => Redirect::to(&format!("/admin/accounts/{id}")).into_response(),
         Err(AppError::Invalid(errs)) => {
             let map = errs
@@ -610,7 +616,7 @@ async fn account_detail_view(
     let Ok(id) = id.parse::<i64>() else {
         return ctx.error(AppError::NotFound);
     };
-    let a = match super::account(db, &ctx.reader().scope, id).await {
+    let a = match crate::access::account(db, &ctx.reader().scope, id).await {
         Ok(a) => a,
         Err(e) => return ctx.error(e),
     };
@@ -674,10 +680,10 @@ async fn admin_set_password(
     let Ok(n) = id.parse::<i64>() else {
         return ctx.error(AppError::NotFound);
     };
-    if let Err(e) = super::account(&db, &ctx.reader().scope, n).await {
+    if let Err(e) = crate::access::account(&db, &ctx.reader().scope, n).await {
         return ctx.error(e);
     }
-    match super::set_password(&db, &ctx.actor(), n, fv(&f, "password")).await {
+    match crate::access::set_password(&db, &ctx.actor(), n, fv(&f, "password")).await {
         Ok(()) => {
             account_detail_view(
                 &db,
@@ -713,7 +719,7 @@ async fn admin_disable(
         "enable" => false,
         _ => return ctx.error(AppError::NotFound),
     };
-    if let Err(e) = super::account(&db, &ctx.reader().scope, n).await {
+    if let Err(e) = crate::access::account(&db, &ctx.reader().scope, n).await {
         return ctx.error(e);
     }
     if disable && n == ctx.reader().account_id {
@@ -722,7 +728,7 @@ async fn admin_disable(
             "不能停用自己的账号",
         )));
     }
-    match super::set_disabled(&db, &ctx.actor(), n, disable).await {
+    match crate::access::set_disabled(&db, &ctx.actor(), n, disable).await {
         Ok(()) => account_detail_view(&db, &ctx, &id, Some(t(ctx.lang, "saved")), vec![]).await,
         Err(e) => ctx.error(e),
     }

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::{list, Filter};
+use crate::audit::{list, Filter};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, Msg};

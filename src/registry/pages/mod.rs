@@ -2,6 +2,8 @@
 //! a grid, a household with its members, a resident (masked, with "break the glass"), forms to
 //! register and correct households and residents, and search within the reader's scope.
 
+pub mod exchange;
+
 use crate::html;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -9,13 +11,13 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use std::collections::HashMap;
 
-use super::areas::{self, Area, Counts};
-use super::edit;
-use super::model::*;
-use super::residents::{self, ResidentInput, ResidentView};
 use crate::db::Db;
 use crate::error::{AppError, FieldError};
 use crate::i18n::{t, ta, Arg, Lang};
+use crate::registry::areas::{self, Area, Counts};
+use crate::registry::edit;
+use crate::registry::model::*;
+use crate::registry::residents::{self, ResidentInput, ResidentView};
 use crate::web::html::{crumbs, csrf_field, error_box, field, select, url_enc, Markup};
 use crate::web::pages::{next_link, Ctx};
 use crate::web::AppState;

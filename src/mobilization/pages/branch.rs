@@ -15,16 +15,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::branches::{self, Branch, Member, Team};
-use super::visits::{self, FollowUp};
-use super::volunteers::{self, Volunteer};
-use super::{
-    can_manage, can_visit, label, BRANCH_ATTACH, BRANCH_KINDS, BRANCH_ROLES, POLITICAL, TEAM_KINDS,
-};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
+use crate::mobilization::branches::{self, Branch, Member, Team};
+use crate::mobilization::visits::{self, FollowUp};
+use crate::mobilization::volunteers::{self, Volunteer};
+use crate::mobilization::{
+    can_manage, can_visit, label, BRANCH_ATTACH, BRANCH_KINDS, BRANCH_ROLES, POLITICAL, TEAM_KINDS,
+};
 use crate::registry::areas;
 use crate::registry::model::{LEVEL_COMMUNITY, PARTY, TAGS};
 use crate::testing::pages::round_areas;

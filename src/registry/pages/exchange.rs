@@ -19,14 +19,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
-use super::export::{self, ExportFormat};
-use super::import::{self, ImportPhase, ImportProgress, ImportReport};
-use super::model::field_label;
-use super::pages::writers_only;
+use super::writers_only;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::html;
 use crate::i18n::{t, ta, Arg, Msg};
+use crate::registry::export::{self, ExportFormat};
+use crate::registry::import::{self, ImportPhase, ImportProgress, ImportReport};
+use crate::registry::model::field_label;
 use crate::web::html::{csrf_field, error_box, Markup};
 use crate::web::pages::{html_response, Ctx};
 use crate::web::AppState;

@@ -3,6 +3,9 @@
 //! household's door plate, the figures and the deadlines. The household link's pages are in
 //! `public_pages`, the volunteer's in `volunteer_pages`.
 
+pub mod public;
+pub mod volunteer;
+
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -11,22 +14,22 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
-use super::deadlines::Deadlines;
-use super::figures::{self, Figures};
-use super::flow::{self, Action, QueueFilter, Who};
-use super::intake::{self, NewNeed};
-use super::{
-    can_dispatch, can_intake, label, level_of_role, tags_text, Need, CATEGORIES, ITEM_KINDS,
-    LEVELS, SOURCES, STATUSES, URGENCIES,
-};
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
-use crate::mobilization::branch_pages::{
+use crate::mobilization::pages::branch::{
     answer, err, errors_of, id_of, state, textarea, val, Posted,
 };
 use crate::mobilization::pages::{origin, qr_svg};
+use crate::needs::deadlines::Deadlines;
+use crate::needs::figures::{self, Figures};
+use crate::needs::flow::{self, Action, QueueFilter, Who};
+use crate::needs::intake::{self, NewNeed};
+use crate::needs::{
+    can_dispatch, can_intake, label, level_of_role, tags_text, Need, CATEGORIES, ITEM_KINDS,
+    LEVELS, SOURCES, STATUSES, URGENCIES,
+};
 use crate::testing::pages::round_areas;
 use crate::web::html::minutes;
 use crate::web::html::vocab_options;
@@ -169,8 +172,8 @@ async fn queue_page(
     let r = ctx.reader();
     let now = now_ms();
     let run = async {
-        super::require_read(r)?;
-        let area = super::area_in_scope(&db, r, q(&qs, "area")).await?;
+        crate::needs::require_read(r)?;
+        let area = crate::needs::area_in_scope(&db, r, q(&qs, "area")).await?;
         let d = Deadlines::load(&db).await?;
         let page = q(&qs, "page").parse::<i64>().unwrap_or(1).max(1);
         let status = q(&qs, "status");
@@ -271,7 +274,7 @@ async fn queue_page(
             t(l, "need-open-all"),
             all
         );
-        for s in super::OPEN {
+        for s in crate::needs::OPEN {
             let n = counts.iter().find(|c| c.0 == s).map_or(0, |c| c.1);
             tabs.push(html!(
                 "<a class=\"tag{}\" id=\"tab-{}\" href=\"/needs?area={}&amp;status={}\">{} <b>{}</b></a>",
@@ -421,7 +424,7 @@ pub fn facts(l: Lang, n: &Need, d: &Deadlines, now: i64, phone: Markup) -> Marku
 /// A need's history and delivered items.
 pub async fn history_of(db: &Db, l: Lang, n: &Need) -> Result<Markup, AppError> {
     let mut m = Markup::default();
-    let items = super::items(db, n.id).await?;
+    let items = crate::needs::items(db, n.id).await?;
     if !items.is_empty() {
         m.push(html!(
             "<h2>{}</h2><ul class=\"home\" id=\"items\">",
@@ -443,7 +446,7 @@ pub async fn history_of(db: &Db, l: Lang, n: &Need) -> Result<Markup, AppError> 
         "<h2>{}</h2><table id=\"history\"><tbody>",
         t(l, "need-history")
     ));
-    for s in super::history(db, n.id).await? {
+    for s in crate::needs::history(db, n.id).await? {
         let what = match s.kind.as_str() {
             "escalated" => ta(
                 l,
@@ -651,7 +654,7 @@ async fn need_view(db: &Db, ctx: &Ctx, id: &str, done: &str, posted: Option<Post
     let posted = posted.as_ref();
     let now = now_ms();
     let run = async {
-        let n = super::get(db, r, id_of(id)?).await?;
+        let n = crate::needs::get(db, r, id_of(id)?).await?;
         let d = Deadlines::load(db).await?;
         let mut body = crumbs(&[
             (t(l, "need-title"), "/needs".to_owned()),
@@ -870,7 +873,7 @@ async fn item_post(
 pub async fn household_section(db: &Db, ctx: &Ctx, household: i64) -> Result<Markup, AppError> {
     let l = ctx.lang;
     let r = ctx.reader();
-    if !super::can_read(r) {
+    if !crate::needs::can_read(r) {
         return Ok(Markup::default());
     }
     let now = now_ms();
@@ -1037,7 +1040,7 @@ async fn new_view(db: &Db, ctx: &Ctx, household: &str, posted: Option<Posted>) -
     let r = ctx.reader();
     let posted = posted.as_ref();
     let run = async {
-        super::require_intake(r)?;
+        crate::needs::require_intake(r)?;
         let mut body = crumbs(&[
             (t(l, "need-title"), "/needs".to_owned()),
             (t(l, "need-new"), String::new()),
@@ -1058,7 +1061,7 @@ async fn new_view(db: &Db, ctx: &Ctx, household: &str, posted: Option<Posted>) -
             .iter()
             .map(|p| (p.id.to_string(), p.name.clone()))
             .collect();
-        let tags = super::household_tags(db, &[hid])
+        let tags = crate::needs::household_tags(db, &[hid])
             .await?
             .get(&hid)
             .copied()
@@ -1220,8 +1223,8 @@ async fn figures_page(
     let r = ctx.reader();
     let now = now_ms();
     let run = async {
-        super::require_read(r)?;
-        let area = super::area_in_scope(&db, r, q(&qs, "area")).await?;
+        crate::needs::require_read(r)?;
+        let area = crate::needs::area_in_scope(&db, r, q(&qs, "area")).await?;
         let p = figures::period(q(&qs, "from"), q(&qs, "to"), now)?;
         let rep = figures::report(&db, r, &area.path, p.from_ms, p.to_ms, now).await?;
         let mut body = crumbs(&[
@@ -1342,7 +1345,7 @@ async fn deadlines_view(db: &Db, ctx: &Ctx, saved: bool, posted: Option<Posted>)
         let s = state(posted, "deadlines", 0);
         let mut rows = Markup::default();
         for u in 0..4 {
-            let (c, f) = super::deadlines::FIELDS[u];
+            let (c, f) = crate::needs::deadlines::FIELDS[u];
             rows.push(html!(
                 "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
                 label(URGENCIES, &(u + 1).to_string(), l),
@@ -1392,7 +1395,7 @@ async fn deadlines_post(State(db): State<Db>, ctx: Ctx, Form(f): Pairs) -> Respo
     let run = async {
         require_hq(&ctx)?;
         let get = |k: &str| first(&f, k).to_owned();
-        let fields = super::deadlines::FIELDS;
+        let fields = crate::needs::deadlines::FIELDS;
         let d = Deadlines::parse(&fields.map(|x| get(x.0)), &fields.map(|x| get(x.1)))?;
         d.save(&db, &ctx.actor()).await
     };
@@ -1401,7 +1404,7 @@ async fn deadlines_post(State(db): State<Db>, ctx: Ctx, Form(f): Pairs) -> Respo
         Err(e @ AppError::Invalid(_)) => {
             let l = ctx.lang;
             let mut names = Vec::new();
-            for (u, (c, f)) in super::deadlines::FIELDS.into_iter().enumerate() {
+            for (u, (c, f)) in crate::needs::deadlines::FIELDS.into_iter().enumerate() {
                 let ul = label(URGENCIES, &(u + 1).to_string(), l);
                 names.push((c, c, format!("{ul} · {}", t(l, "need-contact-target"))));
                 names.push((f, f, format!("{ul} · {}", t(l, "need-done-target"))));
@@ -1424,6 +1427,6 @@ pub fn routes() -> Router<AppState> {
         .route("/needs/{id}/items", post(item_post))
         .route("/households/{id}/plate", get(plate_page))
         .route("/households/{id}/plate/renew", post(plate_renew))
-        .merge(super::public_pages::routes())
-        .merge(super::volunteer_pages::routes())
+        .merge(self::public::routes())
+        .merge(self::volunteer::routes())
 }

@@ -13,17 +13,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::autofill::{self, Unfilled};
-use super::duty::{self, Checked, Mine};
-use super::pages::{area_options, origin, qr_svg, skill_boxes};
-use super::roster::{self, Holder, Shift};
-use super::rules::{day_of, half_hours_text, weekday, ymd, Rules, CST_MS, DAY_MS};
-use super::volunteers::{self, Filter};
-use super::{label, PLACE_KINDS};
+use super::{area_options, origin, qr_svg, skill_boxes};
 use crate::audit::{self, Event};
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{t, ta, Arg, Lang};
+use crate::mobilization::autofill::{self, Unfilled};
+use crate::mobilization::duty::{self, Checked, Mine};
+use crate::mobilization::roster::{self, Holder, Shift};
+use crate::mobilization::rules::{day_of, half_hours_text, weekday, ymd, Rules, CST_MS, DAY_MS};
+use crate::mobilization::volunteers::{self, Filter};
+use crate::mobilization::{label, PLACE_KINDS};
 use crate::registry::areas::{self, Area};
 use crate::registry::validate::{civil_from_days, mask_phone};
 use crate::web::html::vocab_options;
@@ -34,7 +34,7 @@ use crate::web::pages::Ctx;
 use crate::web::AppState;
 
 fn day_of_ymd(s: &str) -> Option<i64> {
-    super::rules::day_number(s)
+    crate::mobilization::rules::day_number(s)
 }
 
 /// The Monday (day number) of the week holding `day`.
@@ -63,7 +63,7 @@ fn window(s_ms: i64, e_ms: i64) -> String {
 }
 
 fn weekday_name(l: Lang, day: i64) -> String {
-    let w = &super::WEEKDAYS[weekday(day) as usize];
+    let w = &crate::mobilization::WEEKDAYS[weekday(day) as usize];
     let (_, m, d) = civil_from_days(day);
     if l == Lang::Zh {
         format!("{}月{}日 {}", m, d, w.2)
@@ -157,7 +157,7 @@ async fn roster_view(
     let l = ctx.lang;
     let r = ctx.reader();
     let run = async {
-        super::require_reader(r)?;
+        crate::mobilization::require_reader(r)?;
         let code = if first(f, "area").is_empty() {
             q(qs, "area")
         } else {
@@ -195,11 +195,15 @@ async fn roster_view(
                 &[
                     (
                         "h24",
-                        Arg::S(super::rules::hours_text(rules.max_minutes_in_24))
+                        Arg::S(crate::mobilization::rules::hours_text(
+                            rules.max_minutes_in_24
+                        ))
                     ),
                     (
                         "rest",
-                        Arg::S(super::rules::hours_text(rules.min_rest_minutes))
+                        Arg::S(crate::mobilization::rules::hours_text(
+                            rules.min_rest_minutes
+                        ))
                     ),
                     ("days", Arg::N(rules.max_consecutive_days)),
                 ]
@@ -270,7 +274,7 @@ async fn roster_view(
             }
             body.0.push_str("</ul>");
         }
-        if super::can_manage(r) {
+        if crate::mobilization::can_manage(r) {
             let v = |k: &str, d: &str| {
                 let x = first(f, k);
                 if x.is_empty() {
@@ -451,8 +455,8 @@ async fn add_shifts(State(db): State<Db>, ctx: Ctx, axum::Form(f): Pairs) -> Res
     let times: Vec<(i64, i64)> = match roster::PATTERNS.iter().find(|p| p.0 == pattern) {
         Some(p) => p.1.to_vec(),
         None => match (
-            super::parse_hhmm(first(&f, "start")),
-            super::parse_hhmm(first(&f, "end")),
+            crate::mobilization::parse_hhmm(first(&f, "start")),
+            crate::mobilization::parse_hhmm(first(&f, "end")),
         ) {
             (Some(a), Some(b)) => vec![(a, if b == 1440 { 1440 } else { b })],
             _ => vec![],
@@ -528,7 +532,7 @@ async fn run_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Res
     let l = ctx.lang;
     let r = ctx.reader();
     let run = async {
-        super::require_reader(r)?;
+        crate::mobilization::require_reader(r)?;
         let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
         let row = db
             .query_opt(
@@ -780,7 +784,7 @@ async fn place_view(
         )
         .await?;
         let rules = Rules::load(db).await?;
-        let manage = super::can_manage(r);
+        let manage = crate::mobilization::can_manage(r);
         let wk = ymd(week);
         let mut body = html!(
             "{}<h1>{}</h1><p class=\"muted\">{} · {}</p>{}<div class=\"actions\"><a class=\"btn alt\" href=\"/roster/places/{}?week={}\">‹ {}</a><a class=\"btn alt\" href=\"/roster/places/{}?week={}\">{} ›</a><a class=\"btn alt\" href=\"/roster/places/{}/qr\">{}</a></div>",
@@ -888,7 +892,7 @@ async fn place_view(
                     if full { " ok" } else { " warn" },
                     hs.len() as i64,
                     s.headcount,
-                    if s.skills.is_empty() { Markup::default() } else { html!("<span class=\"sub\">{}: {}</span>", t(l, "mob-f-skills-needed"), super::skills_text(&s.skills, l)) }
+                    if s.skills.is_empty() { Markup::default() } else { html!("<span class=\"sub\">{}: {}</span>", t(l, "mob-f-skills-needed"), crate::mobilization::skills_text(&s.skills, l)) }
                 ));
                 for h in hs {
                     body.push(holder_line(ctx, &rules, h, s, manage, &wk));
@@ -1068,7 +1072,7 @@ async fn table_data(
     ctx: &Ctx,
     qs: &HashMap<String, String>,
 ) -> Result<(Area, i64, Vec<(Shift, Vec<Holder>)>), AppError> {
-    super::require_reader(ctx.reader())?;
+    crate::mobilization::require_reader(ctx.reader())?;
     let area = area_of(db, ctx, q(qs, "area")).await?;
     let week = week_of(qs);
     let list = roster::roster(
@@ -1274,7 +1278,7 @@ async fn hours_page(
 ) -> Response {
     let l = ctx.lang;
     let run = async {
-        super::require_reader(ctx.reader())?;
+        crate::mobilization::require_reader(ctx.reader())?;
         let area = area_of(&db, &ctx, q(&qs, "area")).await?;
         let today = day_of(now_ms());
         let from = day_of_ymd(q(&qs, "from")).unwrap_or(today - 30);

@@ -13,17 +13,15 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
-use super::coverage::{self, MissingHousehold, MissingPerson};
-use super::pages::{
-    area_link, bar, figures, find_round, percent, registry_readers_only, round_crumbs,
-};
-use super::{results, EXEMPT_REASONS};
+use super::{area_link, bar, figures, find_round, percent, registry_readers_only, round_crumbs};
 use crate::audit::{self, Event};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas;
 use crate::registry::model::{RELATIONS, TAGS};
+use crate::testing::coverage::{self, MissingHousehold, MissingPerson};
+use crate::testing::{results, EXEMPT_REASONS};
 use crate::web::html::minutes;
 use crate::web::html::{csrf_field, error_box, notice, url_enc, Markup};
 use crate::web::kit::{error_lines, first, is_form_error, q, with_status, Pairs};
@@ -236,7 +234,7 @@ async fn missing_view(
             return Ok(Err(resp));
         }
         let code = Some(area_code).filter(|s| !s.is_empty());
-        let area = super::round_area(db, &round, code, r).await?;
+        let area = crate::testing::round_area(db, &round, code, r).await?;
         let scope = r.registry_scope();
         let c = coverage::subtree(db, round.id, &area.path).await?;
         let (list, truncated) = coverage::missing(db, round.id, &area.path, &scope).await?;
@@ -285,8 +283,8 @@ async fn missing_view(
                 )
             ));
         }
-        let sample_link = super::samples_in_scope(r)
-            && super::sites(db, round.id, Some(&r.scope))
+        let sample_link = crate::testing::samples_in_scope(r)
+            && crate::testing::sites(db, round.id, Some(&r.scope))
                 .await?
                 .iter()
                 .any(|s| {
@@ -526,7 +524,7 @@ async fn missing_csv(
             return Ok(Err(resp));
         }
         let code = Some(q(&qs, "area")).filter(|s| !s.is_empty());
-        let area = super::round_area(&db, &round, code, r).await?;
+        let area = crate::testing::round_area(&db, &round, code, r).await?;
         let (list, truncated) =
             coverage::missing(&db, round.id, &area.path, &r.registry_scope()).await?;
         let io = |e: std::io::Error| AppError::Internal(e.to_string());

@@ -3,6 +3,10 @@
 //! The public sign-up (`signup_pages`), the roster and duty (`roster_pages`) and branches,
 //! teams and care visits (`branch_pages`) have files of their own.
 
+pub mod branch;
+pub mod rosters;
+pub mod signup;
+
 use crate::html;
 use std::collections::HashMap;
 
@@ -12,12 +16,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::signup_pages::checkboxes;
-use super::volunteers::{self, Filter, Volunteer};
-use super::{label, skills_text, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
+use self::signup::checkboxes;
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
+use crate::mobilization::volunteers::{self, Filter, Volunteer};
+use crate::mobilization::{label, skills_text, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
 use crate::registry::validate::{mask_doc, mask_phone};
 use crate::testing::pages::round_areas;
 use crate::web::html::minutes;
@@ -91,8 +95,8 @@ pub(super) fn availability_text(l: Lang, v: &Volunteer) -> String {
     if !(v.from_min == 0 && v.to_min >= 1440) {
         parts.push(format!(
             "{}–{}",
-            super::hhmm(v.from_min),
-            super::hhmm(v.to_min)
+            crate::mobilization::hhmm(v.from_min),
+            crate::mobilization::hhmm(v.to_min)
         ));
     }
     match (&v.avail_from, &v.avail_to) {
@@ -143,7 +147,7 @@ async fn pool_view(
                 .map(str::to_owned),
             unit: q(qs, "unit").parse().ok(),
             // Dates ahead are what an officer asks about: not the registry's past-only check.
-            available_on: super::parse_day("avail_from", q(qs, "on")).ok(),
+            available_on: crate::mobilization::parse_day("avail_from", q(qs, "on")).ok(),
             q: Some(q(qs, "q"))
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
@@ -216,7 +220,7 @@ async fn pool_view(
                 body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-pool-more")));
             }
         }
-        if super::can_manage(r) {
+        if crate::mobilization::can_manage(r) {
             body.push(links_section(db, ctx).await?);
             body.push(html!(
                 "<h2>{}</h2><p class=\"muted\" id=\"units\">{}</p><form method=\"post\" action=\"/volunteers/units\" class=\"inline-form\">{}<input name=\"name\" maxlength=\"100\" required placeholder=\"{}\" aria-label=\"{}\"><button class=\"alt\">{}</button></form>",
@@ -347,7 +351,7 @@ async fn link_page(
             t(l, "mob-poster-hint"),
             t(l, "mob-print")
         );
-        if link.active && super::can_manage(ctx.reader()) {
+        if link.active && crate::mobilization::can_manage(ctx.reader()) {
             body.push(html!(
                 "<form method=\"post\" action=\"/volunteers/links/{}/close\" class=\"inline\">{}<button class=\"alt\" data-confirm=\"{}\">{}</button></form>",
                 link.id,
@@ -471,7 +475,7 @@ async fn screening_page(State(db): State<Db>, ctx: Ctx) -> Response {
     let l = ctx.lang;
     let r = ctx.reader();
     let run = async {
-        super::require_manager(r)?;
+        crate::mobilization::require_manager(r)?;
         let list = volunteers::list(
             &db,
             r,
@@ -575,11 +579,11 @@ async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
         let v = volunteers::get(db, r, id).await?;
         let steps = volunteers::history(db, r, id).await?;
         let now = now_ms();
-        let shifts = super::duty::shifts_of(
+        let shifts = crate::mobilization::duty::shifts_of(
             db,
             id,
-            now - 30 * super::rules::DAY_MS,
-            now + 14 * super::rules::DAY_MS,
+            now - 30 * crate::mobilization::rules::DAY_MS,
+            now + 14 * crate::mobilization::rules::DAY_MS,
         )
         .await?;
         let mut body = html!(
@@ -600,14 +604,14 @@ async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
                 v.status_reason
             ));
         }
-        if super::can_manage(r) {
+        if crate::mobilization::can_manage(r) {
             body.push(action_forms(ctx, &v, "volunteer"));
         }
         body.push(html!("<h2>{}</h2>", t(l, "mob-shifts-title")));
         if shifts.is_empty() {
             body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-shifts-none")));
         } else {
-            body.push(super::roster_pages::mine_table(l, &shifts));
+            body.push(self::rosters::mine_table(l, &shifts));
         }
         body.push(html!(
             "<p><a class=\"btn alt\" href=\"/volunteers/{}/certificate\" id=\"cert-link\">{}</a></p><h2>{}</h2><ol class=\"steps\" id=\"history\">",
@@ -652,9 +656,9 @@ pub fn routes() -> Router<AppState> {
         .route("/volunteers/units", post(add_unit))
         .route("/volunteers/{id}", get(volunteer_page))
         .route("/volunteers/{id}/status", post(set_status))
-        .merge(super::signup_pages::routes())
-        .merge(super::roster_pages::routes())
-        .merge(super::branch_pages::routes())
+        .merge(self::signup::routes())
+        .merge(self::rosters::routes())
+        .merge(self::branch::routes())
 }
 
 /// Skills checkboxes (used by the shift form too).

@@ -7,6 +7,10 @@
 //! role (403 with a message saying who may), then resolves the area within the reader's scope
 //! and the round (else 404).
 
+pub mod collect;
+pub mod lab;
+pub mod missing;
+
 use crate::html;
 use std::collections::HashMap;
 
@@ -16,15 +20,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
-use super::coverage::{self, Coverage};
-use super::results;
-use super::{Round, Site, POOL_SIZES};
 use crate::access::Scope;
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang, Msg};
 use crate::registry::areas::{self, Area};
 use crate::registry::model::{LEVELS, LEVEL_COMMUNITY, LEVEL_GRID};
+use crate::testing::coverage::{self, Coverage};
+use crate::testing::results;
+use crate::testing::{Round, Site, POOL_SIZES};
 use crate::web::html::{clock, minutes};
 use crate::web::html::{crumbs, csrf_field, error_box, field, notice, select, url_enc, Markup};
 use crate::web::kit::{error_lines, first, is_form_error, q, with_status, Pairs};
@@ -47,7 +51,7 @@ pub(super) fn area_link(round: i64, sub: &str, code: &str) -> String {
 /// The round by the id in the address, if the reader may see it; otherwise not found.
 pub(super) async fn find_round(db: &Db, ctx: &Ctx, id: &str) -> Result<Round, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    super::visible_round(db, ctx.reader(), id).await
+    crate::testing::visible_round(db, ctx.reader(), id).await
 }
 
 /// The time window of a round: the end date is left out when it is the start date.
@@ -192,7 +196,7 @@ pub(super) async fn round_crumbs(
 
 /// Today at `hh:00` China time, as a datetime-local value.
 fn today_at(hh: i64) -> String {
-    let days = (now_ms() + super::CST_MS).div_euclid(86_400_000);
+    let days = (now_ms() + crate::testing::CST_MS).div_euclid(86_400_000);
     let (y, m, d) = crate::registry::validate::civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}T{hh:02}:00")
 }
@@ -222,7 +226,7 @@ async fn rounds_view(db: &Db, ctx: &Ctx, f: &[(String, String)], errors: &[Strin
     let l = ctx.lang;
     let r = ctx.reader();
     let run = async {
-        let list = super::rounds(db, r).await?;
+        let list = crate::testing::rounds(db, r).await?;
         let mut body = html!("<h1>{}</h1>", t(l, "testing-title"));
         if list.is_empty() {
             body.push(html!(
@@ -258,7 +262,7 @@ async fn rounds_view(db: &Db, ctx: &Ctx, f: &[(String, String)], errors: &[Strin
         if !links.0.is_empty() {
             body.push(html!("<div class=\"actions\">{}</div>", links));
         }
-        if super::can_manage(r) {
+        if crate::testing::can_manage(r) {
             let v = |k: &str, d: String| {
                 let x = first(f, k);
                 if x.is_empty() {
@@ -305,14 +309,14 @@ async fn create_round(State(db): State<Db>, ctx: Ctx, Form(f): Pairs) -> Respons
     if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
         return r;
     }
-    let form = super::NewRound {
+    let form = crate::testing::NewRound {
         area: first(&f, "area").to_owned(),
         name: first(&f, "name").to_owned(),
         starts: first(&f, "starts").to_owned(),
         ends: first(&f, "ends").to_owned(),
         pool_size: first(&f, "pool_size").to_owned(),
     };
-    match super::create_round(&db, &ctx.actor(), ctx.reader(), &form).await {
+    match crate::testing::create_round(&db, &ctx.actor(), ctx.reader(), &form).await {
         Ok(id) => Redirect::to(&round_href(id)).into_response(),
         Err(e) if is_form_error(&e) => rounds_view(&db, &ctx, &f, &error_lines(ctx.lang, &e)).await,
         Err(e) => ctx.error(e),
@@ -394,7 +398,7 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
         let round = find_round(db, ctx, id).await?;
         let reads = r.can_read_registry();
         let area = if reads {
-            Some(super::round_area(db, &round, ov.area, r).await?)
+            Some(crate::testing::round_area(db, &round, ov.area, r).await?)
         } else if ov.area.is_some() {
             return Err(AppError::NotFound);
         } else {
@@ -405,7 +409,7 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
             .await?
             .map(|a| a.name)
             .unwrap_or_default();
-        let rules = super::pool_rules(db, round.id).await?;
+        let rules = crate::testing::pool_rules(db, round.id).await?;
         let mut rule_text = Vec::new();
         for x in &rules {
             if reads && !r.registry_scope().contains(&x.path) {
@@ -445,10 +449,11 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
         }
         body.push(error_box(l, &ov.errors));
         // What this reader does here.
-        let mine = super::my_sites(db, r.account_id, round.id).await?;
+        let mine = crate::testing::my_sites(db, r.account_id, round.id).await?;
         let mut actions = Markup::default();
         if !mine.is_empty()
-            || (super::samples_in_scope(r) && round_has_sites_in(db, &round, &r.scope).await?)
+            || (crate::testing::samples_in_scope(r)
+                && round_has_sites_in(db, &round, &r.scope).await?)
         {
             actions.push(html!(
                 "<a class=\"btn big\" id=\"go-collect\" href=\"/testing/rounds/{}/collect\">{}</a>",
@@ -456,7 +461,7 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
                 t(l, "collect-title")
             ));
         }
-        if super::can_enter_results(r) {
+        if crate::testing::can_enter_results(r) {
             actions.push(html!(
                 "<a class=\"btn\" id=\"go-results\" href=\"/testing/rounds/{}/results\">{}</a>",
                 round.id,
@@ -586,7 +591,7 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
         }
         // Sites: those in the area shown (or above it), else the reader's own.
         let sites: Vec<Site> = match &area {
-            Some(a) => super::sites(db, round.id, None)
+            Some(a) => crate::testing::sites(db, round.id, None)
                 .await?
                 .into_iter()
                 .filter(|s| {
@@ -595,7 +600,7 @@ async fn round_view(db: &Db, ctx: &Ctx, id: &str, ov: Overview<'_>) -> Response 
                 .collect(),
             None => mine.clone(),
         };
-        let manage = super::can_manage(r) && area.is_some();
+        let manage = crate::testing::can_manage(r) && area.is_some();
         body.push(html!("<h2>{}</h2>", t(l, "sites-title")));
         if sites.is_empty() {
             body.push(html!("<p class=\"muted\">{}</p>", t(l, "sites-none")));
@@ -696,7 +701,9 @@ pub(super) async fn place_name(db: &Db, path: &str) -> Result<String, AppError> 
 }
 
 async fn round_has_sites_in(db: &Db, round: &Round, scope: &Scope) -> Result<bool, AppError> {
-    Ok(!super::sites(db, round.id, Some(scope)).await?.is_empty())
+    Ok(!crate::testing::sites(db, round.id, Some(scope))
+        .await?
+        .is_empty())
 }
 
 /// The answer to a manager's form on the overview: back to the area with a notice, or the
@@ -742,7 +749,7 @@ async fn set_pool(
     }
     let r = async {
         let round = find_round(&db, &ctx, &id).await?;
-        super::set_pool_rule(
+        crate::testing::set_pool_rule(
             &db,
             &ctx.actor(),
             ctx.reader(),
@@ -767,7 +774,7 @@ async fn add_site(
     }
     let r = async {
         let round = find_round(&db, &ctx, &id).await?;
-        super::add_site(
+        crate::testing::add_site(
             &db,
             &ctx.actor(),
             ctx.reader(),
@@ -796,14 +803,15 @@ async fn add_collector(
         let round = find_round(&db, &ctx, &id).await?;
         let site: i64 = site.parse().map_err(|_| AppError::NotFound)?;
         // The site must belong to this round.
-        if !super::sites(&db, round.id, None)
+        if !crate::testing::sites(&db, round.id, None)
             .await?
             .iter()
             .any(|s| s.id == site)
         {
             return Err(AppError::NotFound);
         }
-        super::add_collector(&db, &ctx.actor(), ctx.reader(), site, first(&f, "username")).await
+        crate::testing::add_collector(&db, &ctx.actor(), ctx.reader(), site, first(&f, "username"))
+            .await
     }
     .await;
     manage_answer(&db, &ctx, &id, &f, r, "collector").await
@@ -1110,7 +1118,7 @@ pub fn routes() -> Router<AppState> {
             post(add_collector),
         )
         .route("/testing/rounds/{id}/tubes", get(tube_page))
-        .merge(super::missing_pages::routes())
-        .merge(super::collect_pages::routes())
-        .merge(super::results_pages::routes())
+        .merge(self::missing::routes())
+        .merge(self::collect::routes())
+        .merge(self::lab::routes())
 }

@@ -16,15 +16,15 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 
-use super::ingest::{Ingest, Op, OpKind, Outcome, PersonRef, Status, Submission};
-use super::pages::{bar_of, client_id, find_round, person_status, round_crumbs};
-use super::{mask_name, Round, Site};
+use super::{bar_of, client_id, find_round, person_status, round_crumbs};
 use crate::args;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang, Msg};
 use crate::registry::model::{DOC_TYPES, RELATIONS};
 use crate::registry::residents;
+use crate::testing::ingest::{Ingest, Op, OpKind, Outcome, PersonRef, Status, Submission};
+use crate::testing::{mask_name, Round, Site};
 use crate::web::html::clock;
 use crate::web::html::{csrf_field, url_enc, Markup};
 use crate::web::kit::{all, first, q, with_status, Pairs};
@@ -72,9 +72,9 @@ impl Here {
 /// officers and grid workers any site within their scope.
 async fn allowed_sites(db: &Db, ctx: &Ctx, round: &Round) -> Result<Vec<Site>, AppError> {
     let r = ctx.reader();
-    let mut v = super::my_sites(db, r.account_id, round.id).await?;
-    if super::samples_in_scope(r) {
-        for s in super::sites(db, round.id, Some(&r.scope)).await? {
+    let mut v = crate::testing::my_sites(db, r.account_id, round.id).await?;
+    if crate::testing::samples_in_scope(r) {
+        for s in crate::testing::sites(db, round.id, Some(&r.scope)).await? {
             if !v.iter().any(|x| x.id == s.id) {
                 v.push(s);
             }
@@ -378,7 +378,7 @@ async fn render(
             ta(
                 l,
                 "collect-round-closed",
-                &[("window", Arg::S(super::pages::window(round)))]
+                &[("window", Arg::S(super::window(round)))]
             )
         ));
     }
@@ -658,7 +658,7 @@ async fn statuses(db: &Db, round: i64, ids: &[i64]) -> Result<HashMap<i64, Strin
         .query(
             &format!(
                 "SELECT resident_id, status FROM test_persons WHERE round_id = $1 AND resident_id IN ({})",
-                super::placeholders(2, ids.len())
+                crate::testing::placeholders(2, ids.len())
             ),
             params,
         )

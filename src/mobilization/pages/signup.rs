@@ -11,11 +11,11 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use std::collections::HashMap;
 
-use super::volunteers::{self, Link, SignUp};
-use super::{label, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, Lang};
+use crate::mobilization::volunteers::{self, Link, SignUp};
+use crate::mobilization::{label, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
 use crate::registry::model::DOC_TYPES;
 use crate::web::html::vocab_options;
 use crate::web::html::{error_box, field, page, select, url_enc, Chrome, Markup};
@@ -38,7 +38,7 @@ pub(crate) fn chrome<'a>(v: &'a Visitor) -> Chrome<'a> {
 pub(super) fn checkboxes(
     name: &str,
     legend: &str,
-    v: super::Vocab,
+    v: crate::mobilization::Vocab,
     l: Lang,
     checked: &[&str],
 ) -> Markup {
