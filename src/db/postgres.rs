@@ -70,6 +70,58 @@ impl ToSql for Value {
     tokio_postgres::types::to_sql_checked!();
 }
 
+/// A `numeric` in PostgreSQL's binary form (base-10000 digits): a whole number that fits
+/// becomes [`Value::Int`], anything else its decimal text.
+struct Numeric(Value);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for Numeric {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn StdError + Sync + Send>> {
+        let word = |i: usize| -> Result<i16, Box<dyn StdError + Sync + Send>> {
+            raw.get(i * 2..i * 2 + 2)
+                .map(|b| i16::from_be_bytes([b[0], b[1]]))
+                .ok_or_else(|| "short numeric".into())
+        };
+        let (ndigits, weight, sign) = (word(0)? as usize, word(1)? as i64, word(2)? as u16);
+        if sign == 0xC000 {
+            return Ok(Numeric(Value::Text("NaN".into())));
+        }
+        let digits = (0..ndigits)
+            .map(|k| word(4 + k))
+            .collect::<Result<Vec<i16>, _>>()?;
+        // Whole when no digit lies after the decimal point.
+        let whole = ndigits as i64 <= weight + 1;
+        let mut acc: Option<i64> = whole.then_some(0);
+        if let Some(a) = acc.as_mut() {
+            for k in 0..=weight.max(-1) {
+                let d = digits.get(k as usize).copied().unwrap_or(0) as i64;
+                match a.checked_mul(10_000).and_then(|x| x.checked_add(d)) {
+                    Some(x) => *a = x,
+                    None => {
+                        acc = None;
+                        break;
+                    }
+                }
+            }
+        }
+        let neg = sign == 0x4000;
+        Ok(Numeric(match acc {
+            Some(a) => Value::Int(if neg { -a } else { a }),
+            None => {
+                // Not whole, or too large for an integer: its decimal text (approximate).
+                let v: f64 = digits
+                    .iter()
+                    .enumerate()
+                    .map(|(k, d)| *d as f64 * 10_000f64.powi((weight - k as i64) as i32))
+                    .sum();
+                Value::Text(format!("{}", if neg { -v } else { v }))
+            }
+        }))
+    }
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::NUMERIC
+    }
+}
+
 fn read_row(row: &tokio_postgres::Row, names: &Arc<[Box<str>]>) -> DbResult<Row> {
     let mut vals = Vec::with_capacity(row.len());
     for (i, col) in row.columns().iter().enumerate() {
@@ -91,6 +143,11 @@ fn read_row(row: &tokio_postgres::Row, names: &Arc<[Box<str>]>) -> DbResult<Row>
                 .try_get::<_, Option<bool>>(i)
                 .map_err(get)?
                 .map(|v| Value::Int(v as i64)),
+            // SUM and AVG of integers: whole numbers come back as integers, others as text.
+            Type::NUMERIC => row
+                .try_get::<_, Option<Numeric>>(i)
+                .map_err(get)?
+                .map(|n| n.0),
             Type::FLOAT8 => row
                 .try_get::<_, Option<f64>>(i)
                 .map_err(get)?

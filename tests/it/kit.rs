@@ -156,3 +156,32 @@ async fn a_posted_form_is_checked_decoded_and_shown_again_with_its_errors() {
         assert_eq!(before, after, "{}", t.name);
     }
 }
+
+#[tokio::test]
+async fn sums_and_big_numbers_arrive_as_integers_on_both_backends() {
+    for t in backends().await {
+        let db = &t.db;
+        for (sql, want) in [
+            (
+                "SELECT SUM(x) AS s FROM (SELECT 9007199254740993 AS x UNION ALL SELECT 7) q",
+                9007199254741000_i64,
+            ),
+            (
+                "SELECT SUM(x) AS s FROM (SELECT -20000 AS x UNION ALL SELECT -1) q",
+                -20001,
+            ),
+            ("SELECT SUM(x) AS s FROM (SELECT 0 AS x) q", 0),
+        ] {
+            let got: i64 = db.scalar(sql, args![]).await.unwrap();
+            assert_eq!(got, want, "{}: {sql}", t.name);
+        }
+        // A sum too large for 64 bits is an error, not a wrapped number.
+        let r = db
+            .scalar::<i64>(
+                "SELECT SUM(x) AS s FROM (SELECT 9223372036854775807 AS x UNION ALL SELECT 9223372036854775807) q",
+                args![],
+            )
+            .await;
+        assert!(r.is_err(), "{}: {r:?}", t.name);
+    }
+}
