@@ -19,6 +19,20 @@ impl Markup {
     }
 }
 
+/// A maud view's output goes wherever markup goes.
+impl From<maud::Markup> for Markup {
+    fn from(m: maud::Markup) -> Markup {
+        Markup(m.into_string())
+    }
+}
+
+/// Markup from the partials here (and older `html!` views) goes into a maud view as it is.
+impl maud::Render for Markup {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&self.0);
+    }
+}
+
 /// Escape text for HTML content and quoted attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -141,85 +155,67 @@ pub struct Chrome<'a> {
     pub role: &'a str,
 }
 
-/// A whole page.
+/// A whole page: the header with the role's links and the language switch, then `body`.
 pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
     let l = c.lang;
-    let mut nav = Markup::default();
-    if let Some((name, role, admin, audit)) = c.user {
-        nav.push(html!(
-            "<a href=\"/areas\">{}</a><a href=\"/search\">{}</a><a href=\"/testing\" id=\"nav-testing\">{}</a>",
-            t(l, "nav-areas"),
-            t(l, "nav-search"),
-            t(l, "nav-testing")
-        ));
-        if matches!(
-            c.role,
-            "admin" | "hq" | "street" | "community" | "grid" | "branch"
-        ) {
-            nav.push(html!(
-                "<a href=\"/needs\" id=\"nav-needs\">{}</a>",
-                t(l, "nav-needs")
-            ));
-            nav.push(html!(
-                "<a href=\"/volunteers\" id=\"nav-volunteers\">{}</a><a href=\"/roster\" id=\"nav-roster\">{}</a><a href=\"/branches\" id=\"nav-branches\">{}</a>",
-                t(l, "nav-volunteers"),
-                t(l, "nav-roster"),
-                t(l, "nav-branches")
-            ));
-        }
-        if c.role == "volunteer" {
-            nav.push(html!(
-                "<a href=\"/me/needs\" id=\"nav-mytasks\">{}</a><a href=\"/me/shifts\" id=\"nav-myshifts\">{}</a>",
-                t(l, "nav-mytasks"),
-                t(l, "nav-myshifts")
-            ));
-        }
-        if c.can_import {
-            nav.push(html!("<a href=\"/import\">{}</a>", t(l, "nav-import")));
-        }
-        if admin {
-            nav.push(html!(
-                "<a href=\"/admin/accounts\">{}</a>",
-                t(l, "nav-accounts")
-            ));
-        }
-        if audit {
-            nav.push(html!("<a href=\"/audit\">{}</a>", t(l, "nav-audit")));
-        }
-        nav.push(html!(
-            "<a href=\"/account\" title=\"{}\">{}</a>",
-            role,
-            name
-        ));
-        nav.push(html!(
-            "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"link\">{}</button></form>",
-            c.csrf.unwrap_or_default(),
-            t(l, "nav-logout")
-        ));
-    }
     let other = l.other();
-    let switch = html!(
-        "<a id=\"lang-switch\" href=\"/lang/{}?next={}\" lang=\"{}\">{}</a>",
-        other.tag(),
-        url_enc(c.here),
-        other.tag(),
-        t(other, "lang-name")
+    let staff = matches!(
+        c.role,
+        "admin" | "hq" | "street" | "community" | "grid" | "branch"
     );
-    html!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>{} · {}</title><link rel=\"stylesheet\" href=\"/static/app.css\">\
-<script src=\"/static/app.js\" defer></script></head><body>\
-<header><a class=\"brand\" href=\"/\">{}</a><nav>{}{}</nav></header>\
-<main>{}</main></body></html>",
-        l.tag(),
-        title,
-        t(l, "app-name"),
-        t(l, "app-name"),
-        nav,
-        switch,
-        body
-    )
+    maud::html! {
+        (maud::DOCTYPE)
+        html lang=(l.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) " · " (t(l, "app-name")) }
+                link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
+            }
+            body {
+                header {
+                    a.brand href="/" { (t(l, "app-name")) }
+                    nav {
+                        @if let Some((name, role, admin, audit)) = c.user {
+                            a href="/areas" { (t(l, "nav-areas")) }
+                            a href="/search" { (t(l, "nav-search")) }
+                            a href="/testing" #nav-testing { (t(l, "nav-testing")) }
+                            @if staff {
+                                a href="/needs" #nav-needs { (t(l, "nav-needs")) }
+                                a href="/volunteers" #nav-volunteers { (t(l, "nav-volunteers")) }
+                                a href="/roster" #nav-roster { (t(l, "nav-roster")) }
+                                a href="/branches" #nav-branches { (t(l, "nav-branches")) }
+                            }
+                            @if c.role == "volunteer" {
+                                a href="/me/needs" #nav-mytasks { (t(l, "nav-mytasks")) }
+                                a href="/me/shifts" #nav-myshifts { (t(l, "nav-myshifts")) }
+                            }
+                            @if c.can_import {
+                                a href="/import" { (t(l, "nav-import")) }
+                            }
+                            @if admin {
+                                a href="/admin/accounts" { (t(l, "nav-accounts")) }
+                            }
+                            @if audit {
+                                a href="/audit" { (t(l, "nav-audit")) }
+                            }
+                            a href="/account" title=(role) { (name) }
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(c.csrf.unwrap_or_default());
+                                button.link { (t(l, "nav-logout")) }
+                            }
+                        }
+                        a #lang-switch href={ "/lang/" (other.tag()) "?next=" (url_enc(c.here)) } lang=(other.tag()) {
+                            (t(other, "lang-name"))
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+    .into()
 }
 
 /// Breadcrumbs: (label, link) pairs, the last one unlinked.
@@ -342,7 +338,6 @@ pub fn checkboxes(
     m
 }
 
-/// The hidden CSRF field every state-changing form carries.
 /// Minutes, China time: `2026-11-23 07:00`.
 pub fn minutes(ms: i64) -> String {
     datetime(ms)[..16].to_owned()
@@ -365,6 +360,7 @@ pub fn vocab_options(v: &[(&str, &str, &str)], l: Lang) -> Vec<(String, String)>
         .collect()
 }
 
+/// The hidden CSRF field every state-changing form carries.
 pub fn csrf_field(token: &str) -> Markup {
     html!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", token)
 }
@@ -403,5 +399,23 @@ mod tests {
         assert!(m.0.ends_with("<b>ok</b>"));
         assert_eq!(url_enc("/a?b=c d"), "%2Fa%3Fb%3Dc%20d");
         assert_eq!(datetime(0), "1970-01-01 08:00:00");
+    }
+}
+#[cfg(test)]
+mod tmp_print {
+    #[test]
+    fn print_page() {
+        let c = super::Chrome {
+            lang: crate::i18n::Lang::Zh,
+            here: "/a?b=1&c=2",
+            user: Some(("Li '<>", "hq", true, true)),
+            csrf: Some("tok"),
+            can_import: true,
+            role: "hq",
+        };
+        println!(
+            "{}",
+            super::page(&c, "T <x>", super::Markup("<p>b</p>".into())).0
+        );
     }
 }
