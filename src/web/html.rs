@@ -220,16 +220,18 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
 
 /// Breadcrumbs: (label, link) pairs, the last one unlinked.
 pub fn crumbs(items: &[(String, String)]) -> Markup {
-    let mut m = Markup("<nav class=\"crumbs\">".into());
-    for (i, (label, href)) in items.iter().enumerate() {
-        if i + 1 == items.len() {
-            m.push(html!("<span>{}</span>", label));
-        } else {
-            m.push(html!("<a href=\"{}\">{}</a><i>›</i>", href, label));
+    maud::html! {
+        nav.crumbs {
+            @for (i, (label, href)) in items.iter().enumerate() {
+                @if i + 1 == items.len() {
+                    span { (label) }
+                } @else {
+                    a href=(href) { (label) } i { "›" }
+                }
+            }
         }
     }
-    m.0.push_str("</nav>");
-    m
+    .into()
 }
 
 /// Errors for a form: a summary at the top (role=alert) listing each problem.
@@ -237,20 +239,18 @@ pub fn error_box(lang: Lang, errors: &[String]) -> Markup {
     if errors.is_empty() {
         return Markup::default();
     }
-    let mut m = html!(
-        "<div class=\"errors\" role=\"alert\"><strong>{}</strong><ul>",
-        t(lang, "form-has-errors")
-    );
-    for e in errors {
-        m.push(html!("<li>{}</li>", e));
+    maud::html! {
+        div.errors role="alert" {
+            strong { (t(lang, "form-has-errors")) }
+            ul { @for e in errors { li { (e) } } }
+        }
     }
-    m.0.push_str("</ul></div>");
-    m
+    .into()
 }
 
 /// A notice (success) line.
 pub fn notice(text: &str) -> Markup {
-    html!("<p class=\"notice\" role=\"status\">{}</p>", text)
+    maud::html! { p.notice role="status" { (text) } }.into()
 }
 
 /// One labelled text input with its inline error.
@@ -278,30 +278,18 @@ pub fn select(
     selected: &str,
     error: Option<&str>,
 ) -> Markup {
-    let mut m = html!(
-        "<label class=\"field{}\"><span>{}</span><select name=\"{}\">",
-        if error.is_some() { " bad" } else { "" },
-        label,
-        name
-    );
-    for (v, l) in options {
-        m.push(html!(
-            "<option value=\"{}\"{}>{}</option>",
-            v,
-            Markup(if v == selected {
-                " selected".into()
-            } else {
-                String::new()
-            }),
-            l
-        ));
+    maud::html! {
+        label.field.bad[error.is_some()] {
+            span { (label) }
+            select name=(name) {
+                @for (v, l) in options {
+                    option value=(v) selected[v == selected] { (l) }
+                }
+            }
+            @if let Some(e) = error { em.err { (e) } }
+        }
     }
-    m.0.push_str("</select>");
-    if let Some(e) = error {
-        m.push(html!("<em class=\"err\">{}</em>", e));
-    }
-    m.0.push_str("</label>");
-    m
+    .into()
 }
 
 /// A group of checkboxes (value, label) with its inline error; `checked` values are ticked.
@@ -312,30 +300,19 @@ pub fn checkboxes(
     checked: &[&str],
     error: Option<&str>,
 ) -> Markup {
-    let mut m = html!(
-        "<fieldset class=\"field{}\" id=\"f-{}\"><span>{}</span>",
-        if error.is_some() { " bad" } else { "" },
-        name,
-        label
-    );
-    for (v, l) in options {
-        m.push(html!(
-            "<label class=\"tag\"><input type=\"checkbox\" name=\"{}\" value=\"{}\"{}> {}</label>",
-            name,
-            v,
-            Markup(if checked.contains(&v.as_str()) {
-                " checked".into()
-            } else {
-                String::new()
-            }),
-            l
-        ));
+    maud::html! {
+        fieldset.field.bad[error.is_some()] id={ "f-" (name) } {
+            span { (label) }
+            @for (v, l) in options {
+                label.tag {
+                    input type="checkbox" name=(name) value=(v) checked[checked.contains(&v.as_str())];
+                    " " (l)
+                }
+            }
+            @if let Some(e) = error { em.err { (e) } }
+        }
     }
-    if let Some(e) = error {
-        m.push(html!("<em class=\"err\">{}</em>", e));
-    }
-    m.0.push_str("</fieldset>");
-    m
+    .into()
 }
 
 /// Minutes, China time: `2026-11-23 07:00`.
@@ -362,7 +339,7 @@ pub fn vocab_options(v: &[(&str, &str, &str)], l: Lang) -> Vec<(String, String)>
 
 /// The hidden CSRF field every state-changing form carries.
 pub fn csrf_field(token: &str) -> Markup {
-    html!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", token)
+    maud::html! { input type="hidden" name="csrf" value=(token); }.into()
 }
 
 /// Date and time (UTC+8, China Standard Time) from unix milliseconds.
