@@ -16,6 +16,7 @@ mod hardening_privacy;
 mod hardening_web;
 mod import;
 mod import_limits;
+mod layering;
 mod mobilization;
 mod mobilization_autofill;
 mod mobilization_branch_pages;
