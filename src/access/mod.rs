@@ -8,6 +8,7 @@ pub mod pages;
 pub mod password;
 pub mod retention;
 pub mod session;
+pub mod settings;
 pub mod totp;
 
 use serde::Serialize;
@@ -112,7 +113,7 @@ pub async fn count_attempt(
     now: i64,
     window_ms: i64,
 ) -> crate::error::AppResult<(String, i64)> {
-    let salt = crate::testing::qr_secret(db).await?;
+    let salt = settings::qr_secret(db).await?;
     let ip_hash = hash_token(&format!("{salt}:{client}"))[..16].to_owned();
     let mut tx = db.begin().await?;
     tx.execute(
