@@ -582,25 +582,6 @@ pub fn parse_resident_code(secret: &str, code: &str) -> Option<i64> {
     (sig.eq_ignore_ascii_case(&qr_sig(secret, id))).then_some(id)
 }
 
-/// A name masked for people who may confirm a person but not read the registry: 张*明, 李*.
-pub fn mask_name(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 => "*".into(),
-        2 => format!("{}*", chars[0]),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
-}
-
-/// `IN ($k, $k+1, …)` for `n` parameters starting at `$first`.
-pub fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Ancestors of an area within the round, for breadcrumbs.
 pub async fn round_area(db: &Db, round: &Round, code: Option<&str>, r: &Reader) -> AppResult<Area> {
     let code = code.filter(|c| !c.is_empty());
