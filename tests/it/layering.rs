@@ -190,7 +190,7 @@ use crate::testing::{
 };
 use super::Thing;
 fn f(r: &Row, c: &mut Check) {
-    let s = "crate::cli::run in a string is fine";
+    let s = ("crate::cli::run in a string is fine", '"', '中', /* crate::cli */ 'x');
     let a = r.int(0);
     let b = r.opt_text(i + 1);
     let n = c.int("count", &f.count);
@@ -298,9 +298,9 @@ struct Source {
     path: String,
     /// The file as written (for the messages).
     lines: Vec<String>,
-    /// The file with comments and string contents blanked (same lines, same columns).
-    code: Vec<char>,
-    /// Line starts (char offsets) in `code`.
+    /// The file's bytes with comments and string contents blanked (same lines, same offsets).
+    code: Vec<u8>,
+    /// Line starts (byte offsets) in `code`.
     starts: Vec<usize>,
 }
 
@@ -309,7 +309,7 @@ impl Source {
         let code = blank(text);
         let mut starts = vec![0];
         for (i, c) in code.iter().enumerate() {
-            if *c == '\n' {
+            if *c == b'\n' {
                 starts.push(i + 1);
             }
         }
@@ -387,14 +387,14 @@ fn read_sources() -> Vec<Source> {
 
 /// Comments (line, block, doc) become spaces; string and char literals keep their quotes and
 /// lose their contents. Newlines stay, so offsets map to the same lines.
-fn blank(text: &str) -> Vec<char> {
-    let s: Vec<char> = text.chars().collect();
+fn blank(text: &str) -> Vec<u8> {
+    let s: Vec<u8> = text.as_bytes().to_vec();
     let mut out = s.clone();
-    let ident = |c: char| c.is_alphanumeric() || c == '_';
-    let wipe = |out: &mut Vec<char>, from: usize, to: usize| {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let wipe = |out: &mut Vec<u8>, from: usize, to: usize| {
         for c in &mut out[from..to.min(s.len())] {
-            if *c != '\n' {
-                *c = ' ';
+            if *c != b'\n' {
+                *c = b' ';
             }
         }
     };
@@ -402,20 +402,20 @@ fn blank(text: &str) -> Vec<char> {
     while i < s.len() {
         let c = s[i];
         let next = s.get(i + 1).copied();
-        if c == '/' && next == Some('/') {
+        if c == b'/' && next == Some(b'/') {
             let end = s[i..]
                 .iter()
-                .position(|c| *c == '\n')
+                .position(|c| *c == b'\n')
                 .map_or(s.len(), |e| i + e);
             wipe(&mut out, i, end);
             i = end;
-        } else if c == '/' && next == Some('*') {
+        } else if c == b'/' && next == Some(b'*') {
             let (mut depth, mut j) = (1, i + 2);
             while j < s.len() && depth > 0 {
-                if s[j] == '/' && s.get(j + 1) == Some(&'*') {
+                if s[j] == b'/' && s.get(j + 1) == Some(&b'*') {
                     depth += 1;
                     j += 2;
-                } else if s[j] == '*' && s.get(j + 1) == Some(&'/') {
+                } else if s[j] == b'*' && s.get(j + 1) == Some(&b'/') {
                     depth -= 1;
                     j += 2;
                 } else {
@@ -424,24 +424,24 @@ fn blank(text: &str) -> Vec<char> {
             }
             wipe(&mut out, i, j);
             i = j;
-        } else if c == 'r'
-            && matches!(next, Some('"' | '#'))
-            && (i == 0 || !ident(s[i - 1]) || (s[i - 1] == 'b' && (i < 2 || !ident(s[i - 2]))))
+        } else if c == b'r'
+            && matches!(next, Some(b'"' | b'#'))
+            && (i == 0 || !ident(s[i - 1]) || (s[i - 1] == b'b' && (i < 2 || !ident(s[i - 2]))))
         {
             // A raw string r"…", r#"…"#, br"…".
-            let hashes = s[i + 1..].iter().take_while(|c| **c == '#').count();
+            let hashes = s[i + 1..].iter().take_while(|c| **c == b'#').count();
             let open = i + 1 + hashes;
-            if s.get(open) != Some(&'"') {
+            if s.get(open) != Some(&b'"') {
                 i += 1;
                 continue;
             }
             let mut j = open + 1;
             while j < s.len() {
-                if s[j] == '"'
+                if s[j] == b'"'
                     && s[j + 1..]
                         .iter()
                         .take(hashes)
-                        .filter(|c| **c == '#')
+                        .filter(|c| **c == b'#')
                         .count()
                         == hashes
                 {
@@ -451,25 +451,26 @@ fn blank(text: &str) -> Vec<char> {
             }
             wipe(&mut out, open + 1, j);
             i = j + 1 + hashes;
-        } else if c == '"' {
+        } else if c == b'"' {
             let mut j = i + 1;
-            while j < s.len() && s[j] != '"' {
-                j += if s[j] == '\\' { 2 } else { 1 };
+            while j < s.len() && s[j] != b'"' {
+                j += if s[j] == b'\\' { 2 } else { 1 };
             }
             wipe(&mut out, i + 1, j);
             i = j + 1;
-        } else if c == '\'' {
+        } else if c == b'\'' {
             // A char literal ('x', '\n', '\u{..}') or a lifetime ('a).
-            if next == Some('\\') {
+            if next == Some(b'\\') {
                 let end = s[i + 2..]
                     .iter()
-                    .position(|c| *c == '\'')
+                    .position(|c| *c == b'\'')
                     .map_or(s.len(), |e| i + 2 + e);
                 wipe(&mut out, i + 1, end);
                 i = end + 1;
-            } else if s.get(i + 2) == Some(&'\'') {
-                wipe(&mut out, i + 1, i + 2);
-                i += 3;
+            } else if s.get(i + 1 + utf8_len(next)) == Some(&b'\'') {
+                let end = i + 1 + utf8_len(next);
+                wipe(&mut out, i + 1, end);
+                i = end + 1;
             } else {
                 i += 1;
             }
@@ -480,16 +481,26 @@ fn blank(text: &str) -> Vec<char> {
     out
 }
 
+/// The length of the UTF-8 character starting with byte `b` (1 for none).
+fn utf8_len(b: Option<u8>) -> usize {
+    match b {
+        Some(b) if b >= 0xF0 => 4,
+        Some(b) if b >= 0xE0 => 3,
+        Some(b) if b >= 0xC0 => 2,
+        _ => 1,
+    }
+}
+
 /// Exported macros (`crate::html!`, `crate::args!`) and the room of the file defining them.
 fn exported_macros(files: &[Source]) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     for f in files {
-        let code: String = f.code.iter().collect();
+        let code = String::from_utf8_lossy(&f.code);
         for (at, _) in code.match_indices("macro_rules!") {
             let name: String = code[at + "macro_rules!".len()..]
                 .trim_start()
                 .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
             m.insert(name, f.room());
         }
@@ -500,36 +511,37 @@ fn exported_macros(files: &[Source]) -> BTreeMap<String, String> {
 // ---------------------------------------------------------------------------------------
 // References.
 
-fn is_ident(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
 }
 
 /// Does the word `w` start at `at` (not inside a longer identifier)?
-fn word_at(code: &[char], at: usize, w: &str) -> bool {
-    let n = w.chars().count();
-    at + n <= code.len()
-        && code[at..at + n].iter().copied().eq(w.chars())
+fn word_at(code: &[u8], at: usize, w: &str) -> bool {
+    let n = w.len();
+    code.get(at) == w.as_bytes().first() // the quick refusal, for speed
+        && at + n <= code.len()
+        && code[at..at + n].iter().copied().eq(w.bytes())
         && (at == 0 || !is_ident(code[at - 1]))
         && code.get(at + n).is_none_or(|c| !is_ident(*c))
 }
 
-fn skip_ws(code: &[char], mut at: usize) -> usize {
-    while at < code.len() && code[at].is_whitespace() {
+fn skip_ws(code: &[u8], mut at: usize) -> usize {
+    while at < code.len() && code[at].is_ascii_whitespace() {
         at += 1;
     }
     at
 }
 
-fn read_ident(code: &[char], at: usize) -> (String, usize) {
+fn read_ident(code: &[u8], at: usize) -> (String, usize) {
     let mut j = at;
     while j < code.len() && is_ident(code[j]) {
         j += 1;
     }
-    (code[at..j].iter().collect(), j)
+    (String::from_utf8_lossy(&code[at..j]).into_owned(), j)
 }
 
 /// The inline modules (`mod tests { … }`): name and the span of their body.
-fn inline_modules(code: &[char]) -> Vec<(String, usize, usize)> {
+fn inline_modules(code: &[u8]) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     let mut open: Vec<(Option<String>, usize)> = Vec::new();
     let mut pending: Option<String> = None;
@@ -538,15 +550,15 @@ fn inline_modules(code: &[char]) -> Vec<(String, usize, usize)> {
         if word_at(code, i, "mod") {
             let (name, j) = read_ident(code, skip_ws(code, i + 3));
             let k = skip_ws(code, j);
-            if !name.is_empty() && code.get(k) == Some(&'{') {
+            if !name.is_empty() && code.get(k) == Some(&b'{') {
                 pending = Some(name);
             }
             i = k;
             continue;
         }
         match code[i] {
-            '{' => open.push((pending.take(), i)),
-            '}' => {
+            b'{' => open.push((pending.take(), i)),
+            b'}' => {
                 if let Some((Some(name), start)) = open.pop() {
                     out.push((name, start, i));
                 }
@@ -561,7 +573,7 @@ fn inline_modules(code: &[char]) -> Vec<(String, usize, usize)> {
 /// Expands a `use` tree starting at `at` (just after `use`): every leaf path with the offset
 /// where its last written piece starts. Returns the offset after the tree.
 fn use_tree(
-    code: &[char],
+    code: &[u8],
     at: usize,
     prefix: &[String],
     out: &mut Vec<(Vec<String>, usize)>,
@@ -569,21 +581,21 @@ fn use_tree(
     let mut path = prefix.to_vec();
     let mut i = skip_ws(code, at);
     let start = i;
-    if code.get(i) == Some(&':') && code.get(i + 1) == Some(&':') {
+    if code.get(i) == Some(&b':') && code.get(i + 1) == Some(&b':') {
         i = skip_ws(code, i + 2); // `use ::std::…`
     }
     loop {
         match code.get(i) {
-            Some('{') => {
+            Some(b'{') => {
                 i += 1;
                 loop {
                     i = skip_ws(code, i);
-                    if code.get(i) == Some(&'}') {
+                    if code.get(i) == Some(&b'}') {
                         return i + 1;
                     }
                     i = use_tree(code, i, &path, out);
                     i = skip_ws(code, i);
-                    if code.get(i) == Some(&',') {
+                    if code.get(i) == Some(&b',') {
                         i += 1;
                     }
                     if i >= code.len() {
@@ -591,18 +603,18 @@ fn use_tree(
                     }
                 }
             }
-            Some('*') => {
+            Some(b'*') => {
                 out.push((path, start));
                 return i + 1;
             }
-            Some('$') => i += 1,
+            Some(b'$') => i += 1,
             Some(c) if is_ident(*c) => {
                 let (seg, j) = read_ident(code, i);
                 if seg != "self" || path.is_empty() {
                     path.push(seg);
                 }
                 i = skip_ws(code, j);
-                if code.get(i) == Some(&':') && code.get(i + 1) == Some(&':') {
+                if code.get(i) == Some(&b':') && code.get(i + 1) == Some(&b':') {
                     i = skip_ws(code, i + 2);
                     continue;
                 }
@@ -642,7 +654,7 @@ fn references(f: &Source) -> Vec<(Vec<String>, usize)> {
     let mut in_use = vec![false; code.len()];
     let mut i = 0;
     while i < code.len() {
-        if word_at(code, i, "use") && (i == 0 || code[i - 1] != ':') {
+        if word_at(code, i, "use") && (i == 0 || code[i - 1] != b':') {
             let end = use_tree(code, i + 3, &[], &mut raw);
             for b in &mut in_use[i..end.min(code.len())] {
                 *b = true;
@@ -664,7 +676,7 @@ fn references(f: &Source) -> Vec<(Vec<String>, usize)> {
                 }
                 path.push(seg);
                 j = k;
-                if code.get(j) == Some(&':') && code.get(j + 1) == Some(&':') {
+                if code.get(j) == Some(&b':') && code.get(j + 1) == Some(&b':') {
                     j += 2;
                 } else {
                     break;
@@ -744,27 +756,27 @@ fn positional_reads(f: &Source) -> Vec<String> {
     let code = &f.code;
     let mut bad = Vec::new();
     for i in 0..code.len() {
-        if code[i] != '.' {
+        if code[i] != b'.' {
             continue;
         }
         let Some(m) = METHODS.iter().find(|m| word_at(code, i + 1, m)) else {
             continue;
         };
         let open = i + 1 + m.len();
-        if code.get(open) != Some(&'(') {
+        if code.get(open) != Some(&b'(') {
             continue;
         }
         let (mut depth, mut j, mut commas) = (1, open + 1, 0);
         while j < code.len() && depth > 0 {
             match code[j] {
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth -= 1,
-                ',' if depth == 1 => commas += 1,
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                b',' if depth == 1 => commas += 1,
                 _ => {}
             }
             j += 1;
         }
-        let arg: String = code[open + 1..j - 1].iter().collect();
+        let arg = String::from_utf8_lossy(&code[open + 1..j - 1]);
         let arg = arg.trim();
         if commas == 0 && !arg.is_empty() && !arg.starts_with('"') && !arg.starts_with('&') {
             bad.push(f.report(i, "positional row read: read the column by name"));
@@ -781,9 +793,9 @@ fn form_reads(f: &Source) -> Vec<String> {
     for i in 0..code.len() {
         let call = ["first", "all", "fv"].iter().find(|w| {
             word_at(code, i, w)
-                && (i == 0 || code[i - 1] != '.')
-                && code.get(i + w.len()) == Some(&'(')
-                && code.get(skip_ws(code, i + w.len() + 1)) == Some(&'&')
+                && (i == 0 || code[i - 1] != b'.')
+                && code.get(i + w.len()) == Some(&b'(')
+                && code.get(skip_ws(code, i + w.len() + 1)) == Some(&b'&')
         });
         if call.is_some() || word_at(code, i, "Pairs") {
             bad.push(f.report(i, "untyped form read: take a typed form (CsrfForm<F>)"));
