@@ -963,40 +963,10 @@ async fn print_demo_tokens(db: &Db) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The reader behind a demo account, with its scope (no session or token needed).
-pub(crate) async fn demo_reader(
-    db: &Db,
-    username: &str,
-) -> Result<Option<access::Reader>, AppError> {
-    let rows = db
-        .query(
-            "SELECT a.id, a.role, a.display_name, ar.path FROM accounts a \
-             LEFT JOIN account_scopes s ON s.account_id = a.id \
-             LEFT JOIN areas ar ON ar.id = s.area_id WHERE a.username = $1 ORDER BY ar.path",
-            crate::args![username],
-        )
-        .await?;
-    Ok(rows.first().map(|r| access::Reader {
-        account_id: r.int(0),
-        username: username.to_owned(),
-        display_name: r.string(2),
-        role: r.string(1),
-        scope: Scope {
-            roots: rows.iter().filter_map(|x| x.opt_string(3)).collect(),
-        },
-    }))
-}
+/// The demo district's community with the demo grid (its street below).
+pub use crate::registry::demo::{demo_actor, demo_reader, DEMO_COMMUNITY};
 
-pub(crate) fn demo_actor(r: &access::Reader) -> audit::Actor {
-    audit::Actor {
-        account_id: Some(r.account_id),
-        username: r.username.clone(),
-        ip: "demo".into(),
-    }
-}
-
-/// The demo district's community with the demo grid, and its street.
-pub const DEMO_COMMUNITY: &str = "431102001001";
+/// The demo district's street.
 const DEMO_STREET: &str = "431102001";
 
 /// Once, when there is no testing round yet: a round over the demo district open today

@@ -31,7 +31,7 @@ impl FieldError {
         self
     }
     pub fn render(&self, lang: Lang) -> String {
-        let field = crate::registry::model::field_label(self.field, lang);
+        let field = crate::i18n::field_label(self.field, lang);
         match (self.row, lang) {
             (Some(r), Lang::Zh) => format!("第 {r} 行，{field}：{}", self.message.zh),
             (Some(r), Lang::En) => format!("row {r}, {field}: {}", self.message.en),

@@ -6,10 +6,12 @@
 
 pub mod access;
 pub mod audit;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod hex;
 pub mod i18n;
 pub mod mobilization;
 pub mod needs;
@@ -17,6 +19,7 @@ pub mod privacy;
 pub mod registry;
 pub mod retention;
 pub mod rng;
+pub mod scope;
 pub mod server;
 pub mod testing;
 pub mod web;

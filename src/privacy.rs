@@ -40,6 +40,17 @@ pub fn mask_digit_runs(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A name masked for people who may confirm a person but not read the registry: 张*明, 李*.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

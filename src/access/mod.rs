@@ -8,15 +8,18 @@ pub mod pages;
 pub mod password;
 pub mod retention;
 pub mod session;
+pub mod settings;
 pub mod totp;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::args;
-use crate::db::{now_ms, path_end, Db, Value};
+use crate::db::{now_ms, Db, Value};
 use crate::error::{AppError, AppResult, FieldError};
+pub use crate::hex::hex;
 use crate::i18n::Msg;
+pub use crate::scope::Scope;
 
 /// Roles, from DESIGN.md: (code, English, Chinese).
 pub const ROLES: &[(&str, &str, &str)] = &[
@@ -31,35 +34,6 @@ pub const ROLES: &[(&str, &str, &str)] = &[
     ("collector", "sampling collector", "采样人员"),
     ("lab", "testing lab", "检测机构"),
 ];
-
-/// The area subtrees an account may see, as path prefixes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    pub roots: Vec<String>,
-}
-
-impl Scope {
-    pub fn contains(&self, path: &str) -> bool {
-        self.roots.iter().any(|r| path.starts_with(r.as_str()))
-    }
-
-    /// A SQL condition restricting `col` to the scope, with parameters numbered from `first`.
-    /// An empty scope matches nothing.
-    pub fn sql(&self, col: &str, first: usize) -> (String, Vec<Value>) {
-        if self.roots.is_empty() {
-            return ("1 = 0".into(), vec![]);
-        }
-        let mut parts = Vec::new();
-        let mut params = Vec::new();
-        for (i, r) in self.roots.iter().enumerate() {
-            let n = first + 2 * i;
-            parts.push(format!("({col} >= ${n} AND {col} < ${})", n + 1));
-            params.push(Value::from(r.as_str()));
-            params.push(Value::from(path_end(r)));
-        }
-        (format!("({})", parts.join(" OR ")), params)
-    }
-}
 
 /// The name of a role in a language.
 pub fn role_name(role: &str, lang: crate::i18n::Lang) -> &str {
@@ -139,7 +113,7 @@ pub async fn count_attempt(
     now: i64,
     window_ms: i64,
 ) -> crate::error::AppResult<(String, i64)> {
-    let salt = crate::testing::qr_secret(db).await?;
+    let salt = settings::qr_secret(db).await?;
     let ip_hash = hash_token(&format!("{salt}:{client}"))[..16].to_owned();
     let mut tx = db.begin().await?;
     tx.execute(
@@ -165,17 +139,6 @@ pub async fn count_attempt(
 
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// Lower-case hex, without a formatting call per byte (this runs on every API request).
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
 }
 
 /// `n` random bytes as hex.

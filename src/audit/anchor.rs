@@ -77,7 +77,7 @@ pub fn load_key(path: &Path, create: bool) -> Result<(Vec<u8>, KeySource), Strin
             tmp.push(format!(
                 ".{}.{}.tmp",
                 std::process::id(),
-                crate::access::hex(&nonce)
+                crate::hex::hex(&nonce)
             ));
             let tmp = PathBuf::from(tmp);
             let mut opts = std::fs::OpenOptions::new();
@@ -88,7 +88,7 @@ pub fn load_key(path: &Path, create: bool) -> Result<(Vec<u8>, KeySource), Strin
                 opts.mode(0o600);
             }
             let written = opts.open(&tmp).and_then(|mut f| {
-                writeln!(f, "{}", crate::access::hex(&key))?;
+                writeln!(f, "{}", crate::hex::hex(&key))?;
                 f.sync_all()
             });
             if let Err(e) = written {

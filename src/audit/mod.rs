@@ -27,10 +27,10 @@ use serde::Serialize;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::access::Scope;
 use crate::args;
 use crate::db::{now_ms, Db, Row, Tx, Value};
 use crate::error::{AppError, AppResult};
+use crate::scope::Scope;
 
 /// Who did it, and from where.
 #[derive(Debug, Clone)]
@@ -98,7 +98,7 @@ pub const REDACTED: &str = r#"{"redacted":"retention"}"#;
 
 /// The SHA-256 of an entry's detail, hex.
 pub fn detail_digest(detail: &str) -> String {
-    crate::access::hex(&Sha256::digest(detail.as_bytes()))
+    crate::hex::hex(&Sha256::digest(detail.as_bytes()))
 }
 
 /// A short public name for a key (an HMAC of a fixed text), kept in `audit_head.key_id` so that
@@ -106,7 +106,7 @@ pub fn detail_digest(detail: &str) -> String {
 pub fn key_id(key: &[u8]) -> String {
     let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
     m.update(b"wardline audit key id");
-    crate::access::hex(&m.finalize().into_bytes())[..16].to_owned()
+    crate::hex::hex(&m.finalize().into_bytes())[..16].to_owned()
 }
 
 /// Feed an entry's fields to a hash or a MAC, each length-prefixed, so that no two different
@@ -151,7 +151,7 @@ pub fn entry_mac(
         digest,
     ];
     framed(&parts, |b| h.update(b));
-    crate::access::hex(&h.finalize().into_bytes())
+    crate::hex::hex(&h.finalize().into_bytes())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -184,7 +184,7 @@ pub fn entry_hash(
         detail,
     ];
     framed(&parts, |b| h.update(b));
-    crate::access::hex(&h.finalize())
+    crate::hex::hex(&h.finalize())
 }
 
 /// Append an entry inside `tx`. The head row is locked until `tx` ends, so entries from

@@ -506,6 +506,14 @@ pub fn path_end(prefix: &str) -> String {
     format!("{prefix}~")
 }
 
+/// `IN ($k, $k+1, …)` for `n` parameters starting at `$first`.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Milliseconds since the Unix epoch, UTC.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

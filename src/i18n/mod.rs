@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod fields;
+pub use fields::field_label;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Lang {
     #[serde(rename = "zh-CN")]

@@ -559,7 +559,7 @@ async fn volunteer_rule_info(
         }
         let sql = format!(
             "SELECT id, skills, days, from_min, to_min, avail_from, avail_to FROM volunteers WHERE id IN ({})",
-            crate::testing::placeholders(1, chunk.len())
+            crate::db::placeholders(1, chunk.len())
         );
         for r in db
             .query(&sql, chunk.iter().map(|i| Value::from(*i)).collect())
@@ -598,7 +598,7 @@ async fn spans_of(
         let sql = format!(
             "SELECT volunteer_id, shift_id, starts_ms, ends_ms FROM assignments \
              WHERE starts_ms >= $1 AND starts_ms < $2 AND volunteer_id IN ({})",
-            crate::testing::placeholders(3, chunk.len())
+            crate::db::placeholders(3, chunk.len())
         );
         let mut params = args![from, to];
         params.extend(chunk.iter().map(|i| Value::from(*i)));

@@ -614,7 +614,7 @@ pub async fn by_ref(db: &Db, ref_code: &str) -> AppResult<(String, String, Strin
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((
-        crate::testing::mask_name(r.text(0)),
+        crate::privacy::mask_name(r.text(0)),
         r.string(1),
         r.string(2),
         r.opt_string(3).unwrap_or_default(),

@@ -3,10 +3,10 @@
 
 use super::flow::{self, Action, Who};
 use super::intake::{self, NewNeed};
-use crate::cli::{demo_actor, demo_reader, DEMO_COMMUNITY};
 use crate::db::{now_ms, path_end, Db};
 use crate::error::AppError;
 use crate::mobilization::volunteers;
+use crate::registry::demo::{demo_actor, demo_reader, DEMO_COMMUNITY};
 
 const ASKS: &[(&str, &str)] = &[
     (

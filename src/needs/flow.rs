@@ -699,7 +699,7 @@ pub async fn tasks(db: &Db, v: &Volunteer, limit: i64) -> AppResult<Tasks> {
     if !teams.is_empty() {
         sql.push_str(&format!(
             " OR (n.volunteer_id IS NULL AND n.team_id IN ({}))",
-            crate::testing::placeholders(2, teams.len())
+            crate::db::placeholders(2, teams.len())
         ));
         params.extend(teams.iter().map(|t| Value::from(*t)));
     }

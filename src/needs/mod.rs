@@ -321,7 +321,7 @@ pub async fn household_tags(
     for chunk in ids.chunks(500) {
         let sql = format!(
             "SELECT household_id, tags FROM residents WHERE tags <> 0 AND household_id IN ({})",
-            crate::testing::placeholders(1, chunk.len())
+            crate::db::placeholders(1, chunk.len())
         );
         for row in db
             .query(&sql, chunk.iter().map(|i| Value::from(*i)).collect())

@@ -756,6 +756,24 @@ pub async fn recount_aged60(db: &Db) -> AppResult<i64> {
     Ok(total)
 }
 
+/// The areas a form offers within a scope (a testing round's area, a team's community, a
+/// need's filter): the roots of the scope and their children, as (code, name), children indented.
+pub async fn scope_choices(db: &Db, scope: &Scope) -> AppResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for p in &scope.roots {
+        let Some(a) = by_path(db, p).await? else {
+            continue;
+        };
+        out.push((a.code.clone(), a.name.clone()));
+        if a.level < LEVEL_GRID {
+            for c in children(db, &a, None, 200).await? {
+                out.push((c.area.code.clone(), format!("　{}", c.area.name)));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

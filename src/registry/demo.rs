@@ -1010,3 +1010,50 @@ mod tests {
             .any(|c| d.starts_with(&c.to_string()))));
     }
 }
+
+/// The demo district's community with the demo grid.
+pub const DEMO_COMMUNITY: &str = "431102001001";
+
+/// One scope row of a demo account.
+struct DemoAccount {
+    id: i64,
+    role: String,
+    display_name: String,
+    path: Option<String>,
+}
+crate::from_row!(DemoAccount {
+    id,
+    role,
+    display_name,
+    path
+});
+
+/// The reader behind a demo account, with its scope (no session or token needed).
+pub async fn demo_reader(db: &Db, username: &str) -> AppResult<Option<crate::access::Reader>> {
+    let rows = db
+        .query_as::<DemoAccount>(
+            "SELECT a.id, a.role, a.display_name, ar.path FROM accounts a \
+             LEFT JOIN account_scopes s ON s.account_id = a.id \
+             LEFT JOIN areas ar ON ar.id = s.area_id WHERE a.username = $1 ORDER BY ar.path",
+            args![username],
+        )
+        .await?;
+    Ok(rows.first().map(|r| crate::access::Reader {
+        account_id: r.id,
+        username: username.to_owned(),
+        display_name: r.display_name.clone(),
+        role: r.role.clone(),
+        scope: crate::access::Scope {
+            roots: rows.iter().filter_map(|x| x.path.clone()).collect(),
+        },
+    }))
+}
+
+/// The audit actor of a demo account's actions.
+pub fn demo_actor(r: &crate::access::Reader) -> crate::audit::Actor {
+    crate::audit::Actor {
+        account_id: Some(r.account_id),
+        username: r.username.clone(),
+        ip: "demo".into(),
+    }
+}

@@ -1,5 +1,6 @@
 //! Validation of identity documents and phone numbers: parse at the edge, then trust.
 
+pub use crate::calendar::{civil_from_days, days_from_civil, days_in_month, parse_date, today};
 use crate::error::FieldError;
 
 /// Province-level prefixes that appear in resident ID numbers (GB/T 2260), incl. 83 used by
@@ -30,46 +31,6 @@ pub struct IdCard {
     pub birth_date: String,
     /// 1 male, 2 female.
     pub sex: i64,
-}
-
-pub fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Today's date (UTC) as (year, month, day).
-pub fn today() -> (i32, u32, u32) {
-    civil_from_days(crate::db::now_ms().div_euclid(86_400_000))
-}
-
-/// Days since 1970-01-01 → (y, m, d). (Howard Hinnant's algorithm.)
-pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
-}
-
-/// (y, m, d) → days since 1970-01-01.
-pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y } as i64;
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn bad(en: impl Into<String>, zh: impl Into<String>) -> FieldError {
@@ -208,43 +169,6 @@ pub fn parse_other_doc(doc_type: &str, input: &str) -> Result<String, FieldError
             ),
         };
         Err(FieldError::new("doc_number", en, zh))
-    }
-}
-
-/// Validate an ISO date `YYYY-MM-DD` not in the future.
-pub fn parse_date(field: &'static str, input: &str) -> Result<String, FieldError> {
-    let s = input.trim().replace('/', "-");
-    let parts: Vec<&str> = s.split('-').collect();
-    let parsed = (parts.len() == 3)
-        .then(|| {
-            Some((
-                parts[0].parse::<i32>().ok()?,
-                parts[1].parse::<u32>().ok()?,
-                parts[2].parse::<u32>().ok()?,
-            ))
-        })
-        .flatten();
-    match parsed {
-        Some((y, m, d))
-            if (1900..=2200).contains(&y)
-                && (1..=12).contains(&m)
-                && d >= 1
-                && d <= days_in_month(y, m) =>
-        {
-            if (y, m, d) > today() {
-                return Err(FieldError::new(
-                    field,
-                    "the date is in the future",
-                    "日期不能晚于今天",
-                ));
-            }
-            Ok(format!("{y:04}-{m:02}-{d:02}"))
-        }
-        _ => Err(FieldError::new(
-            field,
-            format!("{input:?} is not a date (use YYYY-MM-DD)"),
-            format!("“{input}”不是有效日期（格式为 YYYY-MM-DD）"),
-        )),
     }
 }
 

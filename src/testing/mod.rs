@@ -20,12 +20,15 @@ pub mod retention;
 use serde::Serialize;
 use serde_json::json;
 
+pub use crate::access::settings::{qr_secret, setting};
 use crate::access::{Reader, Scope};
 use crate::args;
 use crate::audit::{self, Actor, Event};
+pub use crate::db::placeholders;
 use crate::db::{now_ms, path_end, Db, Row};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
+pub use crate::privacy::mask_name;
 use crate::registry::areas::{self, Area};
 
 /// People per tube a round or an area may use; 0 is one tube per household.
@@ -550,29 +553,6 @@ pub async fn my_sites(db: &Db, account_id: i64, round_id: i64) -> AppResult<Vec<
         .collect())
 }
 
-/// A deployment setting, created with `init` the first time it is asked for. Every node reads
-/// the same value.
-pub async fn setting(db: &Db, key: &str, init: impl FnOnce() -> String) -> AppResult<String> {
-    if let Some(r) = db
-        .query_opt("SELECT value FROM settings WHERE key = $1", args![key])
-        .await?
-    {
-        return Ok(r.string(0));
-    }
-    let mut tx = db.begin().await?;
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        args![key, init()],
-    )
-    .await?;
-    let v = tx
-        .query_one("SELECT value FROM settings WHERE key = $1", args![key])
-        .await?
-        .string(0);
-    tx.commit().await?;
-    Ok(v)
-}
-
 /// The signature of a resident's personal code: a keyed hash, so codes cannot be made up from
 /// record ids.
 fn qr_sig(secret: &str, resident_id: i64) -> String {
@@ -584,10 +564,6 @@ fn qr_sig(secret: &str, resident_id: i64) -> String {
         .iter()
         .map(|b| format!("{b:02X}"))
         .collect()
-}
-
-pub async fn qr_secret(db: &Db) -> AppResult<String> {
-    setting(db, "qr_secret", || crate::access::random_hex(32)).await
 }
 
 /// A resident's personal code, as printed in a QR code: `WLR1.<id>.<signature>`.
@@ -604,25 +580,6 @@ pub fn parse_resident_code(secret: &str, code: &str) -> Option<i64> {
     let id: i64 = it.next()?.parse().ok()?;
     let sig = it.next()?;
     (sig.eq_ignore_ascii_case(&qr_sig(secret, id))).then_some(id)
-}
-
-/// A name masked for people who may confirm a person but not read the registry: 张*明, 李*.
-pub fn mask_name(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 => "*".into(),
-        2 => format!("{}*", chars[0]),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
-}
-
-/// `IN ($k, $k+1, …)` for `n` parameters starting at `$first`.
-pub fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Ancestors of an area within the round, for breadcrumbs.

@@ -345,7 +345,7 @@ pub fn csrf_field(token: &str) -> Markup {
 /// Date and time (UTC+8, China Standard Time) from unix milliseconds.
 pub fn datetime(ms: i64) -> String {
     let secs = ms / 1000 + 8 * 3600;
-    let (y, m, d) = crate::registry::validate::civil_from_days(secs.div_euclid(86400));
+    let (y, m, d) = crate::calendar::civil_from_days(secs.div_euclid(86400));
     let s = secs.rem_euclid(86400);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",

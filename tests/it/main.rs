@@ -17,6 +17,7 @@ mod hardening_web;
 mod import;
 mod import_limits;
 mod kit;
+mod layering;
 mod mobilization;
 mod mobilization_autofill;
 mod mobilization_branch_pages;

@@ -10,10 +10,10 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::audit::{list, Filter};
+use crate::calendar::{days_from_civil, parse_date};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, Msg};
-use crate::registry::validate::{days_from_civil, parse_date};
 use crate::web::html::{self, field, select};
 use crate::web::pages::{next_link, Ctx};
 use crate::web::AppState;

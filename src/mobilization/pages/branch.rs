@@ -26,8 +26,8 @@ use crate::mobilization::{
     can_manage, can_visit, label, BRANCH_ATTACH, BRANCH_KINDS, BRANCH_ROLES, POLITICAL, TEAM_KINDS,
 };
 use crate::registry::areas;
+use crate::registry::areas::scope_choices;
 use crate::registry::model::{LEVEL_COMMUNITY, PARTY, TAGS};
-use crate::testing::pages::round_areas;
 use crate::web::html::vocab_options;
 use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, notice, select, Markup};
 use crate::web::kit::{first, is_form_error, q, with_status, Pairs};
@@ -488,7 +488,7 @@ async fn branches_view(db: &Db, ctx: &Ctx, done: &str, posted: Option<Posted>) -
             body.0.push_str("</ul>");
         }
         if can_manage(r) {
-            let opts = round_areas(db, &r.scope).await?;
+            let opts = scope_choices(db, &r.scope).await?;
             let first_area = opts.first().map(|o| o.0.clone()).unwrap_or_default();
             let s = state(posted, "branch", 0);
             body.push(html!(

@@ -22,8 +22,8 @@ use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::mobilization::volunteers::{self, Filter, Volunteer};
 use crate::mobilization::{label, skills_text, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
+use crate::registry::areas::scope_choices;
 use crate::registry::validate::{mask_doc, mask_phone};
-use crate::testing::pages::round_areas;
 use crate::web::html::minutes;
 use crate::web::html::vocab_options;
 use crate::web::html::{crumbs, csrf_field, error_box, field, notice, select, Markup};
@@ -275,7 +275,7 @@ async fn links_section(db: &Db, ctx: &Ctx) -> Result<Markup, AppError> {
         }
         m.0.push_str("</ul>");
     }
-    let areas = round_areas(db, &r.scope).await?;
+    let areas = scope_choices(db, &r.scope).await?;
     m.push(html!(
         "<details class=\"box\"><summary>{}</summary><form method=\"post\" action=\"/volunteers/links\" id=\"link-form\">{}{}{}<button>{}</button></form></details>",
         t(l, "mob-link-new"),
@@ -668,5 +668,5 @@ pub(super) fn skill_boxes(l: Lang, name: &str, checked: &[&str]) -> Markup {
 
 /// The reader's areas (scope roots and their children) for area selects.
 pub(super) async fn area_options(db: &Db, ctx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
-    round_areas(db, &ctx.reader().scope).await
+    scope_choices(db, &ctx.reader().scope).await
 }

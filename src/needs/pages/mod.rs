@@ -30,7 +30,7 @@ use crate::needs::{
     can_dispatch, can_intake, label, level_of_role, tags_text, Need, CATEGORIES, ITEM_KINDS,
     LEVELS, SOURCES, STATUSES, URGENCIES,
 };
-use crate::testing::pages::round_areas;
+use crate::registry::areas::scope_choices;
 use crate::web::html::minutes;
 use crate::web::html::vocab_options;
 use crate::web::html::{crumbs, csrf_field, field, notice, select, url_enc, Markup};
@@ -251,7 +251,7 @@ async fn queue_page(
             ));
         }
         // Filters: area, status tabs, category, urgency.
-        let choices = round_areas(&db, &r.registry_scope()).await?;
+        let choices = scope_choices(&db, &r.registry_scope()).await?;
         let mut cats = vec![(String::new(), t(l, "need-any"))];
         cats.extend(vocab_options(CATEGORIES, l));
         let mut urgs = vec![(String::new(), t(l, "need-any"))];
@@ -1232,7 +1232,7 @@ async fn figures_page(
             (t(l, "need-figures"), String::new()),
         ]);
         body.push(html!("<h1>{} · {}</h1>", t(l, "need-figures"), area.name));
-        let choices = round_areas(&db, &r.registry_scope()).await?;
+        let choices = scope_choices(&db, &r.registry_scope()).await?;
         body.push(html!(
             "<form class=\"filters noprint\" method=\"get\" action=\"/needs/figures\">{}{}{}<button>{}</button></form>",
             area_select(l, &choices, &area.code),

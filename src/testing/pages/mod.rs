@@ -201,23 +201,6 @@ fn today_at(hh: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{hh:02}:00")
 }
 
-/// Areas a manager may start a round over: the roots of the scope and their children.
-pub(crate) async fn round_areas(db: &Db, scope: &Scope) -> Result<Vec<(String, String)>, AppError> {
-    let mut out = Vec::new();
-    for p in &scope.roots {
-        let Some(a) = areas::by_path(db, p).await? else {
-            continue;
-        };
-        out.push((a.code.clone(), a.name.clone()));
-        if a.level < LEVEL_GRID {
-            for c in areas::children(db, &a, None, 200).await? {
-                out.push((c.area.code.clone(), format!("　{}", c.area.name)));
-            }
-        }
-    }
-    Ok(out)
-}
-
 async fn rounds_page(State(db): State<Db>, ctx: Ctx) -> Response {
     rounds_view(&db, &ctx, &[], &[]).await
 }
@@ -271,7 +254,7 @@ async fn rounds_view(db: &Db, ctx: &Ctx, f: &[(String, String)], errors: &[Strin
                     x.to_owned()
                 }
             };
-            let opts = round_areas(db, &r.scope).await?;
+            let opts = areas::scope_choices(db, &r.scope).await?;
             let area = v(
                 "area",
                 opts.first().map(|o| o.0.clone()).unwrap_or_default(),

@@ -1,0 +1,121 @@
+//! The labels of the fields users fill in, in both languages, for error messages (every
+//! capability's forms name their fields here, so `error` can render a field error without
+//! knowing the capabilities).
+
+use super::Lang;
+
+/// The labels of the fields users fill in, for error messages.
+pub fn field_label(field: &str, lang: Lang) -> &str {
+    const F: &[(&str, &str, &str)] = &[
+        ("name", "name", "姓名"),
+        ("doc_type", "document type", "证件类型"),
+        ("doc_number", "document number", "证件号码"),
+        ("sex", "sex", "性别"),
+        ("birth_date", "birth date", "出生日期"),
+        ("phone", "mobile phone", "手机号码"),
+        ("relation", "relation to head", "与户主关系"),
+        ("tags", "vulnerable tags", "重点人群标签"),
+        ("party", "party membership", "党员身份"),
+        ("party_categories", "party member category", "党员类别"),
+        ("household", "household", "户"),
+        ("into", "target household number", "目标户编号"),
+        ("address", "address", "地址"),
+        ("kind", "household type", "户类型"),
+        ("grid", "grid", "网格"),
+        ("building", "building", "楼栋"),
+        ("area", "area", "区划"),
+        ("code", "code", "代码"),
+        ("level", "level", "层级"),
+        ("file", "file", "文件"),
+        ("limit", "page size", "每页条数"),
+        ("username", "user name", "用户名"),
+        ("role", "role", "角色"),
+        ("scope", "scope", "管辖范围"),
+        ("health_note", "health note", "健康备注"),
+        ("unit", "unit", "单位"),
+        ("political", "political status", "政治面貌"),
+        ("skills", "skills", "特长技能"),
+        ("days", "available days", "可服务日"),
+        ("hours", "available hours", "可服务时段"),
+        ("avail_from", "available from", "可服务起始日期"),
+        ("avail_to", "available until", "可服务截止日期"),
+        ("health", "health declaration", "健康承诺"),
+        ("reason", "reason", "理由"),
+        ("status", "status", "状态"),
+        ("title", "title", "标题"),
+        ("starts", "start", "开始时间"),
+        ("ends", "end", "结束时间"),
+        ("headcount", "head-count", "人数"),
+        ("post", "post", "岗位"),
+        ("place", "place", "地点"),
+        ("volunteer", "volunteer", "志愿者"),
+        ("shift", "shift", "班次"),
+        ("override_reason", "reason for the override", "破例理由"),
+        ("period", "period", "时段"),
+        ("first_day", "first day", "起始日期"),
+        ("visited_on", "date of the visit", "走访日期"),
+        ("visitors", "visitors", "走访人"),
+        ("situation", "situation", "情况"),
+        ("needs", "needs found", "发现的需求"),
+        ("branch", "branch", "党支部"),
+        ("team", "team", "小组"),
+        ("founded", "founded", "成立日期"),
+        ("dissolved", "dissolved", "撤销日期"),
+        ("resident", "resident", "居民"),
+        ("description", "description", "描述"),
+        ("checkin", "check-in", "签到"),
+        ("checkout", "check-out", "签退"),
+        ("category", "what is needed", "需求类别"),
+        ("urgency", "urgency", "紧急程度"),
+        ("for_name", "for whom", "为谁"),
+        ("source", "how it reached us", "来源"),
+        ("client_id", "form", "表单"),
+        ("rating", "rating", "评价"),
+        ("feedback", "comment", "留言"),
+        ("quantity", "quantity", "数量"),
+        (
+            "contact_1",
+            "urgency 1: first contact within",
+            "紧急程度 1：首次联系时限",
+        ),
+        (
+            "contact_2",
+            "urgency 2: first contact within",
+            "紧急程度 2：首次联系时限",
+        ),
+        (
+            "contact_3",
+            "urgency 3: first contact within",
+            "紧急程度 3：首次联系时限",
+        ),
+        (
+            "contact_4",
+            "urgency 4: first contact within",
+            "紧急程度 4：首次联系时限",
+        ),
+        (
+            "complete_1",
+            "urgency 1: done within",
+            "紧急程度 1：办结时限",
+        ),
+        (
+            "complete_2",
+            "urgency 2: done within",
+            "紧急程度 2：办结时限",
+        ),
+        (
+            "complete_3",
+            "urgency 3: done within",
+            "紧急程度 3：办结时限",
+        ),
+        (
+            "complete_4",
+            "urgency 4: done within",
+            "紧急程度 4：办结时限",
+        ),
+    ];
+    F.iter()
+        .find(|(f, _, _)| *f == field)
+        .map(|(_, en, zh)| if lang == Lang::Zh { *zh } else { *en })
+        .unwrap_or(field)
+}
