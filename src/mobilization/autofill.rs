@@ -25,7 +25,7 @@ use super::rules::{time_breaches, Availability, Rules, Span, RULE_CODES};
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, path_end, Db, Value};
+use crate::db::{now_ms, path_end, Db, FromRow, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 
@@ -387,6 +387,41 @@ pub struct RunResult {
     pub detail: Vec<Unfilled>,
 }
 
+/// A shift of the period with one of the people on it (`None` when nobody is).
+struct ShiftTaken {
+    id: i64,
+    starts_ms: i64,
+    ends_ms: i64,
+    path: String,
+    skills: String,
+    headcount: i64,
+    volunteer_id: Option<i64>,
+}
+crate::from_row!(ShiftTaken {
+    id,
+    starts_ms,
+    ends_ms,
+    path,
+    skills,
+    headcount,
+    volunteer_id
+});
+
+/// An approved volunteer of the area: skills, availability and home.
+struct CandidateRow {
+    v: super::roster::VolunteerRules,
+    home_path: String,
+}
+
+impl FromRow for CandidateRow {
+    fn from_row(r: &crate::db::Row) -> crate::db::DbResult<CandidateRow> {
+        Ok(CandidateRow {
+            v: super::roster::VolunteerRules::from_row(r)?,
+            home_path: r.get("home_path")?,
+        })
+    }
+}
+
 /// Auto-fill the shifts starting in `[from, to)` within the area at `path` from the approved
 /// volunteers serving there, and record the run. The reader must manage rosters there.
 pub async fn run(
@@ -412,32 +447,30 @@ pub async fn run(
     let rules = Rules::load(db).await?;
     let end = path_end(path);
     let mut tx = db.begin().await?;
-    let area_id = tx
-        .query_opt("SELECT id FROM areas WHERE path = $1", args![path])
+    let area_id: i64 = tx
+        .scalar_opt("SELECT id FROM areas WHERE path = $1", args![path])
         .await?
-        .ok_or(AppError::NotFound)?
-        .int(0);
+        .ok_or(AppError::NotFound)?;
     if tx.backend() == crate::db::Backend::Postgres {
         // Take turns with other placements of these shifts and volunteers (see `Tx::lock_rows`).
-        let ids = |rows: Vec<crate::db::Row>| rows.iter().map(|r| r.int(0)).collect::<Vec<_>>();
-        let shifts = tx
-            .query(
+        let shifts: Vec<i64> = tx
+            .column(
                 "SELECT id FROM shifts WHERE path >= $1 AND path < $2 AND starts_ms >= $3 AND starts_ms < $4",
                 args![path, end.as_str(), from, to],
             )
             .await?;
-        tx.lock_rows("shifts", &ids(shifts)).await?;
-        let vols = tx
-            .query(
+        tx.lock_rows("shifts", &shifts).await?;
+        let vols: Vec<i64> = tx
+            .column(
                 "SELECT id FROM volunteers WHERE path >= $1 AND path < $2 AND status = 'approved'",
                 args![path, end.as_str()],
             )
             .await?;
-        tx.lock_rows("volunteers", &ids(vols)).await?;
+        tx.lock_rows("volunteers", &vols).await?;
     }
     // The shifts and who is on them.
     let rows = tx
-        .query(
+        .query_as::<ShiftTaken>(
             "SELECT s.id, s.starts_ms, s.ends_ms, s.path, s.skills, s.headcount, a.volunteer_id \
              FROM shifts s LEFT JOIN assignments a ON a.shift_id = s.id \
              WHERE s.path >= $1 AND s.path < $2 AND s.starts_ms >= $3 AND s.starts_ms < $4 \
@@ -447,19 +480,18 @@ pub async fn run(
         .await?;
     let mut openings: Vec<Opening> = Vec::new();
     for r in rows {
-        let id = r.int(0);
-        if openings.last().is_none_or(|o| o.shift != id) {
+        if openings.last().is_none_or(|o| o.shift != r.id) {
             openings.push(Opening {
-                shift: id,
-                start: r.int(1),
-                end: r.int(2),
-                path: r.string(3),
-                skills: r.string(4),
-                open: r.int(5),
+                shift: r.id,
+                start: r.starts_ms,
+                end: r.ends_ms,
+                path: r.path,
+                skills: r.skills,
+                open: r.headcount,
                 taken: vec![],
             });
         }
-        if let Some(v) = r.opt_int(6) {
+        if let Some(v) = r.volunteer_id {
             let o = openings.last_mut().expect("pushed above");
             o.taken.push(v);
             o.open -= 1;
@@ -468,25 +500,19 @@ pub async fn run(
     openings.retain(|o| o.open > 0);
     // The approved volunteers serving in the area.
     let vrows = tx
-        .query(
+        .query_as::<CandidateRow>(
             "SELECT id, skills, days, from_min, to_min, avail_from, avail_to, home_path \
              FROM volunteers WHERE path >= $1 AND path < $2 AND status = 'approved' ORDER BY id",
             args![path, end.as_str()],
         )
         .await?;
     let mut cands: Vec<Candidate> = vrows
-        .iter()
+        .into_iter()
         .map(|r| Candidate {
-            id: r.int(0),
-            skills: r.string(1),
-            avail: super::availability_of(
-                r.int(2),
-                r.int(3),
-                r.int(4),
-                r.opt_text(5),
-                r.opt_text(6),
-            ),
-            home: r.string(7),
+            id: r.v.id,
+            avail: r.v.availability(),
+            skills: r.v.skills,
+            home: r.home_path,
             spans: vec![],
             minutes: 0,
         })
@@ -505,12 +531,8 @@ pub async fn run(
         )
         .await?;
     for r in held {
-        if let Some(&i) = index.get(&r.int(0)) {
-            let s = Span {
-                shift: r.int(1),
-                start: r.int(2),
-                end: r.int(3),
-            };
+        if let Some(&i) = index.get(&r.get::<i64>("volunteer_id")?) {
+            let s = Span::from_row(&r)?;
             if s.start >= from && s.start < to {
                 cands[i].minutes += (s.end - s.start) / 60_000;
             }
@@ -521,8 +543,8 @@ pub async fn run(
     let now = now_ms();
     let detail = json!({"unfilled": p.unfilled, "proven": p.proven});
     let unfilled: i64 = p.unfilled.iter().map(|u| u.open).sum();
-    let run_id = tx
-        .query_one(
+    let run_id: i64 = tx
+        .scalar(
             "INSERT INTO autofill_runs (area_id, path, from_ms, to_ms, filled, unfilled, detail, run_by, run_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             args![
@@ -537,8 +559,7 @@ pub async fn run(
                 now
             ],
         )
-        .await?
-        .int(0);
+        .await?;
     let by_id: std::collections::HashMap<i64, &Opening> =
         openings.iter().map(|o| (o.shift, o)).collect();
     let rows: Vec<Value> = p

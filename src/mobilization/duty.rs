@@ -12,7 +12,7 @@ use super::{can_manage, require_reader};
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{path_end, Db, DbResult, Row, Value};
+use crate::db::{path_end, Db, DbResult, FromRow, Row, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 
@@ -38,43 +38,43 @@ pub struct Mine {
     pub half_hours: i64,
 }
 
-const MINE_COLS: &str =
-    "a.id, s.id, pl.id, pl.name, p.name_en, p.name_zh, s.starts_ms, s.ends_ms, \
+const MINE_COLS: &str = "a.id AS assignment, s.id AS shift, pl.id AS place_id, pl.name AS place, \
+    p.name_en AS post_en, p.name_zh AS post_zh, s.starts_ms, s.ends_ms, \
     a.leader, a.checkin_ms, a.checkout_ms, a.half_hours";
 const MINE_FROM: &str = "assignments a JOIN shifts s ON s.id = a.shift_id \
     JOIN places pl ON pl.id = s.place_id JOIN posts p ON p.id = s.post_id";
 
-fn mine_of(r: &Row) -> Mine {
-    Mine {
-        assignment: r.int(0),
-        shift: r.int(1),
-        place_id: r.int(2),
-        place: r.string(3),
-        post_en: r.string(4),
-        post_zh: r.string(5),
-        start: r.int(6),
-        end: r.int(7),
-        leader: r.int(8) != 0,
-        checkin: r.opt_int(9),
-        checkout: r.opt_int(10),
-        half_hours: r.int(11),
+/// One of a volunteer's shifts from [`MINE_COLS`].
+impl FromRow for Mine {
+    fn from_row(r: &Row) -> DbResult<Mine> {
+        Ok(Mine {
+            assignment: r.get("assignment")?,
+            shift: r.get("shift")?,
+            place_id: r.get("place_id")?,
+            place: r.get("place")?,
+            post_en: r.get("post_en")?,
+            post_zh: r.get("post_zh")?,
+            start: r.get("starts_ms")?,
+            end: r.get("ends_ms")?,
+            leader: r.get("leader")?,
+            checkin: r.get("checkin_ms")?,
+            checkout: r.get("checkout_ms")?,
+            half_hours: r.get("half_hours")?,
+        })
     }
 }
 
 /// A volunteer's shifts starting in `[from, to)`.
 pub async fn shifts_of(db: &Db, volunteer: i64, from: i64, to: i64) -> AppResult<Vec<Mine>> {
     Ok(db
-        .query(
+        .query_as(
             &format!(
                 "SELECT {MINE_COLS} FROM {MINE_FROM} WHERE a.volunteer_id = $1 \
                  AND a.starts_ms >= $2 AND a.starts_ms < $3 ORDER BY a.starts_ms"
             ),
             args![volunteer, from, to],
         )
-        .await?
-        .iter()
-        .map(mine_of)
-        .collect())
+        .await?)
 }
 
 /// What a check did.
@@ -172,14 +172,19 @@ pub async fn scan_for(
 }
 
 async fn refreshed(db: &Db, volunteer: i64, assignment: i64) -> AppResult<Mine> {
-    db.query_opt(
+    db.query_opt_as(
         &format!("SELECT {MINE_COLS} FROM {MINE_FROM} WHERE a.id = $1 AND a.volunteer_id = $2"),
         args![assignment, volunteer],
     )
     .await?
-    .map(|r| mine_of(&r))
     .ok_or(AppError::NotFound)
 }
+
+struct ShiftPath {
+    shift_id: i64,
+    path: String,
+}
+crate::from_row!(ShiftPath { shift_id, path });
 
 /// Check someone in (`check_in`) or out at `at`, by an officer in scope or the leader of the
 /// same shift.
@@ -191,21 +196,20 @@ pub async fn check_other(
     check_in: bool,
     at: i64,
 ) -> AppResult<Checked> {
-    let a = db
-        .query_opt(
+    let ShiftPath { shift_id, path } = db
+        .query_opt_as(
             "SELECT a.shift_id, s.path FROM assignments a JOIN shifts s ON s.id = a.shift_id WHERE a.id = $1",
             args![assignment],
         )
         .await?
         .ok_or(AppError::NotFound)?;
-    let (shift_id, path) = (a.int(0), a.string(1));
     let officer = can_manage(r) && r.scope.contains(&path);
     let leader = if officer {
         false
     } else {
         match volunteers::of_account(db, r.account_id).await? {
             Some(v) => db
-                .query_opt(
+                .scalar_opt::<i64>(
                     "SELECT id FROM assignments WHERE shift_id = $1 AND volunteer_id = $2 AND leader = 1",
                     args![shift_id, v.id],
                 )
@@ -226,6 +230,15 @@ pub async fn check_other(
     record(db, actor, assignment, check_in, at, &path).await
 }
 
+struct Checks {
+    checkin_ms: Option<i64>,
+    checkout_ms: Option<i64>,
+}
+crate::from_row!(Checks {
+    checkin_ms,
+    checkout_ms
+});
+
 /// Record a check-in or check-out. Checking out sets the service hours.
 async fn record(
     db: &Db,
@@ -236,13 +249,13 @@ async fn record(
     path: &str,
 ) -> AppResult<Checked> {
     let mut tx = db.begin().await?;
-    let a = tx
-        .query_one(
+    let a: Checks = tx
+        .query_one_as(
             "SELECT checkin_ms, checkout_ms FROM assignments WHERE id = $1",
             args![assignment],
         )
         .await?;
-    let (cin, cout) = (a.opt_int(0), a.opt_int(1));
+    let (cin, cout) = (a.checkin_ms, a.checkout_ms);
     let out = if check_in {
         if cin.is_some() {
             return Err(AppError::Conflict(Msg::new("checked in already", "已签到")));
@@ -325,7 +338,7 @@ pub async fn no_shows(
         return Err(AppError::NotFound);
     }
     let sql = format!(
-        "SELECT {}, a.id, v.name FROM {} JOIN assignments a ON a.shift_id = s.id \
+        "SELECT {}, a.id AS assignment_id, v.name AS volunteer_name FROM {} JOIN assignments a ON a.shift_id = s.id \
          JOIN volunteers v ON v.id = a.volunteer_id WHERE s.path >= $1 AND s.path < $2 \
          AND s.starts_ms >= $3 AND s.starts_ms < $4 AND a.checkin_ms IS NULL \
          ORDER BY s.starts_ms, v.name",
@@ -338,12 +351,18 @@ pub async fn no_shows(
         now - days * DAY_MS,
         now - NO_SHOW_AFTER_MS
     ];
-    Ok(db
-        .query(&sql, args)
+    db.query(&sql, args)
         .await?
         .iter()
-        .map(|row| (roster::shift_of(row), row.int(11), row.string(12)))
-        .collect())
+        .map(|row| {
+            Ok((
+                Shift::from_row(row)?,
+                row.get("assignment_id")?,
+                row.get("volunteer_name")?,
+            ))
+        })
+        .collect::<DbResult<_>>()
+        .map_err(Into::into)
 }
 
 /// A line of an hours report.
@@ -453,4 +472,37 @@ pub async fn certificate(
         half_hours,
         area_name,
     })
+}
+
+/// Someone else on a shift, as its leader sees them.
+#[derive(Debug, Clone)]
+pub struct Crew {
+    pub assignment: i64,
+    pub name: String,
+    pub checkin: Option<i64>,
+    pub checkout: Option<i64>,
+}
+
+impl FromRow for Crew {
+    fn from_row(r: &Row) -> DbResult<Crew> {
+        Ok(Crew {
+            assignment: r.get("id")?,
+            name: r.get("name")?,
+            checkin: r.get("checkin_ms")?,
+            checkout: r.get("checkout_ms")?,
+        })
+    }
+}
+
+/// The others on `shift` (all but placement `except`), by name: what the shift's leader checks
+/// in and out.
+pub async fn crew(db: &Db, shift: i64, except: i64) -> AppResult<Vec<Crew>> {
+    Ok(db
+        .query_as(
+            "SELECT a.id, v.name, a.checkin_ms, a.checkout_ms FROM assignments a \
+             JOIN volunteers v ON v.id = a.volunteer_id WHERE a.shift_id = $1 AND a.id <> $2 \
+             ORDER BY v.name",
+            args![shift, except],
+        )
+        .await?)
 }

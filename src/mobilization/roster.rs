@@ -5,15 +5,20 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::rules::{breaches, Breach, Rules, Span, DAY_MS, MINUTE_MS};
-use super::volunteers::{self, Volunteer};
+use super::rules::{Span, DAY_MS, MINUTE_MS};
 use super::{in_vocab, require_manager, require_reader, PLACE_KINDS, SKILLS};
 use crate::access::{self, Reader};
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, path_end, Db, Row, Value};
+use crate::db::{now_ms, path_end, Db, DbResult, FromRow, Row, Value};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Lang;
+
+mod placements;
+pub(super) use self::placements::VolunteerRules;
+pub use self::placements::{
+    assign, breaches_msg, check, placement_at, roster, set_leader, unassign, Holder, PlacementAt,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Post {
@@ -23,6 +28,14 @@ pub struct Post {
     pub name_zh: String,
     pub active: bool,
 }
+
+crate::from_row!(Post {
+    id,
+    code,
+    name_en,
+    name_zh,
+    active
+});
 
 impl Post {
     pub fn name(&self, l: Lang) -> &str {
@@ -36,20 +49,11 @@ impl Post {
 
 pub async fn posts(db: &Db) -> AppResult<Vec<Post>> {
     Ok(db
-        .query(
+        .query_as(
             "SELECT id, code, name_en, name_zh, active FROM posts ORDER BY id",
             vec![],
         )
-        .await?
-        .iter()
-        .map(|r| Post {
-            id: r.int(0),
-            code: r.string(1),
-            name_en: r.string(2),
-            name_zh: r.string(3),
-            active: r.int(4) != 0,
-        })
-        .collect())
+        .await?)
 }
 
 /// Add a post to the catalogue.
@@ -66,13 +70,12 @@ pub async fn add_post(db: &Db, actor: &Actor, r: &Reader, en: &str, zh: &str) ->
     }
     let code = format!("p{}", access::random_hex(4));
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO posts (code, name_en, name_zh, active) VALUES ($1, $2, $3, 1) RETURNING id",
             args![code.as_str(), en, zh],
         )
-        .await?
-        .int(0);
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -125,14 +128,32 @@ pub struct Place {
 
 const PLACE_COLS: &str = "id, name, kind, area_id, path, qr_token";
 
-fn place_of(r: &Row) -> Place {
-    Place {
-        id: r.int(0),
-        name: r.string(1),
-        kind: r.string(2),
-        area_id: r.int(3),
-        path: r.string(4),
-        qr_token: r.string(5),
+crate::from_row!(Place {
+    id,
+    name,
+    kind,
+    area_id,
+    path,
+    qr_token
+});
+
+/// One record of `sql` (with `$1` the id), when it lies in the reader's scope.
+async fn scoped<T: FromRow>(
+    db: &Db,
+    r: &Reader,
+    sql: &str,
+    id: i64,
+    path: fn(&T) -> &str,
+) -> AppResult<T> {
+    require_reader(r)?;
+    let x = db
+        .query_opt_as::<T>(sql, args![id])
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if r.registry_scope().contains(path(&x)) {
+        Ok(x)
+    } else {
+        Err(AppError::NotFound)
     }
 }
 
@@ -151,17 +172,16 @@ pub async fn places(db: &Db, r: &Reader, path: Option<&str>) -> AppResult<Vec<Pl
         ));
     }
     sql.push_str(" ORDER BY path, name");
-    Ok(db.query(&sql, params).await?.iter().map(place_of).collect())
+    Ok(db.query_as(&sql, params).await?)
 }
 
 pub async fn place(db: &Db, r: &Reader, id: i64) -> AppResult<Place> {
-    super::scoped_one(
+    scoped(
         db,
         r,
         &format!("SELECT {PLACE_COLS} FROM places WHERE id = $1"),
         id,
-        place_of,
-        |x| &x.path,
+        |x: &Place| &x.path,
     )
     .await
 }
@@ -169,12 +189,11 @@ pub async fn place(db: &Db, r: &Reader, id: i64) -> AppResult<Place> {
 /// The place whose check-in QR code carries `token`.
 pub async fn place_by_token(db: &Db, token: &str) -> AppResult<Option<Place>> {
     Ok(db
-        .query_opt(
+        .query_opt_as(
             &format!("SELECT {PLACE_COLS} FROM places WHERE qr_token = $1"),
             args![token],
         )
-        .await?
-        .map(|r| place_of(&r)))
+        .await?)
 }
 
 pub async fn add_place(
@@ -218,13 +237,12 @@ pub async fn add_place(
     }
     let area = area.expect("checked");
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO places (name, kind, area_id, path, qr_token, created_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             args![name, kind, area.id, area.path.as_str(), access::random_hex(12), now_ms()],
         )
-        .await?
-        .int(0);
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -407,441 +425,95 @@ impl Shift {
 }
 
 pub(super) const SHIFT_COLS: &str =
-    "s.id, s.place_id, pl.name, s.post_id, p.name_en, p.name_zh, s.path, \
-    s.starts_ms, s.ends_ms, s.headcount, s.skills";
+    "s.id, s.place_id, pl.name AS place, s.post_id, p.name_en AS post_en, p.name_zh AS post_zh, \
+    s.path, s.starts_ms, s.ends_ms, s.headcount, s.skills";
 pub(super) const SHIFT_FROM: &str =
     "shifts s JOIN places pl ON pl.id = s.place_id JOIN posts p ON p.id = s.post_id";
 
-pub(super) fn shift_of(r: &Row) -> Shift {
-    Shift {
-        id: r.int(0),
-        place_id: r.int(1),
-        place: r.string(2),
-        post_id: r.int(3),
-        post_en: r.string(4),
-        post_zh: r.string(5),
-        path: r.string(6),
-        start: r.int(7),
-        end: r.int(8),
-        headcount: r.int(9),
-        skills: r.string(10),
+/// A shift from [`SHIFT_COLS`].
+impl FromRow for Shift {
+    fn from_row(r: &Row) -> DbResult<Shift> {
+        Ok(Shift {
+            id: r.get("id")?,
+            place_id: r.get("place_id")?,
+            place: r.get("place")?,
+            post_id: r.get("post_id")?,
+            post_en: r.get("post_en")?,
+            post_zh: r.get("post_zh")?,
+            path: r.get("path")?,
+            start: r.get("starts_ms")?,
+            end: r.get("ends_ms")?,
+            headcount: r.get("headcount")?,
+            skills: r.get("skills")?,
+        })
     }
 }
 
 pub async fn shift(db: &Db, r: &Reader, id: i64) -> AppResult<Shift> {
-    super::scoped_one(
+    scoped(
         db,
         r,
         &format!("SELECT {SHIFT_COLS} FROM {SHIFT_FROM} WHERE s.id = $1"),
         id,
-        shift_of,
-        |x| &x.path,
+        |x: &Shift| &x.path,
     )
     .await
 }
 
-/// Someone on a shift.
-#[derive(Debug, Clone, Serialize)]
-pub struct Holder {
-    pub assignment: i64,
-    pub volunteer: i64,
-    pub name: String,
-    pub phone: String,
-    pub unit: String,
-    pub how: String,
-    pub leader: bool,
-    pub override_rules: String,
-    pub override_reason: String,
-    pub override_by: String,
-    pub checkin: Option<i64>,
-    pub checkout: Option<i64>,
-    pub half_hours: i64,
-    /// The rules this placement breaks now (overridden or not).
-    pub breaches: Vec<Breach>,
+/// An auto-fill run as recorded: the period `[from_ms, to_ms)`, how many places it filled and
+/// left open, `detail` (JSON: what it could not fill and why, whether the plan is proven
+/// best), who ran it and when.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub id: i64,
+    pub path: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub filled: i64,
+    pub unfilled: i64,
+    pub detail: String,
+    pub run_by: String,
+    pub run_ms: i64,
 }
+crate::from_row!(Run {
+    id,
+    path,
+    from_ms,
+    to_ms,
+    filled,
+    unfilled,
+    detail,
+    run_by,
+    run_ms
+});
 
-/// The shifts starting in `[from, to)` under `path` (optionally at one place), with who is on
-/// each and the rules each placement breaks.
-pub async fn roster(
-    db: &Db,
-    r: &Reader,
-    path: &str,
-    place: Option<i64>,
-    from: i64,
-    to: i64,
-) -> AppResult<Vec<(Shift, Vec<Holder>)>> {
-    require_reader(r)?;
-    if !r.registry_scope().contains(path) {
-        return Err(AppError::NotFound);
-    }
-    let end = path_end(path);
-    let mut params = args![path, end.as_str(), from, to];
-    let mut sql = format!(
-        "SELECT {SHIFT_COLS} FROM {SHIFT_FROM} WHERE s.path >= $1 AND s.path < $2 \
-         AND s.starts_ms >= $3 AND s.starts_ms < $4"
-    );
-    if let Some(p) = place {
-        params.push(Value::from(p));
-        sql.push_str(" AND s.place_id = $5");
-    }
-    sql.push_str(" ORDER BY s.starts_ms, pl.name, s.id");
-    let shifts: Vec<Shift> = db
-        .query(&sql, params.clone())
-        .await?
-        .iter()
-        .map(shift_of)
-        .collect();
-    if shifts.is_empty() {
-        return Ok(vec![]);
-    }
-    let hsql = format!(
-        "SELECT a.id, a.shift_id, v.id, v.name, v.phone, COALESCE(u.name, v.unit_text), a.how, a.leader, \
-         a.override_rules, a.override_reason, a.override_by, a.checkin_ms, a.checkout_ms, a.half_hours \
-         FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN volunteers v ON v.id = a.volunteer_id \
-         LEFT JOIN units u ON u.id = v.unit_id WHERE {} ORDER BY a.leader DESC, v.name, a.id",
-        sql.split_once(" WHERE ").expect("has WHERE").1.split(" ORDER BY").next().expect("has order")
-    );
-    let holders = db.query(&hsql, params).await?;
-    // Everyone's holdings around the period, to show the rules each placement breaks.
-    let vids: Vec<i64> = holders.iter().map(|h| h.int(2)).collect();
-    let spans = spans_of(db, &vids, from - 8 * DAY_MS, to + 8 * DAY_MS).await?;
-    let rules = Rules::load(db).await?;
-    let vinfo = volunteer_rule_info(db, &vids).await?;
-    let mut by_shift: std::collections::HashMap<i64, Vec<Holder>> = Default::default();
-    let shift_index: std::collections::HashMap<i64, &Shift> =
-        shifts.iter().map(|s| (s.id, s)).collect();
-    for h in &holders {
-        let (sid, vid) = (h.int(1), h.int(2));
-        let s = shift_index[&sid];
-        let others: Vec<Span> = spans
-            .get(&vid)
-            .map(|v| v.iter().filter(|x| x.shift != sid).copied().collect())
-            .unwrap_or_default();
-        let b = match vinfo.get(&vid) {
-            Some((skills, avail)) => breaches(&rules, avail, skills, &s.skills, &others, s.span()),
-            None => vec![],
-        };
-        by_shift.entry(sid).or_default().push(Holder {
-            assignment: h.int(0),
-            volunteer: vid,
-            name: h.string(3),
-            phone: h.string(4),
-            unit: h.string(5),
-            how: h.string(6),
-            leader: h.int(7) != 0,
-            override_rules: h.string(8),
-            override_reason: h.string(9),
-            override_by: h.string(10),
-            checkin: h.opt_int(11),
-            checkout: h.opt_int(12),
-            half_hours: h.int(13),
-            breaches: b,
-        });
-    }
-    Ok(shifts
-        .into_iter()
-        .map(|s| {
-            let h = by_shift.remove(&s.id).unwrap_or_default();
-            (s, h)
-        })
-        .collect())
-}
+const RUN_COLS: &str = "id, path, from_ms, to_ms, filled, unfilled, detail, run_by, run_ms";
 
-/// Skills and availability of volunteers by id.
-async fn volunteer_rule_info(
-    db: &Db,
-    ids: &[i64],
-) -> AppResult<std::collections::HashMap<i64, (String, super::rules::Availability)>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(500) {
-        if chunk.is_empty() {
-            continue;
-        }
-        let sql = format!(
-            "SELECT id, skills, days, from_min, to_min, avail_from, avail_to FROM volunteers WHERE id IN ({})",
-            crate::db::placeholders(1, chunk.len())
-        );
-        for r in db
-            .query(&sql, chunk.iter().map(|i| Value::from(*i)).collect())
-            .await?
-        {
-            out.insert(
-                r.int(0),
-                (
-                    r.string(1),
-                    super::availability_of(
-                        r.int(2),
-                        r.int(3),
-                        r.int(4),
-                        r.opt_text(5),
-                        r.opt_text(6),
-                    ),
-                ),
-            );
-        }
-    }
-    Ok(out)
-}
-
-/// The spans volunteers hold starting in `[from, to)`.
-async fn spans_of(
-    db: &Db,
-    ids: &[i64],
-    from: i64,
-    to: i64,
-) -> AppResult<std::collections::HashMap<i64, Vec<Span>>> {
-    let mut out: std::collections::HashMap<i64, Vec<Span>> = Default::default();
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT volunteer_id, shift_id, starts_ms, ends_ms FROM assignments \
-             WHERE starts_ms >= $1 AND starts_ms < $2 AND volunteer_id IN ({})",
-            crate::db::placeholders(3, chunk.len())
-        );
-        let mut params = args![from, to];
-        params.extend(chunk.iter().map(|i| Value::from(*i)));
-        for r in db.query(&sql, params).await? {
-            out.entry(r.int(0)).or_default().push(Span {
-                shift: r.int(1),
-                start: r.int(2),
-                end: r.int(3),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// The rules placing `v` on `s` would break, given what they hold.
-pub async fn check(db: &Db, s: &Shift, v: &Volunteer) -> AppResult<Vec<Breach>> {
-    let rules = Rules::load(db).await?;
-    let spans = spans_of(db, &[v.id], s.start - 8 * DAY_MS, s.end + 8 * DAY_MS).await?;
-    let others: Vec<Span> = spans
-        .get(&v.id)
-        .map(|x| x.iter().filter(|x| x.shift != s.id).copied().collect())
-        .unwrap_or_default();
-    Ok(breaches(
-        &rules,
-        &v.availability(),
-        &v.skills,
-        &s.skills,
-        &others,
-        s.span(),
-    ))
-}
-
-/// Breaches as one line of text in both languages.
-pub fn breaches_msg(rules: &Rules, b: &[Breach]) -> Msg {
-    let en: Vec<String> = b.iter().map(|x| x.message(rules).en).collect();
-    let zh: Vec<String> = b.iter().map(|x| x.message(rules).zh).collect();
-    Msg::new(en.join("; "), zh.join("；"))
-}
-
-/// Put a volunteer on a shift. A placement that breaks a rule is refused unless an officer
-/// gives `override_reason`; then it is made and the override recorded. Returns the rules
-/// broken (empty when none).
-pub async fn assign(
-    db: &Db,
-    actor: &Actor,
-    r: &Reader,
-    shift_id: i64,
-    volunteer_id: i64,
-    override_reason: &str,
-) -> AppResult<Vec<Breach>> {
-    require_manager(r)?;
-    let s = shift(db, r, shift_id).await?;
-    let v = volunteers::get(db, r, volunteer_id).await.map_err(|_| {
-        AppError::from(FieldError::new(
-            "volunteer",
-            "choose a volunteer in your scope",
-            "请选择您管辖范围内的志愿者",
-        ))
-    })?;
-    if v.status != "approved" {
-        return Err(AppError::Conflict(Msg::new(
-            format!("{} is not an approved volunteer", v.name),
-            format!("{} 不是已通过审核的志愿者", v.name),
-        )));
-    }
-    let reason = override_reason.trim();
-    if reason.chars().count() > 300 {
-        return Err(FieldError::new(
-            "override_reason",
-            "at most 300 characters",
-            "最多 300 个字符",
-        )
-        .into());
-    }
-    let rules = Rules::load(db).await?;
-    let mut tx = db.begin().await?;
-    tx.lock_rows("shifts", &[shift_id]).await?;
-    tx.lock_rows("volunteers", &[volunteer_id]).await?;
-    let on = tx
-        .query(
-            "SELECT volunteer_id FROM assignments WHERE shift_id = $1",
-            args![shift_id],
-        )
-        .await?;
-    if on.iter().any(|x| x.int(0) == volunteer_id) {
-        return Err(AppError::Conflict(Msg::new(
-            format!("{} is on this shift already", v.name),
-            format!("{} 已在此班次", v.name),
-        )));
-    }
-    if on.len() as i64 >= s.headcount {
-        return Err(AppError::Conflict(Msg::new(
-            format!("this shift is full ({} people)", s.headcount),
-            format!("此班次已满（{} 人）", s.headcount),
-        )));
-    }
-    let others: Vec<Span> = tx
-        .query(
-            "SELECT shift_id, starts_ms, ends_ms FROM assignments WHERE volunteer_id = $1 \
-             AND starts_ms >= $2 AND starts_ms < $3",
-            args![volunteer_id, s.start - 8 * DAY_MS, s.end + 8 * DAY_MS],
-        )
-        .await?
-        .iter()
-        .map(|x| Span {
-            shift: x.int(0),
-            start: x.int(1),
-            end: x.int(2),
-        })
-        .collect();
-    let b = breaches(
-        &rules,
-        &v.availability(),
-        &v.skills,
-        &s.skills,
-        &others,
-        s.span(),
-    );
-    if !b.is_empty() && reason.is_empty() {
-        let m = breaches_msg(&rules, &b);
-        return Err(AppError::Conflict(Msg::new(
-            format!(
-                "{} cannot take this shift: {}. An officer may override this with a reason.",
-                v.name, m.en
-            ),
-            format!(
-                "{} 不能排入此班次：{}。如确需安排，请填写破例理由。",
-                v.name, m.zh
-            ),
-        )));
-    }
-    let codes: Vec<&str> = b.iter().map(|x| x.code()).collect();
-    let (o_rules, o_reason, o_by) = if b.is_empty() {
-        (String::new(), String::new(), String::new())
-    } else {
-        (codes.join(" "), reason.to_owned(), actor.username.clone())
-    };
-    let id = tx
-        .query_one(
-            "INSERT INTO assignments (shift_id, volunteer_id, starts_ms, ends_ms, how, assigned_by, assigned_ms, \
-             override_rules, override_reason, override_by) VALUES ($1, $2, $3, $4, 'manual', $5, $6, $7, $8, $9) RETURNING id",
-            args![shift_id, volunteer_id, s.start, s.end, actor.username.as_str(), now_ms(), o_rules.as_str(), o_reason.as_str(), o_by.as_str()],
-        )
-        .await?
-        .int(0);
-    let mut ev = Event::new(
-        if b.is_empty() {
-            "roster_assign"
-        } else {
-            "roster_override"
-        },
-        "assignment",
-        id,
-    )
-    .area(&s.path)
-    .detail(
-        json!({"shift": shift_id, "volunteer": volunteer_id, "broken": codes, "reason": o_reason}),
-    );
-    ev = ev.area(&s.path);
-    audit::record(&mut tx, actor, ev).await?;
-    tx.commit().await?;
-    Ok(b)
-}
-
-/// Take someone off a shift (not once they have checked in).
-pub async fn unassign(db: &Db, actor: &Actor, r: &Reader, assignment: i64) -> AppResult<()> {
-    require_manager(r)?;
-    let a = db
-        .query_opt(
-            "SELECT shift_id, volunteer_id, checkin_ms FROM assignments WHERE id = $1",
-            args![assignment],
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let s = shift(db, r, a.int(0)).await?;
-    if a.opt_int(2).is_some() {
-        return Err(AppError::Conflict(Msg::new(
-            "they have checked in on this shift; it stays on their record",
-            "其已在此班次签到，记录须保留",
-        )));
-    }
-    let mut tx = db.begin().await?;
-    tx.execute("DELETE FROM assignments WHERE id = $1", args![assignment])
-        .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event::new("roster_unassign", "assignment", assignment)
-            .area(&s.path)
-            .detail(json!({"shift": s.id, "volunteer": a.int(1)})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Make someone the shift's leader (who may check the others in and out), or not.
-pub async fn set_leader(
-    db: &Db,
-    actor: &Actor,
-    r: &Reader,
-    assignment: i64,
-    leader: bool,
-) -> AppResult<()> {
-    require_manager(r)?;
-    let a = db
-        .query_opt(
-            "SELECT shift_id FROM assignments WHERE id = $1",
-            args![assignment],
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let s = shift(db, r, a.int(0)).await?;
-    let mut tx = db.begin().await?;
-    tx.execute(
-        "UPDATE assignments SET leader = $1 WHERE id = $2",
-        args![leader as i64, assignment],
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event::new("roster_leader", "assignment", assignment)
-            .area(&s.path)
-            .detail(json!({"leader": leader})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The latest auto-fill runs under `path`, newest first: (id, from, to, filled, unfilled,
-/// detail JSON, by, at).
-pub async fn runs(db: &Db, r: &Reader, path: &str, limit: i64) -> AppResult<Vec<Row>> {
+/// The latest auto-fill runs under `path`, newest first.
+pub async fn runs(db: &Db, r: &Reader, path: &str, limit: i64) -> AppResult<Vec<Run>> {
     require_reader(r)?;
     if !r.registry_scope().contains(path) {
         return Err(AppError::NotFound);
     }
     Ok(db
-        .query(
-            "SELECT id, from_ms, to_ms, filled, unfilled, detail, run_by, run_ms, path FROM autofill_runs \
-             WHERE path >= $1 AND path < $2 ORDER BY id DESC LIMIT $3",
+        .query_as(
+            &format!(
+                "SELECT {RUN_COLS} FROM autofill_runs \
+                 WHERE path >= $1 AND path < $2 ORDER BY id DESC LIMIT $3"
+            ),
             args![path, path_end(path), limit],
         )
         .await?)
+}
+
+/// One auto-fill run, when it lies in the reader's scope.
+pub async fn run(db: &Db, r: &Reader, id: i64) -> AppResult<Run> {
+    scoped(
+        db,
+        r,
+        &format!("SELECT {RUN_COLS} FROM autofill_runs WHERE id = $1"),
+        id,
+        |x: &Run| &x.path,
+    )
+    .await
 }

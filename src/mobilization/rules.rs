@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::db::Db;
+use crate::db::{Db, DbResult, FromRow, Row};
 use crate::error::AppResult;
 use crate::i18n::Msg;
 
@@ -54,15 +54,15 @@ impl Rules {
     pub async fn load(db: &Db) -> AppResult<Rules> {
         let mut r = Rules::default();
         let rows = db
-            .query(
+            .query_as::<Setting>(
                 "SELECT key, value FROM settings WHERE key LIKE 'roster.%'",
                 vec![],
             )
             .await?;
         for row in rows {
-            let v = row.text(1).trim();
+            let v = row.value.trim();
             let n = v.parse::<i64>().ok().filter(|n| *n >= 0);
-            match (row.text(0), n) {
+            match (row.key.as_str(), n) {
                 ("roster.max_hours_in_24", Some(n)) => r.max_minutes_in_24 = n * 60,
                 ("roster.min_rest_hours", Some(n)) => r.min_rest_minutes = n * 60,
                 ("roster.max_consecutive_days", Some(n)) => r.max_consecutive_days = n,
@@ -74,12 +74,29 @@ impl Rules {
     }
 }
 
+struct Setting {
+    key: String,
+    value: String,
+}
+crate::from_row!(Setting { key, value });
+
 /// A stretch of duty: a shift's window (or a candidate's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     pub shift: i64,
     pub start: i64,
     pub end: i64,
+}
+
+/// A placement's span from columns `shift_id`, `starts_ms`, `ends_ms` (of `assignments`).
+impl FromRow for Span {
+    fn from_row(r: &Row) -> DbResult<Span> {
+        Ok(Span {
+            shift: r.get("shift_id")?,
+            start: r.get("starts_ms")?,
+            end: r.get("ends_ms")?,
+        })
+    }
 }
 
 /// One rule a placement would break.

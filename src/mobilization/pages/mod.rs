@@ -4,7 +4,12 @@
 //! teams and care visits (`branch_pages`) have files of their own.
 
 pub mod branch;
+pub mod duty;
+pub mod duty_views;
+pub mod places;
+pub mod places_views;
 pub mod rosters;
+pub mod rosters_views;
 pub mod signup;
 
 use crate::html;

@@ -658,7 +658,7 @@ async fn statuses(db: &Db, round: i64, ids: &[i64]) -> Result<HashMap<i64, Strin
         .query(
             &format!(
                 "SELECT resident_id, status FROM test_persons WHERE round_id = $1 AND resident_id IN ({})",
-                crate::testing::placeholders(2, ids.len())
+                crate::db::placeholders(2, ids.len())
             ),
             params,
         )
