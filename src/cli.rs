@@ -424,6 +424,7 @@ fn everywhere() -> Scope {
 }
 
 async fn run(command: Command, config: Config) -> Result<(), AppError> {
+    crate::server::install_watchers();
     match command {
         Command::Migrate => {
             let db = Db::connect(&config.database_url).await?;

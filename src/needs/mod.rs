@@ -14,6 +14,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod figures;
 pub mod flow;
+pub mod household_watch;
 pub mod intake;
 pub mod pages;
 pub mod retention;

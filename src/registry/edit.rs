@@ -14,6 +14,7 @@ use crate::registry::areas::{self, Counts};
 use crate::registry::model::*;
 use crate::registry::residents::{self, ResidentData, ResidentInput};
 use crate::registry::validate::{mask_doc, mask_phone};
+use crate::registry::watch;
 
 /// The refusal for a role that does not write the registry.
 pub fn forbidden() -> AppError {
@@ -195,20 +196,18 @@ pub async fn merge_households(
         areas::bump_counts(&mut tx, dst.area_id, &dst.path, people).await?;
     }
     areas::bump_counts(&mut tx, src.area_id, &src.path, src_delta).await?;
-    // Tests already taken count for the household the people live in now.
-    tx.execute(
-        "UPDATE test_persons SET household_id = $1, path = $2 WHERE household_id = $3",
-        args![into, dst.path.as_str(), from],
-    )
-    .await?;
+    // Other capabilities' records of the household (tests taken, needs) follow its people.
+    let merge = watch::Merge {
+        from,
+        from_path: src.path.clone(),
+        into,
+        into_path: dst.path.clone(),
+        into_community: dst.community_id,
+    };
+    watch::merging(&mut tx, &merge).await?;
     tx.execute(
         "DELETE FROM household_links WHERE household_id = $1",
         args![from],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE needs SET household_id = $1, path = $2, community_id = $3 WHERE household_id = $4",
-        args![into, dst.path.as_str(), dst.community_id, from],
     )
     .await?;
     tx.execute(
@@ -218,8 +217,8 @@ pub async fn merge_households(
     .await?;
     tx.execute("DELETE FROM households WHERE id = $1", args![from])
         .await?;
-    crate::testing::coverage::household_removed(&mut tx, from, &src.path).await?;
-    crate::testing::coverage::registry_changed(&mut tx, &[into]).await?;
+    watch::removed(&mut tx, from, &src.path).await?;
+    watch::members_changed(&mut tx, &[into]).await?;
     audit::record(
         &mut tx,
         actor,
@@ -287,7 +286,7 @@ pub async fn remove_household(db: &Db, actor: &Actor, r: &Reader, id: i64) -> Ap
         },
     )
     .await?;
-    crate::testing::coverage::household_removed(&mut tx, id, &path).await?;
+    watch::removed(&mut tx, id, &path).await?;
     audit::record(
         &mut tx,
         actor,
@@ -329,7 +328,7 @@ pub async fn add_resident(
     )
     .await?;
     // A new member: the household's coverage in testing rounds changes with it.
-    crate::testing::coverage::registry_changed(&mut tx, &[household_id]).await?;
+    watch::members_changed(&mut tx, &[household_id]).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -10,4 +10,5 @@ pub mod model;
 pub mod pages;
 pub mod residents;
 pub mod validate;
+pub mod watch;
 pub mod xlsx;

@@ -146,12 +146,24 @@ async fn static_file(Path(name): Path<String>) -> Response {
         .into_response()
 }
 
+/// Install every capability's part in household changes (see `registry::watch`). Idempotent;
+/// the server, the CLI and the tests call it at start.
+pub fn install_watchers() {
+    crate::registry::watch::install(|| {
+        vec![
+            Box::new(crate::testing::household_watch::Watcher),
+            Box::new(crate::needs::household_watch::Watcher),
+        ]
+    });
+}
+
 pub fn router(db: Db) -> Router {
     router_with(db, Default::default())
 }
 
 /// [`router`] with the node's import jobs (and their limit) given.
 pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::pages::exchange::Jobs>) -> Router {
+    install_watchers();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(static_file))

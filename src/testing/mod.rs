@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod coverage;
+pub mod household_watch;
 pub mod ingest;
 pub mod pages;
 pub mod results;

@@ -106,6 +106,7 @@ async fn postgres_db(admin: &str) -> TestDb {
 /// One fresh, migrated database per backend under test: SQLite always, PostgreSQL when
 /// `WARDLINE_TEST_POSTGRES_URL` is set.
 pub async fn backends() -> Vec<TestDb> {
+    wardline::server::install_watchers();
     let mut v = vec![sqlite_db().await];
     if let Some(url) = postgres_url() {
         v.push(postgres_db(&url).await);
