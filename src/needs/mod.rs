@@ -171,6 +171,24 @@ pub async fn area_in_scope(
         .ok_or(AppError::NotFound)
 }
 
+/// Whom a need can be given to: the teams and approved volunteers of its community.
+pub struct Choices {
+    pub teams: Vec<crate::mobilization::branches::Team>,
+    pub volunteers: Vec<crate::mobilization::volunteers::Approved>,
+}
+
+/// The teams (of the reader's scope) and the approved volunteers of a need's community.
+pub async fn dispatch_choices(db: &Db, r: &Reader, n: &Need) -> AppResult<Choices> {
+    let community = n.path.get(..12).unwrap_or(&n.path);
+    let teams = crate::mobilization::branches::teams(db, r)
+        .await?
+        .into_iter()
+        .filter(|t| t.path.starts_with(community) || community.starts_with(t.path.as_str()))
+        .collect();
+    let volunteers = crate::mobilization::volunteers::approved_under(db, community, 500).await?;
+    Ok(Choices { teams, volunteers })
+}
+
 /// A need as its handlers see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Need {
