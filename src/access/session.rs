@@ -549,7 +549,8 @@ pub async fn second_factor(
         .await?;
     let secret = r.totp_secret.unwrap_or_default();
     // A code is good once: a step at or before the last one accepted is a replay.
-    let step = totp::matching_step(&secret, code, now_ms()).filter(|&st| st as i64 > r.totp_last_step);
+    let step =
+        totp::matching_step(&secret, code, now_ms()).filter(|&st| st as i64 > r.totp_last_step);
     let Some(step) = step.filter(|_| s.totp_enabled) else {
         let locked = fail(db, &attempt, &s.reader.username, "wrong code").await?;
         if locked.is_some() {
@@ -664,7 +665,11 @@ pub async fn pending_secret(db: &Db, account_id: i64) -> AppResult<Option<String
             args![account_id],
         )
         .await?;
-    Ok(if r.totp_enabled == 0 { r.totp_secret } else { None })
+    Ok(if r.totp_enabled == 0 {
+        r.totp_secret
+    } else {
+        None
+    })
 }
 
 /// Finish enrolment with the first code from the app: the factor is now required, and this

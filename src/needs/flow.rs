@@ -654,9 +654,7 @@ pub async fn queue(
         params.len() - 1,
         params.len()
     );
-    let mut v: Vec<Need> = db
-        .query_as::<Need>(&sql, params)
-        .await?;
+    let mut v: Vec<Need> = db.query_as::<Need>(&sql, params).await?;
     super::with_tags(db, &mut v).await?;
     Ok((v, total))
 }
@@ -703,9 +701,7 @@ pub async fn tasks(db: &Db, v: &Volunteer, limit: i64) -> AppResult<Tasks> {
         params.extend(teams.iter().map(|t| Value::from(*t)));
     }
     sql.push_str(") ORDER BY n.urgency, n.created_ms");
-    let mut mine: Vec<Need> = db
-        .query_as::<Need>(&sql, params)
-        .await?;
+    let mut mine: Vec<Need> = db.query_as::<Need>(&sql, params).await?;
     let (mut cond, mut params) = open_under(&v.path);
     cond.push_str(" AND n.status = 'new'");
     params.push(limit.into());

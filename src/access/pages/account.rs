@@ -66,8 +66,7 @@ pub(super) async fn change_password(
         }
         Err(e) => return ctx.error(e),
     }
-    match crate::access::set_password(&db, &ctx.actor(), ctx.reader().account_id, &f.password)
-        .await
+    match crate::access::set_password(&db, &ctx.actor(), ctx.reader().account_id, &f.password).await
     {
         // Every session ended with the change, this one too: sign in again.
         Ok(()) => Redirect::to("/login").into_response(),

@@ -107,13 +107,7 @@ pub fn account(l: Lang, v: &AccountView) -> Markup {
 }
 
 /// Turning on the second factor: the secret, its URI and the form for the first code.
-pub fn totp_enrol(
-    l: Lang,
-    csrf: &str,
-    secret: &str,
-    uri: &str,
-    err: Option<String>,
-) -> Markup {
+pub fn totp_enrol(l: Lang, csrf: &str, secret: &str, uri: &str, err: Option<String>) -> Markup {
     html!(
         "<h1>{}</h1>{}<p>{}</p><p class=\"box\"><span class=\"muted\">{}</span><br><code id=\"totp-secret\">{}</code><br>\
          <span class=\"muted\">{}</span><br><code>{}</code></p>\

@@ -12,10 +12,10 @@ use crate::audit::{list, Filter};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{t, Msg};
-use serde::Deserialize;
 use crate::registry::validate::{days_from_civil, parse_date};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
+use serde::Deserialize;
 
 pub const ACTIONS: &[&str] = &[
     "create",

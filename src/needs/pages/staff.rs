@@ -143,7 +143,10 @@ async fn need_view(
         act,
         item,
     };
-    Ok((format!("#{} {}", n.id, n.category_label(l)), views::need(l, &v)))
+    Ok((
+        format!("#{} {}", n.id, n.category_label(l)),
+        views::need(l, &v),
+    ))
 }
 
 /// Take the action a posted form asks for (with the version the form carries); its kind.
@@ -336,7 +339,16 @@ pub(super) async fn new_post(
     kit::answer(
         ctx,
         result,
-        |c| need_href(c.id, if c.duplicate_of.is_some() { "dup" } else { "created" }),
+        |c| {
+            need_href(
+                c.id,
+                if c.duplicate_of.is_some() {
+                    "dup"
+                } else {
+                    "created"
+                },
+            )
+        },
         move |errs| async move {
             let b = back(ctx.lang, "need", 0, f, errs, &need_labels(ctx.lang));
             show(ctx, new_view(db, ctx, household, Some(&b)).await)
@@ -464,7 +476,14 @@ pub(super) async fn deadlines_post(
                 result,
                 |()| "/needs/deadlines?done=saved".to_owned(),
                 move |errs| async move {
-                    let b = back(ctx.lang, "deadlines", 0, f, errs, &deadline_labels(ctx.lang));
+                    let b = back(
+                        ctx.lang,
+                        "deadlines",
+                        0,
+                        f,
+                        errs,
+                        &deadline_labels(ctx.lang),
+                    );
                     show(ctx, deadlines_view(db, ctx, false, Some(&b)).await)
                 },
             )

@@ -1,10 +1,12 @@
 //! The staff's needs pages as views: the queue, a need with its dispatch forms, the intake form,
 //! a household's door plate and its needs section, the figures and the deadlines.
 
-use super::forms::{err, lines, state, val, ActForm, Back, DeadlinesForm, ItemForm, NeedForm, QueueQuery};
+use super::forms::{
+    err, lines, state, val, ActForm, Back, DeadlinesForm, ItemForm, NeedForm, QueueQuery,
+};
 use super::views::{
-    action_form, area_select, facts, history_view, item_form, need_fields, queue_row,
-    reason_form, short_code, span, PAGE,
+    action_form, area_select, facts, history_view, item_form, need_fields, queue_row, reason_form,
+    short_code, span, PAGE,
 };
 use crate::access::Reader;
 use crate::html;

@@ -5,8 +5,13 @@ use super::forms::{action_form_name, err, lines, state, val, ActForm, Back, Item
 use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::needs::deadlines::Deadlines;
-use crate::needs::{label, tags_text, Item, Need, Step, CATEGORIES, ITEM_KINDS, LEVELS, SOURCES, STATUSES, URGENCIES};
-use crate::web::html::{csrf_field, error_box, field, minutes, select, textarea, vocab_options, Markup};
+use crate::needs::{
+    label, tags_text, Item, Need, Step, CATEGORIES, ITEM_KINDS, LEVELS, SOURCES, STATUSES,
+    URGENCIES,
+};
+use crate::web::html::{
+    csrf_field, error_box, field, minutes, select, textarea, vocab_options, Markup,
+};
 
 /// Needs shown per page of the queue.
 pub const PAGE: i64 = 50;
@@ -333,7 +338,6 @@ pub fn short_code(done: &str) -> &'static str {
         _ => "saved",
     }
 }
-
 
 /// The fields of the need form (shared with the household link's form). `members`: the
 /// household's members to choose from (staff only; the public form types a name).

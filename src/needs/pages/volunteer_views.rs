@@ -121,7 +121,15 @@ pub fn task(l: Lang, v: &TaskView) -> Markup {
     body.push(facts(l, n, v.d, v.now, phone_cell));
     let url = format!("/me/needs/{}/act", n.id);
     let button = |action: &str, label: &str, extra: Markup| {
-        action_form(csrf, &url, action, n.version, &t(l, label), extra, "big wide")
+        action_form(
+            csrf,
+            &url,
+            action,
+            n.version,
+            &t(l, label),
+            extra,
+            "big wide",
+        )
     };
     match n.status.as_str() {
         "new" => body.push(button("claim", "need-do-claim", Markup::default())),
