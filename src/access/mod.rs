@@ -127,12 +127,11 @@ pub async fn count_attempt(
     )
     .await?;
     let n = tx
-        .query_one(
-            &format!("SELECT COUNT(*) FROM {table} WHERE ip_hash = $1 AND at_ms > $2"),
+        .scalar::<i64>(
+            &format!("SELECT COUNT(*) AS n FROM {table} WHERE ip_hash = $1 AND at_ms > $2"),
             crate::args![ip_hash.as_str(), now - window_ms],
         )
-        .await?
-        .int(0);
+        .await?;
     tx.commit().await?;
     Ok((ip_hash, n))
 }
@@ -196,6 +195,12 @@ pub async fn create_account_as(
     Ok(id)
 }
 
+struct IdPath {
+    id: i64,
+    path: String,
+}
+crate::from_row!(IdPath { id, path });
+
 /// Create an account within a transaction (checked and audited as [`create_account_as`]).
 pub async fn create_account_in(
     tx: &mut crate::db::Tx,
@@ -250,13 +255,13 @@ pub async fn create_account_in(
     let mut area_ids = Vec::new();
     for code in scope_codes {
         let row = tx
-            .query_opt(
+            .query_opt_as::<IdPath>(
                 "SELECT id, path FROM areas WHERE code = $1",
                 args![code.as_str()],
             )
             .await?;
         match row {
-            Some(r) => area_ids.push((r.int(0), r.string(1))),
+            Some(r) => area_ids.push((r.id, r.path)),
             None => {
                 return Err(FieldError::new(
                     "scope",
@@ -270,14 +275,14 @@ pub async fn create_account_in(
         }
     }
     let id = match tx
-        .query_one(
+        .scalar::<i64>(
             "INSERT INTO accounts (username, display_name, role, created_ms, password_hash) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
             args![username, display_name, role, now_ms(), hash],
         )
         .await
     {
-        Ok(r) => r.int(0),
+        Ok(id) => id,
         Err(crate::db::DbError::Unique(_)) => {
             return Err(AppError::Conflict(Msg::new(
                 format!("the account {username} exists already"),
@@ -397,18 +402,40 @@ pub async fn list_accounts(
                          WHERE s.account_id = a.id AND NOT {inside}) \
          ORDER BY a.username LIMIT $2"
     );
-    let ids = db.query(&sql, params).await?;
+    let ids = db.column::<i64>(&sql, params).await?;
     let mut out = Vec::with_capacity(ids.len());
-    for r in &ids {
-        out.push(account(db, scope, r.int(0)).await?);
+    for id in ids {
+        out.push(account(db, scope, id).await?);
     }
     Ok(out)
 }
 
 /// One account by id, if it lies within `scope`.
+/// One row of an account with one of its areas (none: NULLs).
+struct AccountRow {
+    username: String,
+    display_name: String,
+    role: String,
+    totp_enabled: i64,
+    locked_until_ms: i64,
+    disabled_ms: Option<i64>,
+    code: Option<String>,
+    path: Option<String>,
+}
+crate::from_row!(AccountRow {
+    username,
+    display_name,
+    role,
+    totp_enabled,
+    locked_until_ms,
+    disabled_ms,
+    code,
+    path
+});
+
 pub async fn account(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountView> {
     let rows = db
-        .query(
+        .query_as::<AccountRow>(
             "SELECT a.id, a.username, a.display_name, a.role, a.totp_enabled, a.locked_until_ms, \
              a.disabled_ms, ar.code, ar.path FROM accounts a \
              LEFT JOIN account_scopes s ON s.account_id = a.id \
@@ -420,19 +447,19 @@ pub async fn account(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountView> 
     // Every area of the account must lie within the administrator's scope.
     let inside = rows
         .iter()
-        .all(|r| r.opt_text(8).is_some_and(|p| scope.contains(p)));
+        .all(|r| r.path.as_deref().is_some_and(|p| scope.contains(p)));
     if !inside {
         return Err(AppError::NotFound);
     }
     Ok(AccountView {
         id,
-        username: first.string(1),
-        display_name: first.string(2),
-        role: first.string(3),
-        scope: rows.iter().filter_map(|r| r.opt_string(7)).collect(),
-        totp_enabled: first.int(4) != 0,
-        locked_until_ms: first.int(5),
-        disabled: first.opt_int(6).is_some(),
+        username: first.username.clone(),
+        display_name: first.display_name.clone(),
+        role: first.role.clone(),
+        scope: rows.iter().filter_map(|r| r.code.clone()).collect(),
+        totp_enabled: first.totp_enabled != 0,
+        locked_until_ms: first.locked_until_ms,
+        disabled: first.disabled_ms.is_some(),
     })
 }
 
@@ -485,13 +512,13 @@ pub async fn set_disabled(
 /// Issue a new API token for an account; the token is returned once and stored hashed.
 pub async fn create_token(db: &Db, username: &str, label: &str) -> AppResult<String> {
     let acct = db
-        .query_opt(
+        .scalar_opt::<i64>(
             "SELECT id FROM accounts WHERE username = $1",
             args![username],
         )
         .await?
         .ok_or(AppError::NotFound)?;
-    create_token_for(db, &crate::audit::Actor::cli(), acct.int(0), label).await
+    create_token_for(db, &crate::audit::Actor::cli(), acct, label).await
 }
 
 /// Issue a token for account `account_id`, audited as `actor`'s doing.
@@ -514,12 +541,11 @@ pub async fn create_token_for(
     let area = session::account_area(db, account_id).await?;
     let mut tx = db.begin().await?;
     let id = tx
-        .query_one(
+        .scalar::<i64>(
             "INSERT INTO api_tokens (account_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
             args![account_id, hash_token(&token), label, now_ms()],
         )
-        .await?
-        .int(0);
+        .await?;
     crate::audit::record(
         &mut tx,
         actor,
@@ -539,26 +565,23 @@ pub struct TokenView {
     pub created_ms: i64,
     pub revoked_ms: Option<i64>,
 }
+crate::from_row!(TokenView {
+    id,
+    label,
+    created_ms,
+    revoked_ms
+});
 
 /// The tokens of an account, newest first (never the tokens themselves: only their hashes are
 /// kept).
 pub async fn tokens(db: &Db, account_id: i64) -> AppResult<Vec<TokenView>> {
-    let rows = db
-        .query(
+    Ok(db
+        .query_as::<TokenView>(
             "SELECT id, label, created_ms, revoked_ms FROM api_tokens WHERE account_id = $1 \
              ORDER BY id DESC LIMIT 100",
             args![account_id],
         )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| TokenView {
-            id: r.int(0),
-            label: r.string(1),
-            created_ms: r.int(2),
-            revoked_ms: r.opt_int(3),
-        })
-        .collect())
+        .await?)
 }
 
 /// Revoke one of an account's tokens; another account's token is not found.
@@ -633,9 +656,25 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<Reader> {
     Ok(r)
 }
 
+/// One row of a token's account with one of its areas.
+struct TokenReader {
+    id: i64,
+    username: String,
+    role: String,
+    path: Option<String>,
+    display_name: String,
+}
+crate::from_row!(TokenReader {
+    id,
+    username,
+    role,
+    path,
+    display_name
+});
+
 async fn authenticate_uncached(db: &Db, hash: &str) -> AppResult<Reader> {
     let rows = db
-        .query(
+        .query_as::<TokenReader>(
             "SELECT a.id, a.username, a.role, ar.path, a.display_name FROM api_tokens t \
              JOIN accounts a ON a.id = t.account_id \
              LEFT JOIN account_scopes s ON s.account_id = a.id \
@@ -647,12 +686,12 @@ async fn authenticate_uncached(db: &Db, hash: &str) -> AppResult<Reader> {
         .await?;
     let first = rows.first().ok_or(AppError::Unauthorized)?;
     Ok(Reader {
-        account_id: first.int(0),
-        username: first.string(1),
-        display_name: first.string(4),
-        role: first.string(2),
+        account_id: first.id,
+        username: first.username.clone(),
+        display_name: first.display_name.clone(),
+        role: first.role.clone(),
         scope: Scope {
-            roots: rows.iter().filter_map(|r| r.opt_string(3)).collect(),
+            roots: rows.iter().filter_map(|r| r.path.clone()).collect(),
         },
     })
 }

@@ -59,13 +59,12 @@ pub enum Login {
 /// The first area of an account's scope: where events about the account are filed.
 pub async fn account_area(db: &Db, account_id: i64) -> AppResult<String> {
     Ok(db
-        .query_one(
-            "SELECT MIN(ar.path) FROM account_scopes sc JOIN areas ar ON ar.id = sc.area_id \
+        .scalar::<Option<String>>(
+            "SELECT MIN(ar.path) AS path FROM account_scopes sc JOIN areas ar ON ar.id = sc.area_id \
              WHERE sc.account_id = $1",
             args![account_id],
         )
         .await?
-        .opt_string(0)
         .unwrap_or_default())
 }
 
@@ -144,7 +143,7 @@ async fn reserve_account(
 ) -> AppResult<Result<(), i64>> {
     let mut tx = db.begin().await?;
     let got = tx
-        .query_opt(
+        .scalar_opt::<i64>(
             "UPDATE accounts SET failed_logins = failed_logins + 1 \
              WHERE id = $1 AND failed_logins < $2 AND locked_until_ms <= $3 \
              RETURNING failed_logins",
@@ -152,18 +151,18 @@ async fn reserve_account(
         )
         .await?;
     let out = match got {
-        Some(r) => {
-            a.account = Some((account_id, r.int(0)));
+        Some(n) => {
+            a.account = Some((account_id, n));
             Ok(())
         }
         None => {
             let until = tx
-                .query_opt(
+                .scalar_opt::<i64>(
                     "SELECT locked_until_ms FROM accounts WHERE id = $1",
                     args![account_id],
                 )
                 .await?
-                .map_or(0, |r| r.int(0));
+                .unwrap_or(0);
             // Not locked yet: the last places are held by attempts being checked, which will
             // lock it if they are wrong.
             Err(if until > now { until } else { now + LOCK_MS })
@@ -275,6 +274,25 @@ pub async fn succeed(db: &Db, a: &Attempt) -> AppResult<bool> {
 }
 
 /// Check a user name and password; on success open a session.
+/// What signing in reads of an account.
+struct LoginRow {
+    id: i64,
+    password_hash: Option<String>,
+    totp_enabled: i64,
+    disabled_ms: Option<i64>,
+    role: String,
+    /// The first area of its scope.
+    area: Option<String>,
+}
+crate::from_row!(LoginRow {
+    id,
+    password_hash,
+    totp_enabled,
+    disabled_ms,
+    role,
+    area
+});
+
 pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Login> {
     let now = now_ms();
     let Some(mut attempt) = reserve_ip(db, ip, now).await? else {
@@ -282,14 +300,14 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
     };
     let username = username.trim();
     let row = db
-        .query_opt(
-            "SELECT a.id, a.password_hash, a.totp_enabled, a.locked_until_ms, a.disabled_ms, a.role, \
+        .query_opt_as::<LoginRow>(
+            "SELECT a.id, a.password_hash, a.totp_enabled, a.disabled_ms, a.role, \
              (SELECT MIN(ar.path) FROM account_scopes sc JOIN areas ar ON ar.id = sc.area_id \
-              WHERE sc.account_id = a.id) FROM accounts a WHERE a.username = $1",
+              WHERE sc.account_id = a.id) AS area FROM accounts a WHERE a.username = $1",
             args![username],
         )
         .await?;
-    let Some(row) = row.filter(|r| r.opt_int(4).is_none()) else {
+    let Some(row) = row.filter(|r| r.disabled_ms.is_none()) else {
         verify_password(None, pw).await;
         audit::record_now(
             db,
@@ -300,10 +318,10 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
         .await?;
         return Ok(Login::Invalid);
     };
-    let id = row.int(0);
+    let id = row.id;
     // Events about an account are filed under its first area, so that auditors of that area
     // see them.
-    let area = row.opt_string(6).unwrap_or_default();
+    let area = row.area.unwrap_or_default();
     let area = area.as_str();
     let locked = |until_ms: i64| async move {
         audit::record_now(
@@ -320,7 +338,7 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
         release_ip(db, &attempt).await?;
         return locked(until_ms).await;
     }
-    if !verify_password(row.opt_string(1), pw).await {
+    if !verify_password(row.password_hash, pw).await {
         return Ok(
             match fail(db, &attempt, username, "wrong password").await? {
                 Some(until_ms) => Login::Locked { until_ms },
@@ -328,7 +346,7 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
             },
         );
     }
-    let needs_second = row.int(2) != 0 || row.text(5) == "admin";
+    let needs_second = row.totp_enabled != 0 || row.role == "admin";
     let token = random_hex(32);
     let now = now_ms();
     let mut tx = db.begin().await?;
@@ -337,12 +355,11 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
         tx.commit().await?;
         release_ip(db, &attempt).await?;
         let until = db
-            .query_one(
+            .scalar::<i64>(
                 "SELECT locked_until_ms FROM accounts WHERE id = $1",
                 args![id],
             )
-            .await?
-            .int(0);
+            .await?;
         return locked(until).await;
     }
     tx.execute(
@@ -381,10 +398,34 @@ pub async fn login(db: &Db, username: &str, pw: &str, ip: &str) -> AppResult<Log
     })
 }
 
+/// One row of a live session with one of its account's areas.
+struct SessionRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    csrf: String,
+    verified: i64,
+    totp_enabled: i64,
+    lang: Option<String>,
+    path: Option<String>,
+}
+crate::from_row!(SessionRow {
+    id,
+    username,
+    display_name,
+    role,
+    csrf,
+    verified,
+    totp_enabled,
+    lang,
+    path
+});
+
 /// The session for a cookie token, if it is live: one query.
 pub async fn lookup(db: &Db, token: &str) -> AppResult<Option<Session>> {
     let rows = db
-        .query(
+        .query_as::<SessionRow>(
             "SELECT a.id, a.username, a.display_name, a.role, s.csrf, s.verified, a.totp_enabled, \
              a.lang, ar.path FROM sessions s JOIN accounts a ON a.id = s.account_id \
              LEFT JOIN account_scopes sc ON sc.account_id = a.id \
@@ -399,18 +440,18 @@ pub async fn lookup(db: &Db, token: &str) -> AppResult<Option<Session>> {
     };
     Ok(Some(Session {
         reader: Reader {
-            account_id: first.int(0),
-            username: first.string(1),
-            display_name: first.string(2),
-            role: first.string(3),
+            account_id: first.id,
+            username: first.username.clone(),
+            display_name: first.display_name.clone(),
+            role: first.role.clone(),
             scope: Scope {
-                roots: rows.iter().filter_map(|r| r.opt_string(8)).collect(),
+                roots: rows.iter().filter_map(|r| r.path.clone()).collect(),
             },
         },
-        csrf: first.string(4),
-        verified: first.int(5) != 0,
-        totp_enabled: first.int(6) != 0,
-        lang: first.opt_string(7),
+        csrf: first.csrf.clone(),
+        verified: first.verified != 0,
+        totp_enabled: first.totp_enabled != 0,
+        lang: first.lang.clone(),
     }))
 }
 
@@ -473,6 +514,15 @@ async fn end_session(db: &Db, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+struct TotpState {
+    totp_secret: Option<String>,
+    totp_last_step: i64,
+}
+crate::from_row!(TotpState {
+    totp_secret,
+    totp_last_step
+});
+
 /// Complete a half-open session with a TOTP code. The code is an attempt like a password:
 /// counted before it is checked.
 pub async fn second_factor(
@@ -492,14 +542,15 @@ pub async fn second_factor(
         }
     };
     let r = db
-        .query_one(
+        .query_one_as::<TotpState>(
             "SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1",
             args![s.reader.account_id],
         )
         .await?;
-    let secret = r.opt_string(0).unwrap_or_default();
+    let secret = r.totp_secret.unwrap_or_default();
     // A code is good once: a step at or before the last one accepted is a replay.
-    let step = totp::matching_step(&secret, code, now_ms()).filter(|&st| st as i64 > r.int(1));
+    let step =
+        totp::matching_step(&secret, code, now_ms()).filter(|&st| st as i64 > r.totp_last_step);
     let Some(step) = step.filter(|_| s.totp_enabled) else {
         let locked = fail(db, &attempt, &s.reader.username, "wrong code").await?;
         if locked.is_some() {
@@ -557,12 +608,11 @@ pub async fn check_current_password(
         Err(r @ Refused::Throttled) => return Err(r.error()),
     };
     let hash = db
-        .query_one(
+        .scalar::<Option<String>>(
             "SELECT password_hash FROM accounts WHERE id = $1",
             args![s.reader.account_id],
         )
-        .await?
-        .opt_string(0);
+        .await?;
     if !verify_password(hash, pw).await {
         let locked = fail(db, &attempt, &s.reader.username, "wrong current password").await?;
         if locked.is_some() {
@@ -598,15 +648,28 @@ pub async fn enrolment_secret(db: &Db, account_id: i64) -> AppResult<String> {
     }
 }
 
+struct Pending {
+    totp_secret: Option<String>,
+    totp_enabled: i64,
+}
+crate::from_row!(Pending {
+    totp_secret,
+    totp_enabled
+});
+
 /// The pending secret of an account that has not finished enrolment.
 pub async fn pending_secret(db: &Db, account_id: i64) -> AppResult<Option<String>> {
     let r = db
-        .query_one(
+        .query_one_as::<Pending>(
             "SELECT totp_secret, totp_enabled FROM accounts WHERE id = $1",
             args![account_id],
         )
         .await?;
-    Ok(if r.int(1) == 0 { r.opt_string(0) } else { None })
+    Ok(if r.totp_enabled == 0 {
+        r.totp_secret
+    } else {
+        None
+    })
 }
 
 /// Finish enrolment with the first code from the app: the factor is now required, and this

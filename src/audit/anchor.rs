@@ -183,9 +183,9 @@ pub async fn write_anchor(
     unless_seq: Option<i64>,
 ) -> AppResult<Option<Anchor>> {
     let head = db
-        .query_one("SELECT seq, hash FROM audit_head WHERE id = 1", vec![])
+        .query_one_as::<crate::audit::Head>("SELECT seq, hash FROM audit_head WHERE id = 1", vec![])
         .await?;
-    let (seq, mac) = (head.int(0), head.string(1));
+    let (seq, mac) = (head.seq, head.hash);
     if seq == 0 || unless_seq == Some(seq) {
         return Ok(None);
     }

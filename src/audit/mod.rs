@@ -28,7 +28,7 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use crate::args;
-use crate::db::{now_ms, Db, Row, Tx, Value};
+use crate::db::{now_ms, Db, DbResult, FromRow, Row, Tx, Value};
 use crate::error::{AppError, AppResult};
 use crate::scope::Scope;
 
@@ -187,17 +187,36 @@ pub fn entry_hash(
     crate::hex::hex(&h.finalize())
 }
 
+/// The head of the chain: the last entry's number and hash.
+pub(crate) struct Head {
+    pub(crate) seq: i64,
+    pub(crate) hash: String,
+}
+crate::from_row!(Head { seq, hash });
+
+/// The head with the first keyed entry's number (none before the chain is keyed).
+struct KeyedHead {
+    seq: i64,
+    hash: String,
+    keyed_from: Option<i64>,
+}
+crate::from_row!(KeyedHead {
+    seq,
+    hash,
+    keyed_from
+});
+
 /// Append an entry inside `tx`. The head row is locked until `tx` ends, so entries from
 /// concurrent transactions (and nodes) form one line.
 pub async fn record(tx: &mut Tx, actor: &Actor, ev: Event) -> AppResult<i64> {
     let head = tx
-        .query_one(
+        .query_one_as::<KeyedHead>(
             "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, keyed_from",
             vec![],
         )
         .await?;
-    let (seq, prev) = (head.int(0), head.string(1));
-    let keyed = head.opt_int(2).is_some_and(|k| seq >= k);
+    let (seq, prev) = (head.seq, head.hash);
+    let keyed = head.keyed_from.is_some_and(|k| seq >= k);
     let at = now_ms();
     let detail = ev.detail.to_string();
     let (hash, digest) = if keyed {
@@ -289,6 +308,38 @@ pub enum Verdict {
     },
 }
 
+/// An entry as stored, with its links, for the check of the chain.
+struct Stored {
+    seq: i64,
+    at_ms: i64,
+    account_id: Option<i64>,
+    username: String,
+    ip: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    area_path: String,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+    detail_digest: Option<String>,
+}
+crate::from_row!(Stored {
+    seq,
+    at_ms,
+    account_id,
+    username,
+    ip,
+    action,
+    entity,
+    entity_id,
+    area_path,
+    detail,
+    prev_hash,
+    hash,
+    detail_digest
+});
+
 const COLS: &str =
     "seq, at_ms, account_id, username, ip, action, entity, entity_id, area_path, detail, prev_hash, hash";
 
@@ -308,9 +359,8 @@ pub async fn start_keyed(db: &Db, key: &[u8]) -> AppResult<()> {
         .await?;
     if changed == 1 {
         let from = tx
-            .query_one("SELECT keyed_from FROM audit_head WHERE id = 1", vec![])
-            .await?
-            .int(0);
+            .scalar::<i64>("SELECT keyed_from FROM audit_head WHERE id = 1", vec![])
+            .await?;
         record(
             &mut tx,
             &Actor {
@@ -339,9 +389,9 @@ pub async fn use_key(db: &Db, key: &[u8]) -> AppResult<()> {
 
 async fn check_key(db: &Db, key: &[u8]) -> AppResult<()> {
     let head = db
-        .query_one("SELECT key_id FROM audit_head WHERE id = 1", vec![])
+        .scalar::<Option<String>>("SELECT key_id FROM audit_head WHERE id = 1", vec![])
         .await?;
-    match head.opt_text(0) {
+    match head.as_deref() {
         Some(stored) if stored != key_id(key) => Err(AppError::Internal(format!(
             "the audit key does not match the one this database's chain is keyed with \
              (key id {stored}, given {}): use the key file the chain was started with",
@@ -362,12 +412,12 @@ pub async fn verify(db: &Db) -> AppResult<Verdict> {
 /// avoid. Keyed entries need the key on `db` (see [`use_key`]).
 pub async fn verify_with(db: &Db, anchors: &[Anchor]) -> AppResult<Verdict> {
     let head = db
-        .query_one(
-            "SELECT seq, hash, keyed_from, key_id FROM audit_head WHERE id = 1",
+        .query_one_as::<KeyedHead>(
+            "SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1",
             vec![],
         )
         .await?;
-    let keyed_from = head.opt_int(2).unwrap_or(i64::MAX);
+    let keyed_from = head.keyed_from.unwrap_or(i64::MAX);
     let key = db.audit_key();
     if keyed_from != i64::MAX {
         match &key {
@@ -387,28 +437,28 @@ pub async fn verify_with(db: &Db, anchors: &[Anchor]) -> AppResult<Verdict> {
     let mut expect = 1i64;
     loop {
         let rows = db
-            .query(
+            .query_as::<Stored>(
                 &format!("SELECT {COLS}, detail_digest FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000"),
                 args![expect],
             )
             .await?;
         for r in &rows {
-            let seq = r.int(0);
+            let seq = r.seq;
             if seq != expect {
                 return Ok(Verdict::Broken {
                     seq: expect,
                     reason: format!("entry {expect} is missing (the next one is {seq})"),
                 });
             }
-            if r.text(10) != prev {
+            if r.prev_hash != prev {
                 return Ok(Verdict::Broken {
                     seq,
                     reason: "its link to the previous entry does not match".into(),
                 });
             }
             let h = if seq >= keyed_from {
-                let detail = r.text(9);
-                let Some(stored) = r.opt_text(12) else {
+                let detail = r.detail.as_str();
+                let Some(stored) = r.detail_digest.as_deref() else {
                     return Ok(Verdict::Broken {
                         seq,
                         reason: "a keyed entry without its detail digest (the row was changed)"
@@ -425,32 +475,32 @@ pub async fn verify_with(db: &Db, anchors: &[Anchor]) -> AppResult<Verdict> {
                     key.as_deref().expect("checked above"),
                     &prev,
                     seq,
-                    r.int(1),
-                    r.opt_int(2),
-                    r.text(3),
-                    r.text(4),
-                    r.text(5),
-                    r.text(6),
-                    r.text(7),
-                    r.text(8),
+                    r.at_ms,
+                    r.account_id,
+                    &r.username,
+                    &r.ip,
+                    &r.action,
+                    &r.entity,
+                    &r.entity_id,
+                    &r.area_path,
                     stored,
                 )
             } else {
                 entry_hash(
                     &prev,
                     seq,
-                    r.int(1),
-                    r.opt_int(2),
-                    r.text(3),
-                    r.text(4),
-                    r.text(5),
-                    r.text(6),
-                    r.text(7),
-                    r.text(8),
-                    r.text(9),
+                    r.at_ms,
+                    r.account_id,
+                    &r.username,
+                    &r.ip,
+                    &r.action,
+                    &r.entity,
+                    &r.entity_id,
+                    &r.area_path,
+                    &r.detail,
                 )
             };
-            if h != r.text(11) {
+            if h != r.hash {
                 return Ok(Verdict::Broken {
                     seq,
                     reason: if seq >= keyed_from {
@@ -492,13 +542,12 @@ pub async fn verify_with(db: &Db, anchors: &[Anchor]) -> AppResult<Verdict> {
             ),
         });
     }
-    if head.int(0) != last || head.text(1) != prev {
+    if head.seq != last || head.hash != prev {
         return Ok(Verdict::Broken {
             seq: expect,
             reason: format!(
                 "the chain ends at entry {} but its head says {} (entries were removed at the end)",
-                last,
-                head.int(0)
+                last, head.seq
             ),
         });
     }
@@ -520,20 +569,20 @@ pub struct Entry {
     pub detail: Json,
 }
 
-impl Entry {
-    fn from_row(r: &Row) -> Entry {
-        Entry {
-            seq: r.int(0),
-            at_ms: r.int(1),
-            account_id: r.opt_int(2),
-            username: r.string(3),
-            ip: r.string(4),
-            action: r.string(5),
-            entity: r.string(6),
-            entity_id: r.string(7),
-            area_path: r.string(8),
-            detail: serde_json::from_str(r.text(9)).unwrap_or(Json::Null),
-        }
+impl FromRow for Entry {
+    fn from_row(r: &Row) -> DbResult<Entry> {
+        Ok(Entry {
+            seq: r.get("seq")?,
+            at_ms: r.get("at_ms")?,
+            account_id: r.get("account_id")?,
+            username: r.get("username")?,
+            ip: r.get("ip")?,
+            action: r.get("action")?,
+            entity: r.get("entity")?,
+            entity_id: r.get("entity_id")?,
+            area_path: r.get("area_path")?,
+            detail: serde_json::from_str(&r.get::<String>("detail")?).unwrap_or(Json::Null),
+        })
     }
 }
 
@@ -600,8 +649,7 @@ pub async fn list(
         conds.join(" AND "),
         params.len()
     );
-    let rows = db.query(&sql, params).await?;
-    Ok(rows.iter().map(Entry::from_row).collect())
+    Ok(db.query_as::<Entry>(&sql, params).await?)
 }
 
 #[cfg(test)]

@@ -178,7 +178,7 @@ pub async fn run(
         if let Some(cutoff) = cutoff {
             for s in p.kind.steps {
                 let rows = match &mut tx {
-                    None => db.query_one(s.count, args![cutoff]).await?.int(0),
+                    None => db.scalar::<i64>(s.count, args![cutoff]).await?,
                     Some(tx) => tx.execute(s.apply, args![cutoff]).await? as i64,
                 };
                 steps.push(StepReport {

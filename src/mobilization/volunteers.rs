@@ -993,3 +993,21 @@ pub async fn status_counts(db: &Db, r: &Reader) -> AppResult<Vec<(String, i64)>>
         .map(|r| (r.string(0), r.int(1)))
         .collect())
 }
+
+/// An approved volunteer to choose from (a need's dispatch form).
+pub struct Approved {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+}
+crate::from_row!(Approved { id, name, phone });
+
+/// The approved volunteers of an area and below (by path), by name, at most `limit`.
+pub async fn approved_under(db: &Db, path: &str, limit: i64) -> AppResult<Vec<Approved>> {
+    Ok(db
+        .query_as::<Approved>(
+            "SELECT id, name, phone FROM volunteers WHERE status = 'approved' AND path >= $1 AND path < $2 ORDER BY name LIMIT $3",
+            args![path, path_end(path), limit],
+        )
+        .await?)
+}

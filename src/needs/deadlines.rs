@@ -44,21 +44,27 @@ pub const FIELDS: [(&str, &str); 4] = [
     ("contact_4", "complete_4"),
 ];
 
+struct Setting {
+    key: String,
+    value: String,
+}
+crate::from_row!(Setting { key, value });
+
 impl Deadlines {
     /// The deployment's deadlines: the `needs.*` settings where set, else the defaults.
     pub async fn load(db: &Db) -> AppResult<Deadlines> {
         let mut d = Deadlines::default();
         for row in db
-            .query(
+            .query_as::<Setting>(
                 "SELECT key, value FROM settings WHERE key LIKE 'needs.%'",
                 vec![],
             )
             .await?
         {
-            let Some(n) = row.text(1).trim().parse::<i64>().ok().filter(|n| *n > 0) else {
+            let Some(n) = row.value.trim().parse::<i64>().ok().filter(|n| *n > 0) else {
                 continue;
             };
-            let key = row.text(0);
+            let key = row.key.as_str();
             let slot = |prefix: &str| {
                 key.strip_prefix(prefix)
                     .and_then(|u| u.parse::<usize>().ok())
@@ -180,7 +186,7 @@ pub async fn escalate(db: &Db, now: i64) -> AppResult<usize> {
     // Only needs some target of which has passed can be late: the shortest target bounds it.
     let shortest = d.contact_min.iter().min().copied().unwrap_or(1) * MINUTE;
     let rows = db
-        .query(
+        .query_as::<super::Need>(
             &format!(
                 "SELECT {} FROM {} WHERE n.is_open = 1 AND n.escalation < 3 AND n.since_ms <= $1",
                 super::COLS,
@@ -190,7 +196,7 @@ pub async fn escalate(db: &Db, now: i64) -> AppResult<usize> {
         )
         .await?;
     let mut raised = 0;
-    for n in rows.iter().map(super::need_of) {
+    for n in rows {
         let level = d.level(&n, now);
         if level <= n.escalation {
             continue;

@@ -41,23 +41,17 @@ pub async fn create(db: &Db) -> Result<Option<i64>, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     let households: Vec<i64> = db
-        .query(
+        .column(
             "SELECT id FROM households WHERE path >= $1 AND path < $2 ORDER BY id LIMIT 36",
             crate::args![area.path.as_str(), path_end(&area.path)],
         )
-        .await?
-        .iter()
-        .map(|r| r.int(0))
-        .collect();
+        .await?;
     let vols: Vec<i64> = db
-        .query(
+        .column(
             "SELECT id FROM volunteers WHERE status = 'approved' AND path >= $1 AND path < $2 ORDER BY id LIMIT 6",
             crate::args![area.path.as_str(), path_end(&area.path)],
         )
-        .await?
-        .iter()
-        .map(|r| r.int(0))
-        .collect();
+        .await?;
     if households.is_empty() || vols.is_empty() {
         return Ok(None);
     }

@@ -58,6 +58,7 @@ pub struct ItemTotal {
     pub kind: String,
     pub quantity: i64,
 }
+crate::from_row!(ItemTotal { kind, quantity });
 
 /// A period of whole days (China time), both ends included.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -188,7 +189,7 @@ pub async fn report(
     // Needs that may count: created before the period ends, and either open, or closed after
     // it began (a need closed before the period began counts in nothing).
     let rows = db
-        .query(
+        .query_as::<super::Need>(
             &format!(
                 "SELECT {} FROM {} WHERE n.path >= $1 AND n.path < $2 AND n.created_ms < $3 \
                  AND (n.is_open = 1 OR n.created_ms >= $4 OR n.closed_ms >= $4)",
@@ -200,7 +201,7 @@ pub async fn report(
         .await?;
     let mut all = Acc::default();
     let mut cats: Vec<Acc> = CATEGORIES.iter().map(|_| Acc::default()).collect();
-    for n in rows.iter().map(super::need_of) {
+    for n in rows {
         let row = Row {
             late: d.late_since(&n, now).is_some(),
             category: n.category,
@@ -216,18 +217,12 @@ pub async fn report(
         }
     }
     let items = db
-        .query(
-            "SELECT i.kind, CAST(SUM(i.quantity) AS BIGINT) FROM need_items i JOIN needs n ON n.id = i.need_id \
+        .query_as::<ItemTotal>(
+            "SELECT i.kind AS kind, CAST(SUM(i.quantity) AS BIGINT) AS quantity FROM need_items i JOIN needs n ON n.id = i.need_id \
              WHERE n.path >= $1 AND n.path < $2 AND i.at_ms >= $3 AND i.at_ms < $4 GROUP BY i.kind ORDER BY i.kind",
             args![path, path_end(path), from_ms, to_ms],
         )
-        .await?
-        .iter()
-        .map(|r| ItemTotal {
-            kind: r.string(0),
-            quantity: r.int(1),
-        })
-        .collect();
+        .await?;
     Ok(Report {
         path: path.to_owned(),
         from_ms,

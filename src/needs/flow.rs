@@ -122,17 +122,20 @@ fn not_yours() -> AppError {
     ))
 }
 
+struct StatusCount {
+    status: String,
+    n: i64,
+}
+crate::from_row!(StatusCount { status, n });
+
 /// The teams a volunteer belongs to.
 pub async fn teams_of(db: &Db, volunteer: i64) -> AppResult<Vec<i64>> {
     Ok(db
-        .query(
+        .column::<i64>(
             "SELECT team_id FROM team_members WHERE volunteer_id = $1",
             args![volunteer],
         )
-        .await?
-        .iter()
-        .map(|r| r.int(0))
-        .collect())
+        .await?)
 }
 
 /// Whether a need given to a team nobody of which has taken yet is open to this volunteer
@@ -637,12 +640,11 @@ pub async fn queue(
         cond.push_str(&format!(" AND n.escalation >= ${}", params.len()));
     }
     let total = db
-        .query_one(
-            &format!("SELECT COUNT(*) FROM needs n WHERE {cond}"),
+        .scalar::<i64>(
+            &format!("SELECT COUNT(*) AS n FROM needs n WHERE {cond}"),
             params.clone(),
         )
-        .await?
-        .int(0);
+        .await?;
     params.push(f.limit.clamp(1, 500).into());
     params.push(f.offset.max(0).into());
     let sql = format!(
@@ -652,12 +654,7 @@ pub async fn queue(
         params.len() - 1,
         params.len()
     );
-    let mut v: Vec<Need> = db
-        .query(&sql, params)
-        .await?
-        .iter()
-        .map(super::need_of)
-        .collect();
+    let mut v: Vec<Need> = db.query_as::<Need>(&sql, params).await?;
     super::with_tags(db, &mut v).await?;
     Ok((v, total))
 }
@@ -670,13 +667,13 @@ pub async fn open_counts(db: &Db, r: &Reader, path: &str) -> AppResult<Vec<(Stri
     }
     let (cond, params) = open_under(path);
     Ok(db
-        .query(
-            &format!("SELECT n.status, COUNT(*) FROM needs n WHERE {cond} GROUP BY n.status"),
+        .query_as::<StatusCount>(
+            &format!("SELECT n.status AS status, COUNT(*) AS n FROM needs n WHERE {cond} GROUP BY n.status"),
             params,
         )
         .await?
-        .iter()
-        .map(|r| (r.string(0), r.int(1)))
+        .into_iter()
+        .map(|c| (c.status, c.n))
         .collect())
 }
 
@@ -704,17 +701,12 @@ pub async fn tasks(db: &Db, v: &Volunteer, limit: i64) -> AppResult<Tasks> {
         params.extend(teams.iter().map(|t| Value::from(*t)));
     }
     sql.push_str(") ORDER BY n.urgency, n.created_ms");
-    let mut mine: Vec<Need> = db
-        .query(&sql, params)
-        .await?
-        .iter()
-        .map(super::need_of)
-        .collect();
+    let mut mine: Vec<Need> = db.query_as::<Need>(&sql, params).await?;
     let (mut cond, mut params) = open_under(&v.path);
     cond.push_str(" AND n.status = 'new'");
     params.push(limit.into());
     let mut queue: Vec<Need> = db
-        .query(
+        .query_as::<Need>(
             &format!(
                 "SELECT {} FROM {} WHERE {cond} ORDER BY n.urgency, n.created_ms, n.id LIMIT ${}",
                 super::COLS,
@@ -723,12 +715,9 @@ pub async fn tasks(db: &Db, v: &Volunteer, limit: i64) -> AppResult<Tasks> {
             ),
             params,
         )
-        .await?
-        .iter()
-        .map(super::need_of)
-        .collect();
+        .await?;
     let done = db
-        .query(
+        .query_as::<Need>(
             &format!(
                 "SELECT {} FROM {} WHERE n.volunteer_id = $1 AND n.status = 'done' ORDER BY n.done_ms DESC LIMIT 20",
                 super::COLS,
@@ -736,10 +725,7 @@ pub async fn tasks(db: &Db, v: &Volunteer, limit: i64) -> AppResult<Tasks> {
             ),
             args![v.id],
         )
-        .await?
-        .iter()
-        .map(super::need_of)
-        .collect();
+        .await?;
     super::with_tags(db, &mut mine).await?;
     super::with_tags(db, &mut queue).await?;
     Ok(Tasks { mine, queue, done })

@@ -59,19 +59,20 @@ pub struct Household {
     pub address: String,
 }
 
+crate::from_row!(Household {
+    id,
+    path,
+    community_id,
+    address
+});
+
 async fn household(db: &Db, id: i64) -> AppResult<Option<Household>> {
     Ok(db
-        .query_opt(
+        .query_opt_as::<Household>(
             "SELECT id, path, community_id, address FROM households WHERE id = $1",
             args![id],
         )
-        .await?
-        .map(|r| Household {
-            id: r.int(0),
-            path: r.string(1),
-            community_id: r.int(2),
-            address: r.string(3),
-        }))
+        .await?)
 }
 
 /// The household a link opens, or none (unknown token, or the household was merged or
@@ -81,8 +82,8 @@ pub async fn link_household(db: &Db, token: &str) -> AppResult<Option<Household>
     if token.is_empty() || token.len() > 64 {
         return Ok(None);
     }
-    let Some(row) = db
-        .query_opt(
+    let Some(id) = db
+        .scalar_opt::<i64>(
             "SELECT household_id FROM household_links WHERE token = $1",
             args![token],
         )
@@ -90,20 +91,20 @@ pub async fn link_household(db: &Db, token: &str) -> AppResult<Option<Household>
     else {
         return Ok(None);
     };
-    household(db, row.int(0)).await
+    household(db, id).await
 }
 
 /// The link token of a household in the reader's scope, made on first use.
 pub async fn link_token(db: &Db, r: &Reader, household_id: i64) -> AppResult<String> {
     let hh = staff_household(db, r, household_id).await?;
-    if let Some(row) = db
-        .query_opt(
+    if let Some(token) = db
+        .scalar_opt::<String>(
             "SELECT token FROM household_links WHERE household_id = $1",
             args![hh.id],
         )
         .await?
     {
-        return Ok(row.string(0));
+        return Ok(token);
     }
     let mut tx = db.begin().await?;
     tx.execute(
@@ -112,12 +113,11 @@ pub async fn link_token(db: &Db, r: &Reader, household_id: i64) -> AppResult<Str
     )
     .await?;
     let t = tx
-        .query_one(
+        .scalar::<String>(
             "SELECT token FROM household_links WHERE household_id = $1",
             args![hh.id],
         )
-        .await?
-        .string(0);
+        .await?;
     tx.commit().await?;
     Ok(t)
 }
@@ -179,12 +179,11 @@ pub async fn guard(db: &Db, client: &str, now: i64) -> AppResult<()> {
 /// Register a need through a household's link. The caller has passed [`guard`].
 pub async fn create_by_link(db: &Db, hh: &Household, f: &NewNeed, now: i64) -> AppResult<Created> {
     let recent = db
-        .query_one(
-            "SELECT COUNT(*) FROM needs WHERE household_id = $1 AND source = 'resident' AND created_ms > $2",
+        .scalar::<i64>(
+            "SELECT COUNT(*) AS n FROM needs WHERE household_id = $1 AND source = 'resident' AND created_ms > $2",
             args![hh.id, now - RATE_WINDOW_MS],
         )
-        .await?
-        .int(0);
+        .await?;
     if recent >= RATE_PER_HOUSEHOLD && !replay_of(db, hh.id, &f.client_id).await? {
         return Err(too_many());
     }
@@ -232,6 +231,14 @@ struct Checked {
     source: String,
     client_id: Option<String>,
 }
+
+/// A member of the household, as the need form matches them.
+struct Member {
+    id: i64,
+    name: String,
+    phone: Option<String>,
+}
+crate::from_row!(Member { id, name, phone });
 
 async fn check(db: &Db, hh: &Household, f: &NewNeed) -> AppResult<Checked> {
     let mut errs = Vec::new();
@@ -299,15 +306,15 @@ async fn check(db: &Db, hh: &Household, f: &NewNeed) -> AppResult<Checked> {
     }
     // The member it is for: chosen (staff), or matched by the typed name.
     let members = db
-        .query(
+        .query_as::<Member>(
             "SELECT id, name, phone FROM residents WHERE household_id = $1 ORDER BY id",
             args![hh.id],
         )
         .await?;
     let mut resident = None;
     if let Some(id) = f.resident {
-        match members.iter().find(|m| m.int(0) == id) {
-            Some(m) => resident = Some((m.int(0), m.string(1), m.opt_string(2))),
+        match members.iter().find(|m| m.id == id) {
+            Some(m) => resident = Some((m.id, m.name.clone(), m.phone.clone())),
             None => errs.push(FieldError::new(
                 "resident",
                 "choose a member of this household",
@@ -317,8 +324,8 @@ async fn check(db: &Db, hh: &Household, f: &NewNeed) -> AppResult<Checked> {
     } else if !for_name.is_empty() {
         resident = members
             .iter()
-            .find(|m| m.text(1) == for_name)
-            .map(|m| (m.int(0), m.string(1), m.opt_string(2)));
+            .find(|m| m.name == for_name)
+            .map(|m| (m.id, m.name.clone(), m.phone.clone()));
     }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
@@ -327,13 +334,13 @@ async fn check(db: &Db, hh: &Household, f: &NewNeed) -> AppResult<Checked> {
         phone = match &resident {
             Some((_, _, Some(p))) => Some(p.clone()),
             _ => db
-                .query_opt(
+                .scalar_opt::<Option<String>>(
                     "SELECT r.phone FROM households h JOIN residents r ON r.id = h.head_id WHERE h.id = $1",
                     args![hh.id],
                 )
                 .await?
-                .and_then(|r| r.opt_string(0))
-                .or_else(|| members.iter().find_map(|m| m.opt_string(2))),
+                .flatten()
+                .or_else(|| members.iter().find_map(|m| m.phone.clone())),
         };
     }
     Ok(Checked {
@@ -365,14 +372,13 @@ async fn insert(
     }
     let mut tx = db.begin().await?;
     let duplicate_of = tx
-        .query_opt(
+        .scalar_opt::<i64>(
             "SELECT id FROM needs WHERE household_id = $1 AND category = $2 AND is_open = 1 ORDER BY id LIMIT 1",
             args![hh.id, c.category.as_str()],
         )
-        .await?
-        .map(|r| r.int(0));
+        .await?;
     let id = tx
-        .query_opt(
+        .scalar_opt::<i64>(
             "INSERT INTO needs (household_id, resident_id, for_name, path, community_id, category, urgency, description, phone, source, client_id, duplicate_of, status, is_open, created_by, created_ms, since_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', 1, $13, $14, $14) \
              ON CONFLICT (client_id) DO NOTHING RETURNING id",
@@ -393,8 +399,7 @@ async fn insert(
                 Value::from(now),
             ],
         )
-        .await?
-        .map(|r| r.int(0));
+        .await?;
     let Some(id) = id else {
         // The same client id won a race on another connection: answer with that need.
         drop(tx);
@@ -425,6 +430,17 @@ async fn insert(
     })
 }
 
+struct ByClient {
+    id: i64,
+    household_id: i64,
+    duplicate_of: Option<i64>,
+}
+crate::from_row!(ByClient {
+    id,
+    household_id,
+    duplicate_of
+});
+
 /// The need a client id made before, if any. The same id from another household is refused.
 async fn by_client_id(
     db: &Db,
@@ -435,7 +451,7 @@ async fn by_client_id(
         return Ok(None);
     };
     let Some(row) = db
-        .query_opt(
+        .query_opt_as::<ByClient>(
             "SELECT id, household_id, duplicate_of FROM needs WHERE client_id = $1",
             args![cid],
         )
@@ -443,15 +459,15 @@ async fn by_client_id(
     else {
         return Ok(None);
     };
-    if row.int(1) != hh.id {
+    if row.household_id != hh.id {
         return Err(AppError::Conflict(Msg::new(
             "this form was already used for another household; reload the page",
             "此表单已用于其他住户，请刷新页面",
         )));
     }
     Ok(Some(Created {
-        id: row.int(0),
-        duplicate_of: row.opt_int(2),
+        id: row.id,
+        duplicate_of: row.duplicate_of,
         replayed: true,
     }))
 }
@@ -459,7 +475,7 @@ async fn by_client_id(
 /// A household's needs as its link shows them (newest first, the last 90 days).
 pub async fn household_needs(db: &Db, household_id: i64, now: i64) -> AppResult<Vec<super::Need>> {
     let mut v: Vec<super::Need> = db
-        .query(
+        .query_as::<super::Need>(
             &format!(
                 "SELECT {} FROM {} WHERE n.household_id = $1 AND n.created_ms > $2 ORDER BY n.id DESC LIMIT 50",
                 super::COLS,
@@ -467,10 +483,7 @@ pub async fn household_needs(db: &Db, household_id: i64, now: i64) -> AppResult<
             ),
             args![household_id, now - 90 * crate::mobilization::rules::DAY_MS],
         )
-        .await?
-        .iter()
-        .map(super::need_of)
-        .collect();
+        .await?;
     super::with_tags(db, &mut v).await?;
     Ok(v)
 }

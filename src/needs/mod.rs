@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::access::Reader;
 use crate::args;
-use crate::db::{Db, Row, Value};
+use crate::db::{Db, DbResult, FromRow, Row, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msg};
 pub use crate::mobilization::{in_vocab, label, Vocab};
@@ -172,6 +172,24 @@ pub async fn area_in_scope(
         .ok_or(AppError::NotFound)
 }
 
+/// Whom a need can be given to: the teams and approved volunteers of its community.
+pub struct Choices {
+    pub teams: Vec<crate::mobilization::branches::Team>,
+    pub volunteers: Vec<crate::mobilization::volunteers::Approved>,
+}
+
+/// The teams (of the reader's scope) and the approved volunteers of a need's community.
+pub async fn dispatch_choices(db: &Db, r: &Reader, n: &Need) -> AppResult<Choices> {
+    let community = n.path.get(..12).unwrap_or(&n.path);
+    let teams = crate::mobilization::branches::teams(db, r)
+        .await?
+        .into_iter()
+        .filter(|t| t.path.starts_with(community) || community.starts_with(t.path.as_str()))
+        .collect();
+    let volunteers = crate::mobilization::volunteers::approved_under(db, community, 500).await?;
+    Ok(Choices { teams, volunteers })
+}
+
 /// A need as its handlers see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Need {
@@ -239,54 +257,56 @@ impl Need {
 pub const COLS: &str = "n.id, n.household_id, n.resident_id, n.for_name, n.path, n.community_id, \
     n.category, n.urgency, n.description, n.phone, n.source, n.duplicate_of, n.status, n.team_id, \
     n.volunteer_id, n.version, n.escalation, n.created_by, n.created_ms, n.since_ms, n.first_contact_ms, \
-    n.done_ms, n.closed_ms, n.rating, n.feedback, n.confirmed_ms, COALESCE(h.address, ''), t.name, v.name";
+    n.done_ms, n.closed_ms, n.rating, n.feedback, n.confirmed_ms, COALESCE(h.address, '') AS address, t.name AS team, v.name AS volunteer";
 
 pub const FROM: &str = "needs n LEFT JOIN households h ON h.id = n.household_id \
     LEFT JOIN teams t ON t.id = n.team_id LEFT JOIN volunteers v ON v.id = n.volunteer_id";
 
-pub fn need_of(r: &Row) -> Need {
-    Need {
-        id: r.int(0),
-        household_id: r.int(1),
-        resident_id: r.opt_int(2),
-        for_name: r.string(3),
-        path: r.string(4),
-        community_id: r.int(5),
-        category: r.string(6),
-        urgency: r.int(7),
-        description: r.string(8),
-        phone: r.opt_string(9),
-        source: r.string(10),
-        duplicate_of: r.opt_int(11),
-        status: r.string(12),
-        team_id: r.opt_int(13),
-        volunteer_id: r.opt_int(14),
-        version: r.int(15),
-        escalation: r.int(16),
-        created_by: r.string(17),
-        created_ms: r.int(18),
-        since_ms: r.int(19),
-        first_contact_ms: r.opt_int(20),
-        done_ms: r.opt_int(21),
-        closed_ms: r.opt_int(22),
-        rating: r.opt_int(23),
-        feedback: r.opt_string(24),
-        confirmed_ms: r.opt_int(25),
-        address: r.string(26),
-        team: r.opt_string(27),
-        volunteer: r.opt_string(28),
-        tags: 0,
+impl FromRow for Need {
+    fn from_row(r: &Row) -> DbResult<Need> {
+        Ok(Need {
+            id: r.get("id")?,
+            household_id: r.get("household_id")?,
+            resident_id: r.get("resident_id")?,
+            for_name: r.get("for_name")?,
+            path: r.get("path")?,
+            community_id: r.get("community_id")?,
+            category: r.get("category")?,
+            urgency: r.get("urgency")?,
+            description: r.get("description")?,
+            phone: r.get("phone")?,
+            source: r.get("source")?,
+            duplicate_of: r.get("duplicate_of")?,
+            status: r.get("status")?,
+            team_id: r.get("team_id")?,
+            volunteer_id: r.get("volunteer_id")?,
+            version: r.get("version")?,
+            escalation: r.get("escalation")?,
+            created_by: r.get("created_by")?,
+            created_ms: r.get("created_ms")?,
+            since_ms: r.get("since_ms")?,
+            first_contact_ms: r.get("first_contact_ms")?,
+            done_ms: r.get("done_ms")?,
+            closed_ms: r.get("closed_ms")?,
+            rating: r.get("rating")?,
+            feedback: r.get("feedback")?,
+            confirmed_ms: r.get("confirmed_ms")?,
+            address: r.get("address")?,
+            team: r.get("team")?,
+            volunteer: r.get("volunteer")?,
+            // Filled by `with_tags`.
+            tags: 0,
+        })
     }
 }
 
 /// One need by id, without its household's tags: what the state machine reads.
 pub async fn fetch(db: &Db, id: i64) -> AppResult<Need> {
-    db.query_opt(
+    db.query_opt_as::<Need>(
         &format!("SELECT {COLS} FROM {FROM} WHERE n.id = $1"),
         args![id],
     )
     .await?
-    .map(|r| need_of(&r))
     .ok_or(AppError::NotFound)
 }
 
@@ -325,14 +345,20 @@ pub async fn household_tags(
             crate::db::placeholders(1, chunk.len())
         );
         for row in db
-            .query(&sql, chunk.iter().map(|i| Value::from(*i)).collect())
+            .query_as::<HouseholdTags>(&sql, chunk.iter().map(|i| Value::from(*i)).collect())
             .await?
         {
-            *tags.entry(row.int(0)).or_default() |= row.int(1);
+            *tags.entry(row.household_id).or_default() |= row.tags;
         }
     }
     Ok(tags)
 }
+
+struct HouseholdTags {
+    household_id: i64,
+    tags: i64,
+}
+crate::from_row!(HouseholdTags { household_id, tags });
 
 /// Fill in the vulnerable tags of each need's household.
 pub async fn with_tags(db: &Db, needs: &mut [Need]) -> AppResult<()> {
@@ -366,23 +392,22 @@ pub struct Step {
     pub at_ms: i64,
 }
 
+crate::from_row!(Step {
+    kind,
+    from_status,
+    to_status,
+    actor,
+    note,
+    at_ms
+});
+
 pub async fn history(db: &Db, id: i64) -> AppResult<Vec<Step>> {
     Ok(db
-        .query(
+        .query_as::<Step>(
             "SELECT kind, from_status, to_status, actor, note, at_ms FROM need_events WHERE need_id = $1 ORDER BY id",
             args![id],
         )
-        .await?
-        .iter()
-        .map(|r| Step {
-            kind: r.string(0),
-            from_status: r.opt_string(1),
-            to_status: r.opt_string(2),
-            actor: r.string(3),
-            note: r.string(4),
-            at_ms: r.int(5),
-        })
-        .collect())
+        .await?)
 }
 
 /// An item delivered for a need.
@@ -395,20 +420,19 @@ pub struct Item {
     pub at_ms: i64,
 }
 
+crate::from_row!(Item {
+    kind,
+    description,
+    quantity,
+    recorded_by,
+    at_ms
+});
+
 pub async fn items(db: &Db, id: i64) -> AppResult<Vec<Item>> {
     Ok(db
-        .query(
+        .query_as::<Item>(
             "SELECT kind, description, quantity, recorded_by, at_ms FROM need_items WHERE need_id = $1 ORDER BY id",
             args![id],
         )
-        .await?
-        .iter()
-        .map(|r| Item {
-            kind: r.string(0),
-            description: r.string(1),
-            quantity: r.int(2),
-            recorded_by: r.string(3),
-            at_ms: r.int(4),
-        })
-        .collect())
+        .await?)
 }
