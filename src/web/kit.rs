@@ -151,6 +151,22 @@ impl FormErrors {
         self.lines.is_empty()
     }
 
+    /// The lines again, each field found in `labels` (field, its label on the form) named as
+    /// the form names it ("label: message") rather than by the registry's field names.
+    pub fn labelled(mut self, lang: Lang, labels: &[(&str, String)]) -> FormErrors {
+        if self.lines.len() == self.fields.len() {
+            for (line, (f, msg)) in self.lines.iter_mut().zip(&self.fields) {
+                if let Some((_, label)) = labels.iter().find(|(n, _)| n == f) {
+                    *line = match lang {
+                        Lang::Zh => format!("{label}：{msg}"),
+                        Lang::En => format!("{label}: {msg}"),
+                    };
+                }
+            }
+        }
+        self
+    }
+
     /// The first message for one field.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields
