@@ -160,7 +160,7 @@ pub async fn place(db: &Db, r: &Reader, id: i64) -> AppResult<Place> {
         r,
         &format!("SELECT {PLACE_COLS} FROM places WHERE id = $1"),
         id,
-        place_of,
+        |r| Ok(place_of(r)),
         |x| &x.path,
     )
     .await
@@ -434,7 +434,7 @@ pub async fn shift(db: &Db, r: &Reader, id: i64) -> AppResult<Shift> {
         r,
         &format!("SELECT {SHIFT_COLS} FROM {SHIFT_FROM} WHERE s.id = $1"),
         id,
-        shift_of,
+        |r| Ok(shift_of(r)),
         |x| &x.path,
     )
     .await

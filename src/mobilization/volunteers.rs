@@ -2,14 +2,14 @@
 //! (applied → approved or rejected; withdrawn; suspended and reinstated), each recorded with who
 //! and why, units, sign-up links, and the pool with its filters.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{in_vocab, parse_hhmm, require_manager, require_reader, POLITICAL, SKILLS};
 use crate::access::{self, Reader};
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, path_end, Db, Row, Value};
+use crate::db::{now_ms, path_end, Db, DbResult, FromRow, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::validate;
@@ -53,43 +53,41 @@ pub struct Volunteer {
 }
 
 pub const COLS: &str = "v.id, v.ref_code, v.path, v.home_path, v.resident_id, v.name, v.doc_type, \
-    v.doc_number, v.phone, v.unit_id, COALESCE(u.name, v.unit_text), v.political, v.skills, \
+    v.doc_number, v.phone, v.unit_id, COALESCE(u.name, v.unit_text) AS unit, v.political, v.skills, \
     v.skills_note, v.days, v.from_min, v.to_min, v.avail_from, v.avail_to, v.health_ok, \
     v.health_note, v.wants_account, v.account_id, v.status, v.status_reason, v.created_ms";
 pub const FROM: &str = "volunteers v LEFT JOIN units u ON u.id = v.unit_id";
 
-impl Volunteer {
-    pub fn from_row(r: &Row) -> Volunteer {
-        Volunteer {
-            id: r.int(0),
-            ref_code: r.string(1),
-            path: r.string(2),
-            home_path: r.string(3),
-            resident_id: r.opt_int(4),
-            name: r.string(5),
-            doc_type: r.string(6),
-            doc_number: r.string(7),
-            phone: r.string(8),
-            unit_id: r.opt_int(9),
-            unit: r.string(10),
-            political: r.string(11),
-            skills: r.string(12),
-            skills_note: r.string(13),
-            days: r.int(14),
-            from_min: r.int(15),
-            to_min: r.int(16),
-            avail_from: r.opt_string(17),
-            avail_to: r.opt_string(18),
-            health_ok: r.int(19) != 0,
-            health_note: r.string(20),
-            wants_account: r.int(21) != 0,
-            account_id: r.opt_int(22),
-            status: r.string(23),
-            status_reason: r.string(24),
-            created_ms: r.int(25),
-        }
-    }
+crate::from_row!(Volunteer {
+    id,
+    ref_code,
+    path,
+    home_path,
+    resident_id,
+    name,
+    doc_type,
+    doc_number,
+    phone,
+    unit_id,
+    unit,
+    political,
+    skills,
+    skills_note,
+    days,
+    from_min,
+    to_min,
+    avail_from,
+    avail_to,
+    health_ok,
+    health_note,
+    wants_account,
+    account_id,
+    status,
+    status_reason,
+    created_ms,
+});
 
+impl Volunteer {
     pub fn availability(&self) -> super::rules::Availability {
         super::availability_of(
             self.days,
@@ -101,8 +99,10 @@ impl Volunteer {
     }
 }
 
-/// A sign-up form as sent (every field as text, checked by [`SignUp::parse`]).
-#[derive(Debug, Clone, Default)]
+/// A sign-up form as sent (every field as text, checked by [`SignUp::parse`]); the public
+/// sign-up page decodes its posted form into it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct SignUp {
     pub name: String,
     pub doc_type: String,
@@ -120,9 +120,16 @@ pub struct SignUp {
     pub to: String,
     pub avail_from: String,
     pub avail_to: String,
+    #[serde(deserialize_with = "ticked")]
     pub health_ok: bool,
     pub health_note: String,
+    #[serde(deserialize_with = "ticked")]
     pub wants_account: bool,
+}
+
+/// A ticked checkbox (value `1`).
+fn ticked<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(String::deserialize(d)? == "1")
 }
 
 /// A sign-up that passed the checks.
@@ -351,25 +358,22 @@ pub struct Link {
 
 const LINK_COLS: &str = "id, token, area_id, path, title, active";
 
-fn link_of(r: &Row) -> Link {
-    Link {
-        id: r.int(0),
-        token: r.string(1),
-        area_id: r.int(2),
-        path: r.string(3),
-        title: r.string(4),
-        active: r.int(5) != 0,
-    }
-}
+crate::from_row!(Link {
+    id,
+    token,
+    area_id,
+    path,
+    title,
+    active
+});
 
 /// An active link by its token (public: the token is the secret).
 pub async fn link_by_token(db: &Db, token: &str) -> AppResult<Link> {
-    db.query_opt(
+    db.query_opt_as(
         &format!("SELECT {LINK_COLS} FROM signup_links WHERE token = $1 AND active = 1"),
         args![token],
     )
     .await?
-    .map(|r| link_of(&r))
     .ok_or(AppError::NotFound)
 }
 
@@ -377,14 +381,11 @@ pub async fn links(db: &Db, r: &Reader) -> AppResult<Vec<Link>> {
     require_reader(r)?;
     let (cond, params) = r.registry_scope().sql("path", 1);
     Ok(db
-        .query(
+        .query_as(
             &format!("SELECT {LINK_COLS} FROM signup_links WHERE {cond} ORDER BY id DESC"),
             params,
         )
-        .await?
-        .iter()
-        .map(link_of)
-        .collect())
+        .await?)
 }
 
 /// Open a sign-up link for an area (a community, or a street for a campaign).
@@ -412,14 +413,13 @@ pub async fn create_link(
     }
     let token = access::random_hex(12);
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO signup_links (token, area_id, path, title, active, created_by, created_ms) \
              VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id",
             args![token.as_str(), area.id, area.path.as_str(), title, actor.username.as_str(), now_ms()],
         )
-        .await?
-        .int(0);
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -486,6 +486,13 @@ pub struct Receipt {
     pub ref_code: String,
 }
 
+/// A resident the registry knows, by id and home.
+struct Known {
+    id: i64,
+    path: String,
+}
+crate::from_row!(Known { id, path });
+
 /// Sign up through a public link. `client`: the sender's address (kept only as a salted
 /// hash, for the rate limit). Refused with 429 when the client or the link sends too many.
 pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResult<Receipt> {
@@ -497,20 +504,18 @@ pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResul
         return Err(too_many());
     }
     let p = f.parse()?;
-    let recent = db
-        .query_one(
-            "SELECT COUNT(*) FROM volunteers WHERE ip_hash = $1 AND created_ms > $2",
+    let recent: i64 = db
+        .scalar(
+            "SELECT COUNT(*) AS n FROM volunteers WHERE ip_hash = $1 AND created_ms > $2",
             args![ip_hash.as_str(), now - RATE_WINDOW_MS],
         )
-        .await?
-        .int(0);
-    let link_recent = db
-        .query_one(
-            "SELECT COUNT(*) FROM volunteers WHERE link_id = $1 AND created_ms > $2",
+        .await?;
+    let link_recent: i64 = db
+        .scalar(
+            "SELECT COUNT(*) AS n FROM volunteers WHERE link_id = $1 AND created_ms > $2",
             args![link.id, now - RATE_WINDOW_MS],
         )
-        .await?
-        .int(0);
+        .await?;
     if recent >= RATE_PER_CLIENT || link_recent >= RATE_PER_LINK {
         return Err(too_many());
     }
@@ -545,18 +550,18 @@ pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResul
     }
     // The person, if the registry knows them: where they live is "near".
     let resident = tx
-        .query_opt(
+        .query_opt_as::<Known>(
             "SELECT id, path FROM residents WHERE doc_number = $1 AND doc_type = $2",
             args![p.doc_number.as_str(), p.doc_type.as_str()],
         )
         .await?;
-    let (resident_id, home) = match &resident {
-        Some(r) => (Some(r.int(0)), r.string(1)),
+    let (resident_id, home) = match resident {
+        Some(r) => (Some(r.id), r.path),
         None => (None, link.path.clone()),
     };
     let ref_code = new_ref();
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO volunteers (ref_code, link_id, area_id, path, home_path, resident_id, name, \
              doc_type, doc_number, phone, unit_id, unit_text, political, skills, skills_note, days, \
              from_min, to_min, avail_from, avail_to, health_ok, health_note, wants_account, status, \
@@ -591,8 +596,7 @@ pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResul
                 now
             ],
         )
-        .await?
-        .int(0);
+        .await?;
     tx.execute(
         "INSERT INTO volunteer_events (volunteer_id, at_ms, actor, from_status, to_status, reason) \
          VALUES ($1, $2, $3, '', 'applied', '')",
@@ -603,29 +607,42 @@ pub async fn sign_up(db: &Db, link: &Link, client: &str, f: &SignUp) -> AppResul
     Ok(Receipt { id, ref_code })
 }
 
+struct Application {
+    name: String,
+    status: String,
+    reason: String,
+    title: Option<String>,
+}
+crate::from_row!(Application {
+    name,
+    status,
+    reason,
+    title
+});
+
 /// The public status of an application by its reference: status, reason, masked name.
 pub async fn by_ref(db: &Db, ref_code: &str) -> AppResult<(String, String, String, String)> {
     let r = db
-        .query_opt(
-            "SELECT v.name, v.status, v.status_reason, l.title FROM volunteers v \
+        .query_opt_as::<Application>(
+            "SELECT v.name, v.status, v.status_reason AS reason, l.title FROM volunteers v \
              LEFT JOIN signup_links l ON l.id = v.link_id WHERE v.ref_code = $1",
             args![ref_code.trim().to_ascii_uppercase()],
         )
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((
-        crate::testing::mask_name(r.text(0)),
-        r.string(1),
-        r.string(2),
-        r.opt_string(3).unwrap_or_default(),
+        crate::testing::mask_name(&r.name),
+        r.status,
+        r.reason,
+        r.title.unwrap_or_default(),
     ))
 }
 
 /// Withdraw one's own application by its reference (the volunteer changed their mind).
 pub async fn withdraw_by_ref(db: &Db, ref_code: &str) -> AppResult<()> {
-    let r = db
-        .query_opt(
-            "SELECT id, status FROM volunteers WHERE ref_code = $1",
+    let id: i64 = db
+        .scalar_opt(
+            "SELECT id FROM volunteers WHERE ref_code = $1",
             args![ref_code.trim().to_ascii_uppercase()],
         )
         .await?
@@ -638,7 +655,7 @@ pub async fn withdraw_by_ref(db: &Db, ref_code: &str) -> AppResult<()> {
     transition(
         db,
         &actor,
-        r.int(0),
+        id,
         "withdrawn",
         "withdrawn by the volunteer",
         None,
@@ -663,26 +680,24 @@ pub async fn get(db: &Db, r: &Reader, id: i64) -> AppResult<Volunteer> {
     require_reader(r)?;
     let (cond, mut params) = r.registry_scope().sql("v.path", 2);
     params.insert(0, Value::from(id));
-    db.query_opt(
+    db.query_opt_as(
         &format!("SELECT {COLS} FROM {FROM} WHERE v.id = $1 AND {cond}"),
         params,
     )
     .await?
-    .map(|r| Volunteer::from_row(&r))
     .ok_or(AppError::NotFound)
 }
 
 /// The volunteer record of an account (a volunteer's own).
 pub async fn of_account(db: &Db, account_id: i64) -> AppResult<Option<Volunteer>> {
     Ok(db
-        .query_opt(
+        .query_opt_as(
             &format!(
                 "SELECT {COLS} FROM {FROM} WHERE v.account_id = $1 ORDER BY v.id DESC LIMIT 1"
             ),
             args![account_id],
         )
-        .await?
-        .map(|r| Volunteer::from_row(&r)))
+        .await?)
 }
 
 /// One screening step by an officer. Rejecting and suspending need a reason. Approving someone
@@ -722,13 +737,12 @@ async fn transition(
         return Err(too_long("reason", 300).into());
     }
     let mut tx = db.begin().await?;
-    let v = tx
-        .query_one(
+    let v: Volunteer = tx
+        .query_one_as(
             &format!("SELECT {COLS} FROM {FROM} WHERE v.id = $1"),
             args![id],
         )
         .await?;
-    let v = Volunteer::from_row(&v);
     if !allowed(&v.status, to) {
         return Err(AppError::Conflict(Msg::new(
             format!(
@@ -747,13 +761,12 @@ async fn transition(
     let mut login = None;
     let mut account_id = v.account_id;
     if to == "approved" && v.wants_account && v.account_id.is_none() {
-        let code = tx
-            .query_one(
+        let code: String = tx
+            .scalar(
                 "SELECT code FROM areas WHERE path = $1",
                 args![v.path.as_str()],
             )
-            .await?
-            .string(0);
+            .await?;
         // The name carries no personal data (it shows in the audit log and the accounts
         // list): the volunteer's record number, or with a random tail if an administrator
         // took that name already.
@@ -846,24 +859,23 @@ pub struct Step {
     pub reason: String,
 }
 
+crate::from_row!(Step {
+    at_ms,
+    actor,
+    from,
+    to,
+    reason
+});
+
 pub async fn history(db: &Db, r: &Reader, id: i64) -> AppResult<Vec<Step>> {
     get(db, r, id).await?;
     Ok(db
-        .query(
-            "SELECT at_ms, actor, from_status, to_status, reason FROM volunteer_events \
-             WHERE volunteer_id = $1 ORDER BY id",
+        .query_as(
+            "SELECT at_ms, actor, from_status AS \"from\", to_status AS \"to\", reason \
+             FROM volunteer_events WHERE volunteer_id = $1 ORDER BY id",
             args![id],
         )
-        .await?
-        .iter()
-        .map(|r| Step {
-            at_ms: r.int(0),
-            actor: r.string(1),
-            from: r.string(2),
-            to: r.string(3),
-            reason: r.string(4),
-        })
-        .collect())
+        .await?)
 }
 
 /// Filters of the pool.
@@ -913,7 +925,7 @@ pub async fn list(db: &Db, r: &Reader, f: &Filter, limit: i64) -> AppResult<Vec<
     let day = f.available_on.as_deref().and_then(super::rules::day_number);
     let mut out = Vec::new();
     for row in rows {
-        let v = Volunteer::from_row(&row);
+        let v = Volunteer::from_row(&row)?;
         if let Some(s) = &f.skill {
             if !v.skills.split_whitespace().any(|x| x == s) {
                 continue;
@@ -942,8 +954,8 @@ pub async fn units(db: &Db) -> AppResult<Vec<(i64, String)>> {
         .query("SELECT id, name FROM units ORDER BY name", vec![])
         .await?
         .iter()
-        .map(|r| (r.int(0), r.string(1)))
-        .collect())
+        .map(|r| Ok((r.get("id")?, r.get("name")?)))
+        .collect::<DbResult<_>>()?)
 }
 
 pub async fn add_unit(db: &Db, actor: &Actor, r: &Reader, name: &str) -> AppResult<i64> {
@@ -953,14 +965,14 @@ pub async fn add_unit(db: &Db, actor: &Actor, r: &Reader, name: &str) -> AppResu
         return Err(FieldError::new("unit", "1 to 100 characters", "1 至 100 个字符").into());
     }
     let mut tx = db.begin().await?;
-    let id = match tx
-        .query_one(
+    let id: i64 = match tx
+        .scalar(
             "INSERT INTO units (name, created_ms) VALUES ($1, $2) RETURNING id",
             args![name, now_ms()],
         )
         .await
     {
-        Ok(r) => r.int(0),
+        Ok(id) => id,
         Err(crate::db::DbError::Unique(_)) => {
             return Err(AppError::Conflict(Msg::new(
                 format!("the unit {name} exists already"),
@@ -985,11 +997,11 @@ pub async fn status_counts(db: &Db, r: &Reader) -> AppResult<Vec<(String, i64)>>
     let (cond, params) = r.registry_scope().sql("path", 1);
     Ok(db
         .query(
-            &format!("SELECT status, COUNT(*) FROM volunteers WHERE {cond} GROUP BY status"),
+            &format!("SELECT status, COUNT(*) AS n FROM volunteers WHERE {cond} GROUP BY status"),
             params,
         )
         .await?
         .iter()
-        .map(|r| (r.string(0), r.int(1)))
-        .collect())
+        .map(|r| Ok((r.get("status")?, r.get("n")?)))
+        .collect::<DbResult<_>>()?)
 }
