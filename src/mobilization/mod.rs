@@ -14,6 +14,7 @@ pub mod pages;
 pub mod retention;
 pub mod roster;
 pub mod rules;
+pub mod signup;
 pub mod visits;
 pub mod volunteers;
 

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::volunteers_views::{self as views, vol_href, Pool};
+use super::volunteers_views::{self as views, vol_href, Links, Pool};
 use super::{origin, qr_svg, NoFields};
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
@@ -73,8 +73,9 @@ async fn pool_view(db: &Db, ctx: &Ctx, qs: &PoolQuery, errors: &[String]) -> Res
         let units = volunteers::units(db).await?;
         let list = volunteers::list(db, r, &qs.filter(), POOL_SHOWN).await?;
         let links = if crate::mobilization::can_manage(r) {
-            let links = volunteers::links(db, r).await?;
-            Some((links, round_areas(db, &r.scope).await?))
+            let list = volunteers::links(db, r).await?;
+            let areas = round_areas(db, &r.scope).await?;
+            Some(Links { list, areas })
         } else {
             None
         };

@@ -72,7 +72,13 @@ pub(super) struct Pool {
     /// How many the list shows at most.
     pub limit: usize,
     /// For officers: the sign-up links and the areas a new one may serve.
-    pub links: Option<(Vec<Link>, Vec<(String, String)>)>,
+    pub links: Option<Links>,
+}
+
+/// The sign-up links, and the areas a new one may serve.
+pub(super) struct Links {
+    pub list: Vec<Link>,
+    pub areas: Vec<(String, String)>,
 }
 
 pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Markup {
@@ -139,8 +145,8 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
             body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-pool-more")));
         }
     }
-    if let Some((links, areas)) = &p.links {
-        body.push(links_section(ctx, links, areas));
+    if let Some(links) = &p.links {
+        body.push(links_section(ctx, &links.list, &links.areas));
         body.push(html!(
             "<h2>{}</h2><p class=\"muted\" id=\"units\">{}</p><form method=\"post\" action=\"/volunteers/units\" class=\"inline-form\">{}<input name=\"name\" maxlength=\"100\" required placeholder=\"{}\" aria-label=\"{}\"><button class=\"alt\">{}</button></form>",
             t(l, "mob-units-title"),
