@@ -1,7 +1,8 @@
-//! The pages of the volunteer pool: filters, the screening queue, a volunteer's record with
-//! their screening history, shifts and hours, sign-up links with their QR posters, and units.
-//! The public sign-up (`signup_pages`), the roster and duty (`roster_pages`) and branches,
-//! teams and care visits (`branch_pages`) have files of their own.
+//! The mobilization pages, each area a handler file (extract → engine call → view) beside its
+//! views file (pure functions from typed data to markup): the volunteer pool, screening,
+//! sign-up links and units (`volunteers`), the public sign-up (`signup`), the roster and duty
+//! (`rosters`), branches and teams (`branch`) and care visits (`visits`); and the pieces they
+//! share (QR codes, the request's origin, skill boxes, area options).
 
 pub mod branch;
 pub mod rosters;
