@@ -243,6 +243,23 @@ pub fn field(name: &str, label: &str, value: &str, error: Option<&str>, attrs: &
     m
 }
 
+/// A labelled multi-line text field with its inline error.
+pub fn textarea(name: &str, label: &str, value: &str, error: Option<&str>, attrs: &str) -> Markup {
+    let mut m = html!(
+        "<label class=\"field{}\"><span>{}</span><textarea name=\"{}\" rows=\"3\" {}>{}</textarea>",
+        if error.is_some() { " bad" } else { "" },
+        label,
+        name,
+        Markup(attrs.to_owned()),
+        value
+    );
+    if let Some(e) = error {
+        m.push(html!("<em class=\"err\">{}</em>", e));
+    }
+    m.0.push_str("</label>");
+    m
+}
+
 /// A select with options (value, label).
 pub fn select(
     name: &str,
