@@ -462,7 +462,7 @@ pub fn routes() -> Router<AppState> {
 // `kit::answer`, `FormErrors`, `Id`) on their own branch, and then it goes. Nothing in the
 // mobilization pages uses it.
 
-pub(crate) use super::visits_views::textarea;
+pub(crate) use crate::web::html::textarea;
 
 /// A form that came back: which one (and, for the per-item forms, which item), the values as
 /// sent, the problems by form field and as lines for the error box.

@@ -1,6 +1,6 @@
 //! The views of party branches and teams: the list with the officers' forms to set them up, a
-//! branch with its members, teams and follow-up items, a team; and the pieces the care visits'
-//! views share (a follow-up item, a multi-line field).
+//! branch with its members, teams and follow-up items, a team; and a form shown again with its
+//! problems ([`Again`]), which the care visits' views use too.
 
 use std::collections::HashMap;
 

@@ -8,34 +8,11 @@ use crate::mobilization::can_visit;
 use crate::mobilization::visits::{FollowUp, Visit};
 use crate::registry::model::{PARTY, TAGS};
 use crate::registry::residents::ResidentView;
-use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, select, Markup};
+use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, select, textarea, Markup};
 use crate::web::pages::Ctx;
 
 use super::branch_views::{done_notice, problem, problems, shown, Again};
 use super::visits::{SolveForm, VisitForm};
-
-/// A multi-line text field.
-pub(crate) fn textarea(
-    name: &str,
-    label: &str,
-    value: &str,
-    error: Option<&str>,
-    attrs: &str,
-) -> Markup {
-    let mut m = html!(
-        "<label class=\"field{}\"><span>{}</span><textarea name=\"{}\" rows=\"3\" {}>{}</textarea>",
-        if error.is_some() { " bad" } else { "" },
-        label,
-        name,
-        Markup(attrs.to_owned()),
-        value
-    );
-    if let Some(e) = error {
-        m.push(html!("<em class=\"err\">{}</em>", e));
-    }
-    m.0.push_str("</label>");
-    m
-}
 
 /// A follow-up item: who, what, since when, and either how it was solved or the form to say
 /// so (`solve`: the solve form that came back, if any).
