@@ -440,7 +440,7 @@ pub async fn needs(ctx: &Ctx) {
         .int(0);
     add_volunteers(&db, &community, VOLUNTEERS, vol_account).await;
     let vols: Vec<Volunteer> = db
-        .query(
+        .query_as(
             &format!(
                 "SELECT {} FROM {} WHERE v.ref_code LIKE 'NB%' ORDER BY v.id",
                 volunteers::COLS,
@@ -449,10 +449,7 @@ pub async fn needs(ctx: &Ctx) {
             vec![],
         )
         .await
-        .unwrap()
-        .iter()
-        .map(Volunteer::from_row)
-        .collect();
+        .unwrap();
     assert_eq!(vols.len(), VOLUNTEERS);
     let t_needs = Instant::now();
     open_needs(&db, &hh, &vols, scale, now_ms()).await;

@@ -2,7 +2,7 @@
 //! online) with their secretary and members, founded and dissolved; and teams (小组) inside a
 //! community or a branch.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::volunteers;
@@ -13,7 +13,7 @@ use super::{
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, Db, Row};
+use crate::db::{now_ms, Db, FromRow};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 
@@ -53,35 +53,30 @@ pub struct Branch {
 
 const BRANCH_COLS: &str =
     "b.id, b.name, b.kind, b.attach, b.area_id, b.path, b.place_note, b.founded, b.dissolved, \
-    (SELECT COUNT(*) FROM branch_members m WHERE m.branch_id = b.id)";
+    (SELECT COUNT(*) FROM branch_members m WHERE m.branch_id = b.id) AS members";
 
-fn branch_of(r: &Row) -> Branch {
-    Branch {
-        id: r.int(0),
-        name: r.string(1),
-        kind: r.string(2),
-        attach: r.string(3),
-        area_id: r.int(4),
-        path: r.string(5),
-        place_note: r.string(6),
-        founded: r.string(7),
-        dissolved: r.opt_string(8),
-        members: r.int(9),
-    }
-}
+crate::from_row!(Branch {
+    id,
+    name,
+    kind,
+    attach,
+    area_id,
+    path,
+    place_note,
+    founded,
+    dissolved,
+    members
+});
 
 pub async fn list(db: &Db, r: &Reader) -> AppResult<Vec<Branch>> {
     require_reader(r)?;
     let (cond, params) = r.registry_scope().sql("b.path", 1);
     Ok(db
-        .query(
+        .query_as(
             &format!("SELECT {BRANCH_COLS} FROM branches b WHERE {cond} ORDER BY b.dissolved IS NOT NULL, b.path, b.name"),
             params,
         )
-        .await?
-        .iter()
-        .map(branch_of)
-        .collect())
+        .await?)
 }
 
 pub async fn get(db: &Db, r: &Reader, id: i64) -> AppResult<Branch> {
@@ -90,14 +85,15 @@ pub async fn get(db: &Db, r: &Reader, id: i64) -> AppResult<Branch> {
         r,
         &format!("SELECT {BRANCH_COLS} FROM branches b WHERE b.id = $1"),
         id,
-        branch_of,
+        Branch::from_row,
         |x| &x.path,
     )
     .await
 }
 
-/// A new branch as sent by the form.
-#[derive(Debug, Clone, Default)]
+/// A new branch as sent by the form (which decodes into it).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct NewBranch {
     pub area: String,
     pub name: String,
@@ -152,14 +148,13 @@ pub async fn create(db: &Db, actor: &Actor, r: &Reader, f: &NewBranch) -> AppRes
     }
     let area = area.expect("checked");
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO branches (name, kind, attach, area_id, path, place_note, founded, created_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             args![name, f.kind.as_str(), f.attach.as_str(), area.id, area.path.as_str(), f.place_note.trim(), founded, now_ms()],
         )
-        .await?
-        .int(0);
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -231,6 +226,14 @@ pub async fn members(db: &Db, r: &Reader, branch: i64) -> AppResult<Vec<Member>>
     .await
 }
 
+crate::from_row!(Member {
+    volunteer,
+    name,
+    political,
+    unit,
+    role
+});
+
 /// Members of a branch or a team: `role` is the SQL of each one's role.
 async fn member_rows(
     db: &Db,
@@ -240,21 +243,11 @@ async fn member_rows(
     id: i64,
 ) -> AppResult<Vec<Member>> {
     let sql = format!(
-        "SELECT v.id, v.name, v.political, COALESCE(u.name, v.unit_text), {role} FROM {table} \
+        "SELECT v.id AS volunteer, v.name, v.political, COALESCE(u.name, v.unit_text) AS unit, \
+         {role} AS role FROM {table} \
          JOIN volunteers v ON v.id = m.volunteer_id LEFT JOIN units u ON u.id = v.unit_id WHERE {cond}"
     );
-    Ok(db
-        .query(&sql, args![id])
-        .await?
-        .iter()
-        .map(|r| Member {
-            volunteer: r.int(0),
-            name: r.string(1),
-            political: r.string(2),
-            unit: r.string(3),
-            role: r.string(4),
-        })
-        .collect())
+    Ok(db.query_as(&sql, args![id]).await?)
 }
 
 /// Add a volunteer to a branch (or change their role). A branch has one secretary: naming a
@@ -364,31 +357,27 @@ pub struct Team {
     pub members: i64,
 }
 
-const TEAM_COLS: &str = "t.id, t.name, t.kind, t.path, t.branch_id, (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id)";
+const TEAM_COLS: &str = "t.id, t.name, t.kind, t.path, t.branch_id, \
+    (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS members";
 
-fn team_of(r: &Row) -> Team {
-    Team {
-        id: r.int(0),
-        name: r.string(1),
-        kind: r.string(2),
-        path: r.string(3),
-        branch_id: r.opt_int(4),
-        members: r.int(5),
-    }
-}
+crate::from_row!(Team {
+    id,
+    name,
+    kind,
+    path,
+    branch_id,
+    members
+});
 
 pub async fn teams(db: &Db, r: &Reader) -> AppResult<Vec<Team>> {
     require_reader(r)?;
     let (cond, params) = r.registry_scope().sql("t.path", 1);
     Ok(db
-        .query(
+        .query_as(
             &format!("SELECT {TEAM_COLS} FROM teams t WHERE {cond} ORDER BY t.path, t.name"),
             params,
         )
-        .await?
-        .iter()
-        .map(team_of)
-        .collect())
+        .await?)
 }
 
 pub async fn team(db: &Db, r: &Reader, id: i64) -> AppResult<Team> {
@@ -397,7 +386,7 @@ pub async fn team(db: &Db, r: &Reader, id: i64) -> AppResult<Team> {
         r,
         &format!("SELECT {TEAM_COLS} FROM teams t WHERE t.id = $1"),
         id,
-        team_of,
+        Team::from_row,
         |x| &x.path,
     )
     .await
@@ -455,13 +444,12 @@ pub async fn create_team(
         return Err(AppError::Invalid(errs));
     }
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO teams (name, kind, area_id, path, branch_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             args![name, kind, area_id, path.as_str(), branch, now_ms()],
         )
-        .await?
-        .int(0);
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -525,13 +513,10 @@ pub async fn set_team_member(
 /// The branches a volunteer's account is secretary of (a branch secretary's own branches).
 pub async fn led_by_account(db: &Db, account_id: i64) -> AppResult<Vec<i64>> {
     Ok(db
-        .query(
+        .column(
             "SELECT m.branch_id FROM branch_members m JOIN volunteers v ON v.id = m.volunteer_id \
              WHERE v.account_id = $1 AND m.role IN ('secretary', 'deputy')",
             args![account_id],
         )
-        .await?
-        .iter()
-        .map(|r| r.int(0))
-        .collect())
+        .await?)
 }

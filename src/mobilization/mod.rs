@@ -14,6 +14,7 @@ pub mod pages;
 pub mod retention;
 pub mod roster;
 pub mod rules;
+pub mod signup;
 pub mod visits;
 pub mod volunteers;
 
@@ -188,21 +189,21 @@ pub fn require_reader(r: &Reader) -> AppResult<()> {
 }
 
 /// One record by id, for a reader who may read the pool, within their scope: `sql` selects it
-/// by `$1`, `of` builds it, `path` names its area. Outside the scope it is not found.
+/// by `$1`, `of` maps its row (a [`FromRow`](crate::db::FromRow) mapping), `path` names its
+/// area. Outside the scope it is not found.
 pub(crate) async fn scoped_one<T>(
     db: &crate::db::Db,
     r: &Reader,
     sql: &str,
     id: i64,
-    of: fn(&crate::db::Row) -> T,
+    of: fn(&crate::db::Row) -> crate::db::DbResult<T>,
     path: fn(&T) -> &str,
 ) -> AppResult<T> {
     require_reader(r)?;
-    let x = db
-        .query_opt(sql, crate::args![id])
-        .await?
-        .map(|row| of(&row))
-        .ok_or(AppError::NotFound)?;
+    let x = match db.query_opt(sql, crate::args![id]).await? {
+        Some(row) => of(&row)?,
+        None => return Err(AppError::NotFound),
+    };
     if r.registry_scope().contains(path(&x)) {
         Ok(x)
     } else {

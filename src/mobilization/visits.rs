@@ -9,7 +9,7 @@ use super::can_visit;
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, path_end, Db, Row, Value};
+use crate::db::{now_ms, path_end, Db, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 
@@ -41,15 +41,14 @@ pub struct NewVisit {
 pub async fn record(db: &Db, actor: &Actor, r: &Reader, f: &NewVisit) -> AppResult<i64> {
     require_visitor(r)?;
     let scope = r.registry_scope();
-    let res = db
-        .query_opt(
+    let path: String = db
+        .scalar_opt(
             "SELECT path FROM residents WHERE id = $1",
             args![f.resident],
         )
         .await?
-        .filter(|x| scope.contains(x.text(0)))
+        .filter(|p: &String| scope.contains(p))
         .ok_or(AppError::NotFound)?;
-    let path = res.string(0);
     let mut errs = Vec::new();
     let date = branches::parse_past_day("visited_on", &f.visited_on)
         .map_err(|e| errs.push(e))
@@ -111,14 +110,13 @@ pub async fn record(db: &Db, actor: &Actor, r: &Reader, f: &NewVisit) -> AppResu
     }
     let now = now_ms();
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO care_visits (resident_id, path, branch_id, visited_on, visitors, situation, needs, recorded_by, created_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             args![f.resident, path.as_str(), branch.as_ref().map(|b| b.id), date, visitors, situation, needs, actor.username.as_str(), now],
         )
-        .await?
-        .int(0);
+        .await?;
     if f.follow_up {
         let b = branch.as_ref().expect("checked");
         tx.execute(
@@ -151,6 +149,17 @@ pub struct Visit {
     pub branch: Option<String>,
 }
 
+crate::from_row!(Visit {
+    id,
+    resident,
+    name,
+    visited_on,
+    visitors,
+    situation,
+    needs,
+    branch
+});
+
 /// Visits under `path` (newest first), or of one resident.
 pub async fn list(
     db: &Db,
@@ -164,7 +173,8 @@ pub async fn list(
         return Err(AppError::NotFound);
     }
     let mut params = args![path, path_end(path), limit];
-    let mut sql = "SELECT c.id, c.resident_id, p.name, c.visited_on, c.visitors, c.situation, c.needs, b.name \
+    let mut sql = "SELECT c.id, c.resident_id AS resident, p.name, c.visited_on, c.visitors, c.situation, \
+         c.needs, b.name AS branch \
          FROM care_visits c JOIN residents p ON p.id = c.resident_id LEFT JOIN branches b ON b.id = c.branch_id \
          WHERE c.path >= $1 AND c.path < $2"
         .to_owned();
@@ -173,21 +183,7 @@ pub async fn list(
         sql.push_str(" AND c.resident_id = $4");
     }
     sql.push_str(" ORDER BY c.visited_on DESC, c.id DESC LIMIT $3");
-    Ok(db
-        .query(&sql, params)
-        .await?
-        .iter()
-        .map(|r| Visit {
-            id: r.int(0),
-            resident: r.int(1),
-            name: r.string(2),
-            visited_on: r.string(3),
-            visitors: r.string(4),
-            situation: r.string(5),
-            needs: r.string(6),
-            branch: r.opt_string(7),
-        })
-        .collect())
+    Ok(db.query_as(&sql, params).await?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -203,21 +199,20 @@ pub struct FollowUp {
     pub created_ms: i64,
 }
 
-fn followup_of(r: &Row) -> FollowUp {
-    FollowUp {
-        id: r.int(0),
-        visit: r.int(1),
-        branch_id: r.int(2),
-        branch: r.string(3),
-        resident: r.string(4),
-        description: r.string(5),
-        status: r.string(6),
-        solution: r.string(7),
-        created_ms: r.int(8),
-    }
-}
+crate::from_row!(FollowUp {
+    id,
+    visit,
+    branch_id,
+    branch,
+    resident,
+    description,
+    status,
+    solution,
+    created_ms
+});
 
-const FU_SQL: &str = "SELECT f.id, f.visit_id, f.branch_id, b.name, p.name, f.description, f.status, f.solution, f.created_ms \
+const FU_SQL: &str = "SELECT f.id, f.visit_id AS visit, f.branch_id, b.name AS branch, p.name AS resident, \
+    f.description, f.status, f.solution, f.created_ms \
     FROM care_followups f JOIN branches b ON b.id = f.branch_id JOIN care_visits c ON c.id = f.visit_id \
     JOIN residents p ON p.id = c.resident_id";
 
@@ -239,26 +234,19 @@ pub async fn followups(
         sql.push_str(" AND f.status = 'open'");
     }
     sql.push_str(" ORDER BY f.status = 'solved', f.created_ms");
-    Ok(db
-        .query(&sql, params)
-        .await?
-        .iter()
-        .map(followup_of)
-        .collect())
+    Ok(db.query_as(&sql, params).await?)
 }
 
 /// Mark a follow-up solved, saying how.
 pub async fn solve(db: &Db, actor: &Actor, r: &Reader, id: i64, solution: &str) -> AppResult<()> {
     require_visitor(r)?;
-    let f = db
-        .query_opt(&format!("{FU_SQL} WHERE f.id = $1"), args![id])
+    let f: FollowUp = db
+        .query_opt_as(&format!("{FU_SQL} WHERE f.id = $1"), args![id])
         .await?
-        .map(|r| followup_of(&r))
         .ok_or(AppError::NotFound)?;
-    let path = db
-        .query_one("SELECT path FROM care_followups WHERE id = $1", args![id])
-        .await?
-        .string(0);
+    let path: String = db
+        .scalar("SELECT path FROM care_followups WHERE id = $1", args![id])
+        .await?;
     if !r.registry_scope().contains(&path) {
         return Err(AppError::NotFound);
     }

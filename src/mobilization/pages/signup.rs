@@ -2,64 +2,33 @@
 //! account; rate-limited), the confirmation with the reference to keep, and the status of an
 //! application by that reference (with a way to withdraw).
 
-use crate::html;
-
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
-use std::collections::HashMap;
+use axum::Router;
+use serde::Deserialize;
 
+use super::signup_views::{self as views, Application};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::i18n::{t, Lang};
+use crate::i18n::t;
 use crate::mobilization::volunteers::{self, Link, SignUp};
-use crate::mobilization::{label, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
-use crate::registry::model::DOC_TYPES;
-use crate::web::html::vocab_options;
-use crate::web::html::{error_box, field, page, select, url_enc, Chrome, Markup};
-use crate::web::kit::{all, error_lines, first, q, with_status, Pairs};
+use crate::web::html::{page, url_enc};
+use crate::web::kit::{error_lines, with_status, PublicForm};
 use crate::web::pages::{error_page, html_response, Visitor};
 use crate::web::AppState;
 
-pub(crate) fn chrome<'a>(v: &'a Visitor) -> Chrome<'a> {
-    Chrome {
-        lang: v.lang,
-        here: &v.here,
-        user: None,
-        csrf: None,
-        can_import: false,
-        role: "",
-    }
-}
-
-/// Checkboxes for a vocabulary.
-pub(super) fn checkboxes(
-    name: &str,
-    legend: &str,
-    v: crate::mobilization::Vocab,
-    l: Lang,
-    checked: &[&str],
-) -> Markup {
-    crate::web::html::checkboxes(name, legend, &vocab_options(v, l), checked, None)
-}
+pub(crate) use super::signup_views::chrome;
 
 async fn join_page(State(db): State<Db>, v: Visitor, Path(token): Path<String>) -> Response {
     match volunteers::link_by_token(&db, &token).await {
-        Ok(link) => form_view(&db, &v, &link, &[], &[]).await,
+        Ok(link) => form_view(&db, &v, &link, &SignUp::default(), &[]).await,
         Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
     }
 }
 
-async fn form_view(
-    db: &Db,
-    v: &Visitor,
-    link: &Link,
-    f: &[(String, String)],
-    errors: &[String],
-) -> Response {
-    let l = v.lang;
+async fn form_view(db: &Db, v: &Visitor, link: &Link, f: &SignUp, errors: &[String]) -> Response {
     let units = volunteers::units(db).await.unwrap_or_default();
     let area = crate::registry::areas::by_path(db, &link.path)
         .await
@@ -67,64 +36,7 @@ async fn form_view(
         .flatten()
         .map(|a| a.name)
         .unwrap_or_default();
-    let val = |k: &str| first(f, k).to_owned();
-    let mut unit_opts = vec![(String::new(), t(l, "mob-unit-none"))];
-    unit_opts.extend(units.iter().map(|(id, n)| (id.to_string(), n.clone())));
-    let docs: Vec<(String, String)> = DOC_TYPES
-        .iter()
-        .map(|d| {
-            (
-                d.code.to_owned(),
-                (if l == Lang::Zh { d.zh } else { d.en }).to_owned(),
-            )
-        })
-        .collect();
-    let ticked = |k: &str| if first(f, k) == "1" { " checked" } else { "" };
-    let body = html!(
-        "<h1>{}</h1><p class=\"muted\">{} · {}</p>{}\
-<form method=\"post\" action=\"/join/{}\" class=\"box\" id=\"signup-form\">\
-<h2>{}</h2>{}{}{}{}\
-<h2>{}</h2>{}{}{}\
-<h2>{}</h2>{}{}\
-<h2>{}</h2>{}<div class=\"two\">{}{}</div><div class=\"two\">{}{}</div><p class=\"muted\">{}</p>\
-<h2>{}</h2><label class=\"tag\"><input type=\"checkbox\" name=\"health_ok\" value=\"1\"{}> {}</label>{}\
-<p><label class=\"tag\"><input type=\"checkbox\" name=\"wants_account\" value=\"1\"{}> {}</label></p>\
-<p class=\"muted\">{}</p><button>{}</button></form>\
-<p class=\"muted\"><a href=\"/join/status\">{}</a></p>",
-        link.title,
-        t(l, "mob-join-intro"),
-        area,
-        error_box(l, errors),
-        url_enc(&link.token),
-        t(l, "mob-join-person"),
-        field("name", &t(l, "mob-f-name"), &val("name"), None, "required maxlength=\"50\" autocomplete=\"name\""),
-        select("doc_type", &t(l, "mob-f-doc-type"), &docs, first(f, "doc_type"), None),
-        field("doc_number", &t(l, "mob-f-doc-number"), &val("doc_number"), None, "required maxlength=\"30\" autocomplete=\"off\""),
-        field("phone", &t(l, "mob-f-phone"), &val("phone"), None, "required inputmode=\"tel\" maxlength=\"20\" autocomplete=\"tel\""),
-        t(l, "mob-join-unit"),
-        select("unit", &t(l, "mob-f-unit"), &unit_opts, first(f, "unit"), None),
-        field("unit_text", &t(l, "mob-f-unit-other"), &val("unit_text"), None, "maxlength=\"100\""),
-        select("political", &t(l, "mob-f-political"), &vocab_options(POLITICAL, l), if first(f, "political").is_empty() { "none" } else { first(f, "political") }, None),
-        t(l, "mob-join-skills"),
-        checkboxes("skills", &t(l, "mob-f-skills"), SKILLS, l, &all(f, "skills")),
-        field("skills_note", &t(l, "mob-f-skills-note"), &val("skills_note"), None, "maxlength=\"200\""),
-        t(l, "mob-join-when"),
-        checkboxes("days", &t(l, "mob-f-days"), WEEKDAYS, l, &all(f, "days")),
-        field("from", &t(l, "mob-f-from"), &val("from"), None, "type=\"time\""),
-        field("to", &t(l, "mob-f-to"), &val("to"), None, "type=\"time\""),
-        field("avail_from", &t(l, "mob-f-avail-from"), &val("avail_from"), None, "type=\"date\""),
-        field("avail_to", &t(l, "mob-f-avail-to"), &val("avail_to"), None, "type=\"date\""),
-        t(l, "mob-join-when-hint"),
-        t(l, "mob-join-health"),
-        Markup(ticked("health_ok").into()),
-        t(l, "mob-f-health"),
-        field("health_note", &t(l, "mob-f-health-note"), &val("health_note"), None, "maxlength=\"200\""),
-        Markup(ticked("wants_account").into()),
-        t(l, "mob-f-wants-account"),
-        t(l, "mob-join-privacy"),
-        t(l, "mob-join-submit"),
-        t(l, "mob-status-lookup")
-    );
+    let body = views::form(v.lang, link, &area, &units, f, errors);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -133,40 +45,17 @@ async fn form_view(
     html_response(status, page(&chrome(v), &link.title, body))
 }
 
-fn signup_of(f: &[(String, String)]) -> SignUp {
-    let s = |k: &str| first(f, k).to_owned();
-    SignUp {
-        name: s("name"),
-        doc_type: s("doc_type"),
-        doc_number: s("doc_number"),
-        phone: s("phone"),
-        unit: s("unit"),
-        unit_text: s("unit_text"),
-        political: s("political"),
-        skills: all(f, "skills").into_iter().map(str::to_owned).collect(),
-        skills_note: s("skills_note"),
-        days: all(f, "days").into_iter().map(str::to_owned).collect(),
-        from: s("from"),
-        to: s("to"),
-        avail_from: s("avail_from"),
-        avail_to: s("avail_to"),
-        health_ok: first(f, "health_ok") == "1",
-        health_note: s("health_note"),
-        wants_account: first(f, "wants_account") == "1",
-    }
-}
-
 async fn join_submit(
     State(db): State<Db>,
     v: Visitor,
     Path(token): Path<String>,
-    Form(f): Pairs,
+    PublicForm(f): PublicForm<SignUp>,
 ) -> Response {
     let link = match volunteers::link_by_token(&db, &token).await {
         Ok(l) => l,
         Err(e) => return error_page(v.lang, Some(&chrome(&v)), e),
     };
-    match volunteers::sign_up(&db, &link, &v.ip, &signup_of(&f)).await {
+    match volunteers::sign_up(&db, &link, &v.ip, &f).await {
         Ok(r) => {
             Redirect::to(&format!("/join/status/{}?new=1", url_enc(&r.ref_code))).into_response()
         }
@@ -181,9 +70,16 @@ async fn join_submit(
     }
 }
 
-async fn status_lookup(v: Visitor, Query(qs): Query<HashMap<String, String>>) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LookupQuery {
+    #[serde(rename = "ref")]
+    reference: String,
+}
+
+async fn status_lookup(v: Visitor, Query(qs): Query<LookupQuery>) -> Response {
     let l = v.lang;
-    let r = q(&qs, "ref");
+    let r = qs.reference.trim();
     if !r.is_empty() {
         return Redirect::to(&format!(
             "/join/status/{}",
@@ -191,68 +87,41 @@ async fn status_lookup(v: Visitor, Query(qs): Query<HashMap<String, String>>) ->
         ))
         .into_response();
     }
-    let body = html!(
-        "<h1>{}</h1><form method=\"get\" action=\"/join/status\" class=\"box\">{}<button>{}</button></form>",
-        t(l, "mob-status-title"),
-        field("ref", &t(l, "mob-f-ref"), "", None, "required maxlength=\"20\" autocomplete=\"off\""),
-        t(l, "mob-status-look")
-    );
     html_response(
         StatusCode::OK,
-        page(&chrome(&v), &t(l, "mob-status-title"), body),
+        page(&chrome(&v), &t(l, "mob-status-title"), views::lookup(l)),
     )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusQuery {
+    new: String,
 }
 
 async fn status_page(
     State(db): State<Db>,
     v: Visitor,
     Path(r): Path<String>,
-    Query(qs): Query<HashMap<String, String>>,
+    Query(qs): Query<StatusQuery>,
 ) -> Response {
     let l = v.lang;
     let (name, status, reason, title) = match volunteers::by_ref(&db, &r).await {
         Ok(x) => x,
         Err(e) => return error_page(l, Some(&chrome(&v)), e),
     };
-    let mut body = Markup::default();
-    if q(&qs, "new") == "1" {
-        body.push(html!(
-            "<div class=\"notice\" role=\"status\" id=\"signup-done\"><b>{}</b><p>{}</p><p class=\"refcode\" id=\"ref-code\">{}</p><p class=\"muted\">{}</p><button type=\"button\" class=\"alt\" data-print>{}</button></div>",
-            t(l, "mob-done-title"),
-            t(l, "mob-done-keep"),
-            r.to_ascii_uppercase(),
-            t(l, "mob-done-next"),
-            t(l, "mob-print")
-        ));
-    }
-    body.push(html!(
-        "<h1>{}</h1><dl class=\"kv\" id=\"application\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd class=\"mono\">{}</dd><dt>{}</dt><dd><span class=\"tag\" id=\"app-status\">{}</span></dd>{}</dl>",
-        t(l, "mob-status-title"),
-        t(l, "mob-f-name"),
+    let a = Application {
+        reference: r.to_ascii_uppercase(),
+        can_withdraw: volunteers::allowed(&status, "withdrawn"),
         name,
-        t(l, "mob-status-for"),
+        status,
+        reason,
         title,
-        t(l, "mob-f-ref"),
-        r.to_ascii_uppercase(),
-        t(l, "mob-f-status"),
-        label(STATUSES, &status, l),
-        if reason.is_empty() {
-            Markup::default()
-        } else {
-            html!("<dt>{}</dt><dd>{}</dd>", t(l, "mob-f-reason"), reason)
-        }
-    ));
-    if volunteers::allowed(&status, "withdrawn") {
-        body.push(html!(
-            "<form method=\"post\" action=\"/join/status/{}/withdraw\" class=\"inline\"><button class=\"alt\" data-confirm=\"{}\">{}</button></form>",
-            url_enc(&r.to_ascii_uppercase()),
-            t(l, "mob-withdraw-confirm"),
-            t(l, "mob-withdraw")
-        ));
-    }
+        new: qs.new.trim() == "1",
+    };
     html_response(
         StatusCode::OK,
-        page(&chrome(&v), &t(l, "mob-status-title"), body),
+        page(&chrome(&v), &t(l, "mob-status-title"), views::status(l, &a)),
     )
 }
 
