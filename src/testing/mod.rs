@@ -17,6 +17,7 @@ pub mod pages;
 pub mod results;
 pub mod retention;
 pub mod tubes;
+pub mod walkins;
 
 use serde::Serialize;
 use serde_json::json;
