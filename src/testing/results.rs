@@ -249,7 +249,16 @@ pub async fn record(
                         args![tube.as_str(), now, round.id, p.resident_id],
                     )
                     .await?;
-                    task(&mut tx, round.id, p.resident_id, &p.path, "retest", tube, now).await?;
+                    task(
+                        &mut tx,
+                        round.id,
+                        p.resident_id,
+                        &p.path,
+                        "retest",
+                        tube,
+                        now,
+                    )
+                    .await?;
                     touched.insert(p.household_id);
                 }
                 report.retests_due += people.len();

@@ -106,7 +106,6 @@ pub async fn tube(db: &Db, round_id: i64, barcode: &str, scope: &Scope) -> AppRe
     })
 }
 
-
 /// A tube as the collector's page shows it.
 #[derive(Debug, Clone)]
 pub struct TubeInfo {

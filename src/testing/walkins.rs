@@ -246,4 +246,3 @@ pub async fn resolve_walkin(
     tx.commit().await?;
     Ok(())
 }
-

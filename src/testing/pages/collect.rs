@@ -7,7 +7,6 @@
 //! again and gets the stored reply, never a second sample. The page state (site, tube,
 //! household) lives in the address, so the language switch and a refresh keep it.
 
-
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -305,11 +304,7 @@ async fn collect_submit(
                 )]
             }
             "members" => {
-                let ids: Vec<i64> = f
-                    .member
-                    .iter()
-                    .filter_map(|s| s.parse().ok())
-                    .collect();
+                let ids: Vec<i64> = f.member.iter().filter_map(|s| s.parse().ok()).collect();
                 if ids.is_empty() {
                     extra.problem = Some(t(l, "collect-need-members"));
                 }

@@ -3,9 +3,9 @@
 use crate::html;
 use std::collections::HashMap;
 
+use super::client_id;
 use super::collect::Here;
 use super::views::{bar_of, person_status, window};
-use super::client_id;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::model::{DOC_TYPES, RELATIONS};
 use crate::registry::residents::HouseholdDetail;
@@ -462,4 +462,3 @@ pub(super) fn collect_view(ctx: &Ctx, c: &Collect, x: &Extra) -> Markup {
     ));
     body
 }
-

@@ -91,12 +91,7 @@ async fn record_and_show(
     }
 }
 
-async fn upload(
-    State(db): State<Db>,
-    ctx: Ctx,
-    Id(id): Id,
-    mut mp: Multipart,
-) -> Response {
+async fn upload(State(db): State<Db>, ctx: Ctx, Id(id): Id, mut mp: Multipart) -> Response {
     let run = async {
         let round = find_round(&db, &ctx, id).await?;
         if let Err(r) = labs_only(&ctx) {
@@ -144,11 +139,7 @@ struct OneForm {
     result: String,
 }
 
-async fn one(
-    State(db): State<Db>,
-    Id(id): Id,
-    CsrfForm(ctx, f): CsrfForm<OneForm>,
-) -> Response {
+async fn one(State(db): State<Db>, Id(id): Id, CsrfForm(ctx, f): CsrfForm<OneForm>) -> Response {
     let run = async {
         let round = find_round(&db, &ctx, id).await?;
         if let Err(r) = labs_only(&ctx) {

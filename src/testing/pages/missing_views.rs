@@ -241,8 +241,8 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
         "<div class=\"cov big\" id=\"coverage\"><div class=\"cov-head\"><span>{}</span><b>{}</b></div>{}<div class=\"muted\">{}</div></div>",
         ta(l, "missing-summary", &[("n", Arg::N(c.missing)), ("hh", Arg::N(c.households_missing))]),
         percent(c.permille()),
-        bar(l, &c),
-        figures(l, &c)
+        bar(l, c),
+        figures(l, c)
     ));
     body.push(html!(
         "<div class=\"actions noprint\"><a class=\"btn alt\" href=\"{}\">{}</a><a class=\"btn alt\" id=\"missing-csv\" href=\"{}\">{}</a><button type=\"button\" class=\"alt\" data-print hidden>{}</button></div>",
@@ -307,7 +307,7 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
             t(l, "missing-none")
         ));
     }
-    let prefix = common_prefix(&list);
+    let prefix = common_prefix(list);
     if !prefix.is_empty() {
         body.push(html!(
             "<p class=\"muted\" id=\"address-prefix\">{}</p>",

@@ -3,8 +3,8 @@
 use crate::html;
 
 use super::views::{
-    area_link, bar, child_rows, figures, level_name, percent, pool_options, pool_text,
-    round_href, site_kind, status_tag, task_kind, window,
+    area_link, bar, child_rows, figures, level_name, percent, pool_options, pool_text, round_href,
+    site_kind, status_tag, task_kind, window,
 };
 use crate::db::now_ms;
 use crate::i18n::{t, ta, Arg};
@@ -82,7 +82,7 @@ pub(super) fn rounds_body(
             t(l, "testing-new-round"),
             error_box(l, errors),
             csrf_field(&ctx.session.csrf),
-            select("area", &t(l, "col-area"), &opts, &area, None),
+            select("area", &t(l, "col-area"), opts, &area, None),
             field("name", &t(l, "testing-round-name"), &f.name, None, "required maxlength=\"100\""),
             field("starts", &t(l, "testing-starts"), &v(&f.starts, today_at(6)), None, "type=\"datetime-local\" required"),
             field("ends", &t(l, "testing-ends"), &v(&f.ends, today_at(22)), None, "type=\"datetime-local\" required"),
@@ -170,7 +170,7 @@ pub(super) fn overview_body(ctx: &Ctx, o: &Overview, ov: &Shown) -> Markup {
         };
         body.push(notice(&t(l, id)));
     }
-    body.push(error_box(l, &ov.errors));
+    body.push(error_box(l, ov.errors));
     // What this reader does here.
     let mut actions = Markup::default();
     if o.collects {

@@ -211,4 +211,3 @@ pub fn person_status_tag(l: Lang, s: &str) -> Markup {
         person_status(l, s)
     )
 }
-
