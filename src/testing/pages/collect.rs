@@ -180,6 +180,8 @@ async fn render(
         Some(tb) => tubes::swabs(db, round.id, &tb.barcode, &r.scope).await?,
         None => vec![],
     };
+    // Until a site is chosen the page only offers the sites, always with 200.
+    let site_chosen = here.site.is_some();
     let c = Collect {
         round,
         crumbs,
@@ -190,8 +192,8 @@ async fn render(
         swabs,
     };
     let body = collect_view(ctx, &c, &x);
-    let refused =
-        x.shown.iter().any(|s| s.outcome.status == Status::Refused) || x.problem.is_some();
+    let refused = site_chosen
+        && (x.shown.iter().any(|s| s.outcome.status == Status::Refused) || x.problem.is_some());
     let resp = ctx.page(&t(l, "collect-title"), body);
     Ok(if refused {
         with_status(resp, StatusCode::UNPROCESSABLE_ENTITY)
