@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{end, placeholders, Round};
 use crate::access::Scope;
 use crate::args;
-use crate::db::{Backend, Db, Row, Stmt, Tx, Value};
+use crate::db::{Backend, Db, DbResult, FromRow, Row, Stmt, Tx, Value};
 use crate::error::AppResult;
 use crate::registry::areas::{self, community_id, community_path, Area};
 use crate::registry::model::{TAG_ALONE, TAG_CHRONIC, TAG_DISABLED};
@@ -25,6 +25,24 @@ use crate::registry::validate::{self, mask_phone};
 
 /// Per household: (area id, path, members, sampled, exempt).
 type HouseholdState = (i64, String, i64, i64, i64);
+
+/// A household as a round counts it, read from the registry or from `test_households`.
+struct HouseholdRow {
+    household_id: i64,
+    area_id: i64,
+    path: String,
+    members: i64,
+    sampled: i64,
+    exempt: i64,
+}
+crate::from_row!(HouseholdRow {
+    household_id,
+    area_id,
+    path,
+    members,
+    sampled,
+    exempt
+});
 
 fn covered(h: &HouseholdState) -> i64 {
     (h.2 > 0 && h.3 + h.4 >= h.2) as i64
@@ -75,11 +93,12 @@ async fn refresh_chunk(tx: &mut Tx, round_id: i64, round_path: &str, hh: &[i64])
         .pipeline(vec![
             Stmt::Query(
                 format!(
-                    "SELECT h.id, h.area_id, h.path, COUNT(r.id), \
+                    "SELECT h.id AS household_id, h.area_id AS area_id, h.path AS path, \
+                     COUNT(r.id) AS members, \
                      CAST(COALESCE(SUM(CASE WHEN p.resident_id IS NOT NULL AND p.status <> 'resample' \
-                       THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                       THEN 1 ELSE 0 END), 0) AS BIGINT) AS sampled, \
                      CAST(COALESCE(SUM(CASE WHEN (p.resident_id IS NULL OR p.status = 'resample') \
-                       AND e.resident_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                       AND e.resident_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS exempt \
                      FROM households h LEFT JOIN residents r ON r.household_id = h.id \
                      LEFT JOIN test_persons p ON p.round_id = $1 AND p.resident_id = r.id \
                      LEFT JOIN test_exemptions e ON e.round_id = $1 AND e.resident_id = r.id \
@@ -100,18 +119,19 @@ async fn refresh_chunk(tx: &mut Tx, round_id: i64, round_path: &str, hh: &[i64])
         ])
         .await?
         .into_iter();
-    let state = |rows: Vec<Row>| -> HashMap<i64, HouseholdState> {
+    let state = |rows: Vec<Row>| -> DbResult<HashMap<i64, HouseholdState>> {
         rows.iter()
             .map(|r| {
-                (
-                    r.int(0),
-                    (r.int(1), r.string(2), r.int(3), r.int(4), r.int(5)),
-                )
+                let h = HouseholdRow::from_row(r)?;
+                Ok((
+                    h.household_id,
+                    (h.area_id, h.path, h.members, h.sampled, h.exempt),
+                ))
             })
             .collect()
     };
-    let new = state(read.next().unwrap_or_default());
-    let old = state(read.next().unwrap_or_default());
+    let new = state(read.next().unwrap_or_default())?;
+    let old = state(read.next().unwrap_or_default())?;
     // (area id) → (path, sampled, exempt, covered) differences.
     let mut delta: HashMap<i64, (String, i64, i64, i64)> = HashMap::new();
     let mut upserts = Vec::new();
@@ -248,13 +268,20 @@ fn tally_stmts(round_id: i64, per_area: HashMap<i64, (String, i64, i64, i64)>) -
     out
 }
 
+/// A household's or a round's id and path.
+struct IdPath {
+    id: i64,
+    path: String,
+}
+crate::from_row!(IdPath { id, path });
+
 /// Recompute, for every round covering them, the coverage of households the registry changed.
 pub async fn registry_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()> {
     if households.is_empty() {
         return Ok(());
     }
-    let paths = tx
-        .query(
+    let paths: Vec<IdPath> = tx
+        .query_as(
             &format!(
                 "SELECT id, path FROM households WHERE id IN ({})",
                 placeholders(1, households.len())
@@ -262,15 +289,17 @@ pub async fn registry_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()> 
             households.iter().map(|&h| Value::Int(h)).collect(),
         )
         .await?;
-    let rounds = tx.query("SELECT id, path FROM test_rounds", vec![]).await?;
+    let rounds: Vec<IdPath> = tx
+        .query_as("SELECT id, path FROM test_rounds", vec![])
+        .await?;
     for r in rounds {
         let hh: Vec<i64> = paths
             .iter()
-            .filter(|p| p.text(1).starts_with(r.text(1)))
-            .map(|p| p.int(0))
+            .filter(|p| p.path.starts_with(r.path.as_str()))
+            .map(|p| p.id)
             .collect();
         if !hh.is_empty() {
-            refresh(tx, r.int(0), r.text(1), &hh).await?;
+            refresh(tx, r.id, &r.path, &hh).await?;
         }
     }
     Ok(())
@@ -280,10 +309,12 @@ pub async fn registry_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()> 
 /// into another or removed): its `test_households` rows go and their counts leave the tallies.
 /// Call it after the household row is gone; `path` is the path it had.
 pub async fn household_removed(tx: &mut Tx, id: i64, path: &str) -> AppResult<()> {
-    let rounds = tx.query("SELECT id, path FROM test_rounds", vec![]).await?;
+    let rounds: Vec<IdPath> = tx
+        .query_as("SELECT id, path FROM test_rounds", vec![])
+        .await?;
     for r in rounds {
-        if path.starts_with(r.text(1)) {
-            refresh(tx, r.int(0), r.text(1), &[id]).await?;
+        if path.starts_with(r.path.as_str()) {
+            refresh(tx, r.id, &r.path, &[id]).await?;
         }
     }
     Ok(())
@@ -338,14 +369,27 @@ fn test_table(path: &str) -> &'static str {
     }
 }
 
+/// What a round's tallies say for a subtree.
+struct Done {
+    sampled: i64,
+    exempt: i64,
+    covered: i64,
+}
+crate::from_row!(Done {
+    sampled,
+    exempt,
+    covered
+});
+
 /// Coverage of the subtree at `path`: two range scans over tallies.
 pub async fn subtree(db: &Db, round_id: i64, path: &str) -> AppResult<Coverage> {
     let reg = areas::subtree_counts(db, path).await?;
-    let r = db
-        .query_one(
+    let r: Done = db
+        .query_one_as(
             &format!(
-                "SELECT CAST(COALESCE(SUM(sampled), 0) AS BIGINT), CAST(COALESCE(SUM(exempt), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(households_covered), 0) AS BIGINT) FROM {} \
+                "SELECT CAST(COALESCE(SUM(sampled), 0) AS BIGINT) AS sampled, \
+                 CAST(COALESCE(SUM(exempt), 0) AS BIGINT) AS exempt, \
+                 CAST(COALESCE(SUM(households_covered), 0) AS BIGINT) AS covered FROM {} \
                  WHERE round_id = $1 AND path >= $2 AND path < $3",
                 test_table(path)
             ),
@@ -355,9 +399,9 @@ pub async fn subtree(db: &Db, round_id: i64, path: &str) -> AppResult<Coverage> 
     Ok(Coverage::from_parts(
         reg.residents,
         reg.households,
-        r.int(0),
-        r.int(1),
-        r.int(2),
+        r.sampled,
+        r.exempt,
+        r.covered,
     ))
 }
 
@@ -371,19 +415,29 @@ pub struct AreaCoverage {
     pub coverage: Coverage,
 }
 
+/// A child area, as [`children`] shows it.
+struct Kid {
+    code: String,
+    name: String,
+    level: i64,
+    path: String,
+}
+crate::from_row!(Kid {
+    code,
+    name,
+    level,
+    path
+});
+
 /// Coverage of each child of `area`: one read of the registry tallies and one of the round's
 /// under the area, summed per child in memory.
 pub async fn children(db: &Db, round_id: i64, area: &Area) -> AppResult<Vec<AreaCoverage>> {
-    let kids = db
-        .query(
-            &format!(
-                "SELECT {} FROM areas WHERE parent_id = $1 ORDER BY code",
-                areas::AREA_COLS
-            ),
+    let kids: Vec<Kid> = db
+        .query_as(
+            "SELECT code, name, level, path FROM areas WHERE parent_id = $1 ORDER BY code",
             args![area.id],
         )
         .await?;
-    let kids: Vec<Area> = kids.iter().map(Area::from_row).collect();
     let per = tallies_under(db, round_id, &area.path).await?;
     let mut out: Vec<AreaCoverage> = kids
         .into_iter()
@@ -409,6 +463,38 @@ pub async fn children(db: &Db, round_id: i64, area: &Area) -> AppResult<Vec<Area
     Ok(out)
 }
 
+/// One area's registry tally beside the round's.
+struct Tally {
+    area_id: i64,
+    path: String,
+    residents: i64,
+    households: i64,
+    sampled: i64,
+    exempt: i64,
+    covered: i64,
+}
+crate::from_row!(Tally {
+    area_id,
+    path,
+    residents,
+    households,
+    sampled,
+    exempt,
+    covered
+});
+
+impl Tally {
+    fn coverage(&self) -> Coverage {
+        Coverage::from_parts(
+            self.residents,
+            self.households,
+            self.sampled,
+            self.exempt,
+            self.covered,
+        )
+    }
+}
+
 /// Per tally row under `path`: (residents, households, sampled, exempt, covered).
 async fn tallies_under(db: &Db, round_id: i64, path: &str) -> AppResult<Vec<(String, [i64; 5])>> {
     // Children of a street or above are communities or bigger: the per-community rollups. Of a
@@ -418,11 +504,13 @@ async fn tallies_under(db: &Db, round_id: i64, path: &str) -> AppResult<Vec<(Str
     } else {
         ("community_counts", "test_community_counts")
     };
-    let rows = db
-        .query(
+    let rows: Vec<Tally> = db
+        .query_as(
             &format!(
-                "SELECT c.path, c.residents, c.households, COALESCE(t.sampled, 0), \
-                 COALESCE(t.exempt, 0), COALESCE(t.households_covered, 0) FROM {reg} c \
+                "SELECT c.area_id AS area_id, c.path AS path, c.residents AS residents, \
+                 c.households AS households, COALESCE(t.sampled, 0) AS sampled, \
+                 COALESCE(t.exempt, 0) AS exempt, COALESCE(t.households_covered, 0) AS covered \
+                 FROM {reg} c \
                  LEFT JOIN {test} t ON t.round_id = $1 AND t.area_id = c.area_id \
                  WHERE c.path >= $2 AND c.path < $3"
             ),
@@ -430,11 +518,11 @@ async fn tallies_under(db: &Db, round_id: i64, path: &str) -> AppResult<Vec<(Str
         )
         .await?;
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|r| {
             (
-                r.string(0),
-                [r.int(1), r.int(2), r.int(3), r.int(4), r.int(5)],
+                r.path,
+                [r.residents, r.households, r.sampled, r.exempt, r.covered],
             )
         })
         .collect())
@@ -446,34 +534,38 @@ pub async fn by_community(
     round_id: i64,
     path: &str,
 ) -> AppResult<Vec<(i64, String, Coverage)>> {
-    let rows = db
-        .query(
-            "SELECT c.area_id, c.path, c.residents, c.households, COALESCE(t.sampled, 0), \
-             COALESCE(t.exempt, 0), COALESCE(t.households_covered, 0) FROM community_counts c \
+    let rows: Vec<Tally> = db
+        .query_as(
+            "SELECT c.area_id AS area_id, c.path AS path, c.residents AS residents, \
+             c.households AS households, COALESCE(t.sampled, 0) AS sampled, \
+             COALESCE(t.exempt, 0) AS exempt, COALESCE(t.households_covered, 0) AS covered \
+             FROM community_counts c \
              LEFT JOIN test_community_counts t ON t.round_id = $1 AND t.area_id = c.area_id \
              WHERE c.path >= $2 AND c.path < $3",
             args![round_id, path, end(path)],
         )
         .await?;
     let mut out: Vec<(i64, String, Coverage)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.int(0),
-                r.string(1),
-                Coverage::from_parts(r.int(2), r.int(3), r.int(4), r.int(5), r.int(6)),
-            )
-        })
+        .into_iter()
+        .map(|r| (r.area_id, r.coverage(), r.path))
+        .map(|(id, c, p)| (id, p, c))
         .collect();
     out.sort_by_key(|(_, p, c)| (c.permille(), p.clone()));
     Ok(out)
 }
 
+struct CommunityMissing {
+    community_id: i64,
+    n: i64,
+}
+crate::from_row!(CommunityMissing { community_id, n });
+
 /// The straightforward SQL the tallies replace: residents with no sample, by community.
 pub async fn missing_by_community_naive(db: &Db, round: &Round) -> AppResult<Vec<(i64, i64)>> {
     Ok(db
-        .query(
-            "SELECT r.community_id, COUNT(*) FROM residents r WHERE r.path >= $2 AND r.path < $3 \
+        .query_as::<CommunityMissing>(
+            "SELECT r.community_id AS community_id, COUNT(*) AS n FROM residents r \
+             WHERE r.path >= $2 AND r.path < $3 \
              AND NOT EXISTS (SELECT 1 FROM test_persons p WHERE p.round_id = $1 \
                AND p.resident_id = r.id AND p.status <> 'resample') \
              AND NOT EXISTS (SELECT 1 FROM test_exemptions e WHERE e.round_id = $1 AND e.resident_id = r.id) \
@@ -481,8 +573,8 @@ pub async fn missing_by_community_naive(db: &Db, round: &Round) -> AppResult<Vec
             args![round.id, round.path.as_str(), end(&round.path)],
         )
         .await?
-        .iter()
-        .map(|r| (r.int(0), r.int(1)))
+        .into_iter()
+        .map(|r| (r.community_id, r.n))
         .collect())
 }
 
@@ -528,11 +620,13 @@ pub async fn missing(
     if !scope.contains(area_path) {
         return Ok((vec![], false));
     }
-    let rows = db
-        .query(
-            "SELECT h.id, h.path, h.address, r.id, r.name, r.sex, r.birth_date, r.phone, r.relation, \
-             r.tags, p.status, hd.name, hd.phone, \
-             (SELECT COUNT(*) FROM residents m WHERE m.household_id = h.id) \
+    let rows: Vec<MissingRow> = db
+        .query_as(
+            "SELECT h.id AS household_id, h.path AS path, h.address AS address, \
+             r.id AS resident_id, r.name AS name, r.sex AS sex, r.birth_date AS birth_date, \
+             r.phone AS phone, r.relation AS relation, r.tags AS tags, p.status AS status, \
+             hd.name AS head_name, hd.phone AS head_phone, \
+             (SELECT COUNT(*) FROM residents m WHERE m.household_id = h.id) AS members \
              FROM households h JOIN residents r ON r.household_id = h.id \
              LEFT JOIN residents hd ON hd.id = h.head_id \
              LEFT JOIN test_persons p ON p.round_id = $1 AND p.resident_id = r.id \
@@ -546,15 +640,15 @@ pub async fn missing(
     let truncated = rows.len() > MISSING_LIMIT;
     let today = validate::today();
     let mut out: Vec<MissingHousehold> = Vec::new();
-    for r in rows.iter().take(MISSING_LIMIT) {
-        if out.last().is_none_or(|h| h.household_id != r.int(0)) {
+    for r in rows.into_iter().take(MISSING_LIMIT) {
+        if out.last().is_none_or(|h| h.household_id != r.household_id) {
             out.push(MissingHousehold {
-                household_id: r.int(0),
-                path: r.string(1),
-                address: r.string(2),
-                head_name: r.opt_string(11),
-                head_phone_masked: r.opt_text(12).map(mask_phone),
-                members: r.int(13),
+                household_id: r.household_id,
+                path: r.path.clone(),
+                address: r.address.clone(),
+                head_name: r.head_name.clone(),
+                head_phone_masked: r.head_phone.as_deref().map(mask_phone),
+                members: r.members,
                 missing: vec![],
             });
         }
@@ -570,20 +664,54 @@ pub async fn missing(
     Ok((out, truncated))
 }
 
-fn person(r: &Row, today: (i32, u32, u32)) -> MissingPerson {
-    let age = r.opt_text(6).and_then(|b| age_on(b, today));
-    let tags = r.int(9);
+/// One missing person with their household, as [`missing`] reads them.
+struct MissingRow {
+    household_id: i64,
+    path: String,
+    address: String,
+    resident_id: i64,
+    name: String,
+    sex: i64,
+    birth_date: Option<String>,
+    phone: Option<String>,
+    relation: String,
+    tags: i64,
+    status: Option<String>,
+    head_name: Option<String>,
+    head_phone: Option<String>,
+    members: i64,
+}
+crate::from_row!(MissingRow {
+    household_id,
+    path,
+    address,
+    resident_id,
+    name,
+    sex,
+    birth_date,
+    phone,
+    relation,
+    tags,
+    status,
+    head_name,
+    head_phone,
+    members
+});
+
+fn person(r: MissingRow, today: (i32, u32, u32)) -> MissingPerson {
+    let age = r.birth_date.as_deref().and_then(|b| age_on(b, today));
+    let tags = r.tags;
     MissingPerson {
-        resident_id: r.int(3),
-        name: r.string(4),
-        sex: r.int(5),
+        resident_id: r.resident_id,
+        name: r.name,
+        sex: r.sex,
         age,
-        phone_masked: r.opt_text(7).map(mask_phone),
-        relation: r.string(8),
+        phone_masked: r.phone.as_deref().map(mask_phone),
+        relation: r.relation,
         tags: crate::registry::model::bits_to_codes(crate::registry::model::TAGS, tags),
         home_visit: tags & (TAG_DISABLED | TAG_CHRONIC | TAG_ALONE) != 0
             || age.is_some_and(|a| a >= 80),
-        resample: r.opt_text(10) == Some("resample"),
+        resample: r.status.as_deref() == Some("resample"),
     }
 }
 
@@ -606,12 +734,26 @@ pub fn natural_key(s: &str) -> Vec<(u64, String)> {
     out
 }
 
+struct RecountRow {
+    household_id: i64,
+    resident_id: Option<i64>,
+    status: Option<String>,
+    exempt_id: Option<i64>,
+}
+crate::from_row!(RecountRow {
+    household_id,
+    resident_id,
+    status,
+    exempt_id
+});
+
 /// Brute-force coverage of a subtree, from the residents and the round's rows: what the
 /// tallies must always equal (used by the tests).
 pub async fn recount(db: &Db, round_id: i64, path: &str) -> AppResult<Coverage> {
-    let rows = db
-        .query(
-            "SELECT h.id, r.id, p.status, e.resident_id FROM households h \
+    let rows: Vec<RecountRow> = db
+        .query_as(
+            "SELECT h.id AS household_id, r.id AS resident_id, p.status AS status, \
+             e.resident_id AS exempt_id FROM households h \
              LEFT JOIN residents r ON r.household_id = h.id \
              LEFT JOIN test_persons p ON p.round_id = $1 AND p.resident_id = r.id \
              LEFT JOIN test_exemptions e ON e.round_id = $1 AND e.resident_id = r.id \
@@ -622,17 +764,17 @@ pub async fn recount(db: &Db, round_id: i64, path: &str) -> AppResult<Coverage> 
     let mut c = Coverage::default();
     let mut per: HashMap<i64, (i64, i64)> = HashMap::new();
     for r in &rows {
-        let e = per.entry(r.int(0)).or_default();
-        if r.opt_int(1).is_none() {
+        let e = per.entry(r.household_id).or_default();
+        if r.resident_id.is_none() {
             continue;
         }
         c.expected += 1;
         e.0 += 1;
-        let sampled = r.opt_text(2).is_some_and(|s| s != "resample");
+        let sampled = r.status.as_deref().is_some_and(|s| s != "resample");
         if sampled {
             c.sampled += 1;
             e.1 += 1;
-        } else if r.opt_int(3).is_some() {
+        } else if r.exempt_id.is_some() {
             c.exempt += 1;
             e.1 += 1;
         }

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{mask_name, parse_resident_code, placeholders, pool_at, PoolRule, Round};
 use crate::access::Reader;
-use crate::db::{now_ms, Backend, Db, DbError, Stmt, Tx, Value};
+use crate::db::{now_ms, Backend, Db, DbError, DbResult, FromRow, Row, Stmt, Tx, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 use crate::registry::residents::age_on;
@@ -306,6 +306,25 @@ struct Tube {
     dirty: bool,
 }
 
+impl FromRow for Tube {
+    fn from_row(r: &Row) -> DbResult<Self> {
+        Ok(Tube {
+            round_id: r.get("round_id")?,
+            barcode: r.get("barcode")?,
+            site_id: r.get("site_id")?,
+            path: r.get("path")?,
+            capacity: r.get("capacity")?,
+            household_id: r.get("household_id")?,
+            n: r.get("n")?,
+            opened_by: r.get("opened_by")?,
+            opened_ms: r.get("opened_ms")?,
+            closed_ms: r.get("closed_ms")?,
+            result: r.get("result")?,
+            dirty: false,
+        })
+    }
+}
+
 impl Tube {
     fn state(&self) -> TubeState {
         TubeState {
@@ -339,10 +358,39 @@ struct Person {
     dirty: bool,
 }
 
+impl FromRow for Resident {
+    fn from_row(r: &Row) -> DbResult<Self> {
+        Ok(Resident {
+            id: r.get("id")?,
+            household_id: r.get("household_id")?,
+            path: r.get("path")?,
+            name: r.get("name")?,
+            sex: r.get("sex")?,
+            birth: r.get("birth_date")?,
+            doc_type: r.get("doc_type")?,
+        })
+    }
+}
+
+impl FromRow for Person {
+    fn from_row(r: &Row) -> DbResult<Self> {
+        Ok(Person {
+            status: r.get("status")?,
+            barcode: r.get("barcode")?,
+            first_barcode: r.get("first_barcode")?,
+            first_ms: r.get("first_ms")?,
+            household_id: r.get("household_id")?,
+            path: r.get("path")?,
+            dirty: false,
+        })
+    }
+}
+
 struct Site {
     round_id: i64,
     path: String,
 }
+crate::from_row!(Site { round_id, path });
 
 struct Sample {
     round_id: i64,
@@ -779,94 +827,71 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
     for (w, rows) in what.into_iter().zip(results) {
         match w {
             Load::Replies => {
-                for r in rows {
-                    if let Ok(o) = serde_json::from_str::<Outcome>(r.text(1)) {
-                        st.replies.insert(r.string(0), o);
+                for r in &rows {
+                    let reply: String = r.get("reply")?;
+                    if let Ok(o) = serde_json::from_str::<Outcome>(&reply) {
+                        st.replies.insert(r.get("key")?, o);
                     }
                 }
             }
             Load::Lookups => {
-                for r in rows {
-                    st.lookups.insert(r.int(0), r.int(1));
+                for r in &rows {
+                    st.lookups.insert(r.get("account_id")?, r.get("n")?);
                 }
             }
             Load::Rules => {
-                for r in rows {
-                    st.rules.entry(r.int(0)).or_default().push(PoolRule {
-                        path: r.string(1),
-                        pool_size: r.int(2),
-                    });
+                for r in &rows {
+                    st.rules
+                        .entry(r.get("round_id")?)
+                        .or_default()
+                        .push(PoolRule::from_row(r)?);
                 }
             }
             Load::Collects => {
-                for r in rows {
+                for r in &rows {
                     st.collects
-                        .entry((r.int(0), r.int(1)))
+                        .entry((r.get("account_id")?, r.get("round_id")?))
                         .or_default()
-                        .push(r.int(2));
+                        .push(r.get("id")?);
                 }
             }
             Load::Tubes => {
-                for r in rows {
-                    st.tubes.insert(
-                        (r.int(0), r.string(1)),
-                        Tube {
-                            round_id: r.int(0),
-                            barcode: r.string(1),
-                            site_id: r.int(2),
-                            path: r.string(3),
-                            capacity: r.int(4),
-                            household_id: r.opt_int(5),
-                            n: r.int(6),
-                            opened_by: r.int(7),
-                            opened_ms: r.int(8),
-                            closed_ms: r.opt_int(9),
-                            result: r.opt_string(10),
-                            dirty: false,
-                        },
-                    );
+                for r in &rows {
+                    let t = Tube::from_row(r)?;
+                    st.tubes.insert((t.round_id, t.barcode.clone()), t);
                 }
             }
             Load::Sites => {
-                for r in rows {
-                    st.sites.insert(
-                        r.int(0),
-                        Site {
-                            round_id: r.int(1),
-                            path: r.string(2),
-                        },
-                    );
+                for r in &rows {
+                    st.sites.insert(r.get("id")?, Site::from_row(r)?);
                 }
             }
-            Load::Residents => st.add_residents(&rows),
+            Load::Residents => st.add_residents(&rows)?,
             Load::ResidentsByDoc => {
-                st.add_residents(&rows);
+                st.add_residents(&rows)?;
                 for r in &rows {
-                    st.by_doc.entry(r.string(7)).or_default().push(r.int(0));
+                    st.by_doc
+                        .entry(r.get("doc_number")?)
+                        .or_default()
+                        .push(r.get("id")?);
                 }
             }
             Load::Walkins(round) => {
-                for r in rows {
+                for r in &rows {
                     st.walkins_seen.insert(
-                        (round, r.string(0), r.string(1)),
-                        (r.string(2), r.int(3), WalkinRef::Stored(r.int(4))),
+                        (round, r.get("doc_number")?, r.get("doc_type")?),
+                        (
+                            r.get("barcode")?,
+                            r.get("taken_ms")?,
+                            WalkinRef::Stored(r.get("id")?),
+                        ),
                     );
                 }
             }
             Load::Persons(round) => {
-                for r in rows {
-                    st.persons.insert(
-                        (round, r.int(0)),
-                        Person {
-                            status: r.string(1),
-                            barcode: r.string(2),
-                            first_barcode: r.string(3),
-                            first_ms: r.int(4),
-                            household_id: r.int(5),
-                            path: r.string(6),
-                            dirty: false,
-                        },
-                    );
+                for r in &rows {
+                    st.persons
+                        .insert((round, r.get("resident_id")?), Person::from_row(r)?);
                 }
             }
         }
@@ -875,21 +900,12 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
 }
 
 impl State {
-    fn add_residents(&mut self, rows: &[crate::db::Row]) {
+    fn add_residents(&mut self, rows: &[Row]) -> DbResult<()> {
         for r in rows {
-            self.residents.insert(
-                r.int(0),
-                Resident {
-                    id: r.int(0),
-                    household_id: r.int(1),
-                    path: r.string(2),
-                    name: r.string(3),
-                    sex: r.int(4),
-                    birth: r.opt_string(5),
-                    doc_type: r.string(6),
-                },
-            );
+            let x = Resident::from_row(r)?;
+            self.residents.insert(x.id, x);
         }
+        Ok(())
     }
 
     /// One operation: a stored reply for a known client id, else the operation itself.
@@ -1574,8 +1590,8 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
     // Walk-ins first: their samples need their ids.
     let mut walkin_ids = Vec::with_capacity(st.walkins.len());
     for w in &st.walkins {
-        let id = tx
-            .query_one(
+        let id: i64 = tx
+            .scalar(
                 "INSERT INTO test_walkins (round_id, site_id, path, barcode, doc_type, doc_number, \
                  name, phone, taken_ms, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending') \
                  RETURNING id",
@@ -1591,8 +1607,7 @@ async fn write(tx: &mut Tx, st: &mut State, now: i64) -> AppResult<()> {
                     w.taken_ms
                 ],
             )
-            .await?
-            .int(0);
+            .await?;
         walkin_ids.push(id);
     }
     // Everything else in one pipeline.

@@ -17,6 +17,8 @@ pub mod ingest;
 pub mod pages;
 pub mod results;
 pub mod retention;
+pub mod tubes;
+pub mod walkins;
 
 use serde::Serialize;
 use serde_json::json;
@@ -26,7 +28,7 @@ use crate::access::{Reader, Scope};
 use crate::args;
 use crate::audit::{self, Actor, Event};
 pub use crate::db::placeholders;
-use crate::db::{now_ms, path_end, Db, Row};
+use crate::db::{now_ms, path_end, Db};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 pub use crate::privacy::mask_name;
@@ -80,21 +82,19 @@ pub struct Round {
 pub const ROUND_COLS: &str =
     "id, area_id, path, name, starts_ms, ends_ms, pool_size, created_by, created_ms";
 
-impl Round {
-    pub fn from_row(r: &Row) -> Round {
-        Round {
-            id: r.int(0),
-            area_id: r.int(1),
-            path: r.string(2),
-            name: r.string(3),
-            starts_ms: r.int(4),
-            ends_ms: r.int(5),
-            pool_size: r.int(6),
-            created_by: r.string(7),
-            created_ms: r.int(8),
-        }
-    }
+crate::from_row!(Round {
+    id,
+    area_id,
+    path,
+    name,
+    starts_ms,
+    ends_ms,
+    pool_size,
+    created_by,
+    created_ms
+});
 
+impl Round {
     pub fn covers(&self, path: &str) -> bool {
         path.starts_with(self.path.as_str())
     }
@@ -112,12 +112,11 @@ pub fn overlaps(scope: &Scope, path: &str) -> bool {
 
 pub async fn round_by_id(db: &Db, id: i64) -> AppResult<Option<Round>> {
     Ok(db
-        .query_opt(
+        .query_opt_as(
             &format!("SELECT {ROUND_COLS} FROM test_rounds WHERE id = $1"),
             args![id],
         )
-        .await?
-        .map(|r| Round::from_row(&r)))
+        .await?)
 }
 
 /// A round the reader may see: it overlaps the reader's area scope, or the reader collects at
@@ -133,8 +132,8 @@ pub async fn visible_round(db: &Db, r: &Reader, id: i64) -> AppResult<Round> {
 
 async fn collects_in(db: &Db, account_id: i64, round_id: i64) -> AppResult<bool> {
     Ok(db
-        .query_opt(
-            "SELECT 1 FROM test_collectors c JOIN test_sites s ON s.id = c.site_id \
+        .scalar_opt::<i64>(
+            "SELECT 1 AS one FROM test_collectors c JOIN test_sites s ON s.id = c.site_id \
              WHERE c.account_id = $1 AND s.round_id = $2",
             args![account_id, round_id],
         )
@@ -144,8 +143,8 @@ async fn collects_in(db: &Db, account_id: i64, round_id: i64) -> AppResult<bool>
 
 /// Rounds the reader may see, newest first.
 pub async fn rounds(db: &Db, r: &Reader) -> AppResult<Vec<Round>> {
-    let all = db
-        .query(
+    let all: Vec<Round> = db
+        .query_as(
             &format!(
                 "SELECT {ROUND_COLS} FROM test_rounds ORDER BY starts_ms DESC, id DESC LIMIT 1000"
             ),
@@ -153,24 +152,21 @@ pub async fn rounds(db: &Db, r: &Reader) -> AppResult<Vec<Round>> {
         )
         .await?;
     let mine: Vec<i64> = db
-        .query(
+        .column(
             "SELECT DISTINCT s.round_id FROM test_collectors c JOIN test_sites s ON s.id = c.site_id \
              WHERE c.account_id = $1",
             args![r.account_id],
         )
-        .await?
-        .iter()
-        .map(|x| x.int(0))
-        .collect();
+        .await?;
     Ok(all
-        .iter()
-        .map(Round::from_row)
+        .into_iter()
         .filter(|x| overlaps(&r.scope, &x.path) || mine.contains(&x.id))
         .collect())
 }
 
 /// What the round form holds.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NewRound {
     pub area: String,
     pub name: String,
@@ -285,8 +281,8 @@ pub async fn create_round(db: &Db, actor: &Actor, r: &Reader, f: &NewRound) -> A
     }
     let (starts, ends, pool) = (starts.unwrap(), ends.unwrap(), pool.unwrap());
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO test_rounds (area_id, path, name, starts_ms, ends_ms, pool_size, \
              created_by, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             args![
@@ -300,8 +296,7 @@ pub async fn create_round(db: &Db, actor: &Actor, r: &Reader, f: &NewRound) -> A
                 now_ms()
             ],
         )
-        .await?
-        .int(0);
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -360,20 +355,15 @@ pub struct PoolRule {
     pub path: String,
     pub pool_size: i64,
 }
+crate::from_row!(PoolRule { path, pool_size });
 
 pub async fn pool_rules(db: &Db, round_id: i64) -> AppResult<Vec<PoolRule>> {
     Ok(db
-        .query(
+        .query_as(
             "SELECT path, pool_size FROM test_pool_rules WHERE round_id = $1 ORDER BY path",
             args![round_id],
         )
-        .await?
-        .iter()
-        .map(|r| PoolRule {
-            path: r.string(0),
-            pool_size: r.int(1),
-        })
-        .collect())
+        .await?)
 }
 
 /// The pool size at `path`: the most specific rule above it, else the round's default.
@@ -434,14 +424,13 @@ pub async fn add_site(
         return Err(AppError::Invalid(errs));
     }
     let mut tx = db.begin().await?;
-    let id = tx
-        .query_one(
+    let id: i64 = tx
+        .scalar(
             "INSERT INTO test_sites (round_id, area_id, path, name, kind, created_ms) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             args![round.id, area.id, area.path.as_str(), name, kind, now_ms()],
         )
-        .await?
-        .int(0);
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -465,13 +454,13 @@ pub async fn add_collector(
     site_id: i64,
     username: &str,
 ) -> AppResult<()> {
-    let site = db
-        .query_opt("SELECT path FROM test_sites WHERE id = $1", args![site_id])
+    let site_path: String = db
+        .scalar_opt("SELECT path FROM test_sites WHERE id = $1", args![site_id])
         .await?
         .ok_or(AppError::NotFound)?;
-    check_manager(r, site.text(0))?;
-    let acc = db
-        .query_opt(
+    check_manager(r, &site_path)?;
+    let acc: i64 = db
+        .scalar_opt(
             "SELECT id FROM accounts WHERE username = $1 AND disabled_ms IS NULL",
             args![username.trim()],
         )
@@ -487,14 +476,14 @@ pub async fn add_collector(
     tx.execute(
         "INSERT INTO test_collectors (site_id, account_id) VALUES ($1, $2) \
          ON CONFLICT (site_id, account_id) DO NOTHING",
-        args![site_id, acc.int(0)],
+        args![site_id, acc],
     )
     .await?;
     audit::record(
         &mut tx,
         actor,
         Event::new("update", "test_site", site_id)
-            .area(site.text(0))
+            .area(&site_path)
             .detail(json!({"collector_added": username.trim()})),
     )
     .await?;
@@ -502,10 +491,28 @@ pub async fn add_collector(
     Ok(())
 }
 
+/// One row of [`sites`]: a site and one of its collectors (none when it has no collector).
+struct SiteRow {
+    id: i64,
+    round_id: i64,
+    path: String,
+    name: String,
+    kind: String,
+    username: Option<String>,
+}
+crate::from_row!(SiteRow {
+    id,
+    round_id,
+    path,
+    name,
+    kind,
+    username
+});
+
 /// Sites of a round within `scope` (or all of them when `scope` is `None`), with collectors.
 pub async fn sites(db: &Db, round_id: i64, scope: Option<&Scope>) -> AppResult<Vec<Site>> {
-    let rows = db
-        .query(
+    let rows: Vec<SiteRow> = db
+        .query_as(
             "SELECT s.id, s.round_id, s.path, s.name, s.kind, a.username FROM test_sites s \
              LEFT JOIN test_collectors c ON c.site_id = s.id \
              LEFT JOIN accounts a ON a.id = c.account_id \
@@ -515,20 +522,20 @@ pub async fn sites(db: &Db, round_id: i64, scope: Option<&Scope>) -> AppResult<V
         .await?;
     let mut out: Vec<Site> = Vec::new();
     for r in rows {
-        if scope.is_some_and(|s| !s.contains(r.text(2))) {
+        if scope.is_some_and(|s| !s.contains(&r.path)) {
             continue;
         }
-        if out.last().is_none_or(|s| s.id != r.int(0)) {
+        if out.last().is_none_or(|s| s.id != r.id) {
             out.push(Site {
-                id: r.int(0),
-                round_id: r.int(1),
-                path: r.string(2),
-                name: r.string(3),
-                kind: r.string(4),
+                id: r.id,
+                round_id: r.round_id,
+                path: r.path,
+                name: r.name,
+                kind: r.kind,
                 collectors: vec![],
             });
         }
-        if let Some(u) = r.opt_string(5) {
+        if let Some(u) = r.username {
             out.last_mut().unwrap().collectors.push(u);
         }
     }
@@ -538,15 +545,12 @@ pub async fn sites(db: &Db, round_id: i64, scope: Option<&Scope>) -> AppResult<V
 /// The sites of a round where an account collects.
 pub async fn my_sites(db: &Db, account_id: i64, round_id: i64) -> AppResult<Vec<Site>> {
     let mine: Vec<i64> = db
-        .query(
+        .column(
             "SELECT c.site_id FROM test_collectors c JOIN test_sites s ON s.id = c.site_id \
              WHERE c.account_id = $1 AND s.round_id = $2",
             args![account_id, round_id],
         )
-        .await?
-        .iter()
-        .map(|r| r.int(0))
-        .collect();
+        .await?;
     Ok(sites(db, round_id, None)
         .await?
         .into_iter()

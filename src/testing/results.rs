@@ -10,10 +10,13 @@ use super::{coverage, end, Round, EXEMPT_REASONS};
 use crate::access::{Reader, Scope};
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, Db, Tx, Value};
+use crate::db::{now_ms, Db, DbResult, FromRow, Row, Tx, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
-use crate::registry::validate::{mask_doc, mask_phone};
+use crate::registry::validate::mask_phone;
+
+pub use super::tubes::{tube, TubePerson, TubeView};
+pub use super::walkins::{resolve_walkin, walkins, Walkin};
 
 pub const RESULTS: &[(&str, &str, &str)] = &[
     ("negative", "negative", "阴性"),
@@ -54,6 +57,34 @@ pub fn parse_result(s: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// A tube as a result finds it.
+pub(super) struct TubeState {
+    pub path: String,
+    pub capacity: i64,
+    pub n: i64,
+    pub result: Option<String>,
+}
+crate::from_row!(TubeState {
+    path,
+    capacity,
+    n,
+    result
+});
+
+/// A person a tube's result settles.
+struct Settled {
+    resident_id: i64,
+    household_id: i64,
+    path: String,
+    status: String,
+}
+crate::from_row!(Settled {
+    resident_id,
+    household_id,
+    path,
+    status
+});
 
 /// Record results for tubes of a round: all or nothing. Every bad line is reported (row =
 /// line number, counting a file's header as row 1 when `first_row` is 2). A result already
@@ -114,13 +145,13 @@ pub async fn record(
     let mut todo = Vec::new();
     for (row, tube, res) in &parsed {
         let t = tx
-            .query_opt(
-                "SELECT path, capacity, n, result, closed_ms FROM test_tubes \
+            .query_opt_as::<TubeState>(
+                "SELECT path, capacity, n, result FROM test_tubes \
                  WHERE round_id = $1 AND barcode = $2",
                 args![round.id, tube.as_str()],
             )
             .await?
-            .filter(|t| r.scope.contains(t.text(0)));
+            .filter(|t| r.scope.contains(&t.path));
         let Some(t) = t else {
             errs.push(row_err(
                 *row,
@@ -130,7 +161,7 @@ pub async fn record(
             ));
             continue;
         };
-        if t.int(2) == 0 {
+        if t.n == 0 {
             errs.push(row_err(
                 *row,
                 "tube",
@@ -139,7 +170,7 @@ pub async fn record(
             ));
             continue;
         }
-        match t.opt_text(3) {
+        match t.result.as_deref() {
             Some(old) if old == *res => report.unchanged += 1,
             Some(old) => errs.push(row_err(
                 *row,
@@ -147,7 +178,7 @@ pub async fn record(
                 format!("tube {tube} already has the result {old}"),
                 format!("试管 {tube} 已有结果：{old}"),
             )),
-            None => todo.push((tube.clone(), *res, t.int(1), t.int(2))),
+            None => todo.push((tube.clone(), *res, t.capacity, t.n)),
         }
     }
     if !errs.is_empty() {
@@ -171,9 +202,10 @@ pub async fn record(
                 report.positive_people += settle(&mut tx, round.id, tube, "positive", now).await?;
                 // A repeat swab alone in the tube is still its person's own: positive, whatever
                 // their first tube said (negative, invalid, or a pool still waiting).
-                let repeats = tx
-                    .query(
-                        "SELECT DISTINCT p.resident_id, p.household_id FROM test_samples s \
+                let repeats: Vec<Settled> = tx
+                    .query_as(
+                        "SELECT DISTINCT p.resident_id AS resident_id, p.household_id AS household_id, \
+                         p.path AS path, p.status AS status FROM test_samples s \
                          JOIN test_persons p ON p.round_id = s.round_id AND p.resident_id = s.resident_id \
                          WHERE s.round_id = $1 AND s.barcode = $2 AND p.status <> 'positive'",
                         args![round.id, tube.as_str()],
@@ -183,26 +215,27 @@ pub async fn record(
                     tx.execute(
                         "UPDATE test_persons SET status = 'positive', barcode = $1, updated_ms = $2 \
                          WHERE round_id = $3 AND resident_id = $4",
-                        args![tube.as_str(), now, round.id, p.int(0)],
+                        args![tube.as_str(), now, round.id, p.resident_id],
                     )
                     .await?;
                     // A re-test or re-sample still due is moot.
                     tx.execute(
                         "UPDATE test_tasks SET done_ms = $1 WHERE round_id = $2 AND resident_id = $3 \
                          AND done_ms IS NULL",
-                        args![now, round.id, p.int(0)],
+                        args![now, round.id, p.resident_id],
                     )
                     .await?;
-                    touched.insert(p.int(1));
+                    touched.insert(p.household_id);
                 }
                 report.positive_people += repeats.len();
             }
             ("positive", false) => {
                 // Everyone whose swab is in the tube, repeats included, needs a re-test alone;
                 // except who is already on that path (their individual result settles them).
-                let people = tx
-                    .query(
-                        "SELECT DISTINCT p.resident_id, p.household_id, p.path FROM test_samples s \
+                let people: Vec<Settled> = tx
+                    .query_as(
+                        "SELECT DISTINCT p.resident_id AS resident_id, p.household_id AS household_id, \
+                         p.path AS path, p.status AS status FROM test_samples s \
                          JOIN test_persons p ON p.round_id = s.round_id AND p.resident_id = s.resident_id \
                          WHERE s.round_id = $1 AND s.barcode = $2 \
                          AND p.status NOT IN ('positive', 'retest', 'retest_pending')",
@@ -213,26 +246,35 @@ pub async fn record(
                     tx.execute(
                         "UPDATE test_persons SET status = 'retest', barcode = $1, updated_ms = $2 \
                          WHERE round_id = $3 AND resident_id = $4",
-                        args![tube.as_str(), now, round.id, p.int(0)],
+                        args![tube.as_str(), now, round.id, p.resident_id],
                     )
                     .await?;
-                    task(&mut tx, round.id, p.int(0), p.text(2), "retest", tube, now).await?;
-                    touched.insert(p.int(1));
+                    task(
+                        &mut tx,
+                        round.id,
+                        p.resident_id,
+                        &p.path,
+                        "retest",
+                        tube,
+                        now,
+                    )
+                    .await?;
+                    touched.insert(p.household_id);
                 }
                 report.retests_due += people.len();
             }
             _ => {
                 // Invalid: the people this tube settles are sampled again (alone again if they
                 // were being re-tested alone).
-                let people = tx
-                    .query(
+                let people: Vec<Settled> = tx
+                    .query_as(
                         "SELECT resident_id, household_id, path, status FROM test_persons \
                          WHERE round_id = $1 AND barcode = $2 AND status IN ('pending', 'retest_pending')",
                         args![round.id, tube.as_str()],
                     )
                     .await?;
                 for p in &people {
-                    let (status, kind) = if p.text(3) == "retest_pending" {
+                    let (status, kind) = if p.status == "retest_pending" {
                         ("retest", "retest")
                     } else {
                         ("resample", "resample")
@@ -240,11 +282,11 @@ pub async fn record(
                     tx.execute(
                         "UPDATE test_persons SET status = $1, updated_ms = $2 \
                          WHERE round_id = $3 AND resident_id = $4",
-                        args![status, now, round.id, p.int(0)],
+                        args![status, now, round.id, p.resident_id],
                     )
                     .await?;
-                    task(&mut tx, round.id, p.int(0), p.text(2), kind, tube, now).await?;
-                    touched.insert(p.int(1));
+                    task(&mut tx, round.id, p.resident_id, &p.path, kind, tube, now).await?;
+                    touched.insert(p.household_id);
                 }
                 report.resamples_due += people.len();
             }
@@ -281,7 +323,7 @@ async fn settle(
         .await? as usize)
 }
 
-async fn task(
+pub(super) async fn task(
     tx: &mut Tx,
     round_id: i64,
     resident_id: i64,
@@ -318,15 +360,37 @@ pub struct Task {
     pub phone_masked: Option<String>,
 }
 
+struct TaskRow {
+    id: i64,
+    kind: String,
+    barcode: String,
+    created_ms: i64,
+    resident_id: i64,
+    name: String,
+    address: String,
+    phone: Option<String>,
+}
+crate::from_row!(TaskRow {
+    id,
+    kind,
+    barcode,
+    created_ms,
+    resident_id,
+    name,
+    address,
+    phone
+});
+
 /// Open follow-up tasks of a round within the reader's registry scope.
 pub async fn tasks(db: &Db, round_id: i64, scope: &Scope, limit: i64) -> AppResult<Vec<Task>> {
     let (cond, mut params) = scope.sql("t.path", 3);
     params.insert(0, Value::Int(round_id));
     params.insert(1, Value::Int(limit));
     Ok(db
-        .query(
+        .query_as::<TaskRow>(
             &format!(
-                "SELECT t.id, t.kind, t.barcode, t.created_ms, r.id, r.name, h.address, r.phone \
+                "SELECT t.id AS id, t.kind AS kind, t.barcode AS barcode, t.created_ms AS created_ms, \
+                 r.id AS resident_id, r.name AS name, h.address AS address, r.phone AS phone \
                  FROM test_tasks t JOIN residents r ON r.id = t.resident_id \
                  JOIN households h ON h.id = r.household_id \
                  WHERE t.round_id = $1 AND t.done_ms IS NULL AND {cond} \
@@ -335,16 +399,16 @@ pub async fn tasks(db: &Db, round_id: i64, scope: &Scope, limit: i64) -> AppResu
             params,
         )
         .await?
-        .iter()
+        .into_iter()
         .map(|r| Task {
-            id: r.int(0),
-            kind: r.string(1),
-            barcode: r.string(2),
-            created_ms: r.int(3),
-            resident_id: r.int(4),
-            name: r.string(5),
-            address: r.string(6),
-            phone_masked: r.opt_text(7).map(mask_phone),
+            id: r.id,
+            kind: r.kind,
+            barcode: r.barcode,
+            created_ms: r.created_ms,
+            resident_id: r.resident_id,
+            name: r.name,
+            address: r.address,
+            phone_masked: r.phone.as_deref().map(mask_phone),
         })
         .collect())
 }
@@ -443,17 +507,23 @@ pub async fn unexempt(
     Ok(())
 }
 
+struct HouseholdPath {
+    household_id: i64,
+    path: String,
+}
+crate::from_row!(HouseholdPath { household_id, path });
+
 /// A resident of the round within the reader's registry scope: (household, path).
 async fn resident_in(db: &Db, r: &Reader, round: &Round, id: i64) -> AppResult<(i64, String)> {
     let row = db
-        .query_opt(
+        .query_opt_as::<HouseholdPath>(
             "SELECT household_id, path FROM residents WHERE id = $1",
             args![id],
         )
         .await?
-        .filter(|x| r.registry_scope().contains(x.text(1)) && round.covers(x.text(1)))
+        .filter(|x| r.registry_scope().contains(&x.path) && round.covers(&x.path))
         .ok_or(AppError::NotFound)?;
-    Ok((row.int(0), row.string(1)))
+    Ok((row.household_id, row.path))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -465,6 +535,19 @@ pub struct Exemption {
     pub note: String,
     pub by: String,
     pub at_ms: i64,
+}
+impl FromRow for Exemption {
+    fn from_row(r: &Row) -> DbResult<Self> {
+        Ok(Exemption {
+            resident_id: r.get("resident_id")?,
+            name: r.get("name")?,
+            address: r.get("address")?,
+            reason: r.get("reason")?,
+            note: r.get("note")?,
+            by: r.get("by_username")?,
+            at_ms: r.get("at_ms")?,
+        })
+    }
 }
 
 /// Exemptions of a round under an area (within the reader's registry scope).
@@ -478,188 +561,16 @@ pub async fn exemptions(
         return Ok(vec![]);
     }
     Ok(db
-        .query(
-            "SELECT e.resident_id, r.name, h.address, e.reason, e.note, e.by_username, e.created_ms \
+        .query_as(
+            "SELECT e.resident_id AS resident_id, r.name AS name, h.address AS address, \
+             e.reason AS reason, e.note AS note, e.by_username AS by_username, e.created_ms AS at_ms \
              FROM test_exemptions e JOIN residents r ON r.id = e.resident_id \
              JOIN households h ON h.id = r.household_id \
              WHERE e.round_id = $1 AND r.path >= $2 AND r.path < $3 ORDER BY h.path, h.address, r.id \
              LIMIT 2000",
             args![round_id, path, end(path)],
         )
-        .await?
-        .iter()
-        .map(|x| Exemption {
-            resident_id: x.int(0),
-            name: x.string(1),
-            address: x.string(2),
-            reason: x.string(3),
-            note: x.string(4),
-            by: x.string(5),
-            at_ms: x.int(6),
-        })
-        .collect())
-}
-
-/// A walk-in waiting for the grid worker.
-#[derive(Debug, Clone, Serialize)]
-pub struct Walkin {
-    pub id: i64,
-    pub round_id: i64,
-    pub round_name: String,
-    pub site_path: String,
-    pub barcode: String,
-    pub doc_type: String,
-    pub doc_number_masked: String,
-    pub name: String,
-    pub phone_masked: Option<String>,
-    pub taken_ms: i64,
-    pub tube_result: Option<String>,
-}
-
-/// Pending walk-ins sampled at sites within the reader's registry scope.
-pub async fn walkins(db: &Db, scope: &Scope) -> AppResult<Vec<Walkin>> {
-    let (cond, params) = scope.sql("w.path", 1);
-    Ok(db
-        .query(
-            &format!(
-                "SELECT w.id, w.round_id, rd.name, w.path, w.barcode, w.doc_type, w.doc_number, \
-                 w.name, w.phone, w.taken_ms, t.result FROM test_walkins w \
-                 JOIN test_rounds rd ON rd.id = w.round_id \
-                 LEFT JOIN test_tubes t ON t.round_id = w.round_id AND t.barcode = w.barcode \
-                 WHERE w.status = 'pending' AND {cond} ORDER BY w.path, w.taken_ms LIMIT 1000"
-            ),
-            params,
-        )
-        .await?
-        .iter()
-        .map(|x| Walkin {
-            id: x.int(0),
-            round_id: x.int(1),
-            round_name: x.string(2),
-            site_path: x.string(3),
-            barcode: x.string(4),
-            doc_type: x.string(5),
-            doc_number_masked: mask_doc(x.text(6)),
-            name: x.string(7),
-            phone_masked: x.opt_text(8).map(mask_phone),
-            taken_ms: x.int(9),
-            tube_result: x.opt_string(10),
-        })
-        .collect())
-}
-
-/// Resolve a walk-in. `link`: the person has been registered (a resident with the same
-/// document within the reader's scope and the round's area): their sample becomes the
-/// resident's and counts in coverage. Otherwise it is dismissed (e.g. only passing through).
-pub async fn resolve_walkin(
-    db: &Db,
-    actor: &Actor,
-    r: &Reader,
-    id: i64,
-    link: bool,
-) -> AppResult<()> {
-    if !r.can_write_registry() {
-        return Err(crate::registry::edit::forbidden());
-    }
-    let scope = r.registry_scope();
-    let w = db
-        .query_opt(
-            "SELECT w.round_id, w.path, w.barcode, w.doc_type, w.doc_number, w.taken_ms, w.status \
-             FROM test_walkins w WHERE w.id = $1",
-            args![id],
-        )
-        .await?
-        .filter(|w| scope.contains(w.text(1)))
-        .ok_or(AppError::NotFound)?;
-    if w.text(6) != "pending" {
-        return Err(AppError::Conflict(Msg::new(
-            "this walk-in has already been dealt with",
-            "该临时人员已处理",
-        )));
-    }
-    let round = super::round_by_id(db, w.int(0))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut tx = db.begin().await?;
-    if !link {
-        tx.execute(
-            "UPDATE test_walkins SET status = 'dismissed', resolved_by = $1, resolved_ms = $2 WHERE id = $3",
-            args![actor.username.as_str(), now_ms(), id],
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Event::new("dismiss", "test_walkin", id).area(w.text(1)),
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(());
-    }
-    let res = tx
-        .query_opt(
-            "SELECT id, household_id, path FROM residents WHERE doc_number = $1 AND doc_type = $2",
-            args![w.text(4), w.text(3)],
-        )
-        .await?
-        .filter(|x| scope.contains(x.text(2)) && round.covers(x.text(2)))
-        .ok_or_else(|| {
-            AppError::Conflict(Msg::new(
-                "register this person in a household of your area first (same document), then link",
-                "请先在您辖区的住户中登记此人（证件相同），再关联",
-            ))
-        })?;
-    let (rid, hh, path) = (res.int(0), res.int(1), res.string(2));
-    let result = tx
-        .query_one(
-            "SELECT result, capacity, n FROM test_tubes WHERE round_id = $1 AND barcode = $2",
-            args![round.id, w.text(2)],
-        )
-        .await?;
-    let status = match (result.opt_text(0), result.int(1) == 1 || result.int(2) == 1) {
-        (None, _) => "pending",
-        (Some("negative"), _) => "negative",
-        (Some("positive"), true) => "positive",
-        (Some("positive"), false) => "retest",
-        _ => "resample",
-    };
-    let now = now_ms();
-    let inserted = tx
-        .execute(
-            "INSERT INTO test_persons (round_id, resident_id, household_id, path, status, barcode, \
-             first_barcode, first_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) \
-             ON CONFLICT (round_id, resident_id) DO NOTHING",
-            args![round.id, rid, hh, path.as_str(), status, w.text(2), w.int(5), now],
-        )
-        .await?;
-    if inserted > 0 && matches!(status, "retest" | "resample") {
-        task(&mut tx, round.id, rid, &path, status, w.text(2), now).await?;
-    }
-    // The walk-in's swabs are the resident's now; repeats stay repeats, and all of them are
-    // when the resident had been sampled already.
-    tx.execute(
-        "UPDATE test_samples SET resident_id = $1, \
-         duplicate = CASE WHEN $2 = 1 THEN 1 ELSE duplicate END WHERE walkin_id = $3",
-        args![rid, inserted == 0, id],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE test_walkins SET status = 'linked', resident_id = $1, resolved_by = $2, resolved_ms = $3 \
-         WHERE id = $4",
-        args![rid, actor.username.as_str(), now, id],
-    )
-    .await?;
-    coverage::refresh(&mut tx, round.id, &round.path, &[hh]).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event::new("link", "test_walkin", id)
-            .area(&path)
-            .detail(json!({"resident": rid, "round": round.id})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+        .await?)
 }
 
 /// A resident's state in a round.
@@ -672,6 +583,14 @@ pub struct PersonResult {
     pub first_ms: i64,
     pub updated_ms: i64,
 }
+crate::from_row!(PersonResult {
+    round_id,
+    round_name,
+    status,
+    barcode,
+    first_ms,
+    updated_ms
+});
 
 /// A resident's results, newest round first: only for readers whose registry scope holds them.
 pub async fn latest(
@@ -680,103 +599,22 @@ pub async fn latest(
     resident_id: i64,
     limit: i64,
 ) -> AppResult<Vec<PersonResult>> {
-    let row = db
-        .query_opt(
-            "SELECT path FROM residents WHERE id = $1",
-            args![resident_id],
-        )
-        .await?
-        .filter(|x| scope.contains(x.text(0)))
-        .ok_or(AppError::NotFound)?;
-    let _ = row;
+    db.scalar_opt::<String>(
+        "SELECT path FROM residents WHERE id = $1",
+        args![resident_id],
+    )
+    .await?
+    .filter(|p| scope.contains(p))
+    .ok_or(AppError::NotFound)?;
     Ok(db
-        .query(
-            "SELECT p.round_id, r.name, p.status, p.barcode, p.first_ms, p.updated_ms \
+        .query_as(
+            "SELECT p.round_id AS round_id, r.name AS round_name, p.status AS status, \
+             p.barcode AS barcode, p.first_ms AS first_ms, p.updated_ms AS updated_ms \
              FROM test_persons p JOIN test_rounds r ON r.id = p.round_id \
              WHERE p.resident_id = $1 ORDER BY p.first_ms DESC LIMIT $2",
             args![resident_id, limit],
         )
-        .await?
-        .iter()
-        .map(|x| PersonResult {
-            round_id: x.int(0),
-            round_name: x.string(1),
-            status: x.string(2),
-            barcode: x.string(3),
-            first_ms: x.int(4),
-            updated_ms: x.int(5),
-        })
-        .collect())
-}
-
-/// What is in a tube, for readers whose registry scope holds the tube's site.
-#[derive(Debug, Clone, Serialize)]
-pub struct TubeView {
-    pub barcode: String,
-    pub site_name: String,
-    pub path: String,
-    pub capacity: i64,
-    pub n: i64,
-    pub opened_ms: i64,
-    pub closed_ms: Option<i64>,
-    pub result: Option<String>,
-    pub result_ms: Option<i64>,
-    pub people: Vec<TubePerson>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TubePerson {
-    pub resident_id: Option<i64>,
-    pub name: String,
-    pub taken_ms: i64,
-    pub duplicate: bool,
-    pub retest: bool,
-    pub status: Option<String>,
-}
-
-pub async fn tube(db: &Db, round_id: i64, barcode: &str, scope: &Scope) -> AppResult<TubeView> {
-    let t = db
-        .query_opt(
-            "SELECT t.barcode, s.name, t.path, t.capacity, t.n, t.opened_ms, t.closed_ms, t.result, t.result_ms \
-             FROM test_tubes t JOIN test_sites s ON s.id = t.site_id \
-             WHERE t.round_id = $1 AND t.barcode = $2",
-            args![round_id, barcode.trim()],
-        )
-        .await?
-        .filter(|t| scope.contains(t.text(2)))
-        .ok_or(AppError::NotFound)?;
-    let people = db
-        .query(
-            "SELECT s.resident_id, COALESCE(r.name, w.name), s.taken_ms, s.duplicate, s.retest, p.status \
-             FROM test_samples s LEFT JOIN residents r ON r.id = s.resident_id \
-             LEFT JOIN test_walkins w ON w.id = s.walkin_id \
-             LEFT JOIN test_persons p ON p.round_id = s.round_id AND p.resident_id = s.resident_id \
-             WHERE s.round_id = $1 AND s.barcode = $2 ORDER BY s.taken_ms, s.id",
-            args![round_id, barcode.trim()],
-        )
-        .await?
-        .iter()
-        .map(|x| TubePerson {
-            resident_id: x.opt_int(0),
-            name: x.opt_string(1).unwrap_or_default(),
-            taken_ms: x.int(2),
-            duplicate: x.int(3) != 0,
-            retest: x.int(4) != 0,
-            status: x.opt_string(5),
-        })
-        .collect();
-    Ok(TubeView {
-        barcode: t.string(0),
-        site_name: t.string(1),
-        path: t.string(2),
-        capacity: t.int(3),
-        n: t.int(4),
-        opened_ms: t.int(5),
-        closed_ms: t.opt_int(6),
-        result: t.opt_string(7),
-        result_ms: t.opt_int(8),
-        people,
-    })
+        .await?)
 }
 
 /// Parse a results file: CSV (UTF-8, with or without BOM) with the columns tube, result (a

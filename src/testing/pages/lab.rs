@@ -1,22 +1,21 @@
 //! The lab's page: tubes waiting for a result, a results file (CSV: tube, result) recorded
 //! all or nothing with every bad row reported, and a form for a single tube.
 
-use crate::html;
-
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
 
+use super::lab_views::results_body;
 use super::{find_round, round_crumbs};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::i18n::{t, ta, Arg, Lang, Msg};
-use crate::testing::results::{self, ResultLine, ResultsReport, RESULTS};
-use crate::testing::Round;
-use crate::web::html::{csrf_field, error_box, field, select, Markup};
-use crate::web::kit::{error_lines, first, with_status, Pairs};
+use crate::i18n::{t, Msg};
+use crate::testing::results::{self, ResultLine, ResultsReport};
+use crate::testing::{tubes, Round};
+use crate::web::kit::{error_lines, with_status, CsrfForm, Id};
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
@@ -34,60 +33,7 @@ fn labs_only(ctx: &Ctx) -> Result<(), Response> {
     }
 }
 
-/// Closed tubes with people and no result yet, within the reader's scope: how many, and the
-/// first few barcodes.
-async fn awaiting(db: &Db, ctx: &Ctx, round: &Round) -> Result<(i64, Vec<String>), AppError> {
-    let (cond, mut params) = ctx.reader().scope.sql("path", 2);
-    params.insert(0, crate::db::Value::Int(round.id));
-    let n = db
-        .query_one(
-            &format!(
-                "SELECT COUNT(*) FROM test_tubes WHERE round_id = $1 AND result IS NULL \
-                 AND n > 0 AND closed_ms IS NOT NULL AND {cond}"
-            ),
-            params.clone(),
-        )
-        .await?
-        .int(0);
-    let list = db
-        .query(
-            &format!(
-                "SELECT barcode FROM test_tubes WHERE round_id = $1 AND result IS NULL \
-                 AND n > 0 AND closed_ms IS NOT NULL AND {cond} ORDER BY closed_ms, barcode LIMIT 40"
-            ),
-            params,
-        )
-        .await?
-        .iter()
-        .map(|r| r.string(0))
-        .collect();
-    Ok((n, list))
-}
-
-fn result_options(l: Lang) -> Vec<(String, String)> {
-    RESULTS
-        .iter()
-        .map(|x| {
-            (
-                x.0.to_owned(),
-                (if l == Lang::Zh { x.2 } else { x.1 }).to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn report_box(l: Lang, r: &ResultsReport) -> Markup {
-    html!(
-        "<div class=\"notice\" role=\"status\" id=\"report\"><b>{}</b><ul><li>{}</li><li>{}</li><li>{}</li><li>{}</li><li>{}</li></ul></div>",
-        ta(l, "results-recorded", &[("n", Arg::N(r.tubes as i64)), ("same", Arg::N(r.unchanged as i64))]),
-        ta(l, "results-negative-people", &[("n", Arg::N(r.negative_people as i64))]),
-        ta(l, "results-positive-people", &[("n", Arg::N(r.positive_people as i64))]),
-        ta(l, "results-retests", &[("n", Arg::N(r.retests_due as i64))]),
-        ta(l, "results-resamples", &[("n", Arg::N(r.resamples_due as i64))]),
-        t(l, "results-all-or-nothing-ok")
-    )
-}
-
+/// The page, with the report of what was just recorded or the problems that stopped it.
 async fn results_view(
     db: &Db,
     ctx: &Ctx,
@@ -97,49 +43,9 @@ async fn results_view(
     one: (&str, &str),
 ) -> Result<Response, AppError> {
     let l = ctx.lang;
-    let mut body = round_crumbs(db, ctx, round, None, Some(t(l, "results-title"))).await?;
-    body.push(html!("<h1>{}</h1>", t(l, "results-title")));
-    if let Some(r) = report {
-        body.push(report_box(l, r));
-    }
-    if !errors.is_empty() {
-        body.push(html!(
-            "<p class=\"errors\" id=\"results-refused\">{}</p>",
-            ta(l, "results-refused", &[("n", Arg::N(errors.len() as i64))])
-        ));
-        body.push(error_box(l, errors));
-    }
-    let (n, list) = awaiting(db, ctx, round).await?;
-    body.push(html!(
-        "<p id=\"awaiting\"><b>{}</b></p>",
-        ta(l, "results-awaiting", &[("n", Arg::N(n))])
-    ));
-    if !list.is_empty() {
-        let more = if n > list.len() as i64 { " …" } else { "" };
-        body.push(html!(
-            "<p class=\"mono small\">{}{}</p>",
-            list.join(" "),
-            more
-        ));
-    }
-    body.push(html!(
-        "<h2>{}</h2><form method=\"post\" action=\"/testing/rounds/{}/results\" enctype=\"multipart/form-data\" class=\"box\" id=\"results-upload\">{}<p class=\"muted\">{}</p><label class=\"field\"><span>{}</span><input type=\"file\" name=\"file\" accept=\".csv,.txt,text/csv\" required></label><button>{}</button></form>",
-        t(l, "results-upload"),
-        round.id,
-        csrf_field(&ctx.session.csrf),
-        t(l, "results-upload-hint"),
-        t(l, "results-file"),
-        t(l, "results-upload-submit")
-    ));
-    body.push(html!(
-        "<h2>{}</h2><form method=\"post\" action=\"/testing/rounds/{}/results/one\" class=\"box filters\" id=\"results-one\">{}{}{}<button>{}</button></form>",
-        t(l, "results-one"),
-        round.id,
-        csrf_field(&ctx.session.csrf),
-        field("tube", &t(l, "tube-barcode"), one.0, None, "required autocomplete=\"off\""),
-        select("result", &t(l, "tube-result"), &result_options(l), if one.1.is_empty() { "negative" } else { one.1 }, None),
-        t(l, "save")
-    ));
+    let crumbs = round_crumbs(db, ctx, round, None, Some(t(l, "results-title"))).await?;
+    let awaiting = tubes::awaiting(db, round.id, &ctx.reader().scope).await?;
+    let body = results_body(ctx, round, crumbs, awaiting, report, errors, one);
     let resp = ctx.page(&t(l, "results-title"), body);
     Ok(if errors.is_empty() {
         resp
@@ -148,9 +54,9 @@ async fn results_view(
     })
 }
 
-async fn results_page(State(db): State<Db>, ctx: Ctx, Path(id): Path<String>) -> Response {
+async fn results_page(State(db): State<Db>, ctx: Ctx, Id(id): Id) -> Response {
     let run = async {
-        let round = find_round(&db, &ctx, &id).await?;
+        let round = find_round(&db, &ctx, id).await?;
         if let Err(r) = labs_only(&ctx) {
             return Ok(r);
         }
@@ -185,14 +91,9 @@ async fn record_and_show(
     }
 }
 
-async fn upload(
-    State(db): State<Db>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    mut mp: Multipart,
-) -> Response {
+async fn upload(State(db): State<Db>, ctx: Ctx, Id(id): Id, mut mp: Multipart) -> Response {
     let run = async {
-        let round = find_round(&db, &ctx, &id).await?;
+        let round = find_round(&db, &ctx, id).await?;
         if let Err(r) = labs_only(&ctx) {
             return Ok(r);
         }
@@ -230,21 +131,21 @@ async fn upload(
     run.await.unwrap_or_else(|e| ctx.error(e))
 }
 
-async fn one(
-    State(db): State<Db>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    axum::Form(f): Pairs,
-) -> Response {
-    if let Err(r) = ctx.check_csrf(first(&f, "csrf")) {
-        return r;
-    }
+/// The form for a single tube.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OneForm {
+    tube: String,
+    result: String,
+}
+
+async fn one(State(db): State<Db>, Id(id): Id, CsrfForm(ctx, f): CsrfForm<OneForm>) -> Response {
     let run = async {
-        let round = find_round(&db, &ctx, &id).await?;
+        let round = find_round(&db, &ctx, id).await?;
         if let Err(r) = labs_only(&ctx) {
             return Ok(r);
         }
-        let (tube, result) = (first(&f, "tube"), first(&f, "result"));
+        let (tube, result) = (f.tube.as_str(), f.result.as_str());
         let line = ResultLine {
             tube: tube.to_owned(),
             result: result.to_owned(),

@@ -1,0 +1,91 @@
+//! The lab's page as markup.
+
+use crate::html;
+
+use crate::i18n::{t, ta, Arg, Lang};
+use crate::testing::results::{ResultsReport, RESULTS};
+use crate::testing::Round;
+use crate::web::html::{csrf_field, error_box, field, select, Markup};
+use crate::web::pages::Ctx;
+
+fn result_options(l: Lang) -> Vec<(String, String)> {
+    RESULTS
+        .iter()
+        .map(|x| {
+            (
+                x.0.to_owned(),
+                (if l == Lang::Zh { x.2 } else { x.1 }).to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn report_box(l: Lang, r: &ResultsReport) -> Markup {
+    html!(
+        "<div class=\"notice\" role=\"status\" id=\"report\"><b>{}</b><ul><li>{}</li><li>{}</li><li>{}</li><li>{}</li><li>{}</li></ul></div>",
+        ta(l, "results-recorded", &[("n", Arg::N(r.tubes as i64)), ("same", Arg::N(r.unchanged as i64))]),
+        ta(l, "results-negative-people", &[("n", Arg::N(r.negative_people as i64))]),
+        ta(l, "results-positive-people", &[("n", Arg::N(r.positive_people as i64))]),
+        ta(l, "results-retests", &[("n", Arg::N(r.retests_due as i64))]),
+        ta(l, "results-resamples", &[("n", Arg::N(r.resamples_due as i64))]),
+        t(l, "results-all-or-nothing-ok")
+    )
+}
+
+/// The lab's page: what was recorded (or every problem), the tubes waiting for a result, the
+/// upload form and the form for a single tube.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn results_body(
+    ctx: &Ctx,
+    round: &Round,
+    crumbs: Markup,
+    (n, list): (i64, Vec<String>),
+    report: Option<&ResultsReport>,
+    errors: &[String],
+    one: (&str, &str),
+) -> Markup {
+    let l = ctx.lang;
+    let mut body = crumbs;
+    body.push(html!("<h1>{}</h1>", t(l, "results-title")));
+    if let Some(r) = report {
+        body.push(report_box(l, r));
+    }
+    if !errors.is_empty() {
+        body.push(html!(
+            "<p class=\"errors\" id=\"results-refused\">{}</p>",
+            ta(l, "results-refused", &[("n", Arg::N(errors.len() as i64))])
+        ));
+        body.push(error_box(l, errors));
+    }
+    body.push(html!(
+        "<p id=\"awaiting\"><b>{}</b></p>",
+        ta(l, "results-awaiting", &[("n", Arg::N(n))])
+    ));
+    if !list.is_empty() {
+        let more = if n > list.len() as i64 { " …" } else { "" };
+        body.push(html!(
+            "<p class=\"mono small\">{}{}</p>",
+            list.join(" "),
+            more
+        ));
+    }
+    body.push(html!(
+        "<h2>{}</h2><form method=\"post\" action=\"/testing/rounds/{}/results\" enctype=\"multipart/form-data\" class=\"box\" id=\"results-upload\">{}<p class=\"muted\">{}</p><label class=\"field\"><span>{}</span><input type=\"file\" name=\"file\" accept=\".csv,.txt,text/csv\" required></label><button>{}</button></form>",
+        t(l, "results-upload"),
+        round.id,
+        csrf_field(&ctx.session.csrf),
+        t(l, "results-upload-hint"),
+        t(l, "results-file"),
+        t(l, "results-upload-submit")
+    ));
+    body.push(html!(
+        "<h2>{}</h2><form method=\"post\" action=\"/testing/rounds/{}/results/one\" class=\"box filters\" id=\"results-one\">{}{}{}<button>{}</button></form>",
+        t(l, "results-one"),
+        round.id,
+        csrf_field(&ctx.session.csrf),
+        field("tube", &t(l, "tube-barcode"), one.0, None, "required autocomplete=\"off\""),
+        select("result", &t(l, "tube-result"), &result_options(l), if one.1.is_empty() { "negative" } else { one.1 }, None),
+        t(l, "save")
+    ));
+    body
+}

@@ -1,0 +1,148 @@
+//! Tube lookup (what is in a tube) and the walk-ins waiting for a grid worker to register or
+//! dismiss them.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::lookup_views::{tube_body, tube_form, walkins_body};
+use super::{find_round, registry_readers_only, round_crumbs};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::i18n::t;
+use crate::registry::areas;
+use crate::testing::results;
+use crate::web::kit::{with_status, CsrfForm, FormErrors, Id};
+use crate::web::pages::Ctx;
+use crate::web::AppState;
+
+/// The lookup's address: the barcode asked for.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TubeQuery {
+    barcode: String,
+}
+
+async fn tube_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Id(id): Id,
+    Query(qs): Query<TubeQuery>,
+) -> Response {
+    let l = ctx.lang;
+    let r = ctx.reader();
+    let run = async {
+        let round = find_round(&db, &ctx, id).await?;
+        if let Err(resp) = registry_readers_only(&ctx) {
+            return Ok(Err(resp));
+        }
+        let barcode = qs.barcode.trim();
+        let mut body = round_crumbs(&db, &ctx, &round, None, Some(t(l, "tube-title"))).await?;
+        body.push(tube_form(l, &round, barcode));
+        if barcode.is_empty() {
+            return Ok(Ok(body));
+        }
+        let tv = results::tube(&db, round.id, barcode, &r.registry_scope()).await?;
+        body.push(tube_body(l, &tv));
+        Ok::<Result<_, Response>, AppError>(Ok(body))
+    };
+    match run.await {
+        Ok(Ok(body)) => ctx.page(&t(l, "tube-title"), body),
+        Ok(Err(resp)) => resp,
+        Err(e) => ctx.error(e),
+    }
+}
+
+/// The walk-ins' address: what was just done.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+}
+
+async fn walkins_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<DoneQuery>) -> Response {
+    walkins_view(&db, &ctx, qs.done.trim(), &[]).await
+}
+
+async fn walkins_view(db: &Db, ctx: &Ctx, done: &str, errors: &[String]) -> Response {
+    if let Err(r) = registry_readers_only(ctx) {
+        return r;
+    }
+    let l = ctx.lang;
+    let r = ctx.reader();
+    let run = async {
+        let list = results::walkins(db, &r.registry_scope()).await?;
+        // The (code, name) of each site's area.
+        let mut names: HashMap<String, (String, String)> = HashMap::new();
+        for w in &list {
+            if !names.contains_key(&w.site_path) {
+                let a = areas::by_path(db, &w.site_path).await?;
+                names.insert(
+                    w.site_path.clone(),
+                    a.map(|a| (a.code, a.name)).unwrap_or_default(),
+                );
+            }
+        }
+        Ok::<_, AppError>(walkins_body(ctx, &list, &names, done, errors))
+    };
+    match run.await {
+        Ok(body) => {
+            let resp = ctx.page(&t(l, "walkins-title"), body);
+            if errors.is_empty() {
+                resp
+            } else {
+                with_status(resp, StatusCode::CONFLICT)
+            }
+        }
+        Err(e) => ctx.error(e),
+    }
+}
+
+/// A walk-in's buttons carry only the CSRF token.
+#[derive(Deserialize, Default)]
+struct NoFields {}
+
+/// Link or dismiss a walk-in; a walk-in dealt with already (or not yet registered, for a
+/// link) shows the list again with the reason (409).
+async fn resolve_walkin(db: &Db, ctx: &Ctx, id: i64, link: bool) -> Response {
+    match results::resolve_walkin(db, &ctx.actor(), ctx.reader(), id, link).await {
+        Ok(()) => Redirect::to(&format!(
+            "/testing/walkins?done={}",
+            if link { "link" } else { "dismiss" }
+        ))
+        .into_response(),
+        Err(e @ AppError::Conflict(_)) => {
+            walkins_view(db, ctx, "", &FormErrors::of(ctx.lang, &e).lines).await
+        }
+        Err(e) => ctx.error(e),
+    }
+}
+
+async fn link_walkin(
+    State(db): State<Db>,
+    Id(id): Id,
+    CsrfForm(ctx, NoFields {}): CsrfForm<NoFields>,
+) -> Response {
+    resolve_walkin(&db, &ctx, id, true).await
+}
+
+async fn dismiss_walkin(
+    State(db): State<Db>,
+    Id(id): Id,
+    CsrfForm(ctx, NoFields {}): CsrfForm<NoFields>,
+) -> Response {
+    resolve_walkin(&db, &ctx, id, false).await
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/testing/walkins", get(walkins_page))
+        .route("/testing/walkins/{id}/link", post(link_walkin))
+        .route("/testing/walkins/{id}/dismiss", post(dismiss_walkin))
+        .route("/testing/rounds/{id}/tubes", get(tube_page))
+}
