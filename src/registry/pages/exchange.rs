@@ -2,16 +2,16 @@
 //! and report, the templates, and the masked exports of an area's residents.
 //!
 //! An import runs as a task on the node that received the file; its progress lives in that
-//! node's memory ([`Jobs`]), so the progress page is served by the same node (a load balancer
+//! node's memory ([`Jobs`](crate::registry::jobs::Jobs)), so the progress page is served by the same node (a load balancer
 //! with sticky sessions, or one node for imports). The data itself is written in one
 //! transaction: it commits whole or not at all, whichever node asks afterwards.
 //!
 //! The upload is written to a temporary file as it arrives and the import reads it from there
-//! (never whole in memory); at most [`Jobs::limit`] imports run at once on a node, and an
+//! (never whole in memory); at most [`Jobs::limit`](crate::registry::jobs::Jobs::limit) imports run at once on a node, and an
 //! upload beyond that is answered at once (503, with the reason) without being read.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -25,7 +25,8 @@ use crate::error::AppError;
 use crate::html;
 use crate::i18n::{t, ta, Arg, Msg};
 use crate::registry::export::{self, ExportFormat};
-use crate::registry::import::{self, ImportPhase, ImportProgress, ImportReport};
+use crate::registry::import::{self, ImportPhase, ImportProgress};
+use crate::registry::jobs::{Job, Jobs};
 use crate::registry::model::field_label;
 use crate::web::html::{csrf_field, error_box, Markup};
 use crate::web::pages::{html_response, Ctx};
@@ -36,76 +37,6 @@ use crate::web::AppState;
 /// budget of 300 MiB (measured: 260 MiB peak for 214 MiB, 308 MiB for 255 MiB). Larger files
 /// go through `wardline import FILE`, which streams the same way but is run by an operator.
 pub const MAX_UPLOAD: usize = 224 * 1024 * 1024;
-
-/// Imports that may run at once on a node when the configuration does not say.
-pub const DEFAULT_IMPORT_CONCURRENCY: usize = 2;
-
-pub struct Job {
-    pub account_id: i64,
-    pub file_name: String,
-    pub dry_run: bool,
-    pub progress: Option<ImportProgress>,
-    pub outcome: Option<Result<ImportReport, Msg>>,
-}
-
-/// Imports running or finished on this node, by number, and the slots for running ones.
-pub struct Jobs {
-    next: Mutex<u64>,
-    jobs: Mutex<HashMap<u64, Arc<Mutex<Job>>>>,
-    slots: Arc<tokio::sync::Semaphore>,
-    limit: usize,
-}
-
-impl Default for Jobs {
-    fn default() -> Jobs {
-        Jobs::new(DEFAULT_IMPORT_CONCURRENCY)
-    }
-}
-
-/// The right to run one import; given back when dropped.
-pub struct ImportSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
-
-impl Jobs {
-    /// At most `limit` (at least 1) imports at once.
-    pub fn new(limit: usize) -> Jobs {
-        let limit = limit.max(1);
-        Jobs {
-            next: Mutex::new(0),
-            jobs: Mutex::new(HashMap::new()),
-            slots: Arc::new(tokio::sync::Semaphore::new(limit)),
-            limit,
-        }
-    }
-
-    /// How many imports may run at once.
-    pub fn limit(&self) -> usize {
-        self.limit
-    }
-
-    /// A slot to run an import in, if one is free.
-    pub fn try_slot(&self) -> Option<ImportSlot> {
-        self.slots.clone().try_acquire_owned().ok().map(ImportSlot)
-    }
-
-    fn add(&self, job: Job) -> (u64, Arc<Mutex<Job>>) {
-        let mut n = self.next.lock().expect("jobs lock");
-        *n += 1;
-        let j = Arc::new(Mutex::new(job));
-        let mut all = self.jobs.lock().expect("jobs lock");
-        // Keep the last 100 reports.
-        if all.len() >= 100 {
-            if let Some(oldest) = all.keys().min().copied() {
-                all.remove(&oldest);
-            }
-        }
-        all.insert(*n, j.clone());
-        (*n, j)
-    }
-
-    fn get(&self, id: u64) -> Option<Arc<Mutex<Job>>> {
-        self.jobs.lock().expect("jobs lock").get(&id).cloned()
-    }
-}
 
 async fn import_page(ctx: Ctx) -> Response {
     if let Err(r) = writers_only(&ctx) {
