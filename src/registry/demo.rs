@@ -688,6 +688,20 @@ impl Generator {
     }
 }
 
+/// An area's code and name.
+struct CodeName {
+    code: String,
+    name: String,
+}
+crate::from_row!(CodeName { code, name });
+
+/// How many grids an area has.
+struct GridsOf {
+    parent_id: i64,
+    n: i64,
+}
+crate::from_row!(GridsOf { parent_id, n });
+
 /// Build the demo city. `progress` is called with the number of residents loaded so far.
 pub async fn generate(
     db: &Db,
@@ -703,14 +717,11 @@ pub async fn generate(
         )));
     }
     let communities: Vec<Area> = db
-        .query(
+        .query_as(
             &format!("SELECT {AREA_COLS} FROM areas WHERE path >= $1 AND path < $2 AND level = $3 ORDER BY path"),
             args![root.path.as_str(), path_end(&root.path), LEVEL_COMMUNITY],
         )
-        .await?
-        .iter()
-        .map(Area::from_row)
-        .collect();
+        .await?;
     if communities.is_empty() {
         return Err(AppError::BadRequest(Msg::new(
             format!("there is no community or village under {}", root.name),
@@ -743,7 +754,7 @@ pub async fn generate(
     // Names of the county and street of each community, for addresses.
     let mut names: HashMap<String, String> = HashMap::new();
     for r in db
-        .query(
+        .query_as::<CodeName>(
             "SELECT code, name FROM areas WHERE level IN ($1, $2) AND path >= $3 AND path < $4",
             args![
                 LEVEL_COUNTY,
@@ -754,18 +765,18 @@ pub async fn generate(
         )
         .await?
     {
-        names.insert(r.string(0), r.string(1));
+        names.insert(r.code, r.name);
     }
     // Grids already there, per community (new ones are numbered after them): one query.
     let grids: HashMap<i64, i64> = db
-        .query(
-            "SELECT parent_id, COUNT(*) FROM areas WHERE path >= $1 AND path < $2 AND level = $3 \
+        .query_as::<GridsOf>(
+            "SELECT parent_id, COUNT(*) AS n FROM areas WHERE path >= $1 AND path < $2 AND level = $3 \
              GROUP BY parent_id",
             args![root.path.as_str(), path_end(&root.path), LEVEL_GRID],
         )
         .await?
-        .iter()
-        .map(|r| (r.int(0), r.int(1)))
+        .into_iter()
+        .map(|r| (r.parent_id, r.n))
         .collect();
     // Spread the people over the communities with some variation.
     let mut rng = Rng::new(opts.seed);
@@ -791,8 +802,8 @@ pub async fn generate(
     }
 
     let max = |t: &str| format!("SELECT COALESCE(MAX(id), 0) FROM {t}");
-    let next_household = db.query_one(&max("households"), vec![]).await?.int(0) + 1;
-    let next_resident = db.query_one(&max("residents"), vec![]).await?.int(0) + 1;
+    let next_household = db.scalar::<i64>(&max("households"), vec![]).await? + 1;
+    let next_resident = db.scalar::<i64>(&max("residents"), vec![]).await? + 1;
     let next_area = {
         let mut tx = db.begin().await?;
         let id = areas::next_local_id(&mut tx).await?;

@@ -838,6 +838,20 @@ struct Known {
     docs: HashMap<u64, (i64, String)>,
 }
 
+/// A document registered already: whose it is and where.
+struct KnownDoc {
+    doc_number: String,
+    doc_type: String,
+    id: i64,
+    path: String,
+}
+crate::from_row!(KnownDoc {
+    doc_number,
+    doc_type,
+    id,
+    path
+});
+
 /// Look the file's area codes and document numbers up, in batches.
 async fn look_up(db: &Db, c: &Compact) -> AppResult<Known> {
     let mut found: HashMap<String, Area> = HashMap::new();
@@ -850,8 +864,7 @@ async fn look_up(db: &Db, c: &Compact) -> AppResult<Known> {
             in_list(1, chunk.len())
         );
         let params = chunk.iter().map(|c| Value::from(c.as_str())).collect();
-        for r in db.query(&sql, params).await? {
-            let a = Area::from_row(&r);
+        for a in db.query_as::<Area>(&sql, params).await? {
             found.insert(a.code.clone(), a);
         }
     }
@@ -882,9 +895,9 @@ async fn look_up(db: &Db, c: &Compact) -> AppResult<Known> {
             "SELECT doc_number, doc_type, id, path FROM residents WHERE doc_number IN ({})",
             in_list(1, chunk.len())
         );
-        for r in db.query(&sql, chunk).await? {
-            if let Some(k) = c.known_key(r.text(0), r.text(1)) {
-                known.docs.insert(k, (r.int(2), r.string(3)));
+        for r in db.query_as::<KnownDoc>(&sql, chunk).await? {
+            if let Some(k) = c.known_key(&r.doc_number, &r.doc_type) {
+                known.docs.insert(k, (r.id, r.path));
             }
         }
     }
@@ -1292,23 +1305,19 @@ async fn reserve_ids(tx: &mut Tx, table: &str, n: usize) -> AppResult<Vec<i64>> 
     }
     Ok(match tx.backend() {
         Backend::Sqlite => {
-            let max = tx
-                .query_one(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), vec![])
-                .await?
-                .int(0);
+            let max: i64 = tx
+                .scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), vec![])
+                .await?;
             (max + 1..=max + n as i64).collect()
         }
         Backend::Postgres => tx
-            .query(
+            .column::<i64>(
                 &format!(
                     "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
                 ),
                 vec![Value::Int(n as i64)],
             )
-            .await?
-            .iter()
-            .map(|r| r.int(0))
-            .collect(),
+            .await?,
     })
 }
 
@@ -1339,8 +1348,7 @@ impl LocalAreas {
                 in_list(1, chunk.len()),
                 chunk.len() + 1
             );
-            for r in tx.query(&sql, params).await? {
-                let a = Area::from_row(&r);
+            for a in tx.query_as::<Area>(&sql, params).await? {
                 let parent = a.parent_id.unwrap_or(0);
                 *self.counts.entry((parent, a.level)).or_default() += 1;
                 self.children.insert((parent, a.level, a.name.clone()), a);
@@ -1434,13 +1442,12 @@ async fn write_big(
         )
         .await;
     }
-    let existing = db
-        .query_one(
-            "SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) FROM community_counts",
+    let existing: i64 = db
+        .scalar(
+            "SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) AS n FROM community_counts",
             vec![],
         )
-        .await?
-        .int(0);
+        .await?;
     // Into a registry smaller than the file, the secondary indexes of households and residents
     // are dropped and built again by sorting, inside the import's own transaction: a million
     // random index insertions cost several times one sort. The unique document index is built
@@ -1477,20 +1484,27 @@ async fn write_big(
 /// Drop the secondary indexes of the registry's big tables inside `tx`; returns their DDL, to
 /// run again in the same transaction.
 async fn drop_indexes_in_tx(tx: &mut crate::db::Tx) -> AppResult<Vec<String>> {
-    let rows = tx
-        .query(
+    let rows: Vec<IndexDdl> = tx
+        .query_as(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
              AND tbl_name IN ('residents', 'households') ORDER BY name",
             vec![],
         )
         .await?;
     let mut ddl = Vec::new();
-    for r in &rows {
-        tx.batch(&format!("DROP INDEX {}", r.text(0))).await?;
-        ddl.push(r.string(1));
+    for r in rows {
+        tx.batch(&format!("DROP INDEX {}", r.name)).await?;
+        ddl.push(r.sql);
     }
     Ok(ddl)
 }
+
+/// An index's name and definition.
+struct IndexDdl {
+    name: String,
+    sql: String,
+}
+crate::from_row!(IndexDdl { name, sql });
 
 /// A resident read again for writing: its place in the id order, its household, its data.
 type ToWrite = (u32, u32, ResidentData);
