@@ -340,9 +340,8 @@ async fn open(config: &Config) -> Result<Db, AppError> {
 /// go on under a new key.
 async fn audit_key(db: &Db, config: &Config) -> Result<Vec<u8>, AppError> {
     let keyed = db
-        .query_one("SELECT keyed_from FROM audit_head WHERE id = 1", vec![])
+        .scalar::<Option<i64>>("SELECT keyed_from FROM audit_head WHERE id = 1", vec![])
         .await?
-        .opt_int(0)
         .is_some();
     let (key, source) = audit::load_key(&config.audit_key_file, !keyed).map_err(|e| {
         AppError::Internal(if keyed {
@@ -968,8 +967,8 @@ pub(crate) async fn demo_reader(
     db: &Db,
     username: &str,
 ) -> Result<Option<access::Reader>, AppError> {
-    let rows = db
-        .query(
+    let rows: Vec<DemoAccount> = db
+        .query_as(
             "SELECT a.id, a.role, a.display_name, ar.path FROM accounts a \
              LEFT JOIN account_scopes s ON s.account_id = a.id \
              LEFT JOIN areas ar ON ar.id = s.area_id WHERE a.username = $1 ORDER BY ar.path",
@@ -977,15 +976,60 @@ pub(crate) async fn demo_reader(
         )
         .await?;
     Ok(rows.first().map(|r| access::Reader {
-        account_id: r.int(0),
+        account_id: r.id,
         username: username.to_owned(),
-        display_name: r.string(2),
-        role: r.string(1),
+        display_name: r.display_name.clone(),
+        role: r.role.clone(),
         scope: Scope {
-            roots: rows.iter().filter_map(|x| x.opt_string(3)).collect(),
+            roots: rows.iter().filter_map(|x| x.path.clone()).collect(),
         },
     }))
 }
+
+/// A demo account with one of its scope's roots (none when it has no scope).
+struct DemoAccount {
+    id: i64,
+    role: String,
+    display_name: String,
+    path: Option<String>,
+}
+crate::from_row!(DemoAccount {
+    id,
+    role,
+    display_name,
+    path
+});
+
+/// An area's code and name.
+struct CodeName {
+    code: String,
+    name: String,
+}
+crate::from_row!(CodeName { code, name });
+
+/// A resident of the demo, in its household.
+struct DemoPerson {
+    id: i64,
+    household_id: i64,
+    path: String,
+}
+crate::from_row!(DemoPerson {
+    id,
+    household_id,
+    path
+});
+
+/// A demo shift's times.
+struct Shift {
+    id: i64,
+    starts_ms: i64,
+    ends_ms: i64,
+}
+crate::from_row!(Shift {
+    id,
+    starts_ms,
+    ends_ms
+});
 
 pub(crate) fn demo_actor(r: &access::Reader) -> audit::Actor {
     audit::Actor {
@@ -1050,8 +1094,8 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     // The street's communities with people, each with a fixed site.
-    let communities = db
-        .query(
+    let communities: Vec<CodeName> = db
+        .query_as(
             "SELECT a.code, a.name FROM areas a WHERE a.parent_id = $1 \
              AND EXISTS (SELECT 1 FROM households h WHERE h.path >= a.path AND h.path < a.path || '~') \
              ORDER BY a.code",
@@ -1065,17 +1109,17 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
             &by_hq,
             &hq,
             &round,
-            c.text(0),
-            &format!("{}核酸采样点", c.text(1)),
+            &c.code,
+            &format!("{}核酸采样点", c.name),
             "fixed",
         )
         .await?;
         testing::add_collector(db, &by_hq, &hq, site, "demo-collector").await?;
-        sites.push((c.string(0), site));
+        sites.push((c.code.clone(), site));
     }
     // The sealed zone: single tubes, a door-to-door team.
-    let sealed = match communities.iter().find(|c| c.text(0) != DEMO_COMMUNITY) {
-        Some(c) => areas::by_code(db, &format!("{}/G0001", c.text(0))).await?,
+    let sealed = match communities.iter().find(|c| c.code != DEMO_COMMUNITY) {
+        Some(c) => areas::by_code(db, &format!("{}/G0001", c.code)).await?,
         None => None,
     };
     let door_site = match &sealed {
@@ -1114,8 +1158,8 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
         } else {
             rng.range(400, 950) as u32
         };
-        let people = db
-            .query(
+        let people: Vec<DemoPerson> = db
+            .query_as(
                 "SELECT r.id, r.household_id, r.path FROM residents r \
                  WHERE r.path >= $1 AND r.path < $2 ORDER BY r.path, r.household_id, r.id",
                 crate::args![code.as_str(), crate::db::path_end(code)],
@@ -1125,18 +1169,18 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
         let (mut skip_hh, mut last_hh) = (false, -1);
         let mut pooled = Vec::new();
         for r in &people {
-            if r.int(1) != last_hh {
-                last_hh = r.int(1);
+            if r.household_id != last_hh {
+                last_hh = r.household_id;
                 skip_hh = rng.chance((1000 - share) * 2 / 3);
             }
             if skip_hh || rng.chance((1000 - share) / 3) {
                 if home {
-                    exempt.push(r.int(0));
+                    exempt.push(r.id);
                 }
                 continue;
             }
             match (&sealed, door_site) {
-                (Some(g), Some(door)) if r.text(2).starts_with(g.path.as_str()) => {
+                (Some(g), Some(door)) if r.path.starts_with(g.path.as_str()) => {
                     singles += 1;
                     let tube = format!("S{singles:06}");
                     ops.push(op(
@@ -1145,10 +1189,10 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
                             site_id: Some(door),
                         },
                     ));
-                    ops.push(op(&tube, add(r.int(0))));
+                    ops.push(op(&tube, add(r.id)));
                     tubes.push(tube);
                 }
-                _ => pooled.push(r.int(0)),
+                _ => pooled.push(r.id),
             }
         }
         let chunks: Vec<&[i64]> = pooled.chunks(10).collect();
@@ -1360,8 +1404,8 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
         }
     }
     // The demo volunteer account stands for the first approved volunteer.
-    if let Some(r) = db
-        .query_opt(
+    if let Some(account_id) = db
+        .scalar_opt::<i64>(
             "SELECT id FROM accounts WHERE username = 'demo-volunteer'",
             vec![],
         )
@@ -1370,7 +1414,7 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
         let mut tx = db.begin().await?;
         tx.execute(
             "UPDATE volunteers SET account_id = $1 WHERE id = $2",
-            crate::args![r.int(0), ids[0]],
+            crate::args![account_id, ids[0]],
         )
         .await?;
         tx.commit().await?;
@@ -1465,8 +1509,8 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
     .await?;
     // The shifts begun: most checked in around their start (and out around their end when
     // over), a few no-shows.
-    let past = db
-        .query(
+    let past: Vec<Shift> = db
+        .query_as(
             "SELECT a.id, a.starts_ms, a.ends_ms FROM assignments a WHERE a.starts_ms <= $1 ORDER BY a.id",
             crate::args![now],
         )
@@ -1475,11 +1519,11 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
         if rng.chance(60) {
             continue;
         }
-        let cin = p.int(1) + rng.range(-15, 10) * 60_000;
-        let cout = p.int(2) + rng.range(-10, 25) * 60_000;
-        duty::check_other(db, &actor, &officer, p.int(0), true, cin.min(now)).await?;
+        let cin = p.starts_ms + rng.range(-15, 10) * 60_000;
+        let cout = p.ends_ms + rng.range(-10, 25) * 60_000;
+        duty::check_other(db, &actor, &officer, p.id, true, cin.min(now)).await?;
         if cout <= now {
-            duty::check_other(db, &actor, &officer, p.int(0), false, cout).await?;
+            duty::check_other(db, &actor, &officer, p.id, false, cout).await?;
         }
     }
     // A temporary branch at the north gate with a secretary and members, and a delivery team.
@@ -1530,8 +1574,8 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
     }
     // A care visit to an elderly party member living in the community, with a need the branch
     // follows up.
-    if let Some(r) = db
-        .query_opt(
+    if let Some(resident) = db
+        .scalar_opt::<i64>(
             "SELECT id FROM residents WHERE path >= $1 AND path < $2 AND party_categories <> 0 ORDER BY id LIMIT 1",
             crate::args![area.path.as_str(), crate::db::path_end(&area.path)],
         )
@@ -1542,7 +1586,7 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
             &actor,
             &officer,
             &crate::mobilization::visits::NewVisit {
-                resident: r.int(0),
+                resident,
                 branch: Some(branch),
                 visited_on: branches::today_cst(),
                 visitors: "demo-community".into(),
