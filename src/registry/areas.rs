@@ -89,7 +89,6 @@ crate::from_row!(Counts {
 });
 
 impl Counts {
-
     /// What one resident adds.
     pub fn resident(birth_date: Option<&str>, tags: i64, party: i64) -> Counts {
         let aged = birth_date

@@ -268,9 +268,7 @@ pub async fn serve_with(
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
-    let jobs = std::sync::Arc::new(crate::registry::jobs::Jobs::new(
-        bg.import_concurrency,
-    ));
+    let jobs = std::sync::Arc::new(crate::registry::jobs::Jobs::new(bg.import_concurrency));
     let served = axum::serve(listener, app_with(db.clone(), jobs))
         .with_graceful_shutdown(shutdown_signal())
         .await;

@@ -383,7 +383,10 @@ pub async fn children(db: &Db, round_id: i64, area: &Area) -> AppResult<Vec<Area
             args![area.id],
         )
         .await?;
-    let kids: Vec<Area> = kids.iter().map(crate::db::FromRow::from_row).collect::<Result<_, _>>()?;
+    let kids: Vec<Area> = kids
+        .iter()
+        .map(crate::db::FromRow::from_row)
+        .collect::<Result<_, _>>()?;
     let per = tallies_under(db, round_id, &area.path).await?;
     let mut out: Vec<AreaCoverage> = kids
         .into_iter()
