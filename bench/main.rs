@@ -800,7 +800,7 @@ async fn queries(ctx: &Ctx) {
         .await
         .unwrap()
         .iter()
-        .map(areas::Area::from_row)
+        .map(|r| <areas::Area as wardline::db::FromRow>::from_row(r).unwrap())
         .collect();
     let mut s = Vec::new();
     for i in 0..600 {

@@ -242,7 +242,7 @@ pub async fn autofill(ctx: &Ctx) {
         .await
         .unwrap()
         .iter()
-        .map(areas::Area::from_row)
+        .map(|r| <areas::Area as wardline::db::FromRow>::from_row(r).unwrap())
         .collect();
     access::create_account(&db, "street1", "街道干部", "street", &[STREET.into()])
         .await

@@ -95,7 +95,7 @@ impl Config {
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
                 .or(file.import_concurrency)
-                .unwrap_or(crate::registry::pages::exchange::DEFAULT_IMPORT_CONCURRENCY)
+                .unwrap_or(crate::registry::jobs::DEFAULT_IMPORT_CONCURRENCY)
                 .max(1),
         }
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::access::Scope;
 use crate::args;
-use crate::db::{now_ms, path_end, Db, Row, Tx, Value};
+use crate::db::{now_ms, path_end, Db, DbResult, FromRow, Tx, Value};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::model::*;
@@ -47,19 +47,17 @@ impl Area {
             path,
         }
     }
-
-    pub fn from_row(r: &Row) -> Area {
-        Area {
-            id: r.int(0),
-            code: r.string(1),
-            parent_id: r.opt_int(2),
-            level: r.int(3),
-            name: r.string(4),
-            official_name: r.string(5),
-            path: r.string(6),
-        }
-    }
 }
+
+crate::from_row!(Area {
+    id,
+    code,
+    parent_id,
+    level,
+    name,
+    official_name,
+    path
+});
 
 /// Tallies for a subtree.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -81,18 +79,16 @@ pub const TALLIES: [&str; 5] = [
     "aged60",
 ];
 
-impl Counts {
-    /// The tallies from `r`, starting at column `at`.
-    fn from_row(r: &Row, at: usize) -> Counts {
-        Counts {
-            households: r.int(at),
-            residents: r.int(at + 1),
-            vulnerable: r.int(at + 2),
-            party_members: r.int(at + 3),
-            aged60: r.int(at + 4),
-        }
-    }
+// Read from the columns named as the tallies ([`SUM_COUNTS`] names its sums so).
+crate::from_row!(Counts {
+    households,
+    residents,
+    vulnerable,
+    party_members,
+    aged60
+});
 
+impl Counts {
     /// What one resident adds.
     pub fn resident(birth_date: Option<&str>, tags: i64, party: i64) -> Counts {
         let aged = birth_date
@@ -155,32 +151,29 @@ pub fn community_id(path: &str) -> i64 {
 
 pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Area>> {
     Ok(db
-        .query_opt(
+        .query_opt_as(
             &format!("SELECT {AREA_COLS} FROM areas WHERE code = $1"),
             args![code],
         )
-        .await?
-        .map(|r| Area::from_row(&r)))
+        .await?)
 }
 
 pub async fn by_path(db: &Db, path: &str) -> AppResult<Option<Area>> {
     Ok(db
-        .query_opt(
+        .query_opt_as(
             &format!("SELECT {AREA_COLS} FROM areas WHERE path = $1"),
             args![path],
         )
-        .await?
-        .map(|r| Area::from_row(&r)))
+        .await?)
 }
 
 pub async fn by_id(db: &Db, id: i64) -> AppResult<Option<Area>> {
     Ok(db
-        .query_opt(
+        .query_opt_as(
             &format!("SELECT {AREA_COLS} FROM areas WHERE id = $1"),
             args![id],
         )
-        .await?
-        .map(|r| Area::from_row(&r)))
+        .await?)
 }
 
 /// An area by code, if it lies within the scope; otherwise not found.
@@ -191,9 +184,12 @@ pub async fn scoped(db: &Db, code: &str, scope: &Scope) -> AppResult<Area> {
     }
 }
 
-pub const SUM_COUNTS: &str = "CAST(COALESCE(SUM(households), 0) AS BIGINT), \
-    CAST(COALESCE(SUM(residents), 0) AS BIGINT), CAST(COALESCE(SUM(vulnerable), 0) AS BIGINT), \
-    CAST(COALESCE(SUM(party_members), 0) AS BIGINT), CAST(COALESCE(SUM(aged60), 0) AS BIGINT)";
+/// The sums of the tallies, each named as its tally (read as [`Counts`]).
+pub const SUM_COUNTS: &str = "CAST(COALESCE(SUM(households), 0) AS BIGINT) AS households, \
+    CAST(COALESCE(SUM(residents), 0) AS BIGINT) AS residents, \
+    CAST(COALESCE(SUM(vulnerable), 0) AS BIGINT) AS vulnerable, \
+    CAST(COALESCE(SUM(party_members), 0) AS BIGINT) AS party_members, \
+    CAST(COALESCE(SUM(aged60), 0) AS BIGINT) AS aged60";
 
 /// The tally table to sum for the subtree at `path`: the per-community rollup for a
 /// community/village or anything above it (their paths are bare codes), the per-area tallies
@@ -243,16 +239,15 @@ pub const COMMUNITY_COUNTS_UPSERT: &str = counts_upsert!("community_counts");
 
 /// Totals under `path`: one range scan over the tallies.
 pub async fn subtree_counts(db: &Db, path: &str) -> AppResult<Counts> {
-    let r = db
-        .query_one(
+    Ok(db
+        .query_one_as(
             &format!(
                 "SELECT {SUM_COUNTS} FROM {} WHERE path >= $1 AND path < $2",
                 counts_table(path)
             ),
             args![path, path_end(path)],
         )
-        .await?;
-    Ok(Counts::from_row(&r, 0))
+        .await?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -283,7 +278,7 @@ pub async fn children(
         .map(|c| {
             format!(
                 "(SELECT CAST(COALESCE(SUM(c.{c}), 0) AS BIGINT) FROM {table} c \
-                 WHERE c.path >= a.path AND c.path < a.path || '~')"
+                 WHERE c.path >= a.path AND c.path < a.path || '~') AS {c}"
             )
         })
         .collect();
@@ -295,13 +290,15 @@ pub async fn children(
     let rows = db
         .query(&sql, args![parent.id, after.unwrap_or(""), limit])
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Child {
-            area: Area::from_row(r),
-            counts: Counts::from_row(r, 7),
+    rows.iter()
+        .map(|r| {
+            Ok(Child {
+                area: Area::from_row(r)?,
+                counts: Counts::from_row(r)?,
+            })
         })
-        .collect())
+        .collect::<DbResult<_>>()
+        .map_err(Into::into)
 }
 
 /// The paths of an area's ancestors, root first, derived from its own path: national codes
@@ -328,16 +325,15 @@ pub async fn ancestors(db: &Db, area: &Area) -> AppResult<Vec<Area>> {
         return Ok(vec![]);
     }
     let marks: Vec<String> = (1..=paths.len()).map(|i| format!("${i}")).collect();
-    let rows = db
-        .query(
+    Ok(db
+        .query_as(
             &format!(
                 "SELECT {AREA_COLS} FROM areas WHERE path IN ({}) ORDER BY level",
                 marks.join(", ")
             ),
             paths.into_iter().map(Value::from).collect(),
         )
-        .await?;
-    Ok(rows.iter().map(Area::from_row).collect())
+        .await?)
 }
 
 /// Short display name: the committee suffix of villages and communities dropped
@@ -595,13 +591,13 @@ pub async fn ensure_national(db: &Db, code: &str) -> AppResult<Area> {
 /// The next free local area id, inside a write transaction (ids are taken from the top, so
 /// a block of ids from here on is free too until this transaction commits).
 pub async fn next_local_id(tx: &mut Tx) -> AppResult<i64> {
-    let r = tx
-        .query_one(
+    let max: i64 = tx
+        .scalar(
             "SELECT COALESCE(MAX(id), $1) FROM areas WHERE id >= $1",
             args![LOCAL_ID_BASE - 1],
         )
         .await?;
-    Ok(r.int(0) + 1)
+    Ok(max + 1)
 }
 
 /// The path segment for the `n`-th local child (1-based) at `level`.
@@ -637,8 +633,8 @@ pub async fn find_or_create_local(
         )
         .into());
     }
-    if let Some(r) = tx
-        .query_opt(
+    if let Some(a) = tx
+        .query_opt_as(
             &format!(
                 "SELECT {AREA_COLS} FROM areas WHERE parent_id = $1 AND name = $2 AND level = $3"
             ),
@@ -646,15 +642,14 @@ pub async fn find_or_create_local(
         )
         .await?
     {
-        return Ok(Area::from_row(&r));
+        return Ok(a);
     }
     let n = tx
-        .query_one(
-            "SELECT COUNT(*) FROM areas WHERE parent_id = $1 AND level = $2",
+        .scalar::<i64>(
+            "SELECT COUNT(*) AS n FROM areas WHERE parent_id = $1 AND level = $2",
             args![parent.id, level],
         )
         .await?
-        .int(0)
         + 1;
     let a = Area::local(next_local_id(tx).await?, parent, level, n, name);
     tx.execute(
@@ -717,6 +712,13 @@ pub async fn bump_counts(tx: &mut Tx, area_id: i64, path: &str, d: Counts) -> Ap
     Ok(())
 }
 
+/// A number per area.
+struct AreaTally {
+    area_id: i64,
+    n: i64,
+}
+crate::from_row!(AreaTally { area_id, n });
+
 /// Recount the aged-60+ tallies: people turn 60 every day, which no write notices. One grouped
 /// scan of the residents, in one transaction (so tallies never mix old and new), run by the
 /// server at start and daily. Returns the number of residents aged 60 or over.
@@ -725,9 +727,9 @@ pub async fn recount_aged60(db: &Db) -> AppResult<i64> {
     // Born on or before this date: 60 or older today (29 February counts from 1 March).
     let cutoff = format!("{:04}-{m:02}-{d:02}", y - 60);
     let mut tx = db.begin().await?;
-    let rows = tx
-        .query(
-            "SELECT h.area_id, COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id \
+    let rows: Vec<AreaTally> = tx
+        .query_as(
+            "SELECT h.area_id, COUNT(*) AS n FROM residents r JOIN households h ON h.id = r.household_id \
              WHERE r.birth_date <= $1 GROUP BY h.area_id",
             args![cutoff.as_str()],
         )
@@ -738,11 +740,10 @@ pub async fn recount_aged60(db: &Db) -> AppResult<i64> {
         .await?;
     let mut total = 0;
     for r in &rows {
-        let n = r.int(1);
-        total += n;
+        total += r.n;
         tx.execute(
             "UPDATE area_counts SET aged60 = $1 WHERE area_id = $2",
-            args![n, r.int(0)],
+            args![r.n, r.area_id],
         )
         .await?;
     }

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{now_ms, Db, Row};
+use crate::db::{now_ms, Db, DbResult, FromRow, Row};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::areas::{self, Counts};
@@ -68,6 +68,32 @@ pub async fn create_household(
     Ok(hh.id)
 }
 
+/// A household as it was before a change, for the audit entry.
+struct OldHousehold {
+    area_id: i64,
+    path: String,
+    address: String,
+    kind: String,
+}
+crate::from_row!(OldHousehold {
+    area_id,
+    path,
+    address,
+    kind
+});
+
+/// What a moved resident adds to the tallies.
+struct Tallied {
+    birth_date: Option<String>,
+    tags: i64,
+    party: i64,
+}
+crate::from_row!(Tallied {
+    birth_date,
+    tags,
+    party
+});
+
 /// Change a household's address and kind, audited with old and new values.
 pub async fn update_household(
     db: &Db,
@@ -82,9 +108,9 @@ pub async fn update_household(
     }
     let scope = r.registry_scope();
     // Scope first: outside it, the answer is "not found" whatever the form holds.
-    db.query_opt("SELECT path FROM households WHERE id = $1", args![id])
+    db.scalar_opt::<String>("SELECT path FROM households WHERE id = $1", args![id])
         .await?
-        .filter(|r| scope.contains(r.text(0)))
+        .filter(|path| scope.contains(path))
         .ok_or(AppError::NotFound)?;
     let mut errs = Vec::new();
     let address = address.trim();
@@ -106,13 +132,13 @@ pub async fn update_household(
         return Err(AppError::Invalid(errs));
     }
     let mut tx = db.begin().await?;
-    let old = tx
-        .query_opt(
-            "SELECT path, address, kind FROM households WHERE id = $1",
+    let old: OldHousehold = tx
+        .query_opt_as(
+            "SELECT area_id, path, address, kind FROM households WHERE id = $1",
             args![id],
         )
         .await?
-        .filter(|o| scope.contains(o.text(0)))
+        .filter(|o: &OldHousehold| scope.contains(&o.path))
         .ok_or(AppError::NotFound)?;
     tx.execute(
         "UPDATE households SET address = $1, kind = $2, updated_ms = $3 WHERE id = $4",
@@ -123,9 +149,9 @@ pub async fn update_household(
         &mut tx,
         actor,
         Event::new("update", "household", id)
-            .area(old.text(0))
+            .area(&old.path)
             .detail(json!({
-                "old": {"address": old.text(1), "kind": old.text(2)},
+                "old": {"address": old.address, "kind": old.kind},
                 "new": {"address": address, "kind": kind},
             })),
     )
@@ -169,8 +195,8 @@ pub async fn merge_households(
         .filter(|h| scope.contains(&h.path))
         .ok_or(AppError::NotFound)?;
     // The residents move, each with what it adds to the tallies (as add_resident counts it).
-    let moved = tx
-        .query(
+    let moved: Vec<Tallied> = tx
+        .query_as(
             "UPDATE residents SET household_id = $1, path = $2, community_id = $3, \
              relation = CASE WHEN relation = 'head' THEN 'other' ELSE relation END, updated_ms = $4 \
              WHERE household_id = $5 RETURNING birth_date, tags, party",
@@ -185,7 +211,7 @@ pub async fn merge_households(
         .await?;
     let mut people = Counts::default();
     for m in &moved {
-        people += Counts::resident(m.opt_text(0), m.int(1), m.int(2));
+        people += Counts::resident(m.birth_date.as_deref(), m.tags, m.party);
     }
     let mut src_delta = Counts {
         households: -1,
@@ -245,21 +271,20 @@ pub async fn remove_household(db: &Db, actor: &Actor, r: &Reader, id: i64) -> Ap
     let scope = r.registry_scope();
     let mut tx = db.begin().await?;
     tx.lock_rows("households", &[id]).await?;
-    let old = tx
-        .query_opt(
+    let old: OldHousehold = tx
+        .query_opt_as(
             "SELECT area_id, path, address, kind FROM households WHERE id = $1",
             args![id],
         )
         .await?
-        .filter(|o| scope.contains(o.text(1)))
+        .filter(|o: &OldHousehold| scope.contains(&o.path))
         .ok_or(AppError::NotFound)?;
-    let members = tx
-        .query_one(
-            "SELECT COUNT(*) FROM residents WHERE household_id = $1",
+    let members: i64 = tx
+        .scalar(
+            "SELECT COUNT(*) AS n FROM residents WHERE household_id = $1",
             args![id],
         )
-        .await?
-        .int(0);
+        .await?;
     if members > 0 {
         return Err(AppError::Conflict(Msg::new(
             format!(
@@ -268,7 +293,7 @@ pub async fn remove_household(db: &Db, actor: &Actor, r: &Reader, id: i64) -> Ap
             format!("该户还有 {members} 名成员；请先迁出成员，或将该户合并到另一户"),
         )));
     }
-    let path = old.string(1);
+    let path = old.path.clone();
     tx.execute(
         "DELETE FROM household_links WHERE household_id = $1",
         args![id],
@@ -278,7 +303,7 @@ pub async fn remove_household(db: &Db, actor: &Actor, r: &Reader, id: i64) -> Ap
         .await?;
     areas::bump_counts(
         &mut tx,
-        old.int(0),
+        old.area_id,
         &path,
         Counts {
             households: -1,
@@ -292,7 +317,7 @@ pub async fn remove_household(db: &Db, actor: &Actor, r: &Reader, id: i64) -> Ap
         actor,
         Event::new("remove", "household", id)
             .area(&path)
-            .detail(json!({"old": {"address": old.text(2), "kind": old.text(3)}})),
+            .detail(json!({"old": {"address": old.address, "kind": old.kind}})),
     )
     .await?;
     tx.commit().await?;
@@ -336,27 +361,49 @@ pub async fn add_resident(
 const FULL_COLS: &str = "household_id, path, name, doc_type, doc_number, sex, birth_date, phone, \
     relation, tags, health_note, party, party_categories";
 
-fn data_from_row(r: &Row) -> ResidentData {
-    ResidentData {
-        name: r.string(2),
-        doc_type: DOC_TYPES
-            .iter()
-            .find(|t| t.code == r.text(3))
-            .map_or("other", |t| t.code),
-        doc_number: r.string(4),
-        sex: r.int(5),
-        birth_date: r.opt_string(6),
-        phone: r.opt_string(7),
-        relation: RELATIONS
-            .iter()
-            .find(|t| t.code == r.text(8))
-            .map_or("other", |t| t.code),
-        tags: r.int(9),
-        health_note: r.opt_string(10),
-        party: r.int(11),
-        party_categories: r.int(12),
+/// A stored resident with the household it belongs to, before a correction.
+struct Stored {
+    household_id: i64,
+    path: String,
+    data: ResidentData,
+}
+
+impl FromRow for Stored {
+    fn from_row(r: &Row) -> DbResult<Stored> {
+        let doc_type: String = r.get("doc_type")?;
+        let relation: String = r.get("relation")?;
+        Ok(Stored {
+            household_id: r.get("household_id")?,
+            path: r.get("path")?,
+            data: ResidentData {
+                name: r.get("name")?,
+                doc_type: DOC_TYPES
+                    .iter()
+                    .find(|t| t.code == doc_type)
+                    .map_or("other", |t| t.code),
+                doc_number: r.get("doc_number")?,
+                sex: r.get("sex")?,
+                birth_date: r.get("birth_date")?,
+                phone: r.get("phone")?,
+                relation: RELATIONS
+                    .iter()
+                    .find(|t| t.code == relation)
+                    .map_or("other", |t| t.code),
+                tags: r.get("tags")?,
+                health_note: r.get("health_note")?,
+                party: r.get("party")?,
+                party_categories: r.get("party_categories")?,
+            },
+        })
     }
 }
+
+/// A household's head and area.
+struct HeadAndArea {
+    head_id: Option<i64>,
+    area_id: i64,
+}
+crate::from_row!(HeadAndArea { head_id, area_id });
 
 /// Correct a resident. A document or phone field left at its masked value keeps the stored
 /// value (the form never holds the full number). Audited with old and new values (masked).
@@ -372,15 +419,18 @@ pub async fn update_resident(
     }
     let scope = r.registry_scope();
     let mut tx = db.begin().await?;
-    let row = tx
-        .query_opt(
+    let Stored {
+        household_id,
+        path,
+        data: old,
+    } = tx
+        .query_opt_as(
             &format!("SELECT {FULL_COLS} FROM residents WHERE id = $1"),
             args![id],
         )
         .await?
-        .filter(|o| scope.contains(o.text(1)))
+        .filter(|o: &Stored| scope.contains(&o.path))
         .ok_or(AppError::NotFound)?;
-    let old = data_from_row(&row);
     let mut input = input.clone();
     if input.doc_number.trim() == mask_doc(&old.doc_number) {
         input.doc_number = old.doc_number.clone();
@@ -404,15 +454,12 @@ pub async fn update_resident(
         input.birth_date = old.birth_date.clone();
     }
     let new = input.validate().map_err(AppError::Invalid)?;
-    let household_id = row.int(0);
-    let path = row.string(1);
-    let hh = tx
-        .query_one(
+    let HeadAndArea { head_id, area_id } = tx
+        .query_one_as(
             "SELECT head_id, area_id FROM households WHERE id = $1",
             args![household_id],
         )
         .await?;
-    let (head_id, area_id) = (hh.opt_int(0), hh.int(1));
     residents::check_head(new.relation, head_id, Some(id))?;
     let updated = tx
         .query_opt(
@@ -488,6 +535,20 @@ pub struct Revealed {
     pub audit_seq: i64,
 }
 
+/// A resident's stored identifiers and where the resident lives.
+struct Identifiers {
+    path: String,
+    doc_number: String,
+    phone: Option<String>,
+    birth_date: Option<String>,
+}
+crate::from_row!(Identifiers {
+    path,
+    doc_number,
+    phone,
+    birth_date
+});
+
 /// "Break the glass": show a resident's full ID number, phone and birth date. Needs a role that
 /// may reveal, a resident within scope and a reason; the reveal is audited before the values
 /// are returned, so there is no reveal without its audit entry.
@@ -499,13 +560,13 @@ pub async fn reveal(
     reason: &str,
 ) -> AppResult<Revealed> {
     let scope = r.registry_scope();
-    let row = db
-        .query_opt(
+    let row: Identifiers = db
+        .query_opt_as(
             "SELECT path, doc_number, phone, birth_date FROM residents WHERE id = $1",
             args![id],
         )
         .await?
-        .filter(|o| scope.contains(o.text(0)))
+        .filter(|o: &Identifiers| scope.contains(&o.path))
         .ok_or(AppError::NotFound)?;
     if !r.can_reveal() {
         return Err(AppError::Forbidden(Msg::new(
@@ -526,15 +587,15 @@ pub async fn reveal(
         db,
         actor,
         Event::new("reveal", "resident", id)
-            .area(row.text(0))
+            .area(&row.path)
             .detail(json!({"reason": reason, "fields": ["doc_number", "phone", "birth_date"]})),
     )
     .await?;
     Ok(Revealed {
         id,
-        doc_number: row.string(1),
-        phone: row.opt_string(2),
-        birth_date: row.opt_string(3),
+        doc_number: row.doc_number,
+        phone: row.phone,
+        birth_date: row.birth_date,
         audit_seq: seq,
     })
 }

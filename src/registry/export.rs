@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::access::Reader;
 use crate::args;
 use crate::audit::{self, Actor, Event};
-use crate::db::{path_end, Db, Row, Value};
+use crate::db::{path_end, Db, DbResult, FromRow, Row, Value};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 use crate::registry::areas;
@@ -173,13 +173,72 @@ fn local_paths(path: &str) -> (Option<&str>, Option<&str>) {
     (grid, building)
 }
 
-const PAGE_SQL: &str = "SELECT h.id, h.path, h.address, h.kind, r.id, r.name, r.doc_type, \
-    r.doc_number, r.sex, r.birth_date, r.phone, r.relation, r.tags, r.health_note, r.party, \
-    r.party_categories \
+const PAGE_SQL: &str = "SELECT h.id AS household_id, h.path, h.address, h.kind, \
+    r.id AS resident_id, r.name, r.doc_type, r.doc_number, r.sex, r.birth_date, r.phone, \
+    r.relation, r.tags, r.health_note, r.party, r.party_categories \
     FROM (SELECT id, path, address, kind FROM households WHERE (path, id) > ($1, $2) \
     AND path < $3 ORDER BY path, id LIMIT $4) h \
     LEFT JOIN residents r ON r.household_id = h.id \
     ORDER BY h.path, h.id, CASE WHEN r.relation = 'head' THEN 0 ELSE 1 END, r.id";
+
+/// One row of [`PAGE_SQL`]: a household, with one of its residents unless it has none.
+struct PageRow {
+    household_id: i64,
+    path: String,
+    address: String,
+    kind: String,
+    resident: Option<ExportResident>,
+}
+
+struct ExportResident {
+    name: String,
+    doc_type: String,
+    doc_number: String,
+    sex: i64,
+    birth_date: Option<String>,
+    phone: Option<String>,
+    relation: String,
+    tags: i64,
+    health_note: Option<String>,
+    party: i64,
+    party_categories: i64,
+}
+crate::from_row!(ExportResident {
+    name,
+    doc_type,
+    doc_number,
+    sex,
+    birth_date,
+    phone,
+    relation,
+    tags,
+    health_note,
+    party,
+    party_categories
+});
+
+impl FromRow for PageRow {
+    fn from_row(r: &Row) -> DbResult<PageRow> {
+        let resident = match r.get::<Option<i64>>("resident_id")? {
+            Some(_) => Some(ExportResident::from_row(r)?),
+            None => None,
+        };
+        Ok(PageRow {
+            household_id: r.get("household_id")?,
+            path: r.get("path")?,
+            address: r.get("address")?,
+            kind: r.get("kind")?,
+            resident,
+        })
+    }
+}
+
+/// An area's path and name.
+struct AreaName {
+    path: String,
+    name: String,
+}
+crate::from_row!(AreaName { path, name });
 
 /// Export the residents under the area `area_code` (its whole subtree) as `format` into `out`.
 /// The area must lie within `reader`'s registry scope, or the answer is `NotFound` (and nothing
@@ -275,19 +334,19 @@ async fn write_rows(
     let mut names: HashMap<String, String> = HashMap::new();
     let (mut after_path, mut after_id) = (root.to_owned(), 0i64);
     loop {
-        let page = db
-            .query(
+        let page: Vec<PageRow> = db
+            .query_as(
                 PAGE_SQL,
                 args![after_path.as_str(), after_id, end.as_str(), PAGE],
             )
             .await?;
         let Some(last) = page.last() else { break };
-        after_path = last.string(1);
-        after_id = last.int(0);
+        after_path = last.path.clone();
+        after_id = last.household_id;
         // Names of the grids and buildings on this page that are not known yet.
         let mut missing: Vec<String> = Vec::new();
         for r in &page {
-            let (g, b) = local_paths(r.text(1));
+            let (g, b) = local_paths(&r.path);
             for p in [g, b].into_iter().flatten() {
                 if !names.contains_key(p) && !missing.iter().any(|m| m == p) {
                     missing.push(p.to_owned());
@@ -299,18 +358,21 @@ async fn write_rows(
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()
                 .join(",");
-            let found = db
-                .query(
+            let found: Vec<AreaName> = db
+                .query_as(
                     &format!("SELECT path, name FROM areas WHERE path IN ({list})"),
                     chunk.iter().map(|p| Value::from(p.as_str())).collect(),
                 )
                 .await?;
             for r in found {
-                names.insert(r.string(0), r.string(1));
+                names.insert(r.path, r.name);
             }
         }
-        for r in page.iter().filter(|r| r.opt_int(4).is_some()) {
-            sink.row(&cells(r, &names, today)).map_err(io)?;
+        for (h, r) in page
+            .iter()
+            .filter_map(|h| h.resident.as_ref().map(|r| (h, r)))
+        {
+            sink.row(&cells(h, r, &names, today)).map_err(io)?;
             *rows += 1;
         }
         if distinct_households(&page) < PAGE as usize {
@@ -320,11 +382,11 @@ async fn write_rows(
     sink.finish().map_err(io)
 }
 
-fn distinct_households(page: &[Row]) -> usize {
+fn distinct_households(page: &[PageRow]) -> usize {
     let mut n = 0;
     let mut prev = None;
     for r in page {
-        let id = r.int(0);
+        let id = r.household_id;
         if prev != Some(id) {
             n += 1;
             prev = Some(id);
@@ -334,40 +396,46 @@ fn distinct_households(page: &[Row]) -> usize {
 }
 
 /// One resident as export cells, in [`export_header`] order.
-fn cells(r: &Row, names: &HashMap<String, String>, today: (i32, u32, u32)) -> Vec<String> {
-    let path = r.text(1);
+fn cells(
+    h: &PageRow,
+    r: &ExportResident,
+    names: &HashMap<String, String>,
+    today: (i32, u32, u32),
+) -> Vec<String> {
+    let path = h.path.as_str();
     let (g, b) = local_paths(path);
     let name_of = |p: Option<&str>| p.and_then(|p| names.get(p)).cloned().unwrap_or_default();
-    let sex = match r.int(8) {
+    let sex = match r.sex {
         1 => "男",
         2 => "女",
         _ => "",
     };
-    let party = r.int(14);
+    let party = r.party;
     vec![
         areas::community_path(path).to_owned(),
         name_of(g),
         name_of(b),
-        r.int(0).to_string(),
-        r.string(2),
-        label(HOUSEHOLD_KINDS, r.text(3)),
-        r.string(5),
-        label(DOC_TYPES, r.text(6)),
-        mask_doc(r.text(7)),
+        h.household_id.to_string(),
+        h.address.clone(),
+        label(HOUSEHOLD_KINDS, &h.kind),
+        r.name.clone(),
+        label(DOC_TYPES, &r.doc_type),
+        mask_doc(&r.doc_number),
         sex.to_owned(),
         // The birth date stays hidden, as in the masked view (it is the masked part of the ID).
         String::new(),
-        r.opt_text(10).map(mask_phone).unwrap_or_default(),
-        label(RELATIONS, r.text(11)),
-        labels(TAGS, r.int(12)),
-        r.opt_string(13).unwrap_or_default(),
+        r.phone.as_deref().map(mask_phone).unwrap_or_default(),
+        label(RELATIONS, &r.relation),
+        labels(TAGS, r.tags),
+        r.health_note.clone().unwrap_or_default(),
         if party == 0 {
             String::new()
         } else {
             PARTY.get(party as usize).map_or("", |t| t.zh).to_owned()
         },
-        labels(PARTY_CATEGORIES, r.int(15)),
-        r.opt_text(9)
+        labels(PARTY_CATEGORIES, r.party_categories),
+        r.birth_date
+            .as_deref()
             .and_then(|b| age_on(b, today))
             .map(|a| a.to_string())
             .unwrap_or_default(),

@@ -6,6 +6,7 @@ pub mod edit;
 pub mod export;
 pub mod import;
 pub mod import_source;
+pub mod jobs;
 pub mod model;
 pub mod pages;
 pub mod residents;

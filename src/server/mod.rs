@@ -162,7 +162,7 @@ pub fn router(db: Db) -> Router {
 }
 
 /// [`router`] with the node's import jobs (and their limit) given.
-pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::pages::exchange::Jobs>) -> Router {
+pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) -> Router {
     install_watchers();
     Router::new()
         .route("/healthz", get(healthz))
@@ -200,7 +200,7 @@ pub fn app(
 /// [`app`] with the node's import jobs (and their limit) given.
 pub fn app_with(
     db: Db,
-    jobs: std::sync::Arc<crate::registry::pages::exchange::Jobs>,
+    jobs: std::sync::Arc<crate::registry::jobs::Jobs>,
 ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
     router_with(db, jobs).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
@@ -220,7 +220,7 @@ impl Default for Background {
         Background {
             anchor_file: None,
             retention: None,
-            import_concurrency: crate::registry::pages::exchange::DEFAULT_IMPORT_CONCURRENCY,
+            import_concurrency: crate::registry::jobs::DEFAULT_IMPORT_CONCURRENCY,
         }
     }
 }
@@ -280,9 +280,7 @@ pub async fn serve_with(
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
-    let jobs = std::sync::Arc::new(crate::registry::pages::exchange::Jobs::new(
-        bg.import_concurrency,
-    ));
+    let jobs = std::sync::Arc::new(crate::registry::jobs::Jobs::new(bg.import_concurrency));
     let served = axum::serve(listener, app_with(db.clone(), jobs))
         .with_graceful_shutdown(shutdown_signal())
         .await;

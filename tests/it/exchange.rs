@@ -622,7 +622,7 @@ async fn import_and_export_through_the_web_pages() {
 #[tokio::test]
 async fn imports_beyond_the_limit_are_told_to_wait() {
     use crate::common::{demo, login, request};
-    use wardline::registry::pages::exchange::Jobs;
+    use wardline::registry::jobs::Jobs;
     for t in backends().await {
         let db = &t.db;
         demo(db, 200, 3).await;

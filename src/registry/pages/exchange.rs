@@ -10,8 +10,7 @@
 //! (never whole in memory); at most [`Jobs::limit`] imports run at once on a node, and an
 //! upload beyond that is answered at once (503, with the reason) without being read.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -19,15 +18,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
+use serde::Deserialize;
+
+use super::exchange_views as views;
 use super::writers_only;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::html;
-use crate::i18n::field_label;
 use crate::i18n::{t, ta, Arg, Msg};
 use crate::registry::export::{self, ExportFormat};
-use crate::registry::import::{self, ImportPhase, ImportProgress, ImportReport};
-use crate::web::html::{csrf_field, error_box, Markup};
+use crate::registry::import::{self, ImportProgress};
+use crate::registry::jobs::{Job, Jobs};
+use crate::web::html::Markup;
 use crate::web::pages::{html_response, Ctx};
 use crate::web::AppState;
 
@@ -37,74 +38,10 @@ use crate::web::AppState;
 /// go through `wardline import FILE`, which streams the same way but is run by an operator.
 pub const MAX_UPLOAD: usize = 224 * 1024 * 1024;
 
-/// Imports that may run at once on a node when the configuration does not say.
-pub const DEFAULT_IMPORT_CONCURRENCY: usize = 2;
-
-pub struct Job {
-    pub account_id: i64,
-    pub file_name: String,
-    pub dry_run: bool,
-    pub progress: Option<ImportProgress>,
-    pub outcome: Option<Result<ImportReport, Msg>>,
-}
-
-/// Imports running or finished on this node, by number, and the slots for running ones.
-pub struct Jobs {
-    next: Mutex<u64>,
-    jobs: Mutex<HashMap<u64, Arc<Mutex<Job>>>>,
-    slots: Arc<tokio::sync::Semaphore>,
-    limit: usize,
-}
-
-impl Default for Jobs {
-    fn default() -> Jobs {
-        Jobs::new(DEFAULT_IMPORT_CONCURRENCY)
-    }
-}
-
-/// The right to run one import; given back when dropped.
-pub struct ImportSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
-
-impl Jobs {
-    /// At most `limit` (at least 1) imports at once.
-    pub fn new(limit: usize) -> Jobs {
-        let limit = limit.max(1);
-        Jobs {
-            next: Mutex::new(0),
-            jobs: Mutex::new(HashMap::new()),
-            slots: Arc::new(tokio::sync::Semaphore::new(limit)),
-            limit,
-        }
-    }
-
-    /// How many imports may run at once.
-    pub fn limit(&self) -> usize {
-        self.limit
-    }
-
-    /// A slot to run an import in, if one is free.
-    pub fn try_slot(&self) -> Option<ImportSlot> {
-        self.slots.clone().try_acquire_owned().ok().map(ImportSlot)
-    }
-
-    fn add(&self, job: Job) -> (u64, Arc<Mutex<Job>>) {
-        let mut n = self.next.lock().expect("jobs lock");
-        *n += 1;
-        let j = Arc::new(Mutex::new(job));
-        let mut all = self.jobs.lock().expect("jobs lock");
-        // Keep the last 100 reports.
-        if all.len() >= 100 {
-            if let Some(oldest) = all.keys().min().copied() {
-                all.remove(&oldest);
-            }
-        }
-        all.insert(*n, j.clone());
-        (*n, j)
-    }
-
-    fn get(&self, id: u64) -> Option<Arc<Mutex<Job>>> {
-        self.jobs.lock().expect("jobs lock").get(&id).cloned()
-    }
+fn import_form(ctx: &Ctx, errors: &[String]) -> Response {
+    let l = ctx.lang;
+    let body = views::import_form(l, &ctx.session.csrf, errors);
+    ctx.page(&t(l, "import-title"), body)
 }
 
 async fn import_page(ctx: Ctx) -> Response {
@@ -112,27 +49,6 @@ async fn import_page(ctx: Ctx) -> Response {
         return r;
     }
     import_form(&ctx, &[])
-}
-
-fn import_form(ctx: &Ctx, errors: &[String]) -> Response {
-    let l = ctx.lang;
-    let body = html!(
-        "<h1>{}</h1><p>{}</p><p class=\"actions\"><a class=\"btn alt\" href=\"/import/template.xlsx\">{}</a><a class=\"btn alt\" href=\"/import/template.csv\">{}</a></p>{}\
-         <form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\" class=\"box\" id=\"import-form\">{}\
-         <label class=\"field\"><span>{}</span><input type=\"file\" name=\"file\" accept=\".csv,.xlsx,text/csv\" required></label>\
-         <label><input type=\"checkbox\" name=\"dry_run\" value=\"1\" checked> {}</label><p class=\"muted\">{}</p><button>{}</button></form>",
-        t(l, "import-title"),
-        t(l, "import-intro"),
-        t(l, "import-template-xlsx"),
-        t(l, "import-template-csv"),
-        error_box(l, errors),
-        csrf_field(&ctx.session.csrf),
-        t(l, "import-file"),
-        t(l, "import-dry-run"),
-        t(l, "import-dry-run-hint"),
-        t(l, "import-submit")
-    );
-    ctx.page(&t(l, "import-title"), body)
 }
 
 /// A temporary file holding an upload; removed when dropped.
@@ -325,15 +241,18 @@ async fn import_submit(
     Redirect::to(&format!("/import/jobs/{id}")).into_response()
 }
 
-fn phase_name(l: crate::i18n::Lang, p: ImportPhase) -> String {
-    t(
-        l,
-        match p {
-            ImportPhase::Read => "import-phase-read",
-            ImportPhase::Check => "import-phase-check",
-            ImportPhase::Write => "import-phase-write",
-        },
+fn download(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
     )
+        .into_response()
 }
 
 async fn job_page(
@@ -350,114 +269,20 @@ async fn job_page(
     if j.account_id != ctx.reader().account_id {
         return ctx.error(AppError::NotFound);
     }
-    let mut body = html!(
-        "<h1>{}</h1><p class=\"muted\">{}</p>",
-        t(l, "import-title"),
-        j.file_name
-    );
-    let Some(outcome) = &j.outcome else {
-        let (phase, done, total) = j
-            .progress
-            .map(|p| (phase_name(l, p.phase), p.done, p.total.max(p.done)))
-            .unwrap_or_else(|| (t(l, "import-phase-read"), 0, 0));
-        body.push(html!(
-            "<p id=\"import-running\">{} — {}</p><progress value=\"{}\" max=\"{}\"></progress><p class=\"muted\">{}</p>",
-            phase,
-            ta(l, "import-rows-done", &[("done", Arg::N(done as i64)), ("total", Arg::N(total as i64))]),
-            done,
-            total.max(1),
-            t(l, "import-wait")
-        ));
-        drop(j);
-        let page = crate::web::html::page(&ctx.chrome(), &t(l, "import-title"), body);
-        // Refresh every second until the import ends (no script needed).
-        let html = page.0.replacen(
-            "<head>",
-            "<head><meta http-equiv=\"refresh\" content=\"1\">",
-            1,
-        );
-        return html_response(StatusCode::OK, Markup(html));
-    };
-    match outcome {
-        Err(m) => body.push(error_box(l, &[m.get(l).to_owned()])),
-        Ok(r) => {
-            for n in &r.notes {
-                body.push(html!("<p class=\"notice\">{}</p>", n.get(l)));
-            }
-            let verdict = if !r.errors.is_empty() {
-                ta(
-                    l,
-                    "import-has-errors",
-                    &[("n", Arg::N((r.errors.len() + r.more_errors) as i64))],
-                )
-            } else if r.committed {
-                t(l, "import-committed")
-            } else {
-                t(l, "import-dry-ok")
-            };
-            body.push(html!(
-                "<p id=\"import-verdict\" class=\"{}\">{}</p><dl class=\"kv\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
-                if r.errors.is_empty() { "notice" } else { "errors" },
-                verdict,
-                t(l, "import-rows"),
-                r.rows,
-                t(l, "count-households"),
-                r.households,
-                t(l, "count-residents"),
-                r.residents
-            ));
-            if !r.errors.is_empty() {
-                body.push(html!(
-                    "<table id=\"import-errors\"><tr><th class=\"n\">{}</th><th>{}</th><th>{}</th></tr>",
-                    t(l, "import-row"),
-                    t(l, "import-column"),
-                    t(l, "import-problem")
-                ));
-                for e in r.errors.iter().take(1000) {
-                    body.push(html!(
-                        "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                        e.row.map(|n| n.to_string()).unwrap_or_default(),
-                        field_label(e.field, l),
-                        e.message.get(l)
-                    ));
-                }
-                body.0.push_str("</table>");
-                if r.errors.len() + r.more_errors > 1000 {
-                    body.push(html!(
-                        "<p class=\"muted\">{}</p>",
-                        ta(
-                            l,
-                            "import-more-errors",
-                            &[("n", Arg::N((r.errors.len() + r.more_errors) as i64 - 1000))]
-                        )
-                    ));
-                }
-            }
-            if !r.committed && r.errors.is_empty() && j.dry_run {
-                body.push(html!("<p>{}</p>", t(l, "import-dry-next")));
-            }
-        }
-    }
-    body.push(html!(
-        "<p><a class=\"btn alt\" href=\"/import\">{}</a></p>",
-        t(l, "import-again")
-    ));
+    let body = views::job(l, &j);
+    let running = j.outcome.is_none();
     drop(j);
-    ctx.page(&t(l, "import-title"), body)
-}
-
-fn download(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    if !running {
+        return ctx.page(&t(l, "import-title"), body);
+    }
+    let page = crate::web::html::page(&ctx.chrome(), &t(l, "import-title"), body);
+    // Refresh every second until the import ends (no script needed).
+    let html = page.0.replacen(
+        "<head>",
+        "<head><meta http-equiv=\"refresh\" content=\"1\">",
+        1,
+    );
+    html_response(StatusCode::OK, Markup(html))
 }
 
 async fn template(_ctx: Ctx, Path(name): Path<String>) -> Response {
@@ -476,18 +301,21 @@ async fn template(_ctx: Ctx, Path(name): Path<String>) -> Response {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    /// The area's code.
+    area: String,
+    /// `xlsx` (when absent) or `csv`.
+    format: Option<String>,
+}
+
 /// `/export?area=CODE&format=xlsx|csv`: the residents under an area, masked, audited.
-async fn export_page(
-    State(db): State<Db>,
-    ctx: Ctx,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let code = q.get("area").map(String::as_str).unwrap_or("");
-    let Some(format) = ExportFormat::parse(q.get("format").map(String::as_str).unwrap_or("xlsx"))
-    else {
+async fn export_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<ExportQuery>) -> Response {
+    let Some(format) = ExportFormat::parse(q.format.as_deref().unwrap_or("xlsx")) else {
         return ctx.error(AppError::NotFound);
     };
-    match export::export_residents_to_vec(&db, ctx.reader(), &ctx.actor(), code, format).await {
+    match export::export_residents_to_vec(&db, ctx.reader(), &ctx.actor(), &q.area, format).await {
         Ok((bytes, s)) => {
             let safe: String = s
                 .area_code
