@@ -151,6 +151,15 @@ fn random_token() -> String {
     format!("wl_{}", random_hex(32))
 }
 
+/// The path of the area with this code, for granting it as a scope (an account's scope
+/// references the area tree; granting reads it here so that the account pages stay below
+/// the registry).
+pub async fn scope_area_path(db: &Db, code: &str) -> AppResult<Option<String>> {
+    Ok(db
+        .scalar_opt("SELECT path FROM areas WHERE code = $1", args![code])
+        .await?)
+}
+
 /// Create an account scoped to the areas with the given codes.
 pub async fn create_account(
     db: &Db,

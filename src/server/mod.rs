@@ -157,6 +157,19 @@ pub fn install_watchers() {
     });
 }
 
+/// Install the parts other capabilities draw on the registry's pages (see
+/// `registry::pages::parts`). Idempotent.
+pub fn install_page_parts() {
+    use crate::registry::pages::parts::{install, Parts};
+    install(|| Parts {
+        household: vec![Box::new(crate::needs::pages::household_part::Part)],
+        resident: vec![
+            Box::new(crate::mobilization::pages::resident_part::Part),
+            Box::new(crate::testing::pages::resident_part::Part),
+        ],
+    });
+}
+
 pub fn router(db: Db) -> Router {
     router_with(db, Default::default())
 }
@@ -164,6 +177,7 @@ pub fn router(db: Db) -> Router {
 /// [`router`] with the node's import jobs (and their limit) given.
 pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) -> Router {
     install_watchers();
+    install_page_parts();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(static_file))

@@ -359,6 +359,26 @@ pub fn csrf_field(token: &str) -> Markup {
     maud::html! { input type="hidden" name="csrf" value=(token); }.into()
 }
 
+/// A QR code as inline SVG (no XML declaration), for printing.
+pub fn qr_svg(text: &str) -> Markup {
+    use qrcode::render::svg;
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let s = code
+                .render::<svg::Color>()
+                .min_dimensions(220, 220)
+                .quiet_zone(true)
+                .build();
+            let s = match s.find("<svg") {
+                Some(i) => s[i..].to_owned(),
+                None => s,
+            };
+            Markup(format!("<div class=\"qr\">{s}</div>"))
+        }
+        Err(_) => Markup::default(),
+    }
+}
+
 /// Date and time (UTC+8, China Standard Time) from unix milliseconds.
 pub fn datetime(ms: i64) -> String {
     let secs = ms / 1000 + 8 * 3600;

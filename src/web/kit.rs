@@ -22,7 +22,6 @@ use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -101,6 +100,10 @@ where
             .map_err(|e| error_page(lang, None, undecodable(e)))
     }
 }
+
+/// The form of a button that posts nothing but its CSRF token.
+#[derive(Deserialize, Default)]
+pub struct NoFields {}
 
 /// A record id from the path's one parameter; anything but a number is a 404 page.
 pub struct Id(pub i64);
@@ -288,24 +291,6 @@ fn parse_int(field: &'static str, v: &str) -> Result<i64, FieldError> {
             format!("“{v}”不是整数"),
         )
     })
-}
-
-/// Transitional: the raw pairs of a form not yet typed. Being replaced by [`CsrfForm`] with a
-/// form struct; removed when the last page is converted.
-pub type Pairs = Form<Vec<(String, String)>>;
-
-pub fn first<'a>(f: &'a [(String, String)], k: &str) -> &'a str {
-    f.iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-pub fn all<'a>(f: &'a [(String, String)], k: &str) -> Vec<&'a str> {
-    f.iter()
-        .filter(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .collect()
 }
 
 /// A query-string parameter, trimmed; "" when absent. (Prefer a typed `Query<T>` struct.)

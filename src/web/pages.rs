@@ -95,6 +95,35 @@ where
     }
 }
 
+impl Visitor {
+    /// The chrome of a public page: no user, no menu.
+    pub fn chrome(&self) -> Chrome<'_> {
+        Chrome {
+            lang: self.lang,
+            here: &self.here,
+            user: None,
+            csrf: None,
+            can_import: false,
+            role: "",
+        }
+    }
+}
+
+/// This site's origin as the client reached it (`https://host`), for links printed on
+/// posters and QR codes.
+pub fn origin(h: &HeaderMap) -> String {
+    let host = h
+        .get("x-forwarded-host")
+        .or_else(|| h.get(header::HOST))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let proto = match h.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{proto}://{host}")
+}
+
 /// A fully signed-in user (password and, where due, the second factor).
 pub struct Ctx {
     pub lang: Lang,

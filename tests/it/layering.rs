@@ -76,8 +76,12 @@ const ROOMS: &[Room] = &[
 ];
 
 /// Modules of a capability's pages that the pages of higher capabilities may use (each a
-/// small interface the lower capability declares). None today.
-const PAGE_INTERFACES: &[&str] = &[];
+/// small interface the lower capability declares).
+const PAGE_INTERFACES: &[&str] = &[
+    // The parts other capabilities draw on the registry's household and resident pages
+    // (the needs' section, the visit button, test results); the server installs them.
+    "registry::pages::parts",
+];
 
 /// Files allowed to read rows by position: the storage layer itself.
 const POSITIONAL_READS_ALLOWED: &[&str] = &["src/db/"];

@@ -5,11 +5,12 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::account_views::{self as views, AccountView};
-use super::forms::{Button, CodeForm, PasswordForm, TokenForm};
+use super::forms::{CodeForm, PasswordForm, TokenForm};
 use crate::access::{session, totp};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::t;
+use crate::web::kit::NoFields;
 use crate::web::kit::{CsrfForm, Id};
 use crate::web::pages::{Ctx, SESSION_COOKIE};
 
@@ -97,7 +98,7 @@ pub(super) async fn create_token(
 pub(super) async fn revoke_token(
     State(db): State<Db>,
     Id(id): Id,
-    CsrfForm(ctx, _): CsrfForm<Button>,
+    CsrfForm(ctx, _): CsrfForm<NoFields>,
 ) -> Response {
     match crate::access::revoke_token(&db, &ctx.actor(), ctx.reader().account_id, id).await {
         Ok(()) => {

@@ -7,11 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::admin_views as views;
-use super::forms::{AfterQuery, Button, NewAccountForm, PasswordForm};
+use super::forms::{AfterQuery, NewAccountForm, PasswordForm};
 use crate::access::NewAccount;
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::i18n::{t, ta, Arg};
+use crate::web::kit::NoFields;
 use crate::web::kit::{with_status, CsrfForm, Id};
 use crate::web::pages::Ctx;
 
@@ -81,8 +82,8 @@ pub(super) async fn new_account_submit(
         .collect();
     // An administrator grants only what lies within their own scope.
     for c in &codes {
-        match crate::registry::areas::by_code(&db, c).await {
-            Ok(Some(a)) if ctx.reader().scope.contains(&a.path) => {}
+        match crate::access::scope_area_path(&db, c).await {
+            Ok(Some(path)) if ctx.reader().scope.contains(&path) => {}
             Ok(_) => {
                 let mut errs = HashMap::new();
                 errs.insert(
@@ -174,7 +175,7 @@ pub(super) async fn admin_set_password(
 pub(super) async fn admin_disable(
     State(db): State<Db>,
     Path((id, action)): Path<(String, String)>,
-    CsrfForm(ctx, _): CsrfForm<Button>,
+    CsrfForm(ctx, _): CsrfForm<NoFields>,
 ) -> Response {
     if let Err(r) = admin_only(&ctx) {
         return r;

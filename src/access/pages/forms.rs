@@ -2,10 +2,6 @@
 
 use serde::Deserialize;
 
-/// A form of a button only (its CSRF token checked by the extractor).
-#[derive(Deserialize, Default)]
-pub struct Button {}
-
 /// The sign-in form: the token set with the form (`pre`), where to go next, the credentials.
 #[derive(Deserialize, Default)]
 #[serde(default)]

@@ -4,7 +4,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::forms::{Button, CodeForm, LoginForm, NextQuery};
+use super::forms::{CodeForm, LoginForm, NextQuery};
 use super::signin_views as views;
 use super::{anon, secure_attr};
 use crate::access::session::{self, Login};
@@ -12,6 +12,7 @@ use crate::access::totp;
 use crate::db::Db;
 use crate::i18n::{t, ta, Arg};
 use crate::web::html::{self, page};
+use crate::web::kit::NoFields;
 use crate::web::kit::{CsrfForm, PublicForm};
 use crate::web::pages::{constant_eq, cookie, html_response, safe_next, Visitor, SESSION_COOKIE};
 
@@ -138,7 +139,7 @@ pub(super) async fn totp_submit(
     }
 }
 
-pub(super) async fn logout(State(db): State<Db>, CsrfForm(ctx, _): CsrfForm<Button>) -> Response {
+pub(super) async fn logout(State(db): State<Db>, CsrfForm(ctx, _): CsrfForm<NoFields>) -> Response {
     if let Err(e) = session::logout(
         &db,
         &ctx.token,

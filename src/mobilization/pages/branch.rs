@@ -17,7 +17,6 @@ use serde::Deserialize;
 
 use super::branch_views::{self as views, Again, BranchAgain, BranchPage, BranchesAgain};
 use super::branch_views::{BranchesPage, TeamPage};
-use super::NoFields;
 use crate::db::Db;
 use crate::error::{AppError, FieldError};
 use crate::i18n::{t, Lang};
@@ -29,6 +28,7 @@ use crate::registry::areas;
 use crate::registry::areas::scope_choices;
 use crate::registry::model::LEVEL_COMMUNITY;
 use crate::web::html::Markup;
+use crate::web::kit::NoFields;
 use crate::web::kit::{self, CsrfForm, Id};
 use crate::web::pages::Ctx;
 use crate::web::AppState;

@@ -9,6 +9,7 @@ pub mod duty;
 pub mod duty_views;
 pub mod places;
 pub mod places_views;
+pub mod resident_part;
 pub mod rosters;
 pub mod rosters_views;
 pub mod signup;
@@ -20,9 +21,7 @@ pub mod visits_views;
 pub mod volunteers;
 pub mod volunteers_views;
 
-use axum::http::HeaderMap;
 use axum::Router;
-use serde::Deserialize;
 
 use self::signup_views::checkboxes;
 use crate::db::Db;
@@ -33,44 +32,6 @@ use crate::registry::areas::scope_choices;
 use crate::web::html::Markup;
 use crate::web::pages::Ctx;
 use crate::web::AppState;
-
-/// A posted form with no fields but its CSRF token (a button).
-#[derive(Deserialize, Default)]
-pub(crate) struct NoFields {}
-
-/// A QR code as inline SVG (no XML declaration), for printing.
-pub(crate) fn qr_svg(text: &str) -> Markup {
-    use qrcode::render::svg;
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => {
-            let s = code
-                .render::<svg::Color>()
-                .min_dimensions(220, 220)
-                .quiet_zone(true)
-                .build();
-            let s = match s.find("<svg") {
-                Some(i) => s[i..].to_owned(),
-                None => s,
-            };
-            Markup(format!("<div class=\"qr\">{s}</div>"))
-        }
-        Err(_) => Markup::default(),
-    }
-}
-
-/// `http://host` of the request, for links printed in QR codes.
-pub(crate) fn origin(h: &HeaderMap) -> String {
-    let host = h
-        .get("x-forwarded-host")
-        .or_else(|| h.get(axum::http::header::HOST))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let proto = match h.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{proto}://{host}")
-}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -9,7 +9,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::origin;
 use super::places_views as views;
 use super::rosters::{day_of_ymd, week_of, RosterQuery};
 use super::rosters_views::{day_start_ms, monday};
@@ -23,6 +22,7 @@ use crate::mobilization::volunteers::{self, Filter};
 use crate::registry::areas::{self, Area};
 use crate::web::html::url_enc;
 use crate::web::kit::{self, with_status, CsrfForm, FormErrors, Id};
+use crate::web::pages::origin;
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

@@ -4,7 +4,6 @@
 use crate::html;
 
 use super::places::{AssignForm, PlaceWeek};
-use super::qr_svg;
 use super::rosters_views::{weekday_name, window};
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::mobilization::duty;
@@ -13,6 +12,7 @@ use crate::mobilization::rules::{day_of, half_hours_text, ymd};
 use crate::mobilization::{label, PLACE_KINDS};
 use crate::registry::validate::mask_phone;
 use crate::web::html::clock;
+use crate::web::html::qr_svg;
 use crate::web::html::{crumbs, csrf_field, error_box, field, select, url_enc, Markup};
 
 /// One person on a shift: name, flags, state, the rules the placement breaks, and for officers

@@ -19,12 +19,10 @@ use crate::web::kit::{error_lines, with_status, PublicForm};
 use crate::web::pages::{error_page, html_response, Visitor};
 use crate::web::AppState;
 
-pub(crate) use super::signup_views::chrome;
-
 async fn join_page(State(db): State<Db>, v: Visitor, Path(token): Path<String>) -> Response {
     match volunteers::link_by_token(&db, &token).await {
         Ok(link) => form_view(&db, &v, &link, &SignUp::default(), &[]).await,
-        Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => error_page(v.lang, Some(&v.chrome()), e),
     }
 }
 
@@ -42,7 +40,7 @@ async fn form_view(db: &Db, v: &Visitor, link: &Link, f: &SignUp, errors: &[Stri
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    html_response(status, page(&chrome(v), &link.title, body))
+    html_response(status, page(&v.chrome(), &link.title, body))
 }
 
 async fn join_submit(
@@ -53,7 +51,7 @@ async fn join_submit(
 ) -> Response {
     let link = match volunteers::link_by_token(&db, &token).await {
         Ok(l) => l,
-        Err(e) => return error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => return error_page(v.lang, Some(&v.chrome()), e),
     };
     match volunteers::sign_up(&db, &link, &v.ip, &f).await {
         Ok(r) => {
@@ -66,7 +64,7 @@ async fn join_submit(
             form_view(&db, &v, &link, &f, &error_lines(v.lang, &e)).await,
             StatusCode::CONFLICT,
         ),
-        Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => error_page(v.lang, Some(&v.chrome()), e),
     }
 }
 
@@ -89,7 +87,7 @@ async fn status_lookup(v: Visitor, Query(qs): Query<LookupQuery>) -> Response {
     }
     html_response(
         StatusCode::OK,
-        page(&chrome(&v), &t(l, "mob-status-title"), views::lookup(l)),
+        page(&v.chrome(), &t(l, "mob-status-title"), views::lookup(l)),
     )
 }
 
@@ -108,7 +106,7 @@ async fn status_page(
     let l = v.lang;
     let (name, status, reason, title) = match volunteers::by_ref(&db, &r).await {
         Ok(x) => x,
-        Err(e) => return error_page(l, Some(&chrome(&v)), e),
+        Err(e) => return error_page(l, Some(&v.chrome()), e),
     };
     let a = Application {
         reference: r.to_ascii_uppercase(),
@@ -121,7 +119,7 @@ async fn status_page(
     };
     html_response(
         StatusCode::OK,
-        page(&chrome(&v), &t(l, "mob-status-title"), views::status(l, &a)),
+        page(&v.chrome(), &t(l, "mob-status-title"), views::status(l, &a)),
     )
 }
 
@@ -132,7 +130,7 @@ async fn withdraw(State(db): State<Db>, v: Visitor, Path(r): Path<String>) -> Re
             url_enc(&r.to_ascii_uppercase())
         ))
         .into_response(),
-        Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => error_page(v.lang, Some(&v.chrome()), e),
     }
 }
 

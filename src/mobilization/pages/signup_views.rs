@@ -7,20 +7,7 @@ use crate::mobilization::volunteers::{Link, SignUp};
 use crate::mobilization::{label, POLITICAL, SKILLS, STATUSES, WEEKDAYS};
 use crate::registry::model::DOC_TYPES;
 use crate::web::html::vocab_options;
-use crate::web::html::{error_box, field, select, url_enc, Chrome, Markup};
-use crate::web::pages::Visitor;
-
-/// The chrome of a public page: no user, no menu.
-pub(crate) fn chrome<'a>(v: &'a Visitor) -> Chrome<'a> {
-    Chrome {
-        lang: v.lang,
-        here: &v.here,
-        user: None,
-        csrf: None,
-        can_import: false,
-        role: "",
-    }
-}
+use crate::web::html::{error_box, field, select, url_enc, Markup};
 
 /// Checkboxes for a vocabulary.
 pub(crate) fn checkboxes(

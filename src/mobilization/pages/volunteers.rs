@@ -9,14 +9,16 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::volunteers_views::{self as views, vol_href, Links, Pool};
-use super::{origin, qr_svg, NoFields};
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::mobilization::volunteers::{self, Filter};
 use crate::registry::areas::scope_choices;
+use crate::web::html::qr_svg;
 use crate::web::html::{error_box, Markup};
+use crate::web::kit::NoFields;
 use crate::web::kit::{self, CsrfForm, Id};
+use crate::web::pages::origin;
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 

@@ -276,7 +276,3 @@ pub struct FiguresQuery {
     pub from: String,
     pub to: String,
 }
-
-/// A form of a button only (its CSRF token checked by the extractor).
-#[derive(Deserialize, Default)]
-pub struct NoFields {}

@@ -5,6 +5,7 @@
 //! are typed in `forms`.
 
 pub mod forms;
+pub mod household_part;
 pub mod public;
 pub mod public_views;
 pub mod staff;

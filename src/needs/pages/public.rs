@@ -20,7 +20,6 @@ use super::views::client_id;
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
-use crate::mobilization::pages::signup::chrome;
 use crate::needs::flow::{Action, Who};
 use crate::needs::intake::{self, Household};
 use crate::web::html::page;
@@ -43,7 +42,7 @@ async fn link_page(
 ) -> Response {
     match open(&db, &v, &token).await {
         Ok(hh) => view(&db, &v, &token, &hh, qs.done.trim(), None, None).await,
-        Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => error_page(v.lang, Some(&v.chrome()), e),
     }
 }
 
@@ -72,7 +71,7 @@ async fn view(
             };
             let resp = html_response(
                 StatusCode::OK,
-                page(&chrome(v), &t(l, "need-ask-title"), views::link(l, &lv)),
+                page(&v.chrome(), &t(l, "need-ask-title"), views::link(l, &lv)),
             );
             if need.is_some() || act.is_some() {
                 with_status(resp, StatusCode::UNPROCESSABLE_ENTITY)
@@ -80,7 +79,7 @@ async fn view(
                 resp
             }
         }
-        Err(e) => error_page(l, Some(&chrome(v)), e),
+        Err(e) => error_page(l, Some(&v.chrome()), e),
     }
 }
 
@@ -92,7 +91,7 @@ async fn ask(
 ) -> Response {
     let hh = match open(&db, &v, &token).await {
         Ok(hh) => hh,
-        Err(e) => return error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => return error_page(v.lang, Some(&v.chrome()), e),
     };
     match intake::create_by_link(&db, &hh, &f.new_need(), now_ms()).await {
         Ok(c) => {
@@ -113,7 +112,7 @@ async fn ask(
             };
             view(&db, &v, &token, &hh, "", Some(&b), None).await
         }
-        Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => error_page(v.lang, Some(&v.chrome()), e),
     }
 }
 
@@ -125,7 +124,7 @@ async fn act(
 ) -> Response {
     let hh = match open(&db, &v, &token).await {
         Ok(hh) => hh,
-        Err(e) => return error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => return error_page(v.lang, Some(&v.chrome()), e),
     };
     let target = id.trim().parse::<i64>().unwrap_or(0);
     let actor = crate::audit::Actor {
@@ -155,7 +154,7 @@ async fn act(
             };
             view(&db, &v, &token, &hh, "", None, Some(&b)).await
         }
-        Err(e) => error_page(v.lang, Some(&chrome(&v)), e),
+        Err(e) => error_page(v.lang, Some(&v.chrome()), e),
     }
 }
 

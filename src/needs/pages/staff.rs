@@ -8,21 +8,23 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::forms::{
     action_labels, deadline_labels, need_labels, refused_form, ActForm, Back, DeadlinesForm,
-    DoneQuery, FiguresQuery, HouseholdQuery, ItemForm, NeedForm, NoFields, QueueQuery,
+    DoneQuery, FiguresQuery, HouseholdQuery, ItemForm, NeedForm, QueueQuery,
 };
 use super::staff_views::{self as views, NeedView, NewView, QueueView};
 use super::views::{client_id, PAGE};
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, Lang};
-use crate::mobilization::pages::{origin, qr_svg};
 use crate::needs::deadlines::Deadlines;
 use crate::needs::figures;
 use crate::needs::flow::{self, Action, QueueFilter, Who};
 use crate::needs::{can_dispatch, intake, level_of_role};
 use crate::registry::areas::scope_choices;
+use crate::web::html::qr_svg;
 use crate::web::html::Markup;
+use crate::web::kit::NoFields;
 use crate::web::kit::{self, CsrfForm, FormErrors, Id};
+use crate::web::pages::origin;
 use crate::web::pages::Ctx;
 
 /// A page, or the error page.

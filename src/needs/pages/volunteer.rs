@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::forms::{action_labels, refused_form, ActForm, Back, DoneQuery, ItemForm, NoFields};
+use super::forms::{action_labels, refused_form, ActForm, Back, DoneQuery, ItemForm};
 use super::staff::{act_of_form, back, item_of_form};
 use super::volunteer_views::{self as views, TaskView};
 use crate::db::{now_ms, Db};
@@ -18,6 +18,7 @@ use crate::mobilization::volunteers::{self, Volunteer};
 use crate::needs::deadlines::Deadlines;
 use crate::needs::flow::{self, Who};
 use crate::web::html::Markup;
+use crate::web::kit::NoFields;
 use crate::web::kit::{self, CsrfForm, Id};
 use crate::web::pages::Ctx;
 use crate::web::AppState;

@@ -1,5 +1,6 @@
 //! A household's page, its merge and removal, and the forms to register and correct one.
 
+use crate::web::kit::NoFields;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
@@ -33,7 +34,7 @@ async fn household_view(
         let d = residents::household(db, &r.registry_scope(), id).await?;
         let h = &d.household;
         let crumbs = crumbs_to(db, ctx, &h.area_path, (h.address.clone(), String::new())).await?;
-        let needs = crate::needs::pages::household_section(db, ctx, h.id).await?;
+        let needs = super::parts::household_sections(db, ctx, h.id).await?;
         Ok::<_, AppError>((d, crumbs, needs))
     };
     match run.await {
@@ -58,10 +59,6 @@ pub(super) struct MergeForm {
     /// The number of the household to merge into.
     into: String,
 }
-
-/// A form with no fields but its token.
-#[derive(Deserialize, Default)]
-pub(super) struct NoFields {}
 
 pub(super) async fn merge_household_submit(
     State(db): State<Db>,

@@ -13,7 +13,7 @@ pub struct HouseholdPage<'a> {
     pub detail: &'a HouseholdDetail,
     pub crumbs: Vec<(String, String)>,
     pub can_write: bool,
-    /// The household's section of the needs (composed by the handler).
+    /// Other capabilities' sections (the needs), drawn by their parts.
     pub needs: Markup,
     pub csrf: &'a str,
     /// A refused merge or removal: the number typed in and the errors.

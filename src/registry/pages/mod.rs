@@ -12,6 +12,7 @@ pub mod exchange;
 mod exchange_views;
 mod households;
 mod households_views;
+pub mod parts;
 mod residents;
 mod residents_views;
 mod views;

@@ -23,29 +23,26 @@ async fn resident_view(
     revealed: Option<edit::Revealed>,
     errors: Vec<String>,
 ) -> Response {
-    use crate::testing::{self, results};
     let r = ctx.reader();
     let scope = r.registry_scope();
     let run = async {
         let v = residents::resident(db, &scope, id).await?;
         let crumbs = crumbs_to(db, ctx, &v.area_path, (v.name.clone(), String::new())).await?;
-        let tests = results::latest(db, &scope, v.id, 5).await?;
-        let code = testing::resident_code(&testing::qr_secret(db).await?, v.id);
-        Ok::<_, AppError>((v, crumbs, tests, code))
+        let sections = super::parts::resident_sections(db, ctx, &v).await?;
+        Ok::<_, AppError>((v, crumbs, sections))
     };
     match run.await {
-        Ok((v, crumbs, tests, code)) => {
+        Ok((v, crumbs, sections)) => {
             let page = ResidentPage {
                 v: &v,
                 crumbs,
                 revealed: revealed.as_ref(),
                 errors: &errors,
                 can_write: r.can_write_registry(),
-                can_visit: crate::mobilization::can_visit(r),
+                actions: super::parts::resident_actions(ctx, &v),
                 can_reveal: r.can_reveal(),
                 csrf: &ctx.session.csrf,
-                code: &code,
-                tests: &tests,
+                sections,
             };
             ctx.page(&v.name, views::resident(ctx.lang, &page))
         }

@@ -9,7 +9,6 @@ use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::edit::Revealed;
 use crate::registry::model::*;
 use crate::registry::residents::{Page, ResidentInput, ResidentView};
-use crate::testing::results::PersonResult;
 use crate::web::html::{crumbs, csrf_field, error_box, field, select, Markup};
 use crate::web::kit::FormErrors;
 use crate::web::pages::next_link;
@@ -22,12 +21,12 @@ pub struct ResidentPage<'a> {
     /// A refused reveal's messages.
     pub errors: &'a [String],
     pub can_write: bool,
-    pub can_visit: bool,
+    /// Other capabilities' buttons (a care visit) and sections (test results), drawn by
+    /// their parts.
+    pub actions: Markup,
     pub can_reveal: bool,
     pub csrf: &'a str,
-    /// The resident's personal code and latest test results.
-    pub code: &'a str,
-    pub tests: &'a [PersonResult],
+    pub sections: Markup,
 }
 
 pub fn resident(l: Lang, p: &ResidentPage) -> Markup {
@@ -93,15 +92,9 @@ pub fn resident(l: Lang, p: &ResidentPage) -> Markup {
             t(l, "resident-edit")
         ));
     }
-    if p.can_visit {
-        actions.push(html!(
-            "<a class=\"btn alt\" id=\"record-visit\" href=\"/visits/new?resident={}\">{}</a>",
-            v.id,
-            t(l, "visit-record")
-        ));
-    }
+    actions.push(p.actions.clone());
     body.push(html!("<div class=\"actions\">{}</div>", actions));
-    body.push(test_results(l, p.code, p.tests));
+    body.push(p.sections.clone());
     if let Some(x) = p.revealed {
         body.push(html!(
             "<p class=\"notice\" role=\"status\">{}</p>",
@@ -119,41 +112,6 @@ pub fn resident(l: Lang, p: &ResidentPage) -> Markup {
         ));
     }
     body
-}
-
-/// The resident's latest test results and personal code (what a collector scans).
-fn test_results(l: Lang, code: &str, list: &[PersonResult]) -> Markup {
-    let mut m = html!(
-        "<h2>{}</h2><p class=\"muted\">{} <code id=\"personal-code\">{}</code></p>",
-        t(l, "resident-tests"),
-        t(l, "resident-code"),
-        code
-    );
-    if list.is_empty() {
-        m.push(html!(
-            "<p class=\"muted\" id=\"no-tests\">{}</p>",
-            t(l, "resident-no-tests")
-        ));
-        return m;
-    }
-    m.push(html!(
-        "<table id=\"tests\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
-        t(l, "resident-test-round"),
-        t(l, "field-status"),
-        t(l, "resident-test-sampled")
-    ));
-    for x in list {
-        m.push(html!(
-            "<tr><td><a href=\"/testing/rounds/{}\">{}</a></td><td>{}</td><td class=\"opt nowrap\">{}<span class=\"sub mono\">{}</span></td></tr>",
-            x.round_id,
-            x.round_name,
-            crate::testing::pages::person_status_tag(l, &x.status),
-            crate::web::html::datetime(x.first_ms)[..16].to_owned(),
-            x.barcode
-        ));
-    }
-    m.0.push_str("</table>");
-    m
 }
 
 /// The values of the resident form (the tags and party categories ticked, as lists).

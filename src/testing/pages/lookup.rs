@@ -1,6 +1,7 @@
 //! Tube lookup (what is in a tube) and the walk-ins waiting for a grid worker to register or
 //! dismiss them.
 
+use crate::web::kit::NoFields;
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
@@ -102,10 +103,6 @@ async fn walkins_view(db: &Db, ctx: &Ctx, done: &str, errors: &[String]) -> Resp
         Err(e) => ctx.error(e),
     }
 }
-
-/// A walk-in's buttons carry only the CSRF token.
-#[derive(Deserialize, Default)]
-struct NoFields {}
 
 /// Link or dismiss a walk-in; a walk-in dealt with already (or not yet registered, for a
 /// link) shows the list again with the reason (409).

@@ -15,6 +15,7 @@ mod lookup;
 mod lookup_views;
 pub mod missing;
 mod missing_views;
+pub mod resident_part;
 mod rounds;
 mod rounds_views;
 mod views;

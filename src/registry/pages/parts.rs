@@ -1,0 +1,81 @@
+//! Parts of the registry's pages that other capabilities draw: the needs' section on a
+//! household's page, the visit button and the test results on a resident's page.
+//!
+//! The registry sits below those capabilities and may not call them, so it declares these
+//! small interfaces; each capability implements its part, and the application installs them
+//! once at start (`server::install_page_parts`). Without them the pages show the registry's own
+//! content only.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+
+use crate::db::Db;
+use crate::error::AppResult;
+use crate::registry::residents::ResidentView;
+use crate::web::html::Markup;
+use crate::web::pages::Ctx;
+
+/// A part's markup, drawn while the page is built (it may read its capability's tables).
+pub type Drawn<'a> = Pin<Box<dyn Future<Output = AppResult<Markup>> + Send + 'a>>;
+
+/// A section of a household's page, after the registry's own.
+pub trait HouseholdPart: Send + Sync + 'static {
+    fn section<'a>(&'a self, db: &'a Db, ctx: &'a Ctx, household: i64) -> Drawn<'a>;
+}
+
+/// A capability's part of a resident's page: buttons beside the registry's own, and a
+/// section after them.
+pub trait ResidentPart: Send + Sync + 'static {
+    fn actions(&self, _ctx: &Ctx, _resident: &ResidentView) -> Markup {
+        Markup::default()
+    }
+    fn section<'a>(&'a self, _db: &'a Db, _ctx: &'a Ctx, _resident: &'a ResidentView) -> Drawn<'a> {
+        Box::pin(async { Ok(Markup::default()) })
+    }
+}
+
+/// The parts installed, in the order they show.
+#[derive(Default)]
+pub struct Parts {
+    pub household: Vec<Box<dyn HouseholdPart>>,
+    pub resident: Vec<Box<dyn ResidentPart>>,
+}
+
+static PARTS: OnceLock<Parts> = OnceLock::new();
+
+/// Install the parts (once per process; later calls are ignored).
+pub fn install(parts: impl FnOnce() -> Parts) {
+    PARTS.get_or_init(parts);
+}
+
+fn parts() -> &'static Parts {
+    static NONE: OnceLock<Parts> = OnceLock::new();
+    PARTS
+        .get()
+        .unwrap_or_else(|| NONE.get_or_init(Parts::default))
+}
+
+pub(super) async fn household_sections(db: &Db, ctx: &Ctx, household: i64) -> AppResult<Markup> {
+    let mut m = Markup::default();
+    for p in &parts().household {
+        m.push(p.section(db, ctx, household).await?);
+    }
+    Ok(m)
+}
+
+pub(super) fn resident_actions(ctx: &Ctx, v: &ResidentView) -> Markup {
+    let mut m = Markup::default();
+    for p in &parts().resident {
+        m.push(p.actions(ctx, v));
+    }
+    m
+}
+
+pub(super) async fn resident_sections(db: &Db, ctx: &Ctx, v: &ResidentView) -> AppResult<Markup> {
+    let mut m = Markup::default();
+    for p in &parts().resident {
+        m.push(p.section(db, ctx, v).await?);
+    }
+    Ok(m)
+}
