@@ -15,7 +15,6 @@
 //!
 //! A path id is taken with [`Id`] (a 404 page when it is not a number).
 
-use std::collections::HashMap;
 use std::future::Future;
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
@@ -291,11 +290,6 @@ fn parse_int(field: &'static str, v: &str) -> Result<i64, FieldError> {
             format!("“{v}”不是整数"),
         )
     })
-}
-
-/// A query-string parameter, trimmed; "" when absent. (Prefer a typed `Query<T>` struct.)
-pub fn q<'a>(q: &'a HashMap<String, String>, k: &str) -> &'a str {
-    q.get(k).map(|s| s.trim()).unwrap_or("")
 }
 
 #[cfg(test)]

@@ -85,8 +85,8 @@ const PAGE_INTERFACES: &[&str] = &[
 
 /// Files allowed to read rows by position: the storage layer itself.
 const POSITIONAL_READS_ALLOWED: &[&str] = &["src/db/"];
-/// Files allowed to read forms as raw pairs: the web kit (its transitional helpers).
-const FORM_READS_ALLOWED: &[&str] = &["src/web/"];
+/// Files allowed to read forms as raw pairs: none (the kit decodes every form into a struct).
+const FORM_READS_ALLOWED: &[&str] = &[];
 
 // ---------------------------------------------------------------------------------------
 // The checks.
