@@ -1,6 +1,6 @@
 //! Issue 13: the page kit. Typed rows on both backends (read by column name, errors instead of
-//! panics), and a posted form through the kit over HTTP (CSRF refused with 403, an undecodable
-//! body with 400, field errors shown again with 422 and the values kept).
+//! panics), and a posted form through the kit over HTTP (CSRF refused with 403, a body that
+//! does not fit the form with 400, field errors shown again with 422 and the values kept).
 
 use wardline::args;
 use wardline::db::{DbError, FromRow, Row};
@@ -126,6 +126,16 @@ async fn a_posted_form_is_checked_decoded_and_shown_again_with_its_errors() {
         )
         .await;
         assert_eq!(r.status, 403, "{}: {}", t.name, r.body);
+
+        // A body that does not fit the form (one name sent twice for a single field): 400.
+        let r = post_form(
+            addr,
+            "/testing",
+            &b.cookie,
+            &[("csrf", &csrf), ("name", "R1"), ("name", "R2")],
+        )
+        .await;
+        assert_eq!(r.status, 400, "{}: {}", t.name, r.body);
 
         // Field errors: 422, every error shown, the typed name kept.
         let r = post_form(
