@@ -119,6 +119,64 @@ impl Backend {
     }
 }
 
+/// The typed reads, the same on [`Db`] and [`Tx`] (their `query` differs only in the receiver):
+/// `typed_reads!(self)` writes them for `&self`, `typed_reads!(self mut)` for `&mut self`.
+macro_rules! typed_reads {
+    ($s:ident $($m:ident)?) => {
+        /// Rows mapped to `T` by column name.
+        pub async fn query_as<T: FromRow>(
+            & $($m)? $s,
+            sql: &str,
+            params: Vec<Value>,
+        ) -> DbResult<Vec<T>> {
+            row::map_rows($s.query(sql, params).await?)
+        }
+
+        pub async fn query_opt_as<T: FromRow>(
+            & $($m)? $s,
+            sql: &str,
+            params: Vec<Value>,
+        ) -> DbResult<Option<T>> {
+            $s.query_opt(sql, params).await?.as_ref().map(T::from_row).transpose()
+        }
+
+        pub async fn query_one_as<T: FromRow>(
+            & $($m)? $s,
+            sql: &str,
+            params: Vec<Value>,
+        ) -> DbResult<T> {
+            T::from_row(&$s.query_one(sql, params).await?)
+        }
+
+        /// The one value of a one-column, one-row result (`SELECT count(*) AS n …`).
+        pub async fn scalar<T: FromValue>(
+            & $($m)? $s,
+            sql: &str,
+            params: Vec<Value>,
+        ) -> DbResult<T> {
+            $s.query_one(sql, params).await?.only()
+        }
+
+        /// The one value of a one-column result of at most one row.
+        pub async fn scalar_opt<T: FromValue>(
+            & $($m)? $s,
+            sql: &str,
+            params: Vec<Value>,
+        ) -> DbResult<Option<T>> {
+            $s.query_opt(sql, params).await?.map(|r| r.only()).transpose()
+        }
+
+        /// The values of a one-column result.
+        pub async fn column<T: FromValue>(
+            & $($m)? $s,
+            sql: &str,
+            params: Vec<Value>,
+        ) -> DbResult<Vec<T>> {
+            $s.query(sql, params).await?.iter().map(Row::only).collect()
+        }
+    };
+}
+
 /// A handle to the database, cheap to clone. Besides the connections it carries the audit
 /// chain's key (see `audit::load_key`), which the database itself never holds: every
 /// transaction begun here takes it along.
@@ -194,52 +252,7 @@ impl Db {
             .ok_or_else(|| DbError::Other(format!("no row for: {sql}")))
     }
 
-    /// Rows mapped to `T` by column name.
-    pub async fn query_as<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<T>> {
-        row::map_rows(self.query(sql, params).await?)
-    }
-
-    pub async fn query_opt_as<T: FromRow>(
-        &self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> DbResult<Option<T>> {
-        self.query_opt(sql, params)
-            .await?
-            .as_ref()
-            .map(T::from_row)
-            .transpose()
-    }
-
-    pub async fn query_one_as<T: FromRow>(&self, sql: &str, params: Vec<Value>) -> DbResult<T> {
-        T::from_row(&self.query_one(sql, params).await?)
-    }
-
-    /// The one value of a one-column, one-row result (`SELECT count(*) …`).
-    pub async fn scalar<T: FromValue>(&self, sql: &str, params: Vec<Value>) -> DbResult<T> {
-        self.query_one(sql, params).await?.only()
-    }
-
-    /// The one value of a one-column result of at most one row.
-    pub async fn scalar_opt<T: FromValue>(
-        &self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> DbResult<Option<T>> {
-        self.query_opt(sql, params)
-            .await?
-            .map(|r| r.only())
-            .transpose()
-    }
-
-    /// The values of a one-column result.
-    pub async fn column<T: FromValue>(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<T>> {
-        self.query(sql, params)
-            .await?
-            .iter()
-            .map(Row::only)
-            .collect()
-    }
+    typed_reads!(self);
 
     /// Start a write transaction. On SQLite this takes the one writer connection and issues
     /// `BEGIN IMMEDIATE`, so writers queue here instead of failing with SQLITE_BUSY later.
@@ -354,60 +367,7 @@ impl Tx {
             .ok_or_else(|| DbError::Other(format!("no row for: {sql}")))
     }
 
-    /// Rows mapped to `T` by column name.
-    pub async fn query_as<T: FromRow>(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> DbResult<Vec<T>> {
-        row::map_rows(self.query(sql, params).await?)
-    }
-
-    pub async fn query_opt_as<T: FromRow>(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> DbResult<Option<T>> {
-        self.query_opt(sql, params)
-            .await?
-            .as_ref()
-            .map(T::from_row)
-            .transpose()
-    }
-
-    pub async fn query_one_as<T: FromRow>(&mut self, sql: &str, params: Vec<Value>) -> DbResult<T> {
-        T::from_row(&self.query_one(sql, params).await?)
-    }
-
-    /// The one value of a one-column, one-row result (`SELECT count(*) …`).
-    pub async fn scalar<T: FromValue>(&mut self, sql: &str, params: Vec<Value>) -> DbResult<T> {
-        self.query_one(sql, params).await?.only()
-    }
-
-    /// The one value of a one-column result of at most one row.
-    pub async fn scalar_opt<T: FromValue>(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> DbResult<Option<T>> {
-        self.query_opt(sql, params)
-            .await?
-            .map(|r| r.only())
-            .transpose()
-    }
-
-    /// The values of a one-column result.
-    pub async fn column<T: FromValue>(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> DbResult<Vec<T>> {
-        self.query(sql, params)
-            .await?
-            .iter()
-            .map(Row::only)
-            .collect()
-    }
+    typed_reads!(self mut);
 
     /// Run statements in order, in one call: on SQLite one hop to the writer's thread instead
     /// of one per statement (measured: the hops, not the SQL, set the pace of the sampling
