@@ -39,22 +39,19 @@ async fn tube_page(
     let r = ctx.reader();
     let run = async {
         let round = find_round(&db, &ctx, id).await?;
-        if let Err(resp) = registry_readers_only(&ctx) {
-            return Ok(Err(resp));
-        }
+        registry_readers_only(&ctx)?;
         let barcode = qs.barcode.trim();
         let mut body = round_crumbs(&db, &ctx, &round, None, Some(t(l, "tube-title"))).await?;
         body.push(tube_form(l, &round, barcode));
         if barcode.is_empty() {
-            return Ok(Ok(body));
+            return Ok(body);
         }
         let tv = results::tube(&db, round.id, barcode, &r.registry_scope()).await?;
         body.push(tube_body(l, &tv));
-        Ok::<Result<_, Response>, AppError>(Ok(body))
+        Ok::<_, AppError>(body)
     };
     match run.await {
-        Ok(Ok(body)) => ctx.page(&t(l, "tube-title"), body),
-        Ok(Err(resp)) => resp,
+        Ok(body) => ctx.page(&t(l, "tube-title"), body),
         Err(e) => ctx.error(e),
     }
 }
@@ -71,8 +68,8 @@ async fn walkins_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<DoneQuery
 }
 
 async fn walkins_view(db: &Db, ctx: &Ctx, done: &str, errors: &[String]) -> Response {
-    if let Err(r) = registry_readers_only(ctx) {
-        return r;
+    if let Err(e) = registry_readers_only(ctx) {
+        return ctx.error(e);
     }
     let l = ctx.lang;
     let r = ctx.reader();

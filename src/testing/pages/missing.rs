@@ -110,8 +110,8 @@ async fn missing_view(
         Ok(round) => round,
         Err(e) => return ctx.error(e),
     };
-    if let Err(resp) = registry_readers_only(ctx) {
-        return resp;
+    if let Err(e) = registry_readers_only(ctx) {
+        return ctx.error(e);
     }
     match load(db, ctx, round, area_code).await {
         Ok(m) => {
@@ -196,9 +196,7 @@ async fn missing_csv(
     let r = ctx.reader();
     let run = async {
         let round = find_round(&db, &ctx, id).await?;
-        if let Err(resp) = registry_readers_only(&ctx) {
-            return Ok(Err(resp));
-        }
+        registry_readers_only(&ctx)?;
         let code = Some(qs.area.trim()).filter(|s| !s.is_empty());
         let area = crate::testing::round_area(&db, &round, code, r).await?;
         let (list, truncated) =
@@ -273,22 +271,21 @@ async fn missing_csv(
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        Ok::<Result<Response, Response>, AppError>(Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"missing-{}-{safe}.csv\"", round.id),
-                ),
-            ],
-            bytes,
+        Ok::<Response, AppError>(
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"missing-{}-{safe}.csv\"", round.id),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
         )
-            .into_response()))
     };
-    match run.await {
-        Ok(Ok(resp)) | Ok(Err(resp)) => resp,
-        Err(e) => ctx.error(e),
-    }
+    run.await.unwrap_or_else(|e| ctx.error(e))
 }
 
 pub fn routes() -> Router<AppState> {

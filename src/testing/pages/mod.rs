@@ -22,7 +22,6 @@ mod views;
 
 pub use views::person_status_tag;
 
-use axum::response::Response;
 use axum::Router;
 
 use crate::db::Db;
@@ -42,14 +41,15 @@ pub(super) async fn find_round(db: &Db, ctx: &Ctx, id: i64) -> Result<Round, App
     crate::testing::visible_round(db, ctx.reader(), id).await
 }
 
-pub(super) fn registry_readers_only(ctx: &Ctx) -> Result<(), Response> {
+/// Who may see who is missing, tubes' contents and walk-ins (403 otherwise).
+pub(super) fn registry_readers_only(ctx: &Ctx) -> Result<(), AppError> {
     if ctx.reader().can_read_registry() {
         Ok(())
     } else {
-        Err(ctx.error(AppError::Forbidden(Msg::new(
+        Err(AppError::Forbidden(Msg::new(
             "only officers and grid workers who keep the registry see who is missing, tubes' contents and walk-ins",
             "只有负责登记的干部和网格员可以查看未采人员、试管内人员和临时人员",
-        ))))
+        )))
     }
 }
 
