@@ -105,6 +105,26 @@ fn member_role(l: Lang, role: &str, team: bool) -> Markup {
 
 /// The members of a branch or team: name (with the unit under it), political status, role,
 /// and what an officer may do with the row.
+/// The members' heading with their count, then the table (or `none` when there are none).
+fn members_section(
+    l: Lang,
+    members: &[Member],
+    none: &str,
+    team: bool,
+    actions: impl Fn(&Member) -> Markup,
+) -> Markup {
+    let mut m = html!(
+        "<h2>{}</h2>",
+        ta(l, "br-members-n", &[("n", Arg::N(members.len() as i64))])
+    );
+    m.push(if members.is_empty() {
+        html!("<p class=\"muted\" id=\"no-members\">{}</p>", t(l, none))
+    } else {
+        member_table(l, members, team, actions)
+    });
+    m
+}
+
 fn member_table(
     l: Lang,
     members: &[Member],
@@ -399,18 +419,8 @@ pub(super) fn branch(ctx: &Ctx, p: &BranchPage, done: &str, again: Option<&Branc
         b.members
     ));
     // Members, the secretary first.
-    body.push(html!(
-        "<h2>{}</h2>",
-        ta(l, "br-members-n", &[("n", Arg::N(members.len() as i64))])
-    ));
-    if members.is_empty() {
-        body.push(html!(
-            "<p class=\"muted\" id=\"no-members\">{}</p>",
-            t(l, "br-no-members")
-        ));
-    } else {
-        let csrf = csrf_field(&ctx.session.csrf);
-        body.push(member_table(l, members, false, |m| {
+    let csrf = csrf_field(&ctx.session.csrf);
+    body.push(members_section(l, members, "br-no-members", false, |m| {
             if !manage {
                 return Markup::default();
             }
@@ -422,8 +432,7 @@ pub(super) fn branch(ctx: &Ctx, p: &BranchPage, done: &str, again: Option<&Branc
                 ta(l, "br-remove-confirm", &[("name", Arg::S(m.name.clone()))]),
                 t(l, "br-remove")
             )
-        }));
-    }
+    }));
     if let Some(list) = &p.pool {
         let s = match again {
             Some(BranchAgain::Member(a)) => Some(a),
@@ -574,18 +583,9 @@ pub(super) fn team(
         t(l, "br-members"),
         team.members
     ));
-    body.push(html!(
-        "<h2>{}</h2>",
-        ta(l, "br-members-n", &[("n", Arg::N(members.len() as i64))])
-    ));
-    if members.is_empty() {
-        body.push(html!(
-            "<p class=\"muted\" id=\"no-members\">{}</p>",
-            t(l, "team-no-members")
-        ));
-    } else {
-        body.push(member_table(l, members, true, |_| Markup::default()));
-    }
+    body.push(members_section(l, members, "team-no-members", true, |_| {
+        Markup::default()
+    }));
     if let Some(list) = &p.pool {
         let s = again;
         body.push(html!(
