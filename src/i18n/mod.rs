@@ -105,13 +105,29 @@ impl Lang {
     }
 }
 
-// ---- Fluent: the web interface's text, one file per language under `ftl/`. ----
+// ---- Fluent: the web interface's text, one folder per language under `ftl/`, one file per
+// capability (so that work on one capability does not touch another's strings). ----
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
-pub const FTL_ZH: &str = include_str!("ftl/zh-CN.ftl");
-pub const FTL_EN: &str = include_str!("ftl/en.ftl");
+/// The files of one language, joined in one resource (a message id must be unique across them).
+macro_rules! ftl_files {
+    ($lang:literal) => {
+        concat!(
+            include_str!(concat!("ftl/", $lang, "/common.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/testing.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/mobilization.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/needs.ftl")),
+        )
+    };
+}
+
+pub const FTL_ZH: &str = ftl_files!("zh-CN");
+pub const FTL_EN: &str = ftl_files!("en");
 
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     static B: std::sync::OnceLock<[FluentBundle<FluentResource>; 2]> = std::sync::OnceLock::new();
