@@ -72,6 +72,12 @@ impl Reader {
         matches!(self.role.as_str(), "hq" | "street" | "community" | "grid")
     }
 
+    /// Staff who call residents from their lists (missing people, follow-ups): one tap shows
+    /// that phone number alone, recorded in the audit log, with no reason typed.
+    pub fn can_call(&self) -> bool {
+        self.can_reveal() || self.role == "branch"
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == "admin"
     }

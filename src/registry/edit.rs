@@ -535,6 +535,48 @@ pub struct Revealed {
     pub audit_seq: i64,
 }
 
+/// Where a resident lives and their phone number, for a call.
+struct PhoneOf {
+    path: String,
+    phone: Option<String>,
+}
+crate::from_row!(PhoneOf { path, phone });
+
+/// Tap to call: a resident's phone number alone, for a staff member who calls people from a
+/// list (missing people, follow-ups). No reason is asked (the purpose is the call); the ID
+/// number and birth date stay masked; the reveal is audited (`phone_call`) before the number
+/// is returned.
+pub async fn call_phone(db: &Db, actor: &Actor, r: &Reader, id: i64) -> AppResult<String> {
+    let scope = r.registry_scope();
+    let row: PhoneOf = db
+        .query_opt_as("SELECT path, phone FROM residents WHERE id = $1", args![id])
+        .await?
+        .filter(|o: &PhoneOf| scope.contains(&o.path))
+        .ok_or(AppError::NotFound)?;
+    if !r.can_call() {
+        return Err(AppError::Forbidden(Msg::new(
+            "your role may not call residents",
+            "您的角色无权拨打居民电话",
+        )));
+    }
+    let phone = row
+        .phone
+        .filter(|p| !p.trim().is_empty())
+        .ok_or(AppError::Conflict(Msg::new(
+            "no phone number is on record for this person; go to the door",
+            "此人未登记电话，请上门",
+        )))?;
+    audit::record_now(
+        db,
+        actor,
+        Event::new("phone_call", "resident", id)
+            .area(&row.path)
+            .detail(json!({"fields": ["phone"]})),
+    )
+    .await?;
+    Ok(phone)
+}
+
 /// A resident's stored identifiers and where the resident lives.
 struct Identifiers {
     path: String,

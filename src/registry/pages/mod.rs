@@ -61,5 +61,6 @@ pub fn routes() -> Router<AppState> {
             get(edit_resident_page).post(edit_resident_submit),
         )
         .route("/residents/{id}/reveal", post(reveal))
+        .route("/residents/{id}/call", post(residents::call))
         .route("/search", get(search_page))
 }

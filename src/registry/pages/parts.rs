@@ -12,12 +12,30 @@ use std::sync::OnceLock;
 
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::i18n::{t, Lang};
 use crate::registry::residents::ResidentView;
-use crate::web::html::Markup;
+use crate::web::html::{csrf_field, Markup};
 use crate::web::pages::Ctx;
 
 /// A part's markup, drawn while the page is built (it may read its capability's tables).
 pub type Drawn<'a> = Pin<Box<dyn Future<Output = AppResult<Markup>> + Send + 'a>>;
+
+/// Tap to call, for any list where people must be called (missing people, follow-ups, …):
+/// a button showing the masked number. One tap reveals that phone alone (audited, no reason
+/// asked) and, with the page's script, turns into a `tel:` link in place and dials; without
+/// the script it opens a small page with the link. `back` is where that page returns to.
+pub fn call_button(l: Lang, csrf: &str, resident: i64, masked_phone: &str, back: &str) -> Markup {
+    maud::html! {
+        form.inline.call method="post" action={ "/residents/" (resident) "/call" } data-call {
+            (csrf_field(csrf))
+            input type="hidden" name="back" value=(back);
+            button.alt.call type="submit" {
+                (t(l, "call-phone")) " " span.masked { (masked_phone) }
+            }
+        }
+    }
+    .into()
+}
 
 /// A section of a household's page, after the registry's own.
 pub trait HouseholdPart: Send + Sync + 'static {

@@ -75,3 +75,26 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
     document.addEventListener("keydown", function (e) { if (e.key === "Escape") stop(); });
   }).catch(function () {});
 })();
+
+// Tap to call: a call button reveals that one phone number (recorded on the server) and
+// becomes a tel: link in place, then dials. Without this script the form opens a small page
+// with the link.
+document.addEventListener("submit", function (e) {
+  var f = e.target;
+  if (!f.hasAttribute || !f.hasAttribute("data-call") || e.defaultPrevented) return;
+  e.preventDefault();
+  var body = new URLSearchParams(new FormData(f));
+  fetch(f.action, { method: "POST", body: body, headers: { Accept: "application/json" },
+    credentials: "same-origin" })
+    .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+    .then(function (x) {
+      if (!x.ok) { window.alert((x.j.error && x.j.error.message) || "?"); return; }
+      var a = document.createElement("a");
+      a.className = "btn call";
+      a.href = "tel:" + x.j.phone;
+      a.textContent = x.j.phone;
+      f.replaceWith(a);
+      window.location.href = a.href;
+    })
+    .catch(function () { f.submit(); });
+});

@@ -175,3 +175,9 @@ totp-off = The second factor is off. Turn it on to protect this account even if 
 totp-enable = Turn on the second factor
 totp-enrol-optional = Add this key to an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…), then enter the code it shows. From then on every sign-in asks for a code.
 resident-edit-title = Correct a resident
+
+# Tap to call (registry/pages/residents.rs, parts.rs)
+call-phone = Call
+call-title = Call { $name }
+call-tap = Tap the number to call.
+call-back = Back to the list

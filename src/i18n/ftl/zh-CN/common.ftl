@@ -172,3 +172,9 @@ totp-off = 未启用二次验证。启用后，即使密码泄露，账号仍受
 totp-enable = 启用二次验证
 totp-enrol-optional = 请将此密钥添加到身份验证器应用（Google 身份验证器、Microsoft Authenticator、FreeOTP 等），然后输入它显示的验证码。此后每次登录都需要验证码。
 resident-edit-title = 修改居民信息
+
+# Tap to call (registry/pages/residents.rs, parts.rs)
+call-phone = 拨打
+call-title = 拨打{ $name }的电话
+call-tap = 点击号码即可拨打。
+call-back = 返回列表
