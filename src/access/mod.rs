@@ -710,3 +710,43 @@ async fn authenticate_uncached(db: &Db, hash: &str) -> AppResult<Reader> {
         },
     })
 }
+
+/// An account's name as people know it.
+struct NameOf {
+    username: String,
+    display_name: String,
+}
+crate::from_row!(NameOf {
+    username,
+    display_name
+});
+
+/// People's names for login names, for histories and logs that record who acted (pages show
+/// "王芳", not "demo-grid"). A login name with no account (removed, or a system actor such as
+/// the household link) is absent from the map; the caller decides what to show for it.
+pub async fn display_names(
+    db: &Db,
+    usernames: &[&str],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let mut wanted: Vec<&str> = usernames.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = std::collections::HashMap::new();
+    for chunk in wanted.chunks(200) {
+        let sql = format!(
+            "SELECT username, display_name FROM accounts WHERE username IN ({})",
+            crate::db::placeholders(1, chunk.len())
+        );
+        let args: Vec<Value> = chunk.iter().map(|u| Value::from(*u)).collect();
+        let rows: Vec<NameOf> = db.query_as(&sql, args).await?;
+        for r in rows {
+            let name = if r.display_name.trim().is_empty() {
+                r.username.clone()
+            } else {
+                r.display_name
+            };
+            out.insert(r.username, name);
+        }
+    }
+    Ok(out)
+}
