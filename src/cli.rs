@@ -18,7 +18,7 @@ mod demo_data;
 pub use args::Cli;
 use args::*;
 pub use demo_data::{
-    create_demo_accounts, create_demo_mobilization, create_demo_round, DEMO_ACCOUNTS,
+    create_demo_accounts, create_demo_mobilization, create_demo_round, demo_person, DEMO_ACCOUNTS,
     DEMO_COMMUNITY, DEMO_PASSWORD,
 };
 use demo_data::{load_demo_if_empty, print_demo_tokens, run_demo};

@@ -41,6 +41,23 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("demo-lab", "lab", "431102"),
 ];
 
+/// The name a demo account's person goes by (pages show people by name, not by login).
+pub fn demo_person(username: &str) -> &'static str {
+    match username {
+        "demo-admin" => "李明",
+        "demo-hq" => "张卫东",
+        "demo-street" => "刘芳",
+        "demo-community" => "陈静",
+        "demo-grid" => "王芳",
+        "demo-branch" => "赵建国",
+        "demo-volunteer" => "孙丽",
+        "demo-auditor" => "周敏",
+        "demo-collector" => "吴强",
+        "demo-lab" => "郑华",
+        _ => "演示用户",
+    }
+}
+
 /// The password of every demo account (printed at start; demo databases only).
 pub const DEMO_PASSWORD: &str = "wardline-demo";
 
@@ -76,7 +93,7 @@ pub async fn create_demo_accounts(db: &Db) -> Result<(), AppError> {
         }
         let a = access::NewAccount {
             username: user,
-            display_name: user,
+            display_name: demo_person(user),
             role,
             scope_codes: &[scope.to_string()],
             password: Some(DEMO_PASSWORD),
@@ -181,7 +198,7 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
         &hq,
         &testing::NewRound {
             area: "431102".into(),
-            name: "第1轮全员核酸检测 / Round 1".into(),
+            name: "第1轮全员核酸检测".into(),
             starts: starts.to_string(),
             ends: ends.to_string(),
             pool_size: "10".into(),
