@@ -60,7 +60,7 @@ async fn home(State(db): State<Db>, ctx: Ctx) -> Response {
 }
 
 /// A figure that links to the page behind it.
-fn figure(href: &str, n: i64, label: &str, id: &str, warn: bool) -> Maud {
+fn figure(href: &str, n: impl maud::Render, label: &str, id: &str, warn: bool) -> Maud {
     html! {
         a.card.fig.warn[warn] href=(href) id=(id) { b { (n) } span { (label) } }
     }
@@ -199,7 +199,7 @@ async fn area_section(
                     div.cards {
                         (figure(
                             &format!("/testing/rounds/{}?area={}", x.id, url_enc(rcode)),
-                            c.permille() / 10,
+                            format!("{}%", c.permille() / 10),
                             &t(l, "home-coverage"),
                             "fig-coverage",
                             false,

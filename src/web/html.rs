@@ -237,7 +237,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                         }
                         @if let Some((name, role, _, _)) = c.user {
                             details.menu #nav-menu {
-                                summary #nav-me title=(role) { span.who { (name) } }
+                                summary #nav-me title=(role) { span.me { (name) } }
                                 div.menu-list {
                                     @for (href, id, el) in &more {
                                         a href=(href) id=(el) { (t(l, id)) }
