@@ -464,4 +464,32 @@ mod tests {
         assert_eq!(url_enc("/a?b=c d"), "%2Fa%3Fb%3Dc%20d");
         assert_eq!(datetime(0), "1970-01-01 08:00:00");
     }
+
+    #[test]
+    fn each_role_gets_one_row_of_main_links_and_only_pages_it_can_use() {
+        for (role, ..) in crate::access::ROLES {
+            let (main, more) = nav_links(role, false);
+            assert!(main.len() <= 4, "{role}: {main:?}");
+            assert_eq!(main[0].0, "/", "{role}: home comes first");
+            let all: Vec<&str> = main.iter().chain(&more).map(|l| l.0).collect();
+            let mut seen = all.clone();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), all.len(), "{role}: a link twice");
+            if matches!(*role, "volunteer" | "collector" | "lab" | "auditor") {
+                assert!(
+                    !all.contains(&"/areas") && !all.contains(&"/search"),
+                    "{role}: {all:?}"
+                );
+            }
+        }
+        let (main, more) = nav_links("volunteer", false);
+        assert_eq!(
+            main.iter().map(|l| l.0).collect::<Vec<_>>(),
+            ["/", "/me/needs", "/me/shifts"]
+        );
+        assert!(more.is_empty());
+        assert!(nav_links("grid", true).1.iter().any(|l| l.0 == "/import"));
+        assert!(!nav_links("grid", false).1.iter().any(|l| l.0 == "/import"));
+    }
 }
