@@ -183,6 +183,17 @@ pub fn install_page_parts() {
     });
 }
 
+/// What gets gzipped: the defaults (not tiny, not images but SVG, not streams of events), and
+/// not what is a zip already (XLSX exports and templates).
+fn compress_when() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    DefaultPredicate::new()
+        .and(NotForContentType::const_new(
+            "application/vnd.openxmlformats",
+        ))
+        .and(NotForContentType::const_new("application/zip"))
+}
+
 pub fn router(db: Db) -> Router {
     router_with(db, Default::default())
 }
@@ -215,8 +226,9 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         .layer(axum::middleware::from_fn(security_headers))
         // Outermost of the response's changes: compress what the layers above have finished
         // (headers set, API errors rewritten as JSON). Gzip when the client accepts it; bodies
-        // under 32 bytes and images other than SVG go as they are.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // under 32 bytes, images other than SVG, and XLSX and zip downloads (already
+        // compressed) go as they are.
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(compress_when()))
         .layer(Extension(crate::testing::ingest::Ingest::start(db.clone())))
         .layer(Extension(jobs))
         .with_state(AppState { db })

@@ -155,6 +155,17 @@ async fn pages_and_the_api_are_gzipped_when_the_client_accepts_it() {
         };
         assert!(body.contains("\"not_found\""), "{}: {body}", t.name);
 
+        // An XLSX is a zip already: it goes as it is, and opens.
+        let (s, hs, xlsx) = get_raw(
+            addr,
+            "/import/template.xlsx",
+            &[("Cookie", cookie), ("Accept-Encoding", "gzip")],
+        )
+        .await;
+        assert_eq!(s, 200, "{}", t.name);
+        assert_eq!(header(&hs, "content-encoding"), None, "{}", t.name);
+        assert!(xlsx.starts_with(b"PK"), "{}", t.name);
+
         // The static files too; a tiny answer may go as it is.
         let (_, hs, css) = get_raw(addr, "/static/app.css", &[("Accept-Encoding", "gzip")]).await;
         assert_eq!(header(&hs, "content-encoding"), Some("gzip"));
