@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod hex;
+pub mod home;
 pub mod i18n;
 pub mod mobilization;
 pub mod needs;

@@ -27,7 +27,7 @@ async fn healthz(axum::extract::State(db): axum::extract::State<Db>) -> Response
 
 /// Security headers on every response; pages (which may hold personal data) are not cached.
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let is_static = req.uri().path().starts_with("/static/");
+    let is_static = req.uri().path().starts_with("/static/") || req.uri().path() == "/favicon.ico";
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(
@@ -146,6 +146,19 @@ async fn static_file(Path(name): Path<String>) -> Response {
         .into_response()
 }
 
+/// The site's icon: browsers ask for `/favicon.ico` whatever the page says; an SVG answers
+/// (every page's head names it with its type), so no page logs a 404 for it.
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        html::ICON,
+    )
+        .into_response()
+}
+
 /// Install every capability's part in household changes (see `registry::watch`). Idempotent;
 /// the server, the CLI and the tests call it at start.
 pub fn install_watchers() {
@@ -170,6 +183,17 @@ pub fn install_page_parts() {
     });
 }
 
+/// What gets gzipped: the defaults (not tiny, not images but SVG, not streams of events), and
+/// not what is a zip already (XLSX exports and templates).
+fn compress_when() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    DefaultPredicate::new()
+        .and(NotForContentType::const_new(
+            "application/vnd.openxmlformats",
+        ))
+        .and(NotForContentType::const_new("application/zip"))
+}
+
 pub fn router(db: Db) -> Router {
     router_with(db, Default::default())
 }
@@ -181,7 +205,9 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(static_file))
+        .route("/favicon.ico", get(favicon))
         .merge(pages::routes())
+        .merge(crate::home::routes())
         .merge(crate::access::pages::routes())
         .merge(crate::registry::pages::routes())
         .merge(crate::audit::pages::routes())
@@ -198,6 +224,11 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         )
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))
+        // Outermost of the response's changes: compress what the layers above have finished
+        // (headers set, API errors rewritten as JSON). Gzip when the client accepts it; bodies
+        // under 32 bytes, images other than SVG, and XLSX and zip downloads (already
+        // compressed) go as they are.
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(compress_when()))
         .layer(Extension(crate::testing::ingest::Ingest::start(db.clone())))
         .layer(Extension(jobs))
         .with_state(AppState { db })

@@ -155,14 +155,68 @@ pub struct Chrome<'a> {
     pub role: &'a str,
 }
 
-/// A whole page: the header with the role's links and the language switch, then `body`.
+/// One link of the navigation: (href, Fluent id of its label, element id).
+type NavLink = (&'static str, &'static str, &'static str);
+
+const HOME: NavLink = ("/", "nav-home", "nav-home");
+const AREAS: NavLink = ("/areas", "nav-areas", "nav-areas");
+const SEARCH: NavLink = ("/search", "nav-search", "nav-search");
+const TESTING: NavLink = ("/testing", "nav-testing", "nav-testing");
+const NEEDS: NavLink = ("/needs", "nav-needs", "nav-needs");
+const VOLUNTEERS: NavLink = ("/volunteers", "nav-volunteers", "nav-volunteers");
+const ROSTER: NavLink = ("/roster", "nav-roster", "nav-roster");
+const BRANCHES: NavLink = ("/branches", "nav-branches", "nav-branches");
+const VISITS: NavLink = ("/visits", "nav-visits", "nav-visits");
+const MYTASKS: NavLink = ("/me/needs", "nav-mytasks", "nav-mytasks");
+const MYSHIFTS: NavLink = ("/me/shifts", "nav-myshifts", "nav-myshifts");
+const IMPORT: NavLink = ("/import", "nav-import", "nav-import");
+const ACCOUNTS: NavLink = ("/admin/accounts", "nav-accounts", "nav-accounts");
+const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
+
+/// The navigation of a role: the main links (one row on a phone: home and at most three more)
+/// and the rest, which go in the menu under the person's name. Only pages the role can use.
+pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
+    let (main, mut more) = match role {
+        "admin" => (
+            vec![HOME, AREAS, TESTING, NEEDS],
+            vec![
+                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT,
+            ],
+        ),
+        "hq" | "street" | "community" | "grid" => (
+            vec![HOME, AREAS, TESTING, NEEDS],
+            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES],
+        ),
+        "branch" => (
+            vec![HOME, BRANCHES, VISITS, NEEDS],
+            vec![AREAS, SEARCH, TESTING, VOLUNTEERS, ROSTER],
+        ),
+        "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS], vec![]),
+        "collector" | "lab" => (vec![HOME, TESTING], vec![]),
+        "auditor" => (vec![HOME, AUDIT], vec![]),
+        _ => (vec![HOME], vec![]),
+    };
+    if can_import {
+        more.push(IMPORT);
+    }
+    (main, more)
+}
+
+/// A whole page: the header (brand, the language switch, the menu under the person's name;
+/// then the role's main links), then `body`. Two rows on a 360 px phone, every target at least
+/// 44 px tall (`app.css`, "The shell").
 pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
     let l = c.lang;
     let other = l.other();
-    let staff = matches!(
-        c.role,
-        "admin" | "hq" | "street" | "community" | "grid" | "branch"
-    );
+    let (main, more) = nav_links(c.role, c.can_import);
+    let path = c.here.split('?').next().unwrap_or("/");
+    let current = |href: &str| {
+        if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        }
+    };
     maud::html! {
         (maud::DOCTYPE)
         html lang=(l.tag()) {
@@ -170,44 +224,38 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
                 title { (title) " · " (t(l, "app-name")) }
+                link rel="icon" href="/favicon.ico" type="image/svg+xml";
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
             }
             body {
                 header {
-                    a.brand href="/" { (t(l, "app-name")) }
-                    nav {
-                        @if let Some((name, role, admin, audit)) = c.user {
-                            a href="/areas" { (t(l, "nav-areas")) }
-                            a href="/search" { (t(l, "nav-search")) }
-                            a href="/testing" #nav-testing { (t(l, "nav-testing")) }
-                            @if staff {
-                                a href="/needs" #nav-needs { (t(l, "nav-needs")) }
-                                a href="/volunteers" #nav-volunteers { (t(l, "nav-volunteers")) }
-                                a href="/roster" #nav-roster { (t(l, "nav-roster")) }
-                                a href="/branches" #nav-branches { (t(l, "nav-branches")) }
-                            }
-                            @if c.role == "volunteer" {
-                                a href="/me/needs" #nav-mytasks { (t(l, "nav-mytasks")) }
-                                a href="/me/shifts" #nav-myshifts { (t(l, "nav-myshifts")) }
-                            }
-                            @if c.can_import {
-                                a href="/import" { (t(l, "nav-import")) }
-                            }
-                            @if admin {
-                                a href="/admin/accounts" { (t(l, "nav-accounts")) }
-                            }
-                            @if audit {
-                                a href="/audit" { (t(l, "nav-audit")) }
-                            }
-                            a href="/account" title=(role) { (name) }
-                            form.inline method="post" action="/logout" {
-                                input type="hidden" name="csrf" value=(c.csrf.unwrap_or_default());
-                                button.link { (t(l, "nav-logout")) }
-                            }
-                        }
+                    div.bar {
+                        a.brand href="/" { (t(l, "app-name")) }
                         a #lang-switch href={ "/lang/" (other.tag()) "?next=" (url_enc(c.here)) } lang=(other.tag()) {
                             (t(other, "lang-name"))
+                        }
+                        @if let Some((name, role, _, _)) = c.user {
+                            details.menu #nav-menu {
+                                summary #nav-me title=(role) { span.me { (name) } }
+                                div.menu-list {
+                                    @for (href, id, el) in &more {
+                                        a href=(href) id=(el) { (t(l, id)) }
+                                    }
+                                    a href="/account" #nav-account { (t(l, "nav-account")) }
+                                    form method="post" action="/logout" {
+                                        input type="hidden" name="csrf" value=(c.csrf.unwrap_or_default());
+                                        button.link #nav-logout { (t(l, "nav-logout")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if c.user.is_some() {
+                        nav.main {
+                            @for (href, id, el) in &main {
+                                a href=(href) id=(el) aria-current=[current(href).then_some("page")] { (t(l, id)) }
+                            }
                         }
                     }
                 }
@@ -394,6 +442,8 @@ pub fn datetime(ms: i64) -> String {
 
 pub const CSS: &str = include_str!("static/app.css");
 pub const JS: &str = include_str!("static/app.js");
+/// The site's icon (SVG), served as `/favicon.ico` and named in every page's head.
+pub const ICON: &str = include_str!("static/icon.svg");
 
 #[cfg(test)]
 mod tests {
@@ -414,22 +464,32 @@ mod tests {
         assert_eq!(url_enc("/a?b=c d"), "%2Fa%3Fb%3Dc%20d");
         assert_eq!(datetime(0), "1970-01-01 08:00:00");
     }
-}
-#[cfg(test)]
-mod tmp_print {
+
     #[test]
-    fn print_page() {
-        let c = super::Chrome {
-            lang: crate::i18n::Lang::Zh,
-            here: "/a?b=1&c=2",
-            user: Some(("Li '<>", "hq", true, true)),
-            csrf: Some("tok"),
-            can_import: true,
-            role: "hq",
-        };
-        println!(
-            "{}",
-            super::page(&c, "T <x>", super::Markup("<p>b</p>".into())).0
+    fn each_role_gets_one_row_of_main_links_and_only_pages_it_can_use() {
+        for (role, ..) in crate::access::ROLES {
+            let (main, more) = nav_links(role, false);
+            assert!(main.len() <= 4, "{role}: {main:?}");
+            assert_eq!(main[0].0, "/", "{role}: home comes first");
+            let all: Vec<&str> = main.iter().chain(&more).map(|l| l.0).collect();
+            let mut seen = all.clone();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), all.len(), "{role}: a link twice");
+            if matches!(*role, "volunteer" | "collector" | "lab" | "auditor") {
+                assert!(
+                    !all.contains(&"/areas") && !all.contains(&"/search"),
+                    "{role}: {all:?}"
+                );
+            }
+        }
+        let (main, more) = nav_links("volunteer", false);
+        assert_eq!(
+            main.iter().map(|l| l.0).collect::<Vec<_>>(),
+            ["/", "/me/needs", "/me/shifts"]
         );
+        assert!(more.is_empty());
+        assert!(nav_links("grid", true).1.iter().any(|l| l.0 == "/import"));
+        assert!(!nav_links("grid", false).1.iter().any(|l| l.0 == "/import"));
     }
 }

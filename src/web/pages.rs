@@ -245,7 +245,7 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         _ => t(lang, "error-title"),
     };
     let body = html!(
-        "<h1>{}</h1><p class=\"errors\">{}</p><p><a href=\"/areas\">{}</a></p>",
+        "<h1>{}</h1><p class=\"errors\">{}</p><p><a class=\"btn alt\" href=\"/\">{}</a></p>",
         title,
         e.message(lang),
         t(lang, "back-home")
@@ -323,17 +323,8 @@ async fn switch_lang(Path(code): Path<String>, Query(n): Query<Next>) -> Respons
         .into_response()
 }
 
-async fn home(v: Visitor) -> Response {
-    match v.session {
-        Some(_) => Redirect::to("/areas").into_response(),
-        None => Redirect::to("/login").into_response(),
-    }
-}
-
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/lang/{code}", get(switch_lang))
+    Router::new().route("/lang/{code}", get(switch_lang))
 }
 
 /// A small helper for list pages: the "next page" link keeping the other query parameters.

@@ -627,8 +627,16 @@ async fn sign_in(b: &Browser, user: &str) -> R<()> {
     Ok(())
 }
 
+/// Open the menu under the person's name (the pages the role uses less, "Sign out").
+async fn open_menu(b: &Browser) -> R<()> {
+    let me = b.find("#nav-me").await?;
+    b.click(&me).await?;
+    Ok(())
+}
+
 async fn sign_out(b: &Browser) -> R<()> {
-    let logout = b.find("header nav form[action='/logout'] button").await?;
+    open_menu(b).await?;
+    let logout = b.find("#nav-logout").await?;
     b.click(&logout).await?;
     b.wait_url("the sign-in page", |p| p.starts_with("/login"))
         .await?;
@@ -676,15 +684,23 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
     ensure!(html_lang == "zh-CN", "html lang is {html_lang:?}");
     b.screenshot("01-login-zh").await?;
 
-    // 2. The headquarters user (scope: the district) lands on the district page.
+    // 2. The headquarters user (scope: the district) lands on today's work; the areas link
+    //    leads to the district page.
     sign_in(b, "demo-hq").await?;
+    b.wait_url("the home page", |p| p == "/").await?;
+    ensure!(
+        b.text_of("#fig-residents").await?.contains('人'),
+        "the district's figures on the home page"
+    );
+    let areas = b.find("#nav-areas").await?;
+    b.click(&areas).await?;
     b.wait_url("the district page", |p| p == "/areas/431102")
         .await?;
     let h1 = b.text_of("h1").await?;
     ensure!(h1.contains("零陵区"), "district heading is {h1:?}");
-    let nav = b.text_of("header nav").await?;
+    let nav = b.text_of("header nav.main").await?;
     ensure!(
-        nav.contains("区划") && nav.contains("查询"),
+        nav.contains("区划") && nav.contains("核酸检测"),
         "Chinese navigation expected, got {nav:?}"
     );
 
@@ -696,11 +712,15 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
         b.text(&switch).await?
     );
     b.click(&switch).await?;
-    let nav = b.wait_text("header nav", "Areas").await?;
+    let nav = b.wait_text("header nav.main", "Areas").await?;
     ensure!(
-        nav.contains("Search") && nav.contains("Sign out") && !nav.contains("区划"),
+        nav.contains("Testing") && nav.contains("Needs") && !nav.contains("区划"),
         "English navigation expected, got {nav:?}"
     );
+    open_menu(b).await?;
+    let out = b.text_of("#nav-logout").await?;
+    ensure!(out == "Sign out", "the menu offers {out:?}");
+    open_menu(b).await?;
     b.wait_url("back on the district page", |p| p == "/areas/431102")
         .await?;
     let html_lang = b.attr(&b.find("html").await?, "lang").await?;
@@ -880,7 +900,8 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
     //    resident by name and corrects the health note.
     sign_out(b).await?;
     sign_in(b, "demo-street").await?;
-    let search = b.find("header nav a[href='/search']").await?;
+    open_menu(b).await?;
+    let search = b.find("#nav-search").await?;
     b.click(&search).await?;
     b.wait_url("the search page", |p| p == "/search").await?;
     b.fill("input[name=q]", &name).await?;

@@ -70,6 +70,7 @@ const ROOMS: &[Room] = &[
     room("config", TOP, &[]),    // the configuration file and environment
     room("retention", TOP, &[]), // composes every capability's retention rule
     room("server", TOP, &[]),    // router, serve, the registry read API, OpenAPI
+    room("home", TOP, &[]),      // the first page of each role: reads several capabilities
     room("cli", TOP, &[]),       // the command line (demo data, import, backup, …)
     room("lib", TOP, &[]),
     room("main", TOP, &[]),

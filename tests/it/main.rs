@@ -31,6 +31,7 @@ mod registry;
 mod registry_merge;
 mod retention;
 mod sessions;
+mod shell;
 mod testing;
 mod testing_api;
 mod testing_coverage;

@@ -323,7 +323,7 @@ async fn an_administrator_passes_totp_before_reaching_the_registry() {
         )
         .await;
         assert_eq!(r.status, 303, "{}", r.body);
-        assert_eq!(r.header("location"), Some("/areas"));
+        assert_eq!(r.header("location"), Some("/"));
         let r = get_page(addr, "/areas/431102", &cookie).await;
         assert_eq!(r.status, 200, "{}", r.body);
         // The next sign-in asks for a code from the enrolled secret.

@@ -20,7 +20,7 @@ const PRE_COOKIE: &str = "wl_pre";
 
 pub(super) async fn login_page(v: Visitor, Query(q): Query<NextQuery>) -> Response {
     if v.session.as_ref().is_some_and(|(_, s)| s.verified) {
-        return Redirect::to("/areas").into_response();
+        return Redirect::to("/").into_response();
     }
     let pre = crate::access::random_hex(16);
     let next = safe_next(q.next.as_deref());
@@ -93,7 +93,7 @@ async fn totp_form(db: &Db, v: &Visitor, err: Option<String>) -> Response {
         return Redirect::to("/login").into_response();
     };
     if s.verified {
-        return Redirect::to("/areas").into_response();
+        return Redirect::to("/").into_response();
     }
     let enrol = if s.totp_enabled {
         None
@@ -131,7 +131,7 @@ pub(super) async fn totp_submit(
         session::finish_enrolment(&db, token, s, &f.code, &v.ip).await
     };
     match r {
-        Ok(()) => Redirect::to("/areas").into_response(),
+        Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
             let msg = e.message(v.lang);
             totp_form(&db, &v, Some(msg)).await

@@ -12,6 +12,19 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
   b.addEventListener("click", function () { window.print(); });
 });
 
+// The menu under the person's name closes on a tap elsewhere or on Escape (it is a plain
+// <details>, so it works without this too).
+(function () {
+  var menu = document.getElementById("nav-menu");
+  if (!menu) return;
+  document.addEventListener("click", function (e) {
+    if (menu.open && !menu.contains(e.target)) menu.open = false;
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && menu.open) menu.open = false;
+  });
+})();
+
 // Camera scanning on the collector's page: where the browser has a barcode detector and a
 // camera, "Scan" buttons open the camera, and the first code seen fills the field and sends
 // the form. Elsewhere the buttons stay hidden and typing works as before.
