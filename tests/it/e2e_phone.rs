@@ -6,7 +6,7 @@
 //! b) every visible tap target in `header`, `nav` and `main` is at least 40 px tall (a link
 //!    inside a sentence of running text is exempt);
 //! c) a Chinese page shows no English UI text from the Fluent files' English side, and no page
-//!    shows raw codes (`need_phone_reveal`, `second_factor_due: false`, message ids);
+//!    shows raw codes (`need_phone_reveal`, `second_factor_due: false`);
 //! d) no console errors and no Content-Security-Policy violation (nor inline handlers, which
 //!    the policy blocks);
 //! e) no error page (4xx/5xx), and the page is in the language asked for.
@@ -53,6 +53,8 @@ const ROLES: &[(&str, &str)] = &[
     ("collector", "demo-collector"),
     ("lab", "demo-lab"),
     ("admin", "demo-admin"),
+    // Not signed in: the sign-in page, the volunteers' sign-up, a household's link.
+    ("public", ""),
 ];
 
 const LANGS: &[&str] = &["zh-CN", "en"];
@@ -106,20 +108,42 @@ async fn phone_test() {
     let words = English::from_fluent();
     std::fs::create_dir_all(out_dir().join("phone")).unwrap();
 
-    let mut all = Crawl::default();
+    let seeds = seeds(db).await;
     let only = std::env::var("WARDLINE_PHONE_ROLES").unwrap_or_default();
-    for (role, user) in ROLES {
-        if !only.is_empty() && !only.split(',').any(|r| r == *role) {
-            continue;
+    let roles: Vec<(usize, &str, &str)> = ROLES
+        .iter()
+        .enumerate()
+        .filter(|(_, (role, _))| only.is_empty() || only.split(',').any(|r| r == *role))
+        .map(|(i, (role, user))| (i, *role, *user))
+        .collect();
+    // Two browsers at a time, each taking the next role (most of the time is spent waiting for
+    // the browser).
+    let next = std::sync::Mutex::new(roles.into_iter());
+    let lane = || async {
+        let mut done = vec![];
+        loop {
+            let Some((i, role, user)) = next.lock().unwrap().next() else {
+                break;
+            };
+            let t0 = Instant::now();
+            let user = (!user.is_empty()).then_some(user);
+            let role_seeds = seeds.get(role).cloned().unwrap_or_default();
+            let c = crawl_role(addr, role, user, &role_seeds, &words).await;
+            eprintln!(
+                "phone check: {role}: {} pages, {} failures, {:.1}s",
+                c.pages.len(),
+                c.failures.len(),
+                t0.elapsed().as_secs_f64()
+            );
+            done.push((i, c));
         }
-        let t0 = Instant::now();
-        let c = crawl_role(addr, role, user, &words).await;
-        eprintln!(
-            "phone check: {role}: {} pages, {} failures, {:.1}s",
-            c.pages.len(),
-            c.failures.len(),
-            t0.elapsed().as_secs_f64()
-        );
+        done
+    };
+    let (a, b) = tokio::join!(lane(), lane());
+    let mut crawls: Vec<(usize, Crawl)> = a.into_iter().chain(b).collect();
+    crawls.sort_by_key(|(i, _)| *i);
+    let mut all = Crawl::default();
+    for (_, c) in crawls {
         all.pages.extend(c.pages);
         all.failures.extend(c.failures);
     }
@@ -151,8 +175,15 @@ async fn phone_test() {
     );
 }
 
-/// Sign in as `user`, then crawl in each language.
-async fn crawl_role(addr: SocketAddr, role: &str, user: &str, words: &English) -> Crawl {
+/// Sign in as `user` (none: the public pages), then crawl in each language from `/` and
+/// `seeds`.
+async fn crawl_role(
+    addr: SocketAddr,
+    role: &str,
+    user: Option<&str>,
+    seeds: &[String],
+    words: &English,
+) -> Crawl {
     let mut out = Crawl::default();
     let fail = |out: &mut Crawl, lang: &str, path: &str, what: &str, value: String| {
         out.failures.push(Failure {
@@ -163,29 +194,23 @@ async fn crawl_role(addr: SocketAddr, role: &str, user: &str, words: &English) -
             value,
         })
     };
-    let t0 = Instant::now();
     let b = match Browser::start_sized(&format!("phone-{role}"), WIDTH, HEIGHT).await {
         Ok(b) => b,
         Err(e) => panic!("starting the browser: {e}"),
     };
-    if std::env::var_os("WARDLINE_PHONE_TRACE").is_some() {
-        eprintln!("{role}: browser started in {} ms", t0.elapsed().as_millis());
-    }
-    let t0 = Instant::now();
-    let signed_in = setup(&b, addr, user).await;
-    if std::env::var_os("WARDLINE_PHONE_TRACE").is_some() {
-        eprintln!(
-            "{role}: browser and sign-in {} ms",
-            t0.elapsed().as_millis()
-        );
-    }
-    if let Err(e) = signed_in {
+    if let Err(e) = setup(&b, addr, user).await {
         fail(&mut out, "zh-CN", "/login", "sign-in", e);
         b.quit().await;
         return out;
     }
+    let mut start: Vec<String> = if user.is_some() {
+        vec!["/".to_owned()]
+    } else {
+        vec![]
+    };
+    start.extend(seeds.iter().cloned());
     for lang in LANGS {
-        if let Err(e) = crawl(&b, addr, role, lang, words, &mut out).await {
+        if let Err(e) = crawl(&b, addr, role, lang, &start, words, &mut out).await {
             let at = b.url().await.unwrap_or_default();
             fail(&mut out, lang, &at, "crawl stopped", e);
         }
@@ -195,7 +220,7 @@ async fn crawl_role(addr: SocketAddr, role: &str, user: &str, words: &English) -
 }
 
 /// The phone's window, a watch for CSP violations, and the sign-in (in Chinese).
-async fn setup(b: &Browser, addr: SocketAddr, user: &str) -> R<()> {
+async fn setup(b: &Browser, addr: SocketAddr, user: Option<&str>) -> R<()> {
     let base = format!("http://{addr}");
     // The window rect as a phone's; headless Chromium may keep a wider window, in which case
     // the device metrics set at start (360×740) give the page its width.
@@ -221,6 +246,7 @@ async fn setup(b: &Browser, addr: SocketAddr, user: &str) -> R<()> {
     if w.as_u64() != Some(u64::from(WIDTH)) {
         return Err(format!("window.innerWidth is {w}, not {WIDTH}"));
     }
+    let Some(user) = user else { return Ok(()) };
     if user != "demo-admin" {
         return sign_in(b, user).await;
     }
@@ -246,51 +272,66 @@ async fn setup(b: &Browser, addr: SocketAddr, user: &str) -> R<()> {
     Ok(())
 }
 
-/// Breadth first from `/`, a few visits of each kind of page.
+/// Breadth first from `start`: every kind of page before a second page of a kind, at most
+/// [`PER_ROLE`] pages.
 async fn crawl(
     b: &Browser,
     addr: SocketAddr,
     role: &str,
     lang: &str,
+    start: &[String],
     words: &English,
     out: &mut Crawl,
 ) -> R<()> {
     let base = format!("http://{addr}");
+    let trace = std::env::var_os("WARDLINE_PHONE_TRACE").is_some();
     b.goto(&format!("{base}/lang/{lang}?next=/")).await?;
-    let mut queue: VecDeque<String> = VecDeque::from(["/".to_owned()]);
+    // (path, the page that links to it)
+    let mut fresh: VecDeque<(String, String)> =
+        start.iter().map(|s| (s.clone(), String::new())).collect();
+    let mut again: VecDeque<(String, String)> = VecDeque::new();
     let mut seen_paths: HashSet<String> = HashSet::new();
     let mut per_pattern: HashMap<String, usize> = HashMap::new();
+    let per_pattern_max = if lang == "zh-CN" { PER_PATTERN } else { 1 };
     let mut visits = 0;
-    while let Some(path) = queue.pop_front() {
-        if visits >= PER_ROLE {
+    while visits < PER_ROLE {
+        let Some((path, from)) = fresh.pop_front().or_else(|| again.pop_front()) else {
             break;
-        }
+        };
         let pat = pattern(&path);
-        if !seen_paths.insert(path.clone())
-            || per_pattern.get(&pat).copied().unwrap_or(0) >= PER_PATTERN
-        {
+        let count = per_pattern.get(&pat).copied().unwrap_or(0);
+        if count >= per_pattern_max || seen_paths.contains(&path) {
             continue;
         }
+        if count > 0
+            && fresh
+                .iter()
+                .any(|(p, _)| !per_pattern.contains_key(&pattern(p)))
+        {
+            // A kind not seen yet comes first.
+            again.push_back((path, from));
+            continue;
+        }
+        seen_paths.insert(path.clone());
         let t0 = Instant::now();
         b.goto(&format!("{base}{path}")).await?;
-        let t_goto = t0.elapsed().as_millis();
         // Where the browser ended up (after redirects) is the page checked.
         let here = b.wait_url("a page", |_| true).await?;
         let here_pat = pattern(&here);
         if here != path && !seen_paths.insert(here.clone()) {
             continue;
         }
+        if here_pat != pat {
+            *per_pattern.entry(pat).or_default() += 1;
+        }
         let n = per_pattern.entry(here_pat.clone()).or_default();
-        if *n >= PER_PATTERN {
+        if *n >= per_pattern_max {
             continue;
         }
         *n += 1;
         let first_of_kind = *n == 1;
-        if here_pat != pat {
-            *per_pattern.entry(pat).or_default() += 1;
-        }
         visits += 1;
-        let page = check_page(b, role, lang, &here, words, out).await?;
+        let mut page = check_page(b, role, lang, &here, &from, words, out).await?;
         let t_check = t0.elapsed().as_millis();
         if first_of_kind {
             let shot = out_dir()
@@ -300,25 +341,57 @@ async fn crawl(
                 eprintln!("phone check: screenshot of {here}: {e}");
             }
         }
-        if std::env::var_os("WARDLINE_PHONE_TRACE").is_some() {
+        if trace {
             eprintln!(
-                "{role} {lang} {here}: goto {t_goto} ms, check {} ms, shot {} ms",
-                t_check - t_goto,
+                "{role} {lang} {here}: {t_check} ms, screenshot {} ms",
                 t0.elapsed().as_millis() - t_check
             );
         }
         for link in page["links"].as_array().into_iter().flatten() {
             let Some(l) = link.as_str() else { continue };
             let l = l.split('#').next().unwrap_or("");
-            if !l.is_empty() && !skip(l) && !seen_paths.contains(l) {
-                queue.push_back(l.to_owned());
+            if l.is_empty() || skip(l) || seen_paths.contains(l) {
+                continue;
+            }
+            let item = (l.to_owned(), here.clone());
+            if per_pattern.contains_key(&pattern(l)) {
+                again.push_back(item);
+            } else {
+                fresh.push_back(item);
             }
         }
-        let mut rec = page;
-        rec.as_object_mut().map(|o| o.remove("links"));
-        out.pages.push(rec);
+        page.as_object_mut().map(|o| o.remove("links"));
+        out.pages.push(page);
     }
     Ok(())
+}
+
+/// Pages no link leads to (their addresses hold a secret, printed on a QR code), by role.
+async fn seeds(db: &wardline::db::Db) -> HashMap<String, Vec<String>> {
+    let one = |sql: &'static str| async move {
+        db.query_opt(sql, vec![])
+            .await
+            .expect(sql)
+            .map(|r| r.text(0).to_owned())
+    };
+    let mut public = vec!["/login".to_owned(), "/join/status".to_owned()];
+    if let Some(t) = one("SELECT token FROM signup_links WHERE active = 1 ORDER BY id").await {
+        public.push(format!("/join/{t}"));
+    }
+    if let Some(r) = one("SELECT ref_code FROM volunteers ORDER BY id").await {
+        public.push(format!("/join/status/{}", wardline::web::html::url_enc(&r)));
+    }
+    if let Some(t) = one("SELECT token FROM household_links ORDER BY household_id").await {
+        public.push(format!("/h/{t}"));
+    }
+    let mut volunteer = vec![];
+    if let Some(t) = one("SELECT qr_token FROM places ORDER BY id").await {
+        volunteer.push(format!("/duty/{t}"));
+    }
+    HashMap::from([
+        ("public".to_owned(), public),
+        ("volunteer".to_owned(), volunteer),
+    ])
 }
 
 /// Whether a link is left alone: it signs out, switches the language, downloads a file, or
@@ -509,7 +582,7 @@ for (const root of document.querySelectorAll('header, nav, main')) {
     }
     targets++;
     const h = Math.round(r.height * 10) / 10;
-    const d = { what: where(el) + ' "' + label(el) + '"', h: h };
+    const d = { what: where(el) + ' "' + label(el) + '"', h: h, main: !!el.closest('main') };
     if (!smallest || h < smallest.h) smallest = d;
     if (h < MIN - 0.5) small.push(d);
   }
@@ -517,12 +590,18 @@ for (const root of document.querySelectorAll('header, nav, main')) {
 small.sort((a, b) => a.h - b.h);
 out.targets = targets;
 out.small_count = small.length;
-const kinds = [];
-for (const s of small) {
-  const k = s.what.replace(/ ".*$/, '');
-  if (!kinds.some(x => x.what.replace(/ ".*$/, '') === k)) kinds.push(s);
+// The smallest of each kind of target (its place in the page, not its text).
+function kinds(list) {
+  const ks = [];
+  for (const s of list) {
+    const k = s.what.replace(/ ".*$/, '');
+    if (!ks.some(x => x.what.replace(/ ".*$/, '') === k)) ks.push(s);
+  }
+  return ks.slice(0, 6).map(s => s.what + ' ' + s.h + ' px');
 }
-out.small = kinds.slice(0, 6).map(s => s.what + ' ' + s.h + ' px');
+const smallMain = small.filter(s => s.main), smallNav = small.filter(s => !s.main);
+out.small_main = [smallMain.length, kinds(smallMain)];
+out.small_nav = [smallNav.length, kinds(smallNav)];
 out.smallest = smallest ? smallest.h : null;
 out.smallest_what = smallest ? smallest.what : '';
 // c) English UI text in a Chinese page; raw codes in any page.
@@ -546,7 +625,6 @@ out.english_runs = zh ? Array.from(new Set(text.match(/[A-Za-z]*[a-z][A-Za-z]*(?
 const codes = new Set();
 for (const m of text.match(/(?<![A-Za-z0-9_])[a-z]{2,}(?:_[a-z0-9]{2,})+(?![A-Za-z0-9_])/g) || []) codes.add(m);
 for (const m of text.match(/[A-Za-z_]+: (?:true|false)\b/g) || []) codes.add(m);
-for (const m of text.match(/(?<![A-Za-z0-9_-])[a-z]{2,}(?:-[a-z0-9]{2,}){2,}(?![A-Za-z0-9_-])/g) || []) codes.add(m);
 out.codes = Array.from(codes).slice(0, 10);
 // d) the policy: violations seen, and inline handlers it blocks.
 out.csp = (window.__wlCsp || []).slice(0, 10);
@@ -568,6 +646,7 @@ async fn check_page(
     role: &str,
     lang: &str,
     path: &str,
+    from: &str,
     words: &English,
     out: &mut Crawl,
 ) -> R<Value> {
@@ -588,7 +667,10 @@ async fn check_page(
     if status >= 400 {
         failures.push((
             "e) error page",
-            format!("HTTP {status}: {} / {}", v["title"], v["h1"]),
+            format!(
+                "HTTP {status}: {} / {} (linked from {from})",
+                v["title"], v["h1"]
+            ),
         ));
     }
     if !v["content_type"].as_str().unwrap_or("").contains("html") {
@@ -606,17 +688,26 @@ async fn check_page(
         ));
     }
     let small = v["small_count"].as_u64().unwrap_or(0);
-    if small > 0 {
-        let list: Vec<&str> = v["small"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        failures.push((
-            "b) tap targets under 40 px",
-            format!("{small} of {}: {}", v["targets"], list.join("; ")),
-        ));
+    for (key, what) in [
+        (
+            "small_nav",
+            "b) tap targets under 40 px in the header and navigation",
+        ),
+        ("small_main", "b) tap targets under 40 px in the page"),
+    ] {
+        let n = v[key][0].as_u64().unwrap_or(0);
+        if n > 0 {
+            let list: Vec<&str> = v[key][1]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            failures.push((
+                what,
+                format!("{n} of {}: {}", v["targets"], list.join("; ")),
+            ));
+        }
     }
     let english: Vec<String> = v["english"]
         .as_array()
@@ -689,6 +780,7 @@ async fn check_page(
         "role": role,
         "lang": lang,
         "path": path,
+        "from": from,
         "pattern": pattern(path),
         "status": status,
         "title": v["title"],
@@ -934,10 +1026,12 @@ fn figures(pages: &[Value]) -> String {
         where_(&enc),
         enc["bytes"]
     );
-    for p in pages
-        .iter()
-        .filter(|p| p["role"] == "street" && p["pattern"] == "/testing/rounds/{n}/missing")
-    {
+    for p in pages.iter().filter(|p| {
+        p["role"] == "street"
+            && p["pattern"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("/testing/rounds/{n}/missing"))
+    }) {
         let _ = writeln!(
             s,
             "  street's missing list, first page ({}): {} bytes uncompressed, {} on the wire, {} ms (local)",
