@@ -156,8 +156,13 @@ async fn phone_test() {
     }
     std::fs::write(out_dir().join("phone-report.json"), lines).unwrap();
     eprintln!("{}", figures(&all.pages));
+    let summary = failure_summary(&all.failures);
     let list = failure_list(&all.failures);
-    std::fs::write(out_dir().join("phone-failures.txt"), &list).unwrap();
+    std::fs::write(
+        out_dir().join("phone-failures.txt"),
+        format!("{summary}\n---- Every failure, page by page ----\n{list}"),
+    )
+    .unwrap();
     eprintln!(
         "phone check: {} pages in {:.1}s",
         all.pages.len(),
@@ -165,7 +170,8 @@ async fn phone_test() {
     );
     assert!(
         all.failures.is_empty(),
-        "the phone check found {} failures on {} pages (also in {}):\n{list}",
+        "the phone check found {} failures on {} pages (by kind of page below; every failure \
+         in {}):\n{summary}",
         all.failures.len(),
         all.pages
             .iter()
@@ -408,9 +414,14 @@ fn skip(href: &str) -> bool {
         || SUFFIXES.iter().any(|s| path.ends_with(s))
         // Import templates are downloads; an import job is a page.
         || (path.starts_with("/import/") && !path.starts_with("/import/jobs/"))
-        || query
-            .split('&')
-            .any(|kv| kv.starts_with("lang=") || kv.starts_with("download=") || kv == "format=csv")
+        // Print views are for paper (and print everything at once).
+        || path.ends_with("/print")
+        || query.split('&').any(|kv| {
+            kv.starts_with("lang=")
+                || kv.starts_with("download=")
+                || kv.starts_with("print=")
+                || kv == "format=csv"
+        })
         || !href.starts_with('/')
         || href.starts_with("//")
 }
@@ -494,6 +505,7 @@ fn phone_check_patterns_and_skips() {
         "/roster/table.xlsx?week=1",
         "/import/households",
         "/areas?lang=en",
+        "/testing/rounds/1/missing?area=431102001&print=1",
     ] {
         assert!(skip(s), "{s}");
     }
@@ -524,16 +536,18 @@ out.h1 = h1 ? h1.innerText.trim().slice(0, 80) : '';
 out.inner_width = window.innerWidth;
 out.width = document.documentElement.scrollWidth;
 function desc(el) {
+  // Attributes, not properties: a form's `id` may be its input named "id".
   let s = el.tagName.toLowerCase();
-  if (el.id) s += '#' + el.id;
-  else if (el.classList.length) s += '.' + Array.from(el.classList).join('.');
+  const id = el.getAttribute('id'), cls = (el.getAttribute('class') || '').trim();
+  if (id) s += '#' + id;
+  else if (cls) s += '.' + cls.split(/\s+/).join('.');
   return s;
 }
 function where(el) {
   const parts = [];
   for (let e = el; e && e !== document.body && parts.length < 4; e = e.parentElement) {
     parts.unshift(desc(e));
-    if (e.id) break;
+    if (e.getAttribute('id')) break;
   }
   return parts.join(' > ');
 }
@@ -562,11 +576,13 @@ for (const root of document.querySelectorAll('header, nav, main')) {
     if (seen.has(el)) continue;
     seen.add(el);
     const tag = el.tagName.toLowerCase();
-    if (tag === 'label' && !el.querySelector('input[type=checkbox], input[type=radio]')) continue;
-    if (tag === 'input' && (el.type === 'checkbox' || el.type === 'radio')) {
-      const lab = el.closest('label') || (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]'));
-      if (lab) continue;
+    // A checkbox or radio button is tapped through its label (measured instead); other
+    // labels are not tap targets.
+    if (tag === 'label') {
+      const c = el.control;
+      if (!c || (c.type !== 'checkbox' && c.type !== 'radio')) continue;
     }
+    if (tag === 'input' && (el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) continue;
     if (!el.getClientRects().length) continue;
     const r = el.getBoundingClientRect();
     if (r.width < 2 || r.height < 2) continue;
@@ -764,6 +780,15 @@ async fn check_page(
             failures.push((what, list.join("; ")));
         }
     }
+    // Not twice what the other checks report: the page's own 4xx/5xx, a CSP violation.
+    let console: Vec<String> = console
+        .into_iter()
+        .filter(|m| !(status >= 400 && m.contains("Failed to load resource") && m.contains(path)))
+        .filter(|m| {
+            !(m.contains("Content Security Policy")
+                && v["csp"].as_array().is_some_and(|a| !a.is_empty()))
+        })
+        .collect();
     if !console.is_empty() {
         failures.push(("d) console errors", console.join("; ")));
     }
@@ -1036,6 +1061,57 @@ fn figures(pages: &[Value]) -> String {
             s,
             "  street's missing list, first page ({}): {} bytes uncompressed, {} on the wire, {} ms (local)",
             p["lang"], p["bytes"], p["encoded"], p["ms"]
+        );
+    }
+    s
+}
+
+/// The failures by check and kind of page: the roles and languages where each fails, and the
+/// value on one of them. (Small navigation targets are on every page: by role.)
+fn failure_summary(failures: &[Failure]) -> String {
+    struct Group {
+        roles: Vec<String>,
+        langs: Vec<String>,
+        pages: usize,
+        example: String,
+    }
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+    for f in failures {
+        let key = if f.what.contains("navigation") {
+            format!("every page of {}", f.role)
+        } else {
+            pattern(&f.path)
+        };
+        let g = groups
+            .entry((f.what.clone(), key))
+            .or_insert_with(|| Group {
+                roles: vec![],
+                langs: vec![],
+                pages: 0,
+                example: format!("{} {}: {}", f.lang, f.path, f.value),
+            });
+        g.pages += 1;
+        if !g.roles.contains(&f.role) {
+            g.roles.push(f.role.clone());
+        }
+        if !g.langs.contains(&f.lang) {
+            g.langs.push(f.lang.clone());
+        }
+    }
+    let mut s = String::new();
+    let mut last = String::new();
+    for ((what, key), g) in &groups {
+        if *what != last {
+            let _ = writeln!(s, "{what}:");
+            last = what.clone();
+        }
+        let example: String = g.example.chars().take(400).collect();
+        let _ = writeln!(
+            s,
+            "  {key} [{}; {}; {} pages] e.g. {example}",
+            g.roles.join(" "),
+            g.langs.join(" "),
+            g.pages
         );
     }
     s
