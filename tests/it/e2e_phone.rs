@@ -78,6 +78,8 @@ struct Failure {
 struct Crawl {
     pages: Vec<Value>,
     failures: Vec<Failure>,
+    /// Pages loaded again on the issue's slow network, for the figures.
+    slow: Vec<Value>,
 }
 
 async fn phone_test() {
@@ -146,6 +148,7 @@ async fn phone_test() {
     for (_, c) in crawls {
         all.pages.extend(c.pages);
         all.failures.extend(c.failures);
+        all.slow.extend(c.slow);
     }
 
     // The report: a JSON line per page, and the figures.
@@ -155,7 +158,7 @@ async fn phone_test() {
         lines.push('\n');
     }
     std::fs::write(out_dir().join("phone-report.json"), lines).unwrap();
-    eprintln!("{}", figures(&all.pages));
+    eprintln!("{}", figures(&all.pages, &all.slow));
     let summary = failure_summary(&all.failures);
     let list = failure_list(&all.failures);
     std::fs::write(
@@ -214,15 +217,59 @@ async fn crawl_role(
     } else {
         vec![]
     };
-    start.extend(seeds.iter().cloned());
+    let (slow, seeds): (Vec<&String>, Vec<&String>) =
+        seeds.iter().partition(|s| s.starts_with("slow:"));
+    start.extend(seeds.into_iter().cloned());
     for lang in LANGS {
         if let Err(e) = crawl(&b, addr, role, lang, &start, words, &mut out).await {
             let at = b.url().await.unwrap_or_default();
             fail(&mut out, lang, &at, "crawl stopped", e);
         }
     }
+    for path in slow {
+        let path = &path["slow:".len()..];
+        match slow_load(&b, addr, path).await {
+            Ok(mut v) => {
+                v["role"] = json!(role);
+                v["path"] = json!(path);
+                out.slow.push(v);
+            }
+            Err(e) => eprintln!("phone check: {path} on the slow network: {e}"),
+        }
+    }
     b.quit().await;
     out
+}
+
+/// Load a page in Chinese on the network the issue was tried on: 400 kbit/s each way, 300 ms
+/// round trip. Its bytes, times and tap targets.
+async fn slow_load(b: &Browser, addr: SocketAddr, path: &str) -> R<Value> {
+    b.goto(&format!("http://{addr}/lang/zh-CN?next=/account"))
+        .await?;
+    b.cmd(
+        "POST",
+        "/chromium/network_conditions",
+        Some(json!({"network_conditions": {
+            "offline": false, "latency": 300,
+            "download_throughput": 50_000, "upload_throughput": 50_000
+        }})),
+    )
+    .await?;
+    let loaded = b.goto(&format!("http://{addr}{path}")).await;
+    let v = b
+        .js(
+            "const n = performance.getEntriesByType('navigation')[0] || {}; return { \
+            lang: document.documentElement.lang, status: n.responseStatus || 0, \
+            bytes: n.decodedBodySize || 0, encoded: n.encodedBodySize || 0, \
+            response_ms: Math.round((n.responseEnd || 0) - (n.startTime || 0)), \
+            load_ms: Math.round((n.loadEventEnd || 0) - (n.startTime || 0)), \
+            targets: document.querySelectorAll('a, button, input:not([type=hidden]), select, \
+                textarea, summary').length };",
+        )
+        .await;
+    let _ = b.cmd("DELETE", "/chromium/network_conditions", None).await;
+    loaded?;
+    v
 }
 
 /// The phone's window, a watch for CSP violations, and the sign-in (in Chinese).
@@ -390,6 +437,13 @@ async fn seeds(db: &wardline::db::Db) -> HashMap<String, Vec<String>> {
     if let Some(t) = one("SELECT token FROM household_links ORDER BY household_id").await {
         public.push(format!("/h/{t}"));
     }
+    // The street's missing list, first page (the whole street: no area), again on the slow
+    // network for the figures.
+    let mut street = vec![];
+    if let Some(r) = one("SELECT CAST(MIN(id) AS TEXT) FROM test_rounds").await {
+        street.push(format!("/testing/rounds/{r}/missing"));
+        street.push(format!("slow:/testing/rounds/{r}/missing"));
+    }
     let mut volunteer = vec![];
     if let Some(t) = one("SELECT qr_token FROM places ORDER BY id").await {
         volunteer.push(format!("/duty/{t}"));
@@ -397,6 +451,7 @@ async fn seeds(db: &wardline::db::Db) -> HashMap<String, Vec<String>> {
     HashMap::from([
         ("public".to_owned(), public),
         ("volunteer".to_owned(), volunteer),
+        ("street".to_owned(), street),
     ])
 }
 
@@ -994,7 +1049,7 @@ fn phone_check_english_phrases() {
 
 // ---- The figures and the list ----
 
-fn figures(pages: &[Value]) -> String {
+fn figures(pages: &[Value], slow: &[Value]) -> String {
     let mut s = String::new();
     let by = |key: &str| {
         pages
@@ -1059,8 +1114,24 @@ fn figures(pages: &[Value]) -> String {
     }) {
         let _ = writeln!(
             s,
-            "  street's missing list, first page ({}): {} bytes uncompressed, {} on the wire, {} ms (local)",
-            p["lang"], p["bytes"], p["encoded"], p["ms"]
+            "  street's missing list, first page ({} {}): {} bytes uncompressed, {} on the wire, {} ms (local)",
+            p["lang"], p["path"], p["bytes"], p["encoded"], p["ms"]
+        );
+    }
+    for p in slow {
+        let _ = writeln!(
+            s,
+            "  {} {} {} on 400 kbit/s, 300 ms: HTTP {}, {} bytes uncompressed, {} on the wire, \
+             response in {} ms, loaded in {} ms, {} tap targets",
+            p["role"],
+            p["lang"],
+            p["path"],
+            p["status"],
+            p["bytes"],
+            p["encoded"],
+            p["response_ms"],
+            p["load_ms"],
+            p["targets"]
         );
     }
     s
