@@ -494,6 +494,17 @@ fn pattern(href: &str) -> String {
     let mut out = String::new();
     for seg in path.split('/').skip(1) {
         out.push('/');
+        // A secret in the address (a QR code's): letters and digits mixed, 16 or more.
+        let secret = seg.len() >= 16
+            && seg
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            && seg.bytes().any(|c| c.is_ascii_digit())
+            && seg.bytes().any(|c| c.is_ascii_alphabetic());
+        if secret {
+            out.push_str("{token}");
+            continue;
+        }
         let mut s = String::new();
         let mut in_digits = false;
         for c in seg.replace("%2F", "/").replace("%2f", "/").chars() {
@@ -506,9 +517,6 @@ fn pattern(href: &str) -> String {
                 s.push(c);
                 in_digits = false;
             }
-        }
-        if s.len() >= 16 && !s.contains('/') {
-            s = "{token}".into();
         }
         out.push_str(&s);
     }
@@ -553,6 +561,8 @@ fn phone_check_patterns_and_skips() {
         "/audit?action&page"
     );
     assert_eq!(pattern("/h/Zk3xQ9vT0aLmPq7rSs2u"), "/h/{token}");
+    assert_eq!(pattern("/duty/1cd9bc89b5f384397f62dfbc"), "/duty/{token}");
+    assert_eq!(pattern("/areas/431102001001"), "/areas/{n}");
     assert_eq!(pattern("/"), "/");
     assert_eq!(
         slug("/testing/rounds/{n}/missing?page"),
