@@ -23,7 +23,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const WAIT: Duration = Duration::from_secs(10);
 
-type R<T> = Result<T, String>;
+pub(crate) type R<T> = Result<T, String>;
 
 /// `ensure!(cond, "message {}", x)`: a failed step, with its message, instead of a panic
 /// (the caller takes a screenshot and prints the page first).
@@ -58,7 +58,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn out_dir() -> PathBuf {
+pub(crate) fn out_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -73,7 +73,12 @@ fn out_dir() -> PathBuf {
 }
 
 /// Send one WebDriver command; the `value` of the answer, or the WebDriver error.
-async fn wd(addr: SocketAddr, method: &str, path: &str, body: Option<Value>) -> R<Value> {
+pub(crate) async fn wd(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> R<Value> {
     let body = body.map(|b| b.to_string());
     let headers: &[(&str, &str)] = if body.is_some() {
         &[("Content-Type", "application/json; charset=utf-8")]
@@ -113,7 +118,7 @@ async fn wd(addr: SocketAddr, method: &str, path: &str, body: Option<Value>) -> 
 }
 
 /// One browser session on its own chromedriver and a fresh profile.
-struct Browser {
+pub(crate) struct Browser {
     driver: Driver,
     session: String,
     profile: PathBuf,
@@ -127,6 +132,11 @@ impl Drop for Browser {
     /// the runtime: a plain blocking request, chromedriver does not need this runtime.
     fn drop(&mut self) {
         use std::io::{Read, Write};
+        // Closed already by `quit` (a second DELETE would wait for its read timeout).
+        if self.session == "closed" {
+            let _ = std::fs::remove_dir_all(&self.profile);
+            return;
+        }
         if let Ok(mut s) = std::net::TcpStream::connect(self.driver.addr) {
             let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
             let _ = write!(
@@ -143,6 +153,12 @@ impl Drop for Browser {
 
 impl Browser {
     async fn start(prefix: &str) -> R<Browser> {
+        Self::start_sized(prefix, 412, 915).await
+    }
+
+    /// A browser whose page is `width`×`height` CSS pixels (a phone), with the browser's console
+    /// log kept for [`Browser::console`].
+    pub(crate) async fn start_sized(prefix: &str, width: u32, height: u32) -> R<Browser> {
         let port = free_port();
         let log = std::fs::File::create(out_dir().join(format!("{prefix}-chromedriver.log")))
             .map_err(|e| e.to_string())?;
@@ -179,6 +195,7 @@ impl Browser {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
+            "goog:loggingPrefs": {"browser": "ALL"},
             "timeouts": {"implicit": 0, "pageLoad": 30000, "script": 10000},
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
@@ -186,7 +203,7 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-background-networking", "--no-first-run",
                     "--disable-component-update", "--disable-sync", "--disable-quic",
-                    "--disable-dev-shm-usage", "--window-size=412,915", "--lang=zh-CN",
+                    "--disable-dev-shm-usage", format!("--window-size={width},{height}"), "--lang=zh-CN",
                     format!("--user-data-dir={}", profile.display()),
                 ],
                 "prefs": {"intl.accept_languages": "zh-CN,zh"},
@@ -210,7 +227,7 @@ impl Browser {
             "/goog/cdp/execute",
             Some(
                 json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                    "width": 412, "height": 915, "deviceScaleFactor": 1, "mobile": true
+                    "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true
                 }}),
             ),
         )
@@ -218,18 +235,18 @@ impl Browser {
         Ok(b)
     }
 
-    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> R<Value> {
+    pub(crate) async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> R<Value> {
         let p = format!("/session/{}{path}", self.session);
         wd(self.driver.addr, method, &p, body).await
     }
 
-    async fn goto(&self, url: &str) -> R<()> {
+    pub(crate) async fn goto(&self, url: &str) -> R<()> {
         self.cmd("POST", "/url", Some(json!({ "url": url })))
             .await
             .map(drop)
     }
 
-    async fn url(&self) -> R<String> {
+    pub(crate) async fn url(&self) -> R<String> {
         Ok(self
             .cmd("GET", "/url", None)
             .await?
@@ -238,7 +255,7 @@ impl Browser {
             .to_owned())
     }
 
-    async fn title(&self) -> R<String> {
+    pub(crate) async fn title(&self) -> R<String> {
         Ok(self
             .cmd("GET", "/title", None)
             .await?
@@ -247,7 +264,7 @@ impl Browser {
             .to_owned())
     }
 
-    async fn source(&self) -> R<String> {
+    pub(crate) async fn source(&self) -> R<String> {
         Ok(self
             .cmd("GET", "/source", None)
             .await?
@@ -271,7 +288,7 @@ impl Browser {
     }
 
     /// Every element matching `css` now (no waiting).
-    async fn all(&self, css: &str) -> R<Vec<String>> {
+    pub(crate) async fn all(&self, css: &str) -> R<Vec<String>> {
         let v = self
             .cmd(
                 "POST",
@@ -295,7 +312,7 @@ impl Browser {
     }
 
     /// The first element matching `css`, waiting up to [`WAIT`] for it to appear.
-    async fn find(&self, css: &str) -> R<String> {
+    pub(crate) async fn find(&self, css: &str) -> R<String> {
         let t0 = Instant::now();
         loop {
             if let Some(e) = self.all(css).await?.into_iter().next() {
@@ -311,7 +328,7 @@ impl Browser {
         }
     }
 
-    async fn click(&self, el: &str) -> R<()> {
+    pub(crate) async fn click(&self, el: &str) -> R<()> {
         self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})))
             .await
             .map(drop)
@@ -334,7 +351,7 @@ impl Browser {
     }
 
     /// The rendered (visible) text of an element.
-    async fn text(&self, el: &str) -> R<String> {
+    pub(crate) async fn text(&self, el: &str) -> R<String> {
         Ok(self
             .cmd("GET", &format!("/element/{el}/text"), None)
             .await?
@@ -344,7 +361,7 @@ impl Browser {
     }
 
     /// A DOM property (`textContent` reads text that CSS hides at phone width).
-    async fn prop(&self, el: &str, name: &str) -> R<String> {
+    pub(crate) async fn prop(&self, el: &str, name: &str) -> R<String> {
         let v = self
             .cmd("GET", &format!("/element/{el}/property/{name}"), None)
             .await?;
@@ -353,7 +370,7 @@ impl Browser {
             .unwrap_or_else(|| v.to_string()))
     }
 
-    async fn attr(&self, el: &str, name: &str) -> R<String> {
+    pub(crate) async fn attr(&self, el: &str, name: &str) -> R<String> {
         Ok(self
             .cmd("GET", &format!("/element/{el}/attribute/{name}"), None)
             .await?
@@ -363,19 +380,19 @@ impl Browser {
     }
 
     /// The visible text of the first element matching `css`.
-    async fn text_of(&self, css: &str) -> R<String> {
+    pub(crate) async fn text_of(&self, css: &str) -> R<String> {
         let el = self.find(css).await?;
         self.text(&el).await
     }
 
-    async fn fill(&self, css: &str, value: &str) -> R<()> {
+    pub(crate) async fn fill(&self, css: &str, value: &str) -> R<()> {
         let el = self.find(css).await?;
         self.clear(&el).await?;
         self.send_keys(&el, value).await
     }
 
     /// Wait until the address's path (and query) satisfies `ok`; returns the address.
-    async fn wait_url(&self, what: &str, ok: impl Fn(&str) -> bool) -> R<String> {
+    pub(crate) async fn wait_url(&self, what: &str, ok: impl Fn(&str) -> bool) -> R<String> {
         let t0 = Instant::now();
         loop {
             let u = self.url().await?;
@@ -394,7 +411,7 @@ impl Browser {
     }
 
     /// Wait until the visible text of `css` contains `needle`; returns the text.
-    async fn wait_text(&self, css: &str, needle: &str) -> R<String> {
+    pub(crate) async fn wait_text(&self, css: &str, needle: &str) -> R<String> {
         let t0 = Instant::now();
         loop {
             let mut last = String::new();
@@ -420,6 +437,14 @@ impl Browser {
     /// Save a PNG of the whole page to `target/e2e/{prefix}-{name}.png` (the full length of the
     /// page through the DevTools protocol; the window alone if that is not available).
     async fn screenshot(&mut self, name: &str) -> R<PathBuf> {
+        let path = out_dir().join(format!("{}-{name}.png", self.prefix));
+        self.screenshot_to(&path).await?;
+        self.shots.push(path.clone());
+        Ok(path)
+    }
+
+    /// Save a PNG of the whole page (up to 6,000 pixels long) to `path`.
+    pub(crate) async fn screenshot_to(&self, path: &Path) -> R<()> {
         let full = async {
             let m = self
                 .cmd(
@@ -460,16 +485,14 @@ impl Browser {
         let png = base64_decode(&b64)?;
         ensure!(
             png.starts_with(b"\x89PNG"),
-            "screenshot {name} is not a PNG"
+            "screenshot {} is not a PNG",
+            path.display()
         );
-        let path = out_dir().join(format!("{}-{name}.png", self.prefix));
-        std::fs::write(&path, png).map_err(|e| e.to_string())?;
-        self.shots.push(path.clone());
-        Ok(path)
+        std::fs::write(path, png).map_err(|e| e.to_string())
     }
 
     /// Close the session: Chromium exits; chromedriver is killed when the browser is dropped.
-    async fn quit(mut self) {
+    pub(crate) async fn quit(mut self) {
         let _ = self.cmd("DELETE", "", None).await;
         self.session = String::from("closed");
     }
@@ -546,7 +569,10 @@ fn browser_sign_in_browse_edit_reveal_audit() {
 }
 
 /// Run an async flow on a thread of its own with a 64 MiB stack and a two-worker runtime.
-fn on_big_stack<F: std::future::Future<Output = ()> + 'static>(name: &str, flow: fn() -> F) {
+pub(crate) fn on_big_stack<F: std::future::Future<Output = ()> + 'static>(
+    name: &str,
+    flow: fn() -> F,
+) {
     let run = move || {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -616,7 +642,7 @@ async fn browser_test() {
     }
 }
 
-async fn sign_in(b: &Browser, user: &str) -> R<()> {
+pub(crate) async fn sign_in(b: &Browser, user: &str) -> R<()> {
     b.fill("input[name=username]", user).await?;
     b.fill("input[name=password]", wardline::cli::DEMO_PASSWORD)
         .await?;
@@ -1026,7 +1052,7 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
 
 impl Browser {
     /// Run a script in the page; its return value.
-    async fn js(&self, script: &str) -> R<Value> {
+    pub(crate) async fn js(&self, script: &str) -> R<Value> {
         self.cmd(
             "POST",
             "/execute/sync",
@@ -1037,7 +1063,7 @@ impl Browser {
 
     /// Set a form control's value directly (date and time inputs take typed keys in the
     /// browser's locale format; this sidesteps that).
-    async fn set(&self, css: &str, value: &str) -> R<()> {
+    pub(crate) async fn set(&self, css: &str, value: &str) -> R<()> {
         let script = format!(
             "var e = document.querySelector({}); if (!e) return false; e.value = {}; return true;",
             json!(css),
@@ -1081,7 +1107,7 @@ async fn mobilization_browser_test() {
 
 /// Whether Chromium and its driver are installed; without them a browser test is skipped,
 /// or fails when `WARDLINE_REQUIRE_BROWSER=1`.
-fn browser_here(what: &str) -> bool {
+pub(crate) fn browser_here(what: &str) -> bool {
     if [CHROMIUM, CHROMEDRIVER]
         .iter()
         .all(|p| Path::new(p).exists())

@@ -10,6 +10,7 @@ mod backup;
 mod common;
 mod config;
 mod e2e;
+mod e2e_phone;
 mod exchange;
 mod fuzz;
 mod hardening_privacy;
