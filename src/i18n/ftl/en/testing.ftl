@@ -166,3 +166,11 @@ missing-head = Head: { $name }
 testing-rule = { $area }: { $pool }
 results-file = File (CSV)
 site-kind = Kind of site
+# Issue 21: the missing list on a phone
+missing-pages = Pages
+missing-prev = ‹ Previous page
+missing-next = Next page ›
+missing-page-of = Page { $page } of { $pages }
+missing-print-all = Print all
+missing-paged = View by page
+exempt-cancel = Back to the list

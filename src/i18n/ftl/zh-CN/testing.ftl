@@ -166,3 +166,11 @@ missing-head = 户主：{ $name }
 testing-rule = { $area }：{ $pool }
 results-file = 文件（CSV）
 site-kind = 采样点类型
+# Issue 21: the missing list on a phone
+missing-pages = 分页
+missing-prev = ‹ 上一页
+missing-next = 下一页 ›
+missing-page-of = 第 { $page }/{ $pages } 页
+missing-print-all = 打印全部
+missing-paged = 分页查看
+exempt-cancel = 返回名单

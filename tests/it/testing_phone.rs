@@ -1,0 +1,120 @@
+//! The testing pages on a phone (issue 21): the missing list paged by household in walking
+//! order with a print view that holds all, tap to call on it, and the other fixes of the
+//! front line. On both backends.
+
+use wardline::db::Db;
+use wardline::testing::coverage;
+
+use crate::common::{backends, demo, get_page, login, Browser};
+
+const PW: &str = wardline::cli::DEMO_PASSWORD;
+
+/// A demo city with the demo accounts and the demo round; the round's id.
+async fn setup(db: &Db) -> i64 {
+    demo(db, 6_000, 3).await;
+    wardline::cli::create_demo_accounts(db).await.unwrap();
+    wardline::cli::create_demo_round(db).await.unwrap();
+    db.query_one("SELECT id FROM test_rounds", vec![])
+        .await
+        .unwrap()
+        .int(0)
+}
+
+/// The household ids of a missing list page (`id="h-N"`), in the page's order.
+fn households(body: &str) -> Vec<i64> {
+    body.split("<section class=\"hh\" id=\"h-")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn missing_list_pages_by_household_and_prints_all() {
+    for t in backends().await {
+        let db = &t.db;
+        let round = setup(db).await;
+        let addr = crate::common::serve(db).await;
+        let Browser { cookie, .. } = login(addr, "demo-street", PW).await;
+        let street = "431102001";
+        // Most of the demo street is sampled: forget half the samples so that the list has
+        // pages.
+        crate::common::exec(
+            db,
+            "DELETE FROM test_persons WHERE round_id = $1 AND resident_id % 2 = 0",
+            vec![round.into()],
+        )
+        .await;
+        let scope = wardline::access::Scope {
+            roots: vec![street.into()],
+        };
+        let (list, _) = coverage::missing(db, round, street, &scope).await.unwrap();
+        let all: Vec<i64> = list.iter().map(|h| h.household_id).collect();
+        let per = wardline::testing::pages::PAGE_HOUSEHOLDS;
+        assert!(all.len() > per, "{}: {} households", t.name, all.len());
+        let pages = all.len().div_ceil(per);
+        let url = format!("/testing/rounds/{round}/missing?area={street}");
+
+        let p1 = get_page(addr, &url, &cookie).await;
+        assert_eq!(p1.status, 200, "{}", p1.body);
+        let first = households(&p1.body);
+        assert_eq!(first.len(), per);
+        assert!(
+            p1.body.contains(&format!("第 1/{pages} 页")),
+            "{}",
+            &p1.body[..2000.min(p1.body.len())]
+        );
+        // The next link keeps the area.
+        assert!(p1.body.contains(&format!("href=\"{url}&amp;page=2\"")));
+        assert!(!p1.body.contains("rel=\"prev\""));
+
+        let p2 = get_page(addr, &format!("{url}&page=2"), &cookie).await;
+        assert_eq!(p2.status, 200);
+        let second = households(&p2.body);
+        assert!(!second.is_empty());
+        assert!(second.iter().all(|h| !first.contains(h)), "pages overlap");
+        assert!(p2.body.contains(&format!("第 2/{pages} 页")));
+        assert!(p2.body.contains(&format!("href=\"{url}&amp;page=1\"")));
+
+        // All the pages together: every household once, in walking order.
+        let mut paged = Vec::new();
+        for n in 1..=pages {
+            let p = get_page(addr, &format!("{url}&page={n}"), &cookie).await;
+            paged.extend(households(&p.body));
+        }
+        assert_eq!(paged, all, "{}", t.name);
+        // Past the last page: the last page.
+        let past = get_page(addr, &format!("{url}&page={}", pages + 5), &cookie).await;
+        assert_eq!(households(&past.body), all[(pages - 1) * per..].to_vec());
+
+        // The print view holds every household, in order, without paging or buttons.
+        let pr = get_page(addr, &format!("{url}&print=1"), &cookie).await;
+        assert_eq!(pr.status, 200);
+        assert_eq!(households(&pr.body), all);
+        assert!(!pr.body.contains("id=\"missing-pager\""));
+        assert!(pr.body.contains("data-print"));
+        assert!(!pr.body.contains("data-call"));
+        assert!(p1.body.contains("id=\"missing-print\""));
+        // A page of 40 households stays light: no exemption form repeated for each person.
+        assert!(p1.body.len() < 80_000, "{} bytes", p1.body.len());
+        assert!(!p1.body.contains("<select"));
+        assert!(p1
+            .body
+            .contains(&format!("/testing/rounds/{round}/exempt?resident=")));
+
+        // Tap to call: a call button for each missing person with a phone on the page.
+        let with_phone: Vec<i64> = list[..per]
+            .iter()
+            .flat_map(|h| &h.missing)
+            .filter(|p| p.phone_masked.is_some())
+            .map(|p| p.resident_id)
+            .collect();
+        assert!(!with_phone.is_empty());
+        for id in &with_phone {
+            assert!(
+                p1.body
+                    .contains(&format!("action=\"/residents/{id}/call\" data-call")),
+                "no call button for {id}"
+            );
+        }
+    }
+}
