@@ -1251,6 +1251,28 @@ impl State {
                     name,
                     phone,
                 } => self.walk_in(sub, tkey, doc_type.as_deref(), number, name, phone.as_deref(), confirm, at),
+                // A mistyped ID number: say what is wrong with it (check digit, date) before
+                // "not in the registry", so the collector corrects it instead of filing a
+                // walk-in under a wrong number.
+                PersonRef::Doc { doc_type, number }
+                    if doc_type.as_deref().is_none_or(|d| d == "id_card")
+                        && number.trim().chars().count() == 18 =>
+                {
+                    match validate::parse_id_card(number) {
+                        Err(e) => with_tube(
+                            Outcome::refused("bad_id_number", e.message.en, e.message.zh),
+                            tube,
+                        ),
+                        Ok(_) => with_tube(
+                            Outcome::refused(
+                                "not_in_round",
+                                "not found in this round's registry: sample them as a walk-in with their document",
+                                "本轮检测范围的登记中查无此人，请按临时人员凭证件采样",
+                            ),
+                            tube,
+                        ),
+                    }
+                }
                 _ => with_tube(
                     Outcome::refused(
                         "not_in_round",

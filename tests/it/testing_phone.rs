@@ -118,3 +118,138 @@ async fn missing_list_pages_by_household_and_prints_all() {
         }
     }
 }
+
+/// The `action` of the form with the given id, and its fresh client id.
+fn form_of(body: &str, id: &str) -> (String, String) {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no form {id}"));
+    let start = body[..at].rfind("<form").expect("form start");
+    let tag = &body[start..];
+    let a = tag.find("action=\"").expect("action") + 8;
+    let action = tag[a..a + tag[a..].find('"').unwrap()].replace("&amp;", "&");
+    let cid = crate::common::hidden_input(&body[at..], "cid").expect("cid");
+    (action, cid)
+}
+
+#[tokio::test]
+async fn scan_page_says_check_digit_wrong_and_keeps_what_was_typed() {
+    for t in backends().await {
+        let db = &t.db;
+        let round = setup(db).await;
+        let addr = crate::common::serve(db).await;
+        let Browser { cookie, csrf } = login(addr, "demo-collector", PW).await;
+        let site = db
+            .query_one(
+                "SELECT id FROM test_sites WHERE path = '431102001001'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .int(0);
+        let p = get_page(
+            addr,
+            &format!("/testing/rounds/{round}/collect?site={site}"),
+            &cookie,
+        )
+        .await;
+        let (action, cid) = form_of(&p.body, "open-form");
+        let r = crate::common::post_form(
+            addr,
+            &action,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("cid", &cid),
+                ("act", "open"),
+                ("barcode", "PH0001"),
+            ],
+        )
+        .await;
+        assert!(r.body.contains("data-code=\"opened\""), "{}", r.body);
+
+        // A resident's number with the last character changed: "check digit wrong", not
+        // "not in the registry", and the typed value stays in the field.
+        let number = db
+            .query_one(
+                "SELECT doc_number FROM residents WHERE doc_type = 'id_card' \
+                 AND path >= '431102001001' AND path < '431102001001~' ORDER BY id LIMIT 1",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .text(0)
+            .to_owned();
+        let last = if number.ends_with('1') { '2' } else { '1' };
+        let typo = format!("{}{last}", &number[..17]);
+        let (action, cid) = form_of(&r.body, "add-form");
+        let bad = crate::common::post_form(
+            addr,
+            &action,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("cid", &cid),
+                ("act", "add"),
+                ("person", &typo),
+                ("doc_type", "id_card"),
+            ],
+        )
+        .await;
+        assert_eq!(bad.status, 422, "{}", t.name);
+        assert!(
+            bad.body.contains("data-code=\"bad_id_number\""),
+            "{}",
+            bad.body
+        );
+        assert!(bad.body.contains("校验位错误"), "{}", bad.body);
+        assert!(!bad.body.contains("data-code=\"not_in_round\""));
+        assert!(bad
+            .body
+            .contains(&format!("id=\"person\" value=\"{typo}\"")));
+        // The answer is marked as an answer (the page script forgets what it kept).
+        assert!(bad.body.contains("data-sent"));
+        // A bad birth date is said too.
+        let (action, cid) = form_of(&bad.body, "add-form");
+        let date = format!("{}1399{}", &number[..10], &number[14..]);
+        let r = crate::common::post_form(
+            addr,
+            &action,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("cid", &cid),
+                ("act", "add"),
+                ("person", &date),
+                ("doc_type", "id_card"),
+            ],
+        )
+        .await;
+        assert!(r.body.contains("data-code=\"bad_id_number\""), "{}", r.body);
+        assert!(r.body.contains("不是有效日期"));
+
+        // A refused walk-in (a bad phone) comes back with everything typed.
+        let (action, cid) = form_of(&r.body, "walkin-form");
+        let w = crate::common::post_form(
+            addr,
+            &action,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("cid", &cid),
+                ("act", "walkin"),
+                ("doc_type", "passport"),
+                ("number", "E12345678"),
+                ("name", "Maria Lopez"),
+                ("phone", "123"),
+            ],
+        )
+        .await;
+        assert_eq!(w.status, 422, "{}", w.body);
+        assert!(w.body.contains("id=\"walkin\" open"), "{}", w.body);
+        for v in ["E12345678", "Maria Lopez", "value=\"123\""] {
+            assert!(w.body.contains(v), "{v} lost");
+        }
+        assert!(w.body.contains("<option value=\"passport\" selected>"));
+    }
+}
