@@ -316,7 +316,7 @@ async fn collector_adds_people_and_a_double_submit_counts_once() {
             ("csrf", csrf.as_str()),
             ("cid", &cid_of(&flagged.body, "add-form")),
             ("act", "add"),
-            ("person", "110101199003077777"),
+            ("person", "110101199003077774"),
             ("doc_type", "id_card"),
         ];
         let refused = post_form(addr, &action, &cookie, &fields3).await;
