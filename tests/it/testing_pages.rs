@@ -515,7 +515,12 @@ async fn results_file_with_a_bad_row_is_refused_whole() {
             addr,
             &format!("{url}/one"),
             &cookie,
-            &[("csrf", &csrf), ("tube", good), ("result", "positive")],
+            &[
+                ("csrf", &csrf),
+                ("tube", good),
+                ("result", "positive"),
+                ("confirm", "1"),
+            ],
         )
         .await;
         assert_eq!(r.status, 422, "{}", r.body);

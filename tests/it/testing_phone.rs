@@ -253,3 +253,114 @@ async fn scan_page_says_check_digit_wrong_and_keeps_what_was_typed() {
         assert!(w.body.contains("<option value=\"passport\" selected>"));
     }
 }
+
+/// A multipart body of the given text fields.
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let b = "----wardlinephone";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"{}\r\n\r\n{v}\r\n",
+            if *k == "file" {
+                "; filename=\"r.csv\"\r\nContent-Type: text/csv"
+            } else {
+                ""
+            }
+        ));
+    }
+    body.push_str(&format!("--{b}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={b}"),
+        body.into_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn positive_results_are_confirmed_first() {
+    for t in backends().await {
+        let db = &t.db;
+        let round = setup(db).await;
+        let addr = crate::common::serve(db).await;
+        let Browser { cookie, csrf } = login(addr, "demo-lab", PW).await;
+        let url = format!("/testing/rounds/{round}/results");
+        let waiting: Vec<String> = db
+            .query(
+                "SELECT barcode FROM test_tubes WHERE result IS NULL AND n > 0 \
+                 AND closed_ms IS NOT NULL ORDER BY barcode",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.string(0))
+            .collect();
+        assert!(waiting.len() >= 3, "{}", t.name);
+        let pending = |b: &str| {
+            let q =
+                format!("SELECT COUNT(*) FROM test_tubes WHERE barcode = '{b}' AND result IS NULL");
+            let db = db.clone();
+            async move { db.query_one(&q, vec![]).await.unwrap().int(0) == 1 }
+        };
+
+        // One tube, positive: asked first, nothing recorded.
+        let one = &waiting[0];
+        let r = crate::common::post_form(
+            addr,
+            &format!("{url}/one"),
+            &cookie,
+            &[("csrf", &csrf), ("tube", one), ("result", "positive")],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("id=\"confirm-positive\""), "{}", r.body);
+        assert!(r.body.contains("data-confirm=\"确认将试管"), "{}", r.body);
+        assert!(pending(one).await);
+        let r = crate::common::post_form(
+            addr,
+            &format!("{url}/one"),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("tube", one),
+                ("result", "positive"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("id=\"report\""));
+        assert!(!pending(one).await);
+
+        // A file with a positive: how many, then recorded once confirmed.
+        let (a, b) = (&waiting[1], &waiting[2]);
+        let file = format!("{a},阳性\n{b},阴性\n");
+        let (ct, body) = multipart(&[("csrf", &csrf), ("file", &file)]);
+        let r = crate::common::request(
+            addr,
+            "POST",
+            &url,
+            &[("Cookie", &cookie), ("Content-Type", &ct)],
+            Some(&body),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("此文件含 1 管阳性（共 2 管）"),
+            "{}",
+            r.body
+        );
+        assert!(pending(a).await && pending(b).await);
+        let (ct, body) = multipart(&[("csrf", &csrf), ("confirm", "1"), ("content", &file)]);
+        let r = crate::common::request(
+            addr,
+            "POST",
+            &url,
+            &[("Cookie", &cookie), ("Content-Type", &ct)],
+            Some(&body),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("id=\"report\""), "{}", r.body);
+        assert!(!pending(a).await && !pending(b).await);
+    }
+}

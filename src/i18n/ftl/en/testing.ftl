@@ -174,3 +174,7 @@ missing-page-of = Page { $page } of { $pages }
 missing-print-all = Print all
 missing-paged = View by page
 exempt-cancel = Back to the list
+results-confirm-one = Record tube { $tube } as positive?
+results-confirm-file = This file has { $n } positive tubes (of { $tubes }). Record it?
+results-confirm-submit = Confirm and record
+results-confirm-cancel = Cancel

@@ -174,3 +174,7 @@ missing-page-of = 第 { $page }/{ $pages } 页
 missing-print-all = 打印全部
 missing-paged = 分页查看
 exempt-cancel = 返回名单
+results-confirm-one = 确认将试管 { $tube } 记录为阳性？
+results-confirm-file = 此文件含 { $n } 管阳性（共 { $tubes } 管），确认导入？
+results-confirm-submit = 确认记录
+results-confirm-cancel = 取消
