@@ -60,6 +60,9 @@ pub enum OpKind {
         confirm: Option<bool>,
     },
     Close,
+    /// Close an open tube that holds no swab as void (opened by mistake, dropped, broken): it
+    /// never goes to the lab.
+    Abandon,
 }
 
 /// Who is being sampled.
@@ -936,6 +939,7 @@ impl State {
             OpKind::Open { .. } => "open",
             OpKind::Add { .. } => "add",
             OpKind::Close => "close",
+            OpKind::Abandon => "abandon",
         };
         if o.status != Status::Refused {
             self.audited.push((
@@ -1021,6 +1025,41 @@ impl State {
                     t.dirty = true;
                 }
                 let mut o = Outcome::new(Status::Accepted, "closed", "tube closed", "已封管");
+                o.tube = Some(t.state());
+                o
+            }
+            OpKind::Abandon => {
+                let Some(t) = self.tubes.get_mut(&tkey) else {
+                    return unknown_tube();
+                };
+                if !may_collect(
+                    &self.collects,
+                    &self.sites,
+                    &sub.reader,
+                    round.id,
+                    t.site_id,
+                ) {
+                    return not_collector();
+                }
+                if t.n > 0 {
+                    let mut o = Outcome::refused(
+                        "tube_not_empty",
+                        "the tube holds swabs: close it and send it to the lab",
+                        "试管内已有样本，请封管送检",
+                    );
+                    o.tube = Some(t.state());
+                    return o;
+                }
+                if t.closed_ms.is_none() {
+                    t.closed_ms = Some(at);
+                    t.dirty = true;
+                }
+                let mut o = Outcome::new(
+                    Status::Accepted,
+                    "abandoned",
+                    "empty tube set aside as void",
+                    "空管已作废",
+                );
                 o.tube = Some(t.state());
                 o
             }

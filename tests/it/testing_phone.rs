@@ -251,6 +251,45 @@ async fn scan_page_says_check_digit_wrong_and_keeps_what_was_typed() {
             assert!(w.body.contains(v), "{v} lost");
         }
         assert!(w.body.contains("<option value=\"passport\" selected>"));
+
+        // An empty open tube is set aside (asked first), audited, and the next tube comes.
+        assert!(!w.body.contains("id=\"close-form\""));
+        assert!(
+            w.body.contains("data-confirm=\"试管 PH0001 内没有样本"),
+            "{}",
+            w.body
+        );
+        let (action, cid) = form_of(&w.body, "abandon-form");
+        let r = crate::common::post_form(
+            addr,
+            &action,
+            &cookie,
+            &[("csrf", &csrf), ("cid", &cid), ("act", "abandon")],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("data-code=\"abandoned\""), "{}", r.body);
+        assert!(r.body.contains("id=\"open-form\""));
+        let closed = db
+            .query_one(
+                "SELECT COUNT(*) FROM test_tubes WHERE barcode = 'PH0001' AND closed_ms IS NOT NULL AND n = 0",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .int(0);
+        assert_eq!(closed, 1, "{}", t.name);
+        let audited: Vec<String> = db
+            .query(
+                "SELECT detail FROM audit_log WHERE action = 'sampling' ORDER BY seq DESC",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.string(0))
+            .collect();
+        assert!(audited.iter().any(|d| d.contains("abandon")), "{audited:?}");
     }
 }
 

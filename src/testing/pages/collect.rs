@@ -330,11 +330,15 @@ async fn collect_submit(
                     })
                     .collect()
             }
-            "close" => vec![(
+            "close" | "abandon" => vec![(
                 Op {
                     client_id: cid.clone(),
                     tube: tube.clone(),
-                    kind: OpKind::Close,
+                    kind: if f.act == "close" {
+                        OpKind::Close
+                    } else {
+                        OpKind::Abandon
+                    },
                     taken_ms: None,
                 },
                 None,

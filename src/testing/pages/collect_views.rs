@@ -433,13 +433,29 @@ pub(super) fn collect_view(ctx: &Ctx, c: &Collect, x: &Extra) -> Markup {
                 x.walkin[2],
                 t(l, "collect-walkin-add")
             ));
-            body.push(html!(
+            // An empty tube is not closed but set aside as void.
+            if tb.n == 0 {
+                body.push(
+                    maud::html! {
+                        form #abandon-form method="post" action=(action) {
+                            (common("abandon"))
+                            button.alt.big.wide #abandon-tube type="submit"
+                                data-confirm=(ta(l, "collect-abandon-confirm", &[("tube", Arg::S(tb.barcode.clone()))])) {
+                                (t(l, "collect-abandon"))
+                            }
+                        }
+                    }
+                    .into(),
+                );
+            } else {
+                body.push(html!(
                 "<form method=\"post\" action=\"{}\" id=\"close-form\">{}<button class=\"alt big wide\" id=\"close-tube\" data-confirm=\"{}\">{}</button></form>",
                 action,
                 common("close"),
                 ta(l, "collect-close-confirm", &[("tube", Arg::S(tb.barcode.clone())), ("n", Arg::N(tb.n))]),
                 t(l, "collect-close")
             ));
+            }
         }
     }
     if tube.is_some() {

@@ -178,3 +178,5 @@ results-confirm-one = Record tube { $tube } as positive?
 results-confirm-file = This file has { $n } positive tubes (of { $tubes }). Record it?
 results-confirm-submit = Confirm and record
 results-confirm-cancel = Cancel
+collect-abandon = Set the empty tube aside
+collect-abandon-confirm = Tube { $tube } holds no swab. Set it aside as void?

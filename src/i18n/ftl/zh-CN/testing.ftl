@@ -178,3 +178,5 @@ results-confirm-one = 确认将试管 { $tube } 记录为阳性？
 results-confirm-file = 此文件含 { $n } 管阳性（共 { $tubes } 管），确认导入？
 results-confirm-submit = 确认记录
 results-confirm-cancel = 取消
+collect-abandon = 作废空管
+collect-abandon-confirm = 试管 { $tube } 内没有样本，确认作废？
