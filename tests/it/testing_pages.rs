@@ -402,12 +402,59 @@ async fn walk_in_then_registration_queue() {
         let p = get_page(addr, "/testing/walkins", &cookie).await;
         assert_eq!(p.status, 200);
         assert!(p.body.contains("&lt;i&gt;Anna&lt;/i&gt;"), "{}", p.body);
-        assert!(!p.body.contains("13912345678") && !p.body.contains("X7654321"));
+        // The phone stays masked; the document number is whole for who registers walk-ins
+        // (to match it), recorded as a reveal.
+        assert!(!p.body.contains("13912345678"));
+        assert!(p.body.contains("X7654321"), "{}", p.body);
         let id = count(
             db,
             "SELECT id FROM test_walkins WHERE doc_number = 'X7654321'",
         )
         .await;
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND entity = 'test_walkin'"
+            )
+            .await,
+            1
+        );
+        // Filed under the community: the grid worker does not see them until a grid is
+        // chosen; then they do (masked: a grid worker's reveal is recorded too).
+        let grid = login(addr, "demo-grid", PW).await;
+        let g = get_page(addr, "/testing/walkins", &grid.cookie).await;
+        assert!(!g.body.contains(&format!("id=\"walkin-{id}\"")));
+        assert!(p.body.contains(&format!("/testing/walkins/{id}/grid")));
+        let r = post_form(
+            addr,
+            &format!("/testing/walkins/{id}/grid"),
+            &cookie,
+            &[("csrf", &csrf), ("grid", "431102001009/G0001")],
+        )
+        .await;
+        assert_eq!(r.status, 409, "another community's grid: {}", r.body);
+        let r = post_form(
+            addr,
+            &format!("/testing/walkins/{id}/grid"),
+            &cookie,
+            &[("csrf", &csrf), ("grid", "431102001001/G0001")],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let g = get_page(addr, "/testing/walkins", &grid.cookie).await;
+        assert!(
+            g.body.contains(&format!("id=\"walkin-{id}\"")),
+            "{}",
+            g.body
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'assign' AND entity = 'test_walkin'"
+            )
+            .await,
+            1
+        );
         // Not registered yet: linking is refused with a message, nothing changes.
         let r = post_form(
             addr,

@@ -180,3 +180,5 @@ results-confirm-submit = Confirm and record
 results-confirm-cancel = Cancel
 collect-abandon = Set the empty tube aside
 collect-abandon-confirm = Tube { $tube } holds no swab. Set it aside as void?
+walkins-grid = File under grid
+walkins-grid-done = Filed under the grid: its grid workers see this person now.

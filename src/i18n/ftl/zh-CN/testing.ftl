@@ -180,3 +180,5 @@ results-confirm-submit = 确认记录
 results-confirm-cancel = 取消
 collect-abandon = 作废空管
 collect-abandon-confirm = 试管 { $tube } 内没有样本，确认作废？
+walkins-grid = 归入网格
+walkins-grid-done = 已归入网格，该网格的网格员可以看到此人。
