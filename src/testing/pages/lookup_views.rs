@@ -44,12 +44,13 @@ pub(super) fn tube_body(l: Lang, tv: &TubeView) -> Markup {
         result_tag(l, tv.result.as_deref())
     ));
     body.push(html!(
-        "<table class=\"wide\" id=\"tube-people\"><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
+        "<table class=\"wide stack\" id=\"tube-people\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr></thead><tbody>",
         t(l, "col-name"),
         t(l, "tube-taken"),
         t(l, "field-status"),
         t(l, "tube-note")
     ));
+    let (c_taken, c_status, c_note) = (t(l, "tube-taken"), t(l, "field-status"), t(l, "tube-note"));
     for p in &tv.people {
         let name = match p.resident_id {
             Some(rid) => html!("<a href=\"/residents/{}\">{}</a>", rid, p.name),
@@ -67,14 +68,17 @@ pub(super) fn tube_body(l: Lang, tv: &TubeView) -> Markup {
             note.push(t(l, "tube-retest"));
         }
         body.push(html!(
-            "<tr><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"opt\">{}</td></tr>",
+            "<tr><td class=\"nowrap\">{}</td><td class=\"nowrap\" data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td class=\"opt\" data-label=\"{}\">{}</td></tr>",
             name,
+            c_taken,
             clock(p.taken_ms),
+            c_status,
             p.status.as_deref().map(|s| person_status(l, s)).unwrap_or_else(|| "—".into()),
+            c_note,
             note.join("、")
         ));
     }
-    body.0.push_str("</table>");
+    body.0.push_str("</tbody></table>");
     body
 }
 
