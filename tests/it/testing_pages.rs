@@ -146,6 +146,18 @@ async fn missing_list_scope_exemptions_and_export() {
         let p = get_page(addr, r.header("location").unwrap(), cookie).await;
         assert!(p.body.contains(&format!("id=\"e-{person}\"")));
         assert!(p.body.contains("&lt;b&gt;住院"), "notes are escaped");
+        // Who exempted them, by name, not by login.
+        crate::common::exec(
+            db,
+            "UPDATE accounts SET display_name = '王网格' WHERE username = 'demo-grid'",
+            vec![],
+        )
+        .await;
+        let p = get_page(addr, r.header("location").unwrap(), cookie).await;
+        assert!(p.body.contains("王网格"));
+        let row = &p.body[p.body.find(&format!("id=\"e-{person}\"")).unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(!row.contains("demo-grid"), "{row}");
         assert!(!p.body.contains(&format!("id=\"p-{person}\"")));
         // Undo.
         let r = post_form(

@@ -151,7 +151,15 @@ async fn load(
     let scope = r.registry_scope();
     let coverage = coverage::subtree(db, round.id, &area.path).await?;
     let (list, truncated) = coverage::missing(db, round.id, &area.path, &scope).await?;
-    let exemptions = results::exemptions(db, round.id, &area.path, &scope).await?;
+    let mut exemptions = results::exemptions(db, round.id, &area.path, &scope).await?;
+    // People by name, not by login.
+    let logins: Vec<&str> = exemptions.iter().map(|x| x.by.as_str()).collect();
+    let names = crate::access::display_names(db, &logins).await?;
+    for x in &mut exemptions {
+        if let Some(n) = names.get(&x.by) {
+            x.by = n.clone();
+        }
+    }
     let crumbs = round_crumbs(db, ctx, &round, Some(&area), Some(t(l, "missing-title"))).await?;
     let sample_link = crate::testing::samples_in_scope(r)
         && crate::testing::sites(db, round.id, Some(&r.scope))
