@@ -403,3 +403,28 @@ async fn positive_results_are_confirmed_first() {
         assert!(!pending(a).await && !pending(b).await);
     }
 }
+
+#[tokio::test]
+async fn collectors_are_shown_by_name() {
+    for t in backends().await {
+        let db = &t.db;
+        let round = setup(db).await;
+        let addr = crate::common::serve(db).await;
+        crate::common::exec(
+            db,
+            "UPDATE accounts SET display_name = '采样员小李' WHERE username = 'demo-collector'",
+            vec![],
+        )
+        .await;
+        let Browser { cookie, .. } = login(addr, "demo-community", PW).await;
+        let p = get_page(
+            addr,
+            &format!("/testing/rounds/{round}?area=431102001001"),
+            &cookie,
+        )
+        .await;
+        assert_eq!(p.status, 200, "{}", t.name);
+        assert!(p.body.contains("采样员小李"), "{}", p.body);
+        assert!(!p.body.contains("demo-collector"));
+    }
+}
