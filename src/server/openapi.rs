@@ -304,7 +304,7 @@ fn schemas() -> Value {
             "properties": {
                 "client_id": {"type": "string", "description": "Unique per account: a retry sends the same"},
                 "tube": {"type": "string", "description": "Tube barcode"},
-                "op": {"type": "string", "enum": ["open", "add", "close"]},
+                "op": {"type": "string", "enum": ["open", "add", "close", "abandon"]},
                 "site_id": {"type": "integer", "description": "open: the site (default: the collector's only one)"},
                 "resident_id": {"type": "integer"},
                 "qr": {"type": "string", "description": "A personal code WLR1.<id>.<signature>"},

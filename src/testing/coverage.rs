@@ -599,6 +599,8 @@ pub struct MissingHousehold {
     pub household_id: i64,
     pub path: String,
     pub address: String,
+    /// The head of the household (to call when the missing person has no phone).
+    pub head_id: Option<i64>,
     pub head_name: Option<String>,
     pub head_phone_masked: Option<String>,
     pub members: i64,
@@ -625,7 +627,7 @@ pub async fn missing(
             "SELECT h.id AS household_id, h.path AS path, h.address AS address, \
              r.id AS resident_id, r.name AS name, r.sex AS sex, r.birth_date AS birth_date, \
              r.phone AS phone, r.relation AS relation, r.tags AS tags, p.status AS status, \
-             hd.name AS head_name, hd.phone AS head_phone, \
+             hd.id AS head_id, hd.name AS head_name, hd.phone AS head_phone, \
              (SELECT COUNT(*) FROM residents m WHERE m.household_id = h.id) AS members \
              FROM households h JOIN residents r ON r.household_id = h.id \
              LEFT JOIN residents hd ON hd.id = h.head_id \
@@ -646,6 +648,7 @@ pub async fn missing(
                 household_id: r.household_id,
                 path: r.path.clone(),
                 address: r.address.clone(),
+                head_id: r.head_id,
                 head_name: r.head_name.clone(),
                 head_phone_masked: r.head_phone.as_deref().map(mask_phone),
                 members: r.members,
@@ -677,6 +680,7 @@ struct MissingRow {
     relation: String,
     tags: i64,
     status: Option<String>,
+    head_id: Option<i64>,
     head_name: Option<String>,
     head_phone: Option<String>,
     members: i64,
@@ -693,6 +697,7 @@ crate::from_row!(MissingRow {
     relation,
     tags,
     status,
+    head_id,
     head_name,
     head_phone,
     members

@@ -60,6 +60,9 @@ pub enum OpKind {
         confirm: Option<bool>,
     },
     Close,
+    /// Close an open tube that holds no swab as void (opened by mistake, dropped, broken): it
+    /// never goes to the lab.
+    Abandon,
 }
 
 /// Who is being sampled.
@@ -936,6 +939,7 @@ impl State {
             OpKind::Open { .. } => "open",
             OpKind::Add { .. } => "add",
             OpKind::Close => "close",
+            OpKind::Abandon => "abandon",
         };
         if o.status != Status::Refused {
             self.audited.push((
@@ -1021,6 +1025,41 @@ impl State {
                     t.dirty = true;
                 }
                 let mut o = Outcome::new(Status::Accepted, "closed", "tube closed", "已封管");
+                o.tube = Some(t.state());
+                o
+            }
+            OpKind::Abandon => {
+                let Some(t) = self.tubes.get_mut(&tkey) else {
+                    return unknown_tube();
+                };
+                if !may_collect(
+                    &self.collects,
+                    &self.sites,
+                    &sub.reader,
+                    round.id,
+                    t.site_id,
+                ) {
+                    return not_collector();
+                }
+                if t.n > 0 {
+                    let mut o = Outcome::refused(
+                        "tube_not_empty",
+                        "the tube holds swabs: close it and send it to the lab",
+                        "试管内已有样本，请封管送检",
+                    );
+                    o.tube = Some(t.state());
+                    return o;
+                }
+                if t.closed_ms.is_none() {
+                    t.closed_ms = Some(at);
+                    t.dirty = true;
+                }
+                let mut o = Outcome::new(
+                    Status::Accepted,
+                    "abandoned",
+                    "empty tube set aside as void",
+                    "空管已作废",
+                );
                 o.tube = Some(t.state());
                 o
             }
@@ -1251,6 +1290,28 @@ impl State {
                     name,
                     phone,
                 } => self.walk_in(sub, tkey, doc_type.as_deref(), number, name, phone.as_deref(), confirm, at),
+                // A mistyped ID number: say what is wrong with it (check digit, date) before
+                // "not in the registry", so the collector corrects it instead of filing a
+                // walk-in under a wrong number.
+                PersonRef::Doc { doc_type, number }
+                    if doc_type.as_deref().is_none_or(|d| d == "id_card")
+                        && number.trim().chars().count() == 18 =>
+                {
+                    match validate::parse_id_card(number) {
+                        Err(e) => with_tube(
+                            Outcome::refused("bad_id_number", e.message.en, e.message.zh),
+                            tube,
+                        ),
+                        Ok(_) => with_tube(
+                            Outcome::refused(
+                                "not_in_round",
+                                "not found in this round's registry: sample them as a walk-in with their document",
+                                "本轮检测范围的登记中查无此人，请按临时人员凭证件采样",
+                            ),
+                            tube,
+                        ),
+                    }
+                }
                 _ => with_tube(
                     Outcome::refused(
                         "not_in_round",

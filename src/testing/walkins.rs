@@ -25,6 +25,9 @@ pub struct Walkin {
     pub barcode: String,
     pub doc_type: String,
     pub doc_number_masked: String,
+    /// The whole number, for those who register walk-ins and must match it (see
+    /// [`reveal_docs`]); empty for anyone else.
+    pub doc_number: String,
     pub name: String,
     pub phone_masked: Option<String>,
     pub taken_ms: i64,
@@ -84,11 +87,121 @@ pub async fn walkins(db: &Db, scope: &Scope) -> AppResult<Vec<Walkin>> {
             barcode: x.barcode,
             doc_type: x.doc_type,
             doc_number_masked: mask_doc(&x.doc_number),
+            doc_number: x.doc_number,
             name: x.name,
             phone_masked: x.phone.as_deref().map(mask_phone),
             taken_ms: x.taken_ms,
             tube_result: x.tube_result,
         })
+        .collect())
+}
+
+/// Show the walk-ins' document numbers in full to someone who registers them (they must match
+/// the document), recorded as one reveal of those walk-ins' numbers; for anyone else the whole
+/// numbers are dropped.
+pub async fn reveal_docs(db: &Db, actor: &Actor, r: &Reader, list: &mut [Walkin]) -> AppResult<()> {
+    if !r.can_write_registry() || list.is_empty() {
+        for w in list.iter_mut() {
+            w.doc_number.clear();
+        }
+        return Ok(());
+    }
+    let ids: Vec<i64> = list.iter().map(|w| w.id).collect();
+    let area = r.scope.roots.first().cloned().unwrap_or_default();
+    audit::record_now(
+        db,
+        actor,
+        Event::new("reveal", "test_walkin", ids[0])
+            .area(&area)
+            .detail(json!({
+                "walkins": ids,
+                "fields": ["doc_number"],
+                "why": "match walk-ins to the registry",
+            })),
+    )
+    .await?;
+    Ok(())
+}
+
+/// File a pending walk-in under a grid (within the area of the site where they were sampled
+/// and the reader's scope), so the grid's workers see and register them.
+pub async fn assign_grid(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    id: i64,
+    grid_code: &str,
+) -> AppResult<()> {
+    if !r.can_write_registry() {
+        return Err(crate::registry::edit::forbidden());
+    }
+    let scope = r.registry_scope();
+    let w = db
+        .query_opt_as::<PendingWalkin>(
+            "SELECT w.round_id, w.path, w.barcode, w.doc_type, w.doc_number, w.taken_ms, w.status \
+             FROM test_walkins w WHERE w.id = $1",
+            args![id],
+        )
+        .await?
+        .filter(|w| scope.contains(&w.path))
+        .ok_or(AppError::NotFound)?;
+    if w.status != "pending" {
+        return Err(AppError::Conflict(Msg::new(
+            "this walk-in has already been dealt with",
+            "该临时人员已处理",
+        )));
+    }
+    let grid = crate::registry::areas::by_code(db, grid_code.trim())
+        .await?
+        .filter(|g| {
+            g.level == crate::registry::model::LEVEL_GRID
+                && g.path.starts_with(w.path.as_str())
+                && scope.contains(&g.path)
+        })
+        .ok_or_else(|| {
+            AppError::Invalid(vec![crate::error::FieldError::new(
+                "grid",
+                "choose a grid of the area where they were sampled",
+                "请选择采样点所在区域内的网格",
+            )])
+        })?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "UPDATE test_walkins SET path = $1 WHERE id = $2 AND status = 'pending'",
+        args![grid.path.as_str(), id],
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("assign", "test_walkin", id)
+            .area(&grid.path)
+            .detail(json!({"from": w.path, "grid": grid.code})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The grids under `path` within `scope` (code, name), in order, to file walk-ins under.
+pub async fn grids_under(db: &Db, path: &str, scope: &Scope) -> AppResult<Vec<(String, String)>> {
+    struct G {
+        code: String,
+        name: String,
+        path: String,
+    }
+    crate::from_row!(G { code, name, path });
+    let end = format!("{path}~");
+    Ok(db
+        .query_as::<G>(
+            "SELECT code, name, path FROM areas WHERE level = $1 AND path > $2 AND path < $3 \
+             ORDER BY path",
+            args![crate::registry::model::LEVEL_GRID, path, end.as_str()],
+        )
+        .await?
+        .into_iter()
+        .filter(|g| scope.contains(&g.path))
+        .map(|g| (g.code, g.name))
         .collect())
 }
 

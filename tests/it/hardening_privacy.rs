@@ -397,7 +397,7 @@ async fn sampling_operations_are_audited_per_group_commit() {
             vec![
                 open("a1", "T1", Some(sa)),
                 add_ref("a2", "T1", doc(&p_doc)),
-                add_ref("a3", "T1", doc("43110219800101000X")),
+                add_ref("a3", "T1", doc("431102198001010004")),
             ],
             false,
         )

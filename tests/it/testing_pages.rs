@@ -146,6 +146,18 @@ async fn missing_list_scope_exemptions_and_export() {
         let p = get_page(addr, r.header("location").unwrap(), cookie).await;
         assert!(p.body.contains(&format!("id=\"e-{person}\"")));
         assert!(p.body.contains("&lt;b&gt;住院"), "notes are escaped");
+        // Who exempted them, by name, not by login.
+        crate::common::exec(
+            db,
+            "UPDATE accounts SET display_name = '王网格' WHERE username = 'demo-grid'",
+            vec![],
+        )
+        .await;
+        let p = get_page(addr, r.header("location").unwrap(), cookie).await;
+        assert!(p.body.contains("王网格"));
+        let row = &p.body[p.body.find(&format!("id=\"e-{person}\"")).unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(!row.contains("demo-grid"), "{row}");
         assert!(!p.body.contains(&format!("id=\"p-{person}\"")));
         // Undo.
         let r = post_form(
@@ -316,7 +328,7 @@ async fn collector_adds_people_and_a_double_submit_counts_once() {
             ("csrf", csrf.as_str()),
             ("cid", &cid_of(&flagged.body, "add-form")),
             ("act", "add"),
-            ("person", "110101199003077777"),
+            ("person", "110101199003077774"),
             ("doc_type", "id_card"),
         ];
         let refused = post_form(addr, &action, &cookie, &fields3).await;
@@ -402,12 +414,59 @@ async fn walk_in_then_registration_queue() {
         let p = get_page(addr, "/testing/walkins", &cookie).await;
         assert_eq!(p.status, 200);
         assert!(p.body.contains("&lt;i&gt;Anna&lt;/i&gt;"), "{}", p.body);
-        assert!(!p.body.contains("13912345678") && !p.body.contains("X7654321"));
+        // The phone stays masked; the document number is whole for who registers walk-ins
+        // (to match it), recorded as a reveal.
+        assert!(!p.body.contains("13912345678"));
+        assert!(p.body.contains("X7654321"), "{}", p.body);
         let id = count(
             db,
             "SELECT id FROM test_walkins WHERE doc_number = 'X7654321'",
         )
         .await;
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND entity = 'test_walkin'"
+            )
+            .await,
+            1
+        );
+        // Filed under the community: the grid worker does not see them until a grid is
+        // chosen; then they do (masked: a grid worker's reveal is recorded too).
+        let grid = login(addr, "demo-grid", PW).await;
+        let g = get_page(addr, "/testing/walkins", &grid.cookie).await;
+        assert!(!g.body.contains(&format!("id=\"walkin-{id}\"")));
+        assert!(p.body.contains(&format!("/testing/walkins/{id}/grid")));
+        let r = post_form(
+            addr,
+            &format!("/testing/walkins/{id}/grid"),
+            &cookie,
+            &[("csrf", &csrf), ("grid", "431102001009/G0001")],
+        )
+        .await;
+        assert_eq!(r.status, 409, "another community's grid: {}", r.body);
+        let r = post_form(
+            addr,
+            &format!("/testing/walkins/{id}/grid"),
+            &cookie,
+            &[("csrf", &csrf), ("grid", "431102001001/G0001")],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let g = get_page(addr, "/testing/walkins", &grid.cookie).await;
+        assert!(
+            g.body.contains(&format!("id=\"walkin-{id}\"")),
+            "{}",
+            g.body
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'assign' AND entity = 'test_walkin'"
+            )
+            .await,
+            1
+        );
         // Not registered yet: linking is refused with a message, nothing changes.
         let r = post_form(
             addr,
@@ -515,7 +574,12 @@ async fn results_file_with_a_bad_row_is_refused_whole() {
             addr,
             &format!("{url}/one"),
             &cookie,
-            &[("csrf", &csrf), ("tube", good), ("result", "positive")],
+            &[
+                ("csrf", &csrf),
+                ("tube", good),
+                ("result", "positive"),
+                ("confirm", "1"),
+            ],
         )
         .await;
         assert_eq!(r.status, 422, "{}", r.body);

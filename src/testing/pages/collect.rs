@@ -286,6 +286,8 @@ async fn collect_submit(
                 }
             },
             "walkin" => {
+                extra.doc_type = f.doc_type.clone();
+                extra.walkin = [f.number.clone(), f.name.clone(), f.phone.clone()];
                 let p = PersonRef::WalkIn {
                     doc_type: opt(&f.doc_type),
                     number: f.number.trim().to_owned(),
@@ -328,11 +330,15 @@ async fn collect_submit(
                     })
                     .collect()
             }
-            "close" => vec![(
+            "close" | "abandon" => vec![(
                 Op {
                     client_id: cid.clone(),
                     tube: tube.clone(),
-                    kind: OpKind::Close,
+                    kind: if f.act == "close" {
+                        OpKind::Close
+                    } else {
+                        OpKind::Abandon
+                    },
                     taken_ms: None,
                 },
                 None,
@@ -357,6 +363,7 @@ async fn collect_submit(
                     extra.person.clear();
                     extra.doc_type.clear();
                     extra.barcode.clear();
+                    extra.walkin = Default::default();
                 }
                 if o.status == Status::Accepted {
                     if let Some(b) = &opened {

@@ -184,6 +184,8 @@ pub(super) struct Extra {
     pub person: String,
     pub doc_type: String,
     pub barcode: String,
+    /// The walk-in form as typed (number, name, phone), after a refusal.
+    pub walkin: [String; 3],
     pub problem: Option<String>,
 }
 
@@ -210,14 +212,17 @@ pub(super) fn collect_view(ctx: &Ctx, c: &Collect, x: &Extra) -> Markup {
         ));
     }
     // Several replies (members of a household): one compact line each.
-    body.push(Markup(
-        if x.shown.len() > 1 {
-            "<div class=\"outcomes\">"
-        } else {
-            "<div>"
-        }
-        .into(),
-    ));
+    // `data-sent`: the server answered a form (the page script forgets what it kept of it).
+    let sent = if x.shown.is_empty() && x.problem.is_none() {
+        ""
+    } else {
+        " data-sent"
+    };
+    body.push(Markup(if x.shown.len() > 1 {
+        format!("<div class=\"outcomes\" id=\"replies\"{sent}>")
+    } else {
+        format!("<div id=\"replies\"{sent}>")
+    }));
     for s in &x.shown {
         body.push(outcome_box(ctx, &action, s));
     }
@@ -317,7 +322,8 @@ pub(super) fn collect_view(ctx: &Ctx, c: &Collect, x: &Extra) -> Markup {
             ));
         }
         Some(tb) => {
-            let doc = if x.doc_type.is_empty() {
+            // (After a refused walk-in, the document type typed is the walk-in form's.)
+            let doc = if x.doc_type.is_empty() || x.walkin.iter().any(|v| !v.is_empty()) {
                 "id_card"
             } else {
                 x.doc_type.as_str()
@@ -400,14 +406,18 @@ pub(super) fn collect_view(ctx: &Ctx, c: &Collect, x: &Extra) -> Markup {
                 ));
             }
             // After "not in the registry", the walk-in form opens with the number typed.
+            // A refused walk-in opens again with what was typed.
             let not_found = x.shown.iter().any(|s| s.outcome.code == "not_in_round");
-            let (open_attr, number) = if not_found {
+            let typed = x.walkin.iter().any(|v| !v.is_empty());
+            let (open_attr, number) = if typed {
+                (Markup(" open".into()), x.walkin[0].clone())
+            } else if not_found {
                 (Markup(" open".into()), x.person.clone())
             } else {
                 (Markup::default(), String::new())
             };
             body.push(html!(
-                "<details class=\"box\" id=\"walkin\"{}><summary>{}</summary><form method=\"post\" action=\"{}\" id=\"walkin-form\">{}<p class=\"muted\">{}</p><label class=\"field\"><span>{}</span><select name=\"doc_type\">{}</select></label><label class=\"field\"><span>{}</span><input name=\"number\" value=\"{}\" required autocomplete=\"off\" autocapitalize=\"characters\"></label><label class=\"field\"><span>{}</span><input name=\"name\" required maxlength=\"50\" autocomplete=\"off\"></label><label class=\"field\"><span>{}</span><input name=\"phone\" inputmode=\"tel\" autocomplete=\"off\"></label><button class=\"big\">{}</button></form></details>",
+                "<details class=\"box\" id=\"walkin\"{}><summary>{}</summary><form method=\"post\" action=\"{}\" id=\"walkin-form\">{}<p class=\"muted\">{}</p><label class=\"field\"><span>{}</span><select name=\"doc_type\">{}</select></label><label class=\"field\"><span>{}</span><input name=\"number\" value=\"{}\" required autocomplete=\"off\" autocapitalize=\"characters\"></label><label class=\"field\"><span>{}</span><input name=\"name\" value=\"{}\" required maxlength=\"50\" autocomplete=\"off\"></label><label class=\"field\"><span>{}</span><input name=\"phone\" value=\"{}\" inputmode=\"tel\" autocomplete=\"off\"></label><button class=\"big\">{}</button></form></details>",
                 open_attr,
                 t(l, "collect-walkin"),
                 action,
@@ -418,16 +428,34 @@ pub(super) fn collect_view(ctx: &Ctx, c: &Collect, x: &Extra) -> Markup {
                 t(l, "col-doc"),
                 number,
                 t(l, "col-name"),
+                x.walkin[1],
                 t(l, "col-phone"),
+                x.walkin[2],
                 t(l, "collect-walkin-add")
             ));
-            body.push(html!(
+            // An empty tube is not closed but set aside as void.
+            if tb.n == 0 {
+                body.push(
+                    maud::html! {
+                        form #abandon-form method="post" action=(action) {
+                            (common("abandon"))
+                            button.alt.big.wide #abandon-tube type="submit"
+                                data-confirm=(ta(l, "collect-abandon-confirm", &[("tube", Arg::S(tb.barcode.clone()))])) {
+                                (t(l, "collect-abandon"))
+                            }
+                        }
+                    }
+                    .into(),
+                );
+            } else {
+                body.push(html!(
                 "<form method=\"post\" action=\"{}\" id=\"close-form\">{}<button class=\"alt big wide\" id=\"close-tube\" data-confirm=\"{}\">{}</button></form>",
                 action,
                 common("close"),
                 ta(l, "collect-close-confirm", &[("tube", Arg::S(tb.barcode.clone())), ("n", Arg::N(tb.n))]),
                 t(l, "collect-close")
             ));
+            }
         }
     }
     if tube.is_some() {

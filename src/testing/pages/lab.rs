@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::lab_views::results_body;
+use super::lab_views::{results_body, Confirm};
 use super::{find_round, round_crumbs};
 use crate::db::Db;
 use crate::error::AppError;
@@ -41,11 +41,12 @@ async fn results_view(
     report: Option<&ResultsReport>,
     errors: &[String],
     one: (&str, &str),
+    confirm: Option<&Confirm>,
 ) -> Result<Response, AppError> {
     let l = ctx.lang;
     let crumbs = round_crumbs(db, ctx, round, None, Some(t(l, "results-title"))).await?;
     let awaiting = tubes::awaiting(db, round.id, &ctx.reader().scope).await?;
-    let body = results_body(ctx, round, crumbs, awaiting, report, errors, one);
+    let body = results_body(ctx, round, crumbs, awaiting, report, errors, one, confirm);
     let resp = ctx.page(&t(l, "results-title"), body);
     Ok(if errors.is_empty() {
         resp
@@ -60,7 +61,7 @@ async fn results_page(State(db): State<Db>, ctx: Ctx, Id(id): Id) -> Response {
         if let Err(r) = labs_only(&ctx) {
             return Ok(r);
         }
-        results_view(&db, &ctx, &round, None, &[], ("", "")).await
+        results_view(&db, &ctx, &round, None, &[], ("", ""), None).await
     };
     run.await.unwrap_or_else(|e| ctx.error(e))
 }
@@ -80,12 +81,12 @@ async fn record_and_show(
         Err(e) => Err(e),
     };
     match r {
-        Ok(rep) => results_view(db, ctx, round, Some(&rep), &[], ("", "")).await,
+        Ok(rep) => results_view(db, ctx, round, Some(&rep), &[], ("", ""), None).await,
         Err(AppError::Invalid(mut errs)) => {
             // In file order, whichever check found them.
             errs.sort_by_key(|e| e.row);
             let e = AppError::Invalid(errs);
-            results_view(db, ctx, round, None, &error_lines(ctx.lang, &e), one).await
+            results_view(db, ctx, round, None, &error_lines(ctx.lang, &e), one, None).await
         }
         Err(e) => Err(e),
     }
@@ -97,7 +98,7 @@ async fn upload(State(db): State<Db>, ctx: Ctx, Id(id): Id, mut mp: Multipart) -
         if let Err(r) = labs_only(&ctx) {
             return Ok(r);
         }
-        let (mut csrf, mut file) = (String::new(), None);
+        let (mut csrf, mut file, mut confirmed) = (String::new(), None, false);
         loop {
             match mp.next_field().await {
                 Ok(Some(f)) => {
@@ -107,7 +108,9 @@ async fn upload(State(db): State<Db>, ctx: Ctx, Id(id): Id, mut mp: Multipart) -
                     })?;
                     match name.as_str() {
                         "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                        "file" => file = Some(b),
+                        // The file, or (after "confirm the positives") its text sent again.
+                        "file" | "content" if !b.is_empty() => file = Some(b),
+                        "confirm" => confirmed = &b[..] == b"1",
                         _ => {}
                     }
                 }
@@ -118,7 +121,7 @@ async fn upload(State(db): State<Db>, ctx: Ctx, Id(id): Id, mut mp: Multipart) -
         if let Err(r) = ctx.check_csrf(&csrf) {
             return Ok(r);
         }
-        let lines = match file.filter(|b| !b.is_empty()) {
+        let lines = match file.clone().filter(|b| !b.is_empty()) {
             Some(b) => results::parse_results_csv(&b),
             None => Err(AppError::Invalid(vec![crate::error::FieldError::new(
                 "file",
@@ -126,6 +129,21 @@ async fn upload(State(db): State<Db>, ctx: Ctx, Id(id): Id, mut mp: Multipart) -
                 "请先选择文件",
             )])),
         };
+        // Positive results are weighty: the lab sees how many before they are recorded.
+        if let (Ok((v, _)), false, Some(b)) = (&lines, confirmed, &file) {
+            let positives = v
+                .iter()
+                .filter(|x| results::parse_result(&x.result) == Some("positive"))
+                .count();
+            if positives > 0 {
+                let c = Confirm::File {
+                    positives,
+                    tubes: v.len(),
+                    content: String::from_utf8_lossy(b).into_owned(),
+                };
+                return results_view(&db, &ctx, &round, None, &[], ("", ""), Some(&c)).await;
+            }
+        }
         record_and_show(&db, &ctx, &round, lines, ("", "")).await
     };
     run.await.unwrap_or_else(|e| ctx.error(e))
@@ -137,6 +155,8 @@ async fn upload(State(db): State<Db>, ctx: Ctx, Id(id): Id, mut mp: Multipart) -
 struct OneForm {
     tube: String,
     result: String,
+    /// `1`: a positive result confirmed.
+    confirm: String,
 }
 
 async fn one(State(db): State<Db>, Id(id): Id, CsrfForm(ctx, f): CsrfForm<OneForm>) -> Response {
@@ -146,6 +166,16 @@ async fn one(State(db): State<Db>, Id(id): Id, CsrfForm(ctx, f): CsrfForm<OneFor
             return Ok(r);
         }
         let (tube, result) = (f.tube.as_str(), f.result.as_str());
+        // A positive result is recorded once confirmed (without the script too).
+        if results::parse_result(result) == Some("positive")
+            && f.confirm != "1"
+            && !tube.trim().is_empty()
+        {
+            let c = Confirm::One {
+                tube: tube.trim().to_owned(),
+            };
+            return results_view(&db, &ctx, &round, None, &[], (tube, result), Some(&c)).await;
+        }
         let line = ResultLine {
             tube: tube.to_owned(),
             result: result.to_owned(),

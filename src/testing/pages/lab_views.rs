@@ -32,6 +32,69 @@ fn report_box(l: Lang, r: &ResultsReport) -> Markup {
     )
 }
 
+/// Positive results waiting for the lab's confirmation before they are recorded.
+pub(super) enum Confirm {
+    /// One tube entered as positive.
+    One { tube: String },
+    /// A results file with positives: how many, of how many tubes, and the file's text to send
+    /// again.
+    File {
+        positives: usize,
+        tubes: usize,
+        content: String,
+    },
+}
+
+fn confirm_box(ctx: &Ctx, round: &Round, c: &Confirm) -> Markup {
+    let l = ctx.lang;
+    match c {
+        Confirm::One { tube } => {
+            let q = ta(l, "results-confirm-one", &[("tube", Arg::S(tube.clone()))]);
+            maud::html! {
+                form.box.warn #confirm-positive method="post" action={ "/testing/rounds/" (round.id) "/results/one" } {
+                    (csrf_field(&ctx.session.csrf))
+                    p { b { (q) } }
+                    input type="hidden" name="tube" value=(tube);
+                    input type="hidden" name="result" value="positive";
+                    input type="hidden" name="confirm" value="1";
+                    div.actions {
+                        button.warn type="submit" data-confirm=(q) { (t(l, "results-confirm-submit")) }
+                        a.btn.alt href={ "/testing/rounds/" (round.id) "/results" } { (t(l, "results-confirm-cancel")) }
+                    }
+                }
+            }
+            .into()
+        }
+        Confirm::File {
+            positives,
+            tubes,
+            content,
+        } => {
+            let q = ta(
+                l,
+                "results-confirm-file",
+                &[
+                    ("n", Arg::N(*positives as i64)),
+                    ("tubes", Arg::N(*tubes as i64)),
+                ],
+            );
+            maud::html! {
+                form.box.warn #confirm-positive method="post" action={ "/testing/rounds/" (round.id) "/results" } enctype="multipart/form-data" {
+                    (csrf_field(&ctx.session.csrf))
+                    p { b { (q) } }
+                    input type="hidden" name="confirm" value="1";
+                    textarea name="content" hidden { (content) }
+                    div.actions {
+                        button.warn type="submit" data-confirm=(q) { (t(l, "results-confirm-submit")) }
+                        a.btn.alt href={ "/testing/rounds/" (round.id) "/results" } { (t(l, "results-confirm-cancel")) }
+                    }
+                }
+            }
+            .into()
+        }
+    }
+}
+
 /// The lab's page: what was recorded (or every problem), the tubes waiting for a result, the
 /// upload form and the form for a single tube.
 #[allow(clippy::too_many_arguments)]
@@ -43,10 +106,14 @@ pub(super) fn results_body(
     report: Option<&ResultsReport>,
     errors: &[String],
     one: (&str, &str),
+    confirm: Option<&Confirm>,
 ) -> Markup {
     let l = ctx.lang;
     let mut body = crumbs;
     body.push(html!("<h1>{}</h1>", t(l, "results-title")));
+    if let Some(c) = confirm {
+        body.push(confirm_box(ctx, round, c));
+    }
     if let Some(r) = report {
         body.push(report_box(l, r));
     }

@@ -74,7 +74,21 @@ async fn walkins_view(db: &Db, ctx: &Ctx, done: &str, errors: &[String]) -> Resp
     let l = ctx.lang;
     let r = ctx.reader();
     let run = async {
-        let list = results::walkins(db, &r.registry_scope()).await?;
+        let mut list = results::walkins(db, &r.registry_scope()).await?;
+        // Those who register walk-ins see the document numbers whole, to match them.
+        crate::testing::walkins::reveal_docs(db, &ctx.actor(), r, &mut list).await?;
+        // The grids each walk-in filed under a community may be moved to.
+        let mut grids: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        if r.can_write_registry() {
+            for w in &list {
+                if !grids.contains_key(&w.site_path) {
+                    let g =
+                        crate::testing::walkins::grids_under(db, &w.site_path, &r.registry_scope())
+                            .await?;
+                    grids.insert(w.site_path.clone(), g);
+                }
+            }
+        }
         // The (code, name) of each site's area.
         let mut names: HashMap<String, (String, String)> = HashMap::new();
         for w in &list {
@@ -86,7 +100,7 @@ async fn walkins_view(db: &Db, ctx: &Ctx, done: &str, errors: &[String]) -> Resp
                 );
             }
         }
-        Ok::<_, AppError>(walkins_body(ctx, &list, &names, done, errors))
+        Ok::<_, AppError>(walkins_body(ctx, &list, &names, &grids, done, errors))
     };
     match run.await {
         Ok(body) => {
@@ -117,6 +131,27 @@ async fn resolve_walkin(db: &Db, ctx: &Ctx, id: i64, link: bool) -> Response {
     }
 }
 
+/// The grid to file a walk-in under.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GridForm {
+    grid: String,
+}
+
+async fn walkin_grid(
+    State(db): State<Db>,
+    Id(id): Id,
+    CsrfForm(ctx, f): CsrfForm<GridForm>,
+) -> Response {
+    match crate::testing::walkins::assign_grid(&db, &ctx.actor(), ctx.reader(), id, &f.grid).await {
+        Ok(()) => Redirect::to("/testing/walkins?done=grid").into_response(),
+        Err(e @ (AppError::Conflict(_) | AppError::Invalid(_))) => {
+            walkins_view(&db, &ctx, "", &FormErrors::of(ctx.lang, &e).lines).await
+        }
+        Err(e) => ctx.error(e),
+    }
+}
+
 async fn link_walkin(
     State(db): State<Db>,
     Id(id): Id,
@@ -138,5 +173,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/testing/walkins", get(walkins_page))
         .route("/testing/walkins/{id}/link", post(link_walkin))
         .route("/testing/walkins/{id}/dismiss", post(dismiss_walkin))
+        .route("/testing/walkins/{id}/grid", post(walkin_grid))
         .route("/testing/rounds/{id}/tubes", get(tube_page))
 }

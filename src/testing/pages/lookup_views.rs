@@ -44,12 +44,13 @@ pub(super) fn tube_body(l: Lang, tv: &TubeView) -> Markup {
         result_tag(l, tv.result.as_deref())
     ));
     body.push(html!(
-        "<table class=\"wide\" id=\"tube-people\"><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
+        "<table class=\"wide stack\" id=\"tube-people\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr></thead><tbody>",
         t(l, "col-name"),
         t(l, "tube-taken"),
         t(l, "field-status"),
         t(l, "tube-note")
     ));
+    let (c_taken, c_status, c_note) = (t(l, "tube-taken"), t(l, "field-status"), t(l, "tube-note"));
     for p in &tv.people {
         let name = match p.resident_id {
             Some(rid) => html!("<a href=\"/residents/{}\">{}</a>", rid, p.name),
@@ -67,14 +68,17 @@ pub(super) fn tube_body(l: Lang, tv: &TubeView) -> Markup {
             note.push(t(l, "tube-retest"));
         }
         body.push(html!(
-            "<tr><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"opt\">{}</td></tr>",
+            "<tr><td class=\"nowrap\">{}</td><td class=\"nowrap\" data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td class=\"opt\" data-label=\"{}\">{}</td></tr>",
             name,
+            c_taken,
             clock(p.taken_ms),
+            c_status,
             p.status.as_deref().map(|s| person_status(l, s)).unwrap_or_else(|| "—".into()),
+            c_note,
             note.join("、")
         ));
     }
-    body.0.push_str("</table>");
+    body.0.push_str("</tbody></table>");
     body
 }
 
@@ -83,6 +87,7 @@ pub(super) fn walkins_body(
     ctx: &Ctx,
     list: &[Walkin],
     names: &HashMap<String, (String, String)>,
+    grids: &HashMap<String, Vec<(String, String)>>,
     done: &str,
     errors: &[String],
 ) -> Markup {
@@ -100,6 +105,7 @@ pub(super) fn walkins_body(
     match done {
         "link" => body.push(notice(&t(l, "walkins-linked"))),
         "dismiss" => body.push(notice(&t(l, "walkins-dismissed"))),
+        "grid" => body.push(notice(&t(l, "walkins-grid-done"))),
         _ => {}
     }
     body.push(error_box(l, errors));
@@ -135,13 +141,35 @@ pub(super) fn walkins_body(
                 t(l, "walkins-dismiss")
             );
         }
+        // Filed under a community: a grid of it can be chosen, so its workers see them.
+        if let Some(g) = grids.get(&w.site_path).filter(|g| !g.is_empty() && writes) {
+            actions.push(
+                maud::html! {
+                    form.inline.walkin-grid method="post" action={ "/testing/walkins/" (w.id) "/grid" } {
+                        (csrf_field(&ctx.session.csrf))
+                        select name="grid" aria-label=(t(l, "walkins-grid")) {
+                            @for (code, name) in g { option value=(code) { (name) } }
+                        }
+                        " "
+                        button.alt type="submit" { (t(l, "walkins-grid")) }
+                    }
+                }
+                .into(),
+            );
+        }
+        // The whole number for those who register walk-ins (recorded as a reveal).
+        let number = if w.doc_number.is_empty() {
+            html!("<span class=\"masked\">{}</span>", w.doc_number_masked)
+        } else {
+            html!("<span class=\"mono doc-full\">{}</span>", w.doc_number)
+        };
         body.push(html!(
-            "<li id=\"walkin-{}\"><b>{}</b> {}<span class=\"sub\">{} <span class=\"masked\">{}</span> · {} <span class=\"masked\">{}</span></span><span class=\"sub\">{} · {} · {} <span class=\"mono\">{}</span> · {}</span>{}</li>",
+            "<li id=\"walkin-{}\"><b>{}</b> {}<span class=\"sub\">{} {} · {} <span class=\"masked\">{}</span></span><span class=\"sub\">{} · {} · {} <span class=\"mono\">{}</span> · {}</span>{}</li>",
             w.id,
             w.name,
             result_tag(l, w.tube_result.as_deref()),
             doc,
-            w.doc_number_masked,
+            number,
             t(l, "col-phone"),
             w.phone_masked.clone().unwrap_or_else(|| "—".into()),
             w.round_name,

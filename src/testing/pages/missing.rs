@@ -13,7 +13,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::missing_views::{missing_body, sex_text, term, Missing};
+use super::missing_views::{exempt_body, missing_body, sex_text, term, ExemptWho, Missing};
 use super::views::area_link;
 use super::{find_round, registry_readers_only, round_crumbs};
 use crate::audit::{self, Event};
@@ -34,6 +34,19 @@ use crate::web::AppState;
 struct MissingQuery {
     area: String,
     done: String,
+    /// The page (from 1) of households.
+    page: String,
+    /// `1`: every household on one page, to print.
+    print: String,
+}
+
+impl MissingQuery {
+    fn view(&self) -> (usize, bool) {
+        (
+            self.page.trim().parse().unwrap_or(1),
+            self.print.trim() == "1",
+        )
+    }
 }
 
 /// Exempting a person, and taking it back (`resident`, and the area the list shows).
@@ -41,6 +54,8 @@ struct MissingQuery {
 #[serde(default)]
 struct ExemptForm {
     area: String,
+    /// The page of the list the form was on.
+    page: String,
     resident: String,
     reason: String,
     note: String,
@@ -52,11 +67,83 @@ async fn missing_page(
     Id(id): Id,
     Query(qs): Query<MissingQuery>,
 ) -> Response {
-    missing_view(&db, &ctx, id, qs.area.trim(), qs.done.trim(), &[]).await
+    let view = qs.view();
+    missing_view(&db, &ctx, id, qs.area.trim(), view, qs.done.trim(), &[]).await
+}
+
+/// The exemption page's address: the person, and the list (area, page) to go back to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExemptQuery {
+    resident: String,
+    area: String,
+    page: String,
+}
+
+async fn exempt_page(
+    State(db): State<Db>,
+    ctx: Ctx,
+    Id(id): Id,
+    Query(q): Query<ExemptQuery>,
+) -> Response {
+    let f = ExemptForm {
+        area: q.area,
+        page: q.page,
+        resident: q.resident,
+        reason: String::new(),
+        note: String::new(),
+    };
+    exempt_view(&db, &ctx, id, &f, &[]).await
+}
+
+/// The exemption form for one person (who may write the registry, in their scope), with the
+/// values as typed and the errors, if any.
+async fn exempt_view(db: &Db, ctx: &Ctx, id: i64, f: &ExemptForm, errors: &[String]) -> Response {
+    let run = async {
+        let round = find_round(db, ctx, id).await?;
+        if !ctx.reader().can_write_registry() {
+            return Err(AppError::Forbidden(crate::i18n::Msg::new(
+                "only those who keep the registry exempt people",
+                "只有负责登记的人员可以设置免检",
+            )));
+        }
+        let rid: i64 = f.resident.trim().parse().map_err(|_| AppError::NotFound)?;
+        let person =
+            crate::registry::residents::resident(db, &ctx.reader().registry_scope(), rid).await?;
+        let address = crate::registry::residents::household(
+            db,
+            &ctx.reader().registry_scope(),
+            person.household_id,
+        )
+        .await
+        .map(|h| h.household.address)
+        .unwrap_or_default();
+        let who = ExemptWho {
+            round: &round,
+            resident_id: rid,
+            name: &person.name,
+            address: &address,
+            area: f.area.trim(),
+            page: f.page.trim().parse().unwrap_or(1),
+        };
+        let title = format!("{} · {}", t(ctx.lang, "exempt-submit"), person.name);
+        Ok(ctx.page(&title, exempt_body(ctx, &who, &f.reason, &f.note, errors)))
+    };
+    match run.await {
+        Ok(resp) if errors.is_empty() => resp,
+        Ok(resp) => with_status(resp, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => ctx.error(e),
+    }
 }
 
 /// What the list shows, from the engines.
-async fn load(db: &Db, ctx: &Ctx, round: Round, area_code: &str) -> Result<Missing, AppError> {
+async fn load(
+    db: &Db,
+    ctx: &Ctx,
+    round: Round,
+    area_code: &str,
+    (page, print): (usize, bool),
+) -> Result<Missing, AppError> {
     let l = ctx.lang;
     let r = ctx.reader();
     let code = Some(area_code).filter(|s| !s.is_empty());
@@ -64,7 +151,15 @@ async fn load(db: &Db, ctx: &Ctx, round: Round, area_code: &str) -> Result<Missi
     let scope = r.registry_scope();
     let coverage = coverage::subtree(db, round.id, &area.path).await?;
     let (list, truncated) = coverage::missing(db, round.id, &area.path, &scope).await?;
-    let exemptions = results::exemptions(db, round.id, &area.path, &scope).await?;
+    let mut exemptions = results::exemptions(db, round.id, &area.path, &scope).await?;
+    // People by name, not by login.
+    let logins: Vec<&str> = exemptions.iter().map(|x| x.by.as_str()).collect();
+    let names = crate::access::display_names(db, &logins).await?;
+    for x in &mut exemptions {
+        if let Some(n) = names.get(&x.by) {
+            x.by = n.clone();
+        }
+    }
     let crumbs = round_crumbs(db, ctx, &round, Some(&area), Some(t(l, "missing-title"))).await?;
     let sample_link = crate::testing::samples_in_scope(r)
         && crate::testing::sites(db, round.id, Some(&r.scope))
@@ -93,6 +188,8 @@ async fn load(db: &Db, ctx: &Ctx, round: Round, area_code: &str) -> Result<Missi
         exemptions,
         sample_link,
         places,
+        page,
+        print,
     })
 }
 
@@ -101,6 +198,7 @@ async fn missing_view(
     ctx: &Ctx,
     id: i64,
     area_code: &str,
+    view: (usize, bool),
     done: &str,
     errors: &[String],
 ) -> Response {
@@ -113,7 +211,7 @@ async fn missing_view(
     if let Err(e) = registry_readers_only(ctx) {
         return ctx.error(e);
     }
-    match load(db, ctx, round, area_code).await {
+    match load(db, ctx, round, area_code, view).await {
         Ok(m) => {
             let title = format!("{} · {}", t(l, "missing-title"), m.area.name);
             let resp = ctx.page(&title, missing_body(ctx, &m, done, errors));
@@ -128,9 +226,12 @@ async fn missing_view(
 }
 
 /// Back to the missing list of the area the form came from.
-fn back(round: i64, area: &str, done: &str) -> String {
+fn back(round: i64, area: &str, page: usize, done: &str) -> String {
     let mut to = area_link(round, "/missing", area);
     to.push(if to.contains('?') { '&' } else { '?' });
+    if page > 1 {
+        to.push_str(&format!("page={page}&"));
+    }
     to.push_str("done=");
     to.push_str(done);
     to
@@ -156,13 +257,14 @@ async fn exempt(
         .await
     }
     .await;
+    let page = f.page.trim().parse().unwrap_or(1);
     let area = f.area.as_str();
-    let (db, c) = (&db, &ctx);
+    let (db, c, f) = (&db, &ctx, &f);
     kit::answer(
         c,
         r,
-        |()| back(id, area, "exempt"),
-        |errs| async move { missing_view(db, c, id, area, "", &errs.lines).await },
+        |()| back(id, area, page, "exempt"),
+        |errs| async move { exempt_view(db, c, id, f, &errs.lines).await },
     )
     .await
 }
@@ -179,7 +281,7 @@ async fn unexempt(
     }
     .await;
     match r {
-        Ok(()) => Redirect::to(&back(id, &f.area, "unexempt")).into_response(),
+        Ok(()) => Redirect::to(&back(id, &f.area, 1, "unexempt")).into_response(),
         Err(e) => ctx.error(e),
     }
 }
@@ -292,6 +394,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/testing/rounds/{id}/missing", get(missing_page))
         .route("/testing/rounds/{id}/missing.csv", get(missing_csv))
-        .route("/testing/rounds/{id}/exempt", post(exempt))
+        .route("/testing/rounds/{id}/exempt", get(exempt_page).post(exempt))
         .route("/testing/rounds/{id}/unexempt", post(unexempt))
 }

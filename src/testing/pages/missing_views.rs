@@ -8,6 +8,7 @@ use super::views::{area_link, bar, figures, percent};
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas::Area;
 use crate::registry::model::{RELATIONS, TAGS};
+use crate::registry::pages::parts::call_button;
 use crate::testing::coverage::{self, Coverage, MissingHousehold, MissingPerson};
 use crate::testing::results::Exemption;
 use crate::testing::{Round, EXEMPT_REASONS};
@@ -67,34 +68,66 @@ fn flags(l: Lang, p: &MissingPerson) -> Markup {
     m
 }
 
-fn exempt_form(ctx: &Ctx, round: i64, area: &str, p: &MissingPerson) -> Markup {
+/// The link to exempt a person: a small page of its own with the form (the list stays light).
+fn exempt_link(ctx: &Ctx, round: i64, area: &str, page: usize, p: &MissingPerson) -> Markup {
+    maud::html! {
+        a.btn.alt.exempt.noprint href={ "/testing/rounds/" (round) "/exempt?resident=" (p.resident_id) "&area=" (url_enc(area)) "&page=" (page) } {
+            (t(ctx.lang, "exempt-open"))
+        }
+    }
+    .into()
+}
+
+/// Who is exempted, for the exemption page.
+pub(super) struct ExemptWho<'a> {
+    pub round: &'a Round,
+    pub resident_id: i64,
+    pub name: &'a str,
+    pub address: &'a str,
+    pub area: &'a str,
+    pub page: usize,
+}
+
+/// The exemption page: the person, the reason and note (as typed, with errors), and back.
+pub(super) fn exempt_body(
+    ctx: &Ctx,
+    w: &ExemptWho,
+    reason: &str,
+    note: &str,
+    errors: &[String],
+) -> Markup {
     let l = ctx.lang;
-    let reasons: Markup = Markup(
-        EXEMPT_REASONS
-            .iter()
-            .map(|x| {
-                html!(
-                    "<option value=\"{}\">{}</option>",
-                    x.0,
-                    if l == Lang::Zh { x.2 } else { x.1 }
-                )
-                .0
-            })
-            .collect(),
-    );
-    html!(
-        "<details class=\"exempt noprint\"><summary>{}</summary><form method=\"post\" action=\"/testing/rounds/{}/exempt\" class=\"exempt-form\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><input type=\"hidden\" name=\"resident\" value=\"{}\"><select name=\"reason\" aria-label=\"{}\">{}</select><input name=\"note\" maxlength=\"200\" placeholder=\"{}\" aria-label=\"{}\"><button>{}</button></form></details>",
-        t(l, "exempt-open"),
-        round,
-        csrf_field(&ctx.session.csrf),
-        area,
-        p.resident_id,
-        t(l, "field-reason"),
-        reasons,
-        t(l, "exempt-note"),
-        t(l, "exempt-note"),
-        t(l, "exempt-submit")
-    )
+    let mut back = area_link(w.round.id, "/missing", w.area);
+    back.push(if back.contains('?') { '&' } else { '?' });
+    back.push_str(&format!("page={}", w.page));
+    maud::html! {
+        h1 { (t(l, "exempt-submit")) " · " (w.name) }
+        p.muted { (w.round.name) " · " (w.address) }
+        (error_box(l, errors))
+        form.box #exempt-form method="post" action={ "/testing/rounds/" (w.round.id) "/exempt" } {
+            (csrf_field(&ctx.session.csrf))
+            input type="hidden" name="area" value=(w.area);
+            input type="hidden" name="page" value=(w.page);
+            input type="hidden" name="resident" value=(w.resident_id);
+            div.field {
+                label for="exempt-reason" { (t(l, "field-reason")) }
+                select #exempt-reason name="reason" {
+                    @for x in EXEMPT_REASONS {
+                        option value=(x.0) selected[x.0 == reason] { (if l == Lang::Zh { x.2 } else { x.1 }) }
+                    }
+                }
+            }
+            div.field {
+                label for="exempt-note" { (t(l, "exempt-note")) }
+                input #exempt-note name="note" maxlength="200" value=(note);
+            }
+            div.actions {
+                button type="submit" { (t(l, "exempt-submit")) }
+                a.btn.alt href=(back) { (t(l, "exempt-cancel")) }
+            }
+        }
+    }
+    .into()
 }
 
 /// The start all the addresses share (county, street, community …), to print once: a walk
@@ -125,6 +158,14 @@ fn common_prefix(list: &[MissingHousehold]) -> String {
     chars[..n].iter().collect()
 }
 
+/// How the list is drawn: the page's own address (to come back to after a call), and whether
+/// it is the print view (no buttons, every household).
+pub(super) struct Draw<'a> {
+    pub back: &'a str,
+    pub print: bool,
+    pub page: usize,
+}
+
 fn household_block(
     ctx: &Ctx,
     round: i64,
@@ -132,68 +173,95 @@ fn household_block(
     h: &MissingHousehold,
     prefix: &str,
     sample_link: bool,
+    d: &Draw,
 ) -> Markup {
     let l = ctx.lang;
-    let head = match (&h.head_name, &h.head_phone_masked) {
-        (Some(n), Some(p)) => html!(
-            "{} <span class=\"masked nowrap\">{}</span>",
-            ta(l, "missing-head", &[("name", Arg::S(n.clone()))]),
-            p
-        ),
-        (Some(n), None) => html!("{}", ta(l, "missing-head", &[("name", Arg::S(n.clone()))])),
-        _ => Markup::default(),
+    let r = ctx.reader();
+    let csrf = &ctx.session.csrf;
+    let call = r.can_call() && !d.print;
+    let head_call = match (h.head_id, &h.head_phone_masked) {
+        // The head is called from their own line when they are missing too.
+        (Some(id), Some(p)) if call && !h.missing.iter().any(|m| m.resident_id == id) => {
+            Some(call_button(l, csrf, id, p, d.back))
+        }
+        _ => None,
     };
-    let mut m = html!(
-        "<section class=\"hh\" id=\"h-{}\"><div class=\"hh-head\"><a href=\"/households/{}\" title=\"{}\">{}</a><span class=\"tag bad\">{}</span></div><div class=\"sub\">{}</div><ul>",
-        h.household_id,
-        h.household_id,
-        h.address,
-        h.address.strip_prefix(prefix).unwrap_or(&h.address),
-        ta(
-            l,
-            "missing-of",
-            &[
-                ("n", Arg::N(h.missing.len() as i64)),
-                ("of", Arg::N(h.members))
-            ]
-        ),
-        head
-    );
-    for p in &h.missing {
-        let phone = p
-            .phone_masked
-            .as_deref()
-            .map(|x| html!(" · <span class=\"masked nowrap\">{}</span>", x))
-            .unwrap_or_default();
-        let form = if ctx.reader().can_write_registry() {
-            exempt_form(ctx, round, area, p)
-        } else {
-            Markup::default()
-        };
-        m.push(html!(
-            "<li class=\"person\" id=\"p-{}\"><div class=\"who\"><a href=\"/residents/{}\"><b>{}</b></a> <span class=\"muted\">{} {} · {}{}</span> {}</div>{}</li>",
-            p.resident_id,
-            p.resident_id,
-            p.name,
-            sex_text(l, p.sex),
-            age_text(l, p.age),
-            term(l, RELATIONS, &p.relation),
-            phone,
-            flags(l, p),
-            form
-        ));
+    maud::html! {
+        section.hh id={ "h-" (h.household_id) } {
+            div.hh-head {
+                a href={ "/households/" (h.household_id) } title=(h.address) {
+                    (h.address.strip_prefix(prefix).unwrap_or(&h.address))
+                }
+                span.tag.bad {
+                    (ta(l, "missing-of", &[("n", Arg::N(h.missing.len() as i64)), ("of", Arg::N(h.members))]))
+                }
+            }
+            @if let Some(n) = &h.head_name {
+                div.sub {
+                    (ta(l, "missing-head", &[("name", Arg::S(n.clone()))]))
+                    @if let Some(p) = &h.head_phone_masked {
+                        @if let Some(b) = &head_call { " " (b) } @else { " " span.masked.nowrap { (p) } }
+                    }
+                }
+            }
+            ul {
+                @for p in &h.missing {
+                    li.person id={ "p-" (p.resident_id) } {
+                        div.who {
+                            a href={ "/residents/" (p.resident_id) } { b { (p.name) } }
+                            " "
+                            span.muted {
+                                (sex_text(l, p.sex)) " " (age_text(l, p.age)) " · " (term(l, RELATIONS, &p.relation))
+                                @if let (Some(x), false) = (&p.phone_masked, call) {
+                                    " · " span.masked.nowrap { (x) }
+                                }
+                            }
+                            " " (flags(l, p))
+                        }
+                        @if let (Some(x), true) = (&p.phone_masked, call) {
+                            (call_button(l, csrf, p.resident_id, x, d.back))
+                        }
+                        @if r.can_write_registry() && !d.print {
+                            (exempt_link(ctx, round, area, d.page, p))
+                        }
+                    }
+                }
+            }
+            @if sample_link && !d.print {
+                a.btn.alt.noprint href={ "/testing/rounds/" (round) "/collect?household=" (h.household_id) } {
+                    (t(l, "missing-sample-here"))
+                }
+            }
+        }
     }
-    m.0.push_str("</ul>");
-    if sample_link {
-        m.push(html!(
-            "<a class=\"btn alt small noprint\" href=\"/testing/rounds/{}/collect?household={}\">{}</a>",
-            round,
-            h.household_id,
-            t(l, "missing-sample-here")
-        ));
+    .into()
+}
+
+/// Households shown on one page of the missing list.
+pub const PAGE_HOUSEHOLDS: usize = 40;
+
+/// The pager: previous and next page (keeping the area), and "page X of Y".
+fn pager(l: Lang, round: i64, area: &str, page: usize, pages: usize) -> Markup {
+    let href = |n: usize| {
+        let mut to = area_link(round, "/missing", area);
+        to.push(if to.contains('?') { '&' } else { '?' });
+        to.push_str(&format!("page={n}"));
+        to
+    };
+    maud::html! {
+        nav.pager.noprint #missing-pager aria-label=(t(l, "missing-pages")) {
+            @if page > 1 {
+                a.btn.alt rel="prev" href=(href(page - 1)) { (t(l, "missing-prev")) }
+            } @else { span {} }
+            span.page-of {
+                (ta(l, "missing-page-of", &[("page", Arg::N(page as i64)), ("pages", Arg::N(pages as i64))]))
+            }
+            @if page < pages {
+                a.btn.alt rel="next" href=(href(page + 1)) { (t(l, "missing-next")) }
+            } @else { span {} }
+        }
     }
-    m.0.push_str("</section>");
-    m
+    .into()
 }
 
 /// What the missing list shows: the round and area, their coverage, the missing households
@@ -210,6 +278,41 @@ pub(super) struct Missing {
     pub sample_link: bool,
     /// Area names by path.
     pub places: HashMap<String, String>,
+    /// The page shown (from 1), unless `print`: then every household.
+    pub page: usize,
+    pub print: bool,
+}
+
+impl Missing {
+    pub fn pages(&self) -> usize {
+        self.list.len().div_ceil(PAGE_HOUSEHOLDS).max(1)
+    }
+
+    /// The page asked for, within the pages there are.
+    pub fn page(&self) -> usize {
+        self.page.clamp(1, self.pages())
+    }
+
+    /// The households this view draws.
+    pub fn shown(&self) -> &[MissingHousehold] {
+        if self.print {
+            return &self.list;
+        }
+        let from = (self.page() - 1) * PAGE_HOUSEHOLDS;
+        &self.list[from.min(self.list.len())..(from + PAGE_HOUSEHOLDS).min(self.list.len())]
+    }
+
+    /// The address of the view (to come back to after a call).
+    pub fn href(&self) -> String {
+        let mut to = area_link(self.round.id, "/missing", &self.area.code);
+        to.push(if to.contains('?') { '&' } else { '?' });
+        if self.print {
+            to.push_str("print=1");
+        } else {
+            to.push_str(&format!("page={}", self.page()));
+        }
+        to
+    }
 }
 
 /// The page's body.
@@ -244,14 +347,29 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
         bar(l, c),
         figures(l, c)
     ));
-    body.push(html!(
-        "<div class=\"actions noprint\"><a class=\"btn alt\" href=\"{}\">{}</a><a class=\"btn alt\" id=\"missing-csv\" href=\"{}\">{}</a><button type=\"button\" class=\"alt\" data-print hidden>{}</button></div>",
-        area_link(round.id, "", &area.code),
-        t(l, "missing-back"),
-        format!("/testing/rounds/{}/missing.csv?area={}", round.id, url_enc(&area.code)),
-        t(l, "export-csv"),
-        t(l, "missing-print")
-    ));
+    let print_href = {
+        let mut to = area_link(round.id, "/missing", &area.code);
+        to.push(if to.contains('?') { '&' } else { '?' });
+        to.push_str("print=1");
+        to
+    };
+    body.push(
+        maud::html! {
+            div.actions.noprint {
+                a.btn.alt href=(area_link(round.id, "", &area.code)) { (t(l, "missing-back")) }
+                a.btn.alt #missing-csv href={ "/testing/rounds/" (round.id) "/missing.csv?area=" (url_enc(&area.code)) } {
+                    (t(l, "export-csv"))
+                }
+                @if m.print {
+                    a.btn.alt #missing-paged href=(area_link(round.id, "/missing", &area.code)) { (t(l, "missing-paged")) }
+                    button.alt type="button" data-print hidden { (t(l, "missing-print")) }
+                } @else {
+                    a.btn.alt #missing-print href=(print_href) { (t(l, "missing-print-all")) }
+                }
+            }
+        }
+        .into(),
+    );
     match done {
         "exempt" => body.push(notice(&t(l, "exempt-done"))),
         "unexempt" => body.push(notice(&t(l, "unexempt-done"))),
@@ -268,8 +386,16 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
             )
         ));
     }
-    // People to sample at home, on their own list for the door-to-door team.
-    let home: Vec<(&MissingHousehold, &MissingPerson)> = list
+    // The households of this page (every household in the print view).
+    let shown = m.shown();
+    let d = Draw {
+        back: &m.href(),
+        print: m.print,
+        page: m.page(),
+    };
+    // People to sample at home, on their own list for the door-to-door team (of the
+    // households on this page; the print view lists them all).
+    let home: Vec<(&MissingHousehold, &MissingPerson)> = shown
         .iter()
         .flat_map(|h| {
             h.missing
@@ -318,10 +444,14 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
             )
         ));
     }
+    let pages = m.pages();
+    if !m.print && pages > 1 {
+        body.push(pager(l, round.id, &area.code, m.page(), pages));
+    }
     body.push(Markup("<div id=\"missing\">".into()));
     // A heading per building (or grid), in walking order.
     let mut group = String::new();
-    for h in list.iter() {
+    for h in shown.iter() {
         let at = h.path.clone();
         if at != group {
             group = at;
@@ -342,9 +472,13 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
             h,
             &prefix,
             sample_link,
+            &d,
         ));
     }
     body.0.push_str("</div>");
+    if !m.print && pages > 1 {
+        body.push(pager(l, round.id, &area.code, m.page(), pages));
+    }
     body.push(html!(
         "<h2>{}</h2>",
         ta(
@@ -356,17 +490,23 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
     if exemptions.is_empty() {
         body.push(html!("<p class=\"muted\">{}</p>", t(l, "exemptions-none")));
     } else {
-        body.push(html!(
-            "<table class=\"wide\" id=\"exemptions\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"opt\">{}</th><th class=\"noprint\"></th></tr>",
+        let (c_name, c_reason, c_addr, c_by) = (
             t(l, "col-name"),
             t(l, "field-reason"),
             t(l, "col-address"),
-            t(l, "exempt-by")
+            t(l, "exempt-by"),
+        );
+        body.push(html!(
+            "<table class=\"wide stack\" id=\"exemptions\"><thead><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"opt\">{}</th><th class=\"noprint\"></th></tr></thead><tbody>",
+            c_name,
+            c_reason,
+            c_addr,
+            c_by
         ));
         for x in exemptions.iter() {
-            let undo = if r.can_write_registry() {
+            let undo = if r.can_write_registry() && !m.print {
                 html!(
-                    "<form method=\"post\" action=\"/testing/rounds/{}/unexempt\" class=\"inline\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><input type=\"hidden\" name=\"resident\" value=\"{}\"><button class=\"link\">{}</button></form>",
+                    "<form method=\"post\" action=\"/testing/rounds/{}/unexempt\" class=\"inline\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><input type=\"hidden\" name=\"resident\" value=\"{}\"><button class=\"alt\">{}</button></form>",
                     round.id,
                     csrf_field(&ctx.session.csrf),
                     area.code,
@@ -382,18 +522,22 @@ pub(super) fn missing_body(ctx: &Ctx, m: &Missing, done: &str, errors: &[String]
                 html!("<span class=\"sub\">{}</span>", x.note)
             };
             body.push(html!(
-                "<tr id=\"e-{}\"><td class=\"nowrap\"><a href=\"/residents/{}\">{}</a></td><td>{}{}</td><td class=\"opt\">{}</td><td class=\"opt\">{}<span class=\"sub\">{}</span></td><td class=\"noprint\">{}</td></tr>",
+                "<tr id=\"e-{}\"><td class=\"nowrap\"><a href=\"/residents/{}\">{}</a></td><td data-label=\"{}\">{}{}</td><td class=\"opt\" data-label=\"{}\">{}</td><td class=\"opt\" data-label=\"{}\">{}<span class=\"sub\">{}</span></td><td class=\"noprint\">{}</td></tr>",
                 x.resident_id,
                 x.resident_id,
                 x.name,
+                c_reason,
                 reason_text(l, &x.reason),
                 note,
+                c_addr,
                 x.address,
+                c_by,
                 x.by,
                 minutes(x.at_ms),
                 undo
             ));
         }
+        body.0.push_str("</tbody>");
         body.0.push_str("</table>");
     }
     body

@@ -20,6 +20,7 @@ mod rounds;
 mod rounds_views;
 mod views;
 
+pub use missing_views::PAGE_HOUSEHOLDS;
 pub use views::person_status_tag;
 
 use axum::Router;

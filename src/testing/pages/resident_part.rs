@@ -41,21 +41,23 @@ fn test_results(l: Lang, code: &str, list: &[PersonResult]) -> Markup {
         return m;
     }
     m.push(html!(
-        "<table id=\"tests\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
+        "<table class=\"stack\" id=\"tests\"><thead><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th></tr></thead><tbody>",
         t(l, "resident-test-round"),
         t(l, "field-status"),
         t(l, "resident-test-sampled")
     ));
     for x in list {
         m.push(html!(
-            "<tr><td><a href=\"/testing/rounds/{}\">{}</a></td><td>{}</td><td class=\"opt nowrap\">{}<span class=\"sub mono\">{}</span></td></tr>",
+            "<tr><td><a href=\"/testing/rounds/{}\">{}</a></td><td data-label=\"{}\">{}</td><td class=\"opt nowrap\" data-label=\"{}\">{}<span class=\"sub mono\">{}</span></td></tr>",
             x.round_id,
             x.round_name,
+            t(l, "field-status"),
             person_status_tag(l, &x.status),
+            t(l, "resident-test-sampled"),
             crate::web::html::datetime(x.first_ms)[..16].to_owned(),
             x.barcode
         ));
     }
-    m.0.push_str("</table>");
+    m.0.push_str("</tbody></table>");
     m
 }

@@ -154,6 +154,18 @@ async fn overview(db: &Db, ctx: &Ctx, id: i64, want: Option<&str>) -> Result<Ove
             .collect(),
         None => mine,
     };
+    // Collectors by name, not by login.
+    let mut sites = sites;
+    let logins: Vec<String> = sites.iter().flat_map(|s| s.collectors.clone()).collect();
+    let logins: Vec<&str> = logins.iter().map(String::as_str).collect();
+    let names = crate::access::display_names(db, &logins).await?;
+    for s in &mut sites {
+        for c in &mut s.collectors {
+            if let Some(n) = names.get(c.as_str()) {
+                *c = n.clone();
+            }
+        }
+    }
     let mut placed = Vec::with_capacity(sites.len());
     for s in sites {
         let place = place_name(db, &s.path).await?;

@@ -275,7 +275,7 @@ pub(super) fn overview_body(ctx: &Ctx, o: &Overview, ov: &Shown) -> Markup {
         let tasks = &av.tasks;
         if !tasks.is_empty() {
             body.push(html!(
-                "<h2>{}</h2><table class=\"wide\" id=\"tasks\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
+                "<h2>{}</h2><table class=\"wide stack\" id=\"tasks\"><thead><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th>{}</th><th class=\"opt\">{}</th></tr></thead><tbody>",
                 ta(l, "tasks-title", &[("n", Arg::N(tasks.len() as i64))]),
                 t(l, "task-kind"),
                 t(l, "col-name"),
@@ -283,18 +283,41 @@ pub(super) fn overview_body(ctx: &Ctx, o: &Overview, ov: &Shown) -> Markup {
                 t(l, "col-phone"),
                 t(l, "tube-barcode")
             ));
+            let (c_kind, c_addr, c_phone, c_tube) = (
+                t(l, "task-kind"),
+                t(l, "col-address"),
+                t(l, "col-phone"),
+                t(l, "tube-barcode"),
+            );
+            let back = format!("/testing/rounds/{}", round.id);
             for x in tasks {
+                // Tap to call whoever must come back (the phone alone, recorded).
+                let phone = match &x.phone_masked {
+                    Some(p) if r.can_call() => crate::registry::pages::parts::call_button(
+                        l,
+                        &ctx.session.csrf,
+                        x.resident_id,
+                        p,
+                        &back,
+                    ),
+                    Some(p) => html!("<span class=\"masked nowrap\">{}</span>", p),
+                    None => html!("—"),
+                };
                 body.push(html!(
-                    "<tr><td><span class=\"tag warn\">{}</span></td><td class=\"nowrap\"><a href=\"/residents/{}\">{}</a></td><td class=\"opt\">{}</td><td class=\"masked nowrap\">{}</td><td class=\"opt mono\">{}</td></tr>",
+                    "<tr><td data-label=\"{}\"><span class=\"tag warn\">{}</span></td><td class=\"nowrap\"><a href=\"/residents/{}\">{}</a></td><td class=\"opt\" data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td class=\"opt mono\" data-label=\"{}\">{}</td></tr>",
+                    c_kind,
                     task_kind(l, &x.kind),
                     x.resident_id,
                     x.name,
+                    c_addr,
                     x.address,
-                    x.phone_masked.clone().unwrap_or_else(|| "—".into()),
+                    c_phone,
+                    phone,
+                    c_tube,
                     x.barcode
                 ));
             }
-            body.0.push_str("</table>");
+            body.0.push_str("</tbody></table>");
         }
     }
     // Sites: those in the area shown (or above it), else the reader's own.

@@ -111,3 +111,46 @@ document.addEventListener("submit", function (e) {
     })
     .catch(function () { f.submit(); });
 });
+
+// Testing (issue 21): the collector's scan forms keep what was typed when the signal drops.
+// Before a scan form is sent, its typed fields are kept in this tab's session storage; a page
+// that answers a form (marked data-sent) forgets them, and a page loaded without an answer
+// (the send failed, then back or reload) puts them back into the empty fields.
+(function () {
+  var ids = ["open-form", "add-form", "walkin-form"];
+  var key = "wl-scan-kept";
+  var store;
+  try { store = window.sessionStorage; } catch (e) { return; }
+  if (!store) return;
+  if (document.querySelector("[data-sent]")) {
+    store.removeItem(key);
+  } else {
+    var kept = null;
+    try { kept = JSON.parse(store.getItem(key) || "null"); } catch (e) { kept = null; }
+    if (kept && kept.path === window.location.pathname) {
+      var f = document.getElementById(kept.form);
+      if (f) {
+        Object.keys(kept.values).forEach(function (n) {
+          var el = f.elements[n];
+          if (el && el.type !== "hidden" && !el.value) el.value = kept.values[n];
+        });
+        var d = f.closest("details");
+        if (d && f.id === "walkin-form") d.open = true;
+      }
+    }
+    store.removeItem(key);
+  }
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f.id || ids.indexOf(f.id) < 0 || e.defaultPrevented) return;
+    var values = {};
+    Array.prototype.forEach.call(f.elements, function (el) {
+      if (el.name && el.type !== "hidden" && el.type !== "checkbox" && el.value) {
+        values[el.name] = el.value;
+      }
+    });
+    try {
+      store.setItem(key, JSON.stringify({ path: window.location.pathname, form: f.id, values: values }));
+    } catch (e) { /* storage full or off: the form is sent all the same */ }
+  });
+})();
