@@ -88,7 +88,7 @@ pub fn codes(l: Lang, token: &str, hh: &Household, codes: &[(LinkMember, String)
         @for (m, code) in codes {
             section.plate.member-code id={ "code-" (m.id) } {
                 h2 { (m.name_masked) span.sub { (relation_label(l, &m.relation)) } }
-                div.qr { (qr_svg(code)) }
+                (qr_svg(code))
                 p.mono.small.code-text { (code) }
             }
         }
