@@ -111,6 +111,8 @@ async fn tables_targets_and_the_door_plate() {
         // (which the Content-Security-Policy blocks).
         let p = get_page(addr, &format!("/households/{hh}/plate"), &o.cookie).await;
         assert!(p.body.contains("data-print") && !p.body.contains("onclick"));
+        // A new code kills the old plate: asked first.
+        assert!(p.body.contains("id=\"renew-link\" data-confirm=\""));
     }
 }
 

@@ -222,6 +222,7 @@ pub fn need(l: Lang, v: &NeedView) -> Markup {
                 &t(l, "need-do-start"),
                 Markup::default(),
                 "",
+                None,
             )),
             "in_progress" => body.push(action_form(
                 csrf,
@@ -231,6 +232,7 @@ pub fn need(l: Lang, v: &NeedView) -> Markup {
                 &t(l, "need-do-done"),
                 Markup::default(),
                 "",
+                Some(&t(l, "need-do-done-confirm")),
             )),
             _ => {}
         }
@@ -311,7 +313,8 @@ fn assign_form(
                     err(s, "volunteer")
                 )
             ),
-            ""
+            "",
+            None
         )
     )
 }
@@ -355,7 +358,7 @@ pub fn new_how(l: Lang) -> Markup {
     ]);
     body.push(html!("<h1>{}</h1>", t(l, "need-new")));
     body.push(html!(
-        "<p class=\"muted\">{} <a href=\"/search\" id=\"find-household\">{}</a></p>",
+        "<p class=\"muted\">{}</p><p class=\"actions\"><a class=\"btn\" href=\"/search\" id=\"find-household\">{}</a></p>",
         t(l, "need-new-how"),
         t(l, "need-find-household")
     ));
@@ -455,10 +458,11 @@ pub fn plate(
     ));
     if let Some(csrf) = renew_csrf {
         body.push(html!(
-            "<form method=\"post\" action=\"/households/{}/plate/renew\" class=\"box noprint\">{}<p class=\"muted\">{}</p><button class=\"warn\" id=\"renew-link\">{}</button></form>",
+            "<form method=\"post\" action=\"/households/{}/plate/renew\" class=\"box noprint\">{}<p class=\"muted\">{}</p><button class=\"warn\" id=\"renew-link\" data-confirm=\"{}\">{}</button></form>",
             household,
             csrf_field(csrf),
             t(l, "need-plate-renew-how"),
+            t(l, "need-plate-renew-confirm"),
             t(l, "need-plate-renew")
         ));
     }

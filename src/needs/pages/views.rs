@@ -325,7 +325,9 @@ pub fn history_view(
     .into()
 }
 
-/// A button form posting one action (with the version seen) to `action_url`.
+/// A button form posting one action (with the version seen) to `action_url`; `confirm`: the
+/// question the page's script asks before a weighty one.
+#[allow(clippy::too_many_arguments)]
 pub fn action_form(
     csrf: &str,
     action_url: &str,
@@ -334,9 +336,10 @@ pub fn action_form(
     button: &str,
     extra: Markup,
     class: &str,
+    confirm: Option<&str>,
 ) -> Markup {
     html!(
-        "<form method=\"post\" action=\"{}\" class=\"box act-{}\">{}<input type=\"hidden\" name=\"action\" value=\"{}\"><input type=\"hidden\" name=\"version\" value=\"{}\">{}<button class=\"{}\" id=\"do-{}\">{}</button></form>",
+        "<form method=\"post\" action=\"{}\" class=\"box act-{}\">{}<input type=\"hidden\" name=\"action\" value=\"{}\"><input type=\"hidden\" name=\"version\" value=\"{}\">{}<button class=\"{}\" id=\"do-{}\"{}>{}</button></form>",
         action_url,
         action,
         csrf_field(csrf),
@@ -345,6 +348,7 @@ pub fn action_form(
         extra,
         class,
         action,
+        Markup(confirm.map_or(String::new(), |q| format!(" data-confirm=\"{}\"", crate::web::html::esc(q)))),
         button
     )
 }
@@ -395,7 +399,10 @@ pub fn reason_form(
                 err(s, "reason"),
                 "required"
             ),
-            "warn"
+            "warn",
+            (action == "cancel")
+                .then(|| t(l, "need-do-cancel-confirm"))
+                .as_deref()
         )
     )
 }

@@ -131,6 +131,9 @@ pub fn task(l: Lang, v: &TaskView) -> Markup {
             &t(l, label),
             extra,
             "big wide",
+            (action == "done")
+                .then(|| t(l, "need-do-done-confirm"))
+                .as_deref(),
         )
     };
     match n.status.as_str() {

@@ -164,3 +164,6 @@ need-codes-open = Show our personal codes
 need-codes-title = Our personal codes
 need-codes-how = Show a member's code to the collector at the sampling site; one code per person.
 need-codes-none = No members are registered in this household.
+need-do-done-confirm = Mark this need done? The household is asked to confirm it.
+need-do-cancel-confirm = Cancel this need? It leaves the queue.
+need-plate-renew-confirm = Issue a new code? The old plate stops working at once.

@@ -164,3 +164,6 @@ need-codes-open = 出示本户成员的个人码
 need-codes-title = 本户成员的个人码
 need-codes-how = 在采样点向采样员出示本人的个人码，一人一码。
 need-codes-none = 本户尚未登记成员。
+need-do-done-confirm = 确定办结此需求吗？将请居民确认。
+need-do-cancel-confirm = 确定取消此需求吗？它将离开队列。
+need-plate-renew-confirm = 确定更换户码吗？旧门牌将立即失效。
