@@ -236,6 +236,16 @@ pub async fn create(
     insert(db, Some(actor), &hh, f, &actor.username, now).await
 }
 
+/// The needs already registered from a care visit (oldest first).
+pub async fn needs_from_visit(db: &Db, visit: i64) -> AppResult<Vec<i64>> {
+    Ok(db
+        .column::<i64>(
+            "SELECT need_id FROM need_events WHERE kind = 'visit' AND note = $1 ORDER BY need_id",
+            args![visit.to_string()],
+        )
+        .await?)
+}
+
 /// A care visit in the reader's scope (read through the mobilization engine) and the
 /// household of the resident visited.
 pub async fn visit_household(

@@ -437,6 +437,10 @@ async fn a_need_from_a_care_visit() {
         );
         let p = get_page(addr, &format!("/needs/{need}?lang=zh"), &o.cookie).await;
         assert!(p.body.contains(&format!("走访记录 #{visit}")));
+        // Opened from the visit again: the need registered from it is named first.
+        let p = get_page(addr, &format!("/needs/new?visit={visit}"), &o.cookie).await;
+        assert!(p.body.contains("id=\"visit-earlier\""));
+        assert!(p.body.contains(&format!("href=\"/needs/{need}\"")));
         // A visit to another household cannot be tied to this one.
         let other = one(
             db,

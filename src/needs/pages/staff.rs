@@ -340,6 +340,7 @@ pub(super) async fn new_page(
                 // the person visited as the one it is for.
                 let vid: i64 = v.parse().map_err(|_| AppError::NotFound)?;
                 let (visit, hid) = intake::visit_household(&db, ctx.reader(), vid).await?;
+                let earlier = intake::needs_from_visit(&db, visit.id).await?;
                 let f = NeedForm {
                     client_id: client_id(),
                     description: visit.needs.clone(),
@@ -354,7 +355,14 @@ pub(super) async fn new_page(
                     f: &f,
                     errs: FormErrors::none(),
                 };
-                new_view(&db, &ctx, &hid.to_string(), Some(&b), Some(&visit)).await
+                new_view(
+                    &db,
+                    &ctx,
+                    &hid.to_string(),
+                    Some(&b),
+                    Some((&visit, &earlier)),
+                )
+                .await
             }
         }
     };
@@ -366,7 +374,7 @@ async fn new_view(
     ctx: &Ctx,
     household: &str,
     back: Option<&Back<'_, NeedForm>>,
-    visit: Option<&Visit>,
+    visit: Option<(&Visit, &[i64])>,
 ) -> AppResult<(String, Markup)> {
     let l = ctx.lang;
     let r = ctx.reader();
@@ -434,10 +442,9 @@ pub(super) async fn new_post(
                 Err(_) => None,
             };
             let visit = visit.map(|(v, _)| v);
-            show(
-                ctx,
-                new_view(db, ctx, household, Some(&b), visit.as_ref()).await,
-            )
+            let none: &[i64] = &[];
+            let visit = visit.as_ref().map(|v| (v, none));
+            show(ctx, new_view(db, ctx, household, Some(&b), visit).await)
         },
     )
     .await

@@ -377,8 +377,9 @@ pub struct NewView<'a> {
     pub source: &'a str,
     pub client_id: &'a str,
     pub back: Option<&'a Back<'a, NeedForm>>,
-    /// The care visit the need was found on, when the form was opened from it.
-    pub visit: Option<&'a Visit>,
+    /// The care visit the need was found on, when the form was opened from it, and the needs
+    /// registered from it before.
+    pub visit: Option<(&'a Visit, &'a [i64])>,
 }
 
 pub fn new_need(l: Lang, v: &NewView) -> Markup {
@@ -393,12 +394,22 @@ pub fn new_need(l: Lang, v: &NewView) -> Markup {
         tags_text(v.tags, l)
     ));
     let s = v.back;
-    if let Some(visit) = v.visit {
+    if let Some((visit, earlier)) = v.visit {
         body.push(
             maud::html! {
                 p.box.who-card #from-visit {
                     b { (ta(l, "need-from-visit", &[("day", Arg::S(visit.visited_on.clone()))])) }
                     span.sub { (t(l, "need-from-visit-how")) }
+                }
+                @if !earlier.is_empty() {
+                    div.notice #visit-earlier {
+                        p { (t(l, "need-from-visit-earlier")) }
+                        p.actions {
+                            @for id in earlier {
+                                a.btn.alt href={ "/needs/" (id) } { "#" (id) }
+                            }
+                        }
+                    }
                 }
             }
             .into(),

@@ -167,3 +167,4 @@ need-codes-none = No members are registered in this household.
 need-do-done-confirm = Mark this need done? The household is asked to confirm it.
 need-do-cancel-confirm = Cancel this need? It leaves the queue.
 need-plate-renew-confirm = Issue a new code? The old plate stops working at once.
+need-from-visit-earlier = Needs were already registered from this visit; look at them before registering another:

@@ -167,3 +167,4 @@ need-codes-none = 本户尚未登记成员。
 need-do-done-confirm = 确定办结此需求吗？将请居民确认。
 need-do-cancel-confirm = 确定取消此需求吗？它将离开队列。
 need-plate-renew-confirm = 确定更换户码吗？旧门牌将立即失效。
+need-from-visit-earlier = 此次走访已登记过需求，请先查看，避免重复登记：
