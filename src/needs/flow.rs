@@ -507,6 +507,55 @@ pub async fn reveal_phone(
     Ok(phone)
 }
 
+/// Tap to call for staff: reveal the number a need is to be called back on to a reader who may
+/// call residents (no reason asked, as the registry's call), within their scope and while the
+/// need is open. Audited as `phone_call` and noted in the need's history before the number is
+/// returned.
+pub async fn call_phone(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    id: i64,
+    now: i64,
+) -> AppResult<String> {
+    let n = fetch(db, id).await?;
+    if !super::can_read(r) || !r.registry_scope().contains(&n.path) {
+        return Err(AppError::NotFound);
+    }
+    if !r.can_call() {
+        return Err(AppError::Forbidden(Msg::new(
+            "your role may not call residents",
+            "您的角色无权拨打居民电话",
+        )));
+    }
+    if !n.is_open() {
+        return Err(AppError::Conflict(Msg::new(
+            "this need is closed; its phone number is no longer shown",
+            "此需求已关闭，不再显示电话号码",
+        )));
+    }
+    let phone = n.phone.clone().ok_or(AppError::Conflict(Msg::new(
+        "no phone number was given; go to the address",
+        "未留电话，请上门",
+    )))?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'call', $2, $2, $3, '', $4)",
+        args![id, n.status.as_str(), actor.username.as_str(), now],
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new("phone_call", "need", id)
+            .area(&n.path)
+            .detail(json!({"fields": ["phone"]})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(phone)
+}
+
 /// Record an item delivered for a need: by the volunteer it is given to (once started), or by
 /// an officer.
 #[allow(clippy::too_many_arguments)]

@@ -39,6 +39,9 @@ pub struct NewNeed {
     pub source: String,
     /// The client's id for this request: the same id again returns the same need.
     pub client_id: String,
+    /// The care visit that found the need (staff forms opened from a visit): recorded in the
+    /// need's history.
+    pub visit: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -189,6 +192,7 @@ pub async fn create_by_link(db: &Db, hh: &Household, f: &NewNeed, now: i64) -> A
     }
     let f = NewNeed {
         resident: None,
+        visit: None,
         source: "resident".into(),
         ..f.clone()
     };
@@ -217,7 +221,42 @@ pub async fn create(
 ) -> AppResult<Created> {
     super::require_intake(r)?;
     let hh = staff_household(db, r, household_id).await?;
+    if let Some(v) = f.visit {
+        // Only a visit to a member of this household, within the reader's scope.
+        let (_, visited) = visit_household(db, r, v).await?;
+        if visited != hh.id {
+            return Err(AppError::NotFound);
+        }
+        let f = NewNeed {
+            source: "visit".into(),
+            ..f.clone()
+        };
+        return insert(db, Some(actor), &hh, &f, &actor.username, now).await;
+    }
     insert(db, Some(actor), &hh, f, &actor.username, now).await
+}
+
+/// The needs already registered from a care visit (oldest first).
+pub async fn needs_from_visit(db: &Db, visit: i64) -> AppResult<Vec<i64>> {
+    Ok(db
+        .column::<i64>(
+            "SELECT need_id FROM need_events WHERE kind = 'visit' AND note = $1 ORDER BY need_id",
+            args![visit.to_string()],
+        )
+        .await?)
+}
+
+/// A care visit in the reader's scope (read through the mobilization engine) and the
+/// household of the resident visited.
+pub async fn visit_household(
+    db: &Db,
+    r: &Reader,
+    visit: i64,
+) -> AppResult<(crate::mobilization::visits::Visit, i64)> {
+    super::require_intake(r)?;
+    let v = crate::mobilization::visits::get(db, r, visit).await?;
+    let who = crate::registry::residents::resident(db, &r.registry_scope(), v.resident).await?;
+    Ok((v, who.household_id))
 }
 
 /// The checked fields of a new need.
@@ -412,13 +451,20 @@ async fn insert(
         args![id, by, c.source.as_str(), now],
     )
     .await?;
+    if let Some(v) = f.visit {
+        tx.execute(
+            "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'visit', 'new', 'new', $2, $3, $4)",
+            args![id, by, v.to_string(), now],
+        )
+        .await?;
+    }
     if let Some(actor) = actor {
         audit::record(
             &mut tx,
             actor,
             Event::new("need_created", "household", hh.id)
                 .area(&hh.path)
-                .detail(json!({"need": id, "category": c.category, "urgency": c.urgency})),
+                .detail(json!({"need": id, "category": c.category, "urgency": c.urgency, "visit": f.visit})),
         )
         .await?;
     }
@@ -486,4 +532,39 @@ pub async fn household_needs(db: &Db, household_id: i64, now: i64) -> AppResult<
         .await?;
     super::with_tags(db, &mut v).await?;
     Ok(v)
+}
+
+/// A member of a household as the household's own link shows them: the name masked, the
+/// relation; never an ID number or a phone.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkMember {
+    pub id: i64,
+    pub name_masked: String,
+    pub relation: String,
+}
+
+struct MemberName {
+    id: i64,
+    name: String,
+    relation: String,
+}
+crate::from_row!(MemberName { id, name, relation });
+
+/// The members of a link's household (head first), for their personal codes.
+pub async fn link_members(db: &Db, hh: &Household) -> AppResult<Vec<LinkMember>> {
+    let rows = db
+        .query_as::<MemberName>(
+            "SELECT id, name, relation FROM residents WHERE household_id = $1 \
+             ORDER BY CASE WHEN relation = 'head' THEN 0 ELSE 1 END, id",
+            args![hh.id],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| LinkMember {
+            id: m.id,
+            name_masked: crate::privacy::mask_name(&m.name),
+            relation: m.relation,
+        })
+        .collect())
 }

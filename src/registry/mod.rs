@@ -1,6 +1,7 @@
 //! The registry: the area tree, households and residents, imports and the demo city.
 
 pub mod areas;
+pub mod codes;
 pub mod demo;
 pub mod edit;
 pub mod export;

@@ -27,6 +27,7 @@ mod mobilization_people;
 mod mobilization_rules;
 mod needs;
 mod needs_pages;
+mod needs_phone;
 mod openapi;
 mod registry;
 mod registry_merge;

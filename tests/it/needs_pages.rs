@@ -12,7 +12,7 @@ use crate::common::{backends, demo_under, get_page, login, post_form, request};
 const PW: &str = wardline::cli::DEMO_PASSWORD;
 const COMMUNITY: &str = "431102001001";
 
-async fn setup(db: &Db) {
+pub(crate) async fn setup(db: &Db) {
     // The people all in the demo community, so that its needs are many.
     wardline::registry::areas::ensure_national(db, "431102")
         .await

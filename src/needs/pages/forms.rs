@@ -60,6 +60,8 @@ pub struct NeedForm {
     pub for_name: String,
     pub phone: String,
     pub source: String,
+    /// The care visit the form was opened from (staff's form), as sent.
+    pub visit: String,
 }
 
 impl NeedForm {
@@ -73,6 +75,7 @@ impl NeedForm {
             phone: self.phone.clone(),
             source: self.source.clone(),
             client_id: self.client_id.clone(),
+            visit: self.visit.trim().parse().ok(),
         }
     }
 }
@@ -261,11 +264,13 @@ pub struct DoneQuery {
     pub done: String,
 }
 
-/// The intake form's query string: the household it is for.
+/// The intake form's query string: the household it is for, or the care visit that found the
+/// need (its household then).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct HouseholdQuery {
     pub household: String,
+    pub visit: String,
 }
 
 /// The figures' query string: the area and the period.

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/needs/{id}", get(need_page))
         .route("/needs/{id}/act", post(act_post))
         .route("/needs/{id}/items", post(item_post))
+        .route("/needs/{id}/call", post(call_post))
         .route("/households/{id}/plate", get(plate_page))
         .route("/households/{id}/plate/renew", post(plate_renew))
         .merge(self::public::routes())

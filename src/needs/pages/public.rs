@@ -16,12 +16,13 @@ use axum::Router;
 use super::forms::{action_labels, need_labels, ActForm, Back, DoneQuery, NeedForm};
 use super::public_views::{self as views, LinkView};
 use super::staff::act_of_form;
-use super::views::client_id;
+use super::views::{client_id, WITHDRAWN};
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::needs::flow::{Action, Who};
-use crate::needs::intake::{self, Household};
+use crate::needs::intake::{self, Household, LinkMember};
+use crate::registry::codes::resident_code;
 use crate::web::html::page;
 use crate::web::kit::{is_form_error, with_status, FormErrors, PublicForm};
 use crate::web::pages::{error_page, html_response, Visitor};
@@ -116,12 +117,43 @@ async fn ask(
     }
 }
 
+/// The household's personal codes (个人码): one QR code per member, to show the collector at a
+/// sampling site, with the name masked and the relation only.
+async fn codes_page(State(db): State<Db>, v: Visitor, Path(token): Path<String>) -> Response {
+    let l = v.lang;
+    let run = async {
+        let hh = open(&db, &v, &token).await?;
+        let members = intake::link_members(&db, &hh).await?;
+        let secret = crate::access::settings::qr_secret(&db).await?;
+        let codes: Vec<(LinkMember, String)> = members
+            .into_iter()
+            .map(|m| {
+                let code = resident_code(&secret, m.id);
+                (m, code)
+            })
+            .collect();
+        Ok::<_, AppError>(views::codes(l, token.trim(), &hh, &codes))
+    };
+    match run.await {
+        Ok(body) => html_response(
+            StatusCode::OK,
+            page(&v.chrome(), &t(l, "need-codes-title"), body),
+        ),
+        Err(e) => error_page(l, Some(&v.chrome()), e),
+    }
+}
+
 async fn act(
     State(db): State<Db>,
     v: Visitor,
     Path((token, id)): Path<(String, String)>,
-    PublicForm(f): PublicForm<ActForm>,
+    PublicForm(mut f): PublicForm<ActForm>,
 ) -> Response {
+    // A withdrawal through the link records a fixed reason (shown translated), whatever was
+    // posted.
+    if f.action == "cancel" {
+        f.reason = WITHDRAWN.to_owned();
+    }
     let hh = match open(&db, &v, &token).await {
         Ok(hh) => hh,
         Err(e) => return error_page(v.lang, Some(&v.chrome()), e),
@@ -162,4 +194,5 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/h/{token}", get(link_page).post(ask))
         .route("/h/{token}/needs/{id}", post(act))
+        .route("/h/{token}/codes", get(codes_page))
 }

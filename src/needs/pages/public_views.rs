@@ -4,9 +4,9 @@ use super::forms::{lines, state, ActForm, Back, NeedForm};
 use super::views::{need_fields, short_code, status_tag, urgency_tag};
 use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
-use crate::needs::intake::Household;
+use crate::needs::intake::{Household, LinkMember};
 use crate::needs::Need;
-use crate::web::html::{error_box, minutes, notice, Markup};
+use crate::web::html::{error_box, minutes, notice, qr_svg, Markup};
 
 /// What the household link's page shows.
 pub struct LinkView<'a> {
@@ -21,79 +21,89 @@ pub struct LinkView<'a> {
 
 pub fn link(l: Lang, v: &LinkView) -> Markup {
     let token = v.token;
-    let mut body = html!(
-        "<h1>{}</h1><p class=\"muted\" id=\"hh-address\">{}</p>",
-        t(l, "need-ask-title"),
-        v.hh.address
-    );
-    if !v.done.is_empty() {
-        body.push(notice(&t(
-            l,
-            &format!("need-pub-done-{}", short_code(v.done)),
-        )));
-    }
-    if let Some(p) = v.act.filter(|p| p.form == "act") {
-        body.push(error_box(l, &p.errs.lines));
-    }
-    body.push(html!(
-        "<p class=\"outcome warn small\" id=\"call-120\">{}</p>",
-        t(l, "need-ask-emergency")
-    ));
     let s = state(v.need, "need", 0);
-    body.push(html!(
-        "<form method=\"post\" action=\"/h/{}\" class=\"box\" id=\"ask-form\">{}{}<button class=\"big wide\" id=\"ask-send\">{}</button></form>",
-        token,
-        error_box(l, lines(s)),
-        need_fields(l, s, None, v.client_id),
-        t(l, "need-ask-send")
-    ));
-    if !v.list.is_empty() {
-        body.push(html!(
-            "<h2>{}</h2><ul class=\"home\" id=\"my-requests\">",
-            t(l, "need-ask-mine")
-        ));
-        for n in v.list {
-            body.push(html!(
-                "<li id=\"req-{}\">{} <b>#{} {}</b> {}<span class=\"sub\">{}</span>",
-                n.id,
-                urgency_tag(l, n.urgency),
-                n.id,
-                n.category_label(l),
-                status_tag(l, &n.status),
-                minutes(n.created_ms)
-            ));
-            let url = format!("/h/{token}/needs/{}", n.id);
-            if n.status == "done" && n.confirmed_ms.is_none() {
-                body.push(confirm_form(
-                    l,
-                    &url,
-                    n.version,
-                    lines(state(v.act, "confirm", n.id)),
-                ));
-            } else if let Some(r) = n.rating {
-                body.push(html!(
-                    "<span class=\"sub\">{}</span>",
-                    ta(l, "need-ask-rated", &[("n", Arg::N(r))])
-                ));
-            }
-            if n.status == "new" {
-                body.push(html!(
-                    "<form method=\"post\" action=\"{}\" class=\"inline\"><input type=\"hidden\" name=\"action\" value=\"cancel\"><input type=\"hidden\" name=\"reason\" value=\"withdrawn by the household\"><input type=\"hidden\" name=\"version\" value=\"{}\"><button class=\"link\" id=\"withdraw-{}\">{}</button></form>",
-                    url,
-                    n.version,
-                    n.id,
-                    t(l, "need-ask-withdraw")
-                ));
-            }
-            body.0.push_str("</li>");
+    maud::html! {
+        h1 { (t(l, "need-ask-title")) }
+        p.muted #hh-address { (v.hh.address) }
+        @if !v.done.is_empty() {
+            (notice(&t(l, &format!("need-pub-done-{}", short_code(v.done)))))
         }
-        body.0.push_str("</ul>");
+        @if let Some(p) = v.act.filter(|p| p.form == "act") {
+            (error_box(l, &p.errs.lines))
+        }
+        p.outcome.warn.small #call-120 { (t(l, "need-ask-emergency")) }
+        form.box #ask-form method="post" action={ "/h/" (token) } {
+            (error_box(l, lines(s)))
+            (need_fields(l, s, None, v.client_id))
+            button.big.wide #ask-send { (t(l, "need-ask-send")) }
+        }
+        p.actions {
+            a.btn.alt #to-codes href={ "/h/" (token) "/codes" } { (t(l, "need-codes-open")) }
+        }
+        @if !v.list.is_empty() {
+            h2 { (t(l, "need-ask-mine")) }
+            ul.home #my-requests {
+                @for n in v.list {
+                    @let url = format!("/h/{token}/needs/{}", n.id);
+                    li id={ "req-" (n.id) } {
+                        (urgency_tag(l, n.urgency)) " "
+                        b { "#" (n.id) " " (n.category_label(l)) } " "
+                        (status_tag(l, &n.status))
+                        span.sub { (minutes(n.created_ms)) }
+                        @if n.status == "done" && n.confirmed_ms.is_none() {
+                            (confirm_form(l, &url, n.version, lines(state(v.act, "confirm", n.id))))
+                        } @else if let Some(r) = n.rating {
+                            span.sub { (ta(l, "need-ask-rated", &[("n", Arg::N(r))])) }
+                        }
+                        @if n.status == "new" {
+                            form.withdraw method="post" action=(url) {
+                                input type="hidden" name="action" value="cancel";
+                                input type="hidden" name="version" value=(n.version);
+                                button.alt id={ "withdraw-" (n.id) }
+                                    data-confirm=(t(l, "need-ask-withdraw-confirm")) {
+                                    (t(l, "need-ask-withdraw"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.muted.small { (t(l, "need-ask-private")) }
     }
-    body.push(html!(
-        "<p class=\"muted small\">{}</p>",
-        t(l, "need-ask-private")
-    ));
-    body
+    .into()
+}
+
+/// The household's personal codes: one card per member with the masked name, the relation,
+/// the QR code and the code as text (a collector may type it).
+pub fn codes(l: Lang, token: &str, hh: &Household, codes: &[(LinkMember, String)]) -> Markup {
+    maud::html! {
+        nav.crumbs { a href={ "/h/" (token) } { (t(l, "need-ask-title")) } i { "›" } span { (t(l, "need-codes-title")) } }
+        h1 { (t(l, "need-codes-title")) }
+        p.muted #hh-address { (hh.address) }
+        p.muted { (t(l, "need-codes-how")) }
+        @if codes.is_empty() {
+            p.muted #no-codes { (t(l, "need-codes-none")) }
+        }
+        @for (m, code) in codes {
+            section.plate.member-code id={ "code-" (m.id) } {
+                h2 { (m.name_masked) span.sub { (relation_label(l, &m.relation)) } }
+                (qr_svg(code))
+                p.mono.small.code-text { (code) }
+            }
+        }
+        p.actions { a.btn.alt #back-to-link href={ "/h/" (token) } { (t(l, "need-back")) } }
+    }
+    .into()
+}
+
+fn relation_label(l: Lang, code: &str) -> String {
+    crate::registry::model::RELATIONS
+        .iter()
+        .find(|r| r.code == code)
+        .map(|r| if l == Lang::Zh { r.zh } else { r.en })
+        .unwrap_or("")
+        .to_owned()
 }
 
 fn confirm_form(l: Lang, url: &str, version: i64, errors: &[String]) -> Markup {

@@ -2,6 +2,8 @@
 //! escalated to the reader on top), a need with its history and the dispatch forms, the intake
 //! form, a household's door plate, the figures and the deadlines.
 
+use std::collections::HashMap;
+
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,10 +13,11 @@ use super::forms::{
     DoneQuery, FiguresQuery, HouseholdQuery, ItemForm, NeedForm, QueueQuery,
 };
 use super::staff_views::{self as views, NeedView, NewView, QueueView};
-use super::views::{client_id, PAGE};
+use super::views::{client_id, history_logins, PAGE};
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, Lang};
+use crate::mobilization::visits::Visit;
 use crate::needs::deadlines::Deadlines;
 use crate::needs::figures;
 use crate::needs::flow::{self, Action, QueueFilter, Who};
@@ -132,6 +135,7 @@ async fn need_view(
     };
     let items = crate::needs::items(db, n.id).await?;
     let steps = crate::needs::history(db, n.id).await?;
+    let names = history_names(db, &items, &steps).await?;
     let v = NeedView {
         n: &n,
         d: &d,
@@ -142,6 +146,8 @@ async fn need_view(
         choices: choices.as_ref(),
         items: &items,
         steps: &steps,
+        names: &names,
+        can_call: r.can_call(),
         act,
         item,
     };
@@ -149,6 +155,49 @@ async fn need_view(
         format!("#{} {}", n.id, n.category_label(l)),
         views::need(l, &v),
     ))
+}
+
+/// People's names for the login names a need's history mentions.
+pub(super) async fn history_names(
+    db: &Db,
+    items: &[crate::needs::Item],
+    steps: &[crate::needs::Step],
+) -> AppResult<HashMap<String, String>> {
+    crate::access::display_names(db, &history_logins(items, steps)).await
+}
+
+/// The form behind a call button: where the no-script page links back to.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CallForm {
+    back: String,
+}
+
+/// Tap to call a need's number (see [`flow::call_phone`]): `{"phone": …}` for the page's
+/// script, which turns the button into a `tel:` link in place; without the script, a small
+/// page with that link.
+pub(super) async fn call_post(
+    State(db): State<Db>,
+    Id(id): Id,
+    headers: HeaderMap,
+    CsrfForm(ctx, f): CsrfForm<CallForm>,
+) -> Response {
+    let json = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    let phone = match flow::call_phone(&db, &ctx.actor(), ctx.reader(), id, now_ms()).await {
+        Ok(p) => p,
+        Err(e) if json => return crate::web::ApiError(e, ctx.lang).into_response(),
+        Err(e) => return ctx.error(e),
+    };
+    if json {
+        return axum::Json(serde_json::json!({ "phone": phone })).into_response();
+    }
+    let back = crate::web::pages::safe_next(Some(&f.back));
+    let title = t(ctx.lang, "need-call-title");
+    let body = views::called(ctx.lang, &phone, &back);
+    ctx.page(&title, body)
 }
 
 /// Take the action a posted form asks for (with the version the form carries); its kind.
@@ -283,8 +332,41 @@ pub(super) async fn new_page(
     ctx: Ctx,
     Query(qs): Query<HouseholdQuery>,
 ) -> Response {
-    let r = new_view(&db, &ctx, qs.household.trim(), None).await;
-    show(&ctx, r)
+    let r = async {
+        match qs.visit.trim() {
+            "" => new_view(&db, &ctx, qs.household.trim(), None, None).await,
+            v => {
+                // From a care visit: its household, the needs it found as the description,
+                // the person visited as the one it is for.
+                let vid: i64 = v.parse().map_err(|_| AppError::NotFound)?;
+                let (visit, hid) = intake::visit_household(&db, ctx.reader(), vid).await?;
+                let earlier = intake::needs_from_visit(&db, visit.id).await?;
+                let f = NeedForm {
+                    client_id: client_id(),
+                    description: visit.needs.clone(),
+                    resident: visit.resident.to_string(),
+                    source: "visit".into(),
+                    visit: visit.id.to_string(),
+                    ..NeedForm::default()
+                };
+                let b = Back {
+                    form: "need",
+                    target: 0,
+                    f: &f,
+                    errs: FormErrors::none(),
+                };
+                new_view(
+                    &db,
+                    &ctx,
+                    &hid.to_string(),
+                    Some(&b),
+                    Some((&visit, &earlier)),
+                )
+                .await
+            }
+        }
+    };
+    show(&ctx, r.await)
 }
 
 async fn new_view(
@@ -292,6 +374,7 @@ async fn new_view(
     ctx: &Ctx,
     household: &str,
     back: Option<&Back<'_, NeedForm>>,
+    visit: Option<(&Visit, &[i64])>,
 ) -> AppResult<(String, Markup)> {
     let l = ctx.lang;
     let r = ctx.reader();
@@ -320,6 +403,7 @@ async fn new_view(
         source: if r.role == "grid" { "grid" } else { "hotline" },
         client_id: &client_id(),
         back,
+        visit,
     };
     Ok((t(l, "need-new"), views::new_need(l, &v)))
 }
@@ -353,7 +437,14 @@ pub(super) async fn new_post(
         },
         move |errs| async move {
             let b = back(ctx.lang, "need", 0, f, errs, &need_labels(ctx.lang));
-            show(ctx, new_view(db, ctx, household, Some(&b)).await)
+            let visit = match f.visit.trim().parse::<i64>() {
+                Ok(v) => intake::visit_household(db, ctx.reader(), v).await.ok(),
+                Err(_) => None,
+            };
+            let visit = visit.map(|(v, _)| v);
+            let none: &[i64] = &[];
+            let visit = visit.as_ref().map(|v| (v, none));
+            show(ctx, new_view(db, ctx, household, Some(&b), visit).await)
         },
     )
     .await

@@ -5,12 +5,15 @@ use super::forms::{
     err, lines, state, val, ActForm, Back, DeadlinesForm, ItemForm, NeedForm, QueueQuery,
 };
 use super::views::{
-    action_form, area_select, facts, history_view, item_form, need_fields, queue_row, reason_form,
-    short_code, span, PAGE,
+    action_form, area_select, facts, history_view, item_form, need_fields, queue_head, queue_row,
+    reason_form, short_code, span, PAGE,
 };
+use std::collections::HashMap;
+
 use crate::access::Reader;
 use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
+use crate::mobilization::visits::Visit;
 use crate::needs::deadlines::Deadlines;
 use crate::needs::figures::{Figures, Period, Report};
 use crate::needs::{
@@ -19,7 +22,7 @@ use crate::needs::{
 };
 use crate::registry::areas::Area;
 use crate::web::html::{
-    crumbs, csrf_field, error_box, esc, field, notice, select, url_enc, vocab_options, Markup,
+    crumbs, csrf_field, error_box, field, notice, select, url_enc, vocab_options, Markup,
 };
 
 /// What the queue page shows.
@@ -44,113 +47,12 @@ pub fn queue(l: Lang, v: &QueueView) -> Markup {
     let (r, area, qs, d, now, page, late_only) =
         (v.reader, v.area, v.q, v.d, v.now, v.page, v.late_only);
     let status = qs.status.as_str();
-    let mut body = crumbs(&[(t(l, "need-title"), String::new())]);
-    body.push(html!("<h1>{} · {}</h1>", t(l, "need-title"), area.name));
-    if qs.done == "created" {
-        body.push(notice(&t(l, "need-done-created")));
-    }
-    let mut links = html!(
-        "<p class=\"actions noprint\"><a class=\"btn alt\" href=\"/needs/figures?area={}\" id=\"to-figures\">{}</a>",
-        area.code,
-        t(l, "need-figures")
-    );
-    if can_intake(r) {
-        links.push(html!(
-            "<a class=\"btn alt\" href=\"/needs/new\" id=\"to-intake\">{}</a>",
-            t(l, "need-new")
-        ));
-    }
-    if matches!(r.role.as_str(), "admin" | "hq") {
-        links.push(html!(
-            "<a class=\"btn alt\" href=\"/needs/deadlines\" id=\"to-deadlines\">{}</a>",
-            t(l, "need-deadlines")
-        ));
-    }
-    links.0.push_str("</p>");
-    body.push(links);
-    // The most urgent late needs escalated to the reader's level, whatever the filters,
-    // and a link to all of them.
-    if let Some((late, n_late)) = &v.late {
-        if *n_late > 0 {
-            body.push(html!(
-                "<section class=\"box escalated\" id=\"escalated\"><h2>{}</h2><table>",
-                ta(l, "need-escalated-n", &[("n", Arg::N(*n_late))])
-            ));
-            for n in late {
-                body.push(queue_row(l, n, d, now));
-            }
-            body.push(html!(
-                "</table><p><a href=\"/needs?area={}&amp;late=1\" id=\"all-late\">{}</a></p></section>",
-                area.code,
-                t(l, "need-all-late")
-            ));
-        }
-    } else if late_only {
-        body.push(html!(
-            "<p class=\"notice\" id=\"late-only\">{} <a href=\"/needs?area={}\">{}</a></p>",
-            t(l, "need-late-only"),
-            area.code,
-            t(l, "need-open-all")
-        ));
-    }
     // Filters: area, status tabs, category, urgency.
     let mut cats = vec![(String::new(), t(l, "need-any"))];
     cats.extend(vocab_options(CATEGORIES, l));
     let mut urgs = vec![(String::new(), t(l, "need-any"))];
     urgs.extend(vocab_options(URGENCIES, l));
-    body.push(html!(
-        "<form class=\"filters noprint\" method=\"get\" action=\"/needs\">{}<input type=\"hidden\" name=\"status\" value=\"{}\"><input type=\"hidden\" name=\"late\" value=\"{}\">{}{}<button>{}</button></form>",
-        area_select(l, v.choices, &area.code),
-        status,
-        if late_only { "1" } else { "" },
-        select("category", &t(l, "need-category"), &cats, &qs.category, None),
-        select("urgency", &t(l, "need-urgency"), &urgs, &qs.urgency, None),
-        t(l, "need-show")
-    ));
     let all: i64 = v.counts.iter().map(|c| c.1).sum();
-    let mut tabs = html!(
-        "<p class=\"actions tabs\"><a class=\"tag{}\" href=\"/needs?area={}\">{} <b>{}</b></a>",
-        Markup(if status.is_empty() {
-            " home".into()
-        } else {
-            String::new()
-        }),
-        area.code,
-        t(l, "need-open-all"),
-        all
-    );
-    for s in crate::needs::OPEN {
-        let n = v.counts.iter().find(|c| c.0 == s).map_or(0, |c| c.1);
-        tabs.push(html!(
-            "<a class=\"tag{}\" id=\"tab-{}\" href=\"/needs?area={}&amp;status={}\">{} <b>{}</b></a>",
-            Markup(if status == s { " home".into() } else { String::new() }),
-            s,
-            area.code,
-            s,
-            label(STATUSES, s, l),
-            n
-        ));
-    }
-    tabs.0.push_str("</p>");
-    body.push(tabs);
-    if v.list.is_empty() {
-        body.push(html!(
-            "<p class=\"muted\" id=\"queue-empty\">{}</p>",
-            t(l, "need-queue-empty")
-        ));
-        return body;
-    }
-    body.push(html!(
-        "<table id=\"queue\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        t(l, "need-urgency"),
-        t(l, "need-need"),
-        t(l, "need-status"),
-        t(l, "need-waiting")
-    ));
-    for n in v.list {
-        body.push(queue_row(l, n, d, now));
-    }
-    body.0.push_str("</tbody></table>");
     let base = format!(
         "/needs?area={}&late={}&status={}&category={}&urgency={}",
         url_enc(&area.code),
@@ -159,42 +61,85 @@ pub fn queue(l: Lang, v: &QueueView) -> Markup {
         url_enc(&qs.category),
         url_enc(&qs.urgency)
     );
-    let mut pager = Markup("<p class=\"pager\">".into());
-    if page > 1 {
-        pager.push(html!(
-            "<a href=\"{}&amp;page={}\">‹ {}</a>",
-            Markup(esc(&base)),
-            page - 1,
-            t(l, "need-prev")
-        ));
-    } else {
-        pager.0.push_str("<span></span>");
+    let pages = ((v.total + PAGE - 1) / PAGE).max(1);
+    maud::html! {
+        (crumbs(&[(t(l, "need-title"), String::new())]))
+        h1 { (t(l, "need-title")) " · " (area.name) }
+        @if qs.done == "created" { (notice(&t(l, "need-done-created"))) }
+        p.actions.noprint {
+            a.btn.alt #to-figures href={ "/needs/figures?area=" (area.code) } { (t(l, "need-figures")) }
+            @if can_intake(r) {
+                a.btn.alt #to-intake href="/needs/new" { (t(l, "need-new")) }
+            }
+            @if matches!(r.role.as_str(), "admin" | "hq") {
+                a.btn.alt #to-deadlines href="/needs/deadlines" { (t(l, "need-deadlines")) }
+            }
+        }
+        // The most urgent late needs escalated to the reader's level, whatever the filters,
+        // and a link to all of them.
+        @if let Some((late, n_late)) = &v.late {
+            @if *n_late > 0 {
+                section.box.escalated #escalated {
+                    h2 { (ta(l, "need-escalated-n", &[("n", Arg::N(*n_late))])) }
+                    table.stack {
+                        (queue_head(l))
+                        tbody { @for n in late { (queue_row(l, n, d, now)) } }
+                    }
+                    p { a.btn.alt #all-late href={ "/needs?area=" (area.code) "&late=1" } { (t(l, "need-all-late")) } }
+                }
+            }
+        } @else if late_only {
+            p.notice #late-only {
+                (t(l, "need-late-only")) " "
+                a href={ "/needs?area=" (area.code) } { (t(l, "need-open-all")) }
+            }
+        }
+        form.filters.noprint method="get" action="/needs" {
+            (area_select(l, v.choices, &area.code))
+            input type="hidden" name="status" value=(status);
+            input type="hidden" name="late" value=(if late_only { "1" } else { "" });
+            (select("category", &t(l, "need-category"), &cats, &qs.category, None))
+            (select("urgency", &t(l, "need-urgency"), &urgs, &qs.urgency, None))
+            button { (t(l, "need-show")) }
+        }
+        nav.actions.tabs {
+            a.tab.home[status.is_empty()] href={ "/needs?area=" (area.code) } {
+                (t(l, "need-open-all")) " " b { (all) }
+            }
+            @for s in crate::needs::OPEN {
+                @let n = v.counts.iter().find(|c| c.0 == s).map_or(0, |c| c.1);
+                a.tab.home[status == s] id={ "tab-" (s) } href={ "/needs?area=" (area.code) "&status=" (s) } {
+                    (label(STATUSES, s, l)) " " b { (n) }
+                }
+            }
+        }
+        @if v.list.is_empty() {
+            p.muted #queue-empty { (t(l, "need-queue-empty")) }
+        } @else {
+            table.stack #queue {
+                (queue_head(l))
+                tbody { @for n in v.list { (queue_row(l, n, d, now)) } }
+            }
+            nav.pager.needs-pager {
+                @if page > 1 {
+                    a.btn.alt #prev-page href={ (base) "&page=" (page - 1) } { "‹ " (t(l, "need-prev")) }
+                } @else { span {} }
+                span.muted {
+                    (ta(l, "need-shown", &[
+                        ("from", Arg::N((page - 1) * PAGE + 1)),
+                        ("to", Arg::N((page - 1) * PAGE + v.list.len() as i64)),
+                        ("n", Arg::N(v.total)),
+                    ]))
+                    " · "
+                    (ta(l, "need-page-of", &[("page", Arg::N(page)), ("pages", Arg::N(pages))]))
+                }
+                @if page * PAGE < v.total {
+                    a.btn.alt #next-page href={ (base) "&page=" (page + 1) } { (t(l, "need-next")) " ›" }
+                } @else { span {} }
+            }
+        }
     }
-    pager.push(html!(
-        "<span class=\"muted\">{}</span>",
-        ta(
-            l,
-            "need-shown",
-            &[
-                ("from", Arg::N((page - 1) * PAGE + 1)),
-                ("to", Arg::N((page - 1) * PAGE + v.list.len() as i64)),
-                ("n", Arg::N(v.total))
-            ]
-        )
-    ));
-    if page * PAGE < v.total {
-        pager.push(html!(
-            "<a href=\"{}&amp;page={}\" id=\"next-page\">{} ›</a>",
-            Markup(esc(&base)),
-            page + 1,
-            t(l, "need-next")
-        ));
-    } else {
-        pager.0.push_str("<span></span>");
-    }
-    pager.0.push_str("</p>");
-    body.push(pager);
-    body
+    .into()
 }
 
 /// What a need's page shows.
@@ -210,8 +155,28 @@ pub struct NeedView<'a> {
     pub choices: Option<&'a Choices>,
     pub items: &'a [Item],
     pub steps: &'a [Step],
+    /// People's names for the login names in the history.
+    pub names: &'a HashMap<String, String>,
+    /// Whether the reader may call the resident (the call button shows on an open need).
+    pub can_call: bool,
     pub act: Option<&'a Back<'a, ActForm>>,
     pub item: Option<&'a Back<'a, ItemForm>>,
+}
+
+/// Tap to call the number a need is to be called back on: the registry's call pattern
+/// (`data-call`, the page's script turns it into a `tel:` link in place), posting to the
+/// need's own reveal, since the number may be one typed with the need.
+pub fn call_form(l: Lang, csrf: &str, n: &Need) -> Markup {
+    maud::html! {
+        form.inline.call method="post" action={ "/needs/" (n.id) "/call" } data-call {
+            (csrf_field(csrf))
+            input type="hidden" name="back" value={ "/needs/" (n.id) };
+            button.alt.call #call-need type="submit" {
+                (t(l, "need-call")) " " span.masked { (n.masked_phone()) }
+            }
+        }
+    }
+    .into()
 }
 
 pub fn need(l: Lang, v: &NeedView) -> Markup {
@@ -224,20 +189,21 @@ pub fn need(l: Lang, v: &NeedView) -> Markup {
     if !v.done.is_empty() {
         body.push(notice(&t(l, &format!("need-done-{}", short_code(v.done)))));
     }
-    body.push(facts(
-        l,
-        n,
-        v.d,
-        v.now,
-        html!("<span class=\"masked\">{}</span>", n.masked_phone()),
-    ));
-    body.push(html!(
-        "<p class=\"noprint\"><a href=\"/households/{}\">{}</a> · <a href=\"/households/{}/plate\">{}</a></p>",
-        n.household_id,
-        t(l, "need-household"),
-        n.household_id,
-        t(l, "need-plate")
-    ));
+    let phone = if v.can_call && n.is_open() && n.phone.is_some() {
+        call_form(l, v.csrf, n)
+    } else {
+        html!("<span class=\"masked\">{}</span>", n.masked_phone())
+    };
+    body.push(facts(l, n, v.d, v.now, phone));
+    body.push(
+        maud::html! {
+            p.actions.noprint {
+                a.btn.alt #to-household href={ "/households/" (n.household_id) } { (t(l, "need-household")) }
+                a.btn.alt #to-plate href={ "/households/" (n.household_id) "/plate" } { (t(l, "need-plate")) }
+            }
+        }
+        .into(),
+    );
     if let Some(p) = v.act.filter(|p| p.form == "act") {
         body.push(error_box(l, &p.errs.lines));
     }
@@ -256,6 +222,7 @@ pub fn need(l: Lang, v: &NeedView) -> Markup {
                 &t(l, "need-do-start"),
                 Markup::default(),
                 "",
+                None,
             )),
             "in_progress" => body.push(action_form(
                 csrf,
@@ -265,6 +232,7 @@ pub fn need(l: Lang, v: &NeedView) -> Markup {
                 &t(l, "need-do-done"),
                 Markup::default(),
                 "",
+                Some(&t(l, "need-do-done-confirm")),
             )),
             _ => {}
         }
@@ -285,7 +253,7 @@ pub fn need(l: Lang, v: &NeedView) -> Markup {
             ));
         }
     }
-    body.push(history_view(l, v.items, v.steps));
+    body.push(history_view(l, v.items, v.steps, v.names));
     body
 }
 
@@ -345,7 +313,8 @@ fn assign_form(
                     err(s, "volunteer")
                 )
             ),
-            ""
+            "",
+            None
         )
     )
 }
@@ -360,34 +329,25 @@ pub fn household_section(
     d: Option<&Deadlines>,
     now: i64,
 ) -> Markup {
-    let mut m = html!("<h2>{}</h2>", t(l, "need-household-needs"));
-    match d {
-        Some(d) if !list.is_empty() => {
-            m.push(Markup("<table id=\"household-needs\"><tbody>".into()));
-            for n in list {
-                m.push(queue_row(l, n, d, now));
+    maud::html! {
+        h2 { (t(l, "need-household-needs")) }
+        @match d {
+            Some(d) if !list.is_empty() => {
+                table.stack #household-needs {
+                    (queue_head(l))
+                    tbody { @for n in list { (queue_row(l, n, d, now)) } }
+                }
             }
-            m.0.push_str("</tbody></table>");
+            _ => { p.muted { (t(l, "need-household-none")) } }
         }
-        _ => m.push(html!(
-            "<p class=\"muted\">{}</p>",
-            t(l, "need-household-none")
-        )),
+        p.actions.noprint {
+            @if can_intake(r) {
+                a.btn #register-need href={ "/needs/new?household=" (household) } { (t(l, "need-new")) }
+            }
+            a.btn.alt #door-plate href={ "/households/" (household) "/plate" } { (t(l, "need-plate")) }
+        }
     }
-    m.push(Markup("<p class=\"actions noprint\">".into()));
-    if can_intake(r) {
-        m.push(html!(
-            "<a class=\"btn\" id=\"register-need\" href=\"/needs/new?household={}\">{}</a>",
-            household,
-            t(l, "need-new")
-        ));
-    }
-    m.push(html!(
-        "<a class=\"btn alt\" id=\"door-plate\" href=\"/households/{}/plate\">{}</a></p>",
-        household,
-        t(l, "need-plate")
-    ));
-    m
+    .into()
 }
 
 /// The intake page without a household: how to find one.
@@ -398,7 +358,7 @@ pub fn new_how(l: Lang) -> Markup {
     ]);
     body.push(html!("<h1>{}</h1>", t(l, "need-new")));
     body.push(html!(
-        "<p class=\"muted\">{} <a href=\"/search\" id=\"find-household\">{}</a></p>",
+        "<p class=\"muted\">{}</p><p class=\"actions\"><a class=\"btn\" href=\"/search\" id=\"find-household\">{}</a></p>",
         t(l, "need-new-how"),
         t(l, "need-find-household")
     ));
@@ -417,6 +377,9 @@ pub struct NewView<'a> {
     pub source: &'a str,
     pub client_id: &'a str,
     pub back: Option<&'a Back<'a, NeedForm>>,
+    /// The care visit the need was found on, when the form was opened from it, and the needs
+    /// registered from it before.
+    pub visit: Option<(&'a Visit, &'a [i64])>,
 }
 
 pub fn new_need(l: Lang, v: &NewView) -> Markup {
@@ -431,13 +394,40 @@ pub fn new_need(l: Lang, v: &NewView) -> Markup {
         tags_text(v.tags, l)
     ));
     let s = v.back;
+    if let Some((visit, earlier)) = v.visit {
+        body.push(
+            maud::html! {
+                p.box.who-card #from-visit {
+                    b { (ta(l, "need-from-visit", &[("day", Arg::S(visit.visited_on.clone()))])) }
+                    span.sub { (t(l, "need-from-visit-how")) }
+                }
+                @if !earlier.is_empty() {
+                    div.notice #visit-earlier {
+                        p { (t(l, "need-from-visit-earlier")) }
+                        p.actions {
+                            @for id in earlier {
+                                a.btn.alt href={ "/needs/" (id) } { "#" (id) }
+                            }
+                        }
+                    }
+                }
+            }
+            .into(),
+        );
+    }
+    let visit = val(s, |f| &f.visit, "");
     let mut sources = vocab_options(SOURCES, l);
     sources.retain(|x| x.0 != "resident");
     body.push(html!(
-        "<form method=\"post\" action=\"/needs/new?household={}\" class=\"box\" id=\"need-form\">{}{}{}{}<button class=\"big\" id=\"save-need\">{}</button></form>",
+        "<form method=\"post\" action=\"/needs/new?household={}\" class=\"box\" id=\"need-form\">{}{}{}{}{}<button class=\"big\" id=\"save-need\">{}</button></form>",
         v.household,
         error_box(l, lines(s)),
         csrf_field(v.csrf),
+        if visit.is_empty() {
+            Markup::default()
+        } else {
+            maud::html! { input type="hidden" name="visit" value=(visit); }.into()
+        },
         select("source", &t(l, "need-source"), &sources, &val(s, |f| &f.source, v.source), err(s, "source")),
         need_fields(l, s, Some(v.members), v.client_id),
         t(l, "need-save")
@@ -472,37 +462,54 @@ pub fn plate(
         t(l, "need-plate-private")
     ));
     body.push(html!(
-        "<p class=\"actions noprint\"><button onclick=\"window.print()\" type=\"button\">{}</button> <a class=\"btn alt\" href=\"/needs/new?household={}\">{}</a></p>",
+        "<p class=\"actions noprint\"><button type=\"button\" id=\"print-plate\" data-print hidden>{}</button> <a class=\"btn alt\" href=\"/needs/new?household={}\">{}</a></p>",
         t(l, "need-print"),
         household,
         t(l, "need-new")
     ));
     if let Some(csrf) = renew_csrf {
         body.push(html!(
-            "<form method=\"post\" action=\"/households/{}/plate/renew\" class=\"box noprint\">{}<p class=\"muted\">{}</p><button class=\"warn\" id=\"renew-link\">{}</button></form>",
+            "<form method=\"post\" action=\"/households/{}/plate/renew\" class=\"box noprint\">{}<p class=\"muted\">{}</p><button class=\"warn\" id=\"renew-link\" data-confirm=\"{}\">{}</button></form>",
             household,
             csrf_field(csrf),
             t(l, "need-plate-renew-how"),
+            t(l, "need-plate-renew-confirm"),
             t(l, "need-plate-renew")
         ));
     }
     body
 }
 
-fn fig_cells(l: Lang, f: &Figures) -> Markup {
+/// The figures' columns: the names in the head, and each cell's label on a phone.
+fn fig_labels(l: Lang) -> [String; 7] {
+    [
+        t(l, "need-fig-registered"),
+        t(l, "need-fig-solved"),
+        t(l, "need-fig-emergencies"),
+        t(l, "need-fig-contact"),
+        t(l, "need-fig-done"),
+        t(l, "need-fig-open"),
+        t(l, "need-fig-late"),
+    ]
+}
+
+/// One row of the figures: the category as its title, then a cell per figure.
+fn fig_row(l: Lang, id: &str, title: &str, f: &Figures) -> Markup {
     let m = |v: Option<i64>| v.map_or("—".to_owned(), |x| span(l, x * 60_000));
-    html!(
-        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} / {}</td><td class=\"n\">{} / {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-        f.registered,
-        f.solved,
-        f.emergencies_solved,
-        m(f.contact_median),
-        m(f.contact_p90),
-        m(f.done_median),
-        m(f.done_p90),
-        f.open_now,
-        f.late_now
-    )
+    let k = fig_labels(l);
+    maud::html! {
+        tr id=(id) {
+            td.row-title { b { (title) } }
+            td.n data-label=(k[0]) { (f.registered) }
+            td.n data-label=(k[1]) { (f.solved) }
+            td.n data-label=(k[2]) { (f.emergencies_solved) }
+            td.n data-label=(k[3]) { (m(f.contact_median)) " / " (m(f.contact_p90)) }
+            td.n data-label=(k[4]) { (m(f.done_median)) " / " (m(f.done_p90)) }
+            td.n data-label=(k[5]) { (f.open_now) }
+            td.n data-label=(k[6]) { (f.late_now) }
+        }
+    }
+    .into()
 }
 
 pub fn figures(
@@ -539,31 +546,26 @@ pub fn figures(
         a.late_now,
         t(l, "need-fig-late")
     ));
-    body.push(html!(
-        "<table id=\"fig-table\"><thead><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></thead><tbody><tr id=\"fig-all\"><th>{}</th>{}</tr>",
-        t(l, "need-category"),
-        t(l, "need-fig-registered"),
-        t(l, "need-fig-solved"),
-        t(l, "need-fig-emergencies"),
-        t(l, "need-fig-contact"),
-        t(l, "need-fig-done"),
-        t(l, "need-fig-open"),
-        t(l, "need-fig-late"),
-        t(l, "need-fig-all"),
-        fig_cells(l, a)
-    ));
-    for c in &rep.by_category {
-        if c.figures == Figures::default() {
-            continue;
+    let k = fig_labels(l);
+    body.push(
+        maud::html! {
+            table.stack #fig-table {
+                thead { tr {
+                    th { (t(l, "need-category")) }
+                    @for name in &k { th.n { (name) } }
+                } }
+                tbody {
+                    (fig_row(l, "fig-all", &t(l, "need-fig-all"), a))
+                    @for c in &rep.by_category {
+                        @if c.figures != Figures::default() {
+                            (fig_row(l, &format!("fig-{}", c.category), &label(CATEGORIES, &c.category, l), &c.figures))
+                        }
+                    }
+                }
+            }
         }
-        body.push(html!(
-            "<tr id=\"fig-{}\"><td>{}</td>{}</tr>",
-            c.category,
-            label(CATEGORIES, &c.category, l),
-            fig_cells(l, &c.figures)
-        ));
-    }
-    body.0.push_str("</tbody></table>");
+        .into(),
+    );
     if !rep.items.is_empty() {
         body.push(html!(
             "<h2>{}</h2><div class=\"cards\" id=\"fig-items\">",
@@ -614,8 +616,9 @@ pub fn deadlines(
     for u in 0..4 {
         let (c, f) = crate::needs::deadlines::FIELDS[u];
         rows.push(html!(
-            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"row-title\"><b>{}</b></td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td></tr>",
             label(URGENCIES, &(u + 1).to_string(), l),
+            t(l, "need-contact-target"),
             field(
                 c,
                 &t(l, "need-minutes"),
@@ -623,6 +626,7 @@ pub fn deadlines(
                 err(s, c),
                 attrs
             ),
+            t(l, "need-done-target"),
             field(
                 f,
                 &t(l, "need-minutes"),
@@ -633,7 +637,7 @@ pub fn deadlines(
         ));
     }
     body.push(html!(
-        "<form method=\"post\" action=\"/needs/deadlines\" class=\"box\" id=\"deadlines-form\">{}{}<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{}</form>",
+        "<form method=\"post\" action=\"/needs/deadlines\" class=\"box\" id=\"deadlines-form\">{}{}<table class=\"stack\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{}</form>",
         error_box(l, lines(s)),
         csrf_field(csrf),
         t(l, "need-urgency"),
@@ -643,4 +647,14 @@ pub fn deadlines(
         if editable { html!("<button>{}</button>", t(l, "need-save")) } else { Markup::default() }
     ));
     body
+}
+
+/// The page a call button opens without the page's script: the number as a `tel:` link.
+pub fn called(l: Lang, phone: &str, back: &str) -> Markup {
+    maud::html! {
+        h1 { (t(l, "need-call-title")) }
+        p { a.btn.big #phone-number href={ "tel:" (phone) } { (phone) } }
+        p { a.btn.alt href=(back) { (t(l, "need-back")) } }
+    }
+    .into()
 }

@@ -2,6 +2,8 @@
 //! pure functions from needs to markup.
 
 use super::forms::{action_form_name, err, lines, state, val, ActForm, Back, ItemForm, NeedForm};
+use std::collections::HashMap;
+
 use crate::html;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::needs::deadlines::Deadlines;
@@ -105,23 +107,55 @@ pub fn need_href(id: i64) -> String {
     format!("/needs/{id}")
 }
 
-/// One row of the queue.
+/// The next target of an open need: the first contact while nobody has called, then done.
+pub fn next_due(d: &Deadlines, n: &Need) -> Option<(&'static str, i64)> {
+    d.contact_due(n)
+        .map(|at| ("need-contact-due", at))
+        .or_else(|| d.done_due(n).map(|at| ("need-done-due", at)))
+}
+
+/// The column names of the queue's rows (the table's head, and each cell's label on a phone).
+pub fn queue_head(l: Lang) -> Markup {
+    maud::html! {
+        thead { tr {
+            th { (t(l, "need-need")) }
+            th { (t(l, "need-urgency")) }
+            th { (t(l, "need-status")) }
+            th { (t(l, "need-waiting")) }
+        } }
+    }
+    .into()
+}
+
+/// One row of the queue; on a phone a card (`table.stack`): what and where as its title, the
+/// description wrapping, then urgency, status with who holds it, and the wait with the next
+/// deadline.
 pub fn queue_row(l: Lang, n: &Need, d: &Deadlines, now: i64) -> Markup {
-    html!(
-        "<tr id=\"need-{}\"><td>{}</td><td><a href=\"{}\"><b>#{} {}</b></a><span class=\"sub\">{}</span><span class=\"sub\">{}</span>{}</td><td>{}<span class=\"sub\">{}</span></td><td class=\"nowrap\">{}<span class=\"sub\">{}</span></td></tr>",
-        n.id,
-        urgency_tag(l, n.urgency),
-        need_href(n.id),
-        n.id,
-        n.category_label(l),
-        short(&n.description, 80),
-        n.address,
-        flags(l, n, d, now),
-        status_tag(l, &n.status),
-        holder(l, n),
-        span(l, now - n.created_ms),
-        minutes(n.created_ms)
-    )
+    let due = next_due(d, n);
+    maud::html! {
+        tr id={ "need-" (n.id) } {
+            td.row-title { div {
+                a.row-link href=(need_href(n.id)) { b { "#" (n.id) " " (n.category_label(l)) } }
+                span.sub.desc { (short(&n.description, 80)) }
+                span.sub { (n.address) }
+            } }
+            td data-label=(t(l, "need-urgency")) { div {
+                (urgency_tag(l, n.urgency)) (flags(l, n, d, now))
+            } }
+            td data-label=(t(l, "need-status")) { div {
+                (status_tag(l, &n.status))
+                span.sub { (t(l, "need-holder")) ": " (holder(l, n)) }
+            } }
+            td data-label=(t(l, "need-waiting")) { div {
+                (span(l, now - n.created_ms))
+                span.sub { (minutes(n.created_ms)) }
+                @if let Some((k, at)) = due {
+                    span.sub.due { (t(l, k)) ": " (minutes(at)) }
+                }
+            } }
+        }
+    }
+    .into()
 }
 
 pub fn short(s: &str, n: usize) -> String {
@@ -192,61 +226,108 @@ pub fn facts(l: Lang, n: &Need, d: &Deadlines, now: i64, phone: Markup) -> Marku
     m
 }
 
-/// A need's history and delivered items.
-pub fn history_view(l: Lang, items: &[Item], steps: &[Step]) -> Markup {
-    let mut m = Markup::default();
-    if !items.is_empty() {
-        m.push(html!(
-            "<h2>{}</h2><ul class=\"home\" id=\"items\">",
-            t(l, "need-items")
-        ));
-        for i in items {
-            m.push(html!(
-                "<li><b>{} × {}</b> {}<span class=\"sub\">{} · {}</span></li>",
-                label(ITEM_KINDS, &i.kind, l),
-                i.quantity,
-                i.description,
-                i.recorded_by,
-                minutes(i.at_ms)
-            ));
-        }
-        m.0.push_str("</ul>");
+/// What the household link records as the reason of a withdrawal (kept as it always was, and
+/// shown as a translated label).
+pub const WITHDRAWN: &str = "withdrawn by the household";
+
+/// Who took a step, for people: a name for an account's login name, a translated label for
+/// the household link and the deadline sweep, or the name recorded (demo volunteers' steps).
+pub fn actor_label(l: Lang, actor: &str, names: &HashMap<String, String>) -> String {
+    match actor {
+        "household link" => t(l, "need-actor-household"),
+        "deadline" => t(l, "need-actor-deadline"),
+        a => names.get(a).cloned().unwrap_or_else(|| a.to_owned()),
     }
-    m.push(html!(
-        "<h2>{}</h2><table id=\"history\"><tbody>",
-        t(l, "need-history")
-    ));
-    for s in steps {
-        let what = match s.kind.as_str() {
-            "escalated" => ta(
-                l,
-                "need-ev-escalated",
-                &[("who", Arg::S(label(LEVELS, &s.note, l)))],
-            ),
-            k => t(l, &format!("need-ev-{k}")),
-        };
-        let note = match s.kind.as_str() {
-            "escalated" | "confirmed" => String::new(),
-            "created" => label(SOURCES, &s.note, l),
-            _ => s.note.clone(),
-        };
-        m.push(html!(
-            "<tr><td class=\"nowrap\">{}</td><td><b>{}</b>{}<span class=\"sub\">{}</span></td><td>{}</td></tr>",
-            minutes(s.at_ms),
-            what,
-            match &s.to_status {
-                Some(to) if s.from_status.as_ref() != Some(to) => html!(" → {}", label(STATUSES, to, l)),
-                _ => Markup::default(),
-            },
-            note,
-            s.actor
-        ));
-    }
-    m.0.push_str("</tbody></table>");
-    m
 }
 
-/// A button form posting one action (with the version seen) to `action_url`.
+/// The login names a history mentions, to look their people's names up.
+pub fn history_logins<'a>(items: &'a [Item], steps: &'a [Step]) -> Vec<&'a str> {
+    items
+        .iter()
+        .map(|i| i.recorded_by.as_str())
+        .chain(steps.iter().map(|s| s.actor.as_str()))
+        .collect()
+}
+
+/// The note of a step as people read it: the source, the item, a withdrawal in words; a
+/// typed reason as typed.
+fn step_note(l: Lang, s: &Step) -> String {
+    match s.kind.as_str() {
+        "escalated" | "confirmed" | "call" => String::new(),
+        "created" if s.note.is_empty() => String::new(),
+        "created" => label(SOURCES, &s.note, l),
+        "visit" => ta(l, "need-note-visit", &[("n", Arg::S(s.note.clone()))]),
+        "item" => match s.note.split_once(" × ") {
+            Some((kind, qty)) => format!("{} × {}", label(ITEM_KINDS, kind, l), qty),
+            None => s.note.clone(),
+        },
+        "cancelled" if s.actor == "household link" && s.note == WITHDRAWN => {
+            t(l, "need-note-withdrawn")
+        }
+        _ => s.note.clone(),
+    }
+}
+
+/// A need's history and delivered items; people by name (`names`: login name → name).
+pub fn history_view(
+    l: Lang,
+    items: &[Item],
+    steps: &[Step],
+    names: &HashMap<String, String>,
+) -> Markup {
+    let (at, what, who) = (
+        t(l, "need-hist-when"),
+        t(l, "need-hist-what"),
+        t(l, "need-hist-who"),
+    );
+    maud::html! {
+        @if !items.is_empty() {
+            h2 { (t(l, "need-items")) }
+            ul.home #items {
+                @for i in items {
+                    li {
+                        b { (label(ITEM_KINDS, &i.kind, l)) " × " (i.quantity) }
+                        " " (i.description)
+                        span.sub { (actor_label(l, &i.recorded_by, names)) " · " (minutes(i.at_ms)) }
+                    }
+                }
+            }
+        }
+        h2 { (t(l, "need-history")) }
+        table.stack #history {
+            thead { tr { th { (at) } th { (what) } th { (who) } } }
+            tbody {
+                @for s in steps {
+                    @let kind = match s.kind.as_str() {
+                        "escalated" => ta(
+                            l,
+                            "need-ev-escalated",
+                            &[("who", Arg::S(label(LEVELS, &s.note, l)))],
+                        ),
+                        k => t(l, &format!("need-ev-{k}")),
+                    };
+                    @let note = step_note(l, s);
+                    tr {
+                        td data-label=(at) { (minutes(s.at_ms)) }
+                        td data-label=(what) { div {
+                            b { (kind) }
+                            @if let Some(to) = s.to_status.as_ref().filter(|to| s.from_status.as_ref() != Some(*to)) {
+                                " → " (label(STATUSES, to, l))
+                            }
+                            @if !note.is_empty() { span.sub { (note) } }
+                        } }
+                        td data-label=(who) { (actor_label(l, &s.actor, names)) }
+                    }
+                }
+            }
+        }
+    }
+    .into()
+}
+
+/// A button form posting one action (with the version seen) to `action_url`; `confirm`: the
+/// question the page's script asks before a weighty one.
+#[allow(clippy::too_many_arguments)]
 pub fn action_form(
     csrf: &str,
     action_url: &str,
@@ -255,9 +336,10 @@ pub fn action_form(
     button: &str,
     extra: Markup,
     class: &str,
+    confirm: Option<&str>,
 ) -> Markup {
     html!(
-        "<form method=\"post\" action=\"{}\" class=\"box act-{}\">{}<input type=\"hidden\" name=\"action\" value=\"{}\"><input type=\"hidden\" name=\"version\" value=\"{}\">{}<button class=\"{}\" id=\"do-{}\">{}</button></form>",
+        "<form method=\"post\" action=\"{}\" class=\"box act-{}\">{}<input type=\"hidden\" name=\"action\" value=\"{}\"><input type=\"hidden\" name=\"version\" value=\"{}\">{}<button class=\"{}\" id=\"do-{}\"{}>{}</button></form>",
         action_url,
         action,
         csrf_field(csrf),
@@ -266,6 +348,7 @@ pub fn action_form(
         extra,
         class,
         action,
+        Markup(confirm.map_or(String::new(), |q| format!(" data-confirm=\"{}\"", crate::web::html::esc(q)))),
         button
     )
 }
@@ -316,7 +399,10 @@ pub fn reason_form(
                 err(s, "reason"),
                 "required"
             ),
-            "warn"
+            "warn",
+            (action == "cancel")
+                .then(|| t(l, "need-do-cancel-confirm"))
+                .as_deref()
         )
     )
 }

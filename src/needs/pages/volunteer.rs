@@ -84,6 +84,10 @@ async fn task_view(
     } else {
         None
     };
+    let names = match &history {
+        Some((items, steps)) => super::staff::history_names(db, items, steps).await?,
+        None => Default::default(),
+    };
     let view = TaskView {
         n: &n,
         d: &d,
@@ -93,6 +97,7 @@ async fn task_view(
         mine,
         phone,
         history: history.as_ref().map(|(i, s)| (i.as_slice(), s.as_slice())),
+        names: &names,
         act,
         item,
     };

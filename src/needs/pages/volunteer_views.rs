@@ -85,6 +85,8 @@ pub struct TaskView<'a> {
     pub phone: Option<&'a str>,
     /// The history (the volunteer's own needs only).
     pub history: Option<(&'a [Item], &'a [Step])>,
+    /// People's names for the login names in the history.
+    pub names: &'a std::collections::HashMap<String, String>,
     pub act: Option<&'a Back<'a, ActForm>>,
     pub item: Option<&'a Back<'a, ItemForm>>,
 }
@@ -129,6 +131,9 @@ pub fn task(l: Lang, v: &TaskView) -> Markup {
             &t(l, label),
             extra,
             "big wide",
+            (action == "done")
+                .then(|| t(l, "need-do-done-confirm"))
+                .as_deref(),
         )
     };
     match n.status.as_str() {
@@ -156,7 +161,7 @@ pub fn task(l: Lang, v: &TaskView) -> Markup {
         body.push(reason_form(l, csrf, &url, "unable", n.version, v.act));
     }
     if let Some((items, steps)) = v.history {
-        body.push(history_view(l, items, steps));
+        body.push(history_view(l, items, steps, v.names));
     }
     body
 }
