@@ -46,7 +46,7 @@ pub const STATUSES: Vocab = &[
     ("applied", "applied", "待审核"),
     ("approved", "approved", "已通过"),
     ("rejected", "rejected", "未通过"),
-    ("withdrawn", "withdrawn", "已退出"),
+    ("withdrawn", "withdrawn", "已撤回"),
     ("suspended", "suspended", "已暂停"),
 ];
 

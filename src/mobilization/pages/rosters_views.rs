@@ -320,7 +320,7 @@ fn manage_forms(
 pub(super) fn run_report(l: Lang, x: &RunReport) -> Markup {
     let (run, area, fair) = (&x.run, &x.area, &x.fairness);
     let mut body = html!(
-        "{}<h1>{}</h1><div class=\"cards\" id=\"run-figures\"><div class=\"card\"><b id=\"run-filled\">{}</b><span>{}</span></div><div class=\"card{}\"><b id=\"run-unfilled\">{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}–{}</b><span>{}</span></div></div><p class=\"muted\">{} · {} · {}</p>",
+        "{}<h1>{}</h1><div class=\"cards\" id=\"run-figures\"><div class=\"card\"><b id=\"run-filled\">{}</b><span>{}</span></div><div class=\"card{}\"><b id=\"run-unfilled\">{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}–{}</b><span>{}</span></div></div><p class=\"muted\">{}{} · {}</p>",
         crumbs(&[(t(l, "mob-roster-title"), format!("/roster?area={}", url_enc(&area.code))), (t(l, "mob-run-title"), String::new())]),
         ta(l, "mob-run-heading", &[("from", Arg::S(ymd(day_of(run.from_ms)))), ("to", Arg::S(ymd(day_of(run.to_ms - 1)))), ("area", Arg::S(area.name.clone()))]),
         run.filled,
@@ -334,8 +334,13 @@ pub(super) fn run_report(l: Lang, x: &RunReport) -> Markup {
         format!("{:.0}", fair.max_hours),
         t(l, "mob-run-spread"),
         ta(l, "mob-run-mean", &[("mean", Arg::S(format!("{:.1}", fair.mean_hours))), ("sd", Arg::S(format!("{:.1}", fair.stddev_hours)))]),
-        if x.proven { t(l, "mob-run-proven") } else { t(l, "mob-run-not-proven") },
-        ta(l, "mob-run-by", &[("by", Arg::S(run.run_by.clone())), ("at", Arg::S(minutes(run.run_ms)))])
+        // Whether more could be filled is said only when places stay open.
+        match (run.unfilled > 0, x.proven) {
+            (false, _) => String::new(),
+            (true, true) => format!(" · {}", t(l, "mob-run-proven")),
+            (true, false) => format!(" · {}", t(l, "mob-run-not-proven")),
+        },
+        ta(l, "mob-run-by", &[("by", Arg::S(x.run_by_name.clone())), ("at", Arg::S(minutes(run.run_ms)))])
     );
     if !x.unfilled.is_empty() {
         let shifts: HashMap<i64, &Shift> = x.shifts.iter().map(|s| (s.id, s)).collect();

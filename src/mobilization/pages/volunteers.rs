@@ -15,7 +15,7 @@ use crate::i18n::t;
 use crate::mobilization::volunteers::{self, Filter};
 use crate::registry::areas::scope_choices;
 use crate::web::html::qr_svg;
-use crate::web::html::{error_box, Markup};
+use crate::web::html::{error_box, notice, url_enc, Markup};
 use crate::web::kit::NoFields;
 use crate::web::kit::{self, CsrfForm, Id};
 use crate::web::pages::origin;
@@ -165,16 +165,21 @@ async fn close_link(
     }
 }
 
-async fn screening_page(State(db): State<Db>, ctx: Ctx) -> Response {
+async fn screening_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
     let r = ctx.reader();
     let run = async {
         crate::mobilization::require_manager(r)?;
+        let who = match q.who.trim().parse::<i64>() {
+            Ok(id) => volunteers::get(&db, r, id).await.ok().map(|v| v.name),
+            Err(_) => None,
+        };
+        let top = status_notice(ctx.lang, q.done.trim(), who.as_deref());
         let f = Filter {
             status: Some("applied".into()),
             ..Default::default()
         };
         let list = volunteers::list(&db, r, &f, 200).await?;
-        Ok::<_, AppError>(views::screening(&ctx, &list))
+        Ok::<_, AppError>(views::screening(&ctx, &list, top))
     };
     match run.await {
         Ok(b) => ctx.page(&t(ctx.lang, "mob-screening-title"), b),
@@ -206,10 +211,12 @@ async fn set_status(
         Ok(None) => Ok(()),
         Err(e) => Err(e),
     };
+    // The 303 carries what was done, for the notice on the page it returns to.
+    let to = url_enc(f.to.trim());
     let back = if f.back == "screening" {
-        "/volunteers/screening".to_owned()
+        format!("/volunteers/screening?done={to}&who={id}")
     } else {
-        vol_href(id)
+        format!("{}?done={to}", vol_href(id))
     };
     kit::answer(
         &ctx,
@@ -220,8 +227,46 @@ async fn set_status(
     .await
 }
 
-async fn volunteer_page(State(db): State<Db>, Id(id): Id, ctx: Ctx) -> Response {
-    volunteer_view(&db, &ctx, id, Markup::default()).await
+/// A page's notice of a screening step just taken, and whose (on the screening queue).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+    who: String,
+}
+
+/// The notice of a screening step: "Approved." or "王芳: approved." on the queue.
+fn status_notice(l: crate::i18n::Lang, done: &str, who: Option<&str>) -> Markup {
+    let id = match done {
+        "approved" => "mob-done-approved",
+        "rejected" => "mob-done-rejected",
+        "suspended" => "mob-done-suspended",
+        "withdrawn" => "mob-done-withdrawn",
+        "applied" => "mob-done-reopened",
+        _ => return Markup::default(),
+    };
+    match who {
+        Some(name) => notice(&format!(
+            "{name}{}{}",
+            if l == crate::i18n::Lang::Zh {
+                "："
+            } else {
+                ": "
+            },
+            t(l, id)
+        )),
+        None => notice(&t(l, id)),
+    }
+}
+
+async fn volunteer_page(
+    State(db): State<Db>,
+    Id(id): Id,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let top = status_notice(ctx.lang, q.done.trim(), None);
+    volunteer_view(&db, &ctx, id, top).await
 }
 
 async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
@@ -237,7 +282,9 @@ async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
             now + 14 * crate::mobilization::rules::DAY_MS,
         )
         .await?;
-        let body = views::volunteer(ctx, &v, &steps, &shifts, top);
+        let logins: Vec<&str> = steps.iter().map(|s| s.actor.as_str()).collect();
+        let names = crate::access::display_names(db, &logins).await?;
+        let body = views::volunteer(ctx, &v, &steps, &shifts, top, &names);
         Ok::<_, AppError>((v.name, body))
     };
     match run.await {

@@ -120,27 +120,31 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
         ));
     } else {
         body.push(html!(
-            "<table id=\"pool\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"opt\">{}</th><th>{}</th></tr>",
+            "<table id=\"pool\" class=\"stack\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             t(l, "mob-f-name"),
             t(l, "mob-f-unit-short"),
-            t(l, "mob-col-skills"),
+            t(l, "mob-officer-skills"),
             t(l, "mob-f-when"),
             t(l, "mob-f-status")
         ));
         for v in &p.list {
             body.push(html!(
-                "<tr><td><a href=\"{}\">{}</a><span class=\"sub\">{} · {}</span></td><td>{}</td><td class=\"opt\">{}</td><td class=\"opt\">{}</td><td>{}</td></tr>",
+                "<tr><td class=\"title\"><a class=\"name\" href=\"{}\">{}</a><span class=\"sub\">{} · {}</span></td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td></tr>",
                 vol_href(v.id),
                 v.name,
                 label(POLITICAL, &v.political, l),
                 mask_phone(&v.phone),
-                v.unit,
-                skills_text(&v.skills, l),
+                t(l, "mob-f-unit-short"),
+                if v.unit.is_empty() { "—".to_owned() } else { v.unit.clone() },
+                t(l, "mob-officer-skills"),
+                if v.skills.trim().is_empty() { "—".to_owned() } else { skills_text(&v.skills, l) },
+                t(l, "mob-f-when"),
                 availability_text(l, v),
+                t(l, "mob-f-status"),
                 status_tag(l, &v.status)
             ));
         }
-        body.0.push_str("</table>");
+        body.0.push_str("</tbody></table>");
         if p.list.len() >= p.limit {
             body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-pool-more")));
         }
@@ -232,11 +236,18 @@ pub(super) fn link(ctx: &Ctx, link: &Link, area: &str, url: &str, qr: Markup) ->
 /// The actions an officer may take on a volunteer now: (target status, button label id,
 /// whether a reason is required).
 fn actions(status: &str) -> Vec<(&'static str, &'static str, bool)> {
+    // "Withdraw" an application (撤回申请), never "退出", which is the shell's "sign out"; a
+    // volunteer already serving leaves the pool.
+    let withdraw = if status == "applied" {
+        "mob-act-withdraw"
+    } else {
+        "mob-act-leave"
+    };
     [
         ("approved", "mob-act-approve", false),
         ("rejected", "mob-act-reject", true),
         ("suspended", "mob-act-suspend", true),
-        ("withdrawn", "mob-act-withdraw", false),
+        ("withdrawn", withdraw, false),
         ("applied", "mob-act-reopen", false),
     ]
     .into_iter()
@@ -261,12 +272,17 @@ fn action_forms(ctx: &Ctx, v: &Volunteer, back: &str) -> Markup {
             ));
         } else {
             m.push(html!(
-                "<form method=\"post\" action=\"/volunteers/{}/status\" class=\"inline\">{}<input type=\"hidden\" name=\"to\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\"><button{} id=\"act-{}-{}\">{}</button></form>",
+                "<form method=\"post\" action=\"/volunteers/{}/status\" class=\"inline\">{}<input type=\"hidden\" name=\"to\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\"><button{}{} id=\"act-{}-{}\">{}</button></form>",
                 v.id,
                 csrf_field(&ctx.session.csrf),
                 to,
                 back,
                 Markup(if to == "approved" { String::new() } else { " class=\"alt\"".into() }),
+                Markup(if to == "withdrawn" {
+                    format!(" data-confirm=\"{}\"", crate::web::html::esc(&t(l, "mob-act-withdraw-confirm")))
+                } else {
+                    String::new()
+                }),
                 to,
                 v.id,
                 t(l, id)
@@ -289,7 +305,7 @@ fn person_facts(l: Lang, v: &Volunteer) -> Markup {
         if v.unit.is_empty() { "—".to_owned() } else { v.unit.clone() },
         t(l, "mob-f-political"),
         label(POLITICAL, &v.political, l),
-        t(l, "mob-f-skills"),
+        t(l, "mob-officer-skills"),
         skills_text(&v.skills, l),
         if v.skills_note.is_empty() { String::new() } else { format!(" · {}", v.skills_note) },
         t(l, "mob-f-when"),
@@ -307,15 +323,16 @@ fn person_facts(l: Lang, v: &Volunteer) -> Markup {
 }
 
 /// The applicants waiting, the oldest first (`list` is newest first).
-pub(super) fn screening(ctx: &Ctx, list: &[Volunteer]) -> Markup {
+pub(super) fn screening(ctx: &Ctx, list: &[Volunteer], top: Markup) -> Markup {
     let l = ctx.lang;
     let mut body = html!(
-        "{}<h1>{}</h1>",
+        "{}<h1>{}</h1>{}",
         crumbs(&[
             (t(l, "mob-pool-title"), "/volunteers".into()),
             (t(l, "mob-screening-title"), String::new())
         ]),
-        t(l, "mob-screening-title")
+        t(l, "mob-screening-title"),
+        top
     );
     if list.is_empty() {
         body.push(html!(
@@ -360,6 +377,7 @@ pub(super) fn volunteer(
     steps: &[Step],
     shifts: &[Mine],
     top: Markup,
+    names: &std::collections::HashMap<String, String>,
 ) -> Markup {
     let l = ctx.lang;
     let mut body = html!(
@@ -405,11 +423,16 @@ pub(super) fn volunteer(
                 label(STATUSES, &s.from, l)
             },
             label(STATUSES, &s.to, l),
-            s.actor,
-            if s.reason.is_empty() {
-                String::new()
-            } else {
-                format!(" · {}", s.reason)
+            // Who: a person by name; the public sign-up form and the applicant themselves in
+            // words.
+            match s.actor.as_str() {
+                "(sign-up)" => t(l, "mob-by-signup"),
+                a => names.get(a).cloned().unwrap_or_else(|| a.to_owned()),
+            },
+            match s.reason.as_str() {
+                "" => String::new(),
+                "withdrawn by the volunteer" => format!(" · {}", t(l, "mob-withdrawn-by-self")),
+                r => format!(" · {r}"),
             }
         ));
     }
