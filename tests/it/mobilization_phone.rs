@@ -44,6 +44,79 @@ fn text(body: &str) -> String {
     out
 }
 
+/// Every table of a page stacks on a phone: `class="… stack"`, and each cell names its column
+/// (`data-label`) unless it is the row's title or its buttons.
+fn tables_stack(path: &str, body: &str) {
+    for table in body.split("<table").skip(1) {
+        let table = table.split("</table>").next().unwrap();
+        let open = table.split('>').next().unwrap();
+        assert!(open.contains("stack"), "{path}: <table{open}>");
+        assert!(table.contains("<thead>"), "{path}: a header row to hide");
+        for td in table.split("<td").skip(1) {
+            let attrs = td.split('>').next().unwrap();
+            assert!(
+                attrs.contains("data-label=\"")
+                    || attrs.contains("title")
+                    || attrs.contains("noprint"),
+                "{path}: <td{attrs}>"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn mobilization_tables_stack_and_pages_speak_one_language() {
+    for t in backends().await {
+        let db = &t.db;
+        setup(db).await;
+        let addr = crate::common::serve(db).await;
+        let officer = login(addr, "demo-community", PW).await;
+        let c = &officer.cookie;
+        let vid = one(
+            db,
+            "SELECT MIN(volunteer_id) FROM assignments WHERE checkout_ms IS NOT NULL",
+            vec![],
+        )
+        .await;
+        let run = one(db, "SELECT MIN(id) FROM autofill_runs", vec![]).await;
+        let branch = one(db, "SELECT MIN(id) FROM branches", vec![]).await;
+        for lang in ["zh-CN", "en"] {
+            for path in [
+                "/volunteers".to_owned(),
+                format!("/volunteers/{vid}"),
+                format!("/volunteers/{vid}/certificate"),
+                format!("/roster/table?area={COMMUNITY}"),
+                format!("/roster/runs/{run}"),
+                format!("/roster/hours?area={COMMUNITY}"),
+                format!("/branches/{branch}"),
+            ] {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                let p = get_page(addr, &format!("{path}{sep}lang={lang}"), c).await;
+                assert_eq!(p.status, 200, "{}: {path}", t.name);
+                tables_stack(&path, &p.body);
+            }
+        }
+        // The posts catalogue in the page's language only.
+        let zh = get_page(addr, &format!("/roster?area={COMMUNITY}&lang=zh-CN"), c).await;
+        let en = get_page(addr, &format!("/roster?area={COMMUNITY}&lang=en"), c).await;
+        let posts = |b: &str| {
+            b.split("id=\"posts\"")
+                .nth(1)
+                .unwrap()
+                .split("</ul>")
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        let (zh, en) = (text(&posts(&zh.body)), text(&posts(&en.body)));
+        assert!(!zh.chars().any(|c| c.is_ascii_lowercase()), "{zh}");
+        assert!(
+            !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{en}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn full_shift_takes_one_more_with_a_reason_and_pages_say_what_was_done() {
     for t in backends().await {

@@ -125,18 +125,18 @@ fn holder_line(
                 "check",
                 t(l, "mob-check-in"),
                 "<input type=\"hidden\" name=\"action\" value=\"in\">",
-                "small",
+                "",
             ));
         } else if h.checkin.is_some() && h.checkout.is_none() {
             ops.push(form(
                 "check",
                 t(l, "mob-check-out"),
                 "<input type=\"hidden\" name=\"action\" value=\"out\">",
-                "small",
+                "",
             ));
         }
         if h.checkin.is_none() {
-            ops.push(form("remove", t(l, "mob-remove"), "", "link small"));
+            ops.push(form("remove", t(l, "mob-remove"), "", "alt"));
         }
         ops.push(form(
             "leader",
@@ -150,7 +150,7 @@ fn holder_line(
             } else {
                 "<input type=\"hidden\" name=\"leader\" value=\"1\">"
             },
-            "link small",
+            "alt",
         ));
     }
     html!(

@@ -177,7 +177,7 @@ fn links_section(ctx: &Ctx, links: &[Link], areas: &[(String, String)]) -> Marku
         m.0.push_str("<ul class=\"home\" id=\"signup-links\">");
         for k in links {
             m.push(html!(
-                "<li><a href=\"/volunteers/links/{}\"><b>{}</b></a> {}<span class=\"sub\">/join/{}</span></li>",
+                "<li><a class=\"name\" href=\"/volunteers/links/{}\"><b>{}</b></a> {}<span class=\"sub\">/join/{}</span></li>",
                 k.id,
                 k.title,
                 if k.active {
@@ -295,7 +295,7 @@ fn action_forms(ctx: &Ctx, v: &Volunteer, back: &str) -> Markup {
 
 fn person_facts(l: Lang, v: &Volunteer) -> Markup {
     html!(
-        "<dl class=\"kv\"><dt>{}</dt><dd class=\"masked\">{}</dd><dt>{}</dt><dd><a href=\"tel:{}\">{}</a></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+        "<dl class=\"kv\"><dt>{}</dt><dd class=\"masked\">{}</dd><dt>{}</dt><dd><a class=\"btn alt call\" href=\"tel:{}\">{}</a></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
         t(l, "mob-f-doc-number"),
         mask_doc(&v.doc_number),
         t(l, "mob-f-phone"),
