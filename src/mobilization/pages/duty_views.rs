@@ -135,7 +135,7 @@ pub(super) fn hours_report(
     for x in rows {
         let name = if by == "volunteer" {
             html!(
-                "<a href=\"/volunteers/{}\">{}</a>",
+                "<a class=\"name\" href=\"/volunteers/{}\">{}</a>",
                 x.key.clone(),
                 x.label.clone()
             )

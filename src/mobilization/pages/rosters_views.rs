@@ -153,7 +153,7 @@ pub(super) fn roster_home(
         body.0.push_str("<ul class=\"home\" id=\"places\">");
         for p in places {
             body.push(html!(
-                "<li><a href=\"/roster/places/{}?week={}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\"><a class=\"name\" href=\"/roster/places/{}/qr\">{}</a></span></li>",
+                "<li><a class=\"name\" href=\"/roster/places/{}?week={}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\"><a class=\"name\" href=\"/roster/places/{}/qr\">{}</a></span></li>",
                 p.id,
                 ymd(week),
                 p.name,
@@ -191,7 +191,7 @@ pub(super) fn roster_home(
         ));
         for x in &h.runs {
             body.push(html!(
-                "<li><a href=\"/roster/runs/{}\">{} – {}</a><span class=\"sub\">{}</span></li>",
+                "<li><a class=\"name\" href=\"/roster/runs/{}\">{} – {}</a><span class=\"sub\">{}</span></li>",
                 x.id,
                 ymd(day_of(x.from_ms)),
                 ymd(day_of(x.to_ms - 1)),

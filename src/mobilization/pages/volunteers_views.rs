@@ -343,7 +343,7 @@ pub(super) fn screening(ctx: &Ctx, list: &[Volunteer], top: Markup) -> Markup {
     body.0.push_str("<div id=\"queue\">");
     for v in list.iter().rev() {
         body.push(html!(
-            "<section class=\"hh applicant\" id=\"applicant-{}\"><div class=\"hh-head\"><a href=\"{}\"><b>{}</b></a>{}</div>{}{}</section>",
+            "<section class=\"hh applicant\" id=\"applicant-{}\"><div class=\"hh-head\"><a class=\"name\" href=\"{}\"><b>{}</b></a>{}</div>{}{}</section>",
             v.id,
             vol_href(v.id),
             v.name,
