@@ -251,7 +251,7 @@ pub fn parse_day(field: &'static str, input: &str) -> Result<String, crate::erro
         _ => Err(crate::error::FieldError::new(
             field,
             format!("{input:?} is not a date (use YYYY-MM-DD)"),
-            format!("“{input}”不是有效日期（格式为 YYYY-MM-DD）"),
+            format!("“{input}”不是有效日期（格式为 年-月-日，如 2022-04-01）"),
         )),
     }
 }
