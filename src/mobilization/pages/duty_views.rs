@@ -199,7 +199,7 @@ pub(super) fn my_shifts(l: Lang, csrf: &str, x: &MyShifts) -> Markup {
                 html!("<span class=\"tag ok\">{}</span>", label)
             } else {
                 html!(
-                    "<form method=\"post\" action=\"/roster/assignments/{}/check\" class=\"inline\">{}<input type=\"hidden\" name=\"back\" value=\"mine\"><input type=\"hidden\" name=\"action\" value=\"{}\"><button class=\"small\">{}</button></form>",
+                    "<form method=\"post\" action=\"/roster/assignments/{}/check\" class=\"inline\">{}<input type=\"hidden\" name=\"back\" value=\"mine\"><input type=\"hidden\" name=\"action\" value=\"{}\"><button>{}</button></form>",
                     c.assignment,
                     csrf_field(csrf),
                     action,
@@ -250,7 +250,7 @@ pub(super) fn duty_here(
         )),
     }
     body.push(html!(
-        "<p><a href=\"/me/shifts\">{}</a></p>",
+        "<p><a class=\"btn alt\" href=\"/me/shifts\">{}</a></p>",
         t(l, "nav-myshifts")
     ));
     body

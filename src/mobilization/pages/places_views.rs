@@ -292,7 +292,7 @@ pub(super) fn place_week(
             for h in hs {
                 body.push(holder_line(l, csrf, now, w, h, s, &wk));
             }
-            if w.manage {
+            if w.manage && now < s.end {
                 // A full shift takes one more with a reason (the form says so).
                 body.push(html!(
                     "<li><a class=\"btn alt add\" href=\"/roster/places/{}?week={}&shift={}#assign\">+ {}</a></li>",
