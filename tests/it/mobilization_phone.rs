@@ -227,16 +227,20 @@ async fn full_shift_takes_one_more_with_a_reason_and_pages_say_what_was_done() {
         assert!(shown.contains("超出定员加派一人"), "{}", t.name);
         assert!(!shown.contains("over_headcount"));
         // The override names the officer, not their login.
-        let name = one(
+        crate::common::exec(
             db,
-            "SELECT COUNT(*) FROM accounts WHERE username = 'demo-community' \
-             AND display_name <> '' AND display_name <> 'demo-community'",
+            "UPDATE accounts SET display_name = '张书记' WHERE username = 'demo-community'",
             vec![],
         )
         .await;
-        if name > 0 {
-            assert!(!shown.contains("demo-community"), "{}", t.name);
-        }
+        let p = get_page(addr, &to, c).await;
+        let main = text(p.body.split("<main").nth(1).unwrap());
+        assert!(
+            main.contains("北门人流高峰，临时加派 · 张书记"),
+            "{}",
+            t.name
+        );
+        assert!(!main.contains("demo-community"), "{}", t.name);
         // The auto-fill tag is a word, not "A".
         assert!(!p.body.contains(">A</span>"));
 
@@ -299,8 +303,9 @@ async fn full_shift_takes_one_more_with_a_reason_and_pages_say_what_was_done() {
         );
         // The history: the sign-up form in words, people by name.
         let p = get_page(addr, &format!("/volunteers/{applicant}"), c).await;
-        let shown = text(&p.body);
+        let shown = text(p.body.split("<main").nth(1).unwrap());
         assert!(!shown.contains("(sign-up)") && shown.contains("报名表"));
+        assert!(shown.contains("张书记") && !shown.contains("demo-community"));
 
         // An auto-fill run with every place filled does not say "no more can be filled".
         let run = one(db, "SELECT MIN(id) FROM autofill_runs", vec![]).await;
