@@ -96,6 +96,24 @@ async fn mobilization_tables_stack_and_pages_speak_one_language() {
                 tables_stack(&path, &p.body);
             }
         }
+        // The pool is paged, 50 a page, the filters kept.
+        let all = one(
+            db,
+            "SELECT COUNT(*) FROM volunteers WHERE path >= $1 AND path < $2",
+            wardline::args![COMMUNITY, format!("{COMMUNITY}~")],
+        )
+        .await;
+        assert!(all > 50, "{}: {all} volunteers, more than a page", t.name);
+        let p = get_page(addr, "/volunteers", c).await;
+        assert_eq!(p.body.matches("<td class=\"title\">").count(), 50);
+        assert!(p.body.contains("href=\"/volunteers?page=2\""), "{}", t.name);
+        let last = (all + 49) / 50;
+        let p = get_page(addr, &format!("/volunteers?page={last}"), c).await;
+        let rows = p.body.matches("<td class=\"title\">").count() as i64;
+        assert_eq!(rows, all - (last - 1) * 50);
+        assert!(p.body.contains(&format!("第 {last} 页，共 {last} 页")));
+        let p = get_page(addr, "/volunteers?status=applied&page=1", c).await;
+        assert!(!p.body.contains("page=2"));
         // The posts catalogue in the page's language only.
         let zh = get_page(addr, &format!("/roster?area={COMMUNITY}&lang=zh-CN"), c).await;
         let en = get_page(addr, &format!("/roster?area={COMMUNITY}&lang=en"), c).await;

@@ -22,8 +22,10 @@ use crate::web::pages::origin;
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
-/// How many volunteers the pool lists at most.
-const POOL_SHOWN: i64 = 300;
+/// How many volunteers the pool reads at most (a community's pool is hundreds), and how many
+/// one page of it shows.
+const POOL_SHOWN: i64 = 5000;
+const POOL_PAGE: usize = 50;
 
 /// The pool's filters, as in the address.
 #[derive(Deserialize, Default)]
@@ -35,6 +37,8 @@ pub(super) struct PoolQuery {
     pub unit: String,
     /// Available on this date.
     pub on: String,
+    /// The page of the list, from 1.
+    pub page: String,
 }
 
 impl PoolQuery {
@@ -46,6 +50,7 @@ impl PoolQuery {
             skill: t(self.skill),
             unit: t(self.unit),
             on: t(self.on),
+            page: t(self.page),
         }
     }
 
@@ -81,11 +86,23 @@ async fn pool_view(db: &Db, ctx: &Ctx, qs: &PoolQuery, errors: &[String]) -> Res
         } else {
             None
         };
+        // Paged: 50 a page, the page number in the address.
+        let total = list.len();
+        let pages = total.div_ceil(POOL_PAGE).max(1);
+        let page = qs.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
+        let list: Vec<_> = list
+            .into_iter()
+            .skip((page - 1) * POOL_PAGE)
+            .take(POOL_PAGE)
+            .collect();
         let p = Pool {
             counts,
             units,
             list,
             limit: POOL_SHOWN as usize,
+            total,
+            page,
+            pages,
             links,
         };
         Ok::<Markup, AppError>(views::pool(ctx, qs, &p, errors))

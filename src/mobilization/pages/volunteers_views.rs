@@ -69,8 +69,12 @@ pub(super) struct Pool {
     pub counts: Vec<(String, i64)>,
     pub units: Vec<(i64, String)>,
     pub list: Vec<Volunteer>,
-    /// How many the list shows at most.
+    /// How many the list reads at most.
     pub limit: usize,
+    /// How many were found, the page shown (from 1) and the number of pages.
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
     /// For officers: the sign-up links and the areas a new one may serve.
     pub links: Option<Links>,
 }
@@ -145,7 +149,10 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
             ));
         }
         body.0.push_str("</tbody></table>");
-        if p.list.len() >= p.limit {
+        if p.pages > 1 {
+            body.push(pager(l, qs, p.page, p.pages));
+        }
+        if p.total >= p.limit {
             body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-pool-more")));
         }
     }
@@ -166,6 +173,37 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
         ));
     }
     body
+}
+
+/// The pool's pager: previous and next page with the filters kept, and "page X of Y".
+fn pager(l: Lang, qs: &PoolQuery, page: usize, pages: usize) -> Markup {
+    let href = |n: usize| {
+        let mut q: Vec<String> = [
+            ("q", &qs.q),
+            ("status", &qs.status),
+            ("skill", &qs.skill),
+            ("unit", &qs.unit),
+            ("on", &qs.on),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::web::html::url_enc(v)))
+        .collect();
+        q.push(format!("page={n}"));
+        format!("/volunteers?{}", q.join("&"))
+    };
+    maud::html! {
+        nav.pager #pool-pager {
+            @if page > 1 {
+                a.btn.alt rel="prev" href=(href(page - 1)) { (t(l, "mob-prev-page")) }
+            } @else { span {} }
+            span.muted { (ta(l, "mob-page-of", &[("n", Arg::N(page as i64)), ("of", Arg::N(pages as i64))])) }
+            @if page < pages {
+                a.btn.alt rel="next" href=(href(page + 1)) { (t(l, "mob-next-page")) }
+            } @else { span {} }
+        }
+    }
+    .into()
 }
 
 fn links_section(ctx: &Ctx, links: &[Link], areas: &[(String, String)]) -> Markup {
