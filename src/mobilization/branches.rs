@@ -51,7 +51,7 @@ pub struct Branch {
     pub members: i64,
 }
 
-const BRANCH_COLS: &str =
+pub(crate) const BRANCH_COLS: &str =
     "b.id, b.name, b.kind, b.attach, b.area_id, b.path, b.place_note, b.founded, b.dissolved, \
     (SELECT COUNT(*) FROM branch_members m WHERE m.branch_id = b.id) AS members";
 

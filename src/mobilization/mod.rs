@@ -46,7 +46,7 @@ pub const STATUSES: Vocab = &[
     ("applied", "applied", "待审核"),
     ("approved", "approved", "已通过"),
     ("rejected", "rejected", "未通过"),
-    ("withdrawn", "withdrawn", "已退出"),
+    ("withdrawn", "withdrawn", "已撤回"),
     ("suspended", "suspended", "已暂停"),
 ];
 
@@ -251,7 +251,7 @@ pub fn parse_day(field: &'static str, input: &str) -> Result<String, crate::erro
         _ => Err(crate::error::FieldError::new(
             field,
             format!("{input:?} is not a date (use YYYY-MM-DD)"),
-            format!("“{input}”不是有效日期（格式为 YYYY-MM-DD）"),
+            format!("“{input}”不是有效日期（格式为 年-月-日，如 2022-04-01）"),
         )),
     }
 }

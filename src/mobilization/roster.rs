@@ -18,6 +18,7 @@ mod placements;
 pub(super) use self::placements::VolunteerRules;
 pub use self::placements::{
     assign, breaches_msg, check, placement_at, roster, set_leader, unassign, Holder, PlacementAt,
+    OVER_HEADCOUNT,
 };
 
 #[derive(Debug, Clone, Serialize)]

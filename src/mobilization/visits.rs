@@ -83,9 +83,10 @@ pub async fn record(db: &Db, actor: &Actor, r: &Reader, f: &NewVisit) -> AppResu
         ));
     }
     let branch = match f.branch {
-        Some(b) => match branches::get(db, r, b).await {
-            Ok(b) if b.dissolved.is_none() => Some(b),
-            _ => {
+        // A branch serving the resident's community, though outside a grid worker's grid.
+        Some(b) => match serving(db, &path).await?.into_iter().find(|x| x.id == b) {
+            Some(b) => Some(b),
+            None => {
                 errs.push(FieldError::new(
                     "branch",
                     "choose an active branch in your scope",
@@ -135,6 +136,74 @@ pub async fn record(db: &Db, actor: &Actor, r: &Reader, f: &NewVisit) -> AppResu
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The active branches that may own a follow-up of a resident living at `path`: those set up
+/// in the resident's community (at the community, a compound, a checkpoint … of it) and those
+/// above it (a street's branch). A grid worker's scope is one grid, where no branch is set up;
+/// these are the branches that serve the grid's community, so the grid worker can hand a
+/// follow-up to one.
+pub async fn serving(db: &Db, path: &str) -> AppResult<Vec<branches::Branch>> {
+    let community = crate::registry::areas::community_path(path);
+    // The areas above: the national codes' province, city, county and street prefixes.
+    let above: Vec<&str> = [2, 4, 6, 9]
+        .into_iter()
+        .filter(|n| *n < community.len())
+        .filter_map(|n| community.get(..n))
+        .collect();
+    let mut params = args![community, path_end(community)];
+    params.extend(above.iter().map(|p| Value::from(*p)));
+    let others = if above.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " OR b.path IN ({})",
+            crate::db::placeholders(3, above.len())
+        )
+    };
+    Ok(db
+        .query_as(
+            &format!(
+                "SELECT {} FROM branches b WHERE b.dissolved IS NULL \
+                 AND ((b.path >= $1 AND b.path < $2){others}) ORDER BY b.path, b.name",
+                branches::BRANCH_COLS
+            ),
+            params,
+        )
+        .await?)
+}
+
+/// The branches a reader may hand follow-ups to: those serving the areas of their scope (for
+/// a grid worker, the branches of their grid's community).
+pub async fn branches_for(db: &Db, r: &Reader) -> AppResult<Vec<branches::Branch>> {
+    require_visitor(r)?;
+    let mut out: Vec<branches::Branch> = Vec::new();
+    for root in &r.registry_scope().roots {
+        for b in serving(db, root).await? {
+            if !out.iter().any(|x| x.id == b.id) {
+                out.push(b);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One visit in the reader's scope.
+pub async fn one(db: &Db, r: &Reader, id: i64) -> AppResult<Visit> {
+    require_visitor(r)?;
+    let (cond, mut params) = r.registry_scope().sql("c.path", 2);
+    params.insert(0, Value::from(id));
+    db.query_opt_as(
+        &format!(
+            "SELECT c.id, c.resident_id AS resident, p.name, c.visited_on, c.visitors, c.situation, \
+             c.needs, b.name AS branch \
+             FROM care_visits c JOIN residents p ON p.id = c.resident_id \
+             LEFT JOIN branches b ON b.id = c.branch_id WHERE c.id = $1 AND {cond}"
+        ),
+        params,
+    )
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -192,7 +261,13 @@ pub struct FollowUp {
     pub visit: i64,
     pub branch_id: i64,
     pub branch: String,
+    /// The branch's area (a grid worker may hand a follow-up to a branch outside their grid,
+    /// whose page they cannot open).
+    pub branch_path: String,
+    pub resident_id: i64,
     pub resident: String,
+    /// The resident's phone as stored (the page shows it masked, with a call button).
+    pub phone: String,
     pub description: String,
     pub status: String,
     pub solution: String,
@@ -204,14 +279,18 @@ crate::from_row!(FollowUp {
     visit,
     branch_id,
     branch,
+    branch_path,
+    resident_id,
     resident,
+    phone,
     description,
     status,
     solution,
     created_ms
 });
 
-const FU_SQL: &str = "SELECT f.id, f.visit_id AS visit, f.branch_id, b.name AS branch, p.name AS resident, \
+const FU_SQL: &str = "SELECT f.id, f.visit_id AS visit, f.branch_id, b.name AS branch, b.path AS branch_path, \
+    p.id AS resident_id, p.name AS resident, COALESCE(p.phone, '') AS phone, \
     f.description, f.status, f.solution, f.created_ms \
     FROM care_followups f JOIN branches b ON b.id = f.branch_id JOIN care_visits c ON c.id = f.visit_id \
     JOIN residents p ON p.id = c.resident_id";

@@ -61,3 +61,4 @@ async fn postgres_half_runs_when_required() {
     assert_eq!(r.int(0), 42);
 }
 mod testing_phone;
+mod mobilization_phone;

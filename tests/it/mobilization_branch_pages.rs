@@ -393,7 +393,11 @@ async fn care_visit_and_follow_up(w: &World<'_>, branch: i64) -> (i64, i64) {
     assert!(r.body.contains("name=\"follow_up\" value=\"1\" checked"));
     let r = visit("独居，血压偏高", "降压药周五用完").await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.header("location"), Some("/visits?done=visit"));
+    let visit_id = count(db, "SELECT MAX(id) FROM care_visits").await;
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/visits?done=visit&visit={visit_id}").as_str())
+    );
     let fu = count(db, "SELECT MAX(id) FROM care_followups").await;
     let p = get_page(addr, "/visits", cookie).await;
     assert_eq!(p.status, 200);

@@ -87,6 +87,13 @@ async fn roster_pages_scope_roles_export_certificate() {
         )
         .await;
         let vname = name_of(db, vid).await;
+        // The pool is paged: found by name.
+        let p = get_page(
+            addr,
+            &format!("/volunteers?q={}", wardline::web::html::url_enc(&vname)),
+            c,
+        )
+        .await;
         assert!(p.body.contains(&vname));
         let p = get_page(addr, "/volunteers/screening", c).await;
         assert_eq!(p.status, 200);

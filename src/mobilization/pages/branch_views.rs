@@ -132,23 +132,25 @@ fn member_table(
     actions: impl Fn(&Member) -> Markup,
 ) -> Markup {
     let mut m = html!(
-        "<table id=\"members\"><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"noprint\"></th></tr>",
+        "<table id=\"members\" class=\"stack\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"noprint\"></th></tr></thead><tbody>",
         t(l, "br-col-member"),
         t(l, "br-col-political"),
         t(l, "br-col-role")
     );
     for x in members {
         m.push(html!(
-            "<tr id=\"m-{}\"><td>{}<span class=\"sub\">{}</span></td><td>{}</td><td>{}</td><td class=\"noprint\">{}</td></tr>",
+            "<tr id=\"m-{}\"><td class=\"title\"><b>{}</b><span class=\"sub\">{}</span></td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td class=\"noprint\">{}</td></tr>",
             x.volunteer,
             x.name,
             if x.unit.is_empty() { "—".to_owned() } else { x.unit.clone() },
+            t(l, "br-col-political"),
             label(POLITICAL, &x.political, l),
+            t(l, "br-col-role"),
             member_role(l, &x.role, team),
             actions(x)
         ));
     }
-    m.0.push_str("</table>");
+    m.0.push_str("</tbody></table>");
     m
 }
 
@@ -235,7 +237,7 @@ pub(super) fn branches(
                 html!("{}", t(l, "br-open-none"))
             };
             body.push(html!(
-                "<li id=\"branch-{}\"{}><a href=\"/branches/{}\"><b>{}</b></a> {}{}<span class=\"sub\">{} · {}</span><span class=\"sub\">{} · {} · {}</span></li>",
+                "<li id=\"branch-{}\"{}><a class=\"name\" href=\"/branches/{}\"><b>{}</b></a> {}{}<span class=\"sub\">{} · {}</span><span class=\"sub\">{} · {} · {}</span></li>",
                 b.id,
                 Markup(if b.dissolved.is_some() { " class=\"gone\"".into() } else { String::new() }),
                 b.id,
@@ -272,7 +274,7 @@ pub(super) fn branches(
                 None => html!("{}", name_of(&x.path)),
             };
             body.push(html!(
-                "<li id=\"team-{}\"><a href=\"/teams/{}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\">{} · {}</span></li>",
+                "<li id=\"team-{}\"><a class=\"name\" href=\"/teams/{}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\">{} · {}</span></li>",
                 x.id,
                 x.id,
                 x.name,
@@ -425,7 +427,7 @@ pub(super) fn branch(ctx: &Ctx, p: &BranchPage, done: &str, again: Option<&Branc
                 return Markup::default();
             }
             html!(
-                "<form method=\"post\" action=\"/branches/{}/members/{}/remove\" class=\"inline\">{}<button class=\"link\" data-confirm=\"{}\">{}</button></form>",
+                "<form method=\"post\" action=\"/branches/{}/members/{}/remove\" class=\"inline\">{}<button class=\"alt\" data-confirm=\"{}\">{}</button></form>",
                 b.id,
                 m.volunteer,
                 csrf.clone(),
@@ -475,7 +477,7 @@ pub(super) fn branch(ctx: &Ctx, p: &BranchPage, done: &str, again: Option<&Branc
         body.push(Markup("<ul class=\"brs\" id=\"teams\">".into()));
         for x in &p.teams {
             body.push(html!(
-                "<li><a href=\"/teams/{}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\">{}</span></li>",
+                "<li><a class=\"name\" href=\"/teams/{}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\">{}</span></li>",
                 x.id,
                 x.name,
                 label(TEAM_KINDS, &x.kind, l),

@@ -106,7 +106,9 @@ fn duty_sheet(l: crate::i18n::Lang, list: &[(Shift, Vec<Holder>)]) -> AppResult<
                 } else {
                     format!(
                         "{} ({}: {})",
-                        h.override_rules, h.override_by, h.override_reason
+                        super::places_views::override_text(l, &h.override_rules),
+                        h.override_by,
+                        h.override_reason
                     )
                 },
             ])

@@ -47,37 +47,48 @@ pub(super) fn duty_table(l: Lang, area: &Area, week: i64, list: &[(Shift, Vec<Ho
             .collect();
         times.sort();
         times.dedup_by(|a, b| a.1 == b.1);
-        body.push(html!(
-            "<h2>{} · {}</h2><table class=\"duty\"><tr><th>{}</th>",
-            place.clone(),
-            post.clone(),
-            t(l, "mob-col-shift")
-        ));
-        for d in week..week + 7 {
-            body.push(html!("<th>{}</th>", weekday_name(l, d)));
-        }
-        body.0.push_str("</tr>");
-        for (_, tw) in &times {
-            body.push(html!("<tr><th class=\"nowrap\">{}</th>", tw.clone()));
-            for d in week..week + 7 {
-                let names: Vec<String> = mine
-                    .iter()
-                    .filter(|(s, _)| day_of(s.start) == d && &window(s.start, s.end) == tw)
-                    .flat_map(|(_, hs)| {
-                        hs.iter().map(|h| {
-                            if h.leader {
-                                format!("{}★", h.name)
-                            } else {
-                                h.name.clone()
-                            }
-                        })
+        // Rows are the shift times, columns the days; on a phone each row is a card of the
+        // seven days (`table.stack`), so the week is never wider than the screen.
+        let days: Vec<(i64, String)> = (week..week + 7).map(|d| (d, weekday_name(l, d))).collect();
+        let names_on = |d: i64, tw: &str| -> String {
+            let names: Vec<String> = mine
+                .iter()
+                .filter(|(s, _)| day_of(s.start) == d && window(s.start, s.end) == tw)
+                .flat_map(|(_, hs)| {
+                    hs.iter().map(|h| {
+                        if h.leader {
+                            format!("{}★", h.name)
+                        } else {
+                            h.name.clone()
+                        }
                     })
-                    .collect();
-                body.push(html!("<td>{}</td>", names.join("、")));
+                })
+                .collect();
+            if names.is_empty() {
+                "—".to_owned()
+            } else {
+                names.join("、")
             }
-            body.0.push_str("</tr>");
-        }
-        body.0.push_str("</table>");
+        };
+        body.push(Markup::from(maud::html! {
+            h2 { (place) " · " (post) }
+            table.duty.stack {
+                thead { tr {
+                    th { (t(l, "mob-col-shift")) }
+                    @for (_, name) in &days { th { (name) } }
+                } }
+                tbody {
+                    @for (_, tw) in &times {
+                        tr {
+                            td.title.nowrap { b { (tw) } }
+                            @for (d, name) in &days {
+                                td data-label=(name) { (names_on(*d, tw)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }));
     }
     if groups.is_empty() {
         body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-week-empty")));
@@ -114,7 +125,7 @@ pub(super) fn hours_report(
     let total: i64 = rows.iter().map(|r| r.half_hours).sum();
     let turns: i64 = rows.iter().map(|r| r.shifts).sum();
     body.push(html!(
-        "<p id=\"hours-total\">{}</p><table id=\"hours\"><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
+        "<p id=\"hours-total\">{}</p><table id=\"hours\" class=\"stack\"><thead><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></thead><tbody>",
         ta(l, "mob-hours-summary", &[("turns", Arg::N(turns)), ("h", Arg::S(half_hours_text(total)))]),
         t(l, &format!("mob-by-{by}")),
         t(l, "mob-col-people"),
@@ -124,16 +135,16 @@ pub(super) fn hours_report(
     for x in rows {
         let name = if by == "volunteer" {
             html!(
-                "<a href=\"/volunteers/{}\">{}</a>",
+                "<a class=\"name\" href=\"/volunteers/{}\">{}</a>",
                 x.key.clone(),
                 x.label.clone()
             )
         } else {
             html!("{}", x.label.clone())
         };
-        body.push(html!("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", name, x.volunteers, x.shifts, half_hours_text(x.half_hours)));
+        body.push(html!("<tr><td class=\"title\">{}</td><td class=\"n\" data-label=\"{}\">{}</td><td class=\"n\" data-label=\"{}\">{}</td><td class=\"n\" data-label=\"{}\">{}</td></tr>", name, t(l, "mob-col-people"), x.volunteers, t(l, "mob-col-turns"), x.shifts, t(l, "mob-col-hours"), half_hours_text(x.half_hours)));
     }
-    body.0.push_str("</table>");
+    body.0.push_str("</tbody></table>");
     if rows.is_empty() {
         body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-hours-none")));
     }
@@ -188,7 +199,7 @@ pub(super) fn my_shifts(l: Lang, csrf: &str, x: &MyShifts) -> Markup {
                 html!("<span class=\"tag ok\">{}</span>", label)
             } else {
                 html!(
-                    "<form method=\"post\" action=\"/roster/assignments/{}/check\" class=\"inline\">{}<input type=\"hidden\" name=\"back\" value=\"mine\"><input type=\"hidden\" name=\"action\" value=\"{}\"><button class=\"small\">{}</button></form>",
+                    "<form method=\"post\" action=\"/roster/assignments/{}/check\" class=\"inline\">{}<input type=\"hidden\" name=\"back\" value=\"mine\"><input type=\"hidden\" name=\"action\" value=\"{}\"><button>{}</button></form>",
                     c.assignment,
                     csrf_field(csrf),
                     action,
@@ -239,7 +250,7 @@ pub(super) fn duty_here(
         )),
     }
     body.push(html!(
-        "<p><a href=\"/me/shifts\">{}</a></p>",
+        "<p><a class=\"btn alt\" href=\"/me/shifts\">{}</a></p>",
         t(l, "nav-myshifts")
     ));
     body
@@ -272,7 +283,7 @@ pub(super) fn certificate(l: Lang, c: &Certificate, (from, to): (i64, i64), toda
         _ => (ymd(from), ymd(to)),
     };
     let mut body = html!(
-        "<form method=\"get\" class=\"filters box noprint\">{}{}<button>{}</button></form><div class=\"certificate printable\" id=\"certificate\"><h1>{}</h1><p class=\"cert-text\">{}</p><p class=\"cert-total\" id=\"cert-hours\">{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th></tr>",
+        "<form method=\"get\" class=\"filters box noprint\">{}{}<button>{}</button></form><div class=\"certificate printable\" id=\"certificate\"><h1>{}</h1><p class=\"cert-text\">{}</p><p class=\"cert-total\" id=\"cert-hours\">{}</p><table class=\"stack\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th></tr></thead><tbody>",
         field("from", &t(l, "mob-f-from-date"), &ymd(from), None, "type=\"date\""),
         field("to", &t(l, "mob-f-to-date"), &ymd(to), None, "type=\"date\""),
         t(l, "mob-show"),
@@ -293,18 +304,21 @@ pub(super) fn certificate(l: Lang, c: &Certificate, (from, to): (i64, i64), toda
     );
     for s in &c.shifts {
         body.push(html!(
-            "<tr><td class=\"nowrap\">{} {}</td><td>{} · {}</td><td class=\"nowrap\">{}–{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td class=\"title\"><b>{} {}</b></td><td data-label=\"{}\">{} · {}</td><td data-label=\"{}\">{}–{}</td><td class=\"n\" data-label=\"{}\">{}</td></tr>",
             ymd(day_of(s.start)),
             window(s.start, s.end),
+            t(l, "mob-col-where"),
             s.place,
             if l == Lang::Zh { s.post_zh.clone() } else { s.post_en.clone() },
+            t(l, "mob-col-checked"),
             s.checkin.map(clock).unwrap_or_default(),
             s.checkout.map(clock).unwrap_or_default(),
+            t(l, "mob-col-hours"),
             half_hours_text(s.half_hours)
         ));
     }
     body.push(html!(
-        "</table><p class=\"muted small\">{}</p><p class=\"cert-sign\">{}<br>{}</p></div><div class=\"actions noprint\"><button type=\"button\" data-print>{}</button></div>",
+        "</tbody></table><p class=\"muted small\">{}</p><p class=\"cert-sign\">{}<br>{}</p></div><div class=\"actions noprint\"><button type=\"button\" data-print>{}</button></div>",
         t(l, "mob-cert-rule"),
         ta(l, "mob-cert-issuer", &[("area", Arg::S(c.area_name.clone()))]),
         ymd(today),

@@ -14,13 +14,13 @@ use super::rosters::{day_of_ymd, week_of, RosterQuery};
 use super::rosters_views::{day_start_ms, monday};
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::i18n::t;
+use crate::i18n::{t, ta, Arg};
 use crate::mobilization::duty;
 use crate::mobilization::roster::{self, Holder, Place, Shift};
 use crate::mobilization::rules::{day_of, Rules};
 use crate::mobilization::volunteers::{self, Filter};
 use crate::registry::areas::{self, Area};
-use crate::web::html::url_enc;
+use crate::web::html::{notice, url_enc, Markup};
 use crate::web::kit::{self, with_status, CsrfForm, FormErrors, Id};
 use crate::web::pages::origin;
 use crate::web::pages::Ctx;
@@ -49,6 +49,8 @@ pub(super) struct PlaceWeek {
     /// For the assignment form (shown to officers when the week has shifts): the approved
     /// volunteers serving the place's community, as (id, name, unit).
     pub volunteers: Option<Vec<(i64, String, String)>>,
+    /// People's names by login (who gave an override).
+    pub names: std::collections::HashMap<String, String>,
 }
 
 async fn place_week(db: &Db, ctx: &Ctx, id: i64, week: i64) -> AppResult<PlaceWeek> {
@@ -74,7 +76,14 @@ async fn place_week(db: &Db, ctx: &Ctx, id: i64, week: i64) -> AppResult<PlaceWe
     } else {
         None
     };
+    let logins: Vec<&str> = list
+        .iter()
+        .flat_map(|(_, hs)| hs.iter().map(|h| h.override_by.as_str()))
+        .filter(|u| !u.is_empty())
+        .collect();
+    let names = crate::access::display_names(db, &logins).await?;
     Ok(PlaceWeek {
+        names,
         place,
         area,
         week,
@@ -85,10 +94,17 @@ async fn place_week(db: &Db, ctx: &Ctx, id: i64, week: i64) -> AppResult<PlaceWe
     })
 }
 
-fn place_view(ctx: &Ctx, w: AppResult<PlaceWeek>, f: &AssignForm, errs: &[String]) -> Response {
+fn place_view(
+    ctx: &Ctx,
+    w: AppResult<PlaceWeek>,
+    f: &AssignForm,
+    errs: &[String],
+    top: Markup,
+) -> Response {
     match w {
         Ok(w) => {
-            let body = views::place_week(ctx.lang, &ctx.session.csrf, now_ms(), &w, f, errs);
+            let (l, csrf) = (ctx.lang, &ctx.session.csrf);
+            let body = views::place_week(l, csrf, now_ms(), &w, f, errs, top);
             ctx.page(&w.place.name, body)
         }
         Err(e) => ctx.error(e),
@@ -106,7 +122,16 @@ async fn place_page(
         shift: q.shift.trim().to_owned(),
         ..Default::default()
     };
-    place_view(&ctx, w, &f, &[])
+    let top = match q.done.trim() {
+        "shifts" => notice(&ta(
+            ctx.lang,
+            "mob-done-shifts",
+            &[("n", Arg::N(q.n.trim().parse().unwrap_or(0)))],
+        )),
+        "assigned" => notice(&t(ctx.lang, "mob-done-assigned")),
+        _ => Markup::default(),
+    };
+    place_view(&ctx, w, &f, &[], top)
 }
 
 /// The volunteer meant by the assignment form: "Name · Unit #123" from the list, a bare id, a
@@ -161,7 +186,7 @@ async fn assign(State(db): State<Db>, CsrfForm(ctx, f): CsrfForm<AssignForm>) ->
         res,
         |_| {
             format!(
-                "/roster/places/{}?week={}#shift-{}",
+                "/roster/places/{}?week={}&done=assigned#shift-{}",
                 place,
                 url_enc(&f.week),
                 shift_id
@@ -186,7 +211,7 @@ async fn assign_again(
         w => monday(day_of_ymd(w).unwrap_or_else(|| day_of(now_ms()))),
     };
     let w = place_week(db, ctx, place, week).await;
-    let resp = place_view(ctx, w, f, &errs.lines);
+    let resp = place_view(ctx, w, f, &errs.lines, Markup::default());
     if resp.status() == StatusCode::OK {
         with_status(resp, StatusCode::CONFLICT)
     } else {

@@ -15,6 +15,28 @@ use crate::web::html::clock;
 use crate::web::html::qr_svg;
 use crate::web::html::{crumbs, csrf_field, error_box, field, select, url_enc, Markup};
 
+/// The overridden rules of a placement in words ("overlap hours24 over_headcount" →
+/// "另一班次重叠、…"): the stored codes are never shown.
+pub(super) fn override_text(l: Lang, codes: &str) -> String {
+    codes
+        .split_whitespace()
+        .map(|c| {
+            let id = match c {
+                "overlap" => "mob-ov-overlap",
+                "hours24" => "mob-ov-hours24",
+                "rest" => "mob-ov-rest",
+                "days" => "mob-ov-days",
+                "availability" => "mob-ov-availability",
+                "skill" => "mob-ov-skill",
+                roster::OVER_HEADCOUNT => "mob-ov-over-headcount",
+                _ => "mob-ov-other",
+            };
+            t(l, id)
+        })
+        .collect::<Vec<_>>()
+        .join(if l == Lang::Zh { "、" } else { ", " })
+}
+
 /// One person on a shift: name, flags, state, the rules the placement breaks, and for officers
 /// the check-in, remove and leader buttons.
 fn holder_line(
@@ -50,16 +72,31 @@ fn holder_line(
     }
     if h.how == "auto" {
         flags.push(html!(
-            " <span class=\"tag\" title=\"{}\">A</span>",
-            t(l, "mob-auto")
+            " <span class=\"tag\" title=\"{}\">{}</span>",
+            t(l, "mob-auto"),
+            t(l, "mob-auto-tag")
         ));
     }
+    let mut overridden = Markup::default();
     if !h.override_rules.is_empty() {
         flags.push(html!(
-            " <span class=\"tag warn override\" title=\"{}\">{}</span>",
-            format!("{} · {}", h.override_by, h.override_reason),
+            " <span class=\"tag warn override\">{}</span>",
             t(l, "mob-override")
         ));
+        // On a phone a title is never seen: the reason and who gave it, in words.
+        let by = w.names.get(&h.override_by).unwrap_or(&h.override_by);
+        overridden = html!(
+            "<span class=\"sub override-why\">{}</span>",
+            ta(
+                l,
+                "mob-override-why",
+                &[
+                    ("what", Arg::S(override_text(l, &h.override_rules))),
+                    ("reason", Arg::S(h.override_reason.clone())),
+                    ("by", Arg::S(by.clone()))
+                ]
+            )
+        );
     }
     let mut breach = Markup::default();
     if !h.breaches.is_empty() {
@@ -88,18 +125,18 @@ fn holder_line(
                 "check",
                 t(l, "mob-check-in"),
                 "<input type=\"hidden\" name=\"action\" value=\"in\">",
-                "small",
+                "",
             ));
         } else if h.checkin.is_some() && h.checkout.is_none() {
             ops.push(form(
                 "check",
                 t(l, "mob-check-out"),
                 "<input type=\"hidden\" name=\"action\" value=\"out\">",
-                "small",
+                "",
             ));
         }
         if h.checkin.is_none() {
-            ops.push(form("remove", t(l, "mob-remove"), "", "link small"));
+            ops.push(form("remove", t(l, "mob-remove"), "", "alt"));
         }
         ops.push(form(
             "leader",
@@ -113,17 +150,18 @@ fn holder_line(
             } else {
                 "<input type=\"hidden\" name=\"leader\" value=\"1\">"
             },
-            "link small",
+            "alt",
         ));
     }
     html!(
-        "<li class=\"holder\"><a href=\"/volunteers/{}\">{}</a>{}{}<span class=\"sub\">{}{}</span>{}<span class=\"ops\">{}</span></li>",
+        "<li class=\"holder\"><a class=\"name\" href=\"/volunteers/{}\">{}</a>{}{}<span class=\"sub\">{}{}</span>{}{}<span class=\"ops\">{}</span></li>",
         h.volunteer,
         h.name,
         flags,
         state,
         mask_phone(&h.phone),
         if h.unit.is_empty() { String::new() } else { format!(" · {}", h.unit) },
+        overridden,
         breach,
         ops
     )
@@ -162,7 +200,11 @@ fn assign_form(
             )
         })
         .collect();
-    let hint = if errors.is_empty() {
+    let chosen_full = w
+        .list
+        .iter()
+        .any(|(s, hs)| s.id.to_string() == f.shift && hs.len() as i64 >= s.headcount);
+    let hint = if errors.is_empty() && !chosen_full {
         None
     } else {
         Some(t(l, "mob-override-hint"))
@@ -190,15 +232,17 @@ pub(super) fn place_week(
     w: &PlaceWeek,
     f: &AssignForm,
     errors: &[String],
+    top: Markup,
 ) -> Markup {
     let (place, area, week, list) = (&w.place, &w.area, w.week, &w.list);
     let wk = ymd(week);
     let mut body = html!(
-        "{}<h1>{}</h1><p class=\"muted\">{} · {}</p>{}<div class=\"actions\"><a class=\"btn alt\" href=\"/roster/places/{}?week={}\">‹ {}</a><a class=\"btn alt\" href=\"/roster/places/{}?week={}\">{} ›</a><a class=\"btn alt\" href=\"/roster/places/{}/qr\">{}</a></div>",
+        "{}<h1>{}</h1><p class=\"muted\">{} · {}</p>{}{}<div class=\"actions\"><a class=\"btn alt\" href=\"/roster/places/{}?week={}\">‹ {}</a><a class=\"btn alt\" href=\"/roster/places/{}?week={}\">{} ›</a><a class=\"btn alt\" href=\"/roster/places/{}/qr\">{}</a></div>",
         crumbs(&[(t(l, "mob-roster-title"), format!("/roster?area={}&week={}", url_enc(&area.code), wk)), (place.name.clone(), String::new())]),
         place.name,
         label(PLACE_KINDS, &place.kind, l),
         ta(l, "mob-week-of", &[("d", Arg::S(wk.clone()))]),
+        top,
         error_box(l, errors),
         place.id,
         ymd(week - 7),
@@ -248,8 +292,15 @@ pub(super) fn place_week(
             for h in hs {
                 body.push(holder_line(l, csrf, now, w, h, s, &wk));
             }
-            if w.manage && !full {
-                body.push(html!("<li><a class=\"small\" href=\"/roster/places/{}?week={}&shift={}#assign\">+ {}</a></li>", place.id, wk, s.id, t(l, "mob-assign")));
+            if w.manage && now < s.end {
+                // A full shift takes one more with a reason (the form says so).
+                body.push(html!(
+                    "<li><a class=\"btn alt add\" href=\"/roster/places/{}?week={}&shift={}#assign\">+ {}</a></li>",
+                    place.id,
+                    wk,
+                    s.id,
+                    t(l, if full { "mob-assign-extra" } else { "mob-assign" })
+                ));
             }
             body.0.push_str("</ul></div>");
         }

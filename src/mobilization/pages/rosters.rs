@@ -62,6 +62,9 @@ pub(super) struct RosterQuery {
     pub from: String,
     pub to: String,
     pub by: String,
+    /// What was just done, for the notice (`shifts`, `assigned`), and how many.
+    pub done: String,
+    pub n: String,
 }
 
 /// The forms of the roster home (a place, a post, retiring a post, shifts, an auto-fill): each
@@ -112,7 +115,15 @@ async fn roster_home(db: &Db, ctx: &Ctx, code: &str, week: i64) -> AppResult<Ros
     let areas = area_options(db, ctx).await?;
     let rules = Rules::load(db).await?;
     let no_shows = duty::no_shows(db, r, &area.path, now_ms(), 2).await?;
-    let runs = roster::runs(db, r, &area.path, 5).await?;
+    let mut runs = roster::runs(db, r, &area.path, 5).await?;
+    // People by name, not by login.
+    let logins: Vec<&str> = runs.iter().map(|x| x.run_by.as_str()).collect();
+    let names = crate::access::display_names(db, &logins).await?;
+    for x in &mut runs {
+        if let Some(n) = names.get(&x.run_by) {
+            x.run_by = n.clone();
+        }
+    }
     let posts = if crate::mobilization::can_manage(r) {
         Some(roster::posts(db).await?)
     } else {
@@ -236,9 +247,9 @@ async fn add_shifts(State(db): State<Db>, CsrfForm(ctx, f): CsrfForm<RosterForm>
     kit::answer(
         &ctx,
         res,
-        |_| {
+        |n| {
             format!(
-                "/roster/places/{}?week={}",
+                "/roster/places/{}?week={}&done=shifts&n={n}",
                 ns.place,
                 url_enc(&ns.first_day)
             )
@@ -296,6 +307,8 @@ pub(super) struct RunReport {
     pub shifts: Vec<Shift>,
     pub fairness: Fairness,
     pub busiest: Vec<(i64, String, i64)>,
+    /// The name of who ran it.
+    pub run_by_name: String,
 }
 
 async fn run_report(db: &Db, ctx: &Ctx, id: i64) -> AppResult<RunReport> {
@@ -328,7 +341,12 @@ async fn run_report(db: &Db, ctx: &Ctx, id: i64) -> AppResult<RunReport> {
         .take(5)
         .map(|(v, m)| (v, names.get(&v).cloned().unwrap_or_default(), m))
         .collect();
+    let run_by_name = crate::access::display_names(db, &[run.run_by.as_str()])
+        .await?
+        .remove(&run.run_by)
+        .unwrap_or_else(|| run.run_by.clone());
     Ok(RunReport {
+        run_by_name,
         run,
         area,
         unfilled,

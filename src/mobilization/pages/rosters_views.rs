@@ -61,7 +61,7 @@ pub(super) fn hours_label(l: Lang, half: i64) -> String {
 /// A volunteer's shifts as a table (their own page, an officer's view of them).
 pub(crate) fn mine_table(l: Lang, list: &[Mine]) -> Markup {
     let mut m = html!(
-        "<table class=\"mine\"><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th></tr>",
+        "<table class=\"mine stack\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th></tr></thead><tbody>",
         t(l, "mob-col-when"),
         t(l, "mob-col-where"),
         t(l, "mob-col-state"),
@@ -85,17 +85,20 @@ pub(crate) fn mine_table(l: Lang, list: &[Mine]) -> Markup {
             _ => html!("<span class=\"tag\">{}</span>", t(l, "mob-state-upcoming")),
         };
         m.push(html!(
-            "<tr><td class=\"nowrap\">{}<span class=\"sub\">{}</span></td><td>{}<span class=\"sub\">{}{}</span></td><td>{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td class=\"title\"><b>{} {}</b></td><td data-label=\"{}\"><span>{}<span class=\"sub\">{}{}</span></span></td><td data-label=\"{}\">{}</td><td class=\"n\" data-label=\"{}\">{}</td></tr>",
             weekday_name(l, day_of(s.start)),
             window(s.start, s.end),
+            t(l, "mob-col-where"),
             s.place,
             if l == Lang::Zh { &s.post_zh } else { &s.post_en },
             if s.leader { format!(" · {}", t(l, "mob-leader")) } else { String::new() },
+            t(l, "mob-col-state"),
             state,
+            t(l, "mob-col-hours"),
             if s.checkout.is_some() { half_hours_text(s.half_hours) } else { "—".into() }
         ));
     }
-    m.0.push_str("</table>");
+    m.0.push_str("</tbody></table>");
     m
 }
 
@@ -150,7 +153,7 @@ pub(super) fn roster_home(
         body.0.push_str("<ul class=\"home\" id=\"places\">");
         for p in places {
             body.push(html!(
-                "<li><a href=\"/roster/places/{}?week={}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\"><a href=\"/roster/places/{}/qr\">{}</a></span></li>",
+                "<li><a class=\"name\" href=\"/roster/places/{}?week={}\"><b>{}</b></a> <span class=\"tag\">{}</span><span class=\"sub\"><a class=\"name\" href=\"/roster/places/{}/qr\">{}</a></span></li>",
                 p.id,
                 ymd(week),
                 p.name,
@@ -188,7 +191,7 @@ pub(super) fn roster_home(
         ));
         for x in &h.runs {
             body.push(html!(
-                "<li><a href=\"/roster/runs/{}\">{} – {}</a><span class=\"sub\">{}</span></li>",
+                "<li><a class=\"name\" href=\"/roster/runs/{}\">{} – {}</a><span class=\"sub\">{}</span></li>",
                 x.id,
                 ymd(day_of(x.from_ms)),
                 ymd(day_of(x.to_ms - 1)),
@@ -288,9 +291,8 @@ fn manage_forms(
     let mut list = Markup("<ul class=\"home\" id=\"posts\">".into());
     for p in posts {
         list.push(html!(
-            "<li>{} / {} {}<form method=\"post\" action=\"/roster/posts/{}\" class=\"inline\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><input type=\"hidden\" name=\"active\" value=\"{}\"><button class=\"link small\">{}</button></form></li>",
-            p.name_zh.clone(),
-            p.name_en.clone(),
+            "<li>{} {}<form method=\"post\" action=\"/roster/posts/{}\" class=\"inline\">{}<input type=\"hidden\" name=\"area\" value=\"{}\"><input type=\"hidden\" name=\"active\" value=\"{}\"><button class=\"alt\">{}</button></form></li>",
+            p.name(l).to_owned(),
             if p.active { Markup::default() } else { html!("<span class=\"tag\">{}</span>", t(l, "mob-post-retired")) },
             p.id,
             csrf_field(csrf),
@@ -320,7 +322,7 @@ fn manage_forms(
 pub(super) fn run_report(l: Lang, x: &RunReport) -> Markup {
     let (run, area, fair) = (&x.run, &x.area, &x.fairness);
     let mut body = html!(
-        "{}<h1>{}</h1><div class=\"cards\" id=\"run-figures\"><div class=\"card\"><b id=\"run-filled\">{}</b><span>{}</span></div><div class=\"card{}\"><b id=\"run-unfilled\">{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}–{}</b><span>{}</span></div></div><p class=\"muted\">{} · {} · {}</p>",
+        "{}<h1>{}</h1><div class=\"cards\" id=\"run-figures\"><div class=\"card\"><b id=\"run-filled\">{}</b><span>{}</span></div><div class=\"card{}\"><b id=\"run-unfilled\">{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}–{}</b><span>{}</span></div></div><p class=\"muted\">{}{} · {}</p>",
         crumbs(&[(t(l, "mob-roster-title"), format!("/roster?area={}", url_enc(&area.code))), (t(l, "mob-run-title"), String::new())]),
         ta(l, "mob-run-heading", &[("from", Arg::S(ymd(day_of(run.from_ms)))), ("to", Arg::S(ymd(day_of(run.to_ms - 1)))), ("area", Arg::S(area.name.clone()))]),
         run.filled,
@@ -334,12 +336,17 @@ pub(super) fn run_report(l: Lang, x: &RunReport) -> Markup {
         format!("{:.0}", fair.max_hours),
         t(l, "mob-run-spread"),
         ta(l, "mob-run-mean", &[("mean", Arg::S(format!("{:.1}", fair.mean_hours))), ("sd", Arg::S(format!("{:.1}", fair.stddev_hours)))]),
-        if x.proven { t(l, "mob-run-proven") } else { t(l, "mob-run-not-proven") },
-        ta(l, "mob-run-by", &[("by", Arg::S(run.run_by.clone())), ("at", Arg::S(minutes(run.run_ms)))])
+        // Whether more could be filled is said only when places stay open.
+        match (run.unfilled > 0, x.proven) {
+            (false, _) => String::new(),
+            (true, true) => format!(" · {}", t(l, "mob-run-proven")),
+            (true, false) => format!(" · {}", t(l, "mob-run-not-proven")),
+        },
+        ta(l, "mob-run-by", &[("by", Arg::S(x.run_by_name.clone())), ("at", Arg::S(minutes(run.run_ms)))])
     );
     if !x.unfilled.is_empty() {
         let shifts: HashMap<i64, &Shift> = x.shifts.iter().map(|s| (s.id, s)).collect();
-        body.push(html!("<h2>{}</h2><table id=\"unfilled\"><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th></tr>", t(l, "mob-unfilled-title"), t(l, "mob-col-when"), t(l, "mob-col-where"), t(l, "mob-col-open"), t(l, "mob-col-why")));
+        body.push(html!("<h2>{}</h2><table id=\"unfilled\" class=\"stack\"><thead><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th></tr></thead><tbody>", t(l, "mob-unfilled-title"), t(l, "mob-col-when"), t(l, "mob-col-where"), t(l, "mob-col-open"), t(l, "mob-col-why")));
         for u in &x.unfilled {
             let (when, where_) = match shifts.get(&u.shift) {
                 Some(s) => (
@@ -360,9 +367,9 @@ pub(super) fn run_report(l: Lang, x: &RunReport) -> Markup {
                 None => ("—".into(), Markup("—".into())),
             };
             let why = autofill::reasons_msg(u).get(l).to_owned();
-            body.push(html!("<tr><td class=\"nowrap\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>", when, where_, u.open, why));
+            body.push(html!("<tr><td class=\"title\"><b>{}</b></td><td data-label=\"{}\"><span>{}</span></td><td class=\"n\" data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td></tr>", when, t(l, "mob-col-where"), where_, t(l, "mob-col-open"), u.open, t(l, "mob-col-why"), why));
         }
-        body.0.push_str("</table>");
+        body.0.push_str("</tbody></table>");
     }
     // The busiest people, so an officer sees who carries most.
     if !x.busiest.is_empty() {
@@ -372,7 +379,7 @@ pub(super) fn run_report(l: Lang, x: &RunReport) -> Markup {
         ));
         for (v, name, m) in &x.busiest {
             body.push(html!(
-                "<li><a href=\"/volunteers/{}\">{}</a><span class=\"sub\">{}</span></li>",
+                "<li><a class=\"name\" href=\"/volunteers/{}\">{}</a><span class=\"sub\">{}</span></li>",
                 *v,
                 name.clone(),
                 hours_label(l, m / 30)

@@ -53,10 +53,10 @@ pub(super) fn form(
 <h2>{}</h2>{}{}{}\
 <h2>{}</h2>{}{}\
 <h2>{}</h2>{}<div class=\"two\">{}{}</div><div class=\"two\">{}{}</div><p class=\"muted\">{}</p>\
-<h2>{}</h2><label class=\"tag\"><input type=\"checkbox\" name=\"health_ok\" value=\"1\"{}> {}</label>{}\
-<p><label class=\"tag\"><input type=\"checkbox\" name=\"wants_account\" value=\"1\"{}> {}</label></p>\
+<h2>{}</h2><label class=\"check\"><input type=\"checkbox\" name=\"health_ok\" value=\"1\"{}> <span>{}</span></label>{}\
+<label class=\"check\"><input type=\"checkbox\" name=\"wants_account\" value=\"1\"{}> <span>{}</span></label>\
 <p class=\"muted\">{}</p><button>{}</button></form>\
-<p class=\"muted\"><a href=\"/join/status\">{}</a></p>",
+<p><a class=\"btn alt\" href=\"/join/status\">{}</a></p>",
         link.title,
         t(l, "mob-join-intro"),
         area,

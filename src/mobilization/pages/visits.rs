@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::branch::{branch_view, AreaNames, DoneQuery};
+use super::branch::{branch_view, AreaNames};
 use super::branch_views::{Again, BranchAgain};
 use super::visits_views::{self as views, NewVisitPage};
 use crate::db::Db;
@@ -31,11 +31,30 @@ fn page(ctx: &Ctx, r: Result<(String, Markup), AppError>) -> Response {
     }
 }
 
-async fn visits_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
-    visits_view(&db, &ctx, q.done.trim(), None).await
+/// The visits page's address: a notice of what was done, and the visit just recorded.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VisitsQuery {
+    done: String,
+    visit: String,
 }
 
-async fn visits_view(db: &Db, ctx: &Ctx, done: &str, solve: Option<Again<SolveForm>>) -> Response {
+async fn visits_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<VisitsQuery>) -> Response {
+    let just = match q.visit.trim().parse::<i64>() {
+        // Not found (another's scope): no button, the page still shows.
+        Ok(id) => visits::one(&db, ctx.reader(), id).await.ok(),
+        Err(_) => None,
+    };
+    visits_view(&db, &ctx, q.done.trim(), None, just).await
+}
+
+async fn visits_view(
+    db: &Db,
+    ctx: &Ctx,
+    done: &str,
+    solve: Option<Again<SolveForm>>,
+    just: Option<visits::Visit>,
+) -> Response {
     let r = ctx.reader();
     let run = async {
         let open = visits::followups(db, r, None, true).await?;
@@ -47,7 +66,7 @@ async fn visits_view(db: &Db, ctx: &Ctx, done: &str, solve: Option<Again<SolveFo
         list.sort_by(|a, b| (&b.visited_on, b.id).cmp(&(&a.visited_on, a.id)));
         list.dedup_by_key(|v| v.id);
         list.truncate(VISITS_SHOWN as usize);
-        let body = views::visits(ctx, &open, &list, done, solve.as_ref());
+        let body = views::visits(ctx, &open, &list, done, solve.as_ref(), just.as_ref());
         Ok((t(ctx.lang, "visit-title"), body))
     };
     page(ctx, run.await)
@@ -83,11 +102,8 @@ async fn new_visit_view(
         let rid: i64 = resident.parse().map_err(|_| AppError::NotFound)?;
         let resident = crate::registry::residents::resident(db, &r.registry_scope(), rid).await?;
         let area = AreaNames::default().get(db, &resident.area_path).await?;
-        let active: Vec<Branch> = branches::list(db, r)
-            .await?
-            .into_iter()
-            .filter(|b| b.dissolved.is_none())
-            .collect();
+        // The branches serving the resident's community (a grid worker's grid has none).
+        let active: Vec<Branch> = visits::serving(db, &resident.area_path).await?;
         let p = NewVisitPage {
             resident,
             area,
@@ -144,7 +160,7 @@ async fn create_visit(State(db): State<Db>, CsrfForm(ctx, f): CsrfForm<VisitForm
     kit::answer(
         &ctx,
         r,
-        |_| "/visits?done=visit".to_owned(),
+        |id| format!("/visits?done=visit&visit={id}"),
         |e| {
             let again = Again {
                 form: f,
@@ -196,7 +212,7 @@ async fn solve_followup(
             };
             match branch {
                 Some(b) => branch_view(&db, &ctx, b, "", Some(BranchAgain::Solve(again))).await,
-                None => visits_view(&db, &ctx, "", Some(again)).await,
+                None => visits_view(&db, &ctx, "", Some(again), None).await,
             }
         },
     )

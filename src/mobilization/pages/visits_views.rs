@@ -7,7 +7,9 @@ use crate::mobilization::branches::Branch;
 use crate::mobilization::can_visit;
 use crate::mobilization::visits::{FollowUp, Visit};
 use crate::registry::model::{PARTY, TAGS};
+use crate::registry::pages::parts::call_button;
 use crate::registry::residents::ResidentView;
+use crate::registry::validate::mask_phone;
 use crate::web::html::{crumbs, csrf_field, datetime, error_box, field, select, textarea, Markup};
 use crate::web::pages::Ctx;
 
@@ -42,17 +44,31 @@ pub(super) fn followup_item(
     );
     m.push(html!("<span class=\"sub need\">{}</span>", f.description));
     let since = &datetime(f.created_ms)[..10];
+    let since = ta(l, "visit-fu-since", &[("date", Arg::S(since.to_owned()))]);
     if branch {
-        m.push(html!(
-            "<span class=\"sub\">{}</span>",
-            ta(l, "visit-fu-since", &[("date", Arg::S(since.to_owned()))])
-        ));
-    } else {
+        m.push(html!("<span class=\"sub\">{}</span>", since));
+    } else if ctx.reader().registry_scope().contains(&f.branch_path) {
         m.push(html!(
             "<span class=\"sub\">{} · <a href=\"/branches/{}\">{}</a></span>",
-            ta(l, "visit-fu-since", &[("date", Arg::S(since.to_owned()))]),
+            since,
             f.branch_id,
             f.branch
+        ));
+    } else {
+        // A branch of the community, outside a grid worker's grid: named, not linked.
+        m.push(html!("<span class=\"sub\">{} · {}</span>", since, f.branch));
+    }
+    // The person to call about it: one tap shows that phone alone (recorded).
+    if open && ctx.reader().can_call() && !f.phone.is_empty() {
+        m.push(html!(
+            "<div class=\"fu-call\">{}</div>",
+            call_button(
+                l,
+                &ctx.session.csrf,
+                f.resident_id,
+                &mask_phone(&f.phone),
+                back
+            )
         ));
     }
     if !open {
@@ -110,6 +126,7 @@ pub(super) fn visits(
     list: &[Visit],
     done: &str,
     solve: Option<&Again<SolveForm>>,
+    just: Option<&Visit>,
 ) -> Markup {
     let l = ctx.lang;
     let mut body = crumbs(&[
@@ -118,6 +135,15 @@ pub(super) fn visits(
     ]);
     body.push(html!("<h1>{}</h1>", t(l, "visit-title")));
     body.push(done_notice(l, done));
+    // The needs found on the visit just recorded become a need in one tap (the needs' form
+    // takes them from the visit), not typed again.
+    if let Some(v) = just.filter(|v| !v.needs.is_empty()) {
+        body.push(html!(
+            "<div class=\"actions\" id=\"visit-to-need\"><a class=\"btn\" href=\"/needs/new?visit={}\">{}</a></div>",
+            v.id,
+            t(l, "visit-to-need")
+        ));
+    }
     body.push(html!(
         "<p class=\"muted noprint\">{} <a href=\"/search\" id=\"find-resident\">{}</a></p>",
         t(l, "visit-how"),

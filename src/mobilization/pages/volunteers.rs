@@ -15,15 +15,17 @@ use crate::i18n::t;
 use crate::mobilization::volunteers::{self, Filter};
 use crate::registry::areas::scope_choices;
 use crate::web::html::qr_svg;
-use crate::web::html::{error_box, Markup};
+use crate::web::html::{error_box, notice, url_enc, Markup};
 use crate::web::kit::NoFields;
 use crate::web::kit::{self, CsrfForm, Id};
 use crate::web::pages::origin;
 use crate::web::pages::Ctx;
 use crate::web::AppState;
 
-/// How many volunteers the pool lists at most.
-const POOL_SHOWN: i64 = 300;
+/// How many volunteers the pool reads at most (a community's pool is hundreds), and how many
+/// one page of it shows.
+const POOL_SHOWN: i64 = 5000;
+const POOL_PAGE: usize = 50;
 
 /// The pool's filters, as in the address.
 #[derive(Deserialize, Default)]
@@ -35,6 +37,8 @@ pub(super) struct PoolQuery {
     pub unit: String,
     /// Available on this date.
     pub on: String,
+    /// The page of the list, from 1.
+    pub page: String,
 }
 
 impl PoolQuery {
@@ -46,6 +50,7 @@ impl PoolQuery {
             skill: t(self.skill),
             unit: t(self.unit),
             on: t(self.on),
+            page: t(self.page),
         }
     }
 
@@ -81,11 +86,23 @@ async fn pool_view(db: &Db, ctx: &Ctx, qs: &PoolQuery, errors: &[String]) -> Res
         } else {
             None
         };
+        // Paged: 50 a page, the page number in the address.
+        let total = list.len();
+        let pages = total.div_ceil(POOL_PAGE).max(1);
+        let page = qs.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
+        let list: Vec<_> = list
+            .into_iter()
+            .skip((page - 1) * POOL_PAGE)
+            .take(POOL_PAGE)
+            .collect();
         let p = Pool {
             counts,
             units,
             list,
             limit: POOL_SHOWN as usize,
+            total,
+            page,
+            pages,
             links,
         };
         Ok::<Markup, AppError>(views::pool(ctx, qs, &p, errors))
@@ -165,16 +182,21 @@ async fn close_link(
     }
 }
 
-async fn screening_page(State(db): State<Db>, ctx: Ctx) -> Response {
+async fn screening_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
     let r = ctx.reader();
     let run = async {
         crate::mobilization::require_manager(r)?;
+        let who = match q.who.trim().parse::<i64>() {
+            Ok(id) => volunteers::get(&db, r, id).await.ok().map(|v| v.name),
+            Err(_) => None,
+        };
+        let top = status_notice(ctx.lang, q.done.trim(), who.as_deref());
         let f = Filter {
             status: Some("applied".into()),
             ..Default::default()
         };
         let list = volunteers::list(&db, r, &f, 200).await?;
-        Ok::<_, AppError>(views::screening(&ctx, &list))
+        Ok::<_, AppError>(views::screening(&ctx, &list, top))
     };
     match run.await {
         Ok(b) => ctx.page(&t(ctx.lang, "mob-screening-title"), b),
@@ -206,10 +228,12 @@ async fn set_status(
         Ok(None) => Ok(()),
         Err(e) => Err(e),
     };
+    // The 303 carries what was done, for the notice on the page it returns to.
+    let to = url_enc(f.to.trim());
     let back = if f.back == "screening" {
-        "/volunteers/screening".to_owned()
+        format!("/volunteers/screening?done={to}&who={id}")
     } else {
-        vol_href(id)
+        format!("{}?done={to}", vol_href(id))
     };
     kit::answer(
         &ctx,
@@ -220,8 +244,46 @@ async fn set_status(
     .await
 }
 
-async fn volunteer_page(State(db): State<Db>, Id(id): Id, ctx: Ctx) -> Response {
-    volunteer_view(&db, &ctx, id, Markup::default()).await
+/// A page's notice of a screening step just taken, and whose (on the screening queue).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+    who: String,
+}
+
+/// The notice of a screening step: "Approved." or "王芳: approved." on the queue.
+fn status_notice(l: crate::i18n::Lang, done: &str, who: Option<&str>) -> Markup {
+    let id = match done {
+        "approved" => "mob-done-approved",
+        "rejected" => "mob-done-rejected",
+        "suspended" => "mob-done-suspended",
+        "withdrawn" => "mob-done-withdrawn",
+        "applied" => "mob-done-reopened",
+        _ => return Markup::default(),
+    };
+    match who {
+        Some(name) => notice(&format!(
+            "{name}{}{}",
+            if l == crate::i18n::Lang::Zh {
+                "："
+            } else {
+                ": "
+            },
+            t(l, id)
+        )),
+        None => notice(&t(l, id)),
+    }
+}
+
+async fn volunteer_page(
+    State(db): State<Db>,
+    Id(id): Id,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let top = status_notice(ctx.lang, q.done.trim(), None);
+    volunteer_view(&db, &ctx, id, top).await
 }
 
 async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
@@ -237,7 +299,9 @@ async fn volunteer_view(db: &Db, ctx: &Ctx, id: i64, top: Markup) -> Response {
             now + 14 * crate::mobilization::rules::DAY_MS,
         )
         .await?;
-        let body = views::volunteer(ctx, &v, &steps, &shifts, top);
+        let logins: Vec<&str> = steps.iter().map(|s| s.actor.as_str()).collect();
+        let names = crate::access::display_names(db, &logins).await?;
+        let body = views::volunteer(ctx, &v, &steps, &shifts, top, &names);
         Ok::<_, AppError>((v.name, body))
     };
     match run.await {

@@ -69,8 +69,12 @@ pub(super) struct Pool {
     pub counts: Vec<(String, i64)>,
     pub units: Vec<(i64, String)>,
     pub list: Vec<Volunteer>,
-    /// How many the list shows at most.
+    /// How many the list reads at most.
     pub limit: usize,
+    /// How many were found, the page shown (from 1) and the number of pages.
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
     /// For officers: the sign-up links and the areas a new one may serve.
     pub links: Option<Links>,
 }
@@ -120,28 +124,35 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
         ));
     } else {
         body.push(html!(
-            "<table id=\"pool\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"opt\">{}</th><th>{}</th></tr>",
+            "<table id=\"pool\" class=\"stack\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             t(l, "mob-f-name"),
             t(l, "mob-f-unit-short"),
-            t(l, "mob-col-skills"),
+            t(l, "mob-officer-skills"),
             t(l, "mob-f-when"),
             t(l, "mob-f-status")
         ));
         for v in &p.list {
             body.push(html!(
-                "<tr><td><a href=\"{}\">{}</a><span class=\"sub\">{} · {}</span></td><td>{}</td><td class=\"opt\">{}</td><td class=\"opt\">{}</td><td>{}</td></tr>",
+                "<tr><td class=\"title\"><a class=\"name\" href=\"{}\">{}</a><span class=\"sub\">{} · {}</span></td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td></tr>",
                 vol_href(v.id),
                 v.name,
                 label(POLITICAL, &v.political, l),
                 mask_phone(&v.phone),
-                v.unit,
-                skills_text(&v.skills, l),
+                t(l, "mob-f-unit-short"),
+                if v.unit.is_empty() { "—".to_owned() } else { v.unit.clone() },
+                t(l, "mob-officer-skills"),
+                if v.skills.trim().is_empty() { "—".to_owned() } else { skills_text(&v.skills, l) },
+                t(l, "mob-f-when"),
                 availability_text(l, v),
+                t(l, "mob-f-status"),
                 status_tag(l, &v.status)
             ));
         }
-        body.0.push_str("</table>");
-        if p.list.len() >= p.limit {
+        body.0.push_str("</tbody></table>");
+        if p.pages > 1 {
+            body.push(pager(l, qs, p.page, p.pages));
+        }
+        if p.total >= p.limit {
             body.push(html!("<p class=\"muted\">{}</p>", t(l, "mob-pool-more")));
         }
     }
@@ -164,6 +175,37 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
     body
 }
 
+/// The pool's pager: previous and next page with the filters kept, and "page X of Y".
+fn pager(l: Lang, qs: &PoolQuery, page: usize, pages: usize) -> Markup {
+    let href = |n: usize| {
+        let mut q: Vec<String> = [
+            ("q", &qs.q),
+            ("status", &qs.status),
+            ("skill", &qs.skill),
+            ("unit", &qs.unit),
+            ("on", &qs.on),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::web::html::url_enc(v)))
+        .collect();
+        q.push(format!("page={n}"));
+        format!("/volunteers?{}", q.join("&"))
+    };
+    maud::html! {
+        nav.pager #pool-pager {
+            @if page > 1 {
+                a.btn.alt rel="prev" href=(href(page - 1)) { (t(l, "mob-prev-page")) }
+            } @else { span {} }
+            span.muted { (ta(l, "mob-page-of", &[("n", Arg::N(page as i64)), ("of", Arg::N(pages as i64))])) }
+            @if page < pages {
+                a.btn.alt rel="next" href=(href(page + 1)) { (t(l, "mob-next-page")) }
+            } @else { span {} }
+        }
+    }
+    .into()
+}
+
 fn links_section(ctx: &Ctx, links: &[Link], areas: &[(String, String)]) -> Markup {
     let l = ctx.lang;
     let mut m = html!("<h2>{}</h2>", t(l, "mob-links-title"));
@@ -173,7 +215,7 @@ fn links_section(ctx: &Ctx, links: &[Link], areas: &[(String, String)]) -> Marku
         m.0.push_str("<ul class=\"home\" id=\"signup-links\">");
         for k in links {
             m.push(html!(
-                "<li><a href=\"/volunteers/links/{}\"><b>{}</b></a> {}<span class=\"sub\">/join/{}</span></li>",
+                "<li><a class=\"name\" href=\"/volunteers/links/{}\"><b>{}</b></a> {}<span class=\"sub\">/join/{}</span></li>",
                 k.id,
                 k.title,
                 if k.active {
@@ -232,11 +274,18 @@ pub(super) fn link(ctx: &Ctx, link: &Link, area: &str, url: &str, qr: Markup) ->
 /// The actions an officer may take on a volunteer now: (target status, button label id,
 /// whether a reason is required).
 fn actions(status: &str) -> Vec<(&'static str, &'static str, bool)> {
+    // "Withdraw" an application (撤回申请), never "退出", which is the shell's "sign out"; a
+    // volunteer already serving leaves the pool.
+    let withdraw = if status == "applied" {
+        "mob-act-withdraw"
+    } else {
+        "mob-act-leave"
+    };
     [
         ("approved", "mob-act-approve", false),
         ("rejected", "mob-act-reject", true),
         ("suspended", "mob-act-suspend", true),
-        ("withdrawn", "mob-act-withdraw", false),
+        ("withdrawn", withdraw, false),
         ("applied", "mob-act-reopen", false),
     ]
     .into_iter()
@@ -261,12 +310,17 @@ fn action_forms(ctx: &Ctx, v: &Volunteer, back: &str) -> Markup {
             ));
         } else {
             m.push(html!(
-                "<form method=\"post\" action=\"/volunteers/{}/status\" class=\"inline\">{}<input type=\"hidden\" name=\"to\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\"><button{} id=\"act-{}-{}\">{}</button></form>",
+                "<form method=\"post\" action=\"/volunteers/{}/status\" class=\"inline\">{}<input type=\"hidden\" name=\"to\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\"><button{}{} id=\"act-{}-{}\">{}</button></form>",
                 v.id,
                 csrf_field(&ctx.session.csrf),
                 to,
                 back,
                 Markup(if to == "approved" { String::new() } else { " class=\"alt\"".into() }),
+                Markup(if to == "withdrawn" {
+                    format!(" data-confirm=\"{}\"", crate::web::html::esc(&t(l, "mob-act-withdraw-confirm")))
+                } else {
+                    String::new()
+                }),
                 to,
                 v.id,
                 t(l, id)
@@ -279,7 +333,7 @@ fn action_forms(ctx: &Ctx, v: &Volunteer, back: &str) -> Markup {
 
 fn person_facts(l: Lang, v: &Volunteer) -> Markup {
     html!(
-        "<dl class=\"kv\"><dt>{}</dt><dd class=\"masked\">{}</dd><dt>{}</dt><dd><a href=\"tel:{}\">{}</a></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+        "<dl class=\"kv\"><dt>{}</dt><dd class=\"masked\">{}</dd><dt>{}</dt><dd><a class=\"btn alt call\" href=\"tel:{}\">{}</a></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
         t(l, "mob-f-doc-number"),
         mask_doc(&v.doc_number),
         t(l, "mob-f-phone"),
@@ -289,7 +343,7 @@ fn person_facts(l: Lang, v: &Volunteer) -> Markup {
         if v.unit.is_empty() { "—".to_owned() } else { v.unit.clone() },
         t(l, "mob-f-political"),
         label(POLITICAL, &v.political, l),
-        t(l, "mob-f-skills"),
+        t(l, "mob-officer-skills"),
         skills_text(&v.skills, l),
         if v.skills_note.is_empty() { String::new() } else { format!(" · {}", v.skills_note) },
         t(l, "mob-f-when"),
@@ -307,15 +361,16 @@ fn person_facts(l: Lang, v: &Volunteer) -> Markup {
 }
 
 /// The applicants waiting, the oldest first (`list` is newest first).
-pub(super) fn screening(ctx: &Ctx, list: &[Volunteer]) -> Markup {
+pub(super) fn screening(ctx: &Ctx, list: &[Volunteer], top: Markup) -> Markup {
     let l = ctx.lang;
     let mut body = html!(
-        "{}<h1>{}</h1>",
+        "{}<h1>{}</h1>{}",
         crumbs(&[
             (t(l, "mob-pool-title"), "/volunteers".into()),
             (t(l, "mob-screening-title"), String::new())
         ]),
-        t(l, "mob-screening-title")
+        t(l, "mob-screening-title"),
+        top
     );
     if list.is_empty() {
         body.push(html!(
@@ -326,7 +381,7 @@ pub(super) fn screening(ctx: &Ctx, list: &[Volunteer]) -> Markup {
     body.0.push_str("<div id=\"queue\">");
     for v in list.iter().rev() {
         body.push(html!(
-            "<section class=\"hh applicant\" id=\"applicant-{}\"><div class=\"hh-head\"><a href=\"{}\"><b>{}</b></a>{}</div>{}{}</section>",
+            "<section class=\"hh applicant\" id=\"applicant-{}\"><div class=\"hh-head\"><a class=\"name\" href=\"{}\"><b>{}</b></a>{}</div>{}{}</section>",
             v.id,
             vol_href(v.id),
             v.name,
@@ -360,6 +415,7 @@ pub(super) fn volunteer(
     steps: &[Step],
     shifts: &[Mine],
     top: Markup,
+    names: &std::collections::HashMap<String, String>,
 ) -> Markup {
     let l = ctx.lang;
     let mut body = html!(
@@ -405,11 +461,16 @@ pub(super) fn volunteer(
                 label(STATUSES, &s.from, l)
             },
             label(STATUSES, &s.to, l),
-            s.actor,
-            if s.reason.is_empty() {
-                String::new()
-            } else {
-                format!(" · {}", s.reason)
+            // Who: a person by name; the public sign-up form and the applicant themselves in
+            // words.
+            match s.actor.as_str() {
+                "(sign-up)" => t(l, "mob-by-signup"),
+                a => names.get(a).cloned().unwrap_or_else(|| a.to_owned()),
+            },
+            match s.reason.as_str() {
+                "" => String::new(),
+                "withdrawn by the volunteer" => format!(" · {}", t(l, "mob-withdrawn-by-self")),
+                r => format!(" · {r}"),
             }
         ));
     }

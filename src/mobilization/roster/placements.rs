@@ -241,8 +241,12 @@ pub fn breaches_msg(rules: &Rules, b: &[Breach]) -> Msg {
     Msg::new(en.join("; "), zh.join("；"))
 }
 
-/// Put a volunteer on a shift. A placement that breaks a rule is refused unless an officer
-/// gives `override_reason`; then it is made and the override recorded. Returns the rules
+/// The override code of a placement beyond the shift's head-count.
+pub const OVER_HEADCOUNT: &str = "over_headcount";
+
+/// Put a volunteer on a shift. A placement that breaks a rule, or one more on a full shift, is
+/// refused unless an officer gives `override_reason`; then it is made and the override
+/// recorded (the code [`OVER_HEADCOUNT`] for the extra person). Returns the rules
 /// broken (empty when none).
 pub async fn assign(
     db: &Db,
@@ -292,10 +296,19 @@ pub async fn assign(
             format!("{} 已在此班次", v.name),
         )));
     }
-    if on.len() as i64 >= s.headcount {
+    // A full shift takes one more only with an officer's reason (a sick colleague's
+    // replacement arriving early, a rush at the gate): recorded like any other override.
+    let over = on.len() as i64 >= s.headcount;
+    if over && reason.is_empty() {
         return Err(AppError::Conflict(Msg::new(
-            format!("this shift is full ({} people)", s.headcount),
-            format!("此班次已满（{} 人）", s.headcount),
+            format!(
+                "this shift is full ({} people). An officer may add one more with a reason.",
+                s.headcount
+            ),
+            format!(
+                "此班次已满（{} 人）。如确需加派一人，请填写破例理由。",
+                s.headcount
+            ),
         )));
     }
     let others: Vec<Span> = tx
@@ -326,8 +339,11 @@ pub async fn assign(
             ),
         )));
     }
-    let codes: Vec<&str> = b.iter().map(|x| x.code()).collect();
-    let (o_rules, o_reason, o_by) = if b.is_empty() {
+    let mut codes: Vec<&str> = b.iter().map(|x| x.code()).collect();
+    if over {
+        codes.push(OVER_HEADCOUNT);
+    }
+    let (o_rules, o_reason, o_by) = if codes.is_empty() {
         (String::new(), String::new(), String::new())
     } else {
         (codes.join(" "), reason.to_owned(), actor.username.clone())
@@ -340,7 +356,7 @@ pub async fn assign(
         )
         .await?;
     let mut ev = Event::new(
-        if b.is_empty() {
+        if codes.is_empty() {
             "roster_assign"
         } else {
             "roster_override"
