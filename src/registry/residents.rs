@@ -680,6 +680,70 @@ pub async fn households_under(
     }))
 }
 
+/// The households of an area in walking order: by place in the tree (grid, building), then by
+/// address, then by number; `address` (when not blank) keeps those whose address contains it.
+/// Paged by key: the cursor is the last household id of the previous page. For the lists of
+/// grids, buildings and communities (an area above a community is listed in tree order by
+/// [`households_under`]).
+pub async fn households_walking(
+    db: &Db,
+    area: &Area,
+    address: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<Page<HouseholdView>> {
+    #[derive(Debug)]
+    struct Key {
+        path: String,
+        address: String,
+    }
+    crate::from_row!(Key { path, address });
+    let end = path_end(&area.path);
+    let (after_path, after_address, after_id) = match after {
+        Some(id) => match db
+            .query_opt_as::<Key>(
+                "SELECT path, address FROM households WHERE id = $1 AND path >= $2 AND path < $3",
+                args![id, area.path.as_str(), end.as_str()],
+            )
+            .await?
+        {
+            Some(k) => (k.path, k.address, id),
+            None => return Err(bad_cursor()),
+        },
+        None => (area.path.clone(), String::new(), 0),
+    };
+    let needle = address.trim();
+    let like = format!(
+        "%{}%",
+        needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let filter = if needle.is_empty() {
+        ""
+    } else {
+        " AND h.address LIKE $6 ESCAPE '\\'"
+    };
+    let mut params = args![after_path, after_address, after_id, end, limit + 1];
+    if !needle.is_empty() {
+        params.push(like.into());
+    }
+    let rows = db
+        .query_as(
+            &format!(
+                "SELECT {HOUSEHOLD_COLS} FROM households h WHERE h.path >= $1 AND h.path < $4 \
+                 AND (h.path, h.address, h.id) > ($1, $2, $3){filter} \
+                 ORDER BY h.path, h.address, h.id LIMIT $5"
+            ),
+            params,
+        )
+        .await?;
+    Ok(Page::from_overfetch(rows, limit, |h: &HouseholdView| {
+        h.id.to_string()
+    }))
+}
+
 fn bad_cursor() -> AppError {
     AppError::BadRequest(Msg::new(
         "the page cursor is no longer valid; start from the first page",

@@ -73,6 +73,8 @@ pub(super) struct AreaQuery {
     after: String,
     /// `households`: list the households of the whole subtree.
     view: String,
+    /// Keep the households whose address contains this.
+    address: String,
 }
 
 /// An area: breadcrumbs, tallies, then its children (down to grids) or its households.
@@ -99,7 +101,15 @@ pub(super) async fn area_page(
                 Some(s) => Some(s.parse::<i64>().map_err(|_| AppError::NotFound)?),
                 None => None,
             };
-            Listing::Households(residents::households_under(&db, &a, after_id, 50).await?)
+            let address = q.address.trim().to_owned();
+            // Walking order (by address) for a community and below; above, the tree's order
+            // (sorting a whole street's households by address is not worth it).
+            let page = if a.level >= LEVEL_COMMUNITY || !address.is_empty() {
+                residents::households_walking(&db, &a, &address, after_id, 50).await?
+            } else {
+                residents::households_under(&db, &a, after_id, 50).await?
+            };
+            Listing::Households { page, address }
         } else {
             let mut kids = areas::children(&db, &a, after, 101).await?;
             let more = kids.len() > 100;
