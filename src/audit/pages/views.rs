@@ -75,7 +75,7 @@ pub fn audit(
                         // Account names that carry a phone number are never shown whole.
                         @let detail = crate::privacy::mask_digit_runs(&labels::describe(l, &e.detail, names)).into_owned();
                         tr data-action=(e.action) {
-                            td.n { "#" (e.seq) }
+                            td.n { (e.seq) }
                             td data-label=(cols[0]) { (date) " " span.sub { (time) } }
                             td data-label=(cols[1]) {
                                 b { (labels::action(l, &e.action)) }
