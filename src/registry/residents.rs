@@ -680,68 +680,126 @@ pub async fn households_under(
     }))
 }
 
-/// The households of an area in walking order: by place in the tree (grid, building), then by
-/// address, then by number; `address` (when not blank) keeps those whose address contains it.
-/// Paged by key: the cursor is the last household id of the previous page. For the lists of
-/// grids, buildings and communities (an area above a community is listed in tree order by
-/// [`households_under`]).
+/// One page of a list paged by number, with the number of pages.
+#[derive(Debug)]
+pub struct NumberedPage<T> {
+    pub items: Vec<T>,
+    /// 1-based, within `1..=pages`.
+    pub page: usize,
+    /// At least 1.
+    pub pages: usize,
+}
+
+/// Addresses in the order one walks them: runs of digits compare as numbers, so 1组2号
+/// comes before 1组10号.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut digit = None;
+        for (i, c) in s.char_indices() {
+            let d = c.is_ascii_digit();
+            if digit.is_some_and(|x| x != d) {
+                out.push((digit.unwrap_or(false), &s[start..i]));
+                start = i;
+            }
+            digit = Some(d);
+        }
+        if start < s.len() {
+            out.push((digit.unwrap_or(false), &s[start..]));
+        }
+        out
+    }
+    let (ra, rb) = (runs(a), runs(b));
+    for (x, y) in ra.iter().zip(rb.iter()) {
+        let o = match (x, y) {
+            ((true, p), (true, q)) => {
+                let (p, q) = (p.trim_start_matches('0'), q.trim_start_matches('0'));
+                p.len().cmp(&q.len()).then_with(|| p.cmp(q))
+            }
+            ((_, p), (_, q)) => p.cmp(q),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    ra.len().cmp(&rb.len()).then_with(|| a.cmp(b))
+}
+
+/// Where a household is and its address, for the walking order.
+struct WalkKey {
+    id: i64,
+    path: String,
+    address: String,
+}
+crate::from_row!(WalkKey { id, path, address });
+
+/// The households of an area (a community, a grid, a building) in walking order: by place in
+/// the tree (grid, building), then by address with numbers in number order, then by number;
+/// `address` (when not blank) keeps those whose address contains it. Paged by number, `per`
+/// a page (a community's households are a few thousand at most; above a community the lists
+/// are in tree order, [`households_under`]).
 pub async fn households_walking(
     db: &Db,
     area: &Area,
     address: &str,
-    after: Option<i64>,
-    limit: i64,
-) -> AppResult<Page<HouseholdView>> {
-    #[derive(Debug)]
-    struct Key {
-        path: String,
-        address: String,
-    }
-    crate::from_row!(Key { path, address });
-    let end = path_end(&area.path);
-    let (after_path, after_address, after_id) = match after {
-        Some(id) => match db
-            .query_opt_as::<Key>(
-                "SELECT path, address FROM households WHERE id = $1 AND path >= $2 AND path < $3",
-                args![id, area.path.as_str(), end.as_str()],
-            )
-            .await?
-        {
-            Some(k) => (k.path, k.address, id),
-            None => return Err(bad_cursor()),
-        },
-        None => (area.path.clone(), String::new(), 0),
-    };
+    page: usize,
+    per: usize,
+) -> AppResult<NumberedPage<HouseholdView>> {
     let needle = address.trim();
-    let like = format!(
-        "%{}%",
-        needle
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let mut params = args![area.path.as_str(), path_end(&area.path)];
     let filter = if needle.is_empty() {
         ""
     } else {
-        " AND h.address LIKE $6 ESCAPE '\\'"
+        params.push(
+            format!(
+                "%{}%",
+                needle
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+            .into(),
+        );
+        " AND address LIKE $3 ESCAPE '\\'"
     };
-    let mut params = args![after_path, after_address, after_id, end, limit + 1];
-    if !needle.is_empty() {
-        params.push(like.into());
-    }
-    let rows = db
+    let mut keys: Vec<WalkKey> = db
         .query_as(
             &format!(
-                "SELECT {HOUSEHOLD_COLS} FROM households h WHERE h.path >= $1 AND h.path < $4 \
-                 AND (h.path, h.address, h.id) > ($1, $2, $3){filter} \
-                 ORDER BY h.path, h.address, h.id LIMIT $5"
+                "SELECT id, path, address FROM households WHERE path >= $1 AND path < $2{filter}"
             ),
             params,
         )
         .await?;
-    Ok(Page::from_overfetch(rows, limit, |h: &HouseholdView| {
-        h.id.to_string()
-    }))
+    keys.sort_by(|a, b| {
+        a.path
+            .cmp(&b.path)
+            .then_with(|| natural_cmp(&a.address, &b.address))
+            .then(a.id.cmp(&b.id))
+    });
+    let per = per.max(1);
+    let pages = keys.len().div_ceil(per).max(1);
+    let page = page.clamp(1, pages);
+    let ids: Vec<i64> = keys
+        .iter()
+        .skip((page - 1) * per)
+        .take(per)
+        .map(|k| k.id)
+        .collect();
+    let mut items: Vec<HouseholdView> = if ids.is_empty() {
+        vec![]
+    } else {
+        db.query_as(
+            &format!(
+                "SELECT {HOUSEHOLD_COLS} FROM households h WHERE h.id IN ({})",
+                crate::db::placeholders(1, ids.len())
+            ),
+            ids.iter().map(|i| Value::Int(*i)).collect(),
+        )
+        .await?
+    };
+    items.sort_by_key(|h| ids.iter().position(|i| *i == h.id));
+    Ok(NumberedPage { items, page, pages })
 }
 
 fn bad_cursor() -> AppError {

@@ -79,7 +79,10 @@ pub fn audit(
                             td data-label=(cols[0]) { (date) " " span.sub { (time) } }
                             td data-label=(cols[1]) {
                                 b { (labels::action(l, &e.action)) }
-                                span.sub { (who(&e.username)) @if !e.ip.is_empty() { " · " (e.ip) } }
+                                // The name shows; the account's login name (masked) on hover.
+                                span.sub title=(crate::privacy::mask_digit_runs(&e.username)) {
+                                    (who(&e.username)) @if !e.ip.is_empty() { " · " (e.ip) }
+                                }
                             }
                             td data-label=(cols[2]) {
                                 @if e.entity == "resident" && !e.entity_id.is_empty() {

@@ -3,10 +3,10 @@
 //! labelled with its column).
 
 use super::views::{area_href, count_cards, term};
-use crate::i18n::{t, Lang};
+use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas::{Area, Child, Counts};
 use crate::registry::model::*;
-use crate::registry::residents::{HouseholdView, Page};
+use crate::registry::residents::{HouseholdView, NumberedPage, Page};
 use crate::web::html::{crumbs, url_enc, Markup};
 use crate::web::pages::next_link;
 
@@ -43,6 +43,12 @@ pub enum Listing {
         page: Page<HouseholdView>,
         address: String,
     },
+    /// The households of a community, grid or building in walking order, paged by number,
+    /// with the address searched for.
+    Walking {
+        page: NumberedPage<HouseholdView>,
+        address: String,
+    },
     /// The children, and the cursor of the next page of them.
     Children {
         kids: Vec<Child>,
@@ -61,7 +67,13 @@ pub struct AreaPage<'a> {
 }
 
 /// The households of an area: a search by address, then the list in walking order.
-fn households(l: Lang, p: &AreaPage, page: &Page<HouseholdView>, address: &str) -> Markup {
+fn households(
+    l: Lang,
+    p: &AreaPage,
+    items: &[HouseholdView],
+    pager: Markup,
+    address: &str,
+) -> Markup {
     let a = p.area;
     let (c_addr, c_head, c_kind, c_members) = (
         t(l, "col-address"),
@@ -79,13 +91,13 @@ fn households(l: Lang, p: &AreaPage, page: &Page<HouseholdView>, address: &str) 
             }
             button { (t(l, "search-submit")) }
         }
-        @if page.items.is_empty() {
+        @if items.is_empty() {
             p.muted #no-households { (t(l, if address.is_empty() { "households-none" } else { "households-none-found" })) }
         } @else {
             table.stack.wide #households {
                 thead { tr { th { (c_addr) } th { (c_head) } th.opt { (c_kind) } th.n { (c_members) } } }
                 tbody {
-                    @for h in &page.items {
+                    @for h in items {
                         tr {
                             td { a.cell href={ "/households/" (h.id) } { (h.address) } }
                             td data-label=(c_head) { (h.head_name.as_deref().unwrap_or("—")) }
@@ -96,7 +108,42 @@ fn households(l: Lang, p: &AreaPage, page: &Page<HouseholdView>, address: &str) 
                 }
             }
         }
-        (next_link(l, &area_href(&a.code), &[("view", p.view), ("address", address)], page.next.as_deref()))
+        (pager)
+    }
+    .into()
+}
+
+/// An area's household list with its view and search, as the pager's base.
+fn list_href(code: &str, view: &str, address: &str) -> String {
+    let q: Vec<String> = [("view", view), ("address", address)]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_enc(v)))
+        .collect();
+    if q.is_empty() {
+        area_href(code)
+    } else {
+        format!("{}?{}", area_href(code), q.join("&"))
+    }
+}
+
+/// "‹ Previous · page X of Y · Next ›" for a list paged by number (`base`: the list's address
+/// with its query, to which `page=` is added).
+fn numbered_pager(l: Lang, base: &str, page: usize, pages: usize) -> Markup {
+    if pages <= 1 {
+        return Markup::default();
+    }
+    let sep = if base.contains('?') { "&" } else { "?" };
+    maud::html! {
+        div.pager #households-pager {
+            @if page > 1 {
+                a.btn.alt rel="prev" href={ (base) (sep) "page=" (page - 1) } { (t(l, "households-prev")) }
+            } @else { span {} }
+            span { (ta(l, "households-page-of", &[("page", Arg::N(page as i64)), ("pages", Arg::N(pages as i64))])) }
+            @if page < pages {
+                a.btn.alt rel="next" href={ (base) (sep) "page=" (page + 1) } { (t(l, "next-page")) }
+            } @else { span {} }
+        }
     }
     .into()
 }
@@ -157,7 +204,17 @@ pub fn area(l: Lang, p: &AreaPage) -> Markup {
             a.btn.alt href={ "/export?area=" (url_enc(&a.code)) "&format=csv" } { (t(l, "export-csv")) }
         }
         @match &p.listing {
-            Listing::Households { page, address } => (households(l, p, page, address)),
+            Listing::Households { page, address } => (households(
+                l,
+                p,
+                &page.items,
+                next_link(l, &area_href(&a.code), &[("view", p.view), ("address", address)], page.next.as_deref()),
+                address,
+            )),
+            Listing::Walking { page, address } => {
+                @let base = list_href(&a.code, p.view, address);
+                (households(l, p, &page.items, numbered_pager(l, &base, page.page, page.pages), address))
+            }
             Listing::Children { kids, next } => (children(l, a, kids, next.as_deref())),
         }
     }

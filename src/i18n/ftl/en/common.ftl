@@ -370,3 +370,5 @@ audit-key-deleted = removed
 audit-key-complete = complete
 audit-key-former-head-id = former head
 audit-key-new-areas = new areas
+households-prev = ‹ Previous page
+households-page-of = Page { $page } of { $pages }

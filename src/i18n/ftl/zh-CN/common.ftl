@@ -367,3 +367,5 @@ audit-key-deleted = 删除数
 audit-key-complete = 完成
 audit-key-former-head-id = 原户主
 audit-key-new-areas = 新建区划
+households-prev = ‹ 上一页
+households-page-of = 第 { $page } 页，共 { $pages } 页
