@@ -76,25 +76,30 @@ pub fn audit(
                         @let detail = crate::privacy::mask_digit_runs(&labels::describe(l, &e.detail, names)).into_owned();
                         tr data-action=(e.action) {
                             td.n { (e.seq) }
-                            td data-label=(cols[0]) { (date) " " span.sub { (time) } }
+                            td data-label=(cols[0]) { div { (date) " " span.sub { (time) } } }
+                            // One block a cell: on a phone the cell is a row of label and content.
                             td data-label=(cols[1]) {
-                                b { (labels::action(l, &e.action)) }
-                                // The name shows; the account's login name (masked) on hover.
-                                span.sub title=(crate::privacy::mask_digit_runs(&e.username)) {
-                                    (who(&e.username)) @if !e.ip.is_empty() { " · " (e.ip) }
+                                div {
+                                    b { (labels::action(l, &e.action)) }
+                                    // The name shows; the account's login name (masked) on hover.
+                                    span.sub title=(crate::privacy::mask_digit_runs(&e.username)) {
+                                        (who(&e.username)) @if !e.ip.is_empty() { " · " (e.ip) }
+                                    }
                                 }
                             }
                             td data-label=(cols[2]) {
-                                @if e.entity == "resident" && !e.entity_id.is_empty() {
-                                    a href={ "/residents/" (e.entity_id) } { (kind) " #" (e.entity_id) }
-                                } @else if e.entity == "household" && !e.entity_id.is_empty() {
-                                    a href={ "/households/" (e.entity_id) } { (kind) " #" (e.entity_id) }
-                                } @else if e.entity_id.is_empty() {
-                                    (kind)
-                                } @else {
-                                    (kind) " " (e.entity_id)
+                                div {
+                                    @if e.entity == "resident" && !e.entity_id.is_empty() {
+                                        a href={ "/residents/" (e.entity_id) } { (kind) " #" (e.entity_id) }
+                                    } @else if e.entity == "household" && !e.entity_id.is_empty() {
+                                        a href={ "/households/" (e.entity_id) } { (kind) " #" (e.entity_id) }
+                                    } @else if e.entity_id.is_empty() {
+                                        (kind)
+                                    } @else {
+                                        (kind) " " (e.entity_id)
+                                    }
+                                    @if !detail.is_empty() { span.sub { (detail) } }
                                 }
-                                @if !detail.is_empty() { span.sub { (detail) } }
                             }
                         }
                     }
