@@ -798,3 +798,41 @@ mod tests {
         assert_eq!(community_id("431102"), 0);
     }
 }
+
+/// A grid with the community it belongs to, for the import page (whose first column takes a
+/// community's or a grid's code).
+#[derive(Debug, Clone)]
+pub struct GridCode {
+    pub code: String,
+    pub name: String,
+    pub community: String,
+}
+crate::from_row!(GridCode {
+    code,
+    name,
+    community
+});
+
+/// The grids within a scope, in tree order, at most `limit` (and whether there are more).
+pub async fn grids_in_scope(
+    db: &Db,
+    scope: &Scope,
+    limit: usize,
+) -> AppResult<(Vec<GridCode>, bool)> {
+    let (cond, mut params) = scope.sql("g.path", 2);
+    params.insert(0, crate::db::Value::Int(LEVEL_GRID));
+    let mut rows: Vec<GridCode> = db
+        .query_as(
+            &format!(
+                "SELECT g.code, g.name, COALESCE(p.name, '') AS community FROM areas g \
+                 LEFT JOIN areas p ON p.id = g.parent_id WHERE g.level = $1 AND {cond} \
+                 ORDER BY g.path LIMIT {}",
+                limit + 1
+            ),
+            params,
+        )
+        .await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
+}

@@ -547,18 +547,19 @@ crate::from_row!(PhoneOf { path, phone });
 /// number and birth date stay masked; the reveal is audited (`phone_call`) before the number
 /// is returned.
 pub async fn call_phone(db: &Db, actor: &Actor, r: &Reader, id: i64) -> AppResult<String> {
-    let scope = r.registry_scope();
-    let row: PhoneOf = db
-        .query_opt_as("SELECT path, phone FROM residents WHERE id = $1", args![id])
-        .await?
-        .filter(|o: &PhoneOf| scope.contains(&o.path))
-        .ok_or(AppError::NotFound)?;
+    // The role first: a role that never calls is told so, whoever the resident is.
     if !r.can_call() {
         return Err(AppError::Forbidden(Msg::new(
             "your role may not call residents",
             "您的角色无权拨打居民电话",
         )));
     }
+    let scope = r.registry_scope();
+    let row: PhoneOf = db
+        .query_opt_as("SELECT path, phone FROM residents WHERE id = $1", args![id])
+        .await?
+        .filter(|o: &PhoneOf| scope.contains(&o.path))
+        .ok_or(AppError::NotFound)?;
     let phone = row
         .phone
         .filter(|p| !p.trim().is_empty())

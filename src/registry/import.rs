@@ -34,6 +34,8 @@ use crate::registry::xlsx::XlsxWriter;
 
 mod read;
 
+pub use read::is_scientific;
+
 use read::*;
 
 /// Columns: (field, Chinese header, English header, required).
@@ -63,10 +65,11 @@ pub fn template_header() -> String {
 }
 
 /// The example row of the templates: a household head in 零陵区's 东岳宫社区 (431102001001),
-/// which validates as it stands (the check digit, sex and birth date agree).
+/// in its grid named as the demo city names grids (第1网格), which validates as it stands
+/// (the check digit, sex and birth date agree).
 pub const TEMPLATE_EXAMPLE: [&str; 17] = [
     "431102001001",
-    "第一网格",
+    "第1网格",
     "1栋",
     "H001",
     "东岳宫社区1栋101",

@@ -680,6 +680,128 @@ pub async fn households_under(
     }))
 }
 
+/// One page of a list paged by number, with the number of pages.
+#[derive(Debug)]
+pub struct NumberedPage<T> {
+    pub items: Vec<T>,
+    /// 1-based, within `1..=pages`.
+    pub page: usize,
+    /// At least 1.
+    pub pages: usize,
+}
+
+/// Addresses in the order one walks them: runs of digits compare as numbers, so 1组2号
+/// comes before 1组10号.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut digit = None;
+        for (i, c) in s.char_indices() {
+            let d = c.is_ascii_digit();
+            if digit.is_some_and(|x| x != d) {
+                out.push((digit.unwrap_or(false), &s[start..i]));
+                start = i;
+            }
+            digit = Some(d);
+        }
+        if start < s.len() {
+            out.push((digit.unwrap_or(false), &s[start..]));
+        }
+        out
+    }
+    let (ra, rb) = (runs(a), runs(b));
+    for (x, y) in ra.iter().zip(rb.iter()) {
+        let o = match (x, y) {
+            ((true, p), (true, q)) => {
+                let (p, q) = (p.trim_start_matches('0'), q.trim_start_matches('0'));
+                p.len().cmp(&q.len()).then_with(|| p.cmp(q))
+            }
+            ((_, p), (_, q)) => p.cmp(q),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    ra.len().cmp(&rb.len()).then_with(|| a.cmp(b))
+}
+
+/// Where a household is and its address, for the walking order.
+struct WalkKey {
+    id: i64,
+    path: String,
+    address: String,
+}
+crate::from_row!(WalkKey { id, path, address });
+
+/// The households of an area (a community, a grid, a building) in walking order: by place in
+/// the tree (grid, building), then by address with numbers in number order, then by number;
+/// `address` (when not blank) keeps those whose address contains it. Paged by number, `per`
+/// a page (a community's households are a few thousand at most; above a community the lists
+/// are in tree order, [`households_under`]).
+pub async fn households_walking(
+    db: &Db,
+    area: &Area,
+    address: &str,
+    page: usize,
+    per: usize,
+) -> AppResult<NumberedPage<HouseholdView>> {
+    let needle = address.trim();
+    let mut params = args![area.path.as_str(), path_end(&area.path)];
+    let filter = if needle.is_empty() {
+        ""
+    } else {
+        params.push(
+            format!(
+                "%{}%",
+                needle
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+            .into(),
+        );
+        " AND address LIKE $3 ESCAPE '\\'"
+    };
+    let mut keys: Vec<WalkKey> = db
+        .query_as(
+            &format!(
+                "SELECT id, path, address FROM households WHERE path >= $1 AND path < $2{filter}"
+            ),
+            params,
+        )
+        .await?;
+    keys.sort_by(|a, b| {
+        a.path
+            .cmp(&b.path)
+            .then_with(|| natural_cmp(&a.address, &b.address))
+            .then(a.id.cmp(&b.id))
+    });
+    let per = per.max(1);
+    let pages = keys.len().div_ceil(per).max(1);
+    let page = page.clamp(1, pages);
+    let ids: Vec<i64> = keys
+        .iter()
+        .skip((page - 1) * per)
+        .take(per)
+        .map(|k| k.id)
+        .collect();
+    let mut items: Vec<HouseholdView> = if ids.is_empty() {
+        vec![]
+    } else {
+        db.query_as(
+            &format!(
+                "SELECT {HOUSEHOLD_COLS} FROM households h WHERE h.id IN ({})",
+                crate::db::placeholders(1, ids.len())
+            ),
+            ids.iter().map(|i| Value::Int(*i)).collect(),
+        )
+        .await?
+    };
+    items.sort_by_key(|h| ids.iter().position(|i| *i == h.id));
+    Ok(NumberedPage { items, page, pages })
+}
+
 fn bad_cursor() -> AppError {
     AppError::BadRequest(Msg::new(
         "the page cursor is no longer valid; start from the first page",

@@ -1015,8 +1015,8 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
         // The record cell: the record, then the detail.
         let record = b.text(&b.all_in(&cells[3], "a").await?[0]).await?;
         ensure!(
-            record == format!("resident #{resident_id}"),
-            "the reveal names {record:?}, not resident #{resident_id}"
+            record == format!("Resident #{resident_id}"),
+            "the reveal names {record:?}, not Resident #{resident_id}"
         );
         let detail = b.prop(&cells[3], "textContent").await?;
         ensure!(

@@ -573,7 +573,7 @@ async fn import_and_export_through_the_web_pages() {
         let report = upload(addr, &officer, false, bad.as_bytes()).await;
         assert!(report.contains("id=\"import-errors\""), "{report}");
         assert!(
-            report.contains("<td class=\"n\">3</td>"),
+            report.contains("<td class=\"n\" data-label=\"行\">3</td>"),
             "row 3 named: {report}"
         );
         assert!(
@@ -660,5 +660,157 @@ async fn imports_beyond_the_limit_are_told_to_wait() {
         assert!(report.contains("检查通过"), "{}: {report}", t.name);
         // The slot came back when that import ended.
         assert!(jobs.try_slot().is_some());
+    }
+}
+
+/// Issue 21, item 7: a CSV in which Excel wrote ID numbers in scientific notation is refused
+/// with the cause and what to do in Excel, naming the field and the row, not "has 11
+/// characters".
+#[tokio::test]
+async fn excel_scientific_notation_in_a_csv_is_explained() {
+    for t in backends().await {
+        let db = &t.db;
+        setup(db).await;
+        let csv = format!(
+            "area_code,household_key,address,name,doc_number,phone,relation\n\
+             431102001001,S1,科学计数路1号,科甲,{},13812345678,head\n\
+             431102001001,S1,,科乙,4.31102E+17,1.38123E+10,spouse\n",
+            card("43110219800101007"),
+        );
+        let rep = import(db, "excel.csv", csv.as_bytes(), true).await;
+        let on = |field: &str| {
+            rep.errors
+                .iter()
+                .find(|e| e.row == Some(3) && e.field == field)
+                .unwrap_or_else(|| {
+                    panic!("{}: no {field} error on row 3: {:?}", t.name, rep.errors)
+                })
+        };
+        for field in ["doc_number", "phone"] {
+            let e = on(field);
+            assert!(e.message.en.contains("Excel wrote this number as"), "{e:?}");
+            assert!(e.message.en.contains("Format Cells → Text"), "{e:?}");
+            assert!(e.message.zh.contains("文本"), "{e:?}");
+            assert!(!e.message.en.contains("characters"), "{e:?}");
+        }
+        assert_eq!(
+            rep.errors.iter().filter(|e| e.row == Some(3)).count(),
+            2,
+            "one explanation a field: {:?}",
+            rep.errors
+        );
+        assert!(
+            rep.errors.iter().all(|e| e.row != Some(2)),
+            "{:?}",
+            rep.errors
+        );
+        assert!(wardline::registry::import::is_scientific("4.31102E+17"));
+        assert!(wardline::registry::import::is_scientific("1e+10"));
+        assert!(!wardline::registry::import::is_scientific(
+            "43110219800101007X"
+        ));
+        assert!(!wardline::registry::import::is_scientific("E+17"));
+    }
+}
+
+/// Issue 21, item 7: the import page lists the grids in scope with their codes; the template's
+/// example names a grid as the demo does; after a clean dry run, "import now" imports the kept
+/// file without a second upload, once.
+#[tokio::test]
+async fn import_page_shows_grid_codes_and_imports_a_checked_file_without_a_second_upload() {
+    use crate::common::{demo, get_page, login, post_form, serve};
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 1000, 3).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        let addr = serve(db).await;
+        let officer = login(addr, "demo-community", wardline::cli::DEMO_PASSWORD).await;
+        // The grids of the community, with their codes.
+        let grids = db
+            .query(
+                "SELECT code, name FROM areas WHERE level = $1 AND path >= $2 AND path < $3 ORDER BY path",
+                wardline::args![
+                    wardline::registry::model::LEVEL_GRID,
+                    "431102001001",
+                    wardline::db::path_end("431102001001")
+                ],
+            )
+            .await
+            .unwrap();
+        assert!(!grids.is_empty());
+        let page = get_page(addr, "/import", &officer.cookie).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"import-grids\""), "{}", page.body);
+        for g in &grids {
+            assert!(
+                page.body.contains(&format!("<code>{}</code>", g.string(0))),
+                "{}: grid code {} on the import page",
+                t.name,
+                g.string(0)
+            );
+        }
+        // The template's example grid is the demo's first grid of that community.
+        let example_grid = wardline::registry::import::TEMPLATE_EXAMPLE[1];
+        assert!(
+            grids.iter().any(|g| g.string(1) == example_grid),
+            "{example_grid} is a demo grid"
+        );
+        // A clean dry run offers "import now".
+        let before = count(db, "SELECT COUNT(*) FROM residents").await;
+        let good = format!(
+            "区划代码,网格,户编号,地址,姓名,证件号码,与户主关系\n\
+             431102001001,{example_grid},N1,立即导入路1号,立即甲,{},户主\n\
+             431102001001,{example_grid},N1,,立即乙,{},配偶\n",
+            card("43110219800101007"),
+            card("43110219820202008")
+        );
+        let report = upload(addr, &officer, true, good.as_bytes()).await;
+        assert!(report.contains("检查通过"), "{report}");
+        let at = report
+            .find("id=\"import-now\"")
+            .expect("an import-now form");
+        let action = report[at..]
+            .split("action=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("its action")
+            .to_owned();
+        assert!(action.starts_with("/import/jobs/"), "{action}");
+        assert!(report[at..].contains("data-confirm="), "asks first");
+        assert_eq!(count(db, "SELECT COUNT(*) FROM residents").await, before);
+        // Another account may not use it.
+        let other = login(addr, "demo-street", wardline::cli::DEMO_PASSWORD).await;
+        let r = post_form(addr, &action, &other.cookie, &[("csrf", &other.csrf)]).await;
+        assert_eq!(r.status, 404, "{}", r.body);
+        // Import now: no file sent.
+        let r = post_form(addr, &action, &officer.cookie, &[("csrf", &officer.csrf)]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let job = r.header("location").unwrap().to_owned();
+        let mut done = String::new();
+        for _ in 0..200 {
+            let p = get_page(addr, &job, &officer.cookie).await;
+            if !p.body.contains("import-running") {
+                done = p.body;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(done.contains("导入完成"), "{done}");
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM residents").await,
+            before + 2
+        );
+        // The file was imported once: a second tap is told to choose it again.
+        let r = post_form(addr, &action, &officer.cookie, &[("csrf", &officer.csrf)]).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("不再保留"), "{}", r.body);
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM residents").await,
+            before + 2
+        );
+        // A dry run with problems keeps nothing and offers nothing.
+        let bad = good.replace(&card("43110219820202008"), "431102198202020089");
+        let report = upload(addr, &officer, true, bad.as_bytes()).await;
+        assert!(!report.contains("id=\"import-now\""), "{report}");
     }
 }

@@ -62,3 +62,4 @@ async fn postgres_half_runs_when_required() {
 }
 mod testing_phone;
 mod mobilization_phone;
+mod registry_phone;

@@ -72,30 +72,29 @@ pub fn account(l: Lang, v: &AccountView) -> Markup {
     if v.tokens.is_empty() {
         body.push(html!("<p class=\"muted\">{}</p>", t(l, "tokens-none")));
     } else {
-        body.push(html!(
-            "<table><tr><th>{}</th><th>{}</th><th></th></tr>",
-            t(l, "field-label"),
-            t(l, "field-created")
-        ));
-        for tk in v.tokens {
-            let action = match tk.revoked_ms {
-                Some(ms) => html!("<span class=\"muted\">{} {}</span>", t(l, "token-revoked"), html::datetime(ms)),
-                None => html!(
-                    "<form method=\"post\" action=\"/account/tokens/{}/revoke\" class=\"inline\">{}<button class=\"alt\" data-confirm=\"{}\">{}</button></form>",
-                    tk.id,
-                    csrf_field(v.csrf),
-                    t(l, "token-revoke-confirm"),
-                    t(l, "token-revoke")
-                ),
-            };
-            body.push(html!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                tk.label,
-                html::datetime(tk.created_ms),
-                action
-            ));
-        }
-        body.0.push_str("</table>");
+        let (c_label, c_created) = (t(l, "field-label"), t(l, "field-created"));
+        body.push(maud::html! {
+            table.stack #tokens {
+                thead { tr { th { (c_label) } th { (c_created) } th {} } }
+                tbody {
+                    @for tk in v.tokens.iter() {
+                        tr {
+                            td { (tk.label) }
+                            td data-label=(c_created) { (html::datetime(tk.created_ms)) }
+                            td {
+                                @match tk.revoked_ms {
+                                    Some(ms) => span.muted { (t(l, "token-revoked")) " " (html::datetime(ms)) },
+                                    None => form.inline method="post" action={ "/account/tokens/" (tk.id) "/revoke" } {
+                                        (csrf_field(v.csrf))
+                                        button.alt data-confirm=(t(l, "token-revoke-confirm")) { (t(l, "token-revoke")) }
+                                    },
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }.into());
     }
     body.push(html!(
         "<form method=\"post\" action=\"/account/tokens\" class=\"box\">{}{}<button>{}</button></form>",

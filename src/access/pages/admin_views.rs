@@ -26,39 +26,54 @@ fn role_options(l: Lang) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Up to 51 accounts (the 51st says there are more).
+/// Up to 51 accounts (the 51st says there are more): people by name, their login name beside.
 pub fn accounts(l: Lang, list: &[AccountView], now: i64) -> Markup {
     let more = list.len() > 50;
-    let mut body = html!(
-        "<h1>{}</h1><p class=\"actions\"><a class=\"btn\" href=\"/admin/accounts/new\">{}</a></p>\
-         <table class=\"wide\"><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"opt\">{}</th></tr>",
-        t(l, "accounts-title"),
-        t(l, "account-new"),
-        t(l, "field-username"),
-        t(l, "field-display-name"),
-        t(l, "field-role"),
-        t(l, "field-scope"),
-        t(l, "field-status")
-    );
-    for a in list.iter().take(50) {
-        body.push(html!(
-            "<tr><td><a href=\"/admin/accounts/{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"opt\">{}</td><td class=\"opt\">{}</td></tr>",
-            a.id,
-            crate::privacy::mask_digit_runs(&a.username).into_owned(),
-            a.display_name,
-            role_name(&a.role, l),
-            a.scope.join(", "),
-            status_text(l, a, now)
-        ));
-    }
-    body.0.push_str("</table>");
     let next = if more {
         list.get(49).map(|a| a.username.clone())
     } else {
         None
     };
-    body.push(next_link(l, "/admin/accounts", &[], next.as_deref()));
-    body
+    let c = [
+        t(l, "field-username"),
+        t(l, "field-role"),
+        t(l, "field-scope"),
+        t(l, "field-status"),
+    ];
+    maud::html! {
+        h1 { (t(l, "accounts-title")) }
+        p.actions { a.btn href="/admin/accounts/new" { (t(l, "account-new")) } }
+        table.stack.wide #accounts {
+            thead {
+                tr {
+                    th { (t(l, "field-display-name")) } th { (c[0]) } th { (c[1]) }
+                    th.opt { (c[2]) } th { (c[3]) }
+                }
+            }
+            tbody {
+                @for a in list.iter().take(50) {
+                    tr {
+                        td { a.cell href={ "/admin/accounts/" (a.id) } { (person(a)) } }
+                        td.masked data-label=(c[0]) { (crate::privacy::mask_digit_runs(&a.username)) }
+                        td data-label=(c[1]) { (role_name(&a.role, l)) }
+                        td.opt data-label=(c[2]) { (a.scope.join(", ")) }
+                        td data-label=(c[3]) { (status_text(l, a, now)) }
+                    }
+                }
+            }
+        }
+        (next_link(l, "/admin/accounts", &[], next.as_deref()))
+    }
+    .into()
+}
+
+/// A person's name (the login name, masked, for an account without one).
+fn person(a: &AccountView) -> String {
+    if a.display_name.trim().is_empty() {
+        crate::privacy::mask_digit_runs(&a.username).into_owned()
+    } else {
+        a.display_name.clone()
+    }
 }
 
 /// The new account form, with the values as sent and the errors by field (`top`: above it).
@@ -98,11 +113,11 @@ pub fn account(
 ) -> Markup {
     let mut body = html!(
         "<h1>{}</h1>{}{}<dl class=\"kv\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
-        crate::privacy::mask_digit_runs(&a.username).into_owned(),
+        person(a),
         ok.map(|m| notice(&m)).unwrap_or_default(),
         error_box(l, errors),
-        t(l, "field-display-name"),
-        a.display_name,
+        t(l, "field-username"),
+        crate::privacy::mask_digit_runs(&a.username).into_owned(),
         t(l, "field-role"),
         role_name(&a.role, l),
         t(l, "field-scope"),
@@ -135,10 +150,39 @@ pub fn account(
         ));
     }
     body.push(html!(
-        "<p><a href=\"/audit?user={}\">{}</a> · <a href=\"/admin/accounts\">{}</a></p>",
+        "<p class=\"actions\"><a class=\"btn alt\" href=\"/audit?user={}\">{}</a><a class=\"btn alt\" href=\"/admin/accounts\">{}</a></p>",
         html::url_enc(&a.username),
         t(l, "account-audit-link"),
         t(l, "accounts-title")
     ));
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_list_names_people_and_stacks_on_a_phone() {
+        let a = AccountView {
+            id: 7,
+            username: "demo-grid".into(),
+            display_name: "李网格".into(),
+            role: "grid".into(),
+            scope: vec!["431102001001/G0001".into()],
+            totp_enabled: false,
+            locked_until_ms: 0,
+            disabled: false,
+        };
+        let m = accounts(Lang::Zh, &[a], 0).0;
+        assert!(
+            m.contains("<table class=\"stack wide\" id=\"accounts\">"),
+            "{m}"
+        );
+        assert!(
+            m.contains("<a class=\"cell\" href=\"/admin/accounts/7\">李网格</a>"),
+            "{m}"
+        );
+        assert!(m.contains("data-label=\"角色\""), "{m}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The audit viewer, for auditors and administrators: filter by user, action, record and time,
 //! newest first, paged by sequence number. The filter lives in the URL.
 
+pub mod labels;
 pub mod views;
 
 use axum::extract::{Query, State};
@@ -17,10 +18,15 @@ use crate::web::pages::Ctx;
 use crate::web::AppState;
 use serde::Deserialize;
 
+/// The actions offered in the filter (every action the code records; a unit test in
+/// `labels` keeps their labels complete).
 pub const ACTIONS: &[&str] = &[
     "create",
     "update",
+    "remove",
+    "merge",
     "reveal",
+    "phone_call",
     "export",
     "import",
     "login",
@@ -37,6 +43,67 @@ pub const ACTIONS: &[&str] = &[
     "backup",
     "retention",
     "key_epoch",
+    "setting",
+    "sampling",
+    "results",
+    "exempt",
+    "unexempt",
+    "link",
+    "dismiss",
+    "care_visit",
+    "care_followup_solved",
+    "branch_create",
+    "branch_dissolve",
+    "branch_member",
+    "branch_member_remove",
+    "team_create",
+    "team_member",
+    "unit_create",
+    "post_create",
+    "post_active",
+    "place_create",
+    "shifts_create",
+    "roster_assign",
+    "roster_override",
+    "roster_unassign",
+    "roster_leader",
+    "roster_autofill",
+    "roster_export",
+    "duty_checkin",
+    "duty_checkout",
+    "signup_link_create",
+    "signup_link_close",
+    "volunteer_status",
+    "need_created",
+    "need_assigned",
+    "need_cancelled",
+    "need_reopened",
+    "need_phone_reveal",
+    "needs_deadlines",
+    "household_link_renewed",
+];
+
+/// The record kinds offered in the filter.
+pub const KINDS: &[&str] = &[
+    "account",
+    "api_token",
+    "area",
+    "assignment",
+    "branch",
+    "care_followup",
+    "household",
+    "need",
+    "place",
+    "post",
+    "resident",
+    "residents",
+    "setting",
+    "signup_link",
+    "team",
+    "test_round",
+    "test_site",
+    "test_walkin",
+    "volunteer",
 ];
 
 /// Midnight China time of an ISO date, in unix milliseconds.
@@ -106,7 +173,18 @@ async fn audit_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<AuditQuery>)
         Ok(e) => e,
         Err(e) => return ctx.error(e),
     };
-    ctx.page(&t(l, "audit-title"), views::audit(l, &q, &entries))
+    // People by name: the accounts that acted, and those named in the details.
+    let mut logins: Vec<&str> = entries.iter().map(|e| e.username.as_str()).collect();
+    logins.extend(
+        entries
+            .iter()
+            .filter_map(|e| e.detail.get("username").and_then(|u| u.as_str())),
+    );
+    let names = match crate::access::display_names(&db, &logins).await {
+        Ok(n) => n,
+        Err(e) => return ctx.error(e),
+    };
+    ctx.page(&t(l, "audit-title"), views::audit(l, &q, &entries, &names))
 }
 
 pub fn routes() -> Router<AppState> {

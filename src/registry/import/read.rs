@@ -366,6 +366,36 @@ pub(super) fn header_columns(header: &Rec) -> Result<ColMap, FieldError> {
     Ok(col)
 }
 
+/// A number as Excel writes a long one into a CSV when its column is formatted as Number or
+/// General: `4.31102E+17`, `1.38123e+10`.
+pub fn is_scientific(s: &str) -> bool {
+    let Some((mantissa, exp)) = s.trim().split_once(['E', 'e']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    let mut parts = mantissa.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let frac = parts.next().unwrap_or("0");
+    !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && !exp.is_empty()
+        && exp.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The explanation of a number that Excel wrote in scientific notation into a CSV file.
+pub(super) fn scientific_error(field: &'static str, raw: &str) -> FieldError {
+    FieldError::new(
+        field,
+        format!(
+            "Excel wrote this number as {raw}: the column was formatted as Number or General, which keeps only 15 digits, so the last digits are lost and cannot be recovered from this file. In Excel, select the column, choose Format Cells → Text, type the numbers in again (or paste them into the XLSX template, whose columns are Text), save and import again"
+        ),
+        format!(
+            "Excel 把这个号码写成了 {raw}：该列是“常规”或“数值”格式，只保留 15 位有效数字，末几位已经丢失，无法从此文件恢复。请在 Excel 中选中该列，设置单元格格式为“文本”，重新填写号码（或填入导入模板 XLSX，其各列已是文本格式），保存后再导入"
+        ),
+    )
+}
+
 pub(super) fn parse_row(col: &ColMap, rec: &Rec) -> Parsed {
     let get = |f: &str| {
         col.get(f)
@@ -413,6 +443,16 @@ pub(super) fn parse_row(col: &ColMap, rec: &Rec) -> Parsed {
     if !rec.cell_errors.is_empty() {
         data = None;
     }
+    // Excel's scientific notation (`4.31102E+17`): the number's last digits are gone; say why
+    // and what to do, instead of "has 11 characters".
+    for field in ["doc_number", "phone", "area"] {
+        let raw = get(field);
+        if is_scientific(raw) {
+            errs.retain(|e| e.field != field);
+            errs.push(scientific_error(field, raw));
+            data = None;
+        }
+    }
     let kind = match opt("kind") {
         None => None,
         Some(k) => residents::parse_kind(Some(&k))
@@ -437,7 +477,7 @@ pub(super) fn parse_row(col: &ColMap, rec: &Rec) -> Parsed {
     }
     Parsed {
         row: rec.row,
-        area: opt("area"),
+        area: opt("area").filter(|a| !is_scientific(a)),
         grid,
         building,
         household,

@@ -73,6 +73,10 @@ pub(super) struct AreaQuery {
     after: String,
     /// `households`: list the households of the whole subtree.
     view: String,
+    /// Keep the households whose address contains this.
+    address: String,
+    /// The page of households in walking order (1-based).
+    page: String,
 }
 
 /// An area: breadcrumbs, tallies, then its children (down to grids) or its households.
@@ -95,11 +99,28 @@ pub(super) async fn area_page(
         // Grids and buildings list their households; above them, the children come first and
         // the households of the whole subtree are one click away.
         let listing = if a.level >= LEVEL_GRID || q.view == "households" {
-            let after_id = match after {
-                Some(s) => Some(s.parse::<i64>().map_err(|_| AppError::NotFound)?),
-                None => None,
-            };
-            Listing::Households(residents::households_under(&db, &a, after_id, 50).await?)
+            let address = q.address.trim().to_owned();
+            // Walking order (by address) for a community and below, paged by number; above,
+            // the tree's order (sorting a whole street's households is not worth it).
+            if a.level >= LEVEL_COMMUNITY || !address.is_empty() {
+                // These lists page by number: a cursor (an old link, or a probe) is refused.
+                if after.is_some() {
+                    return Err(AppError::BadRequest(crate::i18n::Msg::new(
+                        "the page cursor is no longer valid; start from the first page",
+                        "翻页位置已失效，请从第一页开始",
+                    )));
+                }
+                let n = q.page.parse().unwrap_or(1);
+                let page = residents::households_walking(&db, &a, &address, n, 50).await?;
+                Listing::Walking { page, address }
+            } else {
+                let after_id = match after {
+                    Some(s) => Some(s.parse::<i64>().map_err(|_| AppError::NotFound)?),
+                    None => None,
+                };
+                let page = residents::households_under(&db, &a, after_id, 50).await?;
+                Listing::Households { page, address }
+            }
         } else {
             let mut kids = areas::children(&db, &a, after, 101).await?;
             let more = kids.len() > 100;

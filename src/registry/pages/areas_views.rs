@@ -1,44 +1,54 @@
 //! Views of the area browser: the reader's scope roots, and an area with its tallies and its
-//! children or households.
+//! children or households. Tables stack into cards on a phone (`table.stack`, each cell
+//! labelled with its column).
 
 use super::views::{area_href, count_cards, term};
-use crate::html;
-use crate::i18n::{t, Lang};
+use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas::{Area, Child, Counts};
 use crate::registry::model::*;
-use crate::registry::residents::{HouseholdView, Page};
+use crate::registry::residents::{HouseholdView, NumberedPage, Page};
 use crate::web::html::{crumbs, url_enc, Markup};
 use crate::web::pages::next_link;
 
 /// The areas the reader's scope starts at, with their tallies; `none` when the scope is empty.
 pub fn roots(l: Lang, none: bool, rows: &[(Area, Counts)]) -> Markup {
-    let mut body = html!("<h1>{}</h1>", t(l, "areas-title"));
-    if none {
-        body.push(html!("<p class=\"muted\">{}</p>", t(l, "areas-none")));
+    let (hh, rs) = (t(l, "count-households"), t(l, "count-residents"));
+    maud::html! {
+        h1 { (t(l, "areas-title")) }
+        @if none {
+            p.muted { (t(l, "areas-none")) }
+        } @else {
+            table.stack #roots {
+                thead { tr { th { (t(l, "col-area")) } th.n { (hh) } th.n { (rs) } } }
+                tbody {
+                    @for (a, c) in rows {
+                        tr {
+                            td { a.cell href=(area_href(&a.code)) { (a.name) } }
+                            td.n data-label=(hh) { (c.households) }
+                            td.n data-label=(rs) { (c.residents) }
+                        }
+                    }
+                }
+            }
+        }
     }
-    body.push(html!(
-        "<table><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
-        t(l, "col-area"),
-        t(l, "count-households"),
-        t(l, "count-residents")
-    ));
-    for (a, c) in rows {
-        body.push(html!(
-            "<tr><td><a href=\"{}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            area_href(&a.code),
-            a.name,
-            c.households,
-            c.residents
-        ));
-    }
-    body.0.push_str("</table>");
-    body
+    .into()
 }
 
 /// What an area page lists below its tallies.
 pub enum Listing {
-    /// The households of the subtree (grids and buildings, or on request).
-    Households(Page<HouseholdView>),
+    /// The households of the subtree (grids and buildings, or on request), with the address
+    /// searched for (`""`: all).
+    Households {
+        page: Page<HouseholdView>,
+        address: String,
+    },
+    /// The households of a community, grid or building in walking order, paged by number,
+    /// with the address searched for.
+    Walking {
+        page: NumberedPage<HouseholdView>,
+        address: String,
+    },
     /// The children, and the cursor of the next page of them.
     Children {
         kids: Vec<Child>,
@@ -56,93 +66,157 @@ pub struct AreaPage<'a> {
     pub listing: Listing,
 }
 
+/// The households of an area: a search by address, then the list in walking order.
+fn households(
+    l: Lang,
+    p: &AreaPage,
+    items: &[HouseholdView],
+    pager: Markup,
+    address: &str,
+) -> Markup {
+    let a = p.area;
+    let (c_addr, c_head, c_kind, c_members) = (
+        t(l, "col-address"),
+        t(l, "col-head"),
+        t(l, "col-kind"),
+        t(l, "col-members"),
+    );
+    maud::html! {
+        h2 { (t(l, "households-title")) }
+        form.box.filters #household-search method="get" action=(area_href(&a.code)) role="search" {
+            @if !p.view.is_empty() { input type="hidden" name="view" value=(p.view); }
+            label.field {
+                span { (t(l, "households-search")) }
+                input type="search" name="address" value=(address) autocomplete="off";
+            }
+            button { (t(l, "search-submit")) }
+        }
+        @if items.is_empty() {
+            p.muted #no-households { (t(l, if address.is_empty() { "households-none" } else { "households-none-found" })) }
+        } @else {
+            table.stack.wide #households {
+                thead { tr { th { (c_addr) } th { (c_head) } th.opt { (c_kind) } th.n { (c_members) } } }
+                tbody {
+                    @for h in items {
+                        tr {
+                            td { a.cell href={ "/households/" (h.id) } { (h.address) } }
+                            td data-label=(c_head) { (h.head_name.as_deref().unwrap_or("—")) }
+                            td.opt data-label=(c_kind) { (term(l, HOUSEHOLD_KINDS, &h.kind)) }
+                            td.n data-label=(c_members) { (h.members) }
+                        }
+                    }
+                }
+            }
+        }
+        (pager)
+    }
+    .into()
+}
+
+/// An area's household list with its view and search, as the pager's base.
+fn list_href(code: &str, view: &str, address: &str) -> String {
+    let q: Vec<String> = [("view", view), ("address", address)]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_enc(v)))
+        .collect();
+    if q.is_empty() {
+        area_href(code)
+    } else {
+        format!("{}?{}", area_href(code), q.join("&"))
+    }
+}
+
+/// "‹ Previous · page X of Y · Next ›" for a list paged by number (`base`: the list's address
+/// with its query, to which `page=` is added).
+fn numbered_pager(l: Lang, base: &str, page: usize, pages: usize) -> Markup {
+    if pages <= 1 {
+        return Markup::default();
+    }
+    let sep = if base.contains('?') { "&" } else { "?" };
+    maud::html! {
+        div.pager #households-pager {
+            @if page > 1 {
+                a.btn.alt rel="prev" href={ (base) (sep) "page=" (page - 1) } { (t(l, "households-prev")) }
+            } @else { span {} }
+            span { (ta(l, "households-page-of", &[("page", Arg::N(page as i64)), ("pages", Arg::N(pages as i64))])) }
+            @if page < pages {
+                a.btn.alt rel="next" href={ (base) (sep) "page=" (page + 1) } { (t(l, "next-page")) }
+            } @else { span {} }
+        }
+    }
+    .into()
+}
+
+/// The children of an area, each with its code (a grid's code is what the import's first
+/// column takes).
+fn children(l: Lang, a: &Area, kids: &[Child], next: Option<&str>) -> Markup {
+    let cols = [
+        t(l, "col-code"),
+        t(l, "count-households"),
+        t(l, "count-residents"),
+        t(l, "count-aged60"),
+        t(l, "count-vulnerable"),
+    ];
+    maud::html! {
+        h2 { (t(l, "children-title")) }
+        table.stack.wide #children {
+            thead {
+                tr {
+                    th { (t(l, "col-area")) }
+                    th { (cols[0]) }
+                    th.n { (cols[1]) } th.n { (cols[2]) } th.n.opt { (cols[3]) } th.n.opt { (cols[4]) }
+                }
+            }
+            tbody {
+                @for c in kids {
+                    tr {
+                        td { a.cell href=(area_href(&c.area.code)) { (c.area.name) } }
+                        td.code data-label=(cols[0]) { code { (c.area.code) } }
+                        td.n data-label=(cols[1]) { (c.counts.households) }
+                        td.n data-label=(cols[2]) { (c.counts.residents) }
+                        td.n.opt data-label=(cols[3]) { (c.counts.aged60) }
+                        td.n.opt data-label=(cols[4]) { (c.counts.vulnerable) }
+                    }
+                }
+            }
+        }
+        (next_link(l, &area_href(&a.code), &[], next))
+        @if a.level >= LEVEL_COMMUNITY {
+            p { a.btn.alt href={ (area_href(&a.code)) "?view=households" } { (t(l, "households-all")) } }
+        }
+    }
+    .into()
+}
+
 pub fn area(l: Lang, p: &AreaPage) -> Markup {
     let a = p.area;
-    let mut body = crumbs(&p.crumbs);
-    body.push(html!(
-        "<h1>{} <span class=\"muted\">{}</span></h1>",
-        a.name,
-        term(l, LEVELS, level_code(a.level))
-    ));
-    body.push(count_cards(l, &p.counts));
-    let mut actions = Markup::default();
-    if p.can_add_household {
-        actions.push(html!(
-            "<a class=\"btn\" href=\"/households/new?area={}\">{}</a>",
-            url_enc(&a.code),
-            t(l, "household-new")
-        ));
-    }
-    actions.push(html!(
-        "<a class=\"btn alt\" href=\"/export?area={}&amp;format=xlsx\">{}</a><a class=\"btn alt\" href=\"/export?area={}&amp;format=csv\">{}</a>",
-        url_enc(&a.code),
-        t(l, "export-xlsx"),
-        url_enc(&a.code),
-        t(l, "export-csv")
-    ));
-    body.push(html!("<div class=\"actions\">{}</div>", actions));
-    match &p.listing {
-        Listing::Households(page) => {
-            body.push(html!(
-                "<h2>{}</h2><table class=\"wide\" id=\"households\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"n\">{}</th></tr>",
-                t(l, "households-title"),
-                t(l, "col-address"),
-                t(l, "col-head"),
-                t(l, "col-kind"),
-                t(l, "col-members")
-            ));
-            for h in &page.items {
-                body.push(html!(
-                    "<tr><td><a href=\"/households/{}\">{}</a></td><td class=\"nowrap\">{}</td><td class=\"opt\">{}</td><td class=\"n\">{}</td></tr>",
-                    h.id,
-                    h.address,
-                    h.head_name.clone().unwrap_or_else(|| "—".into()),
-                    term(l, HOUSEHOLD_KINDS, &h.kind),
-                    h.members
-                ));
+    maud::html! {
+        (crumbs(&p.crumbs))
+        h1 { (a.name) " " span.muted { (term(l, LEVELS, level_code(a.level))) } }
+        p.muted #area-code { (t(l, "col-code")) ": " code { (a.code) } }
+        (count_cards(l, &p.counts))
+        div.actions {
+            @if p.can_add_household {
+                a.btn href={ "/households/new?area=" (url_enc(&a.code)) } { (t(l, "household-new")) }
             }
-            body.0.push_str("</table>");
-            if page.items.is_empty() {
-                body.push(html!("<p class=\"muted\">{}</p>", t(l, "households-none")));
-            }
-            body.push(next_link(
+            a.btn.alt href={ "/export?area=" (url_enc(&a.code)) "&format=xlsx" } { (t(l, "export-xlsx")) }
+            a.btn.alt href={ "/export?area=" (url_enc(&a.code)) "&format=csv" } { (t(l, "export-csv")) }
+        }
+        @match &p.listing {
+            Listing::Households { page, address } => (households(
                 l,
-                &area_href(&a.code),
-                &[("view", p.view)],
-                page.next.as_deref(),
-            ));
-        }
-        Listing::Children { kids, next } => {
-            body.push(html!(
-                "<h2>{}</h2><table class=\"wide\" id=\"children\"><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n opt\">{}</th><th class=\"n opt\">{}</th></tr>",
-                t(l, "children-title"),
-                t(l, "col-area"),
-                t(l, "count-households"),
-                t(l, "count-residents"),
-                t(l, "count-aged60"),
-                t(l, "count-vulnerable")
-            ));
-            for c in kids {
-                body.push(html!(
-                    "<tr><td><a href=\"{}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n opt\">{}</td><td class=\"n opt\">{}</td></tr>",
-                    area_href(&c.area.code),
-                    c.area.name,
-                    c.counts.households,
-                    c.counts.residents,
-                    c.counts.aged60,
-                    c.counts.vulnerable
-                ));
+                p,
+                &page.items,
+                next_link(l, &area_href(&a.code), &[("view", p.view), ("address", address)], page.next.as_deref()),
+                address,
+            )),
+            Listing::Walking { page, address } => {
+                @let base = list_href(&a.code, p.view, address);
+                (households(l, p, &page.items, numbered_pager(l, &base, page.page, page.pages), address))
             }
-            body.0.push_str("</table>");
-            body.push(next_link(l, &area_href(&a.code), &[], next.as_deref()));
-            if a.level >= LEVEL_COMMUNITY {
-                body.push(html!(
-                    "<p><a href=\"{}?view=households\">{}</a></p>",
-                    area_href(&a.code),
-                    t(l, "households-all")
-                ));
-            }
+            Listing::Children { kids, next } => (children(l, a, kids, next.as_deref())),
         }
     }
-    body
+    .into()
 }

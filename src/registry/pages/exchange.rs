@@ -27,7 +27,7 @@ use crate::error::AppError;
 use crate::i18n::{t, ta, Arg, Msg};
 use crate::registry::export::{self, ExportFormat};
 use crate::registry::import::{self, ImportProgress};
-use crate::registry::jobs::{Job, Jobs};
+use crate::registry::jobs::{Job, Jobs, Spool};
 use crate::web::html::Markup;
 use crate::web::pages::{html_response, Ctx};
 use crate::web::AppState;
@@ -38,62 +38,36 @@ use crate::web::AppState;
 /// go through `wardline import FILE`, which streams the same way but is run by an operator.
 pub const MAX_UPLOAD: usize = 224 * 1024 * 1024;
 
-fn import_form(ctx: &Ctx, errors: &[String]) -> Response {
+/// The grids listed on the import page with their codes (a county has a few hundred).
+const GRIDS_SHOWN: usize = 300;
+
+async fn import_form(db: &Db, ctx: &Ctx, errors: &[String]) -> Response {
     let l = ctx.lang;
-    let body = views::import_form(l, &ctx.session.csrf, errors);
+    let scope = ctx.reader().registry_scope();
+    let (grids, more) = match crate::registry::areas::grids_in_scope(db, &scope, GRIDS_SHOWN).await
+    {
+        Ok(g) => g,
+        Err(e) => return ctx.error(e),
+    };
+    let body = views::import_form(l, &ctx.session.csrf, errors, &grids, more);
     ctx.page(&t(l, "import-title"), body)
 }
 
-async fn import_page(ctx: Ctx) -> Response {
+async fn import_page(State(db): State<Db>, ctx: Ctx) -> Response {
     if let Err(r) = writers_only(&ctx) {
         return r;
     }
-    import_form(&ctx, &[])
+    import_form(&db, &ctx, &[]).await
 }
 
-/// A temporary file holding an upload; removed when dropped.
-struct Spool {
-    path: std::path::PathBuf,
-    file: Option<std::fs::File>,
-}
-
-impl Spool {
-    fn create() -> std::io::Result<Spool> {
-        let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        let path = std::env::temp_dir().join(format!("wardline-import-{name}"));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok(Spool {
-            path,
-            file: Some(file),
-        })
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
-        self.file
-            .as_mut()
-            .expect("open while uploading")
-            .write_all(bytes)
-    }
-
-    /// Done writing: close the file; returns its size.
-    fn finish(&mut self) -> std::io::Result<u64> {
-        let f = self.file.take().expect("finished once");
-        f.sync_data().ok();
-        Ok(f.metadata()?.len())
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        self.file.take();
-        let _ = std::fs::remove_file(&self.path);
-    }
+async fn upload_failed(db: &Db, ctx: &Ctx, why: String) -> Response {
+    let l = ctx.lang;
+    import_form(
+        db,
+        ctx,
+        &[ta(l, "import-upload-failed", &[("why", Arg::S(why))])],
+    )
+    .await
 }
 
 async fn import_submit(
@@ -109,20 +83,17 @@ async fn import_submit(
     // A slot first: when the node runs as many imports as it may, the upload is not read.
     let Some(slot) = jobs.try_slot() else {
         let mut r = import_form(
+            &st.db,
             &ctx,
             &[ta(l, "import-busy", &[("n", Arg::N(jobs.limit() as i64))])],
-        );
+        )
+        .await;
         *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         r.headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         return r;
     };
-    let failed = |why: String| {
-        import_form(
-            &ctx,
-            &[ta(l, "import-upload-failed", &[("why", Arg::S(why))])],
-        )
-    };
+    let failed = |why: String| upload_failed(&st.db, &ctx, why);
     let (mut csrf, mut dry_run, mut file) = (String::new(), false, None);
     loop {
         match mp.next_field().await {
@@ -136,13 +107,15 @@ async fn import_submit(
                         Err(e) => {
                             tracing::error!("import upload: cannot create a temporary file: {e}");
                             return import_form(
+                                &st.db,
                                 &ctx,
                                 &[ta(
                                     l,
                                     "import-spool-failed",
                                     &[("why", Arg::S(e.to_string()))],
                                 )],
-                            );
+                            )
+                            .await;
                         }
                     };
                     loop {
@@ -153,23 +126,26 @@ async fn import_submit(
                                         "import upload: cannot write a temporary file: {e}"
                                     );
                                     return import_form(
+                                        &st.db,
                                         &ctx,
                                         &[ta(
                                             l,
                                             "import-spool-failed",
                                             &[("why", Arg::S(e.to_string()))],
                                         )],
-                                    );
+                                    )
+                                    .await;
                                 }
                             }
                             Ok(None) => break,
-                            Err(e) => return failed(e.body_text()),
+                            Err(e) => return failed(e.body_text()).await,
                         }
                     }
                     let size = match spool.finish() {
                         Ok(n) => n,
                         Err(e) => {
                             return import_form(
+                                &st.db,
                                 &ctx,
                                 &[ta(
                                     l,
@@ -177,6 +153,7 @@ async fn import_submit(
                                     &[("why", Arg::S(e.to_string()))],
                                 )],
                             )
+                            .await
                         }
                     };
                     file = Some((fname, spool, size));
@@ -188,27 +165,45 @@ async fn import_submit(
                         "dry_run" => dry_run = true,
                         _ => {}
                     },
-                    Err(e) => return failed(e.body_text()),
+                    Err(e) => return failed(e.body_text()).await,
                 }
             }
             Ok(None) => break,
-            Err(e) => return failed(e.body_text()),
+            Err(e) => return failed(e.body_text()).await,
         }
     }
     if let Err(r) = ctx.check_csrf(&csrf) {
         return r;
     }
     let Some((file_name, spool, _)) = file.filter(|(_, _, n)| *n > 0) else {
-        return import_form(&ctx, &[t(l, "import-no-file")]);
+        return import_form(&st.db, &ctx, &[t(l, "import-no-file")]).await;
     };
+    let id = start(&st.db, &jobs, &ctx, file_name, spool, dry_run, slot);
+    Redirect::to(&format!("/import/jobs/{id}")).into_response()
+}
+
+/// Run an import of a spooled file as a job; its number. A clean dry run keeps the file, so
+/// that "import now" needs no second upload.
+fn start(
+    db: &Db,
+    jobs: &Arc<Jobs>,
+    ctx: &Ctx,
+    file_name: String,
+    spool: Spool,
+    dry_run: bool,
+    slot: crate::registry::jobs::ImportSlot,
+) -> u64 {
+    let account_id = ctx.reader().account_id;
     let (id, job) = jobs.add(Job {
-        account_id: ctx.reader().account_id,
+        account_id,
         file_name: file_name.clone(),
         dry_run,
         progress: None,
         outcome: None,
+        kept: None,
     });
-    let db = st.db.clone();
+    let db = db.clone();
+    let jobs = jobs.clone();
     let actor = ctx.actor();
     let scope = ctx.reader().registry_scope();
     tokio::spawn(async move {
@@ -226,9 +221,18 @@ async fn import_submit(
             &progress,
         )
         .await;
-        // The slot and the temporary file go as soon as the import ends.
-        drop(spool);
+        // The slot goes as soon as the import ends; the file too, but after a clean dry run.
         drop(slot);
+        let clean = dry_run
+            && r.as_ref()
+                .is_ok_and(|r| r.errors.is_empty() && !r.committed);
+        let kept = if clean {
+            jobs.forget_kept(account_id);
+            Some((spool, std::time::Instant::now()))
+        } else {
+            drop(spool);
+            None
+        };
         let outcome = r.map_err(|e| {
             tracing::error!("import {file_name}: {e}");
             Msg::new(
@@ -236,10 +240,57 @@ async fn import_submit(
                 e.message(crate::i18n::Lang::Zh),
             )
         });
-        job.lock().expect("job lock").outcome = Some(outcome);
+        let mut j = job.lock().expect("job lock");
+        j.outcome = Some(outcome);
+        j.kept = kept;
     });
+    id
+}
+
+/// "Import now" after a clean dry run: the same file, kept on this node, imported for real.
+async fn import_now(
+    State(db): State<Db>,
+    Extension(jobs): Extension<Arc<Jobs>>,
+    Path(id): Path<String>,
+    crate::web::kit::CsrfForm(ctx, _f): crate::web::kit::CsrfForm<NoFields>,
+) -> Response {
+    if let Err(r) = writers_only(&ctx) {
+        return r;
+    }
+    let l = ctx.lang;
+    let job = id.parse::<u64>().ok().and_then(|n| jobs.get(n));
+    let Some(job) =
+        job.filter(|j| j.lock().expect("job lock").account_id == ctx.reader().account_id)
+    else {
+        return ctx.error(AppError::NotFound);
+    };
+    let Some(slot) = jobs.try_slot() else {
+        let mut r = import_form(
+            &db,
+            &ctx,
+            &[ta(l, "import-busy", &[("n", Arg::N(jobs.limit() as i64))])],
+        )
+        .await;
+        *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        return r;
+    };
+    let (file_name, spool) = {
+        let mut j = job.lock().expect("job lock");
+        (j.file_name.clone(), j.take_kept())
+    };
+    let Some(spool) = spool else {
+        // Already imported, expired, or not a clean dry run: upload the file again.
+        return import_form(&db, &ctx, &[t(l, "import-now-gone")]).await;
+    };
+    let id = start(&db, &jobs, &ctx, file_name, spool, false, slot);
     Redirect::to(&format!("/import/jobs/{id}")).into_response()
 }
+
+/// A form with nothing but its CSRF token.
+#[derive(Deserialize, Default)]
+struct NoFields {}
 
 fn download(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
     (
@@ -269,7 +320,7 @@ async fn job_page(
     if j.account_id != ctx.reader().account_id {
         return ctx.error(AppError::NotFound);
     }
-    let body = views::job(l, &j);
+    let body = views::job(l, &ctx.session.csrf, id.as_str(), &j);
     let running = j.outcome.is_none();
     drop(j);
     if !running {
@@ -341,6 +392,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/import/jobs/{id}", get(job_page))
+        .route("/import/jobs/{id}/import", axum::routing::post(import_now))
         .route("/import/{name}", get(template))
         .route("/export", get(export_page))
 }

@@ -3,28 +3,60 @@
 use crate::html;
 use crate::i18n::field_label;
 use crate::i18n::{t, ta, Arg, Lang};
+use crate::registry::areas::GridCode;
 use crate::registry::import::ImportPhase;
 use crate::registry::jobs::Job;
 use crate::web::html::{csrf_field, error_box, Markup};
 
-/// The import form, with the errors of a refused upload.
-pub fn import_form(l: Lang, csrf: &str, errors: &[String]) -> Markup {
-    html!(
-        "<h1>{}</h1><p>{}</p><p class=\"actions\"><a class=\"btn alt\" href=\"/import/template.xlsx\">{}</a><a class=\"btn alt\" href=\"/import/template.csv\">{}</a></p>{}\
-         <form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\" class=\"box\" id=\"import-form\">{}\
-         <label class=\"field\"><span>{}</span><input type=\"file\" name=\"file\" accept=\".csv,.xlsx,text/csv\" required></label>\
-         <label><input type=\"checkbox\" name=\"dry_run\" value=\"1\" checked> {}</label><p class=\"muted\">{}</p><button>{}</button></form>",
-        t(l, "import-title"),
-        t(l, "import-intro"),
-        t(l, "import-template-xlsx"),
-        t(l, "import-template-csv"),
-        error_box(l, errors),
-        csrf_field(csrf),
-        t(l, "import-file"),
-        t(l, "import-dry-run"),
-        t(l, "import-dry-run-hint"),
-        t(l, "import-submit")
-    )
+/// The import form, with the errors of a refused upload, and the grids within the importer's
+/// scope with their codes (what the first column takes; a community's code does too).
+pub fn import_form(
+    l: Lang,
+    csrf: &str,
+    errors: &[String],
+    grids: &[GridCode],
+    more: bool,
+) -> Markup {
+    let (c_code, c_community) = (t(l, "col-code"), t(l, "col-community"));
+    maud::html! {
+        h1 { (t(l, "import-title")) }
+        p { (t(l, "import-intro")) }
+        p.actions {
+            a.btn.alt href="/import/template.xlsx" { (t(l, "import-template-xlsx")) }
+            a.btn.alt href="/import/template.csv" { (t(l, "import-template-csv")) }
+        }
+        (error_box(l, errors))
+        form.box #import-form method="post" action="/import" enctype="multipart/form-data" {
+            (csrf_field(csrf))
+            label.field {
+                span { (t(l, "import-file")) }
+                input type="file" name="file" accept=".csv,.xlsx,text/csv" required;
+            }
+            label { input type="checkbox" name="dry_run" value="1" checked; " " (t(l, "import-dry-run")) }
+            p.muted { (t(l, "import-dry-run-hint")) }
+            button { (t(l, "import-submit")) }
+        }
+        h2 { (t(l, "import-grids-title")) }
+        p.muted { (t(l, "import-grids-hint")) }
+        @if grids.is_empty() {
+            p.muted #import-grids-none { (t(l, "import-grids-none")) }
+        } @else {
+            table.stack #import-grids {
+                thead { tr { th { (t(l, "col-grid")) } th { (c_code) } th { (c_community) } } }
+                tbody {
+                    @for g in grids {
+                        tr {
+                            td { (g.name) }
+                            td data-label=(c_code) { code { (g.code) } }
+                            td data-label=(c_community) { (g.community) }
+                        }
+                    }
+                }
+            }
+            @if more { p.muted { (t(l, "import-grids-more")) } }
+        }
+    }
+    .into()
 }
 
 fn phase_name(l: Lang, p: ImportPhase) -> String {
@@ -39,7 +71,7 @@ fn phase_name(l: Lang, p: ImportPhase) -> String {
 }
 
 /// A job's page body: its progress while it runs, its report when it has ended.
-pub fn job(l: Lang, j: &Job) -> Markup {
+pub fn job(l: Lang, csrf: &str, id: &str, j: &Job) -> Markup {
     let mut body = html!(
         "<h1>{}</h1><p class=\"muted\">{}</p>",
         t(l, "import-title"),
@@ -89,21 +121,25 @@ pub fn job(l: Lang, j: &Job) -> Markup {
                 r.residents
             ));
             if !r.errors.is_empty() {
-                body.push(html!(
-                    "<table id=\"import-errors\"><tr><th class=\"n\">{}</th><th>{}</th><th>{}</th></tr>",
+                let cols = [
                     t(l, "import-row"),
                     t(l, "import-column"),
-                    t(l, "import-problem")
-                ));
-                for e in r.errors.iter().take(1000) {
-                    body.push(html!(
-                        "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                        e.row.map(|n| n.to_string()).unwrap_or_default(),
-                        field_label(e.field, l),
-                        e.message.get(l)
-                    ));
-                }
-                body.0.push_str("</table>");
+                    t(l, "import-problem"),
+                ];
+                body.push(maud::html! {
+                    table.stack #import-errors {
+                        thead { tr { th.n { (cols[0]) } th { (cols[1]) } th { (cols[2]) } } }
+                        tbody {
+                            @for e in r.errors.iter().take(1000) {
+                                tr {
+                                    td.n data-label=(cols[0]) { (e.row.map(|n| n.to_string()).unwrap_or_default()) }
+                                    td data-label=(cols[1]) { (field_label(e.field, l)) }
+                                    td data-label=(cols[2]) { (e.message.get(l)) }
+                                }
+                            }
+                        }
+                    }
+                }.into());
                 if r.errors.len() + r.more_errors > 1000 {
                     body.push(html!(
                         "<p class=\"muted\">{}</p>",
@@ -116,7 +152,17 @@ pub fn job(l: Lang, j: &Job) -> Markup {
                 }
             }
             if !r.committed && r.errors.is_empty() && j.dry_run {
-                body.push(html!("<p>{}</p>", t(l, "import-dry-next")));
+                if j.can_import_now() {
+                    body.push(maud::html! {
+                        form.box #import-now method="post" action={ "/import/jobs/" (id) "/import" } {
+                            (csrf_field(csrf))
+                            p { (t(l, "import-now-hint")) }
+                            button data-confirm=(t(l, "import-now-confirm")) { (t(l, "import-now")) }
+                        }
+                    }.into());
+                } else {
+                    body.push(html!("<p>{}</p>", t(l, "import-dry-next")));
+                }
             }
         }
     }

@@ -138,14 +138,25 @@ pub(super) async fn new_resident_page(State(db): State<Db>, ctx: Ctx, Id(n): Id)
         return r;
     }
     // Only for a household within scope.
-    if let Err(e) = residents::household(&db, &ctx.reader().registry_scope(), n).await {
-        return ctx.error(e);
-    }
+    let h = match residents::household(&db, &ctx.reader().registry_scope(), n).await {
+        Ok(h) => h,
+        Err(e) => return ctx.error(e),
+    };
+    // A household without a head (a new one) gets its head first.
+    let f = ResidentForm {
+        relation: if h.household.head_id.is_none() {
+            "head"
+        } else {
+            "other"
+        }
+        .into(),
+        ..ResidentForm::default()
+    };
     form_page(
         &ctx,
         &format!("/households/{n}/residents/new"),
         "resident-new",
-        &ResidentForm::default(),
+        &f,
         &FormErrors::none(),
     )
 }

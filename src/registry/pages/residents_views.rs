@@ -207,7 +207,7 @@ pub fn resident_form(
         select("doc_type", &t(l, "col-doc-type"), &options(l, DOC_TYPES), &or(&f.doc_type, "id_card"), er("doc_type")),
         field("doc_number", &t(l, "col-doc"), &f.doc_number, er("doc_number"), "required autocomplete=\"off\""),
         select("sex", &t(l, "col-sex"), &sexes, sex, er("sex")),
-        field("birth_date", &t(l, "col-birth-date"), &f.birth_date, er("birth_date"), "placeholder=\"YYYY-MM-DD\""),
+        field("birth_date", &t(l, "col-birth-date"), &f.birth_date, er("birth_date"), "type=\"date\""),
         field("phone", &t(l, "col-phone"), &f.phone, er("phone"), "inputmode=\"tel\" autocomplete=\"off\""),
         select("relation", &t(l, "col-relation"), &options(l, RELATIONS), &or(&f.relation, "other"), er("relation")),
         checkboxes("tags", &t(l, "col-tags"), l, TAGS, &refs(&f.tags), er("tags")),

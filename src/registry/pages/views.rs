@@ -74,35 +74,39 @@ pub fn count_cards(l: Lang, c: &Counts) -> Markup {
     m
 }
 
-/// Residents as a table (a household's members, search results).
+/// Residents as a table (a household's members, search results); on a phone each resident is
+/// a card, each value labelled.
 pub fn member_rows(l: Lang, members: &[ResidentView]) -> Markup {
-    let mut m = html!(
-        "<table class=\"wide\" id=\"members\"><tr><th>{}</th><th>{}</th><th class=\"opt\">{}</th><th class=\"n\">{}</th><th>{}</th><th class=\"opt\">{}</th></tr>",
-        t(l, "col-name"),
+    let c = [
         t(l, "col-doc"),
         t(l, "col-sex"),
         t(l, "col-age"),
         t(l, "col-relation"),
-        t(l, "col-tags")
-    );
-    for r in members {
-        let tags: Markup = Markup(
-            r.tags
-                .iter()
-                .map(|c| html!("<span class=\"tag\">{}</span>", term(l, TAGS, c)).0)
-                .collect(),
-        );
-        m.push(html!(
-            "<tr><td class=\"nowrap\"><a href=\"/residents/{}\">{}</a></td><td class=\"masked\">{}</td><td class=\"opt\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"opt\">{}</td></tr>",
-            r.id,
-            r.name,
-            r.doc_number_masked,
-            sex_text(l, r.sex),
-            r.age.map(|a| a.to_string()).unwrap_or_default(),
-            term(l, RELATIONS, &r.relation),
-            tags
-        ));
+        t(l, "col-tags"),
+    ];
+    maud::html! {
+        table.stack.wide #members {
+            thead {
+                tr {
+                    th { (t(l, "col-name")) } th { (c[0]) } th.opt { (c[1]) } th.n { (c[2]) }
+                    th { (c[3]) } th.opt { (c[4]) }
+                }
+            }
+            tbody {
+                @for r in members {
+                    tr {
+                        td { a.cell href={ "/residents/" (r.id) } { (r.name) } }
+                        td.masked data-label=(c[0]) { (r.doc_number_masked) }
+                        td.opt data-label=(c[1]) { (sex_text(l, r.sex)) }
+                        td.n data-label=(c[2]) { (r.age.map(|a| a.to_string()).unwrap_or_default()) }
+                        td data-label=(c[3]) { (term(l, RELATIONS, &r.relation)) }
+                        td.opt data-label=(c[4]) {
+                            @for code in &r.tags { span.tag { (term(l, TAGS, code)) } " " }
+                        }
+                    }
+                }
+            }
+        }
     }
-    m.0.push_str("</table>");
-    m
+    .into()
 }
