@@ -356,21 +356,3 @@ pub async fn solve(db: &Db, actor: &Actor, r: &Reader, id: i64, solution: &str) 
     tx.commit().await?;
     Ok(())
 }
-
-/// One visit within the reader's scope (visitors only), e.g. to register the needs it found.
-pub async fn get(db: &Db, r: &Reader, id: i64) -> AppResult<Visit> {
-    require_visitor(r)?;
-    let (cond, mut params) = r.registry_scope().sql("c.path", 2);
-    params.insert(0, Value::from(id));
-    db.query_opt_as(
-        &format!(
-            "SELECT c.id, c.resident_id AS resident, p.name, c.visited_on, c.visitors, c.situation, \
-             c.needs, b.name AS branch \
-             FROM care_visits c JOIN residents p ON p.id = c.resident_id LEFT JOIN branches b ON b.id = c.branch_id \
-             WHERE c.id = $1 AND {cond}"
-        ),
-        params,
-    )
-    .await?
-    .ok_or(AppError::NotFound)
-}

@@ -254,7 +254,7 @@ pub async fn visit_household(
     visit: i64,
 ) -> AppResult<(crate::mobilization::visits::Visit, i64)> {
     super::require_intake(r)?;
-    let v = crate::mobilization::visits::get(db, r, visit).await?;
+    let v = crate::mobilization::visits::one(db, r, visit).await?;
     let who = crate::registry::residents::resident(db, &r.registry_scope(), v.resident).await?;
     Ok((v, who.household_id))
 }

@@ -246,6 +246,7 @@ audit-act-login-second-factor = Signed in with the second factor
 audit-act-logout = Signed out
 audit-act-totp-enrol = Second factor turned on
 audit-act-password-set = Password set
+audit-act-assign = Filed under an area
 audit-act-account-create = Account created
 audit-act-account-disable = Account disabled
 audit-act-account-enable = Account enabled

@@ -243,6 +243,7 @@ audit-act-login-second-factor = 通过二次验证登录
 audit-act-logout = 登出
 audit-act-totp-enrol = 开启二次验证
 audit-act-password-set = 设置密码
+audit-act-assign = 划归区域
 audit-act-account-create = 创建账号
 audit-act-account-disable = 停用账号
 audit-act-account-enable = 启用账号
