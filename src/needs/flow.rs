@@ -481,6 +481,19 @@ pub async fn reveal_phone(
 ) -> AppResult<String> {
     let n = fetch(db, id).await?;
     require_holder(v, &n)?;
+    dial(
+        db,
+        actor,
+        &n,
+        Event::new("need_phone_reveal", "need", id),
+        now,
+    )
+    .await
+}
+
+/// The number of an open need, with a `call` step in its history and `event` in the audit log,
+/// both recorded before the number is returned.
+async fn dial(db: &Db, actor: &Actor, n: &Need, event: Event, now: i64) -> AppResult<String> {
     if !n.is_open() {
         return Err(AppError::Conflict(Msg::new(
             "this need is closed; its phone number is no longer shown",
@@ -494,15 +507,10 @@ pub async fn reveal_phone(
     let mut tx = db.begin().await?;
     tx.execute(
         "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'call', $2, $2, $3, '', $4)",
-        args![id, n.status.as_str(), actor.username.as_str(), now],
+        args![n.id, n.status.as_str(), actor.username.as_str(), now],
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event::new("need_phone_reveal", "need", id).area(&n.path),
-    )
-    .await?;
+    audit::record(&mut tx, actor, event.area(&n.path)).await?;
     tx.commit().await?;
     Ok(phone)
 }
@@ -528,32 +536,14 @@ pub async fn call_phone(
             "您的角色无权拨打居民电话",
         )));
     }
-    if !n.is_open() {
-        return Err(AppError::Conflict(Msg::new(
-            "this need is closed; its phone number is no longer shown",
-            "此需求已关闭，不再显示电话号码",
-        )));
-    }
-    let phone = n.phone.clone().ok_or(AppError::Conflict(Msg::new(
-        "no phone number was given; go to the address",
-        "未留电话，请上门",
-    )))?;
-    let mut tx = db.begin().await?;
-    tx.execute(
-        "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'call', $2, $2, $3, '', $4)",
-        args![id, n.status.as_str(), actor.username.as_str(), now],
-    )
-    .await?;
-    audit::record(
-        &mut tx,
+    dial(
+        db,
         actor,
-        Event::new("phone_call", "need", id)
-            .area(&n.path)
-            .detail(json!({"fields": ["phone"]})),
+        &n,
+        Event::new("phone_call", "need", id).detail(json!({"fields": ["phone"]})),
+        now,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(phone)
+    .await
 }
 
 /// Record an item delivered for a need: by the volunteer it is given to (once started), or by

@@ -123,15 +123,9 @@ pub async fn reveal_docs(db: &Db, actor: &Actor, r: &Reader, list: &mut [Walkin]
     Ok(())
 }
 
-/// File a pending walk-in under a grid (within the area of the site where they were sampled
-/// and the reader's scope), so the grid's workers see and register them.
-pub async fn assign_grid(
-    db: &Db,
-    actor: &Actor,
-    r: &Reader,
-    id: i64,
-    grid_code: &str,
-) -> AppResult<()> {
+/// A walk-in still waiting to be dealt with, for a reader who writes the registry and has it
+/// in scope.
+async fn pending(db: &Db, r: &Reader, id: i64) -> AppResult<PendingWalkin> {
     if !r.can_write_registry() {
         return Err(crate::registry::edit::forbidden());
     }
@@ -151,6 +145,20 @@ pub async fn assign_grid(
             "该临时人员已处理",
         )));
     }
+    Ok(w)
+}
+
+/// File a pending walk-in under a grid (within the area of the site where they were sampled
+/// and the reader's scope), so the grid's workers see and register them.
+pub async fn assign_grid(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    id: i64,
+    grid_code: &str,
+) -> AppResult<()> {
+    let w = pending(db, r, id).await?;
+    let scope = r.registry_scope();
     let grid = crate::registry::areas::by_code(db, grid_code.trim())
         .await?
         .filter(|g| {
@@ -247,25 +255,8 @@ pub async fn resolve_walkin(
     id: i64,
     link: bool,
 ) -> AppResult<()> {
-    if !r.can_write_registry() {
-        return Err(crate::registry::edit::forbidden());
-    }
+    let w = pending(db, r, id).await?;
     let scope = r.registry_scope();
-    let w = db
-        .query_opt_as::<PendingWalkin>(
-            "SELECT w.round_id, w.path, w.barcode, w.doc_type, w.doc_number, w.taken_ms, w.status \
-             FROM test_walkins w WHERE w.id = $1",
-            args![id],
-        )
-        .await?
-        .filter(|w| scope.contains(&w.path))
-        .ok_or(AppError::NotFound)?;
-    if w.status != "pending" {
-        return Err(AppError::Conflict(Msg::new(
-            "this walk-in has already been dealt with",
-            "该临时人员已处理",
-        )));
-    }
     let round = super::round_by_id(db, w.round_id)
         .await?
         .ok_or(AppError::NotFound)?;

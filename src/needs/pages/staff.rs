@@ -23,6 +23,7 @@ use crate::needs::figures;
 use crate::needs::flow::{self, Action, QueueFilter, Who};
 use crate::needs::{can_dispatch, intake, level_of_role};
 use crate::registry::areas::scope_choices;
+use crate::registry::pages::parts::{call_answer, wants_json, CallForm};
 use crate::web::html::qr_svg;
 use crate::web::html::Markup;
 use crate::web::kit::NoFields;
@@ -166,38 +167,16 @@ pub(super) async fn history_names(
     crate::access::display_names(db, &history_logins(items, steps)).await
 }
 
-/// The form behind a call button: where the no-script page links back to.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub(super) struct CallForm {
-    back: String,
-}
-
-/// Tap to call a need's number (see [`flow::call_phone`]): `{"phone": …}` for the page's
-/// script, which turns the button into a `tel:` link in place; without the script, a small
-/// page with that link.
+/// Tap to call a need's number (see [`flow::call_phone`] and the registry's `call_answer`).
 pub(super) async fn call_post(
     State(db): State<Db>,
     Id(id): Id,
     headers: HeaderMap,
     CsrfForm(ctx, f): CsrfForm<CallForm>,
 ) -> Response {
-    let json = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
-    let phone = match flow::call_phone(&db, &ctx.actor(), ctx.reader(), id, now_ms()).await {
-        Ok(p) => p,
-        Err(e) if json => return crate::web::ApiError(e, ctx.lang).into_response(),
-        Err(e) => return ctx.error(e),
-    };
-    if json {
-        return axum::Json(serde_json::json!({ "phone": phone })).into_response();
-    }
-    let back = crate::web::pages::safe_next(Some(&f.back));
+    let phone = flow::call_phone(&db, &ctx.actor(), ctx.reader(), id, now_ms()).await;
     let title = t(ctx.lang, "need-call-title");
-    let body = views::called(ctx.lang, &phone, &back);
-    ctx.page(&title, body)
+    call_answer(&ctx, wants_json(&headers), phone, &title, &f.back)
 }
 
 /// Take the action a posted form asks for (with the version the form carries); its kind.

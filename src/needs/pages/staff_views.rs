@@ -648,13 +648,3 @@ pub fn deadlines(
     ));
     body
 }
-
-/// The page a call button opens without the page's script: the number as a `tel:` link.
-pub fn called(l: Lang, phone: &str, back: &str) -> Markup {
-    maud::html! {
-        h1 { (t(l, "need-call-title")) }
-        p { a.btn.big #phone-number href={ "tel:" (phone) } { (phone) } }
-        p { a.btn.alt href=(back) { (t(l, "need-back")) } }
-    }
-    .into()
-}

@@ -37,6 +37,50 @@ pub fn call_button(l: Lang, csrf: &str, resident: i64, masked_phone: &str, back:
     .into()
 }
 
+/// The form behind a call button: where the no-script page links back to.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CallForm {
+    pub back: String,
+}
+
+/// Whether the request asks for JSON (the page's script does, for a call button).
+pub fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+/// The answer to a call button, whoever's number it is: `{"phone": …}` for the page's script,
+/// which turns the button into a `tel:` link in place; without the script, a small page titled
+/// `title` with that link and a way back to `back`. A refusal is a JSON error or an error page.
+pub fn call_answer(
+    ctx: &Ctx,
+    json: bool,
+    phone: AppResult<String>,
+    title: &str,
+    back: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let phone = match phone {
+        Ok(p) => p,
+        Err(e) if json => return crate::web::ApiError(e, ctx.lang).into_response(),
+        Err(e) => return ctx.error(e),
+    };
+    if json {
+        return axum::Json(serde_json::json!({ "phone": phone })).into_response();
+    }
+    let back = crate::web::pages::safe_next(Some(back));
+    let body = maud::html! {
+        h1 { (title) }
+        p { a.btn.big #phone-number href={ "tel:" (phone) } { (phone) } }
+        p.muted { (ctx.t("call-tap")) }
+        p { a.btn.alt href=(back) { (ctx.t("call-back")) } }
+    };
+    ctx.page(title, body.into())
+}
+
 /// A section of a household's page, after the registry's own.
 pub trait HouseholdPart: Send + Sync + 'static {
     fn section<'a>(&'a self, db: &'a Db, ctx: &'a Ctx, household: i64) -> Drawn<'a>;

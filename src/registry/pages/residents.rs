@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::areas::crumbs_to;
 use super::residents_views::{self as views, ResidentForm, ResidentPage};
-use super::writers_only;
+use super::{parts, writers_only};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::t;
@@ -79,51 +79,28 @@ pub(super) async fn reveal(
     }
 }
 
-/// The form behind a call button: where the no-script page links back to.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub(super) struct CallForm {
-    back: String,
-}
-
-/// Tap to call (see [`edit::call_phone`]): `{"phone": …}` for the page's script, which turns
-/// the button into a `tel:` link in place; without the script, a small page with that link.
+/// Tap to call (see [`edit::call_phone`] and [`parts::call_answer`]).
 pub(super) async fn call(
     State(db): State<Db>,
     Id(n): Id,
     headers: axum::http::HeaderMap,
-    CsrfForm(ctx, f): CsrfForm<CallForm>,
+    CsrfForm(ctx, f): CsrfForm<parts::CallForm>,
 ) -> Response {
-    use axum::response::IntoResponse;
-    let json = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
-    let phone = match edit::call_phone(&db, &ctx.actor(), ctx.reader(), n).await {
-        Ok(p) => p,
-        Err(e) if json => return crate::web::ApiError(e, ctx.lang).into_response(),
-        Err(e) => return ctx.error(e),
-    };
-    if json {
-        return axum::Json(serde_json::json!({ "phone": phone })).into_response();
+    let json = parts::wants_json(&headers);
+    let phone = edit::call_phone(&db, &ctx.actor(), ctx.reader(), n).await;
+    let mut title = String::new();
+    if phone.is_ok() && !json {
+        let name = residents::resident(&db, &ctx.reader().registry_scope(), n)
+            .await
+            .map(|r| r.name)
+            .unwrap_or_default();
+        title = crate::i18n::ta(
+            ctx.lang,
+            "call-title",
+            &[("name", crate::i18n::Arg::S(name))],
+        );
     }
-    let name = residents::resident(&db, &ctx.reader().registry_scope(), n)
-        .await
-        .map(|r| r.name)
-        .unwrap_or_default();
-    let back = crate::web::pages::safe_next(Some(&f.back));
-    let title = crate::i18n::ta(
-        ctx.lang,
-        "call-title",
-        &[("name", crate::i18n::Arg::S(name))],
-    );
-    let body = maud::html! {
-        h1 { (title) }
-        p { a.btn.big #phone-number href={ "tel:" (phone) } { (phone) } }
-        p.muted { (ctx.t("call-tap")) }
-        p { a.btn.alt href=(back) { (ctx.t("call-back")) } }
-    };
-    ctx.page(&title, body.into())
+    parts::call_answer(&ctx, json, phone, &title, &f.back)
 }
 
 /// The resident form as a page.
