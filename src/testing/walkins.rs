@@ -116,7 +116,6 @@ pub async fn reveal_docs(db: &Db, actor: &Actor, r: &Reader, list: &mut [Walkin]
             .detail(json!({
                 "walkins": ids,
                 "fields": ["doc_number"],
-                "why": "match walk-ins to the registry",
             })),
     )
     .await?;

@@ -334,6 +334,18 @@ impl Browser {
             .map(drop)
     }
 
+    /// Accept the confirmation a button asks for (`data-confirm`), waiting for it to open.
+    pub(crate) async fn accept_confirm(&self) -> R<()> {
+        let start = Instant::now();
+        loop {
+            match self.cmd("POST", "/alert/accept", Some(json!({}))).await {
+                Ok(_) => return Ok(()),
+                Err(e) if start.elapsed() > WAIT => return Err(format!("no confirmation: {e}")),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
     async fn clear(&self, el: &str) -> R<()> {
         self.cmd("POST", &format!("/element/{el}/clear"), Some(json!({})))
             .await
@@ -1009,7 +1021,7 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
         // The action cell: the action, then "user · address".
         let who = b.text(&cells[2]).await?;
         ensure!(
-            who.contains("demo-hq"),
+            who.contains(wardline::cli::demo_person("demo-hq")),
             "the reveal is not by demo-hq: {who:?}"
         );
         // The record cell: the record, then the detail.
@@ -1459,6 +1471,7 @@ async fn needs_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) ->
     b.wait_text("#items", "medicine").await?;
     let done = b.find("#do-done").await?;
     b.click(&done).await?;
+    b.accept_confirm().await?;
     b.wait_text(".notice", "Done").await?;
     b.wait_text("#my-done", "Nifedipine").await?;
     sign_out(b).await?;

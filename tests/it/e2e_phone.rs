@@ -703,7 +703,8 @@ function wholeWord(hay, needle) {
   let i = hay.indexOf(needle);
   while (i >= 0) {
     const before = i > 0 ? hay[i - 1] : ' ', after = hay[i + needle.length] || ' ';
-    if (!/[A-Za-z0-9_]/.test(before) && !/[A-Za-z0-9_]/.test(after)) return true;
+    // A login name such as "demo-volunteer" holds the word but is a name, not UI text.
+    if (!/[A-Za-z0-9_\-]/.test(before) && !/[A-Za-z0-9_\-]/.test(after)) return true;
     i = hay.indexOf(needle, i + 1);
   }
   return false;

@@ -353,9 +353,11 @@ async fn care_visit_and_follow_up(w: &World<'_>, branch: i64) -> (i64, i64) {
     let p = get_page(addr, &format!("/visits/new?resident={resident}"), cookie).await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("id=\"visit-form\""));
-    assert!(p
-        .body
-        .contains("name=\"visitors\" value=\"demo-community\""));
+    let visitors = format!(
+        "name=\"visitors\" value=\"{}\"",
+        wardline::cli::demo_person("demo-community")
+    );
+    assert!(p.body.contains(&visitors), "{}", p.body);
     assert!(p
         .body
         .contains(&format!("<option value=\"{branch}\" selected>")));

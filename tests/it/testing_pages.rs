@@ -693,7 +693,7 @@ async fn officers_create_rounds_and_set_up_sites() {
         assert_eq!(r.status, 303);
         let p = get_page(addr, r.header("location").unwrap(), &cookie).await;
         assert!(
-            p.body.contains("入户队") && p.body.contains("demo-grid"),
+            p.body.contains("入户队") && p.body.contains(wardline::cli::demo_person("demo-grid")),
             "{}",
             p.body
         );

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use crate::audit::{list, Filter};
+use crate::audit::{list, Entry, Filter};
 use crate::calendar::{days_from_civil, parse_date};
 use crate::db::Db;
 use crate::error::AppError;
@@ -184,7 +184,44 @@ async fn audit_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<AuditQuery>)
         Ok(n) => n,
         Err(e) => return ctx.error(e),
     };
-    ctx.page(&t(l, "audit-title"), views::audit(l, &q, &entries, &names))
+    let live = match live_records(&db, &entries).await {
+        Ok(x) => x,
+        Err(e) => return ctx.error(e),
+    };
+    ctx.page(
+        &t(l, "audit-title"),
+        views::audit(l, &q, &entries, &names, &live),
+    )
+}
+
+/// The households and residents named by `entries` that still exist, as (kind, id): only
+/// those are linked (a merged or removed household has no page to open).
+async fn live_records(
+    db: &Db,
+    entries: &[Entry],
+) -> crate::error::AppResult<std::collections::HashSet<(String, String)>> {
+    let mut live = std::collections::HashSet::new();
+    for (kind, table) in [("household", "households"), ("resident", "residents")] {
+        let mut ids: Vec<i64> = entries
+            .iter()
+            .filter(|e| e.entity == kind)
+            .filter_map(|e| e.entity_id.parse().ok())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "SELECT id FROM {table} WHERE id IN ({})",
+            crate::db::placeholders(1, ids.len())
+        );
+        let args = ids.iter().map(|i| crate::db::Value::from(*i)).collect();
+        for id in db.column::<i64>(&sql, args).await? {
+            live.insert((kind.to_owned(), id.to_string()));
+        }
+    }
+    Ok(live)
 }
 
 pub fn routes() -> Router<AppState> {

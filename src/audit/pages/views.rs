@@ -17,6 +17,7 @@ pub fn audit(
     q: &AuditQuery,
     entries: &[Entry],
     names: &HashMap<String, String>,
+    live: &std::collections::HashSet<(String, String)>,
 ) -> Markup {
     let mut actions = vec![(String::new(), t(l, "audit-any-action"))];
     actions.extend(
@@ -89,9 +90,12 @@ pub fn audit(
                             }
                             td data-label=(cols[2]) {
                                 div {
-                                    @if e.entity == "resident" && !e.entity_id.is_empty() {
+                                    @if (e.entity == "resident" || e.entity == "household")
+                                        && !live.contains(&(e.entity.clone(), e.entity_id.clone())) {
+                                        (kind) " #" (e.entity_id)
+                                    } @else if e.entity == "resident" {
                                         a href={ "/residents/" (e.entity_id) } { (kind) " #" (e.entity_id) }
-                                    } @else if e.entity == "household" && !e.entity_id.is_empty() {
+                                    } @else if e.entity == "household" {
                                         a href={ "/households/" (e.entity_id) } { (kind) " #" (e.entity_id) }
                                     } @else if e.entity_id.is_empty() {
                                         (kind)

@@ -90,11 +90,21 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
     let mut body = html!("<h1>{}</h1>", t(l, "mob-pool-title"));
     body.push(error_box(l, errors));
     let n = |s: &str| p.counts.iter().find(|c| c.0 == s).map_or(0, |c| c.1);
+    // The screening queue opens for those who screen; others see the count only.
+    let screens = crate::mobilization::can_manage(ctx.reader());
+    let (applied_tag, applied_href) = if screens {
+        ("a", " href=\"/volunteers/screening\"")
+    } else {
+        ("div", "")
+    };
     body.push(html!(
-        "<div class=\"cards\" id=\"pool-counts\"><a class=\"card{}\" href=\"/volunteers/screening\"><b>{}</b><span>{}</span></a><a class=\"card\" href=\"/volunteers?status=approved\"><b>{}</b><span>{}</span></a><a class=\"card\" href=\"/volunteers?status=suspended\"><b>{}</b><span>{}</span></a><a class=\"card\" href=\"/volunteers?status=rejected\"><b>{}</b><span>{}</span></a></div>",
+        "<div class=\"cards\" id=\"pool-counts\"><{} class=\"card{}\"{}><b>{}</b><span>{}</span></{}><a class=\"card\" href=\"/volunteers?status=approved\"><b>{}</b><span>{}</span></a><a class=\"card\" href=\"/volunteers?status=suspended\"><b>{}</b><span>{}</span></a><a class=\"card\" href=\"/volunteers?status=rejected\"><b>{}</b><span>{}</span></a></div>",
+        Markup(applied_tag.into()),
         if n("applied") > 0 { " warn" } else { "" },
+        Markup(applied_href.into()),
         n("applied"),
         t(l, "mob-count-applied"),
+        Markup(applied_tag.into()),
         n("approved"),
         t(l, "mob-count-approved"),
         n("suspended"),

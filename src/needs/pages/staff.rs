@@ -452,6 +452,7 @@ pub(super) async fn plate_page(
             qr_svg(&url),
             qs.done.trim() == "renewed",
             can_dispatch(r).then_some(ctx.session.csrf.as_str()),
+            crate::needs::can_intake(r),
         );
         Ok((t(l, "need-plate"), body))
     };

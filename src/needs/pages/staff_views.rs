@@ -444,6 +444,7 @@ pub fn plate(
     qr: Markup,
     renewed: bool,
     renew_csrf: Option<&str>,
+    may_register: bool,
 ) -> Markup {
     let mut body = crumbs(&[
         (t(l, "need-household"), format!("/households/{household}")),
@@ -461,11 +462,19 @@ pub fn plate(
         url,
         t(l, "need-plate-private")
     ));
+    let register = if may_register {
+        html!(
+            " <a class=\"btn alt\" href=\"/needs/new?household={}\">{}</a>",
+            household,
+            t(l, "need-new")
+        )
+    } else {
+        Markup::default()
+    };
     body.push(html!(
-        "<p class=\"actions noprint\"><button type=\"button\" id=\"print-plate\" data-print hidden>{}</button> <a class=\"btn alt\" href=\"/needs/new?household={}\">{}</a></p>",
+        "<p class=\"actions noprint\"><button type=\"button\" id=\"print-plate\" data-print hidden>{}</button>{}</p>",
         t(l, "need-print"),
-        household,
-        t(l, "need-new")
+        register
     ));
     if let Some(csrf) = renew_csrf {
         body.push(html!(
