@@ -436,6 +436,7 @@ pub fn new_need(l: Lang, v: &NewView) -> Markup {
 }
 
 /// A household's door plate with its link's QR code.
+#[allow(clippy::too_many_arguments)]
 pub fn plate(
     l: Lang,
     household: i64,
