@@ -65,6 +65,10 @@ fn value(
         },
         J::String(s) if k == "username" => names.get(s).cloned().unwrap_or_else(|| s.clone()),
         J::String(s) if k == "fields" || k == "columns" => field_label(s, l).to_owned(),
+        // A state the record went from or to: its label where there is one.
+        J::String(s) if matches!(k, "from" | "to" | "status" | "result") => {
+            label(l, "audit-val-", s).unwrap_or_else(|| s.clone())
+        }
         J::String(s) => s.clone(),
         J::Array(a) => a
             .iter()

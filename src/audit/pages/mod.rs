@@ -184,7 +184,7 @@ async fn audit_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<AuditQuery>)
         Ok(n) => n,
         Err(e) => return ctx.error(e),
     };
-    let live = match live_records(&db, &entries).await {
+    let live = match live_records(&db, r, &entries).await {
         Ok(x) => x,
         Err(e) => return ctx.error(e),
     };
@@ -194,13 +194,26 @@ async fn audit_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<AuditQuery>)
     )
 }
 
-/// The households and residents named by `entries` that still exist, as (kind, id): only
-/// those are linked (a merged or removed household has no page to open).
+/// A record's id and where it lies.
+struct IdPath {
+    id: i64,
+    path: String,
+}
+crate::from_row!(IdPath { id, path });
+
+/// The households and residents named by `entries` that the reader can open, as (kind, id):
+/// only those are linked (a merged or removed household has no page, and an auditor reads the
+/// log, not the registry).
 async fn live_records(
     db: &Db,
+    r: &crate::access::Reader,
     entries: &[Entry],
 ) -> crate::error::AppResult<std::collections::HashSet<(String, String)>> {
+    let scope = r.registry_scope();
     let mut live = std::collections::HashSet::new();
+    if scope.roots.is_empty() {
+        return Ok(live);
+    }
     for (kind, table) in [("household", "households"), ("resident", "residents")] {
         let mut ids: Vec<i64> = entries
             .iter()
@@ -213,12 +226,13 @@ async fn live_records(
             continue;
         }
         let sql = format!(
-            "SELECT id FROM {table} WHERE id IN ({})",
+            "SELECT id, path FROM {table} WHERE id IN ({})",
             crate::db::placeholders(1, ids.len())
         );
         let args = ids.iter().map(|i| crate::db::Value::from(*i)).collect();
-        for id in db.column::<i64>(&sql, args).await? {
-            live.insert((kind.to_owned(), id.to_string()));
+        let rows: Vec<IdPath> = db.query_as(&sql, args).await?;
+        for x in rows.into_iter().filter(|x| scope.contains(&x.path)) {
+            live.insert((kind.to_owned(), x.id.to_string()));
         }
     }
     Ok(live)

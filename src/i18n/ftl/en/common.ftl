@@ -406,3 +406,21 @@ audit-key-former-head-id = former head
 audit-key-new-areas = new areas
 households-prev = ‹ Previous page
 households-page-of = Page { $page } of { $pages }
+
+# The audit log: states a record went from or to (audit/pages/labels.rs)
+audit-val-applied = applied
+audit-val-approved = approved
+audit-val-rejected = rejected
+audit-val-withdrawn = withdrawn
+audit-val-suspended = suspended
+audit-val-new = waiting
+audit-val-assigned = assigned
+audit-val-claimed = claimed
+audit-val-in-progress = in progress
+audit-val-done = done
+audit-val-cancelled = cancelled
+audit-val-pending = pending
+audit-val-negative = negative
+audit-val-positive = positive
+audit-val-invalid = invalid
+audit-val-retest = re-test due

@@ -403,3 +403,21 @@ audit-key-former-head-id = 原户主
 audit-key-new-areas = 新建区划
 households-prev = ‹ 上一页
 households-page-of = 第 { $page } 页，共 { $pages } 页
+
+# The audit log: states a record went from or to (audit/pages/labels.rs)
+audit-val-applied = 待审核
+audit-val-approved = 已通过
+audit-val-rejected = 未通过
+audit-val-withdrawn = 已撤回
+audit-val-suspended = 已暂停
+audit-val-new = 待处理
+audit-val-assigned = 已派单
+audit-val-claimed = 已认领
+audit-val-in-progress = 处理中
+audit-val-done = 已完成
+audit-val-cancelled = 已取消
+audit-val-pending = 待定
+audit-val-negative = 阴性
+audit-val-positive = 阳性
+audit-val-invalid = 无效
+audit-val-retest = 待复检
