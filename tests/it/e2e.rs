@@ -1025,7 +1025,9 @@ async fn flow(b: &mut Browser, addr: SocketAddr, residents: u64) -> R<()> {
             "the reveal is not by demo-hq: {who:?}"
         );
         // The record cell: the record, then the detail.
-        let record = b.text(&b.all_in(&cells[3], "a").await?[0]).await?;
+        // (The auditor reads the log, not the registry: the record is named, not linked.)
+        let record = b.text(&b.all_in(&cells[3], "div").await?[0]).await?;
+        let record = record.lines().next().unwrap_or_default().to_owned();
         ensure!(
             record == format!("Resident #{resident_id}"),
             "the reveal names {record:?}, not Resident #{resident_id}"
