@@ -448,8 +448,11 @@ async fn volunteers_and_auditors_see_no_residents() {
         let (rid, hid, name, doc) = (r.int(0), r.int(1), r.string(2), r.string(3));
         for user in ["demo-volunteer", "demo-auditor"] {
             let b = login(addr, user, DEMO_PASSWORD).await;
+            // The area browser sends them to their own first page.
             let r = get_page(addr, "/areas", &b.cookie).await;
-            assert_eq!(r.status, 200, "{}: {user}: {}", t.name, r.body);
+            assert_eq!(r.status, 303, "{}: {user}: {}", t.name, r.body);
+            assert_eq!(r.header("location"), Some("/"), "{user}");
+            let r = get_page(addr, "/", &b.cookie).await;
             assert!(!r.body.contains("/areas/431102"), "{user}: {}", r.body);
             for path in [
                 "/areas/431102001001".to_owned(),

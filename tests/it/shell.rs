@@ -269,6 +269,10 @@ async fn each_role_lands_on_its_own_work() {
         assert_eq!(more, ["/account"], "{}", t.name);
         assert!(p.body.contains("action=\"/logout\""));
         assert!(!p.body.contains("href=\"/areas\""));
+        // Typed by hand, the area browser sends them home instead of saying "no area".
+        let p = get_page(addr, "/areas", &b.cookie).await;
+        assert_eq!(p.status, 303, "{}", t.name);
+        assert_eq!(p.header("location"), Some("/"), "{}", t.name);
 
         // The collector: their sites, each a link to the scan page.
         let b = login(addr, "demo-collector", PW).await;

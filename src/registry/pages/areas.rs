@@ -44,6 +44,11 @@ pub(super) async fn crumbs_to(
 /// The areas the reader's scope starts at. One root goes straight to it.
 pub(super) async fn scope_roots(State(db): State<Db>, ctx: Ctx) -> Response {
     let l = ctx.lang;
+    // Volunteers, collectors, labs and auditors do not read the registry: their work is on
+    // their first page, not an empty area browser saying they have no area.
+    if !ctx.reader().can_read_registry() {
+        return Redirect::to("/").into_response();
+    }
     let roots = ctx.reader().registry_scope().roots;
     if roots.len() == 1 {
         if let Ok(Some(a)) = areas::by_path(&db, &roots[0]).await {
