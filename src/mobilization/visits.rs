@@ -229,19 +229,35 @@ crate::from_row!(Visit {
     branch
 });
 
-/// Visits under `path` (newest first), or of one resident.
+/// How many visits lie under `path`.
+pub async fn count(db: &Db, r: &Reader, path: &str) -> AppResult<i64> {
+    require_visitor(r)?;
+    if !r.registry_scope().contains(path) {
+        return Err(AppError::NotFound);
+    }
+    Ok(db
+        .scalar(
+            "SELECT COUNT(*) AS n FROM care_visits WHERE path >= $1 AND path < $2",
+            args![path, path_end(path)],
+        )
+        .await?)
+}
+
+/// Visits under `path` (newest first), or of one resident: `limit` of them after skipping
+/// `skip`.
 pub async fn list(
     db: &Db,
     r: &Reader,
     path: &str,
     resident: Option<i64>,
     limit: i64,
+    skip: i64,
 ) -> AppResult<Vec<Visit>> {
     require_visitor(r)?;
     if !r.registry_scope().contains(path) {
         return Err(AppError::NotFound);
     }
-    let mut params = args![path, path_end(path), limit];
+    let mut params = args![path, path_end(path), limit, skip];
     let mut sql = "SELECT c.id, c.resident_id AS resident, p.name, c.visited_on, c.visitors, c.situation, \
          c.needs, b.name AS branch \
          FROM care_visits c JOIN residents p ON p.id = c.resident_id LEFT JOIN branches b ON b.id = c.branch_id \
@@ -249,9 +265,9 @@ pub async fn list(
         .to_owned();
     if let Some(id) = resident {
         params.push(Value::from(id));
-        sql.push_str(" AND c.resident_id = $4");
+        sql.push_str(" AND c.resident_id = $5");
     }
-    sql.push_str(" ORDER BY c.visited_on DESC, c.id DESC LIMIT $3");
+    sql.push_str(" ORDER BY c.visited_on DESC, c.id DESC LIMIT $3 OFFSET $4");
     Ok(db.query_as(&sql, params).await?)
 }
 

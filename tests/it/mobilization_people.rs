@@ -943,8 +943,13 @@ async fn branches_teams_and_care_visits() {
             ),
             ["branch"]
         );
-        assert_eq!(visits::list(db, &o1, C1, None, 10).await.unwrap().len(), 2);
-        let of_resident = visits::list(db, &o1, C1, Some(resident), 10).await.unwrap();
+        assert_eq!(
+            visits::list(db, &o1, C1, None, 10, 0).await.unwrap().len(),
+            2
+        );
+        let of_resident = visits::list(db, &o1, C1, Some(resident), 10, 0)
+            .await
+            .unwrap();
         assert_eq!(of_resident.len(), 2);
         let first = of_resident.iter().find(|v| v.id == vid).unwrap();
         assert_eq!(first.branch.as_deref(), Some("东门卡口临时党支部"));
@@ -959,7 +964,7 @@ async fn branches_teams_and_care_visits() {
             .unwrap()
             .is_empty());
         assert!(matches!(
-            visits::list(db, &o2, C1, None, 10).await,
+            visits::list(db, &o2, C1, None, 10, 0).await,
             Err(AppError::NotFound)
         ));
         assert!(matches!(

@@ -480,3 +480,91 @@ async fn grid_worker_hands_a_follow_up_to_the_community_branch_and_calls() {
         assert_eq!(r.status, 422, "{}", t.name);
     }
 }
+
+/// `/visits` pages its visits (50 a page, newest first, "page X of Y") instead of cutting the
+/// list: every visit is on exactly one page.
+#[tokio::test]
+async fn care_visits_page_by_fifty() {
+    for t in backends().await {
+        let db = &t.db;
+        setup(db).await;
+        let grid = wardline::registry::demo::demo_reader(db, "demo-grid")
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = wardline::registry::demo::demo_actor(&grid);
+        let resident = one(
+            db,
+            "SELECT MIN(id) FROM residents WHERE path >= $1 AND path < $2",
+            wardline::args![GRID, format!("{GRID}~")],
+        )
+        .await;
+        let before = one(db, "SELECT COUNT(*) FROM care_visits", vec![]).await;
+        let mut ids = Vec::new();
+        for i in 0..(55 - before).max(0) {
+            let f = wardline::mobilization::visits::NewVisit {
+                resident,
+                branch: None,
+                visited_on: format!("2025-03-{:02}", 1 + i % 28),
+                visitors: "王芳".into(),
+                situation: format!("visit {i}"),
+                needs: String::new(),
+                follow_up: false,
+            };
+            ids.push(
+                wardline::mobilization::visits::record(db, &actor, &grid, &f)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let total = one(db, "SELECT COUNT(*) FROM care_visits", vec![]).await;
+        assert!(total >= 55, "{}: {total}", t.name);
+        let addr = crate::common::serve(db).await;
+        let b = login(addr, "demo-grid", PW).await;
+        let items = |body: &str| -> Vec<String> {
+            body.split("<li id=\"visit-")
+                .skip(1)
+                .map(|s| s.split('"').next().unwrap().to_owned())
+                .collect()
+        };
+        let p1 = get_page(addr, "/visits", &b.cookie).await;
+        assert_eq!(p1.status, 200, "{}", p1.body);
+        assert_eq!(
+            items(&p1.body).len(),
+            50,
+            "{}: the first page holds 50",
+            t.name
+        );
+        assert!(p1.body.contains("id=\"visits-pager\""), "{}", t.name);
+        let pages = (total + 49) / 50;
+        assert!(
+            text(&p1.body).contains(&format!("第 1 页，共 {pages} 页")),
+            "{}",
+            t.name
+        );
+        assert!(p1.body.contains("href=\"/visits?page=2\""), "{}", t.name);
+        let mut all = Vec::new();
+        for n in 1..=pages {
+            let p = get_page(addr, &format!("/visits?page={n}"), &b.cookie).await;
+            let on_page = items(&p.body);
+            assert!(
+                on_page.len() <= 50 && !on_page.is_empty(),
+                "{}: page {n}",
+                t.name
+            );
+            all.extend(on_page);
+        }
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n, "{}: no visit on two pages", t.name);
+        assert_eq!(all.len() as i64, total, "{}: every visit on a page", t.name);
+        for id in &ids {
+            assert!(
+                all.contains(&id.to_string()),
+                "{}: visit {id} on no page",
+                t.name
+            );
+        }
+    }
+}

@@ -51,3 +51,26 @@ pub(super) fn skill_boxes(l: Lang, name: &str, checked: &[&str]) -> Markup {
 pub(super) async fn area_options(db: &Db, ctx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
     scope_choices(db, &ctx.reader().scope).await
 }
+
+/// A list's pager: previous and next page (`href(n)` is page n's address) and "page X of Y".
+pub(super) fn pager(
+    l: Lang,
+    page: usize,
+    pages: usize,
+    id: &str,
+    href: impl Fn(usize) -> String,
+) -> crate::web::html::Markup {
+    use crate::i18n::{ta, Arg};
+    maud::html! {
+        nav.pager id=(id) {
+            @if page > 1 {
+                a.btn.alt rel="prev" href=(href(page - 1)) { (t(l, "mob-prev-page")) }
+            } @else { span {} }
+            span.muted { (ta(l, "mob-page-of", &[("n", Arg::N(page as i64)), ("of", Arg::N(pages as i64))])) }
+            @if page < pages {
+                a.btn.alt rel="next" href=(href(page + 1)) { (t(l, "mob-next-page")) }
+            } @else { span {} }
+        }
+    }
+    .into()
+}

@@ -22,7 +22,8 @@ use crate::web::pages::Ctx;
 use crate::web::AppState;
 
 /// How many visits `/visits` lists (the newest).
-const VISITS_SHOWN: i64 = 200;
+/// Visits on one page of `/visits`.
+const VISITS_PAGE: i64 = 50;
 
 fn page(ctx: &Ctx, r: Result<(String, Markup), AppError>) -> Response {
     match r {
@@ -37,6 +38,7 @@ fn page(ctx: &Ctx, r: Result<(String, Markup), AppError>) -> Response {
 struct VisitsQuery {
     done: String,
     visit: String,
+    page: String,
 }
 
 async fn visits_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<VisitsQuery>) -> Response {
@@ -45,7 +47,8 @@ async fn visits_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<VisitsQuery
         Ok(id) => visits::one(&db, ctx.reader(), id).await.ok(),
         Err(_) => None,
     };
-    visits_view(&db, &ctx, q.done.trim(), None, just).await
+    let page = q.page.trim().parse().unwrap_or(1);
+    visits_view(&db, &ctx, q.done.trim(), None, just, page).await
 }
 
 async fn visits_view(
@@ -54,19 +57,45 @@ async fn visits_view(
     done: &str,
     solve: Option<Again<SolveForm>>,
     just: Option<visits::Visit>,
+    page_no: i64,
 ) -> Response {
     let r = ctx.reader();
     let run = async {
         let open = visits::followups(db, r, None, true).await?;
-        // The newest visits over the whole scope (one range per scope root).
-        let mut list = Vec::new();
-        for root in &r.registry_scope().roots {
-            list.extend(visits::list(db, r, root, None, VISITS_SHOWN).await?);
+        // The newest visits over the whole scope (one range per scope root), a page at a time.
+        let roots = r.registry_scope().roots;
+        let mut total = 0;
+        for root in &roots {
+            total += visits::count(db, r, root).await?;
         }
-        list.sort_by(|a, b| (&b.visited_on, b.id).cmp(&(&a.visited_on, a.id)));
-        list.dedup_by_key(|v| v.id);
-        list.truncate(VISITS_SHOWN as usize);
-        let body = views::visits(ctx, &open, &list, done, solve.as_ref(), just.as_ref());
+        let pages = ((total + VISITS_PAGE - 1) / VISITS_PAGE).max(1);
+        let page = page_no.clamp(1, pages);
+        let skip = (page - 1) * VISITS_PAGE;
+        let list = match roots.as_slice() {
+            [root] => visits::list(db, r, root, None, VISITS_PAGE, skip).await?,
+            _ => {
+                let mut all = Vec::new();
+                for root in &roots {
+                    all.extend(visits::list(db, r, root, None, skip + VISITS_PAGE, 0).await?);
+                }
+                all.sort_by(|a, b| (&b.visited_on, b.id).cmp(&(&a.visited_on, a.id)));
+                all.dedup_by_key(|v| v.id);
+                all.into_iter()
+                    .skip(skip as usize)
+                    .take(VISITS_PAGE as usize)
+                    .collect()
+            }
+        };
+        let mut body = views::visits(ctx, &open, &list, done, solve.as_ref(), just.as_ref());
+        if pages > 1 {
+            body.push(super::pager(
+                ctx.lang,
+                page as usize,
+                pages as usize,
+                "visits-pager",
+                |n| format!("/visits?page={n}"),
+            ));
+        }
         Ok((t(ctx.lang, "visit-title"), body))
     };
     page(ctx, run.await)
@@ -212,7 +241,7 @@ async fn solve_followup(
             };
             match branch {
                 Some(b) => branch_view(&db, &ctx, b, "", Some(BranchAgain::Solve(again))).await,
-                None => visits_view(&db, &ctx, "", Some(again), None).await,
+                None => visits_view(&db, &ctx, "", Some(again), None, 1).await,
             }
         },
     )

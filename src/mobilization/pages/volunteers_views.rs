@@ -187,7 +187,7 @@ pub(super) fn pool(ctx: &Ctx, qs: &PoolQuery, p: &Pool, errors: &[String]) -> Ma
 
 /// The pool's pager: previous and next page with the filters kept, and "page X of Y".
 fn pager(l: Lang, qs: &PoolQuery, page: usize, pages: usize) -> Markup {
-    let href = |n: usize| {
+    super::pager(l, page, pages, "pool-pager", |n| {
         let mut q: Vec<String> = [
             ("q", &qs.q),
             ("status", &qs.status),
@@ -201,19 +201,7 @@ fn pager(l: Lang, qs: &PoolQuery, page: usize, pages: usize) -> Markup {
         .collect();
         q.push(format!("page={n}"));
         format!("/volunteers?{}", q.join("&"))
-    };
-    maud::html! {
-        nav.pager #pool-pager {
-            @if page > 1 {
-                a.btn.alt rel="prev" href=(href(page - 1)) { (t(l, "mob-prev-page")) }
-            } @else { span {} }
-            span.muted { (ta(l, "mob-page-of", &[("n", Arg::N(page as i64)), ("of", Arg::N(pages as i64))])) }
-            @if page < pages {
-                a.btn.alt rel="next" href=(href(page + 1)) { (t(l, "mob-next-page")) }
-            } @else { span {} }
-        }
-    }
-    .into()
+    })
 }
 
 fn links_section(ctx: &Ctx, links: &[Link], areas: &[(String, String)]) -> Markup {
