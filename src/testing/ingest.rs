@@ -493,7 +493,7 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
     let mut tx = db.begin().await?;
     let t_begin = t0.elapsed();
     let mut st = State::default();
-    load(&mut tx, db, subs, &mut st).await?;
+    load(&mut tx, db, subs, &mut st, now).await?;
     let t_load = t0.elapsed();
     let mut out = Vec::with_capacity(subs.len());
     for sub in subs {
@@ -624,7 +624,14 @@ fn in_list(first: usize, vals: &[Value]) -> String {
 }
 
 /// Read everything the batch needs in one pipeline (one trip to the database's thread).
-async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> AppResult<()> {
+/// `now`: the batch's clock, the same one its lookups are counted under.
+async fn load(
+    tx: &mut Tx,
+    db: &Db,
+    subs: &[&Submission],
+    st: &mut State,
+    now: i64,
+) -> AppResult<()> {
     let keys: Vec<Value> = subs
         .iter()
         .flat_map(|s| {
@@ -763,7 +770,10 @@ async fn load(tx: &mut Tx, db: &Db, subs: &[&Submission], st: &mut State) -> App
         ),
         p,
     );
-    let mut p = vec![Value::Int(now_ms() - now_ms() % LOOKUP_WINDOW_MS)];
+    // The hour the batch counts its lookups under (`count_lookups`): one clock reading. (Two
+    // readings, a millisecond apart, named a window that does not exist, so a collector's
+    // earlier fruitless lookups were forgotten.)
+    let mut p = vec![Value::Int(now - now % LOOKUP_WINDOW_MS)];
     p.extend(acc_list.iter().cloned());
     push(
         Load::Lookups,
