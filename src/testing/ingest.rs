@@ -1008,7 +1008,9 @@ impl State {
         let tkey = (round.id, barcode.to_owned());
         match &op.kind {
             OpKind::Open { site_id } => self.open(sub, tkey, *site_id, at),
-            OpKind::Close => {
+            // Closing a tube and setting an empty one aside: the tube must exist and be the
+            // collector's to handle.
+            kind @ (OpKind::Close | OpKind::Abandon) => {
                 let Some(t) = self.tubes.get_mut(&tkey) else {
                     return unknown_tube();
                 };
@@ -1021,42 +1023,22 @@ impl State {
                 ) {
                     return not_collector();
                 }
-                if t.closed_ms.is_none() {
-                    if t.n == 0 {
-                        let mut o = Outcome::refused(
-                            "tube_empty",
-                            "the tube is empty: add people before closing it",
-                            "试管为空，请先添加人员再封管",
-                        );
-                        o.tube = Some(t.state());
-                        return o;
-                    }
-                    t.closed_ms = Some(at);
-                    t.dirty = true;
-                }
-                let mut o = Outcome::new(Status::Accepted, "closed", "tube closed", "已封管");
-                o.tube = Some(t.state());
-                o
-            }
-            OpKind::Abandon => {
-                let Some(t) = self.tubes.get_mut(&tkey) else {
-                    return unknown_tube();
-                };
-                if !may_collect(
-                    &self.collects,
-                    &self.sites,
-                    &sub.reader,
-                    round.id,
-                    t.site_id,
-                ) {
-                    return not_collector();
-                }
-                if t.n > 0 {
-                    let mut o = Outcome::refused(
+                let closing = matches!(kind, OpKind::Close);
+                let refusal = match (closing, t.n) {
+                    (true, 0) if t.closed_ms.is_none() => Some((
+                        "tube_empty",
+                        "the tube is empty: add people before closing it",
+                        "试管为空，请先添加人员再封管",
+                    )),
+                    (false, n) if n > 0 => Some((
                         "tube_not_empty",
                         "the tube holds swabs: close it and send it to the lab",
                         "试管内已有样本，请封管送检",
-                    );
+                    )),
+                    _ => None,
+                };
+                if let Some((code, en, zh)) = refusal {
+                    let mut o = Outcome::refused(code, en, zh);
                     o.tube = Some(t.state());
                     return o;
                 }
@@ -1064,12 +1046,16 @@ impl State {
                     t.closed_ms = Some(at);
                     t.dirty = true;
                 }
-                let mut o = Outcome::new(
-                    Status::Accepted,
-                    "abandoned",
-                    "empty tube set aside as void",
-                    "空管已作废",
-                );
+                let mut o = if closing {
+                    Outcome::new(Status::Accepted, "closed", "tube closed", "已封管")
+                } else {
+                    Outcome::new(
+                        Status::Accepted,
+                        "abandoned",
+                        "empty tube set aside as void",
+                        "空管已作废",
+                    )
+                };
                 o.tube = Some(t.state());
                 o
             }
