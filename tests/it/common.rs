@@ -403,3 +403,25 @@ pub async fn exec(db: &Db, sql: &str, params: Vec<wardline::db::Value>) -> u64 {
     tx.commit().await.expect("commit");
     n
 }
+
+/// A multipart body of the given text fields; a field named `file` goes as an uploaded
+/// `r.csv`.
+pub fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let b = "----wardlinephone";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"{}\r\n\r\n{v}\r\n",
+            if *k == "file" {
+                "; filename=\"r.csv\"\r\nContent-Type: text/csv"
+            } else {
+                ""
+            }
+        ));
+    }
+    body.push_str(&format!("--{b}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={b}"),
+        body.into_bytes(),
+    )
+}

@@ -498,15 +498,7 @@ async fn walk_in_then_registration_queue() {
 
 /// A multipart body with a CSRF field and a file.
 fn multipart(csrf: &str, file: &str) -> (String, Vec<u8>) {
-    let b = "----wardlinetest";
-    let body = format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n"
-    );
-    (
-        format!("multipart/form-data; boundary={b}"),
-        body.into_bytes(),
-    )
+    crate::common::multipart(&[("csrf", csrf), ("file", file)])
 }
 
 #[tokio::test]

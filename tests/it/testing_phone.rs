@@ -5,7 +5,7 @@
 use wardline::db::Db;
 use wardline::testing::coverage;
 
-use crate::common::{backends, demo, get_page, login, Browser};
+use crate::common::{backends, demo, get_page, login, multipart, Browser};
 
 const PW: &str = wardline::cli::DEMO_PASSWORD;
 
@@ -291,27 +291,6 @@ async fn scan_page_says_check_digit_wrong_and_keeps_what_was_typed() {
             .collect();
         assert!(audited.iter().any(|d| d.contains("abandon")), "{audited:?}");
     }
-}
-
-/// A multipart body of the given text fields.
-fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
-    let b = "----wardlinephone";
-    let mut body = String::new();
-    for (k, v) in fields {
-        body.push_str(&format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"{}\r\n\r\n{v}\r\n",
-            if *k == "file" {
-                "; filename=\"r.csv\"\r\nContent-Type: text/csv"
-            } else {
-                ""
-            }
-        ));
-    }
-    body.push_str(&format!("--{b}--\r\n"));
-    (
-        format!("multipart/form-data; boundary={b}"),
-        body.into_bytes(),
-    )
 }
 
 #[tokio::test]
