@@ -24,3 +24,4 @@ pub mod scope;
 pub mod server;
 pub mod testing;
 pub mod web;
+pub mod zones;
