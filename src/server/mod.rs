@@ -166,6 +166,7 @@ pub fn install_watchers() {
         vec![
             Box::new(crate::testing::household_watch::Watcher),
             Box::new(crate::needs::household_watch::Watcher),
+            Box::new(crate::zones::household_watch::Watcher),
         ]
     });
 }

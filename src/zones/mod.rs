@@ -16,6 +16,8 @@
 //! Every engine function that depends on the time takes `now` (milliseconds), so tests drive
 //! the clock.
 
+pub mod figures;
+pub mod household_watch;
 pub mod lifecycle;
 
 use std::collections::HashMap;

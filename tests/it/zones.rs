@@ -7,6 +7,8 @@ use wardline::access::Reader;
 use wardline::args;
 use wardline::db::Db;
 use wardline::error::AppError;
+use wardline::registry::areas;
+use wardline::zones::figures::{self, Figures, Tally};
 use wardline::zones::lifecycle::{self, ChangeForm, NewZone, State, Which};
 use wardline::zones::{self, ZoneKind};
 
@@ -672,5 +674,165 @@ async fn bad_input_names_the_field_and_retries_change_nothing() {
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+    }
+}
+
+/// Households and people of these households, recounted from the registry.
+async fn recount(db: &Db, ids: &[i64]) -> Tally {
+    let mut t = Tally::default();
+    for id in ids {
+        let n: i64 = db
+            .scalar(
+                "SELECT COUNT(*) AS n FROM residents WHERE household_id = $1",
+                args![*id],
+            )
+            .await
+            .unwrap();
+        t.households += 1;
+        t.people += n;
+    }
+    t
+}
+
+#[tokio::test]
+async fn figures_count_each_household_once_under_its_strictest_zone_now_and_on_past_days() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        declare(db, &fx.hq, &zone(C1, "precaution", T0, None), T0).await;
+        declare(
+            db,
+            &fx.street,
+            &zone(&fx.grid_path, "controlled", T0, None),
+            T0,
+        )
+        .await;
+        let zb = declare(db, &fx.street, &zone(&fx.building, "sealed", T0, None), T0).await;
+        let single = fx.elsewhere[0];
+        declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(single),
+                ..zone("", "sealed", T0, None)
+            },
+            T0,
+        )
+        .await;
+        // A household zone inside the sealed building: not counted twice.
+        declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(fx.in_building[0]),
+                ..zone("", "controlled", T0, None)
+            },
+            T0,
+        )
+        .await;
+
+        let c1 = areas::by_code(db, C1).await.unwrap().unwrap();
+        let now = T0 + DAY;
+        let (f, kids) = figures::by_area(db, &fx.community, &c1, now, now)
+            .await
+            .unwrap();
+        let mut sealed_ids = fx.in_building.clone();
+        sealed_ids.push(single);
+        let others: Vec<i64> = fx.elsewhere[1..].to_vec();
+        assert_eq!(f.sealed, recount(db, &sealed_ids).await, "{}", t.name);
+        assert_eq!(f.controlled, recount(db, &fx.in_grid_only).await);
+        assert_eq!(f.precaution, recount(db, &others).await);
+        assert_eq!(f.zones, 5);
+        // The grid's own row among the children: its households only.
+        let g = kids
+            .iter()
+            .find(|(a, _)| a.path == fx.grid_path)
+            .map(|(_, f)| f.clone())
+            .unwrap();
+        assert_eq!(g.sealed, recount(db, &fx.in_building).await);
+        assert_eq!(g.controlled, recount(db, &fx.in_grid_only).await);
+        assert_eq!(g.precaution, Tally::default());
+        let sum: i64 = kids.iter().map(|(_, f)| f.total().households).sum();
+        assert_eq!(sum, f.total().households);
+
+        // The building lifted on day 2 (T0+2d+1h): the day before it still counts sealed; the
+        // day after, its households are in the grid's controlled zone.
+        lifecycle::lift(
+            db,
+            &actor(&fx.street),
+            &fx.street,
+            zb,
+            &why(),
+            T0 + 2 * DAY + HOUR,
+        )
+        .await
+        .unwrap();
+        let (a, b) = figures::day_window("2026-03-03").unwrap();
+        assert!(a <= T0 + DAY && T0 + DAY <= b, "the day of T0+1d");
+        let (f1, _) = figures::by_area(db, &fx.hq, &c1, a, b).await.unwrap();
+        assert_eq!(f1.sealed, f.sealed, "{}", t.name);
+        let (a, b) = figures::day_window("2026-03-05").unwrap();
+        let (f3, _) = figures::by_area(db, &fx.hq, &c1, a, b).await.unwrap();
+        assert_eq!(f3.sealed, recount(db, &[single]).await);
+        let mut controlled = fx.in_grid_only.clone();
+        controlled.extend(&fx.in_building);
+        assert_eq!(f3.controlled, recount(db, &controlled).await);
+        // Before anything was declared: nothing.
+        let (f0, _) = figures::by_area(db, &fx.hq, &c1, T0 - DAY, T0 - 1)
+            .await
+            .unwrap();
+        assert_eq!(f0, Figures::default());
+
+        // Figures are for the reader's own scope.
+        assert!(matches!(
+            figures::by_area(db, &fx.c2, &c1, now, now).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            figures::by_area(db, &fx.grid, &c1, now, now).await,
+            Err(AppError::NotFound)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_household_zone_follows_a_merge() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let (from, into) = (fx.elsewhere[0], fx.elsewhere[1]);
+        let id = declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(from),
+                ..zone("", "sealed", T0, None)
+            },
+            T0,
+        )
+        .await;
+        assert!(zones::for_household(db, into, T0 + HOUR)
+            .await
+            .unwrap()
+            .is_none());
+        wardline::registry::edit::merge_households(
+            db,
+            &actor(&fx.community),
+            &fx.community,
+            from,
+            into,
+        )
+        .await
+        .unwrap();
+        let z = zones::for_household(db, into, T0 + HOUR)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((z.id, z.household_id), (id, Some(into)), "{}", t.name);
+        let path: String = db
+            .scalar("SELECT path FROM households WHERE id = $1", args![into])
+            .await
+            .unwrap();
+        assert_eq!(z.area_path, path);
     }
 }
