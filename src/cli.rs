@@ -192,6 +192,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::needs::demo::create(&db).await? {
                     println!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)");
                 }
+                if let Some(n) = crate::zones::demo::create(&db).await? {
+                    println!("Demo zones: {n} in the demo community, one of them lifted (see /zones as demo-street or demo-hq)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await

@@ -176,11 +176,15 @@ pub fn install_watchers() {
 pub fn install_page_parts() {
     use crate::registry::pages::parts::{install, Parts};
     install(|| Parts {
-        household: vec![Box::new(crate::needs::pages::household_part::Part)],
+        household: vec![
+            Box::new(crate::zones::pages::household_part::Part),
+            Box::new(crate::needs::pages::household_part::Part),
+        ],
         resident: vec![
             Box::new(crate::mobilization::pages::resident_part::Part),
             Box::new(crate::testing::pages::resident_part::Part),
         ],
+        area: vec![Box::new(crate::zones::pages::area_part::Part)],
     });
 }
 
@@ -215,6 +219,7 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         .merge(crate::testing::pages::routes())
         .merge(crate::mobilization::pages::routes())
         .merge(crate::needs::pages::routes())
+        .merge(crate::zones::pages::routes())
         // The import form, its jobs, the templates and the residents' export: inside the
         // headers layer like every page (they were merged after it once, and went out
         // cacheable and frameable).

@@ -172,6 +172,7 @@ const MYSHIFTS: NavLink = ("/me/shifts", "nav-myshifts", "nav-myshifts");
 const IMPORT: NavLink = ("/import", "nav-import", "nav-import");
 const ACCOUNTS: NavLink = ("/admin/accounts", "nav-accounts", "nav-accounts");
 const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
+const ZONES: NavLink = ("/zones", "nav-zones", "nav-zones");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -180,12 +181,12 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "admin" => (
             vec![HOME, AREAS, TESTING, NEEDS],
             vec![
-                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT,
+                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT, ZONES,
             ],
         ),
         "hq" | "street" | "community" | "grid" => (
             vec![HOME, AREAS, TESTING, NEEDS],
-            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES],
+            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES, ZONES],
         ),
         "branch" => (
             vec![HOME, BRANCHES, VISITS, NEEDS],

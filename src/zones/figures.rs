@@ -239,6 +239,25 @@ struct HouseholdPeople {
 }
 crate::from_row!(HouseholdPeople { household_id, n });
 
+/// The figures of an area in the reader's scope alone (its tallies' companion on the area
+/// page), for the zones in force at some moment of `[from, to]`.
+pub async fn of_area(db: &Db, r: &Reader, area: &Area, from: i64, to: i64) -> AppResult<Figures> {
+    require_read(r)?;
+    if !r.registry_scope().contains(&area.path) {
+        return Err(AppError::NotFound);
+    }
+    let zs = zones_touching(db, &area.path, from, to).await?;
+    if zs.is_empty() {
+        return Ok(Figures::default());
+    }
+    let live = live_people(db, &zs).await?;
+    let mut tallies = Tallies {
+        db,
+        cache: HashMap::new(),
+    };
+    compute(&mut tallies, &zs, &area.path, &live).await
+}
+
 /// The figures of an area in the reader's scope and of each of its children, for the zones in
 /// force at some moment of `[from, to]` (`from == to`: at that moment).
 pub async fn by_area(

@@ -804,3 +804,32 @@ pub async fn of_area(
         .await?;
     Ok((rows, total))
 }
+
+/// A moment typed as a date `YYYY-MM-DD` and a time `HH:MM` (China time); an empty time is
+/// the start of the day. Errors name `field`.
+pub fn parse_moment(field: &'static str, date: &str, time: &str) -> Result<i64, FieldError> {
+    let bad_date = || {
+        FieldError::new(
+            field,
+            format!("{:?} is not a date (use YYYY-MM-DD)", date.trim()),
+            format!("“{}”不是有效日期（格式为 YYYY-MM-DD）", date.trim()),
+        )
+    };
+    let (start, _) = super::figures::day_window(date).ok_or_else(bad_date)?;
+    let time = time.trim();
+    if time.is_empty() {
+        return Ok(start);
+    }
+    let parsed = time.split_once(':').and_then(|(h, m)| {
+        let (h, m) = (h.parse::<i64>().ok()?, m.get(..2)?.parse::<i64>().ok()?);
+        ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 3_600_000 + m * 60_000)
+    });
+    match parsed {
+        Some(off) => Ok(start + off),
+        None => Err(FieldError::new(
+            field,
+            format!("{time:?} is not a time of day (use HH:MM)"),
+            format!("“{time}”不是有效时间（格式为 HH:MM）"),
+        )),
+    }
+}

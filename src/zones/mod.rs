@@ -16,9 +16,11 @@
 //! Every engine function that depends on the time takes `now` (milliseconds), so tests drive
 //! the clock.
 
+pub mod demo;
 pub mod figures;
 pub mod household_watch;
 pub mod lifecycle;
+pub mod pages;
 
 use std::collections::HashMap;
 

@@ -137,6 +137,15 @@ pub(super) async fn area_page(
             };
             Listing::Children { kids, next }
         };
+        let part = super::parts::area_sections(&db, &ctx, &a).await?;
+        let (paths, ids): (Vec<String>, Vec<i64>) = match &listing {
+            Listing::Children { kids, .. } => {
+                (kids.iter().map(|k| k.area.path.clone()).collect(), vec![])
+            }
+            Listing::Walking { page, .. } => (vec![], page.items.iter().map(|h| h.id).collect()),
+            Listing::Households { page, .. } => (vec![], page.items.iter().map(|h| h.id).collect()),
+        };
+        let badges = super::parts::area_badges(&db, &ctx, &paths, &ids).await?;
         Ok::<_, AppError>(AreaPage {
             area: &a,
             crumbs,
@@ -144,6 +153,8 @@ pub(super) async fn area_page(
             can_add_household: r.can_write_registry() && a.level >= LEVEL_COMMUNITY,
             view: &q.view,
             listing,
+            part,
+            badges,
         })
     };
     match run.await {

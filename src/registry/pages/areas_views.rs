@@ -64,6 +64,10 @@ pub struct AreaPage<'a> {
     /// The `view` asked for (kept in the next-page link).
     pub view: &'a str,
     pub listing: Listing,
+    /// Other capabilities' sections after the tallies, and badges beside the rows listed
+    /// (see `parts::AreaPart`).
+    pub part: Markup,
+    pub badges: super::parts::AreaBadges,
 }
 
 /// The households of an area: a search by address, then the list in walking order.
@@ -99,7 +103,7 @@ fn households(
                 tbody {
                     @for h in items {
                         tr {
-                            td { a.cell href={ "/households/" (h.id) } { (h.address) } }
+                            td { a.cell href={ "/households/" (h.id) } { (h.address) } @if let Some(b) = p.badges.1.get(&h.id) { " " (b) } }
                             td data-label=(c_head) { (h.head_name.as_deref().unwrap_or("—")) }
                             td.opt data-label=(c_kind) { (term(l, HOUSEHOLD_KINDS, &h.kind)) }
                             td.n data-label=(c_members) { (h.members) }
@@ -150,7 +154,13 @@ fn numbered_pager(l: Lang, base: &str, page: usize, pages: usize) -> Markup {
 
 /// The children of an area, each with its code (a grid's code is what the import's first
 /// column takes).
-fn children(l: Lang, a: &Area, kids: &[Child], next: Option<&str>) -> Markup {
+fn children(
+    l: Lang,
+    a: &Area,
+    kids: &[Child],
+    next: Option<&str>,
+    badges: &std::collections::HashMap<String, Markup>,
+) -> Markup {
     let cols = [
         t(l, "col-code"),
         t(l, "count-households"),
@@ -171,7 +181,7 @@ fn children(l: Lang, a: &Area, kids: &[Child], next: Option<&str>) -> Markup {
             tbody {
                 @for c in kids {
                     tr {
-                        td { a.cell href=(area_href(&c.area.code)) { (c.area.name) } }
+                        td { a.cell href=(area_href(&c.area.code)) { (c.area.name) } @if let Some(b) = badges.get(&c.area.path) { " " (b) } }
                         td.code data-label=(cols[0]) { code { (c.area.code) } }
                         td.n data-label=(cols[1]) { (c.counts.households) }
                         td.n data-label=(cols[2]) { (c.counts.residents) }
@@ -196,6 +206,7 @@ pub fn area(l: Lang, p: &AreaPage) -> Markup {
         h1 { (a.name) " " span.muted { (term(l, LEVELS, level_code(a.level))) } }
         p.muted #area-code { (t(l, "col-code")) ": " code { (a.code) } }
         (count_cards(l, &p.counts))
+        (p.part)
         div.actions {
             @if p.can_add_household {
                 a.btn href={ "/households/new?area=" (url_enc(&a.code)) } { (t(l, "household-new")) }
@@ -215,7 +226,7 @@ pub fn area(l: Lang, p: &AreaPage) -> Markup {
                 @let base = list_href(&a.code, p.view, address);
                 (households(l, p, &page.items, numbered_pager(l, &base, page.page, page.pages), address))
             }
-            Listing::Children { kids, next } => (children(l, a, kids, next.as_deref())),
+            Listing::Children { kids, next } => (children(l, a, kids, next.as_deref(), &p.badges.0)),
         }
     }
     .into()

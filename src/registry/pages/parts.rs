@@ -97,11 +97,36 @@ pub trait ResidentPart: Send + Sync + 'static {
     }
 }
 
+/// Badges for the rows an area page lists: child areas by path, households by id.
+pub type AreaBadges = (
+    std::collections::HashMap<String, Markup>,
+    std::collections::HashMap<i64, Markup>,
+);
+
+/// A capability's part of an area's page: a section after the tallies, and a badge beside
+/// each child area or household listed (e.g. the zone in force).
+pub trait AreaPart: Send + Sync + 'static {
+    fn section<'a>(
+        &'a self,
+        db: &'a Db,
+        ctx: &'a Ctx,
+        area: &'a crate::registry::areas::Area,
+    ) -> Drawn<'a>;
+    fn badges<'a>(
+        &'a self,
+        db: &'a Db,
+        ctx: &'a Ctx,
+        children: &'a [String],
+        households: &'a [i64],
+    ) -> Pin<Box<dyn Future<Output = AppResult<AreaBadges>> + Send + 'a>>;
+}
+
 /// The parts installed, in the order they show.
 #[derive(Default)]
 pub struct Parts {
     pub household: Vec<Box<dyn HouseholdPart>>,
     pub resident: Vec<Box<dyn ResidentPart>>,
+    pub area: Vec<Box<dyn AreaPart>>,
 }
 
 static PARTS: OnceLock<Parts> = OnceLock::new();
@@ -140,4 +165,35 @@ pub(super) async fn resident_sections(db: &Db, ctx: &Ctx, v: &ResidentView) -> A
         m.push(p.section(db, ctx, v).await?);
     }
     Ok(m)
+}
+
+pub(super) async fn area_sections(
+    db: &Db,
+    ctx: &Ctx,
+    area: &crate::registry::areas::Area,
+) -> AppResult<Markup> {
+    let mut m = Markup::default();
+    for p in &parts().area {
+        m.push(p.section(db, ctx, area).await?);
+    }
+    Ok(m)
+}
+
+pub(super) async fn area_badges(
+    db: &Db,
+    ctx: &Ctx,
+    children: &[String],
+    households: &[i64],
+) -> AppResult<AreaBadges> {
+    let mut out = AreaBadges::default();
+    for p in &parts().area {
+        let (a, h) = p.badges(db, ctx, children, households).await?;
+        for (k, v) in a {
+            out.0.entry(k).or_default().push(v);
+        }
+        for (k, v) in h {
+            out.1.entry(k).or_default().push(v);
+        }
+    }
+    Ok(out)
 }
