@@ -1503,3 +1503,214 @@ async fn needs_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) ->
     ensure!(n.status == "done" && n.first_contact_ms.is_some(), "{n:?}");
     Ok(())
 }
+
+// ---- Zones: a street officer on a 360-px phone declares a sealed building, sees it on the
+// area browser and a household, extends it, then lifts it ----
+
+#[test]
+fn browser_zones_officer_declares_extends_and_lifts_on_a_phone() {
+    on_big_stack("e2e-zones", zones_browser_test);
+}
+
+async fn zones_browser_test() {
+    if !browser_here("zones browser test") {
+        return;
+    }
+    let t = common::backends().await.remove(0);
+    common::demo(&t.db, 2000, 3).await;
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    let addr = common::serve(&t.db).await;
+    let mut b = Browser::start_sized(&format!("e2e-zones-{}", t.name), 360, 740)
+        .await
+        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
+    let result = zones_flow(&mut b, addr, &t.db).await;
+    if let Err(e) = result {
+        let shot = b.screenshot("failure").await;
+        let url = b.url().await.unwrap_or_default();
+        let text = match b.find("body").await {
+            Ok(el) => b.text(&el).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        b.quit().await;
+        panic!(
+            "[{}] zones end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            t.name,
+            text.chars().take(2500).collect::<String>()
+        );
+    }
+    b.quit().await;
+}
+
+/// The page is no wider than the phone.
+async fn fits_360(b: &Browser, what: &str) -> R<()> {
+    let w = b
+        .js("return document.documentElement.scrollWidth;")
+        .await?
+        .as_i64()
+        .unwrap_or(0);
+    ensure!(w <= 360, "{what} is {w} px wide on a 360-px phone");
+    Ok(())
+}
+
+async fn zones_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    let base = format!("http://{addr}");
+    let grid = format!("{}/G0001", wardline::cli::DEMO_COMMUNITY);
+    let building: String = db
+        .scalar(
+            "SELECT MIN(path) FROM households WHERE path > $1 AND path < $2",
+            wardline::args![format!("{grid}/"), format!("{grid}~")],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let hh: i64 = db
+        .scalar(
+            "SELECT MIN(id) FROM households WHERE path = $1",
+            wardline::args![building.as_str()],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // 1. The street officer (Chinese phone) opens Zones from the menu and walks down to the
+    //    building: community › grid › building.
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-street").await?;
+    open_menu(b).await?;
+    let link = b.find("#nav-zones").await?;
+    b.click(&link).await?;
+    b.wait_text("h1", "风险区域").await?;
+    b.goto(&format!(
+        "{base}/zones?area={}",
+        wardline::cli::DEMO_COMMUNITY
+    ))
+    .await?;
+    b.wait_text("#zone-children", "网格").await?;
+    b.goto(&format!("{base}/zones?area={grid}")).await?;
+    b.wait_text("#zone-children", "").await?;
+    let bl = b
+        .find(&format!(
+            "#zone-children a[href='/zones?area={}']",
+            building.replace('/', "%2F")
+        ))
+        .await;
+    let bl = match bl {
+        Ok(el) => el,
+        Err(_) => {
+            b.find(&format!("#zone-children a[href='/zones?area={building}']"))
+                .await?
+        }
+    };
+    b.click(&bl).await?;
+    b.wait_text("#zone-over", "没有").await?;
+    let declare = b.find("#zone-declare").await?;
+    b.click(&declare).await?;
+    b.wait_text("h1", "划定风险区域").await?;
+    fits_360(b, "the declaration form").await?;
+
+    // 2. Sent without a reason: the form comes back naming the field, values kept.
+    b.set("#zone-new select[name=kind]", "sealed").await?;
+    b.fill("#zone-new input[name=decided_by]", "区指挥部第12号通告")
+        .await?;
+    let send = b.find("#zone-new-submit").await?;
+    b.click(&send).await?;
+    b.accept_confirm().await?;
+    b.wait_text(".errors", "原因").await?;
+    let kept = b
+        .prop(&b.find("#zone-new input[name=decided_by]").await?, "value")
+        .await?;
+    ensure!(
+        kept == "区指挥部第12号通告",
+        "the form keeps what was typed: {kept:?}"
+    );
+
+    // 3. Declared: sealed from now for a week.
+    let in_week = wardline::web::html::minutes(wardline::db::now_ms() + 7 * 86_400_000);
+    b.set("#zone-new input[name=end_date]", &in_week[..10])
+        .await?;
+    b.set("#zone-new input[name=end_time]", "12:00").await?;
+    b.fill("#zone-new textarea[name=reason]", "楼内发现 2 例阳性感染者")
+        .await?;
+    b.screenshot("zones-01-declare-zh").await?;
+    let send = b.find("#zone-new-submit").await?;
+    b.click(&send).await?;
+    b.accept_confirm().await?;
+    let path = b
+        .wait_url("the zone's page", |p| p.contains("done=declared"))
+        .await?;
+    b.wait_text("#zone-facts", "生效中").await?;
+    fits_360(b, "the zone's page").await?;
+    b.screenshot("zones-02-declared-zh").await?;
+    let zone_path = path.split('?').next().unwrap_or_default().to_owned();
+
+    // 4. The area browser shows it: the building's page and the household's.
+    let enc = |s: &str| wardline::web::html::url_enc(s);
+    b.goto(&format!("{base}/areas/{}", enc(&building))).await?;
+    b.wait_text("#area-zones", "封控区").await?;
+    fits_360(b, "the building's page").await?;
+    b.goto(&format!("{base}/areas/{}", enc(&grid))).await?;
+    b.wait_text("#households", "封控区").await?;
+    b.screenshot("zones-03-grid-badges-zh").await?;
+    b.goto(&format!("{base}/households/{hh}")).await?;
+    b.wait_text("#household-zone", "封控区").await?;
+    b.screenshot("zones-04-household-zh").await?;
+
+    // 5. Extended by three days (English now), then lifted.
+    b.goto(&format!("{base}/lang/en?next={zone_path}")).await?;
+    b.wait_text("#zone-facts", "in force").await?;
+    let later = wardline::web::html::minutes(wardline::db::now_ms() + 10 * 86_400_000);
+    b.set("#zone-extend input[name=end_date]", &later[..10])
+        .await?;
+    b.set("#zone-extend input[name=end_time]", "12:00").await?;
+    b.fill(
+        "#zone-extend textarea[name=reason]",
+        "New case among close contacts",
+    )
+    .await?;
+    b.fill(
+        "#zone-extend input[name=decided_by]",
+        "District HQ notice No. 14",
+    )
+    .await?;
+    let ext = b.find("#zone-extend-submit").await?;
+    b.click(&ext).await?;
+    b.accept_confirm().await?;
+    b.wait_url("extended", |p| p.contains("done=extended"))
+        .await?;
+    b.wait_text("#zone-end", &later[..10]).await?;
+    let changes = b.text_of("#zone-changes").await?;
+    ensure!(
+        changes.contains("Extended") && changes.contains(&in_week[..10]),
+        "the earlier end is kept in the changes: {changes:?}"
+    );
+    b.screenshot("zones-05-extended-en").await?;
+    b.fill("#zone-lift textarea[name=reason]", "No new case for 7 days")
+        .await?;
+    b.fill(
+        "#zone-lift input[name=decided_by]",
+        "District HQ notice No. 15",
+    )
+    .await?;
+    let lift = b.find("#zone-lift-submit").await?;
+    b.click(&lift).await?;
+    b.accept_confirm().await?;
+    b.wait_url("lifted", |p| p.contains("done=lifted")).await?;
+    b.wait_text("#zone-facts", "lifted").await?;
+    let all = b.text_of("#zone-changes").await?;
+    ensure!(
+        all.contains("Declared") && all.contains("Extended") && all.contains("Lifted"),
+        "every change is listed: {all:?}"
+    );
+    b.screenshot("zones-06-lifted-en").await?;
+    b.goto(&format!("{base}/households/{hh}")).await?;
+    b.wait_text("#household-zone", "No zone in force").await?;
+    b.goto(&format!(
+        "{base}/zones/figures?area={}",
+        wardline::cli::DEMO_COMMUNITY
+    ))
+    .await?;
+    b.wait_text("h1", "Zone figures").await?;
+    fits_360(b, "the figures").await?;
+    b.screenshot("zones-07-figures-en").await?;
+    Ok(())
+}

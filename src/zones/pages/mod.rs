@@ -89,17 +89,27 @@ async fn names(db: &Db, zs: &[&Zone], logins: &[&str]) -> AppResult<Names> {
         people: crate::access::display_names(db, logins).await?,
     };
     if !area_ids.is_empty() {
-        let rows: Vec<Area> = db
+        // A grid or building is named with its parent (第1网格 1栋): "1栋" alone says little.
+        let rows: Vec<AreaName> = db
             .query_as(
                 &format!(
-                    "SELECT {} FROM areas WHERE id IN ({})",
-                    areas::AREA_COLS,
+                    "SELECT a.id, a.level, a.name, p.name AS parent FROM areas a \
+                     LEFT JOIN areas p ON p.id = a.parent_id WHERE a.id IN ({})",
                     placeholders(1, area_ids.len())
                 ),
                 area_ids.iter().map(|&i| Value::from(i)).collect(),
             )
             .await?;
-        out.areas = rows.into_iter().map(|a| (a.id, a.name)).collect();
+        out.areas = rows
+            .into_iter()
+            .map(|a| {
+                let name = match a.parent {
+                    Some(p) if a.level >= 6 => format!("{p} {}", a.name),
+                    _ => a.name,
+                };
+                (a.id, name)
+            })
+            .collect();
     }
     if !hh.is_empty() {
         let rows: Vec<IdAddress> = db
@@ -115,6 +125,19 @@ async fn names(db: &Db, zs: &[&Zone], logins: &[&str]) -> AppResult<Names> {
     }
     Ok(out)
 }
+
+struct AreaName {
+    id: i64,
+    level: i64,
+    name: String,
+    parent: Option<String>,
+}
+crate::from_row!(AreaName {
+    id,
+    level,
+    name,
+    parent
+});
 
 struct IdAddress {
     id: i64,

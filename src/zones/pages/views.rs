@@ -321,14 +321,15 @@ pub fn zone(l: Lang, v: &ZoneView) -> Markup {
                     tr {
                         td data-label=(t(l, "zone-when")) { (minutes(c.at_ms)) }
                         td data-label=(t(l, "zone-change")) {
-                            b { (t(l, &format!("zone-change-{}", c.change))) }
-                            @if c.change == "extended" {
-                                br;
-                                span.muted {
-                                    (c.old_end_ms.map(minutes).unwrap_or_default()) " → " (c.new_end_ms.map(minutes).unwrap_or_default())
+                            div {
+                                b { (t(l, &format!("zone-change-{}", c.change))) }
+                                @if c.change == "extended" {
+                                    " " span.muted {
+                                        (c.old_end_ms.map(minutes).unwrap_or_default()) " → " (c.new_end_ms.map(minutes).unwrap_or_default())
+                                    }
                                 }
+                                @if !c.reason.is_empty() { div { (c.reason) } }
                             }
-                            @if !c.reason.is_empty() { br; (c.reason) }
                         }
                         td data-label=(t(l, "zone-decided-by")) { (c.decided_by) }
                         td data-label=(t(l, "zone-by")) { (v.names.person(&c.actor)) }
@@ -400,8 +401,8 @@ pub fn figures(
             @for k in ZoneKind::ALL {
                 @let x = total.of(k);
                 div class={ "card zone-" (k.code()) } {
-                    b { (x.households) }
-                    span { (k.name(l)) " · " (ta(l, "zone-hh-people", &[("hh", Arg::N(x.households)), ("people", Arg::N(x.people))])) }
+                    b { (ta(l, "zone-hh", &[("n", Arg::N(x.households))])) }
+                    span { (k.name(l)) " · " (ta(l, "zone-people", &[("n", Arg::N(x.people))])) }
                 }
             }
         }
@@ -465,8 +466,8 @@ pub fn area_section(l: Lang, area: &Area, over: Option<&ZoneInForce>, f: &Figure
                         @let x = f.of(k);
                         @if x.households > 0 {
                             div class={ "card zone-" (k.code()) } {
-                                b { (x.households) }
-                                span { (k.name(l)) " · " (ta(l, "zone-hh-people", &[("hh", Arg::N(x.households)), ("people", Arg::N(x.people))])) }
+                                b { (ta(l, "zone-hh", &[("n", Arg::N(x.households))])) }
+                                span { (k.name(l)) " · " (ta(l, "zone-people", &[("n", Arg::N(x.people))])) }
                             }
                         }
                     }

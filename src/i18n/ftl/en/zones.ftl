@@ -77,3 +77,5 @@ zone-household-none = No zone in force over this household.
 zone-declare-household = Declare a zone over this household
 zone-area-clear = No household here is in a zone now.
 zone-open = Zones of this area
+zone-hh = { $n } households
+zone-people = { $n } people

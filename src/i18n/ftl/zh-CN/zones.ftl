@@ -77,3 +77,5 @@ zone-household-none = 此户当前不在风险区域内。
 zone-declare-household = 将此户划为风险区域
 zone-area-clear = 此处当前没有住户在风险区域内。
 zone-open = 本区域的风险区域
+zone-hh = { $n } 户
+zone-people = { $n } 人
