@@ -684,10 +684,22 @@ pub async fn queue(
             params.clone(),
         )
         .await?;
+    // Within the same urgency, the households in a sealed zone first: nobody there may go out.
+    let (sealed, sp) = crate::zones::sealed_sql(
+        db,
+        path,
+        crate::db::now_ms(),
+        "n.path",
+        "n.household_id",
+        params.len() + 1,
+    )
+    .await?;
+    params.extend(sp);
     params.push(f.limit.clamp(1, 500).into());
     params.push(f.offset.max(0).into());
     let sql = format!(
-        "SELECT {} FROM {} WHERE {cond} ORDER BY n.urgency, n.created_ms, n.id LIMIT ${} OFFSET ${}",
+        "SELECT {} FROM {} WHERE {cond} ORDER BY n.urgency, CASE WHEN {sealed} THEN 0 ELSE 1 END, \
+         n.created_ms, n.id LIMIT ${} OFFSET ${}",
         super::COLS,
         super::FROM,
         params.len() - 1,

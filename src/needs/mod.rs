@@ -227,6 +227,8 @@ pub struct Need {
     pub volunteer: Option<String>,
     /// The vulnerable tags of the household's members, or-ed (filled by [`with_tags`]).
     pub tags: i64,
+    /// The zone in force over the household now (filled by [`with_tags`]).
+    pub zone: Option<crate::zones::ZoneInForce>,
 }
 
 impl Need {
@@ -296,6 +298,7 @@ impl FromRow for Need {
             volunteer: r.get("volunteer")?,
             // Filled by `with_tags`.
             tags: 0,
+            zone: None,
         })
     }
 }
@@ -364,8 +367,10 @@ crate::from_row!(HouseholdTags { household_id, tags });
 pub async fn with_tags(db: &Db, needs: &mut [Need]) -> AppResult<()> {
     let ids: Vec<i64> = needs.iter().map(|n| n.household_id).collect();
     let tags = household_tags(db, &ids).await?;
+    let zones = crate::zones::for_households(db, &ids, crate::db::now_ms()).await?;
     for n in needs {
         n.tags = tags.get(&n.household_id).copied().unwrap_or(0);
+        n.zone = zones.get(&n.household_id).cloned();
     }
     Ok(())
 }

@@ -370,3 +370,64 @@ pub fn visible(r: &Reader, area_path: &str, household: bool) -> bool {
         && area_path.len() >= 12
         && scope.roots.iter().any(|root| root.starts_with(area_path))
 }
+
+/// A SQL condition true for rows (of households under `under`) whose household is in a sealed
+/// zone in force at `at_ms`: over its area (`path_col`) or over the household itself
+/// (`hh_col`). Parameters numbered from `first`. For ordering lists ("sealed first"): the few
+/// sealed zones are read once, so the condition costs a range test per zone, not a look-up per
+/// row.
+pub async fn sealed_sql(
+    db: &Db,
+    under: &str,
+    at_ms: i64,
+    path_col: &str,
+    hh_col: &str,
+    first: usize,
+) -> DbResult<(String, Vec<Value>)> {
+    let above = covering_paths(under);
+    let mut params: Vec<Value> = vec![
+        Value::from(at_ms),
+        Value::from(under),
+        Value::from(crate::db::path_end(under)),
+    ];
+    let above_cond = if above.is_empty() {
+        String::new()
+    } else {
+        params.extend(above.iter().map(Value::from));
+        format!(
+            " OR (target = 'area' AND area_path IN ({}))",
+            placeholders(4, above.len())
+        )
+    };
+    let zs: Vec<ZoneInForce> = db
+        .query_as(
+            &format!(
+                "SELECT {IN_FORCE_COLS} FROM zones WHERE kind = 'sealed' AND {} \
+                 AND ((area_path >= $2 AND area_path < $3){above_cond}) ORDER BY id LIMIT 1000",
+                in_force_at(1)
+            ),
+            params,
+        )
+        .await?;
+    let mut parts = Vec::new();
+    let mut out = Vec::new();
+    let households: Vec<i64> = zs.iter().filter_map(|z| z.household_id).collect();
+    for z in zs.iter().filter(|z| z.household_id.is_none()) {
+        let n = first + out.len();
+        parts.push(format!("({path_col} >= ${n} AND {path_col} < ${})", n + 1));
+        out.push(Value::from(z.area_path.as_str()));
+        out.push(Value::from(crate::db::path_end(&z.area_path)));
+    }
+    if !households.is_empty() {
+        let n = first + out.len();
+        parts.push(format!(
+            "{hh_col} IN ({})",
+            placeholders(n, households.len())
+        ));
+        out.extend(households.iter().map(|&h| Value::from(h)));
+    }
+    if parts.is_empty() {
+        return Ok(("1 = 0".into(), vec![]));
+    }
+    Ok((format!("({})", parts.join(" OR ")), out))
+}

@@ -836,3 +836,90 @@ async fn a_household_zone_follows_a_merge() {
         assert_eq!(z.area_path, path);
     }
 }
+
+#[tokio::test]
+async fn the_needs_queue_shows_the_zone_and_puts_sealed_households_first_within_an_urgency() {
+    use wardline::needs::flow::{self, QueueFilter};
+    use wardline::needs::intake::{self, NewNeed};
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let now = wardline::db::now_ms();
+        let ask = |u: &str| NewNeed {
+            category: "groceries".into(),
+            urgency: u.into(),
+            description: "米面油".into(),
+            source: "hotline".into(),
+            ..NewNeed::default()
+        };
+        let o = &fx.community;
+        let mk = |hh: i64, u: &'static str, at: i64| async move {
+            intake::create(db, &actor(o), o, hh, &ask(u), at)
+                .await
+                .unwrap()
+                .id
+        };
+        let a = mk(fx.elsewhere[0], "3", now - 30 * 60_000).await;
+        let b = mk(fx.in_building[0], "3", now - 20 * 60_000).await;
+        let c = mk(fx.elsewhere[1], "2", now - 10 * 60_000).await;
+        let d = mk(fx.in_grid_only[0], "3", now - 5 * 60_000).await;
+        let order = || async {
+            let (v, _) = flow::queue(
+                db,
+                o,
+                C1,
+                &QueueFilter {
+                    limit: 50,
+                    ..QueueFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+            v
+        };
+        let ids = |v: &[wardline::needs::Need]| v.iter().map(|n| n.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&order().await),
+            [c, a, b, d],
+            "{}: oldest first",
+            t.name
+        );
+        // The building sealed, then one household of the grid alone: they come first within
+        // urgency 3, the urgent need still on top.
+        declare(
+            db,
+            &fx.street,
+            &zone(&fx.building, "sealed", now - HOUR, None),
+            now,
+        )
+        .await;
+        declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(fx.in_grid_only[0]),
+                ..zone("", "sealed", now - HOUR, None)
+            },
+            now,
+        )
+        .await;
+        let v = order().await;
+        assert_eq!(ids(&v), [c, b, d, a], "{}", t.name);
+        assert_eq!(v[1].zone.as_ref().map(|z| z.kind), Some(ZoneKind::Sealed));
+        assert!(v[3].zone.is_none() && v[0].zone.is_none());
+        // A controlled zone does not change the order.
+        declare(
+            db,
+            &fx.street,
+            &zone(C1, "controlled", now - HOUR, None),
+            now,
+        )
+        .await;
+        let v = order().await;
+        assert_eq!(ids(&v), [c, b, d, a]);
+        assert_eq!(
+            v[3].zone.as_ref().map(|z| z.kind),
+            Some(ZoneKind::Controlled)
+        );
+    }
+}

@@ -141,6 +141,9 @@ pub fn queue_row(l: Lang, n: &Need, d: &Deadlines, now: i64) -> Markup {
             } }
             td data-label=(t(l, "need-urgency")) { div {
                 (urgency_tag(l, n.urgency)) (flags(l, n, d, now))
+                @if let Some(z) = &n.zone {
+                    a class={ "tag zone-badge zone-" (z.kind.code()) } href={ "/zones/" (z.id) } { (z.kind.name(l)) }
+                }
             } }
             td data-label=(t(l, "need-status")) { div {
                 (status_tag(l, &n.status))
