@@ -605,6 +605,8 @@ pub struct MissingHousehold {
     pub head_phone_masked: Option<String>,
     pub members: i64,
     pub missing: Vec<MissingPerson>,
+    /// The zone in force over the household now (a sealed household is visited at home).
+    pub zone: Option<crate::zones::ZoneInForce>,
 }
 
 /// The most missing people one list shows (a grid has about a thousand residents).
@@ -653,6 +655,7 @@ pub async fn missing(
                 head_phone_masked: r.head_phone.as_deref().map(mask_phone),
                 members: r.members,
                 missing: vec![],
+                zone: None,
             });
         }
         out.last_mut().unwrap().missing.push(person(r, today));
@@ -664,6 +667,11 @@ pub async fn missing(
             b.household_id,
         ))
     });
+    let ids: Vec<i64> = out.iter().map(|h| h.household_id).collect();
+    let zones = crate::zones::for_households(db, &ids, crate::db::now_ms()).await?;
+    for h in &mut out {
+        h.zone = zones.get(&h.household_id).cloned();
+    }
     Ok((out, truncated))
 }
 

@@ -923,3 +923,41 @@ async fn the_needs_queue_shows_the_zone_and_puts_sealed_households_first_within_
         );
     }
 }
+
+#[tokio::test]
+async fn the_testing_missing_list_shows_each_households_zone() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let now = wardline::db::now_ms();
+        let round =
+            crate::testing::round_over(db, &fx.community, C1, 10, now - HOUR, now + DAY).await;
+        declare(
+            db,
+            &fx.street,
+            &zone(&fx.building, "sealed", now - HOUR, None),
+            now,
+        )
+        .await;
+        let (list, _) = wardline::testing::coverage::missing(
+            db,
+            round.id,
+            &fx.grid_path,
+            &fx.community.registry_scope(),
+        )
+        .await
+        .unwrap();
+        assert!(!list.is_empty());
+        for h in &list {
+            let sealed = fx.in_building.contains(&h.household_id);
+            assert_eq!(
+                h.zone.as_ref().map(|z| z.kind),
+                sealed.then_some(ZoneKind::Sealed),
+                "{}: household {}",
+                t.name,
+                h.household_id
+            );
+        }
+        assert!(list.iter().any(|h| h.zone.is_some()) && list.iter().any(|h| h.zone.is_none()));
+    }
+}

@@ -196,6 +196,9 @@ fn household_block(
                     (ta(l, "missing-of", &[("n", Arg::N(h.missing.len() as i64)), ("of", Arg::N(h.members))]))
                 }
             }
+            @if let Some(z) = &h.zone {
+                div { a class={ "tag zone-badge zone-" (z.kind.code()) } href={ "/zones/" (z.id) } { (z.kind.name(l)) " · " (z.kind.rule(l)) } }
+            }
             @if let Some(n) = &h.head_name {
                 div.sub {
                     (ta(l, "missing-head", &[("name", Arg::S(n.clone()))]))
