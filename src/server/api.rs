@@ -95,6 +95,13 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/testing/rounds/{id}/results"),
     ("POST", "/testing/rounds/{id}/exemptions"),
     ("GET", "/needs/figures"),
+    ("GET", "/zones"),
+    ("GET", "/zones/figures"),
+    ("GET", "/zones/{id}"),
+    ("POST", "/zones/declare"),
+    ("POST", "/zones/{id}/extend"),
+    ("POST", "/zones/{id}/lift"),
+    ("GET", "/households/{id}/zone"),
     ("GET", "/openapi.json"),
 ];
 
@@ -121,6 +128,13 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/testing/rounds/{id}/batch") => post(t::batch),
         ("POST", "/testing/rounds/{id}/results") => post(t::post_results),
         ("POST", "/testing/rounds/{id}/exemptions") => post(t::post_exemption),
+        ("GET", "/zones") => get(crate::zones::api::list),
+        ("GET", "/zones/figures") => get(crate::zones::api::figures_of),
+        ("GET", "/zones/{id}") => get(crate::zones::api::one),
+        ("POST", "/zones/declare") => post(crate::zones::api::declare),
+        ("POST", "/zones/{id}/extend") => post(crate::zones::api::extend),
+        ("POST", "/zones/{id}/lift") => post(crate::zones::api::lift),
+        ("GET", "/households/{id}/zone") => get(crate::zones::api::of_household),
         ("GET", "/openapi.json") => get(openapi),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }

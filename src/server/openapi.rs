@@ -490,6 +490,52 @@ fn paths() -> Value {
             ],
             with_errors(ok("The figures", schema_ref("NeedsFigures")),
                 &[("422", "A bad date, named"), ("403", "The role reads no registry figures (volunteers, collectors, labs, auditors)")]), true),
+        "/zones": get_op("zones",
+            "Zones of an area (sealed, controlled, precaution): its own, those over it, and within \
+             the reader's scope those below it; `state=current` (in force or planned, default) or \
+             `all` (the history), newest start first, 50 per page",
+            vec![
+                query_param("area", "Area code (default: the reader's top area); an area over the reader's scope shows the zones over it", json!({"type": "string"})),
+                query_param("state", "current or all", json!({"type": "string", "enum": ["current", "all"]})),
+                query_param("page", "Page number from 1", json!({"type": "integer", "minimum": 1})),
+                lang_param(),
+            ],
+            with_errors(ok("The zones", schema_ref("ZoneList")), &[("422", "A bad state or page, named"), ("403", "The role reads no zones")]), true),
+        "/zones/figures": get_op("zoneFigures",
+            "Households and people in each kind of zone in an area and each of its children, now or \
+             at any time of a past day (each household once, under its strictest zone)",
+            vec![
+                query_param("area", "Area code within the reader's scope (default: the reader's top area)", json!({"type": "string"})),
+                query_param("day", "A past day, YYYY-MM-DD (China time); default: now", json!({"type": "string", "format": "date"})),
+                lang_param(),
+            ],
+            with_errors(ok("The figures", schema_ref("ZoneFigures")), &[("422", "A bad day, named"), ("403", "The role reads no zones")]), true),
+        "/zones/{id}": get_op("zone", "A zone with every change made to it",
+            vec![record("Zone"), lang_param()],
+            with_errors(ok("The zone", schema_ref("ZoneDetail")), &[("403", "The role reads no zones")]), true),
+        "/zones/declare": post_op("declareZone",
+            "Declare a zone over an area (`area`: a community/village, grid or building code) or one \
+             household (`household_id`). HQ anywhere in its scope, street officers within theirs. \
+             Idempotent by client_id: a retry answers replayed: true and changes nothing.",
+            vec![lang_param()], "application/json", schema_ref("ZoneDeclare"),
+            with_errors(ok("Declared", schema_ref("ZoneDone")),
+                &[("422", "Bad fields, each named"), ("409", "A zone over the same area or household overlaps"), ("403", "The role may not declare zones")])),
+        "/zones/{id}/extend": post_op("extendZone",
+            "Extend a zone to a later planned end (the earlier end is kept in its changes). Idempotent by client_id.",
+            vec![record("Zone"), lang_param()], "application/json", schema_ref("ZoneChange"),
+            with_errors(ok("Extended", schema_ref("ZoneDone")),
+                &[("422", "Bad fields, each named"), ("403", "The role may not change zones")])),
+        "/zones/{id}/lift": post_op("liftZone",
+            "Lift a zone now (one planned to start later is called off). Idempotent by client_id.",
+            vec![record("Zone"), lang_param()], "application/json", schema_ref("ZoneChange"),
+            with_errors(ok("Lifted", schema_ref("ZoneDone")),
+                &[("422", "Bad fields, each named"), ("403", "The role may not change zones")])),
+        "/households/{id}/zone": get_op("householdZone",
+            "The strictest zone in force now over a household: its own, or over its building, grid or community",
+            vec![record("Household"), lang_param()],
+            with_errors(ok("The zone in force, or null", json!({"type": "object", "required": ["household_id", "zone"],
+                "properties": {"household_id": {"type": "integer"},
+                    "zone": {"oneOf": [schema_ref("ZoneInForce"), {"type": "null"}]}}})), &[("403", "The role reads no zones")]), true),
         "/openapi.json": get_op("openapi", "This document", vec![],
             json!({"200": {"description": "The OpenAPI 3.1 document",
                            "content": {"application/json": {"schema": {"type": "object"}}}}}),
@@ -524,7 +570,129 @@ pub fn document() -> Value {
                 "BadRequest": error_response("A parameter given twice, or one that cannot be read"),
                 "NotFound": error_response("Not found, or outside the reader's scope")
             },
-            "schemas": schemas()
+            "schemas": merged(schemas(), zone_schemas())
+        }
+    })
+}
+
+/// `a`'s members and `b`'s, in one object (a capability's schemas or paths kept in a block of
+/// their own: one `json!` of everything exceeds the macro's recursion limit).
+fn merged(mut a: Value, b: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
+/// The zones' schemas (issue 14).
+fn zone_schemas() -> Value {
+    let mut v = zone_schemas_base();
+    // A zone with its changes: the zone's fields and `changes`.
+    let mut detail = v["Zone"].clone();
+    detail["required"]
+        .as_array_mut()
+        .expect("required")
+        .push(json!("changes"));
+    detail["properties"]["changes"] = json!({"type": "array", "items": {"type": "object",
+        "required": ["id", "zone_id", "change", "reason", "decided_by", "actor", "at_ms"],
+        "properties": {
+            "id": {"type": "integer"}, "zone_id": {"type": "integer"},
+            "change": {"type": "string", "enum": ["declared", "extended", "lifted"]},
+            "old_end_ms": {"type": ["integer", "null"]}, "new_end_ms": {"type": ["integer", "null"]},
+            "reason": {"type": "string"}, "decided_by": {"type": "string"},
+            "actor": {"type": "string"}, "at_ms": {"type": "integer"}}}});
+    v["ZoneDetail"] = detail;
+    v
+}
+
+fn zone_schemas_base() -> Value {
+    json!({
+        "ZoneInForce": {
+            "type": "object",
+            "required": ["id", "kind", "area_path", "start_ms"],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["sealed", "controlled", "precaution"]},
+                "area_path": {"type": "string", "description": "Path of the area covered (a household zone: the household's area)"},
+                "household_id": {"type": ["integer", "null"], "description": "Set for a zone over one household"},
+                "start_ms": {"type": "integer"},
+                "planned_end_ms": {"type": ["integer", "null"], "description": "null: until further notice"}
+            }
+        },
+        "Zone": {
+            "type": "object",
+            "required": ["id", "kind", "target", "area_id", "area_path", "start_ms", "reason", "decided_by", "recorded_by", "created_ms", "state"],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["sealed", "controlled", "precaution"]},
+                "target": {"type": "string", "enum": ["area", "household"]},
+                "area_id": {"type": "integer"},
+                "area_path": {"type": "string"},
+                "household_id": {"type": ["integer", "null"]},
+                "start_ms": {"type": "integer"},
+                "planned_end_ms": {"type": ["integer", "null"]},
+                "lifted_ms": {"type": ["integer", "null"]},
+                "end_ms": {"type": ["integer", "null"], "description": "When it ceases to be in force: the lifting, else the planned end"},
+                "reason": {"type": "string"},
+                "decided_by": {"type": "string", "description": "Who decided (the HQ's decision or document)"},
+                "recorded_by": {"type": "string", "description": "The account that recorded it"},
+                "created_ms": {"type": "integer"},
+                "state": {"type": "string", "enum": ["planned", "in_force", "ended", "lifted"]}
+            }
+        },
+        "ZoneList": {
+            "type": "object",
+            "required": ["area", "name", "zones", "total", "page"],
+            "properties": {
+                "area": {"type": "string"}, "name": {"type": "string"},
+                "in_force": {"oneOf": [schema_ref("ZoneInForce"), {"type": "null"}]},
+                "zones": {"type": "array", "items": schema_ref("Zone")},
+                "total": {"type": "integer"}, "page": {"type": "integer"}
+            }
+        },
+        "ZoneTally": {
+            "type": "object", "required": ["households", "people"],
+            "properties": {"households": {"type": "integer"}, "people": {"type": "integer"}}
+        },
+        "ZoneFigures": {
+            "type": "object",
+            "required": ["area", "name", "sealed", "controlled", "precaution", "zones", "children"],
+            "properties": {
+                "day": {"type": ["string", "null"]},
+                "area": {"type": "string"}, "name": {"type": "string"},
+                "sealed": schema_ref("ZoneTally"), "controlled": schema_ref("ZoneTally"),
+                "precaution": schema_ref("ZoneTally"),
+                "zones": {"type": "integer", "description": "Zones touching the area in the window"},
+                "children": {"type": "array", "items": {"type": "object"}}
+            }
+        },
+        "ZoneDeclare": {
+            "type": "object",
+            "required": ["client_id", "kind", "start_ms", "reason", "decided_by"],
+            "properties": {
+                "client_id": {"type": "string", "maxLength": 64},
+                "area": {"type": "string", "description": "Code of a community/village, grid or building"},
+                "household_id": {"type": "integer", "description": "Instead of area: one household"},
+                "kind": {"type": "string", "enum": ["sealed", "controlled", "precaution"]},
+                "start_ms": {"type": "integer", "description": "At most 7 days ago, at most 30 days ahead"},
+                "planned_end_ms": {"type": ["integer", "null"], "description": "null: until further notice"},
+                "reason": {"type": "string", "maxLength": 500},
+                "decided_by": {"type": "string", "maxLength": 200}
+            }
+        },
+        "ZoneChange": {
+            "type": "object",
+            "required": ["client_id", "reason", "decided_by"],
+            "properties": {
+                "client_id": {"type": "string", "maxLength": 64},
+                "planned_end_ms": {"type": "integer", "description": "The new planned end (extend only)"},
+                "reason": {"type": "string", "maxLength": 500},
+                "decided_by": {"type": "string", "maxLength": 200}
+            }
+        },
+        "ZoneDone": {
+            "type": "object", "required": ["id", "replayed"],
+            "properties": {"id": {"type": "integer"}, "replayed": {"type": "boolean", "description": "The client_id had been seen: nothing was changed"}}
         }
     })
 }

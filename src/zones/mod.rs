@@ -16,6 +16,7 @@
 //! Every engine function that depends on the time takes `now` (milliseconds), so tests drive
 //! the clock.
 
+pub mod api;
 pub mod demo;
 pub mod figures;
 pub mod household_watch;
@@ -430,4 +431,23 @@ pub async fn sealed_sql(
         return Ok(("1 = 0".into(), vec![]));
     }
     Ok((format!("({})", parts.join(" OR ")), out))
+}
+
+/// The area with this code (the reader's first area if empty), when its zones are visible to
+/// the reader: within the scope, or a community/grid/building over it.
+pub async fn area_for(db: &Db, r: &Reader, code: &str) -> AppResult<crate::registry::areas::Area> {
+    require_read(r)?;
+    let scope = r.registry_scope();
+    let a = match code.trim() {
+        "" => match scope.roots.first() {
+            Some(p) => crate::registry::areas::by_path(db, p).await?,
+            None => None,
+        },
+        c => crate::registry::areas::by_code(db, c).await?,
+    };
+    a.filter(|a| {
+        scope.contains(&a.path)
+            || (a.level >= 5 && scope.roots.iter().any(|root| root.starts_with(&a.path)))
+    })
+    .ok_or(AppError::NotFound)
 }

@@ -64,4 +64,5 @@ mod mobilization_phone;
 mod registry_phone;
 mod testing_phone;
 mod zones;
+mod zones_api;
 mod zones_pages;

@@ -190,6 +190,30 @@ async fn openapi_document_describes_exactly_the_api_routes() {
         .await
         .unwrap();
     let admin_auth = format!("Bearer {admin_token}");
+    // A zone for the zones' routes, declared by HQ over the first household's community.
+    let hq_reader = wardline::access::authenticate(db, &token).await.unwrap();
+    let hh_path: String = db
+        .scalar("SELECT path FROM households WHERE id = $1", args![hid])
+        .await
+        .unwrap();
+    let zone = wardline::zones::lifecycle::declare(
+        db,
+        &wardline::audit::Actor::cli(),
+        &hq_reader,
+        &wardline::zones::lifecycle::NewZone {
+            area: hh_path[..12].to_owned(),
+            kind: "controlled".into(),
+            start_ms: now - 3_600_000,
+            planned_end_ms: Some(now + 86_400_000),
+            reason: "r".into(),
+            decided_by: "d".into(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .unwrap()
+    .id;
     for (_, route) in API_ROUTES.iter().filter(|r| r.0 == "GET") {
         let testing = route.starts_with("/testing");
         let mut path = route
@@ -199,6 +223,8 @@ async fn openapi_document_describes_exactly_the_api_routes() {
                 "{id}",
                 &if testing {
                     round.id
+                } else if route.starts_with("/zones") {
+                    zone
                 } else if route.starts_with("/households") {
                     hid
                 } else {
@@ -222,7 +248,16 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "/testing/rounds/{id}/batch" => serde_json::json!({"client_id": "o3", "tube": "T3", "op": "open", "site_id": site, "taken_ms": now}).to_string(),
             "/testing/rounds/{id}/results" => serde_json::json!({"results": [{"tube": "T1", "result": "negative"}]}).to_string(),
             "/testing/rounds/{id}/exemptions" => serde_json::json!({"resident_id": rid, "reason": "away"}).to_string(),
+            "/zones/declare" => serde_json::json!({"client_id": "z1", "household_id": hid, "kind": "sealed", "start_ms": now, "reason": "r", "decided_by": "d"}).to_string(),
+            "/zones/{id}/extend" => serde_json::json!({"client_id": "z2", "planned_end_ms": now + 2 * 86_400_000, "reason": "r", "decided_by": "d"}).to_string(),
+            "/zones/{id}/lift" => serde_json::json!({"client_id": "z3", "reason": "r", "decided_by": "d"}).to_string(),
             other => panic!("a POST route without a test body: {other}"),
+        };
+        // Zones are declared by HQ (the administrator may not).
+        let (r, admin_auth) = if route.starts_with("/zones") {
+            (zone, &auth)
+        } else {
+            (r, &admin_auth)
         };
         let path = format!("/api/v1{}", route.replace("{id}", &r.to_string()));
         let resp = crate::common::request(
@@ -230,7 +265,7 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "POST",
             &path,
             &[
-                ("Authorization", &admin_auth),
+                ("Authorization", admin_auth),
                 ("Content-Type", "application/json"),
             ],
             Some(body.as_bytes()),

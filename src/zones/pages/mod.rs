@@ -17,7 +17,6 @@ use axum::Router;
 
 use self::forms::{AreaQuery, ChangeFields, DeclareForm, DoneQuery, FiguresQuery, NewQuery};
 use self::views::{AreaView, Names, ZoneView, PAGE};
-use crate::access::Reader;
 use crate::args;
 use crate::db::{now_ms, placeholders, Db, Value};
 use crate::error::{AppError, AppResult};
@@ -52,24 +51,7 @@ fn client_id() -> String {
     crate::access::random_hex(12)
 }
 
-/// The area with this code (the reader's first area if empty), when its zones are visible to
-/// the reader: within the scope, or a community/grid/building over it.
-pub async fn zone_area(db: &Db, r: &Reader, code: &str) -> AppResult<Area> {
-    engine::require_read(r)?;
-    let scope = r.registry_scope();
-    let a = match code.trim() {
-        "" => match scope.roots.first() {
-            Some(p) => areas::by_path(db, p).await?,
-            None => None,
-        },
-        c => areas::by_code(db, c).await?,
-    };
-    a.filter(|a| {
-        scope.contains(&a.path)
-            || (a.level >= 5 && scope.roots.iter().any(|root| root.starts_with(&a.path)))
-    })
-    .ok_or(AppError::NotFound)
-}
+pub use crate::zones::area_for as zone_area;
 
 /// Names for the zones listed: areas, households' addresses, and the people who recorded.
 async fn names(db: &Db, zs: &[&Zone], logins: &[&str]) -> AppResult<Names> {
