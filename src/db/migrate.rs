@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "collector_lookups",
         include_str!("../../migrations/0007_collector_lookups.sql"),
     ),
+    (
+        9,
+        "checkpoints",
+        include_str!("../../migrations/0009_checkpoints.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

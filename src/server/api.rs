@@ -96,6 +96,14 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/testing/rounds/{id}/exemptions"),
     ("GET", "/needs/figures"),
     ("GET", "/openapi.json"),
+    ("GET", "/checkpoints"),
+    ("GET", "/checkpoints/figures"),
+    ("GET", "/checkpoints/{id}/lookup"),
+    ("POST", "/checkpoints/{id}/ops"),
+    ("POST", "/checkpoints/{id}/batch"),
+    ("GET", "/checkpoints/{id}/visitors"),
+    ("GET", "/checkpoints/{id}/log"),
+    ("GET", "/checkpoints/{id}/figures"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -122,6 +130,14 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/testing/rounds/{id}/results") => post(t::post_results),
         ("POST", "/testing/rounds/{id}/exemptions") => post(t::post_exemption),
         ("GET", "/openapi.json") => get(openapi),
+        ("GET", "/checkpoints") => get(crate::checkpoints::api::list),
+        ("GET", "/checkpoints/figures") => get(crate::checkpoints::api::area_figures),
+        ("GET", "/checkpoints/{id}/lookup") => get(crate::checkpoints::api::lookup),
+        ("POST", "/checkpoints/{id}/ops") => post(crate::checkpoints::api::op),
+        ("POST", "/checkpoints/{id}/batch") => post(crate::checkpoints::api::batch),
+        ("GET", "/checkpoints/{id}/visitors") => get(crate::checkpoints::api::waiting),
+        ("GET", "/checkpoints/{id}/log") => get(crate::checkpoints::api::log),
+        ("GET", "/checkpoints/{id}/figures") => get(crate::checkpoints::api::figures_of),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

@@ -510,7 +510,7 @@ pub fn document() -> Value {
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": paths(),
+        "paths": extend(paths(), crate::checkpoints::api::openapi_paths()),
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -524,9 +524,17 @@ pub fn document() -> Value {
                 "BadRequest": error_response("A parameter given twice, or one that cannot be read"),
                 "NotFound": error_response("Not found, or outside the reader's scope")
             },
-            "schemas": schemas()
+            "schemas": extend(schemas(), crate::checkpoints::api::openapi_schemas())
         }
     })
+}
+
+/// `v` with the members of `more` added (a capability's own paths or schemas).
+fn extend(mut v: Value, more: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (v.as_object_mut(), more) {
+        a.extend(b);
+    }
+    v
 }
 
 #[cfg(test)]
