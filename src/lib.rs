@@ -25,3 +25,4 @@ pub mod scope;
 pub mod server;
 pub mod testing;
 pub mod web;
+pub mod zones;

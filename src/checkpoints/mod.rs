@@ -655,13 +655,18 @@ pub fn test_status(
     }
 }
 
-/// The zone in force for each household at `at` (sealed, controlled, precaution).
+/// The zone in force for each household at `at` (sealed, controlled, precaution), as the
+/// zones capability decides it (the strictest over the household or an area above it).
 pub async fn zones_of(
-    _db: &Db,
-    _households: &[i64],
-    _at: i64,
+    db: &Db,
+    households: &[i64],
+    at: i64,
 ) -> AppResult<std::collections::HashMap<i64, String>> {
-    Ok(std::collections::HashMap::new())
+    Ok(crate::zones::for_households(db, households, at)
+        .await?
+        .into_iter()
+        .map(|(h, z)| (h, z.kind.code().to_owned()))
+        .collect())
 }
 
 /// Typed ID numbers a checker without registry access may look up in an hour.

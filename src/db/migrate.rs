@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "collector_lookups",
         include_str!("../../migrations/0007_collector_lookups.sql"),
     ),
+    (8, "zones", include_str!("../../migrations/0008_zones.sql")),
     (
         9,
         "checkpoints",

@@ -113,6 +113,8 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
             "urgency 4: done within",
             "紧急程度 4：办结时限",
         ),
+        ("zone_kind", "kind of zone", "区域类型"),
+        ("decided_by", "decided by", "决定机关"),
     ];
     F.iter()
         .find(|(f, _, _)| *f == field)

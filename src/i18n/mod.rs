@@ -123,6 +123,9 @@ macro_rules! ftl_files {
             "\n",
             include_str!(concat!("ftl/", $lang, "/needs.ftl")),
             "\n",
+            include_str!(concat!("ftl/", $lang, "/zones.ftl")),
+            "
+",
             include_str!(concat!("ftl/", $lang, "/checkpoints.ftl")),
         )
     };

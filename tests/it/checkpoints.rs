@@ -946,3 +946,86 @@ async fn a_checker_of_gate_a_sees_nothing_of_gate_b() {
         ));
     }
 }
+
+#[tokio::test]
+async fn the_zone_in_force_shows_and_suggests() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let hq = reader(db, "hq-z", "hq", "431102").await;
+        let (p0, p1) = (&fx.people[0], &fx.people[1]);
+        let hh: i64 = db
+            .scalar(
+                "SELECT household_id FROM residents WHERE id = $1",
+                args![p0.0],
+            )
+            .await
+            .unwrap();
+        let other_hh: i64 = db
+            .scalar(
+                "SELECT household_id FROM residents WHERE id = $1",
+                args![p1.0],
+            )
+            .await
+            .unwrap();
+        assert_ne!(hh, other_hh, "two households");
+        wardline::zones::lifecycle::declare(
+            db,
+            &actor(&hq),
+            &hq,
+            &wardline::zones::lifecycle::NewZone {
+                area: C1.into(),
+                household: Some(hh),
+                kind: "sealed".into(),
+                start_ms: now_ms() - 3_600_000,
+                planned_end_ms: Some(now_ms() + 7 * 86_400_000),
+                reason: "密接".into(),
+                decided_by: "区指挥部".into(),
+                client_id: String::new(),
+            },
+            now_ms(),
+        )
+        .await
+        .unwrap();
+        let (cp, a) = checkpoints::open(db, &fx.va, fx.a.id).await.unwrap();
+        let card = checkpoints::lookup(db, &fx.va, &cp, &a, &p0.1)
+            .await
+            .unwrap();
+        assert_eq!(card.zone, "sealed");
+        let other = checkpoints::lookup(db, &fx.va, &cp, &a, &p1.1)
+            .await
+            .unwrap();
+        assert_eq!(other.zone, "");
+        let o = log(
+            db,
+            &fx.va,
+            &fx.a,
+            vec![
+                person(
+                    "z1",
+                    PersonIn::Code(p0.1.clone()),
+                    seen("green", Some(36.5), "return"),
+                ),
+                person(
+                    "z2",
+                    PersonIn::Code(p1.1.clone()),
+                    seen("green", Some(36.5), "pass"),
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(o[0].suggestion.as_deref(), Some("return"));
+        assert_eq!(o[0].reasons, ["sealed"]);
+        assert!(!o[0].overridden);
+        assert_eq!(o[1].suggestion.as_deref(), Some("pass"));
+        let zones = db
+            .column::<String>("SELECT zone FROM pass_entries ORDER BY id", vec![])
+            .await
+            .unwrap();
+        assert_eq!(zones, ["sealed", ""]);
+        let f = figures::of_checkpoint(db, fx.a.id, 0, i64::MAX / 2)
+            .await
+            .unwrap();
+        assert_eq!(f.returned, 1);
+    }
+}

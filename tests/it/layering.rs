@@ -63,10 +63,15 @@ const ROOMS: &[Room] = &[
     // The registry: areas, households, residents, imports; every capability builds on it.
     room("registry", REGISTRY, &[]),
     // Capabilities on the registry. Among them a dependency runs one way only, as listed.
-    room("testing", CAPABILITY, &[]),
+    room("zones", CAPABILITY, &[]),
+    room("testing", CAPABILITY, &["zones"]), // shows the zone in force; no-epidemic candidates
     room("mobilization", CAPABILITY, &[]),
-    room("needs", CAPABILITY, &["mobilization"]), // asks mobilization for volunteers
-    room("checkpoints", CAPABILITY, &["testing", "mobilization"]), // places, duty, tests
+    room("needs", CAPABILITY, &["mobilization", "zones"]), // asks mobilization for volunteers
+    room(
+        "checkpoints",
+        CAPABILITY,
+        &["zones", "testing", "mobilization"],
+    ), // places, duty, tests, zones
     // Top: the composition. May use anything; nothing below may use it.
     room("config", TOP, &[]),    // the configuration file and environment
     room("retention", TOP, &[]), // composes every capability's retention rule

@@ -64,3 +64,4 @@ mod checkpoints;
 mod mobilization_phone;
 mod registry_phone;
 mod testing_phone;
+mod zones;

@@ -1,0 +1,676 @@
+//! Zones through the database, on both backends: the look-up of the zone in force over a
+//! household (strictest over the household and the areas above it, at any moment), the
+//! lifecycle (declare, extend with the earlier end kept, lift) and its history, refusals
+//! naming the field, idempotent retries, and scope.
+
+use wardline::access::Reader;
+use wardline::args;
+use wardline::db::Db;
+use wardline::error::AppError;
+use wardline::zones::lifecycle::{self, ChangeForm, NewZone, State, Which};
+use wardline::zones::{self, ZoneKind};
+
+use crate::common::{backends, demo_under};
+use crate::mobilization::{district, C1, C2, STREET};
+use crate::testing::{actor, reader};
+
+pub const HOUR: i64 = 3_600_000;
+pub const DAY: i64 = 24 * HOUR;
+/// A fixed start for the driven clock (2026-03-02 08:00 China time).
+pub const T0: i64 = 1_772_409_600_000;
+
+pub struct Fx {
+    pub hq: Reader,
+    pub street: Reader,
+    pub community: Reader,
+    /// A grid worker of the grid that holds `building`.
+    pub grid: Reader,
+    /// A grid worker of another grid of C1.
+    pub other_grid: Reader,
+    pub c2: Reader,
+    /// A grid of C1 and a building in it, with their households.
+    pub grid_path: String,
+    pub building: String,
+    pub in_building: Vec<i64>,
+    /// Households of the same grid outside the building.
+    pub in_grid_only: Vec<i64>,
+    /// Households of C1 outside that grid.
+    pub elsewhere: Vec<i64>,
+    /// A household of C2.
+    pub hh2: i64,
+}
+
+async fn households_under(db: &Db, path: &str) -> Vec<(i64, String)> {
+    db.query(
+        "SELECT id, path FROM households WHERE path >= $1 AND path < $2 ORDER BY id",
+        args![path, format!("{path}~")],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.int(0), r.text(1).to_owned()))
+    .collect()
+}
+
+pub async fn fixture(db: &Db) -> Fx {
+    district(db).await;
+    demo_under(db, 1600, 7, C1).await;
+    let all = households_under(db, C1).await;
+    // A building with at least two households, in a grid with households elsewhere too.
+    let building = all
+        .iter()
+        .map(|(_, p)| p.clone())
+        .filter(|p| p.matches('/').count() == 2)
+        .find(|b| {
+            let g = &b[..b.rfind('/').unwrap()];
+            all.iter().filter(|(_, p)| p == b).count() >= 2
+                && all.iter().any(|(_, p)| p.starts_with(g) && p != b)
+                && all.iter().any(|(_, p)| !p.starts_with(g))
+        })
+        .expect("the demo community has a building with households in a grid");
+    let grid_path = building[..building.rfind('/').unwrap()].to_owned();
+    let other_grid_path = all
+        .iter()
+        .map(|(_, p)| p.clone())
+        .find(|p| p.contains('/') && !p.starts_with(&grid_path))
+        .map(|p| p[..p[13..].find('/').map_or(p.len(), |i| i + 13)].to_owned())
+        .unwrap();
+    let in_building = all
+        .iter()
+        .filter(|(_, p)| *p == building)
+        .map(|(i, _)| *i)
+        .collect();
+    let in_grid_only = all
+        .iter()
+        .filter(|(_, p)| p.starts_with(&grid_path) && *p != building)
+        .map(|(i, _)| *i)
+        .collect();
+    let elsewhere = all
+        .iter()
+        .filter(|(_, p)| !p.starts_with(&grid_path))
+        .map(|(i, _)| *i)
+        .collect();
+    let hq = reader(db, "hq1", "hq", "431102").await;
+    let street = reader(db, "s1", "street", STREET).await;
+    let community = reader(db, "c1", "community", C1).await;
+    let grid = reader(db, "g1", "grid", &grid_path).await;
+    let other_grid = reader(db, "g2", "grid", &other_grid_path).await;
+    let c2 = reader(db, "c2", "community", C2).await;
+    let hh2 = wardline::registry::edit::create_household(
+        db,
+        &actor(&c2),
+        &c2,
+        C2,
+        "二社区 1 栋 101",
+        None,
+    )
+    .await
+    .unwrap();
+    Fx {
+        hq,
+        street,
+        community,
+        grid,
+        other_grid,
+        c2,
+        grid_path,
+        building,
+        in_building,
+        in_grid_only,
+        elsewhere,
+        hh2,
+    }
+}
+
+pub fn zone(area: &str, kind: &str, start: i64, end: Option<i64>) -> NewZone {
+    NewZone {
+        area: area.into(),
+        household: None,
+        kind: kind.into(),
+        start_ms: start,
+        planned_end_ms: end,
+        reason: "楼内发现阳性病例".into(),
+        decided_by: "区指挥部 2026年第12号通告".into(),
+        client_id: String::new(),
+    }
+}
+
+pub async fn declare(db: &Db, who: &Reader, z: &NewZone, now: i64) -> i64 {
+    lifecycle::declare(db, &actor(who), who, z, now)
+        .await
+        .unwrap()
+        .id
+}
+
+pub fn why() -> ChangeForm {
+    ChangeForm {
+        new_end_ms: None,
+        reason: "连续 7 天无新增".into(),
+        decided_by: "区指挥部 2026年第15号通告".into(),
+        client_id: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_strictest_zone_over_a_household_applies_at_any_moment() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let b = fx.in_building[0];
+        let g = fx.in_grid_only[0];
+        let e = fx.elsewhere[0];
+        assert_eq!(zones::for_household(db, b, T0).await.unwrap(), None);
+
+        // C1 precaution for 14 days from T0; the grid controlled from T0+1d to T0+8d; the
+        // building sealed from T0+2d to T0+5d.
+        let zc = declare(
+            db,
+            &fx.hq,
+            &zone(C1, "precaution", T0, Some(T0 + 14 * DAY)),
+            T0,
+        )
+        .await;
+        let zg = declare(
+            db,
+            &fx.street,
+            &zone(&fx.grid_path, "controlled", T0 + DAY, Some(T0 + 8 * DAY)),
+            T0,
+        )
+        .await;
+        let zb = declare(
+            db,
+            &fx.street,
+            &zone(&fx.building, "sealed", T0 + 2 * DAY, Some(T0 + 5 * DAY)),
+            T0,
+        )
+        .await;
+
+        let at = |ms: i64| async move { zones::for_household(db, b, ms).await.unwrap() };
+        assert_eq!(at(T0 - 1).await, None, "{}: before any start", t.name);
+        let z = at(T0).await.unwrap();
+        assert_eq!((z.id, z.kind), (zc, ZoneKind::Precaution));
+        assert_eq!(z.area_path, C1);
+        assert_eq!(z.planned_end_ms, Some(T0 + 14 * DAY));
+        assert_eq!(at(T0 + DAY).await.unwrap().id, zg);
+        let z = at(T0 + 3 * DAY).await.unwrap();
+        assert_eq!((z.id, z.kind, z.household_id), (zb, ZoneKind::Sealed, None));
+        assert_eq!(z.area_path, fx.building);
+        // The building's end is exclusive: from then the grid's zone applies again.
+        assert_eq!(at(T0 + 5 * DAY).await.unwrap().id, zg);
+        assert_eq!(at(T0 + 10 * DAY).await.unwrap().id, zc);
+        assert_eq!(at(T0 + 14 * DAY).await, None);
+
+        // The batch look-up agrees, and leaves out households with no zone.
+        let m = zones::for_households(db, &[b, g, e, fx.hh2, b, 999_999_999], T0 + 3 * DAY)
+            .await
+            .unwrap();
+        assert_eq!(m[&b].id, zb);
+        assert_eq!(m[&g].id, zg);
+        assert_eq!(m[&e].id, zc);
+        assert!(!m.contains_key(&fx.hh2), "C2 has no zone");
+        assert_eq!(m.len(), 3);
+
+        // A single household, inside the sealed building's time but stricter than the grid.
+        let zh = declare(
+            db,
+            &fx.hq,
+            &NewZone {
+                household: Some(g),
+                ..zone("", "sealed", T0 + DAY, None)
+            },
+            T0,
+        )
+        .await;
+        let z = zones::for_household(db, g, T0 + 6 * DAY)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((z.id, z.household_id), (zh, Some(g)));
+        assert_eq!(
+            zones::for_household(db, g, T0).await.unwrap().unwrap().id,
+            zc
+        );
+        // Other households of the grid are not sealed by it.
+        let other = fx.in_grid_only.iter().find(|&&x| x != g).copied();
+        if let Some(o) = other {
+            assert_eq!(
+                zones::for_household(db, o, T0 + 6 * DAY)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                zg
+            );
+        }
+
+        // Many households at once: every one of the community answered.
+        let ids: Vec<i64> = fx
+            .in_building
+            .iter()
+            .chain(&fx.in_grid_only)
+            .chain(&fx.elsewhere)
+            .copied()
+            .collect();
+        let m = zones::for_households(db, &ids, T0 + 3 * DAY).await.unwrap();
+        assert_eq!(m.len(), ids.len(), "{}", t.name);
+        for id in &fx.in_building {
+            assert_eq!(m[id].kind, ZoneKind::Sealed);
+        }
+        for id in &fx.elsewhere {
+            assert_eq!(m[id].kind, ZoneKind::Precaution);
+        }
+    }
+}
+
+#[test]
+fn kinds_order_by_strictness() {
+    assert!(ZoneKind::Sealed > ZoneKind::Controlled);
+    assert!(ZoneKind::Controlled > ZoneKind::Precaution);
+    assert_eq!(
+        [ZoneKind::Precaution, ZoneKind::Sealed, ZoneKind::Controlled]
+            .into_iter()
+            .max(),
+        Some(ZoneKind::Sealed)
+    );
+    for k in ZoneKind::ALL {
+        assert_eq!(ZoneKind::parse(k.code()), Some(k));
+    }
+    assert_eq!(ZoneKind::parse("locked"), None);
+}
+
+#[tokio::test]
+async fn a_zone_is_declared_extended_and_lifted_with_its_history_kept() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let b = fx.in_building[0];
+        let id = declare(
+            db,
+            &fx.street,
+            &zone(&fx.building, "sealed", T0, Some(T0 + 3 * DAY)),
+            T0,
+        )
+        .await;
+        let z = lifecycle::get(db, &fx.grid, id).await.unwrap();
+        assert_eq!(z.state(T0 + HOUR), State::InForce);
+        assert_eq!(z.recorded_by, "s1");
+
+        // Extend to T0+7d: the earlier end is kept in the changes.
+        let f = ChangeForm {
+            new_end_ms: Some(T0 + 7 * DAY),
+            ..why()
+        };
+        lifecycle::extend(db, &actor(&fx.street), &fx.street, id, &f, T0 + DAY)
+            .await
+            .unwrap();
+        assert!(zones::for_household(db, b, T0 + 5 * DAY)
+            .await
+            .unwrap()
+            .is_some());
+        // An earlier or equal end is refused, naming the field.
+        let err = lifecycle::extend(db, &actor(&fx.street), &fx.street, id, &f, T0 + DAY)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Invalid(v) if v[0].field == "ends"),
+            "{err:?}"
+        );
+
+        // Lift at T0+4d.
+        lifecycle::lift(db, &actor(&fx.hq), &fx.hq, id, &why(), T0 + 4 * DAY)
+            .await
+            .unwrap();
+        assert!(zones::for_household(db, b, T0 + 4 * DAY)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(zones::for_household(db, b, T0 + 4 * DAY - 1)
+            .await
+            .unwrap()
+            .is_some());
+        // The past stays answerable.
+        assert_eq!(
+            zones::for_household(db, b, T0 + 2 * DAY)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            id
+        );
+        let z = lifecycle::get(db, &fx.street, id).await.unwrap();
+        assert_eq!(z.state(T0 + 5 * DAY), State::Lifted);
+        assert_eq!(z.planned_end_ms, Some(T0 + 7 * DAY));
+        assert_eq!(z.end_ms, Some(T0 + 4 * DAY));
+
+        let ch = lifecycle::changes(db, &fx.community, id).await.unwrap();
+        let kinds: Vec<&str> = ch.iter().map(|c| c.change.as_str()).collect();
+        assert_eq!(kinds, ["declared", "extended", "lifted"], "{}", t.name);
+        assert_eq!(ch[1].old_end_ms, Some(T0 + 3 * DAY));
+        assert_eq!(ch[1].new_end_ms, Some(T0 + 7 * DAY));
+        assert_eq!(ch[2].actor, "hq1");
+        assert_eq!(ch[2].old_end_ms, Some(T0 + 7 * DAY));
+
+        // No change after the lifting.
+        let err = lifecycle::lift(db, &actor(&fx.hq), &fx.hq, id, &why(), T0 + 5 * DAY)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::BadRequest(_)), "{err:?}");
+
+        // Audited, each change.
+        let acts: Vec<String> = db
+            .column(
+                "SELECT action FROM audit_log WHERE entity = 'zone' AND entity_id = $1 ORDER BY seq",
+                args![id.to_string()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(acts, ["zone_declared", "zone_extended", "zone_lifted"]);
+
+        // The area's history lists it; its current list does not.
+        let area = lifecycle::of_area(
+            db,
+            &fx.community,
+            &fx.building,
+            Which::All,
+            T0 + 5 * DAY,
+            50,
+            0,
+        )
+        .await
+        .unwrap();
+        assert_eq!(area.1, 1);
+        assert_eq!(area.0[0].id, id);
+        let now = lifecycle::of_area(
+            db,
+            &fx.community,
+            &fx.building,
+            Which::Current,
+            T0 + 5 * DAY,
+            50,
+            0,
+        )
+        .await
+        .unwrap();
+        assert_eq!(now.1, 0);
+    }
+}
+
+#[tokio::test]
+async fn zones_are_read_within_scope_and_over_it_and_declared_by_hq_and_streets_only() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let zc = declare(db, &fx.hq, &zone(C1, "controlled", T0, None), T0).await;
+        let zb = declare(db, &fx.street, &zone(&fx.building, "sealed", T0, None), T0).await;
+        let zh = declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(fx.elsewhere[0]),
+                ..zone("", "sealed", T0, None)
+            },
+            T0,
+        )
+        .await;
+
+        // The zone over the community is public to a grid worker of it; the building's zone to
+        // the grid that holds it, not to another grid; a household's zone only within scope.
+        assert!(lifecycle::get(db, &fx.grid, zc).await.is_ok());
+        assert!(lifecycle::get(db, &fx.other_grid, zc).await.is_ok());
+        assert!(lifecycle::get(db, &fx.grid, zb).await.is_ok());
+        assert!(matches!(
+            lifecycle::get(db, &fx.other_grid, zb).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            lifecycle::get(db, &fx.grid, zh).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(lifecycle::get(db, &fx.community, zh).await.is_ok());
+        for id in [zc, zb, zh] {
+            assert!(
+                matches!(
+                    lifecycle::get(db, &fx.c2, id).await,
+                    Err(AppError::NotFound)
+                ),
+                "{}: C2's officer sees nothing of C1",
+                t.name
+            );
+            assert!(matches!(
+                lifecycle::changes(db, &fx.c2, id).await,
+                Err(AppError::NotFound)
+            ));
+        }
+        // The other grid's list of its community: the community's zone, none of the grid's.
+        let (v, n) = lifecycle::of_area(db, &fx.other_grid, C1, Which::All, T0, 50, 0)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = v.iter().map(|z| z.id).collect();
+        assert_eq!(n as usize, ids.len());
+        assert!(
+            ids.contains(&zc) && !ids.contains(&zb),
+            "{}: {ids:?}",
+            t.name
+        );
+        // The household zone shows there only if that household lies in the other grid.
+        let hh_path: String = db
+            .scalar(
+                "SELECT path FROM households WHERE id = $1",
+                args![fx.elsewhere[0]],
+            )
+            .await
+            .unwrap();
+        let in_other = fx.other_grid.scope.contains(&hh_path);
+        assert_eq!(ids.contains(&zh), in_other);
+        let (v, _) = lifecycle::of_area(db, &fx.community, C1, Which::All, T0, 50, 0)
+            .await
+            .unwrap();
+        let mut ids: Vec<i64> = v.iter().map(|z| z.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![zc, zb, zh]);
+        assert!(matches!(
+            lifecycle::of_area(db, &fx.c2, C1, Which::All, T0, 50, 0).await,
+            Err(AppError::NotFound)
+        ));
+
+        // Community officers and grid workers read, and do not declare, extend or lift.
+        for who in [&fx.community, &fx.grid] {
+            let err = lifecycle::declare(
+                db,
+                &actor(who),
+                who,
+                &zone(&fx.building, "precaution", T0, None),
+                T0,
+            )
+            .await
+            .unwrap_err();
+            assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+            let err = lifecycle::lift(db, &actor(who), who, zb, &why(), T0 + HOUR)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+        }
+        // A street officer outside its street: the area is not found in its scope.
+        let s2 = reader(db, "s2", "street", "431102002").await;
+        let err = lifecycle::declare(db, &actor(&s2), &s2, &zone(C2, "sealed", T0, None), T0)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Invalid(v) if v[0].field == "area"),
+            "{err:?}"
+        );
+        let err = lifecycle::lift(db, &actor(&s2), &s2, zb, &why(), T0 + HOUR)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound), "{err:?}");
+        // Still in force: nothing was changed by the refusals.
+        assert_eq!(
+            zones::for_household(db, fx.in_building[0], T0 + HOUR)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            zb
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_retries_change_nothing() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let s = &fx.street;
+        let bad = |f: NewZone| async move {
+            match lifecycle::declare(db, &actor(s), s, &f, T0).await {
+                Err(AppError::Invalid(v)) => v.iter().map(|e| e.field).collect::<Vec<_>>(),
+                other => panic!("expected a field error, got {other:?}"),
+            }
+        };
+        let ok = zone(&fx.building, "sealed", T0, Some(T0 + DAY));
+        assert_eq!(
+            bad(NewZone {
+                kind: "locked".into(),
+                ..ok.clone()
+            })
+            .await,
+            ["zone_kind"]
+        );
+        assert_eq!(
+            bad(NewZone {
+                area: "".into(),
+                ..ok.clone()
+            })
+            .await,
+            ["area"]
+        );
+        assert_eq!(
+            bad(NewZone {
+                area: "999999999999".into(),
+                ..ok.clone()
+            })
+            .await,
+            ["area"]
+        );
+        // A street is not a zone's area.
+        assert_eq!(
+            bad(NewZone {
+                area: STREET.into(),
+                ..ok.clone()
+            })
+            .await,
+            ["area"]
+        );
+        assert_eq!(
+            bad(NewZone {
+                household: Some(fx.hh2 + 1_000_000),
+                ..ok.clone()
+            })
+            .await,
+            ["household"]
+        );
+        assert_eq!(
+            bad(NewZone {
+                planned_end_ms: Some(T0 - HOUR),
+                ..ok.clone()
+            })
+            .await,
+            ["ends"]
+        );
+        assert_eq!(
+            bad(NewZone {
+                start_ms: T0 - 8 * DAY,
+                planned_end_ms: None,
+                ..ok.clone()
+            })
+            .await,
+            ["starts"]
+        );
+        assert_eq!(
+            bad(NewZone {
+                reason: " ".into(),
+                decided_by: "x".repeat(201),
+                ..ok.clone()
+            })
+            .await,
+            ["reason", "decided_by"]
+        );
+        let n: i64 = db
+            .scalar("SELECT COUNT(*) AS n FROM zones", vec![])
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{}: nothing half-written", t.name);
+
+        // The same client id twice: one zone, one change, one audit entry.
+        let f = NewZone {
+            client_id: "c-1".into(),
+            ..ok.clone()
+        };
+        let a = lifecycle::declare(db, &actor(s), s, &f, T0).await.unwrap();
+        let b = lifecycle::declare(db, &actor(s), s, &f, T0 + 1000)
+            .await
+            .unwrap();
+        assert_eq!(
+            (a.id, a.replayed, b.id, b.replayed),
+            (a.id, false, a.id, true)
+        );
+        // A new declaration over the same building overlapping it is refused.
+        let err = lifecycle::declare(
+            db,
+            &actor(s),
+            s,
+            &NewZone {
+                kind: "controlled".into(),
+                ..ok.clone()
+            },
+            T0,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+        // After it, it is fine.
+        declare(db, s, &zone(&fx.building, "controlled", T0 + DAY, None), T0).await;
+
+        let ext = ChangeForm {
+            new_end_ms: Some(T0 + 2 * DAY),
+            client_id: "e-1".into(),
+            ..why()
+        };
+        let e1 = lifecycle::extend(db, &actor(s), s, a.id, &ext, T0 + HOUR)
+            .await
+            .unwrap();
+        let e2 = lifecycle::extend(db, &actor(s), s, a.id, &ext, T0 + 2 * HOUR)
+            .await
+            .unwrap();
+        assert!(!e1.replayed && e2.replayed);
+        let lift = ChangeForm {
+            client_id: "l-1".into(),
+            ..why()
+        };
+        lifecycle::lift(db, &actor(s), s, a.id, &lift, T0 + 3 * HOUR)
+            .await
+            .unwrap();
+        assert!(
+            lifecycle::lift(db, &actor(s), s, a.id, &lift, T0 + 4 * HOUR)
+                .await
+                .unwrap()
+                .replayed
+        );
+        let changes = lifecycle::changes(db, s, a.id).await.unwrap();
+        assert_eq!(changes.len(), 3, "{}", t.name);
+        let audits: i64 = db
+            .scalar(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'zone' AND entity_id = $1",
+                args![a.id.to_string()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(audits, 3);
+        // A change's client id used for another zone is refused.
+        let other = declare(db, s, &zone(C1, "precaution", T0, None), T0).await;
+        let err = lifecycle::lift(db, &actor(s), s, other, &lift, T0 + 5 * HOUR)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+    }
+}
