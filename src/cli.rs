@@ -192,6 +192,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::needs::demo::create(&db).await? {
                     println!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)");
                 }
+                if let Some(n) = crate::checkpoints::demo::create(&db).await? {
+                    println!("Demo checkpoints: the north and south gates with {n} passes over a day (officers see /checkpoints; demo-volunteer logs at /checkpoints/me)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
