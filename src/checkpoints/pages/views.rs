@@ -76,8 +76,8 @@ pub fn checks(l: Lang, direction: &str, lanes: &[Lane], suggested: &str) -> maud
         label.field { span { (t(l, "cp-note")) } input name="note" maxlength="500"; }
         div.actions.decide {
             @for (code, en, zh) in DECISIONS {
-                button.big name="decision" value=(code) id={ "decide-" (code) }
-                    class=[(*code != suggested).then_some("alt")]
+                button name="decision" value=(code) id={ "decide-" (code) }
+                    class=(if *code == suggested { "big" } else { "big alt" })
                     data-confirm=[(*code != "pass").then(|| t(l, "cp-confirm-stop"))] {
                     (if l == Lang::Zh { *zh } else { *en })
                 }
