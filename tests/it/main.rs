@@ -61,6 +61,7 @@ async fn postgres_half_runs_when_required() {
     assert_eq!(r.int(0), 42);
 }
 mod checkpoints;
+mod checkpoints_pages;
 mod mobilization_phone;
 mod registry_phone;
 mod testing_phone;
