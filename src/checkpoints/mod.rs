@@ -669,6 +669,66 @@ pub async fn zones_of(
         .collect())
 }
 
+/// The household of a scanned door-plate code (the household link `…/h/{token}` printed by
+/// the needs pages), if the input is one.
+pub fn household_token(input: &str) -> Option<&str> {
+    let s = input.trim();
+    let (_, token) = s.rsplit_once("/h/")?;
+    let token = token.trim_end_matches('/');
+    (!token.is_empty()
+        && token.len() <= 64
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then_some(token)
+}
+
+/// A household's members as the checker's phone lists them after a door-plate scan: each
+/// with their personal code (to open their card) and their masked name, sex and age.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub code: String,
+    pub name: String,
+    pub sex: i64,
+    pub age: Option<i64>,
+}
+
+/// The members of the household behind a door-plate code; unknown codes are a field error.
+pub async fn household_members(db: &Db, token: &str) -> AppResult<Vec<Member>> {
+    let unknown = || {
+        AppError::from(FieldError::new(
+            "code",
+            "this door-plate code opens no household (renewed or removed): scan the person's own code",
+            "此户码已失效（已更换或删除），请扫描个人码",
+        ))
+    };
+    let hh = db
+        .scalar_opt::<i64>(
+            "SELECT household_id FROM household_links WHERE token = $1",
+            args![token],
+        )
+        .await?
+        .ok_or_else(unknown)?;
+    let secret = crate::access::settings::qr_secret(db).await?;
+    let v: Vec<Resident> = db
+        .query_as(
+            &format!("{RESIDENT_SELECT} WHERE household_id = $1 ORDER BY id LIMIT 30"),
+            args![hh],
+        )
+        .await?;
+    if v.is_empty() {
+        return Err(unknown());
+    }
+    Ok(v.into_iter()
+        .map(|r| Member {
+            code: crate::registry::codes::resident_code(&secret, r.id),
+            name: crate::privacy::mask_name(&r.name),
+            sex: r.sex,
+            age: age(r.birth_date.as_deref()),
+        })
+        .collect())
+}
+
 /// Typed ID numbers a checker without registry access may look up in an hour.
 pub const LOOKUP_LIMIT: i64 = 300;
 
@@ -996,5 +1056,8 @@ mod tests {
         assert!(parse_code(secret, "code", "WLR1.42.000000000000").is_err());
         assert!(parse_code(secret, "code", "12345").is_err());
         assert!(parse_code(secret, "code", "").is_err());
+        assert_eq!(household_token("https://x.cn/h/abC-12"), Some("abC-12"));
+        assert_eq!(household_token("/h/"), None);
+        assert_eq!(household_token("WLR1.1.AB"), None);
     }
 }

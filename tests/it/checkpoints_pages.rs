@@ -167,6 +167,50 @@ async fn the_gate_logs_once_and_keeps_its_scope() {
         .await;
         assert_eq!(card.status, 200, "{}", card.body);
         assert!(card.body.contains("id=\"person-card\""));
+        // A door plate: the household's members to choose from, masked, each opening a card.
+        let officer = wardline::registry::demo::demo_reader(db, "demo-community")
+            .await
+            .unwrap()
+            .unwrap();
+        let hh: i64 = db
+            .scalar(
+                "SELECT household_id FROM residents WHERE doc_number = $1",
+                args![doc.as_str()],
+            )
+            .await
+            .unwrap();
+        let plate = wardline::needs::intake::link_token(db, &officer, hh)
+            .await
+            .unwrap();
+        let list = post_form(
+            addr,
+            &format!("/checkpoints/{north}/lookup"),
+            &vol.cookie,
+            &[
+                ("csrf", &vol.csrf),
+                ("code", &format!("http://x.cn/h/{plate}")),
+            ],
+        )
+        .await;
+        assert_eq!(list.status, 200, "{}", list.body);
+        assert!(list.body.contains("id=\"members\"") && list.body.contains("WLR1."));
+        let name: String = db
+            .scalar(
+                "SELECT name FROM residents WHERE doc_number = $1",
+                args![doc.as_str()],
+            )
+            .await
+            .unwrap();
+        assert!(!list.body.contains(&name), "names are masked");
+        let bad = post_form(
+            addr,
+            &format!("/checkpoints/{north}/lookup"),
+            &vol.cookie,
+            &[("csrf", &vol.csrf), ("code", "http://x.cn/h/nosuchplate")],
+        )
+        .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.body.contains("户码已失效"));
         let before = count(db, "SELECT COUNT(*) FROM pass_entries").await;
         let mut fields = vec![
             ("csrf", vol.csrf.as_str()),

@@ -404,6 +404,11 @@ async fn lookup_post(
     let l = ctx.lang;
     let run = async {
         let (cp, a) = super::open(&db, ctx.reader(), id).await?;
+        // A door plate: the household's members, to choose who stands there.
+        if let Some(token) = super::household_token(&f.code) {
+            let members = super::household_members(&db, token).await?;
+            return Ok(views::members(l, &cp, &ctx.session.csrf, &members));
+        }
         let card = super::lookup(&db, ctx.reader(), &cp, &a, &f.code).await?;
         let lanes = super::lanes(&db, cp.id).await?;
         Ok::<_, AppError>(views::card(

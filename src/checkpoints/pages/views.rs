@@ -712,3 +712,28 @@ pub fn poster(l: Lang, cp: &Checkpoint, url: &str, svg: Markup) -> Markup {
     }
     .into()
 }
+
+/// A door plate scanned: the household's members (masked), each opening their card.
+pub fn members(l: Lang, cp: &Checkpoint, csrf: &str, m: &[crate::checkpoints::Member]) -> Markup {
+    html! {
+        p.crumbs { a href={ "/checkpoints/" (cp.id) "/gate" } { (t(l, "cp-gate-title")) } }
+        h1 { (t(l, "cp-household")) }
+        p.muted { (t(l, "cp-household-hint")) }
+        ul.home #members {
+            @for x in m {
+                li {
+                    form method="post" action={ "/checkpoints/" (cp.id) "/lookup" } {
+                        (csrf_field(csrf))
+                        input type="hidden" name="code" value=(x.code);
+                        button.alt.wide {
+                            (x.name) " · "
+                            (match x.sex { 1 => t(l, "cp-male"), 2 => t(l, "cp-female"), _ => String::new() })
+                            @if let Some(a) = x.age { " · " (ta(l, "cp-age", &[("n", Arg::N(a))])) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .into()
+}

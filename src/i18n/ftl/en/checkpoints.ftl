@@ -111,3 +111,5 @@ cp-done-logged-quarantine = Logged: referred to quarantine
 cp-done-logged-medical = Logged: referred to medical care
 cp-done-vehicle = Vehicle logged
 cp-done-saved = Settings saved
+cp-household = Household
+cp-household-hint = A door-plate code: tap the person standing here.

@@ -111,3 +111,5 @@ cp-done-logged-quarantine = 已登记：转隔离
 cp-done-logged-medical = 已登记：转医疗
 cp-done-vehicle = 车辆已登记
 cp-done-saved = 设置已保存
+cp-household = 本户人员
+cp-household-hint = 这是户码：请点选当前通行的人员。
