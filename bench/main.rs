@@ -12,6 +12,7 @@ use wardline::db::{Backend, Db};
 use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
+mod checkpoints;
 mod mobilization;
 mod needs;
 mod pages;
@@ -86,6 +87,12 @@ const BENCHES: &[Bench] = &[
         about: "residents' needs (--scale = open needs in one community, default 10,000): the queue page p50/p95/p99 (also page 2, urgency 1, a volunteer's tasks); 1,000 volunteers claiming, starting and finishing their own needs at once (changes/s, latency, lost updates); 200 needs raced for by 2-8 volunteers each (one winner each)",
         default_scale: 10_000,
         run: |c| Box::pin(needs::needs(c)),
+    },
+    Bench {
+        name: "checkpoints",
+        about: "the pass log (issue 14): entries/s through the HTTP API (32 connections, single passes and 500-line offline uploads) with the ratio to an axum hello world; figures p50/p95/p99 at --scale entries (default 10,000,000) from the tallies; ingest rate while the purge deletes 1,000,000 expired entries",
+        default_scale: 10_000_000,
+        run: |c| Box::pin(checkpoints::checkpoints(c)),
     },
 ];
 

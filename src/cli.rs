@@ -194,6 +194,8 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 }
                 if let Some(n) = crate::zones::demo::create(&db).await? {
                     println!("Demo zones: {n} in the demo community, one of them lifted (see /zones as demo-street or demo-hq)");
+                if let Some(n) = crate::checkpoints::demo::create(&db).await? {
+                    println!("Demo checkpoints: the north and south gates with {n} passes over a day (officers see /checkpoints; demo-volunteer logs at /checkpoints/me)");
                 }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)

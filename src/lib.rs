@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod calendar;
+pub mod checkpoints;
 pub mod cli;
 pub mod config;
 pub mod db;

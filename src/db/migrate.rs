@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0007_collector_lookups.sql"),
     ),
     (8, "zones", include_str!("../../migrations/0008_zones.sql")),
+    (
+        9,
+        "checkpoints",
+        include_str!("../../migrations/0009_checkpoints.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -124,6 +124,9 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/needs.ftl")),
             "\n",
             include_str!(concat!("ftl/", $lang, "/zones.ftl")),
+            "
+",
+            include_str!(concat!("ftl/", $lang, "/checkpoints.ftl")),
         )
     };
 }

@@ -103,6 +103,14 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/zones/{id}/lift"),
     ("GET", "/households/{id}/zone"),
     ("GET", "/openapi.json"),
+    ("GET", "/checkpoints"),
+    ("GET", "/checkpoints/figures"),
+    ("GET", "/checkpoints/{id}/lookup"),
+    ("POST", "/checkpoints/{id}/ops"),
+    ("POST", "/checkpoints/{id}/batch"),
+    ("GET", "/checkpoints/{id}/visitors"),
+    ("GET", "/checkpoints/{id}/log"),
+    ("GET", "/checkpoints/{id}/figures"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -136,6 +144,14 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/zones/{id}/lift") => post(crate::zones::api::lift),
         ("GET", "/households/{id}/zone") => get(crate::zones::api::of_household),
         ("GET", "/openapi.json") => get(openapi),
+        ("GET", "/checkpoints") => get(crate::checkpoints::api::list),
+        ("GET", "/checkpoints/figures") => get(crate::checkpoints::api::area_figures),
+        ("GET", "/checkpoints/{id}/lookup") => get(crate::checkpoints::api::lookup),
+        ("POST", "/checkpoints/{id}/ops") => post(crate::checkpoints::api::op),
+        ("POST", "/checkpoints/{id}/batch") => post(crate::checkpoints::api::batch),
+        ("GET", "/checkpoints/{id}/visitors") => get(crate::checkpoints::api::waiting),
+        ("GET", "/checkpoints/{id}/log") => get(crate::checkpoints::api::log),
+        ("GET", "/checkpoints/{id}/figures") => get(crate::checkpoints::api::figures_of),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

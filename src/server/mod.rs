@@ -220,6 +220,7 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         .merge(crate::mobilization::pages::routes())
         .merge(crate::needs::pages::routes())
         .merge(crate::zones::pages::routes())
+        .merge(crate::checkpoints::pages::routes())
         // The import form, its jobs, the templates and the residents' export: inside the
         // headers layer like every page (they were merged after it once, and went out
         // cacheable and frameable).
@@ -236,6 +237,9 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         // compressed) go as they are.
         .layer(tower_http::compression::CompressionLayer::new().compress_when(compress_when()))
         .layer(Extension(crate::testing::ingest::Ingest::start(db.clone())))
+        .layer(Extension(crate::checkpoints::ingest::PassLog::start(
+            db.clone(),
+        )))
         .layer(Extension(jobs))
         .with_state(AppState { db })
 }

@@ -556,7 +556,7 @@ pub fn document() -> Value {
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": paths(),
+        "paths": merged(paths(), crate::checkpoints::api::openapi_paths()),
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -570,7 +570,7 @@ pub fn document() -> Value {
                 "BadRequest": error_response("A parameter given twice, or one that cannot be read"),
                 "NotFound": error_response("Not found, or outside the reader's scope")
             },
-            "schemas": merged(schemas(), zone_schemas())
+            "schemas": merged(merged(schemas(), zone_schemas()), crate::checkpoints::api::openapi_schemas())
         }
     })
 }

@@ -173,6 +173,8 @@ const IMPORT: NavLink = ("/import", "nav-import", "nav-import");
 const ACCOUNTS: NavLink = ("/admin/accounts", "nav-accounts", "nav-accounts");
 const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
 const ZONES: NavLink = ("/zones", "nav-zones", "nav-zones");
+const CHECKPOINTS: NavLink = ("/checkpoints", "nav-checkpoints", "nav-checkpoints");
+const MYCHECKPOINT: NavLink = ("/checkpoints/me", "nav-mycheckpoint", "nav-mycheckpoint");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -181,18 +183,18 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "admin" => (
             vec![HOME, AREAS, TESTING, NEEDS],
             vec![
-                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT, ZONES,
+                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT, ZONES, CHECKPOINTS,
             ],
         ),
         "hq" | "street" | "community" | "grid" => (
             vec![HOME, AREAS, TESTING, NEEDS],
-            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES, ZONES],
+            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES, ZONES, CHECKPOINTS],
         ),
         "branch" => (
             vec![HOME, BRANCHES, VISITS, NEEDS],
-            vec![AREAS, SEARCH, TESTING, VOLUNTEERS, ROSTER],
+            vec![AREAS, SEARCH, TESTING, VOLUNTEERS, ROSTER, CHECKPOINTS],
         ),
-        "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS], vec![]),
+        "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS, MYCHECKPOINT], vec![]),
         "collector" | "lab" => (vec![HOME, TESTING], vec![]),
         "auditor" => (vec![HOME, AUDIT], vec![]),
         _ => (vec![HOME], vec![]),
@@ -487,7 +489,7 @@ mod tests {
         let (main, more) = nav_links("volunteer", false);
         assert_eq!(
             main.iter().map(|l| l.0).collect::<Vec<_>>(),
-            ["/", "/me/needs", "/me/shifts"]
+            ["/", "/me/needs", "/me/shifts", "/checkpoints/me"]
         );
         assert!(more.is_empty());
         assert!(nav_links("grid", true).1.iter().any(|l| l.0 == "/import"));

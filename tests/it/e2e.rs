@@ -1514,6 +1514,17 @@ fn browser_zones_officer_declares_extends_and_lifts_on_a_phone() {
 
 async fn zones_browser_test() {
     if !browser_here("zones browser test") {
+// ---- Checkpoints: a visitor registers on their phone; a checker on a 360-px phone logs a
+// resident (code → pass), confirms the visitor, logs a car with two passengers and persuades
+// one to return; the officer sees the figures ----
+
+#[test]
+fn browser_checkpoints_checker_logs_passes_officer_sees_figures() {
+    on_big_stack("e2e-checkpoints", checkpoints_browser_test);
+}
+
+async fn checkpoints_browser_test() {
+    if !browser_here("checkpoints browser test") {
         return;
     }
     let t = common::backends().await.remove(0);
@@ -1526,6 +1537,17 @@ async fn zones_browser_test() {
         .await
         .unwrap_or_else(|e| panic!("starting the browser: {e}"));
     let result = zones_flow(&mut b, addr, &t.db).await;
+    wardline::cli::create_demo_mobilization(&t.db)
+        .await
+        .expect("demo volunteers");
+    wardline::checkpoints::demo::create(&t.db)
+        .await
+        .expect("demo checkpoints");
+    let addr = common::serve(&t.db).await;
+    let mut b = Browser::start_sized(&format!("e2e-checkpoints-{}", t.name), 360, 740)
+        .await
+        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
+    let result = checkpoints_flow(&mut b, addr, &t.db).await;
     if let Err(e) = result {
         let shot = b.screenshot("failure").await;
         let url = b.url().await.unwrap_or_default();
@@ -1536,6 +1558,7 @@ async fn zones_browser_test() {
         b.quit().await;
         panic!(
             "[{}] zones end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            "[{}] checkpoints end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
             t.name,
             text.chars().take(2500).collect::<String>()
         );
@@ -1712,5 +1735,145 @@ async fn zones_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) ->
     b.wait_text("h1", "Zone figures").await?;
     fits_360(b, "the figures").await?;
     b.screenshot("zones-07-figures-en").await?;
+async fn checkpoints_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    let base = format!("http://{addr}");
+    let err = |e: wardline::error::AppError| e.to_string();
+    let gate: i64 = db
+        .scalar(
+            "SELECT c.place_id FROM checkpoints c JOIN places p ON p.id = c.place_id \
+             WHERE p.name = '北门卡口'",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let cp = wardline::checkpoints::by_id(db, gate)
+        .await
+        .map_err(err)?
+        .ok_or("the north gate")?;
+    let secret = wardline::access::settings::qr_secret(db)
+        .await
+        .map_err(err)?;
+    let people: Vec<i64> = db
+        .column(
+            "SELECT id FROM residents WHERE path >= $1 AND path < $2 ORDER BY id DESC LIMIT 3",
+            wardline::args![cp.path.as_str(), wardline::db::path_end(&cp.path)],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let code = |i: usize| wardline::registry::codes::resident_code(&secret, people[i]);
+    let (v_number, _) = e2e_id_numbers();
+
+    // 1. A visitor scans the printed code before the gate and registers, no account.
+    b.goto(&format!("{base}/lang/en?next=/v/{}", cp.visitor_token))
+        .await?;
+    b.wait_text("h1", "Visitor registration").await?;
+    b.fill("#public-form input[name=number]", &v_number).await?;
+    b.fill("#public-form input[name=name]", "周晓梅").await?;
+    b.fill("#public-form input[name=phone]", "13912345678")
+        .await?;
+    b.fill("#public-form input[name=from]", "长沙市雨花区")
+        .await?;
+    b.fill("#public-form input[name=reason]", "探望父母")
+        .await?;
+    let reg = b.find("#register").await?;
+    b.click(&reg).await?;
+    let done = b.wait_text("#registered", "number").await?;
+    let number: String = done.chars().filter(|c| c.is_ascii_digit()).collect();
+    b.screenshot("checkpoints-visitor-registered").await?;
+
+    // 2. The checker on duty signs in on a 360-px phone: "卡口登记" opens their gate.
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-volunteer").await?;
+    let link = b.find("#nav-mycheckpoint").await?;
+    b.click(&link).await?;
+    b.wait_text("h1", "Log passes").await?;
+    // A resident shows their personal code (the scan fills this field); the card shows the
+    // masked name, age and sex, and "pass" is one tap.
+    b.fill("#code", &code(0)).await?;
+    let find = b.find("#find").await?;
+    b.click(&find).await?;
+    let name = b.wait_text("#person-name", "*").await?;
+    ensure!(name.contains('*'), "the name is masked: {name:?}");
+    b.wait_text("#suggestion", "let pass").await?;
+    b.screenshot("checkpoints-card").await?;
+    let pass = b.find("#decide-pass").await?;
+    b.click(&pass).await?;
+    b.wait_text(".notice", "Logged: let pass").await?;
+
+    // 3. The visitor who registered: confirmed from the waiting list, phone and ID masked.
+    let w = b.wait_text("#waiting", &format!("#{number}")).await?;
+    ensure!(w.contains('*'), "masked in the queue: {w:?}");
+    b.goto(&format!("{base}/checkpoints/{gate}/visitors/{number}"))
+        .await?;
+    let card = b.wait_text("#visitor-card", "长沙市雨花区").await?;
+    ensure!(
+        !card.contains("13912345678"),
+        "the phone is masked: {card:?}"
+    );
+    let pass = b.find("#decide-pass").await?;
+    b.click(&pass).await?;
+    b.wait_text(".notice", "Logged: let pass").await?;
+    let w = b.text_of("main").await?;
+    ensure!(
+        !w.contains(&format!("#{number} ")),
+        "confirmed, no longer waiting"
+    );
+
+    // 4. A car with two passengers; the second passenger is persuaded to return.
+    let vehicle = b.find("#vehicle-link").await?;
+    b.click(&vehicle).await?;
+    b.wait_text("h1", "Vehicle").await?;
+    b.fill("#vehicle-form input[name=plate]", "湘M 8B231")
+        .await?;
+    b.js(&format!(
+        "const f = document.getElementById('vehicle-form');\
+         const codes = f.querySelectorAll('input[name=code]');\
+         codes[0].value = '{}'; codes[1].value = '{}'; codes[2].value = '{}';\
+         f.querySelectorAll('select[name=decision]')[2].value = 'return'; return 1;",
+        code(1),
+        code(2),
+        code(0)
+    ))
+    .await?;
+    b.screenshot("checkpoints-vehicle").await?;
+    let log = b.find("#log-vehicle").await?;
+    b.click(&log).await?;
+    b.wait_text(".notice", "Vehicle logged").await?;
+    sign_out(b).await?;
+
+    // 5. The officer sees it in the checkpoint's figures (today's, from the tallies).
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/checkpoints/{gate}")).await?;
+    b.wait_text("#figures", "Vehicles").await?;
+    let now = wardline::db::now_ms();
+    let day =
+        wardline::checkpoints::figures::day_start(wardline::checkpoints::figures::china_day(now));
+    let f = wardline::checkpoints::figures::of_checkpoint(db, gate, day, day + 86_400_000)
+        .await
+        .map_err(err)?;
+    ensure!(
+        f.vehicles >= 1 && f.returned >= 1 && f.visitors >= 1,
+        "{f:?}"
+    );
+    let shown = b.text_of("#cp-fig-returned b").await?;
+    ensure!(shown == f.returned.to_string(), "returned {shown} vs {f:?}");
+    let shown = b.text_of("#cp-fig-vehicles b").await?;
+    ensure!(shown == f.vehicles.to_string(), "vehicles {shown} vs {f:?}");
+    let log = b.text_of("#log").await?;
+    ensure!(
+        log.contains("湘M8B231") && log.contains("persuade to return"),
+        "{log:?}"
+    );
+    b.screenshot("checkpoints-officer-figures").await?;
+    let n: i64 = db
+        .scalar(
+            "SELECT COUNT(*) FROM pass_entries WHERE vehicle_id = (SELECT id FROM vehicle_passes \
+             WHERE plate = '湘M8B231')",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(n == 3, "the car's three people: {n}");
     Ok(())
 }

@@ -104,6 +104,9 @@ async fn phone_test() {
         .await
         .expect("demo volunteers");
     wardline::needs::demo::create(db).await.expect("demo needs");
+    wardline::checkpoints::demo::create(db)
+        .await
+        .expect("demo checkpoints");
     let addr = common::serve(db).await;
     eprintln!(
         "phone check: demo data and server ready in {:.1}s",

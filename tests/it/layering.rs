@@ -67,6 +67,11 @@ const ROOMS: &[Room] = &[
     room("testing", CAPABILITY, &["zones"]), // shows the zone in force; no-epidemic candidates
     room("mobilization", CAPABILITY, &[]),
     room("needs", CAPABILITY, &["mobilization", "zones"]), // asks mobilization for volunteers
+    room(
+        "checkpoints",
+        CAPABILITY,
+        &["zones", "testing", "mobilization"],
+    ), // places, duty, tests, zones
     // Top: the composition. May use anything; nothing below may use it.
     room("config", TOP, &[]),    // the configuration file and environment
     room("retention", TOP, &[]), // composes every capability's retention rule

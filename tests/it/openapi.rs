@@ -214,8 +214,23 @@ async fn openapi_document_describes_exactly_the_api_routes() {
     .await
     .unwrap()
     .id;
+    // A checkpoint for the checkpoints' routes, and the resident's personal code.
+    let cp = crate::checkpoints::set_up(
+        db,
+        &admin,
+        crate::mobilization::place(db, &admin, "431102", "东门卡口").await,
+        false,
+    )
+    .await;
+    let secret = wardline::access::settings::qr_secret(db).await.unwrap();
+    let rcode = wardline::registry::codes::resident_code(&secret, rid);
     for (_, route) in API_ROUTES.iter().filter(|r| r.0 == "GET") {
         let testing = route.starts_with("/testing");
+        let rid = if route.starts_with("/checkpoints") {
+            cp.id
+        } else {
+            rid
+        };
         let mut path = route
             .replace("{code}", "431102")
             .replace("{barcode}", "T1")
@@ -234,6 +249,9 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             );
         if *route == "/residents/search" {
             path.push_str(&format!("?q={}", url_enc(&name)));
+        }
+        if *route == "/checkpoints/{id}/lookup" {
+            path.push_str(&format!("?code={}", url_enc(&rcode)));
         }
         let (s, body) = get(addr, &format!("/api/v1{path}"), &[("Authorization", &auth)]).await;
         assert_eq!(s, 200, "{route} → {path}: {body}");
@@ -258,6 +276,17 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             (zone, &auth)
         } else {
             (r, &admin_auth)
+            "/checkpoints/{id}/ops" => serde_json::json!({"op": "person", "client_id": "c1", "direction": "in",
+                "person": {"code": rcode}, "health_code": "green", "temperature": 36.5, "decision": "pass"}).to_string(),
+            "/checkpoints/{id}/batch" => serde_json::json!({"op": "vehicle", "client_id": "c2", "direction": "out",
+                "plate": "湘M12345", "class": "car", "occupants": [{"person": {"code": rcode},
+                "health_code": "green", "decision": "pass"}]}).to_string(),
+            other => panic!("a POST route without a test body: {other}"),
+        };
+        let r = if route.starts_with("/checkpoints") {
+            cp.id
+        } else {
+            r
         };
         let path = format!("/api/v1{}", route.replace("{id}", &r.to_string()));
         let resp = crate::common::request(
