@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "collector_lookups",
         include_str!("../../migrations/0007_collector_lookups.sql"),
     ),
+    (
+        10,
+        "quarantine",
+        include_str!("../../migrations/0010_quarantine.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

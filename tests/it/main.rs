@@ -61,5 +61,6 @@ async fn postgres_half_runs_when_required() {
     assert_eq!(r.int(0), 42);
 }
 mod mobilization_phone;
+mod quarantine;
 mod registry_phone;
 mod testing_phone;

@@ -1,0 +1,8 @@
+//! The health follow-up pages.
+use axum::Router;
+
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
