@@ -164,3 +164,12 @@ CREATE TABLE contact_logs (
 CREATE INDEX contact_logs_day ON contact_logs (day, path);
 CREATE INDEX contact_logs_household ON contact_logs (household_id, day);
 CREATE INDEX contact_logs_at ON contact_logs (at_ms);
+
+-- Every self-report through a household link, by a salted hash of the sender's address: the
+-- rate limit counts them. Rows older than a day go as new ones arrive.
+CREATE TABLE quarantine_link_attempts (
+    ip_hash TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX quarantine_link_attempts_ip ON quarantine_link_attempts (ip_hash, at_ms);
+CREATE INDEX quarantine_link_attempts_at ON quarantine_link_attempts (at_ms);

@@ -192,6 +192,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::needs::demo::create(&db).await? {
                     println!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)");
                 }
+                if let Some(n) = crate::quarantine::demo::create(&db).await? {
+                    println!("Demo health follow-up: {n} people under home quarantine in the demo grid (sign in as demo-grid: /followup/today)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await

@@ -172,6 +172,8 @@ const MYSHIFTS: NavLink = ("/me/shifts", "nav-myshifts", "nav-myshifts");
 const IMPORT: NavLink = ("/import", "nav-import", "nav-import");
 const ACCOUNTS: NavLink = ("/admin/accounts", "nav-accounts", "nav-accounts");
 const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
+const FOLLOWUP: NavLink = ("/followup", "nav-followup", "nav-followup");
+const WORKLIST: NavLink = ("/followup/today", "nav-worklist", "nav-worklist");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -196,6 +198,17 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "auditor" => (vec![HOME, AUDIT], vec![]),
         _ => (vec![HOME], vec![]),
     };
+    // Health follow-up (issue 15): today's rounds for grid workers, branch secretaries and
+    // contact persons; the overview for every reader of the registry.
+    if matches!(role, "grid" | "branch" | "volunteer") {
+        more.push(WORKLIST);
+    }
+    if matches!(
+        role,
+        "admin" | "hq" | "street" | "community" | "grid" | "branch"
+    ) {
+        more.push(FOLLOWUP);
+    }
     if can_import {
         more.push(IMPORT);
     }
