@@ -253,7 +253,7 @@ pub fn can_order(r: &Reader) -> bool {
 
 /// Staff who record checks of anyone in their scope.
 pub fn can_check(r: &Reader) -> bool {
-    matches!(r.role.as_str(), "street" | "community" | "grid")
+    matches!(r.role.as_str(), "admin" | "street" | "community" | "grid")
 }
 
 /// Who pairs households with contact persons: community officers and branch secretaries.

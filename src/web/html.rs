@@ -200,7 +200,7 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
     };
     // Health follow-up (issue 15): today's rounds for grid workers, branch secretaries and
     // contact persons; the overview for every reader of the registry.
-    if matches!(role, "grid" | "branch" | "volunteer") {
+    if matches!(role, "grid" | "branch") {
         more.push(WORKLIST);
     }
     if matches!(

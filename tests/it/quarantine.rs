@@ -913,3 +913,57 @@ async fn pairings_contact_log_worklist_and_figures() {
         assert!(figures::of(db, &member, C1, d0, 3).await.is_err());
     }
 }
+
+#[tokio::test]
+async fn retention_removes_ended_orders_after_thirty_days() {
+    use wardline::audit::retention::{self, policy};
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let ended = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let active = order(db, &f.o1, f.people[1].0, "7+3", d0, T0).await;
+        let cs = checks::of_order(db, ended, 10).await.unwrap();
+        let fever = Input {
+            temperature: "38.0".into(),
+            ..Default::default()
+        };
+        checks::record(db, &actor(&f.grid), &f.grid, cs[0].id, &fever, T0)
+            .await
+            .unwrap();
+        let release = Ending {
+            reason: "hospital".into(),
+            ..Default::default()
+        };
+        orders::end(db, &actor(&f.o1), &f.o1, ended, &release, T0)
+            .await
+            .unwrap();
+        let pol = policy(&wardline::retention::kinds(), &[]).unwrap();
+        let actor_cli = wardline::audit::Actor::cli();
+        // 29 days later: kept.
+        retention::run(db, &actor_cli, &pol, T0 + 29 * DAY_MS, false)
+            .await
+            .unwrap();
+        assert!(orders::fetch(db, ended).await.is_ok());
+        // 31 days later: the ended order, its checks and referral are gone; the active stays.
+        retention::run(db, &actor_cli, &pol, T0 + 31 * DAY_MS, false)
+            .await
+            .unwrap();
+        assert!(orders::fetch(db, ended).await.is_err());
+        let left = db
+            .scalar::<i64>(
+                "SELECT COUNT(*) FROM quarantine_checks WHERE order_id = $1",
+                args![ended],
+            )
+            .await
+            .unwrap()
+            + db.scalar::<i64>(
+                "SELECT COUNT(*) FROM quarantine_tasks WHERE order_id = $1",
+                args![ended],
+            )
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        assert!(orders::fetch(db, active).await.is_ok());
+    }
+}
