@@ -15,6 +15,7 @@ use wardline::rng::Rng;
 mod mobilization;
 mod needs;
 mod pages;
+mod quarantine;
 mod testing;
 
 struct Bench {
@@ -86,6 +87,12 @@ const BENCHES: &[Bench] = &[
         about: "residents' needs (--scale = open needs in one community, default 10,000): the queue page p50/p95/p99 (also page 2, urgency 1, a volunteer's tasks); 1,000 volunteers claiming, starting and finishing their own needs at once (changes/s, latency, lost updates); 200 needs raced for by 2-8 volunteers each (one winner each)",
         default_scale: 10_000,
         run: |c| Box::pin(needs::needs(c)),
+    },
+    Bench {
+        name: "quarantine",
+        about: "health follow-up (--scale = residents, each under an active order, default 200,000): generating the day's checks (target < 5 s), a grid worker's worklist p50/p95/p99 (target < 50 ms), check ingest through HTTP with 16 connections (target >= 2,000/s on SQLite)",
+        default_scale: 200_000,
+        run: |c| Box::pin(quarantine::quarantine(c)),
     },
 ];
 
