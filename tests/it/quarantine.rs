@@ -967,3 +967,130 @@ async fn retention_removes_ended_orders_after_thirty_days() {
         assert!(orders::fetch(db, active).await.is_ok());
     }
 }
+
+#[tokio::test]
+async fn api_scope_for_every_role_and_the_household_link() {
+    use crate::common::{get, request, serve};
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(wardline::db::now_ms());
+        let (p, hh) = f.people[0];
+        let now = wardline::db::now_ms();
+        order(db, &f.o1, p, "7+3", d0, now).await;
+        let addr = serve(db).await;
+        let tok = |user: &'static str| async move {
+            format!(
+                "Bearer {}",
+                wardline::access::create_token(db, user, "t").await.unwrap()
+            )
+        };
+        let (own, outsider, grid) = (tok("c1").await, tok("c2").await, tok("g1").await);
+        let vol = reader(db, "v9", "volunteer", C1).await;
+        let _ = vol;
+        let volt = tok("v9").await;
+        let path = format!("/api/v1/residents/{p}/quarantine");
+        let (s, body) = get(addr, &path, &[("Authorization", &own)]).await;
+        assert_eq!(s, 200, "{body}");
+        assert!(body.contains("\"rule_code\":\"7+3\""), "{body}");
+        let (s, body) = get(addr, &path, &[("Authorization", &outsider)]).await;
+        assert_eq!(s, 404, "another community's officer: {body}");
+        assert!(!body.contains("7+3"));
+        let (s, _) = get(addr, &path, &[("Authorization", &volt)]).await;
+        assert_eq!(s, 404, "a volunteer reads no orders");
+        let (s, body) = get(
+            addr,
+            "/api/v1/followup/figures",
+            &[("Authorization", &outsider)],
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(
+            body.contains("\"active\":0"),
+            "the outsider's own area: {body}"
+        );
+        let (s, body) = get(
+            addr,
+            "/api/v1/followup/worklist",
+            &[("Authorization", &grid)],
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(body.matches("\"order_id\"").count(), 2, "{body}");
+        let (s, body) = get(
+            addr,
+            "/api/v1/followup/worklist",
+            &[("Authorization", &outsider)],
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(!body.contains("\"order_id\""), "{body}");
+        // A device check by an outsider: not found; by the grid worker: recorded, replayed.
+        let post = |auth: String, path: &'static str, body: serde_json::Value| async move {
+            let b = body.to_string();
+            request(
+                addr,
+                "POST",
+                path,
+                &[
+                    ("Authorization", &auth),
+                    ("Content-Type", "application/json"),
+                ],
+                Some(b.as_bytes()),
+            )
+            .await
+        };
+        let check =
+            serde_json::json!({"resident_id": p, "temperature": "44.1", "client_id": "api-x"});
+        let r = post(grid.clone(), "/api/v1/followup/checks", check).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains("temperature"), "{}", r.body);
+        let check = serde_json::json!({"resident_id": p, "outcome": "well", "client_id": "api-y"});
+        let r = post(outsider.clone(), "/api/v1/followup/checks", check.clone()).await;
+        assert_eq!(r.status, 404);
+        let r = post(grid.clone(), "/api/v1/followup/checks", check.clone()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("\"replayed\":false"));
+        let r = post(grid.clone(), "/api/v1/followup/checks", check).await;
+        assert!(r.body.contains("\"replayed\":true"), "{}", r.body);
+        // The household link: an unknown token finds nothing; another household's member
+        // through this link neither.
+        exec(
+            db,
+            "INSERT INTO household_links (household_id, token, created_ms) VALUES ($1, 'tok-q-1', 0)",
+            args![hh],
+        )
+        .await;
+        let rep = |token: &str, resident: i64| serde_json::json!({"token": token, "resident_id": resident, "temperature": "36.5", "client_id": format!("s-{token}-{resident}")});
+        let r = post(
+            String::new(),
+            "/api/v1/followup/self-report",
+            rep("nope", p),
+        )
+        .await;
+        assert_eq!(r.status, 404);
+        let r = post(
+            String::new(),
+            "/api/v1/followup/self-report",
+            rep("tok-q-1", f.people[1].0),
+        )
+        .await;
+        assert_eq!(r.status, 404);
+        let r = post(
+            String::new(),
+            "/api/v1/followup/self-report",
+            rep("tok-q-1", p),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // The page of the link shows only this household's member, masked.
+        let page = request(addr, "GET", "/h/tok-q-1/health?lang=en", &[], None).await;
+        assert_eq!(page.status, 200);
+        let name: String = db
+            .scalar("SELECT name FROM residents WHERE id = $1", args![p])
+            .await
+            .unwrap();
+        assert!(!page.body.contains(&name), "the full name is masked");
+        assert!(page.body.contains("Health self-report"));
+    }
+}
