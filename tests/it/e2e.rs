@@ -1655,6 +1655,20 @@ async fn quarantine_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::D
     b.goto(&format!("{base}/followup/orders/{}", order_ids[0]))
         .await?;
     b.wait_text("#release-blockers", "runs until").await?;
+    b.screenshot("quarantine-order").await?;
+    b.goto(&format!(
+        "{base}/lang/zh-CN?next=/followup/orders/{}/notice",
+        order_ids[0]
+    ))
+    .await?;
+    b.wait_text("#start-notice", "隔离告知书").await?;
+    b.screenshot("quarantine-start-notice-zh").await?;
+    b.goto(&format!(
+        "{base}/lang/en?next=/followup/orders/{}",
+        order_ids[0]
+    ))
+    .await?;
+    b.wait_text("#release-blockers", "runs until").await?;
     b.set("#end-reason", "released").await?;
     b.fill(
         "#override-reason",
