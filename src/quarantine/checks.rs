@@ -268,6 +268,12 @@ pub async fn by_for(db: &Db, r: &Reader, household: i64, path: &str) -> AppResul
             login: r.username.clone(),
         });
     }
+    if super::is_medic(r) && r.scope.contains(path) {
+        return Ok(By {
+            kind: "medic",
+            login: r.username.clone(),
+        });
+    }
     if super::pairings::contact_of(db, household).await? == Some(r.account_id) {
         return Ok(By {
             kind: "contact",
@@ -642,6 +648,30 @@ pub async fn open_tasks(db: &Db, r: &Reader, path: &str, limit: i64) -> AppResul
         .await?)
 }
 
+/// The open referrals (fever, symptoms) of the reader's area, oldest first: the community's
+/// medic (their area scope) or staff (their registry scope).
+pub async fn open_referrals(db: &Db, r: &Reader, limit: i64) -> AppResult<Vec<Task>> {
+    let scope = if super::is_medic(r) {
+        r.scope.clone()
+    } else {
+        super::require_read(r)?;
+        r.registry_scope()
+    };
+    let (cond, params) = scope.sql("t.path", 1);
+    let mut params = params;
+    params.push(crate::db::Value::from(limit));
+    Ok(db
+        .query_as(
+            &format!(
+                "{TASK_SQL} WHERE {cond} AND t.kind = 'referral' AND t.done_ms IS NULL \
+                 ORDER BY t.created_ms, t.id LIMIT ${}",
+                params.len()
+            ),
+            params,
+        )
+        .await?)
+}
+
 pub async fn tasks_of_order(db: &Db, order: i64) -> AppResult<Vec<Task>> {
     Ok(db
         .query_as(
@@ -650,6 +680,12 @@ pub async fn tasks_of_order(db: &Db, order: i64) -> AppResult<Vec<Task>> {
         )
         .await?)
 }
+
+struct PathKind {
+    path: String,
+    kind: String,
+}
+crate::from_row!(PathKind { path, kind });
 
 /// Close a referral or an escalation with a note (what was done): staff in scope.
 pub async fn close_task(
@@ -660,17 +696,29 @@ pub async fn close_task(
     note: &str,
     now: i64,
 ) -> AppResult<()> {
-    if !super::can_check(r) && !super::can_order(r) {
+    let medic = super::is_medic(r);
+    if !super::can_check(r) && !super::can_order(r) && !medic {
         return Err(AppError::Forbidden(Msg::new(
-            "referrals and escalations are closed by officers and grid workers",
-            "转介和上报由干部和网格员处理",
+            "referrals and escalations are closed by officers, grid workers and the medic",
+            "转介和上报由干部、网格员和社区医生处理",
         )));
     }
-    let path = db
-        .scalar_opt::<String>("SELECT path FROM quarantine_tasks WHERE id = $1", args![id])
+    let (path, kind) = db
+        .query_opt_as::<PathKind>(
+            "SELECT path, kind FROM quarantine_tasks WHERE id = $1",
+            args![id],
+        )
         .await?
-        .filter(|p| r.registry_scope().contains(p))
+        .map(|x| (x.path, x.kind))
         .ok_or(AppError::NotFound)?;
+    let scope = if medic {
+        r.scope.clone()
+    } else {
+        r.registry_scope()
+    };
+    if !scope.contains(&path) || (medic && kind != "referral") {
+        return Err(AppError::NotFound);
+    }
     if note.trim().is_empty() || note.chars().count() > 500 {
         return Err(FieldError::new("note", "say what was done", "请填写处理情况").into());
     }

@@ -256,6 +256,12 @@ pub fn can_check(r: &Reader) -> bool {
     matches!(r.role.as_str(), "admin" | "street" | "community" | "grid")
 }
 
+/// The community's medic: reads and closes the referrals (fever, symptoms) of their area, and
+/// nothing else of the follow-up.
+pub fn is_medic(r: &Reader) -> bool {
+    r.role == "medic"
+}
+
 /// Who pairs households with contact persons: community officers and branch secretaries.
 pub fn can_pair(r: &Reader) -> bool {
     matches!(r.role.as_str(), "admin" | "street" | "community" | "branch")

@@ -174,6 +174,7 @@ const ACCOUNTS: NavLink = ("/admin/accounts", "nav-accounts", "nav-accounts");
 const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
 const FOLLOWUP: NavLink = ("/followup", "nav-followup", "nav-followup");
 const WORKLIST: NavLink = ("/followup/today", "nav-worklist", "nav-worklist");
+const REFERRALS: NavLink = ("/followup/referrals", "nav-referrals", "nav-referrals");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -196,6 +197,7 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS], vec![]),
         "collector" | "lab" => (vec![HOME, TESTING], vec![]),
         "auditor" => (vec![HOME, AUDIT], vec![]),
+        "medic" => (vec![HOME, REFERRALS], vec![]),
         _ => (vec![HOME], vec![]),
     };
     // Health follow-up (issue 15): today's rounds for grid workers, branch secretaries and

@@ -1094,3 +1094,93 @@ async fn api_scope_for_every_role_and_the_household_link() {
         assert!(page.body.contains("Health self-report"));
     }
 }
+
+#[tokio::test]
+async fn the_medic_reads_and_closes_referrals_of_their_community_only() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let medic = reader(db, "m1", "medic", C1).await;
+        let medic2 = reader(db, "m2", "medic", C2).await;
+        let id = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let cs = checks::of_order(db, id, 10).await.unwrap();
+        let fever = Input {
+            temperature: "38.6".into(),
+            ..Default::default()
+        };
+        let r = checks::record(db, &actor(&f.grid), &f.grid, cs[0].id, &fever, T0)
+            .await
+            .unwrap();
+        let referral = r.referral.unwrap();
+        // An escalation too: the medic does not see it.
+        let other = order(db, &f.o1, f.people[1].0, "7+3", d0, T0).await;
+        checks::ensure_today(db, T0 + 16 * H).await.unwrap();
+        assert!(
+            db.scalar::<i64>(
+                "SELECT COUNT(*) FROM quarantine_tasks WHERE kind = 'escalation' AND order_id = $1",
+                args![other]
+            )
+            .await
+            .unwrap()
+                > 0
+        );
+        let mine = checks::open_referrals(db, &medic, 100).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|k| k.id).collect::<Vec<_>>(),
+            vec![referral]
+        );
+        assert!(checks::open_referrals(db, &medic2, 100)
+            .await
+            .unwrap()
+            .is_empty());
+        // The medic reads no order; records a check of their area (not another's), and closes
+        // only their referrals.
+        assert!(orders::get(db, &medic, id).await.is_err());
+        assert!(
+            checks::record(db, &actor(&medic2), &medic2, cs[1].id, &well(), T0)
+                .await
+                .is_err()
+        );
+        checks::record(db, &actor(&medic), &medic, cs[1].id, &well(), T0 + 9 * H)
+            .await
+            .unwrap();
+        let by: String = db
+            .scalar(
+                "SELECT by_kind FROM quarantine_checks WHERE id = $1",
+                args![cs[1].id],
+            )
+            .await
+            .unwrap();
+        assert_eq!(by, "medic");
+        let esc = db
+            .scalar::<i64>(
+                "SELECT id FROM quarantine_tasks WHERE kind = 'escalation' LIMIT 1",
+                args![],
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            checks::close_task(db, &actor(&medic), &medic, esc, "x", T0).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            checks::close_task(db, &actor(&medic2), &medic2, referral, "x", T0).await,
+            Err(AppError::NotFound)
+        ));
+        checks::close_task(
+            db,
+            &actor(&medic),
+            &medic,
+            referral,
+            "seen at home, fever clinic tomorrow",
+            T0 + H,
+        )
+        .await
+        .unwrap();
+        assert!(checks::open_referrals(db, &medic, 100)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}

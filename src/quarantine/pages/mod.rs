@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/followup", get(overview_page))
         .route("/followup/today", get(today_page))
+        .route("/followup/referrals", get(referrals_page))
         .route("/followup/new", get(new_page).post(new_post))
         .route("/followup/checks/{id}", get(check_page).post(check_post))
         .route("/followup/tasks/{id}/close", post(task_close))

@@ -60,6 +60,21 @@ pub async fn today_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<Done>) 
     show(&ctx, &t(l, "nav-worklist"), run.await)
 }
 
+/// The open referrals of the reader's area (the medic's first page; officers too).
+pub async fn referrals_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<Done>) -> Response {
+    let l = ctx.lang;
+    let run = async {
+        let list = checks::open_referrals(&db, ctx.reader(), 500).await?;
+        Ok(views::referrals(
+            l,
+            &ctx.session.csrf,
+            &list,
+            qs.done.trim(),
+        ))
+    };
+    show(&ctx, &t(l, "nav-referrals"), run.await)
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct CheckForm {
@@ -165,6 +180,9 @@ pub async fn task_close(
     CsrfForm(ctx, f): CsrfForm<NoteForm>,
 ) -> Response {
     match checks::close_task(&db, &ctx.actor(), ctx.reader(), id, &f.note, now_ms()).await {
+        Ok(()) if q::is_medic(ctx.reader()) => {
+            Redirect::to("/followup/referrals?done=task").into_response()
+        }
         Ok(()) => Redirect::to("/followup/today?done=task").into_response(),
         Err(e) => ctx.error(e),
     }

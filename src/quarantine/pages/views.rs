@@ -153,6 +153,34 @@ fn task_row(l: Lang, csrf: &str, k: &Task) -> M {
     }
 }
 
+/// The open referrals: the medic's list.
+pub fn referrals(l: Lang, csrf: &str, list: &[Task], done: &str) -> Markup {
+    m(html! {
+        h1 { (t(l, "nav-referrals")) }
+        @if !done.is_empty() { (PreEscaped(notice(tr(l, "Saved.", "已保存。")).0)) }
+        @if list.is_empty() {
+            p.muted #no-referrals { (tr(l, "No referral waiting.", "暂无待处理的转介。")) }
+        } @else {
+            ul.work #referrals {
+                @for k in list {
+                    li id={ "t-" (k.id) } class="work-item" {
+                        div {
+                            b { (k.name) } " " span.tag.bad { (label(TASK_KINDS, &k.kind, l)) }
+                            span.sub { (k.address) }
+                            span.sub { (temp_text(k.temp_dc)) " " (symptoms_text(k.symptoms, l)) " · " (crate::web::html::datetime(k.created_ms)) }
+                        }
+                        form.inline-form method="post" action={ "/followup/tasks/" (k.id) "/close" } {
+                            (PreEscaped(csrf_field(csrf).0))
+                            input name="note" required maxlength="500" placeholder=(tr(l, "What was done", "处理情况")) aria-label=(tr(l, "What was done", "处理情况"));
+                            button type="submit" { (tr(l, "Close", "办结")) }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
 fn contact_row(l: Lang, csrf: &str, p: &Paired) -> M {
     html! {
         li id={ "h-" (p.household_id) } class="work-item" {

@@ -1,5 +1,6 @@
 ## Health follow-up (issue 15)
 nav-followup = Follow-up
+nav-referrals = Referrals
 nav-worklist = Today's rounds
 audit-act-quarantine-rule-set = quarantine rule set
 audit-act-quarantine-ordered = quarantine ordered

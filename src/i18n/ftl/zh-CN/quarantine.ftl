@@ -1,5 +1,6 @@
 ## 健康监测（第 15 号议题）
 nav-followup = 健康监测
+nav-referrals = 发热转介
 nav-worklist = 今日走访
 audit-act-quarantine-rule-set = 设定隔离规则
 audit-act-quarantine-ordered = 下达隔离
