@@ -16,6 +16,7 @@ mod checkpoints;
 mod mobilization;
 mod needs;
 mod pages;
+mod quarantine;
 mod testing;
 
 struct Bench {
@@ -93,6 +94,10 @@ const BENCHES: &[Bench] = &[
         about: "the pass log (issue 14): entries/s through the HTTP API (32 connections, single passes and 500-line offline uploads) with the ratio to an axum hello world; figures p50/p95/p99 at --scale entries (default 10,000,000) from the tallies; ingest rate while the purge deletes 1,000,000 expired entries",
         default_scale: 10_000_000,
         run: |c| Box::pin(checkpoints::checkpoints(c)),
+        name: "quarantine",
+        about: "health follow-up (--scale = residents, each under an active order, default 200,000): generating the day's checks (target < 5 s), a grid worker's worklist p50/p95/p99 (target < 50 ms), check ingest through HTTP with 16 connections (target >= 2,000/s on SQLite)",
+        default_scale: 200_000,
+        run: |c| Box::pin(quarantine::quarantine(c)),
     },
 ];
 

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod mobilization;
 pub mod needs;
 pub mod privacy;
+pub mod quarantine;
 pub mod registry;
 pub mod retention;
 pub mod rng;

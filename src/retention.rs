@@ -12,5 +12,6 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::mobilization::retention::kinds());
     v.extend(crate::needs::retention::kinds());
     v.extend(crate::checkpoints::retention::kinds());
+    v.extend(crate::quarantine::retention::kinds());
     v
 }

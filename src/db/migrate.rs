@@ -50,6 +50,10 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "checkpoints",
         include_str!("../../migrations/0009_checkpoints.sql"),
+    (
+        10,
+        "quarantine",
+        include_str!("../../migrations/0010_quarantine.sql"),
     ),
 ];
 

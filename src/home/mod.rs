@@ -41,6 +41,9 @@ async fn home(State(db): State<Db>, ctx: Ctx) -> Response {
     if r.role == "auditor" {
         return Redirect::to("/audit").into_response();
     }
+    if r.role == "medic" {
+        return Redirect::to("/followup/referrals").into_response();
+    }
     let l = ctx.lang;
     let now = now_ms();
     let body = match r.role.as_str() {

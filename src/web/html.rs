@@ -175,6 +175,9 @@ const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
 const ZONES: NavLink = ("/zones", "nav-zones", "nav-zones");
 const CHECKPOINTS: NavLink = ("/checkpoints", "nav-checkpoints", "nav-checkpoints");
 const MYCHECKPOINT: NavLink = ("/checkpoints/me", "nav-mycheckpoint", "nav-mycheckpoint");
+const FOLLOWUP: NavLink = ("/followup", "nav-followup", "nav-followup");
+const WORKLIST: NavLink = ("/followup/today", "nav-worklist", "nav-worklist");
+const REFERRALS: NavLink = ("/followup/referrals", "nav-referrals", "nav-referrals");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -197,8 +200,20 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS, MYCHECKPOINT], vec![]),
         "collector" | "lab" => (vec![HOME, TESTING], vec![]),
         "auditor" => (vec![HOME, AUDIT], vec![]),
+        "medic" => (vec![HOME, REFERRALS], vec![]),
         _ => (vec![HOME], vec![]),
     };
+    // Health follow-up (issue 15): today's rounds for grid workers, branch secretaries and
+    // contact persons; the overview for every reader of the registry.
+    if matches!(role, "grid" | "branch") {
+        more.push(WORKLIST);
+    }
+    if matches!(
+        role,
+        "admin" | "hq" | "street" | "community" | "grid" | "branch"
+    ) {
+        more.push(FOLLOWUP);
+    }
     if can_import {
         more.push(IMPORT);
     }

@@ -377,6 +377,7 @@ async fn walk_other(
         assert!(matches!(s, 400 | 404), "GET {p}: {s} {body}");
         assert_no_leak(&p, &body, t);
     }
+    hit.extend(walk_followup(addr, &h, &grid, &community, rid, hid, t).await);
     let mut all: Vec<(&str, &str)> = wardline::server::api::API_ROUTES.to_vec();
     all.sort();
     all.dedup();
@@ -759,4 +760,82 @@ async fn grid_worker_never_reaches_another_grid_on_any_route() {
             .int(0);
         assert_eq!(audit_after, audit_before + 2, "an edit and a reveal");
     }
+}
+
+/// Health follow-up (issue 15): every route with the other grid's area, resident or household
+/// is not found (or refused for the role); the worklist answers with nothing of it.
+async fn walk_followup(
+    addr: std::net::SocketAddr,
+    h: &[(&str, &str)],
+    grid: &str,
+    community: &str,
+    rid: i64,
+    hid: i64,
+    t: &Target,
+) -> Vec<(&'static str, &'static str)> {
+    let mut hit = Vec::new();
+    for route in ["/followup/figures", "/followup/orders"] {
+        for code in [grid, community] {
+            let p = format!("/api/v1{route}?area={code}");
+            let (s, body) = get(addr, &p, h).await;
+            assert_eq!(s, 404, "GET {p}: {body}");
+            assert_no_leak(&p, &body, t);
+        }
+        hit.push(("GET", route));
+    }
+    let p = format!("/api/v1/residents/{rid}/quarantine");
+    let (s, body) = get(addr, &p, h).await;
+    assert_eq!(s, 404, "GET {p}: {body}");
+    hit.push(("GET", "/residents/{id}/quarantine"));
+    let (s, body) = get(addr, "/api/v1/followup/worklist", h).await;
+    assert_eq!(s, 200, "{body}");
+    assert_no_leak("GET /api/v1/followup/worklist", &body, t);
+    hit.push(("GET", "/followup/worklist"));
+    for (route, body) in [
+        (
+            "/followup/orders",
+            serde_json::json!({"resident_id": rid, "kind": "home", "reason": "close", "rule": "7+3", "start": "2026-03-02", "ordered_by": "x"}),
+        ),
+        (
+            "/followup/order-changes",
+            serde_json::json!({"order_id": 1, "end": "2026-03-20", "reason": "x"}),
+        ),
+        (
+            "/followup/order-ends",
+            serde_json::json!({"order_id": 1, "reason": "released", "override_reason": "x"}),
+        ),
+        (
+            "/followup/checks",
+            serde_json::json!({"resident_id": rid, "outcome": "well"}),
+        ),
+        (
+            "/followup/self-report",
+            serde_json::json!({"token": "not-a-link", "resident_id": rid, "temperature": "36.5"}),
+        ),
+        (
+            "/followup/contacts",
+            serde_json::json!({"household_id": hid, "outcome": "well"}),
+        ),
+    ] {
+        let b = body.to_string();
+        let mut headers = h.to_vec();
+        headers.push(("Content-Type", "application/json"));
+        let r = crate::common::request(
+            addr,
+            "POST",
+            &format!("/api/v1{route}"),
+            &headers,
+            Some(b.as_bytes()),
+        )
+        .await;
+        assert!(
+            matches!(r.status, 403 | 404),
+            "POST {route}: {} {}",
+            r.status,
+            r.body
+        );
+        assert_no_leak(&format!("POST {route}"), &r.body, t);
+        hit.push(("POST", route));
+    }
+    hit
 }

@@ -1529,6 +1529,24 @@ async fn checkpoints_browser_test() {
     }
     let t = common::backends().await.remove(0);
     common::demo(&t.db, 2000, 3).await;
+// ---- Health follow-up (issue 15): the grid worker's worklist on a phone (well, fever →
+// referral, missed) → a resident self-reports through the household link → the officer
+// releases an order and prints the release notice ----
+
+#[test]
+fn browser_quarantine_worklist_self_report_release() {
+    on_big_stack("e2e-quarantine", quarantine_browser_test);
+}
+
+async fn quarantine_browser_test() {
+    if !browser_here("quarantine browser test") {
+        return;
+    }
+    let t = common::backends().await.remove(0);
+    wardline::registry::areas::ensure_national(&t.db, "431102")
+        .await
+        .expect("areas");
+    common::demo_under(&t.db, 2000, 3, wardline::cli::DEMO_COMMUNITY).await;
     wardline::cli::create_demo_accounts(&t.db)
         .await
         .expect("demo accounts");
@@ -1875,5 +1893,170 @@ async fn checkpoints_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::
         .await
         .map_err(|e| e.to_string())?;
     ensure!(n == 3, "the car's three people: {n}");
+    in_browser("e2e-quarantine", &t, addr, quarantine_flow).await;
+}
+
+async fn quarantine_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    use wardline::quarantine::{checks, orders};
+    let base = format!("http://{addr}");
+    let err = |e: wardline::error::AppError| format!("{e:?}");
+    let officer = wardline::registry::demo::demo_reader(db, "demo-community")
+        .await
+        .map_err(err)?
+        .ok_or("demo-community")?;
+    let actor = wardline::registry::demo::demo_actor(&officer);
+    // Three people of the demo grid (three households) under home quarantine from today.
+    let grid = "431102001001/G0001";
+    let people: Vec<(i64, i64)> = db
+        .query(
+            "SELECT MIN(id), household_id FROM residents WHERE path >= $1 AND path < $2 \
+             GROUP BY household_id ORDER BY household_id LIMIT 3",
+            wardline::args![grid, format!("{grid}~")],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|r| (r.int(0), r.int(1)))
+        .collect();
+    ensure!(people.len() == 3, "three households in the demo grid");
+    let now = wardline::db::now_ms();
+    let today = wardline::quarantine::day_of(now);
+    let mut order_ids = Vec::new();
+    for (p, _) in &people {
+        let f = orders::NewOrder {
+            kind: "home".into(),
+            reason: "close".into(),
+            rule: "7+3".into(),
+            start: wardline::quarantine::date_of(today),
+            ordered_by: "区防控办".into(),
+            ..Default::default()
+        };
+        let m = orders::create(db, &actor, &officer, *p, &f, now)
+            .await
+            .map_err(err)?;
+        order_ids.push(m.ids[0]);
+    }
+    let first_check = |o: i64| async move {
+        checks::of_order(db, o, 10)
+            .await
+            .map(|v| {
+                v.into_iter()
+                    .find(|c| c.slot == 1)
+                    .map(|c| c.id)
+                    .unwrap_or(0)
+            })
+            .map_err(|e| format!("{e:?}"))
+    };
+    let (c1, c2, c3) = (
+        first_check(order_ids[0]).await?,
+        first_check(order_ids[1]).await?,
+        first_check(order_ids[2]).await?,
+    );
+    // The third person's morning window has passed unrecorded (as if it were afternoon).
+    common::exec(
+        db,
+        "UPDATE quarantine_checks SET due_ms = $1, late_ms = $2, missed_ms = $3 WHERE id = $4",
+        wardline::args![now - 7_200_000, now - 3_600_000, now - 60_000, c3],
+    )
+    .await;
+
+    // 1. The grid worker opens today's rounds on the phone and taps "done, well": the row is
+    //    marked in place (the page keeps its place).
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-grid").await?;
+    b.goto(&format!("{base}/lang/en?next=/followup/today"))
+        .await?;
+    b.wait_text("h1", "Today's rounds").await?;
+    let missed = b.wait_text(&format!("#c-{c3}"), "missed").await?;
+    ensure!(missed.contains("missed"), "{missed:?}");
+    let well = b.find(&format!("#c-{c1} .quick-well")).await?;
+    b.click(&well).await?;
+    b.find(&format!("#c-{c1}.done")).await?;
+    b.screenshot("quarantine-worklist").await?;
+    let st: String = db
+        .scalar(
+            "SELECT status FROM quarantine_checks WHERE id = $1",
+            wardline::args![c1],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(st == "well", "recorded well: {st}");
+
+    // 2. A fever: the check's form, 38.4 °C and a cough → a referral for the medic.
+    b.goto(&format!("{base}/followup/checks/{c2}")).await?;
+    b.fill("#temperature", "38.4").await?;
+    let cough = b.find("#check-form input[value=cough]").await?;
+    b.click(&cough).await?;
+    b.screenshot("quarantine-check-form").await?;
+    let save = b.find("#save-check").await?;
+    b.click(&save).await?;
+    b.wait_text(".notice", "Saved").await?;
+    let tasks = b.wait_text("#work-tasks", "referral").await?;
+    ensure!(tasks.contains("38.4"), "{tasks:?}");
+    sign_out(b).await?;
+
+    // 3. The resident self-reports through the household's link.
+    let hh = people[0].1;
+    let token = wardline::needs::intake::link_token(db, &officer, hh)
+        .await
+        .map_err(err)?;
+    b.goto(&format!("{base}/h/{token}/health")).await?;
+    b.wait_text("h1", "Health self-report").await?;
+    b.fill("form.qf input[name=temperature]", "36.7").await?;
+    let send = b.find("form.qf button").await?;
+    b.click(&send).await?;
+    b.wait_text("#self-done", "recorded").await?;
+    b.screenshot("quarantine-self-report").await?;
+    let n: i64 = db
+        .scalar(
+            "SELECT COUNT(*) FROM quarantine_checks WHERE order_id = $1 AND by_kind = 'self'",
+            wardline::args![order_ids[0]],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(n == 1, "self-report recorded: {n}");
+
+    // 4. The officer releases the first order early, with a reason, and prints the notice.
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/followup/orders/{}", order_ids[0]))
+        .await?;
+    b.wait_text("#release-blockers", "runs until").await?;
+    b.screenshot("quarantine-order").await?;
+    b.goto(&format!(
+        "{base}/lang/zh-CN?next=/followup/orders/{}/notice",
+        order_ids[0]
+    ))
+    .await?;
+    b.wait_text("#start-notice", "隔离告知书").await?;
+    b.screenshot("quarantine-start-notice-zh").await?;
+    b.goto(&format!(
+        "{base}/lang/en?next=/followup/orders/{}",
+        order_ids[0]
+    ))
+    .await?;
+    b.wait_text("#release-blockers", "runs until").await?;
+    b.set("#end-reason", "released").await?;
+    b.fill(
+        "#override-reason",
+        "moved to the county's hospital list by HQ",
+    )
+    .await?;
+    let end = b.find("#end-submit").await?;
+    b.click(&end).await?;
+    b.accept_confirm().await?;
+    b.wait_text(".notice", "Saved").await?;
+    b.wait_text("#order-status", "released").await?;
+    let print = b.find("#print-release").await?;
+    b.click(&print).await?;
+    b.wait_text("#release-notice", "released on").await?;
+    b.screenshot("quarantine-release-notice").await?;
+    b.goto(&format!(
+        "{base}/lang/zh-CN?next=/followup/orders/{}/release",
+        order_ids[0]
+    ))
+    .await?;
+    b.wait_text("#release-notice", "解除隔离").await?;
+    b.screenshot("quarantine-release-notice-zh").await?;
     Ok(())
 }

@@ -72,6 +72,8 @@ const ROOMS: &[Room] = &[
         CAPABILITY,
         &["zones", "testing", "mobilization"],
     ), // places, duty, tests, zones
+    room("needs", CAPABILITY, &["mobilization"]), // asks mobilization for volunteers
+    room("quarantine", CAPABILITY, &["testing", "mobilization"]),
     // Top: the composition. May use anything; nothing below may use it.
     room("config", TOP, &[]),    // the configuration file and environment
     room("retention", TOP, &[]), // composes every capability's retention rule

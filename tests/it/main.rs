@@ -63,6 +63,7 @@ async fn postgres_half_runs_when_required() {
 mod checkpoints;
 mod checkpoints_pages;
 mod mobilization_phone;
+mod quarantine;
 mod registry_phone;
 mod testing_phone;
 mod zones;

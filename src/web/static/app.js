@@ -154,3 +154,35 @@ document.addEventListener("submit", function (e) {
     } catch (e) { /* storage full or off: the form is sent all the same */ }
   });
 })();
+
+// Health follow-up (issue 15): the worklist's one-tap "done, well" is sent in the background
+// with its client id; the row is marked done in place, so the page keeps its place. When the
+// signal drops, the row stays with a note and the same tap sends the same client id again
+// (recorded once). Without this script the form posts and the page comes back at the row.
+document.addEventListener("submit", function (e) {
+  var f = e.target;
+  if (!f.hasAttribute || !f.hasAttribute("data-quick") || e.defaultPrevented) return;
+  e.preventDefault();
+  var li = f.closest("li");
+  var note = document.getElementById("offline-note");
+  var body = new URLSearchParams(new FormData(f));
+  var b = f.querySelector("button");
+  if (b) b.disabled = true;
+  fetch(f.action, { method: "POST", body: body, headers: { Accept: "application/json" },
+    credentials: "same-origin" })
+    .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+    .then(function (x) {
+      if (b) b.disabled = false;
+      if (!x.ok) { window.alert((x.j.error && x.j.error.message) || "?"); return; }
+      if (note) note.hidden = true;
+      if (li) { li.classList.add("done"); li.setAttribute("data-done", x.j.status); f.remove(); }
+      var n = document.getElementById("done-n"), t = document.getElementById("todo-n");
+      if (n) n.textContent = String(Number(n.textContent) + 1);
+      if (t) t.textContent = String(Math.max(0, Number(t.textContent) - 1));
+    })
+    .catch(function () {
+      if (b) b.disabled = false;
+      if (note) note.hidden = false;
+      if (li) li.classList.add("unsent");
+    });
+});

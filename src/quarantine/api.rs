@@ -1,0 +1,322 @@
+//! The health follow-up's JSON API (listed in `server::api::API_ROUTES`): orders (list, a
+//! resident's, create for a resident or a household, change the end, end), checks by a device
+//! and self-reports through a household link (idempotent by client id), contact logs, the
+//! worklist and the figures.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::checks::{self, Check, Input, Recorded};
+use super::orders::{self, EndChange, Ending, Made, NewOrder, Order, TestDay};
+use super::pairings::{self, LogInput, Logged};
+use super::{day_of, figures, parse_day, worklist};
+use crate::audit::Actor;
+use crate::db::{now_ms, Db};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::web::{ApiError, AppState, Auth, UserLang};
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn reply<T>(r: AppResult<T>, lang: crate::i18n::Lang) -> ApiResult<T> {
+    r.map(Json).map_err(|e| ApiError(e, lang))
+}
+
+fn actor(r: &crate::access::Reader) -> Actor {
+    Actor {
+        account_id: Some(r.account_id),
+        username: r.username.clone(),
+        ip: "api".into(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    pub area: String,
+    /// active (default) or ended.
+    pub state: String,
+    pub page: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct OrdersPage {
+    pub total: i64,
+    pub page: i64,
+    pub items: Vec<Order>,
+}
+
+/// `GET /followup/orders?area=&state=&page=`: 100 a page.
+pub async fn list(
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+    Auth(r, lang): Auth,
+) -> ApiResult<OrdersPage> {
+    let run = async {
+        let area = super::area_in_scope(&s.db, &r, &q.area).await?;
+        let page = q.page.unwrap_or(1).max(1);
+        let (items, total) = orders::list(
+            &s.db,
+            &r,
+            &area.path,
+            q.state.trim() != "ended",
+            100,
+            (page - 1) * 100,
+        )
+        .await?;
+        Ok(OrdersPage { total, page, items })
+    };
+    reply(run.await, lang)
+}
+
+#[derive(Serialize)]
+pub struct OrderDetail {
+    #[serde(flatten)]
+    pub order: Order,
+    pub tests: Vec<TestDay>,
+    pub checks: Vec<Check>,
+}
+
+/// `GET /residents/{id}/quarantine`: a resident's orders, newest first, with the rule's tests
+/// and the recent checks.
+pub async fn of_resident(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Auth(r, lang): Auth,
+) -> ApiResult<Vec<OrderDetail>> {
+    let run = async {
+        let path =
+            s.db.scalar_opt::<String>("SELECT path FROM residents WHERE id = $1", crate::args![id])
+                .await?
+                .filter(|p| r.registry_scope().contains(p))
+                .ok_or(AppError::NotFound)?;
+        let _ = path;
+        let mut out = Vec::new();
+        for o in orders::of_resident(&s.db, &r, id).await? {
+            let tests = orders::tests(&s.db, &o).await?;
+            let checks = checks::of_order(&s.db, o.id, 60).await?;
+            out.push(OrderDetail {
+                order: o,
+                tests,
+                checks,
+            });
+        }
+        Ok(out)
+    };
+    reply(run.await, lang)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OrderBody {
+    pub resident_id: Option<i64>,
+    pub household_id: Option<i64>,
+    #[serde(flatten)]
+    pub order: NewOrder,
+}
+
+/// `POST /followup/orders`: for a resident, or every member of a household not under one.
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<OrderBody>,
+) -> ApiResult<Made> {
+    let now = now_ms();
+    let run = async {
+        match (b.resident_id, b.household_id) {
+            (Some(p), None) => orders::create(&s.db, &actor(&r), &r, p, &b.order, now).await,
+            (None, Some(h)) => {
+                orders::create_household(&s.db, &actor(&r), &r, h, &b.order, now).await
+            }
+            _ => Err(FieldError::new(
+                "resident_id",
+                "give resident_id or household_id",
+                "请提供 resident_id 或 household_id",
+            )
+            .into()),
+        }
+    };
+    reply(run.await, lang)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChangeBody {
+    pub order_id: i64,
+    #[serde(flatten)]
+    pub change: EndChange,
+}
+
+#[derive(Serialize)]
+pub struct Done {
+    pub ok: bool,
+}
+
+/// `POST /followup/order-changes`: a new last day with a reason.
+pub async fn change(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<ChangeBody>,
+) -> ApiResult<Done> {
+    let a = actor(&r);
+    let run = orders::change_end(&s.db, &a, &r, b.order_id, &b.change, now_ms());
+    reply(run.await.map(|_| Done { ok: true }), lang)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EndBody {
+    pub order_id: i64,
+    #[serde(flatten)]
+    pub ending: Ending,
+}
+
+/// `POST /followup/order-ends`: released (gated), hospital, moved or error.
+pub async fn end(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<EndBody>,
+) -> ApiResult<Done> {
+    let a = actor(&r);
+    let run = orders::end(&s.db, &a, &r, b.order_id, &b.ending, now_ms());
+    reply(run.await.map(|_| Done { ok: true }), lang)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CheckBody {
+    /// The check; or, without it, the check the resident owes now.
+    pub check_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    #[serde(flatten)]
+    pub input: Input,
+}
+
+/// `POST /followup/checks`: a device records a check (grid worker, contact person, officer).
+pub async fn check(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<CheckBody>,
+) -> ApiResult<Recorded> {
+    let now = now_ms();
+    let run = async {
+        match (b.check_id, b.resident_id) {
+            (Some(c), _) => checks::record(&s.db, &actor(&r), &r, c, &b.input, now).await,
+            (None, Some(p)) => {
+                checks::record_for_resident(&s.db, &actor(&r), &r, p, &b.input, now).await
+            }
+            _ => Err(FieldError::new(
+                "check_id",
+                "give check_id or resident_id",
+                "请提供 check_id 或 resident_id",
+            )
+            .into()),
+        }
+    };
+    reply(run.await, lang)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SelfBody {
+    /// The household link's token (the door plate's code).
+    pub token: String,
+    pub resident_id: i64,
+    #[serde(flatten)]
+    pub input: Input,
+}
+
+/// `POST /followup/self-report`: a self-report through a household link, no account; only the
+/// household's own members.
+pub async fn self_report(
+    State(s): State<AppState>,
+    UserLang(lang): UserLang,
+    Json(b): Json<SelfBody>,
+) -> ApiResult<Recorded> {
+    let run = async {
+        let hh = link(&s.db, &b.token).await?;
+        if b.input.temperature.trim().is_empty() {
+            return Err(FieldError::new("temperature", "required", "必填").into());
+        }
+        checks::self_report(&s.db, hh, b.resident_id, &b.input, now_ms()).await
+    };
+    reply(run.await, lang)
+}
+
+async fn link(db: &Db, token: &str) -> AppResult<i64> {
+    super::link_household(db, token)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ContactBody {
+    pub household_id: i64,
+    #[serde(flatten)]
+    pub log: LogInput,
+}
+
+/// `POST /followup/contacts`: the contact person's (or staff's) log of a household.
+pub async fn contact(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<ContactBody>,
+) -> ApiResult<Logged> {
+    let a = actor(&r);
+    let run = pairings::log_contact(&s.db, &a, &r, b.household_id, &b.log, now_ms());
+    reply(run.await, lang)
+}
+
+/// `GET /followup/worklist`: today's checks to do, tasks and paired households to contact.
+pub async fn worklist_of(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+) -> ApiResult<worklist::Worklist> {
+    reply(worklist::of(&s.db, &r, now_ms()).await, lang)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FiguresQuery {
+    pub area: String,
+    /// YYYY-MM-DD (default: today, China time).
+    pub date: String,
+    /// Days without contact that count a paired household as not contacted (default 3).
+    pub days: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct FiguresView {
+    pub area: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: figures::Figures,
+    pub by_contact: Vec<figures::ByContact>,
+}
+
+/// `GET /followup/figures?area=&date=&days=`.
+pub async fn figures_of(
+    State(s): State<AppState>,
+    Query(q): Query<FiguresQuery>,
+    Auth(r, lang): Auth,
+) -> ApiResult<FiguresView> {
+    let run = async {
+        let area = super::area_in_scope(&s.db, &r, &q.area).await?;
+        let now = now_ms();
+        checks::ensure_today(&s.db, now).await?;
+        let day = match q.date.trim() {
+            "" => day_of(now),
+            d => parse_day("date", d)?,
+        };
+        let f = figures::of(&s.db, &r, &area.path, day, q.days.unwrap_or(3).clamp(1, 60)).await?;
+        let by_contact = figures::by_contact(&s.db, &r, &area.path, day).await?;
+        Ok(FiguresView {
+            area: area.code,
+            name: area.name,
+            figures: f,
+            by_contact,
+        })
+    };
+    reply(run.await, lang)
+}

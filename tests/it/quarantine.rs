@@ -1,0 +1,1186 @@
+//! Health follow-up through the database, on both backends: rule arithmetic and a rule's new
+//! version applying to new orders only, extensions keeping the previous end, check generation
+//! and statuses across midnight in China time, escalation of missed checks, referrals, release
+//! gating by test results, whole-household orders and idempotency, pairings and contact
+//! figures, and scope for every role including the household link.
+
+use wardline::access::Reader;
+use wardline::args;
+use wardline::db::Db;
+use wardline::error::AppError;
+use wardline::quarantine::checks::{self, Input};
+use wardline::quarantine::orders::{self, EndChange, Ending, NewOrder, RuleForm};
+use wardline::quarantine::pairings::{self, LogInput};
+use wardline::quarantine::{self, day_of, figures, worklist, DAY_MS};
+
+use crate::common::{backends, demo_under, exec};
+use crate::mobilization::{district, C1, C2};
+use crate::testing::{actor, reader};
+
+/// 2026-03-02 08:00 China time.
+pub const T0: i64 = 1_772_409_600_000;
+const H: i64 = 3_600_000;
+
+pub struct Fx {
+    pub o1: Reader,
+    pub o2: Reader,
+    pub hq: Reader,
+    pub grid: Reader,
+    /// Residents of C1 (each of a different household).
+    pub people: Vec<(i64, i64)>,
+}
+
+pub async fn fixture(db: &Db) -> Fx {
+    district(db).await;
+    demo_under(db, 200, 3, C1).await;
+    let o1 = reader(db, "c1", "community", C1).await;
+    let o2 = reader(db, "c2", "community", C2).await;
+    let hq = reader(db, "hq1", "hq", "431102").await;
+    let grid = reader(db, "g1", "grid", C1).await;
+    let rows = db
+        .query(
+            "SELECT MIN(id), household_id FROM residents WHERE path >= $1 AND path < $2 \
+             GROUP BY household_id ORDER BY household_id LIMIT 20",
+            args![C1, format!("{C1}~")],
+        )
+        .await
+        .unwrap();
+    let people: Vec<(i64, i64)> = rows.iter().map(|r| (r.int(0), r.int(1))).collect();
+    assert!(people.len() >= 10);
+    Fx {
+        o1,
+        o2,
+        hq,
+        grid,
+        people,
+    }
+}
+
+pub fn order_form(rule: &str, start_day: i64, cid: &str) -> NewOrder {
+    NewOrder {
+        kind: "home".into(),
+        reason: "close".into(),
+        rule: rule.into(),
+        start: quarantine::date_of(start_day),
+        ordered_by: "区防控办".into(),
+        document: "防控〔2026〕12号".into(),
+        client_id: cid.into(),
+        ..Default::default()
+    }
+}
+
+pub async fn order(
+    db: &Db,
+    o: &Reader,
+    resident: i64,
+    rule: &str,
+    start_day: i64,
+    now: i64,
+) -> i64 {
+    orders::create(
+        db,
+        &actor(o),
+        o,
+        resident,
+        &order_form(rule, start_day, ""),
+        now,
+    )
+    .await
+    .unwrap()
+    .ids[0]
+}
+
+fn well() -> Input {
+    Input {
+        outcome: "well".into(),
+        ..Default::default()
+    }
+}
+
+fn field_of(e: &AppError) -> Vec<&'static str> {
+    match e {
+        AppError::Invalid(v) => v.iter().map(|f| f.field).collect(),
+        _ => vec![],
+    }
+}
+
+async fn statuses(db: &Db, order: i64) -> Vec<(i64, i64, String)> {
+    db.query(
+        "SELECT day, slot, status FROM quarantine_checks WHERE order_id = $1 ORDER BY seq",
+        args![order],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.int(0), r.int(1), r.string(2)))
+    .collect()
+}
+
+#[tokio::test]
+async fn rules_versions_and_custom_days() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let a = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let oa = orders::get(db, &f.o1, a).await.unwrap();
+        assert_eq!((oa.start_day, oa.end_day), (d0, d0 + 9), "7+3 is ten days");
+        assert_eq!((oa.rule_code.as_str(), oa.rule_version), ("7+3", 1));
+        // Only HQ sets rules; a new version applies to new orders only.
+        let rf = RuleForm {
+            code: "7+3".into(),
+            name_en: "5 + 3".into(),
+            name_zh: "5+3".into(),
+            central_days: "5".into(),
+            home_days: "3".into(),
+            test_days: "1,3,5,8".into(),
+            checks_per_day: "2".into(),
+        };
+        assert!(matches!(
+            orders::set_rule(db, &actor(&f.o1), &f.o1, &rf, T0).await,
+            Err(AppError::Forbidden(_))
+        ));
+        orders::set_rule(db, &actor(&f.hq), &f.hq, &rf, T0)
+            .await
+            .unwrap();
+        let b = order(db, &f.o1, f.people[1].0, "7+3", d0, T0).await;
+        let ob = orders::get(db, &f.o1, b).await.unwrap();
+        assert_eq!(
+            (ob.end_day, ob.rule_version, ob.test_days.as_str()),
+            (d0 + 7, 2, "1,3,5,8")
+        );
+        let oa = orders::get(db, &f.o1, a).await.unwrap();
+        assert_eq!(
+            (oa.end_day, oa.rule_version, oa.test_days.as_str()),
+            (d0 + 9, 1, "1,2,3,5,7,10")
+        );
+        // Custom days; a test day beyond them is refused, naming the field.
+        let mut c = order_form("custom", d0, "");
+        c.central_days = "0".into();
+        c.home_days = "5".into();
+        c.test_days = "1,9".into();
+        let e = orders::create(db, &actor(&f.o1), &f.o1, f.people[2].0, &c, T0)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["test_days"]);
+        c.test_days = "1,5".into();
+        let id = orders::create(db, &actor(&f.o1), &f.o1, f.people[2].0, &c, T0)
+            .await
+            .unwrap()
+            .ids[0];
+        let o = orders::get(db, &f.o1, id).await.unwrap();
+        assert_eq!(
+            (o.end_day - o.start_day + 1, o.rule_code.as_str()),
+            (5, "custom")
+        );
+        // Bad input: every field at once, nothing written.
+        let before = count(db, "SELECT COUNT(*) FROM quarantine_orders").await;
+        let bad = NewOrder {
+            kind: "x".into(),
+            reason: "".into(),
+            rule: "nope".into(),
+            start: "2026-02-30".into(),
+            ..Default::default()
+        };
+        let e = orders::create(db, &actor(&f.o1), &f.o1, f.people[3].0, &bad, T0)
+            .await
+            .unwrap_err();
+        let fields = field_of(&e);
+        for x in ["kind", "reason", "ordered_by", "start", "rule"] {
+            assert!(fields.contains(&x), "{x} in {fields:?}");
+        }
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM quarantine_orders").await,
+            before
+        );
+        // A second order for the same person is refused: extend instead.
+        let e = orders::create(
+            db,
+            &actor(&f.o1),
+            &f.o1,
+            f.people[0].0,
+            &order_form("7+3", d0, ""),
+            T0,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, AppError::Conflict(_)));
+    }
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    db.scalar::<i64>(sql, args![]).await.unwrap()
+}
+
+#[tokio::test]
+async fn extensions_keep_the_previous_end() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let id = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let ch = |end: i64, reason: &str| EndChange {
+            end: quarantine::date_of(end),
+            reason: reason.into(),
+        };
+        let e = orders::change_end(db, &actor(&f.o1), &f.o1, id, &ch(d0 + 12, ""), T0)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["reason"]);
+        let e = orders::change_end(db, &actor(&f.o1), &f.o1, id, &ch(d0 - 1, "x"), T0)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["end"], "an end before the start");
+        orders::change_end(
+            db,
+            &actor(&f.o1),
+            &f.o1,
+            id,
+            &ch(d0 + 13, "positive case in the building"),
+            T0,
+        )
+        .await
+        .unwrap();
+        orders::change_end(
+            db,
+            &actor(&f.o1),
+            &f.o1,
+            id,
+            &ch(d0 + 11, "rule eased"),
+            T0 + H,
+        )
+        .await
+        .unwrap();
+        let o = orders::get(db, &f.o1, id).await.unwrap();
+        assert_eq!(o.end_day, d0 + 11);
+        let steps: Vec<(String, Option<i64>, Option<i64>)> = orders::changes(db, id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.kind, c.prev_end_day, c.new_end_day))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                ("created".into(), None, Some(d0 + 9)),
+                ("extended".into(), Some(d0 + 9), Some(d0 + 13)),
+                ("shortened".into(), Some(d0 + 13), Some(d0 + 11)),
+            ]
+        );
+        // Outsiders and grid workers may not change it.
+        assert!(matches!(
+            orders::change_end(db, &actor(&f.o2), &f.o2, id, &ch(d0 + 12, "x"), T0).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            orders::change_end(db, &actor(&f.grid), &f.grid, id, &ch(d0 + 12, "x"), T0).await,
+            Err(AppError::Forbidden(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn checks_across_midnight_in_china_time() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        // 2026-03-02 03:00 China time: the morning check is not yet due.
+        let early = T0 - 5 * H;
+        let id = order(db, &f.o1, f.people[0].0, "7+3", d0, early).await;
+        assert_eq!(
+            statuses(db, id).await,
+            vec![(d0, 1, "pending".into()), (d0, 2, "pending".into())]
+        );
+        let c = checks::of_order(db, id, 10).await.unwrap();
+        let morning = c.iter().find(|c| c.slot == 1).unwrap();
+        assert_eq!(morning.shown(early), "not_due");
+        assert_eq!(morning.shown(T0), "due", "08:00");
+        assert_eq!(morning.shown(T0 + 5 * H), "late", "13:00");
+        // 14:00 China time: the morning check is missed; the evening still to do.
+        checks::ensure_today(db, T0 + 6 * H).await.unwrap();
+        assert_eq!(
+            statuses(db, id).await,
+            vec![(d0, 1, "missed".into()), (d0, 2, "pending".into())]
+        );
+        // 23:59 China time is still the same day: nothing new.
+        checks::ensure_today(db, T0 + 16 * H - 60_000)
+            .await
+            .unwrap();
+        assert_eq!(statuses(db, id).await.len(), 2);
+        // Midnight China time (16:00 UTC): the next day's checks, and the evening missed.
+        let midnight = T0 + 16 * H;
+        assert_eq!(day_of(midnight), d0 + 1);
+        assert_eq!(day_of(midnight - 1), d0);
+        checks::ensure_today(db, midnight).await.unwrap();
+        assert_eq!(
+            statuses(db, id).await,
+            vec![
+                (d0, 1, "missed".into()),
+                (d0, 2, "missed".into()),
+                (d0 + 1, 1, "pending".into()),
+                (d0 + 1, 2, "pending".into())
+            ]
+        );
+        // The day is generated once for every active order.
+        let other = order(db, &f.o1, f.people[1].0, "7+3", d0 + 1, midnight).await;
+        checks::ensure_today(db, midnight + H).await.unwrap();
+        assert_eq!(statuses(db, other).await.len(), 2);
+        assert_eq!(statuses(db, id).await.len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn two_missed_in_a_row_escalate_once() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let a = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let b = order(db, &f.o1, f.people[1].0, "7+3", d0, T0).await;
+        let esc = |o: i64| {
+            let db = db.clone();
+            async move {
+                db.scalar::<i64>(
+                    "SELECT COUNT(*) FROM quarantine_tasks WHERE kind = 'escalation' AND order_id = $1",
+                    args![o],
+                )
+                .await
+                .unwrap()
+            }
+        };
+        // b's morning check is done; a misses it.
+        let bm = checks::of_order(db, b, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.slot == 1)
+            .unwrap();
+        checks::record(db, &actor(&f.grid), &f.grid, bm.id, &well(), T0)
+            .await
+            .unwrap();
+        checks::ensure_today(db, T0 + 6 * H).await.unwrap();
+        assert_eq!(esc(a).await, 0, "one missed check is not escalated");
+        // Evening missed too: a escalates, b (done, missed) does not.
+        checks::ensure_today(db, T0 + 16 * H).await.unwrap();
+        assert_eq!((esc(a).await, esc(b).await), (1, 0));
+        // A third missed in the same run raises no second escalation.
+        checks::ensure_today(db, T0 + 30 * H).await.unwrap();
+        assert_eq!(statuses(db, a).await[2].2, "missed");
+        assert_eq!(esc(a).await, 1);
+        let tasks = checks::open_tasks(db, &f.o1, C1, 100).await.unwrap();
+        assert!(tasks
+            .iter()
+            .any(|t| t.kind == "escalation" && t.order_id == a));
+        assert!(
+            checks::open_tasks(db, &f.o2, C1, 100).await.is_err(),
+            "outsider"
+        );
+    }
+}
+
+#[tokio::test]
+async fn records_referrals_and_bad_input() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let id = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let cs = checks::of_order(db, id, 10).await.unwrap();
+        let (m, e) = (
+            cs.iter().find(|c| c.slot == 1).unwrap().id,
+            cs.iter().find(|c| c.slot == 2).unwrap().id,
+        );
+        // Out of range: refused, nothing written.
+        let hot = Input {
+            temperature: "44.5".into(),
+            client_id: "dev-1".into(),
+            ..Default::default()
+        };
+        let err = checks::record(db, &actor(&f.grid), &f.grid, m, &hot, T0)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&err), vec!["temperature"]);
+        assert_eq!(statuses(db, id).await[0].2, "pending");
+        // A fever: not well, and a referral for the medic.
+        let fever = Input {
+            temperature: "38.2".into(),
+            symptoms: vec!["cough".into()],
+            client_id: "dev-1".into(),
+            ..Default::default()
+        };
+        let r = checks::record(db, &actor(&f.grid), &f.grid, m, &fever, T0)
+            .await
+            .unwrap();
+        assert_eq!((r.status.as_str(), r.replayed), ("unwell", false));
+        assert!(r.referral.is_some());
+        // The same client id again: the same answer, nothing new.
+        let again = checks::record(db, &actor(&f.grid), &f.grid, m, &fever, T0 + 1000)
+            .await
+            .unwrap();
+        assert!(again.replayed);
+        assert_eq!((again.check_id, again.referral), (m, r.referral));
+        // Another client id on the done check: a clear conflict.
+        let other = Input {
+            client_id: "dev-2".into(),
+            ..well()
+        };
+        assert!(matches!(
+            checks::record(db, &actor(&f.grid), &f.grid, m, &other, T0).await,
+            Err(AppError::Conflict(_))
+        ));
+        // Not attempted needs a reason; then a later visit may still record it.
+        let na = Input {
+            outcome: "not_attempted".into(),
+            ..Default::default()
+        };
+        let err = checks::record(db, &actor(&f.grid), &f.grid, e, &na, T0)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&err), vec!["reason"]);
+        let na = Input {
+            reason: "not_home".into(),
+            ..na
+        };
+        checks::record(db, &actor(&f.grid), &f.grid, e, &na, T0 + 9 * H)
+            .await
+            .unwrap();
+        assert_eq!(statuses(db, id).await[1].2, "not_attempted");
+        let ok = checks::record(db, &actor(&f.grid), &f.grid, e, &well(), T0 + 10 * H)
+            .await
+            .unwrap();
+        assert_eq!(ok.status, "well");
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM quarantine_tasks WHERE kind = 'referral'"
+            )
+            .await,
+            1
+        );
+        // Somebody not under an order: a clear error.
+        let err =
+            checks::record_for_resident(db, &actor(&f.grid), &f.grid, f.people[5].0, &well(), T0)
+                .await
+                .unwrap_err();
+        assert_eq!(field_of(&err), vec!["resident"]);
+        // Outsiders find nothing.
+        assert!(matches!(
+            checks::record(db, &actor(&f.o2), &f.o2, m, &well(), T0).await,
+            Err(AppError::NotFound)
+        ));
+        let vol = reader(db, "v1", "volunteer", C1).await;
+        assert!(matches!(
+            checks::record(db, &actor(&vol), &vol, e, &well(), T0).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(orders::get(db, &vol, id).await.is_err());
+        assert!(orders::get(db, &f.o2, id).await.is_err());
+    }
+}
+
+async fn result_on(db: &Db, resident: i64, household: i64, day: i64, status: &str, n: i64) {
+    let at = quarantine::day_start(day) + 9 * H;
+    exec(
+        db,
+        "INSERT INTO test_rounds (area_id, path, name, starts_ms, ends_ms, pool_size, created_by, created_ms) \
+         SELECT id, path, $1, $2, $3, 10, 't', $2 FROM areas WHERE code = $4",
+        args![format!("round {n}"), at - H, at + 5 * H, C1],
+    )
+    .await;
+    let round = db
+        .scalar::<i64>("SELECT MAX(id) FROM test_rounds", args![])
+        .await
+        .unwrap();
+    exec(
+        db,
+        "INSERT INTO test_persons (round_id, resident_id, household_id, path, status, barcode, first_barcode, first_ms, updated_ms) \
+         SELECT $1, id, $2, path, $3, $4, $4, $5, $5 FROM residents WHERE id = $6",
+        args![round, household, status, format!("T{n:08}"), at, resident],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn release_is_gated_by_the_rules_tests() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let (p, hh) = f.people[0];
+        let mut c = order_form("custom", d0, "");
+        c.home_days = "3".into();
+        c.central_days = "0".into();
+        c.test_days = "1,3".into();
+        let id = orders::create(db, &actor(&f.o1), &f.o1, p, &c, T0)
+            .await
+            .unwrap()
+            .ids[0];
+        let release = Ending {
+            reason: "released".into(),
+            ..Default::default()
+        };
+        // Before the end, without a reason: refused, nothing changes.
+        let e = orders::end(db, &actor(&f.o1), &f.o1, id, &release, T0)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["override_reason"]);
+        // On the last day, the day-1 test negative but no test on day 3: still refused.
+        result_on(db, p, hh, d0, "negative", 1).await;
+        let last = T0 + 2 * DAY_MS;
+        let o = orders::get(db, &f.o1, id).await.unwrap();
+        let tests = orders::tests(db, &o).await.unwrap();
+        assert_eq!(
+            tests.iter().map(|t| t.result.clone()).collect::<Vec<_>>(),
+            vec![Some("negative".to_string()), None]
+        );
+        assert!(orders::end(db, &actor(&f.o1), &f.o1, id, &release, last)
+            .await
+            .is_err());
+        // A positive day-3 test blocks it too.
+        result_on(db, p, hh, d0 + 2, "positive", 2).await;
+        let o = orders::get(db, &f.o1, id).await.unwrap();
+        let blockers = orders::release_blockers(&o, &orders::tests(db, &o).await.unwrap(), d0 + 2);
+        assert_eq!(blockers.len(), 1);
+        assert!(blockers[0].en.contains("positive"));
+        exec(
+            db,
+            "UPDATE test_persons SET status = 'negative' WHERE barcode = 'T00000002'",
+            args![],
+        )
+        .await;
+        orders::end(db, &actor(&f.o1), &f.o1, id, &release, last)
+            .await
+            .unwrap();
+        let o = orders::get(db, &f.o1, id).await.unwrap();
+        assert_eq!(
+            (
+                o.status.as_str(),
+                o.end_reason.as_deref(),
+                o.override_reason.as_str()
+            ),
+            ("ended", Some("released"), "")
+        );
+        assert!(
+            orders::end(db, &actor(&f.o1), &f.o1, id, &release, last)
+                .await
+                .is_err(),
+            "ended already"
+        );
+        // An early release by override keeps its reason.
+        let id2 = order(db, &f.o1, f.people[1].0, "7+3", d0, T0).await;
+        let over = Ending {
+            override_reason: "transferred to the county's list by the HQ".into(),
+            ..release.clone()
+        };
+        orders::end(db, &actor(&f.o1), &f.o1, id2, &over, T0)
+            .await
+            .unwrap();
+        let o2 = orders::get(db, &f.o1, id2).await.unwrap();
+        assert!(o2.override_reason.starts_with("transferred"));
+        assert_eq!(
+            db.scalar::<i64>(
+                "SELECT COUNT(*) FROM quarantine_checks WHERE order_id = $1 AND status = 'pending'",
+                args![id2]
+            )
+            .await
+            .unwrap(),
+            0,
+            "no checks owed after the end"
+        );
+        // An error needs a note.
+        let id3 = order(db, &f.o1, f.people[2].0, "7+3", d0, T0).await;
+        let err = Ending {
+            reason: "error".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            field_of(
+                &orders::end(db, &actor(&f.o1), &f.o1, id3, &err, T0)
+                    .await
+                    .unwrap_err()
+            ),
+            vec!["note"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn household_orders_idempotent_and_the_needs_hook() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let hh = db
+            .scalar::<i64>(
+                "SELECT household_id FROM residents WHERE path >= $1 AND path < $2 GROUP BY household_id \
+                 HAVING COUNT(*) >= 2 ORDER BY household_id LIMIT 1",
+                args![C1, format!("{C1}~")],
+            )
+            .await
+            .unwrap();
+        let members = db
+            .scalar::<i64>(
+                "SELECT COUNT(*) FROM residents WHERE household_id = $1",
+                args![hh],
+            )
+            .await
+            .unwrap();
+        let form = order_form("7+3", d0, "hh-req-1");
+        let made = orders::create_household(db, &actor(&f.o1), &f.o1, hh, &form, T0)
+            .await
+            .unwrap();
+        assert_eq!(made.ids.len() as i64, members);
+        assert!(!made.replayed);
+        let again = orders::create_household(db, &actor(&f.o1), &f.o1, hh, &form, T0)
+            .await
+            .unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.ids, made.ids);
+        let other = f.people.iter().map(|p| p.1).find(|h| *h != hh).unwrap();
+        let under = quarantine::households_under_order(db, &[hh, other], T0)
+            .await
+            .unwrap();
+        assert!(under.contains(&hh) && !under.contains(&other));
+        assert!(matches!(
+            orders::create_household(db, &actor(&f.o2), &f.o2, hh, &order_form("7+3", d0, ""), T0)
+                .await,
+            Err(AppError::NotFound)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn self_report_through_the_household_link() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let (p, hh) = f.people[0];
+        order(db, &f.o1, p, "7+3", d0, T0).await;
+        let token = "abc123def456";
+        exec(
+            db,
+            "INSERT INTO household_links (household_id, token, created_ms) VALUES ($1, $2, 0)",
+            args![hh, token],
+        )
+        .await;
+        assert_eq!(
+            quarantine::link_household(db, token).await.unwrap(),
+            Some(hh)
+        );
+        assert_eq!(quarantine::link_household(db, "nope").await.unwrap(), None);
+        let rep = Input {
+            temperature: "36.6".into(),
+            client_id: "self-1".into(),
+            ..Default::default()
+        };
+        let r = checks::self_report(db, hh, p, &rep, T0).await.unwrap();
+        assert_eq!(r.status, "well");
+        // Double-submitted: the same answer.
+        let r2 = checks::self_report(db, hh, p, &rep, T0).await.unwrap();
+        assert!(r2.replayed && r2.check_id == r.check_id);
+        let by: String = db
+            .scalar(
+                "SELECT by_kind FROM quarantine_checks WHERE id = $1",
+                args![r.check_id],
+            )
+            .await
+            .unwrap();
+        assert_eq!(by, "self");
+        // Another household's member through this link: nothing.
+        let (q, _) = f.people[1];
+        order(db, &f.o1, q, "7+3", d0, T0).await;
+        assert!(matches!(
+            checks::self_report(
+                db,
+                hh,
+                q,
+                &Input {
+                    client_id: "self-2".into(),
+                    ..well()
+                },
+                T0
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+        // The evening, then nothing more owed today.
+        checks::self_report(
+            db,
+            hh,
+            p,
+            &Input {
+                client_id: "self-3".into(),
+                ..well()
+            },
+            T0 + 9 * H,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            checks::self_report(
+                db,
+                hh,
+                p,
+                &Input {
+                    client_id: "self-4".into(),
+                    ..well()
+                },
+                T0 + 10 * H
+            )
+            .await,
+            Err(AppError::Conflict(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn pairings_contact_log_worklist_and_figures() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let grid_path: String = db
+            .scalar(
+                "SELECT a.path FROM areas a WHERE a.level = 6 AND a.path >= $1 AND a.path < $2 \
+                 AND EXISTS (SELECT 1 FROM households h WHERE h.path >= a.path AND h.path < a.path || '~') \
+                 ORDER BY a.path LIMIT 1",
+                args![C1, format!("{C1}~")],
+            )
+            .await
+            .unwrap();
+        let member = reader(db, "pm1", "volunteer", C1).await;
+        let member2 = reader(db, "pm2", "volunteer", C1).await;
+        let outsider = reader(db, "px", "volunteer", C2).await;
+        // Only officers and branch secretaries pair; a person of another community is refused.
+        assert!(matches!(
+            pairings::pair_area(
+                db,
+                &actor(&f.grid),
+                &f.grid,
+                &grid_path,
+                member.account_id,
+                0,
+                T0
+            )
+            .await,
+            Err(AppError::Forbidden(_))
+        ));
+        let e = pairings::pair_area(
+            db,
+            &actor(&f.o1),
+            &f.o1,
+            &grid_path,
+            outsider.account_id,
+            0,
+            T0,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(field_of(&e), vec!["account"]);
+        let n = pairings::pair_area(
+            db,
+            &actor(&f.o1),
+            &f.o1,
+            &grid_path,
+            member.account_id,
+            3,
+            T0,
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 3);
+        let rest = pairings::pair_area(
+            db,
+            &actor(&f.o1),
+            &f.o1,
+            &grid_path,
+            member2.account_id,
+            0,
+            T0,
+        )
+        .await
+        .unwrap();
+        let total = db
+            .scalar::<i64>(
+                "SELECT COUNT(*) FROM households WHERE path >= $1 AND path < $2",
+                args![grid_path.as_str(), format!("{grid_path}~")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n + rest, total as u64, "each household once");
+        assert_eq!(
+            pairings::pair_area(
+                db,
+                &actor(&f.o1),
+                &f.o1,
+                &grid_path,
+                member.account_id,
+                0,
+                T0
+            )
+            .await
+            .unwrap(),
+            0,
+            "at most one current contact person"
+        );
+        let mine = pairings::mine(db, member.account_id, 100).await.unwrap();
+        assert_eq!(mine.len(), 3);
+        // The contact person logs; a household not theirs is not found.
+        let h0 = mine[0].household_id;
+        let log = LogInput {
+            outcome: "well".into(),
+            client_id: "log-1".into(),
+            ..Default::default()
+        };
+        pairings::log_contact(db, &actor(&member), &member, h0, &log, T0)
+            .await
+            .unwrap();
+        assert!(
+            pairings::log_contact(db, &actor(&member), &member, h0, &log, T0)
+                .await
+                .unwrap()
+                .replayed
+        );
+        let theirs = pairings::mine(db, member2.account_id, 1).await.unwrap()[0].household_id;
+        assert!(matches!(
+            pairings::log_contact(
+                db,
+                &actor(&member),
+                &member,
+                theirs,
+                &LogInput {
+                    outcome: "well".into(),
+                    ..Default::default()
+                },
+                T0
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+        // A check of a paired household under an order by its contact person.
+        let p = db
+            .scalar::<i64>(
+                "SELECT MIN(id) FROM residents WHERE household_id = $1",
+                args![h0],
+            )
+            .await
+            .unwrap();
+        let oid = order(db, &f.o1, p, "7+3", d0, T0).await;
+        let w = worklist::of(db, &member, T0).await.unwrap();
+        assert_eq!(w.todo.len(), 2, "the paired household's two checks");
+        assert_eq!(
+            w.contacts.len(),
+            2,
+            "two paired households not contacted today"
+        );
+        checks::record(
+            db,
+            &actor(&member),
+            &member,
+            w.todo[0].check.id,
+            &well(),
+            T0,
+        )
+        .await
+        .unwrap();
+        let by: String = db
+            .scalar(
+                "SELECT by_kind FROM quarantine_checks WHERE id = $1",
+                args![w.todo[0].check.id],
+            )
+            .await
+            .unwrap();
+        assert_eq!(by, "contact");
+        assert_eq!(worklist::of(db, &member2, T0).await.unwrap().todo.len(), 0);
+        // The grid worker's worklist holds the order's checks in walking order.
+        let gw = worklist::of(db, &f.grid, T0).await.unwrap();
+        assert_eq!((gw.todo.len(), gw.done), (1, 1));
+        assert_eq!(gw.todo[0].check.order_id, oid);
+        // Figures: against a recount.
+        let fig = figures::of(db, &f.o1, C1, d0, 3).await.unwrap();
+        assert_eq!((fig.active, fig.paired, fig.contacted), (1, total, 1));
+        assert_eq!((fig.on_time, fig.checks_owed, fig.started), (1, 2, 1));
+        assert_eq!(fig.not_contacted_for, total - 1);
+        let byc = figures::by_contact(db, &f.o1, C1, d0).await.unwrap();
+        let m = byc
+            .iter()
+            .find(|b| b.account_id == member.account_id)
+            .unwrap();
+        assert_eq!((m.paired, m.contacted), (3, 1));
+        assert!(figures::of(db, &f.o2, C1, d0, 3).await.is_err());
+        assert!(figures::of(db, &member, C1, d0, 3).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn retention_removes_ended_orders_after_thirty_days() {
+    use wardline::audit::retention::{self, policy};
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let ended = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let active = order(db, &f.o1, f.people[1].0, "7+3", d0, T0).await;
+        let cs = checks::of_order(db, ended, 10).await.unwrap();
+        let fever = Input {
+            temperature: "38.0".into(),
+            ..Default::default()
+        };
+        checks::record(db, &actor(&f.grid), &f.grid, cs[0].id, &fever, T0)
+            .await
+            .unwrap();
+        let release = Ending {
+            reason: "hospital".into(),
+            ..Default::default()
+        };
+        orders::end(db, &actor(&f.o1), &f.o1, ended, &release, T0)
+            .await
+            .unwrap();
+        let pol = policy(&wardline::retention::kinds(), &[]).unwrap();
+        let actor_cli = wardline::audit::Actor::cli();
+        // 29 days later: kept.
+        retention::run(db, &actor_cli, &pol, T0 + 29 * DAY_MS, false)
+            .await
+            .unwrap();
+        assert!(orders::fetch(db, ended).await.is_ok());
+        // 31 days later: the ended order, its checks and referral are gone; the active stays.
+        retention::run(db, &actor_cli, &pol, T0 + 31 * DAY_MS, false)
+            .await
+            .unwrap();
+        assert!(orders::fetch(db, ended).await.is_err());
+        let left = db
+            .scalar::<i64>(
+                "SELECT COUNT(*) FROM quarantine_checks WHERE order_id = $1",
+                args![ended],
+            )
+            .await
+            .unwrap()
+            + db.scalar::<i64>(
+                "SELECT COUNT(*) FROM quarantine_tasks WHERE order_id = $1",
+                args![ended],
+            )
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        assert!(orders::fetch(db, active).await.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn api_scope_for_every_role_and_the_household_link() {
+    use crate::common::{get, request, serve};
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(wardline::db::now_ms());
+        let (p, hh) = f.people[0];
+        let now = wardline::db::now_ms();
+        order(db, &f.o1, p, "7+3", d0, now).await;
+        let addr = serve(db).await;
+        let tok = |user: &'static str| async move {
+            format!(
+                "Bearer {}",
+                wardline::access::create_token(db, user, "t").await.unwrap()
+            )
+        };
+        let (own, outsider, grid) = (tok("c1").await, tok("c2").await, tok("g1").await);
+        let vol = reader(db, "v9", "volunteer", C1).await;
+        let _ = vol;
+        let volt = tok("v9").await;
+        let path = format!("/api/v1/residents/{p}/quarantine");
+        let (s, body) = get(addr, &path, &[("Authorization", &own)]).await;
+        assert_eq!(s, 200, "{body}");
+        assert!(body.contains("\"rule_code\":\"7+3\""), "{body}");
+        let (s, body) = get(addr, &path, &[("Authorization", &outsider)]).await;
+        assert_eq!(s, 404, "another community's officer: {body}");
+        assert!(!body.contains("7+3"));
+        let (s, _) = get(addr, &path, &[("Authorization", &volt)]).await;
+        assert_eq!(s, 404, "a volunteer reads no orders");
+        let (s, body) = get(
+            addr,
+            "/api/v1/followup/figures",
+            &[("Authorization", &outsider)],
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(
+            body.contains("\"active\":0"),
+            "the outsider's own area: {body}"
+        );
+        let (s, body) = get(
+            addr,
+            "/api/v1/followup/worklist",
+            &[("Authorization", &grid)],
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(body.matches("\"order_id\"").count(), 2, "{body}");
+        let (s, body) = get(
+            addr,
+            "/api/v1/followup/worklist",
+            &[("Authorization", &outsider)],
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(!body.contains("\"order_id\""), "{body}");
+        // A device check by an outsider: not found; by the grid worker: recorded, replayed.
+        let post = |auth: String, path: &'static str, body: serde_json::Value| async move {
+            let b = body.to_string();
+            request(
+                addr,
+                "POST",
+                path,
+                &[
+                    ("Authorization", &auth),
+                    ("Content-Type", "application/json"),
+                ],
+                Some(b.as_bytes()),
+            )
+            .await
+        };
+        let check =
+            serde_json::json!({"resident_id": p, "temperature": "44.1", "client_id": "api-x"});
+        let r = post(grid.clone(), "/api/v1/followup/checks", check).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains("temperature"), "{}", r.body);
+        let check = serde_json::json!({"resident_id": p, "outcome": "well", "client_id": "api-y"});
+        let r = post(outsider.clone(), "/api/v1/followup/checks", check.clone()).await;
+        assert_eq!(r.status, 404);
+        let r = post(grid.clone(), "/api/v1/followup/checks", check.clone()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("\"replayed\":false"));
+        let r = post(grid.clone(), "/api/v1/followup/checks", check).await;
+        assert!(r.body.contains("\"replayed\":true"), "{}", r.body);
+        // The household link: an unknown token finds nothing; another household's member
+        // through this link neither.
+        exec(
+            db,
+            "INSERT INTO household_links (household_id, token, created_ms) VALUES ($1, 'tok-q-1', 0)",
+            args![hh],
+        )
+        .await;
+        let rep = |token: &str, resident: i64| serde_json::json!({"token": token, "resident_id": resident, "temperature": "36.5", "client_id": format!("s-{token}-{resident}")});
+        let r = post(
+            String::new(),
+            "/api/v1/followup/self-report",
+            rep("nope", p),
+        )
+        .await;
+        assert_eq!(r.status, 404);
+        let r = post(
+            String::new(),
+            "/api/v1/followup/self-report",
+            rep("tok-q-1", f.people[1].0),
+        )
+        .await;
+        assert_eq!(r.status, 404);
+        let r = post(
+            String::new(),
+            "/api/v1/followup/self-report",
+            rep("tok-q-1", p),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // The page of the link shows only this household's member, masked.
+        let page = request(addr, "GET", "/h/tok-q-1/health?lang=en", &[], None).await;
+        assert_eq!(page.status, 200);
+        let name: String = db
+            .scalar("SELECT name FROM residents WHERE id = $1", args![p])
+            .await
+            .unwrap();
+        assert!(!page.body.contains(&name), "the full name is masked");
+        assert!(page.body.contains("Health self-report"));
+    }
+}
+
+#[tokio::test]
+async fn the_medic_reads_and_closes_referrals_of_their_community_only() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        let medic = reader(db, "m1", "medic", C1).await;
+        let medic2 = reader(db, "m2", "medic", C2).await;
+        let id = order(db, &f.o1, f.people[0].0, "7+3", d0, T0).await;
+        let cs = checks::of_order(db, id, 10).await.unwrap();
+        let fever = Input {
+            temperature: "38.6".into(),
+            ..Default::default()
+        };
+        let r = checks::record(db, &actor(&f.grid), &f.grid, cs[0].id, &fever, T0)
+            .await
+            .unwrap();
+        let referral = r.referral.unwrap();
+        // An escalation too: the medic does not see it.
+        let other = order(db, &f.o1, f.people[1].0, "7+3", d0, T0).await;
+        checks::ensure_today(db, T0 + 16 * H).await.unwrap();
+        assert!(
+            db.scalar::<i64>(
+                "SELECT COUNT(*) FROM quarantine_tasks WHERE kind = 'escalation' AND order_id = $1",
+                args![other]
+            )
+            .await
+            .unwrap()
+                > 0
+        );
+        let mine = checks::open_referrals(db, &medic, 100).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|k| k.id).collect::<Vec<_>>(),
+            vec![referral]
+        );
+        assert!(checks::open_referrals(db, &medic2, 100)
+            .await
+            .unwrap()
+            .is_empty());
+        // The medic reads no order; records a check of their area (not another's), and closes
+        // only their referrals.
+        assert!(orders::get(db, &medic, id).await.is_err());
+        assert!(
+            checks::record(db, &actor(&medic2), &medic2, cs[1].id, &well(), T0)
+                .await
+                .is_err()
+        );
+        checks::record(db, &actor(&medic), &medic, cs[1].id, &well(), T0 + 9 * H)
+            .await
+            .unwrap();
+        let by: String = db
+            .scalar(
+                "SELECT by_kind FROM quarantine_checks WHERE id = $1",
+                args![cs[1].id],
+            )
+            .await
+            .unwrap();
+        assert_eq!(by, "medic");
+        let esc = db
+            .scalar::<i64>(
+                "SELECT id FROM quarantine_tasks WHERE kind = 'escalation' LIMIT 1",
+                args![],
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            checks::close_task(db, &actor(&medic), &medic, esc, "x", T0).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            checks::close_task(db, &actor(&medic2), &medic2, referral, "x", T0).await,
+            Err(AppError::NotFound)
+        ));
+        checks::close_task(
+            db,
+            &actor(&medic),
+            &medic,
+            referral,
+            "seen at home, fever clinic tomorrow",
+            T0 + H,
+        )
+        .await
+        .unwrap();
+        assert!(checks::open_referrals(db, &medic, 100)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
