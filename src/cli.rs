@@ -194,8 +194,10 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 }
                 if let Some(n) = crate::zones::demo::create(&db).await? {
                     println!("Demo zones: {n} in the demo community, one of them lifted (see /zones as demo-street or demo-hq)");
+                }
                 if let Some(n) = crate::checkpoints::demo::create(&db).await? {
                     println!("Demo checkpoints: the north and south gates with {n} passes over a day (officers see /checkpoints; demo-volunteer logs at /checkpoints/me)");
+                }
                 if let Some(n) = crate::quarantine::demo::create(&db).await? {
                     println!("Demo health follow-up: {n} people under home quarantine in the demo grid (sign in as demo-grid: /followup/today)");
                 }

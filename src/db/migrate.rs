@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "checkpoints",
         include_str!("../../migrations/0009_checkpoints.sql"),
+    ),
     (
         10,
         "quarantine",
