@@ -98,3 +98,80 @@ pub async fn last_sweep(db: &Db) -> AppResult<Option<LastSweep>> {
     }
     Ok(None)
 }
+
+/// Rows deleted per transaction by [`purge_in_chunks`]: a short write, so the pass-log writer
+/// waits milliseconds, not the length of the whole purge.
+pub const CHUNK: i64 = 20_000;
+
+/// The pass-log kind's deletion in short transactions of at most `chunk` rows per table, each
+/// audited as a `retention` run of the kind (so the checkpoint page shows it as the last
+/// sweep), until nothing older than `days` is left. The server runs it every ten minutes
+/// (`trickle`); the daily sweep then finds nothing left, and ingest never waits behind a
+/// million-row delete. Returns the entries deleted.
+pub async fn purge_in_chunks(db: &Db, days: u32, now: i64, chunk: i64) -> AppResult<i64> {
+    if days == 0 {
+        return Ok(0);
+    }
+    let cutoff = now - i64::from(days) * crate::audit::retention::DAY_MS;
+    let steps: [(&str, &str, &str); 5] = [
+        ("pass_entries", "id", "at_ms"),
+        ("vehicle_passes", "id", "at_ms"),
+        ("checkpoint_visitors", "id", "created_ms"),
+        ("pass_replies", "key", "at_ms"),
+        ("checkpoint_visitor_attempts", "ip_hash", "at_ms"),
+    ];
+    let mut entries = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let mut rows = Vec::with_capacity(steps.len());
+        for (table, key, at) in steps {
+            let sql = if table == "checkpoint_visitor_attempts" {
+                // No key of its own: old rows go whole (a day's worth at most).
+                format!("DELETE FROM {table} WHERE {at} < $1")
+            } else {
+                format!(
+                    "DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} \
+                     WHERE {at} < $1 ORDER BY {at} LIMIT $2)"
+                )
+            };
+            let params = if table == "checkpoint_visitor_attempts" {
+                crate::args![cutoff]
+            } else {
+                crate::args![cutoff, chunk]
+            };
+            rows.push(tx.execute(&sql, params).await? as i64);
+        }
+        let total: i64 = rows.iter().sum();
+        if total == 0 {
+            return Ok(entries);
+        }
+        entries += rows[0];
+        crate::audit::record(
+            &mut tx,
+            &crate::audit::retention::system(),
+            crate::audit::Event::new("retention", "retention", "pass_log").detail(
+                serde_json::json!({
+                    "kinds": [{"kind": "pass_log", "days": days, "cutoff_ms": cutoff, "rows": rows}],
+                    "total": total,
+                }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        if rows.iter().all(|n| *n < chunk) {
+            return Ok(entries);
+        }
+    }
+}
+
+/// Run [`purge_in_chunks`] every ten minutes with the period in force (from the policy).
+pub async fn trickle(db: Db, days: u32) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+        match purge_in_chunks(&db, days, crate::db::now_ms(), CHUNK).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("pass log: {n} expired entries deleted"),
+            Err(e) => tracing::warn!("pass-log purge failed: {e}"),
+        }
+    }
+}

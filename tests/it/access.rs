@@ -242,6 +242,8 @@ async fn walk_other(
     t: &Target,
     tt: &Testing,
 ) {
+    // A checkpoint of the other grid where the target passed (before the snapshot).
+    let cp_place = checkpoint_of_other_grid(db, t).await;
     let before = snapshot(db, t).await;
     let audit_before = audit_about(db, t).await;
     let (rid, hid) = (t.resident_id, t.household_id);
@@ -343,6 +345,7 @@ async fn walk_other(
         }
     }
     hit.extend(walk_testing(db, addr, token, t, tt).await);
+    hit.extend(walk_checkpoints(db, addr, token, t, cp_place).await);
     // The routes without a record in their path: they answer, but with nothing of the other grid.
     for p in ["/me", "/areas", "/openapi.json"] {
         let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
@@ -837,5 +840,133 @@ async fn walk_followup(
         assert_no_leak(&format!("POST {route}"), &r.body, t);
         hit.push(("POST", route));
     }
+/// A checkpoint in the other grid where the target resident passed once; its id.
+async fn checkpoint_of_other_grid(db: &Db, t: &Target) -> i64 {
+    use wardline::checkpoints::{self, ingest};
+    let admin = crate::testing::reader(db, "cp-walk-admin", "admin", "431102").await;
+    let actor = crate::testing::actor(&admin);
+    let place = wardline::mobilization::roster::add_place(
+        db,
+        &actor,
+        &admin,
+        &t.grid_code,
+        "其他网格卡口",
+        "checkpoint",
+    )
+    .await
+    .unwrap();
+    checkpoints::set_up(
+        db,
+        &actor,
+        &admin,
+        place,
+        &checkpoints::Settings {
+            kind: "gate".into(),
+            validity_h: 48,
+            require_test: false,
+            lanes: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let cp = checkpoints::by_id(db, place).await.unwrap().unwrap();
+    let sub = ingest::Submission {
+        reader: admin.clone(),
+        checkpoint: cp,
+        access: checkpoints::Access::Officer,
+        lanes: vec![],
+        ops: vec![ingest::Op::Person(ingest::EntryIn {
+            client_id: "walk".into(),
+            at_ms: None,
+            direction: Some("out".into()),
+            lane_id: None,
+            person: ingest::PersonIn::Code(t.doc.clone()),
+            seen: ingest::Seen {
+                health_code: Some("green".into()),
+                decision: Some("pass".into()),
+                ..Default::default()
+            },
+        })],
+    };
+    let out = ingest::apply(db, &[&sub]).await.unwrap();
+    assert!(out[0][0].is_logged(), "{:?}", out[0][0]);
+    place
+}
+
+/// The checkpoints' API routes for the grid worker, against a checkpoint of the other grid
+/// where the target resident passed: not found, nothing of them in any answer.
+async fn walk_checkpoints(
+    db: &Db,
+    addr: std::net::SocketAddr,
+    token: &str,
+    t: &Target,
+    place: i64,
+) -> Vec<(&'static str, &'static str)> {
+    let auth = format!("Bearer {token}");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let mut hit = Vec::new();
+    let grid = url_enc(&t.grid_code);
+    for (p, route) in [
+        (
+            format!("/checkpoints/figures?area={grid}"),
+            "/checkpoints/figures",
+        ),
+        (
+            format!("/checkpoints/{place}/lookup?code={}", t.doc),
+            "/checkpoints/{id}/lookup",
+        ),
+        (
+            format!("/checkpoints/{place}/visitors"),
+            "/checkpoints/{id}/visitors",
+        ),
+        (format!("/checkpoints/{place}/log"), "/checkpoints/{id}/log"),
+        (
+            format!("/checkpoints/{place}/figures"),
+            "/checkpoints/{id}/figures",
+        ),
+    ] {
+        let (s, body) = get(addr, &format!("/api/v1{p}"), &h).await;
+        assert_eq!(s, 404, "GET /api/v1{p}: {body}");
+        assert_no_leak(&format!("GET /api/v1{p}"), &body, t);
+        hit.push(("GET", route));
+    }
+    let (s, body) = get(addr, "/api/v1/checkpoints", &h).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(!body.contains("其他网格卡口"), "{body}");
+    assert_no_leak("GET /api/v1/checkpoints", &body, t);
+    hit.push(("GET", "/checkpoints"));
+    let op = serde_json::json!({"op": "person", "client_id": "x", "direction": "in",
+        "person": {"code": t.doc}, "health_code": "green", "decision": "pass"})
+    .to_string();
+    for (p, route) in [
+        (format!("/checkpoints/{place}/ops"), "/checkpoints/{id}/ops"),
+        (
+            format!("/checkpoints/{place}/batch"),
+            "/checkpoints/{id}/batch",
+        ),
+    ] {
+        let r = crate::common::request(
+            addr,
+            "POST",
+            &format!("/api/v1{p}"),
+            &h,
+            Some(op.as_bytes()),
+        )
+        .await;
+        assert_eq!(r.status, 404, "POST /api/v1{p}: {}", r.body);
+        assert_no_leak(&format!("POST /api/v1{p}"), &r.body, t);
+        hit.push(("POST", route));
+    }
+    let n: i64 = db
+        .scalar(
+            "SELECT COUNT(*) FROM pass_entries WHERE place_id = $1",
+            args![place],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "nothing written by the outsider");
     hit
 }

@@ -1029,3 +1029,83 @@ async fn the_zone_in_force_shows_and_suggests() {
         assert_eq!(f.returned, 1);
     }
 }
+
+#[tokio::test]
+async fn the_purge_in_short_chunks_between_sweeps() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let ops = fx
+            .people
+            .iter()
+            .take(5)
+            .enumerate()
+            .map(|(i, p)| {
+                person(
+                    &format!("c{i}"),
+                    PersonIn::Code(p.1.clone()),
+                    seen("green", None, "pass"),
+                )
+            })
+            .collect();
+        log(db, &fx.va, &fx.a, ops).await;
+        let before = figures::of_checkpoint(db, fx.a.id, 0, i64::MAX / 2)
+            .await
+            .unwrap();
+        let old = now_ms() - 30 * 86_400_000;
+        exec(
+            db,
+            "UPDATE pass_entries SET at_ms = $1 WHERE id IN (SELECT id FROM pass_entries ORDER BY id LIMIT 3)",
+            args![old],
+        )
+        .await;
+        exec(db, "UPDATE pass_replies SET at_ms = $1", args![old]).await;
+        let n = wardline::checkpoints::retention::purge_in_chunks(db, 28, now_ms(), 2)
+            .await
+            .unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM pass_entries", vec![]).await,
+            2
+        );
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM pass_replies", vec![]).await,
+            0
+        );
+        // Each chunk audited; the last is what the checkpoint page shows.
+        let runs = count(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'retention' AND entity_id = 'pass_log'",
+            vec![],
+        )
+        .await;
+        assert!(runs >= 2, "{runs}");
+        let last = wardline::checkpoints::retention::last_sweep(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(last.days, 28);
+        assert_eq!(
+            figures::of_checkpoint(db, fx.a.id, 0, i64::MAX / 2)
+                .await
+                .unwrap(),
+            before
+        );
+        // Nothing left to delete: nothing written.
+        assert_eq!(
+            wardline::checkpoints::retention::purge_in_chunks(db, 28, now_ms(), 2)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'retention' AND entity_id = 'pass_log'",
+                vec![],
+            )
+            .await,
+            runs
+        );
+    }
+}

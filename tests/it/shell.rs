@@ -265,7 +265,12 @@ async fn each_role_lands_on_its_own_work() {
         assert!(p.body.contains("id=\"home-shifts\"") && p.body.contains("id=\"home-tasks\""));
         assert!(!p.body.contains("home-no-volunteer"));
         let (main, more) = nav_hrefs(&p.body);
-        assert_eq!(main, ["/", "/me/needs", "/me/shifts"], "{}", t.name);
+        assert_eq!(
+            main,
+            ["/", "/me/needs", "/me/shifts", "/checkpoints/me"],
+            "{}",
+            t.name
+        );
         assert_eq!(more, ["/account"], "{}", t.name);
         assert!(p.body.contains("action=\"/logout\""));
         assert!(!p.body.contains("href=\"/areas\""));
