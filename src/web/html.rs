@@ -203,8 +203,9 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "medic" => (vec![HOME, REFERRALS], vec![]),
         _ => (vec![HOME], vec![]),
     };
-    // Health follow-up (issue 15): today's rounds for grid workers, branch secretaries and
-    // contact persons; the overview for every reader of the registry.
+    // Health follow-up (issue 15): today's rounds for grid workers and branch secretaries (a
+    // volunteer who is a contact person opens /followup/today from their home page: their
+    // menu stays empty); the overview for every reader of the registry.
     if matches!(role, "grid" | "branch") {
         more.push(WORKLIST);
     }

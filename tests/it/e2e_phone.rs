@@ -55,6 +55,7 @@ const ROLES: &[(&str, &str)] = &[
     ("collector", "demo-collector"),
     ("lab", "demo-lab"),
     ("admin", "demo-admin"),
+    ("medic", "demo-medic"),
     // Not signed in: the sign-in page, the volunteers' sign-up, a household's link.
     ("public", ""),
 ];
@@ -107,6 +108,9 @@ async fn phone_test() {
     wardline::checkpoints::demo::create(db)
         .await
         .expect("demo checkpoints");
+    wardline::quarantine::demo::create(db)
+        .await
+        .expect("demo follow-up");
     let addr = common::serve(db).await;
     eprintln!(
         "phone check: demo data and server ready in {:.1}s",
