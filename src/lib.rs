@@ -23,4 +23,5 @@ pub mod rng;
 pub mod scope;
 pub mod server;
 pub mod testing;
+pub mod vaccination;
 pub mod web;

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "collector_lookups",
         include_str!("../../migrations/0007_collector_lookups.sql"),
     ),
+    (
+        11,
+        "vaccination",
+        include_str!("../../migrations/0011_vaccination.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

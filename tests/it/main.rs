@@ -63,3 +63,4 @@ async fn postgres_half_runs_when_required() {
 mod mobilization_phone;
 mod registry_phone;
 mod testing_phone;
+mod vaccination;

@@ -1,0 +1,23 @@
+# Vaccination outreach (issue 16)
+audit-act-vax-dose-recorded = Vaccine dose recorded
+audit-act-vax-tickoff = Resident ticked off (vaccination)
+audit-act-vax-product-saved = Vaccine catalogue changed
+audit-act-vax-target-set = Vaccination target set
+audit-act-vax-import = Vaccination records imported
+audit-kind-vax-product = Vaccine
+audit-kind-vax-target = Vaccination target
+audit-kind-vax-import = Vaccination import
+audit-key-dose = dose
+audit-key-dose-no = dose number
+audit-key-product = vaccine
+audit-key-tickoff = tick-off
+audit-key-detail = details
+audit-key-appt-on = appointment
+audit-key-recheck-on = recheck
+audit-key-primary-doses = doses of the course
+audit-key-interval-days = days between doses
+audit-key-booster-after-days = days to the booster
+audit-key-window-days = days to complete
+audit-key-percent = percent
+audit-key-doses = doses
+audit-key-skipped = already recorded

@@ -1,0 +1,3 @@
+pub fn routes() -> axum::Router<crate::web::AppState> {
+    axum::Router::new()
+}
