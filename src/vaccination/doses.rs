@@ -333,6 +333,10 @@ async fn dose_keys(tx: &mut Tx, resident: i64) -> DbResult<Vec<(i64, String, Str
 }
 
 /// The stored status of residents: (community, birth year, status) by resident.
+pub async fn stored_in(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, (i64, i64, String)>> {
+    stored(tx, ids).await
+}
+
 async fn stored(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, (i64, i64, String)>> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {

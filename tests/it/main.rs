@@ -64,3 +64,4 @@ mod mobilization_phone;
 mod registry_phone;
 mod testing_phone;
 mod vaccination;
+mod vaccination_import;
