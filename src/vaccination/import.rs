@@ -354,6 +354,9 @@ fn scan(input: &Input, cat: &[Product]) -> Scanned {
     out
 }
 
+/// A resident's doses in order: (number, product, date).
+type Seq = Vec<(i64, String, String)>;
+
 /// A resident found by ID number.
 struct Found {
     id: i64,
@@ -516,7 +519,7 @@ async fn import_input(
     }
     let by_id: HashMap<i64, &Found> = found.values().map(|f| (f.id, f)).collect();
     let mut new_doses: Vec<(i64, usize)> = Vec::new();
-    let mut statuses: Vec<(i64, Vec<(i64, String, String)>)> = Vec::new();
+    let mut statuses: Vec<(i64, Seq)> = Vec::new();
     let mut residents: Vec<i64> = by_resident.keys().copied().collect();
     residents.sort_unstable();
     for rid in &residents {
