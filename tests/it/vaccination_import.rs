@@ -11,7 +11,6 @@ use wardline::vaccination::import::{self, ImportReport};
 use wardline::vaccination::{self as vax, ymd};
 
 use crate::common::backends;
-use crate::mobilization::C1;
 use crate::testing::actor;
 use crate::vaccination::{aged, fixture};
 
