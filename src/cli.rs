@@ -192,6 +192,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::needs::demo::create(&db).await? {
                     println!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)");
                 }
+                if let Some(n) = crate::vaccination::demo::create(&db).await? {
+                    println!("Demo vaccination: {n} doses, a worklist with every tick-off reason (at /vaccination)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await

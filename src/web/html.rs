@@ -172,6 +172,7 @@ const MYSHIFTS: NavLink = ("/me/shifts", "nav-myshifts", "nav-myshifts");
 const IMPORT: NavLink = ("/import", "nav-import", "nav-import");
 const ACCOUNTS: NavLink = ("/admin/accounts", "nav-accounts", "nav-accounts");
 const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
+const VACCINATION: NavLink = ("/vaccination", "nav-vaccination", "nav-vaccination");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -180,16 +181,23 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "admin" => (
             vec![HOME, AREAS, TESTING, NEEDS],
             vec![
-                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT,
+                SEARCH,
+                VOLUNTEERS,
+                ROSTER,
+                BRANCHES,
+                VISITS,
+                ACCOUNTS,
+                AUDIT,
+                VACCINATION,
             ],
         ),
         "hq" | "street" | "community" | "grid" => (
             vec![HOME, AREAS, TESTING, NEEDS],
-            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES],
+            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES, VACCINATION],
         ),
         "branch" => (
             vec![HOME, BRANCHES, VISITS, NEEDS],
-            vec![AREAS, SEARCH, TESTING, VOLUNTEERS, ROSTER],
+            vec![AREAS, SEARCH, TESTING, VOLUNTEERS, ROSTER, VACCINATION],
         ),
         "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS], vec![]),
         "collector" | "lab" => (vec![HOME, TESTING], vec![]),
