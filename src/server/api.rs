@@ -95,6 +95,12 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/testing/rounds/{id}/results"),
     ("POST", "/testing/rounds/{id}/exemptions"),
     ("GET", "/needs/figures"),
+    ("GET", "/vaccination/residents/{id}"),
+    ("POST", "/vaccination/residents/{id}/doses"),
+    ("POST", "/vaccination/residents/{id}/tickoffs"),
+    ("POST", "/vaccination/residents/{id}/rides"),
+    ("GET", "/vaccination/worklist"),
+    ("GET", "/vaccination/figures"),
     ("GET", "/openapi.json"),
 ];
 
@@ -121,6 +127,14 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/testing/rounds/{id}/batch") => post(t::batch),
         ("POST", "/testing/rounds/{id}/results") => post(t::post_results),
         ("POST", "/testing/rounds/{id}/exemptions") => post(t::post_exemption),
+        ("GET", "/vaccination/residents/{id}") => get(crate::vaccination::api::resident),
+        ("POST", "/vaccination/residents/{id}/doses") => post(crate::vaccination::api::post_dose),
+        ("POST", "/vaccination/residents/{id}/tickoffs") => {
+            post(crate::vaccination::api::post_tickoff)
+        }
+        ("POST", "/vaccination/residents/{id}/rides") => post(crate::vaccination::api::post_ride),
+        ("GET", "/vaccination/worklist") => get(crate::vaccination::api::worklist_of),
+        ("GET", "/vaccination/figures") => get(crate::vaccination::api::figures_of),
         ("GET", "/openapi.json") => get(openapi),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }

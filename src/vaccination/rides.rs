@@ -102,9 +102,10 @@ pub async fn request(
         return Err(AppError::Invalid(errs));
     }
     let day = super::ymd(day.expect("checked"));
-    let mut description = format!("接种转运 · ride to vaccination: {site}, {day}");
+    // In the words of the community's queue (the demo and the field speak Chinese).
+    let mut description = format!("接种转运：{site}，{day}");
     if !f.note.trim().is_empty() {
-        description.push_str(" · ");
+        description.push_str("；");
         description.push_str(f.note.trim());
     }
     let made = intake::create(

@@ -64,4 +64,5 @@ mod mobilization_phone;
 mod registry_phone;
 mod testing_phone;
 mod vaccination;
+mod vaccination_api;
 mod vaccination_import;

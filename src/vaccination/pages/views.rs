@@ -281,7 +281,8 @@ pub fn resident(ctx: &Ctx, v: &ResidentView) -> Markup {
             ),
         )
     }));
-    let community = crate::registry::areas::community_path(&p.path).to_owned();
+    // The resident's grid (or community, without one): within the scope of whoever reads this.
+    let community = p.path.split("/B").next().unwrap_or(&p.path).to_owned();
     let back = format!("/vaccination/residents/{}", p.id);
     let cat_name = |code: &str| {
         v.catalogue
