@@ -105,7 +105,7 @@ pub async fn request(
     // In the words of the community's queue (the demo and the field speak Chinese).
     let mut description = format!("接种转运：{site}，{day}");
     if !f.note.trim().is_empty() {
-        description.push_str("；");
+        description.push('；');
         description.push_str(f.note.trim());
     }
     let made = intake::create(
