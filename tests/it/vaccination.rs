@@ -660,3 +660,44 @@ async fn rides_go_through_the_needs_engine() {
         assert!(matches!(e, AppError::NotFound));
     }
 }
+
+#[tokio::test]
+async fn retention_clears_notes_and_keeps_reasons_and_doses() {
+    use wardline::audit::retention::{self, policy};
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let p = aged(db, 60, 200, d).await;
+        give(db, &fx.grid, p[0].0, "adenovirus", d - 10, d).await;
+        let mut f = tick("refused");
+        f.detail = "self".into();
+        f.note = "说怕打针".into();
+        worklist::tick(db, &actor(&fx.grid), &fx.grid, p[1].0, &f, d)
+            .await
+            .unwrap();
+        let pol = policy(&wardline::retention::kinds(), &[]).unwrap();
+        let now = wardline::db::now_ms();
+        let cli = wardline::audit::Actor::cli();
+        // Within 180 days nothing changes.
+        retention::run(db, &cli, &pol, now + 179 * vax::DAY_MS, false)
+            .await
+            .unwrap();
+        let h = worklist::history(db, &fx.grid, p[1].0).await.unwrap();
+        assert_eq!(h[0].note, "说怕打针", "{}", t.name);
+        retention::run(db, &cli, &pol, now + 181 * vax::DAY_MS, false)
+            .await
+            .unwrap();
+        let h = worklist::history(db, &fx.grid, p[1].0).await.unwrap();
+        assert_eq!(
+            (
+                h[0].note.as_str(),
+                h[0].reason.as_str(),
+                h[0].detail.as_str()
+            ),
+            ("", "refused", "self")
+        );
+        // Doses of a registered resident stay.
+        assert_eq!(doses::doses(db, p[0].0).await.unwrap().len(), 1);
+    }
+}
