@@ -16,6 +16,7 @@ mod mobilization;
 mod needs;
 mod pages;
 mod testing;
+mod vaccination;
 
 struct Bench {
     name: &'static str,
@@ -86,6 +87,12 @@ const BENCHES: &[Bench] = &[
         about: "residents' needs (--scale = open needs in one community, default 10,000): the queue page p50/p95/p99 (also page 2, urgency 1, a volunteer's tasks); 1,000 volunteers claiming, starting and finishing their own needs at once (changes/s, latency, lost updates); 200 needs raced for by 2-8 volunteers each (one winner each)",
         default_scale: 10_000,
         run: |c| Box::pin(needs::needs(c)),
+    },
+    Bench {
+        name: "vaccination",
+        about: "vaccination outreach on a demo city (--scale = residents, default 1,000,000): import of 1,000,000 dose rows by ID number (rows/s, ratio to sqlite3 .import), coverage by age band of the city and of every community, one grid's 60+ worklist",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(vaccination::vaccination(c)),
     },
 ];
 
