@@ -270,6 +270,8 @@ pub fn resident(ctx: &Ctx, v: &ResidentView) -> Markup {
         .ride
         .clone()
         .unwrap_or_else(|| (RideFields::default(), FormErrors::none()));
+    let mut reasons = vec![(String::new(), t(l, "vax-detail-none"))];
+    reasons.extend(opts(REASONS, l));
     let mut details = vec![(String::new(), t(l, "vax-detail-none"))];
     details.extend(DETAILS.iter().map(|d| {
         (
@@ -341,7 +343,7 @@ pub fn resident(ctx: &Ctx, v: &ResidentView) -> Markup {
                 (csrf_field(csrf))
                 input type="hidden" name="client_id" value=(if tf.client_id.is_empty() { client_id() } else { tf.client_id.clone() });
                 p.muted.small { (t(l, "vax-tick-help")) }
-                (select("reason", &t(l, "vax-reason"), &opts(REASONS, l), &tf.reason, te.field("reason")))
+                (select("reason", &t(l, "vax-reason"), &reasons, &tf.reason, te.field("reason")))
                 (select("detail", &t(l, "vax-detail"), &details, &tf.detail, te.field("detail")))
                 (input("recheck_on", &t(l, "vax-recheck-on"), &tf.recheck_on, "date", te.field("recheck_on")))
                 (input("appt_on", &t(l, "vax-appt-on"), &tf.appt_on, "date", te.field("appt_on")))
