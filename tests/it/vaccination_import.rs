@@ -318,3 +318,59 @@ async fn gbk_csv_and_xlsx() {
         assert_eq!(kept, counted);
     }
 }
+
+#[tokio::test]
+async fn the_import_page_spools_the_upload_and_reports() {
+    let t = backends().await.remove(0);
+    let db = &t.db;
+    let fx = fixture(db).await;
+    let d = fx.today;
+    let p = ids(db, d).await;
+    let a = wardline::access::NewAccount {
+        username: "vimp",
+        display_name: "导入员",
+        role: "community",
+        scope_codes: &[crate::mobilization::C1.to_string()],
+        password: Some(wardline::cli::DEMO_PASSWORD),
+    };
+    wardline::access::create_account_as(db, &wardline::audit::Actor::cli(), &a)
+        .await
+        .unwrap();
+    let addr = crate::common::serve(db).await;
+    let who = crate::common::login(addr, "vimp", wardline::cli::DEMO_PASSWORD).await;
+    let page = crate::common::get_page(addr, "/vaccination/import", &who.cookie).await;
+    assert_eq!(page.status, 200);
+    let body = csv(&[["", &p[0].1, "adenovirus", "1", &ymd(d - 5), "", ""]]);
+    let (ctype, mp) = crate::common::multipart(&[("csrf", &who.csrf), ("file", &body)]);
+    let r = crate::common::request(
+        addr,
+        "POST",
+        "/vaccination/import",
+        &[("Cookie", &who.cookie), ("Content-Type", &ctype)],
+        Some(&mp),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已导入接种记录"), "{}", r.body);
+    assert_eq!(count(db).await, 1);
+    // A bad row: named on the page, nothing written.
+    let bad = csv(&[["", &p[1].1, "sputnik", "1", &ymd(d - 5), "", ""]]);
+    let (ctype, mp) = crate::common::multipart(&[("csrf", &who.csrf), ("file", &bad)]);
+    let r = crate::common::request(
+        addr,
+        "POST",
+        "/vaccination/import",
+        &[("Cookie", &who.cookie), ("Content-Type", &ctype)],
+        Some(&mp),
+    )
+    .await;
+    assert!(r.body.contains("第 2 行"), "{}", r.body);
+    assert_eq!(count(db).await, 1);
+    // No spooled upload is left behind.
+    let left = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("wardline-vax-"))
+        .count();
+    assert_eq!(left, 0);
+}

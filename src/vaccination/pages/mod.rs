@@ -368,7 +368,7 @@ async fn import_post(State(db): State<Db>, ctx: Ctx, mut mp: Multipart) -> Respo
     if let Err(e) = super::require_import(ctx.reader()) {
         return ctx.error(e);
     }
-    let (mut csrf, mut dry_run, mut file) = (String::new(), false, None);
+    let (mut csrf, mut dry_run, mut file) = (String::new(), false, None::<Spool>);
     let bad = |e: String| {
         AppError::BadRequest(crate::i18n::Msg::new(
             format!("the upload could not be read ({e})"),
@@ -377,14 +377,38 @@ async fn import_post(State(db): State<Db>, ctx: Ctx, mut mp: Multipart) -> Respo
     };
     loop {
         match mp.next_field().await {
-            Ok(Some(f)) => {
+            Ok(Some(mut f)) => {
                 let name = f.name().unwrap_or("").to_owned();
-                let fname = f.file_name().unwrap_or("").to_owned();
+                if name == "file" {
+                    // The file goes to disk as it arrives, never whole in memory.
+                    let mut spool = match Spool::create(f.file_name().unwrap_or("")) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            return ctx.error(AppError::Internal(format!("import spool: {e}")))
+                        }
+                    };
+                    loop {
+                        match f.chunk().await {
+                            Ok(Some(c)) => {
+                                if let Err(e) = spool.write(&c) {
+                                    return ctx
+                                        .error(AppError::Internal(format!("import spool: {e}")));
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(e) => return ctx.error(bad(e.body_text())),
+                        }
+                    }
+                    if let Err(e) = spool.finish() {
+                        return ctx.error(AppError::Internal(format!("import spool: {e}")));
+                    }
+                    file = Some(spool);
+                    continue;
+                }
                 match f.bytes().await {
                     Ok(b) => match name.as_str() {
                         "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
                         "dry_run" => dry_run = true,
-                        "file" => file = Some((fname, b)),
                         _ => {}
                     },
                     Err(e) => return ctx.error(bad(e.body_text())),
@@ -397,26 +421,77 @@ async fn import_post(State(db): State<Db>, ctx: Ctx, mut mp: Multipart) -> Respo
     if let Err(r) = ctx.check_csrf(&csrf) {
         return r;
     }
-    let Some((name, bytes)) = file.filter(|f| !f.1.is_empty()) else {
+    let Some(spool) = file.filter(|f| f.size > 0) else {
         return ctx.error(AppError::Invalid(vec![crate::error::FieldError::new(
             "file",
             "choose the export file",
             "请选择导出文件",
         )]));
     };
-    match super::import::import_file(
+    let result = super::import::import_path(
         &db,
         &ctx.actor(),
         ctx.reader(),
-        &name,
-        &bytes,
+        &spool.path,
         dry_run,
         super::today(),
     )
-    .await
-    {
+    .await;
+    drop(spool);
+    match result {
         Ok(rep) => ctx.page(&ctx.t("vax-import"), views::import(&ctx, Some(&rep))),
         Err(e) => ctx.error(e),
+    }
+}
+
+/// An upload on disk, removed when dropped. The file keeps the upload's extension so the
+/// report can tell a misnamed file (the content decides the format either way).
+struct Spool {
+    path: std::path::PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    size: u64,
+}
+
+impl Spool {
+    fn create(name: &str) -> std::io::Result<Spool> {
+        let ext: String = std::path::Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("upload")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(8)
+            .collect();
+        let path = std::env::temp_dir().join(format!(
+            "wardline-vax-{}.{ext}",
+            crate::access::random_hex(12)
+        ));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(Spool {
+            path,
+            file: std::io::BufWriter::new(file),
+            size: 0,
+        })
+    }
+
+    fn write(&mut self, b: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        self.size += b.len() as u64;
+        self.file.write_all(b)
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        self.file.flush()
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
