@@ -18,6 +18,7 @@ mod needs;
 mod pages;
 mod quarantine;
 mod testing;
+mod vaccination;
 
 struct Bench {
     name: &'static str,
@@ -98,6 +99,10 @@ const BENCHES: &[Bench] = &[
         about: "health follow-up (--scale = residents, each under an active order, default 200,000): generating the day's checks (target < 5 s), a grid worker's worklist p50/p95/p99 (target < 50 ms), check ingest through HTTP with 16 connections (target >= 2,000/s on SQLite)",
         default_scale: 200_000,
         run: |c| Box::pin(quarantine::quarantine(c)),
+        name: "vaccination",
+        about: "vaccination outreach on a demo city (--scale = residents, default 1,000,000): import of 1,000,000 dose rows by ID number (rows/s, ratio to sqlite3 .import), coverage by age band of the city and of every community, one grid's 60+ worklist",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(vaccination::vaccination(c)),
     },
 ];
 

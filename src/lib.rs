@@ -25,5 +25,6 @@ pub mod rng;
 pub mod scope;
 pub mod server;
 pub mod testing;
+pub mod vaccination;
 pub mod web;
 pub mod zones;

@@ -13,5 +13,6 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::needs::retention::kinds());
     v.extend(crate::checkpoints::retention::kinds());
     v.extend(crate::quarantine::retention::kinds());
+    v.extend(crate::vaccination::retention::kinds());
     v
 }

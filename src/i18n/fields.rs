@@ -115,6 +115,32 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         ),
         ("zone_kind", "kind of zone", "区域类型"),
         ("decided_by", "decided by", "决定机关"),
+        // Vaccination outreach (issue 16).
+        ("product", "vaccine", "疫苗"),
+        ("dose_no", "dose number", "剂次"),
+        ("given_on", "date given", "接种日期"),
+        ("site", "vaccination site", "接种点"),
+        ("batch", "batch number", "批号"),
+        ("recheck_on", "recheck date", "复查日期"),
+        ("appt_on", "appointment date", "预约日期"),
+        ("detail", "details of the reason", "具体原因"),
+        ("note", "note", "备注"),
+        ("on_day", "day of the ride", "接送日期"),
+        ("group", "target group", "目标人群"),
+        ("name_en", "English name", "英文名称"),
+        ("name_zh", "Chinese name", "中文名称"),
+        ("primary_doses", "doses of the full course", "全程剂数"),
+        ("interval_days", "days between doses", "剂间间隔天数"),
+        ("booster_after_days", "days to the booster", "加强间隔天数"),
+        (
+            "window_days",
+            "days to complete the course",
+            "完成全程期限天数",
+        ),
+        ("band", "age band", "年龄段"),
+        ("measure", "measure", "指标"),
+        ("percent", "target percent", "目标百分比"),
+        ("id_number", "ID number", "身份证号码"),
     ];
     F.iter()
         .find(|(f, _, _)| *f == field)

@@ -128,6 +128,7 @@ macro_rules! ftl_files {
 ",
             include_str!(concat!("ftl/", $lang, "/checkpoints.ftl")),
             include_str!(concat!("ftl/", $lang, "/quarantine.ftl")),
+            include_str!(concat!("ftl/", $lang, "/vaccination.ftl")),
         )
     };
 }

@@ -38,6 +38,7 @@ pub const CATEGORIES: Vocab = &[
         "就医转运（含透析）",
     ),
     ("emergency", "emergency medical", "紧急就医"),
+    ("vaccine_transport", "transport to vaccination", "接种转运"),
     ("psych", "psychological support", "心理疏导"),
     ("errand", "errands and parcels", "跑腿代办"),
     ("other", "other", "其他"),

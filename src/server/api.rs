@@ -112,6 +112,12 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/followup/self-report"),
     ("POST", "/followup/contacts"),
     ("POST", "/followup/order-ends"),
+    ("GET", "/vaccination/residents/{id}"),
+    ("POST", "/vaccination/residents/{id}/doses"),
+    ("POST", "/vaccination/residents/{id}/tickoffs"),
+    ("POST", "/vaccination/residents/{id}/rides"),
+    ("GET", "/vaccination/worklist"),
+    ("GET", "/vaccination/figures"),
     ("GET", "/openapi.json"),
     ("GET", "/checkpoints"),
     ("GET", "/checkpoints/figures"),
@@ -163,6 +169,14 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/followup/self-report") => post(crate::quarantine::api::self_report),
         ("POST", "/followup/contacts") => post(crate::quarantine::api::contact),
         ("POST", "/followup/order-ends") => post(crate::quarantine::api::end),
+        ("GET", "/vaccination/residents/{id}") => get(crate::vaccination::api::resident),
+        ("POST", "/vaccination/residents/{id}/doses") => post(crate::vaccination::api::post_dose),
+        ("POST", "/vaccination/residents/{id}/tickoffs") => {
+            post(crate::vaccination::api::post_tickoff)
+        }
+        ("POST", "/vaccination/residents/{id}/rides") => post(crate::vaccination::api::post_ride),
+        ("GET", "/vaccination/worklist") => get(crate::vaccination::api::worklist_of),
+        ("GET", "/vaccination/figures") => get(crate::vaccination::api::figures_of),
         ("GET", "/openapi.json") => get(openapi),
         ("GET", "/checkpoints") => get(crate::checkpoints::api::list),
         ("GET", "/checkpoints/figures") => get(crate::checkpoints::api::area_figures),

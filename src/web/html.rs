@@ -178,6 +178,7 @@ const MYCHECKPOINT: NavLink = ("/checkpoints/me", "nav-mycheckpoint", "nav-myche
 const FOLLOWUP: NavLink = ("/followup", "nav-followup", "nav-followup");
 const WORKLIST: NavLink = ("/followup/today", "nav-worklist", "nav-worklist");
 const REFERRALS: NavLink = ("/followup/referrals", "nav-referrals", "nav-referrals");
+const VACCINATION: NavLink = ("/vaccination", "nav-vaccination", "nav-vaccination");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -186,16 +187,16 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "admin" => (
             vec![HOME, AREAS, TESTING, NEEDS],
             vec![
-                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT, ZONES, CHECKPOINTS,
+                SEARCH, VOLUNTEERS, ROSTER, BRANCHES, VISITS, ACCOUNTS, AUDIT, ZONES, CHECKPOINTS, VACCINATION,
             ],
         ),
         "hq" | "street" | "community" | "grid" => (
             vec![HOME, AREAS, TESTING, NEEDS],
-            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES, ZONES, CHECKPOINTS],
+            vec![SEARCH, VISITS, VOLUNTEERS, ROSTER, BRANCHES, ZONES, CHECKPOINTS, VACCINATION],
         ),
         "branch" => (
             vec![HOME, BRANCHES, VISITS, NEEDS],
-            vec![AREAS, SEARCH, TESTING, VOLUNTEERS, ROSTER, CHECKPOINTS],
+            vec![AREAS, SEARCH, TESTING, VOLUNTEERS, ROSTER, CHECKPOINTS, VACCINATION],
         ),
         "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS, MYCHECKPOINT], vec![]),
         "collector" | "lab" => (vec![HOME, TESTING], vec![]),

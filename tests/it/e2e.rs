@@ -1547,6 +1547,22 @@ async fn quarantine_browser_test() {
         .await
         .expect("areas");
     common::demo_under(&t.db, 2000, 3, wardline::cli::DEMO_COMMUNITY).await;
+// ---- Vaccination outreach (issue 16): the grid worker works the 60+ list on a 360-px phone,
+// calls one person, defers one with a recheck date, books a ride for another and records a
+// dose; the officer sees coverage by age band move ----
+
+#[test]
+fn browser_vaccination_grid_worker_works_the_list() {
+    on_big_stack("e2e-vaccination", vaccination_browser_test);
+}
+
+async fn vaccination_browser_test() {
+    if !browser_here("vaccination browser test") {
+        return;
+    }
+    let t = common::backends().await.remove(0);
+    // The demo community alone, so that the demo grid worker's grid has older people.
+    common::demo_under(&t.db, 3000, 3, wardline::cli::DEMO_COMMUNITY).await;
     wardline::cli::create_demo_accounts(&t.db)
         .await
         .expect("demo accounts");
@@ -1566,6 +1582,10 @@ async fn quarantine_browser_test() {
         .await
         .unwrap_or_else(|e| panic!("starting the browser: {e}"));
     let result = checkpoints_flow(&mut b, addr, &t.db).await;
+    let mut b = Browser::start_sized(&format!("e2e-vaccination-{}", t.name), 360, 740)
+        .await
+        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
+    let result = vaccination_flow(&mut b, addr, &t.db).await;
     if let Err(e) = result {
         let shot = b.screenshot("failure").await;
         let url = b.url().await.unwrap_or_default();
@@ -1577,6 +1597,7 @@ async fn quarantine_browser_test() {
         panic!(
             "[{}] zones end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
             "[{}] checkpoints end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            "[{}] vaccination end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
             t.name,
             text.chars().take(2500).collect::<String>()
         );
@@ -2059,4 +2080,175 @@ async fn quarantine_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::D
     b.wait_text("#release-notice", "解除隔离").await?;
     b.screenshot("quarantine-release-notice-zh").await?;
     Ok(())
+}
+async fn vaccination_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    let base = format!("http://{addr}");
+    let community = wardline::cli::DEMO_COMMUNITY;
+    let today = wardline::vaccination::today();
+
+    // 1. The community officer reads coverage by age band.
+    b.goto(&format!("{base}/lang/en?next=/login")).await?;
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/vaccination/figures?area={community}"))
+        .await?;
+    b.wait_text("h1", "Coverage").await?;
+    let before = vax_adults_first(b).await?;
+    b.screenshot("vax-figures-before").await?;
+    b.goto(&format!("{base}/vaccination")).await?;
+    sign_out(b).await?;
+
+    // 2. The grid worker opens the 60+ worklist from the menu on a phone.
+    sign_in(b, "demo-grid").await?;
+    open_menu(b).await?;
+    let link = b.find("#nav-vaccination").await?;
+    b.click(&link).await?;
+    b.wait_text("h1", "Vaccination outreach").await?;
+    b.set("#vax-filter select[name=group]", "60+").await?;
+    let show = b.find("#vax-filter button").await?;
+    b.click(&show).await?;
+    b.wait_url("the 60+ list", |u| u.contains("group=60"))
+        .await?;
+    let rows = b.all("#vax-list tbody tr").await?;
+    ensure!(rows.len() >= 3, "the 60+ list has people: {}", rows.len());
+    let first = b.attr(&rows[0], "data-resident").await?;
+    let second = b.attr(&rows[1], "data-resident").await?;
+    let third = b.attr(&rows[2], "data-resident").await?;
+    b.screenshot("vax-worklist").await?;
+
+    // 4. The first has a fever: a temporary contraindication with a recheck date.
+    b.goto(&format!("{base}/vaccination/residents/{first}"))
+        .await?;
+    b.set("#vax-tick select[name=reason]", "temp_contra")
+        .await?;
+    b.set("#vax-tick select[name=detail]", "fever").await?;
+    // A date in the past first: refused, the field named, nothing kept.
+    b.set(
+        "#vax-tick input[name=recheck_on]",
+        &wardline::vaccination::ymd(today - 1),
+    )
+    .await?;
+    vax_press(b, "#vax-tick button").await?;
+    b.wait_text("#vax-tick .errors", "recheck date").await?;
+    b.set(
+        "#vax-tick input[name=recheck_on]",
+        &wardline::vaccination::ymd(today + 7),
+    )
+    .await?;
+    vax_press(b, "#vax-tick button").await?;
+    b.wait_text(".notice", "ticked off").await?;
+    b.wait_text("#vax-history", "fever").await?;
+    b.screenshot("vax-deferred").await?;
+
+    // 5. A ride for the second, through the needs engine.
+    b.goto(&format!("{base}/vaccination/residents/{second}"))
+        .await?;
+    b.set(
+        "#vax-ride input[name=site]",
+        "District hospital vaccination point",
+    )
+    .await?;
+    vax_press(b, "#vax-ride button").await?;
+    b.wait_text(".notice", "ride was requested").await?;
+    let cat = db
+        .scalar::<String>(
+            "SELECT category FROM needs WHERE resident_id = $1 ORDER BY id DESC LIMIT 1",
+            wardline::args![second.parse::<i64>().map_err(|e| e.to_string())?],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(cat == "vaccine_transport", "a transport need: {cat}");
+
+    // 6. The third is vaccinated on the spot: the dose with the tick-off.
+    b.goto(&format!("{base}/vaccination/residents/{third}"))
+        .await?;
+    let status = b.text_of("#vax-status").await?;
+    b.set("#vax-tick select[name=reason]", "vaccinated").await?;
+    let product = if status.contains("not vaccinated") {
+        "adenovirus"
+    } else {
+        "adenovirus_inhaled"
+    };
+    b.set("#vax-tick select[name=product]", product).await?;
+    b.set(
+        "#vax-tick input[name=given_on]",
+        &wardline::vaccination::ymd(today),
+    )
+    .await?;
+    b.set("#vax-tick input[name=site]", "Community clinic")
+        .await?;
+    vax_press(b, "#vax-tick button").await?;
+    b.wait_text(".notice", "ticked off").await?;
+    // The list: the deferred one is off it, the ride shows.
+    b.goto(&format!("{base}/vaccination?group=60%2B")).await?;
+    let ids = b.all("#vax-list tbody tr").await?;
+    let mut on = Vec::new();
+    for el in &ids {
+        on.push(b.attr(el, "data-resident").await?);
+    }
+    ensure!(
+        !on.contains(&first),
+        "the deferred resident is off the list"
+    );
+    b.wait_text(
+        &format!("#vax-list tr[data-resident='{second}']"),
+        "ride requested",
+    )
+    .await?;
+    b.goto(&format!("{base}/vaccination")).await?;
+    sign_out(b).await?;
+
+    // 7. The officer sees coverage move.
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/vaccination/figures?area={community}"))
+        .await?;
+    let after = vax_adults_first(b).await?;
+    let want = if status.contains("not vaccinated") {
+        before + 1
+    } else {
+        before
+    };
+    ensure!(
+        after == want,
+        "first doses of adults: {before} → {after}, expected {want}"
+    );
+    b.wait_text("#vax-reasons", "temporary contraindication")
+        .await?;
+    b.screenshot("vax-figures-after").await?;
+
+    // 8. Back on the worker's phone, a call from the first one's page: the masked number, one tap, the number (audited).
+    b.goto(&format!("{base}/vaccination")).await?;
+    sign_out(b).await?;
+    sign_in(b, "demo-grid").await?;
+    b.goto(&format!("{base}/vaccination/residents/{first}"))
+        .await?;
+    let masked = b.text_of("form.call .masked").await?;
+    ensure!(masked.contains("****"), "the phone is masked: {masked:?}");
+    let call = b.find("form.call button").await?;
+    b.click(&call).await?;
+    b.wait_text("a.call", "1").await?;
+    let calls = db
+        .scalar::<i64>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'phone_call' AND entity_id = $1",
+            wardline::args![first.as_str()],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(calls == 1, "the reveal is audited: {calls}");
+
+    // (Last: after the tel: link the headless browser takes no more taps.)
+    Ok(())
+}
+
+async fn vax_adults_first(b: &Browser) -> R<i64> {
+    b.text_of("#vax-cov-adults-first-n")
+        .await?
+        .trim()
+        .parse::<i64>()
+        .map_err(|e| e.to_string())
+}
+
+/// Tap a form's button.
+async fn vax_press(b: &Browser, css: &str) -> R<()> {
+    let el = b.find(css).await?;
+    b.click(&el).await
 }

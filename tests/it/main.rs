@@ -69,3 +69,6 @@ mod testing_phone;
 mod zones;
 mod zones_api;
 mod zones_pages;
+mod vaccination;
+mod vaccination_api;
+mod vaccination_import;

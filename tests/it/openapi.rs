@@ -295,6 +295,17 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             r
         };
         let path = format!("/api/v1{}", route.replace("{id}", &r.to_string()));
+            "/vaccination/residents/{id}/doses" => serde_json::json!({"product": "adenovirus", "given_on": wardline::vaccination::ymd(wardline::vaccination::today()), "client_id": "vd1"}).to_string(),
+            "/vaccination/residents/{id}/tickoffs" => serde_json::json!({"reason": "not_reached", "client_id": "vt1"}).to_string(),
+            "/vaccination/residents/{id}/rides" => serde_json::json!({"site": "区人民医院", "on_day": wardline::vaccination::ymd(wardline::vaccination::today() + 1), "client_id": "vr1"}).to_string(),
+            other => panic!("a POST route without a test body: {other}"),
+        };
+        let id = if route.starts_with("/vaccination") {
+            rid
+        } else {
+            r
+        };
+        let path = format!("/api/v1{}", route.replace("{id}", &id.to_string()));
         let resp = crate::common::request(
             addr,
             "POST",

@@ -1,0 +1,703 @@
+//! Vaccination outreach through the database, on both backends: status derivation across the
+//! catalogue's schedules, every refused dose (skipping, before birth, in the future, unknown
+//! product, too early), idempotent client ids, tallies equal to a recount and coverage moving,
+//! the worklist's groups and every tick-off reason with deferrals coming back on their date,
+//! rides through the needs engine, and scope. The import is in `vaccination_import`, the pages
+//! in `vaccination_pages`.
+
+use wardline::access::Reader;
+use wardline::args;
+use wardline::db::Db;
+use wardline::error::AppError;
+use wardline::vaccination::catalogue;
+use wardline::vaccination::doses::{self, DoseForm};
+use wardline::vaccination::figures;
+use wardline::vaccination::rides::{self, RideForm};
+use wardline::vaccination::worklist::{self, Part, TickForm};
+use wardline::vaccination::{self as vax, ymd};
+
+use crate::common::{backends, demo_under};
+use crate::mobilization::{district, C1, C2};
+use crate::testing::{actor, reader};
+
+pub struct Fx {
+    pub grid: Reader,
+    pub c1: Reader,
+    pub c2: Reader,
+    pub hq: Reader,
+    pub volunteer: Reader,
+    pub today: i64,
+}
+
+pub async fn fixture(db: &Db) -> Fx {
+    district(db).await;
+    demo_under(db, 400, 7, C1).await;
+    Fx {
+        grid: reader(db, "vg1", "grid", C1).await,
+        c1: reader(db, "vc1", "community", C1).await,
+        c2: reader(db, "vc2", "community", C2).await,
+        hq: reader(db, "vhq", "hq", "431102").await,
+        volunteer: reader(db, "vvol", "volunteer", C1).await,
+        today: vax::today(),
+    }
+}
+
+/// Residents of C1 whose age (by year of birth) is within `lo..=hi`, by id.
+pub async fn aged(db: &Db, lo: i64, hi: i64, today: i64) -> Vec<(i64, String)> {
+    let year = vax::year_of(today);
+    db.query(
+        "SELECT r.id, r.birth_date FROM residents r JOIN households h ON h.id = r.household_id \
+         WHERE h.path >= $1 AND h.path < $2 AND r.birth_date < $3 AND r.birth_date >= $4 ORDER BY r.id",
+        args![
+            C1,
+            format!("{C1}~"),
+            format!("{:04}-01-01", year - lo + 1),
+            format!("{:04}-01-01", year - hi)
+        ],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.int(0), r.text(1).to_owned()))
+    .collect()
+}
+
+pub fn dose(product: &str, on: i64) -> DoseForm {
+    DoseForm {
+        product: product.into(),
+        given_on: ymd(on),
+        site: "一社区卫生服务站".into(),
+        ..DoseForm::default()
+    }
+}
+
+pub async fn give(db: &Db, r: &Reader, resident: i64, product: &str, on: i64, today: i64) {
+    doses::record(db, &actor(r), r, resident, &dose(product, on), today)
+        .await
+        .unwrap_or_else(|e| panic!("dose for {resident} on {}: {e:?}", ymd(on)));
+}
+
+fn field_of(e: &AppError) -> Vec<&'static str> {
+    match e {
+        AppError::Invalid(v) => v.iter().map(|f| f.field).collect(),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+async fn count_doses(db: &Db) -> i64 {
+    db.scalar::<i64>("SELECT COUNT(*) FROM vax_doses", vec![])
+        .await
+        .unwrap()
+}
+
+async fn assert_tallies(db: &Db) {
+    let (kept, counted) = doses::tallies_and_recount(db).await.unwrap();
+    assert_eq!(kept, counted, "tallies equal a recount");
+}
+
+#[tokio::test]
+async fn status_derivation_across_schedules() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let people = aged(db, 60, 200, d).await;
+        assert!(people.len() >= 6, "{}: the demo has older people", t.name);
+        let (a, b, c, e) = (people[0].0, people[1].0, people[2].0, people[3].0);
+        let g = &fx.grid;
+        // Inactivated: 2 doses 21 days apart, booster 90 days after.
+        give(db, g, a, "inactivated", d - 200, d).await;
+        let s = doses::status(db, g, a, d).await.unwrap();
+        assert_eq!(s.status, "partial", "{}", t.name);
+        assert_eq!(s.derived.as_ref().unwrap().next_due_on, Some(ymd(d - 179)));
+        give(db, g, a, "inactivated", d - 170, d).await;
+        let s = doses::status(db, g, a, d).await.unwrap();
+        assert_eq!(
+            s.status, "booster_due",
+            "full course 170 days ago: booster due"
+        );
+        assert_eq!(s.derived.as_ref().unwrap().status, "full");
+        assert_eq!(s.derived.as_ref().unwrap().next_due_on, Some(ymd(d - 80)));
+        // A day before the booster's date it reads "full".
+        assert_eq!(doses::shown_status(s.derived.as_ref(), d - 81), "full");
+        // Heterologous booster with the inhaled product.
+        give(db, g, a, "adenovirus_inhaled", d - 10, d).await;
+        let s = doses::status(db, g, a, d).await.unwrap();
+        assert_eq!(s.status, "boosted");
+        assert_eq!(s.doses.len(), 3);
+        // Recombinant: 3 doses.
+        give(db, g, b, "recombinant", d - 120, d).await;
+        give(db, g, b, "recombinant", d - 90, d).await;
+        assert_eq!(doses::status(db, g, b, d).await.unwrap().status, "partial");
+        give(db, g, b, "recombinant", d - 60, d).await;
+        let s = doses::status(db, g, b, d).await.unwrap();
+        assert_eq!(s.status, "full");
+        assert_eq!(s.derived.unwrap().full_on, Some(ymd(d - 60)));
+        // Adenovirus: one dose is the full course.
+        give(db, g, c, "adenovirus", d - 5, d).await;
+        assert_eq!(doses::status(db, g, c, d).await.unwrap().status, "full");
+        // Nothing recorded: none.
+        assert_eq!(doses::status(db, g, e, d).await.unwrap().status, "none");
+        // The catalogue is HQ's: a changed booster interval applies to what is derived next.
+        let mut f = catalogue::ProductForm {
+            code: "adenovirus".into(),
+            name_en: "adenovirus vector, injected".into(),
+            name_zh: "腺病毒载体疫苗".into(),
+            primary_doses: "1".into(),
+            interval_days: "0".into(),
+            booster_after_days: "180".into(),
+            window_days: "0".into(),
+            active: true,
+        };
+        let refused = catalogue::save(db, &actor(&fx.c1), &fx.c1, &f).await;
+        assert!(matches!(refused, Err(AppError::Forbidden(_))));
+        catalogue::save(db, &actor(&fx.hq), &fx.hq, &f)
+            .await
+            .unwrap();
+        f.primary_doses = "9".into();
+        let bad = catalogue::save(db, &actor(&fx.hq), &fx.hq, &f)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&bad), vec!["primary_doses"]);
+        let cat = catalogue::products(db).await.unwrap();
+        assert_eq!(
+            catalogue::find(&cat, "adenovirus")
+                .unwrap()
+                .booster_after_days,
+            180
+        );
+        assert_tallies(db).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_doses_are_refused_and_nothing_is_written() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let people = aged(db, 60, 200, d).await;
+        let (a, birth) = (people[0].0, people[0].1.clone());
+        let g = &fx.grid;
+        let before = count_doses(db).await;
+        let try_dose = |f: DoseForm| {
+            let g = g.clone();
+            async move { doses::record(db, &actor(&g), &g, a, &f, d).await }
+        };
+        // Unknown product.
+        let e = try_dose(dose("sputnik", d - 30)).await.unwrap_err();
+        assert_eq!(field_of(&e), vec!["product"], "{}", t.name);
+        // In the future.
+        let e = try_dose(dose("inactivated", d + 1)).await.unwrap_err();
+        assert_eq!(field_of(&e), vec!["given_on"]);
+        // Before birth.
+        let born = vax::day_number(&birth).unwrap();
+        let e = try_dose(dose("inactivated", born - 1)).await.unwrap_err();
+        assert_eq!(field_of(&e), vec!["given_on"]);
+        // Not a date.
+        let mut f = dose("inactivated", d);
+        f.given_on = "2022-02-30".into();
+        assert_eq!(field_of(&try_dose(f).await.unwrap_err()), vec!["given_on"]);
+        // A booster-only product as a first dose.
+        let e = try_dose(dose("adenovirus_inhaled", d - 30))
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["product"]);
+        // A dose number that skips.
+        let mut f = dose("inactivated", d - 100);
+        f.dose_no = "2".into();
+        let e = try_dose(f).await.unwrap_err();
+        assert_eq!(field_of(&e), vec!["dose_no"]);
+        assert_eq!(count_doses(db).await, before, "nothing half-written");
+        give(db, g, a, "inactivated", d - 100, d).await;
+        // Dose 2 too early (21 days), and of another product.
+        let e = try_dose(dose("inactivated", d - 90)).await.unwrap_err();
+        assert_eq!(field_of(&e), vec!["given_on"]);
+        let e = try_dose(dose("recombinant", d - 50)).await.unwrap_err();
+        assert_eq!(field_of(&e), vec!["product"]);
+        // Dose 1 again.
+        let mut f = dose("inactivated", d - 50);
+        f.dose_no = "1".into();
+        assert_eq!(field_of(&try_dose(f).await.unwrap_err()), vec!["dose_no"]);
+        assert_eq!(count_doses(db).await, before + 1);
+        // The messages are in both languages and name the field.
+        let e = try_dose(dose("sputnik", d - 30)).await.unwrap_err();
+        if let AppError::Invalid(v) = e {
+            assert!(v[0]
+                .render(wardline::i18n::Lang::Zh)
+                .contains("疫苗目录中没有"));
+            assert!(v[0]
+                .render(wardline::i18n::Lang::En)
+                .contains("not in the vaccine catalogue"));
+        }
+        assert_tallies(db).await;
+    }
+}
+
+#[tokio::test]
+async fn idempotent_doses_and_scope() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let people = aged(db, 60, 200, d).await;
+        let (a, b) = (people[0].0, people[1].0);
+        let mut f = dose("inactivated", d - 40);
+        f.client_id = "dose-abc-1".into();
+        let one = doses::record(db, &actor(&fx.grid), &fx.grid, a, &f, d)
+            .await
+            .unwrap();
+        let again = doses::record(db, &actor(&fx.grid), &fx.grid, a, &f, d)
+            .await
+            .unwrap();
+        assert_eq!(one.id, again.id, "{}", t.name);
+        assert!(!one.replayed && again.replayed);
+        assert_eq!(count_doses(db).await, 1);
+        let other = doses::record(db, &actor(&fx.grid), &fx.grid, b, &f, d).await;
+        assert!(matches!(other, Err(AppError::Conflict(_))));
+        // Outside the scope: not found; a volunteer: refused; nothing written.
+        let r = doses::record(
+            db,
+            &actor(&fx.c2),
+            &fx.c2,
+            b,
+            &dose("inactivated", d - 40),
+            d,
+        )
+        .await;
+        assert!(matches!(r, Err(AppError::NotFound)), "{r:?}");
+        let r = doses::status(db, &fx.c2, a, d).await;
+        assert!(matches!(r, Err(AppError::NotFound)));
+        let r = doses::record(
+            db,
+            &actor(&fx.volunteer),
+            &fx.volunteer,
+            b,
+            &dose("inactivated", d - 40),
+            d,
+        )
+        .await;
+        assert!(matches!(r, Err(AppError::Forbidden(_))));
+        let r = worklist::list(db, &fx.c2, C1, "60+", Part::Todo, d).await;
+        assert!(matches!(r, Err(AppError::NotFound)));
+        let r = worklist::list(db, &fx.volunteer, C1, "60+", Part::Todo, d).await;
+        assert!(r.is_err());
+        let area = vax::area_in_scope(db, &fx.c2, C1).await;
+        assert!(matches!(area, Err(AppError::NotFound)));
+        assert_eq!(count_doses(db).await, 1);
+        // The audit log holds the dose.
+        let n = db
+            .scalar::<i64>(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'vax_dose_recorded'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}
+
+#[tokio::test]
+async fn tallies_equal_a_recount_and_coverage_moves() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let c1 = vax::area_in_scope(db, &fx.c1, C1).await.unwrap();
+        let before = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        let band =
+            |f: &figures::Figures, b: &str| f.bands.iter().find(|x| x.band == b).unwrap().clone();
+        let old80 = band(&before, "80+");
+        let older = aged(db, 80, 200, d).await;
+        assert!(!older.is_empty(), "{}: the demo has people of 80+", t.name);
+        assert_eq!(old80.population, older.len() as i64);
+        assert_eq!(old80.first, 0);
+        give(db, &fx.grid, older[0].0, "inactivated", d - 60, d).await;
+        give(db, &fx.grid, older[0].0, "inactivated", d - 30, d).await;
+        let sixties = aged(db, 60, 69, d).await;
+        for (id, _) in sixties.iter().take(5) {
+            give(db, &fx.grid, *id, "adenovirus", d - 100, d).await;
+        }
+        give(db, &fx.grid, sixties[0].0, "inactivated", d - 5, d).await;
+        assert_tallies(db).await;
+        let after = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        let new80 = band(&after, "80+");
+        assert_eq!(
+            (new80.first, new80.full, new80.booster),
+            (1, 1, 0),
+            "{}",
+            t.name
+        );
+        assert_eq!(new80.target_first, Some(90));
+        let s60 = band(&after, "60-69");
+        assert_eq!((s60.first, s60.full, s60.booster), (5, 5, 1));
+        let adults = band(&after, "adults");
+        assert_eq!(adults.first, 6);
+        // The district reads the same from the tallies, with C1 among its streets.
+        let district = vax::area_in_scope(db, &fx.hq, "431102").await.unwrap();
+        let fd = figures::of_area(db, &fx.hq, &district, d).await.unwrap();
+        assert_eq!(band(&fd, "80+").first, 1);
+        let street = fd
+            .children
+            .iter()
+            .find(|c| C1.starts_with(&c.code))
+            .unwrap();
+        assert_eq!(
+            street
+                .bands
+                .iter()
+                .find(|b| b.band == "60-69")
+                .unwrap()
+                .full,
+            5
+        );
+        // A grid counted from its own rows agrees with the community for its people.
+        let grid_path: String = db
+            .scalar("SELECT h.path FROM residents r JOIN households h ON h.id = r.household_id WHERE r.id = $1", args![older[0].0])
+            .await
+            .unwrap();
+        let grid_code = grid_path
+            .get(..grid_path.find("/B").unwrap_or(grid_path.len()))
+            .unwrap()
+            .to_owned();
+        let grid = vax::area_in_scope(db, &fx.c1, &grid_code).await.unwrap();
+        let fg = figures::of_area(db, &fx.c1, &grid, d).await.unwrap();
+        assert!(band(&fg, "80+").first >= 1);
+        // A recount changes nothing; moving a resident's household then recounting moves the tally.
+        doses::recount(db, C1, wardline::db::now_ms())
+            .await
+            .unwrap();
+        assert_tallies(db).await;
+        let f2 = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        assert_eq!(f2.bands, after.bands);
+        // Dropout: a first dose long ago without a second.
+        give(db, &fx.grid, sixties[6].0, "inactivated", d - 200, d).await;
+        let f3 = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        assert_eq!(f3.dropout, 1);
+    }
+}
+
+fn tick(reason: &str) -> TickForm {
+    TickForm {
+        reason: reason.into(),
+        ..TickForm::default()
+    }
+}
+
+async fn on_list(db: &Db, r: &Reader, group: &str, part: Part, day: i64) -> Vec<i64> {
+    worklist::list(db, r, C1, group, part, day)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.resident_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn worklist_rules_and_every_tickoff_reason() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let g = &fx.grid;
+        let p60 = aged(db, 60, 200, d).await;
+        let p80 = aged(db, 80, 200, d).await;
+        let p6079 = aged(db, 60, 79, d).await;
+        let list60 = on_list(db, g, "60+", Part::Todo, d).await;
+        let mut want: Vec<i64> = p60.iter().map(|p| p.0).collect();
+        let mut got = list60.clone();
+        want.sort();
+        got.sort();
+        assert_eq!(
+            got, want,
+            "{}: nobody vaccinated: all of 60+ are on the list",
+            t.name
+        );
+        assert_eq!(on_list(db, g, "80+", Part::Todo, d).await.len(), p80.len());
+        assert_eq!(
+            on_list(db, g, "60-79", Part::Todo, d).await.len(),
+            p6079.len()
+        );
+        assert!(on_list(db, g, "booster_due", Part::Todo, d)
+            .await
+            .is_empty());
+        // Walking order: by area path, then address.
+        let items = worklist::list(db, g, C1, "60+", Part::Todo, d)
+            .await
+            .unwrap();
+        assert!(items.windows(2).all(|w| w[0].path <= w[1].path));
+        assert!(items
+            .iter()
+            .all(|i| i.phone.is_none() || !i.phone_masked.contains(i.phone.as_deref().unwrap())));
+        let ids: Vec<i64> = p6079.iter().map(|p| p.0).take(10).collect();
+        assert!(ids.len() == 10, "enough people of 60–79");
+        let who = |i: usize| ids[i];
+        let ok = |r: Result<worklist::Ticked, AppError>| r.unwrap_or_else(|e| panic!("{e:?}"));
+        let act = actor(g);
+        // vaccinated: records a dose (course begun: back when dose 2 is due, in 21 days).
+        let mut f = tick("vaccinated");
+        f.dose = dose("inactivated", d);
+        let v = ok(worklist::tick(db, &act, g, who(0), &f, d).await);
+        assert!(v.dose_id.is_some());
+        // appointment: off until the day after.
+        let mut f = tick("appointment");
+        f.appt_on = ymd(d + 3);
+        f.site = "区人民医院接种点".into();
+        ok(worklist::tick(db, &act, g, who(1), &f, d).await);
+        // refused by the family, with a note: asked again after 30 days.
+        let mut f = tick("refused");
+        f.detail = "family".into();
+        f.note = "子女担心副作用".into();
+        ok(worklist::tick(db, &act, g, who(2), &f, d).await);
+        // temporary contraindication with a recheck date.
+        let mut f = tick("temp_contra");
+        f.detail = "fever".into();
+        f.recheck_on = ymd(d + 7);
+        let tc = ok(worklist::tick(db, &act, g, who(3), &f, d).await);
+        assert_eq!(tc.back_on, Some(ymd(d + 7)));
+        // permanent contraindication.
+        let mut f = tick("perm_contra");
+        f.detail = "allergy".into();
+        ok(worklist::tick(db, &act, g, who(4), &f, d).await);
+        ok(worklist::tick(db, &act, g, who(5), &tick("bedridden"), d).await);
+        ok(worklist::tick(db, &act, g, who(6), &tick("moved"), d).await);
+        ok(worklist::tick(db, &act, g, who(7), &tick("deceased"), d).await);
+        ok(worklist::tick(db, &act, g, who(8), &tick("not_reached"), d).await);
+        let todo = on_list(db, g, "60-79", Part::Todo, d).await;
+        let ticked = on_list(db, g, "60-79", Part::Ticked, d).await;
+        for i in 0..8 {
+            assert!(
+                !todo.contains(&who(i)),
+                "{}: {i} is off the list today",
+                t.name
+            );
+        }
+        for i in 1..8 {
+            assert!(ticked.contains(&who(i)), "{i} is among the ticked off");
+        }
+        assert!(todo.contains(&who(8)), "not reached stays on the list");
+        assert!(todo.contains(&who(9)));
+        // Who and when are kept.
+        let h = worklist::history(db, g, who(2)).await.unwrap();
+        assert_eq!(h[0].by_login, "vg1");
+        assert_eq!(
+            (
+                h[0].reason.as_str(),
+                h[0].detail.as_str(),
+                h[0].note.as_str()
+            ),
+            ("refused", "family", "子女担心副作用")
+        );
+        // Days pass (China time): the deferral comes back on its recheck date, not before.
+        assert!(!on_list(db, g, "60-79", Part::Todo, d + 6)
+            .await
+            .contains(&who(3)));
+        assert!(on_list(db, g, "60-79", Part::Todo, d + 7)
+            .await
+            .contains(&who(3)));
+        // The appointment missed comes back the day after it.
+        assert!(!on_list(db, g, "60-79", Part::Todo, d + 3)
+            .await
+            .contains(&who(1)));
+        assert!(on_list(db, g, "60-79", Part::Todo, d + 4)
+            .await
+            .contains(&who(1)));
+        // The first dose's course: back when dose 2 is due.
+        assert!(!on_list(db, g, "60-79", Part::Todo, d + 20)
+            .await
+            .contains(&who(0)));
+        assert!(on_list(db, g, "60-79", Part::Todo, d + 21)
+            .await
+            .contains(&who(0)));
+        // The refusal is asked again after 30 days; the permanent reasons never come back.
+        let later = on_list(db, g, "60-79", Part::Todo, d + 30).await;
+        assert!(later.contains(&who(2)));
+        for i in 4..8 {
+            assert!(!later.contains(&who(i)), "{i} stays off");
+        }
+        // Figures by reason and deferrals due.
+        let c1 = vax::area_in_scope(db, &fx.c1, C1).await.unwrap();
+        let fig = figures::of_area(db, &fx.c1, &c1, d + 7).await.unwrap();
+        for (reason, n) in &fig.reasons {
+            assert_eq!(*n, 1, "{reason}");
+        }
+        assert_eq!(fig.deferrals_due, 1);
+        assert_eq!(
+            figures::of_area(db, &fx.c1, &c1, d)
+                .await
+                .unwrap()
+                .deferrals_due,
+            0
+        );
+        // Bad tick-offs: a recheck date in the past, a missing sub-reason, an unknown reason.
+        let mut f = tick("temp_contra");
+        f.detail = "flare".into();
+        f.recheck_on = ymd(d - 1);
+        let e = worklist::tick(db, &act, g, who(9), &f, d)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["recheck_on"]);
+        let e = worklist::tick(db, &act, g, who(9), &tick("refused"), d)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["detail"]);
+        let e = worklist::tick(db, &act, g, who(9), &tick("gone fishing"), d)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["reason"]);
+        let mut f = tick("appointment");
+        f.appt_on = ymd(d - 2);
+        let e = worklist::tick(db, &act, g, who(9), &f, d)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["appt_on", "site"]);
+        // A vaccinated tick-off whose dose is bad writes nothing.
+        let mut f = tick("vaccinated");
+        f.dose = dose("inactivated", d + 2);
+        let e = worklist::tick(db, &act, g, who(9), &f, d)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["given_on"]);
+        assert!(worklist::history(db, g, who(9)).await.unwrap().is_empty());
+        // Idempotent by client id.
+        let mut f = tick("not_reached");
+        f.client_id = "tick-9".into();
+        let a1 = ok(worklist::tick(db, &act, g, who(9), &f, d).await);
+        let a2 = ok(worklist::tick(db, &act, g, who(9), &f, d).await);
+        assert_eq!(a1.id, a2.id);
+        assert!(a2.replayed);
+        assert_eq!(worklist::history(db, g, who(9)).await.unwrap().len(), 1);
+        // Booster due: a full course long ago.
+        give(db, g, who(9), "adenovirus", d - 100, d).await;
+        assert!(on_list(db, g, "booster_due", Part::Todo, d)
+            .await
+            .contains(&who(9)));
+    }
+}
+
+#[tokio::test]
+async fn rides_go_through_the_needs_engine() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let p = aged(db, 80, 200, d).await[0].0;
+        let f = RideForm {
+            site: "区人民医院接种点".into(),
+            on_day: ymd(d + 1),
+            note: "轮椅".into(),
+            client_id: "ride-1".into(),
+        };
+        let ride = rides::request(db, &actor(&fx.grid), &fx.grid, p, &f, d)
+            .await
+            .unwrap();
+        let again = rides::request(db, &actor(&fx.grid), &fx.grid, p, &f, d)
+            .await
+            .unwrap();
+        assert_eq!(ride.need_id, again.need_id, "{}", t.name);
+        let need = wardline::needs::get(db, &fx.c1, ride.need_id)
+            .await
+            .unwrap();
+        assert_eq!(need.category, "vaccine_transport");
+        assert_eq!(need.resident_id, Some(p));
+        assert_eq!(need.status, "new");
+        let item =
+            |items: Vec<worklist::Item>| items.into_iter().find(|i| i.resident_id == p).unwrap();
+        let it = item(
+            worklist::list(db, &fx.grid, C1, "80+", Part::Todo, d)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(it.ride, Some("requested"));
+        // The community dispatches it to a team of drivers: arranged.
+        let team = wardline::mobilization::branches::create_team(
+            db,
+            &actor(&fx.c1),
+            &fx.c1,
+            C1,
+            "党员车队",
+            "mobile",
+            None,
+        )
+        .await;
+        let team_id = match team {
+            Ok(id) => id,
+            Err(e) => panic!("team: {e:?}"),
+        };
+        wardline::needs::flow::act(
+            db,
+            &actor(&fx.c1),
+            &wardline::needs::flow::Who::Staff(&fx.c1),
+            ride.need_id,
+            &wardline::needs::flow::Action::Assign {
+                team: Some(team_id),
+                volunteer: None,
+            },
+            None,
+            wardline::db::now_ms(),
+        )
+        .await
+        .unwrap();
+        let it = item(
+            worklist::list(db, &fx.grid, C1, "80+", Part::Todo, d)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(it.ride, Some("arranged"));
+        // Bad input and scope.
+        let bad = RideForm {
+            site: String::new(),
+            on_day: ymd(d - 1),
+            ..RideForm::default()
+        };
+        let e = rides::request(db, &actor(&fx.grid), &fx.grid, p, &bad, d)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["site", "on_day"]);
+        let e = rides::request(db, &actor(&fx.c2), &fx.c2, p, &f, d)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::NotFound));
+    }
+}
+
+#[tokio::test]
+async fn retention_clears_notes_and_keeps_reasons_and_doses() {
+    use wardline::audit::retention::{self, policy};
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let p = aged(db, 60, 200, d).await;
+        give(db, &fx.grid, p[0].0, "adenovirus", d - 10, d).await;
+        let mut f = tick("refused");
+        f.detail = "self".into();
+        f.note = "说怕打针".into();
+        worklist::tick(db, &actor(&fx.grid), &fx.grid, p[1].0, &f, d)
+            .await
+            .unwrap();
+        let pol = policy(&wardline::retention::kinds(), &[]).unwrap();
+        let now = wardline::db::now_ms();
+        let cli = wardline::audit::Actor::cli();
+        // Within 180 days nothing changes.
+        retention::run(db, &cli, &pol, now + 179 * vax::DAY_MS, false)
+            .await
+            .unwrap();
+        let h = worklist::history(db, &fx.grid, p[1].0).await.unwrap();
+        assert_eq!(h[0].note, "说怕打针", "{}", t.name);
+        retention::run(db, &cli, &pol, now + 181 * vax::DAY_MS, false)
+            .await
+            .unwrap();
+        let h = worklist::history(db, &fx.grid, p[1].0).await.unwrap();
+        assert_eq!(
+            (
+                h[0].note.as_str(),
+                h[0].reason.as_str(),
+                h[0].detail.as_str()
+            ),
+            ("", "refused", "self")
+        );
+        // Doses of a registered resident stay.
+        assert_eq!(doses::doses(db, p[0].0).await.unwrap().len(), 1);
+    }
+}
