@@ -200,6 +200,7 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 }
                 if let Some(n) = crate::quarantine::demo::create(&db).await? {
                     println!("Demo health follow-up: {n} people under home quarantine in the demo grid (sign in as demo-grid: /followup/today)");
+                }
                 if let Some(n) = crate::vaccination::demo::create(&db).await? {
                     println!("Demo vaccination: {n} doses, a worklist with every tick-off reason (at /vaccination)");
                 }

@@ -55,6 +55,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "quarantine",
         include_str!("../../migrations/0010_quarantine.sql"),
+    ),
     (
         11,
         "vaccination",

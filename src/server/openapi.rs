@@ -537,6 +537,18 @@ fn paths() -> Value {
             with_errors(ok("The zone in force, or null", json!({"type": "object", "required": ["household_id", "zone"],
                 "properties": {"household_id": {"type": "integer"},
                     "zone": {"oneOf": [schema_ref("ZoneInForce"), {"type": "null"}]}}})), &[("403", "The role reads no zones")]), true),
+        "/openapi.json": get_op("openapi", "This document", vec![],
+            json!({"200": {"description": "The OpenAPI 3.1 document",
+                           "content": {"application/json": {"schema": {"type": "object"}}}}}),
+            false),
+    })
+}
+
+/// Vaccination outreach (issue 16): its paths, in a block of their own (one `json!` of every
+/// path exceeds the macro's recursion limit).
+fn vaccination_paths() -> Value {
+    let record = |what: &str| path_param("id", &format!("{what} id"));
+    json!({
         "/vaccination/residents/{id}": get_op("vaxResident",
             "A resident's vaccination: status (none, partial, full, booster_due, boosted) derived \
              from the doses and the catalogue's schedule, the doses, the tick-offs (newest first)",
@@ -590,11 +602,7 @@ fn paths() -> Value {
                 query_param("area", "Area code within the reader's scope (default: the reader's top area)", json!({"type": "string"})),
                 lang_param(),
             ],
-            with_errors(ok("The figures", json!({"type": "object"})), &[]), true),
-        "/openapi.json": get_op("openapi", "This document", vec![],
-            json!({"200": {"description": "The OpenAPI 3.1 document",
-                           "content": {"application/json": {"schema": {"type": "object"}}}}}),
-            false),
+            with_errors(ok("The figures", json!({"type": "object"})), &[]), true)
     })
 }
 
@@ -615,6 +623,7 @@ pub fn document() -> Value {
             paths(),
             crate::checkpoints::api::openapi_paths(),
             quarantine_paths(),
+            vaccination_paths(),
         ]),
         "components": {
             "securitySchemes": {
