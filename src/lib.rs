@@ -22,5 +22,6 @@ pub mod retention;
 pub mod rng;
 pub mod scope;
 pub mod server;
+pub mod supplies;
 pub mod testing;
 pub mod web;

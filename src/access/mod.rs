@@ -33,6 +33,7 @@ pub const ROLES: &[(&str, &str, &str)] = &[
     ("auditor", "auditor (read-only)", "审计员（只读）"),
     ("collector", "sampling collector", "采样人员"),
     ("lab", "testing lab", "检测机构"),
+    ("keeper", "warehouse keeper", "仓库管理员"),
 ];
 
 /// The name of a role in a language.

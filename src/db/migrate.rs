@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "collector_lookups",
         include_str!("../../migrations/0007_collector_lookups.sql"),
     ),
+    (
+        12,
+        "supplies",
+        include_str!("../../migrations/0012_supplies.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

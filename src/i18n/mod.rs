@@ -122,6 +122,8 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/mobilization.ftl")),
             "\n",
             include_str!(concat!("ftl/", $lang, "/needs.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/supplies.ftl")),
         )
     };
 }

@@ -62,4 +62,5 @@ async fn postgres_half_runs_when_required() {
 }
 mod mobilization_phone;
 mod registry_phone;
+mod supplies;
 mod testing_phone;

@@ -1,0 +1,19 @@
+# 物资、捐赠和资金（issue 17）。
+
+audit-act-supply-item-created = 新增物资品目
+audit-act-supply-store-created = 新建仓库
+audit-act-supply-moved = 登记物资出入库
+audit-act-supply-reversed = 更正物资出入库
+audit-act-supply-stocktake = 登记盘点
+audit-act-supply-trip = 登记车次
+audit-act-supply-settings = 修改支出审批门槛
+audit-act-fund-created = 新建资金账户
+audit-act-money-entry = 登记资金收支
+audit-act-money-reversed = 更正资金记录
+audit-act-money-spend-requested = 提出支出申请
+audit-act-money-spend-approved = 审批支出
+audit-kind-supply-item = 物资品目
+audit-kind-supply-store = 仓库
+audit-kind-supply-move = 物资出入库
+audit-kind-supply-trip = 车次
+audit-kind-fund = 资金账户
