@@ -192,6 +192,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::needs::demo::create(&db).await? {
                     println!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)");
                 }
+                if let Some(n) = crate::supplies::demo::create(&db).await? {
+                    println!("Demo supplies: a depot, two supply points, a week of {n} goods movements and a fund (sign in as demo-keeper; the public page is /public/supplies/431102001)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await

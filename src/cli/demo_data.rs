@@ -39,6 +39,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("demo-auditor", "auditor", "431102"),
     ("demo-collector", "collector", "431102001001"),
     ("demo-lab", "lab", "431102"),
+    ("demo-keeper", "keeper", "431102001"),
 ];
 
 /// The name a demo account's person goes by (pages show people by name, not by login).
@@ -54,6 +55,7 @@ pub fn demo_person(username: &str) -> &'static str {
         "demo-auditor" => "周敏",
         "demo-collector" => "吴强",
         "demo-lab" => "郑华",
+        "demo-keeper" => "周建国",
         _ => "演示用户",
     }
 }

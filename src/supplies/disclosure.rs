@@ -61,6 +61,12 @@ pub struct StockLine {
     pub unit: String,
     pub qty: i64,
 }
+crate::from_row!(StockLine {
+    item,
+    grade,
+    unit,
+    qty
+});
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct MoneyLine {
@@ -86,6 +92,7 @@ pub struct FundLine {
     pub fund: String,
     pub balance_fen: i64,
 }
+crate::from_row!(FundLine { fund, balance_fen });
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Disclosure {
@@ -312,22 +319,14 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
         )
         .collect();
     let stock: Vec<StockLine> = db
-        .query(
-            "SELECT i.name, i.grade, i.unit, CAST(SUM(k.qty) AS BIGINT) AS qty FROM sup_stock k \
+        .query_as(
+            "SELECT i.name AS item, i.grade, i.unit, CAST(SUM(k.qty) AS BIGINT) AS qty FROM sup_stock k \
              JOIN sup_stores s ON s.id = k.store_id JOIN sup_items i ON i.id = k.item_id \
              WHERE s.path >= $1 AND s.path < $2 GROUP BY i.name, i.grade, i.unit HAVING SUM(k.qty) > 0 \
              ORDER BY i.name, i.grade",
             args![p.as_str(), end.as_str()],
         )
-        .await?
-        .iter()
-        .map(|r| StockLine {
-            item: r.text(0).to_owned(),
-            grade: r.text(1).to_owned(),
-            unit: r.text(2).to_owned(),
-            qty: r.int(3),
-        })
-        .collect();
+        .await?;
     let money: Vec<Mo> = db
         .query_as(
             "SELECT e.id, e.kind, e.dir, e.fen, e.lot, e.party, e.donor_kind, e.channel, e.reference, e.purpose, \
@@ -374,19 +373,13 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
             money_out.push(line);
         }
     }
-    let funds = db
-        .query(
-            "SELECT f.name, CAST(COALESCE((SELECT SUM(b.fen) FROM sup_fund_bal b WHERE b.fund_id = f.id), 0) AS BIGINT) \
+    let funds: Vec<FundLine> = db
+        .query_as(
+            "SELECT f.name AS fund, CAST(COALESCE((SELECT SUM(b.fen) FROM sup_fund_bal b WHERE b.fund_id = f.id), 0) AS BIGINT) AS balance_fen \
              FROM sup_funds f WHERE f.path >= $1 AND f.path < $2 ORDER BY f.path, f.name",
             args![p.as_str(), end.as_str()],
         )
-        .await?
-        .iter()
-        .map(|r| FundLine {
-            fund: r.text(0).to_owned(),
-            balance_fen: r.int(1),
-        })
-        .collect();
+        .await?;
     Ok(Disclosure {
         area: area.code,
         name: area.name,

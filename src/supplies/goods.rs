@@ -112,7 +112,7 @@ pub async fn add_item(db: &Db, actor: &Actor, r: &Reader, f: &NewItem) -> AppRes
     let name = text(&mut c, "item_name", &f.name, 100, true);
     if !in_vocab(super::CATEGORIES, f.category.trim()) {
         c.push(FieldError::new(
-            "category",
+            "item_category",
             "choose a category",
             "请选择类别",
         ));
@@ -684,7 +684,7 @@ pub async fn post_in(tx: &mut Tx, p: &Post, actor: &str, now: i64) -> AppResult<
 
 fn directed_refused() -> AppError {
     AppError::Invalid(vec![FieldError::new(
-        "to",
+        "destination",
         "these goods are directed elsewhere: they may go only where the donor directed them, or back to the donor",
         "这批物资为定向捐赠：只能发往捐赠方指定的对象，或退回捐赠方",
     )])
@@ -1033,15 +1033,18 @@ pub async fn move_out(
             "team" => {
                 let t = match f.team.trim().parse::<i64>() {
                     Ok(id) => {
-                        db.query_opt("SELECT id, name, path FROM teams WHERE id = $1", args![id])
-                            .await?
+                        db.query_opt_as::<IdNamePath>(
+                            "SELECT id, name, path FROM teams WHERE id = $1",
+                            args![id],
+                        )
+                        .await?
                     }
                     Err(_) => None,
                 };
                 match t {
                     Some(t) => {
-                        team_id = Some(t.int(0));
-                        ("handout", Some(Side::outside("team", t.text(1), t.text(2))))
+                        team_id = Some(t.id);
+                        ("handout", Some(Side::outside("team", &t.name, &t.path)))
                     }
                     None => {
                         c.push(FieldError::new("team", "choose a team", "请选择小组"));
@@ -1103,17 +1106,27 @@ pub async fn move_out(
     post(db, actor, &p, &store.path, now).await
 }
 
+struct IdNamePath {
+    id: i64,
+    name: String,
+    path: String,
+}
+crate::from_row!(IdNamePath { id, name, path });
+
 async fn hh_field(db: &Db, c: &mut Check, v: &str) -> AppResult<Option<(i64, String)>> {
     let id = v.trim().trim_start_matches('#').parse::<i64>().ok();
     let row = match id {
         Some(id) => {
-            db.query_opt("SELECT id, path FROM households WHERE id = $1", args![id])
-                .await?
+            db.query_opt_as::<IdNamePath>(
+                "SELECT id, '' AS name, path FROM households WHERE id = $1",
+                args![id],
+            )
+            .await?
         }
         None => None,
     };
     Ok(match row {
-        Some(r) => Some((r.int(0), r.text(1).to_owned())),
+        Some(r) => Some((r.id, r.path)),
         None => {
             c.push(FieldError::new(
                 "household",
@@ -1460,7 +1473,7 @@ pub async fn add_trip(
     let mut c = Check::default();
     let plate = text(&mut c, "plate", &f.plate, 20, true);
     let driver = text(&mut c, "driver", &f.driver, 60, true);
-    let from = text(&mut c, "from", &f.from, 100, true);
+    let from = text(&mut c, "from_place", &f.from, 100, true);
     let to = text(&mut c, "to_place", &f.to, 100, true);
     let depart = parse_local(&f.depart);
     if depart.is_none() {

@@ -172,6 +172,7 @@ const MYSHIFTS: NavLink = ("/me/shifts", "nav-myshifts", "nav-myshifts");
 const IMPORT: NavLink = ("/import", "nav-import", "nav-import");
 const ACCOUNTS: NavLink = ("/admin/accounts", "nav-accounts", "nav-accounts");
 const AUDIT: NavLink = ("/audit", "nav-audit", "nav-audit");
+const SUPPLIES: NavLink = ("/supplies", "nav-supplies", "nav-supplies");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -194,8 +195,16 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "volunteer" => (vec![HOME, MYTASKS, MYSHIFTS], vec![]),
         "collector" | "lab" => (vec![HOME, TESTING], vec![]),
         "auditor" => (vec![HOME, AUDIT], vec![]),
+        "keeper" => (vec![HOME, SUPPLIES], vec![]),
         _ => (vec![HOME], vec![]),
     };
+    // Supplies (issue 17): in the officers' menu.
+    if matches!(
+        role,
+        "admin" | "hq" | "street" | "community" | "grid" | "branch"
+    ) {
+        more.push(SUPPLIES);
+    }
     if can_import {
         more.push(IMPORT);
     }

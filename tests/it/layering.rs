@@ -66,6 +66,7 @@ const ROOMS: &[Room] = &[
     room("testing", CAPABILITY, &[]),
     room("mobilization", CAPABILITY, &[]),
     room("needs", CAPABILITY, &["mobilization"]), // asks mobilization for volunteers
+    room("supplies", CAPABILITY, &["needs", "mobilization"]),
     // Top: the composition. May use anything; nothing below may use it.
     room("config", TOP, &[]),    // the configuration file and environment
     room("retention", TOP, &[]), // composes every capability's retention rule

@@ -264,11 +264,11 @@ async fn directed_gifts_go_only_where_directed() {
         let e = goods::move_out(db, &a, k, &transfer(s.depot, s.other, s.mask, 100), T0)
             .await
             .unwrap_err();
-        assert_eq!(field_of(&e), ["to"], "{}", t.name);
+        assert_eq!(field_of(&e), ["destination"], "{}", t.name);
         let e = goods::move_out(db, &a, k, &handout_hh(s.depot, s.mask, "10", s.fx.hh2), T0)
             .await
             .unwrap_err();
-        assert_eq!(field_of(&e), ["to"], "{}", t.name);
+        assert_eq!(field_of(&e), ["destination"], "{}", t.name);
         assert_eq!(
             balance(db, s.depot, s.mask).await,
             800,
@@ -307,7 +307,7 @@ async fn directed_gifts_go_only_where_directed() {
         let e = goods::move_out(db, &a, k, &handout_hh(s.depot, s.mask, "1", s.fx.hh2), T0)
             .await
             .unwrap_err();
-        assert_eq!(field_of(&e), ["to"], "{}", t.name);
+        assert_eq!(field_of(&e), ["destination"], "{}", t.name);
 
         // Directed to a named hospital: carried between stores, out only to that recipient.
         let mut r = receipt(s.depot, s.water, 48, "");
@@ -322,7 +322,7 @@ async fn directed_gifts_go_only_where_directed() {
         let e = goods::move_out(db, &a, k, &to("市第二医院"), T0)
             .await
             .unwrap_err();
-        assert_eq!(field_of(&e), ["to"]);
+        assert_eq!(field_of(&e), ["destination"]);
         goods::move_out(db, &a, k, &to("市第一医院"), T0)
             .await
             .unwrap();
