@@ -55,6 +55,7 @@ const ROLES: &[(&str, &str)] = &[
     ("collector", "demo-collector"),
     ("lab", "demo-lab"),
     ("admin", "demo-admin"),
+    ("keeper", "demo-keeper"),
     // Not signed in: the sign-in page, the volunteers' sign-up, a household's link.
     ("public", ""),
 ];
@@ -104,6 +105,9 @@ async fn phone_test() {
         .await
         .expect("demo volunteers");
     wardline::needs::demo::create(db).await.expect("demo needs");
+    wardline::supplies::demo::create(db)
+        .await
+        .expect("demo supplies");
     let addr = common::serve(db).await;
     eprintln!(
         "phone check: demo data and server ready in {:.1}s",

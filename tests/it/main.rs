@@ -63,4 +63,5 @@ async fn postgres_half_runs_when_required() {
 mod mobilization_phone;
 mod registry_phone;
 mod supplies;
+mod supplies_api;
 mod testing_phone;

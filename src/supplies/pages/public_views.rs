@@ -23,9 +23,9 @@ pub fn disclosure(l: Lang, d: &Disclosure) -> Markup {
         p.muted #generated-at { (t(l, "sup-generated-at")) " " (d.generated_at) }
         p.muted.small { (t(l, "sup-public-note")) }
         p.actions.noprint {
-            a.btn.alt #pub-csv href={ (base) "/csv" } { "CSV" }
-            a.btn.alt #pub-xlsx href={ (base) "/xlsx" } { "XLSX" }
-            a.btn.alt #pub-json href={ (base) "/json" } { "JSON" }
+            a.btn.alt #pub-csv download href={ (base) "/csv" } { "CSV" }
+            a.btn.alt #pub-xlsx download href={ (base) "/xlsx" } { "XLSX" }
+            a.btn.alt #pub-json download href={ (base) "/json" } { "JSON" }
         }
         h2 { (t(l, "sup-pub-goods-in")) }
         @if d.goods_in.is_empty() { p.muted { "—" } } @else {
