@@ -529,28 +529,6 @@ pub fn document() -> Value {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_api_route_is_described_and_nothing_else() {
-        let doc = super::document();
-        let mut described: Vec<&str> = doc["paths"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut routes: Vec<&str> = super::super::api::API_ROUTES.iter().map(|r| r.1).collect();
-        described.sort();
-        routes.sort();
-        routes.dedup();
-        assert_eq!(described, routes);
-        for (m, p) in super::super::api::API_ROUTES {
-            assert!(doc["paths"][p][m.to_lowercase()].is_object(), "{m} {p}");
-        }
-    }
-}
-
 fn all_paths() -> Value {
     let mut p = paths();
     if let (Some(all), Value::Object(more)) = (p.as_object_mut(), supplies_paths()) {
@@ -631,4 +609,26 @@ fn supplies_paths() -> Value {
             vec![path_param("code", "Area code"), lang_param()],
             with_errors(ok("The disclosure", obj()), &[]), false),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_api_route_is_described_and_nothing_else() {
+        let doc = super::document();
+        let mut described: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut routes: Vec<&str> = super::super::api::API_ROUTES.iter().map(|r| r.1).collect();
+        described.sort();
+        routes.sort();
+        routes.dedup();
+        assert_eq!(described, routes);
+        for (m, p) in super::super::api::API_ROUTES {
+            assert!(doc["paths"][p][m.to_lowercase()].is_object(), "{m} {p}");
+        }
+    }
 }
