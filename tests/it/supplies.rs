@@ -1144,3 +1144,46 @@ async fn the_disclosure_recomputes_from_the_raw_movements() {
         assert_eq!(&x[..2], b"PK");
     }
 }
+
+/// Retention: after 180 days a handout no longer names its household; the disclosure of the
+/// area is unchanged (it shows communities only).
+#[tokio::test]
+async fn retention_forgets_which_household_but_keeps_the_disclosure() {
+    use wardline::audit::retention::{policy, run};
+    for t in backends().await {
+        let db = &t.db;
+        let s = setup(db).await;
+        let k = &s.keeper;
+        let a = actor(k);
+        goods::receive(db, &a, k, &receipt(s.depot, s.mask, 100, "商会"), T0)
+            .await
+            .unwrap();
+        let h = goods::move_out(
+            db,
+            &a,
+            k,
+            &handout_hh(s.depot, s.mask, "30", s.fx.hh[0]),
+            T0,
+        )
+        .await
+        .unwrap();
+        let before = disclosure::of_area(db, STREET, T0).await.unwrap();
+        let pol = policy(&wardline::retention::kinds(), &[]).unwrap();
+        let later = T0 + 181 * 86_400_000;
+        run(db, &wardline::audit::Actor::cli(), &pol, later, false)
+            .await
+            .unwrap();
+        let r = db
+            .query_one(
+                "SELECT household_id, to_label, to_path FROM sup_moves WHERE id = $1",
+                args![h],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.opt_int(0), None, "{}", t.name);
+        assert_eq!((r.text(1), r.text(2)), ("", C1));
+        let after = disclosure::of_area(db, STREET, T0).await.unwrap();
+        assert_eq!(before.goods_out, after.goods_out);
+        assert_eq!(before.goods_in, after.goods_in);
+    }
+}
