@@ -15,6 +15,7 @@ use wardline::rng::Rng;
 mod mobilization;
 mod needs;
 mod pages;
+mod supplies;
 mod testing;
 
 struct Bench {
@@ -86,6 +87,12 @@ const BENCHES: &[Bench] = &[
         about: "residents' needs (--scale = open needs in one community, default 10,000): the queue page p50/p95/p99 (also page 2, urgency 1, a volunteer's tasks); 1,000 volunteers claiming, starting and finishing their own needs at once (changes/s, latency, lost updates); 200 needs raced for by 2-8 volunteers each (one winner each)",
         default_scale: 10_000,
         run: |c| Box::pin(needs::needs(c)),
+    },
+    Bench {
+        name: "supplies",
+        about: "supplies (--scale = movements on one store's card, default 1,000,000): stock balance and stock card pages p50/p95 (target < 20 ms), the district's public disclosure p50/p95 (target < 100 ms), 1,000 concurrent handouts against 500 boxes (exactly 500 succeed, balance 0)",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(supplies::supplies(c)),
     },
 ];
 
