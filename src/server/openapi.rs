@@ -597,6 +597,8 @@ fn supplies_paths() -> Value {
             vec![], &["client_id", "fund", "kind", "donor_kind", "donor", "channel", "reference", "amount", "directed"]),
         "/supplies/spendings": write("moneySpending", "Request a spending (payee, purpose, receipt number required); paid once approved by one other person, two above the threshold",
             vec![], &["client_id", "fund", "amount", "payee", "purpose", "receipt_no"]),
+        "/supplies/transfers": write("moneyTransfer", "Move money from a fund of the scope to another fund (lot: a direction, which goes with the money)",
+            vec![], &["client_id", "fund", "to_fund", "amount", "lot", "purpose"]),
         "/supplies/spendings/{id}/approve": post_op("moneyApprove", "Approve a spending (not one's own; once per person); paid on the last approval",
             vec![id("Spending"), lang_param()], "application/json", obj(),
             with_errors(ok("The spending's status: pending or paid", obj()), &[("409", "One's own, already approved by this person, or already paid")])),

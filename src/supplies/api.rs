@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::goods::{self, Hand, MoveForm, NeedHandout, ReceiptForm, TripForm};
-use super::money::{self, GiftForm, SpendForm};
+use super::money::{self, GiftForm, SpendForm, TransferForm};
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::web::{ApiError, AppState, Auth, UserLang};
@@ -195,6 +195,18 @@ pub async fn spending(
     Json(f): Json<SpendForm>,
 ) -> ApiResult<Value> {
     money::request_spend(&s.db, &actor(&r), &r, &f, now_ms())
+        .await
+        .map(done)
+        .map_err(|e| ApiError(e, lang))
+}
+
+/// `POST /supplies/transfers`: money from one fund to another (a direction goes with it).
+pub async fn transfer(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(f): Json<TransferForm>,
+) -> ApiResult<Value> {
+    money::transfer(&s.db, &actor(&r), &r, &f, now_ms())
         .await
         .map(done)
         .map_err(|e| ApiError(e, lang))

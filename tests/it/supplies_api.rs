@@ -141,3 +141,84 @@ async fn api_writes_are_idempotent_and_the_public_disclosure_hides_households() 
         assert_eq!(st, 404);
     }
 }
+
+#[tokio::test]
+async fn api_money_transfer_spending_and_approval() {
+    use wardline::supplies::money::{self, FundForm};
+    for t in backends().await {
+        let db = &t.db;
+        let s = setup(db).await;
+        let addr = serve(db).await;
+        let st = &s.fx.street;
+        let fund = |name: &str, area: &str| FundForm {
+            name: name.into(),
+            area: area.into(),
+            owner: String::new(),
+        };
+        let f1 = money::add_fund(db, &actor(st), st, &fund("街道资金", STREET))
+            .await
+            .unwrap();
+        let f2 = money::add_fund(db, &actor(st), st, &fund("社区资金", C1))
+            .await
+            .unwrap();
+        let token = wardline::access::create_token(db, "s1", "t").await.unwrap();
+        let (code, _) = post(
+            addr,
+            "/supplies/gifts",
+            &token,
+            serde_json::json!({
+            "client_id": "g1", "fund": f1.to_string(), "kind": "donation", "donor_kind": "person",
+            "donor": "王建华", "channel": "cash", "amount": "2000"}),
+        )
+        .await;
+        assert_eq!(code, 200, "{}", t.name);
+        let body = serde_json::json!({"client_id": "t1", "fund": f1.to_string(), "to_fund": f2.to_string(),
+            "amount": "500.50", "purpose": "下拨"});
+        let (c1, a) = post(addr, "/supplies/transfers", &token, body.clone()).await;
+        let (c2, b) = post(addr, "/supplies/transfers", &token, body).await;
+        assert_eq!((c1, c2, &a), (200, 200, &b), "idempotent: {a}");
+        assert_eq!(money::fund(db, st, f2).await.unwrap().balance, 50_050);
+        assert_eq!(money::fund(db, st, f1).await.unwrap().balance, 149_950);
+        // Too much: 422 naming what is left.
+        let (code, e) = post(
+            addr,
+            "/supplies/transfers",
+            &token,
+            serde_json::json!({"fund": f1.to_string(),
+            "to_fund": f2.to_string(), "amount": "5000", "purpose": "x"}),
+        )
+        .await;
+        assert_eq!(code, 422, "{e}");
+        assert!(e.to_string().contains("1,499.50"), "{e}");
+        // A spending through the API, approved by someone else.
+        let (code, sp) = post(
+            addr,
+            "/supplies/spendings",
+            &token,
+            serde_json::json!({"fund": f1.to_string(),
+            "amount": "100", "payee": "某药店", "purpose": "消毒液", "receipt_no": "FP-1"}),
+        )
+        .await;
+        assert_eq!(code, 200, "{sp}");
+        let id = sp["id"].as_i64().unwrap();
+        let (code, _) = post(
+            addr,
+            &format!("/supplies/spendings/{id}/approve"),
+            &token,
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(code, 409, "not one's own");
+        let hq = wardline::access::create_token(db, "hq1", "t")
+            .await
+            .unwrap();
+        let (code, r) = post(
+            addr,
+            &format!("/supplies/spendings/{id}/approve"),
+            &hq,
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!((code, r["status"].as_str()), (200, Some("paid")), "{r}");
+    }
+}
