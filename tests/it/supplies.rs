@@ -1187,3 +1187,74 @@ async fn retention_forgets_which_household_but_keeps_the_disclosure() {
         assert_eq!(before.goods_in, after.goods_in);
     }
 }
+
+/// The figures of an area: the seeds' sentences come from the data ("口罩37.2万只"), trips and
+/// tonnage are counted, households helped counted once each, money received and spent.
+#[tokio::test]
+async fn figures_write_the_seeds_sentences_from_the_data() {
+    use wardline::supplies::figures;
+    use wardline::supplies::goods::TripForm;
+    for t in backends().await {
+        let db = &t.db;
+        let s = setup(db).await;
+        let k = &s.keeper;
+        let a = actor(k);
+        goods::receive(db, &a, k, &receipt(s.depot, s.mask, 372_000, "县商会"), T0)
+            .await
+            .unwrap();
+        for i in 0..3 {
+            let trip = goods::add_trip(
+                db,
+                &a,
+                k,
+                &TripForm {
+                    plate: format!("湘F{i}"),
+                    driver: "刘师傅".into(),
+                    from: "仓库".into(),
+                    to: "服务点".into(),
+                    depart: "2026-03-02T09:00".into(),
+                    kg: "1500".into(),
+                    area: STREET.into(),
+                    ..TripForm::default()
+                },
+                T0,
+            )
+            .await
+            .unwrap();
+            let f = MoveForm {
+                trip: trip.to_string(),
+                ..transfer(s.depot, s.point, s.mask, 1000)
+            };
+            goods::move_out(db, &a, k, &f, T0).await.unwrap();
+        }
+        for hh in [s.fx.hh[0], s.fx.hh[0], s.fx.hh[1]] {
+            goods::move_out(db, &a, k, &handout_hh(s.point, s.mask, "50", hh), T0)
+                .await
+                .unwrap();
+        }
+        let f = figures::of_area(db, STREET, T0 - 86_400_000, T0 + 86_400_000)
+            .await
+            .unwrap();
+        assert!(
+            f.sentences_zh
+                .iter()
+                .any(|x| x == "接收口罩（KN95）37.2万只"),
+            "{}: {:?}",
+            t.name,
+            f.sentences_zh
+        );
+        assert_eq!((f.trips, f.tonnage_kg, f.households_helped), (3, 4500, 2));
+        assert!(
+            f.sentences_zh.iter().any(|x| x == "出车3车次，运送4.5吨"),
+            "{:?}",
+            f.sentences_zh
+        );
+        assert_eq!(f.handed_out[0].qty, 150);
+        assert_eq!(f.in_stock[0].qty, 372_000 - 150);
+        // Outside the period: nothing received.
+        let none = figures::of_area(db, STREET, T0 + 86_400_000, T0 + 2 * 86_400_000)
+            .await
+            .unwrap();
+        assert!(none.received.is_empty() && none.trips == 0);
+    }
+}
