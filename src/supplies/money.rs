@@ -141,6 +141,16 @@ pub async fn funds(db: &Db, r: &Reader) -> AppResult<Vec<Fund>> {
         .await?)
 }
 
+/// Every fund (a transfer's destination may lie outside the sender's scope), by area.
+pub async fn all_funds(db: &Db) -> AppResult<Vec<Fund>> {
+    Ok(db
+        .query_as(
+            &format!("SELECT {FUND_COLS} FROM {FUND_FROM} ORDER BY f.path, f.name LIMIT 2000"),
+            vec![],
+        )
+        .await?)
+}
+
 async fn fund_any(db: &Db, id: i64) -> AppResult<Fund> {
     db.query_opt_as(
         &format!("SELECT {FUND_COLS} FROM {FUND_FROM} WHERE f.id = $1"),

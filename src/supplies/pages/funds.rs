@@ -214,6 +214,7 @@ fn spend_form(f: &Form, v: &SpendForm) -> Markup {
 
 struct FundView<'a> {
     f: &'a Fund,
+    others: &'a [Fund],
     lots: &'a [LotFen],
     spends: &'a [(Spend, Vec<String>)],
     lines: &'a [Line],
@@ -258,8 +259,20 @@ async fn fund_view(
         }
         let (lines, total) = money::ledger(db, id, PAGE, (page - 1) * PAGE).await?;
         let threshold = money::threshold(db).await?;
+        let others: Vec<Fund> = money::funds(db, r)
+            .await?
+            .into_iter()
+            .chain(money::all_funds(db).await?)
+            .filter(|o| o.id != f.id)
+            .fold(Vec::new(), |mut acc, o| {
+                if !acc.iter().any(|x: &Fund| x.id == o.id) {
+                    acc.push(o);
+                }
+                acc
+            });
         let v = FundView {
             f: &f,
+            others: &others,
             lots: &lots,
             spends: &spends,
             lines: &lines,
@@ -340,8 +353,47 @@ fn fund_html(l: Lang, ctx: &Ctx, v: &FundView, done: &str, errs: &FormErrors) ->
             }
             (super::pager(l, v.page, v.total, "ledger-pager", |p| format!("/supplies/funds/{}?page={p}", f.id)))
         }
+        @if w && f.balance > 0 {
+            h2 { (t(l, "sup-transfer-money")) }
+            form.box #transfer-form method="post" action="/supplies/transfers" {
+                (csrf_field(&ctx.session.csrf))
+                (hidden("client_id", &cid()))
+                (hidden("fund", &f.id.to_string()))
+                (select("to_fund", &t(l, "sup-to-fund"), &fund_options(l, v.others), "", errs.field("to_fund")))
+                (field("amount", &t(l, "sup-amount"), "", errs.field("amount"), "inputmode=\"decimal\" required"))
+                (select("lot", &t(l, "sup-directed-money"), &lot_options(l, v.lots), "", None))
+                (field("purpose", &t(l, "sup-purpose"), "", errs.field("purpose"), "maxlength=\"200\" required"))
+                button.alt #transfer-save data-confirm=(t(l, "sup-transfer-confirm")) { (t(l, "sup-transfer-money")) }
+            }
+        }
     }
     .into()
+}
+
+fn lot_options(l: Lang, lots: &[LotFen]) -> Vec<(String, String)> {
+    let mut v = vec![(String::new(), t(l, "sup-not-directed"))];
+    v.extend(
+        lots.iter()
+            .filter(|x| !x.lot.is_empty())
+            .map(|x| (x.lot.clone(), format!("{} · {}", x.lot, yuan(x.fen)))),
+    );
+    v
+}
+
+pub async fn transfer_post(
+    State(db): State<Db>,
+    CsrfForm(ctx, f): CsrfForm<money::TransferForm>,
+) -> Response {
+    let (ctx, f, db) = (&ctx, &f, &db);
+    let res = money::transfer(db, &ctx.actor(), ctx.reader(), f, now_ms()).await;
+    let fund = f.fund.trim().parse::<i64>().unwrap_or(0);
+    kit::answer(
+        ctx,
+        res,
+        |_| format!("/supplies/funds/{fund}?done=transferred"),
+        move |errs| async move { fund_view(db, ctx, fund, 1, "", &errs).await },
+    )
+    .await
 }
 
 pub async fn approve_post(

@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
             get(funds::spend_page).post(funds::spend_post),
         )
         .route("/supplies/spends/{id}/approve", post(funds::approve_post))
+        .route("/supplies/transfers", post(funds::transfer_post))
         .route("/supplies/money/{id}", get(funds::entry_page))
         .route(
             "/supplies/money/{id}/reverse",

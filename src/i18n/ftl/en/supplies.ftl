@@ -181,3 +181,7 @@ sup-done-spend = Spending requested; it waits for approval.
 sup-done-approved = Approved; another approval is needed.
 sup-done-paid = Approved and paid.
 sup-done-handed = Handout recorded.
+sup-transfer-money = Transfer to another fund
+sup-to-fund = To fund
+sup-transfer-confirm = Move this money to the other fund?
+sup-done-transferred = Transfer recorded.

@@ -181,3 +181,7 @@ sup-done-spend = 已提出支出，等待审批。
 sup-done-approved = 已审批，还需另一人审批。
 sup-done-paid = 已审批并付款。
 sup-done-handed = 已登记发放。
+sup-transfer-money = 调拨到其他账户
+sup-to-fund = 调入账户
+sup-transfer-confirm = 确认将这笔资金调入该账户？
+sup-done-transferred = 已登记调拨。
