@@ -64,4 +64,5 @@ mod mobilization_phone;
 mod registry_phone;
 mod supplies;
 mod supplies_api;
+mod supplies_pages;
 mod testing_phone;
