@@ -240,7 +240,7 @@ pub async fn figures(
 ) -> ApiResult<Value> {
     let run = async {
         super::require_read(&r)?;
-        let area = super::pages::staff::area_in_scope(&s.db, &r, &q.area).await?;
+        let area = super::area_in_scope(&s.db, &r, &q.area).await?;
         let p = crate::needs::figures::period(&q.from, &q.to, now_ms())?;
         let f = super::figures::of_area(&s.db, &area.path, p.from_ms, p.to_ms).await?;
         AppResult::Ok(json!({ "area": area.code, "name": area.name, "period": p, "figures": f }))

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod retention;
 
 use crate::access::{Reader, Scope};
+use crate::db::Db;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Msg;
 pub use crate::mobilization::{in_vocab, label, Vocab};
@@ -305,6 +306,24 @@ pub fn wan(n: i64) -> String {
     } else {
         n.to_string()
     }
+}
+
+/// The area a page is about: `code`, or the reader's first scope root; outside it, not found.
+pub async fn area_in_scope(
+    db: &Db,
+    r: &crate::access::Reader,
+    code: &str,
+) -> AppResult<crate::registry::areas::Area> {
+    use crate::registry::areas;
+    let a = match code.trim() {
+        "" => match r.scope.roots.first() {
+            Some(p) => areas::by_path(db, p).await?,
+            None => None,
+        },
+        c => areas::by_code(db, c).await?,
+    };
+    a.filter(|a| scope(r).contains(&a.path))
+        .ok_or(AppError::NotFound)
 }
 
 #[cfg(test)]

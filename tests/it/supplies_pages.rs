@@ -35,7 +35,7 @@ async fn officer_pages_transfer_form_and_scope() {
             t.name
         );
         // A community fund to move money to.
-        let street = wardline::supplies::pages::staff::area_in_scope(
+        let street = wardline::supplies::area_in_scope(
             db,
             &wardline::access::authenticate(
                 db,

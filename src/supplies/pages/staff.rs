@@ -8,7 +8,7 @@ use axum::response::Response;
 use super::views::{self as v, Form};
 use super::{show, Qs, PAGE};
 use crate::db::{now_ms, Db};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::t;
 use crate::supplies::goods::{self, CountForm, MoveForm, NewItem, NewStore, ReceiptForm, TripForm};
 use crate::supplies::{self as sup, figures, money};
@@ -457,7 +457,7 @@ pub async fn figures_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<Qs>) -
     let run = async {
         let r = ctx.reader();
         sup::require_read(r)?;
-        let area = area_in_scope(&db, r, &q.area).await?;
+        let area = sup::area_in_scope(&db, r, &q.area).await?;
         let now = now_ms();
         let p = crate::needs::figures::period(&q.from, &q.to, now)?;
         let f = figures::of_area(&db, &area.path, p.from_ms, p.to_ms).await?;
@@ -465,22 +465,4 @@ pub async fn figures_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<Qs>) -
         Ok((t(l, "sup-figures"), v::figures(l, &area, &p, &f, &areas)))
     };
     show(&ctx, run.await)
-}
-
-/// The area a page is about: `code`, or the reader's first scope root; outside it, not found.
-pub async fn area_in_scope(
-    db: &Db,
-    r: &crate::access::Reader,
-    code: &str,
-) -> AppResult<crate::registry::areas::Area> {
-    use crate::registry::areas;
-    let a = match code.trim() {
-        "" => match r.scope.roots.first() {
-            Some(p) => areas::by_path(db, p).await?,
-            None => None,
-        },
-        c => areas::by_code(db, c).await?,
-    };
-    a.filter(|a| sup::scope(r).contains(&a.path))
-        .ok_or(AppError::NotFound)
 }
