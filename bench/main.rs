@@ -17,6 +17,7 @@ mod mobilization;
 mod needs;
 mod pages;
 mod quarantine;
+mod supplies;
 mod testing;
 mod vaccination;
 
@@ -103,6 +104,10 @@ const BENCHES: &[Bench] = &[
         about: "vaccination outreach on a demo city (--scale = residents, default 1,000,000): import of 1,000,000 dose rows by ID number (rows/s, ratio to sqlite3 .import), coverage by age band of the city and of every community, one grid's 60+ worklist",
         default_scale: 1_000_000,
         run: |c| Box::pin(vaccination::vaccination(c)),
+        name: "supplies",
+        about: "supplies (--scale = movements on one store's card, default 1,000,000): stock balance and stock card pages p50/p95 (target < 20 ms), the district's public disclosure p50/p95 (target < 100 ms), 1,000 concurrent handouts against 500 boxes (exactly 500 succeed, balance 0)",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(supplies::supplies(c)),
     },
 ];
 

@@ -24,6 +24,7 @@ pub mod retention;
 pub mod rng;
 pub mod scope;
 pub mod server;
+pub mod supplies;
 pub mod testing;
 pub mod vaccination;
 pub mod web;

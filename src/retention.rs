@@ -14,5 +14,6 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::checkpoints::retention::kinds());
     v.extend(crate::quarantine::retention::kinds());
     v.extend(crate::vaccination::retention::kinds());
+    v.extend(crate::supplies::retention::kinds());
     v
 }

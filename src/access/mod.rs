@@ -34,6 +34,7 @@ pub const ROLES: &[(&str, &str, &str)] = &[
     ("collector", "sampling collector", "采样人员"),
     ("lab", "testing lab", "检测机构"),
     ("medic", "community medic", "社区医生"),
+    ("keeper", "warehouse keeper", "仓库管理员"),
 ];
 
 /// The name of a role in a language.

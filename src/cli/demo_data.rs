@@ -40,6 +40,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("demo-collector", "collector", "431102001001"),
     ("demo-lab", "lab", "431102"),
     ("demo-medic", "medic", "431102001001"),
+    ("demo-keeper", "keeper", "431102001"),
 ];
 
 /// The name a demo account's person goes by (pages show people by name, not by login).
@@ -56,6 +57,7 @@ pub fn demo_person(username: &str) -> &'static str {
         "demo-collector" => "吴强",
         "demo-lab" => "郑华",
         "demo-medic" => "黄医生",
+        "demo-keeper" => "周建国",
         _ => "演示用户",
     }
 }

@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "vaccination",
         include_str!("../../migrations/0011_vaccination.sql"),
+    (
+        12,
+        "supplies",
+        include_str!("../../migrations/0012_supplies.sql"),
     ),
 ];
 

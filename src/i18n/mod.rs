@@ -129,6 +129,7 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/checkpoints.ftl")),
             include_str!(concat!("ftl/", $lang, "/quarantine.ftl")),
             include_str!(concat!("ftl/", $lang, "/vaccination.ftl")),
+            include_str!(concat!("ftl/", $lang, "/supplies.ftl")),
         )
     };
 }

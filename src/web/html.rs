@@ -179,6 +179,7 @@ const FOLLOWUP: NavLink = ("/followup", "nav-followup", "nav-followup");
 const WORKLIST: NavLink = ("/followup/today", "nav-worklist", "nav-worklist");
 const REFERRALS: NavLink = ("/followup/referrals", "nav-referrals", "nav-referrals");
 const VACCINATION: NavLink = ("/vaccination", "nav-vaccination", "nav-vaccination");
+const SUPPLIES: NavLink = ("/supplies", "nav-supplies", "nav-supplies");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -202,6 +203,7 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "collector" | "lab" => (vec![HOME, TESTING], vec![]),
         "auditor" => (vec![HOME, AUDIT], vec![]),
         "medic" => (vec![HOME, REFERRALS], vec![]),
+        "keeper" => (vec![HOME, SUPPLIES], vec![]),
         _ => (vec![HOME], vec![]),
     };
     // Health follow-up (issue 15): today's rounds for grid workers and branch secretaries (a
@@ -215,6 +217,7 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
         "admin" | "hq" | "street" | "community" | "grid" | "branch"
     ) {
         more.push(FOLLOWUP);
+        more.push(SUPPLIES);
     }
     if can_import {
         more.push(IMPORT);

@@ -1525,6 +1525,17 @@ fn browser_checkpoints_checker_logs_passes_officer_sees_figures() {
 
 async fn checkpoints_browser_test() {
     if !browser_here("checkpoints browser test") {
+// ---- Supplies (issue 17): a keeper receives a directed gift and moves it by a trip, a
+// volunteer hands two boxes out through a need, an officer records a cash gift and a spending
+// approved by two, and the public page shows it all without any household ----
+
+#[test]
+fn browser_supplies_gift_trip_handout_money_and_public_page() {
+    on_big_stack("e2e-supplies", supplies_browser_test);
+}
+
+async fn supplies_browser_test() {
+    if !browser_here("supplies browser test") {
         return;
     }
     let t = common::backends().await.remove(0);
@@ -2251,4 +2262,323 @@ async fn vax_adults_first(b: &Browser) -> R<i64> {
 async fn vax_press(b: &Browser, css: &str) -> R<()> {
     let el = b.find(css).await?;
     b.click(&el).await
+}
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    wardline::cli::create_demo_mobilization(&t.db)
+        .await
+        .expect("demo volunteers");
+    let addr = common::serve(&t.db).await;
+    in_browser("e2e-supplies", &t, addr, supplies_flow).await;
+}
+
+async fn demo_reader(db: &wardline::db::Db, user: &str) -> R<wardline::access::Reader> {
+    let token = wardline::access::create_token(db, user, "e2e")
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    wardline::access::authenticate(db, &token)
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
+
+async fn supplies_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    use wardline::supplies::{goods, money};
+    let base = format!("http://{addr}");
+    let community = wardline::cli::DEMO_COMMUNITY;
+    let street = &community[..9];
+    let e = |e: wardline::error::AppError| format!("{e:?}");
+    // Setup through the engines: the catalogue, a depot, a supply point, the volunteer's team
+    // and its store, a need given to the volunteer and started, a community fund.
+    let keeper = demo_reader(db, "demo-keeper").await?;
+    let officer = demo_reader(db, "demo-community").await?;
+    let ka = wardline::audit::Actor::cli();
+    let mask = goods::add_item(
+        db,
+        &ka,
+        &keeper,
+        &goods::NewItem {
+            code: "mask-kn95".into(),
+            name: "口罩".into(),
+            category: "protective".into(),
+            grade: "kn95".into(),
+            unit: "只".into(),
+            pack: "50".into(),
+        },
+    )
+    .await
+    .map_err(e)?;
+    let store = |name: &str, kind: &str, area: &str, team: String| goods::NewStore {
+        name: name.into(),
+        kind: kind.into(),
+        area: area.into(),
+        team,
+        ..goods::NewStore::default()
+    };
+    let depot = goods::add_store(
+        db,
+        &ka,
+        &keeper,
+        &store("街道仓库", "depot", street, String::new()),
+    )
+    .await
+    .map_err(e)?;
+    let point = goods::add_store(
+        db,
+        &ka,
+        &keeper,
+        &store("社区服务点", "point", community, String::new()),
+    )
+    .await
+    .map_err(e)?;
+    let vol_id = db
+        .scalar::<i64>(
+            "SELECT v.id FROM volunteers v JOIN accounts a ON a.id = v.account_id WHERE a.username = 'demo-volunteer'",
+            vec![],
+        )
+        .await
+        .map_err(|x| x.to_string())?;
+    let team = wardline::mobilization::branches::create_team(
+        db,
+        &ka,
+        &officer,
+        community,
+        "物资配送组",
+        "delivery",
+        None,
+    )
+    .await
+    .map_err(e)?;
+    wardline::mobilization::branches::set_team_member(db, &ka, &officer, team, vol_id, false)
+        .await
+        .map_err(e)?;
+    let team_store = goods::add_store(
+        db,
+        &ka,
+        &keeper,
+        &store("配送组物资", "team", community, team.to_string()),
+    )
+    .await
+    .map_err(e)?;
+    let hh = db
+        .scalar::<i64>(
+            "SELECT MIN(id) FROM households WHERE path >= $1 AND path < $2",
+            wardline::args![community, format!("{community}~")],
+        )
+        .await
+        .map_err(|x| x.to_string())?;
+    let address = db
+        .scalar::<String>(
+            "SELECT address FROM households WHERE id = $1",
+            wardline::args![hh],
+        )
+        .await
+        .map_err(|x| x.to_string())?;
+    let need = wardline::needs::intake::create(
+        db,
+        &ka,
+        &officer,
+        hh,
+        &wardline::needs::intake::NewNeed {
+            category: "groceries".into(),
+            urgency: "3".into(),
+            description: "口罩两盒".into(),
+            source: "hotline".into(),
+            ..Default::default()
+        },
+        wardline::db::now_ms(),
+    )
+    .await
+    .map_err(e)?
+    .id;
+    use wardline::needs::flow::{act, Action, Who};
+    act(
+        db,
+        &ka,
+        &Who::Staff(&officer),
+        need,
+        &Action::Assign {
+            team: None,
+            volunteer: Some(vol_id),
+        },
+        None,
+        wardline::db::now_ms(),
+    )
+    .await
+    .map_err(e)?;
+    let v = wardline::mobilization::volunteers::get(db, &officer, vol_id)
+        .await
+        .map_err(e)?;
+    act(
+        db,
+        &ka,
+        &Who::Volunteer(&v),
+        need,
+        &Action::Start,
+        None,
+        wardline::db::now_ms(),
+    )
+    .await
+    .map_err(e)?;
+    let fund = money::add_fund(
+        db,
+        &ka,
+        &officer,
+        &money::FundForm {
+            name: "社区防疫资金".into(),
+            area: community.into(),
+            owner: String::new(),
+        },
+    )
+    .await
+    .map_err(e)?;
+
+    // 1. The keeper records 800 KN95 masks (16 boxes) directed to the community.
+    b.goto(&format!("{base}/lang/en?next=/login")).await?;
+    sign_in(b, "demo-keeper").await?;
+    b.goto(&format!("{base}/supplies/receive?store={depot}"))
+        .await?;
+    b.wait_text("h1", "Receive goods").await?;
+    b.set("#receive-form select[name=item]", &mask.to_string())
+        .await?;
+    b.fill("#receive-form input[name=qty]", "16").await?;
+    b.set("#receive-form select[name=donor_kind]", "org")
+        .await?;
+    b.fill("#receive-form input[name=donor]", "县商会").await?;
+    b.set("#receive-form select[name=directed_area]", community)
+        .await?;
+    let save = b.find("#receive-save").await?;
+    b.click(&save).await?;
+    b.wait_text(".notice", "Receipt recorded").await?;
+    let stock = b.text_of("#sup-stock").await?;
+    ensure!(stock.contains("800"), "800 masks in the depot: {stock:?}");
+    b.screenshot("supplies-received").await?;
+    // 2. A trip, and 10 boxes moved on it to the supply point; 4 on to the team's store.
+    b.goto(&format!("{base}/supplies/trips")).await?;
+    b.fill("#trip-form input[name=plate]", "湘F·12345").await?;
+    b.fill("#trip-form input[name=driver]", "刘师傅").await?;
+    b.fill("#trip-form input[name=from]", "街道仓库").await?;
+    b.fill("#trip-form input[name=to]", "社区服务点").await?;
+    let now = wardline::web::html::minutes(wardline::db::now_ms()).replace(' ', "T");
+    b.cmd("POST", "/execute/sync", Some(serde_json::json!({
+        "script": "document.querySelector('#trip-form input[name=depart]').value = arguments[0];",
+        "args": [now]
+    }))).await?;
+    b.fill("#trip-form input[name=kg]", "400").await?;
+    let save = b.find("#trip-save").await?;
+    b.click(&save).await?;
+    b.wait_text(".notice", "Trip recorded").await?;
+    let trip = db
+        .scalar::<i64>("SELECT MAX(id) FROM sup_trips", vec![])
+        .await
+        .map_err(|x| x.to_string())?;
+    for (to, qty, trip) in [(point, "10", Some(trip)), (team_store, "4", None)] {
+        let from = if trip.is_some() { depot } else { point };
+        b.goto(&format!("{base}/supplies/move?store={from}"))
+            .await?;
+        b.set("#move-form select[name=kind]", "transfer").await?;
+        b.set("#move-form select[name=item]", &mask.to_string())
+            .await?;
+        b.fill("#move-form input[name=qty]", qty).await?;
+        b.set("#move-form select[name=to_store]", &to.to_string())
+            .await?;
+        if let Some(t) = trip {
+            b.set("#move-form select[name=trip]", &t.to_string())
+                .await?;
+        }
+        let save = b.find("#move-save").await?;
+        b.click(&save).await?;
+        b.wait_text(".notice", "Movement recorded").await?;
+    }
+    sign_out(b).await?;
+
+    // 3. The volunteer hands 2 boxes to the household through the need.
+    sign_in(b, "demo-volunteer").await?;
+    b.goto(&format!("{base}/me/supplies")).await?;
+    let link = b.find(&format!("#hand-{need}")).await?;
+    b.click(&link).await?;
+    b.wait_text("h1", &format!("#{need}")).await?;
+    b.set("#handout-form select[name=store]", &team_store.to_string())
+        .await?;
+    b.set("#handout-form select[name=item]", &mask.to_string())
+        .await?;
+    b.fill("#handout-form input[name=qty]", "2").await?;
+    let save = b.find("#handout-save").await?;
+    b.click(&save).await?;
+    b.wait_text(".notice", "Handout recorded").await?;
+    let items = db
+        .scalar::<i64>(
+            "SELECT quantity FROM need_items WHERE need_id = $1",
+            wardline::args![need],
+        )
+        .await
+        .map_err(|x| x.to_string())?;
+    ensure!(items == 2, "the need's items delivered: {items}");
+    sign_out(b).await?;
+
+    // 4. The officer records a 2,000-yuan cash gift and a 1,500-yuan spending; two others approve.
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/supplies/gift?fund={fund}")).await?;
+    b.fill("#gift-form input[name=amount]", "2000").await?;
+    b.set("#gift-form select[name=donor_kind]", "person")
+        .await?;
+    b.fill("#gift-form input[name=donor]", "王建华").await?;
+    b.set("#gift-form select[name=channel]", "cash").await?;
+    let save = b.find("#gift-save").await?;
+    b.click(&save).await?;
+    b.wait_text(".notice", "Money recorded").await?;
+    b.goto(&format!("{base}/supplies/spend?fund={fund}"))
+        .await?;
+    b.fill("#spend-form input[name=amount]", "1500").await?;
+    b.fill("#spend-form input[name=payee]", "某药店").await?;
+    b.fill("#spend-form input[name=purpose]", "消毒液").await?;
+    b.fill("#spend-form input[name=receipt_no]", "FP-2026-01")
+        .await?;
+    let save = b.find("#spend-save").await?;
+    b.click(&save).await?;
+    b.wait_text(".notice", "waits for approval").await?;
+    sign_out(b).await?;
+    let spend = db
+        .scalar::<i64>("SELECT MAX(id) FROM sup_spends", vec![])
+        .await
+        .map_err(|x| x.to_string())?;
+    for (user, notice) in [("demo-street", "another approval"), ("demo-hq", "paid")] {
+        sign_in(b, user).await?;
+        b.goto(&format!("{base}/supplies/funds/{fund}")).await?;
+        let approve = b.find(&format!("#approve-{spend}")).await?;
+        b.click(&approve).await?;
+        b.accept_confirm().await?;
+        b.wait_text(".notice", notice).await?;
+        sign_out(b).await?;
+    }
+    let bal = b.text_of("body").await.unwrap_or_default();
+    let _ = bal;
+
+    // 5. The public page, no sign-in: the gift with its grade and direction, where it went (the
+    //    community), the money; never the household.
+    b.goto(&format!("{base}/public/supplies/{street}")).await?;
+    let page = b.wait_text("#pub-goods-in", "县商会").await?;
+    ensure!(page.contains("KN95") && page.contains("800"), "{page:?}");
+    let out = b.text_of("#pub-goods-out").await?;
+    ensure!(
+        out.contains("100"),
+        "2 boxes (100 masks) to the community: {out:?}"
+    );
+    let money_in = b.text_of("#pub-money-in").await?;
+    ensure!(
+        money_in.contains("2,000.00") && money_in.contains("王建华"),
+        "{money_in:?}"
+    );
+    let money_out = b.text_of("#pub-money-out").await?;
+    ensure!(
+        money_out.contains("1,500.00") && money_out.contains("FP-2026-01"),
+        "{money_out:?}"
+    );
+    let all = b.source().await?;
+    ensure!(
+        !all.contains(&address),
+        "no household address on the public page"
+    );
+    b.screenshot("supplies-public").await?;
+    Ok(())
 }

@@ -56,6 +56,7 @@ const ROLES: &[(&str, &str)] = &[
     ("lab", "demo-lab"),
     ("admin", "demo-admin"),
     ("medic", "demo-medic"),
+    ("keeper", "demo-keeper"),
     // Not signed in: the sign-in page, the volunteers' sign-up, a household's link.
     ("public", ""),
 ];
@@ -111,6 +112,9 @@ async fn phone_test() {
     wardline::quarantine::demo::create(db)
         .await
         .expect("demo follow-up");
+    wardline::supplies::demo::create(db)
+        .await
+        .expect("demo supplies");
     let addr = common::serve(db).await;
     eprintln!(
         "phone check: demo data and server ready in {:.1}s",

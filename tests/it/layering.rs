@@ -75,6 +75,7 @@ const ROOMS: &[Room] = &[
     room("needs", CAPABILITY, &["mobilization"]), // asks mobilization for volunteers
     room("quarantine", CAPABILITY, &["testing", "mobilization"]),
     room("vaccination", CAPABILITY, &["needs"]),  // transport goes through the needs engine
+    room("supplies", CAPABILITY, &["needs", "mobilization"]),
     // Top: the composition. May use anything; nothing below may use it.
     room("config", TOP, &[]),    // the configuration file and environment
     room("retention", TOP, &[]), // composes every capability's retention rule

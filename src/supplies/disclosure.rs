@@ -1,0 +1,596 @@
+//! The public disclosure (公示) of an owner's area (a community, a street, a district): what its
+//! stores and funds received (donor names, or "anonymous"; quantities with their grade;
+//! amounts), where goods went — aggregated to the community, team, post or store, never a
+//! person or household —, what money was spent on, the balances, and when it was generated.
+//! Read straight from the ledgers at each request, so it is as fresh as the last movement.
+//!
+//! A side of a movement is "inside" when it is a store (or fund) under the area. Lines coming
+//! in from outside are listed one by one; lines going out are summed per destination and item;
+//! movements inside (a depot to a supply point of the same district) are not shown. A
+//! correction appears as a correction, with the opposite sign, naming the entry it reverses.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{label, GRADES};
+use crate::args;
+use crate::db::{path_end, Db};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GoodsIn {
+    /// The ledger entry (`sup_moves.id`).
+    pub entry: i64,
+    pub at_ms: i64,
+    pub kind: String,
+    /// The donor's, supplier's or sender's name; empty for an anonymous donor.
+    pub from: String,
+    pub donor_kind: String,
+    pub item: String,
+    pub grade: String,
+    pub unit: String,
+    /// Negative for a correction.
+    pub qty: i64,
+    pub value_fen: i64,
+    /// The direction of a directed gift (a place or recipient name), or empty.
+    pub directed: String,
+    pub store: String,
+    pub corrects: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GoodsOut {
+    /// household/need (named by their community), team, post, recipient, store, loss, adjust, donor.
+    pub to_kind: String,
+    pub to: String,
+    pub item: String,
+    pub grade: String,
+    pub unit: String,
+    pub qty: i64,
+    pub correction: bool,
+    /// The ledger entries summed here.
+    pub entries: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StockLine {
+    pub item: String,
+    pub grade: String,
+    pub unit: String,
+    pub qty: i64,
+}
+crate::from_row!(StockLine {
+    item,
+    grade,
+    unit,
+    qty
+});
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MoneyLine {
+    /// The ledger entry (`sup_money.id`).
+    pub entry: i64,
+    pub at_ms: i64,
+    pub fund: String,
+    pub kind: String,
+    /// Donor or payee; empty for an anonymous donor.
+    pub party: String,
+    pub donor_kind: String,
+    pub channel: String,
+    pub purpose: String,
+    pub receipt_no: String,
+    pub directed: String,
+    /// Negative for a correction.
+    pub fen: i64,
+    pub corrects: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FundLine {
+    pub fund: String,
+    pub balance_fen: i64,
+}
+crate::from_row!(FundLine { fund, balance_fen });
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Disclosure {
+    pub area: String,
+    pub name: String,
+    pub generated_ms: i64,
+    pub generated_at: String,
+    pub goods_in: Vec<GoodsIn>,
+    pub goods_out: Vec<GoodsOut>,
+    pub stock: Vec<StockLine>,
+    pub money_in: Vec<MoneyLine>,
+    pub money_out: Vec<MoneyLine>,
+    pub funds: Vec<FundLine>,
+}
+
+/// (correction, destination kind, destination, item, grade, unit).
+type OutKey = (bool, String, String, String, String, String);
+
+struct M {
+    id: i64,
+    kind: String,
+    qty: i64,
+    from_type: String,
+    from_in: i64,
+    from_label: String,
+    from_path: String,
+    to_type: String,
+    to_in: i64,
+    to_label: String,
+    to_path: String,
+    lot: String,
+    donor_kind: String,
+    value_fen: i64,
+    reverses: Option<i64>,
+    at_ms: i64,
+    item: String,
+    grade: String,
+    unit: String,
+    store: String,
+}
+crate::from_row!(M {
+    id,
+    kind,
+    qty,
+    from_type,
+    from_in,
+    from_label,
+    from_path,
+    to_type,
+    to_in,
+    to_label,
+    to_path,
+    lot,
+    donor_kind,
+    value_fen,
+    reverses,
+    at_ms,
+    item,
+    grade,
+    unit,
+    store
+});
+
+struct Mo {
+    id: i64,
+    kind: String,
+    dir: i64,
+    fen: i64,
+    lot: String,
+    party: String,
+    donor_kind: String,
+    channel: String,
+    reference: String,
+    purpose: String,
+    other_in: i64,
+    reverses: Option<i64>,
+    at_ms: i64,
+    fund: String,
+}
+crate::from_row!(Mo {
+    id,
+    kind,
+    dir,
+    fen,
+    lot,
+    party,
+    donor_kind,
+    channel,
+    reference,
+    purpose,
+    other_in,
+    reverses,
+    at_ms,
+    fund
+});
+
+async fn area_name(db: &Db, path: &str, cache: &mut BTreeMap<String, String>) -> String {
+    if let Some(n) = cache.get(path) {
+        return n.clone();
+    }
+    let n = crate::registry::areas::by_path(db, path)
+        .await
+        .ok()
+        .flatten()
+        .map(|a| a.name)
+        .unwrap_or_else(|| path.to_owned());
+    cache.insert(path.to_owned(), n.clone());
+    n
+}
+
+async fn directed(db: &Db, lot: &str, cache: &mut BTreeMap<String, String>) -> String {
+    if let Some(p) = lot.strip_prefix("area:") {
+        area_name(db, p, cache).await
+    } else if let Some(o) = lot.strip_prefix("org:") {
+        o.to_owned()
+    } else {
+        lot.to_owned()
+    }
+}
+
+/// The disclosure of the area with this code (public: no sign-in). Unknown codes are not found.
+pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
+    let area = crate::registry::areas::by_code(db, code.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let p = area.path.clone();
+    let end = path_end(&p);
+    let mut names = BTreeMap::new();
+    // Every movement touching a store under the area: from the to/from path indexes.
+    let rows: Vec<M> = db
+        .query_as(
+            "SELECT m.id, m.kind, m.qty, m.from_type, \
+             CASE WHEN m.from_store IS NOT NULL AND m.from_path >= $1 AND m.from_path < $2 THEN 1 ELSE 0 END AS from_in, \
+             m.from_label, m.from_path, m.to_type, \
+             CASE WHEN m.to_store IS NOT NULL AND m.to_path >= $1 AND m.to_path < $2 THEN 1 ELSE 0 END AS to_in, \
+             m.to_label, m.to_path, m.lot, m.donor_kind, m.value_fen, m.reverses, m.at_ms, \
+             i.name AS item, i.grade, i.unit, \
+             COALESCE(s.name, '') AS store \
+             FROM sup_moves m JOIN sup_items i ON i.id = m.item_id \
+             LEFT JOIN sup_stores s ON s.id = CASE WHEN m.to_store IS NOT NULL AND m.to_path >= $1 AND m.to_path < $2 THEN m.to_store ELSE m.from_store END \
+             WHERE (m.to_path >= $1 AND m.to_path < $2 AND m.to_store IS NOT NULL) \
+                OR (m.from_path >= $1 AND m.from_path < $2 AND m.from_store IS NOT NULL) \
+             ORDER BY m.id",
+            args![p.as_str(), end.as_str()],
+        )
+        .await?;
+    let mut goods_in = Vec::new();
+    let mut out: BTreeMap<OutKey, (i64, Vec<i64>)> = BTreeMap::new();
+    for m in rows {
+        let correction = m.kind == "correction";
+        let inward = m.to_in == 1 && m.from_in == 0;
+        let outward = m.from_in == 1 && m.to_in == 0;
+        if (inward && !correction) || (outward && correction) {
+            // A line in, or the correction of one (same sides swapped).
+            let sign = if correction { -1 } else { 1 };
+            let (ty, lbl) = if correction {
+                (&m.to_type, &m.to_label)
+            } else {
+                (&m.from_type, &m.from_label)
+            };
+            let from = if ty == "donor" && m.donor_kind == "anonymous" {
+                String::new()
+            } else {
+                lbl.clone()
+            };
+            goods_in.push(GoodsIn {
+                entry: m.id,
+                at_ms: m.at_ms,
+                kind: m.kind.clone(),
+                from,
+                donor_kind: m.donor_kind.clone(),
+                item: m.item.clone(),
+                grade: m.grade.clone(),
+                unit: m.unit.clone(),
+                qty: sign * m.qty,
+                value_fen: sign * m.value_fen,
+                directed: directed(db, &m.lot, &mut names).await,
+                store: m.store.clone(),
+                corrects: m.reverses,
+            });
+        } else if (outward && !correction) || (inward && correction) {
+            // The far side: where it went (or, for a correction, where it came back from).
+            let (ty, lbl, path) = if correction {
+                (&m.from_type, &m.from_label, &m.from_path)
+            } else {
+                (&m.to_type, &m.to_label, &m.to_path)
+            };
+            let (kind, to) = match ty.as_str() {
+                // Never a person or household: their community.
+                "household" | "need" => (
+                    "community".to_owned(),
+                    area_name(db, crate::registry::areas::community_path(path), &mut names).await,
+                ),
+                "loss" | "adjust" => (ty.clone(), String::new()),
+                "donor" => ("donor".to_owned(), lbl.clone()),
+                other => (other.to_owned(), lbl.clone()),
+            };
+            let key = (
+                correction,
+                kind,
+                to,
+                m.item.clone(),
+                m.grade.clone(),
+                m.unit.clone(),
+            );
+            let e = out.entry(key).or_insert((0, vec![]));
+            e.0 += if correction { -m.qty } else { m.qty };
+            e.1.push(m.id);
+        }
+    }
+    let goods_out = out
+        .into_iter()
+        .map(
+            |((correction, to_kind, to, item, grade, unit), (qty, entries))| GoodsOut {
+                to_kind,
+                to,
+                item,
+                grade,
+                unit,
+                qty,
+                correction,
+                entries,
+            },
+        )
+        .collect();
+    let stock: Vec<StockLine> = db
+        .query_as(
+            "SELECT i.name AS item, i.grade, i.unit, CAST(SUM(k.qty) AS BIGINT) AS qty FROM sup_stock k \
+             JOIN sup_stores s ON s.id = k.store_id JOIN sup_items i ON i.id = k.item_id \
+             WHERE s.path >= $1 AND s.path < $2 GROUP BY i.name, i.grade, i.unit HAVING SUM(k.qty) > 0 \
+             ORDER BY i.name, i.grade",
+            args![p.as_str(), end.as_str()],
+        )
+        .await?;
+    let money: Vec<Mo> = db
+        .query_as(
+            "SELECT e.id, e.kind, e.dir, e.fen, e.lot, e.party, e.donor_kind, e.channel, e.reference, e.purpose, \
+             CASE WHEN o.id IS NOT NULL AND o.path >= $1 AND o.path < $2 THEN 1 ELSE 0 END AS other_in, \
+             e.reverses, e.at_ms, f.name AS fund \
+             FROM sup_money e JOIN sup_funds f ON f.id = e.fund_id LEFT JOIN sup_funds o ON o.id = e.other_fund \
+             WHERE f.path >= $1 AND f.path < $2 ORDER BY e.id",
+            args![p.as_str(), end.as_str()],
+        )
+        .await?;
+    let (mut money_in, mut money_out) = (Vec::new(), Vec::new());
+    for e in money {
+        if e.other_in == 1 {
+            continue; // between two funds of the area
+        }
+        let correction = e.kind == "correction";
+        let line = MoneyLine {
+            entry: e.id,
+            at_ms: e.at_ms,
+            fund: e.fund,
+            kind: e.kind.clone(),
+            party: if e.donor_kind == "anonymous" {
+                String::new()
+            } else {
+                e.party
+            },
+            donor_kind: e.donor_kind,
+            channel: e.channel,
+            purpose: e.purpose,
+            receipt_no: if e.kind == "spending" {
+                e.reference
+            } else {
+                String::new()
+            },
+            directed: e.lot,
+            fen: if correction { -e.fen } else { e.fen },
+            corrects: e.reverses,
+        };
+        // In: gifts (dir +1), and corrections taking a gift back (dir -1).
+        let is_in = (e.dir == 1) != correction;
+        if is_in {
+            money_in.push(line);
+        } else {
+            money_out.push(line);
+        }
+    }
+    let funds: Vec<FundLine> = db
+        .query_as(
+            "SELECT f.name AS fund, CAST(COALESCE((SELECT SUM(b.fen) FROM sup_fund_bal b WHERE b.fund_id = f.id), 0) AS BIGINT) AS balance_fen \
+             FROM sup_funds f WHERE f.path >= $1 AND f.path < $2 ORDER BY f.path, f.name",
+            args![p.as_str(), end.as_str()],
+        )
+        .await?;
+    Ok(Disclosure {
+        area: area.code,
+        name: area.name,
+        generated_ms: now,
+        generated_at: crate::web::html::datetime(now),
+        goods_in,
+        goods_out,
+        stock,
+        money_in,
+        money_out,
+        funds,
+    })
+}
+
+pub fn grade(g: &str, l: Lang) -> String {
+    if g.is_empty() {
+        String::new()
+    } else {
+        label(GRADES, g, l)
+    }
+}
+
+fn to_text(o: &GoodsOut, l: Lang) -> String {
+    let zh = l == Lang::Zh;
+    match o.to_kind.as_str() {
+        "loss" => (if zh {
+            "损耗/过期"
+        } else {
+            "loss or expiry"
+        })
+        .to_owned(),
+        "adjust" => (if zh {
+            "盘点调整"
+        } else {
+            "stock-take adjustment"
+        })
+        .to_owned(),
+        "donor" => format!("{}{}", if zh { "退回：" } else { "returned to " }, o.to),
+        _ => o.to.clone(),
+    }
+}
+
+/// The disclosure as table rows (a header first) for CSV and XLSX, in one language.
+pub fn rows(d: &Disclosure, l: Lang) -> Vec<Vec<String>> {
+    let zh = l == Lang::Zh;
+    let anon = if zh { "匿名" } else { "anonymous" };
+    let corr = |c: Option<i64>| match c {
+        Some(id) if zh => format!("更正第 {id} 条"),
+        Some(id) => format!("corrects entry {id}"),
+        None => String::new(),
+    };
+    let mut v = vec![if zh {
+        vec![
+            "类别",
+            "记录号",
+            "时间",
+            "来源/去向",
+            "物品/用途",
+            "等级",
+            "数量",
+            "单位",
+            "金额（元）",
+            "定向",
+            "备注",
+        ]
+    } else {
+        vec![
+            "section",
+            "entry",
+            "time",
+            "from / to",
+            "item / purpose",
+            "grade",
+            "quantity",
+            "unit",
+            "amount (yuan)",
+            "directed",
+            "note",
+        ]
+    }
+    .into_iter()
+    .map(str::to_owned)
+    .collect()];
+    for g in &d.goods_in {
+        v.push(vec![
+            (if zh { "物资接收" } else { "goods received" }).into(),
+            g.entry.to_string(),
+            crate::web::html::minutes(g.at_ms),
+            if g.from.is_empty() {
+                anon.into()
+            } else {
+                g.from.clone()
+            },
+            g.item.clone(),
+            grade(&g.grade, l),
+            g.qty.to_string(),
+            g.unit.clone(),
+            if g.value_fen != 0 {
+                super::yuan(g.value_fen)
+            } else {
+                String::new()
+            },
+            g.directed.clone(),
+            corr(g.corrects),
+        ]);
+    }
+    for o in &d.goods_out {
+        v.push(vec![
+            (if zh { "物资去向" } else { "goods given" }).into(),
+            o.entries
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            String::new(),
+            to_text(o, l),
+            o.item.clone(),
+            grade(&o.grade, l),
+            o.qty.to_string(),
+            o.unit.clone(),
+            String::new(),
+            String::new(),
+            if o.correction {
+                (if zh { "更正" } else { "correction" }).into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    for s in &d.stock {
+        v.push(vec![
+            (if zh { "物资结存" } else { "goods in stock" }).into(),
+            String::new(),
+            d.generated_at.clone(),
+            String::new(),
+            s.item.clone(),
+            grade(&s.grade, l),
+            s.qty.to_string(),
+            s.unit.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for (sec, lines) in [
+        (if zh { "资金收入" } else { "money received" }, &d.money_in),
+        (if zh { "资金支出" } else { "money spent" }, &d.money_out),
+    ] {
+        for m in lines {
+            v.push(vec![
+                sec.into(),
+                m.entry.to_string(),
+                crate::web::html::minutes(m.at_ms),
+                if m.party.is_empty() {
+                    anon.into()
+                } else {
+                    m.party.clone()
+                },
+                format!(
+                    "{}{}",
+                    label(super::MONEY_KINDS, &m.kind, l),
+                    if m.purpose.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {}", m.purpose)
+                    }
+                ),
+                String::new(),
+                String::new(),
+                String::new(),
+                super::yuan(m.fen),
+                m.directed.clone(),
+                [corr(m.corrects), m.receipt_no.clone(), m.fund.clone()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            ]);
+        }
+    }
+    for f in &d.funds {
+        v.push(vec![
+            (if zh { "资金结余" } else { "fund balance" }).into(),
+            String::new(),
+            d.generated_at.clone(),
+            f.fund.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            super::yuan(f.balance_fen),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    v
+}
+
+pub fn csv(d: &Disclosure, l: Lang) -> std::io::Result<Vec<u8>> {
+    let mut w = crate::registry::export::CsvExport::new(Vec::new())?;
+    for r in rows(d, l) {
+        w.row(&r)?;
+    }
+    w.into_inner()
+}
+
+pub fn xlsx(d: &Disclosure, l: Lang) -> std::io::Result<Vec<u8>> {
+    let rows = rows(d, l);
+    let mut w = crate::registry::xlsx::XlsxWriter::new(Vec::new(), "公示", rows[0].len())?;
+    for r in &rows {
+        w.row(r)?;
+    }
+    w.finish()
+}
