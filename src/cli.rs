@@ -203,6 +203,7 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 }
                 if let Some(n) = crate::vaccination::demo::create(&db).await? {
                     println!("Demo vaccination: {n} doses, a worklist with every tick-off reason (at /vaccination)");
+                }
                 if let Some(n) = crate::supplies::demo::create(&db).await? {
                     println!("Demo supplies: a depot, two supply points, a week of {n} goods movements and a fund (sign in as demo-keeper; the public page is /public/supplies/431102001)");
                 }

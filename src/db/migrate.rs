@@ -60,6 +60,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "vaccination",
         include_str!("../../migrations/0011_vaccination.sql"),
+    ),
     (
         12,
         "supplies",
