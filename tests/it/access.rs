@@ -840,6 +840,9 @@ async fn walk_followup(
         assert_no_leak(&format!("POST {route}"), &r.body, t);
         hit.push(("POST", route));
     }
+    hit
+}
+
 /// A checkpoint in the other grid where the target resident passed once; its id.
 async fn checkpoint_of_other_grid(db: &Db, t: &Target) -> i64 {
     use wardline::checkpoints::{self, ingest};
