@@ -11,5 +11,6 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::testing::retention::kinds());
     v.extend(crate::mobilization::retention::kinds());
     v.extend(crate::needs::retention::kinds());
+    v.extend(crate::zones::retention::kinds());
     v
 }

@@ -961,3 +961,109 @@ async fn the_testing_missing_list_shows_each_households_zone() {
         assert!(list.iter().any(|h| h.zone.is_some()) && list.iter().any(|h| h.zone.is_none()));
     }
 }
+
+#[tokio::test]
+async fn retention_removes_the_household_of_old_household_zones_and_keeps_the_figures() {
+    use wardline::audit::retention;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let now = wardline::db::now_ms();
+        let (old_hh, new_hh) = (fx.elsewhere[0], fx.elsewhere[1]);
+        // A household sealed at T0 for two days, long ago; another lifted yesterday; the
+        // building's zone (an area) also long over.
+        let old = declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(old_hh),
+                ..zone("", "sealed", T0, Some(T0 + 2 * DAY))
+            },
+            T0,
+        )
+        .await;
+        let area = declare(
+            db,
+            &fx.street,
+            &zone(&fx.building, "controlled", T0, Some(T0 + 2 * DAY)),
+            T0,
+        )
+        .await;
+        let recent = declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(new_hh),
+                ..zone("", "sealed", now - 3 * DAY, None)
+            },
+            now - 3 * DAY,
+        )
+        .await;
+        lifecycle::lift(
+            db,
+            &actor(&fx.street),
+            &fx.street,
+            recent,
+            &why(),
+            now - DAY,
+        )
+        .await
+        .unwrap();
+        let c1 = areas::by_code(db, C1).await.unwrap().unwrap();
+        let (a, b) = figures::day_window("2026-03-03").unwrap();
+        let before = figures::by_area(db, &fx.hq, &c1, a, b).await.unwrap().0;
+        assert_eq!(before.sealed, recount(db, &[old_hh]).await);
+
+        let pol = retention::policy(&wardline::zones::retention::kinds(), &[]).unwrap();
+        let dry = retention::run(db, &wardline::audit::Actor::cli(), &pol, now, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            dry.total(),
+            2,
+            "{}: the zone and its one change with a reason",
+            t.name
+        );
+        retention::run(db, &wardline::audit::Actor::cli(), &pol, now, false)
+            .await
+            .unwrap();
+
+        let row = db
+            .query_one(
+                "SELECT household_id, reason FROM zones WHERE id = $1",
+                args![old],
+            )
+            .await
+            .unwrap();
+        assert!(
+            row.opt_int(0).is_none() && row.text(1).is_empty(),
+            "{}",
+            t.name
+        );
+        let kept: Option<i64> = db
+            .scalar(
+                "SELECT household_id FROM zones WHERE id = $1",
+                args![recent],
+            )
+            .await
+            .unwrap();
+        assert_eq!(kept, Some(new_hh), "a zone ended yesterday is kept whole");
+        let reason: String = db
+            .scalar("SELECT reason FROM zones WHERE id = $1", args![area])
+            .await
+            .unwrap();
+        assert!(!reason.is_empty(), "area zones are not personal");
+        // The figures of that day are the same.
+        let after = figures::by_area(db, &fx.hq, &c1, a, b).await.unwrap().0;
+        assert_eq!(after, before, "{}", t.name);
+        // And the household no longer shows it.
+        assert!(zones::for_household(db, old_hh, T0 + DAY)
+            .await
+            .unwrap()
+            .is_none_or(|z| z.id != old));
+        let again = retention::run(db, &wardline::audit::Actor::cli(), &pol, now, true)
+            .await
+            .unwrap();
+        assert_eq!(again.total(), 0);
+    }
+}
