@@ -1067,3 +1067,93 @@ async fn retention_removes_the_household_of_old_household_zones_and_keeps_the_fi
         assert_eq!(again.total(), 0);
     }
 }
+
+#[tokio::test]
+async fn no_epidemic_candidates_and_hqs_confirmation() {
+    use wardline::testing::no_epidemic;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let now = wardline::db::now_ms();
+        // A positive in C1 three days ago.
+        let (rid, hid, path) = {
+            let r = db
+                .query_one(
+                    "SELECT id, household_id, path FROM residents WHERE path >= $1 AND path < $2 ORDER BY id LIMIT 1",
+                    args![C1, format!("{C1}~")],
+                )
+                .await
+                .unwrap();
+            (r.int(0), r.int(1), r.string(2))
+        };
+        crate::common::exec(
+            db,
+            "INSERT INTO test_persons (round_id, resident_id, household_id, path, status, barcode, first_barcode, first_ms, updated_ms) \
+             VALUES (1, $1, $2, $3, 'positive', 'T1', 'T1', $4, $4)",
+            args![rid, hid, path.as_str(), now - 3 * DAY],
+        )
+        .await;
+        let street = areas::by_code(db, STREET).await.unwrap().unwrap();
+        let names = |v: &[no_epidemic::Candidate]| {
+            v.iter().map(|c| c.area.code.clone()).collect::<Vec<_>>()
+        };
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 14, now)
+            .await
+            .unwrap();
+        assert!(!names(&v).contains(&C1.to_owned()), "{}", t.name);
+        assert!(names(&v).contains(&C2.to_owned()));
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 2, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            v[0].area.code, C1,
+            "after 2 days: C1 first (it had a positive)"
+        );
+        assert_eq!(v[0].last_positive_ms, Some(now - 3 * DAY));
+
+        // Only HQ confirms; a community with a recent positive is refused; once only.
+        let err = no_epidemic::confirm(db, &actor(&fx.street), &fx.street, C2, 14, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)));
+        let err = no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C1, 14, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+        no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C2, 14, "连续14天无新增", now)
+            .await
+            .unwrap();
+        let err = no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C2, 14, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)));
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 14, now)
+            .await
+            .unwrap();
+        let c2 = v.iter().find(|c| c.area.code == C2).unwrap();
+        assert_eq!(c2.confirmed_ms, Some(now));
+        let n: i64 = db
+            .scalar(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'no_epidemic_confirmed'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        // A controlled community is listed with its zone, and not confirmed while it stands.
+        declare(db, &fx.hq, &zone(C1, "controlled", now - HOUR, None), now).await;
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 2, now)
+            .await
+            .unwrap();
+        assert!(!v[0].may_confirm());
+        let err = no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C1, 2, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)));
+        // Outside the scope: nothing.
+        assert!(matches!(
+            no_epidemic::candidates(db, &fx.c2, &street, 14, now).await,
+            Err(AppError::NotFound)
+        ));
+    }
+}

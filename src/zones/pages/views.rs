@@ -144,6 +144,9 @@ pub fn area(l: Lang, v: &AreaView) -> Markup {
                 a.btn #zone-declare href={ "/zones/new?area=" (url_enc(&a.code)) } { (t(l, "zone-declare")) }
             }
             a.btn.alt #zone-figures href={ "/zones/figures?area=" (url_enc(&a.code)) } { (t(l, "zone-figures")) }
+            @if a.level <= 5 {
+                a.btn.alt #zone-candidates href={ "/zones/candidates?area=" (url_enc(&a.code)) } { (t(l, "zone-candidates")) }
+            }
             a.btn.alt href={ "/areas/" (url_enc(&a.code)) } { (t(l, "zone-to-area")) }
             @if let Some(p) = v.parent {
                 a.btn.alt #zone-up href={ "/zones?area=" (url_enc(&p.code)) } { "‹ " (p.name) }
