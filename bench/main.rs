@@ -16,6 +16,7 @@ mod mobilization;
 mod needs;
 mod pages;
 mod testing;
+mod zones;
 
 struct Bench {
     name: &'static str,
@@ -86,6 +87,12 @@ const BENCHES: &[Bench] = &[
         about: "residents' needs (--scale = open needs in one community, default 10,000): the queue page p50/p95/p99 (also page 2, urgency 1, a volunteer's tasks); 1,000 volunteers claiming, starting and finishing their own needs at once (changes/s, latency, lost updates); 200 needs raced for by 2-8 volunteers each (one winner each)",
         default_scale: 10_000,
         run: |c| Box::pin(needs::needs(c)),
+    },
+    Bench {
+        name: "zones",
+        about: "zones over a district of --scale residents (default 1,000,000; every 10th building sealed, 5th grid controlled, 3rd community precaution, 1,000 households sealed, as many lifted): district figures now and on a past day p50/p95/p99; the zone in force for 1, 50 and 400 households",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(zones::zones(c)),
     },
 ];
 
