@@ -20,6 +20,7 @@ mod quarantine;
 mod supplies;
 mod testing;
 mod vaccination;
+mod zones;
 
 struct Bench {
     name: &'static str,
@@ -96,18 +97,30 @@ const BENCHES: &[Bench] = &[
         about: "the pass log (issue 14): entries/s through the HTTP API (32 connections, single passes and 500-line offline uploads) with the ratio to an axum hello world; figures p50/p95/p99 at --scale entries (default 10,000,000) from the tallies; ingest rate while the purge deletes 1,000,000 expired entries",
         default_scale: 10_000_000,
         run: |c| Box::pin(checkpoints::checkpoints(c)),
+    },
+    Bench {
         name: "quarantine",
         about: "health follow-up (--scale = residents, each under an active order, default 200,000): generating the day's checks (target < 5 s), a grid worker's worklist p50/p95/p99 (target < 50 ms), check ingest through HTTP with 16 connections (target >= 2,000/s on SQLite)",
         default_scale: 200_000,
         run: |c| Box::pin(quarantine::quarantine(c)),
+    },
+    Bench {
         name: "vaccination",
         about: "vaccination outreach on a demo city (--scale = residents, default 1,000,000): import of 1,000,000 dose rows by ID number (rows/s, ratio to sqlite3 .import), coverage by age band of the city and of every community, one grid's 60+ worklist",
         default_scale: 1_000_000,
         run: |c| Box::pin(vaccination::vaccination(c)),
+    },
+    Bench {
         name: "supplies",
         about: "supplies (--scale = movements on one store's card, default 1,000,000): stock balance and stock card pages p50/p95 (target < 20 ms), the district's public disclosure p50/p95 (target < 100 ms), 1,000 concurrent handouts against 500 boxes (exactly 500 succeed, balance 0)",
         default_scale: 1_000_000,
         run: |c| Box::pin(supplies::supplies(c)),
+    },
+    Bench {
+        name: "zones",
+        about: "zones over a district of --scale residents (default 1,000,000; every 10th building sealed, 5th grid controlled, 3rd community precaution, 1,000 households sealed, as many lifted): district figures now and on a past day p50/p95/p99; the zone in force for 1, 50 and 400 households",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(zones::zones(c)),
     },
 ];
 

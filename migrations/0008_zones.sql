@@ -49,3 +49,18 @@ CREATE TABLE zone_changes (
     at_ms BIGINT NOT NULL
 );
 CREATE INDEX zone_changes_zone ON zone_changes (zone_id, id);
+
+-- "No-epidemic" communities (无疫社区/小区) confirmed by HQ: a community/village with no new
+-- positive for `days` days when confirmed. The candidates are computed (testing's positives);
+-- this keeps who confirmed which, when, and on what evidence.
+CREATE TABLE no_epidemic (
+    id {{id}},
+    area_id BIGINT NOT NULL REFERENCES areas(id),
+    path {{ctext}} NOT NULL,
+    days BIGINT NOT NULL,
+    last_positive_ms BIGINT,
+    note TEXT NOT NULL DEFAULT '',
+    confirmed_by TEXT NOT NULL,
+    confirmed_ms BIGINT NOT NULL
+);
+CREATE INDEX no_epidemic_path ON no_epidemic (path, confirmed_ms);

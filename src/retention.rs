@@ -15,5 +15,6 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::quarantine::retention::kinds());
     v.extend(crate::vaccination::retention::kinds());
     v.extend(crate::supplies::retention::kinds());
+    v.extend(crate::zones::retention::kinds());
     v
 }

@@ -14,6 +14,7 @@ pub mod api;
 pub mod coverage;
 pub mod household_watch;
 pub mod ingest;
+pub mod no_epidemic;
 pub mod pages;
 pub mod results;
 pub mod retention;

@@ -22,6 +22,7 @@ pub mod figures;
 pub mod household_watch;
 pub mod lifecycle;
 pub mod pages;
+pub mod retention;
 
 use std::collections::HashMap;
 

@@ -961,3 +961,199 @@ async fn the_testing_missing_list_shows_each_households_zone() {
         assert!(list.iter().any(|h| h.zone.is_some()) && list.iter().any(|h| h.zone.is_none()));
     }
 }
+
+#[tokio::test]
+async fn retention_removes_the_household_of_old_household_zones_and_keeps_the_figures() {
+    use wardline::audit::retention;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let now = wardline::db::now_ms();
+        let (old_hh, new_hh) = (fx.elsewhere[0], fx.elsewhere[1]);
+        // A household sealed at T0 for two days, long ago; another lifted yesterday; the
+        // building's zone (an area) also long over.
+        let old = declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(old_hh),
+                ..zone("", "sealed", T0, Some(T0 + 2 * DAY))
+            },
+            T0,
+        )
+        .await;
+        let area = declare(
+            db,
+            &fx.street,
+            &zone(&fx.building, "controlled", T0, Some(T0 + 2 * DAY)),
+            T0,
+        )
+        .await;
+        let recent = declare(
+            db,
+            &fx.street,
+            &NewZone {
+                household: Some(new_hh),
+                ..zone("", "sealed", now - 3 * DAY, None)
+            },
+            now - 3 * DAY,
+        )
+        .await;
+        lifecycle::lift(
+            db,
+            &actor(&fx.street),
+            &fx.street,
+            recent,
+            &why(),
+            now - DAY,
+        )
+        .await
+        .unwrap();
+        let c1 = areas::by_code(db, C1).await.unwrap().unwrap();
+        let (a, b) = figures::day_window("2026-03-03").unwrap();
+        let before = figures::by_area(db, &fx.hq, &c1, a, b).await.unwrap().0;
+        assert_eq!(before.sealed, recount(db, &[old_hh]).await);
+
+        let pol = retention::policy(&wardline::zones::retention::kinds(), &[]).unwrap();
+        let dry = retention::run(db, &wardline::audit::Actor::cli(), &pol, now, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            dry.total(),
+            2,
+            "{}: the zone and its one change with a reason",
+            t.name
+        );
+        retention::run(db, &wardline::audit::Actor::cli(), &pol, now, false)
+            .await
+            .unwrap();
+
+        let row = db
+            .query_one(
+                "SELECT household_id, reason FROM zones WHERE id = $1",
+                args![old],
+            )
+            .await
+            .unwrap();
+        assert!(
+            row.opt_int(0).is_none() && row.text(1).is_empty(),
+            "{}",
+            t.name
+        );
+        let kept: Option<i64> = db
+            .scalar(
+                "SELECT household_id FROM zones WHERE id = $1",
+                args![recent],
+            )
+            .await
+            .unwrap();
+        assert_eq!(kept, Some(new_hh), "a zone ended yesterday is kept whole");
+        let reason: String = db
+            .scalar("SELECT reason FROM zones WHERE id = $1", args![area])
+            .await
+            .unwrap();
+        assert!(!reason.is_empty(), "area zones are not personal");
+        // The figures of that day are the same.
+        let after = figures::by_area(db, &fx.hq, &c1, a, b).await.unwrap().0;
+        assert_eq!(after, before, "{}", t.name);
+        // And the household no longer shows it.
+        assert!(zones::for_household(db, old_hh, T0 + DAY)
+            .await
+            .unwrap()
+            .is_none_or(|z| z.id != old));
+        let again = retention::run(db, &wardline::audit::Actor::cli(), &pol, now, true)
+            .await
+            .unwrap();
+        assert_eq!(again.total(), 0);
+    }
+}
+
+#[tokio::test]
+async fn no_epidemic_candidates_and_hqs_confirmation() {
+    use wardline::testing::no_epidemic;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let now = wardline::db::now_ms();
+        // A positive in C1 three days ago.
+        let (rid, hid, path) = {
+            let r = db
+                .query_one(
+                    "SELECT id, household_id, path FROM residents WHERE path >= $1 AND path < $2 ORDER BY id LIMIT 1",
+                    args![C1, format!("{C1}~")],
+                )
+                .await
+                .unwrap();
+            (r.int(0), r.int(1), r.string(2))
+        };
+        crate::common::exec(
+            db,
+            "INSERT INTO test_persons (round_id, resident_id, household_id, path, status, barcode, first_barcode, first_ms, updated_ms) \
+             VALUES (1, $1, $2, $3, 'positive', 'T1', 'T1', $4, $4)",
+            args![rid, hid, path.as_str(), now - 3 * DAY],
+        )
+        .await;
+        let street = areas::by_code(db, STREET).await.unwrap().unwrap();
+        let names = |v: &[no_epidemic::Candidate]| {
+            v.iter().map(|c| c.area.code.clone()).collect::<Vec<_>>()
+        };
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 14, now)
+            .await
+            .unwrap();
+        assert!(!names(&v).contains(&C1.to_owned()), "{}", t.name);
+        assert!(names(&v).contains(&C2.to_owned()));
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 2, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            v[0].area.code, C1,
+            "after 2 days: C1 first (it had a positive)"
+        );
+        assert_eq!(v[0].last_positive_ms, Some(now - 3 * DAY));
+
+        // Only HQ confirms; a community with a recent positive is refused; once only.
+        let err = no_epidemic::confirm(db, &actor(&fx.street), &fx.street, C2, 14, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)));
+        let err = no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C1, 14, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+        no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C2, 14, "连续14天无新增", now)
+            .await
+            .unwrap();
+        let err = no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C2, 14, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)));
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 14, now)
+            .await
+            .unwrap();
+        let c2 = v.iter().find(|c| c.area.code == C2).unwrap();
+        assert_eq!(c2.confirmed_ms, Some(now));
+        let n: i64 = db
+            .scalar(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'no_epidemic_confirmed'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        // A controlled community is listed with its zone, and not confirmed while it stands.
+        declare(db, &fx.hq, &zone(C1, "controlled", now - HOUR, None), now).await;
+        let v = no_epidemic::candidates(db, &fx.hq, &street, 2, now)
+            .await
+            .unwrap();
+        assert!(!v[0].may_confirm());
+        let err = no_epidemic::confirm(db, &actor(&fx.hq), &fx.hq, C1, 2, "", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)));
+        // Outside the scope: nothing.
+        assert!(matches!(
+            no_epidemic::candidates(db, &fx.c2, &street, 14, now).await,
+            Err(AppError::NotFound)
+        ));
+    }
+}

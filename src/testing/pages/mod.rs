@@ -15,6 +15,7 @@ mod lookup;
 mod lookup_views;
 pub mod missing;
 mod missing_views;
+pub mod no_epidemic;
 pub mod resident_part;
 mod rounds;
 mod rounds_views;
@@ -112,4 +113,5 @@ pub fn routes() -> Router<AppState> {
         .merge(self::missing::routes())
         .merge(self::collect::routes())
         .merge(self::lab::routes())
+        .merge(self::no_epidemic::routes())
 }

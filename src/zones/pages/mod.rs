@@ -185,6 +185,7 @@ async fn area_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<AreaQuery>) -
             children: &children,
             names: &names,
             can_declare: engine::can_declare(r) && scope.contains(&a.path) && a.level >= 5,
+            in_scope: scope.contains(&a.path),
             done: q.done.trim(),
             now,
         };

@@ -121,6 +121,9 @@ pub struct AreaView<'a> {
     pub children: &'a [(Area, Option<ZoneInForce>)],
     pub names: &'a Names,
     pub can_declare: bool,
+    /// The area lies within the reader's scope (not only over it): its figures, candidates and
+    /// registry page are linked.
+    pub in_scope: bool,
     pub done: &'a str,
     pub now: i64,
 }
@@ -143,8 +146,13 @@ pub fn area(l: Lang, v: &AreaView) -> Markup {
             @if v.can_declare {
                 a.btn #zone-declare href={ "/zones/new?area=" (url_enc(&a.code)) } { (t(l, "zone-declare")) }
             }
-            a.btn.alt #zone-figures href={ "/zones/figures?area=" (url_enc(&a.code)) } { (t(l, "zone-figures")) }
-            a.btn.alt href={ "/areas/" (url_enc(&a.code)) } { (t(l, "zone-to-area")) }
+            @if v.in_scope {
+                a.btn.alt #zone-figures href={ "/zones/figures?area=" (url_enc(&a.code)) } { (t(l, "zone-figures")) }
+                @if a.level <= 5 {
+                    a.btn.alt #zone-candidates href={ "/zones/candidates?area=" (url_enc(&a.code)) } { (t(l, "zone-candidates")) }
+                }
+                a.btn.alt href={ "/areas/" (url_enc(&a.code)) } { (t(l, "zone-to-area")) }
+            }
             @if let Some(p) = v.parent {
                 a.btn.alt #zone-up href={ "/zones?area=" (url_enc(&p.code)) } { "‹ " (p.name) }
             }
