@@ -124,11 +124,13 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/needs.ftl")),
             "\n",
             include_str!(concat!("ftl/", $lang, "/zones.ftl")),
-            "
-",
+            "\n",
             include_str!(concat!("ftl/", $lang, "/checkpoints.ftl")),
+            "\n",
             include_str!(concat!("ftl/", $lang, "/quarantine.ftl")),
+            "\n",
             include_str!(concat!("ftl/", $lang, "/vaccination.ftl")),
+            "\n",
             include_str!(concat!("ftl/", $lang, "/supplies.ftl")),
         )
     };

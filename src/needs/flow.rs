@@ -684,7 +684,7 @@ pub async fn queue(
             params.clone(),
         )
         .await?;
-    // Within the same urgency, the households in a sealed zone first: nobody there may go out.
+    // Within the same urgency, the households in a sealed zone first: nobody there may go out…
     let (sealed, sp) = crate::zones::sealed_sql(
         db,
         path,
@@ -695,10 +695,13 @@ pub async fn queue(
     )
     .await?;
     params.extend(sp);
+    // … and so are households with someone under quarantine (issue 15).
+    params.push(crate::quarantine::day_of(crate::db::now_ms()).into());
+    let quarantined = crate::quarantine::under_order_sql("n.household_id", params.len());
     params.push(f.limit.clamp(1, 500).into());
     params.push(f.offset.max(0).into());
     let sql = format!(
-        "SELECT {} FROM {} WHERE {cond} ORDER BY n.urgency, CASE WHEN {sealed} THEN 0 ELSE 1 END, \
+        "SELECT {} FROM {} WHERE {cond} ORDER BY n.urgency, CASE WHEN {sealed} OR {quarantined} THEN 0 ELSE 1 END, \
          n.created_ms, n.id LIMIT ${} OFFSET ${}",
         super::COLS,
         super::FROM,

@@ -230,6 +230,8 @@ pub struct Need {
     pub tags: i64,
     /// The zone in force over the household now (filled by [`with_tags`]).
     pub zone: Option<crate::zones::ZoneInForce>,
+    /// Someone in the household is under a quarantine order now (filled by [`with_tags`]).
+    pub quarantined: bool,
 }
 
 impl Need {
@@ -300,6 +302,7 @@ impl FromRow for Need {
             // Filled by `with_tags`.
             tags: 0,
             zone: None,
+            quarantined: false,
         })
     }
 }
@@ -368,8 +371,11 @@ crate::from_row!(HouseholdTags { household_id, tags });
 pub async fn with_tags(db: &Db, needs: &mut [Need]) -> AppResult<()> {
     let ids: Vec<i64> = needs.iter().map(|n| n.household_id).collect();
     let tags = household_tags(db, &ids).await?;
-    let zones = crate::zones::for_households(db, &ids, crate::db::now_ms()).await?;
+    let now = crate::db::now_ms();
+    let zones = crate::zones::for_households(db, &ids, now).await?;
+    let quarantined = crate::quarantine::households_under_order(db, &ids, now).await?;
     for n in needs {
+        n.quarantined = quarantined.contains(&n.household_id);
         n.tags = tags.get(&n.household_id).copied().unwrap_or(0);
         n.zone = zones.get(&n.household_id).cloned();
     }

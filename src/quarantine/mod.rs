@@ -311,6 +311,16 @@ pub async fn households_under_order(db: &Db, ids: &[i64], at_ms: i64) -> DbResul
     Ok(out)
 }
 
+/// A SQL condition true for rows whose household (`hh_col`) has someone under an active order
+/// on the China-time day given as parameter `$n` ([`day_of`] of the moment): for ordering lists
+/// ("quarantined first") with one index probe per row (`quarantine_orders_household`).
+pub fn under_order_sql(hh_col: &str, n: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM quarantine_orders q WHERE q.household_id = {hh_col} \
+         AND q.status = 'active' AND q.start_day <= ${n})"
+    )
+}
+
 /// The household a household link (户码) opens. The links belong to the needs capability (its
 /// table `household_links`); this reads the one row, so the health pages stay below needs.
 pub async fn link_household(db: &Db, token: &str) -> AppResult<Option<i64>> {

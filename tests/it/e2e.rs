@@ -1514,66 +1514,10 @@ fn browser_zones_officer_declares_extends_and_lifts_on_a_phone() {
 
 async fn zones_browser_test() {
     if !browser_here("zones browser test") {
-// ---- Checkpoints: a visitor registers on their phone; a checker on a 360-px phone logs a
-// resident (code → pass), confirms the visitor, logs a car with two passengers and persuades
-// one to return; the officer sees the figures ----
-
-#[test]
-fn browser_checkpoints_checker_logs_passes_officer_sees_figures() {
-    on_big_stack("e2e-checkpoints", checkpoints_browser_test);
-}
-
-async fn checkpoints_browser_test() {
-    if !browser_here("checkpoints browser test") {
-// ---- Supplies (issue 17): a keeper receives a directed gift and moves it by a trip, a
-// volunteer hands two boxes out through a need, an officer records a cash gift and a spending
-// approved by two, and the public page shows it all without any household ----
-
-#[test]
-fn browser_supplies_gift_trip_handout_money_and_public_page() {
-    on_big_stack("e2e-supplies", supplies_browser_test);
-}
-
-async fn supplies_browser_test() {
-    if !browser_here("supplies browser test") {
         return;
     }
     let t = common::backends().await.remove(0);
     common::demo(&t.db, 2000, 3).await;
-// ---- Health follow-up (issue 15): the grid worker's worklist on a phone (well, fever →
-// referral, missed) → a resident self-reports through the household link → the officer
-// releases an order and prints the release notice ----
-
-#[test]
-fn browser_quarantine_worklist_self_report_release() {
-    on_big_stack("e2e-quarantine", quarantine_browser_test);
-}
-
-async fn quarantine_browser_test() {
-    if !browser_here("quarantine browser test") {
-        return;
-    }
-    let t = common::backends().await.remove(0);
-    wardline::registry::areas::ensure_national(&t.db, "431102")
-        .await
-        .expect("areas");
-    common::demo_under(&t.db, 2000, 3, wardline::cli::DEMO_COMMUNITY).await;
-// ---- Vaccination outreach (issue 16): the grid worker works the 60+ list on a 360-px phone,
-// calls one person, defers one with a recheck date, books a ride for another and records a
-// dose; the officer sees coverage by age band move ----
-
-#[test]
-fn browser_vaccination_grid_worker_works_the_list() {
-    on_big_stack("e2e-vaccination", vaccination_browser_test);
-}
-
-async fn vaccination_browser_test() {
-    if !browser_here("vaccination browser test") {
-        return;
-    }
-    let t = common::backends().await.remove(0);
-    // The demo community alone, so that the demo grid worker's grid has older people.
-    common::demo_under(&t.db, 3000, 3, wardline::cli::DEMO_COMMUNITY).await;
     wardline::cli::create_demo_accounts(&t.db)
         .await
         .expect("demo accounts");
@@ -1582,21 +1526,6 @@ async fn vaccination_browser_test() {
         .await
         .unwrap_or_else(|e| panic!("starting the browser: {e}"));
     let result = zones_flow(&mut b, addr, &t.db).await;
-    wardline::cli::create_demo_mobilization(&t.db)
-        .await
-        .expect("demo volunteers");
-    wardline::checkpoints::demo::create(&t.db)
-        .await
-        .expect("demo checkpoints");
-    let addr = common::serve(&t.db).await;
-    let mut b = Browser::start_sized(&format!("e2e-checkpoints-{}", t.name), 360, 740)
-        .await
-        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
-    let result = checkpoints_flow(&mut b, addr, &t.db).await;
-    let mut b = Browser::start_sized(&format!("e2e-vaccination-{}", t.name), 360, 740)
-        .await
-        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
-    let result = vaccination_flow(&mut b, addr, &t.db).await;
     if let Err(e) = result {
         let shot = b.screenshot("failure").await;
         let url = b.url().await.unwrap_or_default();
@@ -1607,8 +1536,6 @@ async fn vaccination_browser_test() {
         b.quit().await;
         panic!(
             "[{}] zones end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
-            "[{}] checkpoints end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
-            "[{}] vaccination end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
             t.name,
             text.chars().take(2500).collect::<String>()
         );
@@ -1785,6 +1712,55 @@ async fn zones_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) ->
     b.wait_text("h1", "Zone figures").await?;
     fits_360(b, "the figures").await?;
     b.screenshot("zones-07-figures-en").await?;
+    Ok(())
+}
+
+// ---- Checkpoints: a visitor registers on their phone; a checker on a 360-px phone logs a
+// resident (code → pass), confirms the visitor, logs a car with two passengers and persuades
+// one to return; the officer sees the figures ----
+
+#[test]
+fn browser_checkpoints_checker_logs_passes_officer_sees_figures() {
+    on_big_stack("e2e-checkpoints", checkpoints_browser_test);
+}
+
+async fn checkpoints_browser_test() {
+    if !browser_here("checkpoints browser test") {
+        return;
+    }
+    let t = common::backends().await.remove(0);
+    common::demo(&t.db, 2000, 3).await;
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    wardline::cli::create_demo_mobilization(&t.db)
+        .await
+        .expect("demo volunteers");
+    wardline::checkpoints::demo::create(&t.db)
+        .await
+        .expect("demo checkpoints");
+    let addr = common::serve(&t.db).await;
+    let mut b = Browser::start_sized(&format!("e2e-checkpoints-{}", t.name), 360, 740)
+        .await
+        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
+    let result = checkpoints_flow(&mut b, addr, &t.db).await;
+    if let Err(e) = result {
+        let shot = b.screenshot("failure").await;
+        let url = b.url().await.unwrap_or_default();
+        let text = match b.find("body").await {
+            Ok(el) => b.text(&el).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        b.quit().await;
+        panic!(
+            "[{}] checkpoints end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            t.name,
+            text.chars().take(2500).collect::<String>()
+        );
+    }
+    b.quit().await;
+}
+
 async fn checkpoints_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
     let base = format!("http://{addr}");
     let err = |e: wardline::error::AppError| e.to_string();
@@ -1925,6 +1901,31 @@ async fn checkpoints_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::
         .await
         .map_err(|e| e.to_string())?;
     ensure!(n == 3, "the car's three people: {n}");
+    Ok(())
+}
+
+// ---- Health follow-up (issue 15): the grid worker's worklist on a phone (well, fever →
+// referral, missed) → a resident self-reports through the household link → the officer
+// releases an order and prints the release notice ----
+
+#[test]
+fn browser_quarantine_worklist_self_report_release() {
+    on_big_stack("e2e-quarantine", quarantine_browser_test);
+}
+
+async fn quarantine_browser_test() {
+    if !browser_here("quarantine browser test") {
+        return;
+    }
+    let t = common::backends().await.remove(0);
+    wardline::registry::areas::ensure_national(&t.db, "431102")
+        .await
+        .expect("areas");
+    common::demo_under(&t.db, 2000, 3, wardline::cli::DEMO_COMMUNITY).await;
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    let addr = common::serve(&t.db).await;
     in_browser("e2e-quarantine", &t, addr, quarantine_flow).await;
 }
 
@@ -2092,6 +2093,48 @@ async fn quarantine_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::D
     b.screenshot("quarantine-release-notice-zh").await?;
     Ok(())
 }
+
+// ---- Vaccination outreach (issue 16): the grid worker works the 60+ list on a 360-px phone,
+// calls one person, defers one with a recheck date, books a ride for another and records a
+// dose; the officer sees coverage by age band move ----
+
+#[test]
+fn browser_vaccination_grid_worker_works_the_list() {
+    on_big_stack("e2e-vaccination", vaccination_browser_test);
+}
+
+async fn vaccination_browser_test() {
+    if !browser_here("vaccination browser test") {
+        return;
+    }
+    let t = common::backends().await.remove(0);
+    // The demo community alone, so that the demo grid worker's grid has older people.
+    common::demo_under(&t.db, 3000, 3, wardline::cli::DEMO_COMMUNITY).await;
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    let addr = common::serve(&t.db).await;
+    let mut b = Browser::start_sized(&format!("e2e-vaccination-{}", t.name), 360, 740)
+        .await
+        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
+    let result = vaccination_flow(&mut b, addr, &t.db).await;
+    if let Err(e) = result {
+        let shot = b.screenshot("failure").await;
+        let url = b.url().await.unwrap_or_default();
+        let text = match b.find("body").await {
+            Ok(el) => b.text(&el).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        b.quit().await;
+        panic!(
+            "[{}] vaccination end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
+            t.name,
+            text.chars().take(2500).collect::<String>()
+        );
+    }
+    b.quit().await;
+}
+
 async fn vaccination_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
     let base = format!("http://{addr}");
     let community = wardline::cli::DEMO_COMMUNITY;
@@ -2263,6 +2306,22 @@ async fn vax_press(b: &Browser, css: &str) -> R<()> {
     let el = b.find(css).await?;
     b.click(&el).await
 }
+
+// ---- Supplies (issue 17): a keeper receives a directed gift and moves it by a trip, a
+// volunteer hands two boxes out through a need, an officer records a cash gift and a spending
+// approved by two, and the public page shows it all without any household ----
+
+#[test]
+fn browser_supplies_gift_trip_handout_money_and_public_page() {
+    on_big_stack("e2e-supplies", supplies_browser_test);
+}
+
+async fn supplies_browser_test() {
+    if !browser_here("supplies browser test") {
+        return;
+    }
+    let t = common::backends().await.remove(0);
+    common::demo(&t.db, 2000, 3).await;
     wardline::cli::create_demo_accounts(&t.db)
         .await
         .expect("demo accounts");

@@ -66,15 +66,19 @@ const ROOMS: &[Room] = &[
     room("zones", CAPABILITY, &[]),
     room("testing", CAPABILITY, &["zones"]), // shows the zone in force; no-epidemic candidates
     room("mobilization", CAPABILITY, &[]),
-    room("needs", CAPABILITY, &["mobilization", "zones"]), // asks mobilization for volunteers
+    room("quarantine", CAPABILITY, &["testing", "mobilization"]),
+    // asks mobilization for volunteers; sealed and quarantined households' needs sort first
+    room(
+        "needs",
+        CAPABILITY,
+        &["mobilization", "zones", "quarantine"],
+    ),
     room(
         "checkpoints",
         CAPABILITY,
         &["zones", "testing", "mobilization"],
     ), // places, duty, tests, zones
-    room("needs", CAPABILITY, &["mobilization"]), // asks mobilization for volunteers
-    room("quarantine", CAPABILITY, &["testing", "mobilization"]),
-    room("vaccination", CAPABILITY, &["needs"]),  // transport goes through the needs engine
+    room("vaccination", CAPABILITY, &["needs"]), // transport goes through the needs engine
     room("supplies", CAPABILITY, &["needs", "mobilization"]),
     // Top: the composition. May use anything; nothing below may use it.
     room("config", TOP, &[]),    // the configuration file and environment

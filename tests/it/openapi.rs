@@ -282,35 +282,25 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "/followup/self-report" => serde_json::json!({"token": household_link(db, hid).await, "resident_id": rid, "temperature": "36.6", "client_id": "api-s1"}).to_string(),
             "/followup/contacts" => serde_json::json!({"household_id": hid, "outcome": "well", "client_id": "api-l1"}).to_string(),
             "/followup/order-ends" => serde_json::json!({"order_id": quarantine_order(db, rid).await, "reason": "released", "override_reason": "the test's own"}).to_string(),
-            other => panic!("a POST route without a test body: {other}"),
-        };
-        // Zones are declared by HQ (the administrator may not).
-        let (r, admin_auth) = if route.starts_with("/zones") {
-            (zone, &auth)
-        } else {
-            (r, &admin_auth)
             "/checkpoints/{id}/ops" => serde_json::json!({"op": "person", "client_id": "c1", "direction": "in",
                 "person": {"code": rcode}, "health_code": "green", "temperature": 36.5, "decision": "pass"}).to_string(),
             "/checkpoints/{id}/batch" => serde_json::json!({"op": "vehicle", "client_id": "c2", "direction": "out",
                 "plate": "湘M12345", "class": "car", "occupants": [{"person": {"code": rcode},
                 "health_code": "green", "decision": "pass"}]}).to_string(),
-            other => panic!("a POST route without a test body: {other}"),
-        };
-        let r = if route.starts_with("/checkpoints") {
-            cp.id
-        } else {
-            r
-        };
-        let path = format!("/api/v1{}", route.replace("{id}", &r.to_string()));
             "/vaccination/residents/{id}/doses" => serde_json::json!({"product": "adenovirus", "given_on": wardline::vaccination::ymd(wardline::vaccination::today()), "client_id": "vd1"}).to_string(),
             "/vaccination/residents/{id}/tickoffs" => serde_json::json!({"reason": "not_reached", "client_id": "vt1"}).to_string(),
             "/vaccination/residents/{id}/rides" => serde_json::json!({"site": "区人民医院", "on_day": wardline::vaccination::ymd(wardline::vaccination::today() + 1), "client_id": "vr1"}).to_string(),
             other => panic!("a POST route without a test body: {other}"),
         };
-        let id = if route.starts_with("/vaccination") {
-            rid
+        // Zones are declared by HQ (the administrator may not).
+        let (id, admin_auth) = if route.starts_with("/zones") {
+            (zone, &auth)
+        } else if route.starts_with("/checkpoints") {
+            (cp.id, &admin_auth)
+        } else if route.starts_with("/vaccination") {
+            (rid, &admin_auth)
         } else {
-            r
+            (r, &admin_auth)
         };
         let path = format!("/api/v1{}", route.replace("{id}", &id.to_string()));
         let resp = crate::common::request(

@@ -921,6 +921,28 @@ async fn the_needs_queue_shows_the_zone_and_puts_sealed_households_first_within_
             v[3].zone.as_ref().map(|z| z.kind),
             Some(ZoneKind::Controlled)
         );
+        // Someone of `a`'s household put under quarantine (issue 15): tagged, and first within
+        // urgency 3 beside the sealed ones (oldest first among them).
+        assert!(v.iter().all(|n| !n.quarantined));
+        let member: i64 = db
+            .scalar(
+                "SELECT MIN(id) FROM residents WHERE household_id = $1",
+                wardline::args![fx.elsewhere[0]],
+            )
+            .await
+            .unwrap();
+        crate::quarantine::order(
+            db,
+            &fx.community,
+            member,
+            "7+3",
+            wardline::quarantine::day_of(now),
+            now,
+        )
+        .await;
+        let v = order().await;
+        assert_eq!(ids(&v), [c, a, b, d], "{}", t.name);
+        assert!(v[1].quarantined && !v[2].quarantined && !v[0].quarantined);
     }
 }
 

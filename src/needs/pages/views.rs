@@ -144,6 +144,9 @@ pub fn queue_row(l: Lang, n: &Need, d: &Deadlines, now: i64) -> Markup {
                 @if let Some(z) = &n.zone {
                     a class={ "tag zone-badge zone-" (z.kind.code()) } href={ "/zones/" (z.id) } { (z.kind.name(l)) }
                 }
+                @if n.quarantined {
+                    span class="tag need-quarantined" { (t(l, "need-quarantined")) }
+                }
             } }
             td data-label=(t(l, "need-status")) { div {
                 (status_tag(l, &n.status))

@@ -168,3 +168,6 @@ need-do-done-confirm = Mark this need done? The household is asked to confirm it
 need-do-cancel-confirm = Cancel this need? It leaves the queue.
 need-plate-renew-confirm = Issue a new code? The old plate stops working at once.
 need-from-visit-earlier = Needs were already registered from this visit; look at them before registering another:
+
+# A household with someone under a quarantine order (issue 15).
+need-quarantined = under quarantine

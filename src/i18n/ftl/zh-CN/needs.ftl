@@ -168,3 +168,6 @@ need-do-done-confirm = 确定办结此需求吗？将请居民确认。
 need-do-cancel-confirm = 确定取消此需求吗？它将离开队列。
 need-plate-renew-confirm = 确定更换户码吗？旧门牌将立即失效。
 need-from-visit-earlier = 此次走访已登记过需求，请先查看，避免重复登记：
+
+# A household with someone under a quarantine order (issue 15).
+need-quarantined = 隔离中
