@@ -8,6 +8,10 @@ use super::Lang;
 pub fn field_label(field: &str, lang: Lang) -> &str {
     const F: &[(&str, &str, &str)] = &[
         ("name", "name", "姓名"),
+        ("resident_id", "resident", "居民"),
+        ("account", "account", "账户"),
+        ("visitor", "visitor", "访客"),
+        ("override", "overrode the suggestion", "未按建议处理"),
         ("doc_type", "document type", "证件类型"),
         ("doc_number", "document number", "证件号码"),
         ("sex", "sex", "性别"),

@@ -381,6 +381,7 @@ async fn walk_other(
         assert_no_leak(&p, &body, t);
     }
     hit.extend(walk_followup(addr, &h, &grid, &community, rid, hid, t).await);
+    hit.extend(walk_zones_vaccination_supplies(addr, &h, &grid, &community, rid, hid, t).await);
     let mut all: Vec<(&str, &str)> = wardline::server::api::API_ROUTES.to_vec();
     all.sort();
     all.dedup();
@@ -971,5 +972,189 @@ async fn walk_checkpoints(
         .await
         .unwrap();
     assert_eq!(n, 1, "nothing written by the outsider");
+    hit
+}
+
+/// Zones, vaccination and supplies (issues 14, 16, 17): every route with the other grid's area,
+/// resident or household is refused or not found, or (lists of the reader's own scope and the
+/// public disclosure) answers with nothing of the other grid's people.
+async fn walk_zones_vaccination_supplies(
+    addr: std::net::SocketAddr,
+    h: &[(&str, &str)],
+    grid: &str,
+    community: &str,
+    rid: i64,
+    hid: i64,
+    t: &Target,
+) -> Vec<(&'static str, &'static str)> {
+    let mut hit = Vec::new();
+    let refused = |s: u16| matches!(s, 403 | 404);
+    let gets: Vec<(&'static str, String, bool)> = vec![
+        ("/zones", format!("/zones?area={grid}"), true),
+        (
+            "/zones/figures",
+            format!("/zones/figures?area={grid}"),
+            true,
+        ),
+        ("/zones/{id}", "/zones/1".to_owned(), true),
+        (
+            "/households/{id}/zone",
+            format!("/households/{hid}/zone"),
+            true,
+        ),
+        (
+            "/vaccination/residents/{id}",
+            format!("/vaccination/residents/{rid}"),
+            true,
+        ),
+        (
+            "/vaccination/worklist",
+            format!("/vaccination/worklist?area={grid}"),
+            true,
+        ),
+        (
+            "/vaccination/figures",
+            format!("/vaccination/figures?area={grid}"),
+            true,
+        ),
+        (
+            "/supplies/figures",
+            format!("/supplies/figures?area={grid}"),
+            true,
+        ),
+        (
+            "/supplies/stores/{id}",
+            "/supplies/stores/1".to_owned(),
+            true,
+        ),
+        (
+            "/supplies/stores/{id}/card",
+            "/supplies/stores/1/card".to_owned(),
+            true,
+        ),
+        // Lists of the reader's own scope, and the public disclosure: no person of the other grid.
+        ("/supplies/stores", "/supplies/stores".to_owned(), false),
+        ("/supplies/trips", "/supplies/trips".to_owned(), false),
+        (
+            "/supplies/disclosure/{code}",
+            format!("/supplies/disclosure/{community}"),
+            false,
+        ),
+    ];
+    for (route, p, must_refuse) in gets {
+        let p = format!("/api/v1{p}");
+        let (s, body) = get(addr, &p, h).await;
+        if must_refuse {
+            assert!(refused(s), "GET {p}: {s} {body}");
+        } else {
+            assert!(s == 200 || refused(s), "GET {p}: {s} {body}");
+        }
+        // The public disclosure names its own area (public by design), never a person.
+        let body = if route == "/supplies/disclosure/{code}" {
+            body.replace(t.community_name.as_str(), "")
+        } else {
+            body
+        };
+        assert_no_leak(&p, &body, t);
+        hit.push(("GET", route));
+    }
+    let posts: Vec<(&'static str, String, serde_json::Value)> = vec![
+        (
+            "/zones/declare",
+            "/zones/declare".into(),
+            serde_json::json!({"client_id": "w1", "household_id": hid, "kind": "sealed", "start_ms": wardline::db::now_ms(), "reason": "r", "decided_by": "d"}),
+        ),
+        (
+            "/zones/{id}/extend",
+            "/zones/1/extend".into(),
+            serde_json::json!({"client_id": "w2", "planned_end_ms": wardline::db::now_ms() + 86_400_000, "reason": "r", "decided_by": "d"}),
+        ),
+        (
+            "/zones/{id}/lift",
+            "/zones/1/lift".into(),
+            serde_json::json!({"client_id": "w3", "reason": "r", "decided_by": "d"}),
+        ),
+        (
+            "/vaccination/residents/{id}/doses",
+            format!("/vaccination/residents/{rid}/doses"),
+            serde_json::json!({"product": "adenovirus", "given_on": "2026-01-05", "client_id": "w4"}),
+        ),
+        (
+            "/vaccination/residents/{id}/tickoffs",
+            format!("/vaccination/residents/{rid}/tickoffs"),
+            serde_json::json!({"reason": "not_reached", "client_id": "w5"}),
+        ),
+        (
+            "/vaccination/residents/{id}/rides",
+            format!("/vaccination/residents/{rid}/rides"),
+            serde_json::json!({"site": "x", "on_day": "2026-12-31", "client_id": "w6"}),
+        ),
+        (
+            "/supplies/gifts",
+            "/supplies/gifts".into(),
+            serde_json::json!({"client_id": "w7"}),
+        ),
+        (
+            "/supplies/movements",
+            "/supplies/movements".into(),
+            serde_json::json!({"client_id": "w8", "to_household": hid}),
+        ),
+        (
+            "/supplies/movements/{id}/reverse",
+            "/supplies/movements/1/reverse".into(),
+            serde_json::json!({"client_id": "w9", "reason": "x"}),
+        ),
+        (
+            "/supplies/needs/{id}/handouts",
+            "/supplies/needs/1/handouts".into(),
+            serde_json::json!({"client_id": "w10"}),
+        ),
+        (
+            "/supplies/receipts",
+            "/supplies/receipts".into(),
+            serde_json::json!({"client_id": "w11"}),
+        ),
+        (
+            "/supplies/spendings",
+            "/supplies/spendings".into(),
+            serde_json::json!({"client_id": "w12"}),
+        ),
+        (
+            "/supplies/spendings/{id}/approve",
+            "/supplies/spendings/1/approve".into(),
+            serde_json::json!({"client_id": "w13"}),
+        ),
+        (
+            "/supplies/transfers",
+            "/supplies/transfers".into(),
+            serde_json::json!({"client_id": "w14"}),
+        ),
+        (
+            "/supplies/trips",
+            "/supplies/trips".into(),
+            serde_json::json!({"client_id": "w15"}),
+        ),
+    ];
+    for (route, p, body) in posts {
+        let b = body.to_string();
+        let mut headers = h.to_vec();
+        headers.push(("Content-Type", "application/json"));
+        let r = crate::common::request(
+            addr,
+            "POST",
+            &format!("/api/v1{p}"),
+            &headers,
+            Some(b.as_bytes()),
+        )
+        .await;
+        assert!(
+            matches!(r.status, 403 | 404),
+            "POST {p}: {} {}",
+            r.status,
+            r.body
+        );
+        assert_no_leak(&format!("POST {p}"), &r.body, t);
+        hit.push(("POST", route));
+    }
     hit
 }

@@ -94,8 +94,10 @@ async fn missing_list_pages_by_household_and_prints_all() {
         assert!(pr.body.contains("data-print"));
         assert!(!pr.body.contains("data-call"));
         assert!(p1.body.contains("id=\"missing-print\""));
-        // A page of 40 households stays light: no exemption form repeated for each person.
-        assert!(p1.body.len() < 80_000, "{} bytes", p1.body.len());
+        // A page of 40 households stays light: no exemption form repeated for each person (that
+        // would add some 40 KB). The budget has room for the menu's links (five capabilities
+        // joined it with issues 14–17).
+        assert!(p1.body.len() < 84_000, "{} bytes", p1.body.len());
         assert!(!p1.body.contains("<select"));
         assert!(p1
             .body

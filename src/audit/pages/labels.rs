@@ -69,6 +69,14 @@ fn value(
         J::String(s) if matches!(k, "from" | "to" | "status" | "result") => {
             label(l, "audit-val-", s).unwrap_or_else(|| s.clone())
         }
+        // Any other code (a reason, an outcome, a kind): its label where there is one.
+        J::String(s)
+            if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()) =>
+        {
+            label(l, "audit-val-", s).unwrap_or_else(|| s.clone())
+        }
         J::String(s) => s.clone(),
         J::Array(a) => a
             .iter()

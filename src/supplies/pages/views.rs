@@ -90,7 +90,12 @@ pub fn home(
 ) -> Markup {
     let goods_w = sup::can_write_goods(r);
     let money_w = sup::can_write_money(r);
-    let public_code = areas.first().map(|a| a.0.clone()).unwrap_or_default();
+    // The disclosure is per community, street or district: a grid's or building's reader is
+    // sent to their community's (local codes are `<community>/G…`).
+    let public_code = areas
+        .first()
+        .map(|a| a.0.split('/').next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
     maud::html! {
         h1 { (t(l, "sup-title")) }
         @if let Some(d) = done_text(l, done) { (notice(&d)) }

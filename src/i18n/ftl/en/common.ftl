@@ -424,3 +424,24 @@ audit-val-negative = negative
 audit-val-positive = positive
 audit-val-invalid = invalid
 audit-val-retest = re-test due
+
+# Audit detail labels of the capabilities of issues 14–17 (keys and coded values).
+audit-key-approvals = Approvals
+audit-key-paid = Paid
+audit-key-account = Account
+audit-key-temp-dc = Temperature (tenths of a degree)
+audit-key-entries = Entries
+audit-key-override = Overrode the suggestion
+audit-key-visitor = Visitor
+audit-key-ordered-by = Ordered by
+audit-key-rule-version = Rule version
+audit-key-require-test = Test required
+audit-key-resident-id = Resident
+audit-val-party-fee = party fees
+audit-val-not-home = not at home
+audit-val-not-attempted = not attempted
+audit-val-resident-id = resident
+audit-val-paid = paid
+audit-val-account = account
+audit-val-override = overrode the suggestion
+audit-val-visitor = visitor

@@ -421,3 +421,24 @@ audit-val-negative = 阴性
 audit-val-positive = 阳性
 audit-val-invalid = 无效
 audit-val-retest = 待复检
+
+# Audit detail labels of the capabilities of issues 14–17 (keys and coded values).
+audit-key-approvals = 审批
+audit-key-paid = 已支付
+audit-key-account = 账户
+audit-key-temp-dc = 体温（0.1 ℃）
+audit-key-entries = 条目
+audit-key-override = 未按建议处理
+audit-key-visitor = 访客
+audit-key-ordered-by = 决定单位
+audit-key-rule-version = 规则版本
+audit-key-require-test = 须查核酸
+audit-key-resident-id = 居民
+audit-val-party-fee = 党费
+audit-val-not-home = 不在家
+audit-val-not-attempted = 未开展
+audit-val-resident-id = 居民
+audit-val-paid = 已支付
+audit-val-account = 账户
+audit-val-override = 未按建议处理
+audit-val-visitor = 访客
