@@ -1113,14 +1113,9 @@ async fn mobilization_browser_test() {
     if !browser_here("mobilization browser test") {
         return;
     }
-    // One backend is enough for the browser half (the engine's tests run on both).
-    let t = common::backends().await.remove(0);
-    common::demo(&t.db, 2000, 3).await;
-    wardline::cli::create_demo_accounts(&t.db)
-        .await
-        .expect("demo accounts");
+    let t = demo_backend(2000).await;
     let addr = common::serve(&t.db).await;
-    in_browser("e2e-mob", &t, addr, mobilization_flow).await;
+    in_browser("e2e-mob", &t, addr, LARGE_PHONE, mobilization_flow).await;
 }
 
 /// Whether Chromium and its driver are installed; without them a browser test is skipped,
@@ -1139,15 +1134,33 @@ pub(crate) fn browser_here(what: &str) -> bool {
     false
 }
 
-/// Run a flow in a fresh browser against the server at `addr`; a failed step panics with a
+/// The small phone every capability's pages must fit (CSS pixels).
+const PHONE: (u32, u32) = (360, 740);
+/// A larger phone, the window of the older flows.
+const LARGE_PHONE: (u32, u32) = (412, 915);
+
+/// The first backend with a demo city of `people` residents (3 communities) and the demo
+/// accounts: the set-up most browser flows start from. One backend is enough for the browser
+/// half (the engines' tests run on both).
+async fn demo_backend(people: u64) -> common::TestDb {
+    let t = common::backends().await.remove(0);
+    common::demo(&t.db, people, 3).await;
+    wardline::cli::create_demo_accounts(&t.db)
+        .await
+        .expect("demo accounts");
+    t
+}
+
+/// Run a flow in a fresh browser of the given window against the server at `addr`; a failed step panics with a
 /// screenshot, the address and the page's text.
 async fn in_browser(
     name: &str,
     t: &common::TestDb,
     addr: SocketAddr,
+    (width, height): (u32, u32),
     flow: impl AsyncFnOnce(&mut Browser, SocketAddr, &wardline::db::Db) -> R<()>,
 ) {
-    let mut b = Browser::start(&format!("{name}-{}", t.name))
+    let mut b = Browser::start_sized(&format!("{name}-{}", t.name), width, height)
         .await
         .unwrap_or_else(|e| panic!("starting the browser: {e}"));
     let result = flow(&mut b, addr, &t.db).await;
@@ -1370,17 +1383,12 @@ async fn needs_browser_test() {
     if !browser_here("needs browser test") {
         return;
     }
-    // One backend is enough for the browser half (the engine's tests run on both).
-    let t = common::backends().await.remove(0);
-    common::demo(&t.db, 2000, 3).await;
-    wardline::cli::create_demo_accounts(&t.db)
-        .await
-        .expect("demo accounts");
+    let t = demo_backend(2000).await;
     wardline::cli::create_demo_mobilization(&t.db)
         .await
         .expect("demo volunteers");
     let addr = common::serve(&t.db).await;
-    in_browser("e2e-needs", &t, addr, needs_flow).await;
+    in_browser("e2e-needs", &t, addr, LARGE_PHONE, needs_flow).await;
 }
 
 async fn needs_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
@@ -1520,31 +1528,9 @@ async fn zones_browser_test() {
     if !browser_here("zones browser test") {
         return;
     }
-    let t = common::backends().await.remove(0);
-    common::demo(&t.db, 2000, 3).await;
-    wardline::cli::create_demo_accounts(&t.db)
-        .await
-        .expect("demo accounts");
+    let t = demo_backend(2000).await;
     let addr = common::serve(&t.db).await;
-    let mut b = Browser::start_sized(&format!("e2e-zones-{}", t.name), 360, 740)
-        .await
-        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
-    let result = zones_flow(&mut b, addr, &t.db).await;
-    if let Err(e) = result {
-        let shot = b.screenshot("failure").await;
-        let url = b.url().await.unwrap_or_default();
-        let text = match b.find("body").await {
-            Ok(el) => b.text(&el).await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        b.quit().await;
-        panic!(
-            "[{}] zones end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
-            t.name,
-            text.chars().take(2500).collect::<String>()
-        );
-    }
-    b.quit().await;
+    in_browser("e2e-zones", &t, addr, PHONE, zones_flow).await;
 }
 
 /// The page is no wider than the phone.
@@ -1732,11 +1718,7 @@ async fn checkpoints_browser_test() {
     if !browser_here("checkpoints browser test") {
         return;
     }
-    let t = common::backends().await.remove(0);
-    common::demo(&t.db, 2000, 3).await;
-    wardline::cli::create_demo_accounts(&t.db)
-        .await
-        .expect("demo accounts");
+    let t = demo_backend(2000).await;
     wardline::cli::create_demo_mobilization(&t.db)
         .await
         .expect("demo volunteers");
@@ -1744,25 +1726,7 @@ async fn checkpoints_browser_test() {
         .await
         .expect("demo checkpoints");
     let addr = common::serve(&t.db).await;
-    let mut b = Browser::start_sized(&format!("e2e-checkpoints-{}", t.name), 360, 740)
-        .await
-        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
-    let result = checkpoints_flow(&mut b, addr, &t.db).await;
-    if let Err(e) = result {
-        let shot = b.screenshot("failure").await;
-        let url = b.url().await.unwrap_or_default();
-        let text = match b.find("body").await {
-            Ok(el) => b.text(&el).await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        b.quit().await;
-        panic!(
-            "[{}] checkpoints end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
-            t.name,
-            text.chars().take(2500).collect::<String>()
-        );
-    }
-    b.quit().await;
+    in_browser("e2e-checkpoints", &t, addr, PHONE, checkpoints_flow).await;
 }
 
 async fn checkpoints_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
@@ -1930,7 +1894,7 @@ async fn quarantine_browser_test() {
         .await
         .expect("demo accounts");
     let addr = common::serve(&t.db).await;
-    in_browser("e2e-quarantine", &t, addr, quarantine_flow).await;
+    in_browser("e2e-quarantine", &t, addr, PHONE, quarantine_flow).await;
 }
 
 async fn quarantine_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
@@ -2118,25 +2082,7 @@ async fn vaccination_browser_test() {
         .await
         .expect("demo accounts");
     let addr = common::serve(&t.db).await;
-    let mut b = Browser::start_sized(&format!("e2e-vaccination-{}", t.name), 360, 740)
-        .await
-        .unwrap_or_else(|e| panic!("starting the browser: {e}"));
-    let result = vaccination_flow(&mut b, addr, &t.db).await;
-    if let Err(e) = result {
-        let shot = b.screenshot("failure").await;
-        let url = b.url().await.unwrap_or_default();
-        let text = match b.find("body").await {
-            Ok(el) => b.text(&el).await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        b.quit().await;
-        panic!(
-            "[{}] vaccination end-to-end step failed: {e}\n  at {url}\n  screenshot: {shot:?}\n  page text:\n{}",
-            t.name,
-            text.chars().take(2500).collect::<String>()
-        );
-    }
-    b.quit().await;
+    in_browser("e2e-vaccination", &t, addr, PHONE, vaccination_flow).await;
 }
 
 async fn vaccination_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
@@ -2324,16 +2270,12 @@ async fn supplies_browser_test() {
     if !browser_here("supplies browser test") {
         return;
     }
-    let t = common::backends().await.remove(0);
-    common::demo(&t.db, 2000, 3).await;
-    wardline::cli::create_demo_accounts(&t.db)
-        .await
-        .expect("demo accounts");
+    let t = demo_backend(2000).await;
     wardline::cli::create_demo_mobilization(&t.db)
         .await
         .expect("demo volunteers");
     let addr = common::serve(&t.db).await;
-    in_browser("e2e-supplies", &t, addr, supplies_flow).await;
+    in_browser("e2e-supplies", &t, addr, PHONE, supplies_flow).await;
 }
 
 async fn demo_reader(db: &wardline::db::Db, user: &str) -> R<wardline::access::Reader> {
