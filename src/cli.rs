@@ -417,7 +417,7 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
         } => {
             let policy = retention_policy(&config)?;
             let db = open(&config).await?;
-            let report = audit::retention::run(
+            let report = crate::retention::run(
                 &db,
                 &audit::Actor::cli(),
                 &policy,

@@ -49,17 +49,33 @@ pub struct CodeParam {
     pub code: String,
 }
 
+/// What a look-up finds: one person, or the members of the household behind a scanned door
+/// plate (each with their personal code, to look up in turn), as the gate page lists them.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum LookupAnswer {
+    Person(PersonCard),
+    Household { members: Vec<super::Member> },
+}
+
 /// A person by scanned personal code or typed ID number: masked name, age, sex, zone and test
-/// status, for the checker to confirm the face.
+/// status, for the checker to confirm the face; a scanned door-plate code (`…/h/{token}`)
+/// answers the household's members.
 pub async fn lookup(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<CodeParam>,
     Auth(r, lang): Auth,
-) -> ApiResult<PersonCard> {
+) -> ApiResult<LookupAnswer> {
     let run = async {
         let (cp, a) = super::open(&s.db, &r, id_of(&id)?).await?;
-        super::lookup(&s.db, &r, &cp, &a, &q.code).await
+        if let Some(token) = super::household_token(&q.code) {
+            let members = super::household_members(&s.db, token).await?;
+            return Ok(LookupAnswer::Household { members });
+        }
+        super::lookup(&s.db, &r, &cp, &a, &q.code)
+            .await
+            .map(LookupAnswer::Person)
     };
     reply(run.await, lang)
 }
@@ -402,9 +418,9 @@ pub fn openapi_paths() -> serde_json::Value {
             "parameters": [q("area", "Area code within the reader's scope"), q("from", "First day, YYYY-MM-DD"), q("to", "Last day, YYYY-MM-DD"), q("lang", "zh or en")],
             "responses": answers(json_ok("The figures", sref("CheckpointAreaFigures")), &[("403", "Officers only"), ("422", "A bad date, named")])}},
         "/checkpoints/{id}/lookup": {"get": {"operationId": "checkpointLookup",
-            "summary": "A person by scanned personal code (WLR1.…) or typed ID number: masked name, age, sex, zone, test status (negative within the checkpoint's validity / none / positive). Typed ID numbers of volunteers are limited per hour.",
-            "parameters": [id_param(), q("code", "The scanned code or the typed ID number"), q("lang", "zh or en")],
-            "responses": answers(json_ok("The person", sref("PersonCard")), &[("422", "Unknown or forged code, malformed ID number, or nobody registered: the field `code`"), ("429", "Too many typed ID numbers this hour")])}},
+            "summary": "A person by scanned personal code (WLR1.…) or typed ID number: masked name, age, sex, zone, test status (negative within the checkpoint's validity / none / positive). Typed ID numbers of volunteers are limited per hour. A scanned door-plate code (…/h/{token}) answers the household's members, each with their personal code to look up.",
+            "parameters": [id_param(), q("code", "The scanned code (personal or door plate) or the typed ID number"), q("lang", "zh or en")],
+            "responses": answers(json_ok("The person, or a door plate's household", json!({"oneOf": [sref("PersonCard"), sref("HouseholdMembers")]})), &[("422", "Unknown or forged code, a door plate that opens no household, malformed ID number, or nobody registered: the field `code`"), ("429", "Too many typed ID numbers this hour")])}},
         "/checkpoints/{id}/ops": {"post": {"operationId": "checkpointOp",
             "summary": "Log one person or one vehicle with its occupants. Idempotent by client_id (a retry gets the stored answer, replayed: true). 200 when logged (a vehicle: each occupant's own outcome), 422 when refused.",
             "parameters": [id_param(), q("lang", "zh or en")],
@@ -476,6 +492,12 @@ pub fn openapi_schemas() -> serde_json::Value {
             "zone": {"type": "string", "enum": ["", "sealed", "controlled", "precaution"]},
             "test": {"type": "string", "enum": ["negative", "none", "positive"]},
             "test_ms": {"type": ["integer", "null"]}}},
+        "HouseholdMembers": {"type": "object", "required": ["members"], "properties": {
+            "members": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string", "description": "The member's personal code (look it up to log them)"},
+                "name": {"type": "string", "description": "Masked"},
+                "sex": {"type": "integer", "description": "1 male, 2 female"},
+                "age": {"type": ["integer", "null"]}}}}}},
         "PassOp": {"type": "object", "required": ["op", "client_id"],
             "description": "op person: person + what was seen and decided; op vehicle: plate, class, cargo, occupants (each a person with what was seen and decided)",
             "properties": {

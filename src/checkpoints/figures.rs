@@ -1,7 +1,9 @@
 //! The figures of the pass log, read from the tallies (`pass_tallies`, one row per checkpoint ×
-//! checker × shift × hour, kept in the transaction of every write and never purged): per
-//! checkpoint by checker, by shift and by hour, and totals by area for any period. A read
-//! sums a few hundred rows whatever the size of the log, and stays after the entries are gone.
+//! checker × shift × hour, and `pass_day_tallies`, the same by China day; both kept in the
+//! transaction of every write and never purged): per checkpoint by checker, by shift and by
+//! hour, and totals by area for any period. Whole days come from the day tallies and only the
+//! hours at either end of a period from the hourly ones, so a read sums a few hundred rows
+//! whatever the size of the log, and stays after the entries are gone.
 
 use serde::Serialize;
 
@@ -78,70 +80,138 @@ pub enum By {
     Hour,
 }
 
+impl Figures {
+    fn add(&mut self, o: &Figures) {
+        self.people += o.people;
+        self.n_in += o.n_in;
+        self.n_out += o.n_out;
+        self.n_through += o.n_through;
+        self.vehicles += o.vehicles;
+        self.visitors += o.visitors;
+        self.passed += o.passed;
+        self.returned += o.returned;
+        self.quarantine += o.quarantine;
+        self.medical += o.medical;
+        self.overrides += o.overrides;
+        self.fever += o.fever;
+    }
+}
+
+/// Whose tallies: one checkpoint, or every checkpoint in an area (its subtree).
+enum Of<'a> {
+    Place(i64),
+    Area(&'a str),
+}
+
+impl Of<'_> {
+    /// The condition (from `$1`) and its parameters.
+    fn cond(&self) -> (&'static str, Vec<Value>) {
+        match self {
+            Of::Place(id) => ("place_id = $1", vec![Value::Int(*id)]),
+            Of::Area(path) => (
+                "path >= $1 AND path < $2",
+                vec![Value::from(*path), Value::from(path_end(path))],
+            ),
+        }
+    }
+}
+
+/// [from, to) cut into the whole China days inside it (read from `pass_day_tallies`) and the
+/// hours before and after them (read from `pass_tallies`): (days [d0, d1) if any, hour ranges).
+pub fn split(from: i64, to: i64) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+    let from = floor(from);
+    let mut d0 = china_day(from);
+    if day_start(d0) < from {
+        d0 += 1;
+    }
+    let d1 = china_day(to);
+    if d0 >= d1 {
+        return (None, vec![(from, to)]);
+    }
+    let hours = [(from, day_start(d0)), (day_start(d1), to)]
+        .into_iter()
+        .filter(|(a, b)| a < b)
+        .collect();
+    (Some((d0, d1)), hours)
+}
+
+/// The sums of `of`'s tallies over [from, to), grouped by `col` (`None`: one group, key 0):
+/// whole days from the day tallies, the hours at either end from the hourly ones.
+async fn sums(db: &Db, of: Of<'_>, col: Option<&str>, from: i64, to: i64) -> AppResult<Vec<Group>> {
+    let (cond, base) = of.cond();
+    let n = base.len();
+    let (days, hours) = split(from, to);
+    let mut parts: Vec<(&str, &str, i64, i64)> = Vec::new();
+    if let Some((d0, d1)) = days {
+        parts.push(("pass_day_tallies", "day", d0, d1));
+    }
+    for (a, b) in hours {
+        parts.push(("pass_tallies", "hour_ms", a, b));
+    }
+    let mut out: std::collections::BTreeMap<i64, Figures> = Default::default();
+    if col.is_none() {
+        out.insert(0, Figures::default());
+    }
+    for (table, at, a, b) in parts {
+        let (key, group) = match col {
+            Some(c) => (c.to_owned(), format!(" GROUP BY {c}")),
+            None => ("CAST(0 AS BIGINT)".to_owned(), String::new()),
+        };
+        let mut args = base.clone();
+        args.extend([Value::Int(a), Value::Int(b)]);
+        let rows: Vec<Group> = db
+            .query_as(
+                &format!(
+                    "SELECT {key} AS k, {SUMS} FROM {table} WHERE {cond} AND {at} >= ${} \
+                     AND {at} < ${}{group}",
+                    n + 1,
+                    n + 2
+                ),
+                args,
+            )
+            .await?;
+        for g in rows {
+            out.entry(g.key).or_default().add(&g.figures);
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(key, figures)| Group { key, figures })
+        .collect())
+}
+
 /// A checkpoint's totals over [from, to) (hours starting in it).
 pub async fn of_checkpoint(db: &Db, place_id: i64, from: i64, to: i64) -> AppResult<Figures> {
-    Ok(db
-        .query_one_as(
-            &format!(
-                "SELECT {SUMS} FROM pass_tallies WHERE place_id = $1 AND hour_ms >= $2 AND hour_ms < $3"
-            ),
-            crate::args![place_id, floor(from), to],
-        )
-        .await?)
+    let mut g = sums(db, Of::Place(place_id), None, from, to).await?;
+    Ok(g.pop().map(|g| g.figures).unwrap_or_default())
 }
 
 /// A checkpoint's figures over [from, to), grouped.
 pub async fn grouped(db: &Db, place_id: i64, by: By, from: i64, to: i64) -> AppResult<Vec<Group>> {
-    let col = match by {
-        By::Checker => "account_id",
-        By::Shift => "shift_id",
-        By::Hour => "hour_ms",
-    };
-    Ok(db
-        .query_as(
-            &format!(
-                "SELECT {col} AS k, {SUMS} FROM pass_tallies WHERE place_id = $1 AND hour_ms >= $2 \
-                 AND hour_ms < $3 GROUP BY {col} ORDER BY {col}"
-            ),
-            crate::args![place_id, floor(from), to],
-        )
-        .await?)
+    match by {
+        By::Checker => sums(db, Of::Place(place_id), Some("account_id"), from, to).await,
+        By::Shift => sums(db, Of::Place(place_id), Some("shift_id"), from, to).await,
+        By::Hour => Ok(db
+            .query_as(
+                &format!(
+                    "SELECT hour_ms AS k, {SUMS} FROM pass_tallies WHERE place_id = $1 \
+                     AND hour_ms >= $2 AND hour_ms < $3 GROUP BY hour_ms ORDER BY hour_ms"
+                ),
+                crate::args![place_id, floor(from), to],
+            )
+            .await?),
+    }
 }
 
 /// Totals of every checkpoint in an area (its subtree) over [from, to).
 pub async fn of_area(db: &Db, path: &str, from: i64, to: i64) -> AppResult<Figures> {
-    Ok(db
-        .query_one_as(
-            &format!(
-                "SELECT {SUMS} FROM pass_tallies WHERE path >= $1 AND path < $2 \
-                 AND hour_ms >= $3 AND hour_ms < $4"
-            ),
-            vec![
-                Value::from(path),
-                Value::from(path_end(path)),
-                Value::Int(floor(from)),
-                Value::Int(to),
-            ],
-        )
-        .await?)
+    let mut g = sums(db, Of::Area(path), None, from, to).await?;
+    Ok(g.pop().map(|g| g.figures).unwrap_or_default())
 }
 
 /// The area's checkpoints, each with its totals over [from, to) (key: the place id).
 pub async fn by_checkpoint(db: &Db, path: &str, from: i64, to: i64) -> AppResult<Vec<Group>> {
-    Ok(db
-        .query_as(
-            &format!(
-                "SELECT place_id AS k, {SUMS} FROM pass_tallies WHERE path >= $1 AND path < $2 \
-                 AND hour_ms >= $3 AND hour_ms < $4 GROUP BY place_id ORDER BY place_id"
-            ),
-            vec![
-                Value::from(path),
-                Value::from(path_end(path)),
-                Value::Int(floor(from)),
-                Value::Int(to),
-            ],
-        )
-        .await?)
+    sums(db, Of::Area(path), Some("place_id"), from, to).await
 }
 
 /// The start of the hour holding `ms`.

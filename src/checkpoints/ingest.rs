@@ -1303,6 +1303,38 @@ async fn write(
         .join(", ");
     let mut tallies: Vec<_> = std::mem::take(&mut st.tallies).into_iter().collect();
     tallies.sort_by_key(|(k, _)| *k);
+    // The same counts by China day (`pass_day_tallies`), for the figures of whole days.
+    let mut days: std::collections::BTreeMap<(i64, i64, i64, i64), Tally> = Default::default();
+    for ((place, account, shift, hour), t) in &tallies {
+        let d = days
+            .entry((*place, *account, *shift, super::figures::china_day(*hour)))
+            .or_insert_with(|| Tally {
+                path: t.path.clone(),
+                c: [0; 12],
+            });
+        for (a, b) in d.c.iter_mut().zip(t.c.iter()) {
+            *a += b;
+        }
+    }
+    let day_sets = TALLY_COLS
+        .iter()
+        .map(|c| format!("{c} = pass_day_tallies.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for ((place, account, shift, day), t) in days {
+        let mut args = crate::args![place, account, shift, day, t.path.as_str()];
+        args.extend(t.c.iter().map(|x| Value::Int(*x)));
+        stmts.push(Stmt::Exec(
+            format!(
+                "INSERT INTO pass_day_tallies (place_id, account_id, shift_id, day, path, {}) \
+                 VALUES ($1, $2, $3, $4, $5, {}) \
+                 ON CONFLICT (place_id, account_id, shift_id, day) DO UPDATE SET {day_sets}",
+                TALLY_COLS.join(", "),
+                placeholders(6, TALLY_COLS.len())
+            ),
+            args,
+        ));
+    }
     for ((place, account, shift, hour), t) in tallies {
         let mut args = crate::args![place, account, shift, hour, t.path.as_str()];
         args.extend(t.c.iter().map(|x| Value::Int(*x)));

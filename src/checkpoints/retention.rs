@@ -100,17 +100,27 @@ pub async fn last_sweep(db: &Db) -> AppResult<Option<LastSweep>> {
 }
 
 /// Rows deleted per transaction by [`purge_in_chunks`]: a short write, so the pass-log writer
-/// waits milliseconds, not the length of the whole purge.
-pub const CHUNK: i64 = 20_000;
+/// waits a few milliseconds, not the length of the whole purge.
+pub const CHUNK: i64 = 2_000;
 
-/// The pass-log kind's deletion in short transactions of at most `chunk` rows per table, each
-/// audited as a `retention` run of the kind (so the checkpoint page shows it as the last
-/// sweep), until nothing older than `days` is left. The server runs it every ten minutes
-/// (`trickle`); the daily sweep then finds nothing left, and ingest never waits behind a
-/// million-row delete. Returns the entries deleted.
+/// The pause between two chunks: the pass-log writer gets the database to itself for a while.
+pub const PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The pass-log kind's deletion in short transactions of at most `chunk` rows per table, with
+/// a short pause between them, each audited as a `retention` run of the kind (so the
+/// checkpoint page shows it as the last sweep), until nothing older than `days` is left. The
+/// server runs it every ten minutes (`trickle`) and before the daily sweep
+/// (`crate::retention::run`), so ingest never waits behind a million-row delete. Returns the
+/// entries deleted.
 pub async fn purge_in_chunks(db: &Db, days: u32, now: i64, chunk: i64) -> AppResult<i64> {
+    Ok(purge_rows(db, days, now, chunk).await?[0])
+}
+
+/// [`purge_in_chunks`], returning the rows deleted per step of the kind (in [`kinds`]' order).
+pub async fn purge_rows(db: &Db, days: u32, now: i64, chunk: i64) -> AppResult<[i64; 5]> {
+    let mut done = [0i64; 5];
     if days == 0 {
-        return Ok(0);
+        return Ok(done);
     }
     let cutoff = now - i64::from(days) * crate::audit::retention::DAY_MS;
     let steps: [(&str, &str, &str); 5] = [
@@ -120,7 +130,6 @@ pub async fn purge_in_chunks(db: &Db, days: u32, now: i64, chunk: i64) -> AppRes
         ("pass_replies", "key", "at_ms"),
         ("checkpoint_visitor_attempts", "ip_hash", "at_ms"),
     ];
-    let mut entries = 0;
     loop {
         let mut tx = db.begin().await?;
         let mut rows = Vec::with_capacity(steps.len());
@@ -143,9 +152,11 @@ pub async fn purge_in_chunks(db: &Db, days: u32, now: i64, chunk: i64) -> AppRes
         }
         let total: i64 = rows.iter().sum();
         if total == 0 {
-            return Ok(entries);
+            return Ok(done);
         }
-        entries += rows[0];
+        for (d, n) in done.iter_mut().zip(&rows) {
+            *d += n;
+        }
         crate::audit::record(
             &mut tx,
             &crate::audit::retention::system(),
@@ -159,8 +170,9 @@ pub async fn purge_in_chunks(db: &Db, days: u32, now: i64, chunk: i64) -> AppRes
         .await?;
         tx.commit().await?;
         if rows.iter().all(|n| *n < chunk) {
-            return Ok(entries);
+            return Ok(done);
         }
+        tokio::time::sleep(PAUSE).await;
     }
 }
 

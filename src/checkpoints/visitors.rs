@@ -310,3 +310,34 @@ pub async fn one_waiting(db: &Db, cp: &Checkpoint, id: i64) -> AppResult<Waiting
     .map(Waiting::masked)
     .ok_or(AppError::NotFound)
 }
+
+/// The full phone number of a visitor who registered at the checkpoint, for the checker to
+/// call (tap to call: the number is masked on the page until then). The reveal is audited
+/// (`phone_call` on the registration). The caller has opened the checkpoint (its checker on
+/// duty or an officer over it).
+pub async fn call_phone(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    cp: &Checkpoint,
+    id: i64,
+) -> AppResult<String> {
+    let phone = db
+        .scalar_opt::<String>(
+            "SELECT phone FROM checkpoint_visitors WHERE place_id = $1 AND id = $2",
+            args![cp.id, id],
+        )
+        .await?
+        .filter(|p| !p.trim().is_empty())
+        .ok_or(AppError::NotFound)?;
+    let mut tx = db.begin().await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Event::new("phone_call", "checkpoint_visitor", id)
+            .area(&cp.path)
+            .detail(serde_json::json!({"fields": ["phone"]})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(phone)
+}

@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies",
         include_str!("../../migrations/0012_supplies.sql"),
     ),
+    (
+        15,
+        "pass_day_tallies",
+        include_str!("../../migrations/0015_pass_day_tallies.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -318,7 +318,7 @@ pub async fn serve_with(
         if let Some(p) = policy.iter().find(|p| p.kind.name == "pass_log") {
             tokio::spawn(crate::checkpoints::retention::trickle(db.clone(), p.days));
         }
-        tokio::spawn(crate::audit::retention::daily(db.clone(), policy));
+        tokio::spawn(crate::retention::daily(db.clone(), policy));
     }
     // The aged-60+ tallies move with the calendar: recount at start and then daily.
     let recount_db = db.clone();

@@ -1,8 +1,10 @@
 //! Retention of zones: a zone over a single household says that this family was sealed in —
 //! personal, health-related data. 60 days after such a zone ended (lifted, or its planned end
-//! passed), the household reference and the reasons typed for it and its changes go; the kind,
-//! the area (its building or grid), the times, who decided and the head-count stay, so the
-//! figures by area and day do not change. Zones over areas are not personal and are kept.
+//! passed), the household reference and the reasons typed for it and its changes go, and the
+//! details of its audit entries (which name the household and repeat the reasons) are blanked
+//! to `audit::REDACTED` (the entries stay: who, when, which zone; the chain allows it); the
+//! kind, the area (its building or grid), the times, who decided and the head-count stay, so
+//! the figures by area and day do not change. Zones over areas are not personal and are kept.
 
 use crate::audit::retention::{Kind, Step};
 
@@ -31,6 +33,21 @@ pub fn kinds() -> Vec<Kind> {
                         (SELECT id FROM zones WHERE target = 'household' AND end_ms < $1)",
                 apply: "UPDATE zone_changes SET reason = '' WHERE reason <> '' AND zone_id IN \
                         (SELECT id FROM zones WHERE target = 'household' AND end_ms < $1)",
+            },
+            Step {
+                en: "details of those zones' audit entries (household and reasons)",
+                zh: "上述区域审计记录的明细（户信息和原因）",
+                does: "anonymise",
+                count: "SELECT COUNT(*) FROM audit_log WHERE entity = 'zone' \
+                        AND action IN ('zone_declared', 'zone_extended', 'zone_lifted') \
+                        AND detail_digest IS NOT NULL AND detail <> '{\"redacted\":\"retention\"}' \
+                        AND entity_id IN (SELECT CAST(id AS TEXT) FROM zones \
+                        WHERE target = 'household' AND end_ms < $1)",
+                apply: "UPDATE audit_log SET detail = '{\"redacted\":\"retention\"}' WHERE entity = 'zone' \
+                        AND action IN ('zone_declared', 'zone_extended', 'zone_lifted') \
+                        AND detail_digest IS NOT NULL AND detail <> '{\"redacted\":\"retention\"}' \
+                        AND entity_id IN (SELECT CAST(id AS TEXT) FROM zones \
+                        WHERE target = 'household' AND end_ms < $1)",
             },
         ],
     }]

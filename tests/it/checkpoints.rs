@@ -1109,3 +1109,218 @@ async fn the_purge_in_short_chunks_between_sweeps() {
         );
     }
 }
+
+/// The day tallies (`pass_day_tallies`, written beside the hourly ones) equal a recount of the
+/// entries, and a period with whole days and hours at either end sums to the same as the
+/// entries in it.
+#[tokio::test]
+async fn day_tallies_equal_a_recount() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let now = now_ms();
+        let decisions = ["pass", "return", "quarantine", "medical"];
+        let directions = ["in", "out", "through"];
+        let mut ops = Vec::new();
+        for (i, p) in fx.people.iter().take(16).enumerate() {
+            let mut op = person(
+                &format!("d{i}"),
+                PersonIn::Code(p.1.clone()),
+                seen(
+                    if i % 5 == 0 { "red" } else { "green" },
+                    Some(if i % 4 == 0 { 38.1 } else { 36.6 }),
+                    decisions[i % 4],
+                ),
+            );
+            if let Op::Person(e) = &mut op {
+                // Over six days, at odd hours (several China days, some hours apart).
+                e.at_ms = Some(now - i as i64 * 9 * 3_600_000 - 1_234_567);
+                e.direction = Some(directions[i % 3].into());
+            }
+            ops.push(op);
+        }
+        let out = log(db, &fx.o1, &fx.a, ops).await;
+        assert!(out.iter().all(|o| o.is_logged()), "{out:?}");
+        // And the volunteer on duty now, on the same checkpoint.
+        let out = log(
+            db,
+            &fx.va,
+            &fx.a,
+            vec![person(
+                "v1",
+                PersonIn::Code(fx.people[17].1.clone()),
+                seen("green", Some(36.5), "pass"),
+            )],
+        )
+        .await;
+        assert!(out[0].is_logged(), "{out:?}");
+
+        // Row by row: the day tallies against a recount of the entries.
+        let day = "(at_ms + 28800000) / 86400000";
+        let recount = db
+            .query(
+                &format!(
+                    "SELECT place_id, account_id, shift_id, {day} AS d, COUNT(*), \
+                     SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), \
+                     SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), \
+                     SUM(CASE WHEN direction = 'through' THEN 1 ELSE 0 END), \
+                     SUM(CASE WHEN decision = 'pass' THEN 1 ELSE 0 END), \
+                     SUM(CASE WHEN decision = 'return' THEN 1 ELSE 0 END), \
+                     SUM(CASE WHEN decision = 'quarantine' THEN 1 ELSE 0 END), \
+                     SUM(CASE WHEN decision = 'medical' THEN 1 ELSE 0 END), \
+                     SUM(override) \
+                     FROM pass_entries GROUP BY place_id, account_id, shift_id, {day} \
+                     ORDER BY place_id, account_id, shift_id, d"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        let tallies = db
+            .query(
+                "SELECT place_id, account_id, shift_id, day, people, n_in, n_out, n_through, \
+                 passed, returned, quarantine, medical, overrides FROM pass_day_tallies \
+                 ORDER BY place_id, account_id, shift_id, day",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let ints = |rows: &[wardline::db::Row]| -> Vec<Vec<i64>> {
+            rows.iter()
+                .map(|r| (0..13).map(|i| r.int(i)).collect())
+                .collect()
+        };
+        assert!(recount.len() >= 5, "several days: {}", recount.len());
+        assert_eq!(ints(&tallies), ints(&recount));
+        let total: i64 = db
+            .scalar("SELECT SUM(people) FROM pass_day_tallies", vec![])
+            .await
+            .unwrap();
+        assert_eq!(total, 17);
+
+        // A period of whole days with hours at either end reads both kinds of tallies: the
+        // same as counting the entries of those hours.
+        let hour = 3_600_000;
+        let from = now - 5 * 86_400_000 - 7 * hour;
+        let to = now - 13 * hour;
+        let (days, edges) = figures::split(from, to);
+        assert!(days.is_some() && !edges.is_empty(), "{days:?} {edges:?}");
+        let (lo, hi) = (from - from.rem_euclid(hour), to - to.rem_euclid(hour));
+        let f = figures::of_checkpoint(db, fx.a.id, from, hi).await.unwrap();
+        let n = count(
+            db,
+            "SELECT COUNT(*) FROM pass_entries WHERE place_id = $1 AND at_ms >= $2 AND at_ms < $3",
+            args![fx.a.id, lo, hi],
+        )
+        .await;
+        assert!(n > 0 && n < 17, "{n}");
+        assert_eq!(f.people, n);
+        let returned = count(
+            db,
+            "SELECT COUNT(*) FROM pass_entries WHERE place_id = $1 AND at_ms >= $2 \
+             AND at_ms < $3 AND decision = 'return'",
+            args![fx.a.id, lo, hi],
+        )
+        .await;
+        assert_eq!(f.returned, returned);
+        assert_eq!(figures::of_area(db, &fx.a.path, from, hi).await.unwrap(), f);
+        let by: i64 = figures::grouped(db, fx.a.id, figures::By::Checker, from, hi)
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| g.figures.people)
+            .sum();
+        assert_eq!(by, n);
+        let by_hour: i64 = figures::grouped(db, fx.a.id, figures::By::Hour, from, hi)
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| g.figures.people)
+            .sum();
+        assert_eq!(by_hour, n);
+    }
+}
+
+/// The API's look-up takes a scanned door plate as the gate page does: the household's members,
+/// masked, each with the personal code to look up; a plate that opens nothing names `code`.
+#[tokio::test]
+async fn the_api_looks_up_a_door_plate() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let addr = serve(db).await;
+        let token = wardline::access::create_token(db, &fx.va.username, "gate phone")
+            .await
+            .unwrap();
+        let auth = format!("Bearer {token}");
+        let h = [
+            ("Authorization", auth.as_str()),
+            ("Accept-Language", "zh-CN"),
+        ];
+        let (rid, hh, name): (i64, i64, String) = {
+            let r = db
+                .query_one(
+                    "SELECT id, household_id, name FROM residents WHERE id = $1",
+                    args![fx.people[0].0],
+                )
+                .await
+                .unwrap();
+            (r.int(0), r.int(1), r.string(2))
+        };
+        let plate = wardline::needs::intake::link_token(db, &fx.o1, hh)
+            .await
+            .unwrap();
+        let members: i64 = db
+            .scalar(
+                "SELECT COUNT(*) FROM residents WHERE household_id = $1",
+                args![hh],
+            )
+            .await
+            .unwrap();
+        let path = format!(
+            "/api/v1/checkpoints/{}/lookup?code=https%3A%2F%2Fx.cn%2Fh%2F{plate}",
+            fx.a.id
+        );
+        let r = request(addr, "GET", &path, &h, None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let list = v["members"].as_array().expect("members");
+        assert_eq!(list.len() as i64, members);
+        assert!(!r.body.contains(&name), "names are masked");
+        let secret = wardline::access::settings::qr_secret(db).await.unwrap();
+        let code = wardline::registry::codes::resident_code(&secret, rid);
+        assert!(
+            list.iter().any(|m| m["code"] == code.as_str()),
+            "{}",
+            r.body
+        );
+        // A member's code then looks the person up.
+        let r = request(
+            addr,
+            "GET",
+            &format!("/api/v1/checkpoints/{}/lookup?code={code}", fx.a.id),
+            &h,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["resident_id"], rid);
+        // A plate that opens nothing.
+        let r = request(
+            addr,
+            "GET",
+            &format!(
+                "/api/v1/checkpoints/{}/lookup?code=https%3A%2F%2Fx.cn%2Fh%2Fnosuchplate",
+                fx.a.id
+            ),
+            &h,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["error"]["fields"][0]["field"], "code", "{}", r.body);
+        assert!(r.body.contains("户码已失效"), "{}", r.body);
+    }
+}

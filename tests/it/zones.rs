@@ -989,6 +989,8 @@ async fn retention_removes_the_household_of_old_household_zones_and_keeps_the_fi
     use wardline::audit::retention;
     for t in backends().await {
         let db = &t.db;
+        // A keyed audit chain (as a served node's): details may then be blanked.
+        wardline::audit::start_keyed(db, &[7u8; 32]).await.unwrap();
         let fx = fixture(db).await;
         let now = wardline::db::now_ms();
         let (old_hh, new_hh) = (fx.elsewhere[0], fx.elsewhere[1]);
@@ -1042,8 +1044,8 @@ async fn retention_removes_the_household_of_old_household_zones_and_keeps_the_fi
             .unwrap();
         assert_eq!(
             dry.total(),
-            2,
-            "{}: the zone and its one change with a reason",
+            3,
+            "{}: the zone, its one change with a reason and its audit entry",
             t.name
         );
         retention::run(db, &wardline::audit::Actor::cli(), &pol, now, false)
@@ -1075,6 +1077,29 @@ async fn retention_removes_the_household_of_old_household_zones_and_keeps_the_fi
             .await
             .unwrap();
         assert!(!reason.is_empty(), "area zones are not personal");
+        // The audit entries: the ended household zone's detail blanked, the others whole, and
+        // the chain still verifies.
+        let detail = |id: i64| {
+            let db = db.clone();
+            async move {
+                db.scalar::<String>(
+                    "SELECT detail FROM audit_log WHERE entity = 'zone' AND entity_id = $1 \
+                     AND action = 'zone_declared'",
+                    args![id.to_string()],
+                )
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(detail(old).await, wardline::audit::REDACTED, "{}", t.name);
+        assert!(detail(recent).await.contains(&new_hh.to_string()));
+        assert!(detail(area).await.contains("reason"));
+        let v = wardline::audit::verify(db).await.unwrap();
+        assert!(
+            matches!(v, wardline::audit::Verdict::Intact { .. }),
+            "{}: {v:?}",
+            t.name
+        );
         // The figures of that day are the same.
         let after = figures::by_area(db, &fx.hq, &c1, a, b).await.unwrap().0;
         assert_eq!(after, before, "{}", t.name);

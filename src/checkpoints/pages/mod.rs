@@ -41,6 +41,32 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/checkpoints/{id}/poster", get(poster_page))
         .route("/v/{token}", get(public_page).post(public_post))
+        .route("/checkpoints/{id}/visitors/{vid}/call", post(call_post))
+}
+
+/// Tap to call a visitor's phone (see `visitors::call_phone` and the registry's
+/// `call_answer`): the full number, once asked, audited.
+async fn call_post(
+    State(db): State<Db>,
+    Path((id, vid)): Path<(String, String)>,
+    headers: HeaderMap,
+    CsrfForm(ctx, f): CsrfForm<crate::registry::pages::parts::CallForm>,
+) -> Response {
+    let run = async {
+        let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+        let vid: i64 = vid.parse().map_err(|_| AppError::NotFound)?;
+        let (cp, _) = super::open(&db, ctx.reader(), id).await?;
+        visitors::call_phone(&db, &ctx.actor(), &cp, vid).await
+    };
+    let phone = run.await;
+    let title = t(ctx.lang, "cp-call-visitor");
+    crate::registry::pages::parts::call_answer(
+        &ctx,
+        crate::registry::pages::parts::wants_json(&headers),
+        phone,
+        &title,
+        &f.back,
+    )
 }
 
 fn show(ctx: &Ctx, r: AppResult<(String, Markup)>) -> Response {

@@ -275,7 +275,17 @@ pub fn confirm(
         dl.kv #visitor-card {
             dt { (t(l, "cp-name")) } dd #visitor-name { (w.name) }
             dt { (t(l, "cp-doc-number")) } dd.masked { (w.doc_number) }
-            dt { (t(l, "cp-phone")) } dd.masked { (w.phone) }
+            dt { (t(l, "cp-phone")) } dd {
+                @if w.phone.is_empty() { "—" } @else {
+                    form.inline.call method="post" action={ "/checkpoints/" (cp.id) "/visitors/" (w.id) "/call" } data-call #call-visitor {
+                        (csrf_field(csrf))
+                        input type="hidden" name="back" value={ "/checkpoints/" (cp.id) "/visitors/" (w.id) };
+                        button.alt.call type="submit" {
+                            (t(l, "call-phone")) " " span.masked { (w.phone) }
+                        }
+                    }
+                }
+            }
             dt { (t(l, "cp-from")) } dd { (w.from_place) }
             dt { (t(l, "cp-to")) } dd { (w.to_place) }
             dt { (t(l, "cp-reason")) } dd { (w.reason) }

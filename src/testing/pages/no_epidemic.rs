@@ -1,5 +1,6 @@
 //! The no-epidemic candidates page (`/zones/candidates`): the communities of an area with no
-//! new positive for N days, the zone in force over each, and for HQ the confirm button.
+//! new positive for N days, the zone in force over each, and for HQ the confirm button; thirty
+//! to a page.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +29,11 @@ struct Q {
     area: String,
     days: String,
     done: String,
+    page: String,
 }
+
+/// Candidates per page: a city has thousands of communities, a phone shows thirty.
+pub const PAGE: usize = 30;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -60,11 +65,21 @@ fn view(
     ctx: &Ctx,
     a: &crate::registry::areas::Area,
     days: i64,
-    list: &[Candidate],
+    all: &[Candidate],
+    page: usize,
     done: &str,
 ) -> Markup {
     let l = ctx.lang;
     let hq = ctx.reader().role == "hq";
+    let pages = all.len().div_ceil(PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let list = &all[(page - 1) * PAGE..(page * PAGE).min(all.len())];
+    let href = |n: usize| {
+        format!(
+            "/zones/candidates?area={}&days={days}&page={n}",
+            url_enc(&a.code)
+        )
+    };
     maud::html! {
         (crumbs(&[(t(l, "zone-title"), format!("/zones?area={}", url_enc(&a.code))), (t(l, "zone-candidates"), String::new())]))
         h1 { (t(l, "zone-candidates")) " · " (a.name) }
@@ -108,6 +123,17 @@ fn view(
                     }
                 }
             }
+            @if pages > 1 {
+                nav.pager #candidates-pager {
+                    @if page > 1 {
+                        a.btn.alt rel="prev" href=(href(page - 1)) { (t(l, "cp-prev-page")) }
+                    }
+                    span.muted { (ta(l, "cp-page-of", &[("n", Arg::N(page as i64)), ("of", Arg::N(pages as i64))])) }
+                    @if page < pages {
+                        a.btn.alt rel="next" href=(href(page + 1)) { (t(l, "cp-next-page")) }
+                    }
+                }
+            }
         }
     }
     .into()
@@ -117,7 +143,8 @@ async fn page(State(db): State<Db>, ctx: Ctx, Query(q): Query<Q>) -> Response {
     match load(&db, &ctx, &q.area, &q.days).await {
         Ok((a, days, list)) => {
             let title = format!("{} · {}", t(ctx.lang, "zone-candidates"), a.name);
-            ctx.page(&title, view(&ctx, &a, days, &list, q.done.trim()))
+            let page = q.page.trim().parse::<usize>().unwrap_or(1);
+            ctx.page(&title, view(&ctx, &a, days, &list, page, q.done.trim()))
         }
         Err(e) => ctx.error(e),
     }

@@ -113,3 +113,5 @@ cp-done-vehicle = Vehicle logged
 cp-done-saved = Settings saved
 cp-household = Household
 cp-household-hint = A door-plate code: tap the person standing here.
+audit-kind-checkpoint-visitor = Visitor registration
+cp-call-visitor = Call the visitor

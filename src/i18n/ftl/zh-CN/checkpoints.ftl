@@ -113,3 +113,5 @@ cp-done-vehicle = 车辆已登记
 cp-done-saved = 设置已保存
 cp-household = 本户人员
 cp-household-hint = 这是户码：请点选当前通行的人员。
+audit-kind-checkpoint-visitor = 外来人员登记
+cp-call-visitor = 致电外来人员
