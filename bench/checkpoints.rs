@@ -410,6 +410,76 @@ pub async fn checkpoints(ctx: &Ctx) {
         }
     }
 
+    // The same totals read the way they were before the day tallies (every hourly row of the
+    // period), for comparison, and whether both ways agree.
+    let sums = [
+        "people",
+        "n_in",
+        "n_out",
+        "n_through",
+        "vehicles",
+        "visitors",
+        "passed",
+        "returned",
+        "quarantine",
+        "medical",
+        "overrides",
+        "fever",
+    ]
+    .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
+    .join(", ");
+    let hour_from = from - from.rem_euclid(3_600_000);
+    let hourly_cp = format!(
+        "SELECT {sums} FROM pass_tallies WHERE place_id = $1 AND hour_ms >= $2 AND hour_ms < $3"
+    );
+    let hourly_area = format!(
+        "SELECT {sums} FROM pass_tallies WHERE path >= $1 AND path < $2 AND hour_ms >= $3 \
+         AND hour_ms < $4"
+    );
+    let mut old: Vec<(&str, Vec<f64>)> = vec![
+        ("figures_checkpoint_hourly_only_ms", vec![]),
+        ("figures_area_hourly_only_ms", vec![]),
+    ];
+    let mut area_people = 0;
+    for _ in 0..SAMPLES / 4 {
+        let t = Instant::now();
+        s.db.query(&hourly_cp, args![s.cp.id, hour_from, to])
+            .await
+            .unwrap();
+        old[0].1.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let r =
+            s.db.query(
+                &hourly_area,
+                args![street, wardline::db::path_end(street), hour_from, to],
+            )
+            .await
+            .unwrap();
+        old[1].1.push(t.elapsed().as_secs_f64() * 1e3);
+        area_people = r[0].int(0);
+    }
+    for (name, ms) in &mut old {
+        for (p, tag) in [(0.5, "p50"), (0.95, "p95")] {
+            emit(
+                BENCH,
+                ctx.backend,
+                ctx.scale,
+                &format!("{name}_{tag}"),
+                percentile(ms, p),
+                "ms",
+            );
+        }
+    }
+    let area = figures::of_area(&s.db, street, from, to).await.unwrap();
+    emit(
+        BENCH,
+        ctx.backend,
+        ctx.scale,
+        "day_tallies_equal_hourly",
+        (area.people == area_people) as i64 as f64,
+        "bool",
+    );
+
     // 3. The purge of a million expired entries while the connections keep logging.
     let old = now_ms() - 40 * 86_400_000;
     let mut tx = s.db.begin().await.unwrap();

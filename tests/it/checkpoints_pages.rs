@@ -273,15 +273,91 @@ async fn the_gate_logs_once_and_keeps_its_scope() {
         let page = get_page(addr, &format!("/checkpoints/{south}"), &o.cookie).await;
         assert_eq!(page.status, 200);
         assert!(page.body.contains("id=\"figures\"") && page.body.contains("id=\"log\""));
+        // Since yesterday: the demo's day of passes is the last 24 hours (just after midnight
+        // China time, today alone holds next to nothing).
+        let yesterday = {
+            use wardline::checkpoints::figures::{china_day, day_text};
+            day_text(china_day(wardline::db::now_ms()) - 1)
+        };
         let r = request(
             addr,
             "GET",
-            "/checkpoints/figures",
+            &format!("/checkpoints/figures?from={yesterday}"),
             &[("Cookie", o.cookie.as_str())],
             None,
         )
         .await;
         assert_eq!(r.status, 200);
         assert!(r.body.contains("北门卡口") && r.body.contains("南门卡口"));
+    }
+}
+
+/// A waiting visitor's phone on the confirm page: masked, with a call button; the call shows the
+/// full number (a `tel:` link) and is audited; another gate's visitor is not found.
+#[tokio::test]
+async fn the_checker_calls_a_waiting_visitor() {
+    for t in backends().await {
+        let db = &t.db;
+        let (north, south, _) = setup(db).await;
+        let addr = crate::common::serve(db).await;
+        let vol = login(addr, "demo-volunteer", PW).await;
+        let (vid, phone): (i64, String) = {
+            let r = db
+                .query_one(
+                    "SELECT id, phone FROM checkpoint_visitors WHERE place_id = $1 \
+                     AND status = 'waiting' AND phone <> '' ORDER BY id LIMIT 1",
+                    args![north],
+                )
+                .await
+                .unwrap();
+            (r.int(0), r.string(1))
+        };
+        let page = get_page(
+            addr,
+            &format!("/checkpoints/{north}/visitors/{vid}"),
+            &vol.cookie,
+        )
+        .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("id=\"call-visitor\""), "{}", page.body);
+        assert!(!page.body.contains(&phone), "masked until called");
+        let calls = "SELECT COUNT(*) FROM audit_log WHERE action = 'phone_call' \
+                     AND entity = 'checkpoint_visitor'";
+        assert_eq!(count(db, calls).await, 0);
+        let r = post_form(
+            addr,
+            &format!("/checkpoints/{north}/visitors/{vid}/call"),
+            &vol.cookie,
+            &[
+                ("csrf", &vol.csrf),
+                ("back", &format!("/checkpoints/{north}/visitors/{vid}")),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains(&format!("href=\"tel:{phone}\"")),
+            "{}",
+            r.body
+        );
+        assert_eq!(count(db, calls).await, 1);
+        // Through the other gate: nothing (the volunteer is not on duty there).
+        let other: i64 = db
+            .scalar(
+                "SELECT COALESCE(MAX(id), 0) FROM checkpoint_visitors WHERE place_id = $1",
+                args![south],
+            )
+            .await
+            .unwrap();
+        let r = post_form(
+            addr,
+            &format!("/checkpoints/{south}/visitors/{}/call", other.max(vid)),
+            &vol.cookie,
+            &[("csrf", &vol.csrf), ("back", "/")],
+        )
+        .await;
+        assert_eq!(r.status, 404);
+        // A visitor of the north gate asked for through the north gate only.
+        assert_eq!(count(db, calls).await, 1);
     }
 }

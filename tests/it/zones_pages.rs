@@ -277,3 +277,50 @@ async fn declare_extend_and_lift_through_the_forms() {
         assert!(new > end + 2 * 86_400_000);
     }
 }
+
+/// The no-epidemic candidates of a district (hundreds of communities): thirty to a page, the
+/// page small enough for a phone, and the next page reachable.
+#[tokio::test]
+async fn the_candidates_page_is_paged() {
+    for t in backends().await {
+        let db = &t.db;
+        setup(db).await;
+        let addr = crate::common::serve(db).await;
+        let hq = login(addr, "demo-hq", PW).await;
+        let communities: i64 = db
+            .scalar(
+                "SELECT COUNT(*) FROM areas WHERE level = 5 AND code LIKE '431102%'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(communities > 60, "{communities}");
+        let p = get_page(addr, "/zones/candidates?area=431102&days=14", &hq.cookie).await;
+        assert_eq!(p.status, 200, "{}: {}", t.name, p.body);
+        let rows = |b: &str| b.matches("<tr>").count() - 1;
+        assert_eq!(rows(&p.body), 30, "{}", t.name);
+        assert!(p.body.contains("id=\"candidates-pager\""));
+        assert!(p.body.len() < 60_000, "{} bytes", p.body.len());
+        let p2 = get_page(
+            addr,
+            "/zones/candidates?area=431102&days=14&page=2",
+            &hq.cookie,
+        )
+        .await;
+        assert_eq!(p2.status, 200);
+        assert_eq!(rows(&p2.body), 30);
+        assert!(p2.body.contains("rel=\"prev\""));
+        assert_ne!(p.body, p2.body);
+        // Past the last page: the last page.
+        let last = (communities as usize).div_ceil(30);
+        let p9 = get_page(
+            addr,
+            "/zones/candidates?area=431102&days=14&page=9999",
+            &hq.cookie,
+        )
+        .await;
+        assert_eq!(p9.status, 200);
+        assert!(p9.body.contains(&format!("{last}")), "{}", t.name);
+        assert!(!p9.body.contains("rel=\"next\""));
+    }
+}
