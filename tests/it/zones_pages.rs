@@ -324,3 +324,48 @@ async fn the_candidates_page_is_paged() {
         assert!(!p9.body.contains("rel=\"next\""));
     }
 }
+
+/// A testing round's page for the demo community: its grids listed with their coverage, the
+/// controlled grid (the demo's) with its badge, the others with the community's precaution.
+#[tokio::test]
+async fn a_rounds_grid_rows_show_their_zone() {
+    for t in backends().await {
+        let db = &t.db;
+        setup(db).await;
+        let community = wardline::registry::demo::demo_reader(db, "demo-community")
+            .await
+            .unwrap()
+            .unwrap();
+        let now = wardline::db::now_ms();
+        let round = wardline::testing::create_round(
+            db,
+            &wardline::registry::demo::demo_actor(&community),
+            &community,
+            &wardline::testing::NewRound {
+                area: COMMUNITY.into(),
+                name: "第1轮".into(),
+                starts: (now - 3_600_000).to_string(),
+                ends: (now + 8 * 3_600_000).to_string(),
+                pool_size: "10".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let addr = crate::common::serve(db).await;
+        let o = login(addr, "demo-community", PW).await;
+        let p = get_page(
+            addr,
+            &format!("/testing/rounds/{round}?area={COMMUNITY}&sort=code"),
+            &o.cookie,
+        )
+        .await;
+        assert_eq!(p.status, 200, "{}: {}", t.name, p.body);
+        let children = &p.body[p.body.find("id=\"children\"").expect("grid rows")..];
+        let first = &children[..children.find("</div></div>").unwrap()];
+        assert!(first.contains("zone-badge zone-controlled"), "{first}");
+        assert!(
+            children.contains("zone-badge zone-precaution"),
+            "the other grids: the community's zone"
+        );
+    }
+}

@@ -182,6 +182,12 @@ async fn overview(db: &Db, ctx: &Ctx, id: i64, want: Option<&str>) -> Result<Ove
         Some(a) => {
             let coverage = coverage::subtree(db, round.id, &a.path).await?;
             let kids = coverage::children(db, round.id, &a).await?;
+            let zones = if crate::zones::can_read(r) {
+                let paths: Vec<String> = kids.iter().map(|k| k.path.clone()).collect();
+                crate::zones::for_areas(db, &paths, crate::db::now_ms()).await?
+            } else {
+                Default::default()
+            };
             // Names for the community and below (above it the bars say enough).
             let tasks = if a.level >= LEVEL_COMMUNITY {
                 results::tasks(db, round.id, &scope_here, 200).await?
@@ -192,6 +198,7 @@ async fn overview(db: &Db, ctx: &Ctx, id: i64, want: Option<&str>) -> Result<Ove
                 area: a,
                 coverage,
                 kids,
+                zones,
                 tasks,
             })
         }

@@ -119,6 +119,8 @@ pub(super) struct AreaPart {
     pub area: Area,
     pub coverage: Coverage,
     pub kids: Vec<AreaCoverage>,
+    /// The zone in force over each child (by path), for its badge.
+    pub zones: std::collections::HashMap<String, crate::zones::ZoneInForce>,
     pub tasks: Vec<Task>,
 }
 
@@ -268,7 +270,7 @@ pub(super) fn overview_body(ctx: &Ctx, o: &Overview, ov: &Shown) -> Markup {
                 },
                 toggle
             ));
-            body.push(child_rows(l, round.id, &kids));
+            body.push(child_rows(l, round.id, &kids, &av.zones));
         }
         // Follow-up tasks of this area: names, for the community and below (above it the
         // bars say enough).

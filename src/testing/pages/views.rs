@@ -119,9 +119,24 @@ pub(super) fn figures(l: Lang, c: &Coverage) -> Markup {
 
 /// Per child: a bar with its figures, a link further down (and to the missing list from the
 /// grid down).
-pub(super) fn child_rows(l: Lang, round: i64, kids: &[coverage::AreaCoverage]) -> Markup {
+pub(super) fn child_rows(
+    l: Lang,
+    round: i64,
+    kids: &[coverage::AreaCoverage],
+    zones: &std::collections::HashMap<String, crate::zones::ZoneInForce>,
+) -> Markup {
     let mut m = Markup("<div class=\"covlist\" id=\"children\">".into());
     for k in kids {
+        // A grid (or building) inside a zone: its badge beside the name.
+        let zone = match zones.get(&k.path) {
+            Some(z) => html!(
+                " <a class=\"tag zone-badge zone-{}\" href=\"/zones/{}\">{}</a>",
+                z.kind.code(),
+                z.id,
+                z.kind.name(l)
+            ),
+            None => Markup::default(),
+        };
         let missing = if k.level >= LEVEL_GRID && k.coverage.missing > 0 {
             html!(
                 " <a class=\"small nowrap\" href=\"{}\">{}</a>",
@@ -132,9 +147,10 @@ pub(super) fn child_rows(l: Lang, round: i64, kids: &[coverage::AreaCoverage]) -
             Markup::default()
         };
         m.push(html!(
-            "<div class=\"cov\"><div class=\"cov-head\"><a href=\"{}\">{}</a><b>{}</b></div>{}<div class=\"muted\">{}{}</div></div>",
+            "<div class=\"cov\"><div class=\"cov-head\"><span><a href=\"{}\">{}</a>{}</span><b>{}</b></div>{}<div class=\"muted\">{}{}</div></div>",
             area_link(round, "", &k.code),
             k.name,
+            zone,
             percent(k.coverage.permille()),
             bar(l, &k.coverage),
             figures(l, &k.coverage),
