@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies",
         include_str!("../../migrations/0012_supplies.sql"),
     ),
+    (
+        18,
+        "supplies_counters",
+        include_str!("../../migrations/0018_supplies_counters.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -4,6 +4,7 @@
 //! without sign-in (`public`). Views in `views` and `public_views`.
 
 pub mod funds;
+pub mod household_part;
 pub mod public;
 pub mod public_views;
 pub mod staff;

@@ -185,3 +185,8 @@ sup-transfer-money = Transfer to another fund
 sup-to-fund = To fund
 sup-transfer-confirm = Move this money to the other fund?
 sup-done-transferred = Transfer recorded.
+sup-hh-received = Supplies received
+sup-hh-handouts = { $n ->
+    [one] in 1 handout, on { $d }
+   *[other] in { $n } handouts, the last on { $d }
+}

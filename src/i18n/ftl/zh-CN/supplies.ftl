@@ -185,3 +185,5 @@ sup-transfer-money = 调拨到其他账户
 sup-to-fund = 调入账户
 sup-transfer-confirm = 确认将这笔资金调入该账户？
 sup-done-transferred = 已登记调拨。
+sup-hh-received = 已领取物资
+sup-hh-handouts = 共 { $n } 次，最近一次 { $d }
