@@ -47,3 +47,10 @@ CREATE TABLE sup_day (
     PRIMARY KEY (path, store_id, day, dir, kind, item_id, lot, other_type, other_label, other_path, other_store, donor_kind)
 ) {{norowid}};
 
+
+-- A store or fund may be owned by a party branch (a temporary branch receiving gifts): the
+-- branch's public disclosure shows what its stores and funds received and gave.
+ALTER TABLE sup_stores ADD COLUMN branch_id BIGINT;
+ALTER TABLE sup_funds ADD COLUMN branch_id BIGINT;
+CREATE INDEX sup_stores_branch ON sup_stores (branch_id);
+CREATE INDEX sup_funds_branch ON sup_funds (branch_id);

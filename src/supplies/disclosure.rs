@@ -104,8 +104,11 @@ crate::from_row!(FundLine { fund, balance_fen });
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Disclosure {
+    /// The area's code, or the branch's id.
     pub area: String,
     pub name: String,
+    /// The public page's address (its CSV, XLSX and JSON beside it).
+    pub href: String,
     pub generated_ms: i64,
     pub generated_at: String,
     pub goods_in: Vec<GoodsIn>,
@@ -217,25 +220,81 @@ async fn directed(db: &Db, lot: &str, cache: &mut BTreeMap<String, String>) -> S
     }
 }
 
+/// Whose disclosure: the stores and funds under an area, or those a party branch owns.
+enum Owner<'a> {
+    Area(&'a str),
+    Branch(i64),
+}
+
+impl Owner<'_> {
+    /// The condition "this store or fund (alias `a`) is the owner's", from `$1`, and its
+    /// parameters.
+    fn cond(&self, a: &str) -> String {
+        match self {
+            Owner::Area(_) => format!("{a}.path >= $1 AND {a}.path < $2"),
+            Owner::Branch(_) => format!("{a}.branch_id = $1"),
+        }
+    }
+    fn params(&self) -> Vec<crate::db::Value> {
+        match self {
+            Owner::Area(p) => args![*p, path_end(p).as_str()],
+            Owner::Branch(id) => args![*id],
+        }
+    }
+}
+
 /// The disclosure of the area with this code (public: no sign-in). Unknown codes are not found.
 pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
     let area = crate::registry::areas::by_code(db, code.trim())
         .await?
         .ok_or(AppError::NotFound)?;
-    let p = area.path.clone();
-    let end = path_end(&p);
+    let href = format!("/public/supplies/{}", area.code);
+    build(db, Owner::Area(&area.path), area.code, area.name, href, now).await
+}
+
+/// The disclosure of a party branch: what the stores and funds it owns received and gave
+/// (public: no sign-in). Unknown branches are not found.
+pub async fn of_branch(db: &Db, id: i64, now: i64) -> AppResult<Disclosure> {
+    let name: String = db
+        .scalar_opt("SELECT name FROM branches WHERE id = $1", args![id])
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let href = format!("/public/supplies-branch/{id}");
+    build(db, Owner::Branch(id), id.to_string(), name, href, now).await
+}
+
+async fn build(
+    db: &Db,
+    owner: Owner<'_>,
+    area: String,
+    name: String,
+    href: String,
+    now: i64,
+) -> AppResult<Disclosure> {
     let mut names = BTreeMap::new();
-    // The per-day summaries of the store sides under the area (kept in each movement's
-    // transaction): a few rows per store and day at any ledger size.
+    // The per-day summaries of the owner's store sides (kept in each movement's transaction):
+    // a few rows per store and day at any ledger size.
+    let (mine, other_mine) = match owner {
+        Owner::Area(_) => (
+            "d.path >= $1 AND d.path < $2".to_owned(),
+            "d.other_store <> 0 AND d.other_path >= $1 AND d.other_path < $2".to_owned(),
+        ),
+        Owner::Branch(_) => (
+            "d.store_id IN (SELECT id FROM sup_stores WHERE branch_id = $1)".to_owned(),
+            "d.other_store IN (SELECT id FROM sup_stores WHERE branch_id = $1)".to_owned(),
+        ),
+    };
     let rows: Vec<M> = db
         .query_as(
-            "SELECT d.dir, d.day, d.kind, d.lot, d.other_type, d.other_label, d.other_path, \
-             CASE WHEN d.other_store <> 0 AND d.other_path >= $1 AND d.other_path < $2 THEN 1 ELSE 0 END AS other_in, \
-             d.donor_kind, d.qty, d.value_fen, d.entries, d.first_entry, d.last_entry, \
-             i.name AS item, i.grade, i.unit, s.name AS store \
-             FROM sup_day d JOIN sup_items i ON i.id = d.item_id JOIN sup_stores s ON s.id = d.store_id \
-             WHERE d.path >= $1 AND d.path < $2 ORDER BY d.day, d.first_entry",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT d.dir, d.day, d.kind, d.lot, d.other_type, d.other_label, d.other_path, \
+                 CASE WHEN {other_mine} THEN 1 ELSE 0 END AS other_in, \
+                 d.donor_kind, d.qty, d.value_fen, d.entries, d.first_entry, d.last_entry, \
+                 i.name AS item, i.grade, i.unit, s.name AS store \
+                 FROM sup_day d JOIN sup_items i ON i.id = d.item_id JOIN sup_stores s ON s.id = d.store_id \
+                 WHERE {mine} ORDER BY d.day, d.first_entry"
+            ),
+            owner.params(),
         )
         .await?;
     let mut goods_in = Vec::new();
@@ -316,21 +375,28 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
         .collect();
     let stock: Vec<StockLine> = db
         .query_as(
-            "SELECT i.name AS item, i.grade, i.unit, CAST(SUM(k.qty) AS BIGINT) AS qty FROM sup_stock k \
-             JOIN sup_stores s ON s.id = k.store_id JOIN sup_items i ON i.id = k.item_id \
-             WHERE s.path >= $1 AND s.path < $2 GROUP BY i.name, i.grade, i.unit HAVING SUM(k.qty) > 0 \
-             ORDER BY i.name, i.grade",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT i.name AS item, i.grade, i.unit, CAST(SUM(k.qty) AS BIGINT) AS qty FROM sup_stock k \
+                 JOIN sup_stores s ON s.id = k.store_id JOIN sup_items i ON i.id = k.item_id \
+                 WHERE {} GROUP BY i.name, i.grade, i.unit HAVING SUM(k.qty) > 0 \
+                 ORDER BY i.name, i.grade",
+                owner.cond("s")
+            ),
+            owner.params(),
         )
         .await?;
     let money: Vec<Mo> = db
         .query_as(
-            "SELECT e.id, e.kind, e.dir, e.fen, e.lot, e.party, e.donor_kind, e.channel, e.reference, e.purpose, \
-             CASE WHEN o.id IS NOT NULL AND o.path >= $1 AND o.path < $2 THEN 1 ELSE 0 END AS other_in, \
-             e.reverses, e.at_ms, f.name AS fund \
-             FROM sup_money e JOIN sup_funds f ON f.id = e.fund_id LEFT JOIN sup_funds o ON o.id = e.other_fund \
-             WHERE f.path >= $1 AND f.path < $2 ORDER BY e.id",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT e.id, e.kind, e.dir, e.fen, e.lot, e.party, e.donor_kind, e.channel, e.reference, e.purpose, \
+                 CASE WHEN o.id IS NOT NULL AND {} THEN 1 ELSE 0 END AS other_in, \
+                 e.reverses, e.at_ms, f.name AS fund \
+                 FROM sup_money e JOIN sup_funds f ON f.id = e.fund_id LEFT JOIN sup_funds o ON o.id = e.other_fund \
+                 WHERE {} ORDER BY e.id",
+                owner.cond("o"),
+                owner.cond("f")
+            ),
+            owner.params(),
         )
         .await?;
     let (mut money_in, mut money_out) = (Vec::new(), Vec::new());
@@ -371,14 +437,18 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
     }
     let funds: Vec<FundLine> = db
         .query_as(
-            "SELECT f.name AS fund, CAST(COALESCE((SELECT SUM(b.fen) FROM sup_fund_bal b WHERE b.fund_id = f.id), 0) AS BIGINT) AS balance_fen \
-             FROM sup_funds f WHERE f.path >= $1 AND f.path < $2 ORDER BY f.path, f.name",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT f.name AS fund, CAST(COALESCE((SELECT SUM(b.fen) FROM sup_fund_bal b WHERE b.fund_id = f.id), 0) AS BIGINT) AS balance_fen \
+                 FROM sup_funds f WHERE {} ORDER BY f.path, f.name",
+                owner.cond("f")
+            ),
+            owner.params(),
         )
         .await?;
     Ok(Disclosure {
-        area: area.code,
-        name: area.name,
+        area,
+        name,
+        href,
         generated_ms: now,
         generated_at: crate::web::html::datetime(now),
         goods_in,

@@ -190,6 +190,8 @@ pub struct NewStore {
     pub team: String,
     /// Codes of the communities a supply point serves, separated by spaces or commas.
     pub serves: String,
+    /// The owning party branch's id, if any (its public disclosure shows the store).
+    pub branch: String,
 }
 
 /// Create a store under an area of the reader's scope.
@@ -251,6 +253,7 @@ pub async fn add_store(db: &Db, actor: &Actor, r: &Reader, f: &NewStore) -> AppR
             }
         },
     };
+    let branch = super::branch_field(db, &mut c, r, &f.branch).await;
     if kind == "team" && team.is_none() && c.is_empty() {
         c.push(FieldError::new(
             "team",
@@ -263,8 +266,8 @@ pub async fn add_store(db: &Db, actor: &Actor, r: &Reader, f: &NewStore) -> AppR
     let mut tx = db.begin().await?;
     let id = tx
         .scalar::<i64>(
-            "INSERT INTO sup_stores (name, kind, path, owner, team_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            args![name.as_str(), kind, area.path.as_str(), owner.as_str(), team, crate::db::now_ms()],
+            "INSERT INTO sup_stores (name, kind, path, owner, team_id, branch_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            args![name.as_str(), kind, area.path.as_str(), owner.as_str(), team, branch, crate::db::now_ms()],
         )
         .await?;
     for p in &serves {

@@ -64,6 +64,7 @@ pub async fn store(db: &Db, r: &Reader, name: &str, kind: &str, area: &str, serv
             owner: r.username.clone(),
             team: String::new(),
             serves: serves.into(),
+            branch: String::new(),
         },
     )
     .await
@@ -397,6 +398,7 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
                 name: "街道资金".into(),
                 area: STREET.into(),
                 owner: String::new(),
+                branch: String::new(),
             },
         )
         .await
@@ -720,6 +722,7 @@ async fn money_needs_two_approvers_above_the_threshold_and_never_goes_negative()
                 name: "街道防疫资金".into(),
                 area: STREET.into(),
                 owner: String::new(),
+                branch: String::new(),
             },
         )
         .await
@@ -846,6 +849,7 @@ async fn money_needs_two_approvers_above_the_threshold_and_never_goes_negative()
                 name: "一社区资金".into(),
                 area: C1.into(),
                 owner: String::new(),
+                branch: String::new(),
             },
         )
         .await
@@ -940,7 +944,8 @@ async fn outsiders_get_nothing() {
                 &FundForm {
                     name: "x".into(),
                     area: STREET.into(),
-                    owner: String::new()
+                    owner: String::new(),
+                    branch: String::new(),
                 }
             )
             .await,
@@ -1007,6 +1012,7 @@ async fn the_disclosure_recomputes_from_the_raw_movements() {
                 name: "街道资金".into(),
                 area: STREET.into(),
                 owner: String::new(),
+                branch: String::new(),
             },
         )
         .await
@@ -1494,5 +1500,127 @@ async fn opposite_transfers_at_once_do_not_deadlock() {
         assert_eq!(balance(db, s.depot, s.mask).await, 1000 - 20 * 7 + 20 * 5);
         assert_eq!(balance(db, s.point, s.mask).await, 1000 + 20 * 7 - 20 * 5);
         counters_equal_a_recount(db, t.name).await;
+    }
+}
+
+/// A party branch's disclosure shows the stores and funds it owns (what they received and
+/// gave, their balances), nothing else; the page, its JSON and CSV need no sign-in.
+#[tokio::test]
+async fn a_branch_discloses_what_its_stores_and_funds_received() {
+    for t in backends().await {
+        let db = &t.db;
+        let s = setup(db).await;
+        let k = &s.keeper;
+        let area_id: i64 = db
+            .scalar("SELECT id FROM areas WHERE code = $1", args![STREET])
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let branch: i64 = tx
+            .scalar(
+                "INSERT INTO branches (name, kind, attach, area_id, path, founded, created_ms) \
+                 VALUES ('退役军人临时党支部', 'temporary', 'site', $1, $2, '2026-03-01', 0) RETURNING id",
+                args![area_id, STREET],
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let st = &s.fx.street;
+        let bstore = goods::add_store(
+            db,
+            &actor(k),
+            k,
+            &NewStore {
+                name: "支部物资点".into(),
+                kind: "depot".into(),
+                area: STREET.into(),
+                branch: branch.to_string(),
+                ..NewStore::default()
+            },
+        )
+        .await
+        .unwrap();
+        let fund = |name: &str, b: String| FundForm {
+            name: name.into(),
+            area: STREET.into(),
+            owner: String::new(),
+            branch: b,
+        };
+        let bfund = money::add_fund(db, &actor(st), st, &fund("支部账户", branch.to_string()))
+            .await
+            .unwrap();
+        let other_fund = money::add_fund(db, &actor(st), st, &fund("街道账户", String::new()))
+            .await
+            .unwrap();
+        // A branch of nowhere, or out of scope: refused naming the field.
+        let e = money::add_fund(db, &actor(st), st, &fund("x", "999999".into()))
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), vec!["branch"]);
+        goods::receive(
+            db,
+            &actor(k),
+            k,
+            &receipt(bstore, s.mask, 3160, "老兵们"),
+            T0,
+        )
+        .await
+        .unwrap();
+        goods::receive(db, &actor(k), k, &receipt(s.depot, s.mask, 500, "别家"), T0)
+            .await
+            .unwrap();
+        goods::move_out(
+            db,
+            &actor(k),
+            k,
+            &handout_hh(bstore, s.mask, "60", s.fx.hh[0]),
+            T0,
+        )
+        .await
+        .unwrap();
+        money::receive(
+            db,
+            &actor(st),
+            st,
+            &gift(bfund, "38700", "187名退役军人"),
+            T0,
+        )
+        .await
+        .unwrap();
+        money::receive(db, &actor(st), st, &gift(other_fund, "600", "个人"), T0)
+            .await
+            .unwrap();
+        let d = disclosure::of_branch(db, branch, T0 + 1).await.unwrap();
+        assert_eq!(d.name, "退役军人临时党支部");
+        let got_in: i64 = d.goods_in.iter().map(|g| g.qty).sum();
+        assert_eq!(got_in, 3160, "{}: only the branch's store", t.name);
+        assert!(d.goods_in.iter().all(|g| g.from == "老兵们"));
+        assert_eq!(d.goods_out.len(), 1);
+        assert_eq!(
+            (d.goods_out[0].to_kind.as_str(), d.goods_out[0].qty),
+            ("community", 60)
+        );
+        assert_eq!(d.money_in.len(), 1);
+        assert_eq!(d.money_in[0].fen, 3_870_000);
+        assert_eq!(d.funds.len(), 1);
+        assert_eq!(d.stock.iter().map(|l| l.qty).sum::<i64>(), 3100);
+        assert!(disclosure::of_branch(db, branch + 1000, T0).await.is_err());
+        // Public, no sign-in: the page, JSON and CSV.
+        let addr = crate::common::serve(db).await;
+        let (code, html) =
+            crate::common::get(addr, &format!("/public/supplies-branch/{branch}"), &[]).await;
+        assert_eq!(code, 200, "{html}");
+        assert!(html.contains("退役军人临时党支部") && html.contains("老兵们"));
+        assert!(html.contains(&format!("/public/supplies-branch/{branch}/csv")));
+        let (code, json) =
+            crate::common::get(addr, &format!("/public/supplies-branch/{branch}/json"), &[]).await;
+        assert_eq!(code, 200);
+        assert!(
+            json.contains("38,700.00") || json.contains("3870000"),
+            "{json}"
+        );
+        assert!(!json.contains(&format!("#{}", s.fx.hh[0])), "no household");
+        let (code, _) = crate::common::get(addr, "/public/supplies-branch/abc", &[]).await;
+        assert_eq!(code, 404);
     }
 }

@@ -17,7 +17,7 @@ fn to_text(l: Lang, kind: &str, to: &str) -> String {
 
 pub fn disclosure(l: Lang, d: &Disclosure) -> Markup {
     let anon = label(DONOR_KINDS, "anonymous", l);
-    let base = format!("/public/supplies/{}", d.area);
+    let base = &d.href;
     maud::html! {
         h1 { (t(l, "sup-public")) " · " (d.name) }
         p.muted #generated-at { (t(l, "sup-generated-at")) " " (d.generated_at) }
