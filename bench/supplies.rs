@@ -6,8 +6,10 @@
 //! Setup: the demo district's areas, a small demo city (3,000 residents) in the demo street,
 //! the demo accounts, a catalogue of two items, a depot and a supply point; then `--scale`
 //! movements bulk-loaded onto the depot's card (receipts and handouts alternating, the
-//! balance never below zero, the card's running balance written as the engine writes it).
+//! balance never below zero, the card's running balance, sequence, counters and per-day
+//! summaries written as the engine writes them).
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use wardline::access;
@@ -86,6 +88,8 @@ pub async fn supplies(ctx: &Ctx) {
     let (street_path, now) = (STREET.to_owned(), now_ms());
     let mut balance = 0i64;
     let mut next_id = 1i64;
+    // The per-day summaries the engine would have written (store side, day, direction, ...).
+    let mut days: BTreeMap<goods::DayKey, (i64, i64, i64, i64)> = BTreeMap::new();
     let chunk = 50_000u64;
     let mut left = scale;
     while left > 0 {
@@ -148,7 +152,26 @@ pub async fn supplies(ctx: &Ctx) {
                 mask.into(),
                 (if receive { qty } else { -qty }).into(),
                 balance.into(),
+                id.into(), // the card's sequence: the depot is the only store on it
             ]);
+            let key = goods::DayKey {
+                path: street_path.clone(),
+                store: depot,
+                day: wardline::mobilization::rules::day_of(at),
+                dir: if receive { 1 } else { -1 },
+                kind: kind.into(),
+                item: mask,
+                lot: String::new(),
+                other_type: if receive { "donor" } else { "household" }.into(),
+                other_label: if receive { "捐赠方" } else { "" }.into(),
+                other_path: if receive { "" } else { street_path.as_str() }.into(),
+                other_store: 0,
+                donor_kind: String::new(),
+            };
+            let e = days.entry(key).or_insert((0, 0, id, id));
+            e.0 += qty;
+            e.1 += 1;
+            e.3 = id;
         }
         let mut tx = db.begin_bulk().await.unwrap();
         tx.bulk_insert(
@@ -178,7 +201,7 @@ pub async fn supplies(ctx: &Ctx) {
         .unwrap();
         tx.bulk_insert(
             "sup_card",
-            &["store_id", "move_id", "item_id", "delta", "balance"],
+            &["store_id", "move_id", "item_id", "delta", "balance", "seq"],
             card,
             None,
         )
@@ -187,12 +210,58 @@ pub async fn supplies(ctx: &Ctx) {
         tx.commit().await.unwrap();
         left -= n;
     }
-    db.query(
+    // The balance row, the card's counters and the per-day summaries, as the engine keeps them
+    // (written in a transaction: a plain `db.query` goes to SQLite's read-only pool, which is
+    // what made this bench fail before).
+    let mut tx = db.begin().await.unwrap();
+    tx.execute(
         "INSERT INTO sup_stock (store_id, item_id, lot, qty) VALUES ($1, $2, '', $3)",
         args![depot, mask, balance],
     )
     .await
     .unwrap();
+    for item in [0, mask] {
+        tx.execute(
+            "INSERT INTO sup_card_count (store_id, item_id, lines) VALUES ($1, $2, $3)",
+            args![depot, item, scale as i64],
+        )
+        .await
+        .unwrap();
+    }
+    let mut rows = Vec::new();
+    for (k, (qty, n, first, last)) in &days {
+        let mut v = k.values(*qty, 0, *first);
+        v.push((*n).into());
+        v.push((*last).into());
+        rows.extend(v);
+    }
+    tx.bulk_insert(
+        "sup_day",
+        &[
+            "path",
+            "store_id",
+            "day",
+            "dir",
+            "kind",
+            "item_id",
+            "lot",
+            "other_type",
+            "other_label",
+            "other_path",
+            "other_store",
+            "donor_kind",
+            "qty",
+            "value_fen",
+            "first_entry",
+            "entries",
+            "last_entry",
+        ],
+        rows,
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     if b == wardline::db::Backend::Postgres {
         // Identity columns do not see explicit ids: move the sequence past them.
         db.query(

@@ -66,10 +66,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies",
         include_str!("../../migrations/0012_supplies.sql"),
     ),
-    (
+        (
         15,
         "pass_day_tallies",
         include_str!("../../migrations/0015_pass_day_tallies.sql"),
+    ),
+    (
+        18,
+        "supplies_counters",
+        include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
 ];
 

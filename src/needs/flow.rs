@@ -609,17 +609,61 @@ pub async fn add_item(
         return Err(AppError::Invalid(errs));
     }
     let mut tx = db.begin().await?;
+    let note = format!("{kind} × {}", qty.unwrap_or(0));
+    add_item_in(
+        &mut tx,
+        &n,
+        kind,
+        description,
+        qty.unwrap_or(0),
+        &actor.username,
+        &note,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Write an item delivered for a need (its row and its event) in the caller's transaction:
+/// for another capability recording the delivery together with its own rows (supplies posts
+/// the ledger movement in the same transaction). The caller has checked who may do it; the
+/// need must be in progress or done and `kind` one of [`ITEM_KINDS`].
+#[allow(clippy::too_many_arguments)]
+pub async fn add_item_in(
+    tx: &mut crate::db::Tx,
+    n: &Need,
+    kind: &str,
+    description: &str,
+    quantity: i64,
+    actor: &str,
+    note: &str,
+    now: i64,
+) -> AppResult<()> {
+    if !super::in_vocab(ITEM_KINDS, kind) || quantity < 1 {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "kind",
+            "choose what was delivered",
+            "请选择物品类别",
+        )]));
+    }
+    if !matches!(n.status.as_str(), "in_progress" | "done") {
+        return Err(AppError::Conflict(Msg::new(
+            "items are recorded once the need is being worked on",
+            "需求处理中或完成后才能登记物品",
+        )));
+    }
+    let description: String = description.trim().chars().take(200).collect();
     tx.execute(
         "INSERT INTO need_items (need_id, kind, description, quantity, recorded_by, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-        args![id, kind, description, qty, actor.username.as_str(), now],
+        args![n.id, kind, description.as_str(), quantity, actor, now],
     )
     .await?;
     tx.execute(
         "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'item', $2, $2, $3, $4, $5)",
-        args![id, n.status.as_str(), actor.username.as_str(), format!("{kind} × {}", qty.unwrap_or(0)), now],
+        args![n.id, n.status.as_str(), actor, note, now],
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -179,6 +179,7 @@ pub fn install_page_parts() {
         household: vec![
             Box::new(crate::zones::pages::household_part::Part),
             Box::new(crate::needs::pages::household_part::Part),
+            Box::new(crate::supplies::pages::household_part::Part),
         ],
         resident: vec![
             Box::new(crate::mobilization::pages::resident_part::Part),

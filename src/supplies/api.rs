@@ -260,6 +260,82 @@ pub async fn disclosure(
         .map_err(|e| ApiError(e, lang))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StockTakeBody {
+    pub client_id: String,
+    pub store: String,
+    pub reason: String,
+    pub approver: String,
+    /// Counted quantity (units) per item id: `{"12": "790"}`.
+    pub counts: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /supplies/stock-takes`: a store's count; each difference becomes an adjustment with
+/// the reason and the approver. Idempotent by `client_id`. Answers the adjustments' ids.
+pub async fn stock_take(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<StockTakeBody>,
+) -> ApiResult<Value> {
+    let run = async {
+        let mut counts = Vec::new();
+        for (k, v) in &b.counts {
+            match k.trim().parse::<i64>() {
+                Ok(id) => counts.push((id, v.clone())),
+                Err(_) => {
+                    return Err(AppError::Invalid(vec![crate::error::FieldError::new(
+                        "counts",
+                        format!("{k:?} is not an item id"),
+                        format!("“{k}”不是物品编号"),
+                    )]))
+                }
+            }
+        }
+        let f = goods::CountForm {
+            client_id: b.client_id.clone(),
+            store: b.store.clone(),
+            counts,
+            reason: b.reason.clone(),
+            approver: b.approver.clone(),
+        };
+        let ids = goods::stock_take(&s.db, &actor(&r), &r, &f, now_ms()).await?;
+        AppResult::Ok(json!({ "adjustments": ids }))
+    };
+    run.await.map(Json).map_err(|e| ApiError(e, lang))
+}
+
+/// `GET /supplies/settings`: the amount above which a spending needs two approvers.
+pub async fn settings(State(s): State<AppState>, Auth(r, lang): Auth) -> ApiResult<Value> {
+    let run = async {
+        super::require_read(&r)?;
+        let fen = money::threshold(&s.db).await?;
+        AppResult::Ok(
+            json!({ "two_approvers_above_fen": fen, "two_approvers_above": super::yuan(fen) }),
+        )
+    };
+    run.await.map(Json).map_err(|e| ApiError(e, lang))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SettingsBody {
+    /// Yuan, at most two decimals.
+    pub threshold: String,
+}
+
+/// `POST /supplies/settings`: set the two-approver threshold (administrators and HQ).
+pub async fn set_settings(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<SettingsBody>,
+) -> ApiResult<Value> {
+    money::set_threshold(&s.db, &actor(&r), &r, &b.threshold)
+        .await
+        .map(|fen| Json(json!({ "two_approvers_above_fen": fen })))
+        .map_err(|e| ApiError(e, lang))
+}
+
 fn actor(r: &crate::access::Reader) -> crate::audit::Actor {
     crate::audit::Actor {
         account_id: Some(r.account_id),

@@ -92,6 +92,7 @@ pub async fn create(db: &Db) -> Result<Option<i64>, AppError> {
         owner: "demo-keeper".into(),
         team: String::new(),
         serves,
+        branch: String::new(),
     };
     let depot = goods::add_store(
         db,
@@ -300,6 +301,7 @@ pub async fn create(db: &Db) -> Result<Option<i64>, AppError> {
             name: "街道防疫专项资金".into(),
             area: DEMO_STREET.into(),
             owner: "demo-street".into(),
+            branch: String::new(),
         },
     )
     .await?;

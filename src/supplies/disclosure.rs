@@ -2,7 +2,8 @@
 //! stores and funds received (donor names, or "anonymous"; quantities with their grade;
 //! amounts), where goods went — aggregated to the community, team, post or store, never a
 //! person or household —, what money was spent on, the balances, and when it was generated.
-//! Read straight from the ledgers at each request, so it is as fresh as the last movement.
+//! Goods are read from per-day summaries written in each movement's own transaction, money
+//! from its ledger, so it is as fresh as the last entry.
 //!
 //! A side of a movement is "inside" when it is a store (or fund) under the area. Lines coming
 //! in from outside are listed one by one; lines going out are summed per destination and item;
@@ -19,11 +20,17 @@ use crate::db::{path_end, Db};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
+/// Goods received on a day from one source, of one item and kind, into one store: the sum of
+/// the ledger entries `first_entry`..=`last_entry` that make it (`entries` of them).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GoodsIn {
-    /// The ledger entry (`sup_moves.id`).
-    pub entry: i64,
-    pub at_ms: i64,
+    /// The China day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The ledger entries summed here (`sup_moves.id`): how many, the first and the last.
+    pub entries: i64,
+    pub first_entry: i64,
+    pub last_entry: i64,
+    /// `correction` for a correction (then `qty` is negative).
     pub kind: String,
     /// The donor's, supplier's or sender's name; empty for an anonymous donor.
     pub from: String,
@@ -37,12 +44,11 @@ pub struct GoodsIn {
     /// The direction of a directed gift (a place or recipient name), or empty.
     pub directed: String,
     pub store: String,
-    pub corrects: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GoodsOut {
-    /// household/need (named by their community), team, post, recipient, store, loss, adjust, donor.
+    /// community (a household's or need's), team, post, recipient, store, loss, adjust, donor.
     pub to_kind: String,
     pub to: String,
     pub item: String,
@@ -50,8 +56,10 @@ pub struct GoodsOut {
     pub unit: String,
     pub qty: i64,
     pub correction: bool,
-    /// The ledger entries summed here.
-    pub entries: Vec<i64>,
+    /// The ledger entries summed here: how many, the first and the last.
+    pub entries: i64,
+    pub first_entry: i64,
+    pub last_entry: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -96,8 +104,11 @@ crate::from_row!(FundLine { fund, balance_fen });
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Disclosure {
+    /// The area's code, or the branch's id.
     pub area: String,
     pub name: String,
+    /// The public page's address (its CSV, XLSX and JSON beside it).
+    pub href: String,
     pub generated_ms: i64,
     pub generated_at: String,
     pub goods_in: Vec<GoodsIn>,
@@ -112,44 +123,40 @@ pub struct Disclosure {
 type OutKey = (bool, String, String, String, String, String);
 
 struct M {
-    id: i64,
+    dir: i64,
+    day: i64,
     kind: String,
-    qty: i64,
-    from_type: String,
-    from_in: i64,
-    from_label: String,
-    from_path: String,
-    to_type: String,
-    to_in: i64,
-    to_label: String,
-    to_path: String,
     lot: String,
+    other_type: String,
+    other_label: String,
+    other_path: String,
+    other_in: i64,
     donor_kind: String,
+    qty: i64,
     value_fen: i64,
-    reverses: Option<i64>,
-    at_ms: i64,
+    entries: i64,
+    first_entry: i64,
+    last_entry: i64,
     item: String,
     grade: String,
     unit: String,
     store: String,
 }
 crate::from_row!(M {
-    id,
+    dir,
+    day,
     kind,
-    qty,
-    from_type,
-    from_in,
-    from_label,
-    from_path,
-    to_type,
-    to_in,
-    to_label,
-    to_path,
     lot,
+    other_type,
+    other_label,
+    other_path,
+    other_in,
     donor_kind,
+    qty,
     value_fen,
-    reverses,
-    at_ms,
+    entries,
+    first_entry,
+    last_entry,
     item,
     grade,
     unit,
@@ -213,56 +220,100 @@ async fn directed(db: &Db, lot: &str, cache: &mut BTreeMap<String, String>) -> S
     }
 }
 
+/// Whose disclosure: the stores and funds under an area, or those a party branch owns.
+enum Owner<'a> {
+    Area(&'a str),
+    Branch(i64),
+}
+
+impl Owner<'_> {
+    /// The condition "this store or fund (alias `a`) is the owner's", from `$1`, and its
+    /// parameters.
+    fn cond(&self, a: &str) -> String {
+        match self {
+            Owner::Area(_) => format!("{a}.path >= $1 AND {a}.path < $2"),
+            Owner::Branch(_) => format!("{a}.branch_id = $1"),
+        }
+    }
+    fn params(&self) -> Vec<crate::db::Value> {
+        match self {
+            Owner::Area(p) => args![*p, path_end(p).as_str()],
+            Owner::Branch(id) => args![*id],
+        }
+    }
+}
+
 /// The disclosure of the area with this code (public: no sign-in). Unknown codes are not found.
 pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
     let area = crate::registry::areas::by_code(db, code.trim())
         .await?
         .ok_or(AppError::NotFound)?;
-    let p = area.path.clone();
-    let end = path_end(&p);
+    let href = format!("/public/supplies/{}", area.code);
+    build(db, Owner::Area(&area.path), area.code, area.name, href, now).await
+}
+
+/// The disclosure of a party branch: what the stores and funds it owns received and gave
+/// (public: no sign-in). Unknown branches are not found.
+pub async fn of_branch(db: &Db, id: i64, now: i64) -> AppResult<Disclosure> {
+    let name: String = db
+        .scalar_opt("SELECT name FROM branches WHERE id = $1", args![id])
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let href = format!("/public/supplies-branch/{id}");
+    build(db, Owner::Branch(id), id.to_string(), name, href, now).await
+}
+
+async fn build(
+    db: &Db,
+    owner: Owner<'_>,
+    area: String,
+    name: String,
+    href: String,
+    now: i64,
+) -> AppResult<Disclosure> {
     let mut names = BTreeMap::new();
-    // Every movement touching a store under the area: from the to/from path indexes.
+    // The per-day summaries of the owner's store sides (kept in each movement's transaction):
+    // a few rows per store and day at any ledger size.
+    let (mine, other_mine) = match owner {
+        Owner::Area(_) => (
+            "d.path >= $1 AND d.path < $2".to_owned(),
+            "d.other_store <> 0 AND d.other_path >= $1 AND d.other_path < $2".to_owned(),
+        ),
+        Owner::Branch(_) => (
+            "d.store_id IN (SELECT id FROM sup_stores WHERE branch_id = $1)".to_owned(),
+            "d.other_store IN (SELECT id FROM sup_stores WHERE branch_id = $1)".to_owned(),
+        ),
+    };
     let rows: Vec<M> = db
         .query_as(
-            "SELECT m.id, m.kind, m.qty, m.from_type, \
-             CASE WHEN m.from_store IS NOT NULL AND m.from_path >= $1 AND m.from_path < $2 THEN 1 ELSE 0 END AS from_in, \
-             m.from_label, m.from_path, m.to_type, \
-             CASE WHEN m.to_store IS NOT NULL AND m.to_path >= $1 AND m.to_path < $2 THEN 1 ELSE 0 END AS to_in, \
-             m.to_label, m.to_path, m.lot, m.donor_kind, m.value_fen, m.reverses, m.at_ms, \
-             i.name AS item, i.grade, i.unit, \
-             COALESCE(s.name, '') AS store \
-             FROM sup_moves m JOIN sup_items i ON i.id = m.item_id \
-             LEFT JOIN sup_stores s ON s.id = CASE WHEN m.to_store IS NOT NULL AND m.to_path >= $1 AND m.to_path < $2 THEN m.to_store ELSE m.from_store END \
-             WHERE (m.to_path >= $1 AND m.to_path < $2 AND m.to_store IS NOT NULL) \
-                OR (m.from_path >= $1 AND m.from_path < $2 AND m.from_store IS NOT NULL) \
-             ORDER BY m.id",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT d.dir, d.day, d.kind, d.lot, d.other_type, d.other_label, d.other_path, \
+                 CASE WHEN {other_mine} THEN 1 ELSE 0 END AS other_in, \
+                 d.donor_kind, d.qty, d.value_fen, d.entries, d.first_entry, d.last_entry, \
+                 i.name AS item, i.grade, i.unit, s.name AS store \
+                 FROM sup_day d JOIN sup_items i ON i.id = d.item_id JOIN sup_stores s ON s.id = d.store_id \
+                 WHERE {mine} ORDER BY d.day, d.first_entry"
+            ),
+            owner.params(),
         )
         .await?;
     let mut goods_in = Vec::new();
-    let mut out: BTreeMap<OutKey, (i64, Vec<i64>)> = BTreeMap::new();
+    let mut out: BTreeMap<OutKey, (i64, i64, i64, i64)> = BTreeMap::new();
     for m in rows {
+        if m.other_in == 1 {
+            continue; // between two stores of the area
+        }
         let correction = m.kind == "correction";
-        let inward = m.to_in == 1 && m.from_in == 0;
-        let outward = m.from_in == 1 && m.to_in == 0;
-        if (inward && !correction) || (outward && correction) {
-            // A line in, or the correction of one (same sides swapped).
+        if (m.dir == 1) != correction {
+            // A line in, or the correction of one (its sides swapped).
             let sign = if correction { -1 } else { 1 };
-            let (ty, lbl) = if correction {
-                (&m.to_type, &m.to_label)
-            } else {
-                (&m.from_type, &m.from_label)
-            };
-            let from = if ty == "donor" && m.donor_kind == "anonymous" {
-                String::new()
-            } else {
-                lbl.clone()
-            };
             goods_in.push(GoodsIn {
-                entry: m.id,
-                at_ms: m.at_ms,
+                day: crate::mobilization::rules::ymd(m.day),
+                entries: m.entries,
+                first_entry: m.first_entry,
+                last_entry: m.last_entry,
                 kind: m.kind.clone(),
-                from,
+                from: m.other_label.clone(),
                 donor_kind: m.donor_kind.clone(),
                 item: m.item.clone(),
                 grade: m.grade.clone(),
@@ -271,24 +322,22 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
                 value_fen: sign * m.value_fen,
                 directed: directed(db, &m.lot, &mut names).await,
                 store: m.store.clone(),
-                corrects: m.reverses,
             });
-        } else if (outward && !correction) || (inward && correction) {
-            // The far side: where it went (or, for a correction, where it came back from).
-            let (ty, lbl, path) = if correction {
-                (&m.from_type, &m.from_label, &m.from_path)
-            } else {
-                (&m.to_type, &m.to_label, &m.to_path)
-            };
-            let (kind, to) = match ty.as_str() {
+        } else {
+            // Where it went (or, for a correction, where it came back from).
+            let (kind, to) = match m.other_type.as_str() {
                 // Never a person or household: their community.
                 "household" | "need" => (
                     "community".to_owned(),
-                    area_name(db, crate::registry::areas::community_path(path), &mut names).await,
+                    area_name(
+                        db,
+                        crate::registry::areas::community_path(&m.other_path),
+                        &mut names,
+                    )
+                    .await,
                 ),
-                "loss" | "adjust" => (ty.clone(), String::new()),
-                "donor" => ("donor".to_owned(), lbl.clone()),
-                other => (other.to_owned(), lbl.clone()),
+                "loss" | "adjust" => (m.other_type.clone(), String::new()),
+                other => (other.to_owned(), m.other_label.clone()),
             };
             let key = (
                 correction,
@@ -298,43 +347,56 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
                 m.grade.clone(),
                 m.unit.clone(),
             );
-            let e = out.entry(key).or_insert((0, vec![]));
+            let e = out.entry(key).or_insert((0, 0, i64::MAX, 0));
             e.0 += if correction { -m.qty } else { m.qty };
-            e.1.push(m.id);
+            e.1 += m.entries;
+            e.2 = e.2.min(m.first_entry);
+            e.3 = e.3.max(m.last_entry);
         }
     }
     let goods_out = out
         .into_iter()
         .map(
-            |((correction, to_kind, to, item, grade, unit), (qty, entries))| GoodsOut {
-                to_kind,
-                to,
-                item,
-                grade,
-                unit,
-                qty,
-                correction,
-                entries,
+            |((correction, to_kind, to, item, grade, unit), (qty, entries, first, last))| {
+                GoodsOut {
+                    to_kind,
+                    to,
+                    item,
+                    grade,
+                    unit,
+                    qty,
+                    correction,
+                    entries,
+                    first_entry: first,
+                    last_entry: last,
+                }
             },
         )
         .collect();
     let stock: Vec<StockLine> = db
         .query_as(
-            "SELECT i.name AS item, i.grade, i.unit, CAST(SUM(k.qty) AS BIGINT) AS qty FROM sup_stock k \
-             JOIN sup_stores s ON s.id = k.store_id JOIN sup_items i ON i.id = k.item_id \
-             WHERE s.path >= $1 AND s.path < $2 GROUP BY i.name, i.grade, i.unit HAVING SUM(k.qty) > 0 \
-             ORDER BY i.name, i.grade",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT i.name AS item, i.grade, i.unit, CAST(SUM(k.qty) AS BIGINT) AS qty FROM sup_stock k \
+                 JOIN sup_stores s ON s.id = k.store_id JOIN sup_items i ON i.id = k.item_id \
+                 WHERE {} GROUP BY i.name, i.grade, i.unit HAVING SUM(k.qty) > 0 \
+                 ORDER BY i.name, i.grade",
+                owner.cond("s")
+            ),
+            owner.params(),
         )
         .await?;
     let money: Vec<Mo> = db
         .query_as(
-            "SELECT e.id, e.kind, e.dir, e.fen, e.lot, e.party, e.donor_kind, e.channel, e.reference, e.purpose, \
-             CASE WHEN o.id IS NOT NULL AND o.path >= $1 AND o.path < $2 THEN 1 ELSE 0 END AS other_in, \
-             e.reverses, e.at_ms, f.name AS fund \
-             FROM sup_money e JOIN sup_funds f ON f.id = e.fund_id LEFT JOIN sup_funds o ON o.id = e.other_fund \
-             WHERE f.path >= $1 AND f.path < $2 ORDER BY e.id",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT e.id, e.kind, e.dir, e.fen, e.lot, e.party, e.donor_kind, e.channel, e.reference, e.purpose, \
+                 CASE WHEN o.id IS NOT NULL AND {} THEN 1 ELSE 0 END AS other_in, \
+                 e.reverses, e.at_ms, f.name AS fund \
+                 FROM sup_money e JOIN sup_funds f ON f.id = e.fund_id LEFT JOIN sup_funds o ON o.id = e.other_fund \
+                 WHERE {} ORDER BY e.id",
+                owner.cond("o"),
+                owner.cond("f")
+            ),
+            owner.params(),
         )
         .await?;
     let (mut money_in, mut money_out) = (Vec::new(), Vec::new());
@@ -375,14 +437,18 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
     }
     let funds: Vec<FundLine> = db
         .query_as(
-            "SELECT f.name AS fund, CAST(COALESCE((SELECT SUM(b.fen) FROM sup_fund_bal b WHERE b.fund_id = f.id), 0) AS BIGINT) AS balance_fen \
-             FROM sup_funds f WHERE f.path >= $1 AND f.path < $2 ORDER BY f.path, f.name",
-            args![p.as_str(), end.as_str()],
+            &format!(
+                "SELECT f.name AS fund, CAST(COALESCE((SELECT SUM(b.fen) FROM sup_fund_bal b WHERE b.fund_id = f.id), 0) AS BIGINT) AS balance_fen \
+                 FROM sup_funds f WHERE {} ORDER BY f.path, f.name",
+                owner.cond("f")
+            ),
+            owner.params(),
         )
         .await?;
     Ok(Disclosure {
-        area: area.code,
-        name: area.name,
+        area,
+        name,
+        href,
         generated_ms: now,
         generated_at: crate::web::html::datetime(now),
         goods_in,
@@ -392,6 +458,15 @@ pub async fn of_area(db: &Db, code: &str, now: i64) -> AppResult<Disclosure> {
         money_out,
         funds,
     })
+}
+
+/// The ledger entries of a summed line: "12" for one, "12–40 (5)" for several.
+pub fn entry_range(n: i64, first: i64, last: i64) -> String {
+    if n <= 1 || first == last {
+        first.to_string()
+    } else {
+        format!("{first}–{last} ({n})")
+    }
 }
 
 pub fn grade(g: &str, l: Lang) -> String {
@@ -466,8 +541,8 @@ pub fn rows(d: &Disclosure, l: Lang) -> Vec<Vec<String>> {
     for g in &d.goods_in {
         v.push(vec![
             (if zh { "物资接收" } else { "goods received" }).into(),
-            g.entry.to_string(),
-            crate::web::html::minutes(g.at_ms),
+            entry_range(g.entries, g.first_entry, g.last_entry),
+            g.day.clone(),
             if g.from.is_empty() {
                 anon.into()
             } else {
@@ -483,17 +558,17 @@ pub fn rows(d: &Disclosure, l: Lang) -> Vec<Vec<String>> {
                 String::new()
             },
             g.directed.clone(),
-            corr(g.corrects),
+            if g.kind == "correction" {
+                (if zh { "更正" } else { "correction" }).into()
+            } else {
+                String::new()
+            },
         ]);
     }
     for o in &d.goods_out {
         v.push(vec![
             (if zh { "物资去向" } else { "goods given" }).into(),
-            o.entries
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
+            entry_range(o.entries, o.first_entry, o.last_entry),
             String::new(),
             to_text(o, l),
             o.item.clone(),

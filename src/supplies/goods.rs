@@ -190,6 +190,8 @@ pub struct NewStore {
     pub team: String,
     /// Codes of the communities a supply point serves, separated by spaces or commas.
     pub serves: String,
+    /// The owning party branch's id, if any (its public disclosure shows the store).
+    pub branch: String,
 }
 
 /// Create a store under an area of the reader's scope.
@@ -251,6 +253,7 @@ pub async fn add_store(db: &Db, actor: &Actor, r: &Reader, f: &NewStore) -> AppR
             }
         },
     };
+    let branch = super::branch_field(db, &mut c, r, &f.branch).await;
     if kind == "team" && team.is_none() && c.is_empty() {
         c.push(FieldError::new(
             "team",
@@ -263,8 +266,8 @@ pub async fn add_store(db: &Db, actor: &Actor, r: &Reader, f: &NewStore) -> AppR
     let mut tx = db.begin().await?;
     let id = tx
         .scalar::<i64>(
-            "INSERT INTO sup_stores (name, kind, path, owner, team_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            args![name.as_str(), kind, area.path.as_str(), owner.as_str(), team, crate::db::now_ms()],
+            "INSERT INTO sup_stores (name, kind, path, owner, team_id, branch_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            args![name.as_str(), kind, area.path.as_str(), owner.as_str(), team, branch, crate::db::now_ms()],
         )
         .await?;
     for p in &serves {
@@ -402,7 +405,9 @@ crate::from_row!(CardLine {
     at_ms
 });
 
-/// One page of a store's stock card, newest first (all items, or one).
+/// One page of a store's stock card, newest first (all items, or one), and its number of
+/// lines (from the store's counter). All items: a range of the store's card sequence (the
+/// same cost on any page at any ledger size); one item: the item's index range.
 pub async fn card(
     db: &Db,
     store: i64,
@@ -410,34 +415,38 @@ pub async fn card(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<CardLine>, i64)> {
-    let (cond, params) = match item {
-        Some(i) => ("c.store_id = $1 AND c.item_id = $2", args![store, i]),
-        None => ("c.store_id = $1", args![store]),
-    };
-    let n = params.len();
     let total: i64 = db
-        .scalar(
-            &format!("SELECT COUNT(*) AS n FROM sup_card c WHERE {cond}"),
-            params.clone(),
+        .scalar_opt(
+            "SELECT lines FROM sup_card_count WHERE store_id = $1 AND item_id = $2",
+            args![store, item.unwrap_or(0)],
         )
-        .await?;
-    let mut p = params;
-    p.push(limit.into());
-    p.push(offset.into());
-    let lines = db
-        .query_as(
-            &format!(
-                "SELECT c.move_id, c.item_id, c.delta, c.balance, m.kind, \
-                 CASE WHEN c.delta < 0 THEN m.to_label ELSE m.from_label END AS other, m.lot, m.reason, \
-                 m.reverses, m.trip_id, m.at_ms \
-                 FROM sup_card c JOIN sup_moves m ON m.id = c.move_id WHERE {cond} \
-                 ORDER BY c.move_id DESC LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
-            ),
-            p,
-        )
-        .await?;
+        .await?
+        .unwrap_or(0);
+    let (limit, offset) = (limit.clamp(0, 1000), offset.max(0));
+    const COLS: &str = "SELECT c.move_id, c.item_id, c.delta, c.balance, m.kind, \
+         CASE WHEN c.delta < 0 THEN m.to_label ELSE m.from_label END AS other, m.lot, m.reason, \
+         m.reverses, m.trip_id, m.at_ms FROM sup_card c JOIN sup_moves m ON m.id = c.move_id";
+    let lines = match item {
+        None => {
+            let top = total - offset;
+            db.query_as(
+                &format!(
+                    "{COLS} WHERE c.store_id = $1 AND c.seq <= $2 AND c.seq > $3 ORDER BY c.seq DESC"
+                ),
+                args![store, top, top - limit],
+            )
+            .await?
+        }
+        Some(i) => {
+            db.query_as(
+                &format!(
+                    "{COLS} WHERE c.store_id = $1 AND c.item_id = $2 ORDER BY c.move_id DESC LIMIT $3 OFFSET $4"
+                ),
+                args![store, i, limit, offset],
+            )
+            .await?
+        }
+    };
     Ok((lines, total))
 }
 
@@ -561,6 +570,29 @@ pub async fn post_in(tx: &mut Tx, p: &Post, actor: &str, now: i64) -> AppResult<
         )
         .into());
     }
+    // The stores' card counters first, in ascending store id: this takes each store's row
+    // lock (PostgreSQL) in one order for every movement, so two opposite transfers at the
+    // same moment queue instead of deadlocking; the counters give the card's sequence.
+    let mut sides: Vec<i64> = [p.from.store, p.to.store].into_iter().flatten().collect();
+    sides.sort_unstable();
+    sides.dedup();
+    let mut seqs: Vec<(i64, i64)> = Vec::new();
+    for s in &sides {
+        let seq: i64 = tx
+            .scalar(
+                "INSERT INTO sup_card_count (store_id, item_id, lines) VALUES ($1, 0, 1) \
+                 ON CONFLICT (store_id, item_id) DO UPDATE SET lines = sup_card_count.lines + 1 RETURNING lines",
+                args![*s],
+            )
+            .await?;
+        tx.execute(
+            "INSERT INTO sup_card_count (store_id, item_id, lines) VALUES ($1, $2, 1) \
+             ON CONFLICT (store_id, item_id) DO UPDATE SET lines = sup_card_count.lines + 1",
+            args![*s, p.item],
+        )
+        .await?;
+        seqs.push((*s, seq));
+    }
     let to_serves: Vec<String> = match p.to.store {
         Some(s) => {
             tx.column(
@@ -664,7 +696,11 @@ pub async fn post_in(tx: &mut Tx, p: &Post, actor: &str, now: i64) -> AppResult<
             ],
         )
         .await?;
-    for (store, delta) in [(p.from.store, -p.qty), (p.to.store, p.qty)] {
+    let day = crate::mobilization::rules::day_of(now);
+    for (store, delta, me, other) in [
+        (p.from.store, -p.qty, &p.from, &p.to),
+        (p.to.store, p.qty, &p.to, &p.from),
+    ] {
         if let Some(s) = store {
             let bal: i64 = tx
                 .scalar(
@@ -672,14 +708,95 @@ pub async fn post_in(tx: &mut Tx, p: &Post, actor: &str, now: i64) -> AppResult<
                     args![s, p.item],
                 )
                 .await?;
+            let seq = seqs
+                .iter()
+                .find(|(st, _)| *st == s)
+                .map(|(_, q)| *q)
+                .unwrap_or(0);
             tx.execute(
-                "INSERT INTO sup_card (store_id, move_id, item_id, delta, balance) VALUES ($1, $2, $3, $4, $5)",
-                args![s, id, p.item, delta, bal],
+                "INSERT INTO sup_card (store_id, move_id, item_id, delta, balance, seq) VALUES ($1, $2, $3, $4, $5, $6)",
+                args![s, id, p.item, delta, bal, seq],
+            )
+            .await?;
+            let k = DayKey::of(s, &me.path, day, delta.signum(), p, &lot, other);
+            tx.execute(
+                "INSERT INTO sup_day (path, store_id, day, dir, kind, item_id, lot, other_type, other_label, \
+                 other_path, other_store, donor_kind, qty, value_fen, entries, first_entry, last_entry) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15) \
+                 ON CONFLICT (path, store_id, day, dir, kind, item_id, lot, other_type, other_label, other_path, other_store, donor_kind) \
+                 DO UPDATE SET qty = sup_day.qty + excluded.qty, value_fen = sup_day.value_fen + excluded.value_fen, \
+                 entries = sup_day.entries + 1, last_entry = excluded.last_entry",
+                k.values(p.qty, p.value_fen, id),
             )
             .await?;
         }
     }
     Ok(id)
+}
+
+/// The key of a per-day summary row (`sup_day`): a store side of a movement on a China day,
+/// with what the public may know of the other side (a household or need only by its
+/// community; an anonymous donor without a name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayKey {
+    pub path: String,
+    pub store: i64,
+    pub day: i64,
+    pub dir: i64,
+    pub kind: String,
+    pub item: i64,
+    pub lot: String,
+    pub other_type: String,
+    pub other_label: String,
+    pub other_path: String,
+    pub other_store: i64,
+    pub donor_kind: String,
+}
+
+impl DayKey {
+    fn of(store: i64, path: &str, day: i64, dir: i64, p: &Post, lot: &str, other: &Side) -> DayKey {
+        let hidden = matches!(other.kind.as_str(), "household" | "need")
+            || (other.kind == "donor" && p.donor_kind == "anonymous");
+        DayKey {
+            path: path.to_owned(),
+            store,
+            day,
+            dir,
+            kind: p.kind.to_owned(),
+            item: p.item,
+            lot: lot.to_owned(),
+            other_type: other.kind.clone(),
+            other_label: if hidden {
+                String::new()
+            } else {
+                other.label.clone()
+            },
+            other_path: other.path.clone(),
+            other_store: other.store.unwrap_or(0),
+            donor_kind: p.donor_kind.clone(),
+        }
+    }
+
+    /// The row's values in `sup_day`'s column order, with its sums.
+    pub fn values(&self, qty: i64, value_fen: i64, entry: i64) -> Vec<Value> {
+        vec![
+            self.path.as_str().into(),
+            self.store.into(),
+            self.day.into(),
+            self.dir.into(),
+            self.kind.as_str().into(),
+            self.item.into(),
+            self.lot.as_str().into(),
+            self.other_type.as_str().into(),
+            self.other_label.as_str().into(),
+            self.other_path.as_str().into(),
+            self.other_store.into(),
+            self.donor_kind.as_str().into(),
+            qty.into(),
+            value_fen.into(),
+            entry.into(),
+        ]
+    }
 }
 
 fn directed_refused() -> AppError {
@@ -1716,14 +1833,15 @@ pub async fn hand_for_need(
     } else {
         qty
     };
-    tx.execute(
-        "INSERT INTO need_items (need_id, kind, description, quantity, recorded_by, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-        args![n.id, need_item_kind(&item.category), desc.as_str(), units_for_need, actor.username.as_str(), now],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'item', $2, $2, $3, $4, $5)",
-        args![n.id, n.status.as_str(), actor.username.as_str(), desc.as_str(), now],
+    crate::needs::flow::add_item_in(
+        &mut tx,
+        &n,
+        need_item_kind(&item.category),
+        &desc,
+        units_for_need,
+        &actor.username,
+        &desc,
+        now,
     )
     .await?;
     audit::record(

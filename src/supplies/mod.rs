@@ -326,6 +326,86 @@ pub async fn area_in_scope(
         .ok_or(AppError::NotFound)
 }
 
+/// The party branches of the reader's scope that may own a store or fund: (id, name), a
+/// "none" first.
+pub async fn branch_choices(db: &Db, r: &Reader, none: String) -> Vec<(String, String)> {
+    struct B {
+        id: i64,
+        name: String,
+    }
+    crate::from_row!(B { id, name });
+    let (cond, params) = scope(r).sql("path", 1);
+    let rows: Vec<B> = db
+        .query_as(
+            &format!(
+                "SELECT id, name FROM branches WHERE dissolved IS NULL AND {cond} ORDER BY name LIMIT 200"
+            ),
+            params,
+        )
+        .await
+        .unwrap_or_default();
+    let mut v = vec![(String::new(), none)];
+    v.extend(rows.into_iter().map(|b| (b.id.to_string(), b.name)));
+    v
+}
+
+/// The party branches owning a store or fund of the reader's scope (for links to their
+/// public pages): (id, name).
+pub async fn owning_branches(db: &Db, r: &Reader) -> AppResult<Vec<(i64, String)>> {
+    struct B {
+        id: i64,
+        name: String,
+    }
+    crate::from_row!(B { id, name });
+    let (c1, mut p) = scope(r).sql("s.path", 1);
+    let (c2, p2) = scope(r).sql("f.path", p.len() + 1);
+    p.extend(p2);
+    let rows: Vec<B> = db
+        .query_as(
+            &format!(
+                "SELECT b.id, b.name FROM branches b WHERE b.id IN \
+                 (SELECT s.branch_id FROM sup_stores s WHERE s.branch_id IS NOT NULL AND {c1}) \
+                 OR b.id IN (SELECT f.branch_id FROM sup_funds f WHERE f.branch_id IS NOT NULL AND {c2}) \
+                 ORDER BY b.name LIMIT 50"
+            ),
+            p,
+        )
+        .await?;
+    Ok(rows.into_iter().map(|b| (b.id, b.name)).collect())
+}
+
+/// The owning branch as typed: none, or a branch in the reader's scope.
+pub async fn branch_field(
+    db: &Db,
+    c: &mut crate::web::kit::Check,
+    r: &Reader,
+    v: &str,
+) -> Option<i64> {
+    let v = v.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let path: Option<String> = match v.parse::<i64>() {
+        Ok(id) => db
+            .scalar_opt("SELECT path FROM branches WHERE id = $1", crate::args![id])
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    match path {
+        Some(p) if scope(r).contains(&p) => v.parse().ok(),
+        _ => {
+            c.push(FieldError::new(
+                "branch",
+                "choose a branch of your scope",
+                "请选择您管辖范围内的支部",
+            ));
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,8 @@ pub struct FundForm {
     pub name: String,
     pub area: String,
     pub owner: String,
+    /// The owning party branch's id, if any (its public disclosure shows the fund).
+    pub branch: String,
 }
 
 pub async fn add_fund(db: &Db, actor: &Actor, r: &Reader, f: &FundForm) -> AppResult<i64> {
@@ -109,13 +111,14 @@ pub async fn add_fund(db: &Db, actor: &Actor, r: &Reader, f: &FundForm) -> AppRe
             "请选择您管辖范围内的区划",
         ));
     }
+    let branch = super::branch_field(db, &mut c, r, &f.branch).await;
     c.finish()?;
     let area = area.expect("checked");
     let mut tx = db.begin().await?;
     let id: i64 = tx
         .scalar(
-            "INSERT INTO sup_funds (name, path, owner, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
-            args![name.as_str(), area.path.as_str(), owner.as_str(), crate::db::now_ms()],
+            "INSERT INTO sup_funds (name, path, owner, branch_id, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            args![name.as_str(), area.path.as_str(), owner.as_str(), branch, crate::db::now_ms()],
         )
         .await?;
     audit::record(

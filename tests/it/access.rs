@@ -1040,6 +1040,7 @@ async fn walk_zones_vaccination_supplies(
             format!("/supplies/disclosure/{community}"),
             false,
         ),
+        ("/supplies/settings", "/supplies/settings".to_owned(), false),
     ];
     for (route, p, must_refuse) in gets {
         let p = format!("/api/v1{p}");
@@ -1133,6 +1134,16 @@ async fn walk_zones_vaccination_supplies(
             "/supplies/trips",
             "/supplies/trips".into(),
             serde_json::json!({"client_id": "w15"}),
+        ),
+        (
+            "/supplies/stock-takes",
+            "/supplies/stock-takes".into(),
+            serde_json::json!({"client_id": "w16", "store": "1", "reason": "x", "approver": "admin", "counts": {"1": "0"}}),
+        ),
+        (
+            "/supplies/settings",
+            "/supplies/settings".into(),
+            serde_json::json!({"threshold": "1"}),
         ),
     ];
     for (route, p, body) in posts {

@@ -2433,6 +2433,7 @@ async fn supplies_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db)
             name: "社区防疫资金".into(),
             area: community.into(),
             owner: String::new(),
+            branch: String::new(),
         },
     )
     .await

@@ -154,6 +154,7 @@ async fn api_money_transfer_spending_and_approval() {
             name: name.into(),
             area: area.into(),
             owner: String::new(),
+            branch: String::new(),
         };
         let f1 = money::add_fund(db, &actor(st), st, &fund("街道资金", STREET))
             .await
@@ -220,5 +221,104 @@ async fn api_money_transfer_spending_and_approval() {
         )
         .await;
         assert_eq!((code, r["status"].as_str()), (200, Some("paid")), "{r}");
+    }
+}
+
+/// The stock-take API (idempotent by client_id, differences become approved adjustments) and
+/// the two-approver threshold (read by those who read the ledgers, set by HQ only).
+#[tokio::test]
+async fn api_stock_take_and_threshold_settings() {
+    for t in backends().await {
+        let db = &t.db;
+        let s = setup(db).await;
+        let addr = serve(db).await;
+        let k = &s.keeper;
+        wardline::supplies::goods::receive(
+            db,
+            &actor(k),
+            k,
+            &crate::supplies::receipt(s.depot, s.mask, 800, "商会"),
+            crate::needs::T0,
+        )
+        .await
+        .unwrap();
+        let token = wardline::access::create_token(db, "keeper1", "t")
+            .await
+            .unwrap();
+        let body = serde_json::json!({
+            "client_id": "st-1", "store": s.depot.to_string(), "reason": "月末盘点",
+            "approver": "hq1", "counts": { s.mask.to_string(): "790" }});
+        let (st, a) = post(addr, "/supplies/stock-takes", &token, body.clone()).await;
+        assert_eq!(st, 200, "{}: {a}", t.name);
+        assert_eq!(a["adjustments"].as_array().map(|v| v.len()), Some(1));
+        let (st, b) = post(addr, "/supplies/stock-takes", &token, body).await;
+        assert_eq!((st, &b), (200, &a), "{}: a retry answers the first", t.name);
+        let held: i64 = db
+            .scalar(
+                "SELECT CAST(SUM(qty) AS BIGINT) AS n FROM sup_stock WHERE store_id = $1",
+                args![s.depot],
+            )
+            .await
+            .unwrap();
+        assert_eq!(held, 790);
+        // The counter approving their own count, and a bad count: 422 naming the field.
+        let (st, e) = post(
+            addr,
+            "/supplies/stock-takes",
+            &token,
+            serde_json::json!({
+            "store": s.depot.to_string(), "reason": "x", "approver": "keeper1",
+            "counts": { s.mask.to_string(): "-3" }}),
+        )
+        .await;
+        assert_eq!(st, 422, "{e}");
+        let txt = e.to_string();
+        assert!(txt.contains("approver") && txt.contains("count"), "{txt}");
+
+        // The threshold: read by the keeper, set by HQ only.
+        let auth = format!("Bearer {token}");
+        let (st, body) = get(
+            addr,
+            "/api/v1/supplies/settings",
+            &[("Authorization", &auth)],
+        )
+        .await;
+        assert_eq!(st, 200, "{body}");
+        assert!(body.contains("two_approvers_above_fen"), "{body}");
+        let (st, _) = post(
+            addr,
+            "/supplies/settings",
+            &token,
+            serde_json::json!({"threshold": "5000"}),
+        )
+        .await;
+        assert_eq!(st, 403, "{}: a keeper does not set it", t.name);
+        let hq = wardline::access::create_token(db, "hq1", "t")
+            .await
+            .unwrap();
+        let (st, v) = post(
+            addr,
+            "/supplies/settings",
+            &hq,
+            serde_json::json!({"threshold": "5000.5"}),
+        )
+        .await;
+        assert_eq!(
+            (st, v["two_approvers_above_fen"].as_i64()),
+            (200, Some(500_050)),
+            "{v}"
+        );
+        assert_eq!(
+            wardline::supplies::money::threshold(db).await.unwrap(),
+            500_050
+        );
+        let (st, _) = post(
+            addr,
+            "/supplies/settings",
+            &hq,
+            serde_json::json!({"threshold": "1.234"}),
+        )
+        .await;
+        assert_eq!(st, 422);
     }
 }

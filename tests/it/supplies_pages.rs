@@ -134,3 +134,82 @@ async fn officer_pages_transfer_form_and_scope() {
         assert!(card.body.contains("/supplies/moves/"), "{}", t.name);
     }
 }
+
+/// A household's page shows what it received (summed per item) to registry readers in scope;
+/// the settings page shows the two-approver threshold to readers and lets HQ set it.
+#[tokio::test]
+async fn household_section_and_settings_page() {
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 2000, 3).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        wardline::supplies::demo::create(db).await.unwrap();
+        let addr = serve(db).await;
+        let hh: i64 = db
+            .scalar(
+                "SELECT household_id FROM sup_moves WHERE kind = 'handout' AND household_id IS NOT NULL ORDER BY id LIMIT 1",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let got: i64 = db
+            .scalar(
+                "SELECT CAST(SUM(qty) AS BIGINT) AS n FROM sup_moves WHERE kind = 'handout' AND household_id = $1",
+                args![hh],
+            )
+            .await
+            .unwrap();
+        let st = login(addr, "demo-street", PW).await;
+        let page = get_page(addr, &format!("/households/{hh}?lang=zh-CN"), &st.cookie).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("household-handouts") && page.body.contains("已领取物资"),
+            "{}: the section",
+            t.name
+        );
+        assert!(
+            page.body.contains(&got.to_string()),
+            "{}: the sum {got}",
+            t.name
+        );
+        // A household without handouts has no such section.
+        let none: i64 = db
+            .scalar(
+                "SELECT id FROM households WHERE id NOT IN (SELECT household_id FROM sup_moves WHERE household_id IS NOT NULL) ORDER BY id LIMIT 1",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let page = get_page(addr, &format!("/households/{none}"), &st.cookie).await;
+        assert!(!page.body.contains("household-handouts"));
+
+        // Settings: the street officer reads it, HQ sets it.
+        let page = get_page(addr, "/supplies/settings", &st.cookie).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("threshold-now") && !page.body.contains("settings-form"));
+        let hq = login(addr, "demo-hq", PW).await;
+        let page = get_page(addr, "/supplies/settings", &hq.cookie).await;
+        assert!(page.body.contains("settings-form"));
+        let r = post_form(
+            addr,
+            "/supplies/settings",
+            &hq.cookie,
+            &[("csrf", &hq.csrf), ("threshold", "2000")],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(
+            wardline::supplies::money::threshold(db).await.unwrap(),
+            200_000
+        );
+        let r = post_form(
+            addr,
+            "/supplies/settings?lang=zh-CN",
+            &hq.cookie,
+            &[("csrf", &hq.csrf), ("threshold", "20.001")],
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("两位小数"), "{}", t.name);
+    }
+}

@@ -74,8 +74,24 @@ pub(super) fn supplies_paths() -> Value {
                  query_param("from", "First day, YYYY-MM-DD", json!({"type": "string", "format": "date"})),
                  query_param("to", "Last day, YYYY-MM-DD", json!({"type": "string", "format": "date"})), lang_param()],
             with_errors(ok("The figures", obj()), &[("422", "A bad date, named")]), true),
-        "/supplies/disclosure/{code}": get_op("supplyDisclosure", "The public disclosure (公示) of an area, no token: goods and money received (donors, or anonymous), where goods went per community or team (never a person or household), money spent, balances, generated time; every line names its ledger entry",
+        "/supplies/disclosure/{code}": get_op("supplyDisclosure", "The public disclosure (公示) of an area, no token: goods received per day, source, item and store (donors, or anonymous), where goods went per community or team (never a person or household), money received and spent entry by entry, balances, generated time; every line names its ledger entries (goods: how many, the first and the last)",
             vec![path_param("code", "Area code"), lang_param()],
             with_errors(ok("The disclosure", obj()), &[]), false),
+        "/supplies/stock-takes": post_op("supplyStockTake", "A store's stock-take: the counted units per item id (counts: {\"<item id>\": \"<units>\"}); each difference becomes an adjustment with the reason and an approver other than the counter. Idempotent by client_id",
+            vec![lang_param()], "application/json",
+            json!({"type": "object", "properties": {
+                "client_id": {"type": "string"}, "store": {"type": "string"}, "reason": {"type": "string"},
+                "approver": {"type": "string"},
+                "counts": {"type": "object", "additionalProperties": {"type": "string"}}}}),
+            with_errors(ok("The adjustments recorded (none when the count agreed)",
+                json!({"type": "object", "required": ["adjustments"], "properties": {"adjustments": {"type": "array", "items": {"type": "integer"}}}})),
+                &[("422", "A field is wrong (named)"), ("403", "The role may not record goods")])),
+        "/supplies/settings": {
+            "get": get_op("supplySettings", "The amount above which a spending needs two approvers",
+                vec![lang_param()], with_errors(ok("The threshold, in fen and in yuan", obj()), &[]), true)["get"].clone(),
+            "post": post_op("supplySetSettings", "Set the amount (yuan) above which a spending needs two approvers (administrators and HQ)",
+                vec![lang_param()], "application/json", strings(&["threshold"]),
+                with_errors(ok("The threshold set, in fen", obj()), &[("422", "A bad amount, named"), ("403", "Only HQ sets it")]))["post"].clone(),
+        },
     })
 }

@@ -32,6 +32,7 @@ async fn lists(db: &Db, ctx: &Ctx) -> AppResult<Lists> {
         teams: vec![],
         trips: vec![],
         funds: money::funds(db, r).await?,
+        branches: sup::branch_choices(db, r, ctx.t("sup-no-branch")).await,
     })
 }
 
@@ -109,6 +110,7 @@ fn fund_form(f: &Form, v: &FundForm) -> Markup {
             (field("name", &t(l, "sup-fund-name"), &v.name, e("fund_name"), "maxlength=\"100\" required"))
             (select("area", &t(l, "sup-area"), &f.lists.areas, &v.area, e("area")))
             (field("owner", &t(l, "sup-owner"), &v.owner, e("owner"), "maxlength=\"64\""))
+            (select("branch", &t(l, "sup-branch"), &f.lists.branches, &v.branch, e("branch")))
             button.big.wide #fund-save { (t(l, "sup-save")) }
         }
     }

@@ -4,8 +4,10 @@
 //! without sign-in (`public`). Views in `views` and `public_views`.
 
 pub mod funds;
+pub mod household_part;
 pub mod public;
 pub mod public_views;
+pub mod settings;
 pub mod staff;
 pub mod views;
 pub mod volunteer;
@@ -59,6 +61,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/supplies/money/{id}/reverse",
             post(funds::entry_reverse_post),
+        )
+        .route(
+            "/supplies/settings",
+            get(settings::settings_page).post(settings::settings_post),
         )
         .route("/me/supplies", get(volunteer::mine_page))
         .route(

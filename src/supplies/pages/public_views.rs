@@ -2,7 +2,7 @@
 //! entry number; corrections marked as such.
 
 use crate::i18n::{t, Lang};
-use crate::supplies::disclosure::{grade, Disclosure};
+use crate::supplies::disclosure::{entry_range, grade, Disclosure};
 use crate::supplies::{label, yuan, DONOR_KINDS, MONEY_KINDS, MOVE_KINDS};
 use crate::web::html::{minutes, Markup};
 
@@ -17,7 +17,7 @@ fn to_text(l: Lang, kind: &str, to: &str) -> String {
 
 pub fn disclosure(l: Lang, d: &Disclosure) -> Markup {
     let anon = label(DONOR_KINDS, "anonymous", l);
-    let base = format!("/public/supplies/{}", d.area);
+    let base = &d.href;
     maud::html! {
         h1 { (t(l, "sup-public")) " · " (d.name) }
         p.muted #generated-at { (t(l, "sup-generated-at")) " " (d.generated_at) }
@@ -33,15 +33,14 @@ pub fn disclosure(l: Lang, d: &Disclosure) -> Markup {
                 thead { tr { th { (t(l, "sup-entry")) } th { (t(l, "sup-from")) } th { (t(l, "sup-item")) } th { (t(l, "sup-qty")) } th { (t(l, "sup-note")) } } }
                 tbody {
                     @for g in &d.goods_in {
-                        tr.correction[g.corrects.is_some()] {
-                            td data-label=(t(l, "sup-entry")) { "#" (g.entry) " · " (minutes(g.at_ms)) }
+                        tr.correction[g.kind == "correction"] {
+                            td data-label=(t(l, "sup-entry")) { "#" (entry_range(g.entries, g.first_entry, g.last_entry)) " · " (g.day) }
                             td data-label=(t(l, "sup-from")) { @if g.from.is_empty() { (anon) } @else { (g.from) } }
                             td data-label=(t(l, "sup-item")) { (g.item) @if !g.grade.is_empty() { " " b { (grade(&g.grade, l)) } } }
                             td data-label=(t(l, "sup-qty")) { (g.qty) " " (g.unit) @if g.value_fen != 0 { " · " (yuan(g.value_fen)) " " (t(l, "sup-yuan")) } }
                             td data-label=(t(l, "sup-note")) {
                                 (label(MOVE_KINDS, &g.kind, l))
                                 @if !g.directed.is_empty() { " · " (t(l, "sup-directed-to")) " " (g.directed) }
-                                @if let Some(c) = g.corrects { " · " (t(l, "sup-corrects")) " #" (c) }
                             }
                         }
                     }
@@ -58,7 +57,7 @@ pub fn disclosure(l: Lang, d: &Disclosure) -> Markup {
                             td data-label=(t(l, "sup-to")) { (to_text(l, &o.to_kind, &o.to)) @if o.correction { " · " (t(l, "sup-correction")) } }
                             td data-label=(t(l, "sup-item")) { (o.item) @if !o.grade.is_empty() { " " b { (grade(&o.grade, l)) } } }
                             td data-label=(t(l, "sup-qty")) { (o.qty) " " (o.unit) }
-                            td data-label=(t(l, "sup-entries")) { (o.entries.iter().map(|e| format!("#{e}")).collect::<Vec<_>>().join(" ")) }
+                            td data-label=(t(l, "sup-entries")) { "#" (entry_range(o.entries, o.first_entry, o.last_entry)) }
                         }
                     }
                 }

@@ -24,7 +24,8 @@ pub async fn home_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<Qs>) -> R
         let stores = goods::stores(&db, r).await?;
         let funds = money::funds(&db, r).await?;
         let areas = crate::registry::areas::scope_choices(&db, &r.scope).await?;
-        let body = v::home(l, r, &stores, &funds, &areas, q.done.trim());
+        let branches = sup::owning_branches(&db, r).await?;
+        let body = v::home(l, r, &stores, &funds, &areas, &branches, q.done.trim());
         Ok((t(l, "sup-title"), body))
     };
     show(&ctx, run.await)
@@ -90,6 +91,7 @@ async fn form_lists(db: &Db, ctx: &Ctx) -> AppResult<v::Lists> {
             .collect(),
         trips: goods::trips(db, r, 30, 0).await?.0,
         funds: money::funds(db, r).await?,
+        branches: crate::supplies::branch_choices(db, r, ctx.t("sup-no-branch")).await,
     })
 }
 

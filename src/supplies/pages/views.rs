@@ -25,6 +25,8 @@ pub struct Lists {
     pub teams: Vec<(String, String)>,
     pub trips: Vec<Trip>,
     pub funds: Vec<Fund>,
+    /// Party branches of the scope that may own a store or fund ("none" first).
+    pub branches: Vec<(String, String)>,
 }
 
 /// A form being drawn: language, CSRF token, errors, lists.
@@ -86,6 +88,7 @@ pub fn home(
     stores: &[Store],
     funds: &[Fund],
     areas: &[(String, String)],
+    branches: &[(i64, String)],
     done: &str,
 ) -> Markup {
     let goods_w = sup::can_write_goods(r);
@@ -155,6 +158,10 @@ pub fn home(
             @if !public_code.is_empty() {
                 li { a #sup-public href={ "/public/supplies/" (public_code) } { (t(l, "sup-public")) } }
             }
+            @for (id, name) in branches {
+                li { a.branch-public href={ "/public/supplies-branch/" (id) } { (t(l, "sup-branch-public")) " · " (name) } }
+            }
+            li { a #sup-settings href="/supplies/settings" { (t(l, "sup-settings")) } }
         }
     }
     .into()
@@ -756,6 +763,7 @@ pub fn store_form(f: &Form, v: &NewStore) -> Markup {
             (field("owner", &t(l, "sup-owner"), &v.owner, e("owner"), "maxlength=\"64\""))
             (select("team", &t(l, "sup-team"), &teams, &v.team, e("team")))
             (field("serves", &t(l, "sup-serves-codes"), &v.serves, e("serves"), "maxlength=\"2000\""))
+            (select("branch", &t(l, "sup-branch"), &f.lists.branches, &v.branch, e("branch")))
             button.big.wide #store-save { (t(l, "sup-save")) }
         }
     }

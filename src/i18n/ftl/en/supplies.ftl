@@ -185,3 +185,14 @@ sup-transfer-money = Transfer to another fund
 sup-to-fund = To fund
 sup-transfer-confirm = Move this money to the other fund?
 sup-done-transferred = Transfer recorded.
+sup-hh-received = Supplies received
+sup-hh-handouts = { $n ->
+    [one] in 1 handout, on { $d }
+   *[other] in { $n } handouts, the last on { $d }
+}
+sup-branch = Owned by party branch
+sup-no-branch = No branch
+sup-settings = Supplies settings
+sup-threshold = Two approvers above (yuan)
+sup-settings-saved = Settings saved.
+sup-branch-public = Public page of the branch
