@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies",
         include_str!("../../migrations/0012_supplies.sql"),
     ),
+    (
+        17,
+        "vaccination_gaps",
+        include_str!("../../migrations/0017_vaccination_gaps.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
