@@ -14,6 +14,7 @@ use crate::registry::{areas, demo, export, import};
 
 mod args;
 mod demo_data;
+mod vaccination;
 
 pub use args::Cli;
 use args::*;
@@ -623,6 +624,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::Vaccination {
+            command: VaccinationCommand::Import { file, dry_run },
+        } => vaccination::import(&open(&config).await?, &file, dry_run).await,
     }
 }
 

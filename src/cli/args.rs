@@ -104,6 +104,25 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Vaccination outreach.
+    Vaccination {
+        #[command(subcommand)]
+        command: VaccinationCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum VaccinationCommand {
+    /// Import dose records from the vaccination system's export (CSV or XLSX, UTF-8 or GBK;
+    /// columns 身份证号, 疫苗, 剂次, 接种日期, optionally 接种单位, 批号), matched by ID number:
+    /// all rows or none, every bad row named.
+    Import {
+        /// The export file.
+        file: PathBuf,
+        /// Check the file only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -66,10 +66,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies",
         include_str!("../../migrations/0012_supplies.sql"),
     ),
-        (
+    (
         15,
         "pass_day_tallies",
         include_str!("../../migrations/0015_pass_day_tallies.sql"),
+    ),
+    (
+        17,
+        "vaccination_gaps",
+        include_str!("../../migrations/0017_vaccination_gaps.sql"),
     ),
     (
         18,

@@ -513,6 +513,10 @@ pub async fn update_resident(
     if delta != Counts::default() {
         areas::bump_counts(&mut tx, area_id, &path, delta).await?;
     }
+    if old.birth_date != new.birth_date {
+        // An age corrected moves the resident between age bands of other capabilities' figures.
+        watch::members_changed(&mut tx, &[household_id]).await?;
+    }
     audit::record(
         &mut tx,
         actor,

@@ -167,6 +167,7 @@ pub fn install_watchers() {
             Box::new(crate::testing::household_watch::Watcher),
             Box::new(crate::needs::household_watch::Watcher),
             Box::new(crate::zones::household_watch::Watcher),
+            Box::new(crate::vaccination::household_watch::Watcher),
         ]
     });
 }
@@ -184,6 +185,7 @@ pub fn install_page_parts() {
         resident: vec![
             Box::new(crate::mobilization::pages::resident_part::Part),
             Box::new(crate::testing::pages::resident_part::Part),
+            Box::new(crate::vaccination::pages::resident_part::Part),
         ],
         area: vec![Box::new(crate::zones::pages::area_part::Part)],
     });

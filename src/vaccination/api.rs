@@ -192,6 +192,8 @@ pub struct ListQuery {
     pub area: String,
     pub group: String,
     pub part: String,
+    /// One household's people only (its id); empty: the whole area.
+    pub household: String,
 }
 
 #[derive(Serialize)]
@@ -226,7 +228,17 @@ pub async fn worklist_of(
                 )]))
             }
         };
-        let items = worklist::list(&s.db, &r, &area.path, &group, part, super::today()).await?;
+        let household = household_filter(&q.household)?;
+        let items = worklist::list_in(
+            &s.db,
+            &r,
+            &area.path,
+            household,
+            &group,
+            part,
+            super::today(),
+        )
+        .await?;
         Ok(Worklist {
             area: area.code,
             group,
@@ -255,4 +267,19 @@ pub async fn figures_of(
         figures::of_area(&s.db, &r, &area, super::today()).await
     };
     reply(run.await, lang)
+}
+
+/// The `household` filter of a worklist: empty, or a household id.
+pub fn household_filter(s: &str) -> Result<Option<i64>, AppError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse::<i64>().map(Some).map_err(|_| {
+        AppError::Invalid(vec![FieldError::new(
+            "household",
+            "a household id",
+            "应为户编号",
+        )])
+    })
 }

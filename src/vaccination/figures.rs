@@ -210,7 +210,15 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
             )
             .await?;
         if has.is_none() {
-            count_population(db, &scope_path, crate::db::now_ms()).await?;
+            // Counting begins with the whole registry, so that the registry's changes keep
+            // every community's count from then on (`household_watch`); an area that has no
+            // count yet while others do is counted on its own.
+            let begun = db
+                .query_opt("SELECT 1 AS one FROM vax_population LIMIT 1", vec![])
+                .await?
+                .is_some();
+            let what = if begun { scope_path.as_str() } else { "" };
+            count_population(db, what, crate::db::now_ms()).await?;
         } else {
             counted = has;
         }

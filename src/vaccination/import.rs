@@ -70,6 +70,10 @@ pub struct ImportReport {
     pub errors: Vec<FieldError>,
     pub more_errors: usize,
     pub committed: bool,
+    /// Seconds spent in each phase (reading and parsing, ID lookup, doses already recorded,
+    /// checking, inserting doses, statuses and tallies, commit), for the bench's profile.
+    #[serde(skip)]
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 impl ImportReport {
@@ -445,6 +449,12 @@ async fn import_input(
     today: i64,
 ) -> AppResult<ImportReport> {
     super::require_import(r)?;
+    let mut clock = std::time::Instant::now();
+    let mut phases: Vec<(&'static str, f64)> = Vec::new();
+    let mut lap = |name: &'static str| {
+        phases.push((name, clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let cat = catalogue::products(db).await?;
     let cat2 = cat.clone();
     let Scanned {
@@ -454,6 +464,7 @@ async fn import_input(
     } = tokio::task::spawn_blocking(move || scan(&input, &cat2))
         .await
         .map_err(|e| crate::error::AppError::Internal(format!("import thread: {e}")))?;
+    lap("parse");
     if rows.is_empty() && !report.errors.is_empty() {
         return Ok(report);
     }
@@ -479,6 +490,7 @@ async fn import_input(
             }
         }
     }
+    lap("id_lookup");
     // Doses already recorded for them.
     let resident_ids: Vec<i64> = found.values().map(|f| f.id).collect();
     let mut have: HashMap<i64, Vec<(i64, String, String)>> = HashMap::new();
@@ -496,6 +508,7 @@ async fn import_input(
                 .push((h.dose_no, h.product, h.given_on));
         }
     }
+    lap("recorded_doses");
     // Each resident's rows in dose order, checked against what is recorded and each other.
     let mut by_resident: HashMap<i64, Vec<usize>> = HashMap::new();
     for (i, x) in rows.iter().enumerate() {
@@ -558,6 +571,7 @@ async fn import_input(
     report.errors.sort_by_key(|e| e.row);
     report.doses = new_doses.len();
     report.residents = statuses.len();
+    lap("check");
     if dry_run || !report.errors.is_empty() || report.more_errors > 0 {
         return Ok(report);
     }
@@ -601,6 +615,7 @@ async fn import_input(
             e => e.into(),
         })?;
     }
+    lap("insert_doses");
     for chunk in statuses.chunks(20_000) {
         let ids: Vec<i64> = chunk.iter().map(|s| s.0).collect();
         let old = doses::stored_in(&mut tx, &ids).await?;
@@ -627,6 +642,7 @@ async fn import_input(
             .collect();
         doses::apply(&mut tx, changes, now).await?;
     }
+    lap("status_and_tallies");
     audit::record(
         &mut tx,
         actor,
@@ -642,6 +658,8 @@ async fn import_input(
     )
     .await?;
     tx.commit().await?;
+    lap("commit");
     report.committed = true;
+    report.phases = phases;
     Ok(report)
 }

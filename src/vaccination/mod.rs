@@ -16,6 +16,7 @@ pub mod catalogue;
 pub mod demo;
 pub mod doses;
 pub mod figures;
+pub mod household_watch;
 pub mod import;
 pub mod pages;
 pub mod retention;

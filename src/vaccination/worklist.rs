@@ -114,6 +114,20 @@ pub async fn list(
     part: Part,
     today: i64,
 ) -> AppResult<Vec<Item>> {
+    list_in(db, r, path, None, group, part, today).await
+}
+
+/// [`list`], narrowed to one household under `path` when `household` is given (the door a
+/// grid worker stands at).
+pub async fn list_in(
+    db: &Db,
+    r: &Reader,
+    path: &str,
+    household: Option<i64>,
+    group: &str,
+    part: Part,
+    today: i64,
+) -> AppResult<Vec<Item>> {
     super::require_read(r)?;
     if !r.registry_scope().contains(path) {
         return Err(AppError::NotFound);
@@ -150,20 +164,24 @@ pub async fn list(
          LEFT JOIN vax_status s ON s.resident_id = r.id \
          LEFT JOIN vax_tickoffs t ON t.resident_id = r.id AND t.current = 1 \
          WHERE h.path >= $1 AND h.path < $2 AND r.birth_date < $3 AND r.birth_date >= $4 \
-         AND {need} AND {ticked}"
+         AND {need} AND {ticked}{one}",
+        one = if household.is_some() {
+            " AND h.id = $6"
+        } else {
+            ""
+        }
     );
-    let rows = db
-        .query_as::<RawItem>(
-            &sql,
-            args![
-                path,
-                path_end(path),
-                born_before.as_str(),
-                born_from.as_str(),
-                today_s.as_str()
-            ],
-        )
-        .await?;
+    let mut params = args![
+        path,
+        path_end(path),
+        born_before.as_str(),
+        born_from.as_str(),
+        today_s.as_str()
+    ];
+    if let Some(h) = household {
+        params.push(crate::db::Value::from(h));
+    }
+    let rows = db.query_as::<RawItem>(&sql, params).await?;
     let mut items: Vec<Item> = rows
         .into_iter()
         .map(|x| {

@@ -2119,6 +2119,18 @@ async fn vaccination_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::
     let third = b.attr(&rows[2], "data-resident").await?;
     b.screenshot("vax-worklist").await?;
 
+    // 3. Door to door: an address on the list narrows it to that household's people.
+    let address = b.find("#vax-list tbody tr a.sub").await?;
+    b.click(&address).await?;
+    b.wait_url("one household's list", |u| u.contains("household="))
+        .await?;
+    b.wait_text("#vax-one-household", "One household").await?;
+    ensure!(
+        !b.all("#vax-list tbody tr").await?.is_empty(),
+        "the household's people are listed"
+    );
+    b.screenshot("vax-one-household").await?;
+
     // 4. The first has a fever: a temporary contraindication with a recheck date.
     b.goto(&format!("{base}/vaccination/residents/{first}"))
         .await?;

@@ -72,6 +72,7 @@ mod testing_phone;
 mod vaccination;
 mod vaccination_api;
 mod vaccination_import;
+mod vaccination_pages;
 mod zones;
 mod zones_api;
 mod zones_pages;

@@ -701,3 +701,97 @@ async fn retention_clears_notes_and_keeps_reasons_and_doses() {
         assert_eq!(doses::doses(db, p[0].0).await.unwrap().len(), 1);
     }
 }
+
+/// The population by birth year kept for a community, sorted.
+async fn population_of(db: &Db, community: &str) -> Vec<(i64, i64)> {
+    db.query(
+        "SELECT birth_year, n FROM vax_population WHERE path = $1 AND n <> 0 ORDER BY birth_year",
+        args![community],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.int(0), r.int(1)))
+    .collect()
+}
+
+#[tokio::test]
+async fn registry_changes_keep_statuses_tallies_and_population() {
+    use wardline::registry::residents::ResidentInput;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let c1 = vax::area_in_scope(db, &fx.c1, C1).await.unwrap();
+        let band =
+            |f: &figures::Figures, b: &str| f.bands.iter().find(|x| x.band == b).unwrap().clone();
+        // The first read counts the population; from then on the registry's changes keep it.
+        let before = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        let a = aged(db, 80, 200, d).await[0].0;
+        // A full course 50 days ago: the booster is not due yet.
+        give(db, &fx.grid, a, "adenovirus", d - 50, d).await;
+        let hh: i64 = db
+            .scalar("SELECT household_id FROM residents WHERE id = $1", args![a])
+            .await
+            .unwrap();
+        // An arrival aged 85 in a's household: the 80+ population grows, with no recount.
+        let input = ResidentInput {
+            name: "新来的老人".into(),
+            doc_type: Some("passport".into()),
+            doc_number: "E12345678".into(),
+            birth_date: Some(format!("{:04}-03-01", vax::year_of(d) - 85)),
+            relation: Some("parent".into()),
+            ..Default::default()
+        };
+        wardline::registry::edit::add_resident(db, &actor(&fx.c1), &fx.c1, hh, &input)
+            .await
+            .unwrap();
+        let after = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        assert_eq!(
+            band(&after, "80+").population,
+            band(&before, "80+").population + 1,
+            "{}: the arrival is counted",
+            t.name
+        );
+        assert_eq!(band(&after, "80+").full, band(&before, "80+").full + 1);
+        // A merge: a's household joins another; a's status follows into it, the tallies
+        // equal a recount and the population equals a fresh count.
+        let other: i64 = db
+            .scalar(
+                "SELECT id FROM households WHERE path >= $1 AND path < $2 AND id <> $3 ORDER BY id DESC LIMIT 1",
+                args![C1, format!("{C1}~"), hh],
+            )
+            .await
+            .unwrap();
+        wardline::registry::edit::merge_households(db, &actor(&fx.c1), &fx.c1, hh, other)
+            .await
+            .unwrap();
+        let status_path: String = db
+            .scalar(
+                "SELECT path FROM vax_status WHERE resident_id = $1",
+                args![a],
+            )
+            .await
+            .unwrap();
+        let into_path: String = db
+            .scalar("SELECT path FROM households WHERE id = $1", args![other])
+            .await
+            .unwrap();
+        assert_eq!(status_path, into_path, "{}: the status follows", t.name);
+        assert_tallies(db).await;
+        let kept = population_of(db, C1).await;
+        figures::count_population(db, C1, wardline::db::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(kept, population_of(db, C1).await, "{}", t.name);
+        let merged = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        assert_eq!(merged.bands, after.bands);
+        // The worklist narrowed to the household a lives in now: its 60+ people only.
+        let list = worklist::list_in(db, &fx.grid, C1, Some(other), "60+", Part::Todo, d)
+            .await
+            .unwrap();
+        assert!(!list.is_empty(), "{}: the arrival of 85 is on it", t.name);
+        assert!(list.iter().all(|i| i.household_id == other));
+        assert!(list.iter().all(|i| i.resident_id != a), "a is vaccinated");
+    }
+}

@@ -52,6 +52,7 @@ pub(super) fn vaccination_paths() -> Value {
                 query_param("area", "Area code within the reader's scope (default: the reader's top area)", json!({"type": "string"})),
                 query_param("group", "60+ (default), 80+, 60-79 or booster_due", json!({"type": "string"})),
                 query_param("part", "todo (default) or ticked", json!({"type": "string"})),
+                query_param("household", "One household's people only (its id), in walking order", json!({"type": "integer"})),
                 lang_param(),
             ],
             with_errors(ok("The list", json!({"type": "object"})), &[("422", "A bad group or part")]), true),

@@ -4,6 +4,7 @@
 //! (`/vaccination/import`) and HQ's catalogue and targets (`/vaccination/catalogue`).
 //! Handlers are here; the views in `views`.
 
+pub mod resident_part;
 pub mod views;
 
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
@@ -64,6 +65,8 @@ pub struct ListQuery {
     pub part: String,
     pub page: String,
     pub done: String,
+    /// One household only (its id).
+    pub household: String,
 }
 
 async fn worklist_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
@@ -82,7 +85,8 @@ async fn worklist_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<ListQuery
         } else {
             Part::Todo
         };
-        let items = worklist::list(&db, r, &area.path, &group, part, today).await?;
+        let household = super::api::household_filter(&q.household)?;
+        let items = worklist::list_in(&db, r, &area.path, household, &group, part, today).await?;
         let choices = crate::registry::areas::scope_choices(&db, &r.registry_scope()).await?;
         let pages = items.len().div_ceil(PAGE).max(1);
         let page = q.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
@@ -97,6 +101,7 @@ async fn worklist_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<ListQuery
             pages,
             choices: &choices,
             done: &q.done,
+            household,
         };
         Ok((ctx.t("vax-title"), views::worklist(&ctx, &v)))
     };
@@ -444,6 +449,13 @@ async fn import_post(State(db): State<Db>, ctx: Ctx, mut mp: Multipart) -> Respo
     }
 }
 
+/// Where this process spools uploads of the vaccination system's export: a folder of its own
+/// under the temporary directory (so that what another process left behind, or spools at the
+/// same time, is never taken for this one's).
+pub fn spool_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("wardline-vax-spool-{}", std::process::id()))
+}
+
 /// An upload on disk, removed when dropped. The file keeps the upload's extension so the
 /// report can tell a misnamed file (the content decides the format either way).
 struct Spool {
@@ -462,14 +474,20 @@ impl Spool {
             .filter(|c| c.is_ascii_alphanumeric())
             .take(8)
             .collect();
-        let path = std::env::temp_dir().join(format!(
-            "wardline-vax-{}.{ext}",
-            crate::access::random_hex(12)
-        ));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
+        let dir = spool_dir();
+        let path = dir.join(format!("{}.{ext}", crate::access::random_hex(12)));
+        let open = || {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        };
+        // Another upload's end may remove the folder between its creation and the open.
+        let file = match open() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => open()?,
+            other => other?,
+        };
         Ok(Spool {
             path,
             file: std::io::BufWriter::new(file),
@@ -492,6 +510,10 @@ impl Spool {
 impl Drop for Spool {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+        // The folder goes with its last upload (it fails, harmlessly, while another remains).
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 

@@ -108,6 +108,8 @@ pub struct ListView<'a> {
     pub pages: usize,
     pub choices: &'a [(String, String)],
     pub done: &'a str,
+    /// The list narrowed to one household.
+    pub household: Option<i64>,
 }
 
 fn status_line(l: Lang, i: &Item) -> String {
@@ -125,33 +127,31 @@ pub fn worklist(ctx: &Ctx, v: &ListView) -> Markup {
     let l = ctx.lang;
     let r = ctx.reader();
     let csrf = &ctx.session.csrf;
+    let part_code = if v.part == Part::Ticked {
+        "ticked"
+    } else {
+        "todo"
+    };
+    let one = v
+        .household
+        .map(|h| format!("&household={h}"))
+        .unwrap_or_default();
     let here = format!(
-        "/vaccination?area={}&group={}&part={}&page={}",
+        "/vaccination?area={}&group={}&part={part_code}&page={}{one}",
         v.area.code,
         crate::web::html::url_enc(v.group),
-        if v.part == Part::Ticked {
-            "ticked"
-        } else {
-            "todo"
-        },
         v.page
+    );
+    let whole = format!(
+        "/vaccination?area={}&group={}&part={part_code}",
+        v.area.code,
+        crate::web::html::url_enc(v.group)
     );
     let parts = vec![
         ("todo".to_string(), t(l, "vax-todo")),
         ("ticked".to_string(), t(l, "vax-ticked")),
     ];
-    let pager_href = |n: usize| {
-        format!(
-            "/vaccination?area={}&group={}&part={}&page={n}",
-            v.area.code,
-            crate::web::html::url_enc(v.group),
-            if v.part == Part::Ticked {
-                "ticked"
-            } else {
-                "todo"
-            }
-        )
-    };
+    let pager_href = |n: usize| format!("{whole}&page={n}{one}");
     html! {
         h1 { (t(l, "vax-title")) " · " (v.area.name) }
         (done_notice(l, v.done))
@@ -160,7 +160,16 @@ pub fn worklist(ctx: &Ctx, v: &ListView) -> Markup {
             (select("area", &t(l, "vax-area"), v.choices, &v.area.code, None))
             (select("group", &t(l, "vax-group"), &opts(GROUPS, l), v.group, None))
             (select("part", &t(l, "vax-worklist"), &parts, if v.part == Part::Ticked { "ticked" } else { "todo" }, None))
+            @if let Some(h) = v.household {
+                input type="hidden" name="household" value=(h);
+            }
             button type="submit" { (t(l, "vax-show")) }
+        }
+        @if v.household.is_some() {
+            p #vax-one-household {
+                (t(l, "vax-one-household")) " "
+                a.btn.alt href=(whole) { (t(l, "vax-whole-list")) }
+            }
         }
         p.muted #vax-count { (ta(l, "vax-count", &[("n", Arg::N(v.total as i64))])) }
         @if v.items.is_empty() {
@@ -180,7 +189,11 @@ pub fn worklist(ctx: &Ctx, v: &ListView) -> Markup {
                             td data-label=(t(l, "vax-worklist")) {
                                 b { (i.name) } " · " (ta(l, "vax-age", &[("n", Arg::N(i.age))]))
                                 br;
-                                span.sub { (i.address) }
+                                @if v.household.is_some() {
+                                    span.sub { (i.address) }
+                                } @else {
+                                    a.sub href={ (whole) "&household=" (i.household_id) } { (i.address) }
+                                }
                             }
                             td data-label=(t(l, "vax-status")) { (status_line(l, i)) }
                             td data-label=(t(l, "vax-reason")) {

@@ -117,3 +117,6 @@ vax-percent = Percent
 vax-set-target = Set the target
 vax-yes = yes
 vax-no = no
+vax-one-household = One household only, in walking order.
+vax-whole-list = Whole list
+vax-section = Vaccination

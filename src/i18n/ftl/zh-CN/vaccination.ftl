@@ -117,3 +117,6 @@ vax-percent = 百分比
 vax-set-target = 设置目标
 vax-yes = 是
 vax-no = 否
+vax-one-household = 仅此一户（按走访顺序）。
+vax-whole-list = 整个名单
+vax-section = 疫苗接种
