@@ -224,6 +224,7 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         .merge(crate::quarantine::pages::routes())
         .merge(crate::vaccination::pages::routes())
         .merge(crate::supplies::pages::routes())
+        .merge(crate::hq::pages::routes())
         // The import form, its jobs, the templates and the residents' export: inside the
         // headers layer like every page (they were merged after it once, and went out
         // cacheable and frameable).
