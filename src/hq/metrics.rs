@@ -3,10 +3,22 @@
 //! them). A figure is `None` ("absent") when the capability has nothing in the deployment or
 //! area (no testing round yet, no store), which is not the same as zero.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
-use crate::db::Db;
-use crate::error::AppResult;
+use crate::access::{Reader, Scope};
+use crate::checkpoints::figures as checkpoint_figures;
+use crate::db::{now_ms, Db};
+use crate::error::{AppError, AppResult};
+use crate::mobilization::duty;
+use crate::needs::figures as needs_figures;
+use crate::quarantine::figures as quarantine_figures;
+use crate::registry::areas::{self, Area};
+use crate::supplies::figures as supply_figures;
+use crate::testing::coverage;
+use crate::vaccination::figures as vaccination_figures;
+use crate::zones::figures as zone_figures;
 
 /// What a metric counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -174,9 +186,180 @@ pub struct Figure {
     pub unit: Unit,
 }
 
+/// The first millisecond of a China day (days since 1970-01-01, UTC+8).
+pub fn day_start(day: i64) -> i64 {
+    day * DAY_MS - 8 * HOUR_MS
+}
+
+/// The China day of an instant.
+pub fn day_of(ms: i64) -> i64 {
+    (ms + 8 * HOUR_MS).div_euclid(DAY_MS)
+}
+
+pub const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
+
+/// A reader with HQ's rights over one subtree: the capabilities' engines check their readers,
+/// and the overview has already checked the person's scope.
+fn hq_reader(path: &str) -> Reader {
+    Reader {
+        account_id: 0,
+        username: "hq-overview".into(),
+        display_name: "HQ".into(),
+        role: "hq".into(),
+        scope: Scope {
+            roots: vec![path.to_owned()],
+        },
+    }
+}
+
+/// `n` of `of` in per mille (one decimal of a percentage); absent when `of` is zero.
+fn permille(n: i64, of: i64) -> Option<i64> {
+    (of > 0).then(|| n * 1000 / of)
+}
+
 /// Every metric of [`METRICS`] (in its order) for the subtree of `area_id`, on `day` (days since
-/// 1970-01-01, China time): today's figures are as of now, a past day's as of its end.
+/// 1970-01-01, China time): today's figures are as of now, a past day's as of its end. States
+/// the capabilities keep no history of (registry tallies, a round's coverage, stock) are read
+/// as they are now; the stored history ([`super::history`]) keeps each day's.
 pub async fn figures(db: &Db, area_id: i64, day: i64) -> AppResult<Vec<Figure>> {
-    let _ = (db, area_id, day);
-    todo!("hq figures")
+    let area = areas::by_id(db, area_id).await?.ok_or(AppError::NotFound)?;
+    figures_of(db, &area, day, now_ms()).await
+}
+
+/// [`figures`] for an area already read, with the clock given.
+pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<Vec<Figure>> {
+    let path = area.path.as_str();
+    let from = day_start(day);
+    let to = from + DAY_MS;
+    // The moment: now for today (or a future day), the day's end for a past day.
+    let at = if now < to { now } else { to - 1 };
+    let r = hq_reader(path);
+    let mut v: HashMap<&'static str, Option<i64>> = HashMap::new();
+    let mut put = |k: &'static str, x: Option<i64>| {
+        v.insert(k, x);
+    };
+
+    // Registry tallies.
+    let reg = areas::subtree_counts(db, path).await?;
+    put("residents", Some(reg.residents));
+    put("households", Some(reg.households));
+
+    // Testing: the round over the area.
+    match coverage::round_state(db, path, at).await? {
+        Some(s) => {
+            let c = &s.coverage;
+            put("round_coverage", permille(c.sampled + c.exempt, c.expected));
+            put("round_missing", Some(c.missing));
+            put("positives", Some(s.positives));
+            put("retests_due", Some(s.retests_due));
+        }
+        None => {
+            for k in ["round_coverage", "round_missing", "positives", "retests_due"] {
+                put(k, None);
+            }
+        }
+    }
+    put("samples_taken", coverage::samples_taken(db, path).await?);
+
+    // Zones in force at the moment.
+    let z = zone_figures::of_area(db, &r, area, at, at).await?;
+    put("zones_in_force", Some(z.zones));
+    put("sealed_households", Some(z.sealed.households));
+    put("sealed_people", Some(z.sealed.people));
+    put("controlled_households", Some(z.controlled.households));
+    put("controlled_people", Some(z.controlled.people));
+
+    // Quarantine on the day.
+    let q = quarantine_figures::of(db, &r, path, day, 3).await?;
+    put("quarantined", Some(q.active));
+    put("checks_late", Some(q.late));
+
+    // Vaccination: full courses among the 60+ (every band from 60 up) and the 80+.
+    let vf = vaccination_figures::of_area(db, &r, area, day).await?;
+    let (mut p60, mut f60, mut p80, mut f80) = (0, 0, 0, 0);
+    for b in &vf.bands {
+        if matches!(b.band, "60-69" | "70-79" | "80+") {
+            p60 += b.population;
+            f60 += b.full;
+        }
+        if b.band == "80+" {
+            p80 += b.population;
+            f80 += b.full;
+        }
+    }
+    put("vaccinated_60", permille(f60, p60));
+    put("vaccinated_80", permille(f80, p80));
+
+    // Needs: open and late now, solved on the day; totals since the start.
+    let today = needs_figures::report(db, &r, path, from, to, at).await?;
+    put("needs_open", Some(today.all.open_now));
+    put("needs_late", Some(today.all.late_now));
+    put("needs_solved_today", Some(today.all.solved));
+    let emergency = |rep: &needs_figures::Report| {
+        rep.by_category
+            .iter()
+            .find(|c| c.category == "emergency")
+            .map(|c| c.figures.clone())
+            .unwrap_or_default()
+    };
+    put("emergencies_open", Some(emergency(&today).open_now));
+    let total = needs_figures::report(db, &r, path, 0, to, at).await?;
+    put("requests_registered", Some(total.all.registered));
+    put("emergencies_solved", Some(total.all.emergencies_solved));
+    let item = |kind: &str| -> i64 {
+        total
+            .items
+            .iter()
+            .filter(|i| (i.kind == "gas") == (kind == "gas"))
+            .map(|i| i.quantity)
+            .sum()
+    };
+    put("gas_delivered", Some(item("gas")));
+    put("parcels_delivered", Some(item("parcels")));
+
+    // Mobilization: on duty now, this week's hours (weeks from Monday), totals.
+    let monday = day - (day + 3).rem_euclid(7);
+    let week = duty::area_duty(db, path, at, day_start(monday), to).await?;
+    put("on_duty_now", Some(week.on_duty));
+    put("duty_hours_week", Some(week.half_hours * 5));
+    let all = duty::area_duty(db, path, at, 0, to).await?;
+    put("duty_person_times", Some(all.person_times));
+    put("duty_hours_total", Some(all.half_hours * 5));
+
+    // Checkpoints: absent where there is none.
+    if checkpoint_figures::count_under(db, path).await? > 0 {
+        let d = checkpoint_figures::of_area(db, path, from, to).await?;
+        put("passes_today", Some(d.passed));
+        put("persuaded_today", Some(d.returned));
+        let t = checkpoint_figures::of_area(db, path, 0, to).await?;
+        put("persuaded_total", Some(t.returned));
+    } else {
+        for k in ["passes_today", "persuaded_today", "persuaded_total"] {
+            put(k, None);
+        }
+    }
+
+    // Supplies: absent where there is no store.
+    let k = supply_figures::key_stock(db, path).await?;
+    if k.stores > 0 {
+        put("masks_stock", Some(k.masks));
+        put("lpg_stock", Some(k.lpg));
+        let s = supply_figures::of_area(db, path, from, to).await?;
+        put("money_balance", Some(s.balance_fen));
+    } else {
+        for k in ["masks_stock", "lpg_stock", "money_balance"] {
+            put(k, None);
+        }
+    }
+
+    Ok(METRICS
+        .iter()
+        .map(|m| Figure {
+            key: m.key,
+            value: v.get(m.key).copied().flatten(),
+            scale: m.scale,
+            unit: m.unit,
+        })
+        .collect())
 }
