@@ -9,6 +9,7 @@ pub mod history;
 pub mod metrics;
 pub mod overview;
 pub mod api;
+pub mod demo;
 pub mod pages;
 
 use crate::access::{Reader, Scope};
