@@ -45,11 +45,25 @@ async fn recount(db: &Db, path: &str, day: i64, now: i64) -> BTreeMap<&'static s
     let pe = || args![path, e.as_str()];
     m.insert(
         "residents",
-        Some(count(db, "SELECT COUNT(*) FROM residents WHERE path >= $1 AND path < $2", pe()).await),
+        Some(
+            count(
+                db,
+                "SELECT COUNT(*) FROM residents WHERE path >= $1 AND path < $2",
+                pe(),
+            )
+            .await,
+        ),
     );
     m.insert(
         "households",
-        Some(count(db, "SELECT COUNT(*) FROM households WHERE path >= $1 AND path < $2", pe()).await),
+        Some(
+            count(
+                db,
+                "SELECT COUNT(*) FROM households WHERE path >= $1 AND path < $2",
+                pe(),
+            )
+            .await,
+        ),
     );
 
     // Testing: the latest started round over the area, recounted from its records.
@@ -65,7 +79,9 @@ async fn recount(db: &Db, path: &str, day: i64, now: i64) -> BTreeMap<&'static s
         .map(|r| r.int(0));
     match round {
         Some(id) => {
-            let c = wardline::testing::coverage::recount(db, id, path).await.unwrap();
+            let c = wardline::testing::coverage::recount(db, id, path)
+                .await
+                .unwrap();
             m.insert(
                 "round_coverage",
                 (c.expected > 0).then(|| (c.sampled + c.exempt) * 1000 / c.expected),
@@ -82,7 +98,12 @@ async fn recount(db: &Db, path: &str, day: i64, now: i64) -> BTreeMap<&'static s
             m.insert("retests_due", Some(of(&["retest", "resample"])));
         }
         None => {
-            for k in ["round_coverage", "round_missing", "positives", "retests_due"] {
+            for k in [
+                "round_coverage",
+                "round_missing",
+                "positives",
+                "retests_due",
+            ] {
                 m.insert(k, None);
             }
         }
@@ -149,9 +170,7 @@ async fn recount(db: &Db, path: &str, day: i64, now: i64) -> BTreeMap<&'static s
     let on: HashSet<i64> = duty
         .iter()
         .filter(|r| {
-            opt(r, 1).is_some_and(|c| c <= at)
-                && opt(r, 2).is_none_or(|o| o > at)
-                && r.int(4) > at
+            opt(r, 1).is_some_and(|c| c <= at) && opt(r, 2).is_none_or(|o| o > at) && r.int(4) > at
         })
         .map(|r| r.int(0))
         .collect();
@@ -169,7 +188,12 @@ async fn recount(db: &Db, path: &str, day: i64, now: i64) -> BTreeMap<&'static s
     m.insert("duty_hours_total", Some(done(0).1));
 
     // Key stock: absent without a store.
-    let stores = count(db, "SELECT COUNT(*) FROM sup_stores WHERE path >= $1 AND path < $2", pe()).await;
+    let stores = count(
+        db,
+        "SELECT COUNT(*) FROM sup_stores WHERE path >= $1 AND path < $2",
+        pe(),
+    )
+    .await;
     let stock = rows(
         db,
         "SELECT i.code, i.category, k.qty FROM sup_stock k JOIN sup_stores s ON s.id = k.store_id \
@@ -232,7 +256,13 @@ async fn every_metric_equals_a_direct_recount() {
                 assert_eq!(got, *v, "{}: {k} ({})", t.name, path);
             }
             // Capabilities present everywhere hold a figure (zero is a figure).
-            for k in ["quarantined", "checks_late", "zones_in_force", "sealed_people", "needs_late"] {
+            for k in [
+                "quarantined",
+                "checks_late",
+                "zones_in_force",
+                "sealed_people",
+                "needs_late",
+            ] {
                 assert!(
                     figs.iter().find(|f| f.key == k).unwrap().value.is_some(),
                     "{}: {k} present in {path}",
@@ -242,16 +272,32 @@ async fn every_metric_equals_a_direct_recount() {
         }
         // The district: the recounted figures are not trivially zero.
         let want = recount(db, "431102", today, now_ms()).await;
-        for k in ["residents", "households", "requests_registered", "duty_person_times", "masks_stock"] {
-            assert!(want[k].unwrap_or(0) > 0, "{}: {k} in the demo district", t.name);
+        for k in [
+            "residents",
+            "households",
+            "requests_registered",
+            "duty_person_times",
+            "masks_stock",
+        ] {
+            assert!(
+                want[k].unwrap_or(0) > 0,
+                "{}: {k} in the demo district",
+                t.name
+            );
         }
         let figs = metrics::figures(db, 431102, today).await.unwrap();
         let v = |k: &str| figs.iter().find(|f| f.key == k).unwrap().value;
         assert!(v("quarantined").unwrap() > 0, "{}", t.name);
-        assert!(v("passes_today").is_some(), "{}: the demo gates are in the district", t.name);
+        assert!(
+            v("passes_today").is_some(),
+            "{}: the demo gates are in the district",
+            t.name
+        );
         // A community of another street: no checkpoint there, so no passes — absent, not zero.
         let other = sample_areas(db).await.pop().unwrap();
-        let figs = metrics::figures(db, other.parse().unwrap(), today).await.unwrap();
+        let figs = metrics::figures(db, other.parse().unwrap(), today)
+            .await
+            .unwrap();
         let v = |k: &str| figs.iter().find(|f| f.key == k).unwrap().value;
         assert_eq!(v("passes_today"), None, "{}: {other}", t.name);
         assert_eq!(v("persuaded_total"), None, "{}: {other}", t.name);
@@ -270,7 +316,11 @@ async fn history_feeds_the_charts_and_the_change_since_yesterday() {
         all_demo(db, 1500).await;
         let n = wardline::hq::demo::create(db).await.unwrap().unwrap();
         assert!(n >= 13, "{}: {n} area-days back-filled", t.name);
-        assert_eq!(wardline::hq::demo::create(db).await.unwrap(), None, "once only");
+        assert_eq!(
+            wardline::hq::demo::create(db).await.unwrap(),
+            None,
+            "once only"
+        );
         let today = day_of(now_ms());
         // Yesterday's stored residents are changed by hand: the overview reads the stored row.
         crate::common::exec(
@@ -279,12 +329,20 @@ async fn history_feeds_the_charts_and_the_change_since_yesterday() {
             args![today - 1],
         )
         .await;
-        let area = wardline::registry::areas::by_id(db, 431102).await.unwrap().unwrap();
+        let area = wardline::registry::areas::by_id(db, 431102)
+            .await
+            .unwrap()
+            .unwrap();
         let o = wardline::hq::overview::overview(db, &area).await.unwrap();
         let res = o.lines.iter().find(|l| l.key == "residents").unwrap();
         assert_eq!(res.change, Some(7), "{}", t.name);
         assert_eq!(res.days.len(), 14);
-        assert!(res.days.iter().all(Option::is_some), "{}: {:?}", t.name, res.days);
+        assert!(
+            res.days.iter().all(Option::is_some),
+            "{}: {:?}",
+            t.name,
+            res.days
+        );
         // Children ranked: ranks 1..n, the first lags no less than the last on coverage.
         let ranks: Vec<usize> = o.children.iter().map(|c| c.rank).collect();
         assert_eq!(ranks, (1..=o.children.len()).collect::<Vec<_>>());
@@ -302,7 +360,10 @@ async fn api(addr: std::net::SocketAddr, token: &str, q: &str) -> (u16, Json) {
         None,
     )
     .await;
-    (r.status, serde_json::from_str(&r.body).unwrap_or(Json::Null))
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Json::Null),
+    )
 }
 
 #[tokio::test]
@@ -312,7 +373,9 @@ async fn overview_page_and_api_are_scoped() {
         all_demo(db, 1500).await;
         let addr = serve(db).await;
         let tok = |u: &'static str| async move {
-            wardline::access::create_token(db, u, "device").await.unwrap()
+            wardline::access::create_token(db, u, "device")
+                .await
+                .unwrap()
         };
         // HQ: the district, every metric.
         let (s, v) = api(addr, &tok("demo-hq").await, "?area=431102").await;
@@ -328,7 +391,10 @@ async fn overview_page_and_api_are_scoped() {
         assert_eq!(s, 200, "{}: {v}", t.name);
         assert_eq!(v["area"]["code"], DEMO_COMMUNITY);
         for k in v["children"].as_array().unwrap() {
-            assert!(k["code"].as_str().unwrap().starts_with(DEMO_COMMUNITY), "{k}");
+            assert!(
+                k["code"].as_str().unwrap().starts_with(DEMO_COMMUNITY),
+                "{k}"
+            );
         }
         // A volunteer gets nothing.
         let (s, v) = api(addr, &tok("demo-volunteer").await, "?area=431102").await;
@@ -342,19 +408,32 @@ async fn overview_page_and_api_are_scoped() {
         assert!(p.body.len() < 60_000, "{}: {} bytes", t.name, p.body.len());
         assert!(p.body.contains("id=\"hq-headline\""));
         assert!(p.body.contains("class=\"spark\""));
-        assert!(p.body.contains("href=\"/hq/overview?area=431102001\""), "drill-down link");
+        assert!(
+            p.body.contains("href=\"/hq/overview?area=431102001\""),
+            "drill-down link"
+        );
         assert!(p.body.contains("href=\"/hq/overview\""), "nav link");
         let other = sample_areas(db).await.pop().unwrap();
         let p = get_page(addr, &format!("/hq/overview?area={other}"), &b.cookie).await;
         assert_eq!(p.status, 200);
-        let at = p.body.find("data-metric=\"passes_today\"").expect("passes line");
-        assert!(p.body[at..at + 200].contains("absent"), "{}", &p.body[at..at + 200]);
+        let at = p
+            .body
+            .find("data-metric=\"passes_today\"")
+            .expect("passes line");
+        assert!(
+            p.body[at..at + 200].contains("absent"),
+            "{}",
+            &p.body[at..at + 200]
+        );
         // A community officer's page of the district: not found.
         let b = login(addr, "demo-community", DEMO_PASSWORD).await;
         let p = get_page(addr, "/hq/overview?area=431102", &b.cookie).await;
         assert_eq!(p.status, 404, "{}", t.name);
         let p = get_page(addr, "/hq/overview", &b.cookie).await;
         assert_eq!(p.status, 200);
-        assert!(!p.body.contains("area=431102001002"), "no sibling community");
+        assert!(
+            !p.body.contains("area=431102001002"),
+            "no sibling community"
+        );
     }
 }

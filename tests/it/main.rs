@@ -62,6 +62,7 @@ async fn postgres_half_runs_when_required() {
 }
 mod checkpoints;
 mod checkpoints_pages;
+mod hq;
 mod mobilization_phone;
 mod quarantine;
 mod registry_phone;
@@ -75,4 +76,3 @@ mod vaccination_import;
 mod zones;
 mod zones_api;
 mod zones_pages;
-mod hq;
