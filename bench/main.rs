@@ -13,6 +13,7 @@ use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
 mod checkpoints;
+mod hq;
 mod mobilization;
 mod needs;
 mod pages;
@@ -121,6 +122,12 @@ const BENCHES: &[Bench] = &[
         about: "zones over a district of --scale residents (default 1,000,000; every 10th building sealed, 5th grid controlled, 3rd community precaution, 1,000 households sealed, as many lifted): district figures now and on a past day p50/p95/p99; the zone in force for 1, 50 and 400 households",
         default_scale: 1_000_000,
         run: |c| Box::pin(zones::zones(c)),
+    },
+    Bench {
+        name: "hq",
+        about: "the HQ overview (issue 18) of the district and of the demo community with every capability's demo data, on a demo city of --scale residents (default 1,000,000): figures and whole overview p50/p95/p99 (targets: a 25 M city < 200 ms, a community < 50 ms)",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(hq::hq(c)),
     },
 ];
 

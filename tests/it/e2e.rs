@@ -2600,3 +2600,59 @@ async fn supplies_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db)
     b.screenshot("supplies-public").await?;
     Ok(())
 }
+
+// ---- Command headquarters (issue 18): HQ on a 360-px phone opens the district overview and
+// drills into the lagging street, then the lagging community ----
+
+#[test]
+fn browser_hq_overview_drills_into_the_lagging_community() {
+    on_big_stack("e2e-hq", hq_browser_test);
+}
+
+async fn hq_browser_test() {
+    if !browser_here("hq browser test") {
+        return;
+    }
+    let t = demo_backend(2000).await;
+    let db = &t.db;
+    wardline::cli::create_demo_round(db)
+        .await
+        .expect("demo round");
+    wardline::cli::create_demo_mobilization(db)
+        .await
+        .expect("demo volunteers");
+    wardline::needs::demo::create(db).await.expect("demo needs");
+    wardline::checkpoints::demo::create(db)
+        .await
+        .expect("demo checkpoints");
+    wardline::supplies::demo::create(db)
+        .await
+        .expect("demo supplies");
+    wardline::hq::demo::create(db).await.expect("demo history");
+    let addr = common::serve(db).await;
+    in_browser("e2e-hq", &t, addr, PHONE, hq_flow).await;
+}
+
+async fn hq_flow(b: &mut Browser, addr: SocketAddr, _db: &wardline::db::Db) -> R<()> {
+    let base = format!("http://{addr}");
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-hq").await?;
+    // The overview is in the menu.
+    b.goto(&format!("{base}/hq/overview?area=431102")).await?;
+    b.find("#hq-headline .spark").await?;
+    fits_360(b, "the district overview").await?;
+    // The lagging street, then its lagging community: the first of each ranked list.
+    for level in ["street", "community"] {
+        let first = b.find("#hq-children li a").await?;
+        let href = b.attr(&first, "href").await?;
+        b.click(&first).await?;
+        b.wait_url(level, |p| href.ends_with(p) || p.ends_with(&href))
+            .await?;
+        b.find("#hq-headline").await?;
+        fits_360(b, &format!("the {level} overview")).await?;
+    }
+    let url = b.url().await?;
+    let code = url.rsplit("area=").next().unwrap_or("");
+    ensure!(code.len() == 12, "ended at {url}, not a community");
+    Ok(())
+}

@@ -62,6 +62,7 @@ async fn postgres_half_runs_when_required() {
 }
 mod checkpoints;
 mod checkpoints_pages;
+mod hq;
 mod mobilization_phone;
 mod quarantine;
 mod registry_phone;

@@ -1,0 +1,69 @@
+//! The `hq` bench (issue 18): the overview of the district and of the demo community with every
+//! capability's demo data present, over a demo city of `--scale` residents (default 1,000,000;
+//! targets: a city of 25 M < 200 ms, a community < 50 ms). Measures the figures alone
+//! (`hq::metrics::figures`) and the whole overview (figures, stored history, child areas),
+//! p50/p95/p99 over 20 reads each.
+
+use std::time::Instant;
+
+use wardline::cli::DEMO_COMMUNITY;
+use wardline::db::now_ms;
+use wardline::hq::{metrics, overview};
+use wardline::registry::{areas, demo};
+
+use crate::{emit, fresh, report, Ctx};
+
+const BENCH: &str = "hq";
+const DISTRICT: &str = "431102";
+const SAMPLES: usize = 20;
+
+pub async fn hq(ctx: &Ctx) {
+    let (b, scale) = (ctx.backend, ctx.scale);
+    let (db, _url) = fresh(ctx, "hq").await;
+    let t = Instant::now();
+    areas::ensure_national(&db, DISTRICT).await.unwrap();
+    let opts = demo::DemoOptions {
+        people: scale,
+        seed: 18,
+        under: DISTRICT.into(),
+    };
+    demo::generate(&db, &opts, &|_| {}).await.unwrap();
+    wardline::cli::create_demo_accounts(&db).await.unwrap();
+    wardline::cli::create_demo_round(&db).await.unwrap();
+    wardline::cli::create_demo_mobilization(&db).await.unwrap();
+    wardline::needs::demo::create(&db).await.unwrap();
+    wardline::zones::demo::create(&db).await.unwrap();
+    wardline::checkpoints::demo::create(&db).await.unwrap();
+    wardline::quarantine::demo::create(&db).await.unwrap();
+    wardline::vaccination::demo::create(&db).await.unwrap();
+    wardline::supplies::demo::create(&db).await.unwrap();
+    emit(BENCH, b, scale, "setup_s", t.elapsed().as_secs_f64(), "s");
+
+    let today = metrics::day_of(now_ms());
+    for (name, code) in [("district", DISTRICT), ("community", DEMO_COMMUNITY)] {
+        let area = areas::by_code(&db, code).await.unwrap().unwrap();
+        // The first read stores today's rows of the area and its children.
+        let t = Instant::now();
+        overview::overview(&db, &area).await.unwrap();
+        emit(
+            BENCH,
+            b,
+            scale,
+            &format!("{name}_overview_first"),
+            t.elapsed().as_secs_f64() * 1000.0,
+            "ms",
+        );
+        let mut figs = Vec::with_capacity(SAMPLES);
+        let mut over = Vec::with_capacity(SAMPLES);
+        for _ in 0..SAMPLES {
+            let t = Instant::now();
+            metrics::figures(&db, area.id, today).await.unwrap();
+            figs.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            overview::overview(&db, &area).await.unwrap();
+            over.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        report(BENCH, ctx, &format!("{name}_figures"), &mut figs);
+        report(BENCH, ctx, &format!("{name}_overview"), &mut over);
+    }
+}
