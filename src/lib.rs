@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod hex;
 pub mod home;
+pub mod hq;
 pub mod i18n;
 pub mod mobilization;
 pub mod needs;

@@ -204,3 +204,15 @@ pub fn period(from: &str, to: &str, now: i64) -> crate::error::AppResult<(i64, i
     let (f, t) = (f.expect("checked"), t.expect("checked"));
     Ok((day_start(f), day_start(t + 1), f, t))
 }
+
+/// How many checkpoints lie under the area at `path` (none: the overview shows its
+/// checkpoint figures as absent).
+pub async fn count_under(db: &Db, path: &str) -> AppResult<i64> {
+    Ok(db
+        .scalar(
+            "SELECT COUNT(*) AS n FROM checkpoints c JOIN places p ON p.id = c.place_id \
+             WHERE p.path >= $1 AND p.path < $2",
+            vec![Value::from(path), Value::from(path_end(path))],
+        )
+        .await?)
+}

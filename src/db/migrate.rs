@@ -66,6 +66,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies",
         include_str!("../../migrations/0012_supplies.sql"),
     ),
+    (13, "hq", include_str!("../../migrations/0013_hq.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -132,6 +132,8 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/vaccination.ftl")),
             "\n",
             include_str!(concat!("ftl/", $lang, "/supplies.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/hq.ftl")),
         )
     };
 }

@@ -506,3 +506,53 @@ pub async fn crew(db: &Db, shift: i64, except: i64) -> AppResult<Vec<Crew>> {
         )
         .await?)
 }
+
+/// Duty under an area for HQ's overview: volunteers on duty at `at` (checked in, not yet out,
+/// on a shift not ended), and the completed duties (person-times and half-hours) of shifts
+/// starting in `[from, to)`.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct AreaDuty {
+    pub on_duty: i64,
+    pub person_times: i64,
+    pub half_hours: i64,
+}
+
+struct DutyNow {
+    n: i64,
+}
+crate::from_row!(DutyNow { n });
+
+struct DutyDone {
+    person_times: i64,
+    half_hours: i64,
+}
+crate::from_row!(DutyDone {
+    person_times,
+    half_hours
+});
+
+pub async fn area_duty(db: &Db, path: &str, at: i64, from: i64, to: i64) -> AppResult<AreaDuty> {
+    let end = path_end(path);
+    let now: DutyNow = db
+        .query_one_as(
+            "SELECT COUNT(DISTINCT a.volunteer_id) AS n FROM assignments a JOIN shifts s ON s.id = a.shift_id \
+             WHERE s.path >= $1 AND s.path < $2 AND a.checkin_ms IS NOT NULL AND a.checkin_ms <= $3 \
+             AND (a.checkout_ms IS NULL OR a.checkout_ms > $3) AND s.ends_ms > $3",
+            args![path, end.as_str(), at],
+        )
+        .await?;
+    let done: DutyDone = db
+        .query_one_as(
+            "SELECT COUNT(*) AS person_times, CAST(COALESCE(SUM(a.half_hours), 0) AS BIGINT) AS half_hours \
+             FROM assignments a JOIN shifts s ON s.id = a.shift_id \
+             WHERE s.path >= $1 AND s.path < $2 AND s.starts_ms >= $3 AND s.starts_ms < $4 \
+             AND a.checkout_ms IS NOT NULL",
+            args![path, end.as_str(), from, to],
+        )
+        .await?;
+    Ok(AreaDuty {
+        on_duty: now.n,
+        person_times: done.person_times,
+        half_hours: done.half_hours,
+    })
+}

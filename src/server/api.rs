@@ -142,6 +142,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/checkpoints/{id}/visitors"),
     ("GET", "/checkpoints/{id}/log"),
     ("GET", "/checkpoints/{id}/figures"),
+    ("GET", "/hq/overview"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -216,6 +217,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/checkpoints/{id}/visitors") => get(crate::checkpoints::api::waiting),
         ("GET", "/checkpoints/{id}/log") => get(crate::checkpoints::api::log),
         ("GET", "/checkpoints/{id}/figures") => get(crate::checkpoints::api::figures_of),
+        ("GET", "/hq/overview") => get(crate::hq::api::overview_of),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

@@ -224,6 +224,7 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         .merge(crate::quarantine::pages::routes())
         .merge(crate::vaccination::pages::routes())
         .merge(crate::supplies::pages::routes())
+        .merge(crate::hq::pages::routes())
         // The import form, its jobs, the templates and the residents' export: inside the
         // headers layer like every page (they were merged after it once, and went out
         // cacheable and frameable).
@@ -331,6 +332,8 @@ pub async fn serve_with(
             tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
         }
     });
+    // HQ's overview history (issue 18): every 10 minutes, and once more at the end of a day.
+    tokio::spawn(crate::hq::history::run(db.clone()));
     // Late needs move up (community, street, HQ) as their deadlines pass: a sweep a minute.
     let sweep_db = db.clone();
     tokio::spawn(async move {

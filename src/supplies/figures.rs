@@ -226,3 +226,27 @@ pub fn sentences(f: &Figures, l: Lang) -> Vec<String> {
     }
     v
 }
+
+/// Key stock under an area now (HQ's overview): the stores there, masks (items coded
+/// `mask…`) and LPG cylinders (category `lpg`) in them.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct KeyStock {
+    pub stores: i64,
+    pub masks: i64,
+    pub lpg: i64,
+}
+crate::from_row!(KeyStock { stores, masks, lpg });
+
+pub async fn key_stock(db: &Db, path: &str) -> AppResult<KeyStock> {
+    let end = path_end(path);
+    Ok(db
+        .query_one_as(
+            "SELECT (SELECT COUNT(*) FROM sup_stores WHERE path >= $1 AND path < $2) AS stores, \
+             CAST(COALESCE(SUM(CASE WHEN i.code LIKE 'mask%' THEN k.qty ELSE 0 END), 0) AS BIGINT) AS masks, \
+             CAST(COALESCE(SUM(CASE WHEN i.category = 'lpg' THEN k.qty ELSE 0 END), 0) AS BIGINT) AS lpg \
+             FROM sup_stock k JOIN sup_stores s ON s.id = k.store_id JOIN sup_items i ON i.id = k.item_id \
+             WHERE s.path >= $1 AND s.path < $2",
+            args![path, end.as_str()],
+        )
+        .await?)
+}

@@ -798,3 +798,78 @@ pub async fn recount(db: &Db, round_id: i64, path: &str) -> AppResult<Coverage> 
     c.households_missing = c.households - c.households_covered;
     Ok(c)
 }
+
+/// The round in force over the subtree at `path` at `at` (HQ's overview): the latest round
+/// started by then whose area covers `path`.
+pub async fn round_over(db: &Db, path: &str, at: i64) -> AppResult<Option<Round>> {
+    let rounds: Vec<Round> = db
+        .query_as(
+            &format!(
+                "SELECT {} FROM test_rounds WHERE starts_ms <= $1 ORDER BY starts_ms DESC, id DESC",
+                super::ROUND_COLS
+            ),
+            args![at],
+        )
+        .await?;
+    Ok(rounds.into_iter().find(|r| r.covers(path)))
+}
+
+/// A round's state under a subtree: coverage from the tallies, and the people whose latest
+/// result is positive or who owe a re-test (a pooled tube positive, or an invalid tube).
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundState {
+    pub round_id: i64,
+    pub coverage: Coverage,
+    pub positives: i64,
+    pub retests_due: i64,
+}
+
+struct Statuses {
+    positives: i64,
+    retests: i64,
+}
+crate::from_row!(Statuses { positives, retests });
+
+/// The state of the round over `path` at `at` (None: no round yet).
+pub async fn round_state(db: &Db, path: &str, at: i64) -> AppResult<Option<RoundState>> {
+    let Some(round) = round_over(db, path, at).await? else {
+        return Ok(None);
+    };
+    let coverage = subtree(db, round.id, path).await?;
+    let s: Statuses = db
+        .query_one_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'positive' THEN 1 ELSE 0 END), 0) AS BIGINT) AS positives, \
+             CAST(COALESCE(SUM(CASE WHEN status IN ('retest', 'resample') THEN 1 ELSE 0 END), 0) AS BIGINT) AS retests \
+             FROM test_persons WHERE round_id = $1 AND path >= $2 AND path < $3",
+            args![round.id, path, end(path)],
+        )
+        .await?;
+    Ok(Some(RoundState {
+        round_id: round.id,
+        coverage,
+        positives: s.positives,
+        retests_due: s.retests,
+    }))
+}
+
+/// People sampled under `path`, summed over every round (the seeds' "samples taken door to
+/// door"), from the rounds' tallies; None when no round has touched the subtree.
+pub async fn samples_taken(db: &Db, path: &str) -> AppResult<Option<i64>> {
+    let rounds: i64 = db
+        .scalar("SELECT COUNT(*) AS n FROM test_rounds", args![])
+        .await?;
+    if rounds == 0 {
+        return Ok(None);
+    }
+    let n: i64 = db
+        .scalar(
+            &format!(
+                "SELECT CAST(COALESCE(SUM(sampled), 0) AS BIGINT) AS n FROM {} \
+                 WHERE path >= $1 AND path < $2",
+                test_table(path)
+            ),
+            args![path, end(path)],
+        )
+        .await?;
+    Ok(Some(n))
+}

@@ -180,6 +180,7 @@ const WORKLIST: NavLink = ("/followup/today", "nav-worklist", "nav-worklist");
 const REFERRALS: NavLink = ("/followup/referrals", "nav-referrals", "nav-referrals");
 const VACCINATION: NavLink = ("/vaccination", "nav-vaccination", "nav-vaccination");
 const SUPPLIES: NavLink = ("/supplies", "nav-supplies", "nav-supplies");
+const HQ: NavLink = ("/hq/overview", "nav-hq", "nav-hq");
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -247,6 +248,10 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
     }
     if can_import {
         more.push(IMPORT);
+    }
+    // The HQ overview (issue 18).
+    if matches!(role, "admin" | "hq" | "street" | "community") {
+        more.push(HQ);
     }
     (main, more)
 }

@@ -80,6 +80,21 @@ const ROOMS: &[Room] = &[
     ), // places, duty, tests, zones
     room("vaccination", CAPABILITY, &["needs"]), // transport goes through the needs engine
     room("supplies", CAPABILITY, &["needs", "mobilization"]),
+    // the overview: reads every capability's figures
+    room(
+        "hq",
+        CAPABILITY,
+        &[
+            "zones",
+            "testing",
+            "mobilization",
+            "checkpoints",
+            "quarantine",
+            "needs",
+            "vaccination",
+            "supplies",
+        ],
+    ),
     // Top: the composition. May use anything; nothing below may use it.
     room("config", TOP, &[]),    // the configuration file and environment
     room("retention", TOP, &[]), // composes every capability's retention rule

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+mod hq;
 mod quarantine;
 mod supplies;
 mod vaccination;
@@ -568,6 +569,7 @@ pub fn document() -> Value {
             quarantine::quarantine_paths(),
             vaccination::vaccination_paths(),
             supplies::supplies_paths(),
+            hq::hq_paths(),
         ]),
         "components": {
             "securitySchemes": {

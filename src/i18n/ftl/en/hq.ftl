@@ -1,0 +1,46 @@
+# Command headquarters (issue 18).
+
+nav-hq = Overview
+hq-title = HQ overview
+hq-aggregates = aggregates only, no personal data
+hq-absent = absent
+hq-since-yesterday = change since yesterday
+hq-children = Areas below, lagging first
+hq-children-by-round_coverage = Ranked by round coverage, then late needs; bars: coverage.
+hq-children-by-residents = Ranked by late needs; bars: residents.
+hq-all = All figures
+
+hq-m-residents = Residents
+hq-m-households = Households
+hq-m-round_coverage = Round coverage (sampled or exempt)
+hq-m-round_missing = Missing from the round
+hq-m-positives = Positives
+hq-m-retests_due = Re-tests due
+hq-m-zones_in_force = Zones in force
+hq-m-sealed_households = Sealed households
+hq-m-sealed_people = People in sealed zones
+hq-m-controlled_households = Controlled households
+hq-m-controlled_people = People in controlled zones
+hq-m-quarantined = Under quarantine
+hq-m-checks_late = Health checks late today
+hq-m-vaccinated_60 = Fully vaccinated, 60+
+hq-m-vaccinated_80 = Fully vaccinated, 80+
+hq-m-needs_open = Needs open
+hq-m-needs_late = Needs late
+hq-m-needs_solved_today = Needs solved today
+hq-m-emergencies_open = Emergencies open
+hq-m-on_duty_now = Volunteers on duty now
+hq-m-duty_hours_week = Duty hours this week
+hq-m-passes_today = Checkpoint passes today
+hq-m-persuaded_today = Persuaded to turn back today
+hq-m-masks_stock = Masks in stock
+hq-m-lpg_stock = LPG cylinders in stock
+hq-m-money_balance = Money balance
+hq-m-samples_taken = Samples taken (all rounds)
+hq-m-parcels_delivered = Parcels of supplies and medicine delivered
+hq-m-duty_person_times = Duty person-times
+hq-m-duty_hours_total = Duty hours in total
+hq-m-persuaded_total = Persuaded to turn back in total
+hq-m-requests_registered = Requests registered
+hq-m-emergencies_solved = Emergencies solved
+hq-m-gas_delivered = Gas cylinders delivered
