@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0012_supplies.sql"),
     ),
     (13, "hq", include_str!("../../migrations/0013_hq.sql")),
+    (
+        14,
+        "briefing",
+        include_str!("../../migrations/0014_briefing.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

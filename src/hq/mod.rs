@@ -5,11 +5,13 @@
 //! Reading the overview is not a reveal: every figure is an aggregate over an area subtree and
 //! no personal data is shown, so nothing here is audited as a read.
 
+pub mod api;
+pub mod briefing;
 pub mod history;
 pub mod metrics;
 pub mod overview;
-pub mod api;
 pub mod pages;
+pub mod reports;
 
 use crate::access::{Reader, Scope};
 use crate::error::{AppError, AppResult};
