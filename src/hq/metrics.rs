@@ -134,48 +134,16 @@ pub const METRICS: &[Metric] = &[
     m("retests_due", People, 0, Now, to_testing, false, true),
     // Zones in force.
     m("zones_in_force", Count, 0, Now, to_zones, false, true),
-    m(
-        "sealed_households",
-        Households,
-        0,
-        Now,
-        to_zones,
-        false,
-        true,
-    ),
+    m("sealed_households", Households, 0, Now, to_zones, false, true),
     m("sealed_people", People, 0, Now, to_zones, true, true),
-    m(
-        "controlled_households",
-        Households,
-        0,
-        Now,
-        to_zones,
-        false,
-        true,
-    ),
+    m("controlled_households", Households, 0, Now, to_zones, false, true),
     m("controlled_people", People, 0, Now, to_zones, false, true),
     // Quarantine.
     m("quarantined", People, 0, Now, to_quarantine, true, true),
     m("checks_late", Count, 0, Now, to_quarantine, false, true),
     // Vaccination.
-    m(
-        "vaccinated_60",
-        Percent,
-        1,
-        Now,
-        to_vaccination,
-        true,
-        false,
-    ),
-    m(
-        "vaccinated_80",
-        Percent,
-        1,
-        Now,
-        to_vaccination,
-        false,
-        false,
-    ),
+    m("vaccinated_60", Percent, 1, Now, to_vaccination, true, false),
+    m("vaccinated_80", Percent, 1, Now, to_vaccination, false, false),
     // Needs.
     m("needs_open", Count, 0, Now, to_needs, true, true),
     m("needs_late", Count, 0, Now, to_needs, true, true),
@@ -186,15 +154,7 @@ pub const METRICS: &[Metric] = &[
     m("duty_hours_week", Hours, 1, Week, to_roster, false, false),
     // Checkpoints.
     m("passes_today", Count, 0, Day, to_checkpoints, false, false),
-    m(
-        "persuaded_today",
-        People,
-        0,
-        Day,
-        to_checkpoints,
-        false,
-        false,
-    ),
+    m("persuaded_today", People, 0, Day, to_checkpoints, false, false),
     // Supplies.
     m("masks_stock", Pieces, 0, Now, to_supplies, false, false),
     m("lpg_stock", Pieces, 0, Now, to_supplies, false, false),
@@ -202,43 +162,11 @@ pub const METRICS: &[Metric] = &[
     // Totals since the start of the response (the briefing's figures).
     m("samples_taken", Count, 0, Total, to_testing, false, false),
     m("parcels_delivered", Count, 0, Total, to_needs, false, false),
-    m(
-        "duty_person_times",
-        Count,
-        0,
-        Total,
-        to_roster,
-        false,
-        false,
-    ),
+    m("duty_person_times", Count, 0, Total, to_roster, false, false),
     m("duty_hours_total", Hours, 1, Total, to_roster, false, false),
-    m(
-        "persuaded_total",
-        People,
-        0,
-        Total,
-        to_checkpoints,
-        false,
-        false,
-    ),
-    m(
-        "requests_registered",
-        Count,
-        0,
-        Total,
-        to_needs,
-        false,
-        false,
-    ),
-    m(
-        "emergencies_solved",
-        Count,
-        0,
-        Total,
-        to_needs,
-        false,
-        false,
-    ),
+    m("persuaded_total", People, 0, Total, to_checkpoints, false, false),
+    m("requests_registered", Count, 0, Total, to_needs, false, false),
+    m("emergencies_solved", Count, 0, Total, to_needs, false, false),
     m("gas_delivered", Count, 0, Total, to_needs, false, false),
 ];
 
@@ -327,12 +255,7 @@ pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<V
             put("retests_due", Some(s.retests_due));
         }
         None => {
-            for k in [
-                "round_coverage",
-                "round_missing",
-                "positives",
-                "retests_due",
-            ] {
+            for k in ["round_coverage", "round_missing", "positives", "retests_due"] {
                 put(k, None);
             }
         }

@@ -19,7 +19,12 @@ pub fn value_text(unit: Unit, scale: u32, v: i64) -> String {
         let p = 10i64.pow(scale);
         let sign = if v < 0 { "-" } else { "" };
         let a = v.abs();
-        format!("{sign}{}.{:0w$}", group(a / p), a % p, w = scale as usize)
+        format!(
+            "{sign}{}.{:0w$}",
+            group(a / p),
+            a % p,
+            w = scale as usize
+        )
     };
     match unit {
         Unit::Percent => format!("{num}%"),
@@ -48,13 +53,7 @@ fn group(v: i64) -> String {
 
 fn change_text(l: &Line) -> Option<String> {
     let c = l.change?;
-    let sign = if c > 0 {
-        "+"
-    } else if c < 0 {
-        "−"
-    } else {
-        "±"
-    };
+    let sign = if c > 0 { "+" } else if c < 0 { "−" } else { "±" };
     Some(format!("{sign}{}", value_text(l.unit, l.scale, c.abs())))
 }
 
@@ -134,11 +133,7 @@ pub fn overview(l: Lang, o: &Overview, up: Option<&Area>) -> Markup {
         .children
         .iter()
         .any(|c| c.figures.get("round_coverage").copied().flatten().is_some());
-    let bar_key = if by_cov {
-        "round_coverage"
-    } else {
-        "residents"
-    };
+    let bar_key = if by_cov { "round_coverage" } else { "residents" };
     let most = o
         .children
         .iter()
