@@ -207,6 +207,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::supplies::demo::create(&db).await? {
                     println!("Demo supplies: a depot, two supply points, a week of {n} goods movements and a fund (sign in as demo-keeper; the public page is /public/supplies/431102001)");
                 }
+                if let Some(n) = crate::hq::demo::create(&db).await? {
+                    println!("Demo HQ overview: {n} area-days of history back-filled (sign in as demo-hq: /hq/overview)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await

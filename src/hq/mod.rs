@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod briefing;
+pub mod demo;
 pub mod history;
 pub mod metrics;
 pub mod overview;

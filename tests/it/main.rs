@@ -76,3 +76,4 @@ mod vaccination_import;
 mod zones;
 mod zones_api;
 mod zones_pages;
+mod hq;
