@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (13, "hq", include_str!("../../migrations/0013_hq.sql")),
     (
+        14,
+        "briefing",
+        include_str!("../../migrations/0014_briefing.sql"),
+    ),
+    (
         15,
         "pass_day_tallies",
         include_str!("../../migrations/0015_pass_day_tallies.sql"),

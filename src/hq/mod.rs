@@ -6,11 +6,13 @@
 //! no personal data is shown, so nothing here is audited as a read.
 
 pub mod api;
+pub mod briefing;
 pub mod demo;
 pub mod history;
 pub mod metrics;
 pub mod overview;
 pub mod pages;
+pub mod reports;
 
 use crate::access::{Reader, Scope};
 use crate::error::{AppError, AppResult};

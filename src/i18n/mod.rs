@@ -134,6 +134,8 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/supplies.ftl")),
             "\n",
             include_str!(concat!("ftl/", $lang, "/hq.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/briefing.ftl")),
         )
     };
 }

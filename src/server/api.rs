@@ -146,6 +146,10 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/checkpoints/{id}/log"),
     ("GET", "/checkpoints/{id}/figures"),
     ("GET", "/hq/overview"),
+    ("GET", "/hq/briefing"),
+    ("GET", "/hq/reports"),
+    ("GET", "/hq/snapshots"),
+    ("GET", "/hq/snapshots/{id}"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -224,6 +228,10 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/checkpoints/{id}/log") => get(crate::checkpoints::api::log),
         ("GET", "/checkpoints/{id}/figures") => get(crate::checkpoints::api::figures_of),
         ("GET", "/hq/overview") => get(crate::hq::api::overview_of),
+        ("GET", "/hq/briefing") => get(crate::hq::briefing::api::briefing_of),
+        ("GET", "/hq/reports") => get(crate::hq::reports::api::catalogue_of),
+        ("GET", "/hq/snapshots") => get(crate::hq::reports::api::snapshots),
+        ("GET", "/hq/snapshots/{id}") => get(crate::hq::reports::api::snapshot),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

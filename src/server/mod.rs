@@ -348,6 +348,8 @@ pub async fn serve_with(
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
+    // HQ reports lock at the daily cut-off (issue 18): a sweep a minute.
+    tokio::spawn(crate::hq::reports::run_sweep(db.clone()));
     let jobs = std::sync::Arc::new(crate::registry::jobs::Jobs::new(bg.import_concurrency));
     let served = axum::serve(listener, app_with(db.clone(), jobs))
         .with_graceful_shutdown(shutdown_signal())

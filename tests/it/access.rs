@@ -382,6 +382,7 @@ async fn walk_other(
     }
     hit.extend(walk_followup(addr, &h, &grid, &community, rid, hid, t).await);
     hit.extend(walk_zones_vaccination_supplies(addr, &h, &grid, &community, rid, hid, t).await);
+    hit.extend(walk_hq(addr, &h, &community, t).await);
     let mut all: Vec<(&str, &str)> = wardline::server::api::API_ROUTES.to_vec();
     all.sort();
     all.dedup();
@@ -1166,6 +1167,32 @@ async fn walk_zones_vaccination_supplies(
         );
         assert_no_leak(&format!("POST {p}"), &r.body, t);
         hit.push(("POST", route));
+    }
+    hit
+}
+
+/// The HQ routes (issue 18): a grid worker reads no overview, briefing, report or snapshot,
+/// of any area.
+async fn walk_hq(
+    addr: std::net::SocketAddr,
+    h: &[(&str, &str)],
+    community: &str,
+    t: &Target,
+) -> Vec<(&'static str, &'static str)> {
+    let mut hit = Vec::new();
+    for (route, p) in [
+        ("/hq/overview", format!("/hq/overview?area={community}")),
+        ("/hq/briefing", format!("/hq/briefing?area={community}")),
+        ("/hq/briefing", "/hq/briefing?area=431102&period=week".to_owned()),
+        ("/hq/reports", "/hq/reports".to_owned()),
+        ("/hq/snapshots", "/hq/snapshots".to_owned()),
+        ("/hq/snapshots/{id}", "/hq/snapshots/1".to_owned()),
+    ] {
+        let p = format!("/api/v1{p}");
+        let (s, body) = get(addr, &p, h).await;
+        assert!(matches!(s, 403 | 404), "GET {p}: {s} {body}");
+        assert_no_leak(&p, &body, t);
+        hit.push(("GET", route));
     }
     hit
 }

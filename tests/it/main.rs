@@ -60,6 +60,7 @@ async fn postgres_half_runs_when_required() {
     let r = dbs[1].db.query_one("SELECT 40 + 2", vec![]).await.unwrap();
     assert_eq!(r.int(0), 42);
 }
+mod briefing;
 mod checkpoints;
 mod checkpoints_pages;
 mod hq;

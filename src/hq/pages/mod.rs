@@ -1,5 +1,9 @@
 //! The HQ pages: the overview of an area (`/hq/overview?area=`); views in `views`.
 
+pub mod briefing;
+pub mod briefing_views;
+pub mod reports;
+pub mod reports_views;
 pub mod views;
 
 use axum::extract::{Query, State};
@@ -15,7 +19,10 @@ use crate::web::pages::Ctx;
 use crate::web::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/hq/overview", get(overview_page))
+    Router::new()
+        .route("/hq/overview", get(overview_page))
+        .merge(briefing::routes())
+        .merge(reports::routes())
 }
 
 /// `?area=`: the area's code (default: the reader's first area).

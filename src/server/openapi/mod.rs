@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+mod briefing;
 mod hq;
 mod quarantine;
 mod supplies;
@@ -570,6 +571,7 @@ pub fn document() -> Value {
             vaccination::vaccination_paths(),
             supplies::supplies_paths(),
             hq::hq_paths(),
+            briefing::briefing_paths(),
         ]),
         "components": {
             "securitySchemes": {

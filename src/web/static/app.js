@@ -186,3 +186,26 @@ document.addEventListener("submit", function (e) {
       if (li) li.classList.add("unsent");
     });
 });
+
+// Copy buttons (the briefing's plain text): shown only where this script runs; the text area
+// stays selectable by hand without it.
+document.querySelectorAll("button[data-copy]").forEach(function (b) {
+  var box = document.getElementById(b.getAttribute("data-copy"));
+  if (!box) return;
+  b.hidden = false;
+  b.addEventListener("click", function () {
+    box.focus();
+    box.select();
+    var done = function () {
+      b.textContent = b.getAttribute("data-copied") || b.textContent;
+      b.setAttribute("data-done", "1");
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(box.value).then(done, function () {
+        if (document.execCommand("copy")) done();
+      });
+    } else if (document.execCommand("copy")) {
+      done();
+    }
+  });
+});
