@@ -179,6 +179,15 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
     let mut by = ByYear::default();
     let mut per_community: BTreeMap<String, ByYear> = BTreeMap::new();
     let mut counted = None;
+    let kids = if area.level < LEVEL_COMMUNITY {
+        db.query_as::<Kid>(
+            "SELECT code, name, path FROM areas WHERE parent_id = $1 ORDER BY code",
+            args![area.id],
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     if area.level >= 6 {
         // A grid or a building: counted from its own rows.
         for row in db
@@ -222,9 +231,17 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
         } else {
             counted = has;
         }
+        // Summed in the database by child area and age class, so that a city reads a few
+        // hundred rows, not every community's birth years.
+        let class = age_class_sql(year);
+        let len = key_len(&kids);
         for row in db
             .query_as::<Row4>(
-                "SELECT path, birth_year, '' AS status, n FROM vax_population WHERE path >= $1 AND path < $2",
+                &format!(
+                    "SELECT substr(path, 1, {len}) AS path, {class} AS birth_year, '' AS status, \
+                     CAST(SUM(n) AS BIGINT) AS n FROM vax_population WHERE path >= $1 AND path < $2 \
+                     GROUP BY 1, 2"
+                ),
                 args![from.as_str(), to.as_str()],
             )
             .await?
@@ -236,15 +253,20 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
         }
         for row in db
             .query_as::<Row4>(
-                "SELECT path, birth_year, status, n FROM vax_tallies WHERE path >= $1 AND path < $2 AND n <> 0",
+                &format!(
+                    "SELECT substr(path, 1, {len}) AS path, {class} AS birth_year, status, \
+                     CAST(SUM(n) AS BIGINT) AS n FROM vax_tallies WHERE path >= $1 AND path < $2 \
+                     AND n <> 0 GROUP BY 1, 2, 3"
+                ),
                 args![from.as_str(), to.as_str()],
             )
             .await?
         {
-            per_community
-                .entry(row.path)
-                .or_default()
-                .add(row.birth_year, slot(&row.status), row.n);
+            per_community.entry(row.path).or_default().add(
+                row.birth_year,
+                slot(&row.status),
+                row.n,
+            );
         }
         for c in per_community.values() {
             for (y, v) in &c.years {
@@ -256,12 +278,6 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
     }
     let mut children = Vec::new();
     if area.level < LEVEL_COMMUNITY {
-        let kids = db
-            .query_as::<Kid>(
-                "SELECT code, name, path FROM areas WHERE parent_id = $1 ORDER BY code",
-                args![area.id],
-            )
-            .await?;
         for k in kids {
             let kp = k.path.as_str();
             let mut cb = ByYear::default();
@@ -321,6 +337,37 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
         population_counted_ms: counted,
         children,
     })
+}
+
+/// The length of the path prefix rows are summed by: the child areas' (all of one level, so
+/// one length), else the community's.
+fn key_len(kids: &[Kid]) -> usize {
+    match kids.first() {
+        Some(k) if kids.iter().all(|x| x.path.len() == k.path.len()) => k.path.len(),
+        _ => 12,
+    }
+}
+
+/// SQL mapping `birth_year` to one birth year per age class of `this_year` — the classes the
+/// bands' edges cut ages into (under 18, 18–59, 60–69, 70–79, 80–200) — so that rows summed by
+/// it fall in the same bands as their birth years would; unknown or impossible ages map to 0.
+fn age_class_sql(this_year: i64) -> String {
+    let mut edges: Vec<i64> = BANDS.iter().flat_map(|b| [b.3, b.4 + 1]).collect();
+    edges.sort_unstable();
+    edges.dedup();
+    let mut s = format!(
+        "CAST(CASE WHEN birth_year = 0 THEN 0 WHEN birth_year > {} THEN {this_year}",
+        this_year - edges[0]
+    );
+    for w in edges.windows(2) {
+        s.push_str(&format!(
+            " WHEN birth_year > {} THEN {}",
+            this_year - w[1],
+            this_year - w[0]
+        ));
+    }
+    s.push_str(" ELSE 0 END AS BIGINT)");
+    s
 }
 
 struct Pop {
