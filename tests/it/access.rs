@@ -1040,6 +1040,12 @@ async fn walk_zones_vaccination_supplies(
             format!("/supplies/disclosure/{community}"),
             false,
         ),
+        // HQ's overview (issue 18): figures of another area are refused.
+        (
+            "/hq/overview",
+            format!("/hq/overview?area={community}"),
+            true,
+        ),
     ];
     for (route, p, must_refuse) in gets {
         let p = format!("/api/v1{p}");
