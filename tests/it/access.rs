@@ -1042,6 +1042,12 @@ async fn walk_zones_vaccination_supplies(
             false,
         ),
         ("/supplies/settings", "/supplies/settings".to_owned(), false),
+        // HQ's overview (issue 18): figures of another area are refused.
+        (
+            "/hq/overview",
+            format!("/hq/overview?area={community}"),
+            true,
+        ),
     ];
     for (route, p, must_refuse) in gets {
         let p = format!("/api/v1{p}");
