@@ -12,6 +12,7 @@ use wardline::db::{Backend, Db};
 use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
+mod briefing;
 mod checkpoints;
 mod mobilization;
 mod needs;
@@ -121,6 +122,12 @@ const BENCHES: &[Bench] = &[
         about: "zones over a district of --scale residents (default 1,000,000; every 10th building sealed, 5th grid controlled, 3rd community precaution, 1,000 households sealed, as many lifted): district figures now and on a past day p50/p95/p99; the zone in force for 1, 50 and 400 households",
         default_scale: 1_000_000,
         run: |c| Box::pin(zones::zones(c)),
+    },
+    Bench {
+        name: "briefing",
+        about: "HQ briefing and reports over a district of --scale residents (default 1,000,000): the district's briefing (all and day) median and worst of 5 (target < 1 s); a cut-off snapshot of every community for each report (target < 10 s)",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(briefing::briefing(c)),
     },
 ];
 

@@ -2626,10 +2626,21 @@ async fn briefing_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db)
     let selected = b
         .js("var t = document.getElementById('brief-plain'); return t.selectionEnd - t.selectionStart === t.value.length && t.value.length > 20;")
         .await?;
-    ensure!(selected == Value::Bool(true), "the plain text is selected for copying");
+    ensure!(
+        selected == Value::Bool(true),
+        "the plain text is selected for copying"
+    );
     let plain = b.prop(&b.find("#brief-plain").await?, "value").await?;
     ensure!(
-        plain.starts_with(&text.lines().next().unwrap_or_default().chars().take(6).collect::<String>()),
+        plain.starts_with(
+            &text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(6)
+                .collect::<String>()
+        ),
         "plain text: {plain}"
     );
     // The 10:00 report's print view.
@@ -2649,6 +2660,9 @@ async fn briefing_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db)
     let fits = b
         .js("return document.documentElement.scrollWidth <= window.innerWidth + 1;")
         .await?;
-    ensure!(fits == Value::Bool(true), "the page fits the phone (the table scrolls inside)");
+    ensure!(
+        fits == Value::Bool(true),
+        "the page fits the phone (the table scrolls inside)"
+    );
     Ok(())
 }

@@ -63,6 +63,7 @@ async fn postgres_half_runs_when_required() {
 mod briefing;
 mod checkpoints;
 mod checkpoints_pages;
+mod hq;
 mod mobilization_phone;
 mod quarantine;
 mod registry_phone;
@@ -76,4 +77,3 @@ mod vaccination_import;
 mod zones;
 mod zones_api;
 mod zones_pages;
-mod hq;
