@@ -12,6 +12,7 @@ use wardline::db::{Backend, Db};
 use wardline::registry::{areas, demo, residents};
 use wardline::rng::Rng;
 
+mod briefing;
 mod checkpoints;
 mod hq;
 mod mobilization;
@@ -128,6 +129,12 @@ const BENCHES: &[Bench] = &[
         about: "the HQ overview (issue 18) of the district and of the demo community with every capability's demo data, on a demo city of --scale residents (default 1,000,000): figures and whole overview p50/p95/p99 (targets: a 25 M city < 200 ms, a community < 50 ms)",
         default_scale: 1_000_000,
         run: |c| Box::pin(hq::hq(c)),
+    },
+    Bench {
+        name: "briefing",
+        about: "HQ briefing and reports over a district of --scale residents (default 1,000,000): the district's briefing (all and day) median and worst of 5 (target < 1 s); a cut-off snapshot of every community for each report (target < 10 s)",
+        default_scale: 1_000_000,
+        run: |c| Box::pin(briefing::briefing(c)),
     },
 ];
 

@@ -211,6 +211,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::hq::demo::create(&db).await? {
                     println!("Demo HQ overview: {n} area-days of history back-filled (sign in as demo-hq: /hq/overview)");
                 }
+                if let Some(n) = crate::hq::reports::demo::create(&db).await? {
+                    println!("Demo HQ reports: {n} reports locked at 10:00 and the district's briefing issued (/hq/reports, /hq/briefing)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await

@@ -1189,7 +1189,10 @@ async fn walk_hq(
     for (route, p) in [
         ("/hq/overview", format!("/hq/overview?area={community}")),
         ("/hq/briefing", format!("/hq/briefing?area={community}")),
-        ("/hq/briefing", "/hq/briefing?area=431102&period=week".to_owned()),
+        (
+            "/hq/briefing",
+            "/hq/briefing?area=431102&period=week".to_owned(),
+        ),
         ("/hq/reports", "/hq/reports".to_owned()),
         ("/hq/snapshots", "/hq/snapshots".to_owned()),
         ("/hq/snapshots/{id}", "/hq/snapshots/1".to_owned()),

@@ -2656,3 +2656,82 @@ async fn hq_flow(b: &mut Browser, addr: SocketAddr, _db: &wardline::db::Db) -> R
     ensure!(code.len() == 12, "ended at {url}, not a community");
     Ok(())
 }
+
+// ---- HQ briefing and the 10:00 report (issue 18) ----
+
+#[test]
+fn browser_hq_briefing_copy_and_the_cutoff_report_print_view() {
+    on_big_stack("e2e-briefing", briefing_browser_test);
+}
+
+async fn briefing_browser_test() {
+    if !browser_here("briefing browser test") {
+        return;
+    }
+    let t = demo_backend(1500).await;
+    let addr = common::serve(&t.db).await;
+    in_browser("e2e-briefing", &t, addr, PHONE, briefing_flow).await;
+}
+
+async fn briefing_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    let base = format!("http://{addr}");
+    // Today's 10:00 report, locked as the cut-off sweep does.
+    let n = wardline::hq::reports::demo::create(db)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    ensure!(n.is_some_and(|n| n > 0), "no report locked: {n:?}");
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-hq").await?;
+    // Today's briefing: generated, issued, copied.
+    b.goto(&format!("{base}/hq/briefing?period=day")).await?;
+    let text = b.text_of("#brief-text").await?;
+    ensure!(text.contains("全区临时党支部"), "briefing text: {text}");
+    let issue = b.find("#brief-issue").await?;
+    b.click(&issue).await?;
+    b.wait_url("the issued briefing", |p| p.contains("done=issued"))
+        .await?;
+    let copy = b.find("button[data-copy=brief-plain]").await?;
+    b.click(&copy).await?;
+    let selected = b
+        .js("var t = document.getElementById('brief-plain'); return t.selectionEnd - t.selectionStart === t.value.length && t.value.length > 20;")
+        .await?;
+    ensure!(
+        selected == Value::Bool(true),
+        "the plain text is selected for copying"
+    );
+    let plain = b.prop(&b.find("#brief-plain").await?, "value").await?;
+    ensure!(
+        plain.starts_with(
+            &text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(6)
+                .collect::<String>()
+        ),
+        "plain text: {plain}"
+    );
+    // The 10:00 report's print view.
+    b.goto(&format!("{base}/hq/reports")).await?;
+    let link = b.find("#rep-snapshots a").await?;
+    b.click(&link).await?;
+    b.wait_url("a snapshot", |p| p.starts_with("/hq/snapshots/"))
+        .await?;
+    b.wait_text("#rep-verified", "").await?;
+    let print = b.find("button[data-print]").await?;
+    ensure!(
+        b.prop(&print, "hidden").await? == "false",
+        "the print button shows where the script runs"
+    );
+    let rows = b.all("#rep-table tbody tr").await?;
+    ensure!(!rows.is_empty(), "the report has rows");
+    let fits = b
+        .js("return document.documentElement.scrollWidth <= window.innerWidth + 1;")
+        .await?;
+    ensure!(
+        fits == Value::Bool(true),
+        "the page fits the phone (the table scrolls inside)"
+    );
+    Ok(())
+}

@@ -226,6 +226,19 @@ async fn openapi_document_describes_exactly_the_api_routes() {
     let rcode = wardline::registry::codes::resident_code(&secret, rid);
     // A store for the supplies' routes (their writes are exercised in `supplies_api`).
     let sup_store = crate::supplies::store(db, &admin, "仓库", "depot", "431102", "").await;
+    // A locked report for the HQ snapshot route.
+    let snapshot = {
+        let district = wardline::registry::areas::by_code(db, "431102")
+            .await
+            .unwrap()
+            .unwrap();
+        let rep = &wardline::hq::reports::catalogue()[0];
+        let day = wardline::hq::briefing::day_of(now);
+        wardline::hq::reports::lock(db, &wardline::audit::Actor::cli(), rep, &district, day, now)
+            .await
+            .unwrap()
+            .id
+    };
     for (_, route) in API_ROUTES.iter().filter(|r| r.0 == "GET") {
         let testing = route.starts_with("/testing");
         let rid = if route.starts_with("/checkpoints") {
@@ -244,6 +257,8 @@ async fn openapi_document_describes_exactly_the_api_routes() {
                     zone
                 } else if route.starts_with("/supplies") {
                     sup_store
+                } else if route.starts_with("/hq") {
+                    snapshot
                 } else if route.starts_with("/households") {
                     hid
                 } else {

@@ -276,7 +276,7 @@ const STATE: &[Clause] = &[
 ];
 
 /// The totals compared with the previous briefing.
-const CHANGES: &[(&'static str, &str, &str)] = &[
+const CHANGES: &[(&str, &str, &str)] = &[
     ("samples_taken", "采集核酸", "samples"),
     ("parcels_delivered", "配送物资", "parcels"),
     ("duty_person_times", "执勤", "person-times of duty"),

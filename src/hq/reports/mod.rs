@@ -7,6 +7,7 @@
 //! "not reported" (the capability has nothing there), apart from zero.
 
 pub mod api;
+pub mod demo;
 pub mod export;
 
 use std::sync::OnceLock;
@@ -347,6 +348,7 @@ pub async fn revisions(db: &Db, s: &Snapshot) -> AppResult<Vec<Snapshot>> {
         .await?)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn store(
     db: &Db,
     actor: &Actor,
