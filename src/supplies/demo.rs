@@ -385,5 +385,49 @@ pub async fn create(db: &Db) -> Result<Option<i64>, AppError> {
     )
     .await?;
     money::approve(db, &demo_actor(&hq), &hq, s3, now - day).await?;
+    // A party branch's own fund (when the demo has a branch in the street): its public page is
+    // `/public/supplies-branch/{id}`.
+    let branch: Option<i64> = db
+        .scalar_opt(
+            "SELECT id FROM branches WHERE path >= $1 AND path < $2 ORDER BY id LIMIT 1",
+            crate::args![DEMO_STREET, crate::db::path_end(DEMO_STREET).as_str()],
+        )
+        .await?;
+    if let Some(b) = branch {
+        let bf = money::add_fund(
+            db,
+            &sa,
+            &street,
+            &FundForm {
+                name: "党员自愿捐款".into(),
+                area: DEMO_STREET.into(),
+                owner: "demo-branch".into(),
+                branch: b.to_string(),
+            },
+        )
+        .await?;
+        for (i, (donor, amount)) in [("刘志强", "2000"), ("陈桂兰", "600"), ("周海", "400")]
+            .iter()
+            .enumerate()
+        {
+            money::receive(
+                db,
+                &sa,
+                &street,
+                &GiftForm {
+                    fund: bf.to_string(),
+                    kind: "donation".into(),
+                    donor_kind: "person".into(),
+                    donor: (*donor).into(),
+                    channel: "wechat".into(),
+                    reference: format!("DY2026{:04}", i + 1),
+                    amount: (*amount).into(),
+                    ..GiftForm::default()
+                },
+                start + (i as i64 + 1) * day,
+            )
+            .await?;
+        }
+    }
     Ok(Some(n))
 }
