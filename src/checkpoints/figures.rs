@@ -116,9 +116,13 @@ impl Of<'_> {
     }
 }
 
+/// A period cut for reading: the whole China days [d0, d1) if any, and the hour ranges
+/// [a, b) (milliseconds) around them.
+pub type Split = (Option<(i64, i64)>, Vec<(i64, i64)>);
+
 /// [from, to) cut into the whole China days inside it (read from `pass_day_tallies`) and the
-/// hours before and after them (read from `pass_tallies`): (days [d0, d1) if any, hour ranges).
-pub fn split(from: i64, to: i64) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+/// hours before and after them (read from `pass_tallies`).
+pub fn split(from: i64, to: i64) -> Split {
     let from = floor(from);
     let mut d0 = china_day(from);
     if day_start(d0) < from {
