@@ -25,6 +25,9 @@ CREATE TABLE pass_day_tallies (
 ) {{norowid}};
 CREATE INDEX pass_day_tallies_place ON pass_day_tallies (place_id, day);
 CREATE INDEX pass_day_tallies_path ON pass_day_tallies (path, day);
+-- An area's part-day ends read a few hours of every checkpoint under a range of paths: by hour
+-- first, so the hours narrow the scan rather than the (wide) range of paths.
+CREATE INDEX pass_tallies_hour ON pass_tallies (hour_ms, path);
 
 -- The days so far, from the hourly tallies (hours are whole hours, and a China day is 24 of
 -- them from 16:00 UTC).
