@@ -142,6 +142,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/checkpoints/{id}/visitors"),
     ("GET", "/checkpoints/{id}/log"),
     ("GET", "/checkpoints/{id}/figures"),
+    ("GET", "/followup/referred"),
+    ("POST", "/followup/referred-reveals"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -216,6 +218,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/checkpoints/{id}/visitors") => get(crate::checkpoints::api::waiting),
         ("GET", "/checkpoints/{id}/log") => get(crate::checkpoints::api::log),
         ("GET", "/checkpoints/{id}/figures") => get(crate::checkpoints::api::figures_of),
+        ("GET", "/followup/referred") => get(crate::quarantine::api::referred),
+        ("POST", "/followup/referred-reveals") => post(crate::quarantine::api::referred_reveal),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }
