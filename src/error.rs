@@ -57,6 +57,9 @@ pub enum AppError {
     BadRequest(Msg),
     /// Too many requests from one client in a short time (a public form's rate limit).
     TooMany(Msg),
+    /// The server is too busy to take the request now (a write queue is full); nothing was
+    /// written; the client may retry in a moment (503).
+    Busy(Msg),
     Db(DbError),
     Internal(String),
 }
@@ -66,6 +69,20 @@ pub type AppResult<T> = Result<T, AppError>;
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         AppError::Db(e)
+    }
+}
+
+impl From<crate::db::group::Refused> for AppError {
+    fn from(e: crate::db::group::Refused) -> Self {
+        match e {
+            crate::db::group::Refused::Full => AppError::Busy(Msg::new(
+                "too many records are waiting to be written; nothing was saved: send it again in a few seconds",
+                "待写入的记录过多，本次内容未保存，请几秒后重新提交",
+            )),
+            crate::db::group::Refused::Stopped => {
+                AppError::Internal("a group-commit writer has stopped".into())
+            }
+        }
     }
 }
 
@@ -87,7 +104,8 @@ impl AppError {
             AppError::Conflict(m)
             | AppError::BadRequest(m)
             | AppError::Forbidden(m)
-            | AppError::TooMany(m) => m.get(lang).to_owned(),
+            | AppError::TooMany(m)
+            | AppError::Busy(m) => m.get(lang).to_owned(),
             AppError::Unauthorized => Msg::new(
                 "sign in first: a valid API token is required",
                 "请先登录：需要有效的 API 令牌",

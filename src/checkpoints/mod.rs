@@ -16,6 +16,7 @@ pub mod demo;
 pub mod figures;
 pub mod ingest;
 pub mod pages;
+pub mod referrals;
 pub mod retention;
 pub mod rules;
 pub mod visitors;

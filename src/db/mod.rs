@@ -6,6 +6,7 @@
 //! inferred. Backend-specific code lives only where a measurement asked for it (bulk loading).
 
 pub mod backup;
+pub mod group;
 mod migrate;
 pub mod postgres;
 mod row;

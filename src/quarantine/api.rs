@@ -4,10 +4,11 @@
 //! worklist and the figures.
 
 use axum::extract::{Path, Query, State};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use super::checks::{self, Check, Input, Recorded};
+use super::ingest::{self, CheckWriter};
 use super::orders::{self, EndChange, Ending, Made, NewOrder, Order, TestDay};
 use super::pairings::{self, LogInput, Logged};
 use super::{day_of, figures, parse_day, worklist};
@@ -192,18 +193,25 @@ pub struct CheckBody {
     pub input: Input,
 }
 
-/// `POST /followup/checks`: a device records a check (grid worker, contact person, officer).
+/// `POST /followup/checks`: a device records a check (grid worker, contact person, officer),
+/// written by the group-commit writer.
 pub async fn check(
     State(s): State<AppState>,
+    Extension(w): Extension<CheckWriter>,
     Auth(r, lang): Auth,
     Json(b): Json<CheckBody>,
 ) -> ApiResult<Recorded> {
     let now = now_ms();
     let run = async {
         match (b.check_id, b.resident_id) {
-            (Some(c), _) => checks::record(&s.db, &actor(&r), &r, c, &b.input, now).await,
+            (Some(c), _) => {
+                let ready = checks::prepare_record(&s.db, &actor(&r), &r, c, &b.input, now).await?;
+                ingest::finish(&w, ready).await
+            }
             (None, Some(p)) => {
-                checks::record_for_resident(&s.db, &actor(&r), &r, p, &b.input, now).await
+                let ready =
+                    checks::prepare_for_resident(&s.db, &actor(&r), &r, p, &b.input, now).await?;
+                ingest::finish(&w, ready).await
             }
             _ => Err(FieldError::new(
                 "check_id",
@@ -230,6 +238,7 @@ pub struct SelfBody {
 /// household's own members.
 pub async fn self_report(
     State(s): State<AppState>,
+    Extension(w): Extension<CheckWriter>,
     UserLang(lang): UserLang,
     Json(b): Json<SelfBody>,
 ) -> ApiResult<Recorded> {
@@ -238,7 +247,9 @@ pub async fn self_report(
         if b.input.temperature.trim().is_empty() {
             return Err(FieldError::new("temperature", "required", "必填").into());
         }
-        checks::self_report(&s.db, hh, b.resident_id, &b.input, now_ms()).await
+        let ready =
+            checks::prepare_self_report(&s.db, hh, b.resident_id, &b.input, now_ms()).await?;
+        ingest::finish(&w, ready).await
     };
     reply(run.await, lang)
 }
@@ -319,4 +330,32 @@ pub async fn figures_of(
         })
     };
     reply(run.await, lang)
+}
+
+/// `GET /followup/referred`: the people a checkpoint referred to quarantine in the reader's
+/// area (the last 14 days, masked), with the order made for each resident since.
+pub async fn referred(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+) -> ApiResult<Vec<super::referred::Referred>> {
+    reply(super::referred::queue(&s.db, &r, now_ms()).await, lang)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RevealBody {
+    pub entry_id: i64,
+}
+
+/// `POST /followup/referred-reveals`: one referral's name, document and phone whole (audited).
+pub async fn referred_reveal(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<RevealBody>,
+) -> ApiResult<super::referred::Revealed> {
+    let a = actor(&r);
+    reply(
+        super::referred::reveal(&s.db, &a, &r, b.entry_id).await,
+        lang,
+    )
 }

@@ -283,6 +283,31 @@ pub async fn by_for(db: &Db, r: &Reader, household: i64, path: &str) -> AppResul
     Err(AppError::NotFound)
 }
 
+/// A check's record, validated and within the recorder's scope, ready to be written (by
+/// [`finish`] in a transaction of its own, or by the API's group-commit writer,
+/// `super::ingest`, in a batch).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub actor: Actor,
+    pub by: By,
+    pub check: Check,
+    pub status: &'static str,
+    pub temp_dc: Option<i64>,
+    pub symptoms: i64,
+    pub note: String,
+    pub reason: String,
+    pub client_id: Option<String>,
+    pub now: i64,
+}
+
+/// What a record comes to before it is written.
+#[derive(Debug)]
+pub enum Ready {
+    /// The client id had been seen: the earlier answer.
+    Replayed(Recorded),
+    Write(Box<Prepared>),
+}
+
 /// Record a check by staff or a contact person (scope checked here).
 pub async fn record(
     db: &Db,
@@ -292,12 +317,24 @@ pub async fn record(
     f: &Input,
     now: i64,
 ) -> AppResult<Recorded> {
+    finish(db, prepare_record(db, actor, r, check_id, f, now).await?).await
+}
+
+/// [`record`] up to the write.
+pub async fn prepare_record(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    check_id: i64,
+    f: &Input,
+    now: i64,
+) -> AppResult<Ready> {
     if let Some(done) = replay(db, &f.client_id, check_id).await? {
-        return Ok(done);
+        return Ok(Ready::Replayed(done));
     }
     let c = fetch(db, check_id).await?;
     let by = by_for(db, r, c.household_id, &c.path).await?;
-    write(db, actor, &by, c, f, now).await
+    prepare(db, actor, by, c, f, now).await
 }
 
 /// Record the check now owed by a resident under an order (the API's form: by resident id).
@@ -309,8 +346,24 @@ pub async fn record_for_resident(
     f: &Input,
     now: i64,
 ) -> AppResult<Recorded> {
+    finish(
+        db,
+        prepare_for_resident(db, actor, r, resident, f, now).await?,
+    )
+    .await
+}
+
+/// [`record_for_resident`] up to the write.
+pub async fn prepare_for_resident(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    resident: i64,
+    f: &Input,
+    now: i64,
+) -> AppResult<Ready> {
     if let Some(done) = replay(db, &f.client_id, 0).await? {
-        return Ok(done);
+        return Ok(Ready::Replayed(done));
     }
     ensure_today(db, now).await?;
     let path = db
@@ -325,7 +378,7 @@ pub async fn record_for_resident(
         .await?;
     let by = by_for(db, r, household, &path).await?;
     let c = current(db, resident, now).await?;
-    write(db, actor, &by, c, f, now).await
+    prepare(db, actor, by, c, f, now).await
 }
 
 /// The check a resident owes now: today's earliest check not yet done (a missed or not
@@ -370,8 +423,23 @@ pub async fn self_report(
     f: &Input,
     now: i64,
 ) -> AppResult<Recorded> {
+    finish(
+        db,
+        prepare_self_report(db, household, resident, f, now).await?,
+    )
+    .await
+}
+
+/// [`self_report`] up to the write.
+pub async fn prepare_self_report(
+    db: &Db,
+    household: i64,
+    resident: i64,
+    f: &Input,
+    now: i64,
+) -> AppResult<Ready> {
     if let Some(done) = replay(db, &f.client_id, 0).await? {
-        return Ok(done);
+        return Ok(Ready::Replayed(done));
     }
     let member = db
         .scalar_opt::<i64>(
@@ -396,7 +464,7 @@ pub async fn self_report(
     if f.outcome.trim() == "not_attempted" {
         return Err(FieldError::new("outcome", "say how you are", "请填写健康状况").into());
     }
-    write(db, &actor, &by, c, f, now).await
+    prepare(db, &actor, by, c, f, now).await
 }
 
 async fn replay(db: &Db, client_id: &str, check_id: i64) -> AppResult<Option<Recorded>> {
@@ -413,34 +481,39 @@ async fn replay(db: &Db, client_id: &str, check_id: i64) -> AppResult<Option<Rec
     else {
         return Ok(None);
     };
-    if check_id != 0 && c.id != check_id {
-        return Err(AppError::Conflict(Msg::new(
-            "this client id was used for another check",
-            "该客户端编号已用于另一条监测记录",
-        )));
-    }
     let referral = db
         .scalar_opt::<i64>(
             "SELECT id FROM quarantine_tasks WHERE kind = 'referral' AND check_id = $1",
             args![c.id],
         )
         .await?;
-    Ok(Some(Recorded {
+    replayed(c, check_id, referral).map(Some)
+}
+
+fn replayed(c: Check, check_id: i64, referral: Option<i64>) -> AppResult<Recorded> {
+    if check_id != 0 && c.id != check_id {
+        return Err(AppError::Conflict(Msg::new(
+            "this client id was used for another check",
+            "该客户端编号已用于另一条监测记录",
+        )));
+    }
+    Ok(Recorded {
         check_id: c.id,
         status: c.status,
         referral,
         replayed: true,
-    }))
+    })
 }
 
-async fn write(
+/// Validate a record of check `c` (nothing written).
+async fn prepare(
     db: &Db,
     actor: &Actor,
-    by: &By,
+    by: By,
     c: Check,
     f: &Input,
     now: i64,
-) -> AppResult<Recorded> {
+) -> AppResult<Ready> {
     let mut errs = Vec::new();
     let temp = parse_temp("temperature", &f.temperature)
         .map_err(|e| errs.push(e))
@@ -454,6 +527,13 @@ async fn write(
             "note",
             "up to 500 characters",
             "最多 500 字",
+        ));
+    }
+    if f.client_id.trim().chars().count() > 100 {
+        errs.push(FieldError::new(
+            "client_id",
+            "up to 100 characters",
+            "最多 100 个字符",
         ));
     }
     let outcome = f.outcome.trim();
@@ -494,10 +574,7 @@ async fn write(
         )));
     }
     if c.is_done() {
-        return Err(AppError::Conflict(Msg::new(
-            "this check is recorded already",
-            "该次监测已记录",
-        )));
+        return Err(recorded_already());
     }
     let order_active = db
         .scalar_opt::<String>(
@@ -506,84 +583,155 @@ async fn write(
         )
         .await?;
     if order_active.as_deref() != Some("active") {
-        return Err(FieldError::new(
-            "check",
-            "this person is no longer under an order",
-            "此人已解除隔离",
-        )
-        .into());
+        return Err(order_ended());
     }
     let reason = if status == "not_attempted" {
-        f.reason.trim()
+        f.reason.trim().to_owned()
     } else {
-        ""
+        String::new()
     };
     let cid = f.client_id.trim();
+    Ok(Ready::Write(Box::new(Prepared {
+        actor: actor.clone(),
+        by,
+        check: c,
+        status,
+        temp_dc: temp,
+        symptoms,
+        note: f.note.trim().to_owned(),
+        reason,
+        client_id: (!cid.is_empty()).then(|| cid.to_owned()),
+        now,
+    })))
+}
+
+fn recorded_already() -> AppError {
+    AppError::Conflict(Msg::new("this check is recorded already", "该次监测已记录"))
+}
+
+fn order_ended() -> AppError {
+    FieldError::new(
+        "check",
+        "this person is no longer under an order",
+        "此人已解除隔离",
+    )
+    .into()
+}
+
+/// Write a prepared record in a transaction of its own (pages, the demo, tests).
+pub async fn finish(db: &Db, ready: Ready) -> AppResult<Recorded> {
+    let p = match ready {
+        Ready::Replayed(r) => return Ok(r),
+        Ready::Write(p) => p,
+    };
     let mut tx = db.begin().await?;
+    match write_in(&mut tx, &p).await {
+        Ok(Ok(done)) => {
+            tx.commit().await?;
+            Ok(done)
+        }
+        Ok(Err(e)) => Err(e),
+        // The same client id raced in through another request: answer as a replay.
+        Err(crate::db::DbError::Unique(_)) if p.client_id.is_some() => {
+            drop(tx);
+            let cid = p.client_id.as_deref().unwrap_or_default();
+            replay(db, cid, p.check.id)
+                .await?
+                .ok_or(AppError::Internal("client id vanished".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Write a prepared record inside `tx`: a replay if its client id is there already (also
+/// from earlier in the same batch), a refusal if the check was recorded meanwhile or the
+/// order ended (nothing written then), else the check, its referral and its audit entry.
+/// A database error leaves the transaction to be thrown away.
+pub async fn write_in(tx: &mut Tx, p: &Prepared) -> crate::db::DbResult<AppResult<Recorded>> {
+    let c = &p.check;
+    if let Some(cid) = p.client_id.as_deref() {
+        let seen = tx
+            .query_opt_as::<Check>(
+                &format!("SELECT {COLS} FROM quarantine_checks c WHERE c.client_id = $1"),
+                args![cid],
+            )
+            .await?;
+        if let Some(seen) = seen {
+            let referral = tx
+                .scalar_opt::<i64>(
+                    "SELECT id FROM quarantine_tasks WHERE kind = 'referral' AND check_id = $1",
+                    args![seen.id],
+                )
+                .await?;
+            return Ok(replayed(seen, c.id, referral));
+        }
+    }
     let n = tx
         .execute(
             "UPDATE quarantine_checks SET status = $1, temp_dc = $2, symptoms = $3, note = $4, \
              reason = $5, by_kind = $6, by_login = $7, done_ms = $8, client_id = $9 \
-             WHERE id = $10 AND status NOT IN ('well', 'unwell')",
+             WHERE id = $10 AND status NOT IN ('well', 'unwell') AND EXISTS \
+             (SELECT 1 FROM quarantine_orders o WHERE o.id = $11 AND o.status = 'active')",
             args![
-                status,
-                temp,
-                symptoms,
-                f.note.trim(),
-                reason,
-                by.kind,
-                by.login.as_str(),
-                now,
-                (!cid.is_empty()).then_some(cid),
-                c.id
+                p.status,
+                p.temp_dc,
+                p.symptoms,
+                p.note.as_str(),
+                p.reason.as_str(),
+                p.by.kind,
+                p.by.login.as_str(),
+                p.now,
+                p.client_id.as_deref(),
+                c.id,
+                c.order_id
             ],
         )
-        .await;
-    let n = match n {
-        Ok(n) => n,
-        // The same client id raced in through another request: answer as a replay.
-        Err(crate::db::DbError::Unique(_)) => {
-            drop(tx);
-            return replay(db, cid, c.id)
-                .await?
-                .ok_or(AppError::Internal("client id vanished".into()));
-        }
-        Err(e) => return Err(e.into()),
-    };
+        .await?;
     if n != 1 {
-        return Err(AppError::Conflict(Msg::new(
-            "this check is recorded already",
-            "该次监测已记录",
-        )));
+        let order = tx
+            .scalar_opt::<String>(
+                "SELECT status FROM quarantine_orders WHERE id = $1",
+                args![c.order_id],
+            )
+            .await?;
+        return Ok(Err(if order.as_deref() == Some("active") {
+            recorded_already()
+        } else {
+            order_ended()
+        }));
     }
     let mut referral = None;
-    if status == "unwell" {
+    if p.status == "unwell" {
         referral = tx
             .scalar_opt::<i64>(
                 "INSERT INTO quarantine_tasks (kind, order_id, check_id, resident_id, path, created_ms) \
                  VALUES ('referral', $1, $2, $3, $4, $5) ON CONFLICT (kind, check_id) DO NOTHING RETURNING id",
-                args![c.order_id, c.id, c.resident_id, c.path.as_str(), now],
+                args![c.order_id, c.id, c.resident_id, c.path.as_str(), p.now],
             )
             .await?;
     }
-    audit::record(
-        &mut tx,
-        actor,
+    let logged = audit::record(
+        tx,
+        &p.actor,
         Event::new("quarantine_check", "quarantine_check", c.id)
             .area(&c.path)
             .detail(json!({
-                "order": c.order_id, "status": status, "by": by.kind,
-                "temp_dc": temp, "symptoms": symptoms, "reason": reason
+                "order": c.order_id, "status": p.status, "by": p.by.kind,
+                "temp_dc": p.temp_dc, "symptoms": p.symptoms, "reason": p.reason
             })),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Recorded {
+    .await;
+    match logged {
+        Ok(_) => {}
+        Err(AppError::Db(e)) => return Err(e),
+        Err(e) => return Err(crate::db::DbError::Other(e.to_string())),
+    }
+    Ok(Ok(Recorded {
         check_id: c.id,
-        status: status.into(),
+        status: p.status.into(),
         referral,
         replayed: false,
-    })
+    }))
 }
 
 /// A referral or an escalation with the person's name and address.
@@ -604,6 +752,9 @@ pub struct Task {
     pub household_id: i64,
     pub temp_dc: Option<i64>,
     pub symptoms: i64,
+    /// The person's phone, whole: shown masked, revealed by [`task_phone`] (audited).
+    #[serde(skip)]
+    pub phone: String,
 }
 crate::from_row!(Task {
     id,
@@ -620,13 +771,14 @@ crate::from_row!(Task {
     address,
     household_id,
     temp_dc,
-    symptoms
+    symptoms,
+    phone
 });
 
 const TASK_SQL: &str = "SELECT t.id, t.kind, t.order_id, t.check_id, t.resident_id, t.path, \
     t.created_ms, t.done_ms, t.done_by, t.note, COALESCE(p.name, '') AS name, \
-    COALESCE(h.address, '') AS address, c.household_id, c.temp_dc, c.symptoms \
-    FROM quarantine_tasks t JOIN quarantine_checks c ON c.id = t.check_id \
+    COALESCE(h.address, '') AS address, c.household_id, c.temp_dc, c.symptoms, \
+    COALESCE(p.phone, '') AS phone FROM quarantine_tasks t JOIN quarantine_checks c ON c.id = t.check_id \
     LEFT JOIN residents p ON p.id = t.resident_id LEFT JOIN households h ON h.id = c.household_id";
 
 /// Open tasks in the reader's scope (under `path`), by walking order.
@@ -742,4 +894,40 @@ pub async fn close_task(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Tap to call from a referral or an escalation: the person's phone whole, for those who may
+/// close the task (the medic: referrals of their area); audited.
+pub async fn task_phone(db: &Db, actor: &Actor, r: &Reader, id: i64) -> AppResult<String> {
+    let medic = super::is_medic(r);
+    if !super::can_check(r) && !super::can_order(r) && !medic {
+        return Err(AppError::NotFound);
+    }
+    let task = db
+        .query_opt_as::<Task>(&format!("{TASK_SQL} WHERE t.id = $1"), args![id])
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = if medic {
+        r.scope.clone()
+    } else {
+        r.registry_scope()
+    };
+    if !scope.contains(&task.path) || (medic && task.kind != "referral") {
+        return Err(AppError::NotFound);
+    }
+    if task.phone.trim().is_empty() {
+        return Err(AppError::Conflict(Msg::new(
+            "no phone number is registered for this person",
+            "此人未登记电话号码",
+        )));
+    }
+    audit::record_now(
+        db,
+        actor,
+        Event::new("quarantine_task_call", "quarantine_task", id)
+            .area(&task.path)
+            .detail(json!({"resident": task.resident_id})),
+    )
+    .await?;
+    Ok(task.phone)
 }

@@ -13,9 +13,11 @@ pub mod api;
 pub mod checks;
 pub mod demo;
 pub mod figures;
+pub mod ingest;
 pub mod orders;
 pub mod pages;
 pub mod pairings;
+pub mod referred;
 pub mod retention;
 pub mod worklist;
 

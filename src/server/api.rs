@@ -150,6 +150,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/hq/reports"),
     ("GET", "/hq/snapshots"),
     ("GET", "/hq/snapshots/{id}"),
+    ("GET", "/followup/referred"),
+    ("POST", "/followup/referred-reveals"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -232,6 +234,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/hq/reports") => get(crate::hq::reports::api::catalogue_of),
         ("GET", "/hq/snapshots") => get(crate::hq::reports::api::snapshots),
         ("GET", "/hq/snapshots/{id}") => get(crate::hq::reports::api::snapshot),
+        ("GET", "/followup/referred") => get(crate::quarantine::api::referred),
+        ("POST", "/followup/referred-reveals") => post(crate::quarantine::api::referred_reveal),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

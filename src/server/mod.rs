@@ -248,6 +248,7 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
             db.clone(),
         )))
         .layer(Extension(jobs))
+        .layer(Extension(crate::quarantine::ingest::start(db.clone())))
         .with_state(AppState { db })
 }
 

@@ -230,7 +230,9 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Db(crate::db::DbError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Db(crate::db::DbError::Unavailable(_)) | AppError::Busy(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if status == StatusCode::SERVICE_UNAVAILABLE {

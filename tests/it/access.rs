@@ -842,6 +842,34 @@ async fn walk_followup(
         assert_no_leak(&format!("POST {route}"), &r.body, t);
         hit.push(("POST", route));
     }
+    let (s, body) = get(addr, "/api/v1/followup/referred", h).await;
+    assert!(matches!(s, 200 | 403), "GET /followup/referred: {s} {body}");
+    if s == 200 {
+        assert_eq!(body.trim(), "[]", "GET /followup/referred");
+    }
+    assert_no_leak("GET /api/v1/followup/referred", &body, t);
+    hit.push(("GET", "/followup/referred"));
+    let mut headers = h.to_vec();
+    headers.push(("Content-Type", "application/json"));
+    for id in 1..=3 {
+        let b = serde_json::json!({"entry_id": id}).to_string();
+        let r = crate::common::request(
+            addr,
+            "POST",
+            "/api/v1/followup/referred-reveals",
+            &headers,
+            Some(b.as_bytes()),
+        )
+        .await;
+        assert!(
+            matches!(r.status, 403 | 404),
+            "POST referred-reveals: {} {}",
+            r.status,
+            r.body
+        );
+        assert_no_leak("POST /followup/referred-reveals", &r.body, t);
+    }
+    hit.push(("POST", "/followup/referred-reveals"));
     hit
 }
 

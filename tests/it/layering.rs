@@ -66,7 +66,12 @@ const ROOMS: &[Room] = &[
     room("zones", CAPABILITY, &[]),
     room("testing", CAPABILITY, &["zones"]), // shows the zone in force; no-epidemic candidates
     room("mobilization", CAPABILITY, &[]),
-    room("quarantine", CAPABILITY, &["testing", "mobilization"]),
+    // reads the pass log's "refer to quarantine" decisions (checkpoints::referrals)
+    room(
+        "quarantine",
+        CAPABILITY,
+        &["testing", "mobilization", "checkpoints"],
+    ),
     // asks mobilization for volunteers; sealed and quarantined households' needs sort first
     room(
         "needs",

@@ -297,6 +297,7 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "/followup/self-report" => serde_json::json!({"token": household_link(db, hid).await, "resident_id": rid, "temperature": "36.6", "client_id": "api-s1"}).to_string(),
             "/followup/contacts" => serde_json::json!({"household_id": hid, "outcome": "well", "client_id": "api-l1"}).to_string(),
             "/followup/order-ends" => serde_json::json!({"order_id": quarantine_order(db, rid).await, "reason": "released", "override_reason": "the test's own"}).to_string(),
+            "/followup/referred-reveals" => serde_json::json!({"entry_id": referred_entry(db, cp.id).await}).to_string(),
             "/checkpoints/{id}/ops" => serde_json::json!({"op": "person", "client_id": "c1", "direction": "in",
                 "person": {"code": rcode}, "health_code": "green", "temperature": 36.5, "decision": "pass"}).to_string(),
             "/checkpoints/{id}/batch" => serde_json::json!({"op": "vehicle", "client_id": "c2", "direction": "out",
@@ -357,6 +358,26 @@ async fn quarantine_order(db: &wardline::db::Db, resident: i64) -> i64 {
     )
     .await
     .unwrap()
+}
+
+/// A visitor referred to quarantine at the checkpoint (a pass-log entry made for the test).
+async fn referred_entry(db: &wardline::db::Db, place: i64) -> i64 {
+    let path: String = db
+        .scalar("SELECT path FROM places WHERE id = $1", args![place])
+        .await
+        .unwrap();
+    crate::common::exec(
+        db,
+        "INSERT INTO pass_entries (place_id, path, account_id, at_ms, direction, name, phone, \
+         doc_type, doc_number, health_code, test_status, suggestion, decision) \
+         VALUES ($1, $2, 0, $3, 'in', '访客甲', '13900001111', 'id', '110101199001011234', \
+         'yellow', 'n/a', 'quarantine', 'quarantine')",
+        args![place, path.as_str(), wardline::db::now_ms()],
+    )
+    .await;
+    db.scalar::<i64>("SELECT MAX(id) FROM pass_entries", args![])
+        .await
+        .unwrap()
 }
 
 /// A household link's token (the needs' door plate), made for the test.

@@ -1184,3 +1184,238 @@ async fn the_medic_reads_and_closes_referrals_of_their_community_only() {
             .is_empty());
     }
 }
+
+/// The check API's group-commit writer: many devices at once, some sending the same client id
+/// twice (also within one batch): every check recorded once, one audit entry each, the
+/// replays told apart, and a check for a person under no order refused alone.
+#[tokio::test]
+async fn concurrent_api_checks_are_written_once_each_in_batches() {
+    use crate::common::{request, serve};
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let now = wardline::db::now_ms();
+        let d0 = day_of(now);
+        for (p, _) in &f.people[..8] {
+            order(db, &f.o1, *p, "7+3", d0, now).await;
+        }
+        let addr = serve(db).await;
+        let grid = format!(
+            "Bearer {}",
+            wardline::access::create_token(db, "g1", "t").await.unwrap()
+        );
+        let mut tasks = Vec::new();
+        // Eight people, each sent twice with the same client id; one person under no order.
+        for round in 0..2 {
+            for (i, (p, _)) in f.people[..9].iter().enumerate() {
+                let auth = grid.clone();
+                let body = serde_json::json!({"resident_id": p, "temperature": if i == 3 { "38.2" } else { "36.5" }, "client_id": format!("burst-{i}")}).to_string();
+                tasks.push(tokio::spawn(async move {
+                    let r = request(
+                        addr,
+                        "POST",
+                        "/api/v1/followup/checks",
+                        &[
+                            ("Authorization", &auth),
+                            ("Content-Type", "application/json"),
+                        ],
+                        Some(body.as_bytes()),
+                    )
+                    .await;
+                    (round, i, r.status, r.body)
+                }));
+            }
+        }
+        let mut fresh = 0;
+        let mut replays = 0;
+        for h in tasks {
+            let (_, i, status, body) = h.await.unwrap();
+            if i == 8 {
+                assert_eq!(status, 422, "under no order: {body}");
+                assert!(body.contains("resident"), "{body}");
+                continue;
+            }
+            assert_eq!(status, 200, "{i}: {body}");
+            if body.contains("\"replayed\":true") {
+                replays += 1;
+            } else {
+                assert!(body.contains("\"replayed\":false"), "{body}");
+                fresh += 1;
+            }
+            if i == 3 {
+                assert!(body.contains("\"status\":\"unwell\""), "{body}");
+                assert!(
+                    !body.contains("\"referral\":null"),
+                    "a fever refers: {body}"
+                );
+            }
+        }
+        assert_eq!((fresh, replays), (8, 8));
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM quarantine_checks WHERE client_id LIKE 'burst-%'"
+            )
+            .await,
+            8
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'quarantine_check'"
+            )
+            .await,
+            8
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM quarantine_tasks WHERE kind = 'referral'"
+            )
+            .await,
+            1
+        );
+    }
+}
+
+/// The referred-to-quarantine queue from the checkpoint pass log: residents and visitors of
+/// the reader's area only, masked; the reveal is whole and audited; a volunteer reads nothing.
+#[tokio::test]
+async fn the_referred_queue_from_the_pass_log_is_masked_and_scoped() {
+    use wardline::quarantine::referred;
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let now = wardline::db::now_ms();
+        let (p, hh) = f.people[0];
+        let c1_path: String = db
+            .scalar("SELECT path FROM residents WHERE id = $1", args![p])
+            .await
+            .unwrap();
+        let c2_path: String = db
+            .scalar(
+                "SELECT path FROM areas WHERE code = $1",
+                args![crate::mobilization::C2],
+            )
+            .await
+            .unwrap();
+        let entry = |path: String,
+                     resident: Option<i64>,
+                     household: Option<i64>,
+                     name: &'static str,
+                     decision: &'static str| async move {
+            exec(
+                db,
+                "INSERT INTO pass_entries (place_id, path, account_id, at_ms, direction, resident_id, \
+                 household_id, name, phone, doc_type, doc_number, health_code, test_status, \
+                 suggestion, decision) VALUES (1, $1, 0, $2, 'in', $3, $4, $5, '13900001111', 'id', \
+                 '110101199001011234', 'yellow', 'none', 'quarantine', $6)",
+                args![path.as_str(), now - 3_600_000, resident, household, name, decision],
+            )
+            .await;
+            db.scalar::<i64>("SELECT MAX(id) FROM pass_entries", args![])
+                .await
+                .unwrap()
+        };
+        let visitor = entry(c1_path.clone(), None, None, "欧阳访客", "quarantine").await;
+        let resident = entry(c1_path.clone(), Some(p), Some(hh), "居民甲", "quarantine").await;
+        entry(c1_path.clone(), None, None, "放行者", "pass").await;
+        let other = entry(c2_path, None, None, "别处访客", "quarantine").await;
+        let q = referred::queue(db, &f.o1, now).await.unwrap();
+        let ids: Vec<i64> = q.iter().map(|x| x.entry_id).collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert!(ids.contains(&visitor) && ids.contains(&resident));
+        let v = q.iter().find(|x| x.entry_id == visitor).unwrap();
+        assert_eq!((v.who, v.name.as_str()), ("visitor", "欧**客"));
+        assert_eq!(v.phone, "139****1111");
+        assert!(!v.doc_number.contains("19900101"), "{}", v.doc_number);
+        let r = q.iter().find(|x| x.entry_id == resident).unwrap();
+        assert_eq!((r.who, r.order_id), ("resident", None));
+        // The order made since shows on the queue.
+        let o = order(db, &f.o1, p, "7+3", day_of(now), now).await;
+        let q = referred::queue(db, &f.o1, now).await.unwrap();
+        let r = q.iter().find(|x| x.entry_id == resident).unwrap();
+        assert_eq!(r.order_id, Some(o));
+        // Another community's officer: only their own.
+        let q2 = referred::queue(db, &f.o2, now).await.unwrap();
+        assert_eq!(
+            q2.iter().map(|x| x.entry_id).collect::<Vec<_>>(),
+            vec![other]
+        );
+        assert!(matches!(
+            referred::reveal(db, &actor(&f.o2), &f.o2, visitor).await,
+            Err(AppError::NotFound)
+        ));
+        let vol = reader(db, "v-ref", "volunteer", C1).await;
+        assert!(referred::queue(db, &vol, now).await.is_err());
+        // The reveal: whole, and audited.
+        let before = count(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'quarantine_referral_reveal'",
+        )
+        .await;
+        let w = referred::reveal(db, &actor(&f.o1), &f.o1, visitor)
+            .await
+            .unwrap();
+        assert_eq!(
+            (w.name.as_str(), w.phone.as_str()),
+            ("欧阳访客", "13900001111")
+        );
+        let after = count(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'quarantine_referral_reveal'",
+        )
+        .await;
+        assert_eq!(after, before + 1);
+    }
+}
+
+/// Tap to call from a referral: the phone whole for those who close it, audited; nothing for
+/// another community.
+#[tokio::test]
+async fn tap_to_call_from_a_referral_is_scoped_and_audited() {
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let (p, _) = f.people[0];
+        exec(
+            db,
+            "UPDATE residents SET phone = '13712345678' WHERE id = $1",
+            args![p],
+        )
+        .await;
+        let o = order(db, &f.o1, p, "7+3", day_of(T0), T0).await;
+        let cs = checks::of_order(db, o, 10).await.unwrap();
+        let first = cs.iter().map(|c| c.id).min().unwrap();
+        let fever = Input {
+            temperature: "38.4".into(),
+            ..Default::default()
+        };
+        let r = checks::record(db, &actor(&f.grid), &f.grid, first, &fever, T0)
+            .await
+            .unwrap();
+        let task = r.referral.expect("a referral");
+        let tasks = checks::open_referrals(db, &f.o1, 10).await.unwrap();
+        let json = serde_json::to_string(&tasks).unwrap();
+        assert!(!json.contains("13712345678"), "no whole phone in the list");
+        assert!(matches!(
+            checks::task_phone(db, &actor(&f.o2), &f.o2, task).await,
+            Err(AppError::NotFound)
+        ));
+        let before = count(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'quarantine_task_call'",
+        )
+        .await;
+        let phone = checks::task_phone(db, &actor(&f.grid), &f.grid, task)
+            .await
+            .unwrap();
+        assert_eq!(phone, "13712345678");
+        let after = count(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'quarantine_task_call'",
+        )
+        .await;
+        assert_eq!(after, before + 1);
+    }
+}

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/followup/new", get(new_page).post(new_post))
         .route("/followup/checks/{id}", get(check_page).post(check_post))
         .route("/followup/tasks/{id}/close", post(task_close))
+        .route("/followup/tasks/{id}/call", post(task_call))
         .route("/followup/contacts/{id}", post(contact_post))
         .route("/followup/orders/{id}", get(order_page))
         .route("/followup/orders/{id}/change", post(change_post))

@@ -75,6 +75,23 @@ pub async fn referrals_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<Don
     show(&ctx, &t(l, "nav-referrals"), run.await)
 }
 
+/// Tap to call the person of a referral or an escalation (the medic from the referrals page):
+/// the phone whole, audited; JSON for the page's script, else a small page with the link.
+pub async fn task_call(
+    State(db): State<Db>,
+    crate::web::kit::Id(id): crate::web::kit::Id,
+    headers: axum::http::HeaderMap,
+    crate::web::kit::CsrfForm(ctx, f): crate::web::kit::CsrfForm<
+        crate::registry::pages::parts::CallForm,
+    >,
+) -> Response {
+    use crate::registry::pages::parts;
+    let json = parts::wants_json(&headers);
+    let phone = checks::task_phone(&db, &ctx.actor(), ctx.reader(), id).await;
+    let title = tr(ctx.lang, "Call", "拨打电话");
+    parts::call_answer(&ctx, json, phone, title, &f.back)
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct CheckForm {

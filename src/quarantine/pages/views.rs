@@ -169,6 +169,15 @@ pub fn referrals(l: Lang, csrf: &str, list: &[Task], done: &str) -> Markup {
                             span.sub { (k.address) }
                             span.sub { (temp_text(k.temp_dc)) " " (symptoms_text(k.symptoms, l)) " · " (crate::web::html::datetime(k.created_ms)) }
                         }
+                        @if !k.phone.is_empty() {
+                            form.inline.call method="post" action={ "/followup/tasks/" (k.id) "/call" } data-call {
+                                (PreEscaped(csrf_field(csrf).0))
+                                input type="hidden" name="back" value="/followup/referrals";
+                                button.alt.call type="submit" {
+                                    (t(l, "call-phone")) " " span.masked { (crate::registry::validate::mask_phone(&k.phone)) }
+                                }
+                            }
+                        }
                         form.inline-form method="post" action={ "/followup/tasks/" (k.id) "/close" } {
                             (PreEscaped(csrf_field(csrf).0))
                             input name="note" required maxlength="500" placeholder=(tr(l, "What was done", "处理情况")) aria-label=(tr(l, "What was done", "处理情况"));

@@ -95,7 +95,21 @@ pub(super) fn quarantine_schemas() -> Value {
             "referrals": {"type": "integer"}, "escalations": {"type": "integer"},
             "paired": {"type": "integer"}, "contacted": {"type": "integer"},
             "not_contacted_for": {"type": "integer"}, "stale_days": {"type": "integer"},
-            "by_contact": {"type": "array", "items": {"type": "object"}}}}
+            "by_contact": {"type": "array", "items": {"type": "object"}}}},
+        "Referred": {"type": "object", "required": ["entry_id", "at_ms", "who", "name"], "properties": {
+            "entry_id": {"type": "integer", "description": "The pass-log entry"},
+            "place": {"type": "string"}, "path": {"type": "string"}, "at_ms": {"type": "integer"},
+            "who": {"type": "string", "enum": ["resident", "visitor"]},
+            "resident_id": {"type": ["integer", "null"]},
+            "name": {"type": "string", "description": "Masked"},
+            "doc_type": {"type": "string"}, "doc_number": {"type": "string", "description": "Masked"},
+            "phone": {"type": "string", "description": "Masked"},
+            "from_place": {"type": "string"}, "health_code": {"type": "string"},
+            "temp_dc": {"type": ["integer", "null"]}, "test_status": {"type": "string"},
+            "order_id": {"type": ["integer", "null"], "description": "The resident's order made since the referral"}}},
+        "ReferredRevealed": {"type": "object", "required": ["entry_id", "name", "phone"], "properties": {
+            "entry_id": {"type": "integer"}, "name": {"type": "string"}, "doc_type": {"type": "string"},
+            "doc_number": {"type": "string"}, "phone": {"type": "string"}, "to_place": {"type": "string"}}}
     })
 }
 
@@ -179,6 +193,14 @@ pub(super) fn quarantine_paths() -> Value {
                 "household_id": {"type": "integer"},
                 "outcome": {"type": "string", "enum": ["well", "needs", "unreached"]},
                 "note": {"type": "string"}, "client_id": {"type": "string"}}}),
-            with_errors(ok("Logged", schema_ref("Logged")), &refused))
+            with_errors(ok("Logged", schema_ref("Logged")), &refused)),
+        "/followup/referred": get_op("followupReferred",
+            "The people a checkpoint referred to quarantine in the reader's area over the last 14 days (residents and visitors, from the pass log), newest first, masked, with the resident's order made since",
+            vec![lang_param()], with_errors(ok("The queue", json!({"type": "array", "items": schema_ref("Referred")})), &[("403", "The role may not read the queue")]), true),
+        "/followup/referred-reveals": post_op("followupReferredReveal",
+            "One referral's name, document number and phone whole (to call the person or make the order); audited",
+            vec![lang_param()], "application/json",
+            json!({"type": "object", "required": ["entry_id"], "properties": {"entry_id": {"type": "integer"}}}),
+            with_errors(ok("The referral whole", schema_ref("ReferredRevealed")), &[("403", "The role may not read the queue")]))
     })
 }
