@@ -9,8 +9,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::goods::{self, Hand, MoveForm, NeedHandout, ReceiptForm, TripForm};
+use super::goods::{self, Hand, MoveForm, NeedHandout, ReceiptForm};
 use super::money::{self, GiftForm, SpendForm, TransferForm};
+use super::trips::{self, TripForm};
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::web::{ApiError, AppState, Auth, UserLang};
@@ -158,7 +159,7 @@ pub async fn trips(
 ) -> ApiResult<Value> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let offset = q.offset.unwrap_or(0).clamp(0, i64::MAX / 2);
-    goods::trips(&s.db, &r, limit, offset)
+    trips::trips(&s.db, &r, limit, offset)
         .await
         .map(|(t, n)| Json(json!({ "total": n, "trips": t })))
         .map_err(|e| ApiError(e, lang))
@@ -170,7 +171,7 @@ pub async fn trip(
     Auth(r, lang): Auth,
     Json(f): Json<TripForm>,
 ) -> ApiResult<Value> {
-    goods::add_trip(&s.db, &actor(&r), &r, &f, now_ms())
+    trips::add_trip(&s.db, &actor(&r), &r, &f, now_ms())
         .await
         .map(done)
         .map_err(|e| ApiError(e, lang))

@@ -5,8 +5,9 @@
 use crate::db::{now_ms, path_end, Db};
 use crate::error::AppError;
 use crate::registry::demo::{demo_actor, demo_reader, DEMO_COMMUNITY};
-use crate::supplies::goods::{self, MoveForm, NewItem, NewStore, ReceiptForm, TripForm};
+use crate::supplies::goods::{self, MoveForm, NewItem, NewStore, ReceiptForm};
 use crate::supplies::money::{self, FundForm, GiftForm, SpendForm};
+use crate::supplies::trips::{self, TripForm};
 
 const DEMO_STREET: &str = "431102001";
 
@@ -209,7 +210,7 @@ pub async fn create(db: &Db) -> Result<Option<i64>, AppError> {
         }
         // A trip to each supply point with part of the day's stock.
         for (pi, p) in [Some(p1), p2].into_iter().flatten().enumerate() {
-            let trip = goods::add_trip(
+            let trip = trips::add_trip(
                 db,
                 &ka,
                 &keeper,

@@ -16,6 +16,7 @@ pub mod goods;
 pub mod money;
 pub mod pages;
 pub mod retention;
+pub mod trips;
 
 use crate::access::{Reader, Scope};
 use crate::db::Db;

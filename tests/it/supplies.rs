@@ -1216,7 +1216,7 @@ async fn retention_forgets_which_household_but_keeps_the_disclosure() {
 #[tokio::test]
 async fn figures_write_the_seeds_sentences_from_the_data() {
     use wardline::supplies::figures;
-    use wardline::supplies::goods::TripForm;
+    use wardline::supplies::trips::{self, TripForm};
     for t in backends().await {
         let db = &t.db;
         let s = setup(db).await;
@@ -1226,7 +1226,7 @@ async fn figures_write_the_seeds_sentences_from_the_data() {
             .await
             .unwrap();
         for i in 0..3 {
-            let trip = goods::add_trip(
+            let trip = trips::add_trip(
                 db,
                 &a,
                 k,

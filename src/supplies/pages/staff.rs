@@ -10,7 +10,8 @@ use super::{show, Qs, PAGE};
 use crate::db::{now_ms, Db};
 use crate::error::AppResult;
 use crate::i18n::t;
-use crate::supplies::goods::{self, CountForm, MoveForm, NewItem, NewStore, ReceiptForm, TripForm};
+use crate::supplies::goods::{self, CountForm, MoveForm, NewItem, NewStore, ReceiptForm};
+use crate::supplies::trips::{self, TripForm};
 use crate::supplies::{self as sup, figures, money};
 use crate::web::html::Markup;
 use crate::web::kit::{self, CsrfForm, FormErrors, Id};
@@ -89,7 +90,7 @@ async fn form_lists(db: &Db, ctx: &Ctx) -> AppResult<v::Lists> {
             .into_iter()
             .map(|t| (t.id.to_string(), t.name))
             .collect(),
-        trips: goods::trips(db, r, 30, 0).await?.0,
+        trips: trips::trips(db, r, 30, 0).await?.0,
         funds: money::funds(db, r).await?,
         branches: crate::supplies::branch_choices(db, r, ctx.t("sup-no-branch")).await,
     })
@@ -337,7 +338,7 @@ async fn trips_view(
     let run = async {
         let r = ctx.reader();
         sup::require_read(r)?;
-        let (list, total) = goods::trips(db, r, PAGE, (page - 1) * PAGE).await?;
+        let (list, total) = trips::trips(db, r, PAGE, (page - 1) * PAGE).await?;
         let fresh = TripForm {
             client_id: cid(),
             ..TripForm::default()
@@ -366,7 +367,7 @@ async fn trips_view(
 
 pub async fn trips_post(State(db): State<Db>, CsrfForm(ctx, f): CsrfForm<TripForm>) -> Response {
     let (ctx, f, db) = (&ctx, &f, &db);
-    let res = goods::add_trip(db, &ctx.actor(), ctx.reader(), f, now_ms()).await;
+    let res = trips::add_trip(db, &ctx.actor(), ctx.reader(), f, now_ms()).await;
     kit::answer(
         ctx,
         res,

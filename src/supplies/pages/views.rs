@@ -7,9 +7,10 @@ use crate::error::AppResult;
 use crate::i18n::{t, ta, Arg, Lang};
 use crate::registry::areas::Area;
 use crate::supplies::goods::{
-    self, Balance, CardLine, Item, MoveForm, NewItem, NewStore, ReceiptForm, Store, Trip, TripForm,
+    self, Balance, CardLine, Item, MoveForm, NewItem, NewStore, ReceiptForm, Store,
 };
 use crate::supplies::money::Fund;
+use crate::supplies::trips::{Trip, TripForm};
 use crate::supplies::{self as sup, label, yuan};
 use crate::web::html::{
     csrf_field, error_box, field, minutes, notice, select, vocab_options, Markup,
