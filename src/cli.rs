@@ -319,29 +319,7 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 &progress,
             )
             .await?;
-            let lang = Lang::from_env();
-            for n in &report.notes {
-                eprintln!("note: {}", n.get(lang));
-            }
-            for e in &report.errors {
-                eprintln!("{}", e.render(lang));
-            }
-            if report.more_errors > 0 {
-                eprintln!(
-                    "{}",
-                    match lang {
-                        Lang::En => format!("… and {} more problems", report.more_errors),
-                        Lang::Zh => format!("……另有 {} 处问题", report.more_errors),
-                    }
-                );
-            }
-            if !report.errors.is_empty() {
-                let n = report.errors.len() + report.more_errors;
-                return Err(AppError::BadRequest(crate::i18n::Msg::new(
-                    format!("{n} problems found; nothing was imported"),
-                    format!("发现 {n} 处问题，未导入任何数据"),
-                )));
-            }
+            import_problems(&report.notes, &report.errors, report.more_errors)?;
             let verb = if report.committed {
                 "imported"
             } else {
@@ -653,4 +631,37 @@ mod tests {
             "sqlite://a/b.db"
         );
     }
+}
+
+/// Print an import's notes and problems on stderr in the user's language; any problem means
+/// nothing was imported, which the error says (the registry's and the vaccination import).
+pub(crate) fn import_problems(
+    notes: &[crate::i18n::Msg],
+    errors: &[crate::error::FieldError],
+    more_errors: usize,
+) -> Result<(), AppError> {
+    let lang = Lang::from_env();
+    for n in notes {
+        eprintln!("note: {}", n.get(lang));
+    }
+    for e in errors {
+        eprintln!("{}", e.render(lang));
+    }
+    if more_errors > 0 {
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::En => format!("… and {more_errors} more problems"),
+                Lang::Zh => format!("……另有 {more_errors} 处问题"),
+            }
+        );
+    }
+    if !errors.is_empty() || more_errors > 0 {
+        let n = errors.len() + more_errors;
+        return Err(AppError::BadRequest(crate::i18n::Msg::new(
+            format!("{n} problems found; nothing was imported"),
+            format!("发现 {n} 处问题，未导入任何数据"),
+        )));
+    }
+    Ok(())
 }

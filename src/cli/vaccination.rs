@@ -6,7 +6,7 @@ use crate::access::Reader;
 use crate::audit::Actor;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use crate::vaccination::import;
 
 pub(super) async fn import(db: &Db, file: &std::path::Path, dry_run: bool) -> Result<(), AppError> {
@@ -26,29 +26,7 @@ pub(super) async fn import(db: &Db, file: &std::path::Path, dry_run: bool) -> Re
     let started = std::time::Instant::now();
     let today = crate::vaccination::today();
     let report = import::import_path(db, &Actor::cli(), &reader, file, dry_run, today).await?;
-    let lang = Lang::from_env();
-    for n in &report.notes {
-        eprintln!("note: {}", n.get(lang));
-    }
-    for e in &report.errors {
-        eprintln!("{}", e.render(lang));
-    }
-    if report.more_errors > 0 {
-        eprintln!(
-            "{}",
-            match lang {
-                Lang::En => format!("… and {} more problems", report.more_errors),
-                Lang::Zh => format!("……另有 {} 处问题", report.more_errors),
-            }
-        );
-    }
-    if !report.errors.is_empty() || report.more_errors > 0 {
-        let n = report.errors.len() + report.more_errors;
-        return Err(AppError::BadRequest(Msg::new(
-            format!("{n} problems found; nothing was imported"),
-            format!("发现 {n} 处问题，未导入任何数据"),
-        )));
-    }
+    super::import_problems(&report.notes, &report.errors, report.more_errors)?;
     let verb = if report.committed {
         "imported"
     } else {
