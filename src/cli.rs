@@ -614,25 +614,6 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn printed_urls_hide_the_password() {
-        assert_eq!(
-            super::without_password("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(
-            super::without_password("postgres://u@h/db"),
-            "postgres://u@h/db"
-        );
-        assert_eq!(
-            super::without_password("sqlite://a/b.db"),
-            "sqlite://a/b.db"
-        );
-    }
-}
-
 /// Print an import's notes and problems on stderr in the user's language; any problem means
 /// nothing was imported, which the error says (the registry's and the vaccination import).
 pub(crate) fn import_problems(
@@ -664,4 +645,23 @@ pub(crate) fn import_problems(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printed_urls_hide_the_password() {
+        assert_eq!(
+            super::without_password("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            super::without_password("postgres://u@h/db"),
+            "postgres://u@h/db"
+        );
+        assert_eq!(
+            super::without_password("sqlite://a/b.db"),
+            "sqlite://a/b.db"
+        );
+    }
 }
