@@ -19,8 +19,8 @@ mod vaccination;
 pub use args::Cli;
 use args::*;
 pub use demo_data::{
-    create_demo_accounts, create_demo_mobilization, create_demo_round, demo_person, DEMO_ACCOUNTS,
-    DEMO_COMMUNITY, DEMO_PASSWORD,
+    create_demo_accounts, create_demo_capabilities, create_demo_mobilization, create_demo_round,
+    demo_person, DEMO_ACCOUNTS, DEMO_COMMUNITY, DEMO_PASSWORD,
 };
 use demo_data::{load_demo_if_empty, print_demo_tokens, run_demo};
 
@@ -184,35 +184,8 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
             if args.demo {
                 load_demo_if_empty(&db, &config).await?;
                 print_demo_tokens(&db).await?;
-                if let Some(n) = create_demo_round(&db).await? {
-                    println!("Demo testing round: {n} samples taken so far (sign in as demo-grid, demo-community, demo-collector or demo-lab)");
-                }
-                if let Some(n) = create_demo_mobilization(&db).await? {
-                    println!("Demo volunteers: 60 sign-ups, this week's roster auto-filled with {n} placements (sign in as demo-community or demo-volunteer)");
-                }
-                if let Some(n) = crate::needs::demo::create(&db).await? {
-                    println!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)");
-                }
-                if let Some(n) = crate::zones::demo::create(&db).await? {
-                    println!("Demo zones: {n} in the demo community, one of them lifted (see /zones as demo-street or demo-hq)");
-                }
-                if let Some(n) = crate::checkpoints::demo::create(&db).await? {
-                    println!("Demo checkpoints: the north and south gates with {n} passes over a day (officers see /checkpoints; demo-volunteer logs at /checkpoints/me)");
-                }
-                if let Some(n) = crate::quarantine::demo::create(&db).await? {
-                    println!("Demo health follow-up: {n} people under home quarantine in the demo grid (sign in as demo-grid: /followup/today)");
-                }
-                if let Some(n) = crate::vaccination::demo::create(&db).await? {
-                    println!("Demo vaccination: {n} doses, a worklist with every tick-off reason (at /vaccination)");
-                }
-                if let Some(n) = crate::supplies::demo::create(&db).await? {
-                    println!("Demo supplies: a depot, two supply points, a week of {n} goods movements and a fund (sign in as demo-keeper; the public page is /public/supplies/431102001)");
-                }
-                if let Some(n) = crate::hq::demo::create(&db).await? {
-                    println!("Demo HQ overview: {n} area-days of history back-filled (sign in as demo-hq: /hq/overview)");
-                }
-                if let Some(n) = crate::hq::reports::demo::create(&db).await? {
-                    println!("Demo HQ reports: {n} reports locked at 10:00 and the district's briefing issued (/hq/reports, /hq/briefing)");
+                for line in create_demo_capabilities(&db).await? {
+                    println!("{line}");
                 }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)

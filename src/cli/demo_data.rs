@@ -718,3 +718,43 @@ pub async fn create_demo_mobilization(db: &Db) -> Result<Option<i64>, AppError> 
     }
     Ok(Some(run.filled))
 }
+
+/// Every capability's demo data after the city and the accounts, in the order `serve --demo`
+/// loads it (each step skips itself when its data is there): one line per step that made
+/// something, for the console. The browser tests load the same through this function.
+pub async fn create_demo_capabilities(db: &Db) -> Result<Vec<String>, AppError> {
+    let mut lines = vec![];
+    if let Some(n) = create_demo_round(db).await? {
+        lines.push(format!("Demo testing round: {n} samples taken so far (sign in as demo-grid, demo-community, demo-collector or demo-lab)"));
+    }
+    if let Some(n) = create_demo_mobilization(db).await? {
+        lines.push(format!("Demo volunteers: 60 sign-ups, this week's roster auto-filled with {n} placements (sign in as demo-community or demo-volunteer)"));
+    }
+    if let Some(n) = crate::needs::demo::create(db).await? {
+        lines.push(format!("Demo needs: {n} residents' requests over three days (the queue is at /needs; volunteers see /me/needs)"));
+    }
+    if let Some(n) = crate::zones::demo::create(db).await? {
+        lines.push(format!("Demo zones: {n} in the demo community, one of them lifted (see /zones as demo-street or demo-hq)"));
+    }
+    if let Some(n) = crate::checkpoints::demo::create(db).await? {
+        lines.push(format!("Demo checkpoints: the north and south gates with {n} passes over a day (officers see /checkpoints; demo-volunteer logs at /checkpoints/me)"));
+    }
+    if let Some(n) = crate::quarantine::demo::create(db).await? {
+        lines.push(format!("Demo health follow-up: {n} people under home quarantine in the demo grid (sign in as demo-grid: /followup/today)"));
+    }
+    if let Some(n) = crate::vaccination::demo::create(db).await? {
+        lines.push(format!(
+            "Demo vaccination: {n} doses, a worklist with every tick-off reason (at /vaccination)"
+        ));
+    }
+    if let Some(n) = crate::supplies::demo::create(db).await? {
+        lines.push(format!("Demo supplies: a depot, two supply points, a week of {n} goods movements and a fund (sign in as demo-keeper; the public page is /public/supplies/431102001)"));
+    }
+    if let Some(n) = crate::hq::demo::create(db).await? {
+        lines.push(format!("Demo HQ overview: {n} area-days of history back-filled (sign in as demo-hq: /hq/overview)"));
+    }
+    if let Some(n) = crate::hq::reports::demo::create(db).await? {
+        lines.push(format!("Demo HQ reports: {n} reports locked at 10:00 and the district's briefing issued (/hq/reports, /hq/briefing)"));
+    }
+    Ok(lines)
+}

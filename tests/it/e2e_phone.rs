@@ -99,22 +99,9 @@ async fn phone_test() {
     wardline::cli::create_demo_accounts(db)
         .await
         .expect("demo accounts");
-    wardline::cli::create_demo_round(db)
+    wardline::cli::create_demo_capabilities(db)
         .await
-        .expect("demo round");
-    wardline::cli::create_demo_mobilization(db)
-        .await
-        .expect("demo volunteers");
-    wardline::needs::demo::create(db).await.expect("demo needs");
-    wardline::checkpoints::demo::create(db)
-        .await
-        .expect("demo checkpoints");
-    wardline::quarantine::demo::create(db)
-        .await
-        .expect("demo follow-up");
-    wardline::supplies::demo::create(db)
-        .await
-        .expect("demo supplies");
+        .expect("demo data of every capability");
     let addr = common::serve(db).await;
     eprintln!(
         "phone check: demo data and server ready in {:.1}s",
