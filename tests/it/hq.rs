@@ -213,7 +213,154 @@ async fn recount(db: &Db, path: &str, day: i64, now: i64) -> BTreeMap<&'static s
         .sum();
     m.insert("masks_stock", (stores > 0).then_some(masks));
     m.insert("lpg_stock", (stores > 0).then_some(lpg));
-    let _ = from;
+    // Money: the fund ledger summed, in fen (absent without a store, as the stock).
+    let money = count(
+        db,
+        "SELECT COALESCE(SUM(m.dir * m.fen), 0) FROM sup_money m JOIN sup_funds f ON f.id = m.fund_id \
+         WHERE f.path >= $1 AND f.path < $2",
+        pe(),
+    )
+    .await;
+    m.insert("money_balance", (stores > 0).then_some(money));
+
+    // Zones in force at the moment: each household under the strictest zone that covers it
+    // (an area zone over its path, or a zone of its own), brute force.
+    let zones = rows(
+        db,
+        "SELECT kind, target, area_path, household_id FROM zones \
+         WHERE start_ms <= $1 AND (end_ms IS NULL OR (end_ms > $1 AND end_ms > start_ms))",
+        args![at],
+    )
+    .await;
+    // `p` at or below `a` (a path's digits, then `/` before a building's or a grid's part).
+    let over = |p: &str, a: &str| {
+        p.starts_with(a) && (p.len() == a.len() || p.as_bytes()[a.len()] == b'/' || a.len() < 12)
+    };
+    m.insert(
+        "zones_in_force",
+        Some(
+            zones
+                .iter()
+                .filter(|z| over(z.text(2), path) || (z.text(1) == "area" && over(path, z.text(2))))
+                .count() as i64,
+        ),
+    );
+    let households = rows(
+        db,
+        "SELECT h.id, h.path, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) \
+         FROM households h WHERE h.path >= $1 AND h.path < $2",
+        pe(),
+    )
+    .await;
+    let rank = |k: &str| match k {
+        "sealed" => 3,
+        "controlled" => 2,
+        _ => 1,
+    };
+    let (mut sealed, mut controlled) = ((0, 0), (0, 0));
+    for h in &households {
+        let strictest = zones
+            .iter()
+            .filter(|z| match z.text(1) {
+                "household" => z.opt_int(3) == Some(h.int(0)),
+                _ => over(h.text(1), z.text(2)),
+            })
+            .map(|z| rank(z.text(0)))
+            .max();
+        match strictest {
+            Some(3) => sealed = (sealed.0 + 1, sealed.1 + h.int(2)),
+            Some(2) => controlled = (controlled.0 + 1, controlled.1 + h.int(2)),
+            _ => {}
+        }
+    }
+    m.insert("sealed_households", Some(sealed.0));
+    m.insert("sealed_people", Some(sealed.1));
+    m.insert("controlled_households", Some(controlled.0));
+    m.insert("controlled_people", Some(controlled.1));
+
+    // Quarantine: orders active now; the day's checks done after their time.
+    m.insert(
+        "quarantined",
+        Some(
+            count(
+                db,
+                "SELECT COUNT(*) FROM quarantine_orders WHERE status = 'active' AND path >= $1 AND path < $2",
+                pe(),
+            )
+            .await,
+        ),
+    );
+    let checks = rows(
+        db,
+        "SELECT status, done_ms, late_ms FROM quarantine_checks WHERE day = $1 AND path >= $2 AND path < $3",
+        args![day, path, e.as_str()],
+    )
+    .await;
+    m.insert(
+        "checks_late",
+        Some(
+            checks
+                .iter()
+                .filter(|c| {
+                    matches!(c.text(0), "well" | "unwell")
+                        && c.opt_int(1).is_some_and(|d| d > c.int(2))
+                })
+                .count() as i64,
+        ),
+    );
+
+    // Needs solved: done, completed on the day; emergencies (urgency 1 or the category) since
+    // the start.
+    let solved = rows(
+        db,
+        "SELECT status, done_ms, urgency, category FROM needs WHERE path >= $1 AND path < $2",
+        pe(),
+    )
+    .await;
+    let done_in = |r: &wardline::db::Row, a: i64| {
+        r.text(0) == "done" && r.opt_int(1).is_some_and(|d| d >= a && d < to)
+    };
+    m.insert(
+        "needs_solved_today",
+        Some(solved.iter().filter(|r| done_in(r, from)).count() as i64),
+    );
+    m.insert(
+        "emergencies_solved",
+        Some(
+            solved
+                .iter()
+                .filter(|r| done_in(r, 0) && (r.int(2) == 1 || r.text(3) == "emergency"))
+                .count() as i64,
+        ),
+    );
+
+    // Checkpoints: the pass log's decisions (absent without a checkpoint in the area).
+    let gates = count(
+        db,
+        "SELECT COUNT(*) FROM checkpoints c JOIN places p ON p.id = c.place_id \
+         WHERE p.path >= $1 AND p.path < $2",
+        pe(),
+    )
+    .await;
+    let decided = |d: &'static str, a: i64| {
+        let db = db.clone();
+        let (path, e) = (path.to_owned(), e.clone());
+        async move {
+            count(
+                &db,
+                "SELECT COUNT(*) FROM pass_entries WHERE decision = $1 AND at_ms >= $2 AND at_ms < $3 \
+                 AND path >= $4 AND path < $5",
+                args![d, a, to, path.as_str(), e.as_str()],
+            )
+            .await
+        }
+    };
+    let passed = decided("pass", from).await;
+    let returned_today = decided("return", from).await;
+    let returned = decided("return", 0).await;
+    m.insert("passes_today", (gates > 0).then_some(passed));
+    m.insert("persuaded_today", (gates > 0).then_some(returned_today));
+    m.insert("persuaded_total", (gates > 0).then_some(returned));
     m
 }
 
@@ -278,6 +425,12 @@ async fn every_metric_equals_a_direct_recount() {
             "requests_registered",
             "duty_person_times",
             "masks_stock",
+            "money_balance",
+            "zones_in_force",
+            "sealed_households",
+            "sealed_people",
+            "quarantined",
+            "persuaded_total",
         ] {
             assert!(
                 want[k].unwrap_or(0) > 0,

@@ -120,3 +120,14 @@ vax-no = no
 vax-one-household = One household only, in walking order.
 vax-whole-list = Whole list
 vax-section = Vaccination
+
+# Tick-off reasons in the audit log.
+audit-val-vaccinated = vaccinated
+audit-val-appointment = appointment made
+audit-val-refused = refused
+audit-val-temp_contra = temporary contraindication
+audit-val-perm_contra = permanent contraindication
+audit-val-bedridden = bedridden: home vaccination visit
+audit-val-moved = moved away
+audit-val-deceased = deceased
+audit-val-not_reached = not reached

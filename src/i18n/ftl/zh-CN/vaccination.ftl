@@ -120,3 +120,14 @@ vax-no = 否
 vax-one-household = 仅此一户（按走访顺序）。
 vax-whole-list = 整个名单
 vax-section = 疫苗接种
+
+# Tick-off reasons in the audit log.
+audit-val-vaccinated = 已接种
+audit-val-appointment = 已预约
+audit-val-refused = 拒绝接种
+audit-val-temp_contra = 暂缓接种（临时禁忌）
+audit-val-perm_contra = 接种禁忌（永久）
+audit-val-bedridden = 卧床：需上门接种
+audit-val-moved = 已迁出
+audit-val-deceased = 已去世
+audit-val-not_reached = 未联系上
