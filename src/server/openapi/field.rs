@@ -75,7 +75,10 @@ fn batch_answers() -> Value {
     with_errors(
         json!({"description": "One outcome per non-blank input line",
                "content": {"application/x-ndjson": {"schema": schema_ref("FieldLine")}}}),
-        &[("400", "Too many lines (at most 500), or a body that is not UTF-8")],
+        &[(
+            "400",
+            "Too many lines (at most 500), or a body that is not UTF-8",
+        )],
     )
 }
 
@@ -85,13 +88,27 @@ pub(super) fn field_paths() -> Value {
     let busy = "The same client_id is being processed (send it again in a moment)";
     let need_conflict = "The need's state changed meanwhile (e.g. another volunteer claimed it first): the error, and the need's state now";
     let resident: &[(&str, &str)] = &[
-        ("name", "text"), ("doc_type", "text"), ("doc_number", "text"), ("sex", "text"),
-        ("birth_date", "text"), ("phone", "text"), ("relation", "text"), ("tags", "list"),
-        ("health_note", "text"), ("party", "text"), ("party_categories", "list"),
+        ("name", "text"),
+        ("doc_type", "text"),
+        ("doc_number", "text"),
+        ("sex", "text"),
+        ("birth_date", "text"),
+        ("phone", "text"),
+        ("relation", "text"),
+        ("tags", "list"),
+        ("health_note", "text"),
+        ("party", "text"),
+        ("party_categories", "list"),
     ];
     let act = |op: &str, summary: &str, fields: &[(&str, &str)], required: &[&str]| {
-        post_op(op, summary, vec![need(), lang_param()], "application/json",
-            props(fields, required), answers(need_conflict))
+        post_op(
+            op,
+            summary,
+            vec![need(), lang_param()],
+            "application/json",
+            props(fields, required),
+            answers(need_conflict),
+        )
     };
     json!({
         "/needs": post_op("needRegister",
