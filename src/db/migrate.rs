@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies_counters",
         include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
+    (
+        23,
+        "api_replies",
+        include_str!("../../migrations/0023_api_replies.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -7,6 +7,7 @@
 //! a volunteer serves, `volunteers.path`), and a volunteer's own account sees only their own
 //! record and shifts.
 
+pub mod api;
 pub mod autofill;
 pub mod branches;
 pub mod duty;

@@ -1,5 +1,6 @@
 //! The registry: the area tree, households and residents, imports and the demo city.
 
+pub mod api;
 pub mod areas;
 pub mod codes;
 pub mod demo;

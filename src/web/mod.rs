@@ -7,6 +7,7 @@
 #[macro_use]
 pub mod html;
 pub mod kit;
+pub mod replies;
 
 pub mod pages;
 

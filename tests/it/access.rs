@@ -383,6 +383,7 @@ async fn walk_other(
     hit.extend(walk_followup(addr, &h, &grid, &community, rid, hid, t).await);
     hit.extend(walk_zones_vaccination_supplies(addr, &h, &grid, &community, rid, hid, t).await);
     hit.extend(walk_hq(addr, &h, &community, t).await);
+    hit.extend(walk_field_writes(db, addr, &h, &grid, rid, hid, t).await);
     let mut all: Vec<(&str, &str)> = wardline::server::api::API_ROUTES.to_vec();
     all.sort();
     all.dedup();
@@ -1231,5 +1232,123 @@ async fn walk_hq(
         assert_no_leak(&p, &body, t);
         hit.push(("GET", route));
     }
+    hit
+}
+
+/// The field writes (issue 19) as the outsider: every one refused (each batch line too), none
+/// leaking, none changing the other grid's records.
+async fn walk_field_writes(
+    db: &Db,
+    addr: std::net::SocketAddr,
+    h: &[(&str, &str)],
+    grid: &str,
+    rid: i64,
+    hid: i64,
+    t: &Target,
+) -> Vec<(&'static str, &'static str)> {
+    let need = db
+        .query_opt("SELECT MIN(id) FROM needs", vec![])
+        .await
+        .unwrap()
+        .and_then(|r| r.opt_int(0))
+        .unwrap_or(1);
+    let before = snapshot(db, t).await;
+    let posts: Vec<(&'static str, String, serde_json::Value)> = vec![
+        (
+            "/needs",
+            "/needs".into(),
+            serde_json::json!({"client_id": "f1", "household": hid, "category": "medicine", "urgency": "2", "description": "x", "source": "grid"}),
+        ),
+        (
+            "/needs/{id}/claim",
+            format!("/needs/{need}/claim"),
+            serde_json::json!({"client_id": "f2"}),
+        ),
+        (
+            "/needs/{id}/contact",
+            format!("/needs/{need}/contact"),
+            serde_json::json!({"client_id": "f3"}),
+        ),
+        (
+            "/needs/{id}/done",
+            format!("/needs/{need}/done"),
+            serde_json::json!({"client_id": "f4"}),
+        ),
+        (
+            "/needs/{id}/unable",
+            format!("/needs/{need}/unable"),
+            serde_json::json!({"client_id": "f5", "reason": "x"}),
+        ),
+        (
+            "/needs/{id}/items",
+            format!("/needs/{need}/items"),
+            serde_json::json!({"client_id": "f6", "kind": "medicine", "quantity": 1}),
+        ),
+        (
+            "/needs/batch",
+            "/needs/batch".into(),
+            serde_json::json!({"op": "register", "client_id": "f7", "household": hid, "category": "medicine", "urgency": "2", "description": "x", "source": "grid"}),
+        ),
+        (
+            "/duty/checks",
+            "/duty/checks".into(),
+            serde_json::json!({"client_id": "f8", "place": "x"}),
+        ),
+        (
+            "/duty/batch",
+            "/duty/batch".into(),
+            serde_json::json!({"client_id": "f9", "place": "x"}),
+        ),
+        (
+            "/households",
+            "/households".into(),
+            serde_json::json!({"client_id": "f10", "area": grid, "address": "篡改 1 号"}),
+        ),
+        (
+            "/households/{id}/corrections",
+            format!("/households/{hid}/corrections"),
+            serde_json::json!({"client_id": "f11", "address": "篡改 2 号"}),
+        ),
+        (
+            "/households/{id}/residents",
+            format!("/households/{hid}/residents"),
+            serde_json::json!({"client_id": "f12", "name": "x", "doc_type": "id_card", "doc_number": id_number("19850607", 902)}),
+        ),
+        (
+            "/residents/{id}/corrections",
+            format!("/residents/{rid}/corrections"),
+            serde_json::json!({"client_id": "f13", "name": "x", "doc_type": "id_card", "doc_number": t.doc_masked}),
+        ),
+    ];
+    let mut hit = Vec::new();
+    for (route, p, body) in posts {
+        let p = format!("/api/v1{p}");
+        let mut hs = h.to_vec();
+        hs.push(("Content-Type", "application/json"));
+        let r =
+            crate::common::request(addr, "POST", &p, &hs, Some(body.to_string().as_bytes())).await;
+        if route.ends_with("/batch") {
+            assert_eq!(r.status, 200, "POST {p}: {}", r.body);
+            for line in r.body.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let s = v["status"].as_i64().unwrap_or(0);
+                assert!(matches!(s, 400 | 403 | 404), "POST {p}: {line}");
+            }
+        } else {
+            assert!(
+                matches!(r.status, 400 | 403 | 404),
+                "POST {p}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+        assert_no_leak(&format!("POST {p}"), &r.body, t);
+        hit.push(("POST", route));
+    }
+    assert_eq!(
+        snapshot(db, t).await,
+        before,
+        "a field write changed the other grid"
+    );
     hit
 }

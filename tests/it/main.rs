@@ -43,6 +43,7 @@ mod testing_ingest;
 mod testing_pages;
 mod testing_results;
 mod validate;
+mod write_api;
 
 /// `.ci/run` sets `WARDLINE_REQUIRE_POSTGRES=1`: then a missing or unreachable PostgreSQL is a
 /// failure, not a silent SQLite-only run.

@@ -26,7 +26,12 @@ fn check_refs(doc: &serde_json::Value, v: &serde_json::Value) {
 
 /// `v` has what `schema` (followed through `$ref`s) says: the required keys, and the types and
 /// enumerations of the properties it has.
-fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, v: &serde_json::Value, at: &str) {
+pub fn conforms(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+) {
     let s = match schema.get("$ref").and_then(|r| r.as_str()) {
         Some(r) => doc.pointer(&r[1..]).expect("a resolvable $ref"),
         None => schema,
@@ -74,8 +79,23 @@ fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, v: &serde_json:
     }
 }
 
+/// The field writes (issue 19): volunteers' and officers' actions, each posted with its body
+/// and its answer checked against the document in `write_api`.
+fn field_write(route: &str) -> bool {
+    route.starts_with("/needs/")
+        || route.starts_with("/duty/")
+        || matches!(
+            route,
+            "/needs"
+                | "/households"
+                | "/households/{id}/corrections"
+                | "/households/{id}/residents"
+                | "/residents/{id}/corrections"
+        )
+}
+
 /// The schema of a route's 200 answer.
-fn answer_schema<'a>(
+pub fn answer_schema<'a>(
     doc: &'a serde_json::Value,
     method: &str,
     route: &str,
@@ -281,7 +301,7 @@ async fn openapi_document_describes_exactly_the_api_routes() {
     let r = round.id;
     for (_, route) in API_ROUTES
         .iter()
-        .filter(|r| r.0 == "POST" && !r.1.starts_with("/supplies"))
+        .filter(|r| r.0 == "POST" && !r.1.starts_with("/supplies") && !field_write(r.1))
     {
         let body = match *route {
             "/testing/rounds/{id}/ops" => serde_json::json!({"client_id": "o2", "tube": "T2", "op": "open", "site_id": site}).to_string(),

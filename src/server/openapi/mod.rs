@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 mod briefing;
+mod field;
 mod hq;
 mod quarantine;
 mod supplies;
@@ -572,6 +573,7 @@ pub fn document() -> Value {
             supplies::supplies_paths(),
             hq::hq_paths(),
             briefing::briefing_paths(),
+            field::field_paths(),
         ]),
         "components": {
             "securitySchemes": {
@@ -591,6 +593,7 @@ pub fn document() -> Value {
                 zones::zone_schemas(),
                 crate::checkpoints::api::openapi_schemas(),
                 quarantine::quarantine_schemas(),
+                field::field_schemas(),
             ])
         }
     })
