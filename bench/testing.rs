@@ -235,8 +235,14 @@ async fn collectors(db: &Db, n: usize, site_communities: &[String]) -> Vec<Colle
     for i in 0..n {
         let community = &site_communities[i % site_communities.len()];
         let username = format!("bench-sampler-{i:04}-{community}");
-        match access::create_account(db, &username, &username, "community", &[community.clone()])
-            .await
+        match access::create_account(
+            db,
+            &username,
+            &username,
+            "community",
+            std::slice::from_ref(community),
+        )
+        .await
         {
             Ok(_) | Err(wardline::error::AppError::Conflict(_)) => {}
             Err(e) => panic!("collector account: {e}"),
@@ -716,7 +722,7 @@ impl Script {
                 self.next = 0;
             }
             self.adds += 1;
-            let who = if self.adds % 50 == 0 {
+            let who = if self.adds.is_multiple_of(50) {
                 // Someone not in the registry (a visitor, a worker from elsewhere), sampled
                 // with their document and registered later.
                 let n = self.conn as u64 * 10_000 + self.adds / 50;
