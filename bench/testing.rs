@@ -8,7 +8,8 @@
 //! to its site's community and samples that community's residents door to door; every 50th
 //! add is a walk-in (not in the registry, sampled with a document) and every 40th someone
 //! sampled a moment before (flagged `already_sampled`). Every answer other than "accepted" is
-//! counted by its code (`PHASE_answers_CODE`). Phases, each sampling phase on a fresh round
+//! counted by its code (`PHASE_answers_CODE`); one shed (503) is sent again in the next slot, as
+//! a device does. Phases, each sampling phase on a fresh round
 //! over the whole district:
 //!
 //! 0. closed loop of `GET /api/v1/me`: HTTP and the bearer-token lookup alone;
@@ -894,6 +895,7 @@ async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats
             let offset = interval.mul_f64(i as f64 / conns as f64);
             tokio::time::sleep_until((t0 + offset).into()).await;
             let mut req = Vec::with_capacity(512);
+            let mut retry: Option<Kind> = None;
             let mut k: u32 = 0;
             loop {
                 let scheduled = match pace {
@@ -910,9 +912,17 @@ async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats
                     break;
                 }
                 k += 1;
-                let Some(kind) = script.next(&mut req) else {
-                    st.exhausted += 1;
-                    break;
+                // A shed operation is sent again in the next slot (as a device does, with the
+                // same client id), so a shed "open" does not leave its adds without a tube.
+                let kind = match retry.take() {
+                    Some(kind) => kind,
+                    None => match script.next(&mut req) {
+                        Some(kind) => kind,
+                        None => {
+                            st.exhausted += 1;
+                            break;
+                        }
+                    },
                 };
                 if scheduled > Instant::now() {
                     tokio::time::sleep_until(scheduled.into()).await;
@@ -924,6 +934,9 @@ async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats
                 let lat = lat.as_micros().min(u32::MAX as u128) as u32;
                 match r {
                     Ok(Ok((answer, body))) => {
+                        if answer == Answer::Busy {
+                            retry = Some(kind);
+                        }
                         if scheduled >= warm {
                             match answer {
                                 Answer::Accepted => st.lat_accepted_us.push(lat),
