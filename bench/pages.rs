@@ -301,6 +301,9 @@ async fn measure(ctx: &Ctx, client: &mut Client, page: &str, urls: &[String]) {
     }
 }
 
+/// The demo street officer's street (`demo-street`).
+const STREET: &str = "431102001";
+
 pub async fn pages(ctx: &Ctx) {
     let db = city(ctx).await;
     let (hq, admin) = setup(&db).await;
@@ -371,6 +374,24 @@ pub async fn pages(ctx: &Ctx) {
         100,
     )
     .await;
+    // The edit forms are fetched by the demo street officer, who may edit (HQ may not: it
+    // gets 403), so the ids are of the officer's street.
+    let street_household_ids = sample(
+        &db,
+        &mut rng,
+        &format!("SELECT CAST(id AS TEXT) FROM households WHERE id = $1 AND path >= '{STREET}' AND path < '{STREET}~'"),
+        "households",
+        100,
+    )
+    .await;
+    let street_resident_ids = sample(
+        &db,
+        &mut rng,
+        &format!("SELECT CAST(id AS TEXT) FROM residents WHERE id = $1 AND path >= '{STREET}' AND path < '{STREET}~'"),
+        "residents",
+        100,
+    )
+    .await;
     let docs = sample(
         &db,
         &mut rng,
@@ -422,7 +443,7 @@ pub async fn pages(ctx: &Ctx) {
         (
             "household_edit",
             true,
-            household_ids
+            street_household_ids
                 .iter()
                 .map(|i| format!("/households/{i}/edit"))
                 .collect(),
@@ -438,7 +459,7 @@ pub async fn pages(ctx: &Ctx) {
         (
             "resident_edit",
             true,
-            resident_ids
+            street_resident_ids
                 .iter()
                 .map(|i| format!("/residents/{i}/edit"))
                 .collect(),
@@ -474,9 +495,12 @@ pub async fn pages(ctx: &Ctx) {
     let mut anon = Client::new(port, None).await;
     let mut as_hq = Client::new(port, Some(&hq)).await;
     let mut as_admin = Client::new(port, Some(&admin)).await;
+    let street = session(&db, "demo-street").await;
+    let mut as_street = Client::new(port, Some(&street)).await;
     for (page, hq_page, urls) in &plan {
         let client = match (*page, *hq_page) {
             ("login", _) => &mut anon,
+            ("household_edit" | "resident_edit", _) => &mut as_street,
             (_, true) => &mut as_hq,
             (_, false) => &mut as_admin,
         };

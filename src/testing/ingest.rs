@@ -11,7 +11,10 @@
 //! same transaction, so a retry after a dropped connection gets the same reply and changes
 //! nothing.
 
+mod shed;
 mod write;
+pub use shed::Capacity;
+use shed::{busy, WriterLoad};
 use std::collections::{HashMap, HashSet};
 use write::write;
 
@@ -183,6 +186,7 @@ struct Job {
 #[derive(Clone)]
 pub struct Ingest {
     tx: mpsc::Sender<Job>,
+    load: std::sync::Arc<WriterLoad>,
     /// Rounds by id (a round is never changed once created), and which (account, round) pairs
     /// may submit, with when that was checked: the hot path asks the database neither.
     rounds: std::sync::Arc<std::sync::Mutex<RoundCache>>,
@@ -200,13 +204,30 @@ const ALLOWED_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 impl Ingest {
     /// Start the writer task (needs a Tokio runtime).
     pub fn start(db: Db) -> Ingest {
-        // Bounded: under overload, requests wait for room here instead of piling up memory.
-        let (tx, rx) = mpsc::channel::<Job>(8192);
-        tokio::spawn(writer(db, rx));
+        Ingest::start_with(db, Capacity::default())
+    }
+
+    /// [`Ingest::start`] with its capacity given.
+    pub fn start_with(db: Db, cap: Capacity) -> Ingest {
+        let (tx, rx) = mpsc::channel::<Job>(cap.max_ops.max(1));
+        let load = std::sync::Arc::new(WriterLoad {
+            cap,
+            pending: Default::default(),
+            ns_per_op: Default::default(),
+            batch_started: Default::default(),
+            epoch: std::time::Instant::now(),
+        });
+        tokio::spawn(writer(db, rx, load.clone()));
         Ingest {
             tx,
+            load,
             rounds: Default::default(),
         }
+    }
+
+    /// Operations queued or being applied now.
+    pub fn pending(&self) -> usize {
+        self.load.pending.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The round a device submits to, if the reader may see it ([`super::visible_round`]),
@@ -232,20 +253,33 @@ impl Ingest {
         Ok(round)
     }
 
-    /// Apply a submission; the replies come back after the commit.
+    /// Apply a submission; the replies come back after the commit. Refused at once, nothing
+    /// written, when the writer is past its [`Capacity`].
     pub async fn submit(&self, sub: Submission) -> AppResult<Vec<Outcome>> {
+        let n = sub.ops.len().max(1);
+        self.load.admit(n).map_err(busy)?;
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Job { sub, reply })
-            .await
-            .map_err(|_| AppError::Internal("the sampling writer has stopped".into()))?;
+        match self.tx.try_send(Job { sub, reply }) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.load.done(n);
+                return Err(busy(1));
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.load.done(n);
+                return Err(AppError::Internal("the sampling writer has stopped".into()));
+            }
+        }
         rx.await
             .map_err(|_| AppError::Internal("the sampling writer dropped a request".into()))?
     }
 }
 
-async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
+async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, load: std::sync::Arc<WriterLoad>) {
+    use std::sync::atomic::Ordering::SeqCst;
     while let Some(first) = rx.recv().await {
+        let started = std::time::Instant::now();
+        load.batch_started.store(load.now_ms(), SeqCst);
         let mut n = first.sub.ops.len();
         let mut jobs = vec![first];
         while n < MAX_OPS {
@@ -257,11 +291,13 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let ops: usize = jobs.iter().map(|j| j.sub.ops.len().max(1)).sum();
         let subs: Vec<&Submission> = jobs.iter().map(|j| &j.sub).collect();
+        let mut answers = Vec::with_capacity(jobs.len());
         match apply(&db, &subs).await {
             Ok(outs) => {
                 for (j, o) in jobs.into_iter().zip(outs) {
-                    let _ = j.reply.send(Ok(o));
+                    answers.push((j.reply, Ok(o)));
                 }
             }
             // The database cannot write at all now (disk full, restarting): every submission
@@ -269,9 +305,7 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
             Err(AppError::Db(DbError::Unavailable(m))) => {
                 tracing::warn!("sampling batch of {} refused: {m}", jobs.len());
                 for j in jobs {
-                    let _ = j
-                        .reply
-                        .send(Err(AppError::Db(DbError::Unavailable(m.clone()))));
+                    answers.push((j.reply, Err(AppError::Db(DbError::Unavailable(m.clone())))));
                 }
             }
             // A database error fails the whole transaction. Retry each submission on its own,
@@ -283,14 +317,29 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
                 );
                 for j in jobs {
                     let r = apply(&db, &[&j.sub]).await.map(|mut o| o.remove(0));
-                    let _ = j.reply.send(r);
+                    answers.push((j.reply, r));
                 }
             }
             Err(e) => {
                 for j in jobs {
-                    let _ = j.reply.send(Err(AppError::Internal(e.to_string())));
+                    answers.push((j.reply, Err(AppError::Internal(e.to_string()))));
                 }
             }
+        }
+        // The cost per operation of this batch, into the moving average the submitters
+        // estimate their wait by (small batches, whose commit dominates, say little about
+        // the cost of a queue's worth; a stalled batch counts by its age meanwhile). The load
+        // goes down before the answers go out, so a device's next request sees it so.
+        if ops >= 32 {
+            let ns = started.elapsed().as_nanos() as u64 / ops as u64;
+            let old = load.ns_per_op.load(SeqCst);
+            load.ns_per_op
+                .store(if old == 0 { ns } else { (old * 3 + ns) / 4 }, SeqCst);
+        }
+        load.batch_started.store(0, SeqCst);
+        load.done(ops);
+        for (reply, r) in answers {
+            let _ = reply.send(r);
         }
     }
 }

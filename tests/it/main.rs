@@ -71,6 +71,7 @@ mod registry_phone;
 mod supplies;
 mod supplies_api;
 mod supplies_pages;
+mod testing_overload;
 mod testing_phone;
 mod vaccination;
 mod vaccination_api;
