@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies_counters",
         include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
+    (
+        20,
+        "quarantine_visitors",
+        include_str!("../../migrations/0020_quarantine_visitors.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

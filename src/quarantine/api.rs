@@ -359,3 +359,26 @@ pub async fn referred_reveal(
         lang,
     )
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VisitorOrderBody {
+    /// The referral (pass-log entry) from `GET /followup/referred`.
+    pub entry_id: i64,
+    #[serde(flatten)]
+    pub order: NewOrder,
+}
+
+/// `POST /followup/visitor-orders`: an order for the person of a checkpoint referral — a
+/// visitor (no registry record) or a resident; idempotent by client_id.
+pub async fn visitor_order(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<VisitorOrderBody>,
+) -> ApiResult<super::visitors::Ordered> {
+    let a = actor(&r);
+    reply(
+        super::visitors::order(&s.db, &a, &r, b.entry_id, &b.order, now_ms()).await,
+        lang,
+    )
+}

@@ -780,10 +780,11 @@ crate::from_row!(Task {
 });
 
 const TASK_SQL: &str = "SELECT t.id, t.kind, t.order_id, t.check_id, t.resident_id, t.path, \
-    t.created_ms, t.done_ms, t.done_by, t.note, COALESCE(p.name, '') AS name, \
-    COALESCE(h.address, '') AS address, c.household_id, c.temp_dc, c.symptoms, \
+    t.created_ms, t.done_ms, t.done_by, t.note, COALESCE(p.name, v.label, '') AS name, \
+    COALESCE(h.address, v.stay, '') AS address, c.household_id, c.temp_dc, c.symptoms, \
     COALESCE(p.phone, '') AS phone FROM quarantine_tasks t JOIN quarantine_checks c ON c.id = t.check_id \
-    LEFT JOIN residents p ON p.id = t.resident_id LEFT JOIN households h ON h.id = c.household_id";
+    LEFT JOIN residents p ON p.id = t.resident_id LEFT JOIN households h ON h.id = c.household_id \
+    LEFT JOIN quarantine_visitors v ON v.id = -t.resident_id";
 
 /// Open tasks in the reader's scope (under `path`), by walking order.
 pub async fn open_tasks(db: &Db, r: &Reader, path: &str, limit: i64) -> AppResult<Vec<Task>> {

@@ -152,6 +152,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/hq/snapshots/{id}"),
     ("GET", "/followup/referred"),
     ("POST", "/followup/referred-reveals"),
+    ("POST", "/followup/visitor-orders"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -236,6 +237,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/hq/snapshots/{id}") => get(crate::hq::reports::api::snapshot),
         ("GET", "/followup/referred") => get(crate::quarantine::api::referred),
         ("POST", "/followup/referred-reveals") => post(crate::quarantine::api::referred_reveal),
+        ("POST", "/followup/visitor-orders") => post(crate::quarantine::api::visitor_order),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }
