@@ -205,7 +205,9 @@ pub async fn check(
     let run = async {
         match (b.check_id, b.resident_id) {
             (Some(c), _) => {
-                let ready = checks::prepare_record(&s.db, &actor(&r), &r, c, &b.input, now).await?;
+                let ready =
+                    checks::prepare_record_for_batch(&s.db, &actor(&r), &r, c, &b.input, now)
+                        .await?;
                 ingest::finish(&w, ready).await
             }
             (None, Some(p)) => {
