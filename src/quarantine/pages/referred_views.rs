@@ -45,7 +45,7 @@ pub fn queue(l: Lang, csrf: &str, list: &[Referred], can_order: bool, done: &str
                                 button.alt type="submit" { (tr(l, "Show whole", "查看完整")) }
                             }
                             @if can_order {
-                                a.btn href={ "/followup/new?entry=" (x.entry_id) } class="make-order" { (tr(l, "Make an order", "下达隔离")) }
+                                a.btn.make-order href={ "/followup/new?entry=" (x.entry_id) } { (tr(l, "Make an order", "下达隔离")) }
                             }
                         }
                     }
