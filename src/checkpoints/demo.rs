@@ -179,11 +179,12 @@ pub async fn create(db: &Db) -> Result<Option<usize>, AppError> {
             }));
         }
         // Visitors, one let through against the suggestion (a red code: a doctor on call,
-        // the checker noted why).
+        // the checker noted why), one referred to quarantine (the health follow-up's queue;
+        // its demo orders the first gate's).
         for (i, from) in FROM.iter().enumerate() {
             let (code, decision, note) = match i {
                 0 => ("red", "pass", "医护人员返岗，持单位证明，已报备社区"),
-                1 => ("yellow", "return", "黄码，劝返"),
+                1 => ("yellow", "quarantine", "黄码，来自中风险地区，转居家隔离"),
                 _ => ("green", "pass", ""),
             };
             ops.push(Op::Person(EntryIn {

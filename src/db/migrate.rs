@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
     (
+        20,
+        "quarantine_visitors",
+        include_str!("../../migrations/0020_quarantine_visitors.sql"),
+    ),
+    (
         23,
         "api_replies",
         include_str!("../../migrations/0023_api_replies.sql"),

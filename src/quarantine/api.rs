@@ -205,7 +205,9 @@ pub async fn check(
     let run = async {
         match (b.check_id, b.resident_id) {
             (Some(c), _) => {
-                let ready = checks::prepare_record(&s.db, &actor(&r), &r, c, &b.input, now).await?;
+                let ready =
+                    checks::prepare_record_for_batch(&s.db, &actor(&r), &r, c, &b.input, now)
+                        .await?;
                 ingest::finish(&w, ready).await
             }
             (None, Some(p)) => {
@@ -356,6 +358,29 @@ pub async fn referred_reveal(
     let a = actor(&r);
     reply(
         super::referred::reveal(&s.db, &a, &r, b.entry_id).await,
+        lang,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VisitorOrderBody {
+    /// The referral (pass-log entry) from `GET /followup/referred`.
+    pub entry_id: i64,
+    #[serde(flatten)]
+    pub order: NewOrder,
+}
+
+/// `POST /followup/visitor-orders`: an order for the person of a checkpoint referral — a
+/// visitor (no registry record) or a resident; idempotent by client_id.
+pub async fn visitor_order(
+    State(s): State<AppState>,
+    Auth(r, lang): Auth,
+    Json(b): Json<VisitorOrderBody>,
+) -> ApiResult<super::visitors::Ordered> {
+    let a = actor(&r);
+    reply(
+        super::visitors::order(&s.db, &a, &r, b.entry_id, &b.order, now_ms()).await,
         lang,
     )
 }

@@ -334,7 +334,24 @@ pub async fn prepare_record(
     }
     let c = fetch(db, check_id).await?;
     let by = by_for(db, r, c.household_id, &c.path).await?;
-    prepare(db, actor, by, c, f, now).await
+    prepare(db, actor, by, c, f, now, true).await
+}
+
+/// [`prepare_record`] for the group-commit writer (`super::ingest`): one read in the request
+/// (the check, for the scope), the rest left to the batch's transaction — [`write_in`] answers
+/// a client id seen before as a replay, and its update refuses a check recorded already or
+/// an order that has ended (the same answers as here, without a read per request).
+pub async fn prepare_record_for_batch(
+    db: &Db,
+    actor: &Actor,
+    r: &Reader,
+    check_id: i64,
+    f: &Input,
+    now: i64,
+) -> AppResult<Ready> {
+    let c = fetch(db, check_id).await?;
+    let by = by_for(db, r, c.household_id, &c.path).await?;
+    prepare(db, actor, by, c, f, now, false).await
 }
 
 /// Record the check now owed by a resident under an order (the API's form: by resident id).
@@ -378,7 +395,7 @@ pub async fn prepare_for_resident(
         .await?;
     let by = by_for(db, r, household, &path).await?;
     let c = current(db, resident, now).await?;
-    prepare(db, actor, by, c, f, now).await
+    prepare(db, actor, by, c, f, now, true).await
 }
 
 /// The check a resident owes now: today's earliest check not yet done (a missed or not
@@ -464,7 +481,7 @@ pub async fn prepare_self_report(
     if f.outcome.trim() == "not_attempted" {
         return Err(FieldError::new("outcome", "say how you are", "请填写健康状况").into());
     }
-    prepare(db, &actor, by, c, f, now).await
+    prepare(db, &actor, by, c, f, now, true).await
 }
 
 async fn replay(db: &Db, client_id: &str, check_id: i64) -> AppResult<Option<Recorded>> {
@@ -505,7 +522,8 @@ fn replayed(c: Check, check_id: i64, referral: Option<i64>) -> AppResult<Recorde
     })
 }
 
-/// Validate a record of check `c` (nothing written).
+/// Validate a record of check `c` (nothing written). `check_state`: refuse here a check
+/// recorded already or an ended order (else [`write_in`] does, in the batch).
 async fn prepare(
     db: &Db,
     actor: &Actor,
@@ -513,6 +531,7 @@ async fn prepare(
     c: Check,
     f: &Input,
     now: i64,
+    check_state: bool,
 ) -> AppResult<Ready> {
     let mut errs = Vec::new();
     let temp = parse_temp("temperature", &f.temperature)
@@ -573,17 +592,19 @@ async fn prepare(
             "这是以后日期的监测",
         )));
     }
-    if c.is_done() {
-        return Err(recorded_already());
-    }
-    let order_active = db
-        .scalar_opt::<String>(
-            "SELECT status FROM quarantine_orders WHERE id = $1",
-            args![c.order_id],
-        )
-        .await?;
-    if order_active.as_deref() != Some("active") {
-        return Err(order_ended());
+    if check_state {
+        if c.is_done() {
+            return Err(recorded_already());
+        }
+        let order_active = db
+            .scalar_opt::<String>(
+                "SELECT status FROM quarantine_orders WHERE id = $1",
+                args![c.order_id],
+            )
+            .await?;
+        if order_active.as_deref() != Some("active") {
+            return Err(order_ended());
+        }
     }
     let reason = if status == "not_attempted" {
         f.reason.trim().to_owned()
@@ -780,10 +801,11 @@ crate::from_row!(Task {
 });
 
 const TASK_SQL: &str = "SELECT t.id, t.kind, t.order_id, t.check_id, t.resident_id, t.path, \
-    t.created_ms, t.done_ms, t.done_by, t.note, COALESCE(p.name, '') AS name, \
-    COALESCE(h.address, '') AS address, c.household_id, c.temp_dc, c.symptoms, \
+    t.created_ms, t.done_ms, t.done_by, t.note, COALESCE(p.name, v.label, '') AS name, \
+    COALESCE(h.address, v.stay, '') AS address, c.household_id, c.temp_dc, c.symptoms, \
     COALESCE(p.phone, '') AS phone FROM quarantine_tasks t JOIN quarantine_checks c ON c.id = t.check_id \
-    LEFT JOIN residents p ON p.id = t.resident_id LEFT JOIN households h ON h.id = c.household_id";
+    LEFT JOIN residents p ON p.id = t.resident_id LEFT JOIN households h ON h.id = c.household_id \
+    LEFT JOIN quarantine_visitors v ON v.id = -t.resident_id";
 
 /// Open tasks in the reader's scope (under `path`), by walking order.
 pub async fn open_tasks(db: &Db, r: &Reader, path: &str, limit: i64) -> AppResult<Vec<Task>> {

@@ -2,7 +2,8 @@
 //! (a few dozen people) started over the last days, their checks in every state (done well,
 //! a fever referred, not attempted, missed, two missed in a row escalated, still to do), and
 //! the grid's households paired with the demo volunteer and the branch secretary, some
-//! contacted today.
+//! contacted today; a visitor referred at a checkpoint under a home order, another waiting in
+//! the referred queue.
 
 use super::checks::{self, Input};
 use super::orders::{self, NewOrder};
@@ -108,6 +109,22 @@ pub async fn create(db: &Db) -> Result<Option<usize>, AppError> {
                 None => checks::record(db, &by, &officer, c.id, &input, at).await?,
             };
         }
+    }
+    // A visitor referred at a checkpoint ordered into home quarantine (the other referrals
+    // wait in the queue).
+    let referred = super::referred::queue(db, &officer, now).await?;
+    if let Some(x) = referred.iter().rev().find(|x| x.who == "visitor") {
+        let f = NewOrder {
+            kind: "home".into(),
+            reason: "checkpoint".into(),
+            rule: "7+3".into(),
+            start: date_of(today),
+            ordered_by: "朝阳社区居委会".into(),
+            document: "零防控〔2026〕80号".into(),
+            client_id: format!("demo-visitor-{}", x.entry_id),
+            ..Default::default()
+        };
+        super::visitors::order(db, &by, &officer, x.entry_id, &f, now).await?;
     }
     checks::sweep(db, now).await?;
     let mut tx = db.begin().await?;

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod pairings;
 pub mod referred;
 pub mod retention;
+pub mod visitors;
 pub mod worklist;
 
 use std::collections::HashSet;

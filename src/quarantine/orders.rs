@@ -313,10 +313,13 @@ pub const COLS: &str = "o.id, o.resident_id, o.household_id, o.path, o.community
     o.reason, o.rule_code, o.rule_version, o.central_days, o.home_days, o.test_days, \
     o.checks_per_day, o.start_day, o.end_day, o.ordered_by, o.document, o.note, o.status, \
     o.end_reason, o.end_note, o.override_reason, o.ended_by, o.ended_ms, o.created_by, \
-    o.created_ms, COALESCE(p.name, '') AS name, COALESCE(h.address, '') AS address";
+    o.created_ms, COALESCE(p.name, v.label, '') AS name, COALESCE(h.address, v.stay, '') AS address";
 
+/// A visitor's order names the visitor by the negated id of their `quarantine_visitors` row
+/// (see `super::visitors`): lists show the masked label and where they stay.
 pub const FROM: &str = "quarantine_orders o LEFT JOIN residents p ON p.id = o.resident_id \
-    LEFT JOIN households h ON h.id = o.household_id";
+    LEFT JOIN households h ON h.id = o.household_id \
+    LEFT JOIN quarantine_visitors v ON v.id = -o.resident_id";
 
 impl Order {
     pub fn is_active(&self) -> bool {
@@ -455,7 +458,7 @@ crate::from_row!(Person {
 
 /// The order's terms from a form: the rule (its current version, or custom days), the kind,
 /// reason and start. Every problem at once.
-struct Terms {
+pub(super) struct Terms {
     kind: String,
     reason: String,
     rule_code: String,
@@ -617,8 +620,23 @@ async fn make(
     now: i64,
     skip_ordered: bool,
 ) -> AppResult<Made> {
-    // A replay: the first member's key was stored by the earlier request.
-    if let Some(key) = client_key(&f.client_id, people[0].id) {
+    if let Some(seen) = replayed(db, f, people[0].id).await? {
+        return Ok(seen);
+    }
+    let t = terms(db, f).await?;
+    let mut tx = db.begin().await?;
+    let ids = make_in(&mut tx, actor, &people, &t, f, now, skip_ordered).await?;
+    tx.commit().await?;
+    Ok(Made {
+        ids,
+        replayed: false,
+    })
+}
+
+/// The orders an earlier request with the same client id made (the first subject's key was
+/// stored by it), if any.
+async fn replayed(db: &Db, f: &NewOrder, first: i64) -> AppResult<Option<Made>> {
+    if let Some(key) = client_key(&f.client_id, first) {
         let prefix = &key[..key.rfind(':').unwrap_or(0) + 1];
         let seen: Vec<i64> = db
             .column(
@@ -627,18 +645,30 @@ async fn make(
             )
             .await?;
         if !seen.is_empty() {
-            return Ok(Made {
+            return Ok(Some(Made {
                 ids: seen,
                 replayed: true,
-            });
+            }));
         }
     }
-    let t = terms(db, f).await?;
+    Ok(None)
+}
+
+/// Insert the orders (with their history, today's checks and the audit) in `tx`; a subject
+/// under an active order already is skipped, and none made at all is a conflict.
+async fn make_in(
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    people: &[Person],
+    t: &Terms,
+    f: &NewOrder,
+    now: i64,
+    skip_ordered: bool,
+) -> AppResult<Vec<i64>> {
     let end = t.start + t.central + t.home - 1;
-    let mut tx = db.begin().await?;
     let mut ids = Vec::new();
     let mut already = Vec::new();
-    for p in &people {
+    for p in people {
         if let Some(o) = tx
             .scalar_opt::<i64>(
                 "SELECT id FROM quarantine_orders WHERE resident_id = $1 AND status = 'active'",
@@ -686,14 +716,20 @@ async fn make(
             args![id, end, actor.username.as_str(), now],
         )
         .await?;
-        super::checks::generate_for_order(&mut tx, id, day_of(now)).await?;
+        super::checks::generate_for_order(tx, id, day_of(now)).await?;
+        // A visitor's subject id is the negated id of their `quarantine_visitors` row.
+        let (subject_key, subject) = if p.id < 0 {
+            ("visitor", -p.id)
+        } else {
+            ("resident", p.id)
+        };
         audit::record(
-            &mut tx,
+            tx,
             actor,
             Event::new("quarantine_ordered", "quarantine_order", id)
                 .area(&p.path)
                 .detail(json!({
-                    "resident": p.id, "kind": t.kind, "reason": t.reason,
+                    subject_key: subject, "kind": t.kind, "reason": t.reason,
                     "rule": t.rule_code, "rule_version": t.rule_version,
                     "start": date_of(t.start), "end": date_of(end),
                     "ordered_by": f.ordered_by.trim(), "document": f.document.trim()
@@ -716,11 +752,36 @@ async fn make(
             )
         }));
     }
-    tx.commit().await?;
-    Ok(Made {
-        ids,
-        replayed: false,
-    })
+    Ok(ids)
+}
+
+/// Before a visitor's order (see `super::visitors`): the earlier request's orders when the
+/// client id was seen, else the order's terms checked.
+pub(super) async fn make_for_visitor(db: &Db, f: &NewOrder) -> AppResult<Result<Terms, Made>> {
+    if let Some(seen) = replayed(db, f, 0).await? {
+        return Ok(Err(seen));
+    }
+    Ok(Ok(terms(db, f).await?))
+}
+
+/// [`make_in`] for one visitor (see [`make_for_visitor`]).
+pub(super) async fn make_visitor_in(
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    subject: i64,
+    path: &str,
+    t: &Terms,
+    f: &NewOrder,
+    now: i64,
+) -> AppResult<i64> {
+    let p = Person {
+        id: subject,
+        household_id: subject,
+        path: path.to_owned(),
+        community_id: crate::registry::areas::community_id(path),
+    };
+    let ids = make_in(tx, actor, &[p], t, f, now, false).await?;
+    Ok(ids[0])
 }
 
 /// Extend or shorten an active order to a new last day, with a reason; the previous end is

@@ -36,7 +36,8 @@ pub struct Referred {
     pub health_code: String,
     pub temp_dc: Option<i64>,
     pub test_status: String,
-    /// The resident's order made at or after the referral (none yet: still to do).
+    /// The order that followed: a resident's made at or after the referral, a visitor's made
+    /// from it (`visitors::order`); none yet: still to do.
     pub order_id: Option<i64>,
 }
 
@@ -65,7 +66,7 @@ fn masked(r: Referral, order_id: Option<i64>) -> Referred {
 }
 
 /// Who reads the queue: officers who make orders, within their registry scope.
-fn scope_of(r: &Reader) -> AppResult<crate::scope::Scope> {
+pub(super) fn scope_of(r: &Reader) -> AppResult<crate::scope::Scope> {
     super::require_read(r)?;
     if !super::can_order(r) && !super::can_check(r) {
         return Err(AppError::Forbidden(crate::i18n::Msg::new(
@@ -81,6 +82,16 @@ pub async fn queue(db: &Db, r: &Reader, now: i64) -> AppResult<Vec<Referred>> {
     let scope = scope_of(r)?;
     let since = now - QUEUE_DAYS * super::DAY_MS;
     let list = referrals::referrals_to_quarantine(db, &scope, since, 500).await?;
+    let visitors: Vec<i64> = list
+        .iter()
+        .filter(|x| x.resident_id.is_none())
+        .map(|x| x.entry_id)
+        .collect();
+    let visitor_orders: std::collections::HashMap<i64, i64> =
+        super::visitors::orders_of_entries(db, &visitors)
+            .await?
+            .into_iter()
+            .collect();
     let mut out = Vec::with_capacity(list.len());
     for x in list {
         let order = match x.resident_id {
@@ -92,7 +103,7 @@ pub async fn queue(db: &Db, r: &Reader, now: i64) -> AppResult<Vec<Referred>> {
                 )
                 .await?
             }
-            None => None,
+            None => visitor_orders.get(&x.entry_id).copied(),
         };
         out.push(masked(x, order));
     }

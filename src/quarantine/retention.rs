@@ -1,5 +1,6 @@
 //! Retention of the health follow-up: 30 days after an order ends, its checks (temperatures,
-//! symptoms, notes), its referrals and escalations, its history and the order itself go —
+//! symptoms, notes), its referrals and escalations, its history, a visitor's name, document and
+//! phone (a visitor's order) and the order itself go —
 //! personal health data kept only while it serves the follow-up and a month after (a
 //! complaint, a late positive result). Contact logs and ended pairings go after 30 days; the
 //! self-report link's rate-limit log (hashed addresses) after a day.
@@ -40,6 +41,15 @@ pub fn kinds() -> Vec<Kind> {
                     count: "SELECT COUNT(*) FROM quarantine_changes WHERE order_id IN \
                             (SELECT id FROM quarantine_orders WHERE status = 'ended' AND ended_ms < $1)",
                     apply: "DELETE FROM quarantine_changes WHERE order_id IN \
+                            (SELECT id FROM quarantine_orders WHERE status = 'ended' AND ended_ms < $1)",
+                },
+                Step {
+                    en: "visitors (name, document, phone) of ended orders",
+                    zh: "已结束隔离的访客信息（姓名、证件、电话）",
+                    does: "delete",
+                    count: "SELECT COUNT(*) FROM quarantine_visitors WHERE order_id IN \
+                            (SELECT id FROM quarantine_orders WHERE status = 'ended' AND ended_ms < $1)",
+                    apply: "DELETE FROM quarantine_visitors WHERE order_id IN \
                             (SELECT id FROM quarantine_orders WHERE status = 'ended' AND ended_ms < $1)",
                 },
                 Step {

@@ -114,10 +114,11 @@ impl Raw {
 
 const ROW_SQL: &str = "SELECT c.id, c.order_id, c.resident_id, c.household_id, c.path, c.day, \
     c.slot, c.due_ms, c.late_ms, c.missed_ms, c.status, c.temp_dc, c.symptoms, c.note, c.reason, \
-    c.by_kind, c.by_login, c.done_ms, COALESCE(p.name, '') AS name, COALESCE(h.address, '') AS address, \
-    p.phone, o.start_day, o.end_day \
+    c.by_kind, c.by_login, c.done_ms, COALESCE(p.name, v.label, '') AS name, \
+    COALESCE(h.address, v.stay, '') AS address, p.phone, o.start_day, o.end_day \
     FROM quarantine_checks c JOIN quarantine_orders o ON o.id = c.order_id \
-    LEFT JOIN residents p ON p.id = c.resident_id LEFT JOIN households h ON h.id = c.household_id";
+    LEFT JOIN residents p ON p.id = c.resident_id LEFT JOIN households h ON h.id = c.household_id \
+    LEFT JOIN quarantine_visitors v ON v.id = -c.resident_id";
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Worklist {

@@ -165,6 +165,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/households/{id}/corrections"),
     ("POST", "/households/{id}/residents"),
     ("POST", "/residents/{id}/corrections"),
+    ("POST", "/followup/visitor-orders"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -262,6 +263,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/households/{id}/corrections") => post(crate::registry::api::fix_household),
         ("POST", "/households/{id}/residents") => post(crate::registry::api::new_resident),
         ("POST", "/residents/{id}/corrections") => post(crate::registry::api::fix_resident),
+        ("POST", "/followup/visitor-orders") => post(crate::quarantine::api::visitor_order),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

@@ -871,6 +871,28 @@ async fn walk_followup(
         assert_no_leak("POST /followup/referred-reveals", &r.body, t);
     }
     hit.push(("POST", "/followup/referred-reveals"));
+    for id in 1..=3 {
+        let b = serde_json::json!({"entry_id": id, "kind": "home", "rule": "7+3",
+            "start": wardline::quarantine::date_of(wardline::quarantine::day_of(wardline::db::now_ms())),
+            "ordered_by": "HQ", "client_id": format!("walk-v{id}")})
+        .to_string();
+        let r = crate::common::request(
+            addr,
+            "POST",
+            "/api/v1/followup/visitor-orders",
+            &headers,
+            Some(b.as_bytes()),
+        )
+        .await;
+        assert!(
+            matches!(r.status, 403 | 404),
+            "POST visitor-orders: {} {}",
+            r.status,
+            r.body
+        );
+        assert_no_leak("POST /followup/visitor-orders", &r.body, t);
+    }
+    hit.push(("POST", "/followup/visitor-orders"));
     hit
 }
 

@@ -67,6 +67,7 @@ mod checkpoints_pages;
 mod hq;
 mod mobilization_phone;
 mod quarantine;
+mod quarantine_visitors;
 mod registry_phone;
 mod supplies;
 mod supplies_api;

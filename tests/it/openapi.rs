@@ -318,6 +318,7 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "/followup/contacts" => serde_json::json!({"household_id": hid, "outcome": "well", "client_id": "api-l1"}).to_string(),
             "/followup/order-ends" => serde_json::json!({"order_id": quarantine_order(db, rid).await, "reason": "released", "override_reason": "the test's own"}).to_string(),
             "/followup/referred-reveals" => serde_json::json!({"entry_id": referred_entry(db, cp.id).await}).to_string(),
+            "/followup/visitor-orders" => serde_json::json!({"entry_id": referred_entry(db, cp.id).await, "kind": "home", "rule": "7+3", "start": wardline::quarantine::date_of(wardline::quarantine::day_of(now)), "ordered_by": "HQ", "client_id": "api-v1"}).to_string(),
             "/checkpoints/{id}/ops" => serde_json::json!({"op": "person", "client_id": "c1", "direction": "in",
                 "person": {"code": rcode}, "health_code": "green", "temperature": 36.5, "decision": "pass"}).to_string(),
             "/checkpoints/{id}/batch" => serde_json::json!({"op": "vehicle", "client_id": "c2", "direction": "out",

@@ -3,6 +3,8 @@
 //! household link's self-report (`public`). Views in `views`.
 
 pub mod public;
+pub mod referred;
+pub mod referred_views;
 pub mod staff;
 pub mod views;
 
@@ -28,6 +30,15 @@ pub fn routes() -> Router<AppState> {
         .route("/followup/orders/{id}/notice", get(notice_page))
         .route("/followup/orders/{id}/release", get(release_page))
         .route("/followup/pairings", get(pairings_page).post(pairings_post))
+        .route("/followup/referred", get(referred::queue_page))
+        .route(
+            "/followup/referred/{id}/reveal",
+            post(referred::reveal_post),
+        )
+        .route(
+            "/followup/orders/{id}/visitor",
+            post(referred::visitor_reveal_post),
+        )
         .route(
             "/h/{token}/health",
             get(public::health_page).post(public::health_post),

@@ -31,6 +31,8 @@ pub struct Done {
     pub q: String,
     pub resident: String,
     pub household: String,
+    /// A checkpoint referral (`/followup/referred`) to make the order from.
+    pub entry: String,
 }
 
 fn show(ctx: &Ctx, title: &str, r: AppResult<Markup>) -> Response {
@@ -105,18 +107,31 @@ pub struct CheckForm {
 }
 
 async fn check_context(db: &Db, c: &checks::Check) -> AppResult<(String, String)> {
-    let name = db
-        .scalar_opt::<String>(
-            "SELECT name FROM residents WHERE id = $1",
-            args![c.resident_id],
+    // A visitor's check (negated visitor id): the masked label and where they stay.
+    let (name_sql, address_sql, subject) = if c.resident_id < 0 {
+        (
+            "SELECT label FROM quarantine_visitors WHERE id = $1",
+            "SELECT stay FROM quarantine_visitors WHERE id = $1",
+            -c.resident_id,
         )
+    } else {
+        (
+            "SELECT name FROM residents WHERE id = $1",
+            "SELECT address FROM households WHERE id = $1",
+            c.resident_id,
+        )
+    };
+    let name = db
+        .scalar_opt::<String>(name_sql, args![subject])
         .await?
         .unwrap_or_default();
+    let household = if c.resident_id < 0 {
+        subject
+    } else {
+        c.household_id
+    };
     let address = db
-        .scalar_opt::<String>(
-            "SELECT address FROM households WHERE id = $1",
-            args![c.household_id],
-        )
+        .scalar_opt::<String>(address_sql, args![household])
         .await?
         .unwrap_or_default();
     Ok((name, address))
@@ -411,6 +426,7 @@ pub async fn release_page(State(db): State<Db>, ctx: Ctx, Id(id): Id) -> Respons
 pub struct OrderForm {
     pub resident: String,
     pub household: String,
+    pub entry: String,
     #[serde(flatten)]
     pub f: NewOrder,
 }
@@ -420,9 +436,30 @@ async fn target(
     ctx: &Ctx,
     resident: &str,
     household: &str,
+    entry: &str,
 ) -> AppResult<(String, (&'static str, i64))> {
     let scope: Scope = ctx.reader().registry_scope();
     let l = ctx.lang;
+    if let Ok(id) = entry.trim().parse::<i64>() {
+        let x = crate::checkpoints::referrals::referral(db, &scope, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let who = if x.resident_id.is_some() {
+            tr(l, "resident", "居民")
+        } else {
+            tr(l, "visitor", "访客")
+        };
+        return Ok((
+            format!(
+                "{} · {} · {} {}",
+                crate::privacy::mask_name(&x.name),
+                who,
+                tr(l, "referred at", "转介卡口"),
+                x.place
+            ),
+            ("entry", id),
+        ));
+    }
     if let Ok(id) = resident.trim().parse::<i64>() {
         let v = crate::registry::residents::resident(db, &scope, id).await?;
         return Ok((
@@ -452,7 +489,7 @@ pub async fn new_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<Done>) ->
     let l = ctx.lang;
     let run = async {
         q::require_order(ctx.reader())?;
-        if qs.resident.is_empty() && qs.household.is_empty() {
+        if qs.resident.is_empty() && qs.household.is_empty() && qs.entry.is_empty() {
             let hits = if qs.q.trim().is_empty() {
                 vec![]
             } else {
@@ -468,10 +505,15 @@ pub async fn new_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<Done>) ->
             };
             return Ok(views::pick(l, &qs.q, &hits));
         }
-        let (who, field) = target(&db, &ctx, &qs.resident, &qs.household).await?;
+        let (who, field) = target(&db, &ctx, &qs.resident, &qs.household, &qs.entry).await?;
         let rules = orders::rules(&db).await?;
         let f = NewOrder {
             kind: "home".into(),
+            reason: if qs.entry.is_empty() {
+                String::new()
+            } else {
+                "checkpoint".into()
+            },
             rule: rules.first().map(|r| r.code.clone()).unwrap_or_default(),
             ..Default::default()
         };
@@ -498,6 +540,13 @@ pub async fn new_post(State(db): State<Db>, CsrfForm(ctx, f): CsrfForm<OrderForm
             orders::create(db, &ctx.actor(), ctx.reader(), id, &f.f, now).await
         } else if let Ok(id) = f.household.trim().parse::<i64>() {
             orders::create_household(db, &ctx.actor(), ctx.reader(), id, &f.f, now).await
+        } else if let Ok(id) = f.entry.trim().parse::<i64>() {
+            crate::quarantine::visitors::order(db, &ctx.actor(), ctx.reader(), id, &f.f, now)
+                .await
+                .map(|o| orders::Made {
+                    ids: vec![o.order_id],
+                    replayed: o.replayed,
+                })
         } else {
             Err(AppError::NotFound)
         }
@@ -512,7 +561,7 @@ pub async fn new_post(State(db): State<Db>, CsrfForm(ctx, f): CsrfForm<OrderForm
         },
         |errs| async move {
             let run = async {
-                let (who, field) = target(db, ctx, &f.resident, &f.household).await?;
+                let (who, field) = target(db, ctx, &f.resident, &f.household, &f.entry).await?;
                 let rules = orders::rules(db).await?;
                 Ok(views::new_order(
                     l,

@@ -280,6 +280,7 @@ pub fn overview(
             a.btn href="/followup/today" #to-worklist { (t(l, "nav-worklist")) }
             @if can_order { a.btn.alt href="/followup/new" #new-order { (tr(l, "New order", "新增隔离")) } }
             a.btn.alt href={ "/followup/pairings?area=" (area_code) } #to-pairings { (tr(l, "Pairings", "分包联户")) }
+            a.btn.alt href="/followup/referred" #to-referred { (tr(l, "Referred by checkpoints", "卡口转隔离")) }
         }
         h2 { (tr(l, "Today", "今日")) " " (f.day) }
         div.cards #figures {
@@ -382,10 +383,17 @@ pub fn order(l: Lang, v: &OrderView) -> Markup {
                 @if l == Lang::Zh { "共 " (o.days()) " 天，第 " (o.day_number(v.today).min(o.days())) " 天" } @else { (o.days()) " days, day " (o.day_number(v.today).min(o.days())) } } }
             tr { th { (tr(l, "Ordered by", "决定人")) } td { (o.ordered_by) " " (o.document) } }
             tr { th { (tr(l, "Address", "地址")) } td { (o.address) } }
+            @if o.resident_id < 0 { tr { th { (tr(l, "Subject", "对象")) } td #order-visitor { (tr(l, "a visitor referred at a checkpoint (no registry record)", "卡口转介访客（无户籍登记）")) } } }
             @if !o.override_reason.is_empty() { tr { th { (tr(l, "Released early because", "提前解除理由")) } td { (o.override_reason) } } }
         } }
         div.actions {
             a.btn.alt href={ "/followup/orders/" (o.id) "/notice" } #print-notice { (tr(l, "Start notice", "告知书")) }
+            @if o.resident_id < 0 {
+                form.inline method="post" action={ "/followup/orders/" (o.id) "/visitor" } {
+                    (PreEscaped(csrf_field(v.csrf).0))
+                    button.alt type="submit" #reveal-visitor { (tr(l, "Visitor's details", "访客完整信息")) }
+                }
+            }
             @if !o.is_active() && o.end_reason.as_deref() == Some("released") {
                 a.btn.alt href={ "/followup/orders/" (o.id) "/release" } #print-release { (tr(l, "Release notice", "解除通知单")) }
             }

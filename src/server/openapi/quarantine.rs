@@ -201,6 +201,12 @@ pub(super) fn quarantine_paths() -> Value {
             "One referral's name, document number and phone whole (to call the person or make the order); audited",
             vec![lang_param()], "application/json",
             json!({"type": "object", "required": ["entry_id"], "properties": {"entry_id": {"type": "integer"}}}),
-            with_errors(ok("The referral whole", schema_ref("ReferredRevealed")), &[("403", "The role may not read the queue")]))
+            with_errors(ok("The referral whole", schema_ref("ReferredRevealed")), &[("403", "The role may not read the queue")])),
+        "/followup/visitor-orders": post_op("followupVisitorOrder",
+            "Order quarantine for the person of a checkpoint referral (entry_id from the referred queue): a visitor without a registry record gets an order under the checkpoint's area, their name, document and phone kept masked; a resident an ordinary order. The reason defaults to checkpoint; idempotent by client_id",
+            vec![lang_param()], "application/json",
+            body(json!({"entry_id": {"type": "integer"}}), &["entry_id"], "QuarantineOrderForm"),
+            with_errors(ok("The order made", json!({"type": "object", "required": ["order_id", "replayed"], "properties": {
+                "order_id": {"type": "integer"}, "visitor_id": {"type": ["integer", "null"]}, "replayed": {"type": "boolean"}}})), &refused))
     })
 }

@@ -692,6 +692,53 @@ async fn quarantine_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::D
     .await?;
     b.wait_text("#release-notice", "解除隔离").await?;
     b.screenshot("quarantine-release-notice-zh").await?;
+
+    // 5. A visitor referred to quarantine at a checkpoint of the grid: the officer opens the
+    //    referred queue (masked), makes the order; the order is the visitor's, masked.
+    common::exec(
+        db,
+        "INSERT INTO pass_entries (place_id, path, account_id, at_ms, direction, name, phone, \
+         doc_type, doc_number, to_place, health_code, test_status, suggestion, decision) \
+         VALUES (0, $1, 0, $2, 'in', '欧阳访客', '13900003333', 'id', '110101199001019999', \
+         '朝阳社区 5 栋', 'yellow', 'none', 'quarantine', 'quarantine')",
+        wardline::args![grid, now - 600_000],
+    )
+    .await;
+    let entry: i64 = db
+        .scalar("SELECT MAX(id) FROM pass_entries", wardline::args![])
+        .await
+        .map_err(|e| e.to_string())?;
+    b.goto(&format!("{base}/lang/en?next=/followup")).await?;
+    let to_referred = b.find("#to-referred").await?;
+    b.click(&to_referred).await?;
+    let row = b.wait_text(&format!("#e-{entry}"), "visitor").await?;
+    ensure!(
+        row.contains("欧**客") && !row.contains("欧阳访客"),
+        "{row:?}"
+    );
+    b.screenshot("quarantine-referred-queue").await?;
+    let make = b.find(&format!("#e-{entry} .make-order")).await?;
+    b.click(&make).await?;
+    b.wait_text("#order-target", "visitor").await?;
+    b.fill("#ordered-by", "朝阳社区居委会").await?;
+    let submit = b.find("#order-submit").await?;
+    b.click(&submit).await?;
+    b.wait_text(".notice", "Saved").await?;
+    b.wait_text("#order-visitor", "visitor referred at a checkpoint")
+        .await?;
+    b.screenshot("quarantine-visitor-order").await?;
+    let (reason, subject): (String, i64) = {
+        let row = db
+            .query_one(
+                "SELECT o.reason, o.resident_id FROM quarantine_orders o \
+                 JOIN quarantine_visitors v ON v.order_id = o.id WHERE v.entry_id = $1",
+                wardline::args![entry],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        (row.string(0), row.int(1))
+    };
+    ensure!(reason == "checkpoint" && subject < 0, "{reason} {subject}");
     Ok(())
 }
 

@@ -21,3 +21,4 @@ audit-kind-pass-entry = checkpoint referral
 audit-key-who = who it was
 audit-val-resident = resident
 audit-act-quarantine-task-call = called from a referral
+audit-act-quarantine-visitor-reveal = quarantined visitor's details revealed

@@ -21,3 +21,4 @@ audit-kind-pass-entry = 卡口转介记录
 audit-key-who = 对象
 audit-val-resident = 居民
 audit-act-quarantine-task-call = 从转介拨打电话
+audit-act-quarantine-visitor-reveal = 查看隔离访客完整信息
