@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies_counters",
         include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
+    (
+        22,
+        "notify",
+        include_str!("../../migrations/0022_notify.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -10,6 +10,7 @@
 pub mod autofill;
 pub mod branches;
 pub mod duty;
+pub mod notify;
 pub mod pages;
 pub mod retention;
 pub mod roster;

@@ -152,6 +152,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/hq/snapshots/{id}"),
     ("GET", "/followup/referred"),
     ("POST", "/followup/referred-reveals"),
+    ("GET", "/notifications"),
+    ("POST", "/notifications/read"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -236,6 +238,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/hq/snapshots/{id}") => get(crate::hq::reports::api::snapshot),
         ("GET", "/followup/referred") => get(crate::quarantine::api::referred),
         ("POST", "/followup/referred-reveals") => post(crate::quarantine::api::referred_reveal),
+        ("GET", "/notifications") => get(crate::notify::pages::api::mine),
+        ("POST", "/notifications/read") => post(crate::notify::pages::api::read),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }
