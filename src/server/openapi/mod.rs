@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 mod briefing;
 mod hq;
+mod notify;
 mod quarantine;
 mod supplies;
 mod vaccination;
@@ -572,6 +573,7 @@ pub fn document() -> Value {
             supplies::supplies_paths(),
             hq::hq_paths(),
             briefing::briefing_paths(),
+            notify::notify_paths(),
         ]),
         "components": {
             "securitySchemes": {
