@@ -23,7 +23,7 @@ pub fn china_day_start(ms: i64) -> i64 {
 
 pub fn is_quiet(ms: i64) -> bool {
     let h = china_hour(ms);
-    h >= QUIET_FROM_HOUR || h < QUIET_TO_HOUR
+    !(QUIET_TO_HOUR..QUIET_FROM_HOUR).contains(&h)
 }
 
 /// When a message held by quiet hours at `ms` may go: the next 07:00 China time.
