@@ -417,3 +417,74 @@ async fn the_api_shows_mine_and_marks_read_idempotently() {
         assert!(body.contains(r#""items":[]"#), "{body}");
     }
 }
+
+#[tokio::test]
+async fn the_pages_count_list_mark_read_and_show_officers_what_was_sent() {
+    use crate::common::{get_page, login, post_form};
+    const PW: &str = wardline::cli::DEMO_PASSWORD;
+    for t in backends().await {
+        let db = &t.db;
+        setup(db, true).await;
+        exec(db, "DELETE FROM notify_outbox", args![]).await;
+        let vol: i64 = db
+            .scalar(
+                "SELECT id FROM accounts WHERE username = 'demo-volunteer'",
+                args![],
+            )
+            .await
+            .unwrap();
+        let path: String = db
+            .scalar(
+                "SELECT path FROM areas WHERE code = '431102001001'",
+                args![],
+            )
+            .await
+            .unwrap();
+        let mut n = note("need_assigned", vol, "p1", "");
+        n.path = path;
+        notify::enqueue_now(db, &n, wardline::db::now_ms())
+            .await
+            .unwrap();
+        let addr = serve(db).await;
+        let v = login(addr, "demo-volunteer", PW).await;
+        let home = get_page(addr, "/", &v.cookie).await;
+        assert!(
+            home.body.contains("id=\"nav-unread\""),
+            "{}: the count in the header",
+            t.name
+        );
+        let page = get_page(addr, "/notifications", &v.cookie).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("需求 #7（food）已派给您。"),
+            "{}",
+            page.body
+        );
+        let r = post_form(
+            addr,
+            "/notifications/read",
+            &v.cookie,
+            &[("csrf", &v.csrf), ("id", "")],
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let home = get_page(addr, "/", &v.cookie).await;
+        assert!(!home.body.contains("id=\"nav-unread\""), "read: no count");
+        // Volunteers do not see what was sent to others; the community officer does, masked.
+        assert_eq!(
+            get_page(addr, "/notifications/sent", &v.cookie)
+                .await
+                .status,
+            403
+        );
+        let o = login(addr, "demo-community", PW).await;
+        let sent = get_page(addr, "/notifications/sent", &o.cookie).await;
+        assert_eq!(sent.status, 200);
+        assert!(
+            sent.body.contains("需求 #7（food）已派给您。"),
+            "{}",
+            sent.body
+        );
+        assert!(!sent.body.contains("demo-volunteer"), "recipient masked");
+    }
+}
