@@ -203,6 +203,7 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 anchor_file: Some(config.audit_anchor_file.clone()),
                 retention: Some(retention_policy(&config)?),
                 import_concurrency: config.import_concurrency,
+                notify: config.notify.clone(),
             };
             crate::server::serve_with(listener, db, bg)
                 .await

@@ -29,6 +29,58 @@ pub struct FileConfig {
     pub retention: Option<BTreeMap<String, u32>>,
     /// Imports that may run at once on a node (`WARDLINE_IMPORT_CONCURRENCY`).
     pub import_concurrency: Option<usize>,
+    /// Notifications (issue 19): `[notify]`.
+    pub notify: Option<NotifyFile>,
+}
+
+/// `[notify]`: `sender = "log" | "webhook"`, `webhook_url = "http://…"`, `webhook_secret`,
+/// `daily_cap`, `max_attempts`, `backoff_secs`, `interval_secs`. The URL and the secret may
+/// come from `WARDLINE_NOTIFY_WEBHOOK_URL` / `WARDLINE_NOTIFY_WEBHOOK_SECRET` instead (a
+/// secret is better kept out of a file); a URL set there chooses the webhook.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyFile {
+    pub sender: Option<String>,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
+    pub daily_cap: Option<i64>,
+    pub max_attempts: Option<i64>,
+    pub backoff_secs: Option<i64>,
+    pub interval_secs: Option<i64>,
+}
+
+impl NotifyFile {
+    /// The settings in force; an error names what is wrong (a webhook without a URL or a
+    /// secret, a URL that is not `http://`, an unknown sender).
+    pub fn settings(self) -> Result<crate::notify::send::Settings, String> {
+        use crate::notify::send::{parse_http_url, Sender, Settings};
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let url = env("WARDLINE_NOTIFY_WEBHOOK_URL").or(self.webhook_url);
+        let secret = env("WARDLINE_NOTIFY_WEBHOOK_SECRET").or(self.webhook_secret);
+        let kind = self
+            .sender
+            .unwrap_or_else(|| if url.is_some() { "webhook" } else { "log" }.into());
+        let d = Settings::default();
+        let sender = match kind.as_str() {
+            "log" => Sender::Log,
+            "webhook" => {
+                let url = url.ok_or("notify: the webhook sender needs webhook_url")?;
+                parse_http_url(&url).map_err(|e| format!("notify: {e}"))?;
+                let secret = secret.ok_or("notify: the webhook sender needs webhook_secret")?;
+                Sender::Webhook { url, secret }
+            }
+            other => return Err(format!("notify: unknown sender {other:?} (log or webhook)")),
+        };
+        Ok(Settings {
+            sender,
+            daily_cap: self.daily_cap.unwrap_or(d.daily_cap).max(0),
+            max_attempts: self.max_attempts.unwrap_or(d.max_attempts).max(1),
+            backoff_ms: self.backoff_secs.map_or(d.backoff_ms, |s| s.max(1) * 1000),
+            interval_ms: self
+                .interval_secs
+                .map_or(d.interval_ms, |s| s.max(1) * 1000),
+        })
+    }
 }
 
 impl FileConfig {
@@ -56,6 +108,8 @@ pub struct Config {
     pub retention: Vec<(String, u32)>,
     /// Imports that may run at once on a node; more are told to wait.
     pub import_concurrency: usize,
+    /// Notifications: the sender and its rules.
+    pub notify: crate::notify::send::Settings,
 }
 
 impl Config {
@@ -71,7 +125,16 @@ impl Config {
                 .or(file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
         );
+        let notify = match file.notify.unwrap_or_default().settings() {
+            Ok(s) => s,
+            Err(e) => {
+                // A wrong notification setting must not stop the response: log it, use the log.
+                eprintln!("warning: {e}; notifications go to the log");
+                crate::notify::send::Settings::default()
+            }
+        };
         Config {
+            notify,
             audit_key_file: file
                 .audit_key_file
                 .unwrap_or_else(|| crate::audit::anchor::default_key_path(&database_url)),

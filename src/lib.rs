@@ -18,6 +18,7 @@ pub mod hq;
 pub mod i18n;
 pub mod mobilization;
 pub mod needs;
+pub mod notify;
 pub mod privacy;
 pub mod quarantine;
 pub mod registry;

@@ -93,6 +93,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0020_quarantine_visitors.sql"),
     ),
     (
+        22,
+        "notify",
+        include_str!("../../migrations/0022_notify.sql"),
+    ),
+    (
         23,
         "api_replies",
         include_str!("../../migrations/0023_api_replies.sql"),

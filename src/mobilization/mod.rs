@@ -11,6 +11,7 @@ pub mod api;
 pub mod autofill;
 pub mod branches;
 pub mod duty;
+pub mod notify;
 pub mod pages;
 pub mod retention;
 pub mod roster;

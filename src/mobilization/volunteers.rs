@@ -275,6 +275,9 @@ pub(super) async fn transition(
             .detail(json!({"from": v.status, "to": to, "reason": reason, "by_officer": officer.is_some()})),
     )
     .await?;
+    if v.status == "applied" {
+        super::notify::decided(&mut tx, id, account_id, &v.path, to, now).await?;
+    }
     tx.commit().await?;
     if matches!(to, "suspended" | "withdrawn") {
         access::clear_token_cache();

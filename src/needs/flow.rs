@@ -402,6 +402,9 @@ pub async fn act(
         )
         .await?;
     }
+    if let (Action::Assign { .. }, Some((team, vol))) = (action, target) {
+        super::notify::assigned(&mut tx, &n, team, vol, n.version + 1, now).await?;
+    }
     tx.commit().await?;
     fetch(db, id).await
 }

@@ -16,6 +16,7 @@ pub mod figures;
 pub mod flow;
 pub mod household_watch;
 pub mod intake;
+pub mod notify;
 pub mod pages;
 pub mod retention;
 

@@ -14,6 +14,7 @@ pub mod checks;
 pub mod demo;
 pub mod figures;
 pub mod ingest;
+pub mod notify;
 pub mod orders;
 pub mod pages;
 pub mod pairings;

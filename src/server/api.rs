@@ -166,6 +166,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/households/{id}/residents"),
     ("POST", "/residents/{id}/corrections"),
     ("POST", "/followup/visitor-orders"),
+    ("GET", "/notifications"),
+    ("POST", "/notifications/read"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -264,6 +266,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/households/{id}/residents") => post(crate::registry::api::new_resident),
         ("POST", "/residents/{id}/corrections") => post(crate::registry::api::fix_resident),
         ("POST", "/followup/visitor-orders") => post(crate::quarantine::api::visitor_order),
+        ("GET", "/notifications") => get(crate::notify::pages::api::mine),
+        ("POST", "/notifications/read") => post(crate::notify::pages::api::read),
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

@@ -170,6 +170,13 @@ pub fn install_watchers() {
             Box::new(crate::vaccination::household_watch::Watcher),
         ]
     });
+    // The conditions notifications ask again at send time (issue 19).
+    crate::notify::recheck::install(|| {
+        vec![
+            Box::new(crate::needs::notify::Recheck),
+            Box::new(crate::mobilization::notify::Recheck),
+        ]
+    });
 }
 
 /// Install the parts other capabilities draw on the registry's pages (see
@@ -228,6 +235,7 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         .merge(crate::vaccination::pages::routes())
         .merge(crate::supplies::pages::routes())
         .merge(crate::hq::pages::routes())
+        .merge(crate::notify::pages::routes())
         // The import form, its jobs, the templates and the residents' export: inside the
         // headers layer like every page (they were merged after it once, and went out
         // cacheable and frameable).
@@ -276,6 +284,8 @@ pub struct Background {
     pub retention: Option<Vec<crate::audit::retention::Policy>>,
     /// Imports that may run at once on this node; more are told to wait.
     pub import_concurrency: usize,
+    /// Notifications: the sender and its rules (issue 19).
+    pub notify: crate::notify::send::Settings,
 }
 
 impl Default for Background {
@@ -284,6 +294,7 @@ impl Default for Background {
             anchor_file: None,
             retention: None,
             import_concurrency: crate::registry::jobs::DEFAULT_IMPORT_CONCURRENCY,
+            notify: Default::default(),
         }
     }
 }
@@ -349,6 +360,9 @@ pub async fn serve_with(
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
+    // Notifications (issue 19): the time-based events a minute, the sender loop.
+    tokio::spawn(notify_events(db.clone()));
+    tokio::spawn(crate::notify::send::run(db.clone(), bg.notify.clone()));
     // HQ reports lock at the daily cut-off (issue 18): a sweep a minute.
     tokio::spawn(crate::hq::reports::run_sweep(db.clone()));
     let jobs = std::sync::Arc::new(crate::registry::jobs::Jobs::new(bg.import_concurrency));
@@ -363,6 +377,26 @@ pub async fn serve_with(
         }
     }
     served
+}
+
+/// The time-based notifications, each enqueued once: a shift starting within the hour, a
+/// need of yours late, a quarantine check missed. A pass a minute.
+pub async fn notify_events(db: Db) {
+    loop {
+        let now = crate::db::now_ms();
+        if let Err(e) = scheduled_notifications(&db, now).await {
+            tracing::warn!("notification events sweep failed: {e}");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
+}
+
+/// One pass of [`notify_events`] at `now` (the tests call it with a time of their own).
+pub async fn scheduled_notifications(db: &Db, now: i64) -> crate::error::AppResult<u64> {
+    let mut n = crate::mobilization::notify::shifts_soon(db, now).await?;
+    n += crate::needs::notify::late(db, now).await?;
+    n += crate::quarantine::notify::missed(db, now).await?;
+    Ok(n)
 }
 
 /// Ctrl-C, or SIGTERM from a service manager: finish the requests in flight, then stop.

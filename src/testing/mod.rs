@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod household_watch;
 pub mod ingest;
 pub mod no_epidemic;
+pub mod notify;
 pub mod pages;
 pub mod results;
 pub mod retention;

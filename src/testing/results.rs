@@ -262,6 +262,8 @@ pub async fn record(
                     touched.insert(p.household_id);
                 }
                 report.retests_due += people.len();
+                let paths: Vec<&str> = people.iter().map(|p| p.path.as_str()).collect();
+                super::notify::pool_positive(&mut tx, round.id, tube, &paths, now).await?;
             }
             _ => {
                 // Invalid: the people this tube settles are sampled again (alone again if they

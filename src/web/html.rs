@@ -153,6 +153,8 @@ pub struct Chrome<'a> {
     pub can_import: bool,
     /// The user's role code ("" when signed out): decides the links in the header.
     pub role: &'a str,
+    /// Unread notifications of the signed-in user (a count in the header when not 0).
+    pub unread: i64,
 }
 
 /// One link of the navigation: (href, Fluent id of its label, element id).
@@ -289,12 +291,19 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                         a #lang-switch href={ "/lang/" (other.tag()) "?next=" (url_enc(c.here)) } lang=(other.tag()) {
                             (t(other, "lang-name"))
                         }
+                        @if c.user.is_some() && c.unread > 0 {
+                            a.unread #nav-unread href="/notifications" title=(t(l, "nav-notifications")) { "● " (c.unread) }
+                        }
                         @if let Some((name, role, _, _)) = c.user {
                             details.menu #nav-menu {
                                 summary #nav-me title=(role) { span.me { (name) } }
                                 div.menu-list {
                                     @for (href, id, el) in &more {
                                         a href=(href) id=(el) { (t(l, id)) }
+                                    }
+                                    a href="/notifications" #nav-notifications { (t(l, "nav-notifications")) }
+                                    @if matches!(c.role, "admin" | "hq" | "street" | "community") {
+                                        a href="/notifications/sent" #nav-notify-sent { (t(l, "nav-notify-sent")) }
                                     }
                                     a href="/account" #nav-account { (t(l, "nav-account")) }
                                     form method="post" action="/logout" {

@@ -105,6 +105,7 @@ impl Visitor {
             csrf: None,
             can_import: false,
             role: "",
+            unread: 0,
         }
     }
 }
@@ -131,6 +132,8 @@ pub struct Ctx {
     pub here: String,
     pub token: String,
     pub session: Session,
+    /// The user's unread notifications (the header shows the count).
+    pub unread: i64,
 }
 
 impl<S> FromRequestParts<S> for Ctx
@@ -142,13 +145,21 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let v = Visitor::from_request_parts(parts, state).await?;
         match v.session {
-            Some((token, s)) if s.verified => Ok(Ctx {
-                lang: v.lang,
-                ip: v.ip,
-                here: v.here,
-                token,
-                session: s,
-            }),
+            Some((token, s)) if s.verified => {
+                // One indexed count a page; a failure only hides the count.
+                let db = <Db as axum::extract::FromRef<S>>::from_ref(state);
+                let unread = crate::notify::unread(&db, s.reader.account_id)
+                    .await
+                    .unwrap_or(0);
+                Ok(Ctx {
+                    lang: v.lang,
+                    ip: v.ip,
+                    here: v.here,
+                    token,
+                    session: s,
+                    unread,
+                })
+            }
             Some(_) => Err(Redirect::to("/login/totp").into_response()),
             None => Err(Redirect::to(&format!("/login?next={}", url_enc(&v.here))).into_response()),
         }
@@ -178,6 +189,7 @@ impl Ctx {
             csrf: Some(&self.session.csrf),
             can_import: r.can_write_registry(),
             role: &r.role,
+            unread: self.unread,
         }
     }
 
@@ -259,6 +271,7 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         csrf: None,
         can_import: false,
         role: "",
+        unread: 0,
     };
     html_response(status, page(chrome.unwrap_or(&anon), &title, body))
 }

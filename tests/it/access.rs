@@ -384,6 +384,22 @@ async fn walk_other(
     hit.extend(walk_zones_vaccination_supplies(addr, &h, &grid, &community, rid, hid, t).await);
     hit.extend(walk_hq(addr, &h, &community, t).await);
     hit.extend(walk_field_writes(db, addr, &h, &grid, rid, hid, t).await);
+    // Notifications (issue 19): only the caller's own; others' message ids are ignored.
+    let (s, body) = get(addr, "/api/v1/notifications", &h).await;
+    assert_eq!(s, 200, "GET /api/v1/notifications: {body}");
+    assert_no_leak("GET /api/v1/notifications", &body, t);
+    hit.push(("GET", "/notifications"));
+    let r = crate::common::request(
+        addr,
+        "POST",
+        "/api/v1/notifications/read",
+        &[h[0], ("Content-Type", "application/json")],
+        Some(br#"{"ids": [1, 2, 3]}"#),
+    )
+    .await;
+    assert_eq!(r.status, 200, "POST /notifications/read: {}", r.body);
+    assert_no_leak("POST /api/v1/notifications/read", &r.body, t);
+    hit.push(("POST", "/notifications/read"));
     let mut all: Vec<(&str, &str)> = wardline::server::api::API_ROUTES.to_vec();
     all.sort();
     all.dedup();

@@ -56,6 +56,9 @@ const ROOMS: &[Room] = &[
     room("scope", FOUNDATION, &["db"]), // an account's area subtrees and their SQL condition
     // The audit log: every change is written through it.
     room("audit", AUDIT, &[]),
+    // Notifications (issue 19): the outbox every capability puts its events in, and the
+    // senders; knows no capability (their re-checks are installed by the server).
+    room("notify", AUDIT, &["audit"]),
     // Accounts, sessions, roles and areas of authority.
     room("access", ACCESS, &[]),
     // The web kit: AppState, Ctx, Auth, error pages, typed forms, markup helpers.

@@ -28,6 +28,7 @@ mod mobilization_rules;
 mod needs;
 mod needs_pages;
 mod needs_phone;
+mod notify;
 mod openapi;
 mod registry;
 mod registry_merge;

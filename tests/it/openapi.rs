@@ -327,6 +327,7 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "/vaccination/residents/{id}/doses" => serde_json::json!({"product": "adenovirus", "given_on": wardline::vaccination::ymd(wardline::vaccination::today()), "client_id": "vd1"}).to_string(),
             "/vaccination/residents/{id}/tickoffs" => serde_json::json!({"reason": "not_reached", "client_id": "vt1"}).to_string(),
             "/vaccination/residents/{id}/rides" => serde_json::json!({"site": "区人民医院", "on_day": wardline::vaccination::ymd(wardline::vaccination::today() + 1), "client_id": "vr1"}).to_string(),
+            "/notifications/read" => serde_json::json!({"all": true, "client_id": "n1"}).to_string(),
             other => panic!("a POST route without a test body: {other}"),
         };
         // Zones are declared by HQ (the administrator may not).

@@ -27,6 +27,7 @@ fn anon(lang: Lang, here: &str) -> Chrome<'_> {
         csrf: None,
         can_import: false,
         role: "",
+        unread: 0,
     }
 }
 

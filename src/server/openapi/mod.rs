@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 mod briefing;
 mod field;
 mod hq;
+mod notify;
 mod quarantine;
 mod supplies;
 mod vaccination;
@@ -574,6 +575,7 @@ pub fn document() -> Value {
             hq::hq_paths(),
             briefing::briefing_paths(),
             field::field_paths(),
+            notify::notify_paths(),
         ]),
         "components": {
             "securitySchemes": {

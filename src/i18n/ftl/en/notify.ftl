@@ -1,0 +1,46 @@
+# Notifications (issue 19).
+
+nav-notifications = Notifications
+nav-notify-sent = Sent notifications
+notify-title = Notifications
+notify-unread = { $n } unread
+notify-none = No notifications.
+notify-mark-all = Mark all read
+notify-mark = Mark read
+notify-new = new
+notify-urgent = urgent
+notify-open = Open
+notify-sent-title = Notifications sent
+notify-sent-note = What was sent to whom about your area. Texts hold no residents' personal data; names of recipients are masked.
+notify-col-to = To
+notify-col-what = Message
+notify-col-state = State
+notify-col-when = Written
+notify-state-queued = queued
+notify-state-sent = sent
+notify-state-failed = failed after retries
+notify-state-skipped = skipped
+notify-all-states = all
+notify-filter = Show
+notify-attempts = tries: { $n }
+notify-reason-daily_cap = over the daily cap
+notify-reason-done = no longer needed
+notify-reason-reassigned = given to someone else
+notify-reason-cancelled = cancelled
+notify-reason-started = already under way
+notify-more = Older
+notify-kind-need_assigned = need assigned
+notify-kind-need_late = need late
+notify-kind-shift_soon = shift soon
+notify-kind-check_missed = check missed
+notify-kind-pool_positive = positive pool
+notify-kind-application_decided = application decided
+
+notify-need-assigned = Need #{ $id } ({ $category }) has been given to you.
+notify-need-late = Need #{ $id } ({ $category }) given to you is late: please make contact or close it.
+notify-shift-soon = Your shift ({ $post }) starts at { $time }.
+notify-check-missed = A health check was missed today in { $area } (order #{ $order }).
+notify-pool-positive = A positive pool in your grid { $area } (round #{ $round }, pool { $tube }): follow up now.
+notify-application-decided = Your volunteer application: { $decision }.
+notify-decision-approved = approved
+notify-decision-rejected = not accepted

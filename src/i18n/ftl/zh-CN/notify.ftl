@@ -1,0 +1,46 @@
+# 通知（issue 19）。
+
+nav-notifications = 通知
+nav-notify-sent = 已发通知
+notify-title = 通知
+notify-unread = { $n } 条未读
+notify-none = 暂无通知。
+notify-mark-all = 全部标为已读
+notify-mark = 标为已读
+notify-new = 新
+notify-urgent = 紧急
+notify-open = 查看
+notify-sent-title = 已发送的通知
+notify-sent-note = 本辖区发给了谁、发了什么。通知内容不含居民个人信息；收件人姓名已脱敏。
+notify-col-to = 收件人
+notify-col-what = 内容
+notify-col-state = 状态
+notify-col-when = 生成时间
+notify-state-queued = 待发送
+notify-state-sent = 已发送
+notify-state-failed = 重试后失败
+notify-state-skipped = 未发送
+notify-all-states = 全部
+notify-filter = 显示
+notify-attempts = 尝试：{ $n } 次
+notify-reason-daily_cap = 超过每日上限
+notify-reason-done = 已无需提醒
+notify-reason-reassigned = 已交给他人
+notify-reason-cancelled = 已取消
+notify-reason-started = 已在进行
+notify-more = 更早
+notify-kind-need_assigned = 需求派给您
+notify-kind-need_late = 需求超时
+notify-kind-shift_soon = 班次将开始
+notify-kind-check_missed = 漏报健康监测
+notify-kind-pool_positive = 混管阳性
+notify-kind-application_decided = 报名审核结果
+
+notify-need-assigned = 需求 #{ $id }（{ $category }）已派给您。
+notify-need-late = 派给您的需求 #{ $id }（{ $category }）已超时，请尽快联系或办结。
+notify-shift-soon = 您的班次（{ $post }）将于 { $time } 开始。
+notify-check-missed = { $area } 今天有一次健康监测漏报（隔离单 #{ $order }）。
+notify-pool-positive = 您的网格 { $area } 出现混管阳性（轮次 #{ $round }，管 { $tube }），请立即跟进。
+notify-application-decided = 您的志愿者报名：{ $decision }。
+notify-decision-approved = 已通过
+notify-decision-rejected = 未通过
