@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies_counters",
         include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
+    (
+        21,
+        "vaccination_area_tallies",
+        include_str!("../../migrations/0021_vaccination_area_tallies.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
