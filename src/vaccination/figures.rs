@@ -148,6 +148,7 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
     let targets = catalogue::targets(db).await?;
     let year = year_of(today);
     let counted = Some(super::tallies::ensure_counted(db).await?);
+    super::tallies::catch_up(db, &area.path).await?;
     let kids = if area.level < LEVEL_COMMUNITY {
         db.query_as::<Kid>(
             "SELECT code, name, path FROM areas WHERE parent_id = $1 ORDER BY code",

@@ -274,6 +274,65 @@ pub async fn ensure_counted(db: &Db) -> DbResult<i64> {
     Ok(now)
 }
 
+struct PathN {
+    path: String,
+    n: i64,
+}
+crate::from_row!(PathN { path, n });
+
+/// Catch the population under `path` up with the registry's own per-community counts
+/// (`community_counts`, kept by every registry write). The registry import writes new
+/// households and residents without the household watchers (its residents are new: no dose,
+/// no status to move), so after one the totals differ and the communities that differ are
+/// recounted here, on the next read of coverage over them. Otherwise this costs one sum of
+/// the area's community rows and one of its own tally rows.
+pub async fn catch_up(db: &Db, path: &str) -> DbResult<()> {
+    let base = crate::registry::areas::community_path(path);
+    let registry = db
+        .scalar::<Option<i64>>(
+            "SELECT CAST(SUM(residents) AS BIGINT) FROM community_counts WHERE path >= $1 AND path < $2",
+            args![base, path_end(base)],
+        )
+        .await?
+        .unwrap_or(0);
+    let kept = db
+        .scalar::<Option<i64>>(
+            "SELECT CAST(SUM(n_pop) AS BIGINT) FROM vax_area_tallies WHERE path = $1",
+            args![base],
+        )
+        .await?
+        .unwrap_or(0);
+    if registry == kept {
+        return Ok(());
+    }
+    let counted: HashMap<String, i64> = db
+        .query_as::<PathN>(
+            "SELECT path, CAST(SUM(n_pop) AS BIGINT) AS n FROM vax_area_tallies \
+             WHERE path >= $1 AND path < $2 AND length(path) = 12 GROUP BY path",
+            args![base, path_end(base)],
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r.path, r.n))
+        .collect();
+    let stale: Vec<String> = db
+        .query_as::<PathN>(
+            "SELECT path, residents AS n FROM community_counts WHERE path >= $1 AND path < $2",
+            args![base, path_end(base)],
+        )
+        .await?
+        .into_iter()
+        .filter(|c| counted.get(&c.path).copied().unwrap_or(0) != c.n)
+        .map(|c| c.path)
+        .collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    recount_communities(&mut tx, &stale).await?;
+    tx.commit().await
+}
+
 /// Recount the communities of these household paths' (after registry changes), once counting
 /// has begun.
 pub async fn recount_communities(tx: &mut Tx, communities: &[String]) -> DbResult<()> {

@@ -939,3 +939,60 @@ async fn area_tallies_equal_a_recount_at_every_level() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_registry_import_is_counted_in_the_coverage() {
+    use crate::import::card;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let city = vax::area_in_scope(db, &fx.hq, "431102").await.unwrap();
+        let c1 = vax::area_in_scope(db, &fx.c1, C1).await.unwrap();
+        let f0 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        let c0 = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        // Two people born in 1950 arrive by the registry's import (no household watcher).
+        let mut body = format!("{}\n", wardline::registry::import::template_header());
+        for (name, doc, rel) in [
+            ("赵一", card("43110219500101931"), "户主"),
+            ("钱二", card("43110219500202942"), "配偶"),
+        ] {
+            body.push_str(&format!(
+                "{C1},第九网格,9栋,HV1,东岳宫社区9栋101,自住,{name},,{doc},,,,{rel},,,,\n"
+            ));
+        }
+        let everywhere = wardline::scope::Scope {
+            roots: vec![String::new()],
+        };
+        let rep = wardline::registry::import::import_file(
+            db,
+            &wardline::audit::Actor::cli(),
+            &everywhere,
+            "arrivals.csv",
+            body.as_bytes(),
+            false,
+            &|_| {},
+        )
+        .await
+        .unwrap();
+        assert!(rep.errors.is_empty(), "{}: {:?}", t.name, rep.errors);
+        let band =
+            |f: &figures::Figures, b: &str| f.bands.iter().find(|x| x.band == b).unwrap().clone();
+        // The community's read catches it up; the district's sees it too.
+        let c1_after = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        assert_eq!(
+            band(&c1_after, "adults").population,
+            band(&c0, "adults").population + 2,
+            "{}",
+            t.name
+        );
+        let f1 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        assert_eq!(
+            band(&f1, "adults").population,
+            band(&f0, "adults").population + 2,
+            "{}",
+            t.name
+        );
+        assert_tallies(db).await;
+    }
+}
