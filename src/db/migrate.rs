@@ -93,6 +93,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0020_quarantine_visitors.sql"),
     ),
     (
+        21,
+        "vaccination_area_tallies",
+        include_str!("../../migrations/0021_vaccination_area_tallies.sql"),
+    ),
+    (
         22,
         "notify",
         include_str!("../../migrations/0022_notify.sql"),

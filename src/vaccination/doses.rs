@@ -290,21 +290,25 @@ pub struct StatusRow {
 /// A status change of one resident: tallies move from `old` to `new`.
 pub struct Change {
     pub resident_id: i64,
-    pub old: Option<(i64, i64, String)>,
+    pub old: Option<Stored>,
     pub new: Option<StatusRow>,
 }
 
-struct StoredRow {
-    resident_id: i64,
-    community_id: i64,
-    birth_year: i64,
-    status: String,
+/// A status as stored, as far as the tallies count it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub resident_id: i64,
+    pub path: String,
+    pub birth_year: i64,
+    pub status: String,
+    pub dropout_on: Option<String>,
 }
-crate::from_row!(StoredRow {
+crate::from_row!(Stored {
     resident_id,
-    community_id,
+    path,
     birth_year,
-    status
+    status,
+    dropout_on
 });
 
 /// A dose's number, product and date.
@@ -332,25 +336,25 @@ async fn dose_keys(tx: &mut Tx, resident: i64) -> DbResult<Vec<(i64, String, Str
         .collect())
 }
 
-/// The stored status of residents: (community, birth year, status) by resident.
-pub async fn stored_in(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, (i64, i64, String)>> {
+/// The stored status of residents, by resident.
+pub async fn stored_in(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, Stored>> {
     stored(tx, ids).await
 }
 
-async fn stored(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, (i64, i64, String)>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
+async fn stored(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, Stored>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(5000) {
         let rows = tx
-            .query_as::<StoredRow>(
+            .query_as::<Stored>(
                 &format!(
-                    "SELECT resident_id, community_id, birth_year, status FROM vax_status WHERE resident_id IN ({})",
+                    "SELECT resident_id, path, birth_year, status, dropout_on FROM vax_status WHERE resident_id IN ({})",
                     crate::db::placeholders(1, chunk.len())
                 ),
                 chunk.iter().map(|i| Value::from(*i)).collect(),
             )
             .await?;
         for r in rows {
-            out.insert(r.resident_id, (r.community_id, r.birth_year, r.status));
+            out.insert(r.resident_id, r);
         }
     }
     Ok(out)
@@ -358,23 +362,28 @@ async fn stored(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, (i64, i64, St
 
 /// Write status changes and move the tallies, inside the caller's transaction.
 pub async fn apply(tx: &mut Tx, changes: Vec<Change>, now: i64) -> DbResult<()> {
-    let mut delta: HashMap<(i64, i64, String), (i64, String)> = HashMap::new();
+    let mut delta = super::tallies::Delta::default();
     let mut upserts = Vec::new();
     let mut deletes = Vec::new();
     for c in changes {
-        if let Some((cid, year, st)) = &c.old {
-            delta
-                .entry((*cid, *year, st.clone()))
-                .or_insert((0, String::new()))
-                .0 -= 1;
+        if let Some(o) = &c.old {
+            delta.status(
+                &o.path,
+                o.birth_year,
+                &o.status,
+                o.dropout_on.as_deref(),
+                -1,
+            );
         }
         match c.new {
             Some(s) => {
-                let e = delta
-                    .entry((s.community_id, s.birth_year, s.d.status.to_owned()))
-                    .or_insert((0, String::new()));
-                e.0 += 1;
-                e.1 = crate::registry::areas::community_path(&s.path).to_owned();
+                delta.status(
+                    &s.path,
+                    s.birth_year,
+                    s.d.status,
+                    s.d.dropout_on.as_deref(),
+                    1,
+                );
                 upserts.extend([
                     Value::from(s.resident_id),
                     Value::from(s.community_id),
@@ -420,35 +429,7 @@ pub async fn apply(tx: &mut Tx, changes: Vec<Change>, now: i64) -> DbResult<()> 
         )
         .await?;
     }
-    let mut tallies = Vec::new();
-    for ((cid, year, st), (n, path)) in delta {
-        if n == 0 {
-            continue;
-        }
-        let path = if path.is_empty() {
-            cid.to_string()
-        } else {
-            path
-        };
-        tallies.extend([
-            Value::from(cid),
-            Value::from(path),
-            Value::from(year),
-            Value::from(st),
-            Value::from(n),
-        ]);
-    }
-    if !tallies.is_empty() {
-        tx.bulk_insert(
-            "vax_tallies",
-            &["community_id", "path", "birth_year", "status", "n"],
-            tallies,
-            Some(
-                "ON CONFLICT (community_id, birth_year, status) DO UPDATE SET n = vax_tallies.n + excluded.n",
-            ),
-        )
-        .await?;
-    }
+    delta.write(tx).await?;
     Ok(())
 }
 
@@ -736,44 +717,12 @@ pub async fn status(db: &Db, r: &Reader, resident: i64, today: i64) -> AppResult
     })
 }
 
-struct TallyRow {
-    community_id: i64,
-    birth_year: i64,
-    status: String,
-    n: i64,
-}
-crate::from_row!(TallyRow {
-    community_id,
-    birth_year,
-    status,
-    n
-});
-
-/// The tallies as stored, and as recounted from the status rows: (community, birth year,
-/// status, n), sorted, zero rows left out. Equal unless something wrote around the engine.
+/// The tallies as stored, and as recounted from the status rows and the registry (see
+/// [`super::tallies::kept_and_recounted`]). Equal unless something wrote around the engine.
 pub async fn tallies_and_recount(
     db: &Db,
-) -> DbResult<(Vec<(i64, i64, String, i64)>, Vec<(i64, i64, String, i64)>)> {
-    let read = |rows: Vec<TallyRow>| {
-        rows.into_iter()
-            .map(|r| (r.community_id, r.birth_year, r.status, r.n))
-            .collect::<Vec<_>>()
-    };
-    let kept = read(
-        db.query_as(
-            "SELECT community_id, birth_year, status, n FROM vax_tallies WHERE n <> 0 ORDER BY 1, 2, 3",
-            vec![],
-        )
-        .await?,
-    );
-    let counted = read(
-        db.query_as(
-            "SELECT community_id, birth_year, status, COUNT(*) AS n FROM vax_status GROUP BY community_id, birth_year, status ORDER BY 1, 2, 3",
-            vec![],
-        )
-        .await?,
-    );
-    Ok((kept, counted))
+) -> DbResult<(super::tallies::Kept, super::tallies::Kept)> {
+    super::tallies::kept_and_recounted(db).await
 }
 
 /// Rebuild the status rows under `path` from the doses and the registry (a resident who moved

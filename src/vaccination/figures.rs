@@ -2,10 +2,12 @@
 //! the full course and the booster, against the targets; people ticked off by reason;
 //! deferrals due for a recheck; dropouts (a course begun and not completed in its window).
 //!
-//! Coverage of a community or anything above it is read from the tallies (a SUM over a path
-//! range of community rows, a few hundred for a district); a grid or a building is counted
-//! from its own rows. The denominators, residents by birth year, are recounted from the
-//! registry ([`count_population`]) after an import, on an officer's request, or when missing.
+//! Coverage of any area — a building, a grid, a community, a district, the city — is read from
+//! its own rows of the per-area tallies (`tallies`: about a hundred birth-year rows, one index
+//! range, whatever the area's size), and each child's the same way; the dropouts likewise.
+//! The denominators, residents by birth year, are kept by the registry's changes once counted
+//! (the whole registry on the first read), and recounted ([`count_population`]) on an
+//! officer's request.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +17,7 @@ use super::catalogue::{self, Target};
 use super::{year_of, BANDS};
 use crate::access::Reader;
 use crate::args;
-use crate::db::{path_end, Db, Value};
+use crate::db::{path_end, Db};
 use crate::error::AppResult;
 use crate::registry::areas::Area;
 
@@ -27,10 +29,6 @@ pub struct ByYear {
 }
 
 impl ByYear {
-    fn add(&mut self, year: i64, slot: usize, n: i64) {
-        self.years.entry(year).or_default()[slot] += n;
-    }
-
     /// Coverage of each age band in `this_year`.
     pub fn bands(&self, this_year: i64, targets: &[Target]) -> Vec<Band> {
         BANDS
@@ -125,60 +123,32 @@ pub struct Figures {
     pub deferrals_due: i64,
     /// Courses begun and not completed within their window.
     pub dropout: i64,
-    /// When the population was last counted (None: counted just now, or a grid counted live).
+    /// When the population was last counted whole or in part (the registry's changes keep it
+    /// between counts).
     pub population_counted_ms: Option<i64>,
     pub children: Vec<ChildFigures>,
 }
 
 const LEVEL_COMMUNITY: i64 = 5;
 
-/// Recount the residents by community and birth year under `path` (a community or above).
-pub async fn count_population(db: &Db, path: &str, now: i64) -> AppResult<usize> {
-    let rows = db
-        .query_as::<Pop>(
-            "SELECT h.community_id, COALESCE(CAST(substr(r.birth_date, 1, 4) AS BIGINT), 0) AS birth_year, COUNT(*) AS n \
-             FROM residents r JOIN households h ON h.id = r.household_id \
-             WHERE h.path >= $1 AND h.path < $2 GROUP BY 1, 2",
-            args![path, path_end(path)],
-        )
-        .await?;
+/// Recount the residents by birth year of every area under `path` (a community or above; ''
+/// for the whole registry) from the registry, and correct the tallies above it.
+pub async fn count_population(db: &Db, path: &str, now: i64) -> AppResult<()> {
     let mut tx = db.begin().await?;
-    tx.execute(
-        "DELETE FROM vax_population WHERE path >= $1 AND path < $2",
-        args![path, path_end(path)],
-    )
-    .await?;
-    let mut vals = Vec::with_capacity(rows.len() * 5);
-    for r in &rows {
-        let cid = r.community_id;
-        vals.extend([
-            Value::from(cid),
-            Value::from(cid.to_string()),
-            Value::from(r.birth_year),
-            Value::from(r.n),
-            Value::from(now),
-        ]);
-    }
-    tx.bulk_insert(
-        "vax_population",
-        &["community_id", "path", "birth_year", "n", "counted_ms"],
-        vals,
-        Some("ON CONFLICT (community_id, birth_year) DO UPDATE SET n = excluded.n, counted_ms = excluded.counted_ms"),
-    )
-    .await?;
+    super::tallies::count_population(&mut tx, path, now).await?;
     tx.commit().await?;
-    Ok(rows.len())
+    Ok(())
 }
 
-/// The figures of an area in the reader's scope on `today`.
+/// The figures of an area in the reader's scope on `today`. Coverage is read from the area's
+/// own tally rows (one index range, whatever the area's size), its children's likewise.
 pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<Figures> {
     super::require_read(r)?;
     let (from, to) = (area.path.clone(), path_end(&area.path));
     let targets = catalogue::targets(db).await?;
     let year = year_of(today);
-    let mut by = ByYear::default();
-    let mut per_community: BTreeMap<String, ByYear> = BTreeMap::new();
-    let mut counted = None;
+    let counted = Some(super::tallies::ensure_counted(db).await?);
+    super::tallies::catch_up(db, &area.path).await?;
     let kids = if area.level < LEVEL_COMMUNITY {
         db.query_as::<Kid>(
             "SELECT code, name, path FROM areas WHERE parent_id = $1 ORDER BY code",
@@ -188,114 +158,22 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
     } else {
         Vec::new()
     };
-    if area.level >= 6 {
-        // A grid or a building: counted from its own rows.
-        for row in db
-            .query_as::<Row4>(
-                "SELECT '' AS path, COALESCE(CAST(substr(r.birth_date, 1, 4) AS BIGINT), 0) AS birth_year, '' AS status, COUNT(*) AS n \
-                 FROM residents r JOIN households h ON h.id = r.household_id \
-                 WHERE h.path >= $1 AND h.path < $2 GROUP BY 2",
-                args![from.as_str(), to.as_str()],
-            )
-            .await?
-        {
-            by.add(row.birth_year, 0, row.n);
-        }
-        for row in db
-            .query_as::<Row4>(
-                "SELECT '' AS path, birth_year, status, COUNT(*) AS n FROM vax_status WHERE path >= $1 AND path < $2 GROUP BY 2, 3",
-                args![from.as_str(), to.as_str()],
-            )
-            .await?
-        {
-            by.add(row.birth_year, slot(&row.status), row.n);
-        }
-    } else {
-        let scope_path = area.path.clone();
-        let has = db
-            .scalar::<Option<i64>>(
-                "SELECT MIN(counted_ms) FROM vax_population WHERE path >= $1 AND path < $2",
-                args![scope_path.as_str(), path_end(&scope_path)],
-            )
-            .await?;
-        if has.is_none() {
-            // Counting begins with the whole registry, so that the registry's changes keep
-            // every community's count from then on (`household_watch`); an area that has no
-            // count yet while others do is counted on its own.
-            let begun = db
-                .query_opt("SELECT 1 AS one FROM vax_population LIMIT 1", vec![])
-                .await?
-                .is_some();
-            let what = if begun { scope_path.as_str() } else { "" };
-            count_population(db, what, crate::db::now_ms()).await?;
-        } else {
-            counted = has;
-        }
-        // Summed in the database by child area and age class, so that a city reads a few
-        // hundred rows, not every community's birth years.
-        let class = age_class_sql(year);
-        let len = key_len(&kids);
-        for row in db
-            .query_as::<Row4>(
-                &format!(
-                    "SELECT substr(path, 1, {len}) AS path, {class} AS birth_year, '' AS status, \
-                     CAST(SUM(n) AS BIGINT) AS n FROM vax_population WHERE path >= $1 AND path < $2 \
-                     GROUP BY 1, 2"
-                ),
-                args![from.as_str(), to.as_str()],
-            )
-            .await?
-        {
-            per_community
-                .entry(row.path)
-                .or_default()
-                .add(row.birth_year, 0, row.n);
-        }
-        for row in db
-            .query_as::<Row4>(
-                &format!(
-                    "SELECT substr(path, 1, {len}) AS path, {class} AS birth_year, status, \
-                     CAST(SUM(n) AS BIGINT) AS n FROM vax_tallies WHERE path >= $1 AND path < $2 \
-                     AND n <> 0 GROUP BY 1, 2, 3"
-                ),
-                args![from.as_str(), to.as_str()],
-            )
-            .await?
-        {
-            per_community.entry(row.path).or_default().add(
-                row.birth_year,
-                slot(&row.status),
-                row.n,
-            );
-        }
-        for c in per_community.values() {
-            for (y, v) in &c.years {
-                for (i, n) in v.iter().enumerate() {
-                    by.add(*y, i, *n);
-                }
-            }
-        }
-    }
-    let mut children = Vec::new();
-    if area.level < LEVEL_COMMUNITY {
-        for k in kids {
-            let kp = k.path.as_str();
-            let mut cb = ByYear::default();
-            for (p, c) in per_community.range(kp.to_owned()..path_end(kp)) {
-                debug_assert!(p.starts_with(kp));
-                for (y, v) in &c.years {
-                    for (i, n) in v.iter().enumerate() {
-                        cb.add(*y, i, *n);
-                    }
-                }
-            }
-            children.push(ChildFigures {
-                code: k.code.clone(),
-                name: k.name.clone(),
-                bands: cb.bands(year, &targets),
-            });
-        }
-    }
+    let mut paths: Vec<&str> = vec![area.path.as_str()];
+    paths.extend(kids.iter().map(|k| k.path.as_str()));
+    let mut tallies = super::tallies::of_paths(db, &paths).await?;
+    let by = tallies.remove(&area.path).unwrap_or_default();
+    let children = kids
+        .iter()
+        .map(|k| ChildFigures {
+            code: k.code.clone(),
+            name: k.name.clone(),
+            bands: tallies
+                .get(&k.path)
+                .cloned()
+                .unwrap_or_default()
+                .bands(year, &targets),
+        })
+        .collect();
     let today_s = super::ymd(today);
     let reasons = db
         .query_as::<ReasonN>(
@@ -320,12 +198,7 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
             args![from.as_str(), to.as_str(), today_s.as_str()],
         )
         .await?;
-    let dropout = db
-        .scalar::<i64>(
-            "SELECT COUNT(*) FROM vax_status WHERE path >= $1 AND path < $2 AND status = 'partial' AND dropout_on < $3",
-            args![from.as_str(), to.as_str(), today_s.as_str()],
-        )
-        .await?;
+    let dropout = super::tallies::dropout(db, &area.path, &today_s).await?;
     Ok(Figures {
         area: area.code.clone(),
         name: area.name.clone(),
@@ -339,61 +212,6 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
     })
 }
 
-/// The length of the path prefix rows are summed by: the child areas' (all of one level, so
-/// one length), else the community's.
-fn key_len(kids: &[Kid]) -> usize {
-    match kids.first() {
-        Some(k) if kids.iter().all(|x| x.path.len() == k.path.len()) => k.path.len(),
-        _ => 12,
-    }
-}
-
-/// SQL mapping `birth_year` to one birth year per age class of `this_year` — the classes the
-/// bands' edges cut ages into (under 18, 18–59, 60–69, 70–79, 80–200) — so that rows summed by
-/// it fall in the same bands as their birth years would; unknown or impossible ages map to 0.
-fn age_class_sql(this_year: i64) -> String {
-    let mut edges: Vec<i64> = BANDS.iter().flat_map(|b| [b.3, b.4 + 1]).collect();
-    edges.sort_unstable();
-    edges.dedup();
-    let mut s = format!(
-        "CAST(CASE WHEN birth_year = 0 THEN 0 WHEN birth_year > {} THEN {this_year}",
-        this_year - edges[0]
-    );
-    for w in edges.windows(2) {
-        s.push_str(&format!(
-            " WHEN birth_year > {} THEN {}",
-            this_year - w[1],
-            this_year - w[0]
-        ));
-    }
-    s.push_str(" ELSE 0 END AS BIGINT)");
-    s
-}
-
-struct Pop {
-    community_id: i64,
-    birth_year: i64,
-    n: i64,
-}
-crate::from_row!(Pop {
-    community_id,
-    birth_year,
-    n
-});
-
-struct Row4 {
-    path: String,
-    birth_year: i64,
-    status: String,
-    n: i64,
-}
-crate::from_row!(Row4 {
-    path,
-    birth_year,
-    status,
-    n
-});
-
 struct Kid {
     code: String,
     name: String,
@@ -406,11 +224,3 @@ struct ReasonN {
     n: i64,
 }
 crate::from_row!(ReasonN { reason, n });
-
-fn slot(status: &str) -> usize {
-    match status {
-        "partial" => 1,
-        "full" => 2,
-        _ => 3,
-    }
-}

@@ -32,7 +32,8 @@ impl HouseholdWatcher for Watcher {
     fn removed<'a>(&'a self, tx: &'a mut Tx, _id: i64, path: &'a str) -> Hook<'a> {
         Box::pin(async move {
             drop_gone(tx, &[path.to_owned()]).await?;
-            recount_communities(tx, &[crate::registry::areas::community_id(path)]).await
+            super::tallies::recount_communities(tx, &[path.to_owned()]).await?;
+            Ok(())
         })
     }
 
@@ -43,9 +44,8 @@ impl HouseholdWatcher for Watcher {
 
 struct Hh {
     path: String,
-    community_id: i64,
 }
-crate::from_row!(Hh { path, community_id });
+crate::from_row!(Hh { path });
 
 /// Recount the residents of these households: their statuses, and their communities'
 /// population.
@@ -54,20 +54,18 @@ pub async fn households_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()
         return Ok(());
     }
     let mut paths = Vec::new();
-    let mut communities = Vec::new();
     let mut people: Vec<Person> = Vec::new();
     for chunk in households.chunks(500) {
         let vals: Vec<Value> = chunk.iter().map(|i| Value::from(*i)).collect();
         let marks = crate::db::placeholders(1, chunk.len());
         for h in tx
             .query_as::<Hh>(
-                &format!("SELECT path, community_id FROM households WHERE id IN ({marks})"),
+                &format!("SELECT path FROM households WHERE id IN ({marks})"),
                 vals.clone(),
             )
             .await?
         {
             paths.push(h.path);
-            communities.push(h.community_id);
         }
         people.extend(
             tx.query_as::<Person>(
@@ -112,9 +110,8 @@ pub async fn households_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()
         }
     }
     drop_gone(tx, &paths).await?;
-    communities.sort_unstable();
-    communities.dedup();
-    recount_communities(tx, &communities).await
+    super::tallies::recount_communities(tx, &paths).await?;
+    Ok(())
 }
 
 /// Statuses under these household paths whose resident is no longer in the registry: removed,
@@ -144,39 +141,5 @@ async fn drop_gone(tx: &mut Tx, paths: &[String]) -> AppResult<()> {
         })
         .collect();
     doses::apply(tx, changes, crate::db::now_ms()).await?;
-    Ok(())
-}
-
-/// Recount the population by birth year of these communities, once counting has begun (an
-/// empty table is counted whole when coverage is first read).
-pub async fn recount_communities(tx: &mut Tx, communities: &[i64]) -> AppResult<()> {
-    let begun = tx
-        .query_opt("SELECT 1 AS one FROM vax_population LIMIT 1", vec![])
-        .await?
-        .is_some();
-    if !begun {
-        return Ok(());
-    }
-    let now = crate::db::now_ms();
-    for &c in communities {
-        if c == 0 {
-            continue;
-        }
-        let path = c.to_string();
-        tx.execute(
-            "DELETE FROM vax_population WHERE community_id = $1",
-            args![c],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO vax_population (community_id, path, birth_year, n, counted_ms) \
-             SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), COALESCE(CAST(substr(r.birth_date, 1, 4) AS BIGINT), 0), COUNT(*), CAST($3 AS BIGINT) \
-             FROM residents r JOIN households h ON h.id = r.household_id \
-             WHERE h.path >= $4 AND h.path < $5 \
-             GROUP BY COALESCE(CAST(substr(r.birth_date, 1, 4) AS BIGINT), 0)",
-            args![c, path.as_str(), now, path.as_str(), path_end(&path)],
-        )
-        .await?;
-    }
     Ok(())
 }

@@ -26,6 +26,10 @@ use crate::error::{AppResult, FieldError};
 use crate::i18n::Msg;
 use crate::registry::import_source::{self as source, Input, Rec};
 
+/// ID numbers (or resident ids) per lookup query: one query per chunk, within the parameter
+/// limits of both backends.
+const LOOKUP_CHUNK: usize = 5000;
+
 /// Problems listed in a report; more are counted.
 pub const MAX_ERRORS: usize = 1000;
 
@@ -474,7 +478,7 @@ async fn import_input(
     ids.sort_unstable();
     ids.dedup();
     let mut found: HashMap<String, Found> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT r.id, r.doc_number, h.path, h.community_id, r.birth_date \
              FROM residents r JOIN households h ON h.id = r.household_id \
@@ -494,7 +498,7 @@ async fn import_input(
     // Doses already recorded for them.
     let resident_ids: Vec<i64> = found.values().map(|f| f.id).collect();
     let mut have: HashMap<i64, Vec<(i64, String, String)>> = HashMap::new();
-    for chunk in resident_ids.chunks(500) {
+    for chunk in resident_ids.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT resident_id, dose_no, product, given_on FROM vax_doses WHERE resident_id IN ({}) ORDER BY resident_id, dose_no",
             crate::db::placeholders(1, chunk.len())

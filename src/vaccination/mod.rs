@@ -21,6 +21,7 @@ pub mod import;
 pub mod pages;
 pub mod retention;
 pub mod rides;
+pub mod tallies;
 pub mod worklist;
 
 use crate::access::Reader;

@@ -705,7 +705,7 @@ async fn retention_clears_notes_and_keeps_reasons_and_doses() {
 /// The population by birth year kept for a community, sorted.
 async fn population_of(db: &Db, community: &str) -> Vec<(i64, i64)> {
     db.query(
-        "SELECT birth_year, n FROM vax_population WHERE path = $1 AND n <> 0 ORDER BY birth_year",
+        "SELECT birth_year, n_pop FROM vax_area_tallies WHERE path = $1 AND n_pop <> 0 ORDER BY birth_year",
         args![community],
     )
     .await
@@ -793,5 +793,206 @@ async fn registry_changes_keep_statuses_tallies_and_population() {
         assert!(!list.is_empty(), "{}: the arrival of 85 is on it", t.name);
         assert!(list.iter().all(|i| i.household_id == other));
         assert!(list.iter().all(|i| i.resident_id != a), "a is vaccinated");
+    }
+}
+
+/// The sums of the bands 60–69, 70–79 and 80+: (population, first, full).
+fn sixty_up(f: &figures::Figures) -> (i64, i64, i64) {
+    f.bands
+        .iter()
+        .filter(|b| matches!(b.band, "60-69" | "70-79" | "80+"))
+        .fold((0, 0, 0), |a, b| {
+            (a.0 + b.population, a.1 + b.first, a.2 + b.full)
+        })
+}
+
+#[tokio::test]
+async fn area_tallies_equal_a_recount_at_every_level() {
+    use wardline::registry::residents::ResidentInput;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let city = vax::area_in_scope(db, &fx.hq, "431102").await.unwrap();
+        // The first read counts the whole registry, at every level.
+        let f0 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        assert_tallies(db).await;
+        let adults: i64 = db
+            .scalar(
+                "SELECT COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id \
+                 WHERE h.path >= '431102' AND h.path < '431102~' AND r.birth_date < $1",
+                args![format!("{:04}-01-01", vax::year_of(d) - 17)],
+            )
+            .await
+            .unwrap();
+        let band =
+            |f: &figures::Figures, b: &str| f.bands.iter().find(|x| x.band == b).unwrap().clone();
+        assert!(adults > 0);
+        assert_eq!(band(&f0, "adults").population, adults, "{}", t.name);
+        // The district's children (its streets) add up to it.
+        let kids: i64 = f0
+            .children
+            .iter()
+            .map(|c| {
+                c.bands
+                    .iter()
+                    .find(|b| b.band == "adults")
+                    .unwrap()
+                    .population
+            })
+            .sum();
+        assert_eq!(kids, adults, "{}", t.name);
+        // Doses: a full course, a course past its window (a dropout), a course in its window.
+        let p = aged(db, 60, 200, d).await;
+        give(db, &fx.grid, p[0].0, "adenovirus", d - 50, d).await;
+        give(db, &fx.grid, p[1].0, "inactivated", d - 200, d).await;
+        give(db, &fx.grid, p[2].0, "inactivated", d - 10, d).await;
+        assert_tallies(db).await;
+        let f1 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        let (pop0, first0, full0) = sixty_up(&f0);
+        assert_eq!(sixty_up(&f1), (pop0, first0 + 3, full0 + 1), "{}", t.name);
+        assert_eq!(f1.dropout, f0.dropout + 1, "{}", t.name);
+        // An arrival of 85, vaccinated, then their birth date corrected to 65: the status and
+        // the population move between birth years at every level.
+        let hh: i64 = db
+            .scalar(
+                "SELECT household_id FROM residents WHERE id = $1",
+                args![p[0].0],
+            )
+            .await
+            .unwrap();
+        let mut input = ResidentInput {
+            name: "新来的老人".into(),
+            doc_type: Some("passport".into()),
+            doc_number: "E22345678".into(),
+            birth_date: Some(format!("{:04}-03-01", vax::year_of(d) - 85)),
+            relation: Some("parent".into()),
+            ..Default::default()
+        };
+        let newcomer =
+            wardline::registry::edit::add_resident(db, &actor(&fx.c1), &fx.c1, hh, &input)
+                .await
+                .unwrap();
+        give(db, &fx.grid, newcomer, "adenovirus", d - 40, d).await;
+        let f2 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        assert_eq!(band(&f2, "80+").population, band(&f1, "80+").population + 1);
+        assert_eq!(band(&f2, "80+").full, band(&f1, "80+").full + 1);
+        input.birth_date = Some(format!("{:04}-03-01", vax::year_of(d) - 65));
+        wardline::registry::edit::update_resident(db, &actor(&fx.c1), &fx.c1, newcomer, &input)
+            .await
+            .unwrap();
+        assert_tallies(db).await;
+        let f3 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        assert_eq!(band(&f3, "80+"), band(&f1, "80+"), "{}", t.name);
+        assert_eq!(
+            band(&f3, "60-69").population,
+            band(&f1, "60-69").population + 1
+        );
+        assert_eq!(band(&f3, "60-69").full, band(&f1, "60-69").full + 1);
+        // The dropout's household moves into a household of another grid (a merge): the
+        // status and the dropout move down the path, the district's figures stay.
+        let gone: i64 = db
+            .scalar(
+                "SELECT household_id FROM residents WHERE id = $1",
+                args![p[1].0],
+            )
+            .await
+            .unwrap();
+        let into: i64 = db
+            .scalar(
+                "SELECT id FROM households WHERE path >= $1 AND path < $2 AND id <> $3 \
+                 ORDER BY CASE WHEN path = (SELECT path FROM households WHERE id = $3) THEN 1 ELSE 0 END, id LIMIT 1",
+                args![C1, format!("{C1}~"), gone],
+            )
+            .await
+            .unwrap();
+        wardline::registry::edit::merge_households(db, &actor(&fx.c1), &fx.c1, gone, into)
+            .await
+            .unwrap();
+        assert_tallies(db).await;
+        let f4 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        assert_eq!(f4.dropout, f3.dropout, "{}", t.name);
+        assert_eq!(f4.bands, f3.bands, "{}", t.name);
+        // A grid reads the same way as the district: one range of its own rows.
+        let grid_path: String = db
+            .scalar("SELECT path FROM households WHERE id = $1", args![hh])
+            .await
+            .unwrap();
+        if let Some(grid) = wardline::registry::areas::by_path(db, &grid_path)
+            .await
+            .unwrap()
+        {
+            let g = figures::of_area(db, &fx.hq, &grid, d).await.unwrap();
+            let direct: i64 = db
+                .scalar(
+                    "SELECT COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id \
+                     WHERE h.path >= $1 AND h.path < $2 AND r.birth_date < $3",
+                    args![
+                        grid_path.as_str(),
+                        format!("{grid_path}~"),
+                        format!("{:04}-01-01", vax::year_of(d) - 17)
+                    ],
+                )
+                .await
+                .unwrap();
+            assert_eq!(band(&g, "adults").population, direct, "{}", t.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_registry_import_is_counted_in_the_coverage() {
+    use crate::import::card;
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let city = vax::area_in_scope(db, &fx.hq, "431102").await.unwrap();
+        let c1 = vax::area_in_scope(db, &fx.c1, C1).await.unwrap();
+        let f0 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        let c0 = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        // Two people born in 1950 arrive by the registry's import (no household watcher).
+        let mut body = format!("{}\n", wardline::registry::import::template_header());
+        for (name, doc, rel) in [
+            ("赵一", card("43110219500101931"), "户主"),
+            ("钱二", card("43110219500202942"), "配偶"),
+        ] {
+            body.push_str(&format!(
+                "{C1},第九网格,9栋,HV1,东岳宫社区9栋101,自住,{name},,{doc},,,,{rel},,,,\n"
+            ));
+        }
+        let everywhere = wardline::scope::Scope {
+            roots: vec![String::new()],
+        };
+        let rep = wardline::registry::import::import_file(
+            db,
+            &wardline::audit::Actor::cli(),
+            &everywhere,
+            "arrivals.csv",
+            body.as_bytes(),
+            false,
+            &|_| {},
+        )
+        .await
+        .unwrap();
+        assert!(rep.errors.is_empty(), "{}: {:?}", t.name, rep.errors);
+        let band =
+            |f: &figures::Figures, b: &str| f.bands.iter().find(|x| x.band == b).unwrap().clone();
+        // The community's read catches it up; the district's sees it too.
+        let c1_after = figures::of_area(db, &fx.c1, &c1, d).await.unwrap();
+        assert_eq!(
+            band(&c1_after, "adults").population,
+            band(&c0, "adults").population + 2,
+            "{}",
+            t.name
+        );
+        let f1 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        assert_eq!(
+            band(&f1, "adults").population,
+            band(&f0, "adults").population + 2,
+            "{}",
+            t.name
+        );
+        assert_tallies(db).await;
     }
 }

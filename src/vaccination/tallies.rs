@@ -1,0 +1,558 @@
+//! Coverage tallies per area (`vax_area_tallies`, `vax_area_dropout`, migration 0021): for every
+//! level of the area path — province, city, district, street, community, grid, building — the
+//! residents (`n_pop`) and the statuses (partial, full, boosted) by birth year, and the partial
+//! courses by dropout day. Every write adds deltas at each prefix of the resident's household
+//! path, in the transaction of the dose, tick-off or registry change that moved them, so the
+//! coverage of any area is one index range of about a hundred birth-year rows, the same for a
+//! grid and for a city of ten million.
+//!
+//! Birthdays: ages are counted by year of birth (the age reached this calendar year, the
+//! campaign's rule), so the rows are keyed by birth year and summed into age bands when read.
+//! Nothing rolls over on a birthday; on the 1st of January every band shifts by one year at
+//! read time, with no write.
+//!
+//! Population: counting begins with the whole registry the first time coverage is read
+//! ([`ensure_counted`]); from then on the registry's household changes (`household_watch`)
+//! and imports recount the communities concerned and add the differences up the path.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::figures::ByYear;
+use crate::args;
+use crate::db::{path_end, Db, DbResult, Tx, Value};
+
+/// Lengths of national area codes (province, city, district, street, community).
+const NATIONAL: [usize; 5] = [2, 4, 6, 9, 12];
+
+/// The area paths a household path lies under, itself included: the national prefixes, then
+/// each local segment (`/G0001`, `/B00001`).
+pub fn prefixes(path: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = NATIONAL
+        .iter()
+        .filter(|&&l| l <= path.len() && path.is_char_boundary(l))
+        .map(|&l| &path[..l])
+        .collect();
+    if path.len() > 12 {
+        for (i, _) in path.match_indices('/').filter(|(i, _)| *i > 12) {
+            out.push(&path[..i]);
+        }
+        out.push(path);
+    } else if !NATIONAL.contains(&path.len()) && !path.is_empty() {
+        out.push(path);
+    }
+    out
+}
+
+/// Deltas to add to the tallies.
+#[derive(Debug, Default)]
+pub struct Delta {
+    /// (path, birth year) → [pop, partial, full, boosted]
+    counts: HashMap<(String, i64), [i64; 4]>,
+    /// (path, dropout day) → partial courses
+    dropout: HashMap<(String, String), i64>,
+    /// Status changes by household path, birth year, slot and dropout day, spread over the
+    /// path's prefixes when written (a thousand residents of one building: one key).
+    statuses: HashMap<(String, i64, usize, Option<String>), i64>,
+}
+
+fn slot(status: &str) -> Option<usize> {
+    match status {
+        "partial" => Some(1),
+        "full" => Some(2),
+        "boosted" => Some(3),
+        _ => None,
+    }
+}
+
+impl Delta {
+    /// A status (`partial`, `full`, `boosted`) counted (+1) or no longer (-1) under `path`.
+    pub fn status(
+        &mut self,
+        path: &str,
+        birth_year: i64,
+        status: &str,
+        dropout_on: Option<&str>,
+        sign: i64,
+    ) {
+        let Some(s) = slot(status) else { return };
+        let day = if s == 1 { dropout_on } else { None };
+        *self
+            .statuses
+            .entry((path.to_owned(), birth_year, s, day.map(str::to_owned)))
+            .or_default() += sign;
+    }
+
+    fn spread_statuses(&mut self) {
+        for ((path, year, s, day), n) in std::mem::take(&mut self.statuses) {
+            if n == 0 {
+                continue;
+            }
+            for p in prefixes(&path) {
+                self.counts.entry((p.to_owned(), year)).or_default()[s] += n;
+                if let Some(d) = &day {
+                    *self.dropout.entry((p.to_owned(), d.clone())).or_default() += n;
+                }
+            }
+        }
+    }
+
+    /// Residents added to (or taken from) the population of exactly `path` (no prefixes).
+    fn pop_at(&mut self, path: &str, birth_year: i64, n: i64) {
+        self.counts
+            .entry((path.to_owned(), birth_year))
+            .or_default()[0] += n;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty() && self.dropout.is_empty() && self.statuses.is_empty()
+    }
+
+    /// Add the deltas, inside the caller's transaction (rows in key order, so that two
+    /// writers take them in the same order).
+    pub async fn write(mut self, tx: &mut Tx) -> DbResult<()> {
+        self.spread_statuses();
+        let counts: BTreeMap<_, _> = self
+            .counts
+            .into_iter()
+            .filter(|(_, v)| v.iter().any(|n| *n != 0))
+            .collect();
+        let mut vals = Vec::with_capacity(counts.len() * 6);
+        for ((path, year), v) in counts {
+            vals.extend([
+                Value::from(path),
+                Value::from(year),
+                Value::from(v[0]),
+                Value::from(v[1]),
+                Value::from(v[2]),
+                Value::from(v[3]),
+            ]);
+        }
+        if !vals.is_empty() {
+            tx.bulk_insert(
+                "vax_area_tallies",
+                &[
+                    "path",
+                    "birth_year",
+                    "n_pop",
+                    "n_partial",
+                    "n_full",
+                    "n_boosted",
+                ],
+                vals,
+                Some(
+                    "ON CONFLICT (path, birth_year) DO UPDATE SET \
+                     n_pop = vax_area_tallies.n_pop + excluded.n_pop, \
+                     n_partial = vax_area_tallies.n_partial + excluded.n_partial, \
+                     n_full = vax_area_tallies.n_full + excluded.n_full, \
+                     n_boosted = vax_area_tallies.n_boosted + excluded.n_boosted",
+                ),
+            )
+            .await?;
+        }
+        let dropout: BTreeMap<_, _> = self.dropout.into_iter().filter(|(_, n)| *n != 0).collect();
+        let mut vals = Vec::with_capacity(dropout.len() * 3);
+        for ((path, day), n) in dropout {
+            vals.extend([Value::from(path), Value::from(day), Value::from(n)]);
+        }
+        if !vals.is_empty() {
+            tx.bulk_insert(
+                "vax_area_dropout",
+                &["path", "dropout_on", "n"],
+                vals,
+                Some(
+                    "ON CONFLICT (path, dropout_on) DO UPDATE SET n = vax_area_dropout.n + excluded.n",
+                ),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+struct PathYearN {
+    path: String,
+    birth_year: i64,
+    n: i64,
+}
+crate::from_row!(PathYearN {
+    path,
+    birth_year,
+    n
+});
+
+const BIRTH_YEAR_SQL: &str = "COALESCE(CAST(substr(r.birth_date, 1, 4) AS BIGINT), 0)";
+
+/// Recount the residents by birth year of every area under `root` (an area path, or '' for
+/// the whole registry) and add the differences there and on `root`'s ancestors.
+pub async fn count_population(tx: &mut Tx, root: &str, now: i64) -> DbResult<()> {
+    let fresh = tx
+        .query_as::<PathYearN>(
+            &format!(
+                "SELECT h.path, {BIRTH_YEAR_SQL} AS birth_year, COUNT(*) AS n \
+                 FROM residents r JOIN households h ON h.id = r.household_id \
+                 WHERE h.path >= $1 AND h.path < $2 GROUP BY h.path, {BIRTH_YEAR_SQL}"
+            ),
+            args![root, path_end(root)],
+        )
+        .await?;
+    let mut new: HashMap<(String, i64), i64> = HashMap::new();
+    for row in &fresh {
+        for p in prefixes(&row.path) {
+            if p.len() >= root.len() {
+                *new.entry((p.to_owned(), row.birth_year)).or_default() += row.n;
+            }
+        }
+    }
+    let old = tx
+        .query_as::<PathYearN>(
+            "SELECT path, birth_year, n_pop AS n FROM vax_area_tallies \
+             WHERE path >= $1 AND path < $2 AND n_pop <> 0",
+            args![root, path_end(root)],
+        )
+        .await?;
+    let mut delta = Delta::default();
+    for o in old {
+        let n = new.remove(&(o.path.clone(), o.birth_year)).unwrap_or(0);
+        if n != o.n {
+            delta.pop_at(&o.path, o.birth_year, n - o.n);
+        }
+    }
+    for ((p, y), n) in new {
+        delta.pop_at(&p, y, n);
+    }
+    // What changed at the root changed as much on every area above it.
+    let ancestors: Vec<String> = prefixes(root)
+        .into_iter()
+        .filter(|p| p.len() < root.len())
+        .map(str::to_owned)
+        .collect();
+    if !ancestors.is_empty() {
+        let at_root: Vec<(i64, i64)> = delta
+            .counts
+            .iter()
+            .filter(|((p, _), _)| p == root)
+            .map(|((_, y), v)| (*y, v[0]))
+            .collect();
+        for a in &ancestors {
+            for (y, n) in &at_root {
+                delta.pop_at(a, *y, *n);
+            }
+        }
+    }
+    delta.write(tx).await?;
+    tx.execute(
+        "INSERT INTO vax_pop_counted (path, counted_ms) VALUES ($1, $2) \
+         ON CONFLICT (path) DO UPDATE SET counted_ms = excluded.counted_ms",
+        args![root, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether the population has been counted once (the registry's changes keep it since).
+pub async fn counting_begun(tx: &mut Tx) -> DbResult<bool> {
+    Ok(tx
+        .query_opt("SELECT 1 AS one FROM vax_pop_counted LIMIT 1", vec![])
+        .await?
+        .is_some())
+}
+
+/// Count the whole registry if it never was; the time of the latest count.
+pub async fn ensure_counted(db: &Db) -> DbResult<i64> {
+    if let Some(ms) = db
+        .scalar::<Option<i64>>("SELECT MAX(counted_ms) FROM vax_pop_counted", vec![])
+        .await?
+    {
+        return Ok(ms);
+    }
+    let now = crate::db::now_ms();
+    let mut tx = db.begin().await?;
+    if !counting_begun(&mut tx).await? {
+        count_population(&mut tx, "", now).await?;
+    }
+    tx.commit().await?;
+    Ok(now)
+}
+
+struct PathN {
+    path: String,
+    n: i64,
+}
+crate::from_row!(PathN { path, n });
+
+/// Catch the population under `path` up with the registry's own per-community counts
+/// (`community_counts`, kept by every registry write). The registry import writes new
+/// households and residents without the household watchers (its residents are new: no dose,
+/// no status to move), so after one the totals differ and the communities that differ are
+/// recounted here, on the next read of coverage over them. Otherwise this costs one sum of
+/// the area's community rows and one of its own tally rows.
+pub async fn catch_up(db: &Db, path: &str) -> DbResult<()> {
+    let base = crate::registry::areas::community_path(path);
+    let registry = db
+        .scalar::<Option<i64>>(
+            "SELECT CAST(SUM(residents) AS BIGINT) FROM community_counts WHERE path >= $1 AND path < $2",
+            args![base, path_end(base)],
+        )
+        .await?
+        .unwrap_or(0);
+    let kept = db
+        .scalar::<Option<i64>>(
+            "SELECT CAST(SUM(n_pop) AS BIGINT) FROM vax_area_tallies WHERE path = $1",
+            args![base],
+        )
+        .await?
+        .unwrap_or(0);
+    if registry == kept {
+        return Ok(());
+    }
+    let counted: HashMap<String, i64> = db
+        .query_as::<PathN>(
+            "SELECT path, CAST(SUM(n_pop) AS BIGINT) AS n FROM vax_area_tallies \
+             WHERE path >= $1 AND path < $2 AND length(path) = 12 GROUP BY path",
+            args![base, path_end(base)],
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r.path, r.n))
+        .collect();
+    let stale: Vec<String> = db
+        .query_as::<PathN>(
+            "SELECT path, residents AS n FROM community_counts WHERE path >= $1 AND path < $2",
+            args![base, path_end(base)],
+        )
+        .await?
+        .into_iter()
+        .filter(|c| counted.get(&c.path).copied().unwrap_or(0) != c.n)
+        .map(|c| c.path)
+        .collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    recount_communities(&mut tx, &stale).await?;
+    tx.commit().await
+}
+
+/// Recount the communities of these household paths' (after registry changes), once counting
+/// has begun.
+pub async fn recount_communities(tx: &mut Tx, communities: &[String]) -> DbResult<()> {
+    if communities.is_empty() || !counting_begun(tx).await? {
+        return Ok(());
+    }
+    let now = crate::db::now_ms();
+    let mut seen: Vec<&str> = communities
+        .iter()
+        .map(|p| crate::registry::areas::community_path(p))
+        .filter(|p| !p.is_empty())
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    for c in seen {
+        count_population(tx, c, now).await?;
+    }
+    Ok(())
+}
+
+struct TallyRow {
+    path: String,
+    birth_year: i64,
+    n_pop: i64,
+    n_partial: i64,
+    n_full: i64,
+    n_boosted: i64,
+}
+crate::from_row!(TallyRow {
+    path,
+    birth_year,
+    n_pop,
+    n_partial,
+    n_full,
+    n_boosted
+});
+
+const TALLY_COLS: &str = "path, birth_year, n_pop, n_partial, n_full, n_boosted";
+
+/// The tallies of these areas by birth year (one index range each).
+pub async fn of_paths(db: &Db, paths: &[&str]) -> DbResult<HashMap<String, ByYear>> {
+    let mut out: HashMap<String, ByYear> = HashMap::new();
+    for chunk in paths.chunks(500) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let rows = db
+            .query_as::<TallyRow>(
+                &format!(
+                    "SELECT {TALLY_COLS} FROM vax_area_tallies WHERE path IN ({})",
+                    crate::db::placeholders(1, chunk.len())
+                ),
+                chunk.iter().map(|p| Value::from(*p)).collect(),
+            )
+            .await?;
+        for r in rows {
+            out.entry(r.path)
+                .or_default()
+                .years
+                .insert(r.birth_year, [r.n_pop, r.n_partial, r.n_full, r.n_boosted]);
+        }
+    }
+    Ok(out)
+}
+
+/// Partial courses under `path` whose dropout day is before `day` (YYYY-MM-DD).
+pub async fn dropout(db: &Db, path: &str, day: &str) -> DbResult<i64> {
+    db.scalar::<Option<i64>>(
+        "SELECT CAST(SUM(n) AS BIGINT) FROM vax_area_dropout WHERE path = $1 AND dropout_on < $2",
+        args![path, day],
+    )
+    .await
+    .map(|n| n.unwrap_or(0))
+}
+
+/// One tally row as compared: (path, birth year or dropout day, [pop, partial, full, boosted]).
+pub type Kept = Vec<(String, String, [i64; 4])>;
+
+/// The tallies as stored, and as recounted from the statuses and (once counting has begun)
+/// the registry, zero rows left out, sorted. Equal unless something wrote around the engine.
+pub async fn kept_and_recounted(db: &Db) -> DbResult<(Kept, Kept)> {
+    let mut kept = Vec::new();
+    for r in db
+        .query_as::<TallyRow>(
+            &format!("SELECT {TALLY_COLS} FROM vax_area_tallies"),
+            vec![],
+        )
+        .await?
+    {
+        kept.push((
+            r.path,
+            r.birth_year.to_string(),
+            [r.n_pop, r.n_partial, r.n_full, r.n_boosted],
+        ));
+    }
+    for r in db
+        .query_as::<DropRow>("SELECT path, dropout_on, n FROM vax_area_dropout", vec![])
+        .await?
+    {
+        kept.push((r.path, r.dropout_on, [0, r.n, 0, 0]));
+    }
+    let mut counted: BTreeMap<(String, String), [i64; 4]> = BTreeMap::new();
+    for s in db
+        .query_as::<StatusOf>(
+            "SELECT path, birth_year, status, dropout_on FROM vax_status",
+            vec![],
+        )
+        .await?
+    {
+        let Some(i) = slot(&s.status) else { continue };
+        for p in prefixes(&s.path) {
+            counted
+                .entry((p.to_owned(), s.birth_year.to_string()))
+                .or_default()[i] += 1;
+            if i == 1 {
+                if let Some(d) = &s.dropout_on {
+                    counted.entry((p.to_owned(), d.clone())).or_default()[1] += 1;
+                }
+            }
+        }
+    }
+    let begun = db
+        .query_opt("SELECT 1 AS one FROM vax_pop_counted LIMIT 1", vec![])
+        .await?
+        .is_some();
+    if begun {
+        for r in db
+            .query_as::<PathYearN>(
+                &format!(
+                    "SELECT h.path, {BIRTH_YEAR_SQL} AS birth_year, COUNT(*) AS n \
+                     FROM residents r JOIN households h ON h.id = r.household_id \
+                     GROUP BY h.path, {BIRTH_YEAR_SQL}"
+                ),
+                vec![],
+            )
+            .await?
+        {
+            for p in prefixes(&r.path) {
+                counted
+                    .entry((p.to_owned(), r.birth_year.to_string()))
+                    .or_default()[0] += r.n;
+            }
+        }
+    }
+    let mut kept: Kept = kept
+        .into_iter()
+        .map(|(p, k, mut v)| {
+            if !begun {
+                v[0] = 0;
+            }
+            (p, k, v)
+        })
+        .filter(|(_, _, v)| v.iter().any(|n| *n != 0))
+        .collect();
+    kept.sort();
+    let counted: Kept = counted
+        .into_iter()
+        .filter(|(_, v)| v.iter().any(|n| *n != 0))
+        .map(|((p, k), v)| (p, k, v))
+        .collect();
+    Ok((kept, counted))
+}
+
+struct DropRow {
+    path: String,
+    dropout_on: String,
+    n: i64,
+}
+crate::from_row!(DropRow {
+    path,
+    dropout_on,
+    n
+});
+
+struct StatusOf {
+    path: String,
+    birth_year: i64,
+    status: String,
+    dropout_on: Option<String>,
+}
+crate::from_row!(StatusOf {
+    path,
+    birth_year,
+    status,
+    dropout_on
+});
+
+#[cfg(test)]
+mod tests {
+    use super::prefixes;
+
+    #[test]
+    fn prefixes_cover_every_level() {
+        assert_eq!(
+            prefixes("431102001001/G0003/B00012"),
+            vec![
+                "43",
+                "4311",
+                "431102",
+                "431102001",
+                "431102001001",
+                "431102001001/G0003",
+                "431102001001/G0003/B00012"
+            ]
+        );
+        assert_eq!(
+            prefixes("431102001001"),
+            vec!["43", "4311", "431102", "431102001", "431102001001"]
+        );
+        assert_eq!(
+            prefixes("431102001001/B00001"),
+            vec![
+                "43",
+                "4311",
+                "431102",
+                "431102001",
+                "431102001001",
+                "431102001001/B00001"
+            ]
+        );
+        assert_eq!(prefixes("431102"), vec!["43", "4311", "431102"]);
+    }
+}
