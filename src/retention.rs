@@ -16,6 +16,7 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::vaccination::retention::kinds());
     v.extend(crate::supplies::retention::kinds());
     v.extend(crate::zones::retention::kinds());
+    v.extend(crate::hq::retention::kinds());
     v
 }
 

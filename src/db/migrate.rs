@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplies_counters",
         include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
+    (
+        19,
+        "commendations",
+        include_str!("../../migrations/0019_commendations.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

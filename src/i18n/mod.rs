@@ -136,6 +136,8 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/hq.ftl")),
             "\n",
             include_str!(concat!("ftl/", $lang, "/briefing.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/commendations.ftl")),
         )
     };
 }

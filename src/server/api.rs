@@ -152,6 +152,9 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/hq/snapshots/{id}"),
     ("GET", "/followup/referred"),
     ("POST", "/followup/referred-reveals"),
+    ("GET", "/hq/commendations"),
+    ("POST", "/hq/commendations"),
+    ("POST", "/hq/commendations/{id}/decision"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -236,6 +239,11 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("GET", "/hq/snapshots/{id}") => get(crate::hq::reports::api::snapshot),
         ("GET", "/followup/referred") => get(crate::quarantine::api::referred),
         ("POST", "/followup/referred-reveals") => post(crate::quarantine::api::referred_reveal),
+        ("GET", "/hq/commendations") => get(crate::hq::commendations::api::list),
+        ("POST", "/hq/commendations") => post(crate::hq::commendations::api::propose),
+        ("POST", "/hq/commendations/{id}/decision") => {
+            post(crate::hq::commendations::api::decision)
+        }
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

@@ -154,6 +154,11 @@ pub fn overview(l: Lang, o: &Overview, up: Option<&Area>) -> Markup {
                 " · " a href={ "/hq/overview?area=" (a.code) } { "↑ " (a.name) }
             }
         }
+        p.hq-links #hq-links {
+            a href={ "/hq/briefing?area=" (o.area.code) } { (t(l, "brief-title")) }
+            " · " a href="/hq/reports" { (t(l, "rep-title")) }
+            " · " a href="/hq/commendations" { (t(l, "comm-title")) }
+        }
         section.hq-grid id="hq-headline" {
             @for line in o.lines.iter().filter(|x| x.headline) {
                 a.hq-card href=(line.link) data-metric=(line.key) {
