@@ -214,6 +214,9 @@ async fn run(command: Command, config: Config) -> Result<(), AppError> {
                 if let Some(n) = crate::hq::reports::demo::create(&db).await? {
                     println!("Demo HQ reports: {n} reports locked at 10:00 and the district's briefing issued (/hq/reports, /hq/briefing)");
                 }
+                if let Some(n) = crate::hq::demo::commendations(&db).await? {
+                    println!("Demo commendations: {n} proposed by demo-community, two approved by demo-hq (/hq/commendations, /hq/honours)");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await

@@ -64,6 +64,7 @@ mod briefing;
 mod checkpoints;
 mod checkpoints_pages;
 mod hq;
+mod hq_commendations;
 mod mobilization_phone;
 mod quarantine;
 mod registry_phone;

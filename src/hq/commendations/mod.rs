@@ -150,7 +150,10 @@ pub async fn subjects(db: &Db, r: &Reader, kind: &str, limit: i64) -> AppResult<
     params.push(limit.into());
     let n = params.len();
     Ok(db
-        .query_as(&format!("{base} AND {cond} ORDER BY name, id LIMIT ${n}"), params)
+        .query_as(
+            &format!("{base} AND {cond} ORDER BY name, id LIMIT ${n}"),
+            params,
+        )
         .await?)
 }
 

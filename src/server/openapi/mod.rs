@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 mod briefing;
+mod commendations;
 mod hq;
 mod quarantine;
 mod supplies;
@@ -572,6 +573,7 @@ pub fn document() -> Value {
             supplies::supplies_paths(),
             hq::hq_paths(),
             briefing::briefing_paths(),
+            commendations::commendation_paths(),
         ]),
         "components": {
             "securitySchemes": {
