@@ -1419,7 +1419,11 @@ async fn commendations_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db
     let url = b.url().await?;
     let path = url.split(&base).nth(1).unwrap_or("").to_owned();
     let page = path.split('?').next().unwrap_or("").to_owned();
-    sign_out(b).await?;
+    open_menu(b).await?;
+    let logout = b.find("#nav-logout").await?;
+    b.click(&logout).await?;
+    b.wait_url("the sign-in page", |p| p.starts_with("/login"))
+        .await?;
     // 2. HQ approves it.
     sign_in(b, "demo-hq").await?;
     b.goto(&format!("{base}{page}")).await?;
