@@ -90,8 +90,12 @@ pub async fn commendations(db: &Db) -> AppResult<Option<usize>> {
                 client_id: format!("demo-{i}"),
             },
         )
-        .await?;
-        ids.push((*kind, p.id));
+        .await;
+        // A subject outside the demo officer's area is skipped, not a failed start.
+        match p {
+            Ok(p) => ids.push((*kind, p.id)),
+            Err(e) => tracing::warn!("demo commendation of {kind} {id} skipped: {e}"),
+        }
     }
     // HQ approves the first volunteer and the branch; the rest wait for a decision.
     let approve = Decision {

@@ -424,3 +424,37 @@ async fn commendation_workflow_record_scope_and_print() {
         );
     }
 }
+
+#[tokio::test]
+async fn demo_commendations_proposed_and_two_approved() {
+    for t in backends().await {
+        let db = &t.db;
+        demo(db, 1_500, 5).await;
+        wardline::cli::create_demo_accounts(db).await.unwrap();
+        wardline::cli::create_demo_mobilization(db).await.unwrap();
+        let made = wardline::hq::demo::commendations(db).await.unwrap();
+        assert!(made.is_some_and(|n| n >= 3), "{made:?} ({})", t.name);
+        assert_eq!(
+            n(
+                db,
+                "SELECT COUNT(*) FROM hq_commendations WHERE status = 'approved'",
+                vec![]
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            n(
+                db,
+                "SELECT COUNT(*) FROM hq_commendations WHERE subject_kind = 'branch'",
+                vec![]
+            )
+            .await,
+            1
+        );
+        assert!(wardline::hq::demo::commendations(db)
+            .await
+            .unwrap()
+            .is_none());
+    }
+}

@@ -25,8 +25,8 @@ pub fn status_name(l: Lang, status: &str) -> String {
 }
 
 fn top(l: Lang, here: &str) -> Markup {
+    // No link to the overview: branch secretaries use these pages but read no overview.
     crumbs(&[
-        (t(l, "brief-hq"), "/hq/overview".to_owned()),
         (t(l, "comm-title"), "/hq/commendations".to_owned()),
         (here.to_owned(), String::new()),
     ])
@@ -53,10 +53,7 @@ pub struct ListPage<'a> {
 }
 
 pub fn list(l: Lang, p: &ListPage) -> Markup {
-    let mut body = crumbs(&[
-        (t(l, "brief-hq"), "/hq/overview".to_owned()),
-        (t(l, "comm-title"), String::new()),
-    ]);
+    let mut body = Markup::default();
     let err = |f: &str| p.errors.field(f).map(str::to_owned);
     let m = html! {
         h1 { (t(l, "comm-title")) }

@@ -155,9 +155,7 @@ pub fn overview(l: Lang, o: &Overview, up: Option<&Area>) -> Markup {
             }
         }
         p.hq-links #hq-links {
-            a href={ "/hq/briefing?area=" (o.area.code) } { (t(l, "brief-title")) }
-            " · " a href="/hq/reports" { (t(l, "rep-title")) }
-            " · " a href="/hq/commendations" { (t(l, "comm-title")) }
+            a.button href="/hq/commendations" { (t(l, "comm-title")) }
         }
         section.hq-grid id="hq-headline" {
             @for line in o.lines.iter().filter(|x| x.headline) {
