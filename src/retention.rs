@@ -17,6 +17,7 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::supplies::retention::kinds());
     v.extend(crate::zones::retention::kinds());
     v.extend(crate::notify::retention::kinds());
+    v.extend(crate::hq::retention::kinds());
     v
 }
 

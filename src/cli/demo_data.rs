@@ -756,5 +756,8 @@ pub async fn create_demo_capabilities(db: &Db) -> Result<Vec<String>, AppError> 
     if let Some(n) = crate::hq::reports::demo::create(db).await? {
         lines.push(format!("Demo HQ reports: {n} reports locked at 10:00 and the district's briefing issued (/hq/reports, /hq/briefing)"));
     }
+    if let Some(n) = crate::hq::demo::commendations(db).await? {
+        lines.push(format!("Demo commendations: {n} proposed by demo-community, two approved by demo-hq (/hq/commendations, /hq/honours)"));
+    }
     Ok(lines)
 }

@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0018_supplies_counters.sql"),
     ),
     (
+        19,
+        "commendations",
+        include_str!("../../migrations/0019_commendations.sql"),
+    ),
+    (
         20,
         "quarantine_visitors",
         include_str!("../../migrations/0020_quarantine_visitors.sql"),

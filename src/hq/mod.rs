@@ -7,12 +7,14 @@
 
 pub mod api;
 pub mod briefing;
+pub mod commendations;
 pub mod demo;
 pub mod history;
 pub mod metrics;
 pub mod overview;
 pub mod pages;
 pub mod reports;
+pub mod retention;
 
 use crate::access::{Reader, Scope};
 use crate::error::{AppError, AppResult};

@@ -197,6 +197,10 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
             "two approvers above (yuan)",
             "双人审批门槛（元）",
         ),
+        ("subject", "who is proposed", "推荐对象"),
+        ("subject_kind", "kind of subject", "推荐对象类别"),
+        ("citation", "citation", "推荐事迹"),
+        ("decision", "decision", "审定结果"),
     ];
     F.iter()
         .find(|(f, _, _)| *f == field)

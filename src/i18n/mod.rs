@@ -138,6 +138,8 @@ macro_rules! ftl_files {
             include_str!(concat!("ftl/", $lang, "/briefing.ftl")),
             "\n",
             include_str!(concat!("ftl/", $lang, "/notify.ftl")),
+            "\n",
+            include_str!(concat!("ftl/", $lang, "/commendations.ftl")),
         )
     };
 }

@@ -168,6 +168,9 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/followup/visitor-orders"),
     ("GET", "/notifications"),
     ("POST", "/notifications/read"),
+    ("GET", "/hq/commendations"),
+    ("POST", "/hq/commendations"),
+    ("POST", "/hq/commendations/{id}/decision"),
 ];
 
 fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
@@ -268,6 +271,11 @@ fn handler(method: &str, path: &str) -> MethodRouter<AppState> {
         ("POST", "/followup/visitor-orders") => post(crate::quarantine::api::visitor_order),
         ("GET", "/notifications") => get(crate::notify::pages::api::mine),
         ("POST", "/notifications/read") => post(crate::notify::pages::api::read),
+        ("GET", "/hq/commendations") => get(crate::hq::commendations::api::list),
+        ("POST", "/hq/commendations") => post(crate::hq::commendations::api::propose),
+        ("POST", "/hq/commendations/{id}/decision") => {
+            post(crate::hq::commendations::api::decision)
+        }
         (m, p) => panic!("API route {m} {p} is listed but has no handler"),
     }
 }

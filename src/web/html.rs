@@ -183,6 +183,11 @@ const REFERRALS: NavLink = ("/followup/referrals", "nav-referrals", "nav-referra
 const VACCINATION: NavLink = ("/vaccination", "nav-vaccination", "nav-vaccination");
 const SUPPLIES: NavLink = ("/supplies", "nav-supplies", "nav-supplies");
 const HQ: NavLink = ("/hq/overview", "nav-hq", "nav-hq");
+const COMMENDATIONS: NavLink = (
+    "/hq/commendations",
+    "nav-commendations",
+    "nav-commendations",
+);
 
 /// The navigation of a role: the main links (one row on a phone: home and at most three more)
 /// and the rest, which go in the menu under the person's name. Only pages the role can use.
@@ -254,6 +259,10 @@ pub fn nav_links(role: &str, can_import: bool) -> (Vec<NavLink>, Vec<NavLink>) {
     // The HQ overview (issue 18).
     if matches!(role, "admin" | "hq" | "street" | "community") {
         more.push(HQ);
+    }
+    // Commendations (issue 18): proposed by officers and branch secretaries, decided by HQ.
+    if matches!(role, "admin" | "hq" | "street" | "community" | "branch") {
+        more.push(COMMENDATIONS);
     }
     (main, more)
 }

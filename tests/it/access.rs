@@ -1270,6 +1270,29 @@ async fn walk_hq(
         assert_no_leak(&p, &body, t);
         hit.push(("GET", route));
     }
+    // Commendations: a grid worker reads, proposes and decides none.
+    let (s, body) = get(addr, "/api/v1/hq/commendations", h).await;
+    assert_eq!(s, 403, "GET /hq/commendations: {body}");
+    hit.push(("GET", "/hq/commendations"));
+    let mut hj: Vec<(&str, &str)> = h.to_vec();
+    hj.push(("Content-Type", "application/json"));
+    for (route, p, b) in [
+        (
+            "/hq/commendations",
+            "/api/v1/hq/commendations",
+            r#"{"subject_kind":"volunteer","subject_id":1,"citation":"x","client_id":"w1"}"#,
+        ),
+        (
+            "/hq/commendations/{id}/decision",
+            "/api/v1/hq/commendations/1/decision",
+            r#"{"decision":"approve"}"#,
+        ),
+    ] {
+        let r = crate::common::request(addr, "POST", p, &hj, Some(b.as_bytes())).await;
+        refused(&format!("POST {p}"), &r);
+        assert_no_leak(p, &r.body, t);
+        hit.push(("POST", route));
+    }
     hit
 }
 

@@ -66,6 +66,7 @@ mod briefing;
 mod checkpoints;
 mod checkpoints_pages;
 mod hq;
+mod hq_commendations;
 mod mobilization_phone;
 mod quarantine;
 mod quarantine_visitors;

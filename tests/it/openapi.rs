@@ -246,6 +246,17 @@ async fn openapi_document_describes_exactly_the_api_routes() {
     let rcode = wardline::registry::codes::resident_code(&secret, rid);
     // A store for the supplies' routes (their writes are exercised in `supplies_api`).
     let sup_store = crate::supplies::store(db, &admin, "仓库", "depot", "431102", "").await;
+    // A street officer and a team for the commendations' routes (HQ decides, with `auth`).
+    admin_exec_team(db).await;
+    wardline::access::create_account(db, "t-street", "street", "street", &["431102".to_string()])
+        .await
+        .unwrap();
+    let street_auth = format!(
+        "Bearer {}",
+        wardline::access::create_token(db, "t-street", "t")
+            .await
+            .unwrap()
+    );
     // A locked report for the HQ snapshot route.
     let snapshot = {
         let district = wardline::registry::areas::by_code(db, "431102")
@@ -328,6 +339,8 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "/vaccination/residents/{id}/tickoffs" => serde_json::json!({"reason": "not_reached", "client_id": "vt1"}).to_string(),
             "/vaccination/residents/{id}/rides" => serde_json::json!({"site": "区人民医院", "on_day": wardline::vaccination::ymd(wardline::vaccination::today() + 1), "client_id": "vr1"}).to_string(),
             "/notifications/read" => serde_json::json!({"all": true, "client_id": "n1"}).to_string(),
+            "/hq/commendations" => serde_json::json!({"subject_kind": "team", "subject_id": openapi_team(db).await, "citation": "日夜值守", "client_id": "hc1"}).to_string(),
+            "/hq/commendations/{id}/decision" => serde_json::json!({"decision": "approve"}).to_string(),
             other => panic!("a POST route without a test body: {other}"),
         };
         // Zones are declared by HQ (the administrator may not).
@@ -337,6 +350,15 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             (cp.id, &admin_auth)
         } else if route.starts_with("/vaccination") {
             (rid, &admin_auth)
+        } else if *route == "/hq/commendations" {
+            (r, &street_auth)
+        } else if route.starts_with("/hq/commendations") {
+            (
+                db.scalar::<i64>("SELECT MAX(id) FROM hq_commendations", args![])
+                    .await
+                    .unwrap(),
+                &auth,
+            )
         } else {
             (r, &admin_auth)
         };
@@ -370,6 +392,29 @@ async fn openapi_document_describes_exactly_the_api_routes() {
     let (s, body) = get(addr, "/api/v1/nothing-here", &[("Authorization", &auth)]).await;
     assert_eq!(s, 404);
     assert!(body.contains("not_found"));
+}
+
+/// A team in the district for the commendations' routes.
+async fn admin_exec_team(db: &wardline::db::Db) {
+    let (id, path): (i64, String) = {
+        let a = wardline::registry::areas::by_code(db, "431102")
+            .await
+            .unwrap()
+            .unwrap();
+        (a.id, a.path)
+    };
+    crate::common::exec(
+        db,
+        "INSERT INTO teams (name, kind, area_id, path, created_ms) VALUES ('接力配送组', 'delivery', $1, $2, 0)",
+        args![id, path.as_str()],
+    )
+    .await;
+}
+
+async fn openapi_team(db: &wardline::db::Db) -> i64 {
+    db.scalar::<i64>("SELECT MAX(id) FROM teams", args![])
+        .await
+        .unwrap()
 }
 
 /// The resident's latest quarantine order (made by the API test's POST).

@@ -2,6 +2,8 @@
 
 pub mod briefing;
 pub mod briefing_views;
+pub mod commendations;
+pub mod commendations_views;
 pub mod reports;
 pub mod reports_views;
 pub mod views;
@@ -23,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/hq/overview", get(overview_page))
         .merge(briefing::routes())
         .merge(reports::routes())
+        .merge(commendations::routes())
 }
 
 /// `?area=`: the area's code (default: the reader's first area).

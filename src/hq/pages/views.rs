@@ -154,6 +154,9 @@ pub fn overview(l: Lang, o: &Overview, up: Option<&Area>) -> Markup {
                 " · " a href={ "/hq/overview?area=" (a.code) } { "↑ " (a.name) }
             }
         }
+        p.hq-links #hq-links {
+            a.button href="/hq/commendations" { (t(l, "comm-title")) }
+        }
         section.hq-grid id="hq-headline" {
             @for line in o.lines.iter().filter(|x| x.headline) {
                 a.hq-card href=(line.link) data-metric=(line.key) {

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 mod briefing;
+mod commendations;
 mod field;
 mod hq;
 mod notify;
@@ -576,6 +577,7 @@ pub fn document() -> Value {
             briefing::briefing_paths(),
             field::field_paths(),
             notify::notify_paths(),
+            commendations::commendation_paths(),
         ]),
         "components": {
             "securitySchemes": {

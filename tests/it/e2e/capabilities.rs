@@ -1415,3 +1415,81 @@ async fn briefing_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db)
     );
     Ok(())
 }
+
+// ---- Commendations (issue 18): an officer proposes a volunteer on a phone, HQ approves, the
+// printable list and the certificate ----
+
+#[test]
+fn browser_commendation_proposed_approved_printed() {
+    on_big_stack("e2e-commendations", commendations_browser_test);
+}
+
+async fn commendations_browser_test() {
+    if !browser_here("commendations browser test") {
+        return;
+    }
+    let t = demo_backend(1500).await;
+    wardline::cli::create_demo_mobilization(&t.db)
+        .await
+        .expect("demo volunteers");
+    let addr = common::serve(&t.db).await;
+    in_browser("e2e-commendations", &t, addr, PHONE, commendations_flow).await;
+}
+
+async fn commendations_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db::Db) -> R<()> {
+    let base = format!("http://{addr}");
+    let vid: i64 = db
+        .scalar(
+            "SELECT MIN(id) FROM volunteers WHERE status = 'approved'",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    // 1. The community officer proposes a volunteer with a citation.
+    b.goto(&format!("{base}/login")).await?;
+    sign_in(b, "demo-community").await?;
+    b.goto(&format!("{base}/hq/commendations")).await?;
+    b.find("#comm-propose").await?;
+    fits_360(b, "the commendations page").await?;
+    b.set("#comm-subject", &format!("volunteer:{vid}")).await?;
+    b.fill(
+        "#comm-propose textarea[name=citation]",
+        "坚守卡口十余日，风雨无阻。",
+    )
+    .await?;
+    let send = b.find("#comm-submit").await?;
+    b.click(&send).await?;
+    b.wait_url("the proposal", |p| p.contains("done=proposed"))
+        .await?;
+    b.find("#comm-record").await?;
+    fits_360(b, "the proposal").await?;
+    let url = b.url().await?;
+    let path = url.split(&base).nth(1).unwrap_or("").to_owned();
+    let page = path.split('?').next().unwrap_or("").to_owned();
+    open_menu(b).await?;
+    let logout = b.find("#nav-logout").await?;
+    b.click(&logout).await?;
+    b.wait_url("the sign-in page", |p| p.starts_with("/login"))
+        .await?;
+    // 2. HQ approves it.
+    sign_in(b, "demo-hq").await?;
+    b.goto(&format!("{base}{page}")).await?;
+    let approve = b.find("#comm-approve").await?;
+    b.click(&approve).await?;
+    b.wait_url("the decision", |p| p.contains("done=decided"))
+        .await?;
+    b.wait_text("#comm-state", "已批准").await?;
+    // 3. The printable list and the certificate.
+    b.goto(&format!("{base}/hq/honours")).await?;
+    b.wait_text("#comm-honours", "坚守卡口").await?;
+    fits_360(b, "the printable list").await?;
+    b.goto(&format!("{base}{page}/certificate")).await?;
+    b.wait_text("#comm-certificate", "荣誉证书").await?;
+    fits_360(b, "the certificate").await?;
+    let print = b.find("button[data-print]").await?;
+    ensure!(
+        b.prop(&print, "hidden").await? == "false",
+        "the print button shows where the script runs"
+    );
+    Ok(())
+}
