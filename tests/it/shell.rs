@@ -271,7 +271,8 @@ async fn each_role_lands_on_its_own_work() {
             "{}",
             t.name
         );
-        assert_eq!(more, ["/account"], "{}", t.name);
+        // Their notifications (issue 19) and their account.
+        assert_eq!(more, ["/notifications", "/account"], "{}", t.name);
         assert!(p.body.contains("action=\"/logout\""));
         assert!(!p.body.contains("href=\"/areas\""));
         // Typed by hand, the area browser sends them home instead of saying "no area".

@@ -175,10 +175,10 @@ pub fn detail(l: Lang, p: &DetailPage) -> Markup {
         h2 { (t(l, "comm-record")) }
         (record_table(l, &c.record()))
         @if c.status == "approved" {
-            p.actions {
-                a.button #comm-cert href={ "/hq/commendations/" (c.id) "/certificate" } { (t(l, "comm-certificate")) }
+            div.actions {
+                a.btn #comm-cert href={ "/hq/commendations/" (c.id) "/certificate" } { (t(l, "comm-certificate")) }
                 " "
-                a.button href="/hq/honours" { (t(l, "comm-honours")) }
+                a.btn.alt href="/hq/honours" { (t(l, "comm-honours")) }
             }
         }
         @if c.status == "proposed" && p.can_decide {

@@ -259,6 +259,7 @@ pub async fn overview_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<Done
             page,
             pages.max(1),
             q::can_order(r),
+            q::can_order(r) || q::can_check(r),
             qs.done.trim(),
             &byc,
         ))

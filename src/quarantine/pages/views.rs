@@ -270,6 +270,7 @@ pub fn overview(
     page: i64,
     pages: i64,
     can_order: bool,
+    can_see_referred: bool,
     done: &str,
     by_contact: &[ByContact],
 ) -> Markup {
@@ -280,7 +281,7 @@ pub fn overview(
             a.btn href="/followup/today" #to-worklist { (t(l, "nav-worklist")) }
             @if can_order { a.btn.alt href="/followup/new" #new-order { (tr(l, "New order", "新增隔离")) } }
             a.btn.alt href={ "/followup/pairings?area=" (area_code) } #to-pairings { (tr(l, "Pairings", "分包联户")) }
-            a.btn.alt href="/followup/referred" #to-referred { (tr(l, "Referred by checkpoints", "卡口转隔离")) }
+            @if can_see_referred { a.btn.alt href="/followup/referred" #to-referred { (tr(l, "Referred by checkpoints", "卡口转隔离")) } }
         }
         h2 { (tr(l, "Today", "今日")) " " (f.day) }
         div.cards #figures {

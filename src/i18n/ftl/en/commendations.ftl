@@ -63,3 +63,6 @@ audit-key-contact-logs = Contact logs
 audit-key-care-visits = Care visits
 audit-key-followups-solved = Follow-ups solved
 audit-key-as-of-ms = Counted at
+audit-key-members = Members
+audit-val-volunteer = volunteer
+audit-val-team = team

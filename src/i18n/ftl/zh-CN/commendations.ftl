@@ -63,3 +63,6 @@ audit-key-contact-logs = 联系记录
 audit-key-care-visits = 走访
 audit-key-followups-solved = 解决走访问题
 audit-key-as-of-ms = 统计时间
+audit-key-members = 成员
+audit-val-volunteer = 志愿者
+audit-val-team = 小组
