@@ -1,7 +1,8 @@
 //! Dose records, one by one, and each resident's status derived from them: none, partial,
-//! full (booster due from a date), boosted. The status row and the tallies per community ×
-//! birth year × status are written in the same transaction as the dose, so coverage is read
-//! from the tallies and always equals a recount ([`recount`]).
+//! full (booster due from a date), boosted. The status row and the tallies per area (every
+//! level of the household's path, [`super::tallies`]) × birth year × status are written in the
+//! same transaction as the dose, so coverage is read from the tallies and always equals a
+//! recount ([`recount`]).
 
 use std::collections::HashMap;
 
