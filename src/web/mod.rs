@@ -89,7 +89,7 @@ impl IntoResponse for ApiError {
             tracing::error!("internal error: {err}");
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::warn!("{err}");
+            shed_warning(&err);
         }
         let fields = match &err {
             AppError::Invalid(errs) => errs
@@ -140,5 +140,25 @@ where
             .await
             .map(|r| Auth(r, lang))
             .map_err(|e| ApiError(e, lang))
+    }
+}
+
+/// A refusal for overload, logged at most once a second with how many were refused since the
+/// last line: under overload every request may be refused, and a line each would add to the
+/// load it reports.
+fn shed_warning(err: &AppError) {
+    use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+    static LAST_SECOND: AtomicI64 = AtomicI64::new(0);
+    static SINCE: AtomicU64 = AtomicU64::new(0);
+    let n = SINCE.fetch_add(1, Ordering::Relaxed) + 1;
+    let second = crate::db::now_ms() / 1000;
+    let last = LAST_SECOND.load(Ordering::Relaxed);
+    if second != last
+        && LAST_SECOND
+            .compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        SINCE.store(0, Ordering::Relaxed);
+        tracing::warn!("{err} ({n} refused since the last such line)");
     }
 }
