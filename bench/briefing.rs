@@ -13,7 +13,7 @@ use wardline::audit::Actor;
 use wardline::db::now_ms;
 use wardline::hq::briefing::{self, day_of, text::Period};
 use wardline::hq::reports;
-use wardline::registry::{areas, demo};
+use wardline::registry::areas;
 
 use crate::{emit, fresh, Ctx};
 
@@ -24,13 +24,7 @@ pub async fn briefing(ctx: &Ctx) {
     let (b, scale) = (ctx.backend, ctx.scale);
     let (db, _url) = fresh(ctx, "briefing").await;
     let t = Instant::now();
-    areas::ensure_national(&db, DISTRICT).await.unwrap();
-    let opts = demo::DemoOptions {
-        people: scale,
-        seed: 18,
-        under: DISTRICT.into(),
-    };
-    demo::generate(&db, &opts, &|_| {}).await.unwrap();
+    crate::generated(&db, scale, 18, DISTRICT).await;
     emit(
         BENCH,
         b,

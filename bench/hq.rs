@@ -9,7 +9,7 @@ use std::time::Instant;
 use wardline::cli::DEMO_COMMUNITY;
 use wardline::db::now_ms;
 use wardline::hq::{metrics, overview};
-use wardline::registry::{areas, demo};
+use wardline::registry::areas;
 
 use crate::{emit, fresh, report, Ctx};
 
@@ -21,13 +21,7 @@ pub async fn hq(ctx: &Ctx) {
     let (b, scale) = (ctx.backend, ctx.scale);
     let (db, _url) = fresh(ctx, "hq").await;
     let t = Instant::now();
-    areas::ensure_national(&db, DISTRICT).await.unwrap();
-    let opts = demo::DemoOptions {
-        people: scale,
-        seed: 18,
-        under: DISTRICT.into(),
-    };
-    demo::generate(&db, &opts, &|_| {}).await.unwrap();
+    crate::generated(&db, scale, 18, DISTRICT).await;
     wardline::cli::create_demo_accounts(&db).await.unwrap();
     wardline::cli::create_demo_round(&db).await.unwrap();
     wardline::cli::create_demo_mobilization(&db).await.unwrap();

@@ -321,6 +321,18 @@ async fn disk_mib(db: &Db, url: &str) -> f64 {
     }
 }
 
+/// A generated city of `people` under `under` (a district, street or community of 431102, the
+/// national division codes loaded for it): the common set-up of the capability benches.
+async fn generated(db: &Db, people: u64, seed: u64, under: &str) {
+    areas::ensure_national(db, "431102").await.unwrap();
+    let opts = demo::DemoOptions {
+        people,
+        seed,
+        under: under.into(),
+    };
+    demo::generate(db, &opts, &|_| {}).await.unwrap();
+}
+
 async fn load_city(ctx: &Ctx, tag: &str) -> (Db, String, f64) {
     let (db, url) = fresh(ctx, tag).await;
     let t = Instant::now();

@@ -38,7 +38,7 @@ use wardline::needs::deadlines::Deadlines;
 use wardline::needs::flow::{self, Action, Who};
 use wardline::needs::intake::{self, NewNeed};
 use wardline::needs::CATEGORIES;
-use wardline::registry::{areas, demo};
+use wardline::registry::areas;
 use wardline::rng::Rng;
 
 use crate::pages::{session, Client};
@@ -404,13 +404,7 @@ pub async fn needs(ctx: &Ctx) {
 
     // ---- Setup ----
     let t = Instant::now();
-    areas::ensure_national(&db, "431102").await.unwrap();
-    let opts = demo::DemoOptions {
-        people: RESIDENTS,
-        seed: 1,
-        under: COMMUNITY.into(),
-    };
-    demo::generate(&db, &opts, &|_| {}).await.unwrap();
+    crate::generated(&db, RESIDENTS, 1, COMMUNITY).await;
     wardline::cli::create_demo_accounts(&db).await.unwrap();
     let community = areas::by_code(&db, COMMUNITY).await.unwrap().unwrap();
     let hh: Vec<Household> = db

@@ -20,7 +20,6 @@ use tokio::net::TcpStream;
 use wardline::args;
 use wardline::db::{now_ms, Backend, Db};
 use wardline::quarantine::{checks, day_of, worklist};
-use wardline::registry::{areas, demo};
 
 use crate::{emit, fresh, percentile, Ctx};
 
@@ -30,13 +29,7 @@ const CONNS: usize = 16;
 
 pub async fn quarantine(ctx: &Ctx) {
     let (db, _url) = fresh(ctx, "quarantine").await;
-    areas::ensure_national(&db, "431102").await.unwrap();
-    let opts = demo::DemoOptions {
-        people: ctx.scale,
-        seed: 15,
-        under: "431102".into(),
-    };
-    demo::generate(&db, &opts, &|_| {}).await.unwrap();
+    crate::generated(&db, ctx.scale, 15, "431102").await;
     wardline::cli::create_demo_accounts(&db).await.unwrap();
     let now = now_ms();
     let today = day_of(now);

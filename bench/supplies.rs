@@ -16,7 +16,6 @@ use wardline::access;
 use wardline::args;
 use wardline::audit::Actor;
 use wardline::db::{now_ms, Value};
-use wardline::registry::{areas, demo};
 use wardline::supplies::{disclosure, goods};
 
 use crate::{emit, fresh, percentile, Ctx};
@@ -40,13 +39,7 @@ pub async fn supplies(ctx: &Ctx) {
 
     // ---- Setup ----
     let t = Instant::now();
-    areas::ensure_national(&db, "431102").await.unwrap();
-    let opts = demo::DemoOptions {
-        people: 3_000,
-        seed: 1,
-        under: STREET.into(),
-    };
-    demo::generate(&db, &opts, &|_| {}).await.unwrap();
+    crate::generated(&db, 3_000, 1, STREET).await;
     wardline::cli::create_demo_accounts(&db).await.unwrap();
     let token = access::create_token(&db, "demo-keeper", "bench")
         .await

@@ -15,7 +15,7 @@ use wardline::access;
 use wardline::args;
 use wardline::audit::Actor;
 use wardline::db::now_ms;
-use wardline::registry::{areas, demo};
+use wardline::registry::areas;
 use wardline::rng::Rng;
 use wardline::zones::{self, figures, lifecycle};
 
@@ -28,13 +28,7 @@ pub async fn zones(ctx: &Ctx) {
     let (b, scale) = (ctx.backend, ctx.scale);
     let (db, _url) = fresh(ctx, "zones").await;
     let t = Instant::now();
-    areas::ensure_national(&db, DISTRICT).await.unwrap();
-    let opts = demo::DemoOptions {
-        people: scale,
-        seed: 14,
-        under: DISTRICT.into(),
-    };
-    demo::generate(&db, &opts, &|_| {}).await.unwrap();
+    crate::generated(&db, scale, 14, DISTRICT).await;
     access::create_account(&db, "bench-hq", "指挥部", "hq", &[DISTRICT.to_string()])
         .await
         .unwrap();
