@@ -314,6 +314,7 @@ pub async fn sent_in(
 }
 
 /// A grid worker whose scope holds `path`: their account and the name of that scope area.
+#[derive(Debug, Clone)]
 pub struct GridWorker {
     pub account_id: i64,
     pub area: String,

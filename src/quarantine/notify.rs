@@ -2,6 +2,8 @@
 //! workers of the household's grid (urgent: it is sent in quiet hours too). A sweep of the
 //! server's background loop, after the checks' own sweep marked them missed.
 
+use std::collections::HashMap;
+
 use crate::args;
 use crate::db::Db;
 use crate::error::AppResult;
@@ -34,8 +36,15 @@ pub async fn missed(db: &Db, now: i64) -> AppResult<u64> {
     }
     let mut tx = db.begin().await?;
     let mut added = 0;
+    // The grid workers of each household's path, read once a sweep (a household's checks, and
+    // a grid's households, share them).
+    let mut workers: HashMap<String, Vec<notify::GridWorker>> = HashMap::new();
     for r in rows {
-        for g in notify::grid_workers(&mut tx, &r.path).await? {
+        if !workers.contains_key(&r.path) {
+            let found = notify::grid_workers(&mut tx, &r.path).await?;
+            workers.insert(r.path.clone(), found);
+        }
+        for g in workers[&r.path].iter().cloned() {
             let note = Note {
                 kind: "check_missed",
                 account_id: g.account_id,
