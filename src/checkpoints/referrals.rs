@@ -53,10 +53,15 @@ crate::from_row!(Referral {
     note
 });
 
+/// A resident's name, document and phone are the registry's (the pass log keeps them for
+/// visitors only).
 const SELECT: &str = "SELECT e.id AS entry_id, e.place_id, COALESCE(k.name, '') AS place, e.path, \
-    e.at_ms, e.direction, e.resident_id, e.household_id, e.visitor_id, e.name, e.doc_type, \
-    e.doc_number, e.phone, e.from_place, e.to_place, e.health_code, e.temp_dc, e.test_status, \
-    e.reasons, e.note FROM pass_entries e LEFT JOIN places k ON k.id = e.place_id";
+    e.at_ms, e.direction, e.resident_id, e.household_id, e.visitor_id, \
+    COALESCE(p.name, e.name) AS name, COALESCE(p.doc_type, e.doc_type) AS doc_type, \
+    COALESCE(p.doc_number, e.doc_number) AS doc_number, COALESCE(p.phone, e.phone) AS phone, \
+    e.from_place, e.to_place, e.health_code, e.temp_dc, e.test_status, e.reasons, e.note \
+    FROM pass_entries e LEFT JOIN places k ON k.id = e.place_id \
+    LEFT JOIN residents p ON p.id = e.resident_id";
 
 /// The entries decided "refer to quarantine" at or after `since_ms` at checkpoints within
 /// `scope`, newest first, at most `limit`.

@@ -35,9 +35,13 @@ pub fn queue(l: Lang, csrf: &str, list: &[Referred], can_order: bool, done: &str
                         div {
                             b { (x.name) } " " span.tag { (who(l, x.who)) }
                             span.sub { (x.place) " · " (datetime(x.at_ms)) }
-                            span.sub { (x.doc_number) " · " (x.phone)
-                                @if !x.from_place.is_empty() { " · " (tr(l, "from", "来自")) " " (x.from_place) } }
-                            span.sub { (x.health_code) " " (temp_text(x.temp_dc)) }
+                            span.sub { (contact_line(l, x)) }
+                            span.sub {
+                                @if !x.health_code.is_empty() {
+                                    (crate::checkpoints::label(crate::checkpoints::CODES, &x.health_code, l)) " "
+                                }
+                                (temp_text(x.temp_dc))
+                            }
                         }
                         div.actions {
                             form.inline method="post" action={ "/followup/referred/" (x.entry_id) "/reveal" } {
@@ -95,4 +99,16 @@ pub fn visitor(l: Lang, v: &Visitor) -> Markup {
         }
     }
     .into()
+}
+
+/// The masked document, phone and where from, whichever are known, joined by " · ".
+fn contact_line(l: Lang, x: &Referred) -> String {
+    let from =
+        (!x.from_place.is_empty()).then(|| format!("{} {}", tr(l, "from", "来自"), x.from_place));
+    [Some(x.doc_number.clone()), Some(x.phone.clone()), from]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
