@@ -7,7 +7,6 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::access::Reader;
-use crate::args;
 use crate::audit::{self, Actor, Event};
 use crate::checkpoints::referrals::{self, Referral};
 use crate::db::Db;
@@ -92,23 +91,53 @@ pub async fn queue(db: &Db, r: &Reader, now: i64) -> AppResult<Vec<Referred>> {
             .await?
             .into_iter()
             .collect();
+    // Residents' orders made since the oldest referral, read once: a referral's order is the
+    // newest made for its person at or after the referral.
+    let residents: Vec<i64> = list.iter().filter_map(|x| x.resident_id).collect();
+    let mut resident_orders: Vec<(i64, i64, i64)> = Vec::new();
+    for chunk in residents.chunks(400) {
+        let rows: Vec<OrderOf> = db
+            .query_as(
+                &format!(
+                    "SELECT id, resident_id, created_ms FROM quarantine_orders \
+                     WHERE created_ms >= $1 AND resident_id IN ({})",
+                    crate::db::placeholders(2, chunk.len())
+                ),
+                std::iter::once(crate::db::Value::from(since))
+                    .chain(chunk.iter().map(|&i| crate::db::Value::from(i)))
+                    .collect(),
+            )
+            .await?;
+        resident_orders.extend(
+            rows.into_iter()
+                .map(|o| (o.resident_id, o.created_ms, o.id)),
+        );
+    }
     let mut out = Vec::with_capacity(list.len());
     for x in list {
         let order = match x.resident_id {
-            Some(p) => {
-                db.scalar_opt::<i64>(
-                    "SELECT id FROM quarantine_orders WHERE resident_id = $1 AND created_ms >= $2 \
-                     ORDER BY id DESC LIMIT 1",
-                    args![p, x.at_ms],
-                )
-                .await?
-            }
+            Some(p) => resident_orders
+                .iter()
+                .filter(|(who, at, _)| *who == p && *at >= x.at_ms)
+                .map(|(_, _, id)| *id)
+                .max(),
             None => visitor_orders.get(&x.entry_id).copied(),
         };
         out.push(masked(x, order));
     }
     Ok(out)
 }
+
+struct OrderOf {
+    id: i64,
+    resident_id: i64,
+    created_ms: i64,
+}
+crate::from_row!(OrderOf {
+    id,
+    resident_id,
+    created_ms
+});
 
 /// A referral's personal data whole (to call the person, to make the order): audited.
 #[derive(Debug, Clone, Serialize)]
