@@ -18,6 +18,7 @@ pub fn kinds() -> Vec<Kind> {
     v.extend(crate::zones::retention::kinds());
     v.extend(crate::notify::retention::kinds());
     v.extend(crate::hq::retention::kinds());
+    v.extend(crate::web::reply_retention::kinds());
     v
 }
 
@@ -44,10 +45,35 @@ pub async fn run(
             chunked = Some(rows);
         }
     }
+    // The stored API answers likewise (issue 19): short chunks, each audited.
+    let mut replies = None;
+    if !dry_run {
+        if let Some(p) = policy
+            .iter()
+            .find(|p| p.kind.name == crate::web::reply_retention::KIND)
+        {
+            let n = crate::web::reply_retention::purge_in_chunks(
+                db,
+                p.days,
+                now,
+                crate::web::reply_retention::CHUNK,
+            )
+            .await?;
+            replies = Some(n);
+        }
+    }
     let mut report = crate::audit::retention::run(db, actor, policy, now, dry_run).await?;
     if let Some(rows) = chunked {
         if let Some(k) = report.kinds.iter_mut().find(|k| k.kind == "pass_log") {
             for (s, n) in k.steps.iter_mut().zip(rows) {
+                s.rows += n;
+            }
+        }
+    }
+    if let Some(n) = replies {
+        let kind = crate::web::reply_retention::KIND;
+        if let Some(k) = report.kinds.iter_mut().find(|k| k.kind == kind) {
+            if let Some(s) = k.steps.first_mut() {
                 s.rows += n;
             }
         }

@@ -1,20 +1,26 @@
 //! The health follow-up's JSON API (listed in `server::api::API_ROUTES`): orders (list, a
 //! resident's, create for a resident or a household, change the end, end), checks by a device
-//! and self-reports through a household link (idempotent by client id), contact logs, the
-//! worklist and the figures.
+//! and self-reports through a household link (idempotent by client id), contact logs, one batch
+//! route (JSON lines) for the checks and contact logs a device queued offline, the worklist and
+//! the figures.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::checks::{self, Check, Input, Recorded};
 use super::ingest::{self, CheckWriter};
 use super::orders::{self, EndChange, Ending, Made, NewOrder, Order, TestDay};
 use super::pairings::{self, LogInput, Logged};
 use super::{day_of, figures, parse_day, worklist};
+use crate::access::Reader;
 use crate::audit::Actor;
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::web::replies::{self, Answer};
 use crate::web::{ApiError, AppState, Auth, UserLang};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -23,7 +29,7 @@ fn reply<T>(r: AppResult<T>, lang: crate::i18n::Lang) -> ApiResult<T> {
     r.map(Json).map_err(|e| ApiError(e, lang))
 }
 
-fn actor(r: &crate::access::Reader) -> Actor {
+fn actor(r: &Reader) -> Actor {
     Actor {
         account_id: Some(r.account_id),
         username: r.username.clone(),
@@ -201,29 +207,35 @@ pub async fn check(
     Auth(r, lang): Auth,
     Json(b): Json<CheckBody>,
 ) -> ApiResult<Recorded> {
-    let now = now_ms();
-    let run = async {
-        match (b.check_id, b.resident_id) {
-            (Some(c), _) => {
-                let ready =
-                    checks::prepare_record_for_batch(&s.db, &actor(&r), &r, c, &b.input, now)
-                        .await?;
-                ingest::finish(&w, ready).await
-            }
-            (None, Some(p)) => {
-                let ready =
-                    checks::prepare_for_resident(&s.db, &actor(&r), &r, p, &b.input, now).await?;
-                ingest::finish(&w, ready).await
-            }
-            _ => Err(FieldError::new(
-                "check_id",
-                "give check_id or resident_id",
-                "请提供 check_id 或 resident_id",
-            )
-            .into()),
+    reply(record_check(&s.db, &w, &r, &b, now_ms()).await, lang)
+}
+
+/// A check from a device's body (`POST /followup/checks`, or a batch line): by check id, or the
+/// check the resident owes now; idempotent by the input's client id.
+async fn record_check(
+    db: &Db,
+    w: &CheckWriter,
+    r: &Reader,
+    b: &CheckBody,
+    now: i64,
+) -> AppResult<Recorded> {
+    match (b.check_id, b.resident_id) {
+        (Some(c), _) => {
+            let ready =
+                checks::prepare_record_for_batch(db, &actor(r), r, c, &b.input, now).await?;
+            ingest::finish(w, ready).await
         }
-    };
-    reply(run.await, lang)
+        (None, Some(p)) => {
+            let ready = checks::prepare_for_resident(db, &actor(r), r, p, &b.input, now).await?;
+            ingest::finish(w, ready).await
+        }
+        _ => Err(FieldError::new(
+            "check_id",
+            "give check_id or resident_id",
+            "请提供 check_id 或 resident_id",
+        )
+        .into()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -276,17 +288,89 @@ pub async fn contact(
     Auth(r, lang): Auth,
     Json(b): Json<ContactBody>,
 ) -> ApiResult<Logged> {
-    let a = actor(&r);
-    let run = pairings::log_contact(&s.db, &a, &r, b.household_id, &b.log, now_ms());
-    reply(run.await, lang)
+    reply(log_contact(&s.db, &r, &b, now_ms()).await, lang)
 }
 
-/// `GET /followup/worklist`: today's checks to do, tasks and paired households to contact.
+/// A contact log from a body (`POST /followup/contacts`, or a batch line); idempotent by the
+/// log's client id.
+async fn log_contact(db: &Db, r: &Reader, b: &ContactBody, now: i64) -> AppResult<Logged> {
+    pairings::log_contact(db, &actor(r), r, b.household_id, &b.log, now).await
+}
+
+/// The follow-up device's actions, by the name a batch line gives in `op`.
+pub const OPS: &[&str] = &["check", "contact"];
+
+/// `POST /followup/batch`: what a follow-up device queued offline, as JSON lines, each
+/// `{"op": "check" | "contact", "client_id": …, …the single route's fields}`; JSON lines out,
+/// each line its own outcome (a check or a contact sent before answers as a replay, and
+/// nothing is written again).
+pub async fn batch(
+    State(s): State<AppState>,
+    Extension(w): Extension<CheckWriter>,
+    Auth(r, lang): Auth,
+    body: Bytes,
+) -> Response {
+    let (db, w, r) = (&s.db, &w, &r);
+    replies::batch(&body, lang, |v| async move {
+        match batch_line(db, w, r, v).await {
+            Ok(body) => Answer { status: 200, body },
+            Err(e) => Answer::refused(e.into(), lang).await,
+        }
+    })
+    .await
+}
+
+/// One line of a batch, through the single routes' functions.
+async fn batch_line(db: &Db, w: &CheckWriter, r: &Reader, v: Value) -> AppResult<Value> {
+    // Unlike the single routes, a queued action must carry its client id (its retry's key).
+    replies::client_id(&replies::text(&v, "client_id"))?;
+    let op = replies::text(&v, "op");
+    let now = now_ms();
+    let done = match op.as_str() {
+        "check" => {
+            let b: CheckBody = serde_json::from_value(v).map_err(bad_line)?;
+            serde_json::to_value(record_check(db, w, r, &b, now).await?)
+        }
+        "contact" => {
+            let b: ContactBody = serde_json::from_value(v).map_err(bad_line)?;
+            serde_json::to_value(log_contact(db, r, &b, now).await?)
+        }
+        _ => {
+            return Err(FieldError::new(
+                "op",
+                format!("one of {}", OPS.join(", ")),
+                format!("须为以下之一：{}", OPS.join("、")),
+            )
+            .into())
+        }
+    };
+    done.map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn bad_line(e: serde_json::Error) -> AppError {
+    FieldError::new(
+        "line",
+        format!("not a valid action: {e}"),
+        format!("不是有效的操作：{e}"),
+    )
+    .into()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WorklistQuery {
+    /// The next page of the walk: after this check (the previous page's `next`).
+    pub after: String,
+}
+
+/// `GET /followup/worklist`: today's checks to do (a page of the walk), tasks and paired
+/// households to contact.
 pub async fn worklist_of(
     State(s): State<AppState>,
     Auth(r, lang): Auth,
+    Query(q): Query<WorklistQuery>,
 ) -> ApiResult<worklist::Worklist> {
-    reply(worklist::of(&s.db, &r, now_ms()).await, lang)
+    reply(worklist::page(&s.db, &r, now_ms(), &q.after).await, lang)
 }
 
 #[derive(Deserialize, Default)]

@@ -134,6 +134,7 @@ async fn static_file(Path(name): Path<String>) -> Response {
     let (body, mime) = match name.as_str() {
         "app.css" => (html::CSS, "text/css; charset=utf-8"),
         "app.js" => (html::JS, "text/javascript; charset=utf-8"),
+        "offline.js" => (crate::web::offline::JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
@@ -221,6 +222,7 @@ pub fn router_with(db: Db, jobs: std::sync::Arc<crate::registry::jobs::Jobs>) ->
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(static_file))
         .route("/favicon.ico", get(favicon))
+        .route("/sw.js", get(crate::web::offline::worker))
         .merge(pages::routes())
         .merge(crate::home::routes())
         .merge(crate::access::pages::routes())

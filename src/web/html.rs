@@ -155,6 +155,25 @@ pub struct Chrome<'a> {
     pub role: &'a str,
     /// Unread notifications of the signed-in user (a count in the header when not 0).
     pub unread: i64,
+    /// The signed-in account's id (0 when signed out): the offline queue sends only what this
+    /// account kept on the phone.
+    pub account: i64,
+}
+
+impl<'a> Chrome<'a> {
+    /// The chrome of a page for nobody signed in: no user, no menu.
+    pub fn anon(lang: Lang, here: &'a str) -> Self {
+        Chrome {
+            lang,
+            here,
+            user: None,
+            csrf: None,
+            can_import: false,
+            role: "",
+            unread: 0,
+            account: 0,
+        }
+    }
 }
 
 /// One link of the navigation: (href, Fluent id of its label, element id).
@@ -291,6 +310,9 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                 title { (title) " · " (t(l, "app-name")) }
                 link rel="icon" href="/favicon.ico" type="image/svg+xml";
                 link rel="stylesheet" href="/static/app.css";
+                @if c.user.is_some() {
+                    script src="/static/offline.js" defer {}
+                }
                 script src="/static/app.js" defer {}
             }
             body {
@@ -331,7 +353,20 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                         }
                     }
                 }
-                main { (body) }
+                main {
+                    // The offline queue's box (static/offline.js), its texts in the page's
+                    // language; hidden until something waits or was sent.
+                    @if c.user.is_some() {
+                        div.box #offline-box hidden role="status" data-waiting=(t(l, "offline-waiting"))
+                            data-accepted=(t(l, "offline-accepted")) data-already=(t(l, "offline-already"))
+                            data-refused=(t(l, "offline-refused")) data-signin=(t(l, "offline-signin"))
+                            data-unsent=(t(l, "offline-unsent")) data-queued=(t(l, "offline-queued"))
+                            data-who=(c.account) {
+                            p #offline-n hidden {}
+                        }
+                    }
+                    (body)
+                }
             }
         }
     }

@@ -7,7 +7,9 @@
 #[macro_use]
 pub mod html;
 pub mod kit;
+pub mod offline;
 pub mod replies;
+pub mod reply_retention;
 
 pub mod pages;
 
@@ -80,7 +82,7 @@ impl IntoResponse for ApiError {
             AppError::Db(DbError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
-            AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            AppError::Busy(..) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             AppError::Db(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -105,20 +107,41 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            let after = if matches!(err, AppError::Busy(_)) {
-                "2"
-            } else {
-                "30"
+            // A shed write says when the queue is expected to have room; anything else
+            // unavailable (the database) asks for half a minute.
+            let after = match &err {
+                AppError::Busy(_, s) => (*s).max(1),
+                _ => 30,
             };
             resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(after));
+                .insert(header::RETRY_AFTER, HeaderValue::from(after));
         }
         resp
     }
 }
 
-/// The signed-in reader, from `Authorization: Bearer TOKEN`.
+/// The signed-in reader, from `Authorization: Bearer TOKEN`, or — for a page's own script,
+/// such as the offline queue sending what it kept — from the page's session cookie with the
+/// session's CSRF token in the `X-CSRF-Token` header (a cross-site page can send the cookie
+/// but cannot read the token nor set that header without a CORS preflight, which is refused).
 pub struct Auth(pub Reader, pub Lang);
+
+/// The header a page's script sends its session's CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session of a request carrying its cookie and its CSRF token in [`CSRF_HEADER`].
+async fn page_session(db: &Db, parts: &Parts) -> Result<Option<Reader>, AppError> {
+    let (Some(tok), Some(sent)) = (
+        pages::cookie(&parts.headers, pages::SESSION_COOKIE),
+        parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()),
+    ) else {
+        return Ok(None);
+    };
+    Ok(access::session::lookup(db, tok)
+        .await?
+        .filter(|s| s.verified && pages::constant_eq(sent.as_bytes(), s.csrf.as_bytes()))
+        .map(|s| s.reader))
+}
 
 impl<S> FromRequestParts<S> for Auth
 where
@@ -128,14 +151,20 @@ where
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let lang = lang_of(parts);
-        let token = parts
+        let db = Db::from_ref(state);
+        let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiError(AppError::Unauthorized, lang))?;
-        let db = Db::from_ref(state);
+            .map(str::trim);
+        let Some(token) = bearer else {
+            return match page_session(&db, parts).await {
+                Ok(Some(r)) => Ok(Auth(r, lang)),
+                Ok(None) => Err(ApiError(AppError::Unauthorized, lang)),
+                Err(e) => Err(ApiError(e, lang)),
+            };
+        };
         access::authenticate(&db, token)
             .await
             .map(|r| Auth(r, lang))

@@ -98,15 +98,7 @@ where
 impl Visitor {
     /// The chrome of a public page: no user, no menu.
     pub fn chrome(&self) -> Chrome<'_> {
-        Chrome {
-            lang: self.lang,
-            here: &self.here,
-            user: None,
-            csrf: None,
-            can_import: false,
-            role: "",
-            unread: 0,
-        }
+        Chrome::anon(self.lang, &self.here)
     }
 }
 
@@ -190,6 +182,7 @@ impl Ctx {
             can_import: r.can_write_registry(),
             role: &r.role,
             unread: self.unread,
+            account: r.account_id,
         }
     }
 
@@ -242,7 +235,7 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Db(crate::db::DbError::Unavailable(_)) | AppError::Busy(_) => {
+        AppError::Db(crate::db::DbError::Unavailable(_)) | AppError::Busy(..) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
         AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -264,15 +257,7 @@ pub fn error_page(lang: Lang, chrome: Option<&Chrome>, e: AppError) -> Response 
         e.message(lang),
         t(lang, "back-home")
     );
-    let anon = Chrome {
-        lang,
-        here: "/",
-        user: None,
-        csrf: None,
-        can_import: false,
-        role: "",
-        unread: 0,
-    };
+    let anon = Chrome::anon(lang, "/");
     html_response(status, page(chrome.unwrap_or(&anon), &title, body))
 }
 

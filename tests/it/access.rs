@@ -859,6 +859,28 @@ async fn walk_followup(
         assert_no_leak(&format!("POST {route}"), &r.body, t);
         hit.push(("POST", route));
     }
+    // The device's batch: each line refused (404) on its own, nothing of the other grid shown.
+    let lines = [
+        serde_json::json!({"op": "check", "client_id": "walk-b1", "resident_id": rid, "outcome": "well"}),
+        serde_json::json!({"op": "contact", "client_id": "walk-b2", "household_id": hid, "outcome": "well"}),
+    ]
+    .map(|l| l.to_string())
+    .join("\n");
+    let r = crate::common::request(
+        addr,
+        "POST",
+        "/api/v1/followup/batch",
+        h,
+        Some(lines.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "POST /followup/batch: {}", r.body);
+    for l in r.body.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+        assert_eq!(v["status"], 404, "POST /followup/batch: {l}");
+    }
+    assert_no_leak("POST /followup/batch", &r.body, t);
+    hit.push(("POST", "/followup/batch"));
     let (s, body) = get(addr, "/api/v1/followup/referred", h).await;
     assert!(matches!(s, 200 | 403), "GET /followup/referred: {s} {body}");
     if s == 200 {

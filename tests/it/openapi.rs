@@ -327,6 +327,7 @@ async fn openapi_document_describes_exactly_the_api_routes() {
             "/followup/checks" => serde_json::json!({"resident_id": rid, "outcome": "well", "client_id": "api-c1"}).to_string(),
             "/followup/self-report" => serde_json::json!({"token": household_link(db, hid).await, "resident_id": rid, "temperature": "36.6", "client_id": "api-s1"}).to_string(),
             "/followup/contacts" => serde_json::json!({"household_id": hid, "outcome": "well", "client_id": "api-l1"}).to_string(),
+            "/followup/batch" => serde_json::json!({"op": "contact", "household_id": hid, "outcome": "well", "client_id": "api-l2"}).to_string(),
             "/followup/order-ends" => serde_json::json!({"order_id": quarantine_order(db, rid).await, "reason": "released", "override_reason": "the test's own"}).to_string(),
             "/followup/referred-reveals" => serde_json::json!({"entry_id": referred_entry(db, cp.id).await}).to_string(),
             "/followup/visitor-orders" => serde_json::json!({"entry_id": referred_entry(db, cp.id).await, "kind": "home", "rule": "7+3", "start": wardline::quarantine::date_of(wardline::quarantine::day_of(now)), "ordered_by": "HQ", "client_id": "api-v1"}).to_string(),

@@ -532,3 +532,164 @@ async fn field_writes_once_each_scoped_and_audited() {
         assert_eq!(m.body["error"]["fields"][0]["field"], "client_id");
     }
 }
+
+fn lines_of(c: &Call) -> Vec<Value> {
+    c.raw
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// The follow-up device's batch (`POST /followup/batch`): checks and contact logs queued
+/// offline, each line through the single routes' functions — accepted, a line sent again
+/// answered from what was recorded with nothing written, a bad line refused alone, and a
+/// person without scope on the household refused with nothing written.
+#[tokio::test]
+async fn followup_batch_each_line_once_a_bad_line_alone_and_scope() {
+    use crate::quarantine::{fixture, order};
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let doc = wardline::server::openapi::document();
+        let now = wardline::db::now_ms();
+        let d0 = wardline::quarantine::day_of(now);
+        let ((p0, hh0), (p1, _), (p2, hh2)) = (f.people[0], f.people[1], f.people[2]);
+        for p in [p0, p1, p2] {
+            order(db, &f.o1, p, "7+3", d0, now).await;
+        }
+        let c1 = wardline::quarantine::checks::current(db, p1, now)
+            .await
+            .unwrap()
+            .id;
+        let grid = token_of(db, "g1").await;
+        let outsider = token_of(db, "c2").await;
+        let addr = serve(db).await;
+        let recorded = |cids: &'static str| {
+            format!("SELECT COUNT(*) FROM quarantine_checks WHERE client_id IN ({cids})")
+        };
+        // What a device's action writes (not the checks a sweep marks missed meanwhile).
+        let all = "SELECT (SELECT COUNT(*) FROM quarantine_checks WHERE client_id IS NOT NULL) \
+                   + (SELECT COUNT(*) FROM contact_logs) \
+                   + (SELECT COUNT(*) FROM quarantine_tasks WHERE kind = 'referral')";
+        let before = count(db, all, vec![]).await;
+
+        let good = [
+            json!({"op": "check", "client_id": "fb-1", "resident_id": p0, "outcome": "well"}),
+            json!({"op": "contact", "client_id": "fb-2", "household_id": hh0, "outcome": "well", "note": "电话联系，一切正常"}),
+            json!({"op": "check", "client_id": "fb-3", "check_id": c1, "temperature": "38.2", "symptoms": ["cough"]}),
+        ];
+        let first = [
+            good[0].to_string(),
+            "not json".to_owned(),
+            good[1].to_string(),
+            json!({"op": "check", "client_id": "fb-bad", "resident_id": "someone"}).to_string(),
+            json!({"op": "fly", "client_id": "fb-4"}).to_string(),
+            json!({"op": "check", "resident_id": p1, "outcome": "well"}).to_string(),
+            good[2].to_string(),
+        ]
+        .join("\n");
+        let b1 = post(addr, &grid, "/followup/batch", &first, "en").await;
+        assert_eq!(b1.status, 200, "{}: {}", t.name, b1.raw);
+        documented(&doc, "/followup/batch", &b1);
+        let o = lines_of(&b1);
+        assert_eq!(o.len(), 7, "{}: {}", t.name, b1.raw);
+        let st: Vec<i64> = o.iter().map(|x| x["status"].as_i64().unwrap()).collect();
+        assert_eq!(
+            st,
+            [200, 422, 200, 422, 422, 422, 200],
+            "{}: {}",
+            t.name,
+            b1.raw
+        );
+        assert_eq!(o[0]["client_id"], "fb-1");
+        assert_eq!(o[0]["answer"]["status"], "well");
+        assert_eq!(o[0]["answer"]["replayed"], false);
+        assert_eq!(o[1]["answer"]["error"]["code"], "bad_line");
+        assert_eq!(o[2]["answer"]["replayed"], false);
+        assert!(o[2]["answer"]["id"].is_i64(), "{}", b1.raw);
+        assert_eq!(o[3]["answer"]["error"]["fields"][0]["field"], "line");
+        assert_eq!(o[4]["answer"]["error"]["fields"][0]["field"], "op");
+        assert_eq!(o[5]["answer"]["error"]["fields"][0]["field"], "client_id");
+        let msg = o[5]["answer"]["error"]["message"].as_str().unwrap_or("");
+        assert!(msg.is_ascii() && !msg.is_empty(), "in English: {}", o[5]);
+        assert_eq!(o[6]["answer"]["check_id"], c1);
+        assert_eq!(o[6]["answer"]["status"], "unwell");
+        assert!(
+            o[6]["answer"]["referral"].is_i64(),
+            "a fever refers: {}",
+            o[6]
+        );
+        assert_eq!(
+            count(db, &recorded("'fb-1', 'fb-3'"), vec![]).await,
+            2,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            count(db, &recorded("'fb-bad', 'fb-4'"), vec![]).await,
+            0,
+            "{}",
+            t.name
+        );
+        let logs = "SELECT COUNT(*) FROM contact_logs WHERE client_id = 'fb-2'";
+        assert_eq!(count(db, logs, vec![]).await, 1, "{}", t.name);
+        let after = count(db, all, vec![]).await;
+        // Two checks, one contact log, one referral.
+        assert_eq!(after - before, 4, "{}", t.name);
+
+        // The same lines again (the phone never saw the answer): the answers recorded, nothing
+        // written again.
+        let again = good
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let b2 = post(addr, &grid, "/followup/batch", &again, "en").await;
+        assert_eq!(b2.status, 200, "{}: {}", t.name, b2.raw);
+        documented(&doc, "/followup/batch", &b2);
+        let r = lines_of(&b2);
+        assert_eq!(r.len(), 3);
+        for (i, first) in [0, 2, 6].into_iter().enumerate() {
+            assert_eq!(r[i]["status"], 200, "{}: {}", t.name, r[i]);
+            assert_eq!(r[i]["answer"]["replayed"], true, "{}: {}", t.name, r[i]);
+            for k in ["check_id", "status", "id", "referral"] {
+                assert_eq!(
+                    r[i]["answer"].get(k),
+                    o[first]["answer"].get(k),
+                    "{}: {k} of line {i}",
+                    t.name
+                );
+            }
+        }
+        assert_eq!(count(db, all, vec![]).await, after, "{}", t.name);
+        // The single route sees the batch's record the same way.
+        let single = post(addr, &grid, "/followup/checks", &good[0].to_string(), "en").await;
+        assert_eq!(single.status, 200, "{}", single.raw);
+        assert_eq!(single.body["replayed"], true);
+        assert_eq!(single.body["check_id"], o[0]["answer"]["check_id"]);
+
+        // Another community's officer: each line refused (in Chinese, asked so), nothing
+        // written.
+        let theirs = [
+            json!({"op": "check", "client_id": "fo-1", "resident_id": p2, "outcome": "well"})
+                .to_string(),
+            json!({"op": "contact", "client_id": "fo-2", "household_id": hh2, "outcome": "well"})
+                .to_string(),
+        ]
+        .join("\n");
+        let b3 = post(addr, &outsider, "/followup/batch", &theirs, "zh-CN").await;
+        assert_eq!(b3.status, 200, "{}: {}", t.name, b3.raw);
+        for l in lines_of(&b3) {
+            assert_eq!(l["status"], 404, "{}: {l}", t.name);
+            let msg = l["answer"]["error"]["message"].as_str().unwrap_or("");
+            assert!(!msg.is_ascii(), "{}: in Chinese: {l}", t.name);
+        }
+        assert_eq!(
+            count(db, &recorded("'fo-1'"), vec![]).await,
+            0,
+            "{}",
+            t.name
+        );
+        assert_eq!(count(db, all, vec![]).await, after, "{}", t.name);
+    }
+}

@@ -20,15 +20,7 @@ use crate::web::html::Chrome;
 use crate::web::AppState;
 
 fn anon(lang: Lang, here: &str) -> Chrome<'_> {
-    Chrome {
-        lang,
-        here,
-        user: None,
-        csrf: None,
-        can_import: false,
-        role: "",
-        unread: 0,
-    }
+    Chrome::anon(lang, here)
 }
 
 fn secure_attr(h: &HeaderMap) -> &'static str {

@@ -151,10 +151,18 @@ pub(super) async fn logout(State(db): State<Db>, CsrfForm(ctx, _): CsrfForm<NoFi
         return ctx.error(e);
     }
     (
-        [(
-            header::SET_COOKIE,
-            format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-        )],
+        [
+            (
+                header::SET_COOKIE,
+                format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+            ),
+            // What the offline pages kept on the phone (cached pages, the queue) goes with
+            // the session (issue 19).
+            (
+                header::HeaderName::from_static("clear-site-data"),
+                "\"cache\", \"storage\"".to_owned(),
+            ),
+        ],
         Redirect::to("/login"),
     )
         .into_response()

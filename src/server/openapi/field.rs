@@ -1,5 +1,6 @@
 //! The field writes (issue 19): needs, duty and the registry through the API, each idempotent
-//! by `client_id`, with a batch route per device family (needs, duty).
+//! by `client_id`, with a batch route per device family: needs, duty and the follow-up's checks
+//! and contact logs here; the sampling round's and the checkpoint's beside their own routes.
 
 use serde_json::{json, Value};
 
@@ -31,7 +32,7 @@ pub(super) fn field_schemas() -> Value {
                 "line": {"type": "integer", "description": "The input line"},
                 "client_id": {"description": "The line's client_id as sent"},
                 "status": {"type": "integer", "description": "The HTTP status the single route would have answered"},
-                "answer": {"type": "object", "description": "The single route's answer (FieldDone, or an error with its state)"}
+                "answer": {"type": "object", "description": "The single route's answer (FieldDone, the follow-up's Recorded or Logged, or an error with its state)"}
             }
         }
     })
@@ -136,6 +137,12 @@ pub(super) fn field_paths() -> Value {
             "Checks queued offline, as JSON lines (the single route's body each). Answers JSON lines, each line its own outcome",
             vec![lang_param()], "application/x-ndjson",
             props(&[("place", "text"), ("action", "text")], &["place"]), batch_answers()),
+        "/followup/batch": post_op("followupBatch",
+            "Follow-up actions queued offline, as JSON lines: each {\"op\": check|contact, \"client_id\", …the single route's fields} — check as POST /followup/checks (check_id, or resident_id for the check owed now; outcome, temperature, symptoms, note, reason), contact as POST /followup/contacts (household_id, outcome, note). A client_id recorded before answers as a replay and writes nothing. Answers JSON lines, each line its own outcome",
+            vec![lang_param()], "application/x-ndjson",
+            props(&[("op", "text"), ("check_id", "id"), ("resident_id", "id"), ("household_id", "id"),
+                    ("outcome", "text"), ("temperature", "text"), ("symptoms", "list"), ("note", "text"),
+                    ("reason", "text")], &["op"]), batch_answers()),
         "/households": post_op("householdRegister",
             "Register a household at an area of the caller's scope (area code, address, kind)",
             vec![lang_param()], "application/json",

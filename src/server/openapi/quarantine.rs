@@ -78,12 +78,14 @@ pub(super) fn quarantine_schemas() -> Value {
         "Logged": {"type": "object", "required": ["id", "replayed"], "properties": {
             "id": {"type": "integer"}, "replayed": {"type": "boolean"}}},
         "Ok": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}},
-        "Worklist": {"type": "object", "required": ["day", "todo", "done", "tasks", "contacts"], "properties": {
+        "Worklist": {"type": "object", "required": ["day", "todo", "todo_total", "done", "next", "tasks", "contacts"], "properties": {
             "day": {"type": "integer"},
-            "todo": {"type": "array", "items": schema_ref("QuarantineCheck"), "description": "Checks to do, in walking order, with name and address"},
+            "todo": {"type": "array", "items": schema_ref("QuarantineCheck"), "description": "Checks to do, in walking order, with name and address: one page (at most 100)"},
+            "todo_total": {"type": "integer", "description": "Checks to do today in all pages"},
             "done": {"type": "integer"},
-            "tasks": {"type": "array", "items": {"type": "object"}},
-            "contacts": {"type": "array", "items": {"type": "object"}}}},
+            "next": {"type": ["string", "null"], "description": "Cursor for the next page of the walk (pass as `after`); null on the last page"},
+            "tasks": {"type": "array", "items": {"type": "object"}, "description": "Open referrals and escalations (first page only)"},
+            "contacts": {"type": "array", "items": {"type": "object"}, "description": "Paired households not contacted today (first page only)"}}},
         "FollowupFigures": {"type": "object", "required": ["area", "day", "active", "checks_owed"], "properties": {
             "area": {"type": "string"}, "name": {"type": "string"}, "day": {"type": "string", "format": "date"},
             "active": {"type": "integer"},
@@ -129,7 +131,11 @@ pub(super) fn quarantine_paths() -> Value {
     json!({
         "/followup/worklist": get_op("followupWorklist",
             "Today's worklist of the reader: checks to do and late (grid workers: their grids; contact persons: their paired households), referrals and escalations, paired households not contacted today; in walking order",
-            vec![lang_param()], with_errors(ok("The worklist", schema_ref("Worklist")), &[]), true),
+            vec![
+                query_param("after", "The next page of the walk: the previous page's `next`", json!({"type": "string"})),
+                lang_param(),
+            ],
+            with_errors(ok("The worklist", schema_ref("Worklist")), &[]), true),
         "/followup/figures": get_op("followupFigures",
             "Health follow-up figures of an area for a day: under quarantine now (by kind and reason), started, released, checks on time / late / missed, fevers referred, paired households contacted",
             vec![
@@ -201,7 +207,7 @@ pub(super) fn quarantine_paths() -> Value {
             "One referral's name, document number and phone whole (to call the person or make the order); audited",
             vec![lang_param()], "application/json",
             json!({"type": "object", "required": ["entry_id"], "properties": {"entry_id": {"type": "integer"}}}),
-            with_errors(ok("The referral whole", schema_ref("ReferredRevealed")), &[("403", "The role may not read the queue")])),
+            with_errors(ok("The referral whole", schema_ref("ReferredRevealed")), &[("403", "The role may not read the queue"), ("422", "The body is not JSON or entry_id is missing")])),
         "/followup/visitor-orders": post_op("followupVisitorOrder",
             "Order quarantine for the person of a checkpoint referral (entry_id from the referred queue): a visitor without a registry record gets an order under the checkpoint's area, their name, document and phone kept masked; a resident an ordinary order. The reason defaults to checkpoint; idempotent by client_id",
             vec![lang_param()], "application/json",

@@ -61,8 +61,9 @@ pub(super) fn vaccination_paths() -> Value {
              booster against the targets; tick-offs by reason; deferrals due; dropouts; by child area",
             vec![
                 query_param("area", "Area code within the reader's scope (default: the reader's top area)", json!({"type": "string"})),
+                query_param("by", "Empty: coverage by child area; `community`: coverage of every community under the area (one query over the tallies)", json!({"type": "string", "enum": ["", "community"]})),
                 lang_param(),
             ],
-            with_errors(ok("The figures", json!({"type": "object"})), &[]), true)
+            with_errors(ok("The figures", json!({"type": "object"})), &[("422", "A bad `by`")]), true)
     })
 }

@@ -445,3 +445,12 @@ audit-val-paid = paid
 audit-val-account = account
 audit-val-override = overrode the suggestion
 audit-val-visitor = visitor
+
+# The offline queue of the field pages (issue 19); %n is the count.
+offline-waiting = No signal: waiting to send (%n)
+offline-queued = Waiting to send
+offline-accepted = Sent
+offline-already = Already recorded
+offline-refused = Refused
+offline-signin = Sign in again to send what is waiting
+offline-unsent = %n actions have not been sent yet; signing out deletes them. Sign out anyway?

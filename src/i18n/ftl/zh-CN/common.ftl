@@ -442,3 +442,12 @@ audit-val-paid = 已支付
 audit-val-account = 账户
 audit-val-override = 未按建议处理
 audit-val-visitor = 访客
+
+# The offline queue of the field pages (issue 19); %n is the count.
+offline-waiting = 无信号：等待发送（%n）
+offline-queued = 待发送
+offline-accepted = 已发送
+offline-already = 此前已记录
+offline-refused = 未被接受
+offline-signin = 请重新登录后发送等待中的操作
+offline-unsent = 还有 %n 项操作尚未发送，退出登录会删除它们。仍要退出吗？
