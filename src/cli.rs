@@ -19,8 +19,9 @@ mod vaccination;
 pub use args::Cli;
 use args::*;
 pub use demo_data::{
-    create_demo_accounts, create_demo_capabilities, create_demo_mobilization, create_demo_round,
-    demo_person, DEMO_ACCOUNTS, DEMO_COMMUNITY, DEMO_PASSWORD,
+    create_demo_accounts, create_demo_capabilities, create_demo_mobilization,
+    create_demo_notifications, create_demo_round, demo_person, DEMO_ACCOUNTS, DEMO_COMMUNITY,
+    DEMO_PASSWORD,
 };
 use demo_data::{load_demo_if_empty, print_demo_tokens, run_demo};
 

@@ -162,6 +162,9 @@ crate::from_row!(Shift {
 pub use crate::registry::demo::DEMO_COMMUNITY;
 const DEMO_STREET: &str = "431102001";
 
+/// Operations per submission when the demo round is recorded.
+const DEMO_OPS_PER_SUBMISSION: usize = 4_000;
+
 /// Once, when there is no testing round yet: a round over the demo district open today
 /// (06:00–22:00 China time, or from an hour ago for twelve hours when started outside that),
 /// pooling 10 per tube; the first grid of the street's second community sealed off (one person
@@ -347,13 +350,19 @@ pub async fn create_demo_round(db: &Db) -> Result<Option<usize>, AppError> {
             tubes.push(tube);
         }
     }
-    let sub = ingest::Submission {
-        reader: collector,
-        round: round.clone(),
-        ops,
-        offline: false,
-    };
-    let outs = ingest::apply(db, &[&sub]).await?.remove(0);
+    // Sent as a device would, a few thousand operations at a time, in order: one submission
+    // of a large city's day would bind more parameters in its look-ups than a statement takes
+    // (SQLite 32,766; PostgreSQL 65,535).
+    let mut outs = Vec::with_capacity(ops.len());
+    for part in ops.chunks(DEMO_OPS_PER_SUBMISSION) {
+        let sub = ingest::Submission {
+            reader: collector.clone(),
+            round: round.clone(),
+            ops: part.to_vec(),
+            offline: false,
+        };
+        outs.extend(ingest::apply(db, &[&sub]).await?.remove(0));
+    }
     let taken = outs
         .iter()
         .filter(|o| o.status == ingest::Status::Accepted && o.code == "added")
@@ -759,5 +768,72 @@ pub async fn create_demo_capabilities(db: &Db) -> Result<Vec<String>, AppError> 
     if let Some(n) = crate::hq::demo::commendations(db).await? {
         lines.push(format!("Demo commendations: {n} proposed by demo-community, two approved by demo-hq (/hq/commendations, /hq/honours)"));
     }
+    if let Some(n) = create_demo_notifications(db).await? {
+        lines.push(format!("Demo notifications: {n} messages from the demo's events (sign in as demo-volunteer or demo-grid: /notifications; demo-community sees /notifications/sent)"));
+    }
     Ok(lines)
+}
+
+/// Notifications for the demo (issue 19), raised by the real actions: the demo community's
+/// officer assigns an open need to the demo volunteer, then one pass of the per-minute sweep
+/// (shifts within the hour, needs late, checks missed). Once: `None` when the demo volunteer
+/// has messages already.
+pub async fn create_demo_notifications(db: &Db) -> Result<Option<i64>, AppError> {
+    use crate::needs::flow::{self, Action, Who};
+    struct DemoVolunteer {
+        id: i64,
+        account_id: i64,
+    }
+    crate::from_row!(DemoVolunteer { id, account_id });
+    let Some(vol) = db
+        .query_opt_as::<DemoVolunteer>(
+            "SELECT v.id, a.id AS account_id FROM volunteers v \
+             JOIN accounts a ON a.id = v.account_id WHERE a.username = 'demo-volunteer'",
+            vec![],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (vol_id, account) = (vol.id, vol.account_id);
+    let have: i64 = db
+        .scalar(
+            "SELECT COUNT(*) FROM notify_outbox WHERE account_id = $1",
+            crate::args![account],
+        )
+        .await?;
+    if have > 0 {
+        return Ok(None);
+    }
+    let Some(officer) = demo_reader(db, "demo-community").await? else {
+        return Ok(None);
+    };
+    let now = crate::db::now_ms();
+    let open = db
+        .scalar_opt::<i64>(
+            "SELECT id FROM needs WHERE status = 'new' AND path >= $1 AND path < $2 \
+             ORDER BY id LIMIT 1",
+            crate::args![DEMO_COMMUNITY, crate::db::path_end(DEMO_COMMUNITY)],
+        )
+        .await?;
+    if let Some(need) = open {
+        flow::act(
+            db,
+            &demo_actor(&officer),
+            &Who::Staff(&officer),
+            need,
+            &Action::Assign {
+                team: None,
+                volunteer: Some(vol_id),
+            },
+            None,
+            now,
+        )
+        .await?;
+    }
+    crate::server::scheduled_notifications(db, now).await?;
+    Ok(Some(
+        db.scalar("SELECT COUNT(*) FROM notify_outbox", vec![])
+            .await?,
+    ))
 }

@@ -35,7 +35,9 @@ pub async fn shifts_soon(db: &Db, now: i64) -> AppResult<u64> {
              FROM shifts s JOIN assignments a ON a.shift_id = s.id \
              JOIN volunteers v ON v.id = a.volunteer_id JOIN posts p ON p.id = s.post_id \
              WHERE s.starts_ms > $1 AND s.starts_ms <= $2 AND a.starts_ms > $1 AND a.starts_ms <= $2 \
-             AND a.checkin_ms IS NULL AND v.account_id IS NOT NULL AND v.status = 'approved'",
+             AND a.checkin_ms IS NULL AND v.account_id IS NOT NULL AND v.status = 'approved' \
+             AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.account_id = v.account_id \
+             AND o.once_key = 'shift_soon:' || a.id)",
             args![now, now + HOUR_MS],
         )
         .await?;

@@ -208,9 +208,7 @@ pub fn hours_text(minutes: i64) -> String {
 }
 
 /// The calendar day (China time) of an instant, as days since 1970-01-01.
-pub fn day_of(ms: i64) -> i64 {
-    (ms + CST_MS).div_euclid(DAY_MS)
-}
+pub use crate::calendar::china_day as day_of;
 
 /// The day number of a stored `YYYY-MM-DD` date (days since 1970-01-01).
 pub fn day_number(ymd: &str) -> Option<i64> {

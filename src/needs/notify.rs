@@ -93,7 +93,9 @@ pub async fn late(db: &Db, now: i64) -> AppResult<u64> {
         .query_as(
             "SELECT n.id, n.category, n.path, n.escalation, n.volunteer_id, v.account_id \
              FROM needs n JOIN volunteers v ON v.id = n.volunteer_id \
-             WHERE n.is_open = 1 AND n.escalation >= 1 AND v.account_id IS NOT NULL",
+             WHERE n.is_open = 1 AND n.escalation >= 1 AND v.account_id IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.account_id = v.account_id \
+             AND o.once_key = 'need_late:' || n.id || ':' || n.escalation)",
             args![],
         )
         .await?;

@@ -1,6 +1,8 @@
 //! The follow-up's notifications (issue 19): a health check missed today goes to the grid
 //! workers of the household's grid (urgent: it is sent in quiet hours too). A sweep of the
-//! server's background loop, after the checks' own sweep marked them missed.
+//! server's background loop, after the checks' own sweep marked them missed. A check whose
+//! message is in the outbox already is left out by the query (so a sweep a minute does not try
+//! again for each worker); a grid worker appointed after the message went is not told of it.
 
 use std::collections::HashMap;
 
@@ -27,7 +29,9 @@ pub async fn missed(db: &Db, now: i64) -> AppResult<u64> {
     let rows: Vec<Missed> = db
         .query_as(
             "SELECT id, order_id, path FROM quarantine_checks \
-             WHERE status = 'missed' AND missed_ms <= $1 AND missed_ms > $2",
+             WHERE status = 'missed' AND missed_ms <= $1 AND missed_ms > $2 \
+             AND NOT EXISTS (SELECT 1 FROM notify_outbox o \
+             WHERE o.once_key = 'check_missed:' || quarantine_checks.id)",
             args![now, now - WINDOW_MS],
         )
         .await?;
