@@ -78,14 +78,27 @@ pub async fn generate_day(db: &Db, day: i64) -> AppResult<u64> {
 /// Make today's checks once a day, and mark the checks whose window has passed as missed
 /// (escalating two in a row). Pages and the API call this before they read checks.
 pub async fn ensure_today(db: &Db, now: i64) -> AppResult<()> {
+    struct State {
+        made: Option<i64>,
+        late: Option<i64>,
+    }
+    crate::from_row!(State { made, late });
     let day = day_of(now);
-    let done = db
-        .scalar_opt::<i64>("SELECT day FROM quarantine_days WHERE day = $1", args![day])
+    // One round trip on the usual read: the day is made and nothing is waiting to be swept.
+    let st: State = db
+        .query_one_as(
+            "SELECT (SELECT day FROM quarantine_days WHERE day = $1) AS made, \
+             (SELECT id FROM quarantine_checks WHERE status = 'pending' AND missed_ms <= $2 \
+              ORDER BY missed_ms LIMIT 1) AS late",
+            args![day, now],
+        )
         .await?;
-    if done.is_none() {
+    if st.made.is_none() {
         generate_day(db, day).await?;
     }
-    sweep(db, now).await?;
+    if st.made.is_none() || st.late.is_some() {
+        sweep(db, now).await?;
+    }
     Ok(())
 }
 
@@ -94,7 +107,8 @@ pub async fn ensure_today(db: &Db, now: i64) -> AppResult<()> {
 pub async fn sweep(db: &Db, now: i64) -> AppResult<u64> {
     let any = db
         .scalar_opt::<i64>(
-            "SELECT id FROM quarantine_checks WHERE status = 'pending' AND missed_ms <= $1 LIMIT 1",
+            "SELECT id FROM quarantine_checks WHERE status = 'pending' AND missed_ms <= $1 \
+             ORDER BY missed_ms LIMIT 1",
             args![now],
         )
         .await?;
@@ -329,11 +343,12 @@ pub async fn prepare_record(
     f: &Input,
     now: i64,
 ) -> AppResult<Ready> {
-    if let Some(done) = replay(db, &f.client_id, check_id).await? {
-        return Ok(Ready::Replayed(done));
-    }
+    // Scope first: a client id answers only for a check the caller may record.
     let c = fetch(db, check_id).await?;
     let by = by_for(db, r, c.household_id, &c.path).await?;
+    if let Some(done) = replay(db, &f.client_id, check_id, c.resident_id).await? {
+        return Ok(Ready::Replayed(done));
+    }
     prepare(db, actor, by, c, f, now, true).await
 }
 
@@ -379,10 +394,6 @@ pub async fn prepare_for_resident(
     f: &Input,
     now: i64,
 ) -> AppResult<Ready> {
-    if let Some(done) = replay(db, &f.client_id, 0).await? {
-        return Ok(Ready::Replayed(done));
-    }
-    ensure_today(db, now).await?;
     let path = db
         .scalar_opt::<String>("SELECT path FROM residents WHERE id = $1", args![resident])
         .await?
@@ -394,6 +405,10 @@ pub async fn prepare_for_resident(
         )
         .await?;
     let by = by_for(db, r, household, &path).await?;
+    if let Some(done) = replay(db, &f.client_id, 0, resident).await? {
+        return Ok(Ready::Replayed(done));
+    }
+    ensure_today(db, now).await?;
     let c = current(db, resident, now).await?;
     prepare(db, actor, by, c, f, now, true).await
 }
@@ -455,9 +470,6 @@ pub async fn prepare_self_report(
     f: &Input,
     now: i64,
 ) -> AppResult<Ready> {
-    if let Some(done) = replay(db, &f.client_id, 0).await? {
-        return Ok(Ready::Replayed(done));
-    }
     let member = db
         .scalar_opt::<i64>(
             "SELECT id FROM residents WHERE id = $1 AND household_id = $2",
@@ -466,6 +478,9 @@ pub async fn prepare_self_report(
         .await?;
     if member.is_none() {
         return Err(AppError::NotFound);
+    }
+    if let Some(done) = replay(db, &f.client_id, 0, resident).await? {
+        return Ok(Ready::Replayed(done));
     }
     ensure_today(db, now).await?;
     let c = current(db, resident, now).await?;
@@ -484,7 +499,15 @@ pub async fn prepare_self_report(
     prepare(db, &actor, by, c, f, now, true).await
 }
 
-async fn replay(db: &Db, client_id: &str, check_id: i64) -> AppResult<Option<Recorded>> {
+/// The check already recorded under `client_id`, answered as a replay when it is `check_id`'s
+/// (0: any) and `resident`'s (0: any), else a conflict that tells nothing of it. Called after
+/// the caller's scope on the check or resident was verified.
+async fn replay(
+    db: &Db,
+    client_id: &str,
+    check_id: i64,
+    resident: i64,
+) -> AppResult<Option<Recorded>> {
     let cid = client_id.trim();
     if cid.is_empty() {
         return Ok(None);
@@ -504,15 +527,22 @@ async fn replay(db: &Db, client_id: &str, check_id: i64) -> AppResult<Option<Rec
             args![c.id],
         )
         .await?;
+    if resident != 0 && c.resident_id != resident {
+        return Err(used_elsewhere());
+    }
     replayed(c, check_id, referral).map(Some)
+}
+
+fn used_elsewhere() -> AppError {
+    AppError::Conflict(Msg::new(
+        "this client id was used for another check",
+        "该客户端编号已用于另一条监测记录",
+    ))
 }
 
 fn replayed(c: Check, check_id: i64, referral: Option<i64>) -> AppResult<Recorded> {
     if check_id != 0 && c.id != check_id {
-        return Err(AppError::Conflict(Msg::new(
-            "this client id was used for another check",
-            "该客户端编号已用于另一条监测记录",
-        )));
+        return Err(used_elsewhere());
     }
     Ok(Recorded {
         check_id: c.id,
@@ -656,7 +686,7 @@ pub async fn finish(db: &Db, ready: Ready) -> AppResult<Recorded> {
         Err(crate::db::DbError::Unique(_)) if p.client_id.is_some() => {
             drop(tx);
             let cid = p.client_id.as_deref().unwrap_or_default();
-            replay(db, cid, p.check.id)
+            replay(db, cid, p.check.id, p.check.resident_id)
                 .await?
                 .ok_or(AppError::Internal("client id vanished".into()))
         }

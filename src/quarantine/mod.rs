@@ -116,9 +116,7 @@ pub const TEMP_MIN_DC: i64 = 340;
 pub const TEMP_MAX_DC: i64 = 430;
 
 /// The China-time day of an instant.
-pub fn day_of(ms: i64) -> i64 {
-    (ms + CST_MS).div_euclid(DAY_MS)
-}
+pub use crate::calendar::china_day as day_of;
 
 /// The instant a China-time day begins.
 pub fn day_start(day: i64) -> i64 {

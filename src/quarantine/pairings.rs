@@ -243,18 +243,6 @@ pub async fn log_contact(
     f: &LogInput,
     now: i64,
 ) -> AppResult<Logged> {
-    let cid = f.client_id.trim();
-    if !cid.is_empty() {
-        if let Some(id) = db
-            .scalar_opt::<i64>(
-                "SELECT id FROM contact_logs WHERE client_id = $1 AND household_id = $2",
-                args![cid, household],
-            )
-            .await?
-        {
-            return Ok(Logged { id, replayed: true });
-        }
-    }
     let path = db
         .scalar_opt::<String>(
             "SELECT path FROM households WHERE id = $1",
@@ -266,6 +254,19 @@ pub async fn log_contact(
     let staff = super::can_check(r) && r.registry_scope().contains(&path);
     if !mine && !staff {
         return Err(AppError::NotFound);
+    }
+    // After the scope: a client id answers only inside a household the caller may log.
+    let cid = f.client_id.trim();
+    if !cid.is_empty() {
+        if let Some(id) = db
+            .scalar_opt::<i64>(
+                "SELECT id FROM contact_logs WHERE client_id = $1 AND household_id = $2",
+                args![cid, household],
+            )
+            .await?
+        {
+            return Ok(Logged { id, replayed: true });
+        }
     }
     if !in_vocab(OUTCOMES, f.outcome.trim()) {
         return Err(

@@ -420,6 +420,23 @@ async fn records_referrals_and_bad_input() {
             .unwrap();
         assert!(again.replayed);
         assert_eq!((again.check_id, again.referral), (m, r.referral));
+        // The same client id from outside the check's community: nothing, not the record.
+        let c2_grid = reader(db, "g2", "grid", C2).await;
+        assert!(matches!(
+            checks::record(db, &actor(&c2_grid), &c2_grid, m, &fever, T0).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            checks::record_for_resident(db, &actor(&f.o2), &f.o2, f.people[0].0, &fever, T0).await,
+            Err(AppError::NotFound)
+        ));
+        // In scope, but for another person: a conflict that names no record.
+        let q = f.people[1].0;
+        order(db, &f.o1, q, "7+3", d0, T0).await;
+        let err = checks::record_for_resident(db, &actor(&f.grid), &f.grid, q, &fever, T0)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
         // Another client id on the done check: a clear conflict.
         let other = Input {
             client_id: "dev-2".into(),
@@ -1417,5 +1434,136 @@ async fn tap_to_call_from_a_referral_is_scoped_and_audited() {
         )
         .await;
         assert_eq!(after, before + 1);
+    }
+}
+
+#[tokio::test]
+async fn the_worklist_pages_continue_the_walk_without_a_gap_or_a_repeat() {
+    use crate::common::{get, serve};
+    for t in backends().await {
+        let db = &t.db;
+        let f = fixture(db).await;
+        let d0 = day_of(T0);
+        for &(p, _) in &f.people[..12] {
+            order(db, &f.o1, p, "7+3", d0, T0).await;
+        }
+        // One of the 24 checks done before the walk.
+        let all = worklist::page_sized(db, &f.grid, T0, "", 1000)
+            .await
+            .unwrap();
+        assert_eq!((all.todo.len(), all.todo_total, all.done), (24, 24, 0));
+        checks::record(
+            db,
+            &actor(&f.grid),
+            &f.grid,
+            all.todo[7].check.id,
+            &well(),
+            T0,
+        )
+        .await
+        .unwrap();
+        let all = worklist::page_sized(db, &f.grid, T0, "", 1000)
+            .await
+            .unwrap();
+        assert_eq!((all.todo.len(), all.todo_total, all.done), (23, 23, 1));
+        assert!(all.next.is_none());
+        // Walking order: by path, then each household's checks together.
+        let keys: Vec<(String, i64)> = all
+            .todo
+            .iter()
+            .map(|r| (r.check.path.clone(), r.check.household_id))
+            .collect();
+        assert!(keys.windows(2).all(|k| k[0].0 <= k[1].0), "{keys:?}");
+        let mut seen = std::collections::HashSet::new();
+        let mut last = None;
+        for k in &keys {
+            if last != Some(k) {
+                assert!(seen.insert(k.clone()), "household {k:?} split");
+            }
+            last = Some(k);
+        }
+        // Pages of 5: the same checks in the same order, each once; the last check of a page
+        // recorded meanwhile does not lose the place.
+        let mut walked = Vec::new();
+        let mut after = String::new();
+        let mut pages = 0;
+        loop {
+            let w = worklist::page_sized(db, &f.grid, T0, &after, 5)
+                .await
+                .unwrap();
+            pages += 1;
+            assert!(w.todo.len() <= 5);
+            assert_eq!(w.todo_total + w.done, 24, "the counts cover every page");
+            walked.extend(w.todo.iter().map(|r| r.check.id));
+            match w.next {
+                Some(n) => {
+                    assert_eq!(n, w.todo.last().unwrap().check.id.to_string());
+                    if pages == 1 {
+                        let id = w.todo.last().unwrap().check.id;
+                        checks::record(db, &actor(&f.grid), &f.grid, id, &well(), T0)
+                            .await
+                            .unwrap();
+                    }
+                    after = n;
+                }
+                None => break,
+            }
+        }
+        let expected: Vec<i64> = all.todo.iter().map(|r| r.check.id).collect();
+        assert_eq!(walked, expected);
+        assert_eq!(pages, 5);
+        // A cursor that is not a check id is refused; one of another day starts the walk over.
+        assert!(matches!(
+            worklist::page_sized(db, &f.grid, T0, "x1", 5).await,
+            Err(AppError::BadRequest(_))
+        ));
+        let next_day = T0 + DAY_MS;
+        let fresh = worklist::page_sized(db, &f.grid, next_day, "", 5)
+            .await
+            .unwrap();
+        let stale = worklist::page_sized(db, &f.grid, next_day, &expected[3].to_string(), 5)
+            .await
+            .unwrap();
+        let ids = |w: &worklist::Worklist| w.todo.iter().map(|r| r.check.id).collect::<Vec<_>>();
+        assert_eq!(ids(&stale), ids(&fresh));
+        assert!(!ids(&fresh).is_empty());
+
+        // The API: `after` continues the walk; a bad cursor is a 400.
+        let now = wardline::db::now_ms();
+        for &(p, _) in &f.people[12..15] {
+            order(db, &f.o1, p, "7+3", day_of(now), now).await;
+        }
+        let addr = serve(db).await;
+        let tok = format!(
+            "Bearer {}",
+            wardline::access::create_token(db, "g1", "t").await.unwrap()
+        );
+        let first = worklist::page(db, &f.grid, now, "").await.unwrap();
+        assert_eq!(first.todo.len(), 6);
+        let (s, body) = get(
+            addr,
+            &format!("/api/v1/followup/worklist?after={}", first.todo[1].check.id),
+            &[("Authorization", &tok)],
+        )
+        .await;
+        assert_eq!(s, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let got: Vec<i64> = v["todo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        let want: Vec<i64> = first.todo[2..].iter().map(|r| r.check.id).collect();
+        assert_eq!(got, want);
+        assert_eq!(v["todo_total"], 6);
+        assert!(v["next"].is_null());
+        let (s, body) = get(
+            addr,
+            "/api/v1/followup/worklist?after=abc",
+            &[("Authorization", &tok)],
+        )
+        .await;
+        assert_eq!(s, 400, "{body}");
     }
 }

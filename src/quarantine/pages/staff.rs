@@ -33,6 +33,8 @@ pub struct Done {
     pub household: String,
     /// A checkpoint referral (`/followup/referred`) to make the order from.
     pub entry: String,
+    /// The worklist's page: after this check of the walk.
+    pub after: String,
 }
 
 fn show(ctx: &Ctx, title: &str, r: AppResult<Markup>) -> Response {
@@ -49,7 +51,7 @@ pub async fn today_page(State(db): State<Db>, ctx: Ctx, Query(qs): Query<Done>) 
     let now = now_ms();
     let r = ctx.reader();
     let run = async {
-        let w = worklist::of(&db, r, now).await?;
+        let w = worklist::page(&db, r, now, &qs.after).await?;
         Ok(views::worklist(
             l,
             &ctx.session.csrf,

@@ -73,7 +73,7 @@ pub fn worklist(l: Lang, csrf: &str, w: &Worklist, now: i64, done: &str, can_cal
         h1 { (t(l, "nav-worklist")) " · " (date_of(w.day)) }
         @if !done.is_empty() { (PreEscaped(notice(tr(l, "Saved.", "已保存。")).0)) }
         p.muted #work-summary data-sent {
-            (tr(l, "To do", "待办")) " " b #todo-n { (w.todo.len()) } " · "
+            (tr(l, "To do", "待办")) " " b #todo-n { (w.todo_total) } " · "
             (tr(l, "done today", "今日已完成")) " " b #done-n { (w.done) }
         }
         p.noprint #offline-note hidden { (tr(l, "Not sent: no signal. Tap again when back online — it will be recorded once.", "未发送：无信号。恢复后再点一次即可，不会重复记录。")) }
@@ -84,6 +84,8 @@ pub fn worklist(l: Lang, csrf: &str, w: &Worklist, now: i64, done: &str, can_cal
             ul.work #work-checks {
                 @for r in &w.todo { (check_row(l, csrf, r, now, can_call)) }
             }
+            // The rest of the walk, a page at a time (the tasks and contacts are on the first).
+            (PreEscaped(crate::web::pages::next_link(l, "/followup/today", &[], w.next.as_deref()).0))
         }
         @if !w.tasks.is_empty() {
             h2 { (tr(l, "Referrals and escalations", "转介与上报")) }
