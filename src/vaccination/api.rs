@@ -253,18 +253,28 @@ pub async fn worklist_of(
 #[serde(default)]
 pub struct AreaQuery {
     pub area: String,
+    /// Empty: the child areas; `community`: every community under the area.
+    pub by: String,
 }
 
-/// `GET /vaccination/figures?area=`: coverage by age band against the targets, tick-offs by
-/// reason, deferrals due, dropouts, and the same by child area.
+/// `GET /vaccination/figures?area=&by=`: coverage by age band against the targets, tick-offs
+/// by reason, deferrals due, dropouts, and the coverage by child area (or, `by=community`, of
+/// every community under the area, read in one query).
 pub async fn figures_of(
     State(s): State<AppState>,
     Query(q): Query<AreaQuery>,
     Auth(r, lang): Auth,
 ) -> ApiResult<Figures> {
     let run = async {
+        let list = figures::List::parse(&q.by).ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new(
+                "by",
+                "empty (the child areas) or community",
+                "应为空（下级区域）或 community（全部社区）",
+            )])
+        })?;
         let area = super::area_in_scope(&s.db, &r, &q.area).await?;
-        figures::of_area(&s.db, &r, &area, super::today()).await
+        figures::of_area_listing(&s.db, &r, &area, super::today(), list).await
     };
     reply(run.await, lang)
 }

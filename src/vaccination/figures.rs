@@ -140,64 +140,67 @@ pub async fn count_population(db: &Db, path: &str, now: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// Which areas under an area the figures list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum List {
+    /// Its children (the streets of a district, the communities of a street).
+    #[default]
+    Children,
+    /// Every community under it (all the communities of a city or district).
+    Communities,
+}
+
+impl List {
+    /// `by=` of the page and the API: empty for the children, `community` for every community.
+    pub fn parse(s: &str) -> Option<List> {
+        match s.trim() {
+            "" => Some(List::Children),
+            "community" => Some(List::Communities),
+            _ => None,
+        }
+    }
+}
+
 /// The figures of an area in the reader's scope on `today`. Coverage is read from the area's
-/// own tally rows (one index range, whatever the area's size), its children's likewise.
+/// own tally rows (one index range, whatever the area's size), its children's in one query.
 pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<Figures> {
+    of_area_listing(db, r, area, today, List::Children).await
+}
+
+/// [`of_area`] with the areas listed below it chosen: its children, or every community under
+/// it (both read in one query over the tallies, [`children_of`]).
+pub async fn of_area_listing(
+    db: &Db,
+    r: &Reader,
+    area: &Area,
+    today: i64,
+    list: List,
+) -> AppResult<Figures> {
     super::require_read(r)?;
-    let (from, to) = (area.path.clone(), path_end(&area.path));
     let targets = catalogue::targets(db).await?;
     let year = year_of(today);
     let counted = Some(super::tallies::ensure_counted(db).await?);
     super::tallies::catch_up(db, &area.path).await?;
-    let kids = if area.level < LEVEL_COMMUNITY {
-        db.query_as::<Kid>(
-            "SELECT code, name, path FROM areas WHERE parent_id = $1 ORDER BY code",
-            args![area.id],
-        )
+    let by = super::tallies::of_paths(db, &[area.path.as_str()])
         .await?
+        .remove(&area.path)
+        .unwrap_or_default();
+    let children = if area.level < LEVEL_COMMUNITY {
+        let among = match list {
+            List::Children => Among::ChildrenOf(area.id),
+            List::Communities => Among::CommunitiesUnder(&area.path),
+        };
+        children_of(db, among, year, &targets).await?
     } else {
         Vec::new()
     };
-    let mut paths: Vec<&str> = vec![area.path.as_str()];
-    paths.extend(kids.iter().map(|k| k.path.as_str()));
-    let mut tallies = super::tallies::of_paths(db, &paths).await?;
-    let by = tallies.remove(&area.path).unwrap_or_default();
-    let children = kids
-        .iter()
-        .map(|k| ChildFigures {
-            code: k.code.clone(),
-            name: k.name.clone(),
-            bands: tallies
-                .get(&k.path)
-                .cloned()
-                .unwrap_or_default()
-                .bands(year, &targets),
-        })
-        .collect();
     let today_s = super::ymd(today);
-    let reasons = db
-        .query_as::<ReasonN>(
-            "SELECT reason, COUNT(*) AS n FROM vax_tickoffs WHERE path >= $1 AND path < $2 AND current = 1 GROUP BY reason",
-            args![from.as_str(), to.as_str()],
-        )
-        .await?;
+    let by_reason = super::tallies::tickoffs_by_reason(db, &area.path).await?;
     let reasons: Vec<(String, i64)> = super::REASONS
         .iter()
-        .map(|(code, _, _)| {
-            let n = reasons
-                .iter()
-                .find(|r| r.reason == *code)
-                .map_or(0, |r| r.n);
-            (code.to_string(), n)
-        })
+        .map(|(code, _, _)| (code.to_string(), by_reason.get(*code).copied().unwrap_or(0)))
         .collect();
-    let deferrals_due = db
-        .scalar::<i64>(
-            "SELECT COUNT(*) FROM vax_tickoffs WHERE path >= $1 AND path < $2 AND current = 1 \
-             AND reason = 'temp_contra' AND recheck_on <= $3",
-            args![from.as_str(), to.as_str(), today_s.as_str()],
-        )
-        .await?;
+    let deferrals_due = super::tallies::deferrals_due(db, &area.path, &today_s).await?;
     let dropout = super::tallies::dropout(db, &area.path, &today_s).await?;
     Ok(Figures {
         area: area.code.clone(),
@@ -212,15 +215,151 @@ pub async fn of_area(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<
     })
 }
 
-struct Kid {
+/// Coverage by age band of an area alone (its own tally rows, one index range): what the HQ
+/// metrics read for each area and child area, without the children, reasons or dropouts.
+pub async fn bands_of(db: &Db, r: &Reader, area: &Area, today: i64) -> AppResult<Vec<Band>> {
+    super::require_read(r)?;
+    let targets = catalogue::targets(db).await?;
+    super::tallies::ensure_counted(db).await?;
+    super::tallies::catch_up(db, &area.path).await?;
+    let by = super::tallies::of_paths(db, &[area.path.as_str()])
+        .await?
+        .remove(&area.path)
+        .unwrap_or_default();
+    Ok(by.bands(year_of(today), &targets))
+}
+
+/// The areas whose coverage [`children_of`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Among<'a> {
+    /// The children of an area (by id).
+    ChildrenOf(i64),
+    /// Every community (level 5) under an area path.
+    CommunitiesUnder(&'a str),
+}
+
+/// The ages (by year of birth) where some band begins or ends: the bands are unions of the
+/// spans between two consecutive cuts. Ascending, the last one past the oldest band.
+fn age_cuts() -> Vec<i64> {
+    let mut cuts: Vec<i64> = BANDS
+        .iter()
+        .flat_map(|&(_, _, _, lo, hi)| [lo, hi + 1])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+/// Coverage by age band of many areas in one query: the tally rows of every area listed,
+/// grouped by area and by age span in the database (a few rows per area reach the server, not
+/// a hundred), in code order. An area with no residents is listed with zeros. Each area's
+/// figures equal those [`of_area`] reads for it alone.
+pub async fn children_of(
+    db: &Db,
+    among: Among<'_>,
+    year: i64,
+    targets: &[Target],
+) -> AppResult<Vec<ChildFigures>> {
+    let cuts = age_cuts();
+    let (Some(&youngest), Some(&past)) = (cuts.first(), cuts.last()) else {
+        return Ok(Vec::new());
+    };
+    // Each span is read as its first birth year counted from `year` (the oldest possible
+    // birth year of the span is `year - next cut + 1`): ByYear::bands then sums the spans as
+    // it sums years. Numbers are formatted into the SQL (integers computed here), so both
+    // backends see plain literals.
+    let mut span = String::from("CASE WHEN t.birth_year IS NULL THEN 0");
+    for w in cuts.windows(2).take(cuts.len().saturating_sub(2)) {
+        span.push_str(&format!(
+            " WHEN t.birth_year > {} THEN {}",
+            year - w[1],
+            year - w[0]
+        ));
+    }
+    span.push_str(&format!(" ELSE {} END", year - cuts[cuts.len() - 2]));
+    let (filter, params) = match among {
+        Among::ChildrenOf(id) => ("a.parent_id = $1".to_owned(), args![id]),
+        Among::CommunitiesUnder(path) => (
+            format!("a.path >= $1 AND a.path < $2 AND a.level = {LEVEL_COMMUNITY}"),
+            args![path, path_end(path)],
+        ),
+    };
+    let sum = |c: &str| format!("CAST(COALESCE(SUM(t.{c}), 0) AS BIGINT) AS {c}");
+    let rows = db
+        .query_as::<SpanRow>(
+            &format!(
+                "SELECT a.code, a.name, {span} AS span_year, {}, {}, {}, {} \
+                 FROM areas a LEFT JOIN vax_area_tallies t ON t.path = a.path \
+                 AND t.birth_year > {} AND t.birth_year <= {} \
+                 WHERE {filter} GROUP BY a.code, a.name, {span} ORDER BY a.code",
+                sum("n_pop"),
+                sum("n_partial"),
+                sum("n_full"),
+                sum("n_boosted"),
+                year - past,
+                year - youngest,
+            ),
+            params,
+        )
+        .await?;
+    let mut out: Vec<(String, String, ByYear)> = Vec::new();
+    for r in rows {
+        if out.last().map(|(c, _, _)| c != &r.code).unwrap_or(true) {
+            out.push((r.code.clone(), r.name.clone(), ByYear::default()));
+        }
+        if let Some((_, _, by)) = out.last_mut() {
+            if r.span_year != 0 {
+                by.years
+                    .insert(r.span_year, [r.n_pop, r.n_partial, r.n_full, r.n_boosted]);
+            }
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(code, name, by)| ChildFigures {
+            code,
+            name,
+            bands: by.bands(year, targets),
+        })
+        .collect())
+}
+
+/// Coverage by age band of every community under `area` (a street, a district, a city), in
+/// one query over the tallies, for a reader whose scope holds `area`.
+pub async fn communities(
+    db: &Db,
+    r: &Reader,
+    area: &Area,
+    today: i64,
+) -> AppResult<Vec<ChildFigures>> {
+    super::require_read(r)?;
+    let targets = catalogue::targets(db).await?;
+    super::tallies::ensure_counted(db).await?;
+    super::tallies::catch_up(db, &area.path).await?;
+    children_of(
+        db,
+        Among::CommunitiesUnder(&area.path),
+        year_of(today),
+        &targets,
+    )
+    .await
+}
+
+struct SpanRow {
     code: String,
     name: String,
-    path: String,
+    span_year: i64,
+    n_pop: i64,
+    n_partial: i64,
+    n_full: i64,
+    n_boosted: i64,
 }
-crate::from_row!(Kid { code, name, path });
-
-struct ReasonN {
-    reason: String,
-    n: i64,
-}
-crate::from_row!(ReasonN { reason, n });
+crate::from_row!(SpanRow {
+    code,
+    name,
+    span_year,
+    n_pop,
+    n_partial,
+    n_full,
+    n_boosted
+});

@@ -18,10 +18,24 @@ pub struct Watcher;
 impl HouseholdWatcher for Watcher {
     fn merging<'a>(&'a self, tx: &'a mut Tx, m: &'a Merge) -> Hook<'a> {
         Box::pin(async move {
+            // The tick-offs and rides of the residents merged (now in `into`), not every one
+            // under the old path: households share their building's path.
+            let whose =
+                "resident_id IN (SELECT id FROM residents WHERE household_id = $1) AND path = $2";
+            super::tallies::move_tickoffs(
+                tx,
+                whose,
+                args![m.into, m.from_path.as_str()],
+                &m.into_path,
+            )
+            .await?;
             for table in ["vax_tickoffs", "vax_rides"] {
                 tx.execute(
-                    &format!("UPDATE {table} SET path = $1 WHERE path = $2"),
-                    args![m.into_path.as_str(), m.from_path.as_str()],
+                    &format!(
+                        "UPDATE {table} SET path = $1 WHERE resident_id IN \
+                         (SELECT id FROM residents WHERE household_id = $2) AND path = $3"
+                    ),
+                    args![m.into_path.as_str(), m.into, m.from_path.as_str()],
                 )
                 .await?;
             }
@@ -78,6 +92,22 @@ pub async fn households_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()
             .await?,
         );
     }
+    // A current tick-off follows its resident (with or without doses) into the household they
+    // live in now, with its tallies.
+    for p in &people {
+        super::tallies::move_tickoffs(
+            tx,
+            "resident_id = $1 AND path <> $2",
+            args![p.id, p.path.as_str()],
+            &p.path,
+        )
+        .await?;
+        tx.execute(
+            "UPDATE vax_tickoffs SET path = $1 WHERE resident_id = $2 AND path <> $1",
+            args![p.path.as_str(), p.id],
+        )
+        .await?;
+    }
     // Only residents with doses have a status to move.
     let mut with_doses = std::collections::HashSet::new();
     for chunk in people.chunks(500) {
@@ -98,15 +128,13 @@ pub async fn households_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()
         let cat = catalogue::products_tx(tx).await?;
         let now = crate::db::now_ms();
         doses::refresh(tx, &people, &cat, now).await?;
-        // Tick-offs and rides are kept under the household's path too.
+        // Rides are kept under the household's path too.
         for p in &people {
-            for table in ["vax_tickoffs", "vax_rides"] {
-                tx.execute(
-                    &format!("UPDATE {table} SET path = $1 WHERE resident_id = $2 AND path <> $1"),
-                    args![p.path.as_str(), p.id],
-                )
-                .await?;
-            }
+            tx.execute(
+                "UPDATE vax_rides SET path = $1 WHERE resident_id = $2 AND path <> $1",
+                args![p.path.as_str(), p.id],
+            )
+            .await?;
         }
     }
     drop_gone(tx, &paths).await?;
@@ -115,8 +143,27 @@ pub async fn households_changed(tx: &mut Tx, households: &[i64]) -> AppResult<()
 }
 
 /// Statuses under these household paths whose resident is no longer in the registry: removed,
-/// with their tallies.
+/// with their tallies; their current tick-offs no longer count (kept as history, for
+/// retention to delete).
 async fn drop_gone(tx: &mut Tx, paths: &[String]) -> AppResult<()> {
+    for p in paths {
+        let ticked = super::tallies::current_tickoffs(
+            tx,
+            "path >= $1 AND path < $2 \
+             AND NOT EXISTS (SELECT 1 FROM residents r WHERE r.id = vax_tickoffs.resident_id)",
+            args![p.as_str(), path_end(p)],
+        )
+        .await?;
+        let moves: Vec<_> = ticked.iter().map(|t| (t, t.path.as_str(), -1)).collect();
+        super::tallies::tickoff_deltas(tx, &moves).await?;
+        for t in &ticked {
+            tx.execute(
+                "UPDATE vax_tickoffs SET current = 0 WHERE id = $1",
+                args![t.id],
+            )
+            .await?;
+        }
+    }
     let mut gone = Vec::new();
     for p in paths {
         gone.extend(

@@ -30,12 +30,9 @@ use crate::i18n::Msg;
 pub use crate::needs::{in_vocab, label, Vocab};
 
 pub const DAY_MS: i64 = 86_400_000;
-const CST_MS: i64 = 8 * 3_600_000;
 
 /// The calendar day (China time) of an instant, as days since 1970-01-01.
-pub fn day_of(ms: i64) -> i64 {
-    (ms + CST_MS).div_euclid(DAY_MS)
-}
+pub use crate::calendar::china_day as day_of;
 
 /// Today (China time) as a day number.
 pub fn today() -> i64 {

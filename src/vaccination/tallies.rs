@@ -408,7 +408,130 @@ pub async fn dropout(db: &Db, path: &str, day: &str) -> DbResult<i64> {
     .map(|n| n.unwrap_or(0))
 }
 
-/// One tally row as compared: (path, birth year or dropout day, [pop, partial, full, boosted]).
+/// A current tick-off as the tick-off tallies count it.
+pub struct Ticked {
+    pub id: i64,
+    pub path: String,
+    pub reason: String,
+    pub recheck_on: Option<String>,
+}
+crate::from_row!(Ticked {
+    id,
+    path,
+    reason,
+    recheck_on
+});
+
+impl Ticked {
+    /// The recheck day the tallies keep: a temporary contraindication's, '' otherwise.
+    fn day(&self) -> &str {
+        if self.reason == "temp_contra" {
+            self.recheck_on.as_deref().unwrap_or("")
+        } else {
+            ""
+        }
+    }
+}
+
+/// The current tick-offs matching `filter` (SQL over `vax_tickoffs`, with `params`).
+pub async fn current_tickoffs(
+    tx: &mut Tx,
+    filter: &str,
+    params: Vec<Value>,
+) -> DbResult<Vec<Ticked>> {
+    tx.query_as::<Ticked>(
+        &format!(
+            "SELECT id, path, reason, recheck_on FROM vax_tickoffs WHERE current = 1 AND ({filter})"
+        ),
+        params,
+    )
+    .await
+}
+
+/// Add to the tick-off tallies: each tick-off counted (+1) or no longer (-1) under a path
+/// (its own, or the one it moves to), at every prefix of that path, in the caller's
+/// transaction.
+pub async fn tickoff_deltas(tx: &mut Tx, moves: &[(&Ticked, &str, i64)]) -> DbResult<()> {
+    let mut sum: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    for (t, path, sign) in moves {
+        for p in prefixes(path) {
+            *sum.entry((p.to_owned(), t.reason.clone(), t.day().to_owned()))
+                .or_default() += sign;
+        }
+    }
+    let mut vals = Vec::new();
+    for ((path, reason, day), n) in sum {
+        if n != 0 {
+            vals.extend([
+                Value::from(path),
+                Value::from(reason),
+                Value::from(day),
+                Value::from(n),
+            ]);
+        }
+    }
+    if vals.is_empty() {
+        return Ok(());
+    }
+    tx.bulk_insert(
+        "vax_tickoff_tallies",
+        &["path", "reason", "recheck_on", "n"],
+        vals,
+        Some("ON CONFLICT (path, reason, recheck_on) DO UPDATE SET n = vax_tickoff_tallies.n + excluded.n"),
+    )
+    .await
+}
+
+/// The current tick-offs matching `filter` moved to `to` (a merge, a move of household), with
+/// their tallies, in the caller's transaction.
+pub async fn move_tickoffs(
+    tx: &mut Tx,
+    filter: &str,
+    params: Vec<Value>,
+    to: &str,
+) -> DbResult<()> {
+    let rows = current_tickoffs(tx, filter, params).await?;
+    let moves: Vec<(&Ticked, &str, i64)> = rows
+        .iter()
+        .filter(|t| t.path != to)
+        .flat_map(|t| [(t, t.path.as_str(), -1), (t, to, 1)])
+        .collect();
+    tickoff_deltas(tx, &moves).await
+}
+
+struct ReasonN {
+    reason: String,
+    n: i64,
+}
+crate::from_row!(ReasonN { reason, n });
+
+/// Current tick-offs under `path` by reason (its own tally rows).
+pub async fn tickoffs_by_reason(db: &Db, path: &str) -> DbResult<HashMap<String, i64>> {
+    Ok(db
+        .query_as::<ReasonN>(
+            "SELECT reason, CAST(SUM(n) AS BIGINT) AS n FROM vax_tickoff_tallies \
+             WHERE path = $1 GROUP BY reason",
+            args![path],
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r.reason, r.n))
+        .collect())
+}
+
+/// Temporary contraindications under `path` whose recheck day (YYYY-MM-DD) is `day` or before.
+pub async fn deferrals_due(db: &Db, path: &str, day: &str) -> DbResult<i64> {
+    db.scalar::<Option<i64>>(
+        "SELECT CAST(SUM(n) AS BIGINT) FROM vax_tickoff_tallies WHERE path = $1 \
+         AND reason = 'temp_contra' AND recheck_on <> '' AND recheck_on <= $2",
+        args![path, day],
+    )
+    .await
+    .map(|n| n.unwrap_or(0))
+}
+
+/// One tally row as compared: (path, birth year or dropout day, [pop, partial, full, boosted]),
+/// or (path, `tick-off REASON DAY`, [0, 0, 0, tick-offs]).
 pub type Kept = Vec<(String, String, [i64; 4])>;
 
 /// The tallies as stored, and as recounted from the statuses and (once counting has begun)
@@ -434,6 +557,19 @@ pub async fn kept_and_recounted(db: &Db) -> DbResult<(Kept, Kept)> {
     {
         kept.push((r.path, r.dropout_on, [0, r.n, 0, 0]));
     }
+    for r in db
+        .query_as::<TickTally>(
+            "SELECT path, reason, recheck_on, n FROM vax_tickoff_tallies",
+            vec![],
+        )
+        .await?
+    {
+        kept.push((
+            r.path,
+            format!("tick-off {} {}", r.reason, r.recheck_on),
+            [0, 0, 0, r.n],
+        ));
+    }
     let mut counted: BTreeMap<(String, String), [i64; 4]> = BTreeMap::new();
     for s in db
         .query_as::<StatusOf>(
@@ -452,6 +588,19 @@ pub async fn kept_and_recounted(db: &Db) -> DbResult<(Kept, Kept)> {
                     counted.entry((p.to_owned(), d.clone())).or_default()[1] += 1;
                 }
             }
+        }
+    }
+    for t in db
+        .query_as::<Ticked>(
+            "SELECT id, path, reason, recheck_on FROM vax_tickoffs WHERE current = 1",
+            vec![],
+        )
+        .await?
+    {
+        for p in prefixes(&t.path) {
+            counted
+                .entry((p.to_owned(), format!("tick-off {} {}", t.reason, t.day())))
+                .or_default()[3] += 1;
         }
     }
     let begun = db
@@ -495,6 +644,19 @@ pub async fn kept_and_recounted(db: &Db) -> DbResult<(Kept, Kept)> {
         .collect();
     Ok((kept, counted))
 }
+
+struct TickTally {
+    path: String,
+    reason: String,
+    recheck_on: String,
+    n: i64,
+}
+crate::from_row!(TickTally {
+    path,
+    reason,
+    recheck_on,
+    n
+});
 
 struct DropRow {
     path: String,

@@ -475,6 +475,10 @@ pub async fn tick(
     } else {
         None
     };
+    // The tick-off it supersedes leaves the tallies, this one enters them (below).
+    let before = super::tallies::current_tickoffs(&mut tx, "resident_id = $1", args![p.id]).await?;
+    let gone: Vec<_> = before.iter().map(|t| (t, t.path.as_str(), -1)).collect();
+    super::tallies::tickoff_deltas(&mut tx, &gone).await?;
     tx.execute(
         "UPDATE vax_tickoffs SET current = 0 WHERE resident_id = $1 AND current = 1",
         args![p.id],
@@ -502,6 +506,9 @@ pub async fn tick(
             ],
         )
         .await?;
+    let now = super::tallies::current_tickoffs(&mut tx, "id = $1", args![id]).await?;
+    let came: Vec<_> = now.iter().map(|t| (t, t.path.as_str(), 1)).collect();
+    super::tallies::tickoff_deltas(&mut tx, &came).await?;
     audit::record(
         &mut tx,
         actor,

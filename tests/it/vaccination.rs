@@ -90,6 +90,30 @@ async fn count_doses(db: &Db) -> i64 {
         .unwrap()
 }
 
+/// Merges the household of `resident` into another household of community C1 (one on another
+/// path first), as the registry's merge does; returns the household merged away and the one kept.
+async fn merge_household_of(db: &Db, fx: &Fx, resident: i64) -> (i64, i64) {
+    let from: i64 = db
+        .scalar(
+            "SELECT household_id FROM residents WHERE id = $1",
+            args![resident],
+        )
+        .await
+        .unwrap();
+    let into: i64 = db
+        .scalar(
+            "SELECT id FROM households WHERE path >= $1 AND path < $2 AND id <> $3 \
+             ORDER BY CASE WHEN path = (SELECT path FROM households WHERE id = $3) THEN 1 ELSE 0 END, id LIMIT 1",
+            args![C1, format!("{C1}~"), from],
+        )
+        .await
+        .unwrap();
+    wardline::registry::edit::merge_households(db, &actor(&fx.c1), &fx.c1, from, into)
+        .await
+        .unwrap();
+    (from, into)
+}
+
 async fn assert_tallies(db: &Db) {
     let (kept, counted) = doses::tallies_and_recount(db).await.unwrap();
     assert_eq!(kept, counted, "tallies equal a recount");
@@ -891,24 +915,7 @@ async fn area_tallies_equal_a_recount_at_every_level() {
         assert_eq!(band(&f3, "60-69").full, band(&f1, "60-69").full + 1);
         // The dropout's household moves into a household of another grid (a merge): the
         // status and the dropout move down the path, the district's figures stay.
-        let gone: i64 = db
-            .scalar(
-                "SELECT household_id FROM residents WHERE id = $1",
-                args![p[1].0],
-            )
-            .await
-            .unwrap();
-        let into: i64 = db
-            .scalar(
-                "SELECT id FROM households WHERE path >= $1 AND path < $2 AND id <> $3 \
-                 ORDER BY CASE WHEN path = (SELECT path FROM households WHERE id = $3) THEN 1 ELSE 0 END, id LIMIT 1",
-                args![C1, format!("{C1}~"), gone],
-            )
-            .await
-            .unwrap();
-        wardline::registry::edit::merge_households(db, &actor(&fx.c1), &fx.c1, gone, into)
-            .await
-            .unwrap();
+        merge_household_of(db, &fx, p[1].0).await;
         assert_tallies(db).await;
         let f4 = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
         assert_eq!(f4.dropout, f3.dropout, "{}", t.name);
@@ -994,5 +1001,304 @@ async fn a_registry_import_is_counted_in_the_coverage() {
             t.name
         );
         assert_tallies(db).await;
+    }
+}
+
+/// Coverage of the area under `path` recounted from the registry and the statuses, not the
+/// tallies.
+async fn recounted_bands(db: &Db, path: &str, today: i64) -> Vec<figures::Band> {
+    let mut by = figures::ByYear::default();
+    let end = format!("{path}~");
+    for r in db
+        .query(
+            "SELECT CAST(substr(r.birth_date, 1, 4) AS BIGINT) AS y, COUNT(*) AS n \
+             FROM residents r JOIN households h ON h.id = r.household_id \
+             WHERE h.path >= $1 AND h.path < $2 AND r.birth_date IS NOT NULL \
+             GROUP BY CAST(substr(r.birth_date, 1, 4) AS BIGINT)",
+            args![path, end.as_str()],
+        )
+        .await
+        .unwrap()
+    {
+        by.years.entry(r.int(0)).or_default()[0] += r.int(1);
+    }
+    for r in db
+        .query(
+            "SELECT birth_year, status, COUNT(*) AS n FROM vax_status \
+             WHERE path >= $1 AND path < $2 GROUP BY birth_year, status",
+            args![path, end.as_str()],
+        )
+        .await
+        .unwrap()
+    {
+        let slot = match r.text(1) {
+            "partial" => 1,
+            "full" => 2,
+            "boosted" => 3,
+            _ => continue,
+        };
+        by.years.entry(r.int(0)).or_default()[slot] += r.int(2);
+    }
+    let targets = catalogue::targets(db).await.unwrap();
+    by.bands(vax::year_of(today), &targets)
+}
+
+#[tokio::test]
+async fn every_community_in_one_read_equals_each_read_and_a_recount() {
+    use wardline::registry::areas;
+    for t in backends().await {
+        let db = &t.db;
+        district(db).await;
+        demo_under(db, 3000, 16, "431102").await;
+        let hq = reader(db, "vhq", "hq", "431102").await;
+        let d = vax::today();
+        let city = vax::area_in_scope(db, &hq, "431102").await.unwrap();
+        // Doses across the city: a full course for one in five of the 60+ (by id), a first
+        // dose for one in seven.
+        let old: Vec<i64> = db
+            .query(
+                "SELECT r.id FROM residents r JOIN households h ON h.id = r.household_id \
+                 WHERE h.path >= '431102' AND h.path < '431102~' AND r.birth_date < $1 ORDER BY r.id",
+                args![format!("{:04}-01-01", vax::year_of(d) - 59)],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        assert!(old.len() > 50, "{}", t.name);
+        for (i, id) in old.iter().enumerate() {
+            if i % 5 == 0 {
+                give(db, &hq, *id, "adenovirus", d - 50, d).await;
+            } else if i % 7 == 0 {
+                give(db, &hq, *id, "inactivated", d - 10, d).await;
+            }
+        }
+        let all = figures::communities(db, &hq, &city, d).await.unwrap();
+        let codes: Vec<String> = db
+            .query(
+                "SELECT code FROM areas WHERE level = 5 AND path >= '431102' AND path < '431102~' ORDER BY code",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.text(0).to_owned())
+            .collect();
+        assert!(codes.len() > 1, "{}", t.name);
+        assert_eq!(
+            all.iter().map(|c| c.code.clone()).collect::<Vec<_>>(),
+            codes,
+            "{}",
+            t.name
+        );
+        let mut vaccinated = 0;
+        for c in &all {
+            let area = areas::by_code(db, &c.code).await.unwrap().unwrap();
+            let one = figures::of_area(db, &hq, &area, d).await.unwrap();
+            assert_eq!(c.bands, one.bands, "{} {}", t.name, c.code);
+            assert_eq!(
+                c.bands,
+                recounted_bands(db, &area.path, d).await,
+                "{} {}",
+                t.name,
+                c.code
+            );
+            vaccinated += c.bands.iter().map(|b| b.first).sum::<i64>();
+        }
+        assert!(vaccinated > 0, "{}", t.name);
+        // The page's and the API's listing (`by=community`) is the same read.
+        let f = figures::of_area_listing(db, &hq, &city, d, figures::List::Communities)
+            .await
+            .unwrap();
+        assert_eq!(
+            f.children.iter().map(|c| &c.bands).collect::<Vec<_>>(),
+            all.iter().map(|c| &c.bands).collect::<Vec<_>>(),
+            "{}",
+            t.name
+        );
+        // The children of the district (its streets), and a street's (its communities), each
+        // equal to the area's own read and a recount.
+        let f = figures::of_area(db, &hq, &city, d).await.unwrap();
+        assert!(!f.children.is_empty(), "{}", t.name);
+        let street_code = f.children[0].code.clone();
+        for c in &f.children {
+            let area = areas::by_code(db, &c.code).await.unwrap().unwrap();
+            let one = figures::of_area(db, &hq, &area, d).await.unwrap();
+            assert_eq!(c.bands, one.bands, "{} {}", t.name, c.code);
+            assert_eq!(c.bands, recounted_bands(db, &area.path, d).await);
+        }
+        let street = areas::by_code(db, &street_code).await.unwrap().unwrap();
+        let s = figures::of_area(db, &hq, &street, d).await.unwrap();
+        let under: Vec<_> = all
+            .iter()
+            .filter(|c| c.code.starts_with(&street_code))
+            .map(|c| (&c.code, &c.bands))
+            .collect();
+        assert_eq!(
+            s.children
+                .iter()
+                .map(|c| (&c.code, &c.bands))
+                .collect::<Vec<_>>(),
+            under,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            figures::bands_of(db, &hq, &city, d).await.unwrap(),
+            recounted_bands(db, &city.path, d).await,
+            "{}",
+            t.name
+        );
+        assert_tallies(db).await;
+    }
+}
+
+/// Tick-offs under an area by reason, counted straight from the tick-off rows.
+async fn recounted_reasons(db: &Db, path: &str) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = db
+        .query(
+            "SELECT reason, COUNT(*) AS n FROM vax_tickoffs WHERE current = 1 \
+             AND path >= $1 AND path < $2 GROUP BY reason",
+            args![path, format!("{path}~")],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.text(0).to_owned(), r.int(1)))
+        .collect();
+    v.sort();
+    v
+}
+
+fn nonzero(f: &figures::Figures) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = f.reasons.iter().filter(|r| r.1 != 0).cloned().collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn tickoff_tallies_follow_supersession_merge_and_removal() {
+    for t in backends().await {
+        let db = &t.db;
+        let fx = fixture(db).await;
+        let d = fx.today;
+        let g = &fx.grid;
+        let act = actor(g);
+        let c1 = vax::area_in_scope(db, &fx.c1, C1).await.unwrap();
+        let city = vax::area_in_scope(db, &fx.hq, "431102").await.unwrap();
+        let p = aged(db, 60, 79, d).await;
+        assert!(p.len() >= 4);
+        let ok = |r: Result<worklist::Ticked, AppError>| r.unwrap_or_else(|e| panic!("{e:?}"));
+        let mut fever = tick("temp_contra");
+        fever.detail = "fever".into();
+        fever.recheck_on = ymd(d + 5);
+        ok(worklist::tick(db, &act, g, p[0].0, &fever, d).await);
+        let mut flare = tick("temp_contra");
+        flare.detail = "flare".into();
+        flare.recheck_on = ymd(d + 9);
+        ok(worklist::tick(db, &act, g, p[1].0, &flare, d).await);
+        let mut refused = tick("refused");
+        refused.detail = "self".into();
+        ok(worklist::tick(db, &act, g, p[2].0, &refused, d).await);
+        ok(worklist::tick(db, &act, g, p[3].0, &tick("moved"), d).await);
+        assert_tallies(db).await;
+        let check = |f: figures::Figures, want: Vec<(String, i64)>| {
+            assert_eq!(nonzero(&f), want, "{}", t.name);
+        };
+        let want = vec![
+            ("moved".to_string(), 1),
+            ("refused".to_string(), 1),
+            ("temp_contra".to_string(), 2),
+        ];
+        assert_eq!(recounted_reasons(db, C1).await, want);
+        check(
+            figures::of_area(db, &fx.c1, &c1, d).await.unwrap(),
+            want.clone(),
+        );
+        check(figures::of_area(db, &fx.hq, &city, d).await.unwrap(), want);
+        // Deferrals due by their recheck day, at the community and the district.
+        for (day, due) in [(d + 4, 0), (d + 5, 1), (d + 8, 1), (d + 9, 2), (d + 30, 2)] {
+            let f = figures::of_area(db, &fx.c1, &c1, day).await.unwrap();
+            assert_eq!(f.deferrals_due, due, "{} day +{}", t.name, day - d);
+            let f = figures::of_area(db, &fx.hq, &city, day).await.unwrap();
+            assert_eq!(f.deferrals_due, due, "{} day +{}", t.name, day - d);
+        }
+        // A new tick-off supersedes the deferral: it leaves the tallies, the appointment enters.
+        let mut appt = tick("appointment");
+        appt.appt_on = ymd(d + 2);
+        appt.site = "区人民医院接种点".into();
+        ok(worklist::tick(db, &act, g, p[0].0, &appt, d).await);
+        assert_tallies(db).await;
+        let f = figures::of_area(db, &fx.c1, &c1, d + 30).await.unwrap();
+        assert_eq!(f.deferrals_due, 1, "{}", t.name);
+        assert_eq!(nonzero(&f), recounted_reasons(db, C1).await, "{}", t.name);
+        // The refuser's household merges into another household (no doses: the tick-off
+        // follows all the same), the tallies move down the path.
+        let (_, into) = merge_household_of(db, &fx, p[2].0).await;
+        assert_tallies(db).await;
+        let into_path: String = db
+            .scalar("SELECT path FROM households WHERE id = $1", args![into])
+            .await
+            .unwrap();
+        let n_at: i64 = db
+            .scalar(
+                "SELECT COUNT(*) FROM vax_tickoffs WHERE resident_id = $1 AND current = 1 AND path = $2",
+                args![p[2].0, into_path.as_str()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n_at, 1, "{}: the tick-off follows the merge", t.name);
+        // The one who moved away leaves the registry: the tick-off stops counting (kept as
+        // history).
+        let hh: i64 = db
+            .scalar(
+                "SELECT household_id FROM residents WHERE id = $1",
+                args![p[3].0],
+            )
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.execute("DELETE FROM residents WHERE id = $1", args![p[3].0])
+            .await
+            .unwrap();
+        vax::household_watch::households_changed(&mut tx, &[hh])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_tallies(db).await;
+        let f = figures::of_area(db, &fx.hq, &city, d).await.unwrap();
+        assert_eq!(
+            nonzero(&f),
+            vec![
+                ("appointment".to_string(), 1),
+                ("refused".to_string(), 1),
+                ("temp_contra".to_string(), 1),
+            ],
+            "{}",
+            t.name
+        );
+        let kept: i64 = db
+            .scalar(
+                "SELECT COUNT(*) FROM vax_tickoffs WHERE resident_id = $1 AND current = 0",
+                args![p[3].0],
+            )
+            .await
+            .unwrap();
+        assert_eq!(kept, 1, "{}: kept as history", t.name);
+        // Only the merged residents' tick-offs moved: the others in the building stay.
+        let stayed: i64 = db
+            .scalar(
+                "SELECT COUNT(*) FROM vax_tickoffs t JOIN residents r ON r.id = t.resident_id \
+                 JOIN households h ON h.id = r.household_id WHERE t.current = 1 AND t.path <> h.path",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            stayed, 0,
+            "{}: every tick-off under its resident's household",
+            t.name
+        );
     }
 }

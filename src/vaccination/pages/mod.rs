@@ -320,6 +320,8 @@ async fn ride_post(
 pub struct AreaQuery {
     pub area: String,
     pub done: String,
+    /// Figures page: empty for the child areas, `community` for every community under the area.
+    pub by: String,
 }
 
 async fn figures_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<AreaQuery>) -> Response {
@@ -327,11 +329,12 @@ async fn figures_page(State(db): State<Db>, ctx: Ctx, Query(q): Query<AreaQuery>
     let run = async {
         super::require_read(r)?;
         let area = super::area_in_scope(&db, r, &q.area).await?;
-        let f = figures::of_area(&db, r, &area, super::today()).await?;
+        let list = figures::List::parse(&q.by).unwrap_or_default();
+        let f = figures::of_area_listing(&db, r, &area, super::today(), list).await?;
         let choices = crate::registry::areas::scope_choices(&db, &r.registry_scope()).await?;
         Ok((
             ctx.t("vax-figures"),
-            views::figures(&ctx, &area, &f, &choices, &q.done),
+            views::figures(&ctx, &area, &f, &choices, &q.done, list),
         ))
     };
     show(&ctx, run.await)

@@ -458,8 +458,12 @@ pub fn figures(
     f: &Figures,
     choices: &[(String, String)],
     done: &str,
+    list: crate::vaccination::figures::List,
 ) -> Markup {
+    use crate::vaccination::figures::List;
     let l = ctx.lang;
+    // Above a street, the communities are not its children: a link lists every one of them.
+    let above_street = area.level < 4;
     html! {
         h1 { (t(l, "vax-figures")) " · " (area.name) }
         (done_notice(l, done))
@@ -479,8 +483,17 @@ pub fn figures(
                 div.card { b { (n) } span { (label(REASONS, reason, l)) } }
             }
         }
+        @if above_street {
+            div.actions #vax-list-by {
+                @if list == List::Communities {
+                    a href={ "/vaccination/figures?area=" (area.code) } { (t(l, "vax-by-area")) }
+                } @else {
+                    a href={ "/vaccination/figures?area=" (area.code) "&by=community" } { (t(l, "vax-by-community")) }
+                }
+            }
+        }
         @if !f.children.is_empty() {
-            h2 { (t(l, "vax-by-area")) }
+            h2 { (t(l, if list == List::Communities { "vax-by-community" } else { "vax-by-area" })) }
             @for c in &f.children {
                 h3 { a href={ "/vaccination/figures?area=" (c.code) } { (c.name) } }
                 (bands_table(l, &format!("vax-cov-{}", c.code), &c.bands))

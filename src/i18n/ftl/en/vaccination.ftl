@@ -89,6 +89,7 @@ vax-reasons = Ticked off by reason
 vax-deferrals-due = Deferrals due for a recheck
 vax-dropout = Dropouts (course not completed in its window)
 vax-by-area = By area
+vax-by-community = Every community
 vax-counted = Population counted { $when }.
 vax-recount = Count the population again
 vax-fig-how = Ages are counted by year of birth. Coverage above a grid is read from tallies kept with every dose; the population is recounted from the registry after an import or on request.

@@ -89,6 +89,7 @@ vax-reasons = 各销号原因人数
 vax-deferrals-due = 到期待复查的暂缓人员
 vax-dropout = 脱漏（未在期限内完成全程）
 vax-by-area = 按区域
+vax-by-community = 全部社区
 vax-counted = 人口统计于 { $when }。
 vax-recount = 重新统计人口
 vax-fig-how = 年龄按出生年份计算。网格以上的接种率读取随每剂记录同步更新的汇总；人口数在导入后或按需从户籍重新统计。
