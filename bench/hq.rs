@@ -4,6 +4,7 @@
 //! (`hq::metrics::figures`) and the whole overview (figures, stored history, child areas),
 //! p50/p95/p99 over 20 reads each.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use wardline::cli::DEMO_COMMUNITY;
@@ -49,15 +50,34 @@ pub async fn hq(ctx: &Ctx) {
         );
         let mut figs = Vec::with_capacity(SAMPLES);
         let mut over = Vec::with_capacity(SAMPLES);
+        // Each capability's part of the figures, per read.
+        let mut parts: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
         for _ in 0..SAMPLES {
             let t = Instant::now();
-            metrics::figures(&db, area.id, today).await.unwrap();
+            let mut times = metrics::Timings::new();
+            metrics::figures_timed(&db, &area, today, now_ms(), &mut times)
+                .await
+                .unwrap();
             figs.push(t.elapsed().as_secs_f64() * 1000.0);
+            for (k, ms) in times {
+                parts.entry(k).or_default().push(ms);
+            }
             let t = Instant::now();
             overview::overview(&db, &area).await.unwrap();
             over.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         report(BENCH, ctx, &format!("{name}_figures"), &mut figs);
+        for (k, ms) in &mut parts {
+            ms.sort_by(f64::total_cmp);
+            emit(
+                BENCH,
+                b,
+                scale,
+                &format!("{name}_figures_{k}_p50"),
+                ms[ms.len() / 2],
+                "ms",
+            );
+        }
         report(BENCH, ctx, &format!("{name}_overview"), &mut over);
     }
 }

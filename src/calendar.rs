@@ -79,3 +79,28 @@ pub fn parse_date(field: &'static str, input: &str) -> Result<String, FieldError
         )),
     }
 }
+
+/// The calendar day in China time (UTC+8, no daylight saving) of an instant in ms since the
+/// epoch, as days since 1970-01-01: what every capability counts its days by.
+pub fn china_day(ms: i64) -> i64 {
+    (ms + 8 * 3_600_000).div_euclid(86_400_000)
+}
+
+#[cfg(test)]
+mod china_day_tests {
+    use super::*;
+
+    #[test]
+    fn the_china_day_turns_at_16_00_utc() {
+        // 2026-03-02 00:00 UTC is 08:00 in China, the same day.
+        let t = 1_772_409_600_000;
+        let d = days_from_civil(2026, 3, 2);
+        assert_eq!(china_day(t), d);
+        // 15:59:59.999 UTC is still the 2nd in China; 16:00 UTC is the 3rd.
+        assert_eq!(china_day(t + 16 * 3_600_000 - 1), d);
+        assert_eq!(china_day(t + 16 * 3_600_000), d + 1);
+        // 1970-01-01 00:00 in China is the evening before in UTC.
+        assert_eq!(china_day(-8 * 3_600_000), 0);
+        assert_eq!(china_day(-8 * 3_600_000 - 1), -1);
+    }
+}

@@ -13,6 +13,7 @@ use crate::db::{now_ms, Db};
 use crate::error::{AppError, AppResult};
 use crate::mobilization::duty;
 use crate::needs::figures as needs_figures;
+use crate::needs::tallies as needs_tallies;
 use crate::quarantine::figures as quarantine_figures;
 use crate::registry::areas::{self, Area};
 use crate::supplies::figures as supply_figures;
@@ -264,9 +265,7 @@ pub fn day_start(day: i64) -> i64 {
 }
 
 /// The China day of an instant.
-pub fn day_of(ms: i64) -> i64 {
-    (ms + 8 * HOUR_MS).div_euclid(DAY_MS)
-}
+pub use crate::calendar::china_day as day_of;
 
 pub const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -301,6 +300,26 @@ pub async fn figures(db: &Db, area_id: i64, day: i64) -> AppResult<Vec<Figure>> 
 
 /// [`figures`] for an area already read, with the clock given.
 pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<Vec<Figure>> {
+    figures_timed(db, area, day, now, &mut Vec::new()).await
+}
+
+/// Milliseconds each capability's part of [`figures_of`] took, in order (the bench's view of
+/// where an overview's time goes).
+pub type Timings = Vec<(&'static str, f64)>;
+
+/// [`figures_of`], pushing the time of each capability's part onto `times`.
+pub async fn figures_timed(
+    db: &Db,
+    area: &Area,
+    day: i64,
+    now: i64,
+    times: &mut Timings,
+) -> AppResult<Vec<Figure>> {
+    let mut t0 = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        times.push((name, t0.elapsed().as_secs_f64() * 1000.0));
+        t0 = std::time::Instant::now();
+    };
     let path = area.path.as_str();
     let from = day_start(day);
     let to = from + DAY_MS;
@@ -317,6 +336,7 @@ pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<V
     put("residents", Some(reg.residents));
     put("households", Some(reg.households));
 
+    lap("registry");
     // Testing: the round over the area.
     match coverage::round_state(db, path, at).await? {
         Some(s) => {
@@ -339,6 +359,7 @@ pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<V
     }
     put("samples_taken", coverage::samples_taken(db, path).await?);
 
+    lap("testing");
     // Zones in force at the moment.
     let z = zone_figures::of_area(db, &r, area, at, at).await?;
     put("zones_in_force", Some(z.zones));
@@ -347,15 +368,17 @@ pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<V
     put("controlled_households", Some(z.controlled.households));
     put("controlled_people", Some(z.controlled.people));
 
+    lap("zones");
     // Quarantine on the day.
     let q = quarantine_figures::of(db, &r, path, day, 3).await?;
     put("quarantined", Some(q.active));
     put("checks_late", Some(q.late));
 
+    lap("quarantine");
     // Vaccination: full courses among the 60+ (every band from 60 up) and the 80+.
-    let vf = vaccination_figures::of_area(db, &r, area, day).await?;
+    let bands = vaccination_figures::bands_of(db, &r, area, day).await?;
     let (mut p60, mut f60, mut p80, mut f80) = (0, 0, 0, 0);
-    for b in &vf.bands {
+    for b in &bands {
         if matches!(b.band, "60-69" | "70-79" | "80+") {
             p60 += b.population;
             f60 += b.full;
@@ -368,33 +391,51 @@ pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<V
     put("vaccinated_60", permille(f60, p60));
     put("vaccinated_80", permille(f80, p80));
 
-    // Needs: open and late now, solved on the day; totals since the start.
-    let today = needs_figures::report(db, &r, path, from, to, at).await?;
-    put("needs_open", Some(today.all.open_now));
-    put("needs_late", Some(today.all.late_now));
-    put("needs_solved_today", Some(today.all.solved));
-    let emergency = |rep: &needs_figures::Report| {
-        rep.by_category
-            .iter()
-            .find(|c| c.category == "emergency")
-            .map(|c| c.figures.clone())
-            .unwrap_or_default()
-    };
-    put("emergencies_open", Some(emergency(&today).open_now));
-    let total = needs_figures::report(db, &r, path, 0, to, at).await?;
-    put("requests_registered", Some(total.all.registered));
-    put("emergencies_solved", Some(total.all.emergencies_solved));
-    let item = |kind: &str| -> i64 {
-        total
-            .items
-            .iter()
-            .filter(|i| (i.kind == "gas") == (kind == "gas"))
-            .map(|i| i.quantity)
-            .sum()
-    };
-    put("gas_delivered", Some(item("gas")));
-    put("parcels_delivered", Some(item("parcels")));
+    lap("vaccination");
+    // Needs: open and late now, solved on the day; totals since the start. A national area
+    // reads its tallies; a grid or building counts its needs.
+    if needs_tallies::kept_for(path) {
+        let n = needs_tallies::of_area(db, path, day).await?;
+        put("needs_open", Some(n.open));
+        put(
+            "needs_late",
+            Some(needs_tallies::late_now(db, path, at).await?),
+        );
+        put("needs_solved_today", Some(n.solved_day));
+        put("emergencies_open", Some(n.open_emergency));
+        put("requests_registered", Some(n.registered));
+        put("emergencies_solved", Some(n.solved_emergency));
+        put("gas_delivered", Some(n.gas));
+        put("parcels_delivered", Some(n.parcels));
+    } else {
+        let today = needs_figures::report(db, &r, path, from, to, at).await?;
+        put("needs_open", Some(today.all.open_now));
+        put("needs_late", Some(today.all.late_now));
+        put("needs_solved_today", Some(today.all.solved));
+        let emergency = |rep: &needs_figures::Report| {
+            rep.by_category
+                .iter()
+                .find(|c| c.category == "emergency")
+                .map(|c| c.figures.clone())
+                .unwrap_or_default()
+        };
+        put("emergencies_open", Some(emergency(&today).open_now));
+        let total = needs_figures::report(db, &r, path, 0, to, at).await?;
+        put("requests_registered", Some(total.all.registered));
+        put("emergencies_solved", Some(total.all.emergencies_solved));
+        let item = |kind: &str| -> i64 {
+            total
+                .items
+                .iter()
+                .filter(|i| (i.kind == "gas") == (kind == "gas"))
+                .map(|i| i.quantity)
+                .sum()
+        };
+        put("gas_delivered", Some(item("gas")));
+        put("parcels_delivered", Some(item("parcels")));
+    }
 
+    lap("needs");
     // Mobilization: on duty now, this week's hours (weeks from Monday), totals.
     let monday = day - (day + 3).rem_euclid(7);
     let week = duty::area_duty(db, path, at, day_start(monday), to).await?;
@@ -404,6 +445,7 @@ pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<V
     put("duty_person_times", Some(all.person_times));
     put("duty_hours_total", Some(all.half_hours * 5));
 
+    lap("mobilization");
     // Checkpoints: absent where there is none.
     if checkpoint_figures::count_under(db, path).await? > 0 {
         let d = checkpoint_figures::of_area(db, path, from, to).await?;
@@ -417,19 +459,23 @@ pub async fn figures_of(db: &Db, area: &Area, day: i64, now: i64) -> AppResult<V
         }
     }
 
+    lap("checkpoints");
     // Supplies: absent where there is no store.
     let k = supply_figures::key_stock(db, path).await?;
     if k.stores > 0 {
         put("masks_stock", Some(k.masks));
         put("lpg_stock", Some(k.lpg));
-        let s = supply_figures::of_area(db, path, from, to).await?;
-        put("money_balance", Some(s.balance_fen));
+        put(
+            "money_balance",
+            Some(supply_figures::balance_fen(db, path).await?),
+        );
     } else {
         for k in ["masks_stock", "lpg_stock", "money_balance"] {
             put(k, None);
         }
     }
 
+    lap("supplies");
     Ok(METRICS
         .iter()
         .map(|m| Figure {

@@ -122,24 +122,22 @@ pub async fn overview(db: &Db, area: &Area) -> AppResult<Overview> {
             }
         })
         .collect();
+    // Each child's latest stored row (today's, which the background task records every 10
+    // minutes for every area with residents, else the latest of the 14 days): one read for
+    // all children, none computed here. A child with no row at all shows its figures absent.
     let mut children = Vec::new();
     for k in &kids {
-        let row = match series.get(&k.area.id).and_then(|s| s.get(&today)) {
-            Some(row) => METRICS
-                .iter()
-                .filter(|m| m.headline)
-                .map(|m| (m.key, row.get(m.key).copied().flatten()))
-                .collect(),
-            None => {
-                let f = history::record(db, &k.area, today).await?;
-                METRICS
-                    .iter()
-                    .zip(f)
-                    .filter(|(m, _)| m.headline)
-                    .map(|(m, f)| (m.key, f.value))
-                    .collect()
-            }
-        };
+        let latest = series.get(&k.area.id).and_then(|s| s.values().next_back());
+        let row = METRICS
+            .iter()
+            .filter(|m| m.headline)
+            .map(|m| {
+                (
+                    m.key,
+                    latest.and_then(|row| row.get(m.key).copied().flatten()),
+                )
+            })
+            .collect();
         children.push(ChildRow {
             code: k.area.code.clone(),
             name: k.area.name.clone(),

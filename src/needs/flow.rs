@@ -368,6 +368,7 @@ pub async fn act(
         let now_n = fetch(db, id).await?;
         return Err(refused(action, &now_n, me));
     }
+    super::tallies::changed(&mut tx, n.id, Some(&super::tallies::State::from(&n))).await?;
     let by = actor_name(actor, who);
     let to_status = if matches!(action, Action::Confirm { .. }) {
         n.status.as_str()
@@ -662,6 +663,9 @@ pub async fn add_item_in(
         args![n.id, kind, description.as_str(), quantity, actor, now],
     )
     .await?;
+    let mut d = super::tallies::Delta::default();
+    d.item(&n.path, kind, quantity, now);
+    d.write(tx).await?;
     tx.execute(
         "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'item', $2, $2, $3, $4, $5)",
         args![n.id, n.status.as_str(), actor, note, now],

@@ -10,6 +10,7 @@ pub struct Watcher;
 impl HouseholdWatcher for Watcher {
     fn merging<'a>(&'a self, tx: &'a mut Tx, m: &'a Merge) -> Hook<'a> {
         Box::pin(async move {
+            super::tallies::moving(tx, m.from, m.into_path.as_str()).await?;
             tx.execute(
                 "UPDATE needs SET household_id = $1, path = $2, community_id = $3 WHERE household_id = $4",
                 args![m.into, m.into_path.as_str(), m.into_community, m.from],

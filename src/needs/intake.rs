@@ -446,6 +446,7 @@ async fn insert(
             .await?
             .ok_or(AppError::Internal("a need's client id vanished".into()));
     };
+    super::tallies::changed(&mut tx, id, None).await?;
     tx.execute(
         "INSERT INTO need_events (need_id, kind, from_status, to_status, actor, note, at_ms) VALUES ($1, 'created', NULL, 'new', $2, $3, $4)",
         args![id, by, c.source.as_str(), now],

@@ -19,6 +19,7 @@ pub mod intake;
 pub mod notify;
 pub mod pages;
 pub mod retention;
+pub mod tallies;
 
 use serde::Serialize;
 

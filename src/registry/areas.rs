@@ -588,9 +588,24 @@ pub async fn ensure_national(db: &Db, code: &str) -> AppResult<Area> {
     by_code(db, code).await?.ok_or(AppError::NotFound)
 }
 
+/// Take the cluster-wide lock on creating local areas (grids, buildings) until `tx` commits:
+/// their ids are MAX + 1 and their path segments COUNT + 1, which two nodes on one PostgreSQL
+/// would otherwise both pick (see `migrations/0028_cluster_locks.sql`). Taken before reading
+/// what exists; taking it again in the same transaction is harmless.
+pub async fn lock_local(tx: &mut Tx) -> AppResult<()> {
+    tx.execute(
+        "UPDATE cluster_locks SET taken = taken + 1 WHERE name = 'local_areas'",
+        vec![],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The next free local area id, inside a write transaction (ids are taken from the top, so
-/// a block of ids from here on is free too until this transaction commits).
+/// a block of ids from here on is free too until this transaction commits: the transaction
+/// holds [`lock_local`], taken here).
 pub async fn next_local_id(tx: &mut Tx) -> AppResult<i64> {
+    lock_local(tx).await?;
     let max: i64 = tx
         .scalar(
             "SELECT COALESCE(MAX(id), $1) FROM areas WHERE id >= $1",
@@ -633,6 +648,9 @@ pub async fn find_or_create_local(
         )
         .into());
     }
+    // Before the name and the count are read: another node may be creating under the same
+    // parent now.
+    lock_local(tx).await?;
     if let Some(a) = tx
         .query_opt_as(
             &format!(

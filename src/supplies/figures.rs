@@ -250,3 +250,15 @@ pub async fn key_stock(db: &Db, path: &str) -> AppResult<KeyStock> {
         )
         .await?)
 }
+
+/// The money balance of the funds under an area now, in fen (HQ's overview): the funds'
+/// running balances (`sup_fund_bal`, kept by every ledger entry), not the ledger summed.
+pub async fn balance_fen(db: &Db, path: &str) -> AppResult<i64> {
+    Ok(db
+        .scalar(
+            "SELECT CAST(COALESCE(SUM(b.fen), 0) AS BIGINT) AS n FROM sup_fund_bal b JOIN sup_funds f ON f.id = b.fund_id \
+             WHERE f.path >= $1 AND f.path < $2",
+            args![path, path_end(path)],
+        )
+        .await?)
+}

@@ -23,9 +23,7 @@ const DAY_MS: i64 = 86_400_000;
 const CST_MS: i64 = 8 * 3_600_000;
 
 /// The day number (China time) of a moment.
-pub fn day_of(ms: i64) -> i64 {
-    (ms + CST_MS).div_euclid(DAY_MS)
-}
+pub use crate::calendar::china_day as day_of;
 
 /// Month, day and hour (China time) of a moment.
 pub fn moment(ms: i64) -> Moment {

@@ -9,7 +9,7 @@ use crate::hq::metrics::Unit;
 use crate::hq::overview::{Line, Overview};
 use crate::i18n::{t, Lang};
 use crate::registry::areas::Area;
-use crate::web::html::Markup;
+use crate::web::html::{url_enc, Markup};
 
 /// A value in its unit: decimals by scale, `%`, yuan.
 pub fn value_text(unit: Unit, scale: u32, v: i64) -> String {
@@ -155,6 +155,8 @@ pub fn overview(l: Lang, o: &Overview, up: Option<&Area>) -> Markup {
             }
         }
         p.hq-links #hq-links {
+            a.button #hq-briefing href={ "/hq/briefing?area=" (url_enc(&o.area.code)) "&period=day" } { (t(l, "brief-title")) }
+            " "
             a.button href="/hq/commendations" { (t(l, "comm-title")) }
         }
         section.hq-grid id="hq-headline" {
