@@ -17,6 +17,7 @@ mod checkpoints;
 mod hq;
 mod mobilization;
 mod needs;
+mod notify;
 mod pages;
 mod quarantine;
 mod supplies;
@@ -135,6 +136,12 @@ const BENCHES: &[Bench] = &[
         about: "HQ briefing and reports over a district of --scale residents (default 1,000,000): the district's briefing (all and day) median and worst of 5 (target < 1 s); a cut-off snapshot of every community for each report (target < 10 s)",
         default_scale: 1_000_000,
         run: |c| Box::pin(briefing::briefing(c)),
+    },
+    Bench {
+        name: "notify",
+        about: "notifications (--scale = residents, default 200,000; volunteers, shifts, needs and quarantine checks in proportion): the per-minute sweep, first pass and steady state p50/p95; the outbox drained through the log sender (messages/s); the sweep's query plans on stderr",
+        default_scale: 200_000,
+        run: |c| Box::pin(notify::notify(c)),
     },
 ];
 

@@ -36,7 +36,7 @@
 //! at the end, so to reuse one start it with `scripts/pg-start.sh` and run `cargo bench` with
 //! `WARDLINE_TEST_POSTGRES_URL` set). The testing tables are emptied at the start of each run.
 //! Other knobs: `WARDLINE_BENCH_CONNS` (collectors = connections, default 100),
-//! `WARDLINE_BENCH_SITES` (default 50), `WARDLINE_BENCH_RATE_DEVICES` (connections per
+//! `WARDLINE_BENCH_SITES` (default 50, more in a small city so that every collector has people enough for the window), `WARDLINE_BENCH_RATE_DEVICES` (connections per
 //! collector at the fixed rate, default 5: past capacity the server must shed, 503), `WARDLINE_BENCH_SOAK_RATE` (default 2000),
 //! `WARDLINE_BENCH_PERF=FILE` (`perf record` of the server during the closed loop).
 
@@ -1018,22 +1018,33 @@ fn ms_percentiles(lat_us: &[u32]) -> Vec<(&'static str, f64)> {
 
 fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
     let (b, n) = (ctx.backend, ctx.scale);
-    emit(
-        BENCH,
-        b,
-        n,
-        &format!("{phase}_samples_per_second"),
-        st.accepted_window as f64 / secs,
-        "samples/s",
-    );
-    emit(
-        BENCH,
-        b,
-        n,
-        &format!("{phase}_requests_per_second"),
-        st.requests_window as f64 / secs,
-        "requests/s",
-    );
+    // A connection that ran out of people stopped before the window's end: the phase's rate
+    // would count idle connections, so it is not printed (`{phase}_connections_out_of_people`
+    // says why); the latencies of what was sent still are.
+    if st.exhausted == 0 {
+        emit(
+            BENCH,
+            b,
+            n,
+            &format!("{phase}_samples_per_second"),
+            st.accepted_window as f64 / secs,
+            "samples/s",
+        );
+        emit(
+            BENCH,
+            b,
+            n,
+            &format!("{phase}_requests_per_second"),
+            st.requests_window as f64 / secs,
+            "requests/s",
+        );
+    } else {
+        eprintln!(
+            "  {phase}: {} connections ran out of people before the window's end: its rate is \
+             not printed",
+            st.exhausted
+        );
+    }
     // Every accepted sample over the whole phase, warm-up and late answers included (when the
     // server falls behind an open loop, most answers come after the window).
     emit(
@@ -1259,7 +1270,14 @@ async fn setup(ctx: &Ctx, bench: &str, conns: usize, nsites: usize, need: f64) -
         .iter()
         .map(|r| r.string(0))
         .collect();
-    let nsites = nsites.min(communities.len()).max(1);
+    // Enough sites that the collectors' communities hold the people the phases may sample
+    // (`need`): in a small city the communities are small, and 100 collectors at 50 of them
+    // ran out of people within the window (at 100,000 residents). More sites, up to one per
+    // collector and every community, so each collector's share is large enough; the phases
+    // still refuse to print a rate when a connection ran out.
+    let per_community = residents as f64 / communities.len().max(1) as f64;
+    let wanted = (need / per_community.max(1.0)).ceil() as usize;
+    let nsites = nsites.max(wanted.min(conns)).min(communities.len()).max(1);
     let site_communities: Vec<String> = (0..nsites)
         .map(|i| communities[i * communities.len() / nsites].clone())
         .collect();
@@ -1429,7 +1447,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
     accepted += closed.accepted_total;
     report_phase(ctx, "closed", &closed, secs);
     // The ratio only against a hello world that ran its whole window.
-    if hello_closed.exhausted == 0 && hello_closed.requests_window > 0 {
+    if hello_closed.exhausted == 0 && hello_closed.requests_window > 0 && closed.exhausted == 0 {
         emit(
             BENCH,
             b,

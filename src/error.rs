@@ -58,8 +58,9 @@ pub enum AppError {
     /// Too many requests from one client in a short time (a public form's rate limit).
     TooMany(Msg),
     /// The server is too busy to take the request now (a write queue is full); nothing was
-    /// written; the client may retry in a moment (503).
-    Busy(Msg),
+    /// written; the client may retry after the given number of seconds (503 with that
+    /// `Retry-After`).
+    Busy(Msg, u64),
     Db(DbError),
     Internal(String),
 }
@@ -78,7 +79,7 @@ impl From<crate::db::group::Refused> for AppError {
             crate::db::group::Refused::Full => AppError::Busy(Msg::new(
                 "too many records are waiting to be written; nothing was saved: send it again in a few seconds",
                 "待写入的记录过多，本次内容未保存，请几秒后重新提交",
-            )),
+            ), 2),
             crate::db::group::Refused::Stopped => {
                 AppError::Internal("a group-commit writer has stopped".into())
             }
@@ -105,7 +106,7 @@ impl AppError {
             | AppError::BadRequest(m)
             | AppError::Forbidden(m)
             | AppError::TooMany(m)
-            | AppError::Busy(m) => m.get(lang).to_owned(),
+            | AppError::Busy(m, _) => m.get(lang).to_owned(),
             AppError::Unauthorized => Msg::new(
                 "sign in first: a valid API token is required",
                 "请先登录：需要有效的 API 令牌",

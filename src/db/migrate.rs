@@ -112,6 +112,31 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_replies",
         include_str!("../../migrations/0023_api_replies.sql"),
     ),
+    (
+        24,
+        "vaccination_tickoff_tallies",
+        include_str!("../../migrations/0024_vaccination_tickoff_tallies.sql"),
+    ),
+    (
+        25,
+        "need_tallies",
+        include_str!("../../migrations/0025_need_tallies.sql"),
+    ),
+    (
+        27,
+        "notify_sweeps",
+        include_str!("../../migrations/0027_notify_sweeps.sql"),
+    ),
+    (
+        28,
+        "cluster_locks",
+        include_str!("../../migrations/0028_cluster_locks.sql"),
+    ),
+    (
+        29,
+        "round_flagged",
+        include_str!("../../migrations/0029_round_flagged.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -890,6 +890,8 @@ struct LocalAreas {
     counts: HashMap<(i64, i64), i64>,
     loaded: HashSet<i64>,
     next_id: Option<i64>,
+    /// The cluster-wide lock on creating local areas is held (see [`areas::lock_local`]).
+    locked: bool,
     new_rows: Vec<Value>,
     created: usize,
     now: i64,
@@ -902,6 +904,12 @@ impl LocalAreas {
             .into_iter()
             .filter(|p| self.loaded.insert(*p))
             .collect();
+        // The children are counted (for the path segments of new ones) and the next id read
+        // under the cluster-wide lock, held until the import commits.
+        if !todo.is_empty() && !self.locked {
+            areas::lock_local(tx).await?;
+            self.locked = true;
+        }
         for chunk in todo.chunks(LOOKUP_CHUNK) {
             let mut params: Vec<Value> = chunk.iter().map(|p| Value::Int(*p)).collect();
             params.push(Value::Int(LEVEL_GRID));
@@ -1104,6 +1112,7 @@ async fn write(
         counts: HashMap::new(),
         loaded: HashSet::new(),
         next_id: None,
+        locked: false,
         new_rows: Vec::new(),
         created: 0,
         now,

@@ -9,7 +9,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use super::coverage::{self, AreaCoverage, Coverage, MissingHousehold};
-use super::ingest::{Ingest, Op, Outcome, Status, Submission, MAX_BATCH};
+use super::ingest::{Gate, Ingest, Op, Outcome, Status, Submission, MAX_BATCH};
 use super::results::{self, PersonResult, ResultLine, ResultsReport, TubeView};
 use super::{round_area, visible_round, Round, Site};
 use crate::audit::Actor;
@@ -211,6 +211,7 @@ fn bad_json(e: impl std::fmt::Display) -> AppError {
 /// One operation (open, add, close): 200 when accepted or flagged, 422 when refused, with
 /// the reason in `code` and `text`. Idempotent by `client_id`.
 pub async fn op(
+    _gate: Gate,
     State(s): State<AppState>,
     Extension(ingest): Extension<Ingest>,
     Path(id): Path<String>,
@@ -240,6 +241,7 @@ pub async fn op(
 /// number: accepted, flagged or refused and why. Lines that are not valid JSON are refused
 /// alone; the rest are applied.
 pub async fn batch(
+    _gate: Gate,
     State(s): State<AppState>,
     Extension(ingest): Extension<Ingest>,
     Path(id): Path<String>,

@@ -838,9 +838,12 @@ pub async fn round_state(db: &Db, path: &str, at: i64) -> AppResult<Option<Round
     let coverage = subtree(db, round.id, path).await?;
     let s: Statuses = db
         .query_one_as(
+            // The flagged people only, through their partial index (migration 0029): the
+            // status list is the index's own, word for word, so both planners use it.
             "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'positive' THEN 1 ELSE 0 END), 0) AS BIGINT) AS positives, \
              CAST(COALESCE(SUM(CASE WHEN status IN ('retest', 'resample') THEN 1 ELSE 0 END), 0) AS BIGINT) AS retests \
-             FROM test_persons WHERE round_id = $1 AND path >= $2 AND path < $3",
+             FROM test_persons WHERE round_id = $1 AND status IN ('positive', 'retest', 'resample') \
+             AND path >= $2 AND path < $3",
             args![round.id, path, end(path)],
         )
         .await?;

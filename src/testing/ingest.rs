@@ -15,8 +15,8 @@ mod load;
 mod shed;
 mod write;
 use load::load;
-pub use shed::Capacity;
 use shed::{busy, WriterLoad};
+pub use shed::{Capacity, Gate};
 use std::collections::{HashMap, HashSet};
 use write::write;
 
@@ -218,6 +218,7 @@ impl Ingest {
             ns_per_op: Default::default(),
             batch_started: Default::default(),
             epoch: std::time::Instant::now(),
+            in_flight: Default::default(),
         });
         tokio::spawn(writer(db, rx, load.clone()));
         Ingest {
@@ -542,6 +543,7 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
     let now = now_ms();
     let t0 = std::time::Instant::now();
     let mut tx = db.begin().await?;
+    lock_rounds(&mut tx, subs).await?;
     let t_begin = t0.elapsed();
     let mut st = State::default();
     load(&mut tx, db, subs, &mut st, now).await?;
@@ -580,6 +582,30 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
         t0.elapsed() - t_refresh
     );
     Ok(out)
+}
+
+/// Several app nodes on one PostgreSQL each run a sampling writer, and a batch decides in
+/// memory from what it loaded (a tube's count, who was sampled, whether a client id was seen):
+/// two nodes' batches on the same round at once would both count from the same state (a
+/// tube's `n` overwritten, an operation sent to both nodes applied twice). So a batch first
+/// locks its rounds' rows, in id order, until its commit: batches on one round are applied one
+/// after another across the cluster, each loading after the previous one committed (READ
+/// COMMITTED). `FOR NO KEY UPDATE` does not block the inserts that refer to the round. On
+/// SQLite the one writer connection already serialises them.
+async fn lock_rounds(tx: &mut Tx, subs: &[&Submission]) -> AppResult<()> {
+    if tx.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let mut rounds: Vec<i64> = subs.iter().map(|s| s.round.id).collect();
+    rounds.sort_unstable();
+    rounds.dedup();
+    let sql = format!(
+        "SELECT id FROM test_rounds WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+        placeholders(1, rounds.len())
+    );
+    tx.query(&sql, rounds.into_iter().map(Value::Int).collect())
+        .await?;
+    Ok(())
 }
 
 /// Add the batch's fruitless lookups to the collectors' counts of this hour.
