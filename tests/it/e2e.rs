@@ -1374,3 +1374,5 @@ async fn mobilization_flow(b: &mut Browser, addr: SocketAddr, db: &wardline::db:
 // The flows of the capabilities built on the registry (needs, zones, checkpoints, follow-up,
 // vaccination, supplies, headquarters) live in a file of their own.
 mod capabilities;
+mod notifications;
+mod offline;

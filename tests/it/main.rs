@@ -65,12 +65,16 @@ async fn postgres_half_runs_when_required() {
 mod briefing;
 mod checkpoints;
 mod checkpoints_pages;
+mod cluster;
 mod hq;
 mod hq_commendations;
 mod mobilization_phone;
+mod notify_events;
+mod offline;
 mod quarantine;
 mod quarantine_visitors;
 mod registry_phone;
+mod reply_retention;
 mod supplies;
 mod supplies_api;
 mod supplies_pages;

@@ -1332,8 +1332,37 @@ async fn hq_flow(b: &mut Browser, addr: SocketAddr, _db: &wardline::db::Db) -> R
         fits_360(b, &format!("the {level} overview")).await?;
     }
     let url = b.url().await?;
-    let code = url.rsplit("area=").next().unwrap_or("");
+    let code = url.rsplit("area=").next().unwrap_or("").to_owned();
     ensure!(code.len() == 12, "ended at {url}, not a community");
+    // From the community's overview, today's briefing of that community, copied.
+    let brief = b.find("#hq-briefing").await?;
+    b.click(&brief).await?;
+    b.wait_url("the community's briefing", |p| {
+        p.starts_with("/hq/briefing") && p.contains(code.as_str())
+    })
+    .await?;
+    let text = b.text_of("#brief-text").await?;
+    ensure!(text.contains("社区"), "the community's briefing: {text}");
+    fits_360(b, "the community's briefing").await?;
+    // Each number links to its records and is a 40-px tap target on the phone.
+    let low = b
+        .js("var a = document.querySelectorAll('#brief-text a.num'); var m = 1e9; \
+             for (var i = 0; i < a.length; i++) m = Math.min(m, a[i].getBoundingClientRect().height); \
+             return a.length > 0 ? m : -1;")
+        .await?;
+    ensure!(
+        low.as_f64().is_some_and(|h| h >= 39.5),
+        "the smallest number link is {low} px tall"
+    );
+    let copy = b.find("button[data-copy=brief-plain]").await?;
+    b.click(&copy).await?;
+    let selected = b
+        .js("var t = document.getElementById('brief-plain'); return t.selectionEnd - t.selectionStart === t.value.length && t.value.length > 20;")
+        .await?;
+    ensure!(
+        selected == Value::Bool(true),
+        "the community's plain text is selected for copying"
+    );
     Ok(())
 }
 
