@@ -269,11 +269,7 @@ pub async fn record(
                 // Invalid: the people this tube settles are sampled again (alone again if they
                 // were being re-tested alone).
                 let people: Vec<Settled> = tx
-                    .query_as(
-                        "SELECT resident_id, household_id, path, status FROM test_persons \
-                         WHERE round_id = $1 AND barcode = $2 AND status IN ('pending', 'retest_pending')",
-                        args![round.id, tube.as_str()],
-                    )
+                    .query_as(INVALID_PEOPLE_SQL, args![round.id, tube.as_str()])
                     .await?;
                 for p in &people {
                     let (status, kind) = if p.status == "retest_pending" {
@@ -308,6 +304,23 @@ pub async fn record(
     Ok(report)
 }
 
+/// The people a tube settles are found through `test_persons_tube` alone, then reached by
+/// primary key. Written as `resident_id IN (SELECT … barcode …)` because SQLite's planner,
+/// given `round_id = ? AND barcode = ? AND status IN (…)` with bound parameters, prefers the
+/// primary key on `round_id` alone (a status term makes the tube index non-covering), which
+/// reads every person of the round for each tube: minutes per lab upload at city scale.
+/// `tests/it/testing_results.rs` checks both plans on the bundled SQLite.
+pub const SETTLE_SQL: &str = "UPDATE test_persons SET status = $1, updated_ms = $2 \
+     WHERE round_id = $3 AND resident_id IN \
+     (SELECT resident_id FROM test_persons WHERE round_id = $3 AND barcode = $4) \
+     AND barcode = $4 AND status IN ('pending', 'retest_pending')";
+
+/// The people an invalid tube sends back to be sampled again (see [`SETTLE_SQL`]).
+pub const INVALID_PEOPLE_SQL: &str = "SELECT resident_id, household_id, path, status \
+     FROM test_persons WHERE round_id = $1 AND resident_id IN \
+     (SELECT resident_id FROM test_persons WHERE round_id = $1 AND barcode = $2) \
+     AND barcode = $2 AND status IN ('pending', 'retest_pending')";
+
 /// The people this tube settles get their final status. Returns how many.
 async fn settle(
     tx: &mut Tx,
@@ -317,11 +330,7 @@ async fn settle(
     now: i64,
 ) -> AppResult<usize> {
     Ok(tx
-        .execute(
-            "UPDATE test_persons SET status = $1, updated_ms = $2 WHERE round_id = $3 \
-             AND barcode = $4 AND status IN ('pending', 'retest_pending')",
-            args![status, now, round_id, tube],
-        )
+        .execute(SETTLE_SQL, args![status, now, round_id, tube])
         .await? as usize)
 }
 

@@ -9,7 +9,7 @@ use wardline::registry::model::{LEVEL_COMMUNITY, LEVEL_STREET};
 use wardline::testing::ingest::Status;
 use wardline::testing::{coverage, results};
 
-use crate::common::{backends, demo};
+use crate::common::{backends, demo, exec};
 use crate::testing::{
     actor, add, add_confirm, areas_at, check_coverage, close, count, lab_results, one, open,
     open_tasks, reader, round_over, site, state, status, submit,
@@ -457,4 +457,57 @@ async fn a_results_upload_is_all_or_nothing_and_results_do_not_change() {
         let e = results::parse_results_csv(b"\xff\xfe").unwrap_err();
         assert!(matches!(e, AppError::Invalid(_)));
     }
+}
+
+/// A lab upload reaches the people of each tube through the tube index, never by reading
+/// every person of the round (SQLite's planner picks the primary key on `round_id` alone for
+/// the plain form of these statements). Checked on the bundled SQLite with no statistics,
+/// with sampled statistics of a demo load (taken before any round existed), and after
+/// `ANALYZE` of a round whose people are all in pending tubes.
+#[tokio::test]
+async fn lab_results_find_the_tubes_people_by_index_on_sqlite() {
+    let t = backends().await.remove(0);
+    assert_eq!(t.name, "sqlite");
+    let db = &t.db;
+    let check = |when: &'static str| async move {
+        for (sql, params) in [
+            (results::SETTLE_SQL, args!["negative", 1i64, 1i64, "T1"]),
+            (results::INVALID_PEOPLE_SQL, args![1i64, "T1"]),
+        ] {
+            let plan: Vec<String> = db
+                .query(&format!("EXPLAIN QUERY PLAN {sql}"), params)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.string(3))
+                .collect();
+            let persons: Vec<&String> =
+                plan.iter().filter(|l| l.contains("test_persons")).collect();
+            assert!(
+                !persons.is_empty(),
+                "{when}: no access to test_persons in {plan:?}"
+            );
+            for l in persons {
+                assert!(
+                    l.contains("test_persons_tube") || l.contains("resident_id=?"),
+                    "{when}: {l} reads the round's people without the tube index ({plan:?})"
+                );
+            }
+        }
+    };
+    check("no statistics").await;
+    demo(db, 300, 7).await;
+    check("after the demo load's statistics").await;
+    let now = now_ms();
+    for i in 0..2_000i64 {
+        exec(
+            db,
+            "INSERT INTO test_persons (round_id, resident_id, household_id, path, status, \
+             barcode, first_barcode, first_ms, updated_ms) VALUES (1, $1, $2, '4311', 'pending', $3, $3, $4, $4)",
+            args![i, i / 3, format!("T{}", i / 10), now],
+        )
+        .await;
+    }
+    exec(db, "ANALYZE", vec![]).await;
+    check("after ANALYZE of a round").await;
 }
