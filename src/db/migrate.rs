@@ -137,6 +137,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "round_flagged",
         include_str!("../../migrations/0029_round_flagged.sql"),
     ),
+    (
+        30,
+        "vaccination_span_tallies",
+        include_str!("../../migrations/0030_vaccination_span_tallies.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

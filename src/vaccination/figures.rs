@@ -240,7 +240,7 @@ pub enum Among<'a> {
 
 /// The ages (by year of birth) where some band begins or ends: the bands are unions of the
 /// spans between two consecutive cuts. Ascending, the last one past the oldest band.
-fn age_cuts() -> Vec<i64> {
+pub(super) fn age_cuts() -> Vec<i64> {
     let mut cuts: Vec<i64> = BANDS
         .iter()
         .flat_map(|&(_, _, _, lo, hi)| [lo, hi + 1])
@@ -250,54 +250,32 @@ fn age_cuts() -> Vec<i64> {
     cuts
 }
 
-/// Coverage by age band of many areas in one query: the tally rows of every area listed,
-/// grouped by area and by age span in the database (a few rows per area reach the server, not
-/// a hundred), in code order. An area with no residents is listed with zeros. Each area's
-/// figures equal those [`of_area`] reads for it alone.
+/// Coverage by age band of many areas in one query: the span tallies of every area listed
+/// (`vax_span_tallies`: four rows per area for the year ages are counted in, built on the
+/// year's first read), in code order. An area with no residents is listed with zeros. Each
+/// area's figures equal those [`of_area`] reads for it alone from its birth-year rows.
 pub async fn children_of(
     db: &Db,
     among: Among<'_>,
     year: i64,
     targets: &[Target],
 ) -> AppResult<Vec<ChildFigures>> {
-    let cuts = age_cuts();
-    let (Some(&youngest), Some(&past)) = (cuts.first(), cuts.last()) else {
-        return Ok(Vec::new());
-    };
-    // Each span is read as its first birth year counted from `year` (the oldest possible
-    // birth year of the span is `year - next cut + 1`): ByYear::bands then sums the spans as
-    // it sums years. Numbers are formatted into the SQL (integers computed here), so both
-    // backends see plain literals.
-    let mut span = String::from("CASE WHEN t.birth_year IS NULL THEN 0");
-    for w in cuts.windows(2).take(cuts.len().saturating_sub(2)) {
-        span.push_str(&format!(
-            " WHEN t.birth_year > {} THEN {}",
-            year - w[1],
-            year - w[0]
-        ));
-    }
-    span.push_str(&format!(" ELSE {} END", year - cuts[cuts.len() - 2]));
+    super::tallies::ensure_spans(db, year).await?;
     let (filter, params) = match among {
-        Among::ChildrenOf(id) => ("a.parent_id = $1".to_owned(), args![id]),
+        Among::ChildrenOf(id) => ("a.parent_id = $2".to_owned(), args![year, id]),
         Among::CommunitiesUnder(path) => (
-            format!("a.path >= $1 AND a.path < $2 AND a.level = {LEVEL_COMMUNITY}"),
-            args![path, path_end(path)],
+            format!("a.path >= $2 AND a.path < $3 AND a.level = {LEVEL_COMMUNITY}"),
+            args![year, path, path_end(path)],
         ),
     };
-    let sum = |c: &str| format!("CAST(COALESCE(SUM(t.{c}), 0) AS BIGINT) AS {c}");
     let rows = db
         .query_as::<SpanRow>(
             &format!(
-                "SELECT a.code, a.name, {span} AS span_year, {}, {}, {}, {} \
-                 FROM areas a LEFT JOIN vax_area_tallies t ON t.path = a.path \
-                 AND t.birth_year > {} AND t.birth_year <= {} \
-                 WHERE {filter} GROUP BY a.code, a.name, {span} ORDER BY a.code",
-                sum("n_pop"),
-                sum("n_partial"),
-                sum("n_full"),
-                sum("n_boosted"),
-                year - past,
-                year - youngest,
+                "SELECT a.code, a.name, COALESCE(t.span, -1) AS span, \
+                 COALESCE(t.n_pop, 0) AS n_pop, COALESCE(t.n_partial, 0) AS n_partial, \
+                 COALESCE(t.n_full, 0) AS n_full, COALESCE(t.n_boosted, 0) AS n_boosted \
+                 FROM areas a LEFT JOIN vax_span_tallies t ON t.year = $1 AND t.path = a.path \
+                 WHERE {filter} ORDER BY a.code"
             ),
             params,
         )
@@ -308,9 +286,11 @@ pub async fn children_of(
             out.push((r.code.clone(), r.name.clone(), ByYear::default()));
         }
         if let Some((_, _, by)) = out.last_mut() {
-            if r.span_year != 0 {
+            // A span read as one birth year whose age is the span's first age:
+            // ByYear::bands then sums the spans as it sums years.
+            if r.span >= 0 {
                 by.years
-                    .insert(r.span_year, [r.n_pop, r.n_partial, r.n_full, r.n_boosted]);
+                    .insert(year - r.span, [r.n_pop, r.n_partial, r.n_full, r.n_boosted]);
             }
         }
     }
@@ -348,7 +328,7 @@ pub async fn communities(
 struct SpanRow {
     code: String,
     name: String,
-    span_year: i64,
+    span: i64,
     n_pop: i64,
     n_partial: i64,
     n_full: i64,
@@ -357,7 +337,7 @@ struct SpanRow {
 crate::from_row!(SpanRow {
     code,
     name,
-    span_year,
+    span,
     n_pop,
     n_partial,
     n_full,

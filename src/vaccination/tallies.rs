@@ -116,6 +116,7 @@ impl Delta {
             .into_iter()
             .filter(|(_, v)| v.iter().any(|n| *n != 0))
             .collect();
+        let spans = span_deltas(tx, &counts).await?;
         let mut vals = Vec::with_capacity(counts.len() * 6);
         for ((path, year), v) in counts {
             vals.extend([
@@ -149,6 +150,41 @@ impl Delta {
             )
             .await?;
         }
+        let mut vals = Vec::with_capacity(spans.len() * 7);
+        for ((year, path, span), v) in spans {
+            vals.extend([
+                Value::from(year),
+                Value::from(path),
+                Value::from(span),
+                Value::from(v[0]),
+                Value::from(v[1]),
+                Value::from(v[2]),
+                Value::from(v[3]),
+            ]);
+        }
+        if !vals.is_empty() {
+            tx.bulk_insert(
+                "vax_span_tallies",
+                &[
+                    "year",
+                    "path",
+                    "span",
+                    "n_pop",
+                    "n_partial",
+                    "n_full",
+                    "n_boosted",
+                ],
+                vals,
+                Some(
+                    "ON CONFLICT (year, path, span) DO UPDATE SET \
+                     n_pop = vax_span_tallies.n_pop + excluded.n_pop, \
+                     n_partial = vax_span_tallies.n_partial + excluded.n_partial, \
+                     n_full = vax_span_tallies.n_full + excluded.n_full, \
+                     n_boosted = vax_span_tallies.n_boosted + excluded.n_boosted",
+                ),
+            )
+            .await?;
+        }
         let dropout: BTreeMap<_, _> = self.dropout.into_iter().filter(|(_, n)| *n != 0).collect();
         let mut vals = Vec::with_capacity(dropout.len() * 3);
         for ((path, day), n) in dropout {
@@ -167,6 +203,145 @@ impl Delta {
         }
         Ok(())
     }
+}
+
+/// The span tallies' key: (calendar year, area path, span).
+type SpanKey = (i64, String, i64);
+
+/// The span of an age (by year of birth): the first age of the stretch between two of the
+/// bands' cuts it falls in; none below the youngest band or past the oldest.
+pub fn span_of(age: i64) -> Option<i64> {
+    super::figures::age_cuts()
+        .windows(2)
+        .find(|w| age >= w[0] && age < w[1])
+        .map(|w| w[0])
+}
+
+/// The cuts as stored with a built year (a change of the bands rebuilds the spans).
+fn cuts_text() -> String {
+    let cuts: Vec<String> = super::figures::age_cuts()
+        .iter()
+        .map(i64::to_string)
+        .collect();
+    cuts.join(",")
+}
+
+/// Whether an area's coverage is kept by span too: the areas down to communities.
+fn spans_kept(path: &str) -> bool {
+    path.len() <= 12
+}
+
+/// The birth-year deltas summed into the spans of every year built, under the shared lock of
+/// the spans (PostgreSQL), so that a build and these deltas are ordered.
+async fn span_deltas(
+    tx: &mut Tx,
+    counts: &BTreeMap<(String, i64), [i64; 4]>,
+) -> DbResult<BTreeMap<SpanKey, [i64; 4]>> {
+    let mut out: BTreeMap<SpanKey, [i64; 4]> = BTreeMap::new();
+    if !counts.keys().any(|(p, _)| spans_kept(p)) {
+        return Ok(out);
+    }
+    if tx.backend() == crate::db::Backend::Postgres {
+        tx.query(
+            "SELECT taken FROM cluster_locks WHERE name = 'vax_spans' FOR SHARE",
+            vec![],
+        )
+        .await?;
+    }
+    let years = tx
+        .column::<i64>(
+            "SELECT year FROM vax_span_years WHERE cuts = $1",
+            args![cuts_text()],
+        )
+        .await?;
+    for year in years {
+        for ((path, birth_year), v) in counts.iter().filter(|((p, _), _)| spans_kept(p)) {
+            if *birth_year == 0 {
+                continue;
+            }
+            let Some(span) = span_of(year - birth_year) else {
+                continue;
+            };
+            let e = out.entry((year, path.clone(), span)).or_default();
+            for i in 0..4 {
+                e[i] += v[i];
+            }
+        }
+    }
+    out.retain(|_, v| v.iter().any(|n| *n != 0));
+    Ok(out)
+}
+
+/// Build the span tallies of `year` from the birth-year tallies if they are not built yet
+/// (with the bands' current cuts); years more than one away from it are dropped. Taken under
+/// the exclusive lock of the spans, so no write's deltas fall between the build and the
+/// writes that follow it.
+pub async fn ensure_spans(db: &Db, year: i64) -> DbResult<()> {
+    const BUILT: &str = "SELECT 1 AS one FROM vax_span_years WHERE year = $1 AND cuts = $2";
+    let cuts = cuts_text();
+    if db
+        .query_opt(BUILT, args![year, cuts.as_str()])
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "UPDATE cluster_locks SET taken = taken + 1 WHERE name = 'vax_spans'",
+        vec![],
+    )
+    .await?;
+    if tx
+        .query_opt(BUILT, args![year, cuts.as_str()])
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    tx.execute(
+        "DELETE FROM vax_span_tallies WHERE year = $1 OR year < $2 OR year > $3 \
+         OR year IN (SELECT year FROM vax_span_years WHERE cuts <> $4)",
+        args![year, year - 1, year + 1, cuts.as_str()],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM vax_span_years WHERE year = $1 OR year < $2 OR year > $3 OR cuts <> $4",
+        args![year, year - 1, year + 1, cuts.as_str()],
+    )
+    .await?;
+    let c = super::figures::age_cuts();
+    if c.len() >= 2 {
+        // Integers computed here and formatted into the SQL, so both backends see literals.
+        let mut span = String::from("CASE");
+        for w in c.windows(2).take(c.len() - 2) {
+            span.push_str(&format!(" WHEN birth_year > {} THEN {}", year - w[1], w[0]));
+        }
+        span.push_str(&format!(" ELSE {} END", c[c.len() - 2]));
+        let sum = |col: &str| format!("CAST(SUM({col}) AS BIGINT)");
+        tx.execute(
+            &format!(
+                "INSERT INTO vax_span_tallies (year, path, span, n_pop, n_partial, n_full, n_boosted) \
+                 SELECT {year}, path, {span}, {}, {}, {}, {} FROM vax_area_tallies \
+                 WHERE length(path) <= 12 AND birth_year > {} AND birth_year <= {} \
+                 GROUP BY path, {span}",
+                sum("n_pop"),
+                sum("n_partial"),
+                sum("n_full"),
+                sum("n_boosted"),
+                year - c[c.len() - 1],
+                year - c[0],
+            ),
+            vec![],
+        )
+        .await?;
+    }
+    tx.execute(
+        "INSERT INTO vax_span_years (year, cuts, built_ms) VALUES ($1, $2, $3)",
+        args![year, cuts.as_str(), crate::db::now_ms()],
+    )
+    .await?;
+    tx.commit().await
 }
 
 struct PathYearN {
@@ -626,6 +801,47 @@ pub async fn kept_and_recounted(db: &Db) -> DbResult<(Kept, Kept)> {
             }
         }
     }
+    // The span tallies of each year built, against the same recount summed into spans.
+    let years = db
+        .query_as::<YearRow>(
+            "SELECT year FROM vax_span_years WHERE cuts = $1",
+            args![cuts_text()],
+        )
+        .await?;
+    for y in &years {
+        for r in db
+            .query_as::<SpanTally>(
+                "SELECT path, span, n_pop, n_partial, n_full, n_boosted FROM vax_span_tallies \
+                 WHERE year = $1",
+                args![y.year],
+            )
+            .await?
+        {
+            kept.push((
+                r.path,
+                format!("span {} {}", y.year, r.span),
+                [r.n_pop, r.n_partial, r.n_full, r.n_boosted],
+            ));
+        }
+        let mut spans: BTreeMap<(String, String), [i64; 4]> = BTreeMap::new();
+        for ((path, key), v) in &counted {
+            let Ok(birth_year) = key.parse::<i64>() else {
+                continue;
+            };
+            if birth_year == 0 || !spans_kept(path) {
+                continue;
+            }
+            if let Some(span) = span_of(y.year - birth_year) {
+                let e = spans
+                    .entry((path.clone(), format!("span {} {span}", y.year)))
+                    .or_default();
+                for i in 0..4 {
+                    e[i] += v[i];
+                }
+            }
+        }
+        counted.extend(spans);
+    }
     let mut kept: Kept = kept
         .into_iter()
         .map(|(p, k, mut v)| {
@@ -644,6 +860,28 @@ pub async fn kept_and_recounted(db: &Db) -> DbResult<(Kept, Kept)> {
         .collect();
     Ok((kept, counted))
 }
+
+struct YearRow {
+    year: i64,
+}
+crate::from_row!(YearRow { year });
+
+struct SpanTally {
+    path: String,
+    span: i64,
+    n_pop: i64,
+    n_partial: i64,
+    n_full: i64,
+    n_boosted: i64,
+}
+crate::from_row!(SpanTally {
+    path,
+    span,
+    n_pop,
+    n_partial,
+    n_full,
+    n_boosted
+});
 
 struct TickTally {
     path: String,
