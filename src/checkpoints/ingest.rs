@@ -444,6 +444,7 @@ fn ints(v: impl IntoIterator<Item = i64>) -> Vec<Value> {
 
 /// Everything an operation refers to, read up front in a few `IN (…)` queries.
 async fn load(db: &Db, tx: &mut Tx, subs: &[&Submission], st: &mut State) -> AppResult<()> {
+    lock_checkpoints(tx, subs).await?;
     let mut keys = Vec::new();
     let mut ids = Vec::new();
     let mut docs = Vec::new();
@@ -565,6 +566,34 @@ async fn load(db: &Db, tx: &mut Tx, subs: &[&Submission], st: &mut State) -> App
     st.tests = super::latest_tests(db, &rids).await?;
     let hh: Vec<i64> = st.residents.values().map(|r| r.household_id).collect();
     st.zones = super::zones_of(db, &hh, now).await?;
+    Ok(())
+}
+
+/// PostgreSQL with several app nodes: each node's writer decides from what it loaded whether
+/// an operation was seen (its stored reply), so two nodes' batches for the same checkpoint at
+/// once would both log an operation sent to both. A batch first locks its checkpoints' rows,
+/// in id order, until its commit: batches for one checkpoint are applied one after another
+/// across the cluster, each loading the replies after the previous one committed (READ
+/// COMMITTED), so the second replays the first's answer. On SQLite the one writer connection
+/// already serialises them.
+async fn lock_checkpoints(tx: &mut Tx, subs: &[&Submission]) -> AppResult<()> {
+    if tx.backend() != crate::db::Backend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = subs.iter().map(|s| s.checkpoint.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    tx.query(
+        &format!(
+            "SELECT place_id FROM checkpoints WHERE place_id IN ({}) ORDER BY place_id FOR NO KEY UPDATE",
+            placeholders(1, ids.len())
+        ),
+        ints(ids),
+    )
+    .await?;
     Ok(())
 }
 

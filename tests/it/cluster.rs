@@ -146,3 +146,55 @@ async fn two_nodes_on_one_postgres_write_at_once_without_clash() {
         assert_eq!(persons, 60, "people sampled");
     }
 }
+
+/// The same pass-log operations sent to two nodes at the same instant (a checker's phone
+/// resending through another node while the first is still writing) are logged once each, and
+/// both nodes answer them as logged.
+#[tokio::test]
+async fn the_same_pass_log_sent_to_two_nodes_at_once_is_logged_once() {
+    use crate::checkpoints::{fixture, log, person, seen};
+    use wardline::checkpoints::ingest::PersonIn;
+    for t in backends().await {
+        if t.name != "postgres" {
+            continue;
+        }
+        let db = &t.db;
+        let db2 = Db::connect(&t.url).await.unwrap();
+        let fx = fixture(db).await;
+        let before: i64 = db
+            .scalar("SELECT COUNT(*) FROM pass_entries", vec![])
+            .await
+            .unwrap();
+        let (rounds, per) = (12, 4);
+        for round in 0..rounds {
+            let ops = || {
+                (0..per)
+                    .map(|i| {
+                        person(
+                            &format!("race-{round}-{i}"),
+                            PersonIn::Code(fx.people[i].1.clone()),
+                            seen("green", Some(36.5), "pass"),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let (a, b) = tokio::join!(
+                log(db, &fx.va, &fx.a, ops()),
+                log(&db2, &fx.va, &fx.a, ops())
+            );
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.code, "logged", "node 1, round {round}: {x:?}");
+                assert_eq!(y.code, "logged", "node 2, round {round}: {y:?}");
+            }
+        }
+        let after: i64 = db
+            .scalar("SELECT COUNT(*) FROM pass_entries", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            after - before,
+            (rounds * per) as i64,
+            "each operation sent to both nodes is logged once"
+        );
+    }
+}
