@@ -114,19 +114,30 @@ impl Delta {
         self.need(new, 1);
     }
 
-    /// Add the differences in the caller's transaction (rows in key order).
+    /// Add the differences in the caller's transaction (rows in key order, in one statement
+    /// per few hundred rows).
     pub async fn write(self, tx: &mut Tx) -> DbResult<()> {
+        let mut vals = Vec::with_capacity(self.0.len() * 4);
         for ((path, kind, day), n) in self.0 {
-            if n == 0 {
-                continue;
+            if n != 0 {
+                vals.extend([
+                    Value::from(path),
+                    Value::from(kind),
+                    Value::from(day),
+                    Value::from(n),
+                ]);
             }
-            tx.execute(
-                "INSERT INTO need_tallies (path, kind, day, n) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (path, kind, day) DO UPDATE SET n = need_tallies.n + excluded.n",
-                args![path, kind, day, n],
-            )
-            .await?;
         }
+        if vals.is_empty() {
+            return Ok(());
+        }
+        tx.bulk_insert(
+            "need_tallies",
+            &["path", "kind", "day", "n"],
+            vals,
+            Some("ON CONFLICT (path, kind, day) DO UPDATE SET n = need_tallies.n + excluded.n"),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -286,13 +297,24 @@ crate::from_row!(OpenNeed {
 /// contacted, or past their completion target), read over the open needs only.
 pub async fn late_now(db: &Db, path: &str, now: i64) -> crate::error::AppResult<i64> {
     let d = Deadlines::load(db).await?;
+    let min = 60_000;
+    // Only needs some target of which has passed can be late: the shortest target bounds
+    // the rows read (as `deadlines::escalate` does).
+    let shortest = d
+        .contact_min
+        .iter()
+        .chain(d.complete_min.iter())
+        .min()
+        .copied()
+        .unwrap_or(1)
+        * min;
     let open = db
         .query_as::<OpenNeed>(
-            "SELECT urgency, since_ms, first_contact_ms FROM needs WHERE is_open = 1 AND path >= $1 AND path < $2",
-            vec![Value::from(path), Value::from(path_end(path))],
+            "SELECT urgency, since_ms, first_contact_ms FROM needs WHERE is_open = 1 \
+             AND path >= $1 AND path < $2 AND since_ms <= $3",
+            args![path, path_end(path), now - shortest],
         )
         .await?;
-    let min = 60_000;
     Ok(open
         .iter()
         .filter(|n| {
