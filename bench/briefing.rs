@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use wardline::audit::Actor;
-use wardline::db::now_ms;
+use wardline::db::{now_ms, Db};
 use wardline::hq::briefing::{self, day_of, text::Period};
 use wardline::hq::reports;
 use wardline::registry::areas;
@@ -33,6 +33,15 @@ pub async fn briefing(ctx: &Ctx) {
         t.elapsed().as_secs_f64(),
         "s",
     );
+    measure(ctx, &db, BENCH).await;
+}
+
+/// The district's briefing and a cut-off snapshot of every community of it, each report of
+/// the catalogue, over what `db` holds (the `hq` bench calls it with every capability's demo
+/// data present), figures under `bench`.
+pub async fn measure(ctx: &Ctx, db: &Db, bench: &str) {
+    let (b, scale) = (ctx.backend, ctx.scale);
+    let db = db.clone();
     let district = areas::by_code(&db, DISTRICT).await.unwrap().unwrap();
 
     for period in [Period::All, Period::Day] {
@@ -47,8 +56,8 @@ pub async fn briefing(ctx: &Ctx) {
         }
         ms.sort_by(f64::total_cmp);
         let name = format!("district_briefing_{}", period.as_str());
-        emit(BENCH, b, scale, &format!("{name}_p50_ms"), ms[2], "ms");
-        emit(BENCH, b, scale, &format!("{name}_max_ms"), ms[4], "ms");
+        emit(bench, b, scale, &format!("{name}_p50_ms"), ms[2], "ms");
+        emit(bench, b, scale, &format!("{name}_max_ms"), ms[4], "ms");
     }
 
     let actor = Actor::cli();
@@ -61,7 +70,7 @@ pub async fn briefing(ctx: &Ctx) {
         )
         .await
         .unwrap();
-    emit(BENCH, b, scale, "communities", communities as f64, "");
+    emit(bench, b, scale, "communities", communities as f64, "");
     for rep in reports::catalogue() {
         let t = Instant::now();
         let s = reports::lock(&db, &actor, rep, &district, day, now)
@@ -70,7 +79,7 @@ pub async fn briefing(ctx: &Ctx) {
         let secs = t.elapsed().as_secs_f64();
         assert!(s.verified());
         emit(
-            BENCH,
+            bench,
             b,
             scale,
             &format!("cutoff_snapshot_{}_s", rep.key),

@@ -2,7 +2,8 @@
 //! capability's demo data present, over a demo city of `--scale` residents (default 1,000,000;
 //! targets: a city of 25 M < 200 ms, a community < 50 ms). Measures the figures alone
 //! (`hq::metrics::figures`) and the whole overview (figures, stored history, child areas),
-//! p50/p95/p99 over 20 reads each.
+//! p50/p95/p99 over 20 reads each; then the district's briefing and a cut-off snapshot of every
+//! community of the district for each report (`briefing::measure`).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -80,4 +81,7 @@ pub async fn hq(ctx: &Ctx) {
         }
         report(BENCH, ctx, &format!("{name}_overview"), &mut over);
     }
+    // The district's briefing (target < 1 s) and a cut-off snapshot of every community
+    // (target < 10 s), with every capability's demo data present.
+    crate::briefing::measure(ctx, &db, BENCH).await;
 }
