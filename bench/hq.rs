@@ -23,16 +23,47 @@ pub async fn hq(ctx: &Ctx) {
     let (b, scale) = (ctx.backend, ctx.scale);
     let (db, _url) = fresh(ctx, "hq").await;
     let t = Instant::now();
+    // Each step of the set-up timed, with the process's peak memory after it (the set-up of
+    // a 25 M city must fit the machine).
+    let step = |name: &str, t: Instant| {
+        emit(
+            BENCH,
+            b,
+            scale,
+            &format!("setup_{name}_s"),
+            t.elapsed().as_secs_f64(),
+            "s",
+        );
+        let mib = crate::peak_rss_mib();
+        emit(
+            BENCH,
+            b,
+            scale,
+            &format!("setup_{name}_peak_rss_mib"),
+            mib,
+            "MiB",
+        );
+    };
+    let s = Instant::now();
     crate::generated(&db, scale, 18, DISTRICT).await;
+    step("registry", s);
+    let s = Instant::now();
     wardline::cli::create_demo_accounts(&db).await.unwrap();
     wardline::cli::create_demo_round(&db).await.unwrap();
+    step("round", s);
+    let s = Instant::now();
     wardline::cli::create_demo_mobilization(&db).await.unwrap();
     wardline::needs::demo::create(&db).await.unwrap();
     wardline::zones::demo::create(&db).await.unwrap();
     wardline::checkpoints::demo::create(&db).await.unwrap();
     wardline::quarantine::demo::create(&db).await.unwrap();
+    step("mobilization_needs_zones_checkpoints_quarantine", s);
+    let s = Instant::now();
     wardline::vaccination::demo::create(&db).await.unwrap();
+    step("vaccination", s);
+    let s = Instant::now();
     wardline::supplies::demo::create(&db).await.unwrap();
+    step("supplies", s);
     emit(BENCH, b, scale, "setup_s", t.elapsed().as_secs_f64(), "s");
 
     let today = metrics::day_of(now_ms());

@@ -358,43 +358,66 @@ crate::from_row!(PathYearN {
 const BIRTH_YEAR_SQL: &str = "COALESCE(CAST(substr(r.birth_date, 1, 4) AS BIGINT), 0)";
 
 /// Recount the residents by birth year of every area under `root` (an area path, or '' for
-/// the whole registry) and add the differences there and on `root`'s ancestors.
+/// the whole registry) and add the differences there and on `root`'s ancestors. Above
+/// community level the count goes community by community (memory bounded by one community's
+/// buildings, whatever the city's size), then the levels between `root` and its communities
+/// are set to the sums of their communities' rows (households hang under communities).
 pub async fn count_population(tx: &mut Tx, root: &str, now: i64) -> DbResult<()> {
-    let fresh = tx
-        .query_as::<PathYearN>(
-            &format!(
-                "SELECT h.path, {BIRTH_YEAR_SQL} AS birth_year, COUNT(*) AS n \
-                 FROM residents r JOIN households h ON h.id = r.household_id \
-                 WHERE h.path >= $1 AND h.path < $2 GROUP BY h.path, {BIRTH_YEAR_SQL}"
-            ),
-            args![root, path_end(root)],
-        )
-        .await?;
-    let mut new: HashMap<(String, i64), i64> = HashMap::new();
-    for row in &fresh {
-        for p in prefixes(&row.path) {
-            if p.len() >= root.len() {
-                *new.entry((p.to_owned(), row.birth_year)).or_default() += row.n;
+    let mut delta = if root.len() >= 12 {
+        recount_subtree(tx, root).await?
+    } else {
+        let communities = tx
+            .column::<String>(
+                "SELECT path FROM areas WHERE level = 5 AND path >= $1 AND path < $2 ORDER BY path",
+                args![root, path_end(root)],
+            )
+            .await?;
+        // Rows under communities that are gone (nothing left to count there) go to zero.
+        let known: std::collections::HashSet<&str> =
+            communities.iter().map(String::as_str).collect();
+        let orphans = tx
+            .query_as::<PathYearN>(
+                "SELECT path, birth_year, n_pop AS n FROM vax_area_tallies \
+                 WHERE path >= $1 AND path < $2 AND length(path) >= 12 AND n_pop <> 0",
+                args![root, path_end(root)],
+            )
+            .await?;
+        let mut gone = Delta::default();
+        for o in orphans
+            .iter()
+            .filter(|o| !known.contains(crate::registry::areas::community_path(&o.path)))
+        {
+            gone.pop_at(&o.path, o.birth_year, -o.n);
+        }
+        gone.write(tx).await?;
+        for c in &communities {
+            recount_subtree(tx, c).await?.write(tx).await?;
+        }
+        // The levels from `root` down to the communities: the sums of the communities' rows.
+        let mut new: HashMap<(String, i64), i64> = HashMap::new();
+        for row in tx
+            .query_as::<PathYearN>(
+                "SELECT path, birth_year, n_pop AS n FROM vax_area_tallies \
+                 WHERE path >= $1 AND path < $2 AND length(path) = 12 AND n_pop <> 0",
+                args![root, path_end(root)],
+            )
+            .await?
+        {
+            for p in prefixes(&row.path) {
+                if p.len() >= root.len() && p.len() < 12 {
+                    *new.entry((p.to_owned(), row.birth_year)).or_default() += row.n;
+                }
             }
         }
-    }
-    let old = tx
-        .query_as::<PathYearN>(
-            "SELECT path, birth_year, n_pop AS n FROM vax_area_tallies \
-             WHERE path >= $1 AND path < $2 AND n_pop <> 0",
-            args![root, path_end(root)],
-        )
-        .await?;
-    let mut delta = Delta::default();
-    for o in old {
-        let n = new.remove(&(o.path.clone(), o.birth_year)).unwrap_or(0);
-        if n != o.n {
-            delta.pop_at(&o.path, o.birth_year, n - o.n);
-        }
-    }
-    for ((p, y), n) in new {
-        delta.pop_at(&p, y, n);
-    }
+        let old = tx
+            .query_as::<PathYearN>(
+                "SELECT path, birth_year, n_pop AS n FROM vax_area_tallies \
+                 WHERE path >= $1 AND path < $2 AND length(path) < 12 AND n_pop <> 0",
+                args![root, path_end(root)],
+            )
+            .await?;
+        differences(old, new)
+    };
     // What changed at the root changed as much on every area above it.
     let ancestors: Vec<String> = prefixes(root)
         .into_iter()
@@ -422,6 +445,52 @@ pub async fn count_population(tx: &mut Tx, root: &str, now: i64) -> DbResult<()>
     )
     .await?;
     Ok(())
+}
+
+/// The population deltas that make the rows of `root` and every area under it (a community or
+/// below) equal a count of the registry, not yet written and without `root`'s ancestors.
+async fn recount_subtree(tx: &mut Tx, root: &str) -> DbResult<Delta> {
+    let fresh = tx
+        .query_as::<PathYearN>(
+            &format!(
+                "SELECT h.path, {BIRTH_YEAR_SQL} AS birth_year, COUNT(*) AS n \
+                 FROM residents r JOIN households h ON h.id = r.household_id \
+                 WHERE h.path >= $1 AND h.path < $2 GROUP BY h.path, {BIRTH_YEAR_SQL}"
+            ),
+            args![root, path_end(root)],
+        )
+        .await?;
+    let mut new: HashMap<(String, i64), i64> = HashMap::new();
+    for row in &fresh {
+        for p in prefixes(&row.path) {
+            if p.len() >= root.len() {
+                *new.entry((p.to_owned(), row.birth_year)).or_default() += row.n;
+            }
+        }
+    }
+    let old = tx
+        .query_as::<PathYearN>(
+            "SELECT path, birth_year, n_pop AS n FROM vax_area_tallies \
+             WHERE path >= $1 AND path < $2 AND n_pop <> 0",
+            args![root, path_end(root)],
+        )
+        .await?;
+    Ok(differences(old, new))
+}
+
+/// The deltas from the rows stored (`old`) to the counts (`new`).
+fn differences(old: Vec<PathYearN>, mut new: HashMap<(String, i64), i64>) -> Delta {
+    let mut delta = Delta::default();
+    for o in old {
+        let n = new.remove(&(o.path.clone(), o.birth_year)).unwrap_or(0);
+        if n != o.n {
+            delta.pop_at(&o.path, o.birth_year, n - o.n);
+        }
+    }
+    for ((p, y), n) in new {
+        delta.pop_at(&p, y, n);
+    }
+    delta
 }
 
 /// Whether the population has been counted once (the registry's changes keep it since).

@@ -1348,3 +1348,52 @@ async fn tickoff_tallies_follow_supersession_merge_and_removal() {
         );
     }
 }
+
+/// A recount above community level (the whole registry, or a district) goes community by
+/// community, then sets the levels above to the sums of their communities: drift at a
+/// community, at a street and under a community that no longer exists is repaired, and the
+/// tallies equal a recount again.
+#[tokio::test]
+async fn a_recount_above_communities_repairs_every_level() {
+    use crate::common::exec;
+    for t in backends().await {
+        let db = &t.db;
+        fixture(db).await;
+        wardline::vaccination::tallies::ensure_counted(db)
+            .await
+            .unwrap();
+        assert_tallies(db).await;
+        let street = &C1[..9];
+        let gone = format!("{street}999");
+        for root in ["431102", ""] {
+            exec(
+                db,
+                "UPDATE vax_area_tallies SET n_pop = n_pop + 5 WHERE path = $1 AND birth_year = \
+                 (SELECT MIN(birth_year) FROM vax_area_tallies WHERE path = $1 AND birth_year > 0)",
+                args![C1],
+            )
+            .await;
+            exec(
+                db,
+                "UPDATE vax_area_tallies SET n_pop = n_pop + 7 WHERE path = $1 AND birth_year = \
+                 (SELECT MAX(birth_year) FROM vax_area_tallies WHERE path = $1)",
+                args![street],
+            )
+            .await;
+            exec(
+                db,
+                "INSERT INTO vax_area_tallies (path, birth_year, n_pop) VALUES ($1, 1950, 3) \
+                 ON CONFLICT (path, birth_year) DO UPDATE SET n_pop = 3",
+                args![gone.as_str()],
+            )
+            .await;
+            let (kept, counted) = doses::tallies_and_recount(db).await.unwrap();
+            assert_ne!(kept, counted, "{} {root:?}: the drift shows", t.name);
+            figures::count_population(db, root, wardline::db::now_ms())
+                .await
+                .unwrap();
+            let (kept, counted) = doses::tallies_and_recount(db).await.unwrap();
+            assert_eq!(kept, counted, "{} {root:?}: repaired", t.name);
+        }
+    }
+}
