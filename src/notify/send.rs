@@ -86,6 +86,7 @@ struct Due {
     recheck: String,
     attempts: i64,
     created_ms: i64,
+    next_ms: i64,
 }
 crate::from_row!(Due {
     id,
@@ -98,7 +99,8 @@ crate::from_row!(Due {
     body,
     recheck,
     attempts,
-    created_ms
+    created_ms,
+    next_ms
 });
 
 /// The signature header's value for `body`.
@@ -124,12 +126,15 @@ fn payload(d: &Due) -> serde_json::Value {
     })
 }
 
+/// How long a claimed message is left to the node that claimed it before another may send it.
+pub const CLAIM_LEASE_MS: i64 = 5 * 60 * 1000;
+
 /// One pass at `now`: up to 200 due messages, oldest first.
 pub async fn deliver(db: &Db, s: &Settings, now: i64) -> AppResult<Tally> {
     let due = db
         .query_as::<Due>(
             "SELECT o.id, o.account_id, a.username, o.kind, o.urgent, o.link, o.lang, o.body, \
-             o.recheck, o.attempts, o.created_ms \
+             o.recheck, o.attempts, o.created_ms, o.next_ms \
              FROM notify_outbox o JOIN accounts a ON a.id = o.account_id \
              WHERE o.state = 'queued' AND o.next_ms <= $1 ORDER BY o.next_ms, o.id LIMIT 200",
             args![now],
@@ -137,6 +142,23 @@ pub async fn deliver(db: &Db, s: &Settings, now: i64) -> AppResult<Tally> {
         .await?;
     let mut t = Tally::default();
     for d in due {
+        // Claim the message first: the sender runs on every app node, and another node may
+        // have read the same row. Moving `next_ms` on from the value read is a compare-and-set
+        // only one node wins; the lease also brings the message back if this node stops before
+        // recording the outcome (sent at least once; the payload's `id` lets a receiver drop a
+        // repeat).
+        let mut tx = db.begin().await?;
+        let claimed = tx
+            .execute(
+                "UPDATE notify_outbox SET next_ms = $2 WHERE id = $1 AND state = 'queued' \
+                 AND next_ms = $3",
+                args![d.id, now + CLAIM_LEASE_MS, d.next_ms],
+            )
+            .await?;
+        tx.commit().await?;
+        if claimed == 0 {
+            continue;
+        }
         // The condition again: a reminder of a need done meanwhile does not go.
         if let Some(reason) = super::recheck::ask(db, &d.recheck).await? {
             finish(db, d.id, "skipped", reason, None).await?;

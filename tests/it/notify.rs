@@ -488,3 +488,38 @@ async fn the_pages_count_list_mark_read_and_show_officers_what_was_sent() {
         assert!(!sent.body.contains("demo-volunteer"), "recipient masked");
     }
 }
+
+/// The sender runs on every app node: two nodes delivering the same outbox at the same moment
+/// send each message once (each claims a message before sending it).
+#[tokio::test]
+async fn two_nodes_delivering_at_once_send_each_message_once() {
+    for t in backends().await {
+        if t.name != "postgres" {
+            continue;
+        }
+        let db = &t.db;
+        let db2 = Db::connect(&t.url).await.unwrap();
+        setup(db, false).await;
+        exec(db, "DELETE FROM notify_outbox", args![]).await;
+        let (me, _) = account(db, "nt-race", Some("zh-CN")).await;
+        let t0 = DAY + 10 * HOUR;
+        let n = 40;
+        for i in 0..n {
+            let m = note("need_assigned", me, &format!("race-{i}"), "");
+            assert!(notify::enqueue_now(db, &m, t0).await.unwrap());
+        }
+        let (url, seen) = receiver(0).await;
+        let s = webhook(&url, 1000);
+        let (a, b) = tokio::join!(deliver(db, &s, t0), deliver(&db2, &s, t0));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.sent + b.sent, n, "{a:?} {b:?}");
+        let seen = seen.lock().unwrap();
+        let ids: std::collections::HashSet<i64> = seen
+            .bodies
+            .iter()
+            .map(|b| b["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seen.bodies.len() as u64, n, "each message sent once");
+        assert_eq!(ids.len() as u64, n);
+    }
+}
