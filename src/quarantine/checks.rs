@@ -694,32 +694,45 @@ pub async fn finish(db: &Db, ready: Ready) -> AppResult<Recorded> {
     }
 }
 
+/// The answer of the check recorded already under the prepared record's client id, if any.
+async fn seen_in(tx: &mut Tx, p: &Prepared) -> crate::db::DbResult<Option<AppResult<Recorded>>> {
+    let Some(cid) = p.client_id.as_deref() else {
+        return Ok(None);
+    };
+    let Some(seen) = tx
+        .query_opt_as::<Check>(
+            &format!("SELECT {COLS} FROM quarantine_checks c WHERE c.client_id = $1"),
+            args![cid],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let referral = tx
+        .scalar_opt::<i64>(
+            "SELECT id FROM quarantine_tasks WHERE kind = 'referral' AND check_id = $1",
+            args![seen.id],
+        )
+        .await?;
+    // The same client id for the same person's order is the same request that raced another
+    // copy of itself: a copy prepared after the first was written picks the next check owed,
+    // but it is still a replay of the first, not another check.
+    let wanted = if seen.order_id == p.check.order_id {
+        0
+    } else {
+        p.check.id
+    };
+    Ok(Some(replayed(seen, wanted, referral)))
+}
+
 /// Write a prepared record inside `tx`: a replay if its client id is there already (also
 /// from earlier in the same batch), a refusal if the check was recorded meanwhile or the
 /// order ended (nothing written then), else the check, its referral and its audit entry.
 /// A database error leaves the transaction to be thrown away.
 pub async fn write_in(tx: &mut Tx, p: &Prepared) -> crate::db::DbResult<AppResult<Recorded>> {
     let c = &p.check;
-    if let Some(cid) = p.client_id.as_deref() {
-        let seen = tx
-            .query_opt_as::<Check>(
-                &format!("SELECT {COLS} FROM quarantine_checks c WHERE c.client_id = $1"),
-                args![cid],
-            )
-            .await?;
-        if let Some(seen) = seen {
-            let referral = tx
-                .scalar_opt::<i64>(
-                    "SELECT id FROM quarantine_tasks WHERE kind = 'referral' AND check_id = $1",
-                    args![seen.id],
-                )
-                .await?;
-            // The same client id for the same person's order is the same request that raced
-            // another copy of itself: a copy prepared after the first was written picks the
-            // next check owed, but it is still a replay of the first, not another check.
-            let wanted = if seen.order_id == c.order_id { 0 } else { c.id };
-            return Ok(replayed(seen, wanted, referral));
-        }
+    if let Some(done) = seen_in(tx, p).await? {
+        return Ok(done);
     }
     let n = tx
         .execute(
@@ -743,6 +756,11 @@ pub async fn write_in(tx: &mut Tx, p: &Prepared) -> crate::db::DbResult<AppResul
         )
         .await?;
     if n != 1 {
+        // On PostgreSQL a copy of this request sent through another node may have written the
+        // check while this UPDATE waited for its row: it is then a replay, not a conflict.
+        if let Some(done) = seen_in(tx, p).await? {
+            return Ok(done);
+        }
         let order = tx
             .scalar_opt::<String>(
                 "SELECT status FROM quarantine_orders WHERE id = $1",

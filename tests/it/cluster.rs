@@ -198,3 +198,57 @@ async fn the_same_pass_log_sent_to_two_nodes_at_once_is_logged_once() {
         );
     }
 }
+
+/// A follow-up check sent through two nodes at the same moment (a phone's retry taking
+/// another route) is recorded once, and both nodes answer it: one as written, one as the
+/// replay, never a conflict.
+#[tokio::test]
+async fn the_same_check_sent_to_two_nodes_at_once_is_recorded_once() {
+    use crate::quarantine::{fixture, order, T0};
+    use wardline::quarantine::checks::{self, Input};
+    use wardline::quarantine::day_of;
+    for t in backends().await {
+        if t.name != "postgres" {
+            continue;
+        }
+        let db = &t.db;
+        let db2 = Db::connect(&t.url).await.unwrap();
+        let f = fixture(db).await;
+        // Today's checks (morning and evening) of five people's orders.
+        let mut owed = Vec::new();
+        for p in f.people.iter().take(5) {
+            let id = order(db, &f.o1, p.0, "7+3", day_of(T0), T0).await;
+            owed.extend(checks::of_order(db, id, 40).await.unwrap());
+        }
+        assert!(owed.len() >= 10, "{} checks owed", owed.len());
+        let actor = crate::testing::actor(&f.grid);
+        for (i, c) in owed.iter().take(10).enumerate() {
+            let input = Input {
+                outcome: "well".into(),
+                client_id: format!("race-check-{i}"),
+                ..Default::default()
+            };
+            let (a, b) = tokio::join!(
+                checks::record(db, &actor, &f.grid, c.id, &input, T0),
+                checks::record(&db2, &actor, &f.grid, c.id, &input, T0)
+            );
+            let (a, b) = (
+                a.unwrap_or_else(|e| panic!("node 1, check {i}: {e:?}")),
+                b.unwrap_or_else(|e| panic!("node 2, check {i}: {e:?}")),
+            );
+            assert_eq!(
+                [a.replayed, b.replayed].iter().filter(|r| **r).count(),
+                1,
+                "check {i}: one written, one replayed"
+            );
+        }
+        let done: i64 = db
+            .scalar(
+                "SELECT COUNT(*) FROM quarantine_checks WHERE client_id LIKE 'race-check-%'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(done, 10);
+    }
+}
