@@ -117,74 +117,37 @@ impl Delta {
             .filter(|(_, v)| v.iter().any(|n| *n != 0))
             .collect();
         let spans = span_deltas(tx, &counts).await?;
-        let mut vals = Vec::with_capacity(counts.len() * 6);
-        for ((path, year), v) in counts {
-            vals.extend([
-                Value::from(path),
-                Value::from(year),
-                Value::from(v[0]),
-                Value::from(v[1]),
-                Value::from(v[2]),
-                Value::from(v[3]),
-            ]);
-        }
-        if !vals.is_empty() {
-            tx.bulk_insert(
-                "vax_area_tallies",
-                &[
-                    "path",
-                    "birth_year",
-                    "n_pop",
-                    "n_partial",
-                    "n_full",
-                    "n_boosted",
-                ],
-                vals,
-                Some(
-                    "ON CONFLICT (path, birth_year) DO UPDATE SET \
-                     n_pop = vax_area_tallies.n_pop + excluded.n_pop, \
-                     n_partial = vax_area_tallies.n_partial + excluded.n_partial, \
-                     n_full = vax_area_tallies.n_full + excluded.n_full, \
-                     n_boosted = vax_area_tallies.n_boosted + excluded.n_boosted",
-                ),
-            )
-            .await?;
-        }
-        let mut vals = Vec::with_capacity(spans.len() * 7);
-        for ((year, path, span), v) in spans {
-            vals.extend([
-                Value::from(year),
-                Value::from(path),
-                Value::from(span),
-                Value::from(v[0]),
-                Value::from(v[1]),
-                Value::from(v[2]),
-                Value::from(v[3]),
-            ]);
-        }
-        if !vals.is_empty() {
-            tx.bulk_insert(
-                "vax_span_tallies",
-                &[
-                    "year",
-                    "path",
-                    "span",
-                    "n_pop",
-                    "n_partial",
-                    "n_full",
-                    "n_boosted",
-                ],
-                vals,
-                Some(
-                    "ON CONFLICT (year, path, span) DO UPDATE SET \
-                     n_pop = vax_span_tallies.n_pop + excluded.n_pop, \
-                     n_partial = vax_span_tallies.n_partial + excluded.n_partial, \
-                     n_full = vax_span_tallies.n_full + excluded.n_full, \
-                     n_boosted = vax_span_tallies.n_boosted + excluded.n_boosted",
-                ),
-            )
-            .await?;
-        }
+        add_counts(
+            tx,
+            "vax_area_tallies",
+            &["path", "birth_year", N_POP, N_PARTIAL, N_FULL, N_BOOSTED],
+            "ON CONFLICT (path, birth_year) DO UPDATE SET \
+             n_pop = vax_area_tallies.n_pop + excluded.n_pop, \
+             n_partial = vax_area_tallies.n_partial + excluded.n_partial, \
+             n_full = vax_area_tallies.n_full + excluded.n_full, \
+             n_boosted = vax_area_tallies.n_boosted + excluded.n_boosted",
+            counts
+                .into_iter()
+                .map(|((path, year), v)| (vec![Value::from(path), Value::from(year)], v)),
+        )
+        .await?;
+        add_counts(
+            tx,
+            "vax_span_tallies",
+            &["year", "path", "span", N_POP, N_PARTIAL, N_FULL, N_BOOSTED],
+            "ON CONFLICT (year, path, span) DO UPDATE SET \
+             n_pop = vax_span_tallies.n_pop + excluded.n_pop, \
+             n_partial = vax_span_tallies.n_partial + excluded.n_partial, \
+             n_full = vax_span_tallies.n_full + excluded.n_full, \
+             n_boosted = vax_span_tallies.n_boosted + excluded.n_boosted",
+            spans.into_iter().map(|((year, path, span), v)| {
+                (
+                    vec![Value::from(year), Value::from(path), Value::from(span)],
+                    v,
+                )
+            }),
+        )
+        .await?;
         let dropout: BTreeMap<_, _> = self.dropout.into_iter().filter(|(_, n)| *n != 0).collect();
         let mut vals = Vec::with_capacity(dropout.len() * 3);
         for ((path, day), n) in dropout {
@@ -203,6 +166,32 @@ impl Delta {
         }
         Ok(())
     }
+}
+
+const N_POP: &str = "n_pop";
+const N_PARTIAL: &str = "n_partial";
+const N_FULL: &str = "n_full";
+const N_BOOSTED: &str = "n_boosted";
+
+/// Add rows of (key columns…, population, partial, full, boosted) to a tally table in one
+/// bulk upsert (`columns`: the key's, then the four counts').
+async fn add_counts(
+    tx: &mut Tx,
+    table: &'static str,
+    columns: &'static [&'static str],
+    on_conflict: &'static str,
+    rows: impl Iterator<Item = (Vec<Value>, [i64; 4])>,
+) -> DbResult<()> {
+    let mut vals = Vec::new();
+    for (key, v) in rows {
+        vals.extend(key);
+        vals.extend(v.map(Value::from));
+    }
+    if vals.is_empty() {
+        return Ok(());
+    }
+    tx.bulk_insert(table, columns, vals, Some(on_conflict))
+        .await
 }
 
 /// The span tallies' key: (calendar year, area path, span).
