@@ -102,16 +102,15 @@ pub async fn ensure_today(db: &Db, now: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// One check due to be marked missed by `$1`, if any (also the notify bench's plan).
+pub const ANY_DUE_SQL: &str =
+    "SELECT id FROM quarantine_checks WHERE status = 'pending' AND missed_ms <= $1 \
+             ORDER BY missed_ms LIMIT 1";
+
 /// Checks still to do whose time has passed become missed; the second missed in a row of an
 /// order raises one escalation to the community officer.
 pub async fn sweep(db: &Db, now: i64) -> AppResult<u64> {
-    let any = db
-        .scalar_opt::<i64>(
-            "SELECT id FROM quarantine_checks WHERE status = 'pending' AND missed_ms <= $1 \
-             ORDER BY missed_ms LIMIT 1",
-            args![now],
-        )
-        .await?;
+    let any = db.scalar_opt::<i64>(ANY_DUE_SQL, args![now]).await?;
     if any.is_none() {
         return Ok(0);
     }
@@ -499,6 +498,15 @@ pub async fn prepare_self_report(
     prepare(db, &actor, by, c, f, now, true).await
 }
 
+/// The check recorded under a client id (`$1`), read by [`replay`] and [`seen_in`].
+fn by_client_id() -> String {
+    format!("SELECT {COLS} FROM quarantine_checks c WHERE c.client_id = $1")
+}
+
+/// The referral a check raised (`$1`: the check's id).
+const REFERRAL_OF_CHECK: &str =
+    "SELECT id FROM quarantine_tasks WHERE kind = 'referral' AND check_id = $1";
+
 /// The check already recorded under `client_id`, answered as a replay when it is `check_id`'s
 /// (0: any) and `resident`'s (0: any), else a conflict that tells nothing of it. Called after
 /// the caller's scope on the check or resident was verified.
@@ -513,20 +521,12 @@ async fn replay(
         return Ok(None);
     }
     let Some(c) = db
-        .query_opt_as::<Check>(
-            &format!("SELECT {COLS} FROM quarantine_checks c WHERE c.client_id = $1"),
-            args![cid],
-        )
+        .query_opt_as::<Check>(&by_client_id(), args![cid])
         .await?
     else {
         return Ok(None);
     };
-    let referral = db
-        .scalar_opt::<i64>(
-            "SELECT id FROM quarantine_tasks WHERE kind = 'referral' AND check_id = $1",
-            args![c.id],
-        )
-        .await?;
+    let referral = db.scalar_opt::<i64>(REFERRAL_OF_CHECK, args![c.id]).await?;
     if resident != 0 && c.resident_id != resident {
         return Err(used_elsewhere());
     }
@@ -700,19 +700,13 @@ async fn seen_in(tx: &mut Tx, p: &Prepared) -> crate::db::DbResult<Option<AppRes
         return Ok(None);
     };
     let Some(seen) = tx
-        .query_opt_as::<Check>(
-            &format!("SELECT {COLS} FROM quarantine_checks c WHERE c.client_id = $1"),
-            args![cid],
-        )
+        .query_opt_as::<Check>(&by_client_id(), args![cid])
         .await?
     else {
         return Ok(None);
     };
     let referral = tx
-        .scalar_opt::<i64>(
-            "SELECT id FROM quarantine_tasks WHERE kind = 'referral' AND check_id = $1",
-            args![seen.id],
-        )
+        .scalar_opt::<i64>(REFERRAL_OF_CHECK, args![seen.id])
         .await?;
     // The same client id for the same person's order is the same request that raced another
     // copy of itself: a copy prepared after the first was written picks the next check owed,
