@@ -293,6 +293,41 @@ async fn areas_import(ctx: &Ctx) {
     }
 }
 
+/// Time a statement alone (`runs` times, the median) and print its plan to stderr: SQLite's
+/// `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN` (`analyze`: with `ANALYZE, BUFFERS`).
+async fn explain_alone(
+    db: &Db,
+    name: &str,
+    sql: &str,
+    params: Vec<wardline::db::Value>,
+    runs: usize,
+    analyze: bool,
+) {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        db.query(sql, params.clone()).await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let ms = percentile(&mut times, 0.5);
+    let (prefix, col) = match (db.backend(), analyze) {
+        (Backend::Sqlite, _) => ("EXPLAIN QUERY PLAN ", 3),
+        (Backend::Postgres, true) => ("EXPLAIN (ANALYZE, BUFFERS) ", 0),
+        (Backend::Postgres, false) => ("EXPLAIN ", 0),
+    };
+    let plan: Vec<String> = db
+        .query(&format!("{prefix}{sql}"), params)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.string(col))
+        .collect();
+    eprintln!(
+        "  plan {name} ({ms:.2} ms alone):\n    {}",
+        plan.join("\n    ")
+    );
+}
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -283,29 +283,8 @@ async fn explain(db: &Db, path: &str, community: i64) {
         ),
     ];
     for (name, sql) in statements {
-        let params = || args![path, path_end(path), community];
-        let mut times = Vec::new();
-        for _ in 0..20 {
-            let t = Instant::now();
-            db.query(&sql, params()).await.unwrap();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        let ms = percentile(&mut times, 0.5);
-        let (prefix, col) = match db.backend() {
-            Backend::Sqlite => ("EXPLAIN QUERY PLAN ", 3),
-            Backend::Postgres => ("EXPLAIN (ANALYZE, BUFFERS) ", 0),
-        };
-        let plan: Vec<String> = db
-            .query(&format!("{prefix}{sql}"), params())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.string(col))
-            .collect();
-        eprintln!(
-            "  plan {name} ({ms:.2} ms alone):\n    {}",
-            plan.join("\n    ")
-        );
+        let params = args![path, path_end(path), community];
+        crate::explain_alone(db, name, &sql, params, 20, true).await;
     }
 }
 

@@ -324,60 +324,22 @@ async fn explain(db: &Db, now: i64) {
     let statements: [(&str, &str, Vec<wardline::db::Value>); 4] = [
         (
             "shifts_soon",
-            "SELECT a.id, a.starts_ms, s.path, v.account_id, p.name_zh AS post_zh, p.name_en AS post_en \
-             FROM shifts s JOIN assignments a ON a.shift_id = s.id \
-             JOIN volunteers v ON v.id = a.volunteer_id JOIN posts p ON p.id = s.post_id \
-             WHERE s.starts_ms > $1 AND s.starts_ms <= $2 AND a.starts_ms > $1 AND a.starts_ms <= $2 \
-             AND a.checkin_ms IS NULL AND v.account_id IS NOT NULL AND v.status = 'approved' \
-             AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.account_id = v.account_id \
-             AND o.once_key = 'shift_soon:' || a.id)",
+            wardline::mobilization::notify::SHIFTS_SOON_SQL,
             args![now, now + HOUR],
         ),
-        (
-            "needs_late",
-            "SELECT n.id, n.category, n.path, n.escalation, n.volunteer_id, v.account_id \
-             FROM needs n JOIN volunteers v ON v.id = n.volunteer_id \
-             WHERE n.is_open = 1 AND n.escalation >= 1 AND v.account_id IS NOT NULL \
-             AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.account_id = v.account_id \
-             AND o.once_key = 'need_late:' || n.id || ':' || n.escalation)",
-            args![],
-        ),
+        ("needs_late", wardline::needs::notify::LATE_SQL, args![]),
         (
             "checks_pending",
-            "SELECT id FROM quarantine_checks WHERE status = 'pending' AND missed_ms <= $1 LIMIT 1",
+            wardline::quarantine::checks::ANY_DUE_SQL,
             args![now],
         ),
         (
             "checks_missed",
-            "SELECT id, order_id, path FROM quarantine_checks \
-             WHERE status = 'missed' AND missed_ms <= $1 AND missed_ms > $2 \
-             AND NOT EXISTS (SELECT 1 FROM notify_outbox o \
-             WHERE o.once_key = 'check_missed:' || quarantine_checks.id)",
+            wardline::quarantine::notify::MISSED_SQL,
             args![now, now - 6 * HOUR],
         ),
     ];
     for (name, sql, params) in statements {
-        let mut times = Vec::new();
-        for _ in 0..5 {
-            let t = Instant::now();
-            db.query(sql, params.clone()).await.unwrap();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        let ms = percentile(&mut times, 0.5);
-        let (prefix, col) = match db.backend() {
-            Backend::Sqlite => ("EXPLAIN QUERY PLAN ", 3),
-            Backend::Postgres => ("EXPLAIN ", 0),
-        };
-        let plan: Vec<String> = db
-            .query(&format!("{prefix}{sql}"), params.clone())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.string(col))
-            .collect();
-        eprintln!(
-            "  plan {name} ({ms:.2} ms alone):\n    {}",
-            plan.join("\n    ")
-        );
+        crate::explain_alone(db, name, sql, params, 5, false).await;
     }
 }

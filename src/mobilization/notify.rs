@@ -27,19 +27,19 @@ crate::from_row!(Soon {
     post_en
 });
 
-/// Each volunteer on a shift that starts within the hour after `now`, told once.
-pub async fn shifts_soon(db: &Db, now: i64) -> AppResult<u64> {
-    let rows: Vec<Soon> = db
-        .query_as(
-            "SELECT a.id, a.starts_ms, s.path, v.account_id, p.name_zh AS post_zh, p.name_en AS post_en \
+/// The assignments starting in (`$1`, `$2`] whose volunteer was not told yet (also the notify bench's plan).
+pub const SHIFTS_SOON_SQL: &str = "SELECT a.id, a.starts_ms, s.path, v.account_id, p.name_zh AS post_zh, p.name_en AS post_en \
              FROM shifts s JOIN assignments a ON a.shift_id = s.id \
              JOIN volunteers v ON v.id = a.volunteer_id JOIN posts p ON p.id = s.post_id \
              WHERE s.starts_ms > $1 AND s.starts_ms <= $2 AND a.starts_ms > $1 AND a.starts_ms <= $2 \
              AND a.checkin_ms IS NULL AND v.account_id IS NOT NULL AND v.status = 'approved' \
              AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.account_id = v.account_id \
-             AND o.once_key = 'shift_soon:' || a.id)",
-            args![now, now + HOUR_MS],
-        )
+             AND o.once_key = 'shift_soon:' || a.id)";
+
+/// Each volunteer on a shift that starts within the hour after `now`, told once.
+pub async fn shifts_soon(db: &Db, now: i64) -> AppResult<u64> {
+    let rows: Vec<Soon> = db
+        .query_as(SHIFTS_SOON_SQL, args![now, now + HOUR_MS])
         .await?;
     if rows.is_empty() {
         return Ok(0);

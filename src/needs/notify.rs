@@ -86,19 +86,18 @@ crate::from_row!(Late {
     account_id
 });
 
-/// The volunteers of needs that went late (the deadline sweep raised them), each told once
-/// per level of lateness. Returns the messages added.
-pub async fn late(db: &Db, now: i64) -> AppResult<u64> {
-    let rows: Vec<Late> = db
-        .query_as(
-            "SELECT n.id, n.category, n.path, n.escalation, n.volunteer_id, v.account_id \
+/// The late needs whose volunteer was not told of this level yet (also the notify bench's plan).
+pub const LATE_SQL: &str =
+    "SELECT n.id, n.category, n.path, n.escalation, n.volunteer_id, v.account_id \
              FROM needs n JOIN volunteers v ON v.id = n.volunteer_id \
              WHERE n.is_open = 1 AND n.escalation >= 1 AND v.account_id IS NOT NULL \
              AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.account_id = v.account_id \
-             AND o.once_key = 'need_late:' || n.id || ':' || n.escalation)",
-            args![],
-        )
-        .await?;
+             AND o.once_key = 'need_late:' || n.id || ':' || n.escalation)";
+
+/// The volunteers of needs that went late (the deadline sweep raised them), each told once
+/// per level of lateness. Returns the messages added.
+pub async fn late(db: &Db, now: i64) -> AppResult<u64> {
+    let rows: Vec<Late> = db.query_as(LATE_SQL, args![]).await?;
     if rows.is_empty() {
         return Ok(0);
     }

@@ -22,19 +22,17 @@ struct Missed {
 }
 crate::from_row!(Missed { id, order_id, path });
 
+/// The checks missed in (`$2`, `$1`] whose grid workers were not told yet (also the notify bench's plan).
+pub const MISSED_SQL: &str = "SELECT id, order_id, path FROM quarantine_checks \
+             WHERE status = 'missed' AND missed_ms <= $1 AND missed_ms > $2 \
+             AND NOT EXISTS (SELECT 1 FROM notify_outbox o \
+             WHERE o.once_key = 'check_missed:' || quarantine_checks.id)";
+
 /// Mark the checks due by `now` missed (as the follow-up's sweep does) and tell the grid
 /// workers of each missed within the last hours, once per check.
 pub async fn missed(db: &Db, now: i64) -> AppResult<u64> {
     super::checks::sweep(db, now).await?;
-    let rows: Vec<Missed> = db
-        .query_as(
-            "SELECT id, order_id, path FROM quarantine_checks \
-             WHERE status = 'missed' AND missed_ms <= $1 AND missed_ms > $2 \
-             AND NOT EXISTS (SELECT 1 FROM notify_outbox o \
-             WHERE o.once_key = 'check_missed:' || quarantine_checks.id)",
-            args![now, now - WINDOW_MS],
-        )
-        .await?;
+    let rows: Vec<Missed> = db.query_as(MISSED_SQL, args![now, now - WINDOW_MS]).await?;
     if rows.is_empty() {
         return Ok(0);
     }
