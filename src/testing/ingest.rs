@@ -567,18 +567,22 @@ pub async fn apply(db: &Db, subs: &[&Submission]) -> AppResult<Vec<Vec<Outcome>>
         let hh: Vec<i64> = hh.into_iter().collect();
         super::coverage::refresh(&mut tx, round_id, &path, &hh).await?;
     }
+    let t_coverage = t0.elapsed();
     count_lookups(&mut tx, &st.new_lookups, now).await?;
+    let t_lookups = t0.elapsed();
     audit_batch(&mut tx, subs, std::mem::take(&mut st.audited)).await?;
     let t_refresh = t0.elapsed();
     tx.commit().await?;
     tracing::debug!(
-        "sampling batch: {} submissions, {} samples; begin {:?} load {:?} write {:?} refresh {:?} commit {:?}",
+        "sampling batch: {} submissions, {} samples; begin {:?} load {:?} write {:?} coverage {:?} lookups {:?} audit {:?} commit {:?}",
         subs.len(),
         st.samples.len(),
         t_begin,
         t_load - t_begin,
         t_write - t_load,
-        t_refresh - t_write,
+        t_coverage - t_write,
+        t_lookups - t_coverage,
+        t_refresh - t_lookups,
         t0.elapsed() - t_refresh
     );
     Ok(out)
