@@ -17,7 +17,8 @@
 //!    as the last is answered): person-samples/s sustained, server CPU and bytes written per
 //!    sample; then an open loop at half that rate (the latency of a server that keeps up);
 //! 2. open loop at `WARDLINE_BENCH_RATE` samples/s for `WARDLINE_BENCH_SECS`, latency from each
-//!    operation's scheduled send time (no coordinated omission), while the bench process reads
+//!    operation's scheduled send time (no coordinated omission) and, apart, from its send (the
+//!    server's answer time: `_served_latency`), while the bench process reads
 //!    the city's coverage by community and one grid's missing list through its own connection;
 //! 3. the coverage reads again with no ingest, and the naive SQL they replace;
 //! 4. a soak at `WARDLINE_BENCH_SOAK_RATE` samples/s for `WARDLINE_BENCH_SOAK_SECS`: the
@@ -38,7 +39,9 @@
 //! Other knobs: `WARDLINE_BENCH_CONNS` (collectors = connections, default 100),
 //! `WARDLINE_BENCH_SITES` (default 50, more in a small city so that every collector has people enough for the window), `WARDLINE_BENCH_RATE_DEVICES` (connections per
 //! collector at the fixed rate, default 5: past capacity the server must shed, 503), `WARDLINE_BENCH_SOAK_RATE` (default 2000),
-//! `WARDLINE_BENCH_PERF=FILE` (`perf record` of the server during the closed loop).
+//! `WARDLINE_BENCH_PERF=FILE` (`perf record` of the server during the closed loop), `WARDLINE_BENCH_SERVER_LOG` (the
+//! server's `WARDLINE_LOG`, default `info`; its DEBUG lines are printed, e.g.
+//! `wardline::testing::ingest=debug` for the time of each sampling batch's steps).
 
 use std::io::{BufRead, BufReader as StdBufReader};
 use std::path::PathBuf;
@@ -57,11 +60,13 @@ use wardline::testing::{self, coverage, NewRound};
 
 use crate::{emit, load_city, percentile, Ctx};
 
+mod cluster;
 mod long;
 mod process;
 use process::{cpu_of, perf_record, pg_cpu, status_mib};
 mod writer;
-use long::sampled_tally;
+pub use cluster::testing_cluster;
+use long::{sample_rows, sampled_tally};
 pub use long::{testing_faults, testing_soak};
 use writer::direct_apply;
 
@@ -70,6 +75,8 @@ const BENCH: &str = "testing-ingest";
 const TOP: &str = "431102";
 /// People per tube.
 const POOL: usize = 10;
+/// The most requests a second one simulated device sends in the open-loop phases.
+const MAX_DEVICE_RATE: f64 = 2.0;
 /// Seconds at the start of a load phase not counted.
 const WARMUP_SECS: f64 = 2.0;
 
@@ -355,7 +362,10 @@ fn start_server(ctx: &Ctx, url: &str) -> Server {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("WARDLINE_DATABASE_URL", url)
         .env("WARDLINE_AUDIT_KEY_FILE", audit_key_file(ctx))
-        .env("WARDLINE_LOG", "info")
+        .env(
+            "WARDLINE_LOG",
+            std::env::var("WARDLINE_BENCH_SERVER_LOG").unwrap_or_else(|_| "info".into()),
+        )
         .env_remove("WARDLINE_CONFIG")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -372,7 +382,7 @@ fn start_server(ctx: &Ctx, url: &str) -> Server {
     });
     std::thread::spawn(move || {
         for line in StdBufReader::new(err).lines().map_while(Result::ok) {
-            if line.contains("WARN") || line.contains("ERROR") {
+            if line.contains("WARN") || line.contains("ERROR") || line.contains("DEBUG") {
                 eprintln!("  server: {line}");
             }
             let _ = tx2.send(line);
@@ -712,6 +722,10 @@ struct Stats {
     /// The same, of the requests accepted and of the ones shed.
     lat_accepted_us: Vec<u32>,
     lat_shed_us: Vec<u32>,
+    /// The same two measured from the request's send instead of its scheduled time: the
+    /// server's own answer time, without the wait of a device whose earlier request was slow.
+    served_accepted_us: Vec<u32>,
+    served_shed_us: Vec<u32>,
     /// Connections that ran out of people before the end.
     exhausted: u64,
     /// Open loop: scheduled requests never sent (the server fell too far behind).
@@ -737,6 +751,8 @@ impl Stats {
         self.lat_us.extend(o.lat_us);
         self.lat_accepted_us.extend(o.lat_accepted_us);
         self.lat_shed_us.extend(o.lat_shed_us);
+        self.served_accepted_us.extend(o.served_accepted_us);
+        self.served_shed_us.extend(o.served_shed_us);
         self.exhausted += o.exhausted;
         self.unsent += o.unsent;
         if self.first_error.is_none() {
@@ -791,6 +807,17 @@ enum Pace {
 /// Run `scripts` (one connection each) against `port` for `secs` (plus the warm-up).
 async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats, f64) {
     let conns = scripts.len();
+    // Every connection is open before the schedule starts: thousands of devices connecting
+    // at once would otherwise put the accept queue's retries (seconds) into the first
+    // requests' latency.
+    let mut opening = Vec::with_capacity(conns);
+    for _ in 0..conns {
+        opening.push(tokio::spawn(Http::connect(port)));
+    }
+    let mut opened = Vec::with_capacity(conns);
+    for o in opening {
+        opened.push(o.await.unwrap());
+    }
     let t0 = Instant::now() + Duration::from_millis(200);
     let warm = t0 + Duration::from_secs_f64(WARMUP_SECS);
     let end = warm + Duration::from_secs_f64(secs);
@@ -798,10 +825,10 @@ async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats
     // this time are given up (and counted).
     let give_up = end + Duration::from_secs_f64((secs / 2.0).max(30.0));
     let mut tasks = Vec::with_capacity(conns);
-    for (i, mut script) in scripts.into_iter().enumerate() {
+    for (i, (mut script, opened)) in scripts.into_iter().zip(opened).enumerate() {
         tasks.push(tokio::spawn(async move {
             let mut st = Stats::default();
-            let mut http = match Http::connect(port).await {
+            let mut http = match opened {
                 Ok(h) => h,
                 Err(e) => {
                     st.errors += 1;
@@ -851,11 +878,13 @@ async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats
                 if scheduled > Instant::now() {
                     tokio::time::sleep_until(scheduled.into()).await;
                 }
+                let sent = Instant::now();
                 let r = tokio::time::timeout(Duration::from_secs(60), http.call(&req)).await;
                 let done = Instant::now();
                 let in_window = scheduled >= warm && done <= end;
                 let lat = done.saturating_duration_since(scheduled);
                 let lat = lat.as_micros().min(u32::MAX as u128) as u32;
+                let served = (done - sent).as_micros().min(u32::MAX as u128) as u32;
                 match r {
                     Ok(Ok((answer, body))) => {
                         if answer == Answer::Busy {
@@ -863,8 +892,14 @@ async fn drive(port: u16, scripts: Vec<Script>, pace: Pace, secs: f64) -> (Stats
                         }
                         if scheduled >= warm {
                             match answer {
-                                Answer::Accepted => st.lat_accepted_us.push(lat),
-                                Answer::Busy => st.lat_shed_us.push(lat),
+                                Answer::Accepted => {
+                                    st.lat_accepted_us.push(lat);
+                                    st.served_accepted_us.push(served);
+                                }
+                                Answer::Busy => {
+                                    st.lat_shed_us.push(lat);
+                                    st.served_shed_us.push(served);
+                                }
                                 _ => {}
                             }
                         }
@@ -1058,27 +1093,19 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
     for (name, v) in ms_percentiles(&st.lat_us) {
         emit(BENCH, b, n, &format!("{phase}_latency_{name}"), v, "ms");
     }
-    // With requests shed: the latency of the accepted ones and of the 503s apart.
+    // With requests shed: the latency of the accepted ones and of the 503s apart, from the
+    // scheduled time (what a device that sends one request at a time sees) and from the send
+    // (the server's answer time).
     if st.shed > 0 {
-        for (name, v) in ms_percentiles(&st.lat_accepted_us) {
-            emit(
-                BENCH,
-                b,
-                n,
-                &format!("{phase}_accepted_latency_{name}"),
-                v,
-                "ms",
-            );
-        }
-        for (name, v) in ms_percentiles(&st.lat_shed_us) {
-            emit(
-                BENCH,
-                b,
-                n,
-                &format!("{phase}_shed_latency_{name}"),
-                v,
-                "ms",
-            );
+        for (what, lat) in [
+            ("accepted_latency", &st.lat_accepted_us),
+            ("shed_latency", &st.lat_shed_us),
+            ("accepted_served_latency", &st.served_accepted_us),
+            ("shed_served_latency", &st.served_shed_us),
+        ] {
+            for (name, v) in ms_percentiles(lat) {
+                emit(BENCH, b, n, &format!("{phase}_{what}_{name}"), v, "ms");
+            }
         }
         let answered = st.accepted_total + st.flagged + st.refused + st.shed + st.errors;
         emit(
@@ -1327,10 +1354,27 @@ pub async fn testing_ingest(ctx: &Ctx) {
     let soak_rate = env_num("WARDLINE_BENCH_SOAK_RATE", 2000.0);
     let conns = env_num("WARDLINE_BENCH_CONNS", 100.0) as usize;
     let nsites = env_num("WARDLINE_BENCH_SITES", 50.0) as usize;
-    // Devices (connections) per collector at the fixed rate: many devices, one request in
-    // flight each, as a city's collectors are; more than the writer's queue takes, so that
-    // past capacity the server must shed.
-    let rate_devices = env_num("WARDLINE_BENCH_RATE_DEVICES", 5.0) as usize;
+    // Devices (connections) per collector in the open-loop phases: many devices, one request
+    // in flight each, as a city's collectors are, each at most `MAX_DEVICE_RATE` requests a
+    // second (a swab takes seconds: a device sending ten a second would wait for its own
+    // earlier answers, which is not the server's latency); more than the writer's queue
+    // takes, so that past capacity the server must shed.
+    let per_col = |rate: f64| match std::env::var("WARDLINE_BENCH_RATE_DEVICES") {
+        Ok(_) => env_num("WARDLINE_BENCH_RATE_DEVICES", 5.0) as usize,
+        Err(_) => {
+            let requests = rate * (POOL + 1) as f64 / POOL as f64;
+            ((requests / MAX_DEVICE_RATE / conns.max(1) as f64).ceil() as usize).max(5)
+        }
+    };
+    let rate_devices = per_col(rate);
+    emit(
+        BENCH,
+        b,
+        n,
+        "fixed_devices",
+        (rate_devices * conns) as f64,
+        "connections",
+    );
 
     // Enough people per connection for the longest phase (each phase has its own round, so
     // each starts again from the top of its slices).
@@ -1501,7 +1545,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
     rounds.push(round);
     let (fixed_half, _) = drive(
         port,
-        scripts(round, &sites, &cols, &people, "q"),
+        devices(round, &sites, &cols, &people, "q", per_col(half), false),
         Pace::Rate(half),
         secs,
     )
@@ -1607,7 +1651,15 @@ pub async fn testing_ingest(ctx: &Ctx) {
     };
     let (soak, _) = drive(
         port,
-        scripts(round, &sites, &cols, &people, "s"),
+        devices(
+            round,
+            &sites,
+            &cols,
+            &people,
+            "s",
+            per_col(soak_rate),
+            false,
+        ),
         Pace::Rate(soak_rate),
         soak_secs,
     )
