@@ -78,6 +78,12 @@ const BENCHES: &[Bench] = &[
         run: |c| Box::pin(testing::testing_soak(c)),
     },
     Bench {
+        name: "testing-cluster",
+        about: "sampling through nginx in front of 1, 2 and 3 release servers on one PostgreSQL (--backend postgres; scripts/cluster.sh nginx), then one node killed mid-load: throughput per node count, acknowledged vs found",
+        default_scale: 100_000,
+        run: |c| Box::pin(testing::testing_cluster(c)),
+    },
+    Bench {
         name: "testing-faults",
         about: "sampling through the release server while storage fails (--scale = residents): SQLite on a tmpfs that fills up and then grows again (root), PostgreSQL restarted mid-ingest; acknowledged vs found, failures during and after",
         default_scale: 20_000,

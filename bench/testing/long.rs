@@ -196,7 +196,7 @@ pub(super) async fn sampled_tally(db: &Db, rounds: &[i64]) -> i64 {
 }
 
 /// Sample rows of these rounds.
-async fn sample_rows(db: &Db, rounds: &[i64]) -> i64 {
+pub(super) async fn sample_rows(db: &Db, rounds: &[i64]) -> i64 {
     let list = rounds
         .iter()
         .map(|r| r.to_string())
