@@ -1183,6 +1183,14 @@ fn report_reads(ctx: &Ctx, name: &str, ms: &mut [f64]) {
         BENCH,
         b,
         n,
+        &format!("{name}_p99"),
+        percentile(ms, 0.99),
+        "ms",
+    );
+    emit(
+        BENCH,
+        b,
+        n,
         &format!("{name}_max"),
         ms.iter().cloned().fold(0.0, f64::max),
         "ms",
