@@ -9,13 +9,14 @@
 //!    generator, so this shows what nodes cost or add on one machine (the round lock, the
 //!    audit head, nginx), not what more machines would carry.
 //! 2. An open loop at `WARDLINE_BENCH_CLUSTER_RATE` samples/s (default 1,000) through the three
-//!    nodes, three rounds, five devices per collector; in the middle of it one node is killed (`kill -9`). nginx sends what failed to
-//!    connect on to the other nodes (the writes carry client ids, so a second delivery is a
-//!    replay). The node killed is the busiest one. Reported: samples acknowledged and rows
-//!    found (every acknowledged sample must be a row), the requests that failed or were shed,
-//!    the throughput and latency over the phase.
+//!    nodes, three rounds, five devices per collector; half-way the busiest node is killed
+//!    (`kill -9`). nginx passes what failed on it to the other nodes (the writes carry client
+//!    ids, so a second delivery is a replay). Reported: samples acknowledged and rows found
+//!    (every acknowledged sample must be a row), the requests that failed or were shed, the
+//!    throughput and latency over the phase.
 //!
-//! Knobs: `WARDLINE_BENCH_SECS` (default 15), `WARDLINE_BENCH_CONNS` (default 100).
+//! Knobs: `WARDLINE_BENCH_SECS` (default 15), `WARDLINE_BENCH_CONNS` (default 100),
+//! `WARDLINE_BENCH_CLUSTER_RATE`.
 
 use super::*;
 
