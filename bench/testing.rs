@@ -355,7 +355,7 @@ fn free_port() -> u16 {
 
 /// Start `wardline serve` on the database; wait until it listens and its start-up recount of
 /// the aged-60+ tallies (a write transaction over every resident) is done.
-fn start_server(ctx: &Ctx, url: &str) -> Server {
+fn start_server(bench: &str, ctx: &Ctx, url: &str) -> Server {
     let port = free_port();
     let t = Instant::now();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wardline"))
@@ -403,7 +403,7 @@ fn start_server(ctx: &Ctx, url: &str) -> Server {
     std::thread::spawn(move || while rx.recv().is_ok() {});
     let (b, n) = (ctx.backend, ctx.scale);
     emit(
-        BENCH,
+        bench,
         b,
         n,
         "server_listening_seconds",
@@ -411,7 +411,7 @@ fn start_server(ctx: &Ctx, url: &str) -> Server {
         "s",
     );
     emit(
-        BENCH,
+        bench,
         b,
         n,
         "server_aged60_recount_done_seconds",
@@ -1051,14 +1051,15 @@ fn ms_percentiles(lat_us: &[u32]) -> Vec<(&'static str, f64)> {
     out
 }
 
-fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
+/// A phase's figures as JSON lines under `bench`'s name.
+fn report_phase(bench: &str, ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
     let (b, n) = (ctx.backend, ctx.scale);
     // A connection that ran out of people stopped before the window's end: the phase's rate
     // would count idle connections, so it is not printed (`{phase}_connections_out_of_people`
     // says why); the latencies of what was sent still are.
     if st.exhausted == 0 {
         emit(
-            BENCH,
+            bench,
             b,
             n,
             &format!("{phase}_samples_per_second"),
@@ -1066,7 +1067,7 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
             "samples/s",
         );
         emit(
-            BENCH,
+            bench,
             b,
             n,
             &format!("{phase}_requests_per_second"),
@@ -1083,7 +1084,7 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
     // Every accepted sample over the whole phase, warm-up and late answers included (when the
     // server falls behind an open loop, most answers come after the window).
     emit(
-        BENCH,
+        bench,
         b,
         n,
         &format!("{phase}_overall_samples_per_second"),
@@ -1091,7 +1092,7 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
         "samples/s",
     );
     for (name, v) in ms_percentiles(&st.lat_us) {
-        emit(BENCH, b, n, &format!("{phase}_latency_{name}"), v, "ms");
+        emit(bench, b, n, &format!("{phase}_latency_{name}"), v, "ms");
     }
     // With requests shed: the latency of the accepted ones and of the 503s apart, from the
     // scheduled time (what a device that sends one request at a time sees) and from the send
@@ -1104,12 +1105,12 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
             ("shed_served_latency", &st.served_shed_us),
         ] {
             for (name, v) in ms_percentiles(lat) {
-                emit(BENCH, b, n, &format!("{phase}_{what}_{name}"), v, "ms");
+                emit(bench, b, n, &format!("{phase}_{what}_{name}"), v, "ms");
             }
         }
         let answered = st.accepted_total + st.flagged + st.refused + st.shed + st.errors;
         emit(
-            BENCH,
+            bench,
             b,
             n,
             &format!("{phase}_shed_share"),
@@ -1120,7 +1121,7 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
     // Every answer that was not "accepted", by reason.
     for (code, v) in &st.codes {
         emit(
-            BENCH,
+            bench,
             b,
             n,
             &format!("{phase}_answers_{code}"),
@@ -1142,7 +1143,7 @@ fn report_phase(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
     ] {
         if v > 0 {
             emit(
-                BENCH,
+                bench,
                 b,
                 n,
                 &format!("{phase}_{what}"),
@@ -1422,7 +1423,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
         secs,
     )
     .await;
-    report_phase(ctx, "hello_closed", &hello_closed, secs);
+    report_phase(BENCH, ctx, "hello_closed", &hello_closed, secs);
     let (hello_fixed, _) = drive(
         hello_port,
         devices(0, &dummy, &cols, &people, "hf", rate_devices, true),
@@ -1430,11 +1431,11 @@ pub async fn testing_ingest(ctx: &Ctx) {
         secs,
     )
     .await;
-    report_phase(ctx, "hello_fixed", &hello_fixed, secs);
+    report_phase(BENCH, ctx, "hello_fixed", &hello_fixed, secs);
     let _ = hello_stop.send(());
 
     // The server under test.
-    let server = start_server(ctx, &url);
+    let server = start_server(BENCH, ctx, &url);
     let port = server.port;
     let server_pid = server.pid.to_string();
     emit(
@@ -1508,7 +1509,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
         let _ = p.wait();
     }
     accepted += closed.accepted_total;
-    report_phase(ctx, "closed", &closed, secs);
+    report_phase(BENCH, ctx, "closed", &closed, secs);
     // The ratio only against a hello world that ran its whole window.
     if hello_closed.exhausted == 0 && hello_closed.requests_window > 0 && closed.exhausted == 0 {
         emit(
@@ -1578,7 +1579,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
         half,
         "samples/s",
     );
-    report_phase(ctx, "fixed_half", &fixed_half, secs);
+    report_phase(BENCH, ctx, "fixed_half", &fixed_half, secs);
 
     // 2. Open loop at the fixed rate, with the coverage reads beside it.
     let (round, sites) = new_round(&db, "bench fixed rate", &site_communities, &cols).await;
@@ -1603,7 +1604,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
         rate,
         "samples/s",
     );
-    report_phase(ctx, "fixed", &fixed, secs);
+    report_phase(BENCH, ctx, "fixed", &fixed, secs);
     let p99 = |s: &Stats| {
         ms_percentiles(&s.lat_us)
             .into_iter()
@@ -1697,7 +1698,7 @@ pub async fn testing_ingest(ctx: &Ctx) {
         soak_rate,
         "samples/s",
     );
-    report_phase(ctx, "soak", &soak, soak_secs);
+    report_phase(BENCH, ctx, "soak", &soak, soak_secs);
     emit(BENCH, b, n, "soak_server_rss_start", rss0, "MiB");
     emit(BENCH, b, n, "soak_server_rss_end", rss1, "MiB");
     emit(BENCH, b, n, "soak_server_rss_peak", hwm, "MiB");

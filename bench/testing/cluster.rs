@@ -95,51 +95,6 @@ async fn three_rounds(
     out
 }
 
-/// A phase's throughput and served latency, as JSON lines under this bench's name.
-fn report(ctx: &Ctx, phase: &str, st: &Stats, secs: f64) {
-    let (b, n) = (ctx.backend, ctx.scale);
-    emit(
-        CLUSTER,
-        b,
-        n,
-        &format!("{phase}_samples_per_second"),
-        st.accepted_window as f64 / secs,
-        "samples/s",
-    );
-    for (name, v) in ms_percentiles(&st.lat_us) {
-        if name == "p50" || name == "p99" || name == "max" {
-            emit(CLUSTER, b, n, &format!("{phase}_latency_{name}"), v, "ms");
-        }
-    }
-    emit(
-        CLUSTER,
-        b,
-        n,
-        &format!("{phase}_errors"),
-        (st.errors + st.unsent) as f64,
-        "requests",
-    );
-    emit(
-        CLUSTER,
-        b,
-        n,
-        &format!("{phase}_shed"),
-        st.shed as f64,
-        "requests",
-    );
-    eprintln!(
-        "  {phase}: {:.0} samples/s, {} accepted, {} shed, {} errors{}",
-        st.accepted_window as f64 / secs,
-        st.accepted_total,
-        st.shed,
-        st.errors + st.unsent,
-        st.first_error
-            .as_deref()
-            .map(|e| format!(" (first: {})", e.chars().take(200).collect::<String>()))
-            .unwrap_or_default()
-    );
-}
-
 pub async fn testing_cluster(ctx: &Ctx) {
     let (b, n) = (ctx.backend, ctx.scale);
     if b != Backend::Postgres {
@@ -160,7 +115,7 @@ pub async fn testing_cluster(ctx: &Ctx) {
     let state = ctx.work.join("cluster-nginx");
     let _ = std::fs::remove_dir_all(&state);
     let nport = free_port();
-    let servers: Vec<Server> = (0..3).map(|_| start_server(ctx, &url)).collect();
+    let servers: Vec<Server> = (0..3).map(|_| start_server(CLUSTER, ctx, &url)).collect();
     let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
     let mut rounds = Vec::new();
     let mut acked = 0u64;
@@ -175,7 +130,13 @@ pub async fn testing_cluster(ctx: &Ctx) {
             three_rounds(&db, &site_communities, &cols, &people, &mut rounds, &tag, 1).await;
         let (st, _) = drive(nport, scripts, Pace::Closed, secs).await;
         acked += st.accepted_total;
-        report(ctx, &format!("closed_{k}_nodes_3_rounds"), &st, secs);
+        report_phase(
+            CLUSTER,
+            ctx,
+            &format!("closed_{k}_nodes_3_rounds"),
+            &st,
+            secs,
+        );
         per_nodes.push(st.accepted_window as f64 / secs);
     }
     emit(
@@ -196,7 +157,7 @@ pub async fn testing_cluster(ctx: &Ctx) {
     )
     .await;
     acked += st.accepted_total;
-    report(ctx, "closed_3_nodes_1_round", &st, secs);
+    report_phase(CLUSTER, ctx, "closed_3_nodes_1_round", &st, secs);
 
     // 2. Three nodes, open loop, one killed in the middle.
     let kill_scripts =
@@ -230,7 +191,7 @@ pub async fn testing_cluster(ctx: &Ctx) {
         rate,
         "samples/s",
     );
-    report(ctx, "kill", &st, secs);
+    report_phase(CLUSTER, ctx, "kill", &st, secs);
     stop_nginx(&state);
     for s in servers {
         s.stop();

@@ -29,7 +29,7 @@ pub async fn testing_soak(ctx: &Ctx) {
         people,
         cols,
     } = setup(ctx, SOAK, conns, nsites, need).await;
-    let server = start_server(ctx, &url);
+    let server = start_server(SOAK, ctx, &url);
     let port = server.port;
     let mut rounds = Vec::new();
     let mut accepted = 0u64;
@@ -47,7 +47,7 @@ pub async fn testing_soak(ctx: &Ctx) {
             )
             .await;
             accepted += closed.accepted_total;
-            report_phase(ctx, "probe_closed", &closed, probe_secs);
+            report_phase(SOAK, ctx, "probe_closed", &closed, probe_secs);
             (closed.accepted_window as f64 / probe_secs / 2.0).max(10.0)
         }
     };
@@ -267,7 +267,7 @@ pub async fn testing_faults(ctx: &Ctx) {
     } else {
         (db, url)
     };
-    let server = start_server(ctx, &url);
+    let server = start_server(FAULTS, ctx, &url);
     let port = server.port;
     let mut rounds = Vec::new();
 
@@ -310,7 +310,7 @@ pub async fn testing_faults(ctx: &Ctx) {
     )
     .await;
     fault.await.unwrap();
-    report_phase(ctx, "during_fault", &during, secs);
+    report_phase(FAULTS, ctx, "during_fault", &during, secs);
     if let Some(e) = &during.first_error {
         eprintln!("  first error during the fault: {e}");
     }
@@ -328,7 +328,7 @@ pub async fn testing_faults(ctx: &Ctx) {
         secs,
     )
     .await;
-    report_phase(ctx, "after_fault", &after, secs);
+    report_phase(FAULTS, ctx, "after_fault", &after, secs);
     server.stop();
     // Failed: an error answer (not a refusal the engine gives on its own grounds) or a request
     // never answered. Refusals are reported apart by report_phase.
