@@ -414,6 +414,26 @@ impl Tx {
     /// SQLite: one prepared single-row statement re-bound per row, on the writer thread.
     /// PostgreSQL: `COPY` (into a
     /// temporary table first when `on_conflict` is given, then one `INSERT … SELECT`).
+    /// Add signed counts to a tally table keyed by three columns (`columns`: the three keys,
+    /// then the count): keys whose count is 0 are skipped, the rest go in one bulk upsert
+    /// whose `on_conflict` adds the count to the stored row.
+    pub async fn add_counts3<A: Into<Value>, B: Into<Value>, C: Into<Value>>(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str; 4],
+        on_conflict: &'static str,
+        counts: impl IntoIterator<Item = ((A, B, C), i64)>,
+    ) -> DbResult<()> {
+        let mut vals = Vec::new();
+        for ((a, b, c), n) in counts {
+            if n != 0 {
+                vals.extend([a.into(), b.into(), c.into(), Value::from(n)]);
+            }
+        }
+        self.bulk_insert(table, columns, vals, Some(on_conflict))
+            .await
+    }
+
     pub async fn bulk_insert(
         &mut self,
         table: &'static str,

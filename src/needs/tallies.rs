@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::deadlines::Deadlines;
 use crate::args;
-use crate::db::{path_end, Db, DbResult, Tx, Value};
+use crate::db::{path_end, Db, DbResult, Tx};
 
 /// Lengths of national area codes (province, city, district, street, community).
 const NATIONAL: [usize; 5] = [2, 4, 6, 9, 12];
@@ -117,25 +117,11 @@ impl Delta {
     /// Add the differences in the caller's transaction (rows in key order, in one statement
     /// per few hundred rows).
     pub async fn write(self, tx: &mut Tx) -> DbResult<()> {
-        let mut vals = Vec::with_capacity(self.0.len() * 4);
-        for ((path, kind, day), n) in self.0 {
-            if n != 0 {
-                vals.extend([
-                    Value::from(path),
-                    Value::from(kind),
-                    Value::from(day),
-                    Value::from(n),
-                ]);
-            }
-        }
-        if vals.is_empty() {
-            return Ok(());
-        }
-        tx.bulk_insert(
+        tx.add_counts3(
             "need_tallies",
             &["path", "kind", "day", "n"],
-            vals,
-            Some("ON CONFLICT (path, kind, day) DO UPDATE SET n = need_tallies.n + excluded.n"),
+            "ON CONFLICT (path, kind, day) DO UPDATE SET n = need_tallies.n + excluded.n",
+            self.0,
         )
         .await?;
         Ok(())

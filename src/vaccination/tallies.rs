@@ -692,25 +692,11 @@ pub async fn tickoff_deltas(tx: &mut Tx, moves: &[(&Ticked, &str, i64)]) -> DbRe
                 .or_default() += sign;
         }
     }
-    let mut vals = Vec::new();
-    for ((path, reason, day), n) in sum {
-        if n != 0 {
-            vals.extend([
-                Value::from(path),
-                Value::from(reason),
-                Value::from(day),
-                Value::from(n),
-            ]);
-        }
-    }
-    if vals.is_empty() {
-        return Ok(());
-    }
-    tx.bulk_insert(
+    tx.add_counts3(
         "vax_tickoff_tallies",
         &["path", "reason", "recheck_on", "n"],
-        vals,
-        Some("ON CONFLICT (path, reason, recheck_on) DO UPDATE SET n = vax_tickoff_tallies.n + excluded.n"),
+        "ON CONFLICT (path, reason, recheck_on) DO UPDATE SET n = vax_tickoff_tallies.n + excluded.n",
+        sum,
     )
     .await
 }
